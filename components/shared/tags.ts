@@ -1,0 +1,41 @@
+/**
+ * The tags every resource carries. AWS gets them as key/value tags (through
+ * the provider's `defaultTags`, so no resource can miss them); DigitalOcean
+ * takes flat tag strings, so the same facts become `key:value` strings.
+ */
+
+/** The required tag keys, in the order they are shown. */
+export const REQUIRED_TAG_KEYS = ["Project", "Environment", "Owner", "CostCenter", "ManagedBy"] as const;
+
+/** The standard tags of a stack. */
+export type StandardTags = { readonly [K in (typeof REQUIRED_TAG_KEYS)[number]]: string };
+
+/** What the standard tags are made from. */
+export interface TagSource {
+    readonly project: string;
+    readonly stack: string;
+    readonly owner: string;
+    readonly costCenter: string;
+}
+
+/** The standard tags for a stack. */
+export function standardTags(source: TagSource): StandardTags {
+    return {
+        Project: source.project,
+        Environment: source.stack,
+        Owner: source.owner,
+        CostCenter: source.costCenter,
+        ManagedBy: "pulumi",
+    };
+}
+
+/**
+ * DigitalOcean tag strings for the standard tags: `project:alicerce`,
+ * `environment:prod`, ... DigitalOcean tags allow letters, digits, `:`, `-`
+ * and `_` (at most 255 characters); anything else becomes `-`.
+ */
+export function digitalOceanTags(tags: StandardTags): string[] {
+    return Object.entries(tags).map(([key, value]) =>
+        `${key.toLowerCase()}:${value}`.replace(/[^A-Za-z0-9:_-]/g, "-").slice(0, 255),
+    );
+}

@@ -1,0 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
+import { deployAws } from "./components/aws";
+import { loadSettings } from "./stacks";
+
+/**
+ * The alicerce program. Reads and validates the stack's `alicerce:` config
+ * (every problem at once, before any resource is declared), then builds the
+ * platform of the chosen cloud. The returned object is the stack's outputs.
+ */
+export = async (): Promise<Record<string, unknown>> => {
+    const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
+    for (const warning of settings.warnings) pulumi.log.warn(warning);
+
+    const common = { cloud: settings.cloud, tier: settings.tier, region: settings.region, warnings: settings.warnings };
+    switch (settings.cloud) {
+        case "aws":
+            return { ...common, ...deployAws(settings) };
+        case "digitalocean":
+            throw new pulumi.RunError("alicerce:cloud: \"digitalocean\" is accepted by the schema but its platform is not built yet");
+    }
+};

@@ -1,0 +1,129 @@
+import { strict as assert } from "assert";
+import { ConfigError, loadSettings, TIER_PRESETS } from ".";
+
+const VALID: Record<string, string> = {
+    "alicerce:cloud": "aws",
+    "alicerce:tier": "mvp",
+    "alicerce:region": "us-east-1",
+    "alicerce:owner": "team-platform",
+    "alicerce:costCenter": "cc-1001",
+    "alicerce:budgetUsd": "36.2",
+};
+
+/** The problems `loadSettings` reports for a config, or [] if it accepts it. */
+function problems(config: Record<string, string | undefined>): string[] {
+    const merged = Object.fromEntries(Object.entries({ ...VALID, ...config }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    try {
+        loadSettings(merged, "alicerce", "dev");
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+        return [...err.problems];
+    }
+}
+
+describe("stack config validation", () => {
+    it("accepts a minimal valid config and applies the tier's defaults", () => {
+        const s = loadSettings(VALID, "alicerce", "dev");
+        assert.equal(s.compute.instanceType, "t4g.micro");
+        assert.equal(s.database.instanceClass, "db.t4g.micro");
+        assert.equal(s.database.storageGb, 20);
+        assert.equal(s.network.egress, "public-subnets");
+        assert.deepEqual(s.tags, { Project: "alicerce", Environment: "dev", Owner: "team-platform", CostCenter: "cc-1001", ManagedBy: "pulumi" });
+    });
+
+    const cases: [string, Record<string, string | undefined>, string][] = [
+        ["a tier that does not exist", { "alicerce:tier": "prd" }, 'alicerce:tier: "prd" is not a tier; use one of mvp, growth, prod'],
+        ["a cloud that does not exist", { "alicerce:cloud": "gcp" }, 'alicerce:cloud: "gcp" is not a cloud; use one of aws, digitalocean'],
+        ["a missing owner", { "alicerce:owner": undefined }, "alicerce:owner: not set; it is required: set the team or person who owns the stack"],
+        ["a budget that is not a number", { "alicerce:budgetUsd": "lots" }, 'alicerce:budgetUsd: "lots" is not a number; use the monthly budget in US dollars'],
+        ["a negative budget", { "alicerce:budgetUsd": "-5" }, 'alicerce:budgetUsd: "-5" must be above 0'],
+        ["a fractional instance count", { "alicerce:maxInstances": "2.5" }, 'alicerce:maxInstances: "2.5" is not a whole number; use a whole number from 1 to 20'],
+        ["too many instances", { "alicerce:maxInstances": "50" }, 'alicerce:maxInstances: "50" is out of range; use a whole number from 1 to 20'],
+        ["min above max", { "alicerce:minInstances": "3" }, 'alicerce:minInstances: "3" gives minInstances 3 above maxInstances 1'],
+        ["a bad email", { "alicerce:alertEmail": "oncall" }, 'alicerce:alertEmail: "oncall" is not an email address'],
+        ["an uppercase domain", { "alicerce:domain": "App.Example.com" }, 'alicerce:domain: "App.Example.com" is not a domain name'],
+        ["a region of the other cloud", { "alicerce:region": "nyc3" }, 'alicerce:region: "nyc3" is not a region of AWS; use one of us-east-1'],
+        ["a droplet size on AWS", { "alicerce:instanceType": "s-1vcpu-1gb" }, 'alicerce:instanceType: "s-1vcpu-1gb" is not valid on aws; use an EC2 instance type'],
+        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
+        ["a public VPC range", { "alicerce:vpcCidr": "8.8.0.0/16" }, 'alicerce:vpcCidr: "8.8.0.0/16" is not a private IPv4 range'],
+        ["a VPC range with host bits", { "alicerce:vpcCidr": "10.20.1.0/16" }, 'alicerce:vpcCidr: "10.20.1.0/16" is not a valid network'],
+        ["database storage below the gp3 minimum", { "alicerce:dbStorageGb": "10" }, 'alicerce:dbStorageGb: "10" is out of range; use a whole number from 20 to 16384'],
+        ["a typo in a key", { "alicerce:teir": "mvp" }, 'alicerce:teir: "mvp" is not a known key (did you mean alicerce:tier?)'],
+        ["a zone id without a domain", { "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:cloudflareZoneId: \"023e105f4ecef8ad9ca31a8372d0c353\" is set but alicerce:domain is not"],
+        ["prod without a domain", { "alicerce:tier": "prod", "alicerce:alertEmail": "a@b.co" }, "alicerce:domain: not set; the prod tier serves HTTPS and pages someone"],
+        ["prod without an alert email", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" }, "alicerce:alertEmail: not set; the prod tier serves HTTPS and pages someone"],
+    ];
+    for (const [what, config, expected] of cases) {
+        it(`rejects ${what}`, () => {
+            const found = problems(config);
+            assert.equal(found.length, 1, `expected exactly one problem, got:\n${found.join("\n")}`);
+            assert.ok(found[0].startsWith(expected), `got:      ${found[0]}\nexpected: ${expected}...`);
+        });
+    }
+
+    it("reports every problem at once, one line per key, in the thrown message", () => {
+        const config = { ...VALID, "alicerce:tier": "prd", "alicerce:budgetUsd": "lots", "alicerce:alertEmail": "oncall", "alicerce:minInstances": "0", "alicerce:teir": "x" };
+        assert.throws(
+            () => loadSettings(config, "alicerce", "dev"),
+            (err: unknown) => {
+                assert.ok(err instanceof ConfigError);
+                const keys = err.problems.map((p) => p.split(":").slice(0, 2).join(":"));
+                assert.deepEqual(keys.sort(), ["alicerce:alertEmail", "alicerce:budgetUsd", "alicerce:minInstances", "alicerce:teir", "alicerce:tier"]);
+                for (const p of err.problems) assert.ok(err.message.includes(p));
+                return true;
+            },
+        );
+    });
+
+    it("ignores other namespaces (provider config such as aws:region)", () => {
+        assert.deepEqual(problems({ "aws:region": "eu-west-1", "digitalocean:token": "x" }), []);
+    });
+
+    it("applies stack overrides over the tier", () => {
+        const s = loadSettings({ ...VALID, "alicerce:tier": "growth", "alicerce:instanceType": "t4g.medium", "alicerce:maxInstances": "6", "alicerce:dbInstanceClass": "db.t4g.small", "alicerce:dbStorageGb": "150" }, "alicerce", "growth");
+        assert.equal(s.compute.instanceType, "t4g.medium");
+        assert.equal(s.compute.minInstances, TIER_PRESETS.growth.compute.minInstances);
+        assert.equal(s.compute.maxInstances, 6);
+        assert.equal(s.database.instanceClass, "db.t4g.small");
+        assert.equal(s.database.storageGb, 150);
+        assert.ok(s.database.maxStorageGb >= 150, "the autoscaling ceiling never falls below the allocated storage");
+    });
+
+    it("warns, without failing, when a non-prod stack has no domain", () => {
+        const s = loadSettings(VALID, "alicerce", "dev");
+        assert.ok(s.warnings.some((w) => w.includes("plain HTTP")));
+    });
+});
+
+describe("tier presets", () => {
+    it("grow monotonically from mvp to prod", () => {
+        const [mvp, growth, prod] = [TIER_PRESETS.mvp, TIER_PRESETS.growth, TIER_PRESETS.prod];
+        assert.ok(mvp.compute.maxInstances <= growth.compute.maxInstances && growth.compute.maxInstances <= prod.compute.maxInstances);
+        assert.ok(mvp.database.backupRetentionDays <= growth.database.backupRetentionDays && growth.database.backupRetentionDays <= prod.database.backupRetentionDays);
+        assert.ok(mvp.network.azCount <= growth.network.azCount && growth.network.azCount <= prod.network.azCount);
+    });
+
+    it("match the phases our users plan in", () => {
+        assert.equal(TIER_PRESETS.mvp.compute.maxInstances, 1);
+        assert.equal(TIER_PRESETS.mvp.database.highAvailability, false);
+        assert.equal(TIER_PRESETS.mvp.network.egress, "public-subnets");
+        assert.equal(TIER_PRESETS.mvp.database.backupRetentionDays, 7);
+        assert.deepEqual([TIER_PRESETS.growth.compute.minInstances, TIER_PRESETS.growth.compute.maxInstances], [1, 3]);
+        assert.equal(TIER_PRESETS.growth.database.highAvailability, true);
+        assert.equal(TIER_PRESETS.growth.database.backupRetentionDays, 14);
+        assert.equal(TIER_PRESETS.growth.waf, true);
+        assert.deepEqual([TIER_PRESETS.prod.compute.minInstances, TIER_PRESETS.prod.compute.maxInstances], [2, 5]);
+        assert.equal(TIER_PRESETS.prod.database.readReplica, true);
+        assert.equal(TIER_PRESETS.prod.database.backupRetentionDays, 30);
+        assert.equal(TIER_PRESETS.prod.database.longTermBackupDays, 90);
+        assert.equal(TIER_PRESETS.prod.database.deletionProtection, true);
+    });
+
+    it("stay within RDS's backup retention limit of 35 days and gp3's 20 GB minimum", () => {
+        for (const preset of Object.values(TIER_PRESETS)) {
+            assert.ok(preset.database.backupRetentionDays >= 1 && preset.database.backupRetentionDays <= 35);
+            assert.ok(preset.database.storageGb >= 20 && preset.database.maxStorageGb >= preset.database.storageGb);
+        }
+    });
+});

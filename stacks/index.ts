@@ -1,0 +1,215 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isPrivateCidr, parseCidr } from "../components/shared/cidr";
+import { StandardTags, standardTags } from "../components/shared/tags";
+import { CONFIG_KEYS, configSchema, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
+import { Cloud, ComputePreset, DatabasePreset, NetworkPreset, Tier, TIER_PRESETS } from "./tiers";
+
+export { CLOUDS, TIERS, TIER_PRESETS } from "./tiers";
+export type { Cloud, Egress, Tier, TierPreset } from "./tiers";
+
+/** The config namespace: every key is `alicerce:<key>`. */
+export const NAMESPACE = "alicerce";
+
+/** The VPC range used when `alicerce:vpcCidr` is not set. */
+export const DEFAULT_VPC_CIDR = "10.20.0.0/16";
+
+/** Compute after tier defaults and stack overrides. */
+export interface ComputeSettings extends Omit<ComputePreset, "instanceType"> {
+    /** EC2 instance type (AWS) or droplet size slug (DigitalOcean). */
+    readonly instanceType: string;
+}
+
+/** The database after tier defaults and stack overrides. */
+export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> {
+    /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
+    readonly instanceClass: string;
+}
+
+/** Everything the program needs, validated, with tier defaults applied. Components get slices of this. */
+export interface StackSettings {
+    readonly project: string;
+    readonly stack: string;
+    readonly cloud: Cloud;
+    readonly tier: Tier;
+    readonly region: string;
+    readonly owner: string;
+    readonly costCenter: string;
+    readonly budgetUsd: number;
+    readonly alertEmail?: string;
+    readonly domain?: string;
+    readonly cloudflareZoneId?: string;
+    readonly vpcCidr: string;
+    /** A prebuilt image to run instead of building `app-image/`. */
+    readonly image?: string;
+    readonly compute: ComputeSettings;
+    readonly database: DatabaseSettings;
+    readonly network: NetworkPreset;
+    readonly waf: boolean;
+    readonly alarms: boolean;
+    readonly logRetentionDays: number;
+    readonly protectData: boolean;
+    readonly tags: StandardTags;
+    /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
+    readonly warnings: readonly string[];
+}
+
+/**
+ * Bad stack configuration. Thrown before any resource is declared; the
+ * message lists every problem, one per line. A `RunError`, so Pulumi prints
+ * the message without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        /** One line per problem: `alicerce:<key>: "<value>" <what is wrong>; <what is allowed>`. */
+        public readonly problems: readonly string[],
+    ) {
+        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const INSTANCE_TYPE_SHAPE: { readonly [C in Cloud]: { re: RegExp; example: string } } = {
+    aws: { re: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "an EC2 instance type such as t4g.small" },
+    digitalocean: { re: /^[a-z0-9]+(-[a-z0-9]+)+$/, example: "a droplet size slug such as s-1vcpu-2gb" },
+};
+
+const DB_CLASS_SHAPE: { readonly [C in Cloud]: { re: RegExp; example: string } } = {
+    aws: { re: /^db\.[a-z0-9-]+\.[a-z0-9]+$/, example: "an RDS instance class such as db.t4g.small" },
+    digitalocean: { re: /^db-[a-z0-9]+(-[a-z0-9]+)+$/, example: "a database size slug such as db-s-1vcpu-2gb" },
+};
+
+/**
+ * Validates the stack's config and applies the tier's defaults. Pure: takes
+ * Pulumi's config map (`alicerce:tier` -> `"prod"`; keys of other namespaces
+ * are ignored) and throws one {@link ConfigError} listing every problem.
+ */
+export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string): StackSettings {
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(allConfig)) {
+        if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
+    }
+
+    const problems: string[] = [];
+    const parsed = configSchema.safeParse(raw);
+    if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
+
+    // Cross-key rules run on the keys that parsed, so every problem shows at once.
+    const value = <K extends keyof RawConfig>(key: K): RawConfig[K] | undefined => {
+        const r = configSchema.shape[key].safeParse(raw[key]);
+        return r.success ? (r.data as RawConfig[K]) : undefined;
+    };
+    const cloud = value("cloud");
+    const tier = value("tier");
+    const preset = tier ? TIER_PRESETS[tier] : undefined;
+    const say = (key: string, problem: string) => problems.push(`${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} ${problem}`);
+
+    const region = value("region");
+    if (cloud && region && !(REGIONS[cloud] as readonly string[]).includes(region)) {
+        say("region", `is not a region of ${cloud === "aws" ? "AWS" : "DigitalOcean"}; use one of ${REGIONS[cloud].join(", ")}`);
+    }
+    for (const [key, shapes] of [["instanceType", INSTANCE_TYPE_SHAPE], ["dbInstanceClass", DB_CLASS_SHAPE]] as const) {
+        const given = value(key);
+        if (cloud && given !== undefined && !shapes[cloud].re.test(given)) say(key, `is not valid on ${cloud}; use ${shapes[cloud].example}`);
+    }
+    const min = value("minInstances") ?? preset?.compute.minInstances;
+    const max = value("maxInstances") ?? preset?.compute.maxInstances;
+    if (min !== undefined && max !== undefined && min > max) {
+        const key = raw.minInstances !== undefined ? "minInstances" : "maxInstances";
+        say(key, `gives minInstances ${min} above maxInstances ${max}; make minInstances at most maxInstances`);
+    }
+    const vpcCidr = value("vpcCidr");
+    if (vpcCidr !== undefined) {
+        try {
+            if (!isPrivateCidr(parseCidr(vpcCidr))) say("vpcCidr", "is not inside a private range (10/8, 172.16/12, 192.168/16); use e.g. 10.20.0.0/16");
+        } catch (err) {
+            say("vpcCidr", `is not a valid network (${(err as Error).message}); use e.g. 10.20.0.0/16`);
+        }
+    }
+    if (preset?.requiresDomain) {
+        for (const key of ["domain", "alertEmail"] as const) {
+            if (raw[key] === undefined) {
+                problems.push(`${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`);
+            }
+        }
+    }
+    if (raw.cloudflareZoneId !== undefined && raw.domain === undefined) {
+        say("cloudflareZoneId", "is set but alicerce:domain is not; set the domain the zone serves, or remove the zone id");
+    }
+
+    if (problems.length > 0 || !parsed.success || !cloud || !tier || !preset) throw new ConfigError(problems);
+    const cfg = parsed.data;
+
+    const warnings: string[] = [];
+    if (!cfg.domain) warnings.push(`no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`);
+    if (!cfg.alertEmail && preset.alarms) warnings.push(`no alicerce:alertEmail: alarms fire but notify nobody`);
+
+    return {
+        project,
+        stack,
+        cloud,
+        tier,
+        region: cfg.region,
+        owner: cfg.owner,
+        costCenter: cfg.costCenter,
+        budgetUsd: cfg.budgetUsd,
+        alertEmail: cfg.alertEmail,
+        domain: cfg.domain,
+        cloudflareZoneId: cfg.cloudflareZoneId,
+        vpcCidr: cfg.vpcCidr ?? DEFAULT_VPC_CIDR,
+        image: cfg.image,
+        compute: {
+            ...preset.compute,
+            instanceType: cfg.instanceType ?? preset.compute.instanceType[cloud],
+            minInstances: cfg.minInstances ?? preset.compute.minInstances,
+            maxInstances: cfg.maxInstances ?? preset.compute.maxInstances,
+        },
+        database: {
+            ...preset.database,
+            instanceClass: cfg.dbInstanceClass ?? preset.database.instanceClass[cloud],
+            storageGb: cfg.dbStorageGb ?? preset.database.storageGb,
+            maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
+        },
+        network: preset.network,
+        waf: preset.waf,
+        alarms: preset.alarms,
+        logRetentionDays: preset.logRetentionDays,
+        protectData: preset.protectData,
+        tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
+        warnings,
+    };
+}
+
+/** One zod issue as message lines in the house format. */
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): string[] {
+    if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => {
+            const near = closest(key, CONFIG_KEYS);
+            return `${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} is not a known key${near ? ` (did you mean ${NAMESPACE}:${near}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
+        });
+    }
+    const key = String(issue.path[0] ?? "");
+    if (raw[key] === undefined) {
+        return [`${NAMESPACE}:${key}: not set; it is required: set ${REQUIRED_HINTS[key as keyof RawConfig] ?? "a value"}`];
+    }
+    return [`${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} ${issue.message}`];
+}
+
+/** The known key nearest to a typo, if any is within two edits. */
+function closest(key: string, known: readonly string[]): string | undefined {
+    const distance = (a: string, b: string): number => {
+        const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+        for (let i = 1; i <= a.length; i++) {
+            let prev = row[0];
+            row[0] = i;
+            for (let j = 1; j <= b.length; j++) {
+                const cur = row[j];
+                row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+                prev = cur;
+            }
+        }
+        return row[b.length];
+    };
+    const best = known.map((k) => ({ k, d: distance(key, k) })).sort((x, y) => x.d - y.d)[0];
+    return best && best.d <= 2 ? best.k : undefined;
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { CLOUDS, TIERS } from "./tiers";
+
+/**
+ * The `alicerce:` configuration keys, one zod schema each. Pulumi hands every
+ * config value over as a string (numbers and booleans too), so numeric keys
+ * coerce from strings. Each message completes the sentence
+ * `alicerce:<key>: "<value>" ...` and says what is allowed.
+ */
+
+const AWS_REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "sa-east-1",
+    "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2",
+    "eu-north-1", "eu-south-1", "eu-south-2", "ap-south-1", "ap-south-2", "ap-southeast-1",
+    "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1", "me-south-1", "me-central-1",
+    "il-central-1", "af-south-1",
+] as const;
+
+const DIGITALOCEAN_REGIONS = [
+    "nyc1", "nyc3", "sfo2", "sfo3", "tor1", "lon1", "ams3", "fra1", "blr1", "sgp1", "syd1", "atl1",
+] as const;
+
+/** Regions accepted per cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
+export const REGIONS = { aws: AWS_REGIONS, digitalocean: DIGITALOCEAN_REGIONS } as const;
+
+const wholeNumber = (min: number, max: number) =>
+    z.coerce
+        .number({ error: `is not a number; use a whole number from ${min} to ${max}` })
+        .int({ error: `is not a whole number; use a whole number from ${min} to ${max}` })
+        .min(min, { error: `is out of range; use a whole number from ${min} to ${max}` })
+        .max(max, { error: `is out of range; use a whole number from ${min} to ${max}` });
+
+/** Tag values must be valid both as AWS tag values and inside DigitalOcean tag strings. */
+const tagValue = z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+        error: "is not a valid tag value; use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    });
+
+/** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
+export const configSchema = z.strictObject({
+    cloud: z.enum(CLOUDS, { error: `is not a cloud; use one of ${CLOUDS.join(", ")}` }),
+    tier: z.enum(TIERS, { error: `is not a tier; use one of ${TIERS.join(", ")}` }),
+    region: z.string().regex(/^[a-z0-9-]+$/, { error: "is not a region name" }),
+    owner: tagValue,
+    costCenter: tagValue,
+    budgetUsd: z.coerce
+        .number({ error: "is not a number; use the monthly budget in US dollars, e.g. 69.20" })
+        .positive({ error: "must be above 0; use the monthly budget in US dollars, e.g. 69.20" })
+        .max(1_000_000, { error: "is out of range; use the monthly budget in US dollars, e.g. 69.20" }),
+    alertEmail: z.email({ error: "is not an email address; alerts need a mailbox someone reads" }).optional(),
+    domain: z
+        .string()
+        .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            error: "is not a domain name; use a lowercase name such as app.example.com",
+        })
+        .optional(),
+    cloudflareZoneId: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/, { error: "is not a Cloudflare zone id; use the 32 hex characters from the zone's overview page" })
+        .optional(),
+    vpcCidr: z
+        .string()
+        .regex(/^(10|172|192)\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|20)$/, {
+            error: "is not a private IPv4 range from /16 to /20; use e.g. 10.20.0.0/16",
+        })
+        .optional(),
+    image: z
+        .string()
+        .regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/, {
+            error: "is not an image reference; use registry/repository@sha256:<digest> (or :tag)",
+        })
+        .optional(),
+    instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not an instance type or droplet size" }).optional(),
+    minInstances: wholeNumber(1, 20).optional(),
+    maxInstances: wholeNumber(1, 20).optional(),
+    dbInstanceClass: z.string().regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" }).optional(),
+    dbStorageGb: wholeNumber(20, 16384).optional(),
+});
+
+/** What to set, for each required key when it is missing. */
+export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {
+    cloud: `one of ${CLOUDS.join(", ")}`,
+    tier: `one of ${TIERS.join(", ")}`,
+    region: "the region to deploy to, e.g. us-east-1 (AWS) or nyc3 (DigitalOcean)",
+    owner: "the team or person who owns the stack (tag value), e.g. team-platform",
+    costCenter: "the cost center tag value, e.g. cc-1234",
+    budgetUsd: "the monthly budget in US dollars, e.g. 69.20",
+};
+
+/** The raw, typed `alicerce:` config as the schema accepts it (before tier defaults). */
+export type RawConfig = z.infer<typeof configSchema>;
+
+/** The key names, for messages. */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof RawConfig)[];

@@ -1,0 +1,167 @@
+/**
+ * The tiers our users plan in, as typed data. A stack picks one with
+ * `alicerce:tier`; moving a stack from one tier to the next is an in-place
+ * upgrade, so nothing here may decide a name, an identifier or a CIDR.
+ *
+ * Sizes are starting points chosen for cost first (see README "Tiers"); every
+ * compute and database size can be overridden per stack.
+ */
+
+/** The clouds a stack can target. */
+export const CLOUDS = ["aws", "digitalocean"] as const;
+/** A cloud a stack can target. */
+export type Cloud = (typeof CLOUDS)[number];
+
+/** The tiers, in upgrade order. */
+export const TIERS = ["mvp", "growth", "prod"] as const;
+/** A tier name. */
+export type Tier = (typeof TIERS)[number];
+
+/** A value given once per cloud (instance types and database classes differ). */
+export type PerCloud<T> = { readonly [C in Cloud]: T };
+
+/** How private instances reach the internet (ECR, Secrets Manager, SSM, OS updates). */
+export type Egress = "public-subnets" | "nat-single" | "nat-per-az";
+
+/** App servers. */
+export interface ComputePreset {
+    /** EC2 instance type (AWS) or droplet size slug (DigitalOcean). */
+    readonly instanceType: PerCloud<string>;
+    /** Fewest instances running. */
+    readonly minInstances: number;
+    /** Most instances the autoscaler may run. */
+    readonly maxInstances: number;
+    /** Average CPU the autoscaler steers towards, in percent. */
+    readonly cpuTargetPercent: number;
+}
+
+/** The PostgreSQL primary and its copies. */
+export interface DatabasePreset {
+    /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
+    readonly instanceClass: PerCloud<string>;
+    /** Allocated storage in GB (AWS gp3 starts at 20 GB). */
+    readonly storageGb: number;
+    /** Storage autoscaling ceiling in GB; equal to `storageGb` turns autoscaling off. */
+    readonly maxStorageGb: number;
+    /** A synchronous standby in another AZ (RDS Multi-AZ, DO standby node). Doubles the instance price. */
+    readonly highAvailability: boolean;
+    /** An asynchronous read replica serving the app's reads. */
+    readonly readReplica: boolean;
+    /** Automated backup retention in days (point-in-time restore window). */
+    readonly backupRetentionDays: number;
+    /** Days long-term backup copies are kept in the backups bucket; 0 for none. */
+    readonly longTermBackupDays: number;
+    /** Refuse `pulumi destroy` and console deletes of the database. */
+    readonly deletionProtection: boolean;
+    /** RDS Performance Insights (7 days free tier) and enhanced monitoring. */
+    readonly performanceInsights: boolean;
+}
+
+/** The VPC layout. */
+export interface NetworkPreset {
+    /** Availability zones used (at most what the region has). */
+    readonly azCount: number;
+    /** How app instances reach the internet. */
+    readonly egress: Egress;
+}
+
+/** Everything a tier decides. */
+export interface TierPreset {
+    /** One line for the plan and the README. */
+    readonly description: string;
+    readonly compute: ComputePreset;
+    readonly database: DatabasePreset;
+    readonly network: NetworkPreset;
+    /** A WAF web ACL in front of the load balancer. */
+    readonly waf: boolean;
+    /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
+    readonly requiresDomain: boolean;
+    /** CloudWatch / DigitalOcean alerts to `alertEmail`. */
+    readonly alarms: boolean;
+    /** Days application and infrastructure logs are kept. */
+    readonly logRetentionDays: number;
+    /** Pulumi `protect` on data (database, buckets, key, secrets): `pulumi destroy` stops before deleting them. */
+    readonly protectData: boolean;
+}
+
+/** The tier presets. */
+export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
+    mvp: {
+        description: "first paying users: one small instance, single-AZ PostgreSQL, no NAT gateway",
+        compute: {
+            instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb" },
+            minInstances: 1,
+            maxInstances: 1,
+            cpuTargetPercent: 60,
+        },
+        database: {
+            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb" },
+            storageGb: 20,
+            maxStorageGb: 20,
+            highAvailability: false,
+            readReplica: false,
+            backupRetentionDays: 7,
+            longTermBackupDays: 0,
+            deletionProtection: false,
+            performanceInsights: false,
+        },
+        network: { azCount: 2, egress: "public-subnets" },
+        waf: false,
+        requiresDomain: false,
+        alarms: true,
+        logRetentionDays: 14,
+        protectData: false,
+    },
+    growth: {
+        description: "a growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF",
+        compute: {
+            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" },
+            minInstances: 1,
+            maxInstances: 3,
+            cpuTargetPercent: 60,
+        },
+        database: {
+            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-2gb" },
+            storageGb: 20,
+            maxStorageGb: 100,
+            highAvailability: true,
+            readReplica: false,
+            backupRetentionDays: 14,
+            longTermBackupDays: 0,
+            deletionProtection: true,
+            performanceInsights: false,
+        },
+        network: { azCount: 2, egress: "nat-single" },
+        waf: true,
+        requiresDomain: false,
+        alarms: true,
+        logRetentionDays: 30,
+        protectData: true,
+    },
+    prod: {
+        description: "production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups",
+        compute: {
+            instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" },
+            minInstances: 2,
+            maxInstances: 5,
+            cpuTargetPercent: 50,
+        },
+        database: {
+            instanceClass: { aws: "db.t4g.small", digitalocean: "db-s-2vcpu-4gb" },
+            storageGb: 50,
+            maxStorageGb: 200,
+            highAvailability: true,
+            readReplica: true,
+            backupRetentionDays: 30,
+            longTermBackupDays: 90,
+            deletionProtection: true,
+            performanceInsights: true,
+        },
+        network: { azCount: 3, egress: "nat-per-az" },
+        waf: true,
+        requiresDomain: true,
+        alarms: true,
+        logRetentionDays: 90,
+        protectData: true,
+    },
+};

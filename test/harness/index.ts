@@ -1,0 +1,279 @@
+/**
+ * The offline harness: runs the real program (`index.ts`) for a stack file
+ * under Pulumi's mocks and records every resource it registers. Used by the
+ * whole-stack tests and by `npm run plan`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { parse as parseYaml } from "yaml";
+import { mockCall } from "./calls";
+import { mockOutputs } from "./outputs";
+import { unwrapSecrets } from "./secrets";
+
+/** The runtime internals the harness drives (marked @internal, so absent from the SDK's typings). */
+const settings: {
+    setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization: string): void;
+    waitForRPCs(): Promise<void>;
+} = require("@pulumi/pulumi/runtime/settings");
+const state: { getStore(): Record<string, unknown> } = require("@pulumi/pulumi/runtime/state");
+
+/** The repository root (where `Pulumi.yaml` lives). */
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** One registered resource, as the engine would have seen it. */
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** The parent's URN; undefined only for the stack itself. */
+    readonly parent?: string;
+    /** True for provider-managed resources, false for components and the stack. */
+    readonly custom: boolean;
+    /** The explicit provider reference (`urn::id`), if any. */
+    readonly provider?: string;
+    /** Inputs with secrets unwrapped (see `secretPaths`). */
+    readonly inputs: Record<string, any>;
+    /** Dotted paths of inputs that were Pulumi secrets (`tags.Token`, `password`). */
+    readonly secretPaths: readonly string[];
+    /** URNs this resource depends on. */
+    readonly dependencies: readonly string[];
+    /** Resource options that change what `up` and `destroy` do. */
+    readonly options: {
+        readonly protect: boolean;
+        readonly retainOnDelete: boolean;
+        readonly deleteBeforeReplace: boolean;
+        readonly ignoreChanges: readonly string[];
+        readonly replaceOnChanges: readonly string[];
+    };
+}
+
+/** A recorded data-source call. */
+export interface RecordedCall {
+    readonly token: string;
+    readonly inputs: Record<string, any>;
+}
+
+/** The result of running one stack offline. */
+export interface StackRun {
+    readonly project: string;
+    readonly stack: string;
+    /** The config the program saw (`alicerce:tier` -> `"prod"`), stand-ins for secure values. */
+    readonly config: Readonly<Record<string, string>>;
+    readonly secretKeys: readonly string[];
+    readonly resources: readonly RecordedResource[];
+    readonly calls: readonly RecordedCall[];
+    /** Stack outputs, secrets unwrapped. */
+    readonly outputs: Record<string, any>;
+    /** Log lines the program wrote with `pulumi.log` (warnings and errors). */
+    readonly logs: readonly { severity: string; message: string }[];
+}
+
+/** Options of {@link runStack}. */
+export interface RunOptions {
+    /** Run under this stack name instead of the file's (to upgrade one stack through the tiers). */
+    readonly stackName?: string;
+    /** Config to set or (with `undefined`) remove on top of the file's. */
+    readonly overrides?: Readonly<Record<string, string | undefined>>;
+    /** Run as `pulumi preview` does (`isDryRun()` true). Default false, as `pulumi up`. */
+    readonly preview?: boolean;
+    /** Another program to run instead of `index.ts` (for the harness's own tests). */
+    readonly program?: () => Promise<Record<string, unknown>>;
+}
+
+/** Every `Pulumi.<stack>.yaml` in the repository, by stack name. */
+export function stackFiles(): string[] {
+    return fs
+        .readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** The project name from `Pulumi.yaml`. */
+export function projectName(): string {
+    return parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name;
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` the way the CLI hands config to a program:
+ * every value a string (numbers, booleans and objects JSON-encoded) and
+ * `secure:` values (encrypted, unreadable here) replaced by stand-ins that
+ * are marked secret.
+ */
+export function readStackConfig(stack: string, dir: string = ROOT): { config: Record<string, string>; secretKeys: string[] } {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)}; stacks here: ${stackFiles().join(", ")}`);
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            config[key] = `stand-in-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** Records what the program registers, on top of Pulumi's own mock monitor. */
+class RecordingMonitor extends MockMonitor {
+    /** Named apart from MockMonitor's own `resources`, which it fills before calling back. */
+    readonly recorded = new Map<string, RecordedResource>();
+    readonly duplicates: string[] = [];
+
+    override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        await super.registerResource(req, (err: any, response: any) => {
+            if (!err) {
+                const urn: string = response.getUrn();
+                const { value, secretPaths } = unwrapSecrets(deserialize(req.getObject()));
+                if (this.recorded.has(urn)) this.duplicates.push(urn);
+                this.recorded.set(urn, {
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    provider: req.getProvider() || undefined,
+                    inputs: value,
+                    secretPaths,
+                    dependencies: req.getDependenciesList(),
+                    options: {
+                        protect: req.getProtect?.() ?? false,
+                        retainOnDelete: req.getRetainondelete?.() ?? false,
+                        deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+                        ignoreChanges: req.getIgnorechangesList?.() ?? [],
+                        replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+                    },
+                });
+            }
+            callback(err, response);
+        });
+    }
+}
+
+function deserialize(struct: any): Record<string, any> {
+    // Keep secrets wrapped here; unwrapSecrets records where they were.
+    const rpc = require("@pulumi/pulumi/runtime/rpc");
+    return rpc.deserializeProperties(struct, true);
+}
+
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the real program for one stack file under mocks and returns what it
+ * registered. Throws the program's own error (a `ConfigError` for bad config)
+ * and throws if two resources share a URN. Runs are serialised: the Pulumi
+ * runtime is process-global.
+ */
+export function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
+    const run = running.then(() => runOnce(stack, options));
+    running = run.catch(() => undefined);
+    return run;
+}
+
+async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
+    const project = projectName();
+    const stackName = options.stackName ?? stack;
+    const { config, secretKeys } = readStackConfig(stack);
+    for (const [key, value] of Object.entries(options.overrides ?? {})) {
+        if (value === undefined) delete config[key];
+        else config[key] = value;
+    }
+    const region = config["alicerce:region"] ?? "us-east-1";
+    const calls: RecordedCall[] = [];
+    const logs: { severity: string; message: string }[] = [];
+    // The mock monitor loses an invoke error's message on the way back, so failures are kept here too.
+    const callFailures: string[] = [];
+
+    const monitor = new RecordingMonitor({
+        newResource: (args) => mockOutputs(args, region),
+        call: (args) => {
+            const { value } = unwrapSecrets(args.inputs);
+            calls.push({ token: args.token, inputs: value });
+            try {
+                return mockCall(args.token, value, region);
+            } catch (err) {
+                callFailures.push((err as Error).message);
+                throw err;
+            }
+        },
+    });
+    settings.setMockOptions(monitor, project, stackName, options.preview ?? false, "organization");
+    const store = state.getStore();
+    Object.assign(store, {
+        supportsSecrets: true,
+        supportsResourceReferences: true,
+        supportsOutputValues: false,
+        supportsDeletedWith: true,
+        supportsAliasSpecs: true,
+        supportsTransforms: true,
+    });
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    const restoreLog = captureLogs(logs);
+    try {
+        // The same module Pulumi's Node host loads; `export =` a function, so each run calls it afresh.
+        const program: () => Promise<Record<string, unknown>> = options.program ?? require(path.join(ROOT, "index.ts"));
+        const outputs = await runInPulumiStack(program).catch((err) => {
+            throw callFailures.length > 0 ? new Error(callFailures.join("\n")) : err;
+        });
+        await settings.waitForRPCs();
+        if (monitor.duplicates.length > 0) {
+            throw new Error(`duplicate URNs registered (Pulumi would refuse the update):\n  ${monitor.duplicates.join("\n  ")}`);
+        }
+        return {
+            project,
+            stack: stackName,
+            config,
+            secretKeys,
+            resources: [...monitor.recorded.values()],
+            calls,
+            outputs: unwrapSecrets(outputs ?? {}).value,
+            logs,
+        };
+    } finally {
+        await settings.waitForRPCs().catch(() => undefined);
+        restoreLog();
+    }
+}
+
+/** Routes `pulumi.log.warn/error` into `sink` instead of the console while a run lasts. */
+function captureLogs(sink: { severity: string; message: string }[]): () => void {
+    const log = pulumi.log as any;
+    const saved = { warn: log.warn, error: log.error, info: log.info };
+    log.warn = (message: string) => void sink.push({ severity: "warning", message });
+    log.error = (message: string) => void sink.push({ severity: "error", message });
+    log.info = (message: string) => void sink.push({ severity: "info", message });
+    return () => Object.assign(log, saved);
+}
+
+/** Helpers for tests: the resources of a type, one by logical name, the children of a component. */
+export class Resources {
+    constructor(readonly all: readonly RecordedResource[]) {}
+
+    ofType(type: string): RecordedResource[] {
+        return this.all.filter((r) => r.type === type);
+    }
+
+    /** The one resource with this type and name; throws if there is none or several. */
+    one(type: string, name?: string): RecordedResource {
+        const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        }
+        return found[0];
+    }
+
+    byUrn(urn: string): RecordedResource | undefined {
+        return this.all.find((r) => r.urn === urn);
+    }
+
+    childrenOf(parent: RecordedResource): RecordedResource[] {
+        return this.all.filter((r) => r.parent === parent.urn);
+    }
+}

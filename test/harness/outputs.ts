@@ -1,0 +1,75 @@
+import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime";
+
+/** The AWS account the mocks pretend to be. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+type Computed = (name: string, inputs: Record<string, any>, region: string) => Record<string, unknown>;
+
+const arn = (service: string, resource: string, region: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
+
+/**
+ * Properties the cloud computes (ARNs, endpoints, DNS names), per resource
+ * type, so that Outputs built from them resolve as they would after `up`.
+ * A type missing here still gets its inputs back plus `id`, `arn` and `name`.
+ */
+const COMPUTED: Record<string, Computed> = {
+    "aws:ec2/vpc:Vpc": (n) => ({ defaultSecurityGroupId: `sg-${n}-default`, mainRouteTableId: `rtb-${n}-main` }),
+    "aws:rds/instance:Instance": (n, i, r) => {
+        const address = `${i.identifier ?? n}.c0ffee.${r}.rds.amazonaws.com`;
+        return {
+            address,
+            endpoint: `${address}:5432`,
+            port: 5432,
+            arn: arn("rds", `db:${i.identifier ?? n}`, r),
+            resourceId: `db-${n.toUpperCase().replace(/[^A-Z0-9]/g, "")}`,
+            masterUserSecrets: i.manageMasterUserPassword
+                ? [{ secretArn: arn("secretsmanager", `secret:rds!db-${n}-AbCdEf`, r), secretStatus: "active", kmsKeyId: i.masterUserSecretKmsKeyId }]
+                : [],
+        };
+    },
+    "aws:lb/loadBalancer:LoadBalancer": (n, _i, r) => ({
+        dnsName: `${n}-1234567890.${r}.elb.amazonaws.com`,
+        zoneId: "Z35SXDOTRQ7X7K",
+        arn: arn("elasticloadbalancing", `loadbalancer/app/${n}/50dc6c495c0c9188`, r),
+        arnSuffix: `app/${n}/50dc6c495c0c9188`,
+    }),
+    "aws:lb/targetGroup:TargetGroup": (n, _i, r) => ({
+        arn: arn("elasticloadbalancing", `targetgroup/${n}/73e2d6bc24d8a067`, r),
+        arnSuffix: `targetgroup/${n}/73e2d6bc24d8a067`,
+    }),
+    "aws:ecr/repository:Repository": (n, i, r) => ({ repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${r}.amazonaws.com/${i.name ?? n}` }),
+    "aws:kms/key:Key": (n, _i, r) => ({ keyId: `${n}-0000-1111-2222`, arn: arn("kms", `key/${n}-0000-1111-2222`, r) }),
+    "aws:s3/bucket:Bucket": (n, i) => ({
+        bucket: i.bucket ?? `${n}-a1b2c3d`,
+        bucketDomainName: `${i.bucket ?? n}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${i.bucket ?? n}.s3.us-east-1.amazonaws.com`,
+        arn: `arn:aws:s3:::${i.bucket ?? `${n}-a1b2c3d`}`,
+    }),
+    "aws:autoscaling/group:Group": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d` }),
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
+    "aws:acm/certificate:Certificate": (n, i, r) => ({
+        arn: arn("acm", `certificate/${n}`, r),
+        domainValidationOptions: [i.domainName, ...(i.subjectAlternativeNames ?? [])].map((d: string) => ({
+            domainName: d,
+            resourceRecordName: `_x1.${d}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `_x2.acm-validations.aws.`,
+        })),
+    }),
+    "docker:index/image:Image": (n, i) => ({
+        repoDigest: `${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(63)}1`,
+        baseImageName: i.imageName ?? n,
+    }),
+};
+
+/** The mock `newResource`: a stable id and the inputs echoed back with computed properties. */
+export function mockOutputs(args: MockResourceArgs, region: string): MockResourceResult {
+    const base: Record<string, unknown> = { ...args.inputs };
+    if (args.type.startsWith("aws:")) {
+        const [, mod, kind] = /^aws:([^/]+)\/([^:]+):/.exec(args.type) ?? [];
+        base.arn ??= arn(mod ?? "service", `${kind ?? "resource"}/${args.name}`, region);
+        base.name ??= `${args.name}-a1b2c3d`;
+    }
+    const computed = COMPUTED[args.type]?.(args.name, args.inputs, region) ?? {};
+    return { id: args.id ?? `${args.name}-id`, state: { ...base, ...computed } };
+}

@@ -1,0 +1,65 @@
+import { strict as assert } from "assert";
+import { REQUIRED_TAG_KEYS } from "../../components/shared/tags";
+import { readStackConfig, runStack, stackFiles, StackRun } from "../harness";
+
+const runs = new Map<string, Promise<StackRun>>();
+/** Each stack runs once per test process; the tests below share the run. */
+export function stackRun(stack: string): Promise<StackRun> {
+    if (!runs.has(stack)) runs.set(stack, runStack(stack));
+    return runs.get(stack)!;
+}
+
+const SECRET_NAME = /(password|secret|token|private.?key|signing.?key)$/i;
+
+describe("every shipped stack", () => {
+    const stacks = stackFiles();
+
+    it("the repository ships the dev, growth and prod stacks", () => {
+        for (const s of ["dev", "growth", "prod"]) assert.ok(stacks.includes(s), `Pulumi.${s}.yaml is missing`);
+    });
+
+    for (const stack of stacks) {
+        describe(`Pulumi.${stack}.yaml`, () => {
+            it("runs the real program with the file's own config", async () => {
+                const run = await stackRun(stack);
+                assert.deepEqual(run.config, readStackConfig(stack).config);
+                assert.ok(run.resources.length > 1);
+            });
+
+            it("gives every cloud resource a component parent and an explicit provider", async () => {
+                const run = await stackRun(stack);
+                const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
+                for (const r of run.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
+                    assert.notEqual(r.parent, stackUrn, `${r.type} ${r.name} sits directly under the stack; give it a component parent`);
+                    assert.ok(r.provider, `${r.type} ${r.name} uses the default provider (wrong region, no default tags)`);
+                }
+            });
+
+            it("tags everything through the provider's default tags with the required keys", async () => {
+                const run = await stackRun(stack);
+                const cfg = run.config;
+                for (const p of run.resources.filter((r) => r.type === "pulumi:providers:aws")) {
+                    const raw = p.inputs.defaultTags;
+                    const tags = (typeof raw === "string" ? JSON.parse(raw) : raw)?.tags ?? {};
+                    assert.deepEqual(Object.keys(tags).sort(), [...REQUIRED_TAG_KEYS].sort());
+                    assert.equal(tags.Environment, run.stack);
+                    assert.equal(tags.Owner, cfg["alicerce:owner"]);
+                    assert.equal(tags.CostCenter, cfg["alicerce:costCenter"]);
+                    assert.equal(p.inputs.region, cfg["alicerce:region"]);
+                }
+            });
+
+            it("exports no secret value in plain text", async () => {
+                const run = await stackRun(stack);
+                const walk = (value: unknown, at: string): void => {
+                    if (value && typeof value === "object") {
+                        for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k);
+                    } else {
+                        assert.ok(!SECRET_NAME.test(at), `output ${at} looks secret but is exported in plain text`);
+                    }
+                };
+                walk(run.outputs, "");
+            });
+        });
+    }
+});
