@@ -51,6 +51,13 @@ describe("stack config validation", () => {
         ["database storage below the gp3 minimum", { "alicerce:dbStorageGb": "10" }, 'alicerce:dbStorageGb: "10" is out of range; use a whole number from 20 to 16384'],
         ["a typo in a key", { "alicerce:teir": "mvp" }, 'alicerce:teir: "mvp" is not a known key (did you mean alicerce:tier?)'],
         ["a zone id without a domain", { "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:cloudflareZoneId: \"023e105f4ecef8ad9ca31a8372d0c353\" is set but alicerce:domain is not"],
+        ["an ingress range that is not a range", { "alicerce:lbIngressCidrs": "203.0.113.0" }, 'alicerce:lbIngressCidrs: "203.0.113.0" is not a list of IPv4 ranges'],
+        ["an ingress range with host bits", { "alicerce:lbIngressCidrs": '["203.0.113.7/24"]' }, 'alicerce:lbIngressCidrs: "[\\"203.0.113.7/24\\"]" includes 203.0.113.7/24, which is not a valid network'],
+        ["an ingress range that admits everyone", { "alicerce:lbIngressCidrs": "0.0.0.0/0" }, 'alicerce:lbIngressCidrs: "0.0.0.0/0" includes 0.0.0.0/0, which is everyone'],
+        ["an empty ingress list", { "alicerce:lbIngressCidrs": "[]" }, 'alicerce:lbIngressCidrs: "[]" is empty'],
+        ["a proxied flag that is not a boolean", { "alicerce:cloudflareProxied": "yes", "alicerce:domain": "a.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, 'alicerce:cloudflareProxied: "yes" is not true or false'],
+        ["a proxied flag without a zone", { "alicerce:cloudflareProxied": "true" }, 'alicerce:cloudflareProxied: "true" is set but alicerce:cloudflareZoneId is not'],
+        ["an image by tag only", { "alicerce:image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" }, 'alicerce:image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" is not pinned by digest'],
         ["prod without a domain", { "alicerce:tier": "prod", "alicerce:alertEmail": "a@b.co" }, "alicerce:domain: not set; the prod tier serves HTTPS and pages someone"],
         ["prod without an alert email", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" }, "alicerce:alertEmail: not set; the prod tier serves HTTPS and pages someone"],
     ];
@@ -88,6 +95,23 @@ describe("stack config validation", () => {
         assert.equal(s.database.instanceClass, "db.t4g.small");
         assert.equal(s.database.storageGb, 150);
         assert.ok(s.database.maxStorageGb >= 150, "the autoscaling ceiling never falls below the allocated storage");
+    });
+
+    it("reads load balancer ingress as a YAML list or a comma-separated string, and defaults proxying to the zone", () => {
+        const list = loadSettings({ ...VALID, "alicerce:lbIngressCidrs": '["203.0.113.0/24","198.51.100.0/24"]' }, "alicerce", "dev");
+        const csv = loadSettings({ ...VALID, "alicerce:lbIngressCidrs": "203.0.113.0/24, 198.51.100.0/24" }, "alicerce", "dev");
+        assert.deepEqual(list.lbIngressCidrs, ["203.0.113.0/24", "198.51.100.0/24"]);
+        assert.deepEqual(csv.lbIngressCidrs, list.lbIngressCidrs);
+        assert.equal(list.cloudflareProxied, false, "no zone, no proxy");
+        const zone = { ...VALID, "alicerce:domain": "app.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" };
+        assert.equal(loadSettings(zone, "alicerce", "dev").cloudflareProxied, true);
+        assert.equal(loadSettings({ ...zone, "alicerce:cloudflareProxied": "false" }, "alicerce", "dev").cloudflareProxied, false);
+        assert.equal(loadSettings({ ...VALID, "alicerce:image": `r.example.com/app@sha256:${"a".repeat(64)}` }, "alicerce", "dev").image, `r.example.com/app@sha256:${"a".repeat(64)}`);
+    });
+
+    it("warns when a domain has no Cloudflare zone: DNS records are then the user's to create", () => {
+        const s = loadSettings({ ...VALID, "alicerce:domain": "app.example.com" }, "alicerce", "dev");
+        assert.ok(s.warnings.some((w) => w.includes("app.example.com has no alicerce:cloudflareZoneId")));
     });
 
     it("warns, without failing, when a non-prod stack has no domain", () => {

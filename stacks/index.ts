@@ -40,8 +40,12 @@ export interface StackSettings {
     readonly domain?: string;
     readonly cloudflareZoneId?: string;
     readonly vpcCidr: string;
-    /** A prebuilt image to run instead of building `app-image/`. */
+    /** A prebuilt image, pinned by digest, to run instead of building `app-image/`. */
     readonly image?: string;
+    /** Who may reach the load balancer on 80/443, when set; otherwise Cloudflare's ranges (proxied) or anyone. */
+    readonly lbIngressCidrs?: readonly string[];
+    /** The app's DNS records go through Cloudflare's proxy (and the load balancer admits only Cloudflare). */
+    readonly cloudflareProxied: boolean;
     readonly compute: ComputeSettings;
     readonly database: DatabaseSettings;
     readonly network: NetworkPreset;
@@ -133,6 +137,20 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             }
         }
     }
+    for (const cidr of value("lbIngressCidrs") ?? []) {
+        try {
+            if (parseCidr(cidr).prefix === 0) say("lbIngressCidrs", `includes ${cidr}, which is everyone; remove the key to admit everyone`);
+        } catch (err) {
+            say("lbIngressCidrs", `includes ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
+        }
+    }
+    if (raw.cloudflareProxied !== undefined && raw.cloudflareZoneId === undefined) {
+        say("cloudflareProxied", "is set but alicerce:cloudflareZoneId is not; set the zone id, or remove the key");
+    }
+    const image = value("image");
+    if (image !== undefined && !image.includes("@sha256:")) {
+        say("image", "is not pinned by digest; instances run an exact image, so use registry/repository@sha256:<digest>");
+    }
     if (raw.cloudflareZoneId !== undefined && raw.domain === undefined) {
         say("cloudflareZoneId", "is set but alicerce:domain is not; set the domain the zone serves, or remove the zone id");
     }
@@ -142,6 +160,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 
     const warnings: string[] = [];
     if (!cfg.domain) warnings.push(`no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`);
+    if (cfg.domain && !cfg.cloudflareZoneId) {
+        warnings.push(`alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create the certificate's validation record and the app's DNS record at your DNS host (both are stack outputs); the first \`pulumi up\` waits until the certificate is issued`);
+    }
     if (!cfg.alertEmail && preset.alarms) warnings.push(`no alicerce:alertEmail: alarms fire but notify nobody`);
 
     return {
@@ -158,6 +179,8 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         cloudflareZoneId: cfg.cloudflareZoneId,
         vpcCidr: cfg.vpcCidr ?? DEFAULT_VPC_CIDR,
         image: cfg.image,
+        lbIngressCidrs: cfg.lbIngressCidrs,
+        cloudflareProxied: cfg.cloudflareProxied ?? cfg.cloudflareZoneId !== undefined,
         compute: {
             ...preset.compute,
             instanceType: cfg.instanceType ?? preset.compute.instanceType[cloud],

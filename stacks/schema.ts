@@ -31,6 +31,17 @@ const wholeNumber = (min: number, max: number) =>
         .min(min, { error: `is out of range; use a whole number from ${min} to ${max}` })
         .max(max, { error: `is out of range; use a whole number from ${min} to ${max}` });
 
+const IPV4_LIST = 'is not a list of IPv4 ranges; use e.g. ["203.0.113.0/24"] or 203.0.113.0/24,198.51.100.0/24';
+
+/** JSON.parse that returns the text itself when it is not JSON (zod then reports it). */
+function safeJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
 /** Tag values must be valid both as AWS tag values and inside DigitalOcean tag strings. */
 const tagValue = z
     .string()
@@ -71,6 +82,19 @@ export const configSchema = z.strictObject({
         .regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/, {
             error: "is not an image reference; use registry/repository@sha256:<digest> (or :tag)",
         })
+        .optional(),
+    lbIngressCidrs: z
+        .preprocess(
+            (v) => (typeof v === "string" ? (v.trim().startsWith("[") ? safeJson(v) : v.split(",").map((c) => c.trim()).filter((c) => c !== "")) : v),
+            z
+                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: IPV4_LIST }), { error: IPV4_LIST })
+                .min(1, { error: "is empty; list at least one IPv4 range, or remove the key" })
+                .max(50, { error: "has too many ranges; a security group takes at most 60 rules, use at most 50 ranges" }),
+        )
+        .optional(),
+    cloudflareProxied: z
+        .enum(["true", "false"], { error: "is not true or false" })
+        .transform((v) => v === "true")
         .optional(),
     instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not an instance type or droplet size" }).optional(),
     minInstances: wholeNumber(1, 20).optional(),

@@ -37,7 +37,6 @@ const COMPUTED: Record<string, Computed> = {
         arn: arn("elasticloadbalancing", `targetgroup/${n}/73e2d6bc24d8a067`, r),
         arnSuffix: `targetgroup/${n}/73e2d6bc24d8a067`,
     }),
-    "aws:ecr/repository:Repository": (n, i, r) => ({ repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${r}.amazonaws.com/${i.name ?? n}` }),
     "aws:kms/key:Key": (n, _i, r) => ({ keyId: `${n}-0000-1111-2222`, arn: arn("kms", `key/${n}-0000-1111-2222`, r) }),
     "aws:s3/bucket:Bucket": (n, i) => ({
         bucket: i.bucket ?? `${n}-a1b2c3d`,
@@ -56,6 +55,19 @@ const COMPUTED: Record<string, Computed> = {
             resourceRecordValue: `_x2.acm-validations.aws.`,
         })),
     }),
+    "aws:cloudwatch/logGroup:LogGroup": (n, i, r) => {
+        const name = i.name ?? `${i.namePrefix ?? `${n}-`}20260101000000000000000001`;
+        return { name, arn: arn("logs", `log-group:${name}`, r) };
+    },
+    "aws:sns/topic:Topic": (n, i, r) => ({ arn: arn("sns", i.name ?? `${n}-a1b2c3d`, r) }),
+    "aws:wafv2/webAcl:WebAcl": (n, _i, r) => ({ arn: arn("wafv2", `regional/webacl/${n}-a1b2c3d/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`, r) }),
+    "aws:iam/role:Role": (n) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${n}-a1b2c3d` }),
+    "aws:iam/instanceProfile:InstanceProfile": (n) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${n}-a1b2c3d` }),
+    "aws:ecr/repository:Repository": (n, i, r) => ({
+        repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${r}.amazonaws.com/${i.name ?? `${n}-a1b2c3d`}`,
+        registryId: MOCK_ACCOUNT_ID,
+        arn: arn("ecr", `repository/${i.name ?? `${n}-a1b2c3d`}`, r),
+    }),
     "docker:index/image:Image": (n, i) => ({
         repoDigest: `${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(63)}1`,
         baseImageName: i.imageName ?? n,
@@ -71,5 +83,6 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.name ??= `${args.name}-a1b2c3d`;
     }
     const computed = COMPUTED[args.type]?.(args.name, args.inputs, region) ?? {};
-    return { id: args.id ?? `${args.name}-id`, state: { ...base, ...computed } };
+    // The engine sends "" (not undefined) for a resource being created; an empty id reads as unknown, which stalls invokes that depend on it.
+    return { id: args.id || `${args.name}-id`, state: { ...base, ...computed } };
 }

@@ -1,0 +1,287 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsHost, ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
+
+/** An EC2 CPU architecture as AWS names it in AMI parameters. */
+export type Architecture = "arm64" | "x86_64";
+
+/**
+ * The architecture of an EC2 instance type. Graviton families carry a `g`
+ * in their suffix (t4g, m7g, c6gn, r8gd, x2gd, im4gn, hpc7g) and `a1` is
+ * the first Graviton; everything else here is x86_64. A mismatched AMI
+ * fails only when an instance launches, so this is tested with a table.
+ */
+export function architectureOf(instanceType: string): Architecture {
+    const family = instanceType.split(".")[0];
+    if (family === "a1") return "arm64";
+    const m = /^([a-z]+)(\d+)([a-z-]*)$/.exec(family);
+    if (!m) throw new Error(`"${instanceType}" is not an EC2 instance type such as t4g.small`);
+    return m[3].replace(/-flex$/, "").includes("g") ? "arm64" : "x86_64";
+}
+
+/** AWS's public SSM parameter holding the current Amazon Linux 2023 AMI for an architecture. */
+export function amiParameterName(arch: Architecture): string {
+    return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`;
+}
+
+/** The docker platform for an architecture. */
+export function dockerPlatform(arch: Architecture): "linux/arm64" | "linux/amd64" {
+    return arch === "arm64" ? "linux/arm64" : "linux/amd64";
+}
+
+/** Arguments of {@link AppServers}. */
+export interface AppServersArgs {
+    /** Subnets the instances run in (private with NAT, or public at mvp). */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The app subnets are public (mvp has no NAT): instances then get a public IP for egress; the security group still admits only the load balancer. */
+    readonly subnetsArePublic: boolean;
+    readonly securityGroupId: pulumi.Input<string>;
+    /** EC2 instance type; its architecture picks the AMI. */
+    readonly instanceType: string;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    /** Average CPU the autoscaler steers towards, in percent. */
+    readonly cpuTargetPercent: number;
+    /**
+     * Requests per instance per minute the autoscaler steers towards.
+     * @default 1000
+     */
+    readonly requestsPerTarget?: number;
+    /** The target group the instances register in. */
+    readonly targetGroupArn: pulumi.Input<string>;
+    /** `app/<lb>/<id>/targetgroup/<tg>/<id>` pieces, for the request-count scaling metric. */
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    /** The image, pinned by digest. */
+    readonly image: pulumi.Input<string>;
+    /** The ECR repository the image lives in (the instances may pull only from it). */
+    readonly repositoryArn: pulumi.Input<string>;
+    /** Non-secret environment of the container (hosts, names, ARNs). */
+    readonly env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Secrets Manager secrets the instances (and the app through IMDS) may read; nothing else. */
+    readonly secretArns: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Secrets fetched at boot into the container's environment by value.
+     * @default [] (the app reads its secrets by ARN, so RDS password rotation needs no restart)
+     */
+    readonly bootSecrets?: readonly SecretEnv[];
+    /** The assets bucket the app reads and writes. */
+    readonly assetsBucketArn: pulumi.Input<string>;
+    /** The stack's KMS key: secrets and assets are encrypted with it; it also encrypts the log group. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly region: string;
+    /** The container log group's name. */
+    readonly logGroupName: string;
+    readonly logRetentionDays: number;
+    /** Files downloaded at boot and mounted read-only (the RDS CA bundle). */
+    readonly bootFiles?: ContainerSpec["files"];
+    /**
+     * Root volume size in GiB (gp3, encrypted). The OS and one image need about 4.
+     * @default 12
+     */
+    readonly rootVolumeGb?: number;
+    /**
+     * Seconds after launch before ELB health counts (docker install and first pull).
+     * @default 300
+     */
+    readonly healthCheckGraceSeconds?: number;
+    /** Tags for the instances and volumes: the provider's default tags do not reach what the Auto Scaling group launches. */
+    readonly instanceTags: Readonly<Record<string, string>>;
+}
+
+/** The args with their defaults. */
+export function withDefaults(args: AppServersArgs) {
+    return {
+        ...args,
+        requestsPerTarget: args.requestsPerTarget ?? 1000,
+        bootSecrets: args.bootSecrets ?? [],
+        bootFiles: args.bootFiles ?? [],
+        rootVolumeGb: args.rootVolumeGb ?? 12,
+        healthCheckGraceSeconds: args.healthCheckGraceSeconds ?? 300,
+    };
+}
+
+/** The app's container port (the container contract). */
+export const APP_PORT = 8080;
+
+/** What the app's instance role may do, as an IAM policy document. */
+export function instancePolicy(p: {
+    repositoryArn: string;
+    secretArns: readonly string[];
+    logGroupArn: string;
+    assetsBucketArn: string;
+    kmsKeyArn: string;
+    region: string;
+}): Record<string, unknown> {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            // GetAuthorizationToken has no resource-level permissions.
+            { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+            { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: p.repositoryArn },
+            { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [...p.secretArns] },
+            {
+                Sid: "UseStackKeyThroughServices",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: p.kmsKeyArn,
+                Condition: { StringEquals: { "kms:ViaService": [`secretsmanager.${p.region}.amazonaws.com`, `s3.${p.region}.amazonaws.com`] } },
+            },
+            { Sid: "AssetsObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${p.assetsBucketArn}/*` },
+            { Sid: "AssetsList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: p.assetsBucketArn },
+            { Sid: "ContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: `${p.logGroupArn}:*` },
+            { Sid: "AgentMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } } },
+            // The agent reads the instance's Auto Scaling group from its tags.
+            { Sid: "AgentDescribe", Effect: "Allow", Action: ["ec2:DescribeTags", "ec2:DescribeVolumes"], Resource: "*" },
+        ],
+    };
+}
+
+/**
+ * The app servers: an Auto Scaling group of Amazon Linux 2023 instances
+ * (the architecture of the instance type), each running the app's image by
+ * digest under systemd, registered in the load balancer's target group.
+ * A new image or user data makes a new launch template version, which the
+ * group rolls out with an instance refresh that keeps every instance
+ * serving until its replacement is healthy. SSM Session Manager instead of
+ * SSH: no key pair, no port 22.
+ */
+export class AppServers extends pulumi.ComponentResource {
+    public readonly autoScalingGroupName: pulumi.Output<string>;
+    public readonly launchTemplateId: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    /** The architecture of the instance type (the image must be built for it). */
+    public readonly architecture: Architecture;
+
+    constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:aws:AppServers", name, {}, opts);
+        const a = withDefaults(args);
+        if (a.minInstances < 1 || a.minInstances > a.maxInstances) throw new Error(`instances ${a.minInstances}-${a.maxInstances}: need 1 <= min <= max`);
+        this.architecture = architectureOf(a.instanceType);
+
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: a.logGroupName, retentionInDays: a.logRetentionDays, kmsKeyId: a.kmsKeyArn },
+            { parent: this },
+        );
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: "App instances: pull the app image, read this stack's secrets, ship logs and metrics, SSM sessions",
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+            },
+            { parent: this },
+        );
+        new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, { parent: this });
+        new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.name,
+                policy: pulumi
+                    .all([a.repositoryArn, a.secretArns, logGroup.arn, a.assetsBucketArn, a.kmsKeyArn])
+                    .apply(([repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn]) =>
+                        JSON.stringify(instancePolicy({ repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn, region: a.region })),
+                    ),
+            },
+            { parent: this },
+        );
+        const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, { parent: this });
+
+        const ami = aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this });
+        const userData = pulumi.all([a.image, a.env]).apply(([image, env]) =>
+            renderUserData(
+                { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: 30 },
+                awsHost({ region: a.region, logGroupName: a.logGroupName }),
+            ),
+        );
+        const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...a.instanceTags, Name: name } });
+
+        const template = new aws.ec2.LaunchTemplate(
+            `${name}-lt`,
+            {
+                description: "App instances: Amazon Linux 2023 running the app container",
+                imageId: ami.value,
+                instanceType: a.instanceType,
+                iamInstanceProfile: { arn: profile.arn },
+                // IMDSv2 only; hop limit 2 so the container (one hop behind docker's bridge) reaches it for the role's credentials.
+                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" },
+                // The AWS-managed EBS key: a customer key would need a grant to the Auto Scaling service-linked role, or launches fail.
+                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: a.rootVolumeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+                networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: String(a.subnetsArePublic), securityGroups: [a.securityGroupId], deleteOnTermination: "true" }],
+                userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
+                updateDefaultVersion: true,
+                tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
+                monitoring: { enabled: false },
+            },
+            { parent: this },
+        );
+
+        const group = new aws.autoscaling.Group(
+            `${name}-asg`,
+            {
+                vpcZoneIdentifiers: a.subnetIds,
+                minSize: a.minInstances,
+                maxSize: a.maxInstances,
+                // The version number, not "$Latest": only a changed version starts an instance refresh (pulumi/pulumi#7551).
+                launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
+                targetGroupArns: [a.targetGroupArn],
+                healthCheckType: "ELB",
+                healthCheckGracePeriod: a.healthCheckGraceSeconds,
+                defaultInstanceWarmup: a.healthCheckGraceSeconds,
+                // Replace-before-terminate: 100% stay in service while up to 200% run, so even one instance rolls with no downtime.
+                instanceRefresh: {
+                    strategy: "Rolling",
+                    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(a.healthCheckGraceSeconds), autoRollback: true, skipMatching: true },
+                },
+                waitForCapacityTimeout: "15m",
+                enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"],
+                tags: [{ key: "Name", value: name, propagateAtLaunch: true }],
+            },
+            { parent: this },
+        );
+
+        // With min == max there is nothing to scale.
+        if (a.maxInstances > a.minInstances) {
+            new aws.autoscaling.Policy(
+                `${name}-cpu`,
+                {
+                    autoscalingGroupName: group.name,
+                    policyType: "TargetTrackingScaling",
+                    targetTrackingConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" }, targetValue: a.cpuTargetPercent },
+                },
+                { parent: this },
+            );
+            new aws.autoscaling.Policy(
+                `${name}-requests`,
+                {
+                    autoscalingGroupName: group.name,
+                    policyType: "TargetTrackingScaling",
+                    targetTrackingConfiguration: {
+                        predefinedMetricSpecification: {
+                            predefinedMetricType: "ALBRequestCountPerTarget",
+                            resourceLabel: pulumi.interpolate`${a.loadBalancerArnSuffix}/${a.targetGroupArnSuffix}`,
+                        },
+                        targetValue: a.requestsPerTarget,
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        this.autoScalingGroupName = group.name;
+        this.launchTemplateId = template.id;
+        this.roleArn = role.arn;
+        this.logGroupName = logGroup.name;
+        this.registerOutputs({
+            autoScalingGroupName: this.autoScalingGroupName,
+            launchTemplateId: this.launchTemplateId,
+            roleArn: this.roleArn,
+            logGroupName: this.logGroupName,
+        });
+    }
+}

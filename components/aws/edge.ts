@@ -1,0 +1,284 @@
+import * as aws from "@pulumi/aws";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackSettings } from "../../stacks";
+import { Dns, DnsRecordSpec } from "../cloudflare/dns";
+import { Certificate } from "./certificate";
+import { AppServers, architectureOf, dockerPlatform } from "./compute";
+import { LoadBalancer } from "./loadBalancer";
+import { Monitoring } from "./monitoring";
+import { Registry } from "./registry";
+import { Waf } from "./waf";
+
+type In<T> = pulumi.Input<T>;
+
+/**
+ * What the edge needs from the foundation and data components (KMS key,
+ * network, buckets, secrets, database), by the names those components
+ * expose, so the components themselves can be passed.
+ */
+export interface EdgeDependencies {
+    readonly kms: { readonly keyArn: In<string> };
+    readonly network: {
+        readonly vpcId: In<string>;
+        readonly publicSubnetIds: In<In<string>[]>;
+        readonly appSubnetIds: In<In<string>[]>;
+        readonly appSubnetsArePublic: boolean;
+        readonly appSecurityGroupId: In<string>;
+    };
+    /** The storage component; when it is a resource, the load balancer waits for it (the logs bucket policy must exist before access logs are enabled). */
+    readonly storage: { readonly logsBucketName: In<string>; readonly assetsBucketName: In<string>; readonly assetsBucketArn: In<string> };
+    readonly secrets: { readonly sessionSecretArn: In<string> };
+    readonly database: {
+        readonly writerAddress: In<string>;
+        readonly readerAddress: In<string>;
+        readonly port: In<number>;
+        readonly masterSecretArn: In<string>;
+        readonly dbName: In<string>;
+        readonly identifier: In<string>;
+        /** The read replica's identifier; derived from `readerAddress` when absent. */
+        readonly replicaIdentifier?: In<string>;
+    };
+}
+
+/** Credentials of providers other than AWS, read from the stack's config by `stacks/`. */
+export interface ProviderCredentials {
+    /** `cloudflare:apiToken` (an explicit provider does not read the provider's config namespace itself). */
+    readonly cloudflareApiToken?: pulumi.Output<string>;
+}
+
+/** Who may reach the load balancer, decided from the stack's settings. */
+export type IngressChoice = { readonly kind: "anyone" } | { readonly kind: "listed"; readonly cidrs: readonly string[] } | { readonly kind: "cloudflare" };
+
+/**
+ * Who may reach the load balancer: the listed ranges when
+ * `alicerce:lbIngressCidrs` is set; else Cloudflare's published ranges when
+ * the app's records go through Cloudflare's proxy (anything else reaching
+ * the load balancer directly would bypass Cloudflare's WAF and TLS); else anyone.
+ */
+export function ingressChoice(s: Pick<StackSettings, "lbIngressCidrs" | "cloudflareZoneId" | "cloudflareProxied">): IngressChoice {
+    if (s.lbIngressCidrs !== undefined) return { kind: "listed", cidrs: s.lbIngressCidrs };
+    if (s.cloudflareZoneId !== undefined && s.cloudflareProxied) return { kind: "cloudflare" };
+    return { kind: "anyone" };
+}
+
+/** The RDS CA bundle every region's certificates chain to (public). */
+export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+/** Where the container finds it. */
+export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
+/** The app drains in-flight requests for this long on SIGTERM (the container contract). */
+export const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+/** The container's environment (the app-image contract). Everything here is non-secret: secrets go by ARN. */
+export function appEnvironment(p: {
+    region: string;
+    dbSecretArn: string;
+    dbHost: string;
+    dbReaderHost: string;
+    dbPort: number;
+    dbName: string;
+    appSecretArn: string;
+    assetsBucket: string;
+}): Record<string, string> {
+    return {
+        AWS_REGION: p.region,
+        DB_SECRET_ARN: p.dbSecretArn,
+        DB_HOST: p.dbHost,
+        DB_READER_HOST: p.dbReaderHost,
+        DB_PORT: String(p.dbPort),
+        DB_NAME: p.dbName,
+        DB_SSL_MODE: "verify-full",
+        DB_SSL_CA_FILE: DB_CA_PATH,
+        APP_SECRET_ARN: p.appSecretArn,
+        ASSETS_BUCKET: p.assetsBucket,
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    };
+}
+
+/** What the edge exports. */
+export interface EdgeOutputs {
+    readonly appUrl: pulumi.Output<string>;
+    readonly loadBalancerDnsName: pulumi.Output<string>;
+    readonly autoScalingGroupName: pulumi.Output<string>;
+    /** The image the instances run, with its digest. */
+    readonly image: pulumi.Output<string>;
+    readonly repositoryUrl: pulumi.Output<string>;
+    readonly alarmTopicArn: pulumi.Output<string>;
+    readonly dashboardName: pulumi.Output<string>;
+    readonly wafWebAclArn?: pulumi.Output<string>;
+    /** Records to create by hand when no Cloudflare zone is configured: ACM validation and the app's CNAME. */
+    readonly dnsRecordsToCreate?: pulumi.Output<{ name: string; type: string; value: string }[]>;
+}
+
+/** The components the edge made, for tests and for the platform to wire further. */
+export interface Edge {
+    readonly outputs: EdgeOutputs;
+    readonly registry: Registry;
+    readonly loadBalancer: LoadBalancer;
+    readonly servers: AppServers;
+    readonly monitoring: Monitoring;
+    readonly waf?: Waf;
+    readonly certificate?: Certificate;
+}
+
+/**
+ * Where traffic reaches the app on AWS: the image and its registry, the
+ * certificate and (with Cloudflare) its validation records, the load
+ * balancer, the WAF, the app servers, the alarms and dashboard, and the
+ * app's DNS records. Runs after the data components, whose values it takes.
+ */
+export function deployEdge(settings: StackSettings, provider: aws.Provider, deps: EdgeDependencies, credentials: ProviderCredentials = {}): Edge {
+    const opts = { provider };
+    const prefix = settings.project;
+    const arch = architectureOf(settings.compute.instanceType);
+
+    const registry = new Registry(
+        `${prefix}-registry`,
+        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData },
+        opts,
+    );
+
+    const cf =
+        settings.cloudflareZoneId !== undefined
+            ? { zoneId: settings.cloudflareZoneId, provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }) }
+            : undefined;
+
+    let certificate: Certificate | undefined;
+    let validationRecordFqdns: pulumi.Output<string[]> | undefined;
+    if (settings.domain !== undefined) {
+        const domain = settings.domain;
+        certificate = new Certificate(`${prefix}-cert`, { domainName: domain }, opts);
+        if (cf) {
+            const record = certificate.validationRecord(domain);
+            const validation = new Dns(
+                `${prefix}-acm-validation`,
+                {
+                    zoneId: cf.zoneId,
+                    records: [{ key: "app", name: record.name, type: "CNAME", content: record.value, proxied: false, comment: `ACM validation for ${domain} (managed by alicerce)` }],
+                },
+                { provider: cf.provider },
+            );
+            validationRecordFqdns = validation.recordNames;
+        }
+    }
+
+    const ingress = ingressChoice(settings);
+    const ingressCidrs =
+        ingress.kind === "listed"
+            ? [...ingress.cidrs]
+            : ingress.kind === "cloudflare"
+              ? cloudflare.getIpRangesOutput({}, { provider: cf!.provider }).ipv4Cidrs
+              : undefined;
+
+    const storageIsResource = pulumi.Resource.isInstance(deps.storage);
+    const loadBalancer = new LoadBalancer(
+        `${prefix}-lb`,
+        {
+            vpcId: deps.network.vpcId,
+            publicSubnetIds: deps.network.publicSubnetIds,
+            appSecurityGroupId: deps.network.appSecurityGroupId,
+            ingressCidrs,
+            ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
+            certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
+            logsBucketName: deps.storage.logsBucketName,
+            deletionProtection: settings.tier === "prod",
+        },
+        { ...opts, dependsOn: storageIsResource ? [deps.storage as unknown as pulumi.Resource] : [] },
+    );
+
+    const waf = settings.waf
+        ? new Waf(`${prefix}-waf`, { loadBalancerArn: loadBalancer.arn, logRetentionDays: settings.logRetentionDays, kmsKeyArn: deps.kms.keyArn }, opts)
+        : undefined;
+
+    const db = deps.database;
+    const env = pulumi
+        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
+        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
+            appEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
+        );
+    const servers = new AppServers(
+        `${prefix}-app`,
+        {
+            subnetIds: deps.network.appSubnetIds,
+            subnetsArePublic: deps.network.appSubnetsArePublic,
+            securityGroupId: deps.network.appSecurityGroupId,
+            instanceType: settings.compute.instanceType,
+            minInstances: settings.compute.minInstances,
+            maxInstances: settings.compute.maxInstances,
+            cpuTargetPercent: settings.compute.cpuTargetPercent,
+            targetGroupArn: loadBalancer.targetGroupArn,
+            loadBalancerArnSuffix: loadBalancer.arnSuffix,
+            targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+            image: registry.imageRef,
+            repositoryArn: registry.repositoryArn,
+            env,
+            secretArns: [db.masterSecretArn, deps.secrets.sessionSecretArn],
+            assetsBucketArn: deps.storage.assetsBucketArn,
+            kmsKeyArn: deps.kms.keyArn,
+            region: settings.region,
+            logGroupName: `/${settings.project}/${settings.stack}/app`,
+            logRetentionDays: settings.logRetentionDays,
+            bootFiles: [{ url: RDS_CA_BUNDLE_URL, containerPath: DB_CA_PATH }],
+            instanceTags: { ...settings.tags },
+        },
+        opts,
+    );
+
+    const replicaIdentifier = settings.database.readReplica
+        ? (db.replicaIdentifier ?? pulumi.output(db.readerAddress).apply((address) => address.split(".")[0]))
+        : undefined;
+    const monitoring = new Monitoring(
+        `${prefix}-monitoring`,
+        {
+            alertEmail: settings.alertEmail,
+            kmsKeyArn: deps.kms.keyArn,
+            region: settings.region,
+            autoScalingGroupName: servers.autoScalingGroupName,
+            loadBalancerArnSuffix: loadBalancer.arnSuffix,
+            targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+            dbIdentifier: db.identifier,
+            dbReplicaIdentifier: replicaIdentifier,
+            dbStorageGb: settings.database.storageGb,
+            dashboardName: `${settings.project}-${settings.stack}`,
+        },
+        opts,
+    );
+
+    let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
+    if (settings.domain !== undefined && cf) {
+        const records: DnsRecordSpec[] = [{ key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied }];
+        new Dns(`${prefix}-dns`, { zoneId: cf.zoneId, records, originTlsSettings: true }, { provider: cf.provider });
+    } else if (settings.domain !== undefined && certificate) {
+        const domain = settings.domain;
+        dnsRecordsToCreate = pulumi
+            .all([certificate.validationRecord(domain), loadBalancer.dnsName])
+            .apply(([v, lbDns]) => [
+                { name: v.name, type: v.type, value: v.value },
+                { name: domain, type: "CNAME", value: lbDns },
+            ]);
+        dnsRecordsToCreate.apply((records) =>
+            pulumi.log.warn(`create these DNS records at your DNS host (the certificate is issued once the first exists): ${records.map((r) => `${r.name} ${r.type} ${r.value}`).join("; ")}`),
+        );
+    }
+
+    const appUrl = settings.domain !== undefined ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${loadBalancer.dnsName}`;
+    return {
+        registry,
+        loadBalancer,
+        servers,
+        monitoring,
+        waf,
+        certificate,
+        outputs: {
+            appUrl,
+            loadBalancerDnsName: loadBalancer.dnsName,
+            autoScalingGroupName: servers.autoScalingGroupName,
+            image: registry.imageRef,
+            repositoryUrl: registry.repositoryUrl,
+            alarmTopicArn: monitoring.topicArn,
+            dashboardName: monitoring.dashboardName,
+            ...(waf ? { wafWebAclArn: waf.webAclArn } : {}),
+            ...(dnsRecordsToCreate ? { dnsRecordsToCreate } : {}),
+        },
+    };
+}

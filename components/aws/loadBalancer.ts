@@ -1,0 +1,248 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret
+ * AEAD ciphers only, and post-quantum hybrid key exchange (the console's
+ * default since 2025-09). Cloudflare and every current browser speak it.
+ */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
+
+/** The app's health check path (the container contract). */
+export const HEALTH_CHECK_PATH = "/healthz";
+
+/**
+ * A security group takes 60 inbound rules; a rule naming a prefix list
+ * counts as its max entries. Two ports x 30 entries fill the group exactly.
+ */
+export const MAX_INGRESS_ENTRIES = 30;
+
+/** Arguments of {@link LoadBalancer}. */
+export interface LoadBalancerArgs {
+    readonly vpcId: pulumi.Input<string>;
+    /** Public subnets in at least two AZs (an ALB refuses fewer). */
+    readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The app instances' security group: this component adds the one ingress rule it gets (from the load balancer). */
+    readonly appSecurityGroupId: pulumi.Input<string>;
+    /**
+     * The port the instances serve on.
+     * @default 8080
+     */
+    readonly appPort?: number;
+    /**
+     * Who may connect on 80/443: IPv4 ranges, kept in a managed prefix list
+     * (updated in place when they change). Undefined admits everyone.
+     * @default undefined (0.0.0.0/0)
+     */
+    readonly ingressCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+    /** What the ranges are, for the prefix list's entries ("Cloudflare", "office"). */
+    readonly ingressDescription?: string;
+    /**
+     * A certificate for HTTPS. Without one the load balancer serves plain
+     * HTTP (allowed below prod; the plan warns).
+     */
+    readonly certificate?: {
+        readonly arn: pulumi.Input<string>;
+        /** The validation records' names once they exist (Cloudflare); without them `up` waits for records created by hand. */
+        readonly validationRecordFqdns?: pulumi.Input<pulumi.Input<string>[]>;
+    };
+    /** The bucket for access logs (its policy must already allow ELB log delivery under `alb/`). */
+    readonly logsBucketName: pulumi.Input<string>;
+    /**
+     * Refuse deletion of the load balancer (console or `pulumi destroy`).
+     * @default false
+     */
+    readonly deletionProtection?: boolean;
+    /**
+     * Seconds a deregistering instance keeps its in-flight requests. The app
+     * drains in 25 s on SIGTERM, so 30 s lets it finish before the target is gone.
+     * @default 30
+     */
+    readonly deregistrationDelaySeconds?: number;
+    /**
+     * Seconds an idle client connection stays open.
+     * @default 60
+     */
+    readonly idleTimeoutSeconds?: number;
+}
+
+/** The args with their defaults. */
+export function withDefaults(args: LoadBalancerArgs) {
+    return {
+        ...args,
+        appPort: args.appPort ?? 8080,
+        ingressDescription: args.ingressDescription ?? "allowed clients",
+        deletionProtection: args.deletionProtection ?? false,
+        deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? 30,
+        idleTimeoutSeconds: args.idleTimeoutSeconds ?? 60,
+    };
+}
+
+/** The ports the load balancer listens on: 443 only exists with a certificate. */
+export function listenerPorts(https: boolean): number[] {
+    return https ? [80, 443] : [80];
+}
+
+/**
+ * An internet-facing Application Load Balancer in front of the app: its own
+ * security group (80/443 in, from everyone or from listed ranges; out only
+ * to the app's port), an HTTPS listener with a current TLS policy and the
+ * HTTP listener only redirecting to it (or, with no certificate, HTTP
+ * serving directly), a target group checking `/healthz`, access logs to
+ * the logs bucket, and invalid header fields dropped.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+    public readonly arn: pulumi.Output<string>;
+    /** For CloudWatch dimensions (`app/<name>/<id>`). */
+    public readonly arnSuffix: pulumi.Output<string>;
+    public readonly dnsName: pulumi.Output<string>;
+    public readonly zoneId: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly targetGroupArn: pulumi.Output<string>;
+    /** For CloudWatch dimensions (`targetgroup/<name>/<id>`). */
+    public readonly targetGroupArnSuffix: pulumi.Output<string>;
+    /** The listener that forwards to the app (HTTPS, or HTTP without a certificate). */
+    public readonly listenerArn: pulumi.Output<string>;
+    /** True when the load balancer serves HTTPS. */
+    public readonly https: boolean;
+
+    constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:aws:LoadBalancer", name, {}, opts);
+        const a = withDefaults(args);
+        this.https = a.certificate !== undefined;
+
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            { vpcId: a.vpcId, description: "Load balancer: HTTP(S) in, the app's port out", revokeRulesOnDelete: true },
+            { parent: this },
+        );
+        const prefixList =
+            a.ingressCidrs === undefined
+                ? undefined
+                : new aws.ec2.ManagedPrefixList(
+                      `${name}-clients`,
+                      {
+                          addressFamily: "IPv4",
+                          maxEntries: MAX_INGRESS_ENTRIES,
+                          entries: pulumi.output(a.ingressCidrs).apply((cidrs) => {
+                              if (cidrs.length > MAX_INGRESS_ENTRIES) throw new Error(`${cidrs.length} ingress ranges; the load balancer takes at most ${MAX_INGRESS_ENTRIES}`);
+                              return [...new Set(cidrs)].sort().map((cidr) => ({ cidr, description: a.ingressDescription }));
+                          }),
+                      },
+                      { parent: this },
+                  );
+        for (const port of listenerPorts(this.https)) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-in-${port}`,
+                {
+                    securityGroupId: sg.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    ...(prefixList ? { prefixListId: prefixList.id } : { cidrIpv4: "0.0.0.0/0" }),
+                    description: `${port === 443 ? "HTTPS" : "HTTP"} from ${prefixList ? a.ingressDescription : "anyone"}`,
+                },
+                { parent: this },
+            );
+        }
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-out-app`,
+            { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: a.appPort, toPort: a.appPort, referencedSecurityGroupId: a.appSecurityGroupId, description: "to the app instances" },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-app-from-lb`,
+            { securityGroupId: a.appSecurityGroupId, ipProtocol: "tcp", fromPort: a.appPort, toPort: a.appPort, referencedSecurityGroupId: sg.id, description: "from the load balancer" },
+            { parent: this },
+        );
+
+        const lb = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                loadBalancerType: "application",
+                internal: false,
+                ipAddressType: "ipv4",
+                subnets: a.publicSubnetIds,
+                securityGroups: [sg.id],
+                dropInvalidHeaderFields: true,
+                desyncMitigationMode: "defensive",
+                enableDeletionProtection: a.deletionProtection,
+                idleTimeout: a.idleTimeoutSeconds,
+                // ALB access logs accept SSE-S3 buckets only (not SSE-KMS); the logs bucket is made that way.
+                accessLogs: { bucket: a.logsBucketName, prefix: "alb", enabled: true },
+            },
+            { parent: this },
+        );
+
+        const tg = new aws.lb.TargetGroup(
+            `${name}-app`,
+            {
+                vpcId: a.vpcId,
+                port: a.appPort,
+                protocol: "HTTP",
+                protocolVersion: "HTTP1",
+                targetType: "instance",
+                deregistrationDelay: a.deregistrationDelaySeconds,
+                healthCheck: {
+                    enabled: true,
+                    path: HEALTH_CHECK_PATH,
+                    port: "traffic-port",
+                    protocol: "HTTP",
+                    matcher: "200",
+                    interval: 15,
+                    timeout: 5,
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 3,
+                },
+            },
+            { parent: this },
+        );
+        const forward = [{ type: "forward", targetGroupArn: tg.arn }];
+
+        let listener: aws.lb.Listener;
+        if (a.certificate) {
+            // The listener must not use the certificate before ACM has issued it.
+            const validation = new aws.acm.CertificateValidation(
+                `${name}-cert-issued`,
+                { certificateArn: a.certificate.arn, validationRecordFqdns: a.certificate.validationRecordFqdns },
+                { parent: this },
+            );
+            listener = new aws.lb.Listener(
+                `${name}-https`,
+                { loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: validation.certificateArn, defaultActions: forward },
+                { parent: this },
+            );
+            new aws.lb.Listener(
+                `${name}-http`,
+                {
+                    loadBalancerArn: lb.arn,
+                    port: 80,
+                    protocol: "HTTP",
+                    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                },
+                { parent: this },
+            );
+        } else {
+            listener = new aws.lb.Listener(`${name}-http`, { loadBalancerArn: lb.arn, port: 80, protocol: "HTTP", defaultActions: forward }, { parent: this });
+        }
+
+        this.arn = lb.arn;
+        this.arnSuffix = lb.arnSuffix;
+        this.dnsName = lb.dnsName;
+        this.zoneId = lb.zoneId;
+        this.securityGroupId = sg.id;
+        this.targetGroupArn = tg.arn;
+        this.targetGroupArnSuffix = tg.arnSuffix;
+        this.listenerArn = listener.arn;
+        this.registerOutputs({
+            arn: this.arn,
+            arnSuffix: this.arnSuffix,
+            dnsName: this.dnsName,
+            zoneId: this.zoneId,
+            securityGroupId: this.securityGroupId,
+            targetGroupArn: this.targetGroupArn,
+            targetGroupArnSuffix: this.targetGroupArnSuffix,
+            listenerArn: this.listenerArn,
+        });
+    }
+}

@@ -1,0 +1,303 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** One metric an alarm reads. */
+export interface AlarmMetric {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Record<string, string>;
+    /** `Average`, `Maximum`, `Sum`, or a percentile such as `p95`. */
+    readonly stat: string;
+}
+
+/** One alarm, as data. */
+export interface AlarmSpec {
+    /** Short, stable, used in the logical name. */
+    readonly key: string;
+    /** What the on-call person reads in the email. */
+    readonly description: string;
+    /** A single metric, or metric math over named metrics. */
+    readonly metric: AlarmMetric | { readonly expression: string; readonly label: string; readonly metrics: Record<string, AlarmMetric> };
+    readonly comparison: "GreaterThanThreshold" | "LessThanThreshold";
+    readonly threshold: number;
+    /** Seconds per datapoint. */
+    readonly period: number;
+    /** Consecutive breaching datapoints before the alarm fires (period x this = "for N minutes"). */
+    readonly evaluationPeriods: number;
+    /** What no data means: quiet traffic is not an outage. */
+    readonly treatMissingData: "notBreaching" | "breaching" | "missing";
+}
+
+/** The names alarms are built over (resolved values, not Outputs: this is pure). */
+export interface AlarmTargets {
+    readonly autoScalingGroupName: string;
+    readonly loadBalancerArnSuffix: string;
+    readonly targetGroupArnSuffix: string;
+    readonly dbIdentifier: string;
+    /** The read replica, when there is one (replica lag is measured there). */
+    readonly dbReplicaIdentifier?: string;
+    /** The database's allocated storage, for the free-storage threshold. */
+    readonly dbStorageGb: number;
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * The alarms of the users' runbooks: app CPU > 80% and memory > 85% for
+ * 5 minutes, p95 response time > 2 s for 3 minutes, 5xx > 5% of requests
+ * for 2 minutes, any unhealthy target, database CPU > 80% for 5 minutes,
+ * free storage under 10% (at least 2 GiB), and replica lag > 30 s.
+ */
+export function alarmSpecs(t: AlarmTargets): AlarmSpec[] {
+    const asg = { AutoScalingGroupName: t.autoScalingGroupName };
+    const lb = { LoadBalancer: t.loadBalancerArnSuffix };
+    const tg = { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix };
+    const db = { DBInstanceIdentifier: t.dbIdentifier };
+    const alb = (metricName: string, stat: string, dimensions: Record<string, string> = lb): AlarmMetric => ({ namespace: "AWS/ApplicationELB", metricName, dimensions, stat });
+    const specs: AlarmSpec[] = [
+        {
+            key: "app-cpu",
+            description: "App servers: average CPU above 80% for 5 minutes. Check the dashboard; if traffic grew, raise maxInstances or the instance type.",
+            metric: { namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: asg, stat: "Average" },
+            comparison: "GreaterThanThreshold",
+            threshold: 80,
+            period: 300,
+            evaluationPeriods: 1,
+            treatMissingData: "missing",
+        },
+        {
+            key: "app-memory",
+            description: "App servers: memory above 85% for 5 minutes (CloudWatch agent). A leak, or the instance type is too small.",
+            metric: { namespace: "CWAgent", metricName: "mem_used_percent", dimensions: asg, stat: "Average" },
+            comparison: "GreaterThanThreshold",
+            threshold: 85,
+            period: 60,
+            evaluationPeriods: 5,
+            treatMissingData: "missing",
+        },
+        {
+            key: "latency-p95",
+            description: "Load balancer: p95 target response time above 2 s for 3 minutes. Look at slow queries and the database CPU.",
+            metric: alb("TargetResponseTime", "p95"),
+            comparison: "GreaterThanThreshold",
+            threshold: 2,
+            period: 60,
+            evaluationPeriods: 3,
+            treatMissingData: "notBreaching",
+        },
+        {
+            key: "errors-5xx",
+            description: "Load balancer: more than 5% of requests failed with 5xx for 2 minutes (app and load balancer errors).",
+            metric: {
+                // No requests is no error rate, not a division by zero.
+                expression: "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+                label: "5xx % of requests",
+                metrics: {
+                    requests: alb("RequestCount", "Sum"),
+                    target5xx: alb("HTTPCode_Target_5XX_Count", "Sum"),
+                    elb5xx: alb("HTTPCode_ELB_5XX_Count", "Sum"),
+                },
+            },
+            comparison: "GreaterThanThreshold",
+            threshold: 5,
+            period: 60,
+            evaluationPeriods: 2,
+            treatMissingData: "notBreaching",
+        },
+        {
+            key: "unhealthy-hosts",
+            description: "Target group: an instance fails /healthz. Check the container logs; the Auto Scaling group replaces it.",
+            metric: alb("UnHealthyHostCount", "Maximum", tg),
+            comparison: "GreaterThanThreshold",
+            threshold: 0,
+            period: 60,
+            evaluationPeriods: 2,
+            treatMissingData: "notBreaching",
+        },
+        {
+            key: "db-cpu",
+            description: "Database: CPU above 80% for 5 minutes. Check Performance Insights for the top queries, or raise dbInstanceClass.",
+            metric: { namespace: "AWS/RDS", metricName: "CPUUtilization", dimensions: db, stat: "Average" },
+            comparison: "GreaterThanThreshold",
+            threshold: 80,
+            period: 60,
+            evaluationPeriods: 5,
+            treatMissingData: "missing",
+        },
+        {
+            key: "db-free-storage",
+            description: "Database: free storage below 10% of allocated. Storage autoscaling may be at its ceiling; raise dbStorageGb.",
+            metric: { namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: db, stat: "Minimum" },
+            comparison: "LessThanThreshold",
+            threshold: Math.max(2 * GIB, Math.round(t.dbStorageGb * GIB * 0.1)),
+            period: 300,
+            evaluationPeriods: 1,
+            treatMissingData: "missing",
+        },
+    ];
+    if (t.dbReplicaIdentifier !== undefined) {
+        specs.push({
+            key: "db-replica-lag",
+            description: "Database: the read replica is more than 30 s behind for 5 minutes; reads may be stale.",
+            metric: { namespace: "AWS/RDS", metricName: "ReplicaLag", dimensions: { DBInstanceIdentifier: t.dbReplicaIdentifier }, stat: "Maximum" },
+            comparison: "GreaterThanThreshold",
+            threshold: 30,
+            period: 60,
+            evaluationPeriods: 5,
+            treatMissingData: "missing",
+        });
+    }
+    return specs;
+}
+
+/** The CloudWatch dashboard body: traffic, errors and latency, app CPU and memory, database. */
+export function dashboardBody(t: AlarmTargets, region: string): string {
+    const widget = (title: string, metrics: unknown[][], x: number, y: number, extra: Record<string, unknown> = {}) => ({
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
+        properties: { title, region, metrics, view: "timeSeries", stacked: false, period: 60, ...extra },
+    });
+    const lb = ["LoadBalancer", t.loadBalancerArnSuffix];
+    const db = ["DBInstanceIdentifier", t.dbIdentifier];
+    const asg = ["AutoScalingGroupName", t.autoScalingGroupName];
+    return JSON.stringify({
+        widgets: [
+            widget("Requests and 5xx", [["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }], [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }], [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }]], 0, 0),
+            widget("Response time (p50, p95, p99)", [["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }], ["...", { stat: "p95" }], ["...", { stat: "p99" }]], 12, 0),
+            widget("App CPU and memory (%)", [["AWS/EC2", "CPUUtilization", ...asg], ["CWAgent", "mem_used_percent", ...asg]], 0, 6, { yAxis: { left: { min: 0, max: 100 } } }),
+            widget("Healthy and unhealthy instances", [["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }], [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }]], 12, 6),
+            widget("Database CPU (%) and connections", [["AWS/RDS", "CPUUtilization", ...db], [".", "DatabaseConnections", ".", ".", { yAxis: "right" }]], 0, 12),
+            widget(
+                "Database free storage and replica lag",
+                [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }], ...(t.dbReplicaIdentifier ? [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", t.dbReplicaIdentifier, { yAxis: "right" }]] : [])],
+                12,
+                12,
+            ),
+        ],
+    });
+}
+
+/** Arguments of {@link Monitoring}. */
+export interface MonitoringArgs {
+    /** Who gets the alarms (an email subscription they confirm once). Without it the alarms notify nobody. */
+    readonly alertEmail?: string;
+    /** Encrypts the topic; its policy must let CloudWatch use it, or alarms cannot publish. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly region: string;
+    readonly autoScalingGroupName: pulumi.Input<string>;
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    readonly dbIdentifier: pulumi.Input<string>;
+    /** The read replica's identifier; whether there is one is a plain value (it decides whether the lag alarm exists). */
+    readonly dbReplicaIdentifier?: pulumi.Input<string>;
+    readonly dbStorageGb: number;
+    /** The dashboard's name (unique in the account and region). */
+    readonly dashboardName: string;
+}
+
+/**
+ * Alarms to an SNS topic (KMS-encrypted) with an email subscription, and one
+ * CloudWatch dashboard. The alarm set is {@link alarmSpecs}; each alarm
+ * notifies on firing and on recovery.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    public readonly topicArn: pulumi.Output<string>;
+    public readonly dashboardName: pulumi.Output<string>;
+    /** The alarms' names, by key. */
+    public readonly alarmNames: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:aws:Monitoring", name, {}, opts);
+
+        const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, { parent: this });
+        if (args.alertEmail !== undefined) {
+            new aws.sns.TopicSubscription(`${name}-email`, { topic: topic.arn, protocol: "email", endpoint: args.alertEmail }, { parent: this });
+        }
+
+        const hasReplica = args.dbReplicaIdentifier !== undefined;
+        const targets = pulumi
+            .all([args.autoScalingGroupName, args.loadBalancerArnSuffix, args.targetGroupArnSuffix, args.dbIdentifier, args.dbReplicaIdentifier])
+            .apply(([autoScalingGroupName, loadBalancerArnSuffix, targetGroupArnSuffix, dbIdentifier, dbReplicaIdentifier]) => ({
+                autoScalingGroupName,
+                loadBalancerArnSuffix,
+                targetGroupArnSuffix,
+                dbIdentifier,
+                dbReplicaIdentifier,
+                dbStorageGb: args.dbStorageGb,
+            }));
+        // The set of alarms depends only on plain values; placeholders give the keys, the Outputs give the dimensions.
+        const shape = alarmSpecs({ autoScalingGroupName: "", loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb });
+
+        this.alarmNames = {};
+        for (const [i, s] of shape.entries()) {
+            const spec = targets.apply((t) => alarmSpecs(t)[i]);
+            const single = "namespace" in s.metric;
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${name}-${s.key}`,
+                {
+                    alarmDescription: s.description,
+                    comparisonOperator: s.comparison,
+                    threshold: s.threshold,
+                    evaluationPeriods: s.evaluationPeriods,
+                    datapointsToAlarm: s.evaluationPeriods,
+                    treatMissingData: s.treatMissingData,
+                    alarmActions: [topic.arn],
+                    okActions: [topic.arn],
+                    ...(single ? singleMetric(s, spec) : metricMath(s, spec)),
+                },
+                { parent: this },
+            );
+            this.alarmNames[s.key] = alarm.name;
+        }
+
+        const dashboard = new aws.cloudwatch.Dashboard(
+            `${name}-dashboard`,
+            { dashboardName: args.dashboardName, dashboardBody: targets.apply((t) => dashboardBody(t, args.region)) },
+            { parent: this },
+        );
+
+        this.topicArn = topic.arn;
+        this.dashboardName = dashboard.dashboardName;
+        this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames });
+    }
+}
+
+const isPercentile = (stat: string) => /^p\d+(\.\d+)?$/.test(stat);
+
+/** The MetricAlarm inputs of a single-metric alarm: everything plain but the dimensions. */
+function singleMetric(shape: AlarmSpec, spec: pulumi.Output<AlarmSpec>) {
+    const m = shape.metric as AlarmMetric;
+    return {
+        namespace: m.namespace,
+        metricName: m.metricName,
+        dimensions: spec.apply((s) => (s.metric as AlarmMetric).dimensions),
+        period: shape.period,
+        // Percentiles go in extendedStatistic, the rest in statistic: AWS takes one or the other.
+        ...(isPercentile(m.stat) ? { extendedStatistic: m.stat } : { statistic: m.stat }),
+    };
+}
+
+/** The MetricAlarm inputs of a metric-math alarm: the expression returns data, its inputs do not. */
+function metricMath(shape: AlarmSpec, spec: pulumi.Output<AlarmSpec>) {
+    type Math = Exclude<AlarmSpec["metric"], AlarmMetric>;
+    const math = shape.metric as Math;
+    return {
+        metricQueries: [
+            { id: "rate", expression: math.expression, label: math.label, returnData: true },
+            ...Object.entries(math.metrics).map(([id, m]) => ({
+                id,
+                returnData: false,
+                metric: {
+                    namespace: m.namespace,
+                    metricName: m.metricName,
+                    dimensions: spec.apply((s) => (s.metric as Math).metrics[id].dimensions),
+                    stat: m.stat,
+                    period: shape.period,
+                },
+            })),
+        ],
+    };
+}
