@@ -64,7 +64,7 @@ export class AppReplicas extends pulumi.ComponentResource {
             ? new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this }).imageId
             : new docker.Image(`${name}-image`, {
                 imageName: `${args.namePrefix}-app:local`,
-                build: { context: APP_IMAGE_CONTEXT, dockerfile: path.join(APP_IMAGE_CONTEXT, "Dockerfile") },
+                build: { context: APP_IMAGE_CONTEXT },
                 skipPush: true,
             }, { parent: this }).repoDigest;
 

@@ -39,7 +39,7 @@ export class Backups extends pulumi.ComponentResource {
         super("alicerce:docker:Backups", name, {}, opts);
         const image = new docker.Image(`${name}-image`, {
             imageName: `${args.namePrefix}-backup:local`,
-            build: { context: BACKUP_IMAGE_CONTEXT, dockerfile: `${BACKUP_IMAGE_CONTEXT}/Dockerfile` },
+            build: { context: BACKUP_IMAGE_CONTEXT },
             // Built on the Docker host itself; no registry is involved.
             skipPush: true,
         }, { parent: this });
