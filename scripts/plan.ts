@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
 
-    console.log(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"]}`);
+    console.log(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`);
     console.log(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)\n`);
     for (const log of run.logs.filter((l) => l.severity !== "info")) console.log(`${log.severity}: ${log.message}`);
     console.log(`\nResources (${custom.length} cloud resources, ${run.resources.length - custom.length} components and providers):`);
