@@ -86,7 +86,8 @@ function computeLabel(r: DiagramResource, byUrn: ReadonlyMap<string, DiagramReso
 function databaseLabel(r: DiagramResource): string {
     if (r.type === "aws:rds/instance:Instance") {
         const role = r.inputs.replicateSourceDb !== undefined ? "read replica" : r.inputs.multiAz === true ? "primary, Multi-AZ" : "primary";
-        return label(r.name, `RDS ${r.inputs.engine ?? "PostgreSQL"} ${role}`, r.inputs.instanceClass);
+        const engine = r.inputs.engine === undefined || String(r.inputs.engine).startsWith("postgres") ? "PostgreSQL" : String(r.inputs.engine);
+        return label(r.name, `RDS ${engine} ${role}`, r.inputs.instanceClass);
     }
     if (r.type === "digitalocean:index/databaseReplica:DatabaseReplica") return label(r.name, "read-only node", r.inputs.size);
     const nodes = Number(r.inputs.nodeCount ?? 1);

@@ -316,7 +316,6 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:ec2/eip:Eip": elasticIp,
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpcEndpoint,
     "aws:rds/instance:Instance": rdsInstance,
-    "aws:backup/plan:Plan": () => ({ lines: [line(0, "backup rules: no charge; stored backups are priced on the selection")] }),
     "aws:backup/selection:Selection": backupSelection,
     "aws:s3/bucket:Bucket": s3Bucket,
     "aws:kms/key:Key": fixed((t) => t.kmsKeyMonth, "customer managed key"),
