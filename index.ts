@@ -14,7 +14,7 @@ export = async (): Promise<Record<string, unknown>> => {
     const common = { cloud: settings.cloud, tier: settings.tier, region: settings.region, warnings: settings.warnings };
     switch (settings.cloud) {
         case "aws":
-            return { ...common, ...deployAws(settings) };
+            return { ...common, ...(await deployAws(settings)) };
         case "digitalocean":
             throw new pulumi.RunError("alicerce:cloud: \"digitalocean\" is accepted by the schema but its platform is not built yet");
     }

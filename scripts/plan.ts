@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- --stack <name> | --all [--json <file>] [--markdown <file>]`:
+ * `npm run plan -- --stack <name> | --all [--json <file>] [--markdown <file>] [--set key=value ...]`:
  * what a stack would create, what it would cost a month against its budget,
  * what the policies say and a diagram of its architecture, computed offline
  * by running the real program under mocks. No Pulumi CLI, no cloud account.
@@ -14,6 +14,8 @@ interface Args {
     stacks: string[];
     json?: string;
     markdown?: string;
+    /** `--set alicerce:tier=growth`: what the stacks would be with this config (nothing is written). */
+    overrides: Record<string, string>;
 }
 
 /**
@@ -26,18 +28,22 @@ function policyReport(_run: StackRun): PolicyReport | undefined {
 }
 
 function parseArgs(argv: string[]): Args {
-    const args: Args = { stacks: [] };
+    const args: Args = { stacks: [], overrides: {} };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = argv[i + 1];
-        if ((flag === "--stack" || flag === "--json" || flag === "--markdown") && (value === undefined || value.startsWith("--"))) {
+        if (["--stack", "--json", "--markdown", "--set"].includes(flag) && (value === undefined || value.startsWith("--"))) {
             throw new Error(`${flag} needs a value`);
         }
         if (flag === "--stack") args.stacks.push(argv[++i]);
         else if (flag === "--all") args.stacks.push(...stackFiles());
         else if (flag === "--json") args.json = argv[++i];
         else if (flag === "--markdown") args.markdown = argv[++i];
-        else throw new Error(`unknown argument ${flag}; use --stack <name> (or --all), --json <file>, --markdown <file>`);
+        else if (flag === "--set") {
+            const [key, ...rest] = argv[++i].split("=");
+            if (!key.includes(":") || rest.length === 0) throw new Error(`--set takes namespace:key=value, e.g. alicerce:tier=growth; got "${value}"`);
+            args.overrides[key] = rest.join("=");
+        } else throw new Error(`unknown argument ${flag}; use --stack <name> (or --all), --json <file>, --markdown <file>, --set <key>=<value>`);
     }
     if (args.stacks.length === 0) args.stacks.push("dev");
     for (const stack of args.stacks) {
@@ -61,7 +67,7 @@ async function main(): Promise<number> {
         const started = process.hrtime.bigint();
         let run;
         try {
-            run = await runStack(stack);
+            run = await runStack(stack, { overrides: args.overrides });
         } catch (err) {
             if (err instanceof ConfigError) {
                 console.error(`plan: stack ${stack}: ${err.message}`);

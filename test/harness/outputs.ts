@@ -71,5 +71,6 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.name ??= `${args.name}-a1b2c3d`;
     }
     const computed = COMPUTED[args.type]?.(args.name, args.inputs, region) ?? {};
-    return { id: args.id ?? `${args.name}-id`, state: { ...base, ...computed } };
+    // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
+    return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }
