@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isPrivateCidr, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
-import { CONFIG_KEYS, configSchema, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
+import { cidrOverlaps } from "../components/shared/cidr";
+import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
 import { Cloud, ComputePreset, DatabasePreset, NetworkPreset, Tier, TIER_PRESETS } from "./tiers";
 
 export { CLOUDS, TIERS, TIER_PRESETS } from "./tiers";
@@ -26,6 +27,16 @@ export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> 
     readonly instanceClass: string;
 }
 
+/** The cache after tier defaults. */
+export interface CacheSettings {
+    readonly enabled: boolean;
+    /** ElastiCache node type (AWS) or managed Valkey size slug (DigitalOcean). */
+    readonly nodeSize: string;
+}
+
+/** Docker's default bridge network on every droplet; a VPC range overlapping it makes the VPC unreachable from containers. */
+export const DOCKER_BRIDGE_CIDR = "172.17.0.0/16";
+
 /** Everything the program needs, validated, with tier defaults applied. Components get slices of this. */
 export interface StackSettings {
     readonly project: string;
@@ -45,6 +56,15 @@ export interface StackSettings {
     readonly compute: ComputeSettings;
     readonly database: DatabaseSettings;
     readonly network: NetworkPreset;
+    readonly cache: CacheSettings;
+    /** IPv4 ranges allowed to SSH to app servers; empty (the default) closes port 22. */
+    readonly adminCidrs: readonly string[];
+    /** DigitalOcean: an uploaded certificate (custom or Cloudflare origin) for HTTPS instead of Let's Encrypt. */
+    readonly certificateName?: string;
+    /** DigitalOcean: an existing registry (one per account) to push to, instead of creating one. */
+    readonly registryName?: string;
+    /** DigitalOcean: SSH keys (fingerprints) put on app droplets; empty by default. */
+    readonly sshKeyFingerprints: readonly string[];
     readonly waf: boolean;
     readonly alarms: boolean;
     readonly logRetentionDays: number;
@@ -133,6 +153,40 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             }
         }
     }
+    if (cloud === "aws") {
+        for (const key of DIGITALOCEAN_ONLY_KEYS) {
+            if (raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this aws stack");
+        }
+    }
+    if (cloud === "digitalocean") {
+        const dbClass = value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
+        const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
+        if (preset?.database.highAvailability && memoryGb !== undefined && memoryGb < 2) {
+            const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : "tier";
+            say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
+        }
+        if (raw.cloudflareZoneId !== undefined && raw.domain !== undefined && raw.certificateName === undefined) {
+            problems.push(
+                `${NAMESPACE}:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare, so DigitalOcean cannot issue Let's Encrypt: upload a Cloudflare origin certificate and name it here`,
+            );
+        }
+        if (vpcCidr !== undefined) {
+            try {
+                if (cidrOverlaps(parseCidr(vpcCidr), parseCidr(DOCKER_BRIDGE_CIDR))) {
+                    say("vpcCidr", `overlaps Docker's bridge network ${DOCKER_BRIDGE_CIDR} on the droplets; use a range in 10.0.0.0/8, e.g. 10.20.0.0/16`);
+                }
+            } catch {
+                // Already reported above as an invalid network.
+            }
+        }
+    }
+    for (const cidr of value("adminCidrs") ?? []) {
+        try {
+            if (parseCidr(cidr).prefix === 0) say("adminCidrs", `opens SSH to the whole internet (${cidr}); list only your office or VPN ranges`);
+        } catch (err) {
+            say("adminCidrs", `has an invalid range (${(err as Error).message})`);
+        }
+    }
     if (raw.cloudflareZoneId !== undefined && raw.domain === undefined) {
         say("cloudflareZoneId", "is set but alicerce:domain is not; set the domain the zone serves, or remove the zone id");
     }
@@ -171,6 +225,11 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },
         network: preset.network,
+        cache: { enabled: preset.cache.enabled, nodeSize: preset.cache.nodeSize[cloud] },
+        adminCidrs: cfg.adminCidrs ?? [],
+        certificateName: cfg.certificateName,
+        registryName: cfg.registryName,
+        sshKeyFingerprints: cfg.sshKeyFingerprints ?? [],
         waf: preset.waf,
         alarms: preset.alarms,
         logRetentionDays: preset.logRetentionDays,
@@ -178,6 +237,12 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
         warnings,
     };
+}
+
+/** Memory of a DigitalOcean size slug (`db-s-2vcpu-4gb` -> 4), or undefined for a shape it does not know. */
+export function slugMemoryGb(slug: string): number | undefined {
+    const match = /-(\d+)gb$/.exec(slug);
+    return match ? Number(match[1]) : undefined;
 }
 
 /** One zod issue as message lines in the house format. */

@@ -38,6 +38,33 @@ const tagValue = z
         error: "is not a valid tag value; use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
     });
 
+/**
+ * A list key. Pulumi hands a YAML list over as JSON (`["a","b"]`); a
+ * comma-separated string (`pulumi config set alicerce:adminCidrs 1.2.3.4/32,5.6.7.0/24`)
+ * is accepted too. Each item is checked with `item`.
+ */
+const stringList = (item: RegExp, error: string) =>
+    z
+        .string()
+        .transform((text, ctx) => {
+            let items: unknown = undefined;
+            const trimmed = text.trim();
+            if (trimmed.startsWith("[")) {
+                try {
+                    items = JSON.parse(trimmed);
+                } catch {
+                    items = undefined;
+                }
+            } else {
+                items = trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim());
+            }
+            if (!Array.isArray(items) || !items.every((i) => typeof i === "string" && item.test(i))) {
+                ctx.addIssue({ code: "custom", message: error });
+                return z.NEVER;
+            }
+            return items as string[];
+        });
+
 /** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const configSchema = z.strictObject({
     cloud: z.enum(CLOUDS, { error: `is not a cloud; use one of ${CLOUDS.join(", ")}` }),
@@ -77,7 +104,26 @@ export const configSchema = z.strictObject({
     maxInstances: wholeNumber(1, 20).optional(),
     dbInstanceClass: z.string().regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" }).optional(),
     dbStorageGb: wholeNumber(20, 16384).optional(),
+    adminCidrs: stringList(
+        /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
+        "is not a list of IPv4 ranges; use e.g. [\"203.0.113.7/32\"] (your office or VPN egress)",
+    ).optional(),
+    certificateName: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: "is not a certificate name; use the name shown by `doctl compute certificate list`" })
+        .optional(),
+    registryName: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "is not a container registry name; use the lowercase name shown by `doctl registry get`" })
+        .optional(),
+    sshKeyFingerprints: stringList(
+        /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
+        "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",
+    ).optional(),
 });
+
+/** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
+export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "sshKeyFingerprints", "adminCidrs"] as const;
 
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {

@@ -57,6 +57,14 @@ export interface DatabasePreset {
     readonly performanceInsights: boolean;
 }
 
+/** A managed Redis-compatible cache (ElastiCache on AWS, Valkey on DigitalOcean). */
+export interface CachePreset {
+    /** Whether the tier runs a cache at all. */
+    readonly enabled: boolean;
+    /** ElastiCache node type (AWS) or managed Valkey size slug (DigitalOcean). */
+    readonly nodeSize: PerCloud<string>;
+}
+
 /** The VPC layout. */
 export interface NetworkPreset {
     /** Availability zones used (at most what the region has). */
@@ -72,6 +80,7 @@ export interface TierPreset {
     readonly compute: ComputePreset;
     readonly database: DatabasePreset;
     readonly network: NetworkPreset;
+    readonly cache: CachePreset;
     /** A WAF web ACL in front of the load balancer. */
     readonly waf: boolean;
     /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
@@ -106,6 +115,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
+        cache: { enabled: false, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb" } },
         waf: false,
         requiresDomain: false,
         alarms: true,
@@ -132,6 +142,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: false,
         },
         network: { azCount: 2, egress: "nat-single" },
+        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb" } },
         waf: true,
         requiresDomain: false,
         alarms: true,
@@ -158,6 +169,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: true,
         },
         network: { azCount: 3, egress: "nat-per-az" },
+        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb" } },
         waf: true,
         requiresDomain: true,
         alarms: true,
