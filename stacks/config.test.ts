@@ -45,7 +45,7 @@ describe("stack config validation", () => {
         ["an uppercase domain", { "alicerce:domain": "App.Example.com" }, 'alicerce:domain: "App.Example.com" is not a domain name'],
         ["a region of the other cloud", { "alicerce:region": "nyc3" }, 'alicerce:region: "nyc3" is not a region of AWS; use one of us-east-1'],
         ["a droplet size on AWS", { "alicerce:instanceType": "s-1vcpu-1gb" }, 'alicerce:instanceType: "s-1vcpu-1gb" is not valid on aws; use an EC2 instance type'],
-        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
+        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
         ["a public VPC range", { "alicerce:vpcCidr": "8.8.0.0/16" }, 'alicerce:vpcCidr: "8.8.0.0/16" is not a private IPv4 range'],
         ["a VPC range with host bits", { "alicerce:vpcCidr": "10.20.1.0/16" }, 'alicerce:vpcCidr: "10.20.1.0/16" is not a valid network'],
         ["database storage below the gp3 minimum", { "alicerce:dbStorageGb": "10" }, 'alicerce:dbStorageGb: "10" is out of range; use a whole number from 20 to 16384'],
@@ -129,7 +129,11 @@ describe("tier presets", () => {
 });
 
 describe("DigitalOcean stack config", () => {
-    const DO: Record<string, string> = { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3" };
+    const DO: Record<string, string> = {
+        "alicerce:cloud": "digitalocean",
+        "alicerce:region": "nyc3",
+        "alicerce:sshKeyFingerprints": '["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]',
+    };
 
     it("applies the tier's DigitalOcean sizes and the DO-only keys", () => {
         const s = loadSettings(
@@ -142,7 +146,7 @@ describe("DigitalOcean stack config", () => {
         assert.deepEqual(s.cache, { enabled: true, nodeSize: "db-s-1vcpu-1gb" });
         assert.deepEqual(s.adminCidrs, ["203.0.113.7/32"]);
         assert.equal(s.certificateName, "app-origin");
-        assert.deepEqual(s.sshKeyFingerprints, []);
+        assert.deepEqual(s.sshKeyFingerprints, ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);
     });
 
     it("reads list keys as JSON (from a YAML list) or comma-separated (from `pulumi config set`)", () => {
@@ -158,6 +162,8 @@ describe("DigitalOcean stack config", () => {
         ["an admin range with host bits", { "alicerce:adminCidrs": "203.0.113.7/24" }, 'alicerce:adminCidrs: "203.0.113.7/24" has an invalid range'],
         ["an admin list that is not ranges", { "alicerce:adminCidrs": '["office"]' }, 'alicerce:adminCidrs: "[\\"office\\"]" is not a list of IPv4 ranges'],
         ["a malformed SSH key fingerprint", { "alicerce:sshKeyFingerprints": "abc" }, 'alicerce:sshKeyFingerprints: "abc" is not a list of SSH key fingerprints'],
+        ["no SSH key (autoscale pools require one)", { "alicerce:sshKeyFingerprints": undefined }, "alicerce:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key"],
+        ["an empty SSH key list", { "alicerce:sshKeyFingerprints": "[]" }, 'alicerce:sshKeyFingerprints: "[]" is empty'],
         ["an uppercase registry name", { "alicerce:registryName": "My_Registry" }, 'alicerce:registryName: "My_Registry" is not a container registry name'],
     ];
     for (const [what, config, expected] of cases) {

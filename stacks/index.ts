@@ -165,6 +165,13 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : "tier";
             say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
         }
+        if (raw.sshKeyFingerprints === undefined) {
+            problems.push(
+                `${NAMESPACE}:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key (port 22 stays closed unless alicerce:adminCidrs is set): import one with \`doctl compute ssh-key import\` and list its fingerprint`,
+            );
+        } else if (value("sshKeyFingerprints")?.length === 0) {
+            say("sshKeyFingerprints", "is empty; DigitalOcean autoscale pools require at least one SSH key fingerprint");
+        }
         if (raw.cloudflareZoneId !== undefined && raw.domain !== undefined && raw.certificateName === undefined) {
             problems.push(
                 `${NAMESPACE}:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare, so DigitalOcean cannot issue Let's Encrypt: upload a Cloudflare origin certificate and name it here`,
