@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployAws } from "./components/aws";
+import { deployDigitalOcean } from "./components/digitalocean";
 import { loadSettings } from "./stacks";
 
 /**
@@ -16,6 +17,6 @@ export = async (): Promise<Record<string, unknown>> => {
         case "aws":
             return { ...common, ...deployAws(settings) };
         case "digitalocean":
-            throw new pulumi.RunError("alicerce:cloud: \"digitalocean\" is accepted by the schema but its platform is not built yet");
+            return { ...common, ...deployDigitalOcean(settings) };
     }
 };
