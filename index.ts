@@ -15,7 +15,7 @@ export = async (): Promise<Record<string, unknown>> => {
     const common = { cloud: settings.cloud, tier: settings.tier, region: settings.region, warnings: settings.warnings };
     switch (settings.cloud) {
         case "aws":
-            return { ...common, ...deployAws(settings) };
+            return { ...common, ...(await deployAws(settings)) };
         case "digitalocean":
             return { ...common, ...deployDigitalOcean(settings) };
     }

@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- --stack <name> [--json <file>]`: what a stack would
+ * `npm run plan -- --stack <name> [--json <file>] [--set key=value ...]`: what a stack would
  * create, computed offline by running the real program under mocks. No
  * Pulumi CLI, no cloud account.
  */
@@ -11,19 +11,25 @@ import { countByType, planJson, renderTree } from "./report";
 interface Args {
     stack: string;
     json?: string;
+    /** `--set alicerce:tier=growth`: what the stack would be with this config (nothing is written). */
+    overrides: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Args {
-    const args: Args = { stack: "dev" };
+    const args: Args = { stack: "dev", overrides: {} };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = argv[i + 1];
-        if ((flag === "--stack" || flag === "--json") && (value === undefined || value.startsWith("--"))) {
+        if (["--stack", "--json", "--set"].includes(flag) && (value === undefined || value.startsWith("--"))) {
             throw new Error(`${flag} needs a value`);
         }
         if (flag === "--stack") args.stack = argv[++i];
         else if (flag === "--json") args.json = argv[++i];
-        else throw new Error(`unknown argument ${flag}; use --stack <name> and --json <file>`);
+        else if (flag === "--set") {
+            const [key, ...rest] = argv[++i].split("=");
+            if (!key.includes(":") || rest.length === 0) throw new Error(`--set takes namespace:key=value, e.g. alicerce:tier=growth; got "${value}"`);
+            args.overrides[key] = rest.join("=");
+        } else throw new Error(`unknown argument ${flag}; use --stack <name>, --json <file>, --set <key>=<value>`);
     }
     if (!stackFiles().includes(args.stack)) throw new Error(`no stack "${args.stack}"; stacks: ${stackFiles().join(", ")}`);
     return args;
@@ -40,7 +46,7 @@ async function main(): Promise<number> {
     const started = process.hrtime.bigint();
     let run;
     try {
-        run = await runStack(args.stack);
+        run = await runStack(args.stack, { overrides: args.overrides });
     } catch (err) {
         if (err instanceof ConfigError) {
             console.error(`plan: stack ${args.stack}: ${err.message}`);

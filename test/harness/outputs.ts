@@ -144,7 +144,8 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.arn ??= arn(mod ?? "service", `${kind ?? "resource"}/${args.name}`, region);
         base.name ??= `${args.name}-a1b2c3d`;
     }
-    if (args.type.startsWith("digitalocean:") && args.type !== "pulumi:providers:digitalocean") base.name ??= `${args.name}-a1b2c3d`;
+    if (args.type.startsWith("digitalocean:")) base.name ??= `${args.name}-a1b2c3d`;
     const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
-    return { id: args.id ?? `${args.name}-id`, state: { ...base, ...computed } };
+    // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
+    return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }
