@@ -2,26 +2,36 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ComputeSettings } from "../../stacks";
+import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
+import { parseDockerCredentials } from "./appImage";
 import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
-import { renderCloudInit } from "./userdata";
 
 /** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
 
+/** The object in the config bucket that holds the app's secrets and the registry's pull credentials. */
+export const SECRETS_OBJECT = "secrets.json";
+
 /**
- * A Docker `--env-file`: one `KEY=value` per line, values taken literally
- * (no quotes, no expansion), so a newline in a value is the only thing that
- * cannot be represented; it is refused rather than silently split.
+ * The secrets document droplets read at every start: each secret env value
+ * by name, and the registry's read-only credentials. Pure; refuses values a
+ * Docker env file cannot carry (line breaks).
  */
-export function renderEnvFile(vars: Readonly<Record<string, string>>): string {
-    const lines = Object.entries(vars)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, value]) => {
-            if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`env file: "${key}" is not an environment variable name`);
-            if (/[\r\n\0]/.test(value)) throw new Error(`env file: the value of ${key} contains a line break`);
-            return `${key}=${value}`;
-        });
-    return lines.join("\n") + "\n";
+export function secretsDocument(
+    secrets: Readonly<Record<string, string>>,
+    registry?: { username: string; password: string },
+): string {
+    for (const [key, value] of Object.entries(secrets)) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`secrets: "${key}" is not an environment variable name`);
+        if (/[\r\n\0]/.test(value)) throw new Error(`secrets: the value of ${key} contains a line break`);
+    }
+    const sorted = Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b)));
+    return JSON.stringify(registry === undefined ? sorted : { ...sorted, registry }, null, 2) + "\n";
+}
+
+/** The prepare script's list of secrets: every key of the document but the registry's. */
+export function secretEnvs(names: readonly string[]): SecretEnv[] {
+    return [...names].sort().map((env) => ({ env, source: SECRETS_OBJECT, key: `.${env}` }));
 }
 
 /** Droplet firewall rules: the app port only from the load balancer, SSH only from admin ranges, everything outbound. */
@@ -62,8 +72,10 @@ export interface AppServersArgs {
     readonly image: pulumi.Input<string>;
     /** Docker config.json with pull credentials; undefined for a public image. */
     readonly pullCredentials?: pulumi.Input<string>;
-    /** The app's environment (secret values arrive as secrets and stay secret). */
-    readonly env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Non-secret environment (bucket names, endpoints): written into the user data. */
+    readonly env: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Secret environment (URLs with passwords, keys): only in the config bucket, fetched at every start. */
+    readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
     /** The DigitalOcean project the droplets are created in. */
     readonly projectId: pulumi.Input<string>;
     /** Pulumi `protect` on the session signing key (rotating it signs every user out). */
@@ -74,11 +86,14 @@ export interface AppServersArgs {
  * The app servers: a droplet autoscale pool (min/max per tier, CPU and
  * memory targets, cooldown) whose droplets run the image from cloud-init,
  * sit in the VPC with the stack's tags, and are firewalled to the load
- * balancer. The app's env file and pull credentials go to the private
- * config bucket, never into user data; the user data carries the config's
- * ETag, so changing a secret or the image changes the template and the pool
- * replaces its droplets (new ones boot before old ones go). The session
- * signing key is generated here and exists only in state and that file.
+ * balancer. User data comes from the shared renderer
+ * (components/shared/userdata.ts) with the Spaces strategy: secrets and pull
+ * credentials live in one document in the private config bucket and are
+ * fetched at every start, never written into user data. The user data
+ * carries the document's ETag, so changing a secret or the image changes the
+ * template and the pool replaces its droplets (new ones boot before old ones
+ * go, after the cooldown). The session signing key is generated here and
+ * exists only in state and that document.
  */
 export class AppServers extends pulumi.ComponentResource {
     public readonly poolId: pulumi.Output<string>;
@@ -87,32 +102,18 @@ export class AppServers extends pulumi.ComponentResource {
     constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:AppServers", name, {}, opts);
 
-        // Alphanumeric: the env file takes values literally, and 64 of 62 symbols is ~380 bits.
+        // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
         const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
-        const envFile = pulumi
-            .all([pulumi.output(args.env), sessionKey.result])
-            .apply(([env, key]) => renderEnvFile({ ...env, SESSION_SIGNING_KEY: key }));
-        const envObject = new digitalocean.SpacesBucketObject(
-            `${name}-env`,
-            {
-                region: args.region,
-                bucket: args.configBucket,
-                key: "app.env",
-                acl: "private",
-                contentType: "text/plain",
-                content: pulumi.secret(envFile),
-            },
+        const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets, SESSION_SIGNING_KEY: sessionKey.result };
+        const registry = args.pullCredentials === undefined ? undefined : pulumi.output(args.pullCredentials).apply(parseDockerCredentials);
+        const document = pulumi
+            .all([pulumi.output(secrets), registry])
+            .apply(([values, login]) => secretsDocument(values, login === undefined ? undefined : { username: login.username, password: login.password }));
+        const secretsObject = new digitalocean.SpacesBucketObject(
+            `${name}-secrets`,
+            { region: args.region, bucket: args.configBucket, key: SECRETS_OBJECT, acl: "private", contentType: "application/json", content: pulumi.secret(document) },
             { parent: this },
         );
-        const etags: pulumi.Output<string>[] = [envObject.etag];
-        if (args.pullCredentials !== undefined) {
-            const registryObject = new digitalocean.SpacesBucketObject(
-                `${name}-registry-auth`,
-                { region: args.region, bucket: args.configBucket, key: "registry.json", acl: "private", contentType: "application/json", content: pulumi.secret(args.pullCredentials) },
-                { parent: this },
-            );
-            etags.push(registryObject.etag);
-        }
 
         const { inboundRules, outboundRules } = dropletFirewallRules(args.loadBalancerId, args.adminCidrs ?? []);
         const firewall = new digitalocean.Firewall(
@@ -121,23 +122,26 @@ export class AppServers extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const privateRegistry = args.pullCredentials !== undefined;
+        const secretNames = Object.keys(secrets);
         const userData = pulumi.secret(
             pulumi
-                .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.all(etags)])
-                .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, configEtags]) =>
-                    renderCloudInit({
-                        region: args.region,
-                        configBucket,
-                        bootstrapAccessKey,
-                        bootstrapSecretKey,
-                        image,
-                        privateRegistry,
-                        appPort: APP_PORT,
-                        hostPort: DROPLET_PORT,
-                        stopTimeoutSeconds: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 10,
-                    }) + `# config etags: ${configEtags.join(" ")}\n`,
-                ),
+                .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.output(args.env), secretsObject.etag])
+                .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, env, etag]) => {
+                    const host = digitalOceanSpacesHost({ region: args.region, configBucket, secretsObject: SECRETS_OBJECT, bootstrapAccessKey, bootstrapSecretKey });
+                    const script = renderUserData(
+                        {
+                            image,
+                            hostPort: DROPLET_PORT,
+                            containerPort: APP_PORT,
+                            env,
+                            secrets: secretEnvs(secretNames),
+                            stopTimeoutSeconds: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                        },
+                        host,
+                    );
+                    // A changed secret changes the template, so the pool replaces its droplets and they read the new values.
+                    return `${script}# secrets document etag: ${etag}\n`;
+                }),
         );
         const pool = new digitalocean.DropletAutoscale(
             `${name}-pool`,

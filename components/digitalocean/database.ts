@@ -1,6 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionPoolSize, databaseNodeCount, MAINTENANCE_WINDOW, POSTGRES_VERSION } from "./sizing";
+import { connectionBudget, databaseNodeCount, MAINTENANCE_WINDOW, POSTGRES_VERSION } from "./sizing";
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -17,6 +17,8 @@ export interface DatabaseArgs {
     readonly appTag: pulumi.Input<string>;
     /** Label tags (`project:alicerce`, ...). */
     readonly tags: pulumi.Input<string>[];
+    /** The most app droplets that may run (sizes each one's connection pool). */
+    readonly maxInstances: number;
     /** The app's database and user name. @default "app" */
     readonly appName?: string;
     /** Pulumi `protect` (DigitalOcean has no deletion protection flag; this is the guard). */
@@ -32,8 +34,9 @@ export function postgresUrl(parts: { user: string; password: string; host: strin
 /**
  * Managed PostgreSQL: a cluster (1 node, or 2 with a standby), an optional
  * read-only replica, the app's database and user, a PgBouncer pool in
- * transaction mode, a firewall trusting only the app droplets' tag, and a
- * weekly maintenance window. Everything sits in the VPC; the app gets
+ * transaction mode (for jobs and tools; the app connects directly, see
+ * {@link connectionBudget}), a firewall trusting only the app droplets' tag,
+ * and a weekly maintenance window. Everything sits in the VPC; the app gets
  * private hosts only. DigitalOcean encrypts storage at rest and takes daily
  * backups with 7 days of point-in-time restore (fixed by the service).
  */
@@ -41,11 +44,14 @@ export class Database extends pulumi.ComponentResource {
     public readonly clusterId: pulumi.Output<string>;
     public readonly clusterUrn: pulumi.Output<string>;
     public readonly replicaUrn?: pulumi.Output<string>;
-    /** Through the pool (secret). */
+    /** Straight to the primary's private host (secret). */
     public readonly url: pulumi.Output<string>;
-    /** Straight to the replica, or the pool without one (secret). */
-    public readonly readerUrl: pulumi.Output<string>;
-    public readonly poolSize: number;
+    /** Straight to the replica's private host (secret); undefined without a replica (reads go to the primary). */
+    public readonly readerUrl?: pulumi.Output<string>;
+    /** Through PgBouncer (secret). */
+    public readonly poolUrl: pulumi.Output<string>;
+    /** `DB_POOL_MAX` for each app process. */
+    public readonly appPoolMax: number;
 
     constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Database", name, {}, opts);
@@ -74,16 +80,22 @@ export class Database extends pulumi.ComponentResource {
         );
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
         const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
-        this.poolSize = connectionPoolSize(args.size);
+        const budget = connectionBudget(args.size, args.maxInstances);
+        this.appPoolMax = budget.appPoolMax;
         const pool = new digitalocean.DatabaseConnectionPool(
             `${name}-pool`,
             // Transaction mode: many app connections share few server connections; session state (SET, advisory locks) does not survive between transactions.
-            { clusterId: cluster.id, name: appName, dbName: db.name, user: user.name, mode: "transaction", size: this.poolSize },
+            { clusterId: cluster.id, name: appName, dbName: db.name, user: user.name, mode: "transaction", size: budget.pgbouncerSize },
             { parent: this },
         );
 
         const password = pulumi.secret(user.password);
         this.url = pulumi.secret(
+            pulumi.all([user.name, password, cluster.privateHost, cluster.port, db.name]).apply(([u, p, host, port, database]) =>
+                postgresUrl({ user: u, password: p, host, port, database }),
+            ),
+        );
+        this.poolUrl = pulumi.secret(
             pulumi.all([user.name, password, pool.privateHost, pool.port, pool.name]).apply(([u, p, host, port, poolName]) =>
                 // PgBouncer names the database after the pool.
                 postgresUrl({ user: u, password: p, host, port, database: poolName }),
@@ -101,11 +113,9 @@ export class Database extends pulumi.ComponentResource {
                     postgresUrl({ user: u, password: p, host, port, database }),
                 ),
             );
-        } else {
-            this.readerUrl = this.url;
         }
         this.clusterId = cluster.id;
         this.clusterUrn = cluster.clusterUrn;
-        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl });
+        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl });
     }
 }

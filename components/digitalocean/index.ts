@@ -58,6 +58,7 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
             size: settings.database.instanceClass,
             highAvailability: settings.database.highAvailability,
             readReplica: settings.database.readReplica,
+            maxInstances: settings.compute.maxInstances,
             vpcId: network.vpcId,
             appTag: network.appTag,
             tags: labelTags,
@@ -74,21 +75,28 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
         opts,
     );
 
+    // Non-secret: written into the user data (visible to anyone who can read the pool's template).
     const env: Record<string, pulumi.Input<string>> = {
         NODE_ENV: "production",
-        DATABASE_URL: database.url,
-        DATABASE_READER_URL: database.readerUrl,
         DB_SSL_MODE: "require",
+        DB_POOL_MAX: String(database.appPoolMax),
         ASSETS_BUCKET: storage.assetsBucket,
         ASSETS_CDN_HOST: storage.cdnEndpoint,
         S3_ENDPOINT: storage.s3Endpoint,
         // Spaces ignores the region in SigV4 requests to its own endpoint; S3 clients still insist on one.
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: storage.appAccessKey,
-        AWS_SECRET_ACCESS_KEY: storage.appSecretKey,
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     };
-    if (cache !== undefined) env.REDIS_URL = cache.url;
+    // Secret: only in the private config bucket, fetched at every start (the session key is added by AppServers).
+    const secrets: Record<string, pulumi.Input<string>> = {
+        DATABASE_URL: database.url,
+        DATABASE_POOL_URL: database.poolUrl,
+        AWS_SECRET_ACCESS_KEY: storage.appSecretKey,
+    };
+    // Without a replica the app reads from the writer; a second URL to the primary would only double its connections.
+    if (database.readerUrl !== undefined) secrets.DATABASE_READER_URL = database.readerUrl;
+    if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
     const app = new AppServers(
         "app",
@@ -107,6 +115,7 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
             image: image.imageRef,
             pullCredentials: image.pullCredentials,
             env,
+            secrets,
             projectId: project.id,
             protect: settings.protectData,
         },

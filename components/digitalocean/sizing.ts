@@ -24,7 +24,7 @@ export const HEALTH_PATH = "/healthz";
  * Autoscale pools send a shutdown and destroy the droplet 60 s later; the app
  * must finish in-flight requests well inside that.
  */
-export const SHUTDOWN_TIMEOUT_MS = 30_000;
+export const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 /**
  * Backend connections a managed PostgreSQL plan allows: 25 per GiB of RAM,
@@ -36,12 +36,30 @@ export function postgresConnectionLimit(slug: string): number {
     return memory * 25 - 3;
 }
 
+/** How a plan's connections are shared between the app's own pools and the PgBouncer pool. */
+export interface ConnectionBudget {
+    /** `DB_POOL_MAX`: connections each app process opens to the primary (and to the replica). */
+    readonly appPoolMax: number;
+    /** The PgBouncer pool's size, for jobs and tools that can live with transaction pooling. */
+    readonly pgbouncerSize: number;
+}
+
 /**
- * The PgBouncer pool size for the app: 80% of the plan's connections, so
- * migrations, `psql` and the read replica's direct connections still fit.
+ * The app connects straight to the primary: it takes a session-level
+ * advisory lock for migrations and sends `statement_timeout` as a startup
+ * parameter, and PgBouncer in transaction mode breaks the first and rejects
+ * the second. So 70% of the plan's connections go to the app (split across
+ * the most droplets the pool may run, at most 10 each, the app's default),
+ * 20% to the PgBouncer pool, and the rest stays free for `psql` and
+ * migrations from a laptop.
  */
-export function connectionPoolSize(slug: string): number {
-    return Math.max(1, Math.floor(postgresConnectionLimit(slug) * 0.8));
+export function connectionBudget(slug: string, maxInstances: number): ConnectionBudget {
+    const limit = postgresConnectionLimit(slug);
+    const appPoolMax = Math.min(10, Math.floor((limit * 0.7) / maxInstances));
+    if (appPoolMax < 2) {
+        throw new Error(`${slug} allows ${limit} connections: too few for ${maxInstances} app droplets; use a larger database plan or fewer instances`);
+    }
+    return { appPoolMax, pgbouncerSize: Math.max(1, Math.floor(limit * 0.2)) };
 }
 
 /** Primary plus one standby when the tier wants high availability (DigitalOcean allows up to two standbys). */
