@@ -1,4 +1,5 @@
 import * as digitalocean from "@pulumi/digitalocean";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackSettings } from "../../stacks";
@@ -28,6 +29,8 @@ export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
 export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs {
     const provider = new digitalocean.Provider("digitalocean", {});
     const randomProvider = new random.Provider("random", {});
+    // Builds and pushes with the local Docker engine; registry credentials are set on the image itself.
+    const dockerProvider = new docker.Provider("docker", {});
     const opts = { provider };
 
     const base = `${settings.project}-${settings.stack}`;
@@ -49,7 +52,7 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
     const image = new AppImage(
         "app-image",
         { prebuilt: settings.image, existingRegistryName: settings.registryName, region: settings.region, repository: base, protect: settings.protectData },
-        opts,
+        { providers: [provider, dockerProvider] },
     );
     const database = new Database(
         "database",

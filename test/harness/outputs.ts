@@ -84,15 +84,15 @@ const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
         return { name, bucketDomainName: `${name}.${region}.digitaloceanspaces.com`, endpoint: `${region}.digitaloceanspaces.com`, bucketUrn: `do:space:${name}` };
     },
     "digitalocean:index/cdn:Cdn": (n, i) => ({ endpoint: String(i.origin ?? `${n}.nyc3.digitaloceanspaces.com`).replace(".digitaloceanspaces.com", ".cdn.digitaloceanspaces.com"), createdAt: "2025-01-01T00:00:00Z" }),
-    "digitalocean:index/spacesKey:SpacesKey": (n) => ({ accessKey: `DO00${createHash("sha256").update(n).digest("hex").slice(0, 16).toUpperCase()}`, secretKey: DO_STAND_IN }),
+    "digitalocean:index/spacesKey:SpacesKey": (n) => ({ accessKey: `DO00${createHash("sha256").update(n).digest("hex").slice(0, 16).toUpperCase()}`, secretKey: `${DO_STAND_IN}-${n}` }),
     "digitalocean:index/spacesBucketObject:SpacesBucketObject": (_n, i) => ({ etag: createHash("md5").update(String(i.content ?? "")).digest("hex") }),
     "digitalocean:index/containerRegistry:ContainerRegistry": (n, i) => ({
         name: doName(n, i),
         endpoint: `registry.digitalocean.com/${doName(n, i)}`,
         serverUrl: "registry.digitalocean.com",
     }),
-    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": () => ({
-        dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from(`${DO_STAND_IN}:${DO_STAND_IN}`).toString("base64") } } }),
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (n) => ({
+        dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from(`${n}-user:${DO_STAND_IN}-${n}`).toString("base64") } } }),
         credentialExpirationTime: "2099-01-01T00:00:00Z",
     }),
     "digitalocean:index/databaseCluster:DatabaseCluster": (n, i, r) => {
@@ -120,7 +120,7 @@ const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
         const host = `${doName(n, i)}-do-user-0.${i.region ?? r}.db.ondigitalocean.com`;
         return { uuid: uuid(n), host, privateHost: `private-${host}`, port: 25060, user: "doadmin", password: DO_STAND_IN, database: "defaultdb" };
     },
-    "digitalocean:index/databaseUser:DatabaseUser": () => ({ password: DO_STAND_IN, role: "normal" }),
+    "digitalocean:index/databaseUser:DatabaseUser": (n) => ({ password: `${DO_STAND_IN}-${n}`, role: "normal" }),
     "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool": (n, _i, r) => {
         const host = `db-${uuid(n).slice(0, 8)}-do-user-0.${r}.db.ondigitalocean.com`;
         return { host, privateHost: `private-${host}`, port: 25061, password: DO_STAND_IN };
