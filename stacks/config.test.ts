@@ -164,6 +164,7 @@ describe("DigitalOcean stack config", () => {
         ["a malformed SSH key fingerprint", { "alicerce:sshKeyFingerprints": "abc" }, 'alicerce:sshKeyFingerprints: "abc" is not a list of SSH key fingerprints'],
         ["no SSH key (autoscale pools require one)", { "alicerce:sshKeyFingerprints": undefined }, "alicerce:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key"],
         ["an empty SSH key list", { "alicerce:sshKeyFingerprints": "[]" }, 'alicerce:sshKeyFingerprints: "[]" is empty'],
+        ["database storage on DigitalOcean (plans include their disk)", { "alicerce:dbStorageGb": "100" }, 'alicerce:dbStorageGb: "100" is not used on digitalocean'],
         ["an uppercase registry name", { "alicerce:registryName": "My_Registry" }, 'alicerce:registryName: "My_Registry" is not a container registry name'],
     ];
     for (const [what, config, expected] of cases) {

@@ -165,6 +165,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : "tier";
             say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
         }
+        if (raw.dbStorageGb !== undefined) {
+            say("dbStorageGb", "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more");
+        }
         if (raw.sshKeyFingerprints === undefined) {
             problems.push(
                 `${NAMESPACE}:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key (port 22 stays closed unless alicerce:adminCidrs is set): import one with \`doctl compute ssh-key import\` and list its fingerprint`,
