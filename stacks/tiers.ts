@@ -49,7 +49,11 @@ export interface DatabasePreset {
     readonly readReplica: boolean;
     /** Automated backup retention in days (point-in-time restore window). */
     readonly backupRetentionDays: number;
-    /** Days long-term backup copies are kept in the backups bucket; 0 for none. */
+    /**
+     * Days long-term copies (weekly snapshots in an AWS Backup vault under the
+     * stack key) are kept, and after which objects in the backups bucket
+     * expire; 0 for none (and no expiry).
+     */
     readonly longTermBackupDays: number;
     /** Refuse `pulumi destroy` and console deletes of the database. */
     readonly deletionProtection: boolean;

@@ -1,9 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { StackSettings } from "../../stacks";
-import { kmsAliasName } from "../shared/naming";
+import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
+import { Database } from "./database";
 import { Kms } from "./kms";
 import { chooseAzs, Network } from "./network";
+import { AppSecrets } from "./secrets";
 import { FLOW_LOGS_PREFIX, Storage } from "./storage";
 
 /** The stack outputs of an AWS platform. */
@@ -26,6 +29,7 @@ export async function deployAws(settings: StackSettings): Promise<AwsOutputs> {
         region: settings.region as aws.Region,
         defaultTags: { tags: { ...settings.tags } },
     });
+    const randomProvider = new random.Provider("random");
     const { project, stack, region, protectData } = settings;
     const account = await aws.getCallerIdentity({}, { provider });
     const zones = await aws.getAvailabilityZones(
@@ -67,6 +71,37 @@ export async function deployAws(settings: StackSettings): Promise<AwsOutputs> {
         { provider },
     );
 
+    const secrets = new AppSecrets(
+        "secrets",
+        { secretNamePrefix: namePrefix(project, stack, "app-session"), kmsKeyArn: kms.keyArn, protect: protectData },
+        { providers: [provider, randomProvider] },
+    );
+
+    const db = settings.database;
+    const database = new Database(
+        "database",
+        {
+            identifier: rdsIdentifier(project, stack, "db"),
+            replicaIdentifier: rdsIdentifier(project, stack, "db-replica"),
+            vpcId: network.vpcId,
+            subnetIds: network.isolatedSubnetIds,
+            appSecurityGroupId: network.appSecurityGroupId,
+            kmsKeyArn: kms.keyArn,
+            instanceClass: db.instanceClass,
+            storageGb: db.storageGb,
+            maxStorageGb: db.maxStorageGb,
+            multiAz: db.highAvailability,
+            readReplica: db.readReplica,
+            backupRetentionDays: db.backupRetentionDays,
+            longTermBackupDays: db.longTermBackupDays,
+            deletionProtection: db.deletionProtection,
+            monitoring: db.performanceInsights,
+            logRetentionDays: settings.logRetentionDays,
+            protect: protectData,
+        },
+        { provider },
+    );
+
     return {
         awsProvider: provider.urn,
         kmsKeyArn: kms.keyArn,
@@ -77,5 +112,30 @@ export async function deployAws(settings: StackSettings): Promise<AwsOutputs> {
         subnetIds: { public: network.publicSubnetIds, private: network.privateSubnetIds, isolated: network.isolatedSubnetIds },
         appSubnetsArePublic: network.appSubnetsArePublic,
         buckets: { assets: storage.assetsBucketName, backups: storage.backupsBucketName, logs: storage.logsBucketName },
+        database: {
+            writerEndpoint: database.writerAddress,
+            readerEndpoint: database.readerAddress,
+            port: database.port,
+            name: database.dbName,
+            identifier: database.identifier,
+        },
+        secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
+    };
+}
+
+/** The names of the environment variables app instances read their database and secrets from. */
+export const APP_ENV_NAMES = ["DB_SECRET_ARN", "DB_HOST", "DB_READER_HOST", "DB_NAME", "APP_SECRET_ARN"] as const;
+
+/**
+ * The environment app instances start with: where the database is and the
+ * ARNs of the secrets to read (never the secret values themselves).
+ */
+export function appEnvironment(database: Database, secrets: AppSecrets): { readonly [K in (typeof APP_ENV_NAMES)[number]]: pulumi.Output<string> } {
+    return {
+        DB_SECRET_ARN: database.masterSecretArn,
+        DB_HOST: database.writerAddress,
+        DB_READER_HOST: database.readerAddress,
+        DB_NAME: database.dbName,
+        APP_SECRET_ARN: secrets.sessionSecretArn,
     };
 }

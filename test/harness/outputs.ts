@@ -57,6 +57,15 @@ const COMPUTED: Record<string, Computed> = {
             resourceRecordValue: `_x2.acm-validations.aws.`,
         })),
     }),
+    "aws:rds/subnetGroup:SubnetGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    "aws:rds/parameterGroup:ParameterGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    "aws:backup/vault:Vault": (n, i, r) => ({ name: i.name ?? `${n}-a1b2c3d`, arn: arn("backup", `backup-vault:${i.name ?? `${n}-a1b2c3d`}`, r) }),
+    "aws:secretsmanager/secret:Secret": (n, i, r) => {
+        const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
+        return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
+    },
+    // Generated values are plainly stand-ins, never anything that looks like a credential.
+    "random:index/randomPassword:RandomPassword": (n, i) => ({ result: `stand-in-${n}`.padEnd(i.length ?? 16, "x").slice(0, i.length ?? 16), bcryptHash: "stand-in" }),
     "docker:index/image:Image": (n, i) => ({
         repoDigest: `${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(63)}1`,
         baseImageName: i.imageName ?? n,
