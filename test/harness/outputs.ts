@@ -138,11 +138,6 @@ const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
     "digitalocean:index/certificate:Certificate": (n, i) => ({ name: doName(n, i), uuid: uuid(n), state: "verified", notAfter: "2099-01-01T00:00:00Z" }),
     "digitalocean:index/dropletAutoscale:DropletAutoscale": () => ({ status: "active", createdAt: "2025-01-01T00:00:00Z" }),
     "digitalocean:index/project:Project": () => ({ ownerUuid: uuid("owner"), ownerId: 1234567 }),
-    "random:index/randomPassword:RandomPassword": (n, i) => {
-        const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        const bytes = createHash("sha512").update(n).digest();
-        return { result: Array.from({ length: i.length ?? 32 }, (_, k) => alphabet[bytes[k % bytes.length] % alphabet.length]).join(""), bcryptHash: "$2a$10$offline.harness.stand.in" };
-    },
 };
 
 /** The mock `newResource`: a stable id and the inputs echoed back with computed properties. */
