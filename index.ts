@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployAws } from "./components/aws";
+import { deployDigitalOcean } from "./components/digitalocean";
 import { deployDocker } from "./components/docker";
 import { loadSettings } from "./stacks";
 
@@ -17,7 +18,7 @@ export = async (): Promise<Record<string, unknown>> => {
         case "aws":
             return { ...common, ...(await deployAws(settings)) };
         case "digitalocean":
-            throw new pulumi.RunError("alicerce:cloud: \"digitalocean\" is accepted by the schema but its platform is not built yet");
+            return { ...common, ...deployDigitalOcean(settings) };
         case "docker":
             return { ...common, ...deployDocker(settings) };
     }

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, DEFAULT_DOCKER_HOST, DockerStackSettings, loadSettings, StackSettings, TIER_PRESETS } from ".";
+import { ConfigError, DEFAULT_DOCKER_HOST, DockerStackSettings, loadSettings, slugMemoryGb, StackSettings, TIER_PRESETS } from ".";
 
 const VALID: Record<string, string> = {
     "alicerce:cloud": "aws",
@@ -62,7 +62,7 @@ describe("stack config validation", () => {
         ["an uppercase domain", { "alicerce:domain": "App.Example.com" }, 'alicerce:domain: "App.Example.com" is not a domain name'],
         ["a region of the other cloud", { "alicerce:region": "nyc3" }, 'alicerce:region: "nyc3" is not a region of AWS; use one of us-east-1'],
         ["a droplet size on AWS", { "alicerce:instanceType": "s-1vcpu-1gb" }, 'alicerce:instanceType: "s-1vcpu-1gb" is not valid on aws; use an EC2 instance type'],
-        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
+        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
         ["a public VPC range", { "alicerce:vpcCidr": "8.8.0.0/16" }, 'alicerce:vpcCidr: "8.8.0.0/16" is not a private IPv4 range'],
         ["a VPC range with host bits", { "alicerce:vpcCidr": "10.20.1.0/16" }, 'alicerce:vpcCidr: "10.20.1.0/16" is not a valid network'],
         ["database storage below the gp3 minimum", { "alicerce:dbStorageGb": "10" }, 'alicerce:dbStorageGb: "10" is out of range; use a whole number from 20 to 16384'],
@@ -210,6 +210,69 @@ describe("tier presets", () => {
         for (const preset of Object.values(TIER_PRESETS)) {
             assert.ok(preset.database.backupRetentionDays >= 1 && preset.database.backupRetentionDays <= 35);
             assert.ok(preset.database.storageGb >= 20 && preset.database.maxStorageGb >= preset.database.storageGb);
+        }
+    });
+});
+
+describe("DigitalOcean stack config", () => {
+    const DO: Record<string, string> = {
+        "alicerce:cloud": "digitalocean",
+        "alicerce:region": "nyc3",
+        "alicerce:sshKeyFingerprints": '["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]',
+    };
+
+    it("applies the tier's DigitalOcean sizes and the DO-only keys", () => {
+        const s = managed(
+            { ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:adminCidrs": '["203.0.113.7/32"]', "alicerce:certificateName": "app-origin" },
+            "do-growth",
+        );
+        assert.equal(s.compute.instanceType, "s-1vcpu-2gb");
+        assert.equal(s.database.instanceClass, "db-s-1vcpu-2gb");
+        assert.deepEqual(s.cache, { enabled: true, nodeSize: "db-s-1vcpu-1gb" });
+        assert.deepEqual(s.adminCidrs, ["203.0.113.7/32"]);
+        assert.equal(s.certificateName, "app-origin");
+        assert.deepEqual(s.sshKeyFingerprints, ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);
+    });
+
+    it("reads list keys as JSON (from a YAML list) or comma-separated (from `pulumi config set`)", () => {
+        const fromCli = managed({ ...VALID, ...DO, "alicerce:adminCidrs": "203.0.113.7/32, 198.51.100.0/24" }, "do-dev");
+        assert.deepEqual(fromCli.adminCidrs, ["203.0.113.7/32", "198.51.100.0/24"]);
+    });
+
+    const cases: [string, Record<string, string | undefined>, string][] = [
+        ["a 1 GB database plan with a standby node", { "alicerce:tier": "growth", "alicerce:dbInstanceClass": "db-s-1vcpu-1gb" }, 'alicerce:dbInstanceClass: "db-s-1vcpu-1gb" gives a 1 GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more'],
+        ["a Cloudflare zone without an uploaded certificate", { "alicerce:domain": "app.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare"],
+        ["a VPC range on Docker's bridge network", { "alicerce:vpcCidr": "172.17.0.0/16" }, 'alicerce:vpcCidr: "172.17.0.0/16" overlaps Docker\'s bridge network 172.17.0.0/16'],
+        ["SSH open to the internet", { "alicerce:adminCidrs": '["0.0.0.0/0"]' }, 'alicerce:adminCidrs: "[\\"0.0.0.0/0\\"]" opens SSH to the whole internet with 0.0.0.0/0'],
+        ["an admin range with host bits", { "alicerce:adminCidrs": "203.0.113.7/24" }, 'alicerce:adminCidrs: "203.0.113.7/24" holds 203.0.113.7/24, which is not a valid network'],
+        ["an admin list that is not ranges", { "alicerce:adminCidrs": '["office"]' }, 'alicerce:adminCidrs: "[\\"office\\"]" is not a list of IPv4 ranges'],
+        ["a malformed SSH key fingerprint", { "alicerce:sshKeyFingerprints": "abc" }, 'alicerce:sshKeyFingerprints: "abc" is not a list of SSH key fingerprints'],
+        ["no SSH key (autoscale pools require one)", { "alicerce:sshKeyFingerprints": undefined }, "alicerce:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key"],
+        ["an empty SSH key list", { "alicerce:sshKeyFingerprints": "[]" }, 'alicerce:sshKeyFingerprints: "[]" is empty'],
+        ["database storage on DigitalOcean (plans include their disk)", { "alicerce:dbStorageGb": "100" }, 'alicerce:dbStorageGb: "100" is not used on digitalocean'],
+        ["an uppercase registry name", { "alicerce:registryName": "My_Registry" }, 'alicerce:registryName: "My_Registry" is not a container registry name'],
+    ];
+    for (const [what, config, expected] of cases) {
+        it(`rejects ${what}`, () => {
+            const found = problems({ ...DO, ...config });
+            assert.equal(found.length, 1, `expected exactly one problem, got:\n${found.join("\n")}`);
+            assert.ok(found[0].startsWith(expected), `got:      ${found[0]}\nexpected: ${expected}...`);
+        });
+    }
+
+    it("rejects DigitalOcean-only keys on an AWS stack instead of ignoring them", () => {
+        const found = problems({ "alicerce:certificateName": "app-origin", "alicerce:registryName": "acme" });
+        assert.deepEqual(found.sort(), [
+            'alicerce:certificateName: "app-origin" is only used on digitalocean; remove it from this aws stack',
+            'alicerce:registryName: "acme" is only used on digitalocean; remove it from this aws stack',
+        ]);
+    });
+
+    it("keeps every tier's DigitalOcean standby on a plan that supports one (2 GB or more)", () => {
+        for (const [tier, preset] of Object.entries(TIER_PRESETS)) {
+            const memory = slugMemoryGb(preset.database.instanceClass.digitalocean);
+            assert.ok(memory !== undefined, `${tier}: unknown slug shape`);
+            if (preset.database.highAvailability) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
         }
     });
 });

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isPrivateCidr, parseCidr } from "../components/shared/cidr";
+import { cidrOverlaps, isPrivateCidr, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
-import { CONFIG_KEYS, configSchema, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
+import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
 import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
 
 export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
@@ -25,6 +25,16 @@ export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> 
     /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
     readonly instanceClass: string;
 }
+
+/** The cache after tier defaults. */
+export interface CacheSettings {
+    readonly enabled: boolean;
+    /** Managed Valkey size slug (DigitalOcean). */
+    readonly nodeSize: string;
+}
+
+/** Docker's default bridge network on every droplet; a VPC range overlapping it makes the VPC unreachable from containers. */
+export const DOCKER_BRIDGE_CIDR = "172.17.0.0/16";
 
 /** The Docker engine `cloud: docker` deploys to when `alicerce:dockerHost` and `alicerce:vps` are unset. */
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -57,6 +67,15 @@ export interface StackSettings extends CommonSettings {
     readonly compute: ComputeSettings;
     readonly database: DatabaseSettings;
     readonly network: NetworkPreset;
+    readonly cache: CacheSettings;
+    /** IPv4 ranges allowed to SSH to app servers; empty (the default) closes port 22. */
+    readonly adminCidrs: readonly string[];
+    /** DigitalOcean: an uploaded certificate (custom or Cloudflare origin) for HTTPS instead of Let's Encrypt. */
+    readonly certificateName?: string;
+    /** DigitalOcean: an existing registry (one per account) to push to, instead of creating one. */
+    readonly registryName?: string;
+    /** DigitalOcean: SSH keys (fingerprints) put on app droplets. */
+    readonly sshKeyFingerprints: readonly string[];
     readonly waf: boolean;
     readonly alarms: boolean;
 }
@@ -118,7 +137,7 @@ const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digi
 /** Keys that configure managed services, which a single Docker host does not have. */
 const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "cloudflareZoneId", "alertEmail"] as const;
 /** Keys of the `docker` cloud only. */
-const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas", "adminCidrs"] as const;
+const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas"] as const;
 
 /**
  * Validates the stack's config and applies the tier's defaults. Pure: takes
@@ -169,6 +188,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             if (raw[key] !== undefined) say(key, "does not apply to cloud docker (one host, no managed services); remove it");
         }
         if (!vps && raw.instanceType !== undefined) say("instanceType", "sizes a host alicerce creates; set alicerce:vps, or remove it");
+        for (const key of DIGITALOCEAN_ONLY_KEYS) {
+            if (key !== "adminCidrs" && raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this docker stack");
+        }
         if (vps) {
             if (raw.dockerHost !== undefined) say("dockerHost", "is set with alicerce:vps, which creates the host and connects to it; remove one");
             if (raw.sshPublicKey === undefined) missing("sshPublicKey", " with alicerce:vps");
@@ -183,11 +205,49 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             if (raw[key] !== undefined) say(key, "applies only when alicerce:cloud is docker; remove it");
         }
     }
+    if (cloud === "aws") {
+        for (const key of DIGITALOCEAN_ONLY_KEYS) {
+            if (raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this aws stack");
+        }
+    }
+    if (cloud === "digitalocean") {
+        const dbClass = value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
+        const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
+        if (preset?.database.highAvailability && memoryGb !== undefined && memoryGb < 2) {
+            const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : "tier";
+            say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
+        }
+        if (raw.dbStorageGb !== undefined) {
+            say("dbStorageGb", "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more");
+        }
+        if (raw.sshKeyFingerprints === undefined) {
+            problems.push(
+                `${NAMESPACE}:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key (port 22 stays closed unless alicerce:adminCidrs is set): import one with \`doctl compute ssh-key import\` and list its fingerprint`,
+            );
+        } else if (value("sshKeyFingerprints")?.length === 0) {
+            say("sshKeyFingerprints", "is empty; DigitalOcean autoscale pools require at least one SSH key fingerprint");
+        }
+        if (raw.cloudflareZoneId !== undefined && raw.domain !== undefined && raw.certificateName === undefined) {
+            problems.push(
+                `${NAMESPACE}:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare, so DigitalOcean cannot issue Let's Encrypt: upload a Cloudflare origin certificate and name it here`,
+            );
+        }
+        const range = value("vpcCidr");
+        if (range !== undefined) {
+            try {
+                if (cidrOverlaps(parseCidr(range), parseCidr(DOCKER_BRIDGE_CIDR))) {
+                    say("vpcCidr", `overlaps Docker's bridge network ${DOCKER_BRIDGE_CIDR} on the droplets; use a range in 10.0.0.0/8, e.g. 10.20.0.0/16`);
+                }
+            } catch {
+                // Already reported as an invalid network.
+            }
+        }
+    }
 
     for (const cidr of value("adminCidrs") ?? []) {
         try {
             const parsedCidr = parseCidr(cidr);
-            if (parsedCidr.prefix === 0) say("adminCidrs", `opens SSH (the Docker API) to the whole internet with ${cidr}; list your office or VPN ranges`);
+            if (parsedCidr.prefix === 0) say("adminCidrs", `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr}; list your office or VPN ranges`);
         } catch (err) {
             say("adminCidrs", `holds ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }
@@ -279,9 +339,20 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },
         network: preset.network,
+        cache: { enabled: preset.cache.enabled, nodeSize: preset.cache.nodeSize[cloud] ?? "" },
+        adminCidrs: cfg.adminCidrs ?? [],
+        certificateName: cfg.certificateName,
+        registryName: cfg.registryName,
+        sshKeyFingerprints: cfg.sshKeyFingerprints ?? [],
         waf: preset.waf,
         alarms: preset.alarms,
     };
+}
+
+/** Memory of a DigitalOcean size slug (`db-s-2vcpu-4gb` -> 4), or undefined for a shape it does not know. */
+export function slugMemoryGb(slug: string): number | undefined {
+    const match = /-(\d+)gb$/.exec(slug);
+    return match ? Number(match[1]) : undefined;
 }
 
 /** One zod issue as message lines in the house format. */

@@ -39,21 +39,31 @@ const tagValue = z
     });
 
 /**
- * A list key: a YAML list in the stack file (the CLI hands it over as JSON)
- * or a comma-separated string from `pulumi config set`.
+ * A list key. Pulumi hands a YAML list over as JSON (`["a","b"]`); a
+ * comma-separated string (`pulumi config set alicerce:adminCidrs 1.2.3.4/32,5.6.7.0/24`)
+ * is accepted too. Each item is checked with `item`.
  */
-const stringList = z.string().transform((text, ctx) => {
-    const trimmed = text.trim();
-    if (!trimmed.startsWith("[")) return trimmed.split(",").map((s) => s.trim()).filter((s) => s !== "");
-    try {
-        const list: unknown = JSON.parse(trimmed);
-        if (Array.isArray(list) && list.every((x) => typeof x === "string")) return list as string[];
-    } catch {
-        // reported below
-    }
-    ctx.addIssue({ code: "custom", message: "is not a list; use a YAML list of strings or a comma-separated string" });
-    return z.NEVER;
-});
+const stringList = (item: RegExp, error: string) =>
+    z
+        .string()
+        .transform((text, ctx) => {
+            let items: unknown = undefined;
+            const trimmed = text.trim();
+            if (trimmed.startsWith("[")) {
+                try {
+                    items = JSON.parse(trimmed);
+                } catch {
+                    items = undefined;
+                }
+            } else {
+                items = trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim());
+            }
+            if (!Array.isArray(items) || !items.every((i) => typeof i === "string" && item.test(i))) {
+                ctx.addIssue({ code: "custom", message: error });
+                return z.NEVER;
+            }
+            return items as string[];
+        });
 
 /** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const configSchema = z.strictObject({
@@ -104,14 +114,6 @@ export const configSchema = z.strictObject({
         .optional(),
     /** cloud docker: create the host on this cloud (a droplet or an EC2 instance) instead of using `dockerHost`. */
     vps: z.enum(VPS_CLOUDS, { error: `is not a VPS cloud; use one of ${VPS_CLOUDS.join(", ")}, or leave it unset to bring your own host` }).optional(),
-    /** IPv4 ranges allowed to reach SSH (and so the Docker API over SSH). */
-    adminCidrs: stringList
-        .pipe(
-            z
-                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "is not a list of IPv4 ranges; use e.g. [203.0.113.0/24]" }))
-                .min(1, { error: "is empty; use at least one IPv4 range, e.g. [203.0.113.0/24]" }),
-        )
-        .optional(),
     /** cloud docker with vps: the SSH public key of the operator (the Docker provider connects over SSH with it). */
     sshPublicKey: z
         .string()
@@ -121,7 +123,27 @@ export const configSchema = z.strictObject({
         .optional(),
     /** cloud docker: app containers behind nginx, overriding the tier. */
     appReplicas: wholeNumber(1, 16).optional(),
+    /** IPv4 ranges allowed to reach SSH (droplets; a single Docker host and the Docker API over SSH). */
+    adminCidrs: stringList(
+        /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
+        "is not a list of IPv4 ranges; use e.g. [\"203.0.113.7/32\"] (your office or VPN egress)",
+    ).optional(),
+    certificateName: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: "is not a certificate name; use the name shown by `doctl compute certificate list`" })
+        .optional(),
+    registryName: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "is not a container registry name; use the lowercase name shown by `doctl registry get`" })
+        .optional(),
+    sshKeyFingerprints: stringList(
+        /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
+        "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",
+    ).optional(),
 });
+
+/** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
+export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "sshKeyFingerprints", "adminCidrs"] as const;
 
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {

@@ -76,6 +76,14 @@ export interface DatabasePreset {
     readonly performanceInsights: boolean;
 }
 
+/** A managed Redis-compatible cache (ElastiCache on AWS, Valkey on DigitalOcean). */
+export interface CachePreset {
+    /** Whether the tier runs a cache at all. */
+    readonly enabled: boolean;
+    /** ElastiCache node type (AWS) or managed Valkey size slug (DigitalOcean). */
+    readonly nodeSize: PerCloud<string, null>;
+}
+
 /** The VPC layout. */
 export interface NetworkPreset {
     /** Availability zones used (at most what the region has). */
@@ -104,6 +112,7 @@ export interface TierPreset {
     readonly database: DatabasePreset;
     readonly network: NetworkPreset;
     readonly singleHost: SingleHostPreset;
+    readonly cache: CachePreset;
     /** A WAF web ACL in front of the load balancer. */
     readonly waf: boolean;
     /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
@@ -139,6 +148,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         },
         network: { azCount: 2, egress: "public-subnets" },
         singleHost: { appReplicas: 2, hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" } },
+        cache: { enabled: false, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
         waf: false,
         requiresDomain: false,
         alarms: true,
@@ -166,6 +176,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         },
         network: { azCount: 2, egress: "nat-single" },
         singleHost: { appReplicas: 2, hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" } },
+        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
         waf: true,
         requiresDomain: false,
         alarms: true,
@@ -193,6 +204,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         },
         network: { azCount: 3, egress: "nat-per-az" },
         singleHost: { appReplicas: 4, hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" } },
+        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
         waf: true,
         requiresDomain: true,
         alarms: true,
