@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLOUDS, TIERS } from "./tiers";
+import { CLOUDS, TIERS, VPS_CLOUDS } from "./tiers";
 
 /**
  * The `alicerce:` configuration keys, one zod schema each. Pulumi hands every
@@ -21,7 +21,7 @@ const DIGITALOCEAN_REGIONS = [
     "nyc1", "nyc3", "sfo2", "sfo3", "tor1", "lon1", "ams3", "fra1", "blr1", "sgp1", "syd1", "atl1",
 ] as const;
 
-/** Regions accepted per cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
+/** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
 export const REGIONS = { aws: AWS_REGIONS, digitalocean: DIGITALOCEAN_REGIONS } as const;
 
 const wholeNumber = (min: number, max: number) =>
@@ -31,17 +31,6 @@ const wholeNumber = (min: number, max: number) =>
         .min(min, { error: `is out of range; use a whole number from ${min} to ${max}` })
         .max(max, { error: `is out of range; use a whole number from ${min} to ${max}` });
 
-const IPV4_LIST = 'is not a list of IPv4 ranges; use e.g. ["203.0.113.0/24"] or 203.0.113.0/24,198.51.100.0/24';
-
-/** JSON.parse that returns the text itself when it is not JSON (zod then reports it). */
-function safeJson(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return text;
-    }
-}
-
 /** Tag values must be valid both as AWS tag values and inside DigitalOcean tag strings. */
 const tagValue = z
     .string()
@@ -49,11 +38,39 @@ const tagValue = z
         error: "is not a valid tag value; use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
     });
 
+/**
+ * A list key. Pulumi hands a YAML list over as JSON (`["a","b"]`); a
+ * comma-separated string (`pulumi config set alicerce:adminCidrs 1.2.3.4/32,5.6.7.0/24`)
+ * is accepted too. Each item is checked with `item`.
+ */
+const stringList = (item: RegExp, error: string) =>
+    z
+        .string()
+        .transform((text, ctx) => {
+            let items: unknown = undefined;
+            const trimmed = text.trim();
+            if (trimmed.startsWith("[")) {
+                try {
+                    items = JSON.parse(trimmed);
+                } catch {
+                    items = undefined;
+                }
+            } else {
+                items = trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim());
+            }
+            if (!Array.isArray(items) || !items.every((i) => typeof i === "string" && item.test(i))) {
+                ctx.addIssue({ code: "custom", message: error });
+                return z.NEVER;
+            }
+            return items as string[];
+        });
+
 /** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const configSchema = z.strictObject({
     cloud: z.enum(CLOUDS, { error: `is not a cloud; use one of ${CLOUDS.join(", ")}` }),
     tier: z.enum(TIERS, { error: `is not a tier; use one of ${TIERS.join(", ")}` }),
-    region: z.string().regex(/^[a-z0-9-]+$/, { error: "is not a region name" }),
+    /** Required for aws and digitalocean, and for docker with `vps`; meaningless for a Docker host you bring. */
+    region: z.string().regex(/^[a-z0-9-]+$/, { error: "is not a region name" }).optional(),
     owner: tagValue,
     costCenter: tagValue,
     budgetUsd: z.coerce
@@ -83,15 +100,12 @@ export const configSchema = z.strictObject({
             error: "is not an image reference; use registry/repository@sha256:<digest> (or :tag)",
         })
         .optional(),
-    lbIngressCidrs: z
-        .preprocess(
-            (v) => (typeof v === "string" ? (v.trim().startsWith("[") ? safeJson(v) : v.split(",").map((c) => c.trim()).filter((c) => c !== "")) : v),
-            z
-                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: IPV4_LIST }), { error: IPV4_LIST })
-                .min(1, { error: "is empty; list at least one IPv4 range, or remove the key" })
-                .max(50, { error: "has too many ranges; a security group takes at most 60 rules, use at most 50 ranges" }),
-        )
+    /** AWS: IPv4 ranges the load balancer admits on 80/443 (a managed prefix list of at most 30 entries). */
+    lbIngressCidrs: stringList(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/, 'is not a list of IPv4 ranges; use e.g. ["203.0.113.0/24"] or 203.0.113.0/24,198.51.100.0/24')
+        .refine((list) => list.length >= 1, { error: "is empty; list at least one IPv4 range, or remove the key" })
+        .refine((list) => list.length <= 30, { error: "has too many ranges; the load balancer's prefix list holds at most 30" })
         .optional(),
+    /** Cloudflare proxies the app's records (default: true when alicerce:cloudflareZoneId is set). */
     cloudflareProxied: z
         .enum(["true", "false"], { error: "is not true or false" })
         .transform((v) => v === "true")
@@ -101,13 +115,53 @@ export const configSchema = z.strictObject({
     maxInstances: wholeNumber(1, 20).optional(),
     dbInstanceClass: z.string().regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" }).optional(),
     dbStorageGb: wholeNumber(20, 16384).optional(),
+    /** cloud docker: the Docker engine to deploy to. tcp:// is refused: an unauthenticated Docker API is root on the host. */
+    dockerHost: z
+        .string()
+        .regex(/^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9.-]+(:\d{1,5})?)$/, {
+            error: "is not a Docker host address; use unix:///var/run/docker.sock or ssh://user@host (tcp:// is refused: the Docker API is root on the host)",
+        })
+        .optional(),
+    /** cloud docker: create the host on this cloud (a droplet or an EC2 instance) instead of using `dockerHost`. */
+    vps: z.enum(VPS_CLOUDS, { error: `is not a VPS cloud; use one of ${VPS_CLOUDS.join(", ")}, or leave it unset to bring your own host` }).optional(),
+    /** cloud docker with vps: the SSH public key of the operator (the Docker provider connects over SSH with it). */
+    sshPublicKey: z
+        .string()
+        .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+\/]+={0,2}( [^\n]*)?$/, {
+            error: "is not an SSH public key; use the one line of ~/.ssh/id_ed25519.pub",
+        })
+        .optional(),
+    /** cloud docker: app containers behind nginx, overriding the tier. */
+    appReplicas: wholeNumber(1, 16).optional(),
+    /** IPv4 ranges allowed to reach SSH (droplets; a single Docker host and the Docker API over SSH). */
+    adminCidrs: stringList(
+        /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
+        "is not a list of IPv4 ranges; use e.g. [\"203.0.113.7/32\"] (your office or VPN egress)",
+    ).optional(),
+    certificateName: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: "is not a certificate name; use the name shown by `doctl compute certificate list`" })
+        .optional(),
+    registryName: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "is not a container registry name; use the lowercase name shown by `doctl registry get`" })
+        .optional(),
+    sshKeyFingerprints: stringList(
+        /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
+        "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",
+    ).optional(),
 });
+
+/** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
+export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "sshKeyFingerprints", "adminCidrs"] as const;
 
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {
     cloud: `one of ${CLOUDS.join(", ")}`,
     tier: `one of ${TIERS.join(", ")}`,
     region: "the region to deploy to, e.g. us-east-1 (AWS) or nyc3 (DigitalOcean)",
+    adminCidrs: "the IPv4 ranges allowed to SSH to the host, e.g. [203.0.113.0/24]",
+    sshPublicKey: "the one line of ~/.ssh/id_ed25519.pub; the Docker provider connects with it",
     owner: "the team or person who owns the stack (tag value), e.g. team-platform",
     costCenter: "the cost center tag value, e.g. cc-1234",
     budgetUsd: "the monthly budget in US dollars, e.g. 69.20",

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackSettings } from "../../stacks";
+import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../cloudflare/dns";
 import { Certificate } from "./certificate";
 import { AppServers, architectureOf, dockerPlatform } from "./compute";
@@ -39,12 +39,6 @@ export interface EdgeDependencies {
         /** The read replica's identifier; derived from `readerAddress` when absent. */
         readonly replicaIdentifier?: In<string>;
     };
-}
-
-/** Credentials of providers other than AWS, read from the stack's config by `stacks/`. */
-export interface ProviderCredentials {
-    /** `cloudflare:apiToken` (an explicit provider does not read the provider's config namespace itself). */
-    readonly cloudflareApiToken?: pulumi.Output<string>;
 }
 
 /** Who may reach the load balancer, decided from the stack's settings. */
@@ -127,7 +121,7 @@ export interface Edge {
  * balancer, the WAF, the app servers, the alarms and dashboard, and the
  * app's DNS records. Runs after the data components, whose values it takes.
  */
-export function deployEdge(settings: StackSettings, provider: aws.Provider, deps: EdgeDependencies, credentials: ProviderCredentials = {}): Edge {
+export function deployEdge(settings: StackSettings, provider: aws.Provider, deps: EdgeDependencies, credentials: ProviderSecrets = {}): Edge {
     const opts = { provider };
     const prefix = settings.project;
     const arch = architectureOf(settings.compute.instanceType);

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime";
 
 /** The AWS account the mocks pretend to be. */
@@ -68,10 +69,97 @@ const COMPUTED: Record<string, Computed> = {
         registryId: MOCK_ACCOUNT_ID,
         arn: arn("ecr", `repository/${i.name ?? `${n}-a1b2c3d`}`, r),
     }),
+    "aws:rds/subnetGroup:SubnetGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    "aws:rds/parameterGroup:ParameterGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    "aws:backup/vault:Vault": (n, i, r) => ({ name: i.name ?? `${n}-a1b2c3d`, arn: arn("backup", `backup-vault:${i.name ?? `${n}-a1b2c3d`}`, r) }),
+    "aws:secretsmanager/secret:Secret": (n, i, r) => {
+        const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
+        return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
+    },
+    // Obviously not a credential, and distinct per resource so a test can find where each one ends up.
+    "random:index/randomPassword:RandomPassword": (n, i) => ({ result: `standin${n.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(i.length ?? 16, "x").slice(0, Math.max(i.length ?? 16, 16)), bcryptHash: "stand-in" }),
+    "docker:index/remoteImage:RemoteImage": (n, i) => ({
+        imageId: `sha256:${Buffer.from(String(i.name ?? n)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+        repoDigest: `${String(i.name ?? n).split(":")[0]}@sha256:${"0".repeat(63)}2`,
+    }),
+    "docker:index/container:Container": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d`, exitCode: 0 }),
+    "docker:index/network:Network": (n, i) => ({ name: i.name ?? n, scope: "local" }),
+    "docker:index/volume:Volume": (n, i) => ({ name: i.name ?? n, mountpoint: `/var/lib/docker/volumes/${i.name ?? n}/_data`, driver: "local" }),
+    "digitalocean:index/droplet:Droplet": (n) => ({ ipv4Address: "203.0.113.10", ipv4AddressPrivate: "10.116.0.2", urn: `do:droplet:${n}` }),
+    "digitalocean:index/sshKey:SshKey": () => ({ fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" }),
+    "aws:ec2/eip:Eip": () => ({ publicIp: "198.51.100.20", allocationId: "eipalloc-0a1b2c3d" }),
     "docker:index/image:Image": (n, i) => ({
         repoDigest: `${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(63)}1`,
         baseImageName: i.imageName ?? n,
     }),
+};
+
+/** What the mocks return where DigitalOcean would return a credential: plainly not one. */
+const DO_STAND_IN = "offline-harness-stand-in";
+
+/** A stable fake UUID per logical name, shaped like DigitalOcean's ids. */
+const uuid = (name: string) => {
+    const h = createHash("sha256").update(name).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+/** The name DigitalOcean resources get: the input, or Pulumi's autoname (logical name plus a suffix). */
+const doName = (n: string, i: Record<string, any>): string => i.name ?? `${n}-a1b2c3d`;
+
+/** Computed properties of DigitalOcean resources (URNs, private hosts, endpoints, generated credentials). */
+const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
+    "digitalocean:index/vpc:Vpc": (n) => ({ vpcUrn: `do:vpc:${uuid(n)}` }),
+    "digitalocean:index/spacesBucket:SpacesBucket": (n, i, r) => {
+        const name = doName(n, i);
+        const region = i.region ?? r;
+        return { name, bucketDomainName: `${name}.${region}.digitaloceanspaces.com`, endpoint: `${region}.digitaloceanspaces.com`, bucketUrn: `do:space:${name}` };
+    },
+    "digitalocean:index/cdn:Cdn": (n, i) => ({ endpoint: String(i.origin ?? `${n}.nyc3.digitaloceanspaces.com`).replace(".digitaloceanspaces.com", ".cdn.digitaloceanspaces.com"), createdAt: "2025-01-01T00:00:00Z" }),
+    "digitalocean:index/spacesKey:SpacesKey": (n) => ({ accessKey: `DO00${createHash("sha256").update(n).digest("hex").slice(0, 16).toUpperCase()}`, secretKey: `${DO_STAND_IN}-${n}` }),
+    "digitalocean:index/spacesBucketObject:SpacesBucketObject": (_n, i) => ({ etag: createHash("md5").update(String(i.content ?? "")).digest("hex") }),
+    "digitalocean:index/containerRegistry:ContainerRegistry": (n, i) => ({
+        name: doName(n, i),
+        endpoint: `registry.digitalocean.com/${doName(n, i)}`,
+        serverUrl: "registry.digitalocean.com",
+    }),
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (n) => ({
+        dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from(`${n}-user:${DO_STAND_IN}-${n}`).toString("base64") } } }),
+        credentialExpirationTime: "2099-01-01T00:00:00Z",
+    }),
+    "digitalocean:index/databaseCluster:DatabaseCluster": (n, i, r) => {
+        const id = uuid(n);
+        const host = `${doName(n, i)}-do-user-0.${i.region ?? r}.db.ondigitalocean.com`;
+        const valkey = i.engine === "valkey";
+        const port = 25060 + (valkey ? 1 : 0);
+        const user = valkey ? "default" : "doadmin";
+        const scheme = valkey ? "rediss" : "postgresql";
+        const database = valkey ? "" : "defaultdb";
+        const uri = (h: string) => `${scheme}://${user}:${DO_STAND_IN}@${h}:${port}${valkey ? "" : `/${database}?sslmode=require`}`;
+        return {
+            clusterUrn: `do:dbaas:${id}`,
+            host,
+            privateHost: `private-${host}`,
+            port,
+            uri: uri(host),
+            privateUri: uri(`private-${host}`),
+            user,
+            password: DO_STAND_IN,
+            database,
+        };
+    },
+    "digitalocean:index/databaseReplica:DatabaseReplica": (n, i, r) => {
+        const host = `${doName(n, i)}-do-user-0.${i.region ?? r}.db.ondigitalocean.com`;
+        return { uuid: uuid(n), host, privateHost: `private-${host}`, port: 25060, user: "doadmin", password: DO_STAND_IN, database: "defaultdb" };
+    },
+    "digitalocean:index/databaseUser:DatabaseUser": (n) => ({ password: `${DO_STAND_IN}-${n}`, role: "normal" }),
+    "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool": (n, _i, r) => {
+        const host = `db-${uuid(n).slice(0, 8)}-do-user-0.${r}.db.ondigitalocean.com`;
+        return { host, privateHost: `private-${host}`, port: 25061, password: DO_STAND_IN };
+    },
+    "digitalocean:index/loadBalancer:LoadBalancer": (n) => ({ ip: "203.0.113.10", loadBalancerUrn: `do:loadbalancer:${uuid(n)}`, status: "active" }),
+    "digitalocean:index/certificate:Certificate": (n, i) => ({ name: doName(n, i), uuid: uuid(n), state: "verified", notAfter: "2099-01-01T00:00:00Z" }),
+    "digitalocean:index/dropletAutoscale:DropletAutoscale": () => ({ status: "active", createdAt: "2025-01-01T00:00:00Z" }),
+    "digitalocean:index/project:Project": () => ({ ownerUuid: uuid("owner"), ownerId: 1234567 }),
 };
 
 /** The mock `newResource`: a stable id and the inputs echoed back with computed properties. */
@@ -82,7 +170,8 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.arn ??= arn(mod ?? "service", `${kind ?? "resource"}/${args.name}`, region);
         base.name ??= `${args.name}-a1b2c3d`;
     }
-    const computed = COMPUTED[args.type]?.(args.name, args.inputs, region) ?? {};
-    // The engine sends "" (not undefined) for a resource being created; an empty id reads as unknown, which stalls invokes that depend on it.
-    return { id: args.id || `${args.name}-id`, state: { ...base, ...computed } };
+    if (args.type.startsWith("digitalocean:")) base.name ??= `${args.name}-a1b2c3d`;
+    const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
+    // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
+    return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }

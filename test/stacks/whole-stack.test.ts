@@ -1,13 +1,13 @@
 import { strict as assert } from "assert";
-import { REQUIRED_TAG_KEYS } from "../../components/shared/tags";
-import { readStackConfig, runStack, stackFiles, StackRun } from "../harness";
+import { digitalOceanTags, REQUIRED_TAG_KEYS, standardTags } from "../../components/shared/tags";
+import { readStackConfig, stackFiles } from "../harness";
+import { stackRun } from "./runs";
 
-const runs = new Map<string, Promise<StackRun>>();
-/** Each stack runs once per test process; the tests below share the run. */
-export function stackRun(stack: string): Promise<StackRun> {
-    if (!runs.has(stack)) runs.set(stack, runStack(stack));
-    return runs.get(stack)!;
-}
+/** Each stack runs once per test process; the tests share the run (see ./runs). */
+export { stackRun };
+
+/** DigitalOcean types whose `tags` choose the droplets they apply to rather than label the resource itself. */
+const TAG_SELECTORS = new Set(["digitalocean:index/firewall:Firewall", "digitalocean:index/monitorAlert:MonitorAlert"]);
 
 const SECRET_NAME = /(password|secret|token|private.?key|signing.?key)$/i;
 
@@ -46,6 +46,30 @@ describe("every shipped stack", () => {
                     assert.equal(tags.Owner, cfg["alicerce:owner"]);
                     assert.equal(tags.CostCenter, cfg["alicerce:costCenter"]);
                     assert.equal(p.inputs.region, cfg["alicerce:region"]);
+                }
+            });
+
+            it("on DigitalOcean, uses one explicit provider and puts the standard tag strings on everything that takes tags", async () => {
+                const run = await stackRun(stack);
+                const cfg = run.config;
+                const providers = run.resources.filter((r) => r.type === "pulumi:providers:digitalocean");
+                if (cfg["alicerce:cloud"] !== "digitalocean" && cfg["alicerce:vps"] !== "digitalocean") {
+                    assert.equal(providers.length, 0);
+                    return;
+                }
+                assert.equal(providers.length, 1);
+                for (const r of run.resources.filter((x) => x.type.startsWith("digitalocean:"))) {
+                    assert.ok(r.provider?.startsWith(`${providers[0].urn}::`), `${r.type} ${r.name} does not use the stack's DigitalOcean provider`);
+                }
+                const expected = digitalOceanTags(standardTags({ project: run.project, stack: run.stack, owner: cfg["alicerce:owner"], costCenter: cfg["alicerce:costCenter"] }));
+                const labelled = run.resources.flatMap((r) => {
+                    if (r.type === "digitalocean:index/dropletAutoscale:DropletAutoscale") return [{ r, tags: r.inputs.dropletTemplate.tags }];
+                    if (r.type.startsWith("digitalocean:") && !TAG_SELECTORS.has(r.type) && Array.isArray(r.inputs.tags)) return [{ r, tags: r.inputs.tags }];
+                    return [];
+                });
+                assert.ok(labelled.length >= (cfg["alicerce:cloud"] === "digitalocean" ? 2 : 1), "the droplets (and the database) carry tags");
+                for (const { r, tags } of labelled) {
+                    for (const tag of expected) assert.ok(tags.includes(tag), `${r.type} ${r.name} lacks the tag ${tag}`);
                 }
             });
 

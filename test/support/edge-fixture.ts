@@ -42,6 +42,7 @@ export function fixtureDependencies(opts: { azs: number; appSubnetsArePublic: bo
 export function edgeProgram(): () => Promise<Record<string, unknown>> {
     return async () => {
         const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
+        if (settings.cloud !== "aws") throw new Error(`edgeProgram runs AWS stacks; ${pulumi.getStack()} is ${settings.cloud}`);
         const provider = new aws.Provider("aws", { region: settings.region as aws.Region, defaultTags: { tags: { ...settings.tags } } });
         const deps = fixtureDependencies({
             azs: settings.network.azCount,

@@ -1,0 +1,81 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The droplet metric alerts: type, threshold and description, over 5 minutes. */
+export const DROPLET_ALERTS = [
+    { key: "cpu", type: "v1/insights/droplet/cpu", value: 80, description: "app droplet CPU above 80% for 5 minutes" },
+    { key: "memory", type: "v1/insights/droplet/memory_utilization_percent", value: 85, description: "app droplet memory above 85% for 5 minutes" },
+] as const;
+
+/** Latency the uptime alert fires above, in milliseconds. */
+export const LATENCY_THRESHOLD_MS = 2000;
+
+/** Arguments of {@link Alerts}. */
+export interface AlertsArgs {
+    /** Where alerts go. DigitalOcean only sends to addresses of members of the team that owns the account. */
+    readonly email: string;
+    /** The droplets watched, by tag. */
+    readonly appTag: pulumi.Input<string>;
+    /** The health URL the uptime check probes (`https://domain/healthz`). */
+    readonly healthUrl: pulumi.Input<string>;
+    /** `https` or `http`, matching the URL. */
+    readonly checkType: "http" | "https";
+    /** Shown in alert names. */
+    readonly label: string;
+}
+
+/**
+ * Monitoring: CPU > 80% and memory > 85% over 5 minutes on the app
+ * droplets (by tag, so autoscaled droplets are covered as they come), and
+ * an uptime check on `/healthz` alerting when latency passes 2 s or the app
+ * is down from every region. Alert policies and checks cannot be tagged.
+ */
+export class Alerts extends pulumi.ComponentResource {
+    public readonly uptimeCheckId: pulumi.Output<string>;
+
+    constructor(name: string, args: AlertsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:digitalocean:Alerts", name, {}, opts);
+        for (const alert of DROPLET_ALERTS) {
+            new digitalocean.MonitorAlert(
+                `${name}-${alert.key}`,
+                {
+                    type: alert.type,
+                    compare: "GreaterThan",
+                    value: alert.value,
+                    window: "5m",
+                    tags: [args.appTag],
+                    enabled: true,
+                    description: `${args.label}: ${alert.description}`,
+                    alerts: { emails: [args.email] },
+                },
+                { parent: this },
+            );
+        }
+        const check = new digitalocean.UptimeCheck(
+            `${name}-uptime`,
+            // Region values take underscores (us_east); the camelCase ones in the SDK docs are a conversion artefact.
+            { name: `${args.label} healthz`, target: args.healthUrl, type: args.checkType, regions: ["us_east", "us_west", "eu_west", "se_asia"], enabled: true },
+            { parent: this },
+        );
+        new digitalocean.UptimeAlert(
+            `${name}-latency`,
+            {
+                name: `${args.label} latency above ${LATENCY_THRESHOLD_MS / 1000} s`,
+                checkId: check.id,
+                type: "latency",
+                threshold: LATENCY_THRESHOLD_MS,
+                comparison: "greater_than",
+                period: "5m",
+                notifications: [{ emails: [args.email] }],
+            },
+            { parent: this },
+        );
+        new digitalocean.UptimeAlert(
+            `${name}-down`,
+            { name: `${args.label} down everywhere`, checkId: check.id, type: "down_global", period: "2m", notifications: [{ emails: [args.email] }] },
+            { parent: this },
+        );
+        this.uptimeCheckId = check.id;
+        this.registerOutputs({ uptimeCheckId: this.uptimeCheckId });
+    }
+}

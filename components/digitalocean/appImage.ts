@@ -1,0 +1,97 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Arguments of {@link AppImage}. */
+export interface AppImageArgs {
+    /** A prebuilt image (`repo@sha256:...`): nothing is built or pushed. */
+    readonly prebuilt?: string;
+    /** Push into this existing registry (DigitalOcean allows one per account) instead of creating one. */
+    readonly existingRegistryName?: string;
+    /** Registry region when one is created. */
+    readonly region: string;
+    /** Repository inside the registry; per stack, so stacks sharing the account's registry never collide. */
+    readonly repository: string;
+    /** The Docker build context (the app's Dockerfile directory). @default "app-image" */
+    readonly context?: string;
+    /** Protect the registry from `pulumi destroy` (other stacks may push to it). */
+    readonly protect: boolean;
+}
+
+/** The Docker registry credentials document DigitalOcean returns: `{"auths":{"registry.digitalocean.com":{"auth":"base64(user:pass)"}}}`. */
+export function parseDockerCredentials(json: string): { server: string; username: string; password: string } {
+    const doc = JSON.parse(json) as { auths?: Record<string, { auth?: string }> };
+    const [server, entry] = Object.entries(doc.auths ?? {})[0] ?? [];
+    if (!server || !entry?.auth) throw new Error("DigitalOcean returned registry credentials without an auths entry");
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 1) throw new Error("DigitalOcean returned registry credentials that are not user:password");
+    return { server, username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * The app image the droplets run, pinned by digest. Either a prebuilt
+ * reference, or `app-image/` built for linux/amd64 (droplets are x86) and
+ * pushed to a DigitalOcean Container Registry with push credentials from the
+ * provider. Droplets get separate read-only credentials (`pullCredentials`)
+ * that never leave the private config bucket. Registries cannot be tagged
+ * or put in a project.
+ */
+export class AppImage extends pulumi.ComponentResource {
+    /** The image reference by digest. */
+    public readonly imageRef: pulumi.Output<string>;
+    /** Docker `config.json` with read-only pull credentials (a secret), or undefined for a prebuilt image. */
+    public readonly pullCredentials?: pulumi.Output<string>;
+    /** The registry endpoint (`registry.digitalocean.com/<name>`), if any. */
+    public readonly registryEndpoint?: pulumi.Output<string>;
+
+    constructor(name: string, args: AppImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:digitalocean:AppImage", name, {}, opts);
+        if (args.prebuilt !== undefined) {
+            this.imageRef = pulumi.output(args.prebuilt);
+            this.registerOutputs({ imageRef: this.imageRef });
+            return;
+        }
+        let registryName: pulumi.Output<string>;
+        if (args.existingRegistryName !== undefined) {
+            registryName = pulumi.output(args.existingRegistryName);
+        } else {
+            // Basic, not starter: starter holds one repository and 500 MiB, about two versions of a Node image.
+            const registry = new digitalocean.ContainerRegistry(
+                `${name}-registry`,
+                { subscriptionTierSlug: "basic", region: args.region },
+                { parent: this, protect: args.protect },
+            );
+            registryName = registry.name;
+        }
+        const push = new digitalocean.ContainerRegistryDockerCredentials(
+            `${name}-push`,
+            { registryName, write: true, expirySeconds: 3600 },
+            { parent: this },
+        );
+        const pull = new digitalocean.ContainerRegistryDockerCredentials(
+            `${name}-pull`,
+            // Read-only and long-lived: autoscaled droplets pull at boot long after the deploy. Rotate by replacing this resource.
+            { registryName, write: false },
+            { parent: this },
+        );
+        const login = push.dockerCredentials.apply(parseDockerCredentials);
+        const image = new docker.Image(
+            `${name}-image`,
+            {
+                imageName: pulumi.interpolate`registry.digitalocean.com/${registryName}/${args.repository}:latest`,
+                build: { context: args.context ?? "app-image", platform: "linux/amd64" },
+                registry: {
+                    server: login.apply((l) => l.server),
+                    username: login.apply((l) => l.username),
+                    password: pulumi.secret(login.apply((l) => l.password)),
+                },
+            },
+            { parent: this },
+        );
+        this.imageRef = image.repoDigest;
+        this.pullCredentials = pulumi.secret(pull.dockerCredentials);
+        this.registryEndpoint = pulumi.interpolate`registry.digitalocean.com/${registryName}`;
+        this.registerOutputs({ imageRef: this.imageRef, pullCredentials: this.pullCredentials, registryEndpoint: this.registryEndpoint });
+    }
+}

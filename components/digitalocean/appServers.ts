@@ -1,0 +1,172 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ComputeSettings } from "../../stacks";
+import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
+import { parseDockerCredentials } from "./appImage";
+import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
+
+/** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
+export const DROPLET_IMAGE = "ubuntu-24-04-x64";
+
+/** The object in the config bucket that holds the app's secrets and the registry's pull credentials. */
+export const SECRETS_OBJECT = "secrets.json";
+
+/**
+ * The secrets document droplets read at every start: each secret env value
+ * by name, and the registry's read-only credentials. Pure; refuses values a
+ * Docker env file cannot carry (line breaks).
+ */
+export function secretsDocument(
+    secrets: Readonly<Record<string, string>>,
+    registry?: { username: string; password: string },
+): string {
+    for (const [key, value] of Object.entries(secrets)) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`secrets: "${key}" is not an environment variable name`);
+        if (/[\r\n\0]/.test(value)) throw new Error(`secrets: the value of ${key} contains a line break`);
+    }
+    const sorted = Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b)));
+    return JSON.stringify(registry === undefined ? sorted : { ...sorted, registry }, null, 2) + "\n";
+}
+
+/** The prepare script's list of secrets: every key of the document but the registry's. */
+export function secretEnvs(names: readonly string[]): SecretEnv[] {
+    return [...names].sort().map((env) => ({ env, source: SECRETS_OBJECT, key: `.${env}` }));
+}
+
+/** Droplet firewall rules: the app port only from the load balancer, SSH only from admin ranges, everything outbound. */
+export function dropletFirewallRules(loadBalancerId: pulumi.Input<string>, adminCidrs: readonly string[]) {
+    const inboundRules: digitalocean.types.input.FirewallInboundRule[] = [
+        { protocol: "tcp", portRange: String(DROPLET_PORT), sourceLoadBalancerUids: [loadBalancerId] },
+    ];
+    if (adminCidrs.length > 0) inboundRules.push({ protocol: "tcp", portRange: "22", sourceAddresses: [...adminCidrs] });
+    const anywhere = ["0.0.0.0/0", "::/0"];
+    // Outbound stays open: apt, the registry, Spaces and the managed databases' public CAs; the databases are reached privately in the VPC.
+    const outboundRules: digitalocean.types.input.FirewallOutboundRule[] = [
+        { protocol: "tcp", portRange: "1-65535", destinationAddresses: anywhere },
+        { protocol: "udp", portRange: "1-65535", destinationAddresses: anywhere },
+        { protocol: "icmp", destinationAddresses: anywhere },
+    ];
+    return { inboundRules, outboundRules };
+}
+
+/** Arguments of {@link AppServers}. */
+export interface AppServersArgs {
+    readonly region: string;
+    readonly compute: ComputeSettings;
+    readonly vpcId: pulumi.Input<string>;
+    /** The stack's app tag (load balancer, firewalls and databases target it). */
+    readonly appTag: pulumi.Input<string>;
+    /** Label tags (`project:alicerce`, ...). */
+    readonly labelTags: string[];
+    /** Required by autoscale pools; port 22 is still closed unless `adminCidrs` opens it. */
+    readonly sshKeyFingerprints: readonly string[];
+    /** IPv4 ranges allowed to SSH. @default [] (port 22 closed) */
+    readonly adminCidrs?: readonly string[];
+    readonly loadBalancerId: pulumi.Input<string>;
+    /** The private config bucket and its read-only bootstrap key. */
+    readonly configBucket: pulumi.Input<string>;
+    readonly bootstrapAccessKey: pulumi.Input<string>;
+    readonly bootstrapSecretKey: pulumi.Input<string>;
+    /** The image by digest. */
+    readonly image: pulumi.Input<string>;
+    /** Docker config.json with pull credentials; undefined for a public image. */
+    readonly pullCredentials?: pulumi.Input<string>;
+    /** Non-secret environment (bucket names, endpoints): written into the user data. */
+    readonly env: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Secret environment (URLs with passwords, keys): only in the config bucket, fetched at every start. */
+    readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The DigitalOcean project the droplets are created in. */
+    readonly projectId: pulumi.Input<string>;
+    /** Pulumi `protect` on the session signing key (rotating it signs every user out). */
+    readonly protect: boolean;
+}
+
+/**
+ * The app servers: a droplet autoscale pool (min/max per tier, CPU and
+ * memory targets, cooldown) whose droplets run the image from cloud-init,
+ * sit in the VPC with the stack's tags, and are firewalled to the load
+ * balancer. User data comes from the shared renderer
+ * (components/shared/userdata.ts) with the Spaces strategy: secrets and pull
+ * credentials live in one document in the private config bucket and are
+ * fetched at every start, never written into user data. The user data
+ * carries the document's ETag, so changing a secret or the image changes the
+ * template and the pool replaces its droplets (new ones boot before old ones
+ * go, after the cooldown). The session signing key is generated here and
+ * exists only in state and that document.
+ */
+export class AppServers extends pulumi.ComponentResource {
+    public readonly poolId: pulumi.Output<string>;
+    public readonly firewallId: pulumi.Output<string>;
+
+    constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:digitalocean:AppServers", name, {}, opts);
+
+        // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
+        const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
+        const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets, SESSION_SIGNING_KEY: sessionKey.result };
+        const registry = args.pullCredentials === undefined ? undefined : pulumi.output(args.pullCredentials).apply(parseDockerCredentials);
+        const document = pulumi
+            .all([pulumi.output(secrets), registry])
+            .apply(([values, login]) => secretsDocument(values, login === undefined ? undefined : { username: login.username, password: login.password }));
+        const secretsObject = new digitalocean.SpacesBucketObject(
+            `${name}-secrets`,
+            { region: args.region, bucket: args.configBucket, key: SECRETS_OBJECT, acl: "private", contentType: "application/json", content: pulumi.secret(document) },
+            { parent: this },
+        );
+
+        const { inboundRules, outboundRules } = dropletFirewallRules(args.loadBalancerId, args.adminCidrs ?? []);
+        const firewall = new digitalocean.Firewall(
+            `${name}-firewall`,
+            { tags: [args.appTag], inboundRules, outboundRules },
+            { parent: this },
+        );
+
+        const secretNames = Object.keys(secrets);
+        const userData = pulumi.secret(
+            pulumi
+                .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.output(args.env), secretsObject.etag])
+                .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, env, etag]) => {
+                    const host = digitalOceanSpacesHost({ region: args.region, configBucket, secretsObject: SECRETS_OBJECT, bootstrapAccessKey, bootstrapSecretKey });
+                    const script = renderUserData(
+                        {
+                            image,
+                            hostPort: DROPLET_PORT,
+                            containerPort: APP_PORT,
+                            env,
+                            secrets: secretEnvs(secretNames),
+                            stopTimeoutSeconds: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                        },
+                        host,
+                    );
+                    // A changed secret changes the template, so the pool replaces its droplets and they read the new values.
+                    return `${script}# secrets document etag: ${etag}\n`;
+                }),
+        );
+        const pool = new digitalocean.DropletAutoscale(
+            `${name}-pool`,
+            {
+                config: autoscaleConfig(args.compute),
+                dropletTemplate: {
+                    size: args.compute.instanceType,
+                    region: args.region,
+                    image: DROPLET_IMAGE,
+                    vpcUuid: args.vpcId,
+                    tags: [args.appTag, ...args.labelTags],
+                    sshKeys: [...args.sshKeyFingerprints],
+                    userData,
+                    // The agent reports the memory metric the autoscaler and the memory alert read.
+                    withDropletAgent: true,
+                    ipv6: false,
+                    // Public networking stays on for outbound (apt, registry, Spaces) without a NAT gateway; the firewall closes inbound.
+                    publicNetworking: true,
+                    projectId: args.projectId,
+                },
+            },
+            { parent: this, dependsOn: [firewall] },
+        );
+        this.poolId = pool.id;
+        this.firewallId = firewall.id;
+        this.registerOutputs({ poolId: this.poolId, firewallId: this.firewallId });
+    }
+}

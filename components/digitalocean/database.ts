@@ -1,0 +1,121 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { connectionBudget, databaseNodeCount, MAINTENANCE_WINDOW, POSTGRES_VERSION } from "./sizing";
+
+/** Arguments of {@link Database}. */
+export interface DatabaseArgs {
+    readonly region: string;
+    /** Size slug, e.g. db-s-1vcpu-2gb. Standby nodes need 2 GB or more (checked in stacks/). */
+    readonly size: string;
+    /** One standby node in the cluster: automatic failover. Priced as a second node. */
+    readonly highAvailability: boolean;
+    /** A read-only replica for the app's reads. Priced as another node. */
+    readonly readReplica: boolean;
+    /** The VPC the cluster and replica sit in (private networking only for the app). */
+    readonly vpcId: pulumi.Input<string>;
+    /** The only droplets the database firewall trusts. */
+    readonly appTag: pulumi.Input<string>;
+    /** Label tags (`project:alicerce`, ...). */
+    readonly tags: pulumi.Input<string>[];
+    /** The most app droplets that may run (sizes each one's connection pool). */
+    readonly maxInstances: number;
+    /** The app's database and user name. @default "app" */
+    readonly appName?: string;
+    /** Pulumi `protect` (DigitalOcean has no deletion protection flag; this is the guard). */
+    readonly protect: boolean;
+}
+
+/** A PostgreSQL connection URL (TLS required). */
+export function postgresUrl(parts: { user: string; password: string; host: string; port: number; database: string }): string {
+    const enc = encodeURIComponent;
+    return `postgresql://${enc(parts.user)}:${enc(parts.password)}@${parts.host}:${parts.port}/${enc(parts.database)}?sslmode=require`;
+}
+
+/**
+ * Managed PostgreSQL: a cluster (1 node, or 2 with a standby), an optional
+ * read-only replica, the app's database and user, a PgBouncer pool in
+ * transaction mode (for jobs and tools; the app connects directly, see
+ * {@link connectionBudget}), a firewall trusting only the app droplets' tag,
+ * and a weekly maintenance window. Everything sits in the VPC; the app gets
+ * private hosts only. DigitalOcean encrypts storage at rest and takes daily
+ * backups with 7 days of point-in-time restore (fixed by the service).
+ */
+export class Database extends pulumi.ComponentResource {
+    public readonly clusterId: pulumi.Output<string>;
+    public readonly clusterUrn: pulumi.Output<string>;
+    public readonly replicaUrn?: pulumi.Output<string>;
+    /** Straight to the primary's private host (secret). */
+    public readonly url: pulumi.Output<string>;
+    /** Straight to the replica's private host (secret); undefined without a replica (reads go to the primary). */
+    public readonly readerUrl?: pulumi.Output<string>;
+    /** Through PgBouncer (secret). */
+    public readonly poolUrl: pulumi.Output<string>;
+    /** `DB_POOL_MAX` for each app process. */
+    public readonly appPoolMax: number;
+
+    constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:digitalocean:Database", name, {}, opts);
+        const appName = args.appName ?? "app";
+        const cluster = new digitalocean.DatabaseCluster(
+            `${name}-cluster`,
+            {
+                engine: "pg",
+                version: POSTGRES_VERSION,
+                size: args.size,
+                region: args.region,
+                nodeCount: databaseNodeCount(args.highAvailability),
+                privateNetworkUuid: args.vpcId,
+                maintenanceWindows: [MAINTENANCE_WINDOW],
+                // Grows the disk by 10 GiB when 80% full instead of refusing writes.
+                storageAutoscale: { enabled: true, thresholdPercent: 80, incrementGib: 10 },
+                tags: args.tags,
+            },
+            // The version is upgraded in place by the provider; a change to the VPC would move, not replace, the cluster.
+            { parent: this, protect: args.protect },
+        );
+        new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: cluster.id, rules: [{ type: "tag", value: args.appTag }] },
+            { parent: this },
+        );
+        const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
+        const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
+        const budget = connectionBudget(args.size, args.maxInstances);
+        this.appPoolMax = budget.appPoolMax;
+        const pool = new digitalocean.DatabaseConnectionPool(
+            `${name}-pool`,
+            // Transaction mode: many app connections share few server connections; session state (SET, advisory locks) does not survive between transactions.
+            { clusterId: cluster.id, name: appName, dbName: db.name, user: user.name, mode: "transaction", size: budget.pgbouncerSize },
+            { parent: this },
+        );
+
+        const password = pulumi.secret(user.password);
+        this.url = pulumi.secret(
+            pulumi.all([user.name, password, cluster.privateHost, cluster.port, db.name]).apply(([u, p, host, port, database]) =>
+                postgresUrl({ user: u, password: p, host, port, database }),
+            ),
+        );
+        this.poolUrl = pulumi.secret(
+            pulumi.all([user.name, password, pool.privateHost, pool.port, pool.name]).apply(([u, p, host, port, poolName]) =>
+                // PgBouncer names the database after the pool.
+                postgresUrl({ user: u, password: p, host, port, database: poolName }),
+            ),
+        );
+        if (args.readReplica) {
+            const replica = new digitalocean.DatabaseReplica(
+                `${name}-replica`,
+                { clusterId: cluster.id, region: args.region, size: args.size, privateNetworkUuid: args.vpcId, tags: args.tags },
+                { parent: this, protect: args.protect },
+            );
+            this.replicaUrn = pulumi.interpolate`do:dbaas:${replica.uuid}`;
+            this.readerUrl = pulumi.secret(
+                pulumi.all([user.name, password, replica.privateHost, replica.port, db.name]).apply(([u, p, host, port, database]) =>
+                    postgresUrl({ user: u, password: p, host, port, database }),
+                ),
+            );
+        }
+        this.clusterId = cluster.id;
+        this.clusterUrn = cluster.clusterUrn;
+        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl });
+    }
+}

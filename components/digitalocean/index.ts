@@ -1,0 +1,165 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { StackSettings } from "../../stacks";
+import { digitalOceanTags } from "../shared/tags";
+import { Alerts } from "./alerts";
+import { AppImage } from "./appImage";
+import { AppServers } from "./appServers";
+import { Cache } from "./cache";
+import { estimateMonthlyCost } from "./cost";
+import { Database } from "./database";
+import { certificatePlan, LoadBalancer } from "./loadBalancer";
+import { Network } from "./network";
+import { Project } from "./project";
+import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "./sizing";
+import { Storage } from "./storage";
+
+/** The stack outputs of a DigitalOcean platform (no secret among them). */
+export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
+
+/**
+ * Composes the DigitalOcean platform for a stack: one explicit provider
+ * (credentials from `DIGITALOCEAN_TOKEN`, `SPACES_ACCESS_KEY_ID` and
+ * `SPACES_SECRET_ACCESS_KEY`), then the components in dependency order.
+ * Names come from the project and stack, never the tier, so moving a stack
+ * up a tier never replaces a database, bucket or secret.
+ */
+export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs {
+    const provider = new digitalocean.Provider("digitalocean", {});
+    const randomProvider = new random.Provider("random", {});
+    // Builds and pushes with the local Docker engine; registry credentials are set on the image itself.
+    const dockerProvider = new docker.Provider("docker", {});
+    const opts = { provider };
+
+    const base = `${settings.project}-${settings.stack}`;
+    const labelTags = digitalOceanTags(settings.tags);
+    const description = `${settings.project} ${settings.stack} (${settings.owner}, ${settings.costCenter})`;
+
+    const project = new Project("project", { projectName: base, description }, opts);
+    const network = new Network("network", { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, description }, opts);
+    const storage = new Storage(
+        "storage",
+        {
+            region: settings.region,
+            appOrigin: settings.domain === undefined ? undefined : `https://${settings.domain}`,
+            backupRetentionDays: settings.database.longTermBackupDays > 0 ? settings.database.longTermBackupDays : settings.database.backupRetentionDays,
+            protect: settings.protectData,
+        },
+        opts,
+    );
+    const image = new AppImage(
+        "app-image",
+        { prebuilt: settings.image, existingRegistryName: settings.registryName, region: settings.region, repository: base, protect: settings.protectData },
+        { providers: [provider, dockerProvider] },
+    );
+    const database = new Database(
+        "database",
+        {
+            region: settings.region,
+            size: settings.database.instanceClass,
+            highAvailability: settings.database.highAvailability,
+            readReplica: settings.database.readReplica,
+            maxInstances: settings.compute.maxInstances,
+            vpcId: network.vpcId,
+            appTag: network.appTag,
+            tags: labelTags,
+            protect: settings.protectData,
+        },
+        opts,
+    );
+    const cache = settings.cache.enabled
+        ? new Cache("cache", { region: settings.region, size: settings.cache.nodeSize, vpcId: network.vpcId, appTag: network.appTag, tags: labelTags }, opts)
+        : undefined;
+    const edge = new LoadBalancer(
+        "edge",
+        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
+        opts,
+    );
+
+    // Non-secret: written into the user data (visible to anyone who can read the pool's template).
+    const env: Record<string, pulumi.Input<string>> = {
+        NODE_ENV: "production",
+        DB_SSL_MODE: "require",
+        DB_POOL_MAX: String(database.appPoolMax),
+        ASSETS_BUCKET: storage.assetsBucket,
+        ASSETS_CDN_HOST: storage.cdnEndpoint,
+        S3_ENDPOINT: storage.s3Endpoint,
+        // Spaces ignores the region in SigV4 requests to its own endpoint; S3 clients still insist on one.
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: storage.appAccessKey,
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    };
+    // Secret: only in the private config bucket, fetched at every start (the session key is added by AppServers).
+    const secrets: Record<string, pulumi.Input<string>> = {
+        DATABASE_URL: database.url,
+        DATABASE_POOL_URL: database.poolUrl,
+        AWS_SECRET_ACCESS_KEY: storage.appSecretKey,
+    };
+    // Without a replica the app reads from the writer; a second URL to the primary would only double its connections.
+    if (database.readerUrl !== undefined) secrets.DATABASE_READER_URL = database.readerUrl;
+    if (cache !== undefined) secrets.REDIS_URL = cache.url;
+
+    const app = new AppServers(
+        "app",
+        {
+            region: settings.region,
+            compute: settings.compute,
+            vpcId: network.vpcId,
+            appTag: network.appTag,
+            labelTags,
+            sshKeyFingerprints: settings.sshKeyFingerprints,
+            adminCidrs: settings.adminCidrs,
+            loadBalancerId: edge.id,
+            configBucket: storage.configBucket,
+            bootstrapAccessKey: storage.bootstrapAccessKey,
+            bootstrapSecretKey: storage.bootstrapSecretKey,
+            image: image.imageRef,
+            pullCredentials: image.pullCredentials,
+            env,
+            secrets,
+            projectId: project.id,
+            protect: settings.protectData,
+        },
+        { providers: [provider, randomProvider] },
+    );
+
+    if (settings.alarms && settings.alertEmail !== undefined) {
+        new Alerts(
+            "alerts",
+            {
+                email: settings.alertEmail,
+                appTag: network.appTag,
+                healthUrl: pulumi.interpolate`${edge.url}${HEALTH_PATH}`,
+                checkType: settings.domain === undefined ? "http" : "https",
+                label: base,
+            },
+            opts,
+        );
+    }
+
+    const members: pulumi.Input<string>[] = [edge.loadBalancerUrn, database.clusterUrn, storage.assetsBucketUrn, storage.backupsBucketUrn, storage.configBucketUrn];
+    if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
+    if (cache !== undefined) members.push(cache.clusterUrn);
+    project.attach(members);
+
+    const cost = estimateMonthlyCost(settings);
+    if (cost.totalUsd > settings.budgetUsd) {
+        pulumi.log.warn(`estimated $${cost.totalUsd.toFixed(2)}/month is above alicerce:budgetUsd $${settings.budgetUsd.toFixed(2)} (${cost.lines.map((l) => `${l.item} $${l.usd}`).join(", ")})`);
+    }
+
+    return {
+        url: edge.url,
+        loadBalancerIp: edge.ip,
+        vpcId: network.vpcId,
+        appTag: network.appTag,
+        assetsBucket: storage.assetsBucket,
+        assetsCdnEndpoint: storage.cdnEndpoint,
+        backupsBucket: storage.backupsBucket,
+        image: image.imageRef,
+        autoscalePoolId: app.poolId,
+        estimatedMonthlyUsd: cost.totalUsd,
+        digitaloceanProvider: provider.urn,
+    };
+}

@@ -1,0 +1,95 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { DROPLET_PORT, HEALTH_PATH } from "./sizing";
+
+/** How the load balancer gets its certificate. */
+export type CertificatePlan =
+    /** No domain: plain HTTP only (allowed below prod; the plan warns). */
+    | { readonly kind: "none" }
+    /** Let's Encrypt through DigitalOcean: the domain's DNS must be hosted at DigitalOcean. */
+    | { readonly kind: "lets-encrypt"; readonly domain: string }
+    /** An uploaded certificate (a bought one or a Cloudflare origin certificate), by name. */
+    | { readonly kind: "uploaded"; readonly domain: string; readonly name: string };
+
+/** Decides the certificate from the stack's settings. */
+export function certificatePlan(domain?: string, certificateName?: string): CertificatePlan {
+    if (domain === undefined) return { kind: "none" };
+    return certificateName === undefined ? { kind: "lets-encrypt", domain } : { kind: "uploaded", domain, name: certificateName };
+}
+
+/** Forwarding rules: HTTPS 443 terminates at the balancer when there is a certificate; HTTP 80 always (it redirects when HTTPS exists). */
+export function forwardingRules(certificateName?: pulumi.Input<string>): digitalocean.types.input.LoadBalancerForwardingRule[] {
+    const http = { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: DROPLET_PORT };
+    if (certificateName === undefined) return [http];
+    return [{ entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: DROPLET_PORT, certificateName }, http];
+}
+
+/** Arguments of {@link LoadBalancer}. */
+export interface LoadBalancerArgs {
+    readonly region: string;
+    readonly vpcId: pulumi.Input<string>;
+    /** The droplets it balances, by tag (autoscaled droplets join and leave on their own). */
+    readonly appTag: pulumi.Input<string>;
+    readonly certificate: CertificatePlan;
+}
+
+/**
+ * A regional load balancer in the VPC, in front of the app droplets by tag:
+ * HTTPS with a Let's Encrypt or uploaded certificate, HTTP redirected to
+ * HTTPS, health checks on `/healthz`. Load balancers and certificates cannot
+ * carry tags; the balancer joins the project by URN.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+    public readonly id: pulumi.Output<string>;
+    public readonly loadBalancerUrn: pulumi.Output<string>;
+    public readonly ip: pulumi.Output<string>;
+    /** `https://domain` or `http://<ip>`. */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:digitalocean:LoadBalancer", name, {}, opts);
+        let certificateName: pulumi.Input<string> | undefined;
+        if (args.certificate.kind === "lets-encrypt") {
+            const cert = new digitalocean.Certificate(
+                `${name}-cert`,
+                // DigitalOcean validates and renews through its own DNS, so the domain's zone must be hosted there.
+                { type: "lets_encrypt", domains: [args.certificate.domain] },
+                // A renamed certificate must exist before the balancer moves to it.
+                { parent: this },
+            );
+            certificateName = cert.name;
+        } else if (args.certificate.kind === "uploaded") {
+            certificateName = args.certificate.name;
+        }
+        const lb = new digitalocean.LoadBalancer(
+            `${name}-lb`,
+            {
+                region: args.region,
+                vpcUuid: args.vpcId,
+                dropletTag: args.appTag,
+                sizeUnit: 1,
+                // By name, not id: a Let's Encrypt renewal changes the certificate's id but not its name.
+                forwardingRules: forwardingRules(certificateName),
+                redirectHttpToHttps: certificateName !== undefined,
+                healthcheck: {
+                    protocol: "http",
+                    port: DROPLET_PORT,
+                    path: HEALTH_PATH,
+                    checkIntervalSeconds: 10,
+                    responseTimeoutSeconds: 5,
+                    healthyThreshold: 3,
+                    unhealthyThreshold: 3,
+                },
+                enableBackendKeepalive: true,
+                httpIdleTimeoutSeconds: 60,
+                tlsCipherPolicy: "STRONG",
+            },
+            { parent: this },
+        );
+        this.id = lb.id;
+        this.loadBalancerUrn = lb.loadBalancerUrn;
+        this.ip = lb.ip;
+        this.url = args.certificate.kind === "none" ? pulumi.interpolate`http://${lb.ip}` : pulumi.output(`https://${args.certificate.domain}`);
+        this.registerOutputs({ id: this.id, loadBalancerUrn: this.loadBalancerUrn, ip: this.ip, url: this.url });
+    }
+}

@@ -1,0 +1,151 @@
+import { strict as assert } from "assert";
+import { TIER_PRESETS, TIERS } from "../../stacks";
+import { parseDockerCredentials } from "./appImage";
+import { dropletFirewallRules, secretEnvs, secretsDocument } from "./appServers";
+import { DATABASE_NODE_PRICES, DROPLET_PRICES, estimateMonthlyCost } from "./cost";
+import { postgresUrl } from "./database";
+import { certificatePlan, forwardingRules } from "./loadBalancer";
+import { autoscaleConfig, connectionBudget, databaseNodeCount, postgresConnectionLimit } from "./sizing";
+import { assetsCorsRules, assetsLifecycleRules, backupsLifecycleRules } from "./storage";
+
+describe("digitalocean: sizing", () => {
+    it("knows each plan's connection limit (25 per GiB, 3 reserved)", () => {
+        const cases: [string, number][] = [["db-s-1vcpu-1gb", 22], ["db-s-1vcpu-2gb", 47], ["db-s-2vcpu-4gb", 97], ["db-s-4vcpu-8gb", 197]];
+        for (const [slug, limit] of cases) assert.equal(postgresConnectionLimit(slug), limit, slug);
+        assert.throws(() => postgresConnectionLimit("db.t4g.micro"), /not a DigitalOcean database size slug/);
+    });
+
+    it("shares every tier's connections so the app at full scale, PgBouncer and an operator fit the plan", () => {
+        for (const tier of TIERS) {
+            const { compute, database } = TIER_PRESETS[tier];
+            const slug = database.instanceClass.digitalocean;
+            const b = connectionBudget(slug, compute.maxInstances);
+            const used = b.appPoolMax * compute.maxInstances + b.pgbouncerSize;
+            assert.ok(used <= postgresConnectionLimit(slug) - 2, `${tier}: ${used} of ${postgresConnectionLimit(slug)} leaves no room for psql`);
+            assert.ok(b.appPoolMax >= 2 && b.appPoolMax <= 10, `${tier}: appPoolMax ${b.appPoolMax}`);
+            assert.ok(b.pgbouncerSize >= 1);
+        }
+        assert.deepEqual(connectionBudget("db-s-2vcpu-4gb", 5), { appPoolMax: 10, pgbouncerSize: 19 });
+        assert.deepEqual(connectionBudget("db-s-1vcpu-1gb", 3), { appPoolMax: 5, pgbouncerSize: 4 });
+        assert.throws(() => connectionBudget("db-s-1vcpu-1gb", 20), /too few for 20 app droplets/);
+    });
+
+    it("gives the autoscaler fractions (the API takes 0.05-1), min/max and a cooldown", () => {
+        const c = autoscaleConfig({ minInstances: 2, maxInstances: 5, cpuTargetPercent: 50 });
+        assert.deepEqual(c, { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.5, targetMemoryUtilization: 0.75, cooldownMinutes: 5 });
+        for (const tier of TIERS) {
+            const t = autoscaleConfig(TIER_PRESETS[tier].compute);
+            assert.ok(t.targetCpuUtilization >= 0.05 && t.targetCpuUtilization <= 1 && t.targetMemoryUtilization <= 1);
+        }
+    });
+
+    it("adds one standby node for high availability", () => {
+        assert.equal(databaseNodeCount(false), 1);
+        assert.equal(databaseNodeCount(true), 2);
+    });
+});
+
+describe("digitalocean: cost estimate", () => {
+    const base = { compute: { instanceType: "s-1vcpu-2gb", minInstances: 1 }, database: { instanceClass: "db-s-1vcpu-2gb", highAvailability: false, readReplica: false }, cache: { enabled: false, nodeSize: "db-s-1vcpu-1gb" } } as any;
+
+    it("adds droplets at the pool's minimum, the balancer, database nodes, cache, Spaces and the registry", () => {
+        const plain = estimateMonthlyCost(base);
+        assert.equal(plain.totalUsd, 12 + 12 + 30.45 + 5 + 5);
+        const full = estimateMonthlyCost({ ...base, database: { ...base.database, highAvailability: true, readReplica: true }, cache: { enabled: true, nodeSize: "db-s-1vcpu-1gb" } });
+        assert.equal(Math.round((full.totalUsd - plain.totalUsd) * 100) / 100, 30.45 * 2 + 15.15);
+        assert.ok(full.lines.some((l) => l.item === "PostgreSQL standby node"));
+    });
+
+    it("charges no registry for a prebuilt image or a shared registry", () => {
+        assert.ok(!estimateMonthlyCost({ ...base, image: `ghcr.io/acme/app@sha256:${"a".repeat(64)}` }).lines.some((l) => l.item.includes("registry")));
+        assert.ok(!estimateMonthlyCost({ ...base, registryName: "acme" }).lines.some((l) => l.item.includes("registry")));
+    });
+
+    it("prices every tier's sizes and refuses a size it has no price for", () => {
+        for (const tier of TIERS) {
+            const p = TIER_PRESETS[tier];
+            assert.ok(DROPLET_PRICES[p.compute.instanceType.digitalocean] !== undefined, tier);
+            assert.ok(DATABASE_NODE_PRICES[p.database.instanceClass.digitalocean] !== undefined, tier);
+            assert.ok(DATABASE_NODE_PRICES[p.cache.nodeSize.digitalocean] !== undefined, tier);
+        }
+        assert.throws(() => estimateMonthlyCost({ ...base, compute: { instanceType: "c-2", minInstances: 1 } }), /no list price for "c-2"/);
+    });
+});
+
+describe("digitalocean: load balancer rules", () => {
+    it("picks Let's Encrypt with a domain, an uploaded certificate when named, and plain HTTP without a domain", () => {
+        assert.deepEqual(certificatePlan(), { kind: "none" });
+        assert.deepEqual(certificatePlan("app.example.com"), { kind: "lets-encrypt", domain: "app.example.com" });
+        assert.deepEqual(certificatePlan("app.example.com", "origin"), { kind: "uploaded", domain: "app.example.com", name: "origin" });
+    });
+
+    it("terminates HTTPS on 443 with the certificate by name and keeps HTTP 80 for the redirect, both to droplet port 80", () => {
+        assert.deepEqual(forwardingRules("le-cert"), [
+            { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: "le-cert" },
+            { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
+        ]);
+        assert.deepEqual(forwardingRules(), [{ entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 }]);
+    });
+});
+
+describe("digitalocean: droplet firewall rules", () => {
+    it("accepts port 80 only from the load balancer and no SSH by default", () => {
+        const { inboundRules } = dropletFirewallRules("lb-1", []);
+        assert.deepEqual(inboundRules, [{ protocol: "tcp", portRange: "80", sourceLoadBalancerUids: ["lb-1"] }]);
+    });
+
+    it("opens SSH only to the admin ranges given", () => {
+        const { inboundRules } = dropletFirewallRules("lb-1", ["203.0.113.7/32"]);
+        const ssh = inboundRules.filter((r) => r.portRange === "22");
+        assert.deepEqual(ssh, [{ protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] }]);
+        assert.ok(inboundRules.every((r) => !(r.sourceAddresses as string[] | undefined)?.includes("0.0.0.0/0")));
+    });
+
+    it("leaves outbound open for tcp, udp and icmp", () => {
+        const { outboundRules } = dropletFirewallRules("lb-1", []);
+        assert.deepEqual(outboundRules.map((r) => r.protocol).sort(), ["icmp", "tcp", "udp"]);
+        for (const r of outboundRules) assert.deepEqual(r.destinationAddresses, ["0.0.0.0/0", "::/0"]);
+    });
+});
+
+describe("digitalocean: storage rules", () => {
+    it("lets browsers read assets from anywhere but upload only from the app's origin", () => {
+        assert.deepEqual(assetsCorsRules().map((r) => r.allowedMethods), [["GET", "HEAD"]]);
+        const withApp = assetsCorsRules("https://app.example.com");
+        const upload = withApp.find((r) => r.id === "upload")!;
+        assert.deepEqual(upload.allowedOrigins, ["https://app.example.com"]);
+        assert.deepEqual(upload.allowedMethods, ["PUT", "POST"]);
+    });
+
+    it("expires old asset versions and abandoned uploads, and backups after their retention", () => {
+        const assets = assetsLifecycleRules();
+        assert.ok(assets.some((r) => (r.noncurrentVersionExpiration as any)?.days === 30 && r.enabled));
+        assert.ok(assets.some((r) => r.abortIncompleteMultipartUploadDays === 7));
+        const backups = backupsLifecycleRules(90);
+        assert.equal((backups[0].expiration as any).days, 90);
+        assert.throws(() => backupsLifecycleRules(0), /whole number of days/);
+    });
+});
+
+describe("digitalocean: secrets document and connection URLs", () => {
+    it("holds each secret by name and the registry login, sorted, and refuses line breaks", () => {
+        const doc = JSON.parse(secretsDocument({ SESSION_SIGNING_KEY: "k".repeat(64), DATABASE_URL: "postgresql://u:p@h:1/d" }, { username: "u", password: "p" }));
+        assert.deepEqual(Object.keys(doc), ["DATABASE_URL", "SESSION_SIGNING_KEY", "registry"]);
+        assert.deepEqual(doc.registry, { username: "u", password: "p" });
+        assert.throws(() => secretsDocument({ X: "a\nb" }), /line break/);
+        assert.throws(() => secretsDocument({ "bad-name": "x" }), /not an environment variable name/);
+        assert.deepEqual(secretEnvs(["B", "A"]), [{ env: "A", source: "secrets.json", key: ".A" }, { env: "B", source: "secrets.json", key: ".B" }]);
+    });
+
+    it("reads DigitalOcean's Docker credentials document", () => {
+        const json = JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from("user-1:pa:ss").toString("base64") } } });
+        assert.deepEqual(parseDockerCredentials(json), { server: "registry.digitalocean.com", username: "user-1", password: "pa:ss" });
+        assert.throws(() => parseDockerCredentials("{}"), /without an auths entry/);
+    });
+
+    it("builds PostgreSQL URLs with TLS required and credentials escaped", () => {
+        const url = postgresUrl({ user: "app", password: "p@ss/w:rd", host: "private-db.example", port: 25060, database: "app" });
+        assert.equal(url, "postgresql://app:p%40ss%2Fw%3Ard@private-db.example:25060/app?sslmode=require");
+        assert.equal(decodeURIComponent(new URL(url).password), "p@ss/w:rd");
+    });
+});

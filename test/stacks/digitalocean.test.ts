@@ -1,0 +1,297 @@
+import { strict as assert } from "assert";
+import { digitalOceanTags, standardTags } from "../../components/shared/tags";
+import { Resources, runStack, StackRun } from "../harness";
+import { stackRun } from "./whole-stack.test";
+
+const T = {
+    vpc: "digitalocean:index/vpc:Vpc",
+    tag: "digitalocean:index/tag:Tag",
+    registry: "digitalocean:index/containerRegistry:ContainerRegistry",
+    creds: "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
+    image: "docker:index/image:Image",
+    pool: "digitalocean:index/dropletAutoscale:DropletAutoscale",
+    lb: "digitalocean:index/loadBalancer:LoadBalancer",
+    cert: "digitalocean:index/certificate:Certificate",
+    firewall: "digitalocean:index/firewall:Firewall",
+    cluster: "digitalocean:index/databaseCluster:DatabaseCluster",
+    replica: "digitalocean:index/databaseReplica:DatabaseReplica",
+    dbFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
+    pgPool: "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool",
+    db: "digitalocean:index/databaseDb:DatabaseDb",
+    user: "digitalocean:index/databaseUser:DatabaseUser",
+    bucket: "digitalocean:index/spacesBucket:SpacesBucket",
+    cors: "digitalocean:index/spacesBucketCorsConfiguration:SpacesBucketCorsConfiguration",
+    cdn: "digitalocean:index/cdn:Cdn",
+    key: "digitalocean:index/spacesKey:SpacesKey",
+    object: "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+    alert: "digitalocean:index/monitorAlert:MonitorAlert",
+    check: "digitalocean:index/uptimeCheck:UptimeCheck",
+    uptimeAlert: "digitalocean:index/uptimeAlert:UptimeAlert",
+    project: "digitalocean:index/project:Project",
+    projectResources: "digitalocean:index/projectResources:ProjectResources",
+};
+
+/** The id (`urn::id`) part of an explicit provider reference, or of a resource as the mocks name it. */
+const idOf = (name: string) => `${name}-id`;
+
+describe("DigitalOcean platform (do-prod, the whole stack wired together)", () => {
+    let run: StackRun;
+    let r: Resources;
+    before(async () => {
+        run = await stackRun("do-prod");
+        r = new Resources(run.resources);
+    });
+    const labelTags = () => digitalOceanTags(standardTags({ project: "alicerce", stack: "do-prod", owner: "team-platform", costCenter: "cc-1001" }));
+    const appTag = "alicerce-do-prod-app";
+    const pool = () => r.one(T.pool);
+
+    it("1. makes a VPC per stack with its own range, and puts the droplets, balancer, databases and replica in it", () => {
+        const vpc = r.one(T.vpc);
+        assert.equal(vpc.inputs.ipRange, run.config["alicerce:vpcCidr"]);
+        assert.equal(vpc.inputs.region, "nyc3");
+        const vpcId = idOf(vpc.name);
+        assert.equal(pool().inputs.dropletTemplate.vpcUuid, vpcId);
+        assert.equal(r.one(T.lb).inputs.vpcUuid, vpcId);
+        for (const c of r.ofType(T.cluster)) assert.equal(c.inputs.privateNetworkUuid, vpcId, c.name);
+        assert.equal(r.one(T.replica).inputs.privateNetworkUuid, vpcId);
+    });
+
+    it("2. builds app-image/ for amd64, pushes it to a DigitalOcean registry with the provider's push credentials, and runs it by digest", () => {
+        const registry = r.one(T.registry);
+        assert.equal(registry.inputs.subscriptionTierSlug, "basic");
+        assert.equal(registry.options.protect, true, "other stacks may push to the account's one registry");
+        const push = r.one(T.creds, "app-image-push");
+        assert.equal(push.inputs.write, true);
+        assert.equal(r.one(T.creds, "app-image-pull").inputs.write, false, "droplets only pull");
+        const image = r.one(T.image);
+        assert.deepEqual(image.inputs.build, { context: "app-image", platform: "linux/amd64" });
+        assert.match(image.inputs.imageName, /^registry\.digitalocean\.com\/app-image-registry-[a-z0-9]+\/alicerce-do-prod:latest$/);
+        assert.equal(image.inputs.registry.server, "registry.digitalocean.com");
+        assert.ok(image.secretPaths.includes("registry.password") || image.secretPaths.includes("registry"), "the push password is a secret");
+        assert.match(pool().inputs.dropletTemplate.userData, /docker run --rm[\s\S]*registry\.digitalocean\.com\/\S+@sha256:[0-9a-f]{64}\n/);
+    });
+
+    it("3. runs a droplet autoscale pool with the tier's min/max, CPU and memory targets and cooldown, tagged, from shared cloud-init", () => {
+        const p = pool();
+        assert.deepEqual(p.inputs.config, { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.5, targetMemoryUtilization: 0.75, cooldownMinutes: 5 });
+        const t = p.inputs.dropletTemplate;
+        assert.equal(t.size, "s-2vcpu-4gb");
+        assert.equal(t.region, "nyc3");
+        assert.equal(t.image, "ubuntu-24-04-x64");
+        assert.deepEqual(t.tags, [appTag, ...labelTags()]);
+        assert.deepEqual(t.sshKeys, ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);
+        assert.equal(t.withDropletAgent, true, "the agent reports memory for scaling and alerts");
+        assert.equal(t.projectId, idOf("project-project"));
+        assert.match(t.userData, /^#!\/bin\/bash\n# First boot \(digitalocean\)/);
+        assert.ok(t.userData.includes("--publish 80:8080"));
+        assert.ok(p.secretPaths.some((s) => s.startsWith("dropletTemplate")), "the user data (bootstrap key) is a secret in state");
+    });
+
+    it("3. keeps every secret out of the user data: they sit in the private config bucket's document, fetched at start", () => {
+        const userData: string = pool().inputs.dropletTemplate.userData;
+        const doc = r.one(T.object, "app-secrets");
+        assert.deepEqual(doc.secretPaths, ["content"]);
+        assert.equal(doc.inputs.acl, "private");
+        assert.equal(doc.inputs.key, "secrets.json");
+        assert.equal(doc.inputs.bucket, r.one(T.bucket, "storage-config").inputs.name ?? "storage-config-a1b2c3d");
+        const secrets = JSON.parse(doc.inputs.content);
+        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY", "registry"]);
+        for (const [name, value] of Object.entries<any>(secrets)) {
+            const values = typeof value === "string" ? [value] : Object.values<string>(value);
+            for (const v of values) assert.ok(!userData.includes(v), `${name} appears in the user data`);
+        }
+        assert.ok(secrets.SESSION_SIGNING_KEY.length >= 32);
+        assert.equal(r.one("random:index/randomPassword:RandomPassword").options.protect, true);
+        assert.ok(userData.includes(`# secrets document etag: `), "a changed secret changes the template, so the pool replaces droplets");
+    });
+
+    it("3. gives the app its environment: URLs, TLS mode, bucket, Spaces endpoint, shutdown timeout", () => {
+        const userData: string = pool().inputs.dropletTemplate.userData;
+        const envFile = userData.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
+        const env = Object.fromEntries(envFile.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        assert.equal(env.DB_SSL_MODE, "require");
+        assert.equal(env.S3_ENDPOINT, "https://nyc3.digitaloceanspaces.com");
+        assert.equal(env.ASSETS_BUCKET, "storage-assets-a1b2c3d");
+        assert.equal(env.SHUTDOWN_TIMEOUT_MS, "25000");
+        assert.equal(env.DB_POOL_MAX, "10");
+        const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
+        assert.match(secrets.DATABASE_URL, /^postgresql:\/\/app:[^@]+@private-database-cluster-[^:]+:25060\/app\?sslmode=require$/);
+        assert.match(secrets.DATABASE_READER_URL, /^postgresql:\/\/app:[^@]+@private-database-replica-[^:]+:25060\/app\?sslmode=require$/);
+        assert.match(secrets.REDIS_URL, /^rediss:\/\/[^@]+@private-cache-cluster-/);
+    });
+
+    it("4. balances by the app tag in the VPC: HTTPS with a Let's Encrypt certificate by name, HTTP redirected, /healthz checks", () => {
+        const lb = r.one(T.lb);
+        const cert = r.one(T.cert);
+        assert.equal(cert.inputs.type, "lets_encrypt");
+        assert.deepEqual(cert.inputs.domains, ["app.example.com"]);
+        assert.equal(lb.inputs.dropletTag, appTag);
+        assert.equal(lb.inputs.redirectHttpToHttps, true);
+        const https = lb.inputs.forwardingRules.find((f: any) => f.entryPort === 443);
+        assert.deepEqual(
+            [https.entryProtocol, https.entryPort, https.targetProtocol, https.targetPort, https.certificateName, https.tlsPassthrough ?? false],
+            ["https", 443, "http", 80, "edge-cert-a1b2c3d", false],
+        );
+        assert.ok(lb.inputs.forwardingRules.some((f: any) => f.entryPort === 80 && f.entryProtocol === "http"));
+        assert.equal(lb.inputs.healthcheck.path, "/healthz");
+        assert.equal(lb.inputs.healthcheck.port, 80);
+        assert.equal(lb.inputs.healthcheck.protocol, "http");
+        assert.ok(lb.dependencies.includes(cert.urn));
+    });
+
+    it("5. firewalls the droplets: port 80 only from the balancer, no SSH without admin ranges, outbound open", () => {
+        const fw = r.one(T.firewall);
+        assert.deepEqual(fw.inputs.tags, [appTag]);
+        assert.deepEqual(fw.inputs.inboundRules, [{ protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [idOf("edge-lb")] }]);
+        assert.deepEqual(fw.inputs.outboundRules.map((o: any) => o.protocol).sort(), ["icmp", "tcp", "udp"]);
+    });
+
+    it("6. runs PostgreSQL with a standby, a read-only replica, a tag-only firewall, a pool, the app database and user, and a maintenance window", () => {
+        const pg = r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!;
+        assert.equal(pg.inputs.version, "17");
+        assert.equal(pg.inputs.nodeCount, 2, "primary + standby");
+        assert.equal(pg.inputs.size, "db-s-2vcpu-4gb");
+        assert.deepEqual(pg.inputs.maintenanceWindows, [{ day: "sunday", hour: "04:00" }]);
+        assert.deepEqual(pg.inputs.tags, labelTags());
+        assert.equal(pg.options.protect, true);
+        const replica = r.one(T.replica);
+        assert.equal(replica.inputs.clusterId, idOf(pg.name));
+        assert.equal(replica.inputs.size, "db-s-2vcpu-4gb");
+        assert.equal(replica.options.protect, true);
+        const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(pg.name))!;
+        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }]);
+        assert.equal(r.one(T.db).inputs.name, "app");
+        assert.equal(r.one(T.user).inputs.name, "app");
+        const pool = r.one(T.pgPool);
+        assert.deepEqual([pool.inputs.dbName, pool.inputs.user, pool.inputs.mode, pool.inputs.size], ["app", "app", "transaction", 19]);
+    });
+
+    it("7. runs a Valkey cache firewalled like the database", () => {
+        const valkey = r.ofType(T.cluster).find((c) => c.inputs.engine === "valkey")!;
+        assert.equal(valkey.inputs.version, "8");
+        assert.equal(valkey.inputs.evictionPolicy, "allkeys_lru");
+        assert.equal(valkey.inputs.privateNetworkUuid, idOf("network-vpc"));
+        const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(valkey.name))!;
+        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }]);
+    });
+
+    it("8. keeps assets in a versioned bucket with lifecycle, CORS and a CDN, and backups in a private bucket", () => {
+        const assets = r.one(T.bucket, "storage-assets");
+        assert.equal(assets.inputs.acl, "private");
+        assert.deepEqual(assets.inputs.versioning, { enabled: true });
+        assert.ok(assets.inputs.lifecycleRules.length >= 2);
+        assert.equal(assets.options.protect, true);
+        const cors = r.one(T.cors);
+        assert.equal(cors.inputs.bucket, "storage-assets-a1b2c3d");
+        assert.ok(cors.inputs.corsRules.some((c: any) => c.allowedOrigins.includes("https://app.example.com")));
+        assert.equal(r.one(T.cdn).inputs.origin, "storage-assets-a1b2c3d.nyc3.digitaloceanspaces.com");
+        const backups = r.one(T.bucket, "storage-backups");
+        assert.equal(backups.inputs.acl, "private");
+        assert.equal(backups.inputs.lifecycleRules[0].expiration.days, 90, "prod keeps long-term copies 90 days");
+        assert.equal(backups.options.protect, true);
+        const appKey = r.one(T.key, "storage-app-key");
+        assert.deepEqual(appKey.inputs.grants, [{ bucket: "storage-assets-a1b2c3d", permission: "readwrite" }]);
+        assert.deepEqual(r.one(T.key, "storage-bootstrap-key").inputs.grants, [{ bucket: "storage-config-a1b2c3d", permission: "read" }]);
+    });
+
+    it("9. alerts on CPU > 80% and memory > 85% over 5 minutes, and on /healthz latency > 2 s, to the alert email", () => {
+        const alerts = r.ofType(T.alert).map((a) => a.inputs);
+        const cpu = alerts.find((a) => a.type === "v1/insights/droplet/cpu")!;
+        const mem = alerts.find((a) => a.type === "v1/insights/droplet/memory_utilization_percent")!;
+        for (const [a, value] of [[cpu, 80], [mem, 85]] as const) {
+            assert.equal(a.value, value);
+            assert.equal(a.compare, "GreaterThan");
+            assert.equal(a.window, "5m");
+            assert.deepEqual(a.tags, [appTag]);
+            assert.deepEqual(a.alerts, { emails: ["oncall@example.com"] });
+        }
+        const check = r.one(T.check);
+        assert.equal(check.inputs.target, "https://app.example.com/healthz");
+        assert.equal(check.inputs.type, "https");
+        const latency = r.ofType(T.uptimeAlert).find((a) => a.inputs.type === "latency")!;
+        assert.deepEqual([latency.inputs.threshold, latency.inputs.comparison, latency.inputs.checkId], [2000, "greater_than", idOf(check.name)]);
+        assert.deepEqual(latency.inputs.notifications, [{ emails: ["oncall@example.com"] }]);
+    });
+
+    it("10. groups the resources in a project and tags what DigitalOcean can tag with Project, Environment, Owner and CostCenter", () => {
+        const project = r.one(T.project);
+        assert.equal(project.inputs.name, "alicerce-do-prod");
+        const members: string[] = r.one(T.projectResources).inputs.resources;
+        const lbUrn = members.find((m) => m.startsWith("do:loadbalancer:"));
+        assert.ok(lbUrn, "load balancer");
+        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 3, "PostgreSQL, its replica and Valkey");
+        assert.equal(members.filter((m) => m.startsWith("do:space:")).length, 3, "assets, backups, config");
+        assert.deepEqual(labelTags(), ["project:alicerce", "environment:do-prod", "owner:team-platform", "costcenter:cc-1001", "managedby:pulumi"]);
+        for (const c of [...r.ofType(T.cluster), r.one(T.replica)]) assert.deepEqual(c.inputs.tags, labelTags(), c.name);
+    });
+
+    it("exports the URL and no secret", () => {
+        assert.equal(run.outputs.url, "https://app.example.com");
+        assert.equal(run.outputs.estimatedMonthlyUsd, 267.85);
+        assert.ok(!JSON.stringify(run.outputs).includes("offline-harness-stand-in"));
+    });
+});
+
+describe("DigitalOcean tiers", () => {
+    it("mvp (do-dev) is a pool of one, a single PostgreSQL node, no replica, no cache, plain HTTP, alerts on http", async () => {
+        const r = new Resources((await stackRun("do-dev")).resources);
+        assert.deepEqual(r.one(T.pool).inputs.config.minInstances, 1);
+        assert.deepEqual(r.one(T.pool).inputs.config.maxInstances, 1);
+        const pg = r.one(T.cluster);
+        assert.equal(pg.inputs.nodeCount, 1);
+        assert.equal(pg.options.protect, false);
+        assert.equal(r.ofType(T.replica).length, 0);
+        assert.equal(r.ofType(T.cert).length, 0);
+        const lb = r.one(T.lb);
+        assert.equal(lb.inputs.redirectHttpToHttps, false);
+        assert.deepEqual(lb.inputs.forwardingRules.map((f: any) => f.entryPort), [80]);
+        assert.equal(r.one(T.check).inputs.target, "http://203.0.113.10/healthz");
+        const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
+        assert.equal(secrets.DATABASE_READER_URL, undefined, "reads go to the writer without a replica");
+        assert.equal(secrets.REDIS_URL, undefined);
+    });
+
+    it("growth has a standby and a cache but no replica, and warns that it is over its $59 budget", async () => {
+        const run = await stackRun("do-growth");
+        const r = new Resources(run.resources);
+        assert.equal(r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!.inputs.nodeCount, 2);
+        assert.equal(r.ofType(T.replica).length, 0);
+        assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 1);
+        assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.startsWith("estimated $110.05/month is above alicerce:budgetUsd $59.00")));
+    });
+
+    it("uses an uploaded certificate by name when the domain's DNS is elsewhere", async () => {
+        const run = await runStack("do-prod", { stackName: "do-cert", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" } });
+        const r = new Resources(run.resources);
+        assert.equal(r.ofType(T.cert).length, 0);
+        assert.equal(r.one(T.lb).inputs.forwardingRules.find((f: any) => f.entryPort === 443).certificateName, "app-origin");
+    });
+
+    it("opens SSH only to alicerce:adminCidrs", async () => {
+        const run = await runStack("do-dev", { stackName: "do-ssh", overrides: { "alicerce:adminCidrs": '["203.0.113.7/32"]' } });
+        const fw = new Resources(run.resources).one(T.firewall);
+        assert.deepEqual(fw.inputs.inboundRules.find((i: any) => i.portRange === "22"), { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] });
+    });
+
+    it("pushes into an existing registry when alicerce:registryName is set, and builds nothing for a prebuilt image", async () => {
+        const shared = new Resources((await runStack("do-dev", { stackName: "do-shared", overrides: { "alicerce:registryName": "acme" } })).resources);
+        assert.equal(shared.ofType(T.registry).length, 0);
+        assert.equal(shared.one(T.creds, "app-image-push").inputs.registryName, "acme");
+        const image = `ghcr.io/acme/app@sha256:${"ab12".repeat(16)}`;
+        const prebuilt = new Resources((await runStack("do-dev", { stackName: "do-prebuilt", overrides: { "alicerce:image": image } })).resources);
+        assert.equal(prebuilt.ofType(T.image).length + prebuilt.ofType(T.creds).length + prebuilt.ofType(T.registry).length, 0);
+        assert.ok(prebuilt.one(T.pool).inputs.dropletTemplate.userData.includes(image));
+        assert.ok(!prebuilt.one(T.pool).inputs.dropletTemplate.userData.includes("docker login"));
+    });
+
+    it("moving one stack from mvp to growth to prod renames and replaces nothing that holds data", async () => {
+        const names = async (tier: string) => {
+            const run = await runStack("do-dev", { stackName: "do-upgrade", overrides: { "alicerce:tier": tier, "alicerce:domain": "app.example.com" } });
+            const data = run.resources.filter((x) => [T.vpc, T.tag, T.bucket, T.db, T.user, T.project, T.registry].includes(x.type) || (x.type === T.cluster && x.inputs.engine === "pg"));
+            return Object.fromEntries(data.map((x) => [x.urn, JSON.stringify({ name: x.inputs.name ?? null, ipRange: x.inputs.ipRange ?? null, region: x.inputs.region ?? null, engine: x.inputs.engine ?? null })]));
+        };
+        const mvp = await names("mvp");
+        assert.deepEqual(await names("growth"), mvp);
+        assert.deepEqual(await names("prod"), mvp);
+    });
+});
