@@ -119,13 +119,14 @@ describe("Network", () => {
         assert.ok(flow.dependencies.includes(res.one("aws:s3/bucketPolicy:BucketPolicy", "storage-logs-policy").urn), "flow logs start after the bucket grants delivery");
     });
 
-    it("app security group: no inbound rule, all outbound; the default group has no rule at all", async () => {
+    it("app security group: no inbound rule of its own (the edge adds the load balancer's), all outbound; the default group has no rule at all", async () => {
         const res = await resourcesOf(stackRun("prod"));
         const sg = res.one("aws:ec2/securityGroup:SecurityGroup", "network-app");
         assert.equal(sg.inputs.ingress, undefined);
         assert.equal(sg.inputs.egress, undefined);
         const ingress = res.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "network-app-id");
-        assert.equal(ingress.length, 0);
+        assert.deepEqual(ingress.map((r) => r.name), ["alicerce-lb-app-from-lb"], "only the load balancer reaches the app");
+        assert.equal(ingress[0].inputs.referencedSecurityGroupId, "alicerce-lb-sg-id");
         const egress = res.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === "network-app-id");
         assert.equal(egress.length, 1);
         assert.equal(egress[0].inputs.ipProtocol, "-1");

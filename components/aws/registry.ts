@@ -108,10 +108,14 @@ export function contextTag(files: readonly ContextFile[]): string {
 /** Names docker never sends to the build (ours or the usual `.dockerignore` entries). */
 const NEVER_IN_CONTEXT = new Set(["node_modules", ".git", "coverage", ".DS_Store"]);
 
+/** Files that shape the build even when `.dockerignore` keeps them out of the context. */
+const ALWAYS_HASHED = new Set(["Dockerfile", ".dockerignore"]);
+
 /**
  * The files of a build context on disk, skipping what `.dockerignore` lists
- * by plain name (globs are not interpreted) and `node_modules`/`.git`.
- * An absent directory gives no files.
+ * by plain name (globs are not interpreted: hashing a file docker skips
+ * only costs a needless rebuild) and `node_modules`/`.git`, but always
+ * keeping the Dockerfile and `.dockerignore`. An absent directory gives no files.
  */
 export function readContext(dir: string): ContextFile[] {
     if (!fs.existsSync(dir)) return [];
@@ -127,7 +131,7 @@ export function readContext(dir: string): ContextFile[] {
     const walk = (rel: string) => {
         for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
             const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-            if (ignored.has(entry.name) || ignored.has(relPath)) continue;
+            if ((ignored.has(entry.name) || ignored.has(relPath)) && !ALWAYS_HASHED.has(relPath)) continue;
             if (entry.isDirectory()) walk(relPath);
             else if (entry.isFile()) files.push({ path: relPath, content: fs.readFileSync(path.join(dir, relPath)) });
         }
@@ -190,7 +194,8 @@ export class Registry extends pulumi.ComponentResource {
                 `${name}-image`,
                 {
                     imageName: pulumi.interpolate`${repo.repositoryUrl}:${tag}`,
-                    build: { context: a.buildContext, dockerfile: path.join(a.buildContext, "Dockerfile"), platform: a.platform },
+                    // The Dockerfile defaults to <context>/Dockerfile.
+                    build: { context: a.buildContext, platform: a.platform },
                     registry,
                 },
                 { parent: this, provider: dockerProvider },

@@ -62,8 +62,6 @@ const COMPUTED: Record<string, Computed> = {
     },
     "aws:sns/topic:Topic": (n, i, r) => ({ arn: arn("sns", i.name ?? `${n}-a1b2c3d`, r) }),
     "aws:wafv2/webAcl:WebAcl": (n, _i, r) => ({ arn: arn("wafv2", `regional/webacl/${n}-a1b2c3d/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`, r) }),
-    "aws:iam/role:Role": (n) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${n}-a1b2c3d` }),
-    "aws:iam/instanceProfile:InstanceProfile": (n) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${n}-a1b2c3d` }),
     "aws:ecr/repository:Repository": (n, i, r) => ({
         repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${r}.amazonaws.com/${i.name ?? `${n}-a1b2c3d`}`,
         registryId: MOCK_ACCOUNT_ID,

@@ -8,6 +8,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     // AWS networking
     "aws:ec2/vpc:Vpc": "no charge for a VPC",
     "aws:ec2/subnet:Subnet": "no charge",
+    "aws:ec2/managedPrefixList:ManagedPrefixList": "no charge for customer-managed prefix lists",
     "aws:ec2/internetGateway:InternetGateway": "no charge (data transfer out is billed per GB, not modelled)",
     "aws:ec2/routeTable:RouteTable": "no charge",
     "aws:ec2/defaultRouteTable:DefaultRouteTable": "no charge",

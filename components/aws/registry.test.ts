@@ -1,0 +1,52 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { contextTag, lifecyclePolicy, readContext } from "./registry";
+
+describe("registry: pure helpers", () => {
+    it("keeps the newest N images and expires untagged ones, with the 'any' rule last as ECR requires", () => {
+        const policy = JSON.parse(lifecyclePolicy(30, 7));
+        const [untagged, any] = policy.rules;
+        assert.deepEqual(untagged.selection, { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 });
+        assert.deepEqual(any.selection, { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 });
+        assert.ok(any.rulePriority > untagged.rulePriority);
+        assert.throws(() => lifecyclePolicy(0, 7), /keepImages 0/);
+    });
+
+    it("tags a build context by its content: order-independent, and any change in a path or a byte gives a new tag", () => {
+        const files = [{ path: "Dockerfile", content: "FROM node:22" }, { path: "src/main.ts", content: "listen(8080)" }];
+        const tag = contextTag(files);
+        assert.match(tag, /^ctx-[0-9a-f]{20}$/);
+        assert.equal(contextTag([...files].reverse()), tag);
+        assert.notEqual(contextTag([files[0], { ...files[1], content: "listen(8081)" }]), tag);
+        assert.notEqual(contextTag([files[0], { ...files[1], path: "src/server.ts" }]), tag);
+        assert.notEqual(contextTag([files[0]]), tag);
+    });
+
+    it("reads a context as docker sends it: .dockerignore names and node_modules left out, the Dockerfile always in", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ctx-"));
+        try {
+            fs.mkdirSync(path.join(dir, "src"));
+            fs.mkdirSync(path.join(dir, "node_modules", "x"), { recursive: true });
+            fs.mkdirSync(path.join(dir, "test"));
+            fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM node:22");
+            fs.writeFileSync(path.join(dir, "src", "main.ts"), "x");
+            fs.writeFileSync(path.join(dir, "node_modules", "x", "index.js"), "x");
+            fs.writeFileSync(path.join(dir, "test", "a.test.ts"), "x");
+            fs.writeFileSync(path.join(dir, ".dockerignore"), "# comment\ntest\n*.md\nDockerfile\n.dockerignore\n");
+            assert.deepEqual(readContext(dir).map((f) => f.path).sort(), [".dockerignore", "Dockerfile", "src/main.ts"]);
+            const before = contextTag(readContext(dir));
+            fs.writeFileSync(path.join(dir, "node_modules", "x", "index.js"), "changed");
+            assert.equal(contextTag(readContext(dir)), before, "a local npm install does not change the tag");
+            fs.writeFileSync(path.join(dir, "src", "main.ts"), "changed");
+            const afterSource = contextTag(readContext(dir));
+            assert.notEqual(afterSource, before);
+            fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM node:24");
+            assert.notEqual(contextTag(readContext(dir)), afterSource, "the Dockerfile counts even when .dockerignore lists it");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.deepEqual(readContext(path.join(os.tmpdir(), "no-such-context-dir")), []);
+    });
+});
