@@ -298,7 +298,7 @@ export function httpExposure(view: StackView): HttpExposure[] {
         const entries: string[] = (rules ?? []).map((r: any) => String(r?.entryProtocol ?? "").toLowerCase());
         const hasHttps = entries.some((e) => ["https", "http2", "http3"].includes(e));
         const servesHttp = entries.includes("http") && lb.props.redirectHttpToHttps !== true;
-        result.push({ node: lb, plainHttp: servesHttp ? [{ urn: lb.urn, what: `load balancer ${quoted(lb.name)}` }] : [], hasHttps });
+        result.push({ node: lb, plainHttp: servesHttp ? [{ urn: lb.urn, what: "HTTP forwarding rule" }] : [], hasHttps });
     }
     return result;
 }
