@@ -109,8 +109,10 @@ function configOf(policy: { name: string; configSchema?: PolicyConfigSchema }, c
     return { ...defaults, ...rest };
 }
 
-/** Runs every policy (or the given ones) against a recorded run; violations in pack order. */
-export async function runPolicies(input: PolicyInput, options: RunPoliciesOptions = {}): Promise<PolicyViolation[]> {
+/** Runs every policy (or the given ones) against a recorded run; violations in pack order, then by URN. */
+export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOptions = {}): Promise<PolicyViolation[]> {
+    // Registration order varies between runs; URN order does not.
+    const input = { ...recorded, resources: [...recorded.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)) };
     const policies = options.policies ?? POLICIES;
     const packConfig = options.config ?? {};
     const byUrn = new Map(input.resources.map((r) => [r.urn, r]));

@@ -55,7 +55,7 @@ export const requiredTags: ResourceValidationPolicy = {
             const missing = keys.filter((k) => !hasValue(tags?.[k]) && !hasValue(inherited[k]));
             if (missing.length > 0) {
                 reportViolation(
-                    `${args.type} ${quoted(args.name)} is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; set them in its provider's defaultTags (or its own tags).`,
+                    `${args.type} ${quoted(args.name)} is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; set ${missing.length > 1 ? "them" : "it"} in its provider's defaultTags (or its own tags).`,
                 );
             }
         } else if (args.type === AUTOSCALING_GROUP) {

@@ -64,7 +64,8 @@ export class StackView {
         const raw = from.props[prop];
         const value = isUnknown(raw) ? UNKNOWN : pick(raw);
         const refs: unknown[] = Array.isArray(value) ? value : [value];
-        if (refs.some(isUnknown) && byDependency.length === 0) return UNKNOWN;
+        // With dependencies recorded, an unknown value can only have come from them.
+        if (refs.some(isUnknown) && depUrns.size === 0) return UNKNOWN;
         const byValue = candidates.filter((c) =>
             refs.some((ref) => typeof ref === "string" && ref !== "" && valueKeys.some((k) => c.props[k] === ref)),
         );
