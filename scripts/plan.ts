@@ -4,13 +4,18 @@
  * Pulumi CLI, no cloud account.
  */
 import * as fs from "fs";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { hasMandatory, runPolicies } from "../policies/offline";
+import { POLICIES } from "../policies/pack";
 import { ConfigError } from "../stacks";
 import { runStack, stackFiles } from "../test/harness";
-import { countByType, planJson, renderTree } from "./report";
+import { countByType, planJson, renderPolicyReport, renderTree } from "./report";
 
 interface Args {
     stack: string;
     json?: string;
+    /** A policy pack config file, as `pulumi preview --policy-pack-config` takes. */
+    policyConfig?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -18,12 +23,13 @@ function parseArgs(argv: string[]): Args {
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = argv[i + 1];
-        if ((flag === "--stack" || flag === "--json") && (value === undefined || value.startsWith("--"))) {
+        if ((flag === "--stack" || flag === "--json" || flag === "--policy-config") && (value === undefined || value.startsWith("--"))) {
             throw new Error(`${flag} needs a value`);
         }
         if (flag === "--stack") args.stack = argv[++i];
         else if (flag === "--json") args.json = argv[++i];
-        else throw new Error(`unknown argument ${flag}; use --stack <name> and --json <file>`);
+        else if (flag === "--policy-config") args.policyConfig = argv[++i];
+        else throw new Error(`unknown argument ${flag}; use --stack <name>, --json <file> and --policy-config <file>`);
     }
     if (!stackFiles().includes(args.stack)) throw new Error(`no stack "${args.stack}"; stacks: ${stackFiles().join(", ")}`);
     return args;
@@ -59,11 +65,16 @@ async function main(): Promise<number> {
     console.log("\nBy type:");
     for (const [type, count] of countByType(run.resources)) console.log(`  ${String(count).padStart(4)}  ${type}`);
 
+    const policyConfig: PolicyPackConfig = args.policyConfig ? JSON.parse(fs.readFileSync(args.policyConfig, "utf8")) : {};
+    const violations = await runPolicies(run, { config: policyConfig });
+    console.log("");
+    for (const line of renderPolicyReport(violations, POLICIES.length)) console.log(line);
+
     if (args.json) {
-        fs.writeFileSync(args.json, JSON.stringify(planJson(run), null, 2) + "\n");
+        fs.writeFileSync(args.json, JSON.stringify({ ...planJson(run), policyViolations: violations }, null, 2) + "\n");
         console.log(`\nwrote ${args.json}`);
     }
-    return 0;
+    return hasMandatory(violations) ? 1 : 0;
 }
 
 main().then(

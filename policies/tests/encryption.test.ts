@@ -32,7 +32,7 @@ describe("s3-bucket-encryption", () => {
     it("allows SSE-S3 on the ALB access-log bucket, and on a bucket tagged alicerce:purpose=logs, but not otherwise", async () => {
         const s = compliantStack();
         delete s.alb.inputs.accessLogs;
-        delete s.alb.propertyDependencies!.accessLogs;
+        delete s.alb.propertyDependencies.accessLogs;
         await expectViolations(s.f, [mandatory("s3-bucket-encryption", "logs", SSE_S3("logs"))]);
         s.logs.inputs.tags = { "alicerce:purpose": "logs" };
         await expectViolations(s.f, []);
@@ -45,7 +45,7 @@ describe("s3-bucket-encryption", () => {
         ]) {
             const s = compliantStack();
             delete s.alb.inputs.accessLogs;
-            delete s.alb.propertyDependencies!.accessLogs;
+            delete s.alb.propertyDependencies.accessLogs;
             s.f.add(type, "log-shipping", {}, { links: { [prop]: s.logs } });
             await expectViolations(s.f, []);
         }

@@ -14,7 +14,10 @@ import type { PolicyInput } from "../offline";
 export const UNKNOWN_INPUT = unknownValue;
 
 /** A recorded resource the tests may change. */
-export type Rec = { -readonly [K in keyof RecordedResource]: RecordedResource[K] } & { inputs: Record<string, any> };
+export type Rec = { -readonly [K in keyof RecordedResource]: RecordedResource[K] } & {
+    inputs: Record<string, any>;
+    propertyDependencies: Record<string, readonly string[]>;
+};
 
 /** Options of {@link Fixture.add}. */
 export interface AddOptions {
