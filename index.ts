@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployAws } from "./components/aws";
+import { deployDocker } from "./components/docker";
 import { loadSettings } from "./stacks";
 
 /**
@@ -11,11 +12,13 @@ export = async (): Promise<Record<string, unknown>> => {
     const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
     for (const warning of settings.warnings) pulumi.log.warn(warning);
 
-    const common = { cloud: settings.cloud, tier: settings.tier, region: settings.region, warnings: settings.warnings };
+    const common = { cloud: settings.cloud, tier: settings.tier, ...(settings.region ? { region: settings.region } : {}), warnings: settings.warnings };
     switch (settings.cloud) {
         case "aws":
-            return { ...common, ...deployAws(settings) };
+            return { ...common, ...(await deployAws(settings)) };
         case "digitalocean":
             throw new pulumi.RunError("alicerce:cloud: \"digitalocean\" is accepted by the schema but its platform is not built yet");
+        case "docker":
+            return { ...common, ...deployDocker(settings) };
     }
 };

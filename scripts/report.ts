@@ -58,30 +58,3 @@ export function planJson(run: StackRun): PlanJson {
         })),
     };
 }
-
-/** What the policy report shows of one violation (policies/offline.ts `PolicyViolation`). */
-export interface ReportedViolation {
-    readonly policy: string;
-    readonly level: "advisory" | "mandatory";
-    readonly type?: string;
-    readonly name?: string;
-    readonly message: string;
-}
-
-/**
- * The policy report: a summary line, then one line per violation (level,
- * policy, resource, message), mandatory ones first.
- */
-export function renderPolicyReport(violations: readonly ReportedViolation[], policyCount: number): string[] {
-    const mandatory = violations.filter((v) => v.level === "mandatory");
-    const advisory = violations.filter((v) => v.level === "advisory");
-    const summary =
-        violations.length === 0
-            ? `Policies: ${policyCount} checked, no violations.`
-            : `Policies: ${policyCount} checked, ${mandatory.length} mandatory and ${advisory.length} advisory violation${violations.length === 1 ? "" : "s"}${mandatory.length > 0 ? " (pulumi up would refuse this stack)" : ""}.`;
-    const lines = [...mandatory, ...advisory].map((v) => {
-        const resource = v.name ? `${v.name} (${v.type})` : "(stack)";
-        return `  ${v.level.padEnd(9)}  ${v.policy}  ${resource}\n             ${v.message}`;
-    });
-    return [summary, ...lines];
-}

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, loadSettings, TIER_PRESETS } from ".";
+import { ConfigError, DEFAULT_DOCKER_HOST, DockerStackSettings, loadSettings, StackSettings, TIER_PRESETS } from ".";
 
 const VALID: Record<string, string> = {
     "alicerce:cloud": "aws",
@@ -9,6 +9,21 @@ const VALID: Record<string, string> = {
     "alicerce:costCenter": "cc-1001",
     "alicerce:budgetUsd": "36.2",
 };
+
+/** Settings of a managed-cloud stack (fails the test if the config chose docker). */
+function managed(config: Record<string, string>, stack = "dev"): StackSettings {
+    const s = loadSettings(config, "alicerce", stack);
+    assert.ok(s.cloud !== "docker", "expected a managed cloud");
+    return s;
+}
+
+/** Settings of a docker stack (fails the test otherwise). */
+function single(config: Record<string, string | undefined>, stack = "local"): DockerStackSettings {
+    const merged = Object.fromEntries(Object.entries({ ...VALID, "alicerce:region": undefined, "alicerce:cloud": "docker", ...config }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const s = loadSettings(merged, "alicerce", stack);
+    assert.ok(s.cloud === "docker", "expected cloud docker");
+    return s;
+}
 
 /** The problems `loadSettings` reports for a config, or [] if it accepts it. */
 function problems(config: Record<string, string | undefined>): string[] {
@@ -24,7 +39,7 @@ function problems(config: Record<string, string | undefined>): string[] {
 
 describe("stack config validation", () => {
     it("accepts a minimal valid config and applies the tier's defaults", () => {
-        const s = loadSettings(VALID, "alicerce", "dev");
+        const s = managed(VALID);
         assert.equal(s.compute.instanceType, "t4g.micro");
         assert.equal(s.database.instanceClass, "db.t4g.micro");
         assert.equal(s.database.storageGb, 20);
@@ -34,7 +49,9 @@ describe("stack config validation", () => {
 
     const cases: [string, Record<string, string | undefined>, string][] = [
         ["a tier that does not exist", { "alicerce:tier": "prd" }, 'alicerce:tier: "prd" is not a tier; use one of mvp, growth, prod'],
-        ["a cloud that does not exist", { "alicerce:cloud": "gcp" }, 'alicerce:cloud: "gcp" is not a cloud; use one of aws, digitalocean'],
+        ["a cloud that does not exist", { "alicerce:cloud": "gcp" }, 'alicerce:cloud: "gcp" is not a cloud; use one of aws, digitalocean, docker'],
+        ["a missing region on AWS", { "alicerce:region": undefined }, "alicerce:region: not set; it is required: set the region to deploy to"],
+        ["a Docker-only key on AWS", { "alicerce:appReplicas": "3" }, 'alicerce:appReplicas: "3" applies only when alicerce:cloud is docker; remove it'],
         ["a missing owner", { "alicerce:owner": undefined }, "alicerce:owner: not set; it is required: set the team or person who owns the stack"],
         ["a budget that is not a number", { "alicerce:budgetUsd": "lots" }, 'alicerce:budgetUsd: "lots" is not a number; use the monthly budget in US dollars'],
         ["a negative budget", { "alicerce:budgetUsd": "-5" }, 'alicerce:budgetUsd: "-5" must be above 0'],
@@ -62,6 +79,13 @@ describe("stack config validation", () => {
         });
     }
 
+    it("accepts an admin range list as YAML (JSON from the CLI) or comma-separated", () => {
+        for (const given of ['["203.0.113.0/24", "198.51.100.7/32"]', "203.0.113.0/24, 198.51.100.7/32"]) {
+            const s = single({ "alicerce:vps": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": given });
+            assert.deepEqual(s.singleHost.adminCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
+        }
+    });
+
     it("reports every problem at once, one line per key, in the thrown message", () => {
         const config = { ...VALID, "alicerce:tier": "prd", "alicerce:budgetUsd": "lots", "alicerce:alertEmail": "oncall", "alicerce:minInstances": "0", "alicerce:teir": "x" };
         assert.throws(
@@ -81,7 +105,7 @@ describe("stack config validation", () => {
     });
 
     it("applies stack overrides over the tier", () => {
-        const s = loadSettings({ ...VALID, "alicerce:tier": "growth", "alicerce:instanceType": "t4g.medium", "alicerce:maxInstances": "6", "alicerce:dbInstanceClass": "db.t4g.small", "alicerce:dbStorageGb": "150" }, "alicerce", "growth");
+        const s = managed({ ...VALID, "alicerce:tier": "growth", "alicerce:instanceType": "t4g.medium", "alicerce:maxInstances": "6", "alicerce:dbInstanceClass": "db.t4g.small", "alicerce:dbStorageGb": "150" }, "growth");
         assert.equal(s.compute.instanceType, "t4g.medium");
         assert.equal(s.compute.minInstances, TIER_PRESETS.growth.compute.minInstances);
         assert.equal(s.compute.maxInstances, 6);
@@ -94,6 +118,58 @@ describe("stack config validation", () => {
         const s = loadSettings(VALID, "alicerce", "dev");
         assert.ok(s.warnings.some((w) => w.includes("plain HTTP")));
     });
+});
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyOperatorKeyOperatorKeyOpera ops@laptop";
+
+describe("docker stack config", () => {
+    it("a local host needs no region and defaults to the local Docker socket", () => {
+        const s = single({});
+        assert.equal(s.region, undefined);
+        assert.equal(s.singleHost.dockerHost, DEFAULT_DOCKER_HOST);
+        assert.equal(s.singleHost.vps, undefined);
+        assert.equal(s.singleHost.appReplicas, TIER_PRESETS.mvp.singleHost.appReplicas);
+        assert.ok(s.warnings.some((w) => w.includes("same host")), "the plan warns that backups live on the host");
+    });
+
+    it("a VPS takes the tier's host size for its cloud, and overrides", () => {
+        const base = { "alicerce:vps": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": "203.0.113.0/24" };
+        assert.equal(single(base).singleHost.hostSize, TIER_PRESETS.mvp.singleHost.hostSize.digitalocean);
+        assert.equal(single({ ...base, "alicerce:instanceType": "s-2vcpu-4gb", "alicerce:appReplicas": "3" }).singleHost.hostSize, "s-2vcpu-4gb");
+        assert.equal(single({ ...base, "alicerce:appReplicas": "3" }).singleHost.appReplicas, 3);
+        const onAws = single({ ...base, "alicerce:vps": "aws", "alicerce:region": "sa-east-1", "alicerce:tier": "growth" });
+        assert.equal(onAws.singleHost.hostSize, "t4g.medium");
+        assert.equal(onAws.singleHost.dockerHost, undefined, "the created host's address is known only after it exists");
+    });
+
+    const vps = { "alicerce:vps": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": "203.0.113.0/24" };
+    const cases: [string, Record<string, string | undefined>, string][] = [
+        ["a TCP Docker API", { "alicerce:dockerHost": "tcp://10.0.0.5:2375" }, 'alicerce:dockerHost: "tcp://10.0.0.5:2375" is not a Docker host address; use unix:///var/run/docker.sock or ssh://user@host'],
+        ["an SSH host without a user", { "alicerce:dockerHost": "ssh://203.0.113.10" }, 'alicerce:dockerHost: "ssh://203.0.113.10" is not a Docker host address'],
+        ["a region without a VPS", { "alicerce:region": "nyc3" }, 'alicerce:region: "nyc3" has no meaning for a Docker host you bring'],
+        ["a VPS without a region", { ...vps, "alicerce:region": undefined }, "alicerce:region: not set; it is required with alicerce:vps: set the region"],
+        ["a VPS in another cloud's region", { ...vps, "alicerce:region": "us-east-1" }, 'alicerce:region: "us-east-1" is not a region of DigitalOcean'],
+        ["a VPS without admin ranges", { ...vps, "alicerce:adminCidrs": undefined }, "alicerce:adminCidrs: not set; it is required with alicerce:vps (SSH is the Docker API: no default range)"],
+        ["a VPS without an SSH key", { ...vps, "alicerce:sshPublicKey": undefined }, "alicerce:sshPublicKey: not set; it is required with alicerce:vps"],
+        ["SSH open to the internet", { ...vps, "alicerce:adminCidrs": "0.0.0.0/0" }, 'alicerce:adminCidrs: "0.0.0.0/0" opens SSH (the Docker API) to the whole internet'],
+        ["an admin range with host bits", { ...vps, "alicerce:adminCidrs": "203.0.113.7/24" }, 'alicerce:adminCidrs: "203.0.113.7/24" holds 203.0.113.7/24, which is not a valid network'],
+        ["admin ranges that are not a list", { ...vps, "alicerce:adminCidrs": "[203.0.113.0/24" }, 'alicerce:adminCidrs: "[203.0.113.0/24" is not a list'],
+        ["a private key instead of a public one", { ...vps, "alicerce:sshPublicKey": "-----BEGIN OPENSSH PRIVATE KEY-----" }, 'alicerce:sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" is not an SSH public key'],
+        ["a VPS and a Docker host both", { ...vps, "alicerce:dockerHost": "ssh://deploy@203.0.113.10" }, 'alicerce:dockerHost: "ssh://deploy@203.0.113.10" is set with alicerce:vps'],
+        ["an unknown VPS cloud", { "alicerce:vps": "linode" }, 'alicerce:vps: "linode" is not a VPS cloud; use one of aws, digitalocean'],
+        ["a managed database size", { "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" does not apply to cloud docker'],
+        ["an instance type without a VPS", { "alicerce:instanceType": "s-1vcpu-2gb" }, 'alicerce:instanceType: "s-1vcpu-2gb" sizes a host alicerce creates'],
+        ["an EC2 type for a droplet", { ...vps, "alicerce:instanceType": "t4g.small" }, 'alicerce:instanceType: "t4g.small" is not valid on digitalocean'],
+        ["prod without a domain", { "alicerce:tier": "prod" }, "alicerce:domain: not set; the prod tier serves HTTPS"],
+        ["too many replicas", { "alicerce:appReplicas": "40" }, 'alicerce:appReplicas: "40" is out of range; use a whole number from 1 to 16'],
+    ];
+    for (const [what, config, expected] of cases) {
+        it(`rejects ${what}`, () => {
+            const found = problems({ "alicerce:cloud": "docker", "alicerce:region": undefined, ...config });
+            assert.equal(found.length, 1, `expected exactly one problem, got:\n${found.join("\n")}`);
+            assert.ok(found[0].startsWith(expected), `got:      ${found[0]}\nexpected: ${expected}...`);
+        });
+    }
 });
 
 describe("tier presets", () => {
@@ -118,6 +194,16 @@ describe("tier presets", () => {
         assert.equal(TIER_PRESETS.prod.database.backupRetentionDays, 30);
         assert.equal(TIER_PRESETS.prod.database.longTermBackupDays, 90);
         assert.equal(TIER_PRESETS.prod.database.deletionProtection, true);
+    });
+
+    it("have no instance type or database class on a Docker host, and one VPS size per VPS cloud", () => {
+        for (const preset of Object.values(TIER_PRESETS)) {
+            assert.equal(preset.compute.instanceType.docker, null);
+            assert.equal(preset.database.instanceClass.docker, null);
+            assert.ok(/^s-\d+vcpu-\d+gb$/.test(preset.singleHost.hostSize.digitalocean));
+            assert.ok(/^t4g\./.test(preset.singleHost.hostSize.aws));
+            assert.ok(preset.singleHost.appReplicas >= 2, "two replicas at least, so a replaced one drains while the other serves");
+        }
     });
 
     it("stay within RDS's backup retention limit of 35 days and gp3's 20 GB minimum", () => {

@@ -3,10 +3,10 @@ import { z } from "zod";
 import { isPrivateCidr, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { CONFIG_KEYS, configSchema, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
-import { Cloud, ComputePreset, DatabasePreset, NetworkPreset, Tier, TIER_PRESETS } from "./tiers";
+import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
 
-export { CLOUDS, TIERS, TIER_PRESETS } from "./tiers";
-export type { Cloud, Egress, Tier, TierPreset } from "./tiers";
+export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
+export type { Cloud, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
 
 /** The config namespace: every key is `alicerce:<key>`. */
 export const NAMESPACE = "alicerce";
@@ -26,33 +26,67 @@ export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> 
     readonly instanceClass: string;
 }
 
-/** Everything the program needs, validated, with tier defaults applied. Components get slices of this. */
-export interface StackSettings {
+/** The Docker engine `cloud: docker` deploys to when `alicerce:dockerHost` and `alicerce:vps` are unset. */
+export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+
+/** What every stack has, whatever its cloud. */
+interface CommonSettings {
     readonly project: string;
     readonly stack: string;
-    readonly cloud: Cloud;
     readonly tier: Tier;
-    readonly region: string;
     readonly owner: string;
     readonly costCenter: string;
     readonly budgetUsd: number;
     readonly alertEmail?: string;
     readonly domain?: string;
-    readonly cloudflareZoneId?: string;
-    readonly vpcCidr: string;
     /** A prebuilt image to run instead of building `app-image/`. */
     readonly image?: string;
-    readonly compute: ComputeSettings;
-    readonly database: DatabaseSettings;
-    readonly network: NetworkPreset;
-    readonly waf: boolean;
-    readonly alarms: boolean;
     readonly logRetentionDays: number;
     readonly protectData: boolean;
     readonly tags: StandardTags;
     /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
     readonly warnings: readonly string[];
 }
+
+/** A stack on a managed cloud (AWS, DigitalOcean), validated, with tier defaults applied. Components get slices of this. */
+export interface StackSettings extends CommonSettings {
+    readonly cloud: ManagedCloud;
+    readonly region: string;
+    readonly cloudflareZoneId?: string;
+    readonly vpcCidr: string;
+    readonly compute: ComputeSettings;
+    readonly database: DatabaseSettings;
+    readonly network: NetworkPreset;
+    readonly waf: boolean;
+    readonly alarms: boolean;
+}
+
+/** The single Docker host of a `docker` stack. */
+export interface SingleHostSettings {
+    /** The Docker engine to use (`unix://...` or `ssh://user@host`); unset when `vps` creates the host. */
+    readonly dockerHost?: string;
+    /** The cloud the host is created on, if alicerce creates it. */
+    readonly vps?: VpsCloud;
+    /** The VM size (droplet slug or EC2 type) when `vps` is set. */
+    readonly hostSize?: string;
+    /** IPv4 ranges allowed to SSH to a created host (empty without `vps`). */
+    readonly adminCidrs: readonly string[];
+    /** The operator's SSH public key, installed on a created host. */
+    readonly sshPublicKey?: string;
+    /** App containers behind nginx. */
+    readonly appReplicas: number;
+}
+
+/** A `docker` stack: the whole platform on one Docker host. */
+export interface DockerStackSettings extends CommonSettings {
+    readonly cloud: "docker";
+    /** The VPS region; only with `singleHost.vps`. */
+    readonly region?: string;
+    readonly singleHost: SingleHostSettings;
+}
+
+/** Any stack's settings; `cloud` tells which. */
+export type Settings = StackSettings | DockerStackSettings;
 
 /**
  * Bad stack configuration. Thrown before any resource is declared; the
@@ -69,22 +103,29 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-const INSTANCE_TYPE_SHAPE: { readonly [C in Cloud]: { re: RegExp; example: string } } = {
+const INSTANCE_TYPE_SHAPE: { readonly [C in ManagedCloud]: { re: RegExp; example: string } } = {
     aws: { re: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "an EC2 instance type such as t4g.small" },
     digitalocean: { re: /^[a-z0-9]+(-[a-z0-9]+)+$/, example: "a droplet size slug such as s-1vcpu-2gb" },
 };
 
-const DB_CLASS_SHAPE: { readonly [C in Cloud]: { re: RegExp; example: string } } = {
+const DB_CLASS_SHAPE: { readonly [C in ManagedCloud]: { re: RegExp; example: string } } = {
     aws: { re: /^db\.[a-z0-9-]+\.[a-z0-9]+$/, example: "an RDS instance class such as db.t4g.small" },
     digitalocean: { re: /^db-[a-z0-9]+(-[a-z0-9]+)+$/, example: "a database size slug such as db-s-1vcpu-2gb" },
 };
+
+const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digitalocean: "DigitalOcean" };
+
+/** Keys that configure managed services, which a single Docker host does not have. */
+const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "cloudflareZoneId", "alertEmail"] as const;
+/** Keys of the `docker` cloud only. */
+const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas", "adminCidrs"] as const;
 
 /**
  * Validates the stack's config and applies the tier's defaults. Pure: takes
  * Pulumi's config map (`alicerce:tier` -> `"prod"`; keys of other namespaces
  * are ignored) and throws one {@link ConfigError} listing every problem.
  */
-export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string): StackSettings {
+export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string): Settings {
     const raw: Record<string, string> = {};
     for (const [key, value] of Object.entries(allConfig)) {
         if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
@@ -103,23 +144,63 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     const tier = value("tier");
     const preset = tier ? TIER_PRESETS[tier] : undefined;
     const say = (key: string, problem: string) => problems.push(`${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} ${problem}`);
+    const missing = (key: keyof RawConfig, why: string) =>
+        problems.push(`${NAMESPACE}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`);
+
+    // The cloud whose regions and sizes apply: the managed cloud itself, or the VPS's cloud for docker.
+    const vps = cloud === "docker" ? value("vps") : undefined;
+    const sizedOn: ManagedCloud | undefined = cloud === "docker" ? vps : cloud;
 
     const region = value("region");
-    if (cloud && region && !(REGIONS[cloud] as readonly string[]).includes(region)) {
-        say("region", `is not a region of ${cloud === "aws" ? "AWS" : "DigitalOcean"}; use one of ${REGIONS[cloud].join(", ")}`);
+    if (sizedOn && raw.region === undefined) missing("region", cloud === "docker" ? " with alicerce:vps" : "");
+    if (sizedOn && region && !(REGIONS[sizedOn] as readonly string[]).includes(region)) {
+        say("region", `is not a region of ${CLOUD_NAMES[sizedOn]}; use one of ${REGIONS[sizedOn].join(", ")}`);
+    }
+    if (cloud === "docker" && !vps && raw.region !== undefined) {
+        say("region", "has no meaning for a Docker host you bring; remove it, or set alicerce:vps to create the host in that region");
     }
     for (const [key, shapes] of [["instanceType", INSTANCE_TYPE_SHAPE], ["dbInstanceClass", DB_CLASS_SHAPE]] as const) {
         const given = value(key);
-        if (cloud && given !== undefined && !shapes[cloud].re.test(given)) say(key, `is not valid on ${cloud}; use ${shapes[cloud].example}`);
+        if (sizedOn && given !== undefined && !shapes[sizedOn].re.test(given)) say(key, `is not valid on ${sizedOn}; use ${shapes[sizedOn].example}`);
     }
+
+    if (cloud === "docker") {
+        for (const key of MANAGED_ONLY_KEYS) {
+            if (raw[key] !== undefined) say(key, "does not apply to cloud docker (one host, no managed services); remove it");
+        }
+        if (!vps && raw.instanceType !== undefined) say("instanceType", "sizes a host alicerce creates; set alicerce:vps, or remove it");
+        if (vps) {
+            if (raw.dockerHost !== undefined) say("dockerHost", "is set with alicerce:vps, which creates the host and connects to it; remove one");
+            if (raw.sshPublicKey === undefined) missing("sshPublicKey", " with alicerce:vps");
+            if (raw.adminCidrs === undefined) missing("adminCidrs", " with alicerce:vps (SSH is the Docker API: no default range)");
+        } else {
+            for (const key of ["sshPublicKey", "adminCidrs"] as const) {
+                if (raw[key] !== undefined) say(key, "only applies to a host alicerce creates; set alicerce:vps, or remove it");
+            }
+        }
+    } else if (cloud) {
+        for (const key of DOCKER_ONLY_KEYS) {
+            if (raw[key] !== undefined) say(key, "applies only when alicerce:cloud is docker; remove it");
+        }
+    }
+
+    for (const cidr of value("adminCidrs") ?? []) {
+        try {
+            const parsedCidr = parseCidr(cidr);
+            if (parsedCidr.prefix === 0) say("adminCidrs", `opens SSH (the Docker API) to the whole internet with ${cidr}; list your office or VPN ranges`);
+        } catch (err) {
+            say("adminCidrs", `holds ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
+        }
+    }
+
     const min = value("minInstances") ?? preset?.compute.minInstances;
     const max = value("maxInstances") ?? preset?.compute.maxInstances;
-    if (min !== undefined && max !== undefined && min > max) {
+    if (cloud !== "docker" && min !== undefined && max !== undefined && min > max) {
         const key = raw.minInstances !== undefined ? "minInstances" : "maxInstances";
         say(key, `gives minInstances ${min} above maxInstances ${max}; make minInstances at most maxInstances`);
     }
     const vpcCidr = value("vpcCidr");
-    if (vpcCidr !== undefined) {
+    if (vpcCidr !== undefined && cloud !== "docker") {
         try {
             if (!isPrivateCidr(parseCidr(vpcCidr))) say("vpcCidr", "is not inside a private range (10/8, 172.16/12, 192.168/16); use e.g. 10.20.0.0/16");
         } catch (err) {
@@ -127,13 +208,14 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         }
     }
     if (preset?.requiresDomain) {
-        for (const key of ["domain", "alertEmail"] as const) {
+        // A Docker host has no alerting to send to alertEmail, so only its domain (HTTPS) is required.
+        for (const key of cloud === "docker" ? (["domain"] as const) : (["domain", "alertEmail"] as const)) {
             if (raw[key] === undefined) {
                 problems.push(`${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`);
             }
         }
     }
-    if (raw.cloudflareZoneId !== undefined && raw.domain === undefined) {
+    if (cloud !== "docker" && raw.cloudflareZoneId !== undefined && raw.domain === undefined) {
         say("cloudflareZoneId", "is set but alicerce:domain is not; set the domain the zone serves, or remove the zone id");
     }
 
@@ -141,23 +223,49 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     const cfg = parsed.data;
 
     const warnings: string[] = [];
-    if (!cfg.domain) warnings.push(`no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`);
-    if (!cfg.alertEmail && preset.alarms) warnings.push(`no alicerce:alertEmail: alarms fire but notify nobody`);
-
-    return {
+    const common = {
         project,
         stack,
-        cloud,
         tier,
-        region: cfg.region,
         owner: cfg.owner,
         costCenter: cfg.costCenter,
         budgetUsd: cfg.budgetUsd,
         alertEmail: cfg.alertEmail,
         domain: cfg.domain,
+        image: cfg.image,
+        logRetentionDays: preset.logRetentionDays,
+        protectData: preset.protectData,
+        tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
+        warnings,
+    };
+
+    if (cloud === "docker") {
+        if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain and install its certificate before real users arrive)`);
+        warnings.push(`backups are kept in MinIO on the same host: a lost host loses them too; copy the backups bucket off the host (see docs/single-host.md)`);
+        return {
+            ...common,
+            cloud,
+            region: vps ? cfg.region : undefined,
+            singleHost: {
+                dockerHost: vps ? undefined : (cfg.dockerHost ?? DEFAULT_DOCKER_HOST),
+                vps,
+                hostSize: vps ? (cfg.instanceType ?? preset.singleHost.hostSize[vps]) : undefined,
+                adminCidrs: cfg.adminCidrs ?? [],
+                sshPublicKey: cfg.sshPublicKey,
+                appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
+            },
+        };
+    }
+
+    if (!cfg.domain) warnings.push(`no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`);
+    if (!cfg.alertEmail && preset.alarms) warnings.push(`no alicerce:alertEmail: alarms fire but notify nobody`);
+
+    return {
+        ...common,
+        cloud,
+        region: cfg.region!,
         cloudflareZoneId: cfg.cloudflareZoneId,
         vpcCidr: cfg.vpcCidr ?? DEFAULT_VPC_CIDR,
-        image: cfg.image,
         compute: {
             ...preset.compute,
             instanceType: cfg.instanceType ?? preset.compute.instanceType[cloud],
@@ -173,10 +281,6 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         network: preset.network,
         waf: preset.waf,
         alarms: preset.alarms,
-        logRetentionDays: preset.logRetentionDays,
-        protectData: preset.protectData,
-        tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
-        warnings,
     };
 }
 

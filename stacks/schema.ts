@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLOUDS, TIERS } from "./tiers";
+import { CLOUDS, TIERS, VPS_CLOUDS } from "./tiers";
 
 /**
  * The `alicerce:` configuration keys, one zod schema each. Pulumi hands every
@@ -21,7 +21,7 @@ const DIGITALOCEAN_REGIONS = [
     "nyc1", "nyc3", "sfo2", "sfo3", "tor1", "lon1", "ams3", "fra1", "blr1", "sgp1", "syd1", "atl1",
 ] as const;
 
-/** Regions accepted per cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
+/** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
 export const REGIONS = { aws: AWS_REGIONS, digitalocean: DIGITALOCEAN_REGIONS } as const;
 
 const wholeNumber = (min: number, max: number) =>
@@ -38,11 +38,29 @@ const tagValue = z
         error: "is not a valid tag value; use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
     });
 
+/**
+ * A list key: a YAML list in the stack file (the CLI hands it over as JSON)
+ * or a comma-separated string from `pulumi config set`.
+ */
+const stringList = z.string().transform((text, ctx) => {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith("[")) return trimmed.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    try {
+        const list: unknown = JSON.parse(trimmed);
+        if (Array.isArray(list) && list.every((x) => typeof x === "string")) return list as string[];
+    } catch {
+        // reported below
+    }
+    ctx.addIssue({ code: "custom", message: "is not a list; use a YAML list of strings or a comma-separated string" });
+    return z.NEVER;
+});
+
 /** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const configSchema = z.strictObject({
     cloud: z.enum(CLOUDS, { error: `is not a cloud; use one of ${CLOUDS.join(", ")}` }),
     tier: z.enum(TIERS, { error: `is not a tier; use one of ${TIERS.join(", ")}` }),
-    region: z.string().regex(/^[a-z0-9-]+$/, { error: "is not a region name" }),
+    /** Required for aws and digitalocean, and for docker with `vps`; meaningless for a Docker host you bring. */
+    region: z.string().regex(/^[a-z0-9-]+$/, { error: "is not a region name" }).optional(),
     owner: tagValue,
     costCenter: tagValue,
     budgetUsd: z.coerce
@@ -77,6 +95,32 @@ export const configSchema = z.strictObject({
     maxInstances: wholeNumber(1, 20).optional(),
     dbInstanceClass: z.string().regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" }).optional(),
     dbStorageGb: wholeNumber(20, 16384).optional(),
+    /** cloud docker: the Docker engine to deploy to. tcp:// is refused: an unauthenticated Docker API is root on the host. */
+    dockerHost: z
+        .string()
+        .regex(/^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9.-]+(:\d{1,5})?)$/, {
+            error: "is not a Docker host address; use unix:///var/run/docker.sock or ssh://user@host (tcp:// is refused: the Docker API is root on the host)",
+        })
+        .optional(),
+    /** cloud docker: create the host on this cloud (a droplet or an EC2 instance) instead of using `dockerHost`. */
+    vps: z.enum(VPS_CLOUDS, { error: `is not a VPS cloud; use one of ${VPS_CLOUDS.join(", ")}, or leave it unset to bring your own host` }).optional(),
+    /** IPv4 ranges allowed to reach SSH (and so the Docker API over SSH). */
+    adminCidrs: stringList
+        .pipe(
+            z
+                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "is not a list of IPv4 ranges; use e.g. [203.0.113.0/24]" }))
+                .min(1, { error: "is empty; use at least one IPv4 range, e.g. [203.0.113.0/24]" }),
+        )
+        .optional(),
+    /** cloud docker with vps: the SSH public key of the operator (the Docker provider connects over SSH with it). */
+    sshPublicKey: z
+        .string()
+        .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+\/]+={0,2}( [^\n]*)?$/, {
+            error: "is not an SSH public key; use the one line of ~/.ssh/id_ed25519.pub",
+        })
+        .optional(),
+    /** cloud docker: app containers behind nginx, overriding the tier. */
+    appReplicas: wholeNumber(1, 16).optional(),
 });
 
 /** What to set, for each required key when it is missing. */
@@ -84,6 +128,8 @@ export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {
     cloud: `one of ${CLOUDS.join(", ")}`,
     tier: `one of ${TIERS.join(", ")}`,
     region: "the region to deploy to, e.g. us-east-1 (AWS) or nyc3 (DigitalOcean)",
+    adminCidrs: "the IPv4 ranges allowed to SSH to the host, e.g. [203.0.113.0/24]",
+    sshPublicKey: "the one line of ~/.ssh/id_ed25519.pub; the Docker provider connects with it",
     owner: "the team or person who owns the stack (tag value), e.g. team-platform",
     costCenter: "the cost center tag value, e.g. cc-1234",
     budgetUsd: "the monthly budget in US dollars, e.g. 69.20",

@@ -7,26 +7,41 @@
  * compute and database size can be overridden per stack.
  */
 
-/** The clouds a stack can target. */
-export const CLOUDS = ["aws", "digitalocean"] as const;
+/** The clouds a stack can target. `docker` is one Docker host (local, or a VPS over SSH) running the whole stack. */
+export const CLOUDS = ["aws", "digitalocean", "docker"] as const;
 /** A cloud a stack can target. */
 export type Cloud = (typeof CLOUDS)[number];
+
+/** The clouds with managed services (load balancer, managed PostgreSQL, object storage). */
+export const MANAGED_CLOUDS = ["aws", "digitalocean"] as const;
+/** A cloud with managed services. */
+export type ManagedCloud = (typeof MANAGED_CLOUDS)[number];
+
+/** Where a `docker` stack can create its host (`alicerce:vps`): the managed clouds, as one plain VM. */
+export const VPS_CLOUDS = MANAGED_CLOUDS;
+/** A cloud a `docker` stack can create its VPS on. */
+export type VpsCloud = ManagedCloud;
 
 /** The tiers, in upgrade order. */
 export const TIERS = ["mvp", "growth", "prod"] as const;
 /** A tier name. */
 export type Tier = (typeof TIERS)[number];
 
-/** A value given once per cloud (instance types and database classes differ). */
-export type PerCloud<T> = { readonly [C in Cloud]: T };
+/**
+ * A value given once per cloud (instance types and database classes differ).
+ * `Docker` is the type of the `docker` entry: `null` where the value has no
+ * meaning on a single Docker host (it has no instance type or database class
+ * of its own; its VPS size is in {@link SingleHostPreset}).
+ */
+export type PerCloud<T, Docker = T> = { readonly [C in ManagedCloud]: T } & { readonly docker: Docker };
 
 /** How private instances reach the internet (ECR, Secrets Manager, SSM, OS updates). */
 export type Egress = "public-subnets" | "nat-single" | "nat-per-az";
 
 /** App servers. */
 export interface ComputePreset {
-    /** EC2 instance type (AWS) or droplet size slug (DigitalOcean). */
-    readonly instanceType: PerCloud<string>;
+    /** EC2 instance type (AWS) or droplet size slug (DigitalOcean); none on a Docker host. */
+    readonly instanceType: PerCloud<string, null>;
     /** Fewest instances running. */
     readonly minInstances: number;
     /** Most instances the autoscaler may run. */
@@ -37,8 +52,8 @@ export interface ComputePreset {
 
 /** The PostgreSQL primary and its copies. */
 export interface DatabasePreset {
-    /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
-    readonly instanceClass: PerCloud<string>;
+    /** RDS instance class (AWS) or managed database size slug (DigitalOcean); none on a Docker host (a container). */
+    readonly instanceClass: PerCloud<string, null>;
     /** Allocated storage in GB (AWS gp3 starts at 20 GB). */
     readonly storageGb: number;
     /** Storage autoscaling ceiling in GB; equal to `storageGb` turns autoscaling off. */
@@ -49,7 +64,11 @@ export interface DatabasePreset {
     readonly readReplica: boolean;
     /** Automated backup retention in days (point-in-time restore window). */
     readonly backupRetentionDays: number;
-    /** Days long-term backup copies are kept in the backups bucket; 0 for none. */
+    /**
+     * Days long-term copies (weekly snapshots in an AWS Backup vault under the
+     * stack key) are kept, and after which objects in the backups bucket
+     * expire; 0 for none (and no expiry).
+     */
     readonly longTermBackupDays: number;
     /** Refuse `pulumi destroy` and console deletes of the database. */
     readonly deletionProtection: boolean;
@@ -65,6 +84,18 @@ export interface NetworkPreset {
     readonly egress: Egress;
 }
 
+/** The `docker` cloud: everything on one host. */
+export interface SingleHostPreset {
+    /** App containers behind nginx (least_conn). Two or more let a replaced container drain while the other serves. */
+    readonly appReplicas: number;
+    /**
+     * The VM created when `alicerce:vps` is set: droplet size or EC2 instance
+     * type. It runs PostgreSQL, Redis, MinIO, nginx and the app replicas, so it
+     * is one size above the managed tiers' app servers.
+     */
+    readonly hostSize: { readonly [V in VpsCloud]: string };
+}
+
 /** Everything a tier decides. */
 export interface TierPreset {
     /** One line for the plan and the README. */
@@ -72,6 +103,7 @@ export interface TierPreset {
     readonly compute: ComputePreset;
     readonly database: DatabasePreset;
     readonly network: NetworkPreset;
+    readonly singleHost: SingleHostPreset;
     /** A WAF web ACL in front of the load balancer. */
     readonly waf: boolean;
     /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
@@ -89,13 +121,13 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     mvp: {
         description: "first paying users: one small instance, single-AZ PostgreSQL, no NAT gateway",
         compute: {
-            instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb" },
+            instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
             maxInstances: 1,
             cpuTargetPercent: 60,
         },
         database: {
-            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb" },
+            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null },
             storageGb: 20,
             maxStorageGb: 20,
             highAvailability: false,
@@ -106,6 +138,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
+        singleHost: { appReplicas: 2, hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" } },
         waf: false,
         requiresDomain: false,
         alarms: true,
@@ -115,13 +148,13 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     growth: {
         description: "a growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF",
         compute: {
-            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" },
+            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
             minInstances: 1,
             maxInstances: 3,
             cpuTargetPercent: 60,
         },
         database: {
-            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-2gb" },
+            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-2gb", docker: null },
             storageGb: 20,
             maxStorageGb: 100,
             highAvailability: true,
@@ -132,6 +165,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: false,
         },
         network: { azCount: 2, egress: "nat-single" },
+        singleHost: { appReplicas: 2, hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" } },
         waf: true,
         requiresDomain: false,
         alarms: true,
@@ -141,13 +175,13 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     prod: {
         description: "production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups",
         compute: {
-            instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" },
+            instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb", docker: null },
             minInstances: 2,
             maxInstances: 5,
             cpuTargetPercent: 50,
         },
         database: {
-            instanceClass: { aws: "db.t4g.small", digitalocean: "db-s-2vcpu-4gb" },
+            instanceClass: { aws: "db.t4g.small", digitalocean: "db-s-2vcpu-4gb", docker: null },
             storageGb: 50,
             maxStorageGb: 200,
             highAvailability: true,
@@ -158,6 +192,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: true,
         },
         network: { azCount: 3, egress: "nat-per-az" },
+        singleHost: { appReplicas: 4, hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" } },
         waf: true,
         requiresDomain: true,
         alarms: true,

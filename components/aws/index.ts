@@ -1,19 +1,141 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { StackSettings } from "../../stacks";
+import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
+import { Database } from "./database";
+import { Kms } from "./kms";
+import { chooseAzs, Network } from "./network";
+import { AppSecrets } from "./secrets";
+import { FLOW_LOGS_PREFIX, Storage } from "./storage";
 
 /** The stack outputs of an AWS platform. */
 export type AwsOutputs = Record<string, pulumi.Input<unknown>>;
 
 /**
- * Composes the AWS platform for a stack: one explicit provider whose
- * `defaultTags` carry the standard tags (so no resource can miss them), then
- * the components in dependency order.
+ * AZs AWS documents as lacking current instance types (us-east-1's
+ * use1-az3 has no Graviton), never chosen.
  */
-export function deployAws(settings: StackSettings): AwsOutputs {
+const EXCLUDED_ZONE_IDS = ["use1-az3"];
+
+/**
+ * Composes the AWS platform for a stack: one explicit provider whose
+ * `defaultTags` carry the standard tags (so no resource can miss them), the
+ * two look-ups the resource graph depends on (account id for global bucket
+ * names, AZs for subnet counts), then the components in dependency order.
+ */
+export async function deployAws(settings: StackSettings): Promise<AwsOutputs> {
     const provider = new aws.Provider("aws", {
         region: settings.region as aws.Region,
         defaultTags: { tags: { ...settings.tags } },
     });
-    return { awsProvider: provider.urn };
+    const randomProvider = new random.Provider("random");
+    const { project, stack, region, protectData } = settings;
+    const account = await aws.getCallerIdentity({}, { provider });
+    const zones = await aws.getAvailabilityZones(
+        { state: "available", excludeZoneIds: EXCLUDED_ZONE_IDS, filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+        { provider },
+    );
+
+    const kms = new Kms(
+        "kms",
+        { aliasName: kmsAliasName(project, stack), accountId: account.accountId, region, description: `${project}/${stack}: data at rest`, protect: protectData },
+        { provider },
+    );
+
+    const storage = new Storage(
+        "storage",
+        {
+            project,
+            stack,
+            accountId: account.accountId,
+            region,
+            kmsKeyArn: kms.keyArn,
+            corsOrigins: settings.domain ? [`https://${settings.domain}`] : ["*"],
+            logRetentionDays: settings.logRetentionDays,
+            backupExpireAfterDays: settings.database.longTermBackupDays,
+            protect: protectData,
+        },
+        { provider },
+    );
+
+    const network = new Network(
+        "network",
+        {
+            vpcCidr: settings.vpcCidr,
+            azs: chooseAzs(zones.names, settings.network.azCount),
+            egress: settings.network.egress,
+            region,
+            flowLogsDestination: pulumi.interpolate`${storage.logsBucketArn}/${FLOW_LOGS_PREFIX}/`,
+        },
+        { provider },
+    );
+
+    const secrets = new AppSecrets(
+        "secrets",
+        { secretNamePrefix: namePrefix(project, stack, "app-session"), kmsKeyArn: kms.keyArn, protect: protectData },
+        { providers: [provider, randomProvider] },
+    );
+
+    const db = settings.database;
+    const database = new Database(
+        "database",
+        {
+            identifier: rdsIdentifier(project, stack, "db"),
+            replicaIdentifier: rdsIdentifier(project, stack, "db-replica"),
+            vpcId: network.vpcId,
+            subnetIds: network.isolatedSubnetIds,
+            appSecurityGroupId: network.appSecurityGroupId,
+            kmsKeyArn: kms.keyArn,
+            instanceClass: db.instanceClass,
+            storageGb: db.storageGb,
+            maxStorageGb: db.maxStorageGb,
+            multiAz: db.highAvailability,
+            readReplica: db.readReplica,
+            backupRetentionDays: db.backupRetentionDays,
+            longTermBackupDays: db.longTermBackupDays,
+            deletionProtection: db.deletionProtection,
+            monitoring: db.performanceInsights,
+            logRetentionDays: settings.logRetentionDays,
+            protect: protectData,
+        },
+        { provider },
+    );
+
+    return {
+        awsProvider: provider.urn,
+        kmsKeyArn: kms.keyArn,
+        kmsAlias: kms.aliasName,
+        vpcId: network.vpcId,
+        vpcCidr: network.vpcCidr,
+        azs: network.azs,
+        subnetIds: { public: network.publicSubnetIds, private: network.privateSubnetIds, isolated: network.isolatedSubnetIds },
+        appSubnetsArePublic: network.appSubnetsArePublic,
+        buckets: { assets: storage.assetsBucketName, backups: storage.backupsBucketName, logs: storage.logsBucketName },
+        database: {
+            writerEndpoint: database.writerAddress,
+            readerEndpoint: database.readerAddress,
+            port: database.port,
+            name: database.dbName,
+            identifier: database.identifier,
+        },
+        secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
+    };
+}
+
+/** The names of the environment variables app instances read their database and secrets from. */
+export const APP_ENV_NAMES = ["DB_SECRET_ARN", "DB_HOST", "DB_READER_HOST", "DB_NAME", "APP_SECRET_ARN"] as const;
+
+/**
+ * The environment app instances start with: where the database is and the
+ * ARNs of the secrets to read (never the secret values themselves).
+ */
+export function appEnvironment(database: Database, secrets: AppSecrets): { readonly [K in (typeof APP_ENV_NAMES)[number]]: pulumi.Output<string> } {
+    return {
+        DB_SECRET_ARN: database.masterSecretArn,
+        DB_HOST: database.writerAddress,
+        DB_READER_HOST: database.readerAddress,
+        DB_NAME: database.dbName,
+        APP_SECRET_ARN: secrets.sessionSecretArn,
+    };
 }

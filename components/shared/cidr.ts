@@ -50,3 +50,59 @@ export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
 export function isPrivateCidr(cidr: Cidr): boolean {
     return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => cidrContains(parseCidr(r), cidr));
 }
+
+/** The three kinds of subnet, in the order their CIDR blocks are laid out. */
+export const SUBNET_TIERS = ["public", "private", "isolated"] as const;
+/** A kind of subnet: `public` (internet gateway), `private` (app, egress through NAT), `isolated` (database, no route out). */
+export type SubnetTier = (typeof SUBNET_TIERS)[number];
+
+/**
+ * AZ slots reserved per subnet kind. Layouts are computed for this many AZs
+ * whatever the tier uses, so adding an AZ (mvp 2 -> prod 3) only adds subnets
+ * and never moves one: a subnet whose CIDR changes is replaced, and RDS or
+ * instances inside it block or break that.
+ */
+export const MAX_AZS = 4;
+
+/** Each subnet is this many bits longer than the VPC: 16 equal blocks, 12 used (3 kinds x 4 AZs), 4 spare. */
+export const SUBNET_EXTRA_BITS = 4;
+
+/** One planned subnet. */
+export interface PlannedSubnet {
+    readonly tier: SubnetTier;
+    /** Index of the AZ in the stack's AZ list (0-based). */
+    readonly az: number;
+    readonly cidr: string;
+}
+
+/** The `index`-th block of prefix length `prefix` inside `outer`; throws if it does not fit. */
+export function nthSubnet(outer: Cidr, prefix: number, index: number): Cidr {
+    if (!Number.isInteger(prefix) || prefix < outer.prefix || prefix > 32) {
+        throw new Error(`cannot cut /${prefix} blocks out of ${formatCidr(outer)}`);
+    }
+    const count = 2 ** (prefix - outer.prefix);
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+        throw new Error(`${formatCidr(outer)} holds ${count} /${prefix} blocks; block ${index} does not exist`);
+    }
+    return { base: outer.base + index * 2 ** (32 - prefix), prefix };
+}
+
+/**
+ * The subnets of a VPC: for each kind (public, private, isolated) one subnet
+ * per AZ, each 1/16 of the VPC (a /16 gives /20s of 4,096 addresses; a /20
+ * gives /24s of 256). Block `kind * MAX_AZS + az` goes to that kind and AZ,
+ * so the result depends only on the VPC range and the AZ index: deterministic,
+ * never overlapping, always inside the VPC, and stable when AZs are added.
+ */
+export function subnetLayout(vpcCidr: string, azCount: number): PlannedSubnet[] {
+    const vpc = parseCidr(vpcCidr);
+    if (!Number.isInteger(azCount) || azCount < 1 || azCount > MAX_AZS) {
+        throw new Error(`azCount ${azCount} is not between 1 and ${MAX_AZS}`);
+    }
+    const prefix = vpc.prefix + SUBNET_EXTRA_BITS;
+    // AWS subnets are /16 to /28.
+    if (vpc.prefix < 12 || prefix > 28) throw new Error(`VPC ${vpcCidr} must be /12 to /24 to hold ${SUBNET_TIERS.length * MAX_AZS} subnets of /16 to /28`);
+    return SUBNET_TIERS.flatMap((tier, t) =>
+        Array.from({ length: azCount }, (_, az) => ({ tier, az, cidr: formatCidr(nthSubnet(vpc, prefix, t * MAX_AZS + az)) })),
+    );
+}

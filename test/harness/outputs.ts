@@ -56,6 +56,25 @@ const COMPUTED: Record<string, Computed> = {
             resourceRecordValue: `_x2.acm-validations.aws.`,
         })),
     }),
+    "aws:rds/subnetGroup:SubnetGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    "aws:rds/parameterGroup:ParameterGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    "aws:backup/vault:Vault": (n, i, r) => ({ name: i.name ?? `${n}-a1b2c3d`, arn: arn("backup", `backup-vault:${i.name ?? `${n}-a1b2c3d`}`, r) }),
+    "aws:secretsmanager/secret:Secret": (n, i, r) => {
+        const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
+        return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
+    },
+    // Obviously not a credential, and distinct per resource so a test can find where each one ends up.
+    "random:index/randomPassword:RandomPassword": (n, i) => ({ result: `standin${n.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(i.length ?? 16, "x").slice(0, Math.max(i.length ?? 16, 16)), bcryptHash: "stand-in" }),
+    "docker:index/remoteImage:RemoteImage": (n, i) => ({
+        imageId: `sha256:${Buffer.from(String(i.name ?? n)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+        repoDigest: `${String(i.name ?? n).split(":")[0]}@sha256:${"0".repeat(63)}2`,
+    }),
+    "docker:index/container:Container": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d`, exitCode: 0 }),
+    "docker:index/network:Network": (n, i) => ({ name: i.name ?? n, scope: "local" }),
+    "docker:index/volume:Volume": (n, i) => ({ name: i.name ?? n, mountpoint: `/var/lib/docker/volumes/${i.name ?? n}/_data`, driver: "local" }),
+    "digitalocean:index/droplet:Droplet": (n) => ({ ipv4Address: "203.0.113.10", ipv4AddressPrivate: "10.116.0.2", urn: `do:droplet:${n}` }),
+    "digitalocean:index/sshKey:SshKey": () => ({ fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" }),
+    "aws:ec2/eip:Eip": () => ({ publicIp: "198.51.100.20", allocationId: "eipalloc-0a1b2c3d" }),
     "docker:index/image:Image": (n, i) => ({
         repoDigest: `${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(63)}1`,
         baseImageName: i.imageName ?? n,
@@ -71,5 +90,6 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.name ??= `${args.name}-a1b2c3d`;
     }
     const computed = COMPUTED[args.type]?.(args.name, args.inputs, region) ?? {};
-    return { id: args.id ?? `${args.name}-id`, state: { ...base, ...computed } };
+    // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
+    return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }

@@ -1,13 +1,10 @@
 import { strict as assert } from "assert";
 import { REQUIRED_TAG_KEYS } from "../../components/shared/tags";
-import { readStackConfig, runStack, stackFiles, StackRun } from "../harness";
+import { readStackConfig, stackFiles } from "../harness";
+import { stackRun } from "./runs";
 
-const runs = new Map<string, Promise<StackRun>>();
-/** Each stack runs once per test process; the tests below share the run. */
-export function stackRun(stack: string): Promise<StackRun> {
-    if (!runs.has(stack)) runs.set(stack, runStack(stack));
-    return runs.get(stack)!;
-}
+/** Each stack runs once per test process; the tests share the run (see ./runs). */
+export { stackRun };
 
 const SECRET_NAME = /(password|secret|token|private.?key|signing.?key)$/i;
 

@@ -1,0 +1,22 @@
+/**
+ * Mocha root hooks: stop the shared PostgreSQL cluster and any service child
+ * processes after the run, whatever the outcome.
+ *
+ * @packageDocumentation
+ */
+import { stopSharedCluster } from './postgres.js';
+import { stopAllServices } from './service.js';
+
+/** Root hook plugin picked up by mocha's `--require`. */
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await stopAllServices();
+    await stopSharedCluster();
+  },
+};
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled([stopAllServices(), stopSharedCluster()]).finally(() => process.exit(130));
+  });
+}

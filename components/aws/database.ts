@@ -1,0 +1,351 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "./iam-documents";
+
+/** PostgreSQL's port. */
+export const POSTGRES_PORT = 5432;
+
+/**
+ * The PostgreSQL major version new databases start on: the newest major RDS
+ * offers in general availability (18; 17 and older are also offered). Minor
+ * versions are RDS's to apply (`autoMinorVersionUpgrade`); a major upgrade is
+ * a deliberate change of this value with `allowMajorVersionUpgrade`.
+ */
+export const POSTGRES_MAJOR = "18";
+
+/** Arguments of {@link Database}. */
+export interface DatabaseArgs {
+    /** The primary's RDS identifier (see `rdsIdentifier`). Permanent: changing it replaces the database. */
+    readonly identifier: string;
+    /** The read replica's RDS identifier, used when {@link readReplica} is on. */
+    readonly replicaIdentifier: string;
+    /** The VPC the database's security group belongs to. */
+    readonly vpcId: pulumi.Input<string>;
+    /** The isolated subnets (two AZs at least) of the DB subnet group. */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The app instances' security group: the only source admitted on 5432. */
+    readonly appSecurityGroupId: pulumi.Input<string>;
+    /** The stack key: storage, snapshots, the master secret, Performance Insights and the log groups. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The primary's instance class (`db.t4g.micro`). */
+    readonly instanceClass: string;
+    /**
+     * The replica's instance class; reads only, so it may be smaller.
+     * @default the primary's {@link instanceClass}
+     */
+    readonly replicaInstanceClass?: string;
+    /** Allocated gp3 storage in GB (20 or more). */
+    readonly storageGb: number;
+    /** Storage autoscaling ceiling in GB; equal to {@link storageGb} turns autoscaling off. */
+    readonly maxStorageGb: number;
+    /** A synchronous standby in a second AZ (Multi-AZ). Doubles the instance and storage price. */
+    readonly multiAz: boolean;
+    /** An asynchronous read replica in its own AZ, serving `DB_READER_HOST`. Costs one more instance and its storage. */
+    readonly readReplica: boolean;
+    /** Days of automated backups and point-in-time restore (1-35). */
+    readonly backupRetentionDays: number;
+    /** Weekly long-term copies kept this many days in an AWS Backup vault; 0 for none. */
+    readonly longTermBackupDays: number;
+    /** Refuse deletes from the console, the API and `pulumi destroy`. */
+    readonly deletionProtection: boolean;
+    /**
+     * Performance Insights (7 days, free), enhanced monitoring every 60 s and
+     * PostgreSQL logs exported to CloudWatch Logs. Costs CloudWatch Logs
+     * ingestion (a few cents a day for a small database).
+     */
+    readonly monitoring: boolean;
+    /**
+     * Days exported database logs are kept in CloudWatch Logs (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).
+     * @default 30
+     */
+    readonly logRetentionDays?: number;
+    /**
+     * The database created in the instance. Permanent.
+     * @default "app"
+     */
+    readonly dbName?: string;
+    /**
+     * The master user. Permanent. Its password is generated and rotated by
+     * RDS in Secrets Manager (`manageMasterUserPassword`): no one types or
+     * stores it.
+     * @default "app_admin"
+     */
+    readonly username?: string;
+    /**
+     * PostgreSQL major version.
+     * @default POSTGRES_MAJOR
+     */
+    readonly engineVersion?: string;
+    /**
+     * Statements slower than this many milliseconds are logged.
+     * @default 500
+     */
+    readonly slowStatementMs?: number;
+    /**
+     * Pulumi `protect` on the primary and the backup vault.
+     * @default false
+     */
+    readonly protect?: boolean;
+}
+
+/** {@link DatabaseArgs} with defaults applied. */
+export type DatabaseSettings = Required<DatabaseArgs>;
+
+/** {@link DatabaseArgs} with defaults applied. */
+export function withDatabaseDefaults(args: DatabaseArgs): DatabaseSettings {
+    return {
+        ...args,
+        replicaInstanceClass: args.replicaInstanceClass ?? args.instanceClass,
+        logRetentionDays: args.logRetentionDays ?? 30,
+        dbName: args.dbName ?? "app",
+        username: args.username ?? "app_admin",
+        engineVersion: args.engineVersion ?? POSTGRES_MAJOR,
+        slowStatementMs: args.slowStatementMs ?? 500,
+        protect: args.protect ?? false,
+    };
+}
+
+/** The DB parameter group family of a PostgreSQL version (`18` or `18.1` -> `postgres18`). */
+export function parameterGroupFamily(engineVersion: string): string {
+    const major = /^(\d+)/.exec(engineVersion)?.[1];
+    if (!major) throw new Error(`"${engineVersion}" is not a PostgreSQL version such as 18 or 18.1`);
+    return `postgres${major}`;
+}
+
+/** The parameters the stack sets: TLS required, slow statements and lock waits logged. */
+export function databaseParameters(s: Pick<DatabaseSettings, "slowStatementMs">): { name: string; value: string }[] {
+    return [
+        { name: "rds.force_ssl", value: "1" },
+        { name: "log_min_duration_statement", value: String(s.slowStatementMs) },
+        { name: "log_lock_waits", value: "1" },
+    ];
+}
+
+/** The logs RDS for PostgreSQL exports to CloudWatch Logs. */
+export const EXPORTED_LOGS = ["postgresql", "upgrade"] as const;
+
+/** Automated backups (UTC); the maintenance window follows and the long-term copy runs after both. */
+export const WINDOWS = {
+    backup: "03:00-04:00",
+    maintenance: "sun:04:30-sun:05:30",
+    // AWS Backup skips RDS snapshot jobs that fall in the backup or maintenance window.
+    longTermSchedule: "cron(0 7 ? * SUN *)",
+} as const;
+
+/**
+ * RDS for PostgreSQL in the isolated subnets: encrypted with the stack key,
+ * TLS required (`rds.force_ssl`), reachable on 5432 from the app security
+ * group only, the master password managed by RDS in Secrets Manager,
+ * automated backups with tags copied to snapshots, a final snapshot on
+ * delete. By tier: Multi-AZ, deletion protection, storage autoscaling,
+ * monitoring, a read replica, weekly long-term copies in an AWS Backup vault.
+ */
+export class Database extends pulumi.ComponentResource {
+    /** The primary's host name (`DB_HOST`). */
+    public readonly writerAddress: pulumi.Output<string>;
+    /** The replica's host name when there is one, else the primary's (`DB_READER_HOST`). */
+    public readonly readerAddress: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    /** ARN of the RDS-managed master secret (`DB_SECRET_ARN`; JSON with `username` and `password`). */
+    public readonly masterSecretArn: pulumi.Output<string>;
+    /** The database name (`DB_NAME`). */
+    public readonly dbName: pulumi.Output<string>;
+    /** The primary's RDS identifier. */
+    public readonly identifier: pulumi.Output<string>;
+    /** The database's security group (inbound 5432 from the app security group only). */
+    public readonly securityGroupId: pulumi.Output<string>;
+    /** The replica's RDS identifier, when there is one. */
+    public readonly replicaIdentifier?: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:aws:Database", name, {}, opts);
+        const s = withDatabaseDefaults(args);
+        const child = { parent: this };
+
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: s.vpcId, description: "PostgreSQL: 5432 from the app security group only" }, child);
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-from-app`,
+            { securityGroupId: sg.id, referencedSecurityGroupId: s.appSecurityGroupId, ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, description: "PostgreSQL from the app" },
+            child,
+        );
+        const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: s.subnetIds, description: "Isolated subnets: no route to or from the internet" }, child);
+        const parameters = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            { family: parameterGroupFamily(s.engineVersion), description: "TLS only; slow statements and lock waits logged", parameters: databaseParameters(s) },
+            child,
+        );
+
+        const monitoringRole = s.monitoring ? this.monitoringRole(name) : undefined;
+        const logGroups = (identifier: string, suffix: string) =>
+            s.monitoring
+                ? EXPORTED_LOGS.map(
+                      (log) =>
+                          // Made before RDS exports to it, so it has a retention and the key (RDS's own would keep logs forever).
+                          new aws.cloudwatch.LogGroup(
+                              `${name}-${suffix}-${log}`,
+                              { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: s.logRetentionDays, kmsKeyId: s.kmsKeyArn },
+                              child,
+                          ),
+                  )
+                : [];
+        const monitoring = {
+            performanceInsightsEnabled: s.monitoring,
+            ...(s.monitoring ? { performanceInsightsKmsKeyId: s.kmsKeyArn, performanceInsightsRetentionPeriod: 7 } : {}),
+            monitoringInterval: s.monitoring ? 60 : 0,
+            monitoringRoleArn: monitoringRole?.arn,
+            enabledCloudwatchLogsExports: s.monitoring ? [...EXPORTED_LOGS] : [],
+        };
+        const storage = {
+            storageType: "gp3",
+            // 0 turns storage autoscaling off.
+            maxAllocatedStorage: s.maxStorageGb > s.storageGb ? s.maxStorageGb : 0,
+        };
+
+        const primary = new aws.rds.Instance(
+            `${name}-primary`,
+            {
+                identifier: s.identifier,
+                engine: "postgres",
+                engineVersion: s.engineVersion,
+                autoMinorVersionUpgrade: true,
+                allowMajorVersionUpgrade: false,
+                instanceClass: s.instanceClass,
+                allocatedStorage: s.storageGb,
+                ...storage,
+                storageEncrypted: true,
+                kmsKeyId: s.kmsKeyArn,
+                dbName: s.dbName,
+                username: s.username,
+                manageMasterUserPassword: true,
+                masterUserSecretKmsKeyId: s.kmsKeyArn,
+                port: POSTGRES_PORT,
+                dbSubnetGroupName: subnetGroup.name,
+                vpcSecurityGroupIds: [sg.id],
+                parameterGroupName: parameters.name,
+                publiclyAccessible: false,
+                multiAz: s.multiAz,
+                backupRetentionPeriod: s.backupRetentionDays,
+                backupWindow: WINDOWS.backup,
+                maintenanceWindow: WINDOWS.maintenance,
+                copyTagsToSnapshot: true,
+                deleteAutomatedBackups: !s.protect,
+                deletionProtection: s.deletionProtection,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: `${s.identifier}-final`,
+                // `pulumi up` is the change window: a tier change lands now, not at the next maintenance window.
+                applyImmediately: true,
+                ...monitoring,
+            },
+            { parent: this, protect: s.protect, dependsOn: logGroups(s.identifier, "primary") },
+        );
+
+        let replica: aws.rds.Instance | undefined;
+        if (s.readReplica) {
+            // A same-region replica inherits engine, version, database, master user, KMS key and subnet group
+            // from its source; RDS rejects username, password and db name on a replica, and the provider
+            // conflicts engine and engineVersion with replicateSourceDb.
+            replica = new aws.rds.Instance(
+                `${name}-replica`,
+                {
+                    identifier: s.replicaIdentifier,
+                    replicateSourceDb: primary.identifier,
+                    instanceClass: s.replicaInstanceClass,
+                    ...storage,
+                    storageEncrypted: true,
+                    vpcSecurityGroupIds: [sg.id],
+                    parameterGroupName: parameters.name,
+                    publiclyAccessible: false,
+                    multiAz: false,
+                    autoMinorVersionUpgrade: true,
+                    deletionProtection: s.deletionProtection,
+                    // RDS cannot take a final snapshot of a read replica.
+                    skipFinalSnapshot: true,
+                    applyImmediately: true,
+                    ...monitoring,
+                },
+                { parent: this, dependsOn: logGroups(s.replicaIdentifier, "replica") },
+            );
+        }
+
+        if (s.longTermBackupDays > 0) this.longTermBackups(name, s, primary);
+
+        this.writerAddress = primary.address;
+        this.readerAddress = replica ? replica.address : primary.address;
+        this.port = primary.port;
+        this.masterSecretArn = primary.masterUserSecrets.apply((secrets) => {
+            const arn = secrets?.[0]?.secretArn;
+            if (!arn) throw new Error(`RDS returned no master user secret for ${s.identifier}`);
+            return arn;
+        });
+        this.dbName = pulumi.output(s.dbName);
+        this.identifier = primary.identifier;
+        this.securityGroupId = sg.id;
+        this.replicaIdentifier = replica?.identifier;
+        this.registerOutputs({
+            writerAddress: this.writerAddress,
+            readerAddress: this.readerAddress,
+            port: this.port,
+            masterSecretArn: this.masterSecretArn,
+            dbName: this.dbName,
+            identifier: this.identifier,
+            securityGroupId: this.securityGroupId,
+            replicaIdentifier: this.replicaIdentifier,
+        });
+    }
+
+    /** The role RDS enhanced monitoring publishes OS metrics with. */
+    private monitoringRole(name: string): aws.iam.Role {
+        const role = new aws.iam.Role(
+            `${name}-monitoring`,
+            { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("monitoring.rds.amazonaws.com")), description: "RDS enhanced monitoring" },
+            { parent: this },
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-monitoring`,
+            { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+            { parent: this },
+        );
+        return role;
+    }
+
+    /**
+     * Weekly snapshots kept {@link DatabaseArgs.longTermBackupDays} days in an
+     * AWS Backup vault encrypted with the stack key: restorable as a database
+     * in minutes, unlike an S3 export. Snapshots are incremental at $0.095 per
+     * GB-month, so 13 weekly copies of a 50 GB database cost about $6-8 a month.
+     */
+    private longTermBackups(name: string, s: DatabaseSettings, primary: aws.rds.Instance): void {
+        const vault = new aws.backup.Vault(`${name}-vault`, { kmsKeyArn: s.kmsKeyArn }, { parent: this, protect: s.protect });
+        const role = new aws.iam.Role(
+            `${name}-backup`,
+            { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("backup.amazonaws.com")), description: "AWS Backup: long-term database copies" },
+            { parent: this },
+        );
+        const attachment = new aws.iam.RolePolicyAttachment(
+            `${name}-backup`,
+            { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup" },
+            { parent: this },
+        );
+        const plan = new aws.backup.Plan(
+            `${name}-long-term`,
+            {
+                rules: [
+                    {
+                        ruleName: "weekly",
+                        targetVaultName: vault.name,
+                        schedule: WINDOWS.longTermSchedule,
+                        startWindow: 60,
+                        completionWindow: 360,
+                        lifecycle: { deleteAfter: s.longTermBackupDays },
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        new aws.backup.Selection(
+            `${name}-long-term`,
+            { planId: plan.id, iamRoleArn: role.arn, resources: [primary.arn] },
+            { parent: this, dependsOn: [attachment] },
+        );
+    }
+}

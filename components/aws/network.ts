@@ -1,0 +1,229 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Egress } from "../../stacks";
+import { MAX_AZS, subnetLayout } from "../shared/cidr";
+
+/** How the app subnets reach the internet, as resources. */
+export interface EgressPlan {
+    /** NAT gateways to create (one per AZ index 0..n-1). */
+    readonly natGateways: number;
+    /** For each AZ, the index of the NAT gateway its private subnet routes through; empty when there is none. */
+    readonly natForAz: readonly number[];
+    /** App instances go in the public subnets (with a public IP and no inbound rules) instead of the private ones. */
+    readonly appSubnetsArePublic: boolean;
+}
+
+/**
+ * The egress plan for a tier's egress mode over `azCount` AZs:
+ * - `public-subnets` (mvp): no NAT. Instances sit in public subnets with a
+ *   public IPv4 address ($3.65 a month each) and a security group with no
+ *   inbound rule, reaching ECR, Secrets Manager and SSM over their public
+ *   TLS endpoints. A NAT gateway costs about $33 a month; interface
+ *   endpoints for the same services (ecr.api, ecr.dkr, secretsmanager, ssm,
+ *   ssmmessages, ec2messages, logs) cost about $7.30 each per AZ, some $100
+ *   a month over two AZs.
+ * - `nat-single` (growth): one NAT gateway, in the first AZ, for all private
+ *   subnets. An AZ outage takes egress with it, which the app survives for a
+ *   while (it needs egress only to pull images and read secrets at start).
+ * - `nat-per-az` (prod): one NAT gateway per AZ, each private subnet routing
+ *   through its own AZ's: no cross-AZ dependency and no cross-AZ data charge.
+ */
+export function egressPlan(egress: Egress, azCount: number): EgressPlan {
+    switch (egress) {
+        case "public-subnets":
+            return { natGateways: 0, natForAz: [], appSubnetsArePublic: true };
+        case "nat-single":
+            return { natGateways: 1, natForAz: Array.from({ length: azCount }, () => 0), appSubnetsArePublic: false };
+        case "nat-per-az":
+            return { natGateways: azCount, natForAz: Array.from({ length: azCount }, (_, i) => i), appSubnetsArePublic: false };
+    }
+}
+
+/**
+ * Picks the AZs a stack uses: the first `wanted` of the region's AZ names
+ * in order (so a tier with more AZs keeps the ones a smaller tier used).
+ * Throws when the region offers fewer than two: an RDS subnet group needs two.
+ */
+export function chooseAzs(available: readonly string[], wanted: number): string[] {
+    const names = [...available].sort();
+    if (names.length < 2) throw new Error(`the region offers ${names.length} usable availability zone(s); RDS and the load balancer need at least 2`);
+    return names.slice(0, Math.min(wanted, names.length, MAX_AZS));
+}
+
+/** Arguments of {@link Network}. */
+export interface NetworkArgs {
+    /** The VPC's IPv4 range (/16 to /20). Permanent: changing it replaces the VPC and everything in it. */
+    readonly vpcCidr: string;
+    /** The AZ names to use, in order (see {@link chooseAzs}). Adding one adds subnets; none is ever moved. */
+    readonly azs: readonly string[];
+    /** How app instances reach the internet (see {@link egressPlan} for the cost of each). */
+    readonly egress: Egress;
+    /** The stack's region, for the S3 gateway endpoint's service name. */
+    readonly region: string;
+    /**
+     * Where VPC flow logs go: an S3 ARN with prefix, `arn:aws:s3:::logs-bucket/flow-logs/`.
+     * Flow logs to S3 cost $0.25 per GB delivered; omit to turn them off.
+     */
+    readonly flowLogsDestination?: pulumi.Input<string>;
+    /**
+     * Which flow log records are kept: `ALL`, `ACCEPT` or `REJECT`.
+     * @default "ALL"
+     */
+    readonly flowLogsTrafficType?: "ALL" | "ACCEPT" | "REJECT";
+}
+
+/**
+ * The VPC: public, private (app) and isolated (database) subnets in each
+ * AZ, with CIDRs cut from the VPC range by `subnetLayout`; an internet
+ * gateway; NAT gateways per the tier's egress mode; a free S3 gateway
+ * endpoint; VPC flow logs to S3; the default security group stripped of all
+ * rules; and an app security group with no inbound rule (the edge adds the
+ * load balancer's) and open egress.
+ */
+export class Network extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    /** The VPC's range, as given. */
+    public readonly vpcCidr: string;
+    /** The AZ names used, in order. */
+    public readonly azs: string[];
+    public readonly publicSubnetIds: pulumi.Output<string>[];
+    public readonly privateSubnetIds: pulumi.Output<string>[];
+    public readonly isolatedSubnetIds: pulumi.Output<string>[];
+    /** Where app instances go: the public subnets when egress is `public-subnets`, else the private ones. */
+    public readonly appSubnetIds: pulumi.Output<string>[];
+    /** True when {@link appSubnetIds} are public: instances then need a public IPv4 address to reach AWS APIs. */
+    public readonly appSubnetsArePublic: boolean;
+    /** The app instances' security group: no inbound rule, all outbound. */
+    public readonly appSecurityGroupId: pulumi.Output<string>;
+    /** NAT gateway ids (none at mvp). */
+    public readonly natGatewayIds: pulumi.Output<string>[];
+
+    constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:aws:Network", name, {}, opts);
+        const child = { parent: this };
+        const azs = [...args.azs];
+        const layout = subnetLayout(args.vpcCidr, azs.length);
+        const plan = egressPlan(args.egress, azs.length);
+
+        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } }, child);
+        // No rules: anything left in the default group by mistake gets no traffic (CIS AWS 5.4).
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: { Name: `${name}-default-locked` } }, child);
+        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: name } }, child);
+
+        const subnets = (tier: "public" | "private" | "isolated") =>
+            layout
+                .filter((s) => s.tier === tier)
+                .map(
+                    (s) =>
+                        new aws.ec2.Subnet(
+                            `${name}-${tier}-${s.az}`,
+                            {
+                                vpcId: vpc.id,
+                                cidrBlock: s.cidr,
+                                availabilityZone: azs[s.az],
+                                // Instances that need a public address ask for one in their launch template.
+                                mapPublicIpOnLaunch: false,
+                                tags: { Name: `${name}-${tier}-${azs[s.az]}`, Subnet: tier },
+                            },
+                            child,
+                        ),
+                );
+        const publicSubnets = subnets("public");
+        const privateSubnets = subnets("private");
+        const isolatedSubnets = subnets("isolated");
+
+        const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${name}-public` } }, child);
+        new aws.ec2.Route(`${name}-public-internet`, { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, child);
+        publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { routeTableId: publicRoutes.id, subnetId: s.id }, child));
+
+        const nats = Array.from({ length: plan.natGateways }, (_, i) => {
+            const eip = new aws.ec2.Eip(`${name}-nat-${i}-ip`, { domain: "vpc", tags: { Name: `${name}-nat-${azs[i]}` } }, child);
+            // AWS: a NAT gateway needs the internet gateway attached first.
+            return new aws.ec2.NatGateway(
+                `${name}-nat-${i}`,
+                { allocationId: eip.id, subnetId: publicSubnets[i].id, connectivityType: "public", tags: { Name: `${name}-nat-${azs[i]}` } },
+                { parent: this, dependsOn: [igw] },
+            );
+        });
+
+        // One route table per AZ whatever the egress, so moving from one NAT to one per AZ only retargets routes.
+        const privateRoutes = privateSubnets.map((s, i) => {
+            const table = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: { Name: `${name}-private-${azs[i]}` } }, child);
+            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { routeTableId: table.id, subnetId: s.id }, child);
+            if (plan.natForAz.length > 0) {
+                new aws.ec2.Route(
+                    `${name}-private-${i}-internet`,
+                    { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nats[plan.natForAz[i]].id },
+                    child,
+                );
+            }
+            return table;
+        });
+
+        // Isolated subnets: local routes only, so the database has no path to or from the internet.
+        const isolatedRoutes = new aws.ec2.RouteTable(`${name}-isolated`, { vpcId: vpc.id, tags: { Name: `${name}-isolated` } }, child);
+        isolatedSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { routeTableId: isolatedRoutes.id, subnetId: s.id }, child));
+
+        // Gateway endpoints are free: S3 traffic (images layers from ECR live in S3, uploads, backups) skips the NAT's $0.045/GB.
+        new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: vpc.id,
+                serviceName: `com.amazonaws.${args.region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: [publicRoutes.id, ...privateRoutes.map((t) => t.id)],
+                tags: { Name: `${name}-s3` },
+            },
+            child,
+        );
+
+        if (args.flowLogsDestination !== undefined) {
+            new aws.ec2.FlowLog(
+                `${name}-flow-logs`,
+                {
+                    vpcId: vpc.id,
+                    trafficType: args.flowLogsTrafficType ?? "ALL",
+                    logDestinationType: "s3",
+                    logDestination: args.flowLogsDestination,
+                    maxAggregationInterval: 600,
+                    tags: { Name: `${name}-flow-logs` },
+                },
+                child,
+            );
+        }
+
+        const appSg = new aws.ec2.SecurityGroup(
+            `${name}-app`,
+            { vpcId: vpc.id, description: "App instances: inbound only from the load balancer (rules added by the edge)", tags: { Name: `${name}-app` } },
+            child,
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-app-egress`,
+            { securityGroupId: appSg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "AWS APIs, image pulls, OS updates, the database" },
+            child,
+        );
+
+        this.vpcId = vpc.id;
+        this.vpcCidr = args.vpcCidr;
+        this.azs = azs;
+        this.publicSubnetIds = publicSubnets.map((s) => s.id);
+        this.privateSubnetIds = privateSubnets.map((s) => s.id);
+        this.isolatedSubnetIds = isolatedSubnets.map((s) => s.id);
+        this.appSubnetsArePublic = plan.appSubnetsArePublic;
+        this.appSubnetIds = plan.appSubnetsArePublic ? this.publicSubnetIds : this.privateSubnetIds;
+        this.appSecurityGroupId = appSg.id;
+        this.natGatewayIds = nats.map((n) => n.id);
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            vpcCidr: this.vpcCidr,
+            azs: this.azs,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+            isolatedSubnetIds: this.isolatedSubnetIds,
+            appSubnetIds: this.appSubnetIds,
+            appSubnetsArePublic: this.appSubnetsArePublic,
+            appSecurityGroupId: this.appSecurityGroupId,
+            natGatewayIds: this.natGatewayIds,
+        });
+    }
+}

@@ -1,0 +1,135 @@
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { hardening } from "./container";
+import type { DockerLabel } from "./labels";
+import type { ContainerLimit } from "./limits";
+import type { ObjectStore } from "./objectstore";
+import type { Postgres } from "./postgres";
+import type { Redis } from "./redis";
+
+/** The app image's build context. */
+export const APP_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "app-image");
+
+/** Arguments of {@link AppReplicas}. */
+export interface AppReplicasArgs {
+    readonly namePrefix: string;
+    /** The edge network (nginx in front, and the app's way out). */
+    readonly edgeNetwork: pulumi.Input<string>;
+    /** The internal data network (PostgreSQL, Redis, MinIO). */
+    readonly dataNetwork: pulumi.Input<string>;
+    readonly labels: readonly DockerLabel[];
+    /** Per replica. */
+    readonly limit: ContainerLimit;
+    /** How many containers; each is reachable on the edge network as `app-<n>`. A plain number: it decides how many resources exist. */
+    readonly replicas: number;
+    readonly postgres: Postgres;
+    readonly redis: Redis;
+    readonly objectStore: ObjectStore;
+    /** A prebuilt image to pull instead of building `app-image/` on the host. */
+    readonly image?: string;
+    /** Things that must exist before the app starts (the buckets and its MinIO user). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The secret protection of the session key, as for data. @default false */
+    readonly protectData?: boolean;
+}
+
+/** The app's listening port (app-image's Dockerfile). */
+export const APP_PORT = 8080;
+/** How long the app drains in-flight requests on SIGTERM; Docker waits a little longer before SIGKILL. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** The network alias of replica `i` (0-based). */
+export function replicaAlias(i: number): string {
+    return `app-${i + 1}`;
+}
+
+/**
+ * The app containers. Not given fixed container names, so a changed image
+ * or setting replaces each replica create-before-delete: the new container
+ * is healthy (`wait`) before the old one goes, and nginx re-resolves
+ * `app-<n>` to it.
+ */
+export class AppReplicas extends pulumi.ComponentResource {
+    /** `host:port` of each replica on the edge network, for nginx. */
+    public readonly upstreams: string[];
+    public readonly containerNames: pulumi.Output<string>[];
+    public readonly image: pulumi.Output<string>;
+
+    constructor(name: string, args: AppReplicasArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("alicerce:docker:AppReplicas", name, {}, opts);
+        const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protectData });
+        const imageRef: pulumi.Output<string> = args.image
+            ? new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this }).imageId
+            : new docker.Image(`${name}-image`, {
+                imageName: `${args.namePrefix}-app:local`,
+                build: { context: APP_IMAGE_CONTEXT },
+                skipPush: true,
+            }, { parent: this }).repoDigest;
+
+        const pg = args.postgres;
+        const store = args.objectStore;
+        const envs = pulumi.secret(
+            pulumi
+                .all({
+                    user: pg.user, password: pg.password, host: pg.host, port: pg.port.apply(String), database: pg.database,
+                    redisPassword: args.redis.password, endpoint: store.endpoint, bucket: store.assetsBucket,
+                    accessKey: store.appAccessKey, secretKey: store.appSecretKey, session: sessionKey.result,
+                })
+                .apply(({ user, password, host, port, database, redisPassword, endpoint, bucket, accessKey, secretKey, session }) => {
+                    const url = `postgres://${user}:${password}@${host}:${port}/${database}`;
+                    return [
+                        `NODE_ENV=production`,
+                        `PORT=${APP_PORT}`,
+                        `DATABASE_URL=${url}`,
+                        // One host, no replica: reads go to the primary.
+                        `DATABASE_READER_URL=${url}`,
+                        // TLS off only because this hop is the internal bridge network inside one kernel; never across hosts.
+                        `DB_SSL_MODE=disable`,
+                        `REDIS_URL=redis://:${redisPassword}@redis:6379/0`,
+                        `ASSETS_BUCKET=${bucket}`,
+                        `S3_ENDPOINT=${endpoint}`,
+                        `S3_FORCE_PATH_STYLE=true`,
+                        `AWS_REGION=us-east-1`,
+                        `AWS_ACCESS_KEY_ID=${accessKey}`,
+                        `AWS_SECRET_ACCESS_KEY=${secretKey}`,
+                        `SESSION_SIGNING_KEY=${session}`,
+                        `SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}`,
+                    ];
+                }),
+        );
+
+        this.upstreams = [];
+        this.containerNames = [];
+        for (let i = 0; i < args.replicas; i++) {
+            const alias = replicaAlias(i);
+            const container = new docker.Container(`${name}-${i + 1}`, {
+                image: imageRef,
+                envs,
+                // The edge network first: it is the app's default route out (the data network has none).
+                networkMode: args.edgeNetwork,
+                networksAdvanced: [
+                    { name: args.edgeNetwork, aliases: [alias] },
+                    { name: args.dataNetwork },
+                ],
+                healthcheck: {
+                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                    interval: "10s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "20s",
+                },
+                wait: true,
+                waitTimeout: 120,
+                stopTimeout: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                labels: [...args.labels, { label: "alicerce.replica", value: alias }],
+                ...hardening({ limit: args.limit }),
+            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+            this.upstreams.push(`${alias}:${APP_PORT}`);
+            this.containerNames.push(container.name);
+        }
+        this.image = imageRef;
+        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, image: this.image });
+    }
+}

@@ -1,0 +1,260 @@
+import { strict as assert } from "assert";
+import {
+    AWS_SA_EAST_1,
+    AWS_US_EAST_1,
+    AwsPriceTable,
+    costByComponent,
+    DIGITALOCEAN,
+    estimateCost,
+    FREE_TYPES,
+    Price,
+    PRICED_TYPES,
+    PricedResource,
+} from ".";
+
+/** Within half a cent: the figures below are hand-computed to the tenth of a cent. */
+function near(actual: number, expected: number, what: string): void {
+    assert.ok(Math.abs(actual - expected) < 0.005, `${what}: ${actual} is not ${expected}`);
+}
+
+let n = 0;
+/** A recorded resource for fixtures: a stable URN from type and name. */
+function res(type: string, name: string, inputs: Record<string, any> = {}, extra: Partial<PricedResource> = {}): PricedResource {
+    n++;
+    return { urn: `urn:pulumi:test::alicerce::${type}::${name}`, type, name, inputs, custom: true, ...extra };
+}
+const component = (name: string) => res("alicerce:aws:Thing", name, {}, { custom: false });
+const US = { cloud: "aws", region: "us-east-1" } as const;
+
+describe("cost model", () => {
+    describe("an mvp-like AWS stack (us-east-1), hand-computed", () => {
+        const app = component("app");
+        const data = component("data");
+        const template = res("aws:ec2/launchTemplate:LaunchTemplate", "app-template", {
+            instanceType: "t4g.micro",
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 20, volumeType: "gp3" } }],
+            networkInterfaces: [{ associatePublicIpAddress: "true" }],
+        }, { parent: app.urn });
+        const resources = [
+            app, data, template,
+            res("aws:autoscaling/group:Group", "app-asg", { minSize: 1, maxSize: 1 }, { parent: app.urn, dependencies: [template.urn] }),
+            res("aws:lb/loadBalancer:LoadBalancer", "app-alb", { subnets: ["subnet-a", "subnet-b"] }, { parent: app.urn }),
+            res("aws:rds/instance:Instance", "data-db", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, storageType: "gp3" }, { parent: data.urn }),
+            res("aws:kms/key:Key", "data-key", {}, { parent: data.urn }),
+            res("aws:secretsmanager/secret:Secret", "data-secret", {}, { parent: data.urn }),
+            res("aws:s3/bucket:Bucket", "data-bucket", {}, { parent: data.urn }),
+            res("aws:cloudwatch/metricAlarm:MetricAlarm", "app-cpu", { period: 300 }, { parent: app.urn }),
+            res("aws:cloudwatch/logGroup:LogGroup", "app-logs", { retentionInDays: 14 }, { parent: app.urn }),
+            res("aws:ec2/subnet:Subnet", "app-public-a", { mapPublicIpOnLaunch: true }, { parent: app.urn }),
+        ];
+        const estimate = estimateCost(resources, US);
+
+        it("prices each item from its inputs", () => {
+            const by = (name: string, basis: RegExp) => {
+                const found = estimate.lines.filter((l) => l.name === name && basis.test(l.basis));
+                assert.equal(found.length, 1, `one line for ${name} ${basis}`);
+                return found[0].monthlyUsd;
+            };
+            near(by("app-asg", /t4g\.micro/), 6.132, "1 × t4g.micro: 0.0084 × 730");
+            near(by("app-asg", /^EBS/), 1.6, "20 GB gp3 × 0.08");
+            near(by("app-asg", /public IPv4/), 3.65, "1 public address: 0.005 × 730");
+            near(by("app-alb", /^ALB/), 22.265, "ALB 0.0225 × 730 = 16.425, + 1 LCU 0.008 × 730 = 5.84");
+            near(by("app-alb", /public IPv4/), 7.3, "2 AZ addresses: 2 × 0.005 × 730");
+            near(by("data-db", /instance/), 11.68, "db.t4g.micro 0.016 × 730");
+            near(by("data-db", /storage/), 2.3, "20 GB × 0.115");
+            near(by("data-key", /key/), 1, "one KMS key");
+            near(by("data-secret", /secret/), 0.4, "one secret");
+            near(by("data-bucket", /GB/), 0.115, "5 GB × 0.023");
+            near(by("app-cpu", /metric/), 0.1, "one standard alarm metric");
+            near(by("app-logs", /ingested/), 0.514, "1 GB × 0.50 + 14/30 GB stored × 0.03 = 0.5 + 0.014");
+        });
+
+        it("totals them: 6.132 + 1.6 + 3.65 + 22.265 + 7.3 + 11.68 + 2.3 + 1 + 0.4 + 0.115 + 0.1 + 0.514 = 57.056", () => {
+            near(estimate.total, 57.056, "total");
+            near(estimate.totalMax, 57.056, "nothing scales");
+        });
+
+        it("groups by component and lists the subnet as free, not unpriced", () => {
+            const groups = costByComponent(estimate);
+            assert.deepEqual(groups.map((g) => g.component), ["app", "data"]);
+            near(groups[0].monthlyUsd, 6.132 + 1.6 + 3.65 + 22.265 + 7.3 + 0.1 + 0.514, "app");
+            assert.deepEqual(estimate.unpriced, []);
+            assert.deepEqual(estimate.free.map((f) => f.type).sort(), ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/subnet:Subnet"]);
+        });
+    });
+
+    describe("scaling ranges", () => {
+        it("an ASG runs its desired count and ranges from min to max", () => {
+            const template = res("aws:ec2/launchTemplate:LaunchTemplate", "t", { instanceType: "t4g.medium" });
+            const privateSubnet = res("aws:ec2/subnet:Subnet", "private-a", { mapPublicIpOnLaunch: false });
+            const asg = res("aws:autoscaling/group:Group", "asg", { minSize: 2, maxSize: 5 }, { dependencies: [template.urn, privateSubnet.urn] });
+            const e = estimateCost([template, privateSubnet, asg], US);
+            const compute = e.lines.find((l) => /t4g\.medium/.test(l.basis))!;
+            // No desiredCapacity: AWS starts at minSize. 2 × 0.0336 × 730 = 49.056; 5 × = 122.64.
+            near(compute.monthlyUsd, 49.056, "2 × t4g.medium");
+            assert.deepEqual(compute.range?.map((x) => +x.toFixed(3)), [49.056, 122.64]);
+            // Root volume: 8 GB gp3 × 0.08 = 0.64 per instance; 2 to 5 instances.
+            near(e.lines.find((l) => /^EBS/.test(l.basis))!.monthlyUsd, 1.28, "2 × 8 GB gp3");
+            assert.ok(!e.lines.some((l) => /public IPv4/.test(l.basis)), "private subnets: no public address");
+            near(e.totalMax, 122.64 + 3.2, "5 instances with their volumes");
+        });
+
+        it("RDS Multi-AZ doubles instance and storage; the replica inherits storage; storage autoscaling gives the range", () => {
+            const primary = res("aws:rds/instance:Instance", "db", {
+                identifier: "db", engine: "postgres", instanceClass: "db.t4g.small", multiAz: true, allocatedStorage: 50, maxAllocatedStorage: 200,
+                storageType: "gp3", performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 7, monitoringInterval: 60,
+            });
+            const replica = res("aws:rds/instance:Instance", "db-replica", { replicateSourceDb: "db", instanceClass: "db.t4g.small" });
+            const e = estimateCost([primary, replica], US);
+            const of = (name: string, basis: RegExp) => e.lines.find((l) => l.name === name && basis.test(l.basis))!;
+            near(of("db", /instance/).monthlyUsd, 46.72, "0.032 × 730 × 2");
+            near(of("db", /storage/).monthlyUsd, 11.5, "50 GB × 0.115 × 2");
+            assert.deepEqual(of("db", /storage/).range?.map((x) => +x.toFixed(2)), [11.5, 46], "to 200 GB × 0.115 × 2");
+            near(of("db", /Performance Insights/).monthlyUsd, 0, "7 days are free");
+            near(of("db", /Enhanced Monitoring/).monthlyUsd, 0.025, "0.05 GB × 0.50");
+            near(of("db-replica", /read replica/).monthlyUsd, 23.36, "0.032 × 730, single-AZ");
+            near(of("db-replica", /storage/).monthlyUsd, 5.75, "the source's 50 GB gp3 × 0.115");
+            near(e.total, 46.72 + 11.5 + 0.025 + 23.36 + 5.75, "total");
+        });
+
+        it("Performance Insights beyond 7 days is priced per vCPU", () => {
+            const db = res("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.t4g.small", allocatedStorage: 20, performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 31 });
+            // 2 vCPU × 0.0125 × 730 = 18.25.
+            near(estimateCost([db], US).lines.find((l) => /Performance Insights/.test(l.basis))!.monthlyUsd, 18.25, "Database Insights Advanced");
+        });
+    });
+
+    describe("other AWS items", () => {
+        it("prices NAT, Elastic IP, WAF, endpoints and backups from their inputs", () => {
+            const db = res("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 40 });
+            const e = estimateCost([
+                res("aws:ec2/natGateway:NatGateway", "nat"),
+                res("aws:ec2/eip:Eip", "nat-ip", { domain: "vpc" }),
+                res("aws:wafv2/webAcl:WebAcl", "waf", { rules: [{ name: "a" }, { name: "b" }, { name: "c", statement: { managedRuleGroupStatement: { name: "AWSManagedRulesBotControlRuleSet" } } }] }),
+                res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { vpcEndpointType: "Gateway" }),
+                res("aws:ec2/vpcEndpoint:VpcEndpoint", "ecr", { vpcEndpointType: "Interface", subnetIds: ["a", "b", "c"] }),
+                db,
+                res("aws:backup/selection:Selection", "backup", {}, { dependencies: [db.urn] }),
+                res("aws:cloudwatch/metricAlarm:MetricAlarm", "anomaly", { thresholdMetricId: "ad1", metricQueries: [{ id: "m1", metric: { period: 60 } }, { id: "ad1", expression: "ANOMALY_DETECTION_BAND(m1)" }] }),
+                res("aws:cloudwatch/metricAlarm:MetricAlarm", "fast", { period: 10 }),
+                res("aws:cloudwatch/logGroup:LogGroup", "forever", {}),
+            ], US);
+            const of = (name: string) => e.lines.filter((l) => l.name === name).reduce((s, l) => s + l.monthlyUsd, 0);
+            near(of("nat"), 33.3, "0.045 × 730 = 32.85, + 10 GB × 0.045 = 0.45");
+            near(of("nat-ip"), 3.65, "0.005 × 730");
+            near(of("waf"), 5 + 3 + 1.2 + 10, "ACL 5 + 3 rules + 2 M requests × 0.60 + Bot Control 10");
+            near(of("s3"), 0, "gateway endpoints are free");
+            near(of("ecr"), 21.91, "3 AZ × 0.01 × 730 = 21.90, + 1 GB × 0.01");
+            near(of("backup"), 3.8, "40 GB × 0.095");
+            near(of("anomaly"), 0.3, "1 metric with an anomaly band counts 3 × 0.10");
+            near(of("fast"), 0.3, "high resolution 0.30");
+            near(of("forever"), 0.5 + 1 * (365 / 30) * 0.03, "never expires: a year stored");
+        });
+    });
+
+    describe("São Paulo (sa-east-1)", () => {
+        it("prices with its own table", () => {
+            const template = res("aws:ec2/launchTemplate:LaunchTemplate", "t", { instanceType: "t4g.micro" });
+            const asg = res("aws:autoscaling/group:Group", "asg", { minSize: 1, maxSize: 1 }, { dependencies: [template.urn] });
+            const e = estimateCost([template, asg, res("aws:ec2/natGateway:NatGateway", "nat")], { cloud: "aws", region: "sa-east-1" });
+            assert.equal(e.priceTable, "aws sa-east-1");
+            near(e.lines.find((l) => /t4g\.micro/.test(l.basis))!.monthlyUsd, 9.782, "0.0134 × 730");
+            near(e.lines.find((l) => l.name === "nat")!.monthlyUsd, 68.82, "0.093 × 730 = 67.89, + 10 GB × 0.093 = 0.93");
+        });
+
+        it("says so when a region has no table of its own", () => {
+            const e = estimateCost([res("aws:kms/key:Key", "k")], { cloud: "aws", region: "eu-west-1" });
+            assert.equal(e.priceTable, "aws us-east-1");
+            assert.ok(e.assumptions.some((a) => /no price table for eu-west-1/.test(a)));
+        });
+    });
+
+    describe("DigitalOcean, a growth-like stack", () => {
+        const resources = [
+            res("digitalocean:index/dropletAutoscale:DropletAutoscale", "app", { config: { minInstances: 1, maxInstances: 3 }, dropletTemplate: { size: "s-1vcpu-2gb" } }),
+            res("digitalocean:index/loadBalancer:LoadBalancer", "lb", { sizeUnit: 1 }),
+            res("digitalocean:index/databaseCluster:DatabaseCluster", "db", { engine: "pg", size: "db-s-1vcpu-2gb", nodeCount: 1 }),
+            res("digitalocean:index/spacesBucket:SpacesBucket", "uploads"),
+            res("digitalocean:index/spacesBucket:SpacesBucket", "backups"),
+            res("digitalocean:index/containerRegistry:ContainerRegistry", "registry", { subscriptionTierSlug: "starter" }),
+            res("digitalocean:index/firewall:Firewall", "fw"),
+            res("digitalocean:index/vpc:Vpc", "vpc"),
+        ];
+        const e = estimateCost(resources, { cloud: "digitalocean", region: "nyc3" });
+
+        it("totals 12 (1 droplet) + 12 (LB node) + 30 (database) + 5 (Spaces, once) + 0 (starter registry) = 59", () => {
+            near(e.total, 59, "total");
+            near(e.totalMax, 59 + 24, "3 droplets at most");
+            assert.deepEqual(e.lines.filter((l) => l.type.endsWith("SpacesBucket")).map((l) => l.monthlyUsd), [5, 0]);
+            assert.deepEqual(e.unpriced, []);
+        });
+
+        it("prices standby nodes and read-only nodes per node", () => {
+            const ha = estimateCost([
+                res("digitalocean:index/databaseCluster:DatabaseCluster", "db", { engine: "pg", size: "db-s-2vcpu-4gb", nodeCount: 2 }),
+                res("digitalocean:index/databaseReplica:DatabaseReplica", "ro", { size: "db-s-2vcpu-4gb" }),
+            ], { cloud: "digitalocean" });
+            near(ha.total, 2 * 60 + 60, "primary + standby + read-only node at $60");
+        });
+    });
+
+    describe("what it cannot price", () => {
+        it("reports unknown types and unknown sizes instead of pricing them at zero", () => {
+            const e = estimateCost([
+                res("aws:lambda/function:Function", "fn"),
+                res("aws:ec2/instance:Instance", "big", { instanceType: "u-24tb1.metal" }),
+                res("aws:rds/instance:Instance", "mysql", { engine: "mysql", instanceClass: "db.t4g.micro", allocatedStorage: 20 }),
+            ], US);
+            assert.deepEqual(e.unpriced.map((u) => [u.name, u.reason]), [
+                ["fn", "no price and not on the free list"],
+                ["big", "no price for instance type u-24tb1.metal in us-east-1"],
+                ["mysql", "only RDS for PostgreSQL is priced (engine mysql)"],
+            ]);
+            assert.equal(e.total, 0);
+        });
+
+        it("never prices components, providers or the stack", () => {
+            const e = estimateCost([
+                res("pulumi:pulumi:Stack", "alicerce-dev", {}, { custom: false }),
+                res("pulumi:providers:aws", "aws"),
+                component("app"),
+            ], US);
+            assert.deepEqual([e.lines, e.unpriced, e.free], [[], [], []]);
+        });
+    });
+
+    describe("price data", () => {
+        const prices = (table: object): [string, Price][] => {
+            const out: [string, Price][] = [];
+            const walk = (v: unknown, at: string) => {
+                if (v && typeof v === "object" && "usd" in v && "source" in v) out.push([at, v as Price]);
+                else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+            };
+            walk(table, "");
+            return out;
+        };
+
+        for (const [name, table] of [["aws us-east-1", AWS_US_EAST_1], ["aws sa-east-1", AWS_SA_EAST_1], ["digitalocean", DIGITALOCEAN]] as const) {
+            it(`${name}: every price cites a public page and the date it was read`, () => {
+                const all = prices(table);
+                assert.ok(all.length > 20);
+                for (const [at, p] of all) {
+                    assert.match(p.source, /^https:\/\/(aws\.amazon\.com|www\.digitalocean\.com)\//, `${at}: source`);
+                    assert.match(p.read, /^\d{4}-\d{2}-\d{2}$/, `${at}: read date`);
+                    assert.ok(Number.isFinite(p.usd) && p.usd >= 0, `${at}: usd`);
+                }
+            });
+        }
+
+        it("São Paulo prices every instance type and class us-east-1 prices for the tiers", () => {
+            const tiers = ["t4g.micro", "t4g.small", "t4g.medium"];
+            for (const t of tiers) assert.ok((AWS_SA_EAST_1 as AwsPriceTable).ec2[t].usd > AWS_US_EAST_1.ec2[t].usd, t);
+            for (const c of ["db.t4g.micro", "db.t4g.small"]) assert.ok(AWS_SA_EAST_1.rdsPostgres[c].usd > AWS_US_EAST_1.rdsPostgres[c].usd, c);
+        });
+
+        it("no type is both priced and on the free list", () => {
+            assert.deepEqual(PRICED_TYPES.filter((t) => FREE_TYPES[t] !== undefined), []);
+            assert.ok(n > 0);
+        });
+    });
+});

@@ -1,0 +1,473 @@
+/**
+ * The cost model: a monthly on-demand estimate of a stack from the inputs
+ * its resources were declared with. Pure: no Pulumi runtime, no network. It
+ * is shared by `npm run plan` and the cost policy.
+ *
+ * Each resource type is either priced here, listed in `FREE_TYPES` with the
+ * reason it costs nothing, or reported as unpriced (so an estimate never
+ * silently misses a resource).
+ */
+import { DEFAULT_ASSUMPTIONS, describeAssumptions } from "./assumptions";
+import { FREE_TYPES } from "./free";
+import { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
+import { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
+import { DIGITALOCEAN } from "./prices/digitalocean";
+import {
+    AwsPriceTable,
+    CostEstimate,
+    CostLine,
+    CostTarget,
+    DigitalOceanPriceTable,
+    HOURS_PER_MONTH,
+    Price,
+    PricedResource,
+    UsageAssumptions,
+} from "./types";
+
+export { DEFAULT_ASSUMPTIONS, describeAssumptions } from "./assumptions";
+export { FREE_TYPES } from "./free";
+export { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
+export { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
+export { DIGITALOCEAN } from "./prices/digitalocean";
+export * from "./types";
+
+/** The AWS regions with a price table of their own. */
+export const AWS_PRICE_TABLES: Readonly<Record<string, AwsPriceTable>> = {
+    "us-east-1": AWS_US_EAST_1,
+    "sa-east-1": AWS_SA_EAST_1,
+};
+
+/** Where a resource's cost comes from: one or more lines, or why it cannot be priced. */
+type Priced = { lines: Omit<CostLine, "urn" | "type" | "name" | "component">[] } | { unpriced: string };
+
+interface Context {
+    readonly byUrn: ReadonlyMap<string, PricedResource>;
+    readonly all: readonly PricedResource[];
+    readonly assume: UsageAssumptions;
+    /** Whether a DigitalOcean Spaces subscription was already counted. */
+    spacesCounted: boolean;
+}
+
+type Pricer<T> = (r: PricedResource, table: T, ctx: Context) => Priced;
+
+const hourly = (price: Price, count = 1) => price.usd * HOURS_PER_MONTH * count;
+const rate = (price: Price) => `$${price.usd}/${price.unit === "hour" ? "h" : price.unit}`;
+const line = (monthlyUsd: number, basis: string, range?: [number, number]) =>
+    range && range[0] !== range[1] ? { monthlyUsd, basis, range } : { monthlyUsd, basis };
+
+/** A number from a recorded input (Pulumi hands some over as strings). */
+function num(value: unknown): number | undefined {
+    if (typeof value === "number") return value;
+    if (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) return Number(value);
+    return undefined;
+}
+
+/** A boolean from a recorded input ("true" in launch template network interfaces). */
+function bool(value: unknown): boolean {
+    return value === true || value === "true";
+}
+
+/** The resources of a type this one depends on (an output of theirs flowed into its inputs). */
+function dependenciesOfType(r: PricedResource, type: string, ctx: Context): PricedResource[] {
+    return (r.dependencies ?? []).map((urn) => ctx.byUrn.get(urn)).filter((d): d is PricedResource => d?.type === type);
+}
+
+/** Whether instances launched into these subnets get a public IPv4 address. */
+function anyPublicSubnet(subnets: readonly PricedResource[]): boolean {
+    return subnets.some((s) => bool(s.inputs.mapPublicIpOnLaunch));
+}
+
+const unpriced = (reason: string): Priced => ({ unpriced: reason });
+
+// ---------------------------------------------------------------- AWS
+
+/** EBS per instance from block device mappings; the AMI's root volume (8 GB gp3, Amazon Linux 2023) when none is given. */
+function ebsPerInstance(mappings: unknown, table: AwsPriceTable): { usd: number; basis: string } | { unpriced: string } {
+    const volumes = Array.isArray(mappings)
+        ? mappings.filter((m) => m?.ebs).map((m) => ({ gb: num(m.ebs.volumeSize), type: String(m.ebs.volumeType ?? "gp3") }))
+        : [];
+    if (volumes.length === 0) return { usd: 8 * table.ebs.gp3.usd, basis: `8 GB gp3 root volume (the AMI's default) at ${rate(table.ebs.gp3)}` };
+    let total = 0;
+    const parts: string[] = [];
+    for (const v of volumes) {
+        const price = table.ebs[v.type];
+        if (!price) return { unpriced: `no EBS price for volume type ${v.type}` };
+        const gb = v.gb ?? 8;
+        total += gb * price.usd;
+        parts.push(`${gb} GB ${v.type} at ${rate(price)}`);
+    }
+    return { usd: total, basis: parts.join(" + ") };
+}
+
+/** Instances (desired count, min-max range), their EBS volumes and public IPv4 addresses. */
+function priceInstances(
+    count: { desired: number; min: number; max: number },
+    instanceType: string,
+    blockDevices: unknown,
+    isPublic: boolean,
+    table: AwsPriceTable,
+): Priced {
+    const price = table.ec2[instanceType];
+    if (!price) return unpriced(`no price for instance type ${instanceType} in ${table.region}`);
+    const each = hourly(price);
+    const scale = (perInstance: number): [number, [number, number]] => [count.desired * perInstance, [count.min * perInstance, count.max * perInstance]];
+    const counted = count.min === count.max ? `${count.desired} ×` : `${count.desired} × (${count.min}-${count.max} when scaling)`;
+    const [compute, computeRange] = scale(each);
+    const lines = [line(compute, `${counted} ${instanceType} at ${rate(price)} × ${HOURS_PER_MONTH} h`, computeRange)];
+    const ebs = ebsPerInstance(blockDevices, table);
+    if ("unpriced" in ebs) return unpriced(ebs.unpriced);
+    const [storage, storageRange] = scale(ebs.usd);
+    lines.push(line(storage, `EBS: ${counted} ${ebs.basis}`, storageRange));
+    if (isPublic) {
+        const [ip, ipRange] = scale(hourly(table.publicIpv4Hour));
+        lines.push(line(ip, `public IPv4: ${counted} address at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h (instances in public subnets)`, ipRange));
+    }
+    return { lines };
+}
+
+const autoscalingGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const min = num(r.inputs.minSize) ?? 0;
+    const max = num(r.inputs.maxSize) ?? min;
+    const desired = num(r.inputs.desiredCapacity) ?? min;
+    const templates = dependenciesOfType(r, "aws:ec2/launchTemplate:LaunchTemplate", ctx);
+    const allTemplates = ctx.all.filter((x) => x.type === "aws:ec2/launchTemplate:LaunchTemplate");
+    // An ASG names its template by id; when that id did not flow as an output, a stack's only template is the one.
+    const template = templates[0] ?? (allTemplates.length === 1 ? allTemplates[0] : undefined);
+    if (!template) return unpriced("its launch template is not among the recorded resources");
+    const instanceType = template.inputs.instanceType;
+    if (typeof instanceType !== "string") return unpriced(`launch template ${template.name} sets no instanceType`);
+    const nics: unknown[] = Array.isArray(template.inputs.networkInterfaces) ? template.inputs.networkInterfaces : [];
+    const isPublic =
+        nics.some((n: any) => bool(n?.associatePublicIpAddress)) ||
+        anyPublicSubnet(dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx));
+    return priceInstances({ desired, min, max }, instanceType, template.inputs.blockDeviceMappings, isPublic, table);
+};
+
+const ec2Instance: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const instanceType = r.inputs.instanceType;
+    if (typeof instanceType !== "string") return unpriced("no instanceType");
+    const root = r.inputs.rootBlockDevice ? [{ ebs: r.inputs.rootBlockDevice }] : [];
+    const extra = Array.isArray(r.inputs.ebsBlockDevices) ? r.inputs.ebsBlockDevices.map((ebs: unknown) => ({ ebs })) : [];
+    const isPublic = bool(r.inputs.associatePublicIpAddress) || anyPublicSubnet(dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx));
+    return priceInstances({ desired: 1, min: 1, max: 1 }, instanceType, [...root, ...extra], isPublic, table);
+};
+
+const ebsVolume: Pricer<AwsPriceTable> = (r, table) => {
+    const type = String(r.inputs.type ?? "gp3");
+    const price = table.ebs[type];
+    const gb = num(r.inputs.size);
+    if (!price || gb === undefined) return unpriced(`no EBS price for ${gb ?? "?"} GB ${type}`);
+    return { lines: [line(gb * price.usd, `${gb} GB ${type} at ${rate(price)}`)] };
+};
+
+const loadBalancer: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const kind = String(r.inputs.loadBalancerType ?? "application");
+    if (kind !== "application" && kind !== "network") return unpriced(`${kind} load balancers are not priced`);
+    const lines = [];
+    if (kind === "application") {
+        const lcu = ctx.assume.albLcuPerHour;
+        lines.push(line(hourly(table.albHour) + hourly(table.albLcuHour, lcu),
+            `ALB at ${rate(table.albHour)} + ${lcu} LCU at ${rate(table.albLcuHour)}, × ${HOURS_PER_MONTH} h`));
+    } else {
+        lines.push(line(hourly(table.nlbHour), `NLB at ${rate(table.nlbHour)} × ${HOURS_PER_MONTH} h (capacity units not modelled)`));
+    }
+    if (!bool(r.inputs.internal)) {
+        const subnets = Array.isArray(r.inputs.subnets) ? r.inputs.subnets.length
+            : Array.isArray(r.inputs.subnetMappings) ? r.inputs.subnetMappings.length
+            : dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx).length;
+        // An internet-facing load balancer holds one public IPv4 address per Availability Zone, billed like any other.
+        const nodes = Math.max(subnets, 1);
+        lines.push(line(hourly(table.publicIpv4Hour, nodes), `public IPv4: ${nodes} addresses (one per AZ) at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`));
+    }
+    return { lines };
+};
+
+const natGateway: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const gb = ctx.assume.natGbPerGatewayMonth;
+    return { lines: [line(hourly(table.natHour) + gb * table.natGb.usd,
+        `NAT gateway at ${rate(table.natHour)} × ${HOURS_PER_MONTH} h + ${gb} GB at ${rate(table.natGb)} (its Elastic IP is priced apart)`)] };
+};
+
+const elasticIp: Pricer<AwsPriceTable> = (_r, table) => ({
+    lines: [line(hourly(table.publicIpv4Hour), `public IPv4 address at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`)],
+});
+
+const vpcEndpoint: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const kind = String(r.inputs.vpcEndpointType ?? "Gateway");
+    if (kind === "Gateway") return { lines: [line(0, "gateway endpoint (S3, DynamoDB): no charge")] };
+    if (kind !== "Interface") return unpriced(`${kind} endpoints are not priced`);
+    const azs = Math.max(Array.isArray(r.inputs.subnetIds) ? r.inputs.subnetIds.length : dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx).length, 1);
+    const gb = ctx.assume.endpointGbMonth;
+    return { lines: [line(hourly(table.interfaceEndpointAzHour, azs) + gb * table.interfaceEndpointGb.usd,
+        `interface endpoint in ${azs} AZ at ${rate(table.interfaceEndpointAzHour)} × ${HOURS_PER_MONTH} h + ${gb} GB at ${rate(table.interfaceEndpointGb)}`)] };
+};
+
+/** The instance an RDS read replica copies (by dependency, else by identifier). */
+function replicaSource(r: PricedResource, ctx: Context): PricedResource | undefined {
+    const source = r.inputs.replicateSourceDb;
+    if (source === undefined) return undefined;
+    return dependenciesOfType(r, "aws:rds/instance:Instance", ctx)[0]
+        ?? ctx.all.find((x) => x.type === "aws:rds/instance:Instance" && x !== r && (x.inputs.identifier === source || x.name === source));
+}
+
+const rdsInstance: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const source = replicaSource(r, ctx);
+    const engine = String(r.inputs.engine ?? source?.inputs.engine ?? "postgres");
+    if (!engine.startsWith("postgres")) return unpriced(`only RDS for PostgreSQL is priced (engine ${engine})`);
+    const cls = String(r.inputs.instanceClass);
+    const price = table.rdsPostgres[cls];
+    if (!price) return unpriced(`no price for RDS class ${cls} in ${table.region}`);
+    const copies = bool(r.inputs.multiAz) ? 2 : 1;
+    const az = copies === 2 ? "Multi-AZ (× 2)" : "single-AZ";
+    const role = r.inputs.replicateSourceDb !== undefined ? "read replica" : "instance";
+    const lines = [line(hourly(price, copies), `${role}: ${cls} ${az} at ${rate(price)} × ${HOURS_PER_MONTH} h`)];
+
+    const gb = num(r.inputs.allocatedStorage) ?? num(source?.inputs.allocatedStorage);
+    const maxGb = num(r.inputs.maxAllocatedStorage) ?? num(source?.inputs.maxAllocatedStorage);
+    // RDS creates gp2 storage when no type is given.
+    const storageType = String(r.inputs.storageType ?? source?.inputs.storageType ?? "gp2");
+    const storagePrice = table.rdsStorage[storageType];
+    if (gb === undefined) return unpriced("no allocatedStorage on the instance or its source");
+    if (!storagePrice) return unpriced(`no price for RDS storage type ${storageType}`);
+    const perGb = storagePrice.usd * copies;
+    const range: [number, number] | undefined = maxGb !== undefined && maxGb > gb ? [gb * perGb, maxGb * perGb] : undefined;
+    lines.push(line(gb * perGb, `storage: ${gb} GB ${storageType}${copies === 2 ? " × 2 (Multi-AZ)" : ""} at ${rate(storagePrice)}${range ? ` (autoscaling to ${maxGb} GB)` : ""}`, range));
+
+    const retention = num(r.inputs.performanceInsightsRetentionPeriod) ?? 7;
+    const advanced = r.inputs.databaseInsightsMode === "advanced" || (bool(r.inputs.performanceInsightsEnabled) && retention > 7);
+    if (advanced) {
+        const vcpus = table.rdsVcpus[cls];
+        if (vcpus === undefined) return unpriced(`no vCPU count for ${cls}`);
+        lines.push(line(hourly(table.rdsInsightsVcpuHour, vcpus),
+            `Performance Insights beyond 7 days (Database Insights Advanced): ${vcpus} vCPU at ${rate(table.rdsInsightsVcpuHour)} × ${HOURS_PER_MONTH} h`));
+    } else if (bool(r.inputs.performanceInsightsEnabled)) {
+        lines.push(line(0, "Performance Insights with 7 days of history: free"));
+    }
+    const interval = num(r.inputs.monitoringInterval) ?? 0;
+    if (interval > 0) {
+        const logGb = ctx.assume.rdsEnhancedMonitoringGbMonthAt60s * (60 / interval);
+        lines.push(line(logGb * table.logsIngestGb.usd, `Enhanced Monitoring every ${interval} s: ${+logGb.toFixed(3)} GB of logs at ${rate(table.logsIngestGb)}`));
+    }
+    return { lines };
+};
+
+const backupSelection: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const selected = dependenciesOfType(r, "aws:rds/instance:Instance", ctx);
+    // A selection by tag names no instance: every primary of the stack is assumed selected.
+    const databases = (selected.length > 0 ? selected : ctx.all.filter((x) => x.type === "aws:rds/instance:Instance"))
+        .filter((x) => x.inputs.replicateSourceDb === undefined);
+    const gb = databases.reduce((sum, d) => sum + (num(d.inputs.allocatedStorage) ?? 0), 0);
+    return { lines: [line(gb * table.backupGbMonth.usd,
+        `backups: one full copy of ${gb} GB (allocated storage of ${databases.length} database${databases.length === 1 ? "" : "s"}) at ${rate(table.backupGbMonth)}; later snapshots are incremental`)] };
+};
+
+const s3Bucket: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const gb = ctx.assume.s3GbPerBucket;
+    return { lines: [line(gb * table.s3StandardGbMonth.usd, `${gb} GB assumed at ${rate(table.s3StandardGbMonth)}`)] };
+};
+
+const fixed = (pick: (t: AwsPriceTable) => Price, what: string): Pricer<AwsPriceTable> => (_r, table) => ({
+    lines: [line(pick(table).usd, `${what} at ${rate(pick(table))}`)],
+});
+
+const wafAcl: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const rules: unknown[] = Array.isArray(r.inputs.rules) ? r.inputs.rules : [];
+    const requests = ctx.assume.wafMillionRequestsMonth;
+    const botControl = JSON.stringify(rules).includes("AWSManagedRulesBotControlRuleSet");
+    const lines = [line(
+        table.wafAclMonth.usd + rules.length * table.wafRuleMonth.usd + requests * table.wafMillionRequests.usd,
+        `web ACL ${rate(table.wafAclMonth)} + ${rules.length} rules at ${rate(table.wafRuleMonth)} + ${requests} million requests at ${rate(table.wafMillionRequests)}`,
+    )];
+    if (botControl) lines.push(line(table.wafBotControlMonth.usd, `Bot Control subscription at ${rate(table.wafBotControlMonth)}`));
+    return { lines };
+};
+
+const metricAlarm: Pricer<AwsPriceTable> = (r, table) => {
+    const queries: any[] = Array.isArray(r.inputs.metricQueries) ? r.inputs.metricQueries : [];
+    const queried = queries.filter((q) => q?.metric !== undefined).length;
+    // Alarms are billed per metric they evaluate; an anomaly detection band counts as three.
+    const metrics = (queried > 0 ? queried : 1) * (r.inputs.thresholdMetricId !== undefined ? 3 : 1);
+    const period = num(r.inputs.period) ?? queries.map((q) => num(q?.metric?.period)).find((p) => p !== undefined) ?? 60;
+    const price = period < 60 ? table.alarmHighResMetricMonth : table.alarmStandardMetricMonth;
+    return { lines: [line(metrics * price.usd, `${metrics} metric${metrics === 1 ? "" : "s"} at ${rate(price)}`)] };
+};
+
+const logGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const gb = ctx.assume.logGbPerGroupMonth;
+    const ingest = r.inputs.logGroupClass === "INFREQUENT_ACCESS" ? table.logsIngestInfrequentGb : table.logsIngestGb;
+    // Retention 0 (or unset) keeps logs forever: a year is assumed; in steady state retention/30 months of logs are stored.
+    const days = num(r.inputs.retentionInDays) ?? 0;
+    const storedGb = gb * ((days > 0 ? days : 365) / 30);
+    return { lines: [line(gb * ingest.usd + storedGb * table.logsStorageGbMonth.usd,
+        `${gb} GB ingested at ${rate(ingest)} + ${+storedGb.toFixed(2)} GB stored (${days > 0 ? `${days}-day retention` : "never expires: a year assumed"}) at ${rate(table.logsStorageGbMonth)}`)] };
+};
+
+const ecrRepository: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const gb = ctx.assume.ecrGbPerRepository;
+    return { lines: [line(gb * table.ecrGbMonth.usd, `${gb} GB of images assumed at ${rate(table.ecrGbMonth)}`)] };
+};
+
+const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
+    "aws:autoscaling/group:Group": autoscalingGroup,
+    "aws:ec2/instance:Instance": ec2Instance,
+    "aws:ebs/volume:Volume": ebsVolume,
+    "aws:lb/loadBalancer:LoadBalancer": loadBalancer,
+    "aws:ec2/natGateway:NatGateway": natGateway,
+    "aws:ec2/eip:Eip": elasticIp,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpcEndpoint,
+    "aws:rds/instance:Instance": rdsInstance,
+    "aws:backup/selection:Selection": backupSelection,
+    "aws:s3/bucket:Bucket": s3Bucket,
+    "aws:kms/key:Key": fixed((t) => t.kmsKeyMonth, "customer managed key"),
+    "aws:secretsmanager/secret:Secret": fixed((t) => t.secretMonth, "secret"),
+    "aws:wafv2/webAcl:WebAcl": wafAcl,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": fixed((t) => t.compositeAlarmMonth, "composite alarm"),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": fixed((t) => t.customMetricMonth, "the custom metric it publishes"),
+    "aws:cloudwatch/dashboard:Dashboard": fixed((t) => t.dashboardMonth, "dashboard"),
+    "aws:cloudwatch/logGroup:LogGroup": logGroup,
+    "aws:ecr/repository:Repository": ecrRepository,
+    "aws:route53/zone:Zone": fixed((t) => t.route53ZoneMonth, "hosted zone"),
+};
+
+// ---------------------------------------------------------------- DigitalOcean
+
+const sized = (size: unknown, prices: DigitalOceanPriceTable["droplets"], what: string): Price | string =>
+    prices[String(size)] ?? `no price for ${what} size ${String(size)}`;
+
+const DIGITALOCEAN_PRICERS: Readonly<Record<string, Pricer<DigitalOceanPriceTable>>> = {
+    "digitalocean:index/droplet:Droplet": (r, t) => {
+        const price = sized(r.inputs.size, t.droplets, "droplet");
+        if (typeof price === "string") return unpriced(price);
+        return { lines: [line(price.usd, `1 × ${r.inputs.size} at ${rate(price)}`)] };
+    },
+    "digitalocean:index/dropletAutoscale:DropletAutoscale": (r, t) => {
+        const size = r.inputs.dropletTemplate?.size;
+        const price = sized(size, t.droplets, "droplet");
+        if (typeof price === "string") return unpriced(price);
+        const config = r.inputs.config ?? {};
+        const fixedCount = num(config.targetNumberInstances);
+        const min = fixedCount ?? num(config.minInstances) ?? 1;
+        const max = fixedCount ?? num(config.maxInstances) ?? min;
+        const counted = min === max ? `${min} ×` : `${min} × (${min}-${max} when scaling)`;
+        return { lines: [line(min * price.usd, `${counted} ${size} at ${rate(price)}`, [min * price.usd, max * price.usd])] };
+    },
+    "digitalocean:index/loadBalancer:LoadBalancer": (r, t) => {
+        const legacy = r.inputs.size !== undefined && r.inputs.sizeUnit === undefined ? t.loadBalancerSizes[String(r.inputs.size)] : undefined;
+        if (legacy) return { lines: [line(legacy.usd, `${r.inputs.size} at ${rate(legacy)}`)] };
+        const nodes = num(r.inputs.sizeUnit) ?? 1;
+        return { lines: [line(nodes * t.loadBalancerNodeMonth.usd, `${nodes} node${nodes === 1 ? "" : "s"} at ${rate(t.loadBalancerNodeMonth)}`)] };
+    },
+    "digitalocean:index/databaseCluster:DatabaseCluster": (r, t) => {
+        const price = sized(r.inputs.size, t.databaseNodes, "database");
+        if (typeof price === "string") return unpriced(price);
+        const nodes = num(r.inputs.nodeCount) ?? 1;
+        const standby = nodes > 1 ? ` (primary + ${nodes - 1} standby)` : "";
+        return { lines: [line(nodes * price.usd, `${r.inputs.engine ?? "database"}: ${nodes} × ${r.inputs.size}${standby} at ${rate(price)}`)] };
+    },
+    "digitalocean:index/databaseReplica:DatabaseReplica": (r, t) => {
+        const price = sized(r.inputs.size, t.databaseNodes, "database");
+        if (typeof price === "string") return unpriced(price);
+        return { lines: [line(price.usd, `read-only node ${r.inputs.size} at ${rate(price)}`)] };
+    },
+    "digitalocean:index/spacesBucket:SpacesBucket": (_r, t, ctx) => {
+        if (ctx.spacesCounted) return { lines: [line(0, "included in the team's Spaces subscription (counted once)")] };
+        ctx.spacesCounted = true;
+        return { lines: [line(t.spacesMonth.usd, `Spaces subscription at ${rate(t.spacesMonth)} (250 GiB, 1 TiB out; shared by every bucket)`)] };
+    },
+    "digitalocean:index/containerRegistry:ContainerRegistry": (r, t) => {
+        const tier = String(r.inputs.subscriptionTierSlug ?? "starter");
+        const price = t.registryTiers[tier];
+        if (!price) return unpriced(`no price for registry tier ${tier}`);
+        return { lines: [line(price.usd, `${tier} tier at ${rate(price)}`)] };
+    },
+    "digitalocean:index/uptimeCheck:UptimeCheck": (_r, t) => ({ lines: [line(t.uptimeCheckMonth.usd, `uptime check at ${rate(t.uptimeCheckMonth)}`)] }),
+    "digitalocean:index/volume:Volume": (r, t) => {
+        const gb = num(r.inputs.size) ?? 0;
+        return { lines: [line(gb * t.volumeGbMonth.usd, `${gb} GB at ${rate(t.volumeGbMonth)}`)] };
+    },
+};
+
+/** Every resource type the model prices, by cloud (for the "priced or free" test and the docs). */
+export const PRICED_TYPES: readonly string[] = [...Object.keys(AWS_PRICERS), ...Object.keys(DIGITALOCEAN_PRICERS)];
+
+/** The price table for a target: its own for us-east-1, sa-east-1 and DigitalOcean, else us-east-1's (stated in the estimate). */
+export function priceTableFor(target: CostTarget): { table: AwsPriceTable | DigitalOceanPriceTable; note?: string } {
+    if (target.cloud === "digitalocean") return { table: DIGITALOCEAN };
+    const own = AWS_PRICE_TABLES[target.region];
+    if (own) return { table: own };
+    return { table: AWS_US_EAST_1, note: `no price table for ${target.region}: us-east-1 prices used (most regions cost more)` };
+}
+
+/** The name of the nearest component above a resource, or "(stack)". */
+function componentOf(r: PricedResource, byUrn: ReadonlyMap<string, PricedResource>): string {
+    let parent = r.parent ? byUrn.get(r.parent) : undefined;
+    while (parent && parent.custom !== false) parent = parent.parent ? byUrn.get(parent.parent) : undefined;
+    return parent && parent.type !== "pulumi:pulumi:Stack" ? parent.name : "(stack)";
+}
+
+/**
+ * The monthly on-demand estimate of a set of recorded resources: one line per
+ * priced item (a resource may give several: instances, their volumes, their
+ * public addresses), the total at desired counts, the most it can reach when
+ * everything scales, the usage assumptions, and what it could not price.
+ */
+export function estimateCost(
+    resources: readonly PricedResource[],
+    target: CostTarget,
+    assumptions: UsageAssumptions = DEFAULT_ASSUMPTIONS,
+): CostEstimate {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const ctx: Context = { byUrn, all: resources, assume: assumptions, spacesCounted: false };
+    const { table, note } = priceTableFor(target);
+    const pricers: Readonly<Record<string, Pricer<any>>> = table.cloud === "aws" ? AWS_PRICERS : DIGITALOCEAN_PRICERS;
+
+    const lines: CostLine[] = [];
+    const unpricedList: CostEstimate["unpriced"][number][] = [];
+    const free: CostEstimate["free"][number][] = [];
+    for (const r of resources) {
+        if (r.custom === false || r.type.startsWith("pulumi:")) continue;
+        const id = { urn: r.urn, type: r.type, name: r.name };
+        const pricer = pricers[r.type];
+        if (!pricer) {
+            if (FREE_TYPES[r.type] !== undefined) free.push({ ...id, reason: FREE_TYPES[r.type] });
+            else unpricedList.push({ ...id, reason: "no price and not on the free list" });
+            continue;
+        }
+        const priced = pricer(r, table, ctx);
+        if ("unpriced" in priced) {
+            unpricedList.push({ ...id, reason: priced.unpriced });
+            continue;
+        }
+        const component = componentOf(r, byUrn);
+        for (const l of priced.lines) lines.push({ ...id, component, ...l });
+    }
+    const total = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+    const totalMax = lines.reduce((sum, l) => sum + (l.range?.[1] ?? l.monthlyUsd), 0);
+    return {
+        priceTable: table.cloud === "aws" ? `aws ${table.region}` : "digitalocean",
+        lines,
+        total,
+        totalMax,
+        assumptions: [...(note ? [note] : []), `${HOURS_PER_MONTH} hours a month`, ...describeAssumptions(assumptions)],
+        unpriced: unpricedList,
+        free,
+    };
+}
+
+/** The estimate summed per component, most expensive first. */
+export function costByComponent(estimate: CostEstimate): { component: string; monthlyUsd: number; maxUsd: number }[] {
+    const sums = new Map<string, { monthlyUsd: number; maxUsd: number }>();
+    for (const l of estimate.lines) {
+        const s = sums.get(l.component) ?? { monthlyUsd: 0, maxUsd: 0 };
+        s.monthlyUsd += l.monthlyUsd;
+        s.maxUsd += l.range?.[1] ?? l.monthlyUsd;
+        sums.set(l.component, s);
+    }
+    return [...sums.entries()].map(([component, s]) => ({ component, ...s })).sort((a, b) => b.monthlyUsd - a.monthlyUsd || a.component.localeCompare(b.component));
+}
+
+/** Dollars as the reports print them: "$41.79". */
+export function formatUsd(n: number): string {
+    return `$${n.toFixed(2)}`;
+}

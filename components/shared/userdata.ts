@@ -1,0 +1,436 @@
+/**
+ * Cloud-neutral user data for a host that runs the app as one container.
+ *
+ * {@link renderUserData} is a pure function: a {@link ContainerSpec} (what to
+ * run) and a {@link HostStrategy} (how this cloud installs packages, logs in
+ * to its registry, reads a secret and ships logs) become a bash script that
+ * cloud-init runs once at first boot. The script
+ *
+ * - installs docker (and the few tools the script uses) with the OS's package manager;
+ * - writes the container's non-secret environment to a root-only env file;
+ * - writes a root-only "prepare" script that systemd runs before every start:
+ *   it logs docker in to the registry and fetches the secrets into
+ *   `/run/<service>/secrets.env` (tmpfs: secret values never reach the disk,
+ *   and they are never in the user data, which anyone with
+ *   `ec2:DescribeInstanceAttribute` or the droplet's metadata can read);
+ * - writes a systemd unit that runs the image by digest with `Restart=always`,
+ *   the host port mapped to the container's port, and a stop timeout longer
+ *   than the app's graceful shutdown;
+ * - runs the cloud's extra setup (the CloudWatch agent on AWS).
+ *
+ * Two strategies ship here: {@link awsHost} (Amazon Linux 2023, `dnf`, ECR,
+ * Secrets Manager, CloudWatch) and {@link digitalOceanHost} (Ubuntu, `apt`,
+ * DigitalOcean Container Registry, the DigitalOcean API, journald).
+ */
+
+/** One secret the prepare script fetches at boot into the container's environment. */
+export interface SecretEnv {
+    /** The environment variable the value lands in (`DB_PASSWORD`). */
+    readonly env: string;
+    /**
+     * Where the secret lives, as the host strategy reads it: a Secrets Manager
+     * ARN or name on AWS; a DigitalOcean API path (`databases/<uuid>`) there.
+     */
+    readonly source: string;
+    /**
+     * A jq path into the secret's JSON (`.password`,
+     * `.database.connection.password`). Without it the whole secret string is the value.
+     */
+    readonly key?: string;
+}
+
+/** A public file downloaded at boot (a CA bundle) and mounted read-only into the container. */
+export interface BootFile {
+    /** An `https://` URL. */
+    readonly url: string;
+    /** Where the container sees it (`/etc/ssl/certs/rds-global-bundle.pem`). */
+    readonly containerPath: string;
+}
+
+/** What runs on the host. */
+export interface ContainerSpec {
+    /**
+     * Names the systemd unit, the container and the files under `/etc` and
+     * `/run`: lowercase letters, digits and `-`, starting with a letter.
+     * @default "app"
+     */
+    readonly serviceName?: string;
+    /** The image, by digest (`registry/repo@sha256:<64 hex>`): a tag could move under a running fleet. */
+    readonly image: string;
+    /** The host port the load balancer sends traffic to. */
+    readonly hostPort: number;
+    /**
+     * The port the app listens on inside the container.
+     * @default 8080
+     */
+    readonly containerPort?: number;
+    /** Non-secret environment variables (names, hosts, ARNs). They are visible in the user data. */
+    readonly env: Readonly<Record<string, string>>;
+    /**
+     * Secrets fetched at every start of the unit (never written into the user data).
+     * @default []
+     */
+    readonly secrets?: readonly SecretEnv[];
+    /**
+     * Public files downloaded at boot and mounted read-only.
+     * @default []
+     */
+    readonly files?: readonly BootFile[];
+    /**
+     * Seconds docker waits after SIGTERM before SIGKILL. Must exceed the app's
+     * graceful shutdown (it finishes in-flight requests in 25 s).
+     * @default 30
+     */
+    readonly stopTimeoutSeconds?: number;
+}
+
+/** How one cloud's host does the cloud-specific parts. Small on purpose: everything else is shared. */
+export interface HostStrategy {
+    /** For messages and the script's header (`aws`, `digitalocean`). */
+    readonly cloud: string;
+    /** Shell lines that install docker and jq (and anything the other lines call). */
+    readonly install: readonly string[];
+    /** Shell lines of the prepare script that log docker in to `registry` (the image's host). */
+    registryLogin(registry: string): string[];
+    /** A shell pipeline that prints one secret's value on stdout (fails on a missing secret or key). */
+    fetchSecret(secret: SecretEnv): string;
+    /** Extra lines at the top of the prepare script: credentials the login and secret lines need, given what they are. */
+    preparePreamble(registry: string, secrets: readonly SecretEnv[]): string[];
+    /** `docker run` flags that ship the container's logs (`--log-driver=...`). */
+    readonly logFlags: readonly string[];
+    /** Shell lines run at boot after the unit is written and before it starts (agents). */
+    readonly setup: readonly string[];
+}
+
+/** Quotes a value for bash: single quotes, with embedded single quotes closed and escaped. */
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const IMAGE_BY_DIGEST = /^[a-z0-9]+([._\/:-][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
+const JQ_PATH = /^(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+const CONTAINER_PATH = /^\/[A-Za-z0-9._\/-]+$/;
+/** Docker's `--env-file` takes each line literally after `=`: no newlines, and nothing is unquoted. */
+const ENV_VALUE = /^[^\n\r\0]*$/;
+const HEREDOC = "ALICERCE_EOF";
+
+/** The spec with its defaults applied. */
+export function withDefaults(spec: ContainerSpec): Required<ContainerSpec> {
+    return {
+        serviceName: spec.serviceName ?? "app",
+        image: spec.image,
+        hostPort: spec.hostPort,
+        containerPort: spec.containerPort ?? 8080,
+        env: spec.env,
+        secrets: spec.secrets ?? [],
+        files: spec.files ?? [],
+        stopTimeoutSeconds: spec.stopTimeoutSeconds ?? 30,
+    };
+}
+
+/** Every problem with a spec, one line each; empty when it is valid. */
+export function validateContainerSpec(spec: ContainerSpec): string[] {
+    const s = withDefaults(spec);
+    const problems: string[] = [];
+    if (!SERVICE_NAME.test(s.serviceName)) problems.push(`serviceName "${s.serviceName}" must be 1-31 lowercase letters, digits or '-', starting with a letter`);
+    if (!IMAGE_BY_DIGEST.test(s.image)) problems.push(`image "${s.image}" must be pinned by digest (registry/repository@sha256:<64 hex>)`);
+    for (const [what, port] of [["hostPort", s.hostPort], ["containerPort", s.containerPort]] as const) {
+        if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${what} ${port} must be a whole number from 1 to 65535`);
+    }
+    if (!Number.isInteger(s.stopTimeoutSeconds) || s.stopTimeoutSeconds < 1 || s.stopTimeoutSeconds > 3600) {
+        problems.push(`stopTimeoutSeconds ${s.stopTimeoutSeconds} must be a whole number from 1 to 3600`);
+    }
+    const names = new Set<string>();
+    const claim = (name: string) => {
+        if (!ENV_NAME.test(name)) problems.push(`environment variable "${name}" must be uppercase letters, digits and '_'`);
+        if (names.has(name)) problems.push(`environment variable "${name}" is set twice`);
+        names.add(name);
+    };
+    for (const [name, value] of Object.entries(s.env)) {
+        claim(name);
+        if (!ENV_VALUE.test(value) || value.includes(HEREDOC)) problems.push(`environment variable "${name}" has a line break or NUL in its value`);
+    }
+    for (const secret of s.secrets) {
+        claim(secret.env);
+        if (secret.source === "" || /[\n\r\0]/.test(secret.source)) problems.push(`secret ${secret.env} has an empty or multi-line source`);
+        if (secret.key !== undefined && !JQ_PATH.test(secret.key)) problems.push(`secret ${secret.env} key "${secret.key}" must be a jq path such as .password`);
+    }
+    for (const file of s.files) {
+        if (!/^https:\/\/[A-Za-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(file.url)) problems.push(`file URL "${file.url}" must be a plain https:// URL`);
+        if (!CONTAINER_PATH.test(file.containerPath)) problems.push(`file container path "${file.containerPath}" must be an absolute path`);
+    }
+    return problems;
+}
+
+/** The registry host of an image reference (`123456789012.dkr.ecr.us-east-1.amazonaws.com`). */
+export function registryOf(image: string): string {
+    const first = image.split("/")[0];
+    // Docker's rule: the first component is a registry only if it has a dot or a port, or is localhost.
+    return image.includes("/") && (/[.:]/.test(first) || first === "localhost") ? first : "docker.io";
+}
+
+/** Where the rendered script puts things on the host. */
+export function hostPaths(serviceName: string) {
+    return {
+        configDir: `/etc/${serviceName}`,
+        envFile: `/etc/${serviceName}/app.env`,
+        runDir: `/run/${serviceName}`,
+        secretsFile: `/run/${serviceName}/secrets.env`,
+        prepareScript: `/usr/local/sbin/${serviceName}-prepare`,
+        unitFile: `/etc/systemd/system/${serviceName}.service`,
+    };
+}
+
+/**
+ * The script systemd runs before every start of the unit (`ExecStartPre`):
+ * registry login (ECR passwords last 12 hours, so a restart days later needs
+ * a fresh one) and the secrets, fetched into a tmpfs file only root reads.
+ * Exported so tests can lint it on its own (inside the user data it is a
+ * quoted heredoc, which linters do not look into).
+ */
+export function renderPrepareScript(spec: ContainerSpec, host: HostStrategy): string {
+    const s = checked(spec);
+    const p = hostPaths(s.serviceName);
+    const lines = [
+        "#!/bin/bash",
+        `# Runs before every start of ${s.serviceName}.service: registry login and secrets (rendered by alicerce).`,
+        "set -euo pipefail",
+        "umask 077",
+        ...host.preparePreamble(registryOf(s.image), s.secrets),
+        ...host.registryLogin(registryOf(s.image)),
+        `install -d -m 0700 ${shellQuote(p.runDir)}`,
+        `tmp="$(mktemp ${shellQuote(`${p.runDir}/secrets.XXXXXX`)})"`,
+        `trap 'rm -f "$tmp"' EXIT`,
+    ];
+    for (const secret of s.secrets) {
+        lines.push(
+            `value="$(${host.fetchSecret(secret)})"`,
+            `if [[ -z "$value" || "$value" == *$'\\n'* ]]; then echo ${shellQuote(`secret ${secret.env} is empty or has a line break`)} >&2; exit 1; fi`,
+            `printf '%s=%s\\n' ${shellQuote(secret.env)} "$value" >> "$tmp"`,
+        );
+    }
+    lines.push(`mv -f "$tmp" ${shellQuote(p.secretsFile)}`, "trap - EXIT", "");
+    return lines.join("\n");
+}
+
+/** The systemd unit that keeps the container running. */
+export function renderUnit(spec: ContainerSpec, host: HostStrategy): string {
+    const s = checked(spec);
+    const p = hostPaths(s.serviceName);
+    const run = [
+        "/usr/bin/docker run --rm",
+        `--name ${s.serviceName}`,
+        `--env-file ${p.envFile}`,
+        `--env-file ${p.secretsFile}`,
+        `--publish ${s.hostPort}:${s.containerPort}`,
+        `--stop-timeout ${s.stopTimeoutSeconds}`,
+        // The app needs no privileges: it listens above 1024 and writes only to /tmp.
+        "--cap-drop ALL",
+        "--security-opt no-new-privileges",
+        "--read-only",
+        "--tmpfs /tmp:rw,noexec,nosuid,size=64m",
+        ...s.files.map((f) => `--volume ${p.configDir}/files/${fileName(f)}:${f.containerPath}:ro`),
+        ...host.logFlags,
+        s.image,
+    ];
+    return [
+        "[Unit]",
+        `Description=${s.serviceName} container (${s.image})`,
+        "After=docker.service network-online.target",
+        "Requires=docker.service",
+        "Wants=network-online.target",
+        "",
+        "[Service]",
+        "Restart=always",
+        "RestartSec=5",
+        // The first pull of the image can take minutes on a small instance.
+        "TimeoutStartSec=600",
+        `TimeoutStopSec=${s.stopTimeoutSeconds + 15}`,
+        `ExecStartPre=-/usr/bin/docker rm --force ${s.serviceName}`,
+        `ExecStartPre=${p.prepareScript}`,
+        `ExecStart=${run.join(" \\\n    ")}`,
+        `ExecStop=/usr/bin/docker stop --time ${s.stopTimeoutSeconds} ${s.serviceName}`,
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The whole first-boot script. Pure and deterministic: the same spec and
+ * strategy always give the same text, so a changed script means a changed
+ * spec (and, on AWS, a new launch template version and a rollout).
+ * Throws one error listing every problem with the spec.
+ */
+export function renderUserData(spec: ContainerSpec, host: HostStrategy): string {
+    const s = checked(spec);
+    const p = hostPaths(s.serviceName);
+    const envLines = Object.entries(s.env)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`);
+    const lines = [
+        "#!/bin/bash",
+        `# First boot (${host.cloud}): runs ${s.serviceName} in a container. Rendered by alicerce; secrets are fetched at start, never written here.`,
+        "set -euo pipefail",
+        "umask 022",
+        "",
+        "# Packages",
+        ...host.install,
+        "systemctl enable --now docker",
+        "",
+        "# Non-secret environment, root-only",
+        `install -d -m 0700 ${shellQuote(p.configDir)} ${shellQuote(`${p.configDir}/files`)}`,
+        `cat > ${shellQuote(p.envFile)} <<'${HEREDOC}'`,
+        ...envLines,
+        HEREDOC,
+        `chmod 0600 ${shellQuote(p.envFile)}`,
+    ];
+    if (s.files.length > 0) lines.push("", "# Public files the container reads (CA bundles)");
+    for (const f of s.files) {
+        const dest = `${p.configDir}/files/${fileName(f)}`;
+        lines.push(`curl --fail --silent --show-error --location --retry 5 --proto '=https' --output ${shellQuote(dest)} ${shellQuote(f.url)}`, `chmod 0644 ${shellQuote(dest)}`);
+    }
+    lines.push(
+        "",
+        "# Registry login and secrets, run before every start",
+        `cat > ${shellQuote(p.prepareScript)} <<'${HEREDOC}'`,
+        renderPrepareScript(s, host).trimEnd(),
+        HEREDOC,
+        `chmod 0700 ${shellQuote(p.prepareScript)}`,
+        "",
+        "# The container under systemd",
+        `cat > ${shellQuote(p.unitFile)} <<'${HEREDOC}'`,
+        renderUnit(s, host).trimEnd(),
+        HEREDOC,
+    );
+    if (host.setup.length > 0) lines.push("", `# ${host.cloud} agents`, ...host.setup);
+    lines.push("", "systemctl daemon-reload", `systemctl enable --now ${shellQuote(`${s.serviceName}.service`)}`, "");
+    return lines.join("\n");
+}
+
+function checked(spec: ContainerSpec): Required<ContainerSpec> {
+    const problems = validateContainerSpec(spec);
+    if (problems.length > 0) throw new Error(`invalid container spec:\n  ${problems.join("\n  ")}`);
+    return withDefaults(spec);
+}
+
+/** A file's name on the host, from its URL (unique enough: the last path segment, made safe). */
+function fileName(file: BootFile): string {
+    const last = file.url.split("/").pop() ?? "";
+    return last.replace(/[^A-Za-z0-9._-]/g, "-") || "file";
+}
+
+/** Options of {@link awsHost}. */
+export interface AwsHostOptions {
+    /** The region (Secrets Manager, ECR and CloudWatch Logs endpoints). */
+    readonly region: string;
+    /** The CloudWatch Logs group the container's stdout/stderr go to (created by Pulumi, with retention and KMS). */
+    readonly logGroupName: string;
+    /**
+     * Run the CloudWatch agent for memory and disk metrics (EC2 measures
+     * neither), aggregated per Auto Scaling group so one alarm covers the fleet.
+     * @default true
+     */
+    readonly cloudWatchAgent?: boolean;
+}
+
+/** The CloudWatch agent config: memory and root disk use, per instance and per Auto Scaling group. */
+export function cloudWatchAgentConfig(): Record<string, unknown> {
+    return {
+        agent: { metrics_collection_interval: 60 },
+        metrics: {
+            namespace: "CWAgent",
+            // The agent fills in these ${aws:...} placeholders itself on the instance.
+            append_dimensions: { AutoScalingGroupName: "${aws:AutoScalingGroupName}", InstanceId: "${aws:InstanceId}" },
+            aggregation_dimensions: [["AutoScalingGroupName"]],
+            metrics_collected: {
+                mem: { measurement: ["mem_used_percent"] },
+                disk: { measurement: ["used_percent"], resources: ["/"], ignore_file_system_types: ["sysfs", "devtmpfs", "tmpfs"] },
+            },
+        },
+    };
+}
+
+/**
+ * Amazon Linux 2023 on EC2: `dnf` (AWS CLI v2 and the SSM agent are in the
+ * AMI; AL2023 ships curl-minimal, which conflicts with the full curl
+ * package, so curl is not installed), ECR login with the instance role,
+ * Secrets Manager reads, the `awslogs` log driver, and the CloudWatch agent.
+ */
+export function awsHost(options: AwsHostOptions): HostStrategy {
+    const region = shellQuote(options.region);
+    const agentConfigPath = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
+    const agent = options.cloudWatchAgent ?? true;
+    return {
+        cloud: "aws",
+        install: [`dnf install -y docker jq${agent ? " amazon-cloudwatch-agent" : ""}`],
+        preparePreamble: () => [],
+        registryLogin: (registry) =>
+            registry.endsWith(".amazonaws.com")
+                ? [`aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${shellQuote(registry)}`]
+                : [],
+        fetchSecret: (secret) =>
+            `aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(secret.source)} --query SecretString --output text` +
+            (secret.key ? ` | jq --raw-output --exit-status ${shellQuote(secret.key)}` : ""),
+        logFlags: [
+            "--log-driver awslogs",
+            `--log-opt awslogs-region=${options.region}`,
+            `--log-opt awslogs-group=${options.logGroupName}`,
+            // Never block the app on CloudWatch: buffer and drop rather than stall writes to stdout.
+            "--log-opt mode=non-blocking",
+            "--log-opt max-buffer-size=4m",
+        ],
+        setup: agent
+            ? [
+                  `cat > ${shellQuote(agentConfigPath)} <<'${HEREDOC}'`,
+                  JSON.stringify(cloudWatchAgentConfig(), null, 2),
+                  HEREDOC,
+                  `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ${shellQuote(`file:${agentConfigPath}`)}`,
+              ]
+            : [],
+    };
+}
+
+const DOCR = "registry.digitalocean.com";
+
+/** Options of {@link digitalOceanHost}. */
+export interface DigitalOceanHostOptions {
+    /**
+     * A shell command that prints a DigitalOcean API token (read scope on the
+     * registry and databases) at start, e.g. `cat /root/.config/alicerce/token`
+     * for a file placed out of band. The token is never part of the user data.
+     */
+    readonly apiTokenCommand: string;
+}
+
+/**
+ * Ubuntu on a droplet: `apt`, DigitalOcean Container Registry login and
+ * secrets read from the DigitalOcean API (with a token fetched at start),
+ * logs to journald (`journalctl -u <service>`; the droplet's monitoring agent
+ * reports memory).
+ */
+export function digitalOceanHost(options: DigitalOceanHostOptions): HostStrategy {
+    return {
+        cloud: "digitalocean",
+        install: [
+            "export DEBIAN_FRONTEND=noninteractive",
+            "apt-get update -q",
+            "apt-get install -y -q docker.io jq curl ca-certificates",
+        ],
+        preparePreamble: (registry, secrets) =>
+            registry === DOCR || secrets.length > 0 ? [`DO_TOKEN="$(${options.apiTokenCommand})"`] : [],
+        // DigitalOcean's registry takes the API token as both user name and password.
+        registryLogin: (registry) =>
+            registry === DOCR
+                ? [`printf '%s' "$DO_TOKEN" | docker login --username "$DO_TOKEN" --password-stdin ${shellQuote(registry)}`]
+                : [],
+        fetchSecret: (secret) =>
+            `curl --fail --silent --show-error --retry 5 --header "Authorization: Bearer $DO_TOKEN" ${shellQuote(`https://api.digitalocean.com/v2/${secret.source}`)}` +
+            (secret.key ? ` | jq --raw-output --exit-status ${shellQuote(secret.key)}` : ""),
+        logFlags: ["--log-driver journald", "--log-opt tag={{.Name}}"],
+        setup: [],
+    };
+}

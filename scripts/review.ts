@@ -1,0 +1,176 @@
+/**
+ * The review report of `npm run plan`: the cost table against the stack's
+ * budget, the policy report and the architecture diagram, as console text
+ * and as one Markdown document ready for a pull-request comment. Pure: takes
+ * recorded runs, no Pulumi runtime.
+ */
+import { costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../components/shared/cost";
+import type { StackRun } from "../test/harness";
+import { renderMermaid } from "./diagram";
+import { countByType } from "./report";
+
+/** The first line of the PR comment: the workflow finds its own comment by it and updates it in place. */
+export const COMMENT_MARKER = "<!-- alicerce-plan -->";
+
+/** One finding of the offline policy run. */
+export interface PolicyFinding {
+    /** The policy's kebab-case name. */
+    readonly policy: string;
+    readonly enforcementLevel: "advisory" | "mandatory" | "remediate" | "disallowed";
+    /** The resource's URN, or undefined for a stack policy. */
+    readonly urn?: string;
+    readonly message: string;
+}
+
+/**
+ * What the offline policy runner reports for one stack. The plan shows it
+ * when given one (see `scripts/plan.ts`: the integration point).
+ */
+export interface PolicyReport {
+    /** How many policies ran. */
+    readonly policies: number;
+    readonly findings: readonly PolicyFinding[];
+}
+
+/** Everything the review shows for one stack. */
+export interface StackReview {
+    readonly stack: string;
+    readonly cloud: string;
+    readonly tier: string;
+    readonly region: string;
+    readonly budgetUsd?: number;
+    readonly cost: CostEstimate;
+    readonly policy?: PolicyReport;
+    readonly diagram: string;
+    readonly warnings: readonly string[];
+    readonly resourceCounts: readonly [string, number][];
+}
+
+/** The price table a run's config selects. */
+export function costTarget(config: Readonly<Record<string, string>>): CostTarget {
+    return config["alicerce:cloud"] === "digitalocean"
+        ? { cloud: "digitalocean", region: config["alicerce:region"] }
+        : { cloud: "aws", region: config["alicerce:region"] ?? "us-east-1" };
+}
+
+/** The review of one recorded run. */
+export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
+    const budget = Number(run.config["alicerce:budgetUsd"]);
+    return {
+        stack: run.stack,
+        cloud: run.config["alicerce:cloud"],
+        tier: run.config["alicerce:tier"],
+        region: run.config["alicerce:region"],
+        budgetUsd: Number.isFinite(budget) ? budget : undefined,
+        cost: estimateCost(run.resources, costTarget(run.config)),
+        policy,
+        diagram: renderMermaid(run.resources),
+        warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${l.message}`),
+        resourceCounts: countByType(run.resources),
+    };
+}
+
+/** "within budget ($X left)" or "over budget by $X". */
+export function budgetVerdict(total: number, budget: number | undefined): string {
+    if (budget === undefined) return "no budget set";
+    const diff = budget - total;
+    return diff >= 0 ? `within the ${formatUsd(budget)} budget (${formatUsd(diff)} left)` : `OVER the ${formatUsd(budget)} budget by ${formatUsd(-diff)}`;
+}
+
+const range = (monthly: number, max: number) => (max > monthly + 0.005 ? `${formatUsd(monthly)} (up to ${formatUsd(max)})` : formatUsd(monthly));
+
+/** The cost section as console lines. */
+export function costText(review: StackReview): string[] {
+    const { cost } = review;
+    const rows = costByComponent(cost);
+    const width = Math.max(9, ...rows.map((r) => r.component.length));
+    const lines = [`Estimated monthly cost (${cost.priceTable}, on-demand):`];
+    for (const r of rows) lines.push(`  ${r.component.padEnd(width)}  ${range(r.monthlyUsd, r.maxUsd)}`);
+    lines.push(`  ${"total".padEnd(width)}  ${range(cost.total, cost.totalMax)}  — ${budgetVerdict(cost.total, review.budgetUsd)}`);
+    if (cost.unpriced.length > 0) {
+        lines.push(`  not priced (the estimate misses these): ${cost.unpriced.map((u) => `${u.name} (${u.type}: ${u.reason})`).join("; ")}`);
+    }
+    lines.push("  Biggest items:");
+    for (const l of [...cost.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd).slice(0, 5)) {
+        lines.push(`    ${formatUsd(l.monthlyUsd).padStart(8)}  ${l.name}: ${l.basis}`);
+    }
+    return lines;
+}
+
+/** The policy section as console lines. */
+export function policyText(policy: PolicyReport | undefined): string[] {
+    if (!policy) return ["Policies: the offline policy runner is not wired into this plan yet (run `pulumi preview --policy-pack policies`)."];
+    if (policy.findings.length === 0) return [`Policies: ${policy.policies} policies, no violations.`];
+    return [
+        `Policies: ${policy.policies} policies, ${policy.findings.length} finding${policy.findings.length === 1 ? "" : "s"}:`,
+        ...policy.findings.map((f) => `  [${f.enforcementLevel}] ${f.policy}${f.urn ? ` (${f.urn.split("::").pop()})` : ""}: ${f.message}`),
+    ];
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** One stack's review as Markdown. */
+export function stackMarkdown(review: StackReview): string {
+    const { cost } = review;
+    const over = review.budgetUsd !== undefined && cost.total > review.budgetUsd;
+    const out: string[] = [];
+    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} in ${review.region}`, "");
+    out.push(`${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`, "");
+    if (review.warnings.length > 0) out.push(...review.warnings.map((w) => `> ${cell(w)}`), "");
+
+    out.push("### Cost by component", "", "| component | monthly | when scaled out |", "|---|---:|---:|");
+    for (const r of costByComponent(cost)) out.push(`| ${cell(r.component)} | ${formatUsd(r.monthlyUsd)} | ${formatUsd(r.maxUsd)} |`);
+    out.push(`| **total** | **${formatUsd(cost.total)}** | **${formatUsd(cost.totalMax)}** |`, "");
+    if (cost.unpriced.length > 0) {
+        out.push(`**Not priced** (the estimate misses these): ${cost.unpriced.map((u) => `\`${u.name}\` (${u.type}: ${u.reason})`).join(", ")}`, "");
+    }
+    out.push("<details><summary>Every priced item</summary>", "", "| resource | type | monthly | how |", "|---|---|---:|---|");
+    for (const l of [...cost.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd)) {
+        out.push(`| ${cell(l.name)} | \`${l.type}\` | ${range(l.monthlyUsd, l.range?.[1] ?? l.monthlyUsd)} | ${cell(l.basis)} |`);
+    }
+    out.push("", `Assumptions: ${cost.assumptions.join("; ")}.`, "", "</details>", "");
+
+    out.push("### Policies", "");
+    const policy = policyText(review.policy);
+    out.push(policy[0], ...policy.slice(1).map((l) => `- ${l.trim()}`), "");
+
+    out.push("### Architecture", "", "```mermaid", review.diagram, "```", "");
+    out.push("<details><summary>Resources by type</summary>", "", "| count | type |", "|---:|---|");
+    for (const [type, n] of review.resourceCounts) out.push(`| ${n} | \`${type}\` |`);
+    out.push("", "</details>", "");
+    return out.join("\n");
+}
+
+/** Every stack's review as one Markdown document, headed by the comment marker. */
+export function reviewMarkdown(reviews: readonly StackReview[]): string {
+    const summary = reviews.map((r) => `| \`${r.stack}\` | ${r.cloud} / ${r.tier} | ${formatUsd(r.cost.total)} | ${r.budgetUsd !== undefined ? formatUsd(r.budgetUsd) : "—"} | ${r.budgetUsd !== undefined && r.cost.total > r.budgetUsd ? "⚠️ over" : "✅"} |`);
+    return [
+        COMMENT_MARKER,
+        "# alicerce plan",
+        "",
+        "Computed offline: the real program under Pulumi's mocks, no cloud account. Costs are on-demand estimates from the recorded inputs.",
+        "",
+        "| stack | cloud / tier | estimate / month | budget | |",
+        "|---|---|---:|---:|---|",
+        ...summary,
+        "",
+        ...reviews.map(stackMarkdown),
+    ].join("\n");
+}
+
+/** The `cost` section of `npm run plan -- --json`. */
+export function costJson(review: StackReview): Record<string, unknown> {
+    return {
+        priceTable: review.cost.priceTable,
+        budgetUsd: review.budgetUsd ?? null,
+        totalUsd: round(review.cost.total),
+        totalMaxUsd: round(review.cost.totalMax),
+        withinBudget: review.budgetUsd === undefined ? null : review.cost.total <= review.budgetUsd,
+        byComponent: costByComponent(review.cost).map((c) => ({ component: c.component, monthlyUsd: round(c.monthlyUsd), maxUsd: round(c.maxUsd) })),
+        lines: review.cost.lines.map((l) => ({ ...l, monthlyUsd: round(l.monthlyUsd), ...(l.range ? { range: [round(l.range[0]), round(l.range[1])] } : {}) })),
+        assumptions: review.cost.assumptions,
+        unpriced: review.cost.unpriced,
+    };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
