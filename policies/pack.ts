@@ -5,6 +5,7 @@
  * list offline through policies/offline.ts.
  */
 import type { Policies } from "@pulumi/policy";
+import * as cost from "./cost";
 import * as encryption from "./encryption";
 import * as security from "./security";
 import * as tagging from "./tagging";
@@ -37,4 +38,5 @@ export const POLICIES: Policies = [
     security.albWaf,
     security.prodDatabaseResilience,
     security.digitaloceanFirewallSsh,
+    cost.costBudget,
 ];
