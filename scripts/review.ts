@@ -46,9 +46,10 @@ export interface StackReview {
     readonly resourceCounts: readonly [string, number][];
 }
 
-/** The price table a run's config selects. */
+/** The price table a run's config selects (a single Docker host is priced by the cloud of its VPS, if any). */
 export function costTarget(config: Readonly<Record<string, string>>): CostTarget {
-    return config["alicerce:cloud"] === "digitalocean"
+    const cloud = config["alicerce:cloud"] === "docker" ? config["alicerce:vps"] : config["alicerce:cloud"];
+    return cloud === "digitalocean"
         ? { cloud: "digitalocean", region: config["alicerce:region"] }
         : { cloud: "aws", region: config["alicerce:region"] ?? "us-east-1" };
 }

@@ -96,6 +96,10 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "docker:index/image:Image": "built locally; the pushed image is priced as ECR storage",
     "docker:index/registryImage:RegistryImage": "the pushed image is priced as registry storage",
     "docker:index/remoteImage:RemoteImage": "a local pull",
+    // Single host (cloud: docker): the host is what costs (a VPS is priced as its droplet or instance)
+    "docker:index/container:Container": "runs on the Docker host; the host is priced (a created VPS) or is the team's own",
+    "docker:index/network:Network": "a bridge network on the Docker host",
+    "docker:index/volume:Volume": "a volume on the Docker host's disk",
     // DigitalOcean
     "digitalocean:index/vpc:Vpc": "no charge",
     "digitalocean:index/firewall:Firewall": "cloud firewalls are free",
