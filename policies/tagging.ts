@@ -17,6 +17,17 @@ export interface RequiredTagsConfig {
 
 const AUTOSCALING_GROUP = "aws:autoscaling/group:Group";
 
+/**
+ * DigitalOcean types whose `tags` select the droplets they apply to rather
+ * than label the resource itself. Putting the shared standard tags there
+ * would aim one stack's firewall or alert at every stack's droplets, so they
+ * are exempt: they carry the stack's own droplet tag instead.
+ */
+export const DIGITALOCEAN_TAG_SELECTORS: readonly string[] = [
+    "digitalocean:index/firewall:Firewall",
+    "digitalocean:index/monitorAlert:MonitorAlert",
+];
+
 /** The provider's `defaultTags.tags` (the SDK sends provider inputs JSON-encoded). */
 export function providerDefaultTags(provider: PolicyProviderResource | undefined): Record<string, unknown> | Unknown {
     if (!provider) return {};
@@ -67,7 +78,7 @@ export const requiredTags: ResourceValidationPolicy = {
                     `Auto scaling group ${quoted(args.name)} is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; add them to its tags with propagateAtLaunch: true (auto scaling groups ignore the provider's defaultTags, and their instances get only what is propagated).`,
                 );
             }
-        } else if (DIGITALOCEAN_TAGGABLE.includes(args.type)) {
+        } else if (DIGITALOCEAN_TAGGABLE.includes(args.type) && !DIGITALOCEAN_TAG_SELECTORS.includes(args.type)) {
             const list: unknown[] = Array.isArray(tags) ? tags : [];
             if (list.some(isUnknown)) return;
             const missing = keys.filter((k) => !list.some((t) => typeof t === "string" && t.startsWith(`${k.toLowerCase()}:`) && t.length > k.length + 1));

@@ -83,6 +83,18 @@ describe("required-tags", () => {
         await expectViolations(f, []);
     });
 
+    it("exempts DigitalOcean firewalls and alerts, whose tags select droplets rather than label themselves", async () => {
+        const f = new Fixture("prod");
+        f.add("digitalocean:index/firewall:Firewall", "app-firewall", { tags: ["alicerce-prod-app"] });
+        f.add("digitalocean:index/monitorAlert:MonitorAlert", "alerts-cpu", { tags: ["alicerce-prod-app"] });
+        const droplet = f.add("digitalocean:index/droplet:Droplet", "app", { tags: ["alicerce-prod-app"] });
+        await expectViolations(f, [
+            mandatory("required-tags", "app", `digitalocean:index/droplet:Droplet "app" is missing the tags project:<value>, environment:<value>, owner:<value>, costcenter:<value>, managedby:<value>; add them to its tags.`),
+        ]);
+        droplet.inputs.tags = DO_TAGS;
+        await expectViolations(f, []);
+    });
+
     it("defaults to the platform's standard tag keys", () => {
         assert.deepEqual([...DEFAULT_REQUIRED_TAG_KEYS], [...REQUIRED_TAG_KEYS]);
     });
