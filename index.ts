@@ -13,7 +13,14 @@ export = async (): Promise<Record<string, unknown>> => {
     const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
     for (const warning of settings.warnings) pulumi.log.warn(warning);
 
-    const common = { cloud: settings.cloud, tier: settings.tier, ...(settings.region ? { region: settings.region } : {}), warnings: settings.warnings };
+    // cloud, tier, region and budgetUsd are read back by the policy pack (tier rules, cost guardrail).
+    const common = {
+        cloud: settings.cloud,
+        tier: settings.tier,
+        ...(settings.region ? { region: settings.region } : {}),
+        budgetUsd: settings.budgetUsd,
+        warnings: settings.warnings,
+    };
     switch (settings.cloud) {
         case "aws":
             return { ...common, ...(await deployAws(settings, readProviderSecrets())) };

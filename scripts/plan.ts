@@ -1,10 +1,13 @@
 /**
- * `npm run plan -- --stack <name> | --all [--json <file>] [--markdown <file>] [--set key=value ...]`:
+ * `npm run plan -- --stack <name> | --all [--json <file>] [--markdown <file>] [--set key=value ...] [--policy-config <file>]`:
  * what a stack would create, what it would cost a month against its budget,
  * what the policies say and a diagram of its architecture, computed offline
  * by running the real program under mocks. No Pulumi CLI, no cloud account.
  */
 import * as fs from "fs";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { runPolicies } from "../policies/offline";
+import { POLICIES } from "../policies/pack";
 import { ConfigError } from "../stacks";
 import { runStack, stackFiles, StackRun } from "../test/harness";
 import { countByType, planJson, renderTree } from "./report";
@@ -16,15 +19,17 @@ interface Args {
     markdown?: string;
     /** `--set alicerce:tier=growth`: what the stacks would be with this config (nothing is written). */
     overrides: Record<string, string>;
+    /** `--policy-config <file>`: per-policy levels and settings, as `pulumi preview --policy-pack-config` takes. */
+    policyConfig?: string;
 }
 
-/**
- * The policy report of a run. Integration point for the offline policy
- * runner: return its findings here and they appear in the text, the
- * Markdown and the JSON (`policy` section).
- */
-function policyReport(_run: StackRun): PolicyReport | undefined {
-    return undefined;
+/** The pack's policies run offline against a recorded run (policies/offline.ts), as the review shows them. */
+async function policyReport(run: StackRun, config: PolicyPackConfig): Promise<PolicyReport> {
+    const violations = await runPolicies(run, { config });
+    return {
+        policies: POLICIES.length,
+        findings: violations.map((v) => ({ policy: v.policy, enforcementLevel: v.level, urn: v.urn, message: v.message })),
+    };
 }
 
 function parseArgs(argv: string[]): Args {
@@ -32,18 +37,19 @@ function parseArgs(argv: string[]): Args {
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = argv[i + 1];
-        if (["--stack", "--json", "--markdown", "--set"].includes(flag) && (value === undefined || value.startsWith("--"))) {
+        if (["--stack", "--json", "--markdown", "--set", "--policy-config"].includes(flag) && (value === undefined || value.startsWith("--"))) {
             throw new Error(`${flag} needs a value`);
         }
         if (flag === "--stack") args.stacks.push(argv[++i]);
         else if (flag === "--all") args.stacks.push(...stackFiles());
         else if (flag === "--json") args.json = argv[++i];
         else if (flag === "--markdown") args.markdown = argv[++i];
+        else if (flag === "--policy-config") args.policyConfig = argv[++i];
         else if (flag === "--set") {
             const [key, ...rest] = argv[++i].split("=");
             if (!key.includes(":") || rest.length === 0) throw new Error(`--set takes namespace:key=value, e.g. alicerce:tier=growth; got "${value}"`);
             args.overrides[key] = rest.join("=");
-        } else throw new Error(`unknown argument ${flag}; use --stack <name> (or --all), --json <file>, --markdown <file>, --set <key>=<value>`);
+        } else throw new Error(`unknown argument ${flag}; use --stack <name> (or --all), --json <file>, --markdown <file>, --set <key>=<value>, --policy-config <file>`);
     }
     if (args.stacks.length === 0) args.stacks.push("dev");
     for (const stack of args.stacks) {
@@ -61,7 +67,9 @@ async function main(): Promise<number> {
         console.error(`plan: ${(err as Error).message}`);
         return 2;
     }
+    const policyConfig: PolicyPackConfig = args.policyConfig ? JSON.parse(fs.readFileSync(args.policyConfig, "utf8")) : {};
     const reviews: StackReview[] = [];
+    let mandatory = false;
     const documents: Record<string, unknown>[] = [];
     for (const stack of args.stacks) {
         const started = process.hrtime.bigint();
@@ -76,7 +84,9 @@ async function main(): Promise<number> {
             throw err;
         }
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const review = reviewOf(run, policyReport(run));
+        const policy = await policyReport(run, policyConfig);
+        mandatory = mandatory || policy.findings.some((f) => f.enforcementLevel === "mandatory");
+        const review = reviewOf(run, policy);
         reviews.push(review);
         documents.push({ ...planJson(run), cost: costJson(review), policy: review.policy ?? null });
         printRun(run, review, ms);
@@ -91,7 +101,8 @@ async function main(): Promise<number> {
         fs.writeFileSync(args.markdown, reviewMarkdown(reviews));
         console.log(`wrote ${args.markdown}`);
     }
-    return 0;
+    // Like `pulumi up` with the pack: a mandatory violation fails the plan.
+    return mandatory ? 1 : 0;
 }
 
 function printRun(run: StackRun, review: StackReview, ms: number): void {

@@ -40,6 +40,8 @@ export interface RecordedResource {
     readonly secretPaths: readonly string[];
     /** URNs this resource depends on. */
     readonly dependencies: readonly string[];
+    /** For each input property, the URNs its value came from (how policies link a bucket to its configuration). */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     /** Resource options that change what `up` and `destroy` do. */
     readonly options: {
         readonly protect: boolean;
@@ -142,6 +144,7 @@ class RecordingMonitor extends MockMonitor {
                     inputs: value,
                     secretPaths,
                     dependencies: req.getDependenciesList(),
+                    propertyDependencies: propertyDependencies(req),
                     options: {
                         protect: req.getProtect?.() ?? false,
                         retainOnDelete: req.getRetainondelete?.() ?? false,
@@ -154,6 +157,15 @@ class RecordingMonitor extends MockMonitor {
             callback(err, response);
         });
     }
+}
+
+function propertyDependencies(req: any): Record<string, string[]> {
+    const result: Record<string, string[]> = {};
+    req.getPropertydependenciesMap?.()?.forEach((deps: any, key: string) => {
+        const urns: string[] = deps.getUrnsList();
+        if (urns.length > 0) result[key] = urns;
+    });
+    return result;
 }
 
 function deserialize(struct: any): Record<string, any> {

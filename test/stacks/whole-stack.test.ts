@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { DIGITALOCEAN_TAG_SELECTORS } from "../../policies/tagging";
 import { digitalOceanTags, REQUIRED_TAG_KEYS, standardTags } from "../../components/shared/tags";
 import { readStackConfig, stackFiles } from "../harness";
 import { stackRun } from "./runs";
@@ -7,7 +8,7 @@ import { stackRun } from "./runs";
 export { stackRun };
 
 /** DigitalOcean types whose `tags` choose the droplets they apply to rather than label the resource itself. */
-const TAG_SELECTORS = new Set(["digitalocean:index/firewall:Firewall", "digitalocean:index/monitorAlert:MonitorAlert"]);
+const TAG_SELECTORS = new Set(DIGITALOCEAN_TAG_SELECTORS);
 
 const SECRET_NAME = /(password|secret|token|private.?key|signing.?key)$/i;
 

@@ -1,0 +1,233 @@
+/**
+ * Runs the pack's policies against a recorded harness run, offline, building
+ * the arguments CrossGuard would build: resource properties behind the same
+ * unknown-checking proxy, the provider resource's properties (how
+ * `defaultTags` become visible), resource options, and for stack policies
+ * every resource with its parent, dependencies and property dependencies.
+ * Per-policy enforcement levels and policy config follow the format of
+ * `pulumi preview --policy-pack-config <file>`.
+ *
+ * One difference is inherent: CrossGuard gives stack policies the resources'
+ * outputs after the update, the recorded run has their inputs (and the
+ * stack's outputs for the stack itself). The policies link resources by
+ * property dependencies first, which both have.
+ */
+import type {
+    EnforcementLevel,
+    Policies,
+    PolicyConfigSchema,
+    PolicyPackConfig,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import * as proxyModule from "@pulumi/policy/proxy";
+import * as pulumi from "@pulumi/pulumi";
+import type { RecordedResource } from "../test/harness";
+import { STACK_TYPE } from "./lib/stack";
+import { PACK_NAME, POLICIES } from "./pack";
+
+const proxy = proxyModule as unknown as {
+    unknownCheckingProxy<T>(value: T): T;
+    UnknownValueError: new (...args: any[]) => Error;
+    unknownStringValue: string;
+};
+
+/** The levels a violation is reported at. */
+export type ViolationLevel = "advisory" | "mandatory";
+
+/** One policy violation, as `npm run plan` and the tests see it. */
+export interface PolicyViolation {
+    readonly policy: string;
+    readonly level: ViolationLevel;
+    /** The resource in violation; absent when the stack as a whole is. */
+    readonly urn?: string;
+    readonly type?: string;
+    readonly name?: string;
+    readonly message: string;
+}
+
+/** What the policies run against: the resources of a harness run (and its config and outputs). */
+export interface PolicyInput {
+    readonly resources: readonly RecordedResource[];
+    /** The stack outputs (CrossGuard shows them as the stack resource's properties). */
+    readonly outputs?: Readonly<Record<string, unknown>>;
+    /** The stack config; `<package>:<key>` entries configure the default providers. */
+    readonly config?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link runPolicies}. */
+export interface RunPoliciesOptions {
+    /** Per-policy config, as in `--policy-pack-config`: `{ "alb-waf": "advisory", "required-tags": { "requiredTags": [...] } }`. */
+    readonly config?: PolicyPackConfig;
+    /** The policies to run (default: the whole pack). */
+    readonly policies?: Policies;
+}
+
+class NotApplicable extends Error {}
+
+const NO_OPTIONS = { aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] };
+
+/** Recorded values as the engine sends them: unknowns become the engine's sentinel. */
+function engineValue(value: unknown): any {
+    if (pulumi.isUnknown(value)) return proxy.unknownStringValue;
+    if (Array.isArray(value)) return value.map(engineValue);
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, engineValue(v)]));
+    }
+    return value;
+}
+
+const props = (value: unknown): Record<string, any> => proxy.unknownCheckingProxy(engineValue(value ?? {}));
+
+/** `urn::id` -> `urn`. */
+function providerUrn(reference: string): string {
+    return reference.slice(0, reference.lastIndexOf("::"));
+}
+
+/** The enforcement level a policy runs at under the given config. */
+export function levelOf(policy: { name: string; enforcementLevel?: EnforcementLevel }, config: PolicyPackConfig = {}): EnforcementLevel {
+    const c = config[policy.name];
+    const configured = typeof c === "string" ? c : c?.enforcementLevel;
+    return configured ?? policy.enforcementLevel ?? "advisory";
+}
+
+/** A policy's config: its schema's defaults, overridden by the pack config (without the level). */
+function configOf(policy: { name: string; configSchema?: PolicyConfigSchema }, config: PolicyPackConfig): Record<string, unknown> {
+    const defaults = Object.fromEntries(
+        Object.entries(policy.configSchema?.properties ?? {})
+            .filter(([, schema]) => (schema as { default?: unknown }).default !== undefined)
+            .map(([key, schema]) => [key, (schema as { default?: unknown }).default]),
+    );
+    const c = config[policy.name];
+    if (typeof c !== "object") return defaults;
+    const { enforcementLevel: _level, ...rest } = c;
+    return { ...defaults, ...rest };
+}
+
+/** Runs every policy (or the given ones) against a recorded run; violations in pack order, then by URN. */
+export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOptions = {}): Promise<PolicyViolation[]> {
+    // Registration order varies between runs; URN order does not.
+    const input = { ...recorded, resources: [...recorded.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)) };
+    const policies = options.policies ?? POLICIES;
+    const packConfig = options.config ?? {};
+    const byUrn = new Map(input.resources.map((r) => [r.urn, r]));
+    const violations: PolicyViolation[] = [];
+
+    const providerOf = (r: RecordedResource): PolicyProviderResource | undefined => {
+        if (r.provider) {
+            const p = byUrn.get(providerUrn(r.provider));
+            return p ? { type: p.type, name: p.name, urn: p.urn, props: props(p.inputs) } : undefined;
+        }
+        if (!r.custom || r.type.startsWith("pulumi:")) return undefined;
+        // The engine's default provider, configured from the stack's `<package>:` config.
+        const pkg = r.type.split(":")[0];
+        const settings = Object.fromEntries(
+            Object.entries(input.config ?? {})
+                .filter(([k]) => k.startsWith(`${pkg}:`))
+                .map(([k, v]) => [k.slice(pkg.length + 1), v]),
+        );
+        return { type: `pulumi:providers:${pkg}`, name: "default", urn: `${r.urn.split("::").slice(0, 2).join("::")}::pulumi:providers:${pkg}::default`, props: props(settings) };
+    };
+    const optionsOf = (r: RecordedResource): PolicyResourceOptions => ({
+        ...NO_OPTIONS,
+        protect: r.options?.protect ?? false,
+        ignoreChanges: [...(r.options?.ignoreChanges ?? [])],
+        deleteBeforeReplace: r.options?.deleteBeforeReplace,
+        parent: r.parent,
+    });
+    const isType = (type: string) => (cls: unknown) => (cls as { __pulumiType?: string }).__pulumiType === type;
+    const notApplicable = (reason?: string): never => {
+        throw new NotApplicable(reason);
+    };
+    const describe = (policy: string, level: ViolationLevel, message: string, urn?: string): PolicyViolation => {
+        const r = urn ? byUrn.get(urn) : undefined;
+        return { policy, level, message, ...(urn ? { urn } : {}), ...(r ? { type: r.type, name: r.name } : {}) };
+    };
+    const run = async (policy: string, body: () => unknown) => {
+        try {
+            await body();
+        } catch (err) {
+            if (err instanceof NotApplicable) return;
+            if (err instanceof proxy.UnknownValueError) {
+                violations.push(describe(policy, "advisory", `can't run policy '${policy}' from policy pack '${PACK_NAME}' during preview: ${err.message}`));
+                return;
+            }
+            throw new Error(`policy ${policy} failed: ${(err as Error).stack ?? err}`);
+        }
+    };
+
+    // Stack policies see every resource, linked as the engine links them.
+    const stackResources = new Map<string, PolicyResource>();
+    for (const r of input.resources) {
+        const p = props(r.type === STACK_TYPE ? input.outputs : r.inputs);
+        stackResources.set(r.urn, {
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: p,
+            opts: optionsOf(r),
+            provider: providerOf(r),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: isType(r.type),
+            asType: ((cls: unknown) => (isType(r.type)(cls) ? p : undefined)) as PolicyResource["asType"],
+        });
+    }
+    for (const r of input.resources) {
+        const resource = stackResources.get(r.urn)!;
+        const find = (urns: readonly string[]) => urns.map((u) => stackResources.get(u)).filter((x): x is PolicyResource => x !== undefined);
+        resource.parent = r.parent ? stackResources.get(r.parent) : undefined;
+        resource.dependencies = find(r.dependencies);
+        resource.propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [k, find(urns)]));
+    }
+
+    for (const policy of policies) {
+        const configured = levelOf(policy, packConfig);
+        if (configured === "disabled") continue;
+        const level: ViolationLevel = configured === "advisory" ? "advisory" : "mandatory";
+        const getConfig = <T extends object>() => configOf(policy, packConfig) as T;
+
+        if ("validateStack" in policy && typeof policy.validateStack === "function") {
+            const stackPolicy = policy as StackValidationPolicy;
+            const args: StackValidationArgs = { resources: [...stackResources.values()], stackTags: new Map(), getConfig, notApplicable };
+            await run(policy.name, () =>
+                stackPolicy.validateStack(args, (message, urn) => violations.push(describe(policy.name, level, message, urn))),
+            );
+            continue;
+        }
+        const resourcePolicy = policy as ResourceValidationPolicy;
+        const validations = resourcePolicy.validateResource === undefined ? [] : [resourcePolicy.validateResource].flat();
+        for (const r of input.resources) {
+            for (const validate of validations) {
+                const token = (validate as { __pulumiType?: string }).__pulumiType;
+                if (token && token !== r.type) continue;
+                const p = props(r.inputs);
+                const args: ResourceValidationArgs = {
+                    type: r.type,
+                    props: p,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: optionsOf(r),
+                    provider: providerOf(r),
+                    stackTags: new Map(),
+                    isType: isType(r.type),
+                    asType: ((cls: unknown) => (isType(r.type)(cls) ? p : undefined)) as ResourceValidationArgs["asType"],
+                    getConfig,
+                    notApplicable,
+                };
+                await run(policy.name, () => validate(args, (message) => violations.push(describe(policy.name, level, message, r.urn))));
+            }
+        }
+    }
+    return violations;
+}
+
+/** True if any violation would stop `pulumi up`. */
+export function hasMandatory(violations: readonly PolicyViolation[]): boolean {
+    return violations.some((v) => v.level === "mandatory");
+}

@@ -1,0 +1,334 @@
+/**
+ * Security guardrails: nothing reachable from the internet that need not be,
+ * data that survives mistakes in prod. Mandatory by default, except the
+ * public-IP note for mvp, whose egress design (no NAT gateway) needs them.
+ */
+import * as aws from "@pulumi/aws";
+import * as digitalocean from "@pulumi/digitalocean";
+import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { T } from "./lib/aws-types";
+import { Node, StackView, Tier } from "./lib/stack";
+import { bool, hasUnknown, isUnknown, plain, quoted, strings, UNKNOWN, Unknown } from "./lib/values";
+
+/** The addresses that mean "the whole internet". */
+export const WORLD: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/** The only ports the load balancer may open to the internet. */
+const WEB_PORTS = [80, 443];
+
+/** One ingress rule open to the internet, wherever it was declared. */
+interface WorldIngress {
+    readonly node: Node;
+    /** How the message names it: `security group "app"`, `security group rule "http"`. */
+    readonly what: string;
+    readonly cidr: string;
+    readonly protocol: unknown;
+    readonly fromPort: unknown;
+    readonly toPort: unknown;
+    /** The security groups it belongs to, or UNKNOWN. */
+    readonly groups: Node[] | Unknown;
+}
+
+const ALL_PROTOCOLS = ["-1", "all"];
+
+function portText(rule: WorldIngress): string {
+    if (ALL_PROTOCOLS.includes(String(rule.protocol))) return "all ports";
+    return rule.fromPort === rule.toPort ? `port ${rule.fromPort}` : `ports ${rule.fromPort}-${rule.toPort}`;
+}
+
+function worldIngress(view: StackView): WorldIngress[] {
+    const groups = view.ofType(...T.securityGroup);
+    const found: WorldIngress[] = [];
+    const cidrsOf = (v4: unknown, v6: unknown): string[] =>
+        [v4, v6].flatMap((x) => (Array.isArray(x) ? x : [x])).filter((c): c is string => WORLD.includes(c as string));
+    for (const sg of groups) {
+        const ingress = sg.props.ingress;
+        if (isUnknown(ingress)) continue;
+        for (const rule of ingress ?? []) {
+            if (hasUnknown([rule?.protocol, rule?.fromPort, rule?.toPort])) continue;
+            for (const cidr of cidrsOf(rule?.cidrBlocks, rule?.ipv6CidrBlocks)) {
+                found.push({ node: sg, what: `security group ${quoted(sg.name)}`, cidr, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, groups: [sg] });
+            }
+        }
+    }
+    for (const rule of view.ofType(...T.securityGroupIngressRule)) {
+        const { cidrIpv4, cidrIpv6, ipProtocol, fromPort, toPort } = rule.props;
+        if (hasUnknown([ipProtocol, fromPort, toPort])) continue;
+        for (const cidr of cidrsOf(cidrIpv4, cidrIpv6)) {
+            found.push({ node: rule, what: `security group rule ${quoted(rule.name)}`, cidr, protocol: ipProtocol, fromPort, toPort, groups: view.targets(rule, "securityGroupId", groups, ["id"]) });
+        }
+    }
+    for (const rule of view.ofType(...T.securityGroupRule)) {
+        const { type, cidrBlocks, ipv6CidrBlocks, protocol, fromPort, toPort } = rule.props;
+        if (type !== "ingress" || hasUnknown([protocol, fromPort, toPort])) continue;
+        for (const cidr of cidrsOf(cidrBlocks, ipv6CidrBlocks)) {
+            found.push({ node: rule, what: `security group rule ${quoted(rule.name)}`, cidr, protocol, fromPort, toPort, groups: view.targets(rule, "securityGroupId", groups, ["id"]) });
+        }
+    }
+    return found;
+}
+
+/** No security group accepts the internet, except the load balancer's on 80 and 443. */
+export const securityGroupWorldIngress: StackValidationPolicy = {
+    name: "security-group-world-ingress",
+    description: "No security group accepts traffic from 0.0.0.0/0 or ::/0, except the load balancer's on ports 80 and 443.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const view = new StackView(args.resources);
+        const groups = view.ofType(...T.securityGroup);
+        let lbGroups: Set<string> | Unknown = new Set<string>();
+        for (const lb of view.ofType(...T.loadBalancer)) {
+            const attached = view.targets(lb, "securityGroups", groups, ["id"]);
+            if (isUnknown(attached)) lbGroups = UNKNOWN;
+            else if (!isUnknown(lbGroups)) attached.forEach((g) => (lbGroups as Set<string>).add(g.urn));
+        }
+        for (const rule of worldIngress(view)) {
+            const web = ["tcp", "6"].includes(String(rule.protocol)) && rule.fromPort === rule.toPort && WEB_PORTS.includes(rule.fromPort as number);
+            if (web) {
+                if (isUnknown(lbGroups) || isUnknown(rule.groups)) continue;
+                const lbSet = lbGroups;
+                if (rule.groups.length > 0 && rule.groups.every((g) => lbSet.has(g.urn))) continue;
+            }
+            reportViolation(
+                `${rule.what[0].toUpperCase()}${rule.what.slice(1)} opens ${portText(rule)} to ${rule.cidr}; only the load balancer's security group may accept the internet, and only on ports 80 and 443.`,
+                rule.node.urn,
+            );
+        }
+    },
+};
+
+const checkNotPublic = (kind: string) => (props: any, args: { name: string }, reportViolation: (m: string) => void) => {
+    if (bool(plain(props).publiclyAccessible) === true) {
+        reportViolation(`RDS ${kind} ${quoted(args.name)} is publicly accessible; set publiclyAccessible: false (the app reaches it inside the VPC).`);
+    }
+};
+
+/** Databases are never reachable from the internet. */
+export const rdsNotPublic: ResourceValidationPolicy = {
+    name: "rds-not-public",
+    description: "RDS databases are not publicly accessible.",
+    enforcementLevel: "mandatory",
+    validateResource: [validateResourceOfType(aws.rds.Instance, checkNotPublic("instance")), validateResourceOfType(aws.rds.ClusterInstance, checkNotPublic("cluster instance"))],
+};
+
+const checkImdsV2 = (kind: string) => (props: any, args: { name: string }, reportViolation: (m: string) => void) => {
+    const options = plain(props).metadataOptions;
+    if (hasUnknown(options) || options?.httpEndpoint === "disabled" || options?.httpTokens === "required") return;
+    reportViolation(
+        `${kind} ${quoted(args.name)} allows IMDSv1 (metadataOptions.httpTokens is ${JSON.stringify(options?.httpTokens ?? "not set")}); set metadataOptions: { httpTokens: "required" }.`,
+    );
+};
+
+/** Instances accept only session-token (v2) metadata requests, which SSRF cannot forge. */
+export const imdsV2Required: ResourceValidationPolicy = {
+    name: "imdsv2-required",
+    description: "Instances require IMDSv2 (metadata session tokens).",
+    enforcementLevel: "mandatory",
+    validateResource: [validateResourceOfType(aws.ec2.LaunchTemplate, checkImdsV2("Launch template")), validateResourceOfType(aws.ec2.Instance, checkImdsV2("EC2 instance"))],
+};
+
+const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+/** Every bucket has a public access block with all four settings on. */
+export const s3PublicAccessBlock: StackValidationPolicy = {
+    name: "s3-public-access-block",
+    description: "S3 buckets block all public access.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const view = new StackView(args.resources);
+        const buckets = view.ofType(...T.bucket);
+        const blocked = new Set<string>();
+        let unlinked = false;
+        for (const block of view.ofType(...T.bucketPublicAccessBlock)) {
+            const to = view.targets(block, "bucket", buckets, ["bucket", "id"]);
+            if (isUnknown(to)) {
+                unlinked = true;
+                continue;
+            }
+            to.forEach((b) => blocked.add(b.urn));
+            const off = PUBLIC_ACCESS_FLAGS.filter((f) => bool(block.props[f]) !== true && !isUnknown(block.props[f]));
+            if (off.length > 0) {
+                reportViolation(`Public access block ${quoted(block.name)} leaves ${off.join(", ")} off; set all four to true.`, block.urn);
+            }
+        }
+        if (unlinked) return;
+        for (const bucket of buckets.filter((b) => !blocked.has(b.urn))) {
+            reportViolation(`S3 bucket ${quoted(bucket.name)} has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`, bucket.urn);
+        }
+    },
+};
+
+/** A way the stack gives an instance a public IPv4 address. */
+interface PublicIpSource {
+    readonly urn: string;
+    readonly message: string;
+}
+
+/** Where instances get public IPs: launch templates that ask for one, groups and instances in subnets that assign one. */
+export function publicIpSources(view: StackView): PublicIpSource[] {
+    const found: PublicIpSource[] = [];
+    const subnets = view.ofType(...T.subnet);
+    const templates = view.ofType(...T.launchTemplate);
+    const templateAssociates = (lt: Node): boolean | undefined | Unknown => {
+        const nics = lt.props.networkInterfaces;
+        if (hasUnknown(nics)) return UNKNOWN;
+        const values = (nics ?? []).map((n: any) => bool(n?.associatePublicIpAddress)).filter((v: unknown) => v !== undefined);
+        return values.includes(true) ? true : values.includes(false) ? false : undefined;
+    };
+    const publicSubnets = (from: Node, prop: string): Node[] | Unknown => {
+        const to = view.targets(from, prop, subnets, ["id"]);
+        if (isUnknown(to) || to.some((s) => isUnknown(s.props.mapPublicIpOnLaunch))) return UNKNOWN;
+        return to.filter((s) => bool(s.props.mapPublicIpOnLaunch) === true);
+    };
+    const names = (nodes: Node[]) => nodes.map((n) => quoted(n.name)).join(", ");
+
+    for (const lt of templates) {
+        if (templateAssociates(lt) === true) {
+            found.push({ urn: lt.urn, message: `Launch template ${quoted(lt.name)} gives its instances a public IP (networkInterfaces associatePublicIpAddress "true")` });
+        }
+    }
+    for (const group of view.ofType(...T.autoscalingGroup)) {
+        const lt = view.targets(group, "launchTemplate", templates, ["id", "name"], (v) => (isUnknown(v?.id) ? UNKNOWN : v?.id ?? v?.name));
+        if (isUnknown(lt)) continue;
+        const decided = lt.map(templateAssociates);
+        if (decided.some((d) => d !== undefined)) continue;
+        const open = publicSubnets(group, "vpcZoneIdentifiers");
+        if (!isUnknown(open) && open.length > 0) {
+            found.push({ urn: group.urn, message: `Auto scaling group ${quoted(group.name)} launches into subnet${open.length > 1 ? "s" : ""} ${names(open)}, which assign${open.length > 1 ? "" : "s"} public IPs (mapPublicIpOnLaunch)` });
+        }
+    }
+    for (const instance of view.ofType(...T.instance)) {
+        const associate = bool(instance.props.associatePublicIpAddress);
+        if (isUnknown(associate) || associate === false) continue;
+        if (associate === true) {
+            found.push({ urn: instance.urn, message: `EC2 instance ${quoted(instance.name)} has a public IP (associatePublicIpAddress: true)` });
+            continue;
+        }
+        const open = publicSubnets(instance, "subnetId");
+        if (!isUnknown(open) && open.length > 0) {
+            found.push({ urn: instance.urn, message: `EC2 instance ${quoted(instance.name)} runs in subnet ${names(open)}, which assigns public IPs (mapPublicIpOnLaunch)` });
+        }
+    }
+    return found;
+}
+
+/** Tiers whose egress design (public subnets, no NAT gateway) needs public instance IPs. */
+const PUBLIC_EGRESS_TIERS: readonly Tier[] = ["mvp"];
+
+/** Instances have no public IPs where a NAT gateway provides egress (growth, prod). */
+export const instancesNoPublicIp: StackValidationPolicy = {
+    name: "instances-no-public-ip",
+    description: "Instances have no public IP addresses (growth and prod reach the internet through NAT).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const view = new StackView(args.resources);
+        const tier = view.tier();
+        if (isUnknown(tier) || PUBLIC_EGRESS_TIERS.includes(tier)) return;
+        for (const source of publicIpSources(view)) {
+            reportViolation(`${source.message}; in ${tier} instances stay in private subnets and reach the internet through NAT.`, source.urn);
+        }
+    },
+};
+
+/** In mvp, instances have public IPs by design; reviewers still see where. */
+export const instancesPublicIpMvp: StackValidationPolicy = {
+    name: "instances-public-ip-mvp",
+    description: "Instances with public IPs in mvp (its egress design without a NAT gateway needs them).",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        const view = new StackView(args.resources);
+        const tier = view.tier();
+        if (isUnknown(tier) || !PUBLIC_EGRESS_TIERS.includes(tier)) return;
+        for (const source of publicIpSources(view)) {
+            reportViolation(`${source.message}: expected in mvp (no NAT gateway); keep its security group closed to the internet.`, source.urn);
+        }
+    },
+};
+
+/** Tiers in which internet-facing load balancers sit behind a WAF. */
+const WAF_TIERS: readonly Tier[] = ["growth", "prod"];
+
+/** Internet-facing application load balancers in growth and prod have a WAF web ACL. */
+export const albWaf: StackValidationPolicy = {
+    name: "alb-waf",
+    description: "Internet-facing application load balancers in growth and prod have a WAF web ACL.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const view = new StackView(args.resources);
+        const tier = view.tier();
+        if (isUnknown(tier) || !WAF_TIERS.includes(tier)) return;
+        const albs = view.ofType(...T.loadBalancer).filter((lb) => {
+            const type = lb.props.loadBalancerType ?? "application";
+            return type === "application" && bool(lb.props.internal) !== true && !isUnknown(lb.props.internal);
+        });
+        const protectedUrns = new Set<string>();
+        for (const association of view.ofType(...T.webAclAssociation)) {
+            const to = view.targets(association, "resourceArn", albs, ["arn", "id"]);
+            if (isUnknown(to)) return;
+            to.forEach((lb) => protectedUrns.add(lb.urn));
+        }
+        for (const lb of albs.filter((a) => !protectedUrns.has(a.urn))) {
+            reportViolation(`Internet-facing load balancer ${quoted(lb.name)} has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`, lb.urn);
+        }
+    },
+};
+
+/** The shortest backup retention a prod database may have, in days. */
+export const PROD_MIN_BACKUP_DAYS = 14;
+
+/** Prod databases survive an AZ failure, a mistaken delete and a bad week. */
+export const prodDatabaseResilience: StackValidationPolicy = {
+    name: "prod-database-resilience",
+    description: `Prod databases are Multi-AZ, deletion-protected and keep backups for at least ${PROD_MIN_BACKUP_DAYS} days (read replicas: deletion protection only).`,
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const view = new StackView(args.resources);
+        if (view.tier() !== "prod") return;
+        for (const db of view.ofType(...T.dbInstance)) {
+            const { replicateSourceDb, multiAz, deletionProtection, backupRetentionPeriod } = db.props;
+            const replica = replicateSourceDb !== undefined;
+            const name = quoted(db.name);
+            const protectedFromDelete = bool(deletionProtection);
+            if (!isUnknown(protectedFromDelete) && protectedFromDelete !== true) {
+                reportViolation(`Prod database ${name} can be deleted by mistake; set deletionProtection: true.`, db.urn);
+            }
+            if (replica) continue;
+            const ha = bool(multiAz);
+            if (!isUnknown(ha) && ha !== true) reportViolation(`Prod database ${name} is single-AZ; set multiAz: true.`, db.urn);
+            if (!isUnknown(backupRetentionPeriod) && !(typeof backupRetentionPeriod === "number" && backupRetentionPeriod >= PROD_MIN_BACKUP_DAYS)) {
+                reportViolation(
+                    `Prod database ${name} keeps backups for ${backupRetentionPeriod ?? "the default"} days; set backupRetentionPeriod to at least ${PROD_MIN_BACKUP_DAYS}.`,
+                    db.urn,
+                );
+            }
+        }
+    },
+};
+
+/** True if a DigitalOcean port range ("22", "1-65535", "all", unset) includes the port. */
+export function portRangeIncludes(range: string | undefined, port: number): boolean {
+    if (range === undefined || range === "" || range === "all" || range === "0") return true;
+    const [from, to] = range.split("-").map((x) => Number(x));
+    return from <= port && port <= (to ?? from);
+}
+
+/** DigitalOcean firewalls never open SSH to the internet. */
+export const digitaloceanFirewallSsh: ResourceValidationPolicy = {
+    name: "digitalocean-firewall-ssh",
+    description: "DigitalOcean firewalls do not open SSH (22) to the internet.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(digitalocean.Firewall, (props, args, reportViolation) => {
+        const rules = plain(props).inboundRules;
+        if (isUnknown(rules)) return;
+        for (const rule of rules ?? []) {
+            if (hasUnknown([rule?.protocol, rule?.portRange])) continue;
+            if (rule?.protocol !== "tcp" || !portRangeIncludes(rule?.portRange, 22)) continue;
+            const sources = strings(rule?.sourceAddresses);
+            if (isUnknown(sources)) continue;
+            const open = sources.filter((s) => typeof s === "string" && WORLD.includes(s));
+            if (open.length > 0) {
+                reportViolation(`Firewall ${quoted(args.name)} opens SSH (port 22) to ${open.join(" and ")}; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`);
+            }
+        }
+    }),
+};

@@ -1,0 +1,192 @@
+import { strict as assert } from "assert";
+import { portRangeIncludes } from "../security";
+import { compliantStack } from "./fixtures";
+import { advisory, expectViolations, mandatory } from "./helpers";
+
+const WORLD_MESSAGE = (what: string, ports: string, cidr = "0.0.0.0/0") =>
+    `${what} opens ${ports} to ${cidr}; only the load balancer's security group may accept the internet, and only on ports 80 and 443.`;
+
+describe("security-group-world-ingress", () => {
+    it("flags SSH from the internet on the app's security group", async () => {
+        const s = compliantStack();
+        s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, { links: { securityGroupId: s.appGroup } });
+        await expectViolations(s.f, [mandatory("security-group-world-ingress", "ssh", WORLD_MESSAGE(`Security group rule "ssh"`, "port 22"))]);
+    });
+
+    it("flags 443 from the internet on a group that is not the load balancer's", async () => {
+        const s = compliantStack();
+        s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv6: "::/0" }, { links: { securityGroupId: s.appGroup } });
+        await expectViolations(s.f, [mandatory("security-group-world-ingress", "app-https", WORLD_MESSAGE(`Security group rule "app-https"`, "port 443", "::/0"))]);
+    });
+
+    it("flags other ports, ranges and all-protocol rules even on the load balancer's group", async () => {
+        const s = compliantStack();
+        s.http.inputs = { ipProtocol: "tcp", fromPort: 80, toPort: 443, cidrIpv4: "0.0.0.0/0", securityGroupId: s.http.inputs.securityGroupId };
+        s.https.inputs = { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", securityGroupId: s.https.inputs.securityGroupId };
+        await expectViolations(s.f, [
+            mandatory("security-group-world-ingress", "lb-http", WORLD_MESSAGE(`Security group rule "lb-http"`, "ports 80-443")),
+            mandatory("security-group-world-ingress", "lb-https", WORLD_MESSAGE(`Security group rule "lb-https"`, "all ports")),
+        ]);
+    });
+
+    it("covers inline ingress blocks and aws.ec2.SecurityGroupRule", async () => {
+        const s = compliantStack();
+        s.appGroup.inputs.ingress = [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] }];
+        s.f.add("aws:ec2/securityGroupRule:SecurityGroupRule", "legacy", { type: "ingress", protocol: "tcp", fromPort: 3000, toPort: 3000, cidrBlocks: ["0.0.0.0/0"] }, { links: { securityGroupId: s.appGroup } });
+        await expectViolations(s.f, [
+            mandatory("security-group-world-ingress", "app", WORLD_MESSAGE(`Security group "app"`, "port 5432")),
+            mandatory("security-group-world-ingress", "legacy", WORLD_MESSAGE(`Security group rule "legacy"`, "port 3000")),
+        ]);
+    });
+});
+
+describe("rds-not-public", () => {
+    it("flags a publicly accessible database", async () => {
+        const s = compliantStack();
+        s.db.inputs.publiclyAccessible = true;
+        await expectViolations(s.f, [mandatory("rds-not-public", "db", `RDS instance "db" is publicly accessible; set publiclyAccessible: false (the app reaches it inside the VPC).`)]);
+    });
+});
+
+describe("imdsv2-required", () => {
+    it("flags a launch template that allows IMDSv1, or says nothing", async () => {
+        const s = compliantStack();
+        s.template.inputs.metadataOptions = { httpTokens: "optional" };
+        await expectViolations(s.f, [mandatory("imdsv2-required", "app", `Launch template "app" allows IMDSv1 (metadataOptions.httpTokens is "optional"); set metadataOptions: { httpTokens: "required" }.`)]);
+        delete s.template.inputs.metadataOptions;
+        await expectViolations(s.f, [mandatory("imdsv2-required", "app", `Launch template "app" allows IMDSv1 (metadataOptions.httpTokens is "not set"); set metadataOptions: { httpTokens: "required" }.`)]);
+    });
+});
+
+describe("s3-public-access-block", () => {
+    it("flags a bucket without a public access block", async () => {
+        const s = compliantStack();
+        s.f.remove(s.dataBlock);
+        await expectViolations(s.f, [
+            mandatory("s3-public-access-block", "data", `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
+        ]);
+    });
+
+    it("flags a block that leaves settings off", async () => {
+        const s = compliantStack();
+        s.dataBlock.inputs.blockPublicPolicy = false;
+        delete s.dataBlock.inputs.restrictPublicBuckets;
+        await expectViolations(s.f, [
+            mandatory("s3-public-access-block", "data-block", `Public access block "data-block" leaves blockPublicPolicy, restrictPublicBuckets off; set all four to true.`),
+        ]);
+    });
+});
+
+describe("instances-no-public-ip and instances-public-ip-mvp", () => {
+    it("flags an auto scaling group in subnets that assign public IPs (mandatory in growth and prod)", async () => {
+        for (const tier of ["growth", "prod"] as const) {
+            const s = compliantStack(tier);
+            s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
+            await expectViolations(s.f, [
+                mandatory("instances-no-public-ip", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in ${tier} instances stay in private subnets and reach the internet through NAT.`),
+            ]);
+        }
+    });
+
+    it("only notes it in mvp, whose egress design needs public IPs", async () => {
+        const s = compliantStack("mvp");
+        s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
+        await expectViolations(s.f, [
+            advisory("instances-public-ip-mvp", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch): expected in mvp (no NAT gateway); keep its security group closed to the internet.`),
+        ]);
+    });
+
+    it("flags a launch template that asks for a public IP, and trusts one that refuses it", async () => {
+        const s = compliantStack();
+        s.template.inputs.networkInterfaces = [{ deviceIndex: 0, associatePublicIpAddress: "true" }];
+        await expectViolations(s.f, [
+            mandatory("instances-no-public-ip", "app", `Launch template "app" gives its instances a public IP (networkInterfaces associatePublicIpAddress "true"); in prod instances stay in private subnets and reach the internet through NAT.`),
+        ]);
+        s.template.inputs.networkInterfaces = [{ deviceIndex: 0, associatePublicIpAddress: "false" }];
+        s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
+        await expectViolations(s.f, []);
+    });
+});
+
+describe("alb-waf", () => {
+    it("flags an internet-facing load balancer without a WAF in growth and prod, not in mvp", async () => {
+        for (const tier of ["growth", "prod"] as const) {
+            const s = compliantStack(tier);
+            s.f.remove(s.waf);
+            await expectViolations(s.f, [
+                mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`),
+            ]);
+        }
+        const mvp = compliantStack("mvp");
+        mvp.f.remove(mvp.waf);
+        await expectViolations(mvp.f, []);
+    });
+
+    it("is not fooled by a WAF association on another load balancer", async () => {
+        const s = compliantStack("growth");
+        const internal = s.f.add("aws:lb/loadBalancer:LoadBalancer", "internal", { internal: true });
+        s.waf.propertyDependencies = { resourceArn: [internal.urn] };
+        await expectViolations(s.f, [
+            mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`),
+        ]);
+    });
+
+    it("treats a program that exports no tier as prod", async () => {
+        const s = compliantStack("growth");
+        delete s.f.outputs.tier;
+        s.f.remove(s.waf);
+        await expectViolations(s.f, [
+            mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a prod stack; associate one with an aws.wafv2.WebAclAssociation.`),
+        ]);
+    });
+});
+
+describe("prod-database-resilience", () => {
+    it("flags a single-AZ, deletable prod database with short backups", async () => {
+        const s = compliantStack("prod");
+        Object.assign(s.db.inputs, { multiAz: false, deletionProtection: false, backupRetentionPeriod: 7 });
+        await expectViolations(s.f, [
+            mandatory("prod-database-resilience", "db", `Prod database "db" can be deleted by mistake; set deletionProtection: true.`),
+            mandatory("prod-database-resilience", "db", `Prod database "db" is single-AZ; set multiAz: true.`),
+            mandatory("prod-database-resilience", "db", `Prod database "db" keeps backups for 7 days; set backupRetentionPeriod to at least 14.`),
+        ]);
+    });
+
+    it("holds a read replica to deletion protection only", async () => {
+        const s = compliantStack("prod");
+        assert.equal(s.replica.inputs.multiAz, undefined);
+        delete s.replica.inputs.deletionProtection;
+        await expectViolations(s.f, [mandatory("prod-database-resilience", "db-replica", `Prod database "db-replica" can be deleted by mistake; set deletionProtection: true.`)]);
+    });
+
+    it("does not apply below prod", async () => {
+        const s = compliantStack("growth");
+        Object.assign(s.db.inputs, { multiAz: false, deletionProtection: false, backupRetentionPeriod: 7 });
+        await expectViolations(s.f, []);
+    });
+});
+
+describe("digitalocean-firewall-ssh", () => {
+    it("flags SSH open to the internet, including through a wide range", async () => {
+        for (const portRange of ["22", "1-65535", "all"]) {
+            const s = compliantStack();
+            s.doFirewall.inputs.inboundRules.push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0", "::/0"] });
+            await expectViolations(s.f, [
+                mandatory("digitalocean-firewall-ssh", "do-firewall", `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/0 and ::/0; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`),
+            ]);
+        }
+    });
+
+    it("allows SSH from a named range", async () => {
+        const s = compliantStack();
+        s.doFirewall.inputs.inboundRules.push({ protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.0/24"] });
+        await expectViolations(s.f, []);
+    });
+
+    it("reads DigitalOcean port ranges", () => {
+        assert.ok(portRangeIncludes("20-30", 22));
+        assert.ok(!portRangeIncludes("80", 22));
+        assert.ok(!portRangeIncludes("23-1024", 22));
+        assert.ok(portRangeIncludes(undefined, 22));
+    });
+});
