@@ -215,7 +215,8 @@ export class AppServers extends pulumi.ComponentResource {
                 networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: String(a.subnetsArePublic), securityGroups: [a.securityGroupId], deleteOnTermination: "true" }],
                 userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
                 updateDefaultVersion: true,
-                tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
+                // The group tags the instances; volumes and network interfaces only get tags from here.
+                tagSpecifications: [tagSpec("volume"), tagSpec("network-interface")],
                 monitoring: { enabled: false },
             },
             { parent: this },
@@ -240,7 +241,8 @@ export class AppServers extends pulumi.ComponentResource {
                 },
                 waitForCapacityTimeout: "15m",
                 enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"],
-                tags: [{ key: "Name", value: name, propagateAtLaunch: true }],
+                // Auto Scaling groups ignore the provider's default tags; instances get what the group propagates.
+                tags: Object.entries({ ...a.instanceTags, Name: name }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
             },
             { parent: this },
         );

@@ -148,8 +148,12 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.deepEqual(lt.inputs.blockDeviceMappings[0].ebs, { volumeSize: 12, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
                 assert.equal(lt.inputs.keyName, undefined);
                 assert.equal(lt.inputs.networkInterfaces[0].associatePublicIpAddress, String(preset.network.egress === "public-subnets"));
-                assert.deepEqual(lt.inputs.tagSpecifications.map((t: any) => t.resourceType), ["instance", "volume", "network-interface"]);
-                assert.equal(lt.inputs.tagSpecifications[0].tags.Environment, stack, "the standard tags reach what the group launches");
+                assert.deepEqual(lt.inputs.tagSpecifications.map((t: any) => t.resourceType), ["volume", "network-interface"]);
+                assert.equal(lt.inputs.tagSpecifications[0].tags.Environment, stack, "the standard tags reach the volumes");
+                const asgTags = r.one(T.asg).inputs.tags;
+                for (const key of ["Project", "Environment", "Owner", "CostCenter", "ManagedBy", "Name"]) {
+                    assert.ok(asgTags.some((t: any) => t.key === key && t.propagateAtLaunch === true), `the group propagates ${key} to its instances`);
+                }
             });
 
             it("renders user data that passes shellcheck and runs the image by digest with the contract's environment", async () => {
