@@ -34,7 +34,7 @@ export const POLICIES: Policies = [
     security.imdsV2Required,
     security.s3PublicAccessBlock,
     security.instancesNoPublicIp,
-    security.instancesPublicIpMvp,
+    security.instancesPublicIpWithoutNat,
     security.albWaf,
     security.prodDatabaseResilience,
     security.digitaloceanFirewallSsh,

@@ -212,35 +212,42 @@ export function publicIpSources(view: StackView): PublicIpSource[] {
     return found;
 }
 
-/** Tiers whose egress design (public subnets, no NAT gateway) needs public instance IPs. */
-const PUBLIC_EGRESS_TIERS: readonly Tier[] = ["mvp"];
+/**
+ * Whether public instance IPs are a design choice here: a stack without a NAT
+ * gateway gives its instances egress through public subnets (mvp and growth
+ * by default, to save ~$33 a month per NAT gateway). Prod never is, whatever
+ * its egress setting; a stack with a NAT gateway never needs them.
+ */
+function publicIpsByDesign(view: StackView, tier: Tier): boolean {
+    return tier !== "prod" && view.ofType(...T.natGateway).length === 0;
+}
 
-/** Instances have no public IPs where a NAT gateway provides egress (growth, prod). */
+/** Instances have no public IPs in prod, or wherever a NAT gateway provides egress. */
 export const instancesNoPublicIp: StackValidationPolicy = {
     name: "instances-no-public-ip",
-    description: "Instances have no public IP addresses (growth and prod reach the internet through NAT).",
+    description: "Instances have no public IP addresses in prod, or wherever a NAT gateway provides egress.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
         const tier = view.tier();
-        if (isUnknown(tier) || PUBLIC_EGRESS_TIERS.includes(tier)) return;
+        if (isUnknown(tier) || publicIpsByDesign(view, tier)) return;
         for (const source of publicIpSources(view)) {
             reportViolation(`${source.message}; in ${tier} instances stay in private subnets and reach the internet through NAT.`, source.urn);
         }
     },
 };
 
-/** In mvp, instances have public IPs by design; reviewers still see where. */
-export const instancesPublicIpMvp: StackValidationPolicy = {
-    name: "instances-public-ip-mvp",
-    description: "Instances with public IPs in mvp (its egress design without a NAT gateway needs them).",
+/** Without a NAT gateway (below prod), instances have public IPs by design; reviewers still see where. */
+export const instancesPublicIpWithoutNat: StackValidationPolicy = {
+    name: "instances-public-ip-without-nat",
+    description: "Instances with public IPs in a stack below prod without a NAT gateway (its egress design needs them).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
         const tier = view.tier();
-        if (isUnknown(tier) || !PUBLIC_EGRESS_TIERS.includes(tier)) return;
+        if (isUnknown(tier) || !publicIpsByDesign(view, tier)) return;
         for (const source of publicIpSources(view)) {
-            reportViolation(`${source.message}: expected in mvp (no NAT gateway); keep its security group closed to the internet.`, source.urn);
+            reportViolation(`${source.message}: expected without a NAT gateway (egress through public subnets); keep its security group closed to the internet.`, source.urn);
         }
     },
 };

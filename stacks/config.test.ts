@@ -67,6 +67,8 @@ describe("stack config validation", () => {
         ["a VPC range with host bits", { "alicerce:vpcCidr": "10.20.1.0/16" }, 'alicerce:vpcCidr: "10.20.1.0/16" is not a valid network'],
         ["database storage below the gp3 minimum", { "alicerce:dbStorageGb": "10" }, 'alicerce:dbStorageGb: "10" is out of range; use a whole number from 20 to 16384'],
         ["a typo in a key", { "alicerce:teir": "mvp" }, 'alicerce:teir: "mvp" is not a known key (did you mean alicerce:tier?)'],
+        ["an egress mode that does not exist", { "alicerce:egress": "nat" }, 'alicerce:egress: "nat" is not an egress mode; use one of public-subnets, nat-single, nat-per-az'],
+        ["a high-availability flag that is not a boolean", { "alicerce:dbHighAvailability": "yes" }, 'alicerce:dbHighAvailability: "yes" is not true or false'],
         ["a zone id without a domain", { "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:cloudflareZoneId: \"023e105f4ecef8ad9ca31a8372d0c353\" is set but alicerce:domain is not"],
         ["an ingress range that is not a range", { "alicerce:lbIngressCidrs": "203.0.113.0" }, 'alicerce:lbIngressCidrs: "203.0.113.0" is not a list of IPv4 ranges'],
         ["an ingress range with host bits", { "alicerce:lbIngressCidrs": '["203.0.113.7/24"]' }, 'alicerce:lbIngressCidrs: "[\\"203.0.113.7/24\\"]" includes 203.0.113.7/24, which is not a valid network'],
@@ -119,6 +121,17 @@ describe("stack config validation", () => {
         assert.equal(s.database.instanceClass, "db.t4g.small");
         assert.equal(s.database.storageGb, 150);
         assert.ok(s.database.maxStorageGb >= 150, "the autoscaling ceiling never falls below the allocated storage");
+    });
+
+    it("lets a stack trade resilience for cost, or the reverse: egress and database standby", () => {
+        const prod = managed({ ...VALID, "alicerce:tier": "prod", "alicerce:domain": "app.example.com", "alicerce:alertEmail": "a@b.co", "alicerce:egress": "nat-per-az" }, "prod");
+        assert.equal(prod.network.egress, "nat-per-az");
+        assert.equal(prod.network.azCount, TIER_PRESETS.prod.network.azCount);
+        const growth = managed({ ...VALID, "alicerce:tier": "growth", "alicerce:dbHighAvailability": "false" }, "growth");
+        assert.equal(growth.database.highAvailability, false);
+        assert.equal(growth.database.backupRetentionDays, TIER_PRESETS.growth.database.backupRetentionDays);
+        assert.equal(managed(VALID).database.highAvailability, false);
+        assert.equal(managed({ ...VALID, "alicerce:dbHighAvailability": "true" }).database.highAvailability, true);
     });
 
     it("reads load balancer ingress as a YAML list or a comma-separated string, and defaults proxying to the zone", () => {
@@ -266,6 +279,8 @@ describe("DigitalOcean stack config", () => {
 
     const cases: [string, Record<string, string | undefined>, string][] = [
         ["a 1 GB database plan with a standby node", { "alicerce:tier": "growth", "alicerce:dbInstanceClass": "db-s-1vcpu-1gb" }, 'alicerce:dbInstanceClass: "db-s-1vcpu-1gb" gives a 1 GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more'],
+        ["an egress mode (droplets reach the internet directly)", { "alicerce:egress": "nat-single" }, 'alicerce:egress: "nat-single" is only used on aws'],
+        ["a standby on a 1 GB plan asked for by the stack", { "alicerce:dbHighAvailability": "true" }, 'alicerce:dbHighAvailability: "true" gives a 1 GB database plan with a standby node'],
         ["a Cloudflare zone without an uploaded certificate", { "alicerce:domain": "app.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare"],
         ["a VPC range on Docker's bridge network", { "alicerce:vpcCidr": "172.17.0.0/16" }, 'alicerce:vpcCidr: "172.17.0.0/16" overlaps Docker\'s bridge network 172.17.0.0/16'],
         ["SSH open to the internet", { "alicerce:adminCidrs": '["0.0.0.0/0"]' }, 'alicerce:adminCidrs: "[\\"0.0.0.0/0\\"]" opens SSH to the whole internet with 0.0.0.0/0'],

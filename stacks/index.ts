@@ -139,7 +139,7 @@ const DB_CLASS_SHAPE: { readonly [C in ManagedCloud]: { re: RegExp; example: str
 const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digitalocean: "DigitalOcean" };
 
 /** Keys that configure managed services, which a single Docker host does not have. */
-const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "cloudflareZoneId", "cloudflareProxied", "lbIngressCidrs", "alertEmail"] as const;
+const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "dbHighAvailability", "egress", "cloudflareZoneId", "cloudflareProxied", "lbIngressCidrs", "alertEmail"] as const;
 /** Keys of the `docker` cloud only. */
 const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas"] as const;
 
@@ -209,6 +209,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             if (raw[key] !== undefined) say(key, "applies only when alicerce:cloud is docker; remove it");
         }
     }
+    if (cloud === "digitalocean" && raw.egress !== undefined) {
+        say("egress", "is only used on aws (DigitalOcean droplets reach the internet directly); remove it");
+    }
     if (cloud === "aws") {
         for (const key of DIGITALOCEAN_ONLY_KEYS) {
             if (raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this aws stack");
@@ -236,8 +239,8 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     if (cloud === "digitalocean") {
         const dbClass = value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
         const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
-        if (preset?.database.highAvailability && memoryGb !== undefined && memoryGb < 2) {
-            const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : "tier";
+        if ((value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
+            const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
             say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
         }
         if (raw.dbStorageGb !== undefined) {
@@ -363,10 +366,11 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         database: {
             ...preset.database,
             instanceClass: cfg.dbInstanceClass ?? preset.database.instanceClass[cloud],
+            highAvailability: cfg.dbHighAvailability ?? preset.database.highAvailability,
             storageGb: cfg.dbStorageGb ?? preset.database.storageGb,
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },
-        network: preset.network,
+        network: { ...preset.network, egress: cfg.egress ?? preset.network.egress },
         cache: { enabled: preset.cache.enabled, nodeSize: preset.cache.nodeSize[cloud] ?? "" },
         adminCidrs: cfg.adminCidrs ?? [],
         certificateName: cfg.certificateName,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLOUDS, TIERS, VPS_CLOUDS } from "./tiers";
+import { CLOUDS, EGRESS_MODES, TIERS, VPS_CLOUDS } from "./tiers";
 
 /**
  * The `alicerce:` configuration keys, one zod schema each. Pulumi hands every
@@ -115,6 +115,13 @@ export const configSchema = z.strictObject({
     maxInstances: wholeNumber(1, 20).optional(),
     dbInstanceClass: z.string().regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" }).optional(),
     dbStorageGb: wholeNumber(20, 16384).optional(),
+    /** AWS: how app instances reach the internet, overriding the tier (cost against resilience: see README "Tiers"). */
+    egress: z.enum(EGRESS_MODES, { error: `is not an egress mode; use one of ${EGRESS_MODES.join(", ")}` }).optional(),
+    /** A standby database node (RDS Multi-AZ, a DigitalOcean standby), overriding the tier. */
+    dbHighAvailability: z
+        .enum(["true", "false"], { error: "is not true or false" })
+        .transform((v) => v === "true")
+        .optional(),
     /** cloud docker: the Docker engine to deploy to. tcp:// is refused: an unauthenticated Docker API is root on the host. */
     dockerHost: z
         .string()

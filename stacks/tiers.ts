@@ -35,8 +35,10 @@ export type Tier = (typeof TIERS)[number];
  */
 export type PerCloud<T, Docker = T> = { readonly [C in ManagedCloud]: T } & { readonly docker: Docker };
 
+/** The egress modes, cheapest first. */
+export const EGRESS_MODES = ["public-subnets", "nat-single", "nat-per-az"] as const;
 /** How private instances reach the internet (ECR, Secrets Manager, SSM, OS updates). */
-export type Egress = "public-subnets" | "nat-single" | "nat-per-az";
+export type Egress = (typeof EGRESS_MODES)[number];
 
 /** App servers. */
 export interface ComputePreset {
@@ -174,7 +176,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             deletionProtection: true,
             performanceInsights: false,
         },
-        network: { azCount: 2, egress: "nat-single" },
+        network: { azCount: 2, egress: "public-subnets" },
         singleHost: { appReplicas: 2, hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" } },
         cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
         waf: true,
@@ -202,7 +204,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             deletionProtection: true,
             performanceInsights: true,
         },
-        network: { azCount: 3, egress: "nat-per-az" },
+        network: { azCount: 3, egress: "nat-single" },
         singleHost: { appReplicas: 4, hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" } },
         cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
         waf: true,

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { resourcesOf, stackRun } from "../../test/stacks/runs";
+import { Resources, runStack } from "../../test/harness";
 import { subnetLayout } from "../shared/cidr";
 import { chooseAzs, egressPlan } from "./network";
 
@@ -73,23 +74,29 @@ describe("Network", () => {
         assert.equal(run.outputs.appSubnetsArePublic, true);
     });
 
-    it("growth: one NAT gateway in the first public subnet, used by every private subnet", async () => {
+    it("growth: no NAT gateway; app instances sit in the public subnets (the tier's egress)", async () => {
         const res = await resourcesOf(stackRun("growth"));
+        assert.equal(res.ofType(NAT).length, 0);
+        assert.equal((await stackRun("growth")).outputs.appSubnetsArePublic, true);
+    });
+
+    it("prod: one NAT gateway in the first public subnet, used by every private subnet", async () => {
+        const res = await resourcesOf(stackRun("prod"));
         const nat = res.one(NAT);
         assert.equal(nat.inputs.subnetId, "network-public-0-id");
         assert.equal(nat.inputs.allocationId, "network-nat-0-ip-id");
         assert.ok(nat.dependencies.includes(res.one("aws:ec2/internetGateway:InternetGateway").urn), "the NAT waits for the internet gateway");
-        for (const i of [0, 1]) {
+        for (const i of [0, 1, 2]) {
             const route = res.one(ROUTE, `network-private-${i}-internet`);
             assert.equal(route.inputs.natGatewayId, "network-nat-0-id");
             assert.equal(route.inputs.destinationCidrBlock, "0.0.0.0/0");
             assert.equal(route.inputs.routeTableId, `network-private-${i}-id`);
         }
-        assert.equal((await stackRun("growth")).outputs.appSubnetsArePublic, false);
+        assert.equal((await stackRun("prod")).outputs.appSubnetsArePublic, false);
     });
 
-    it("prod: one NAT gateway per AZ, each private subnet routing through its own AZ's", async () => {
-        const res = await resourcesOf(stackRun("prod"));
+    it("prod with alicerce:egress nat-per-az: one NAT gateway per AZ, each private subnet routing through its own AZ's", async () => {
+        const res = new Resources((await runStack("prod", { overrides: { "alicerce:egress": "nat-per-az" } })).resources);
         assert.equal(res.ofType(NAT).length, 3);
         for (const i of [0, 1, 2]) {
             assert.equal(res.one(NAT, `network-nat-${i}`).inputs.subnetId, `network-public-${i}-id`);

@@ -23,6 +23,7 @@ export const T = {
     securityGroupRule: [typeOf(aws.ec2.SecurityGroupRule)],
     securityGroupIngressRule: [typeOf(aws.vpc.SecurityGroupIngressRule)],
     subnet: [typeOf(aws.ec2.Subnet)],
+    natGateway: [typeOf(aws.ec2.NatGateway)],
     launchTemplate: [typeOf(aws.ec2.LaunchTemplate)],
     instance: [typeOf(aws.ec2.Instance)],
     autoscalingGroup: [typeOf(aws.autoscaling.Group)],

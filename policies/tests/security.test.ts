@@ -77,23 +77,29 @@ describe("s3-public-access-block", () => {
     });
 });
 
-describe("instances-no-public-ip and instances-public-ip-mvp", () => {
-    it("flags an auto scaling group in subnets that assign public IPs (mandatory in growth and prod)", async () => {
-        for (const tier of ["growth", "prod"] as const) {
+describe("instances-no-public-ip and instances-public-ip-without-nat", () => {
+    it("flags an auto scaling group in subnets that assign public IPs: mandatory in prod, and wherever a NAT gateway exists", async () => {
+        const prod = compliantStack("prod");
+        prod.f.link(prod.group, "vpcZoneIdentifiers", [prod.publicSubnet]);
+        await expectViolations(prod.f, [
+            mandatory("instances-no-public-ip", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in prod instances stay in private subnets and reach the internet through NAT.`),
+        ]);
+        const growth = compliantStack("growth");
+        growth.f.add("aws:ec2/natGateway:NatGateway", "nat", { connectivityType: "public" });
+        growth.f.link(growth.group, "vpcZoneIdentifiers", [growth.publicSubnet]);
+        await expectViolations(growth.f, [
+            mandatory("instances-no-public-ip", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in growth instances stay in private subnets and reach the internet through NAT.`),
+        ]);
+    });
+
+    it("only notes it below prod without a NAT gateway, whose egress design needs public IPs", async () => {
+        for (const tier of ["mvp", "growth"] as const) {
             const s = compliantStack(tier);
             s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
             await expectViolations(s.f, [
-                mandatory("instances-no-public-ip", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in ${tier} instances stay in private subnets and reach the internet through NAT.`),
+                advisory("instances-public-ip-without-nat", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch): expected without a NAT gateway (egress through public subnets); keep its security group closed to the internet.`),
             ]);
         }
-    });
-
-    it("only notes it in mvp, whose egress design needs public IPs", async () => {
-        const s = compliantStack("mvp");
-        s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
-        await expectViolations(s.f, [
-            advisory("instances-public-ip-mvp", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch): expected in mvp (no NAT gateway); keep its security group closed to the internet.`),
-        ]);
     });
 
     it("flags a launch template that asks for a public IP, and trusts one that refuses it", async () => {
