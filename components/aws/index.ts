@@ -109,7 +109,6 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
 
     return {
         ...edge.outputs,
-        awsProvider: provider.urn,
         kmsKeyArn: kms.keyArn,
         kmsAlias: kms.aliasName,
         vpcId: network.vpcId,
