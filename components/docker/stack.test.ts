@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { parse as parseYaml } from "yaml";
 import { REQUIRED_TAG_KEYS } from "../shared/tags";
 import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
+import { mockRandomPassword } from "../../test/harness/outputs";
+import { redactSecrets } from "../../test/harness/secrets";
 import { CONTAINER_LIMITS, HOST_MEMORY_MB, totalMemoryMb } from "./limits";
 import { TIER_PRESETS, TIERS } from "../../stacks/tiers";
 
@@ -64,10 +66,10 @@ describe("single host (cloud docker): recorded container specs", () => {
             it("keeps every generated secret out of plain inputs: container environments that hold one are secret", async () => {
                 const run_ = await run(stack);
                 const r = new Resources(run_.resources);
-                const secrets = r.ofType("random:index/randomPassword:RandomPassword").map((p) => (p as any).inputs && mockResult(p));
+                const secrets = r.ofType("random:index/randomPassword:RandomPassword").map((p) => mockRandomPassword(p.name, p.inputs.length));
                 assert.equal(secrets.length, 5);
                 for (const res of run_.resources) {
-                    const plain = JSON.stringify(redact(res.inputs, res.secretPaths));
+                    const plain = JSON.stringify(redactSecrets(res.inputs, res.secretPaths));
                     for (const s of secrets) assert.ok(!plain.includes(s), `${res.type} ${res.name} holds a generated secret in a plain input`);
                 }
                 for (const name of ["postgres", "redis", "minio", "app-1", "backups-scheduler", "backups-setup"]) {
@@ -180,19 +182,3 @@ describe("single host (cloud docker): recorded container specs", () => {
     });
 });
 
-/** The mock's value for a RandomPassword (see test/harness/outputs.ts), so tests can look for it. */
-function mockResult(p: RecordedResource): string {
-    const length = p.inputs.length ?? 16;
-    return `standin${p.name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(length, "x").slice(0, Math.max(length, 16));
-}
-
-function redact(inputs: Record<string, any>, secretPaths: readonly string[]): Record<string, any> {
-    const copy = structuredClone(inputs);
-    for (const p of secretPaths) {
-        const parts = p.split(".");
-        let node: any = copy;
-        for (const part of parts.slice(0, -1)) node = node?.[part];
-        if (node && typeof node === "object") delete node[parts[parts.length - 1]];
-    }
-    return copy;
-}

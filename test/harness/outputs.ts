@@ -74,8 +74,7 @@ const COMPUTED: Record<string, Computed> = {
         const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
     },
-    // Obviously not a credential, and distinct per resource so a test can find where each one ends up.
-    "random:index/randomPassword:RandomPassword": (n, i) => ({ result: `standin${n.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(i.length ?? 16, "x").slice(0, Math.max(i.length ?? 16, 16)), bcryptHash: "stand-in" }),
+    "random:index/randomPassword:RandomPassword": (n, i) => ({ result: mockRandomPassword(n, i.length), bcryptHash: "stand-in" }),
     "docker:index/remoteImage:RemoteImage": (n, i) => ({
         imageId: `sha256:${Buffer.from(String(i.name ?? n)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
         repoDigest: `${String(i.name ?? n).split(":")[0]}@sha256:${"0".repeat(63)}2`,
@@ -159,6 +158,14 @@ const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
     "digitalocean:index/dropletAutoscale:DropletAutoscale": () => ({ status: "active", createdAt: "2025-01-01T00:00:00Z" }),
     "digitalocean:index/project:Project": () => ({ ownerUuid: uuid("owner"), ownerId: 1234567 }),
 };
+
+/**
+ * The value the mocks give a RandomPassword: plainly not a credential, and
+ * distinct per resource so a test can find where each one ends up.
+ */
+export function mockRandomPassword(name: string, length = 16): string {
+    return `standin${name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(length, "x").slice(0, Math.max(length, 16));
+}
 
 /** The mock `newResource`: a stable id and the inputs echoed back with computed properties. */
 export function mockOutputs(args: MockResourceArgs, region: string): MockResourceResult {
