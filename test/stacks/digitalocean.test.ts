@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { digitalOceanTags, standardTags } from "../../components/shared/tags";
 import { Resources, runStack, StackRun } from "../harness";
+import { loadAppParseConfig } from "../support/app-config";
 import { stackRun } from "./whole-stack.test";
 
 const T = {
@@ -309,5 +310,52 @@ describe("DigitalOcean tiers", () => {
         const mvp = await names("mvp");
         assert.deepEqual(await names("growth"), mvp);
         assert.deepEqual(await names("prod"), mvp);
+    });
+});
+
+/** What the droplet's container gets: the env file in the user data, plus each secret the prepare script writes, valued from the secrets document. */
+function containerEnvironment(r: Resources): Record<string, string> {
+    const userData: string = r.one(T.pool).inputs.dropletTemplate.userData;
+    const envFile = userData.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
+    const env = Object.fromEntries(envFile.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const doc = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
+    for (const [, name] of userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)) {
+        assert.equal(typeof doc[name], "string", `${name} is written for the container but missing from the secrets document`);
+        env[name] = doc[name];
+    }
+    return env;
+}
+
+describe("DigitalOcean: the container's environment, read by the app's own config parser", () => {
+    const parseConfig = loadAppParseConfig();
+
+    for (const stack of ["do-dev", "do-prod"]) {
+        it(`${stack}: app-image/src/config.ts accepts it, and reads the values infra meant`, async () => {
+            const r = new Resources((await stackRun(stack)).resources);
+            const env = containerEnvironment(r);
+            assert.equal(env.DATABASE_ADMIN_URL, undefined, "the admin URL is the prepare script's, not the app's");
+            const result = parseConfig(env);
+            assert.ok(result.ok, `the app refuses its environment: ${result.ok ? "" : JSON.stringify(result.issues)}`);
+            const c = result.config;
+            assert.match(c.database.writer.host, /^private-database-cluster-/);
+            assert.deepEqual([c.database.writer.port, c.database.writer.database, c.database.writer.user], [25060, "app", "app"]);
+            assert.equal(c.database.credentials.kind, "inline");
+            assert.equal(c.database.sslMode, "require");
+            assert.equal(c.database.poolMax, Number(env.DB_POOL_MAX));
+            assert.equal(c.database.reader?.host.startsWith("private-database-replica-") ?? false, stack === "do-prod", "a replica only in prod");
+            assert.equal(c.signingKey.kind, "inline");
+            assert.deepEqual([c.assets.bucket, c.assets.endpoint], ["storage-assets-a1b2c3d", "https://nyc3.digitaloceanspaces.com"]);
+            assert.equal(c.shutdownTimeoutMs, 25000);
+            assert.equal(c.awsRegion, "us-east-1");
+        });
+    }
+
+    it("would catch a renamed variable: the parser refuses the environment without DATABASE_URL", async () => {
+        const env = containerEnvironment(new Resources((await stackRun("do-dev")).resources));
+        const renamed: Record<string, string> = { ...env, DB_URL: env.DATABASE_URL };
+        delete renamed.DATABASE_URL;
+        const result = parseConfig(renamed);
+        assert.equal(result.ok, false);
+        assert.ok(!result.ok && result.issues.some((i) => i.variable.includes("DATABASE_URL")));
     });
 });
