@@ -74,6 +74,10 @@ const COMPUTED: Record<string, Computed> = {
         const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
     },
+    "random:index/randomId:RandomId": (n, i) => {
+        const hex = createHash("sha256").update(n).digest("hex").slice(0, 2 * (i.byteLength ?? 4));
+        return { hex, dec: BigInt(`0x${hex}`).toString(), b64Std: Buffer.from(hex, "hex").toString("base64"), b64Url: Buffer.from(hex, "hex").toString("base64url") };
+    },
     "random:index/randomPassword:RandomPassword": (n, i) => ({ result: mockRandomPassword(n, i.length), bcryptHash: "stand-in" }),
     "docker:index/remoteImage:RemoteImage": (n, i) => ({
         imageId: `sha256:${Buffer.from(String(i.name ?? n)).toString("hex").padEnd(64, "0").slice(0, 64)}`,

@@ -130,7 +130,7 @@ describe("AWS edge in the shipped stacks", () => {
                 const image = r.one(T.image);
                 assert.equal(image.inputs.build.context, path.join(ROOT, "app-image"));
                 assert.equal(image.inputs.build.platform, "linux/arm64", `${preset.compute.instanceType.aws} is Graviton`);
-                assert.equal(image.inputs.imageName, `${run.outputs.repositoryUrl}:${contextTag(readContext(path.join(ROOT, "app-image")))}`);
+                assert.equal(image.inputs.imageName, `${run.outputs.repositoryUrl}:${contextTag(readContext(path.join(ROOT, "app-image")), "linux/arm64")}`);
                 assert.ok(image.provider?.includes("pulumi:providers:docker"), "an explicit docker provider with the ECR credentials");
                 assert.match(run.outputs.image, /^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com\/[a-z0-9-]+@sha256:[0-9a-f]{64}$/);
                 assert.ok(run.calls.some((c) => c.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken"));
