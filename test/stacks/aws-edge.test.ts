@@ -17,6 +17,7 @@ import { CLOUDFLARE_IPV4 } from "../harness/calls";
 import { MOCK_ACCOUNT_ID } from "../harness/outputs";
 import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../harness";
 import { resourcesOf, stackRun, tierRun } from "./runs";
+import { appConfigProblems, appParseConfig, containerEnvironment } from "../support/app-config";
 
 const T = {
     lb: "aws:lb/loadBalancer:LoadBalancer",
@@ -181,6 +182,19 @@ describe("AWS edge in the shipped stacks", () => {
                 const secretValues = r.all.flatMap((x) => x.secretPaths.map((p) => p.split(".").reduce<any>((v, k) => v?.[k], x.inputs))).filter((v) => typeof v === "string" && v.length >= 8);
                 assert.ok(secretValues.length > 0, "the run has secret values to look for (registry password, generated keys)");
                 for (const v of secretValues) assert.ok(!script.includes(v), "a secret value is in the user data");
+            });
+
+            it("gives the container an environment the app's own config check accepts (the app-image contract, checked by the app)", async () => {
+                const r = await resourcesOf(stackRun(stack));
+                const env = containerEnvironment(userDataOf(r));
+                assert.deepEqual(appConfigProblems(env), []);
+                const parsed = appParseConfig()(env);
+                assert.ok(parsed.ok);
+                assert.equal(parsed.config.database.credentials.kind, "secretsManager");
+                assert.equal(parsed.config.database.sslMode, "verify-full");
+                assert.equal(parsed.config.database.reader !== undefined, preset.database.readReplica, "a reader pool only with a replica");
+                // The check itself can fail: the app refuses a broken contract.
+                assert.deepEqual(appConfigProblems({ ...env, DB_SECRET_ARN: "" }).map((p) => p.split(":")[0]), ["DATABASE_URL, DB_SECRET_ARN"]);
             });
 
             it("scales between the tier's bounds on ELB health, rolling new launch template versions with no capacity drop", async () => {
