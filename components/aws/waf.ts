@@ -73,7 +73,7 @@ export function wafRules(rateLimitPer5Minutes: number, clientIpHeader?: string):
                         : {
                               limit: rateLimitPer5Minutes,
                               aggregateKeyType: "FORWARDED_IP",
-                              // A request without the header is not rate-limited at all (WAF's rule); MATCH counts one whose header holds no valid IP.
+                              // WAF skips the rule for a request without the header; MATCH treats a header without a valid IP as matching.
                               forwardedIpConfig: { headerName: clientIpHeader, fallbackBehavior: "MATCH" },
                               evaluationWindowSec: 300,
                           },
