@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { T } from "./lib/aws-types";
+import { isInternetRange } from "./lib/cidr";
 import { Node, StackView, Tier } from "./lib/stack";
 import { bool, hasUnknown, isUnknown, plain, quoted, UNKNOWN, Unknown } from "./lib/values";
 
@@ -13,30 +14,38 @@ export const LOG_BUCKET_TAG = { key: "alicerce:purpose", value: "logs" } as cons
 
 const KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"];
 
+/** The log buckets of a stack, and those that may be one once a log destination resolves. */
+export interface LogBuckets {
+    /** URNs of the log buckets. */
+    has(urn: string): boolean;
+    /** URNs of buckets a log destination unknown yet (preview) may name. */
+    readonly undecided: ReadonlySet<string>;
+}
+
 /**
  * The log buckets of a stack: tagged `alicerce:purpose=logs`, or the target of
  * an ALB access/connection log, a VPC flow log or S3 server access logging.
- * {@link UNKNOWN} when some log destination cannot be resolved yet.
+ * A destination that cannot be resolved yet makes the buckets it depends on
+ * undecided, not every bucket.
  */
-export function logBuckets(view: StackView): Set<string> | Unknown {
+export function logBuckets(view: StackView): LogBuckets {
     const buckets = view.ofType(...T.bucket);
     const found = new Set(buckets.filter((b) => b.props.tags?.[LOG_BUCKET_TAG.key] === LOG_BUCKET_TAG.value).map((b) => b.urn));
-    const links: Array<Node[] | Unknown> = [
-        ...view.ofType(...T.loadBalancer).flatMap((lb) =>
-            ["accessLogs", "connectionLogs"]
-                .filter((p) => lb.props[p] !== undefined)
-                .map((p) => view.targets(lb, p, buckets, ["bucket", "id"], (v) => v?.bucket)),
-        ),
-        ...view.ofType(...T.flowLog)
-            .filter((f) => f.props.logDestination !== undefined)
-            .map((f) => view.targets(f, "logDestination", buckets, ["arn"])),
-        ...view.ofType(...T.bucketLogging).map((l) => view.targets(l, "targetBucket", buckets, ["bucket", "id"])),
-    ];
-    for (const link of links) {
-        if (isUnknown(link)) return UNKNOWN;
-        for (const b of link) found.add(b.urn);
+    const undecided = new Set<string>();
+    const follow = (from: Node, prop: string, to: Node[] | Unknown) => {
+        if (isUnknown(to)) view.mayTarget(from, prop, buckets).forEach((b) => undecided.add(b.urn));
+        else to.forEach((b) => found.add(b.urn));
+    };
+    for (const lb of view.ofType(...T.loadBalancer)) {
+        for (const p of ["accessLogs", "connectionLogs"].filter((p) => lb.props[p] !== undefined)) {
+            follow(lb, p, view.targets(lb, p, buckets, ["bucket", "id"], (v) => v?.bucket));
+        }
     }
-    return found;
+    for (const f of view.ofType(...T.flowLog).filter((f) => f.props.logDestination !== undefined)) {
+        follow(f, "logDestination", view.targets(f, "logDestination", buckets, ["arn"]));
+    }
+    for (const l of view.ofType(...T.bucketLogging)) follow(l, "targetBucket", view.targets(l, "targetBucket", buckets, ["bucket", "id"]));
+    return { has: (urn) => found.has(urn), undecided };
 }
 
 /** S3 buckets are encrypted with KMS by a linked `BucketServerSideEncryptionConfiguration`; SSE-S3 only on log buckets. */
@@ -48,11 +57,11 @@ export const s3BucketEncryption: StackValidationPolicy = {
         const view = new StackView(args.resources);
         const buckets = view.ofType(...T.bucket);
         const algorithms = new Map<string, unknown[]>(buckets.map((b) => [b.urn, []]));
-        let unlinkedConfig = false;
+        const undecided = new Set<string>();
         for (const config of view.ofType(...T.bucketEncryption)) {
             const targets = view.targets(config, "bucket", buckets, ["bucket", "id"]);
             if (isUnknown(targets)) {
-                unlinkedConfig = true;
+                view.mayTarget(config, "bucket", buckets).forEach((b) => undecided.add(b.urn));
                 continue;
             }
             const rules = config.props.rules;
@@ -65,7 +74,7 @@ export const s3BucketEncryption: StackValidationPolicy = {
             const algs = [...algorithms.get(bucket.urn)!];
             if (inline !== undefined) algs.push(isUnknown(inline) ? UNKNOWN : inline?.rule?.applyServerSideEncryptionByDefault?.sseAlgorithm);
             if (algs.length === 0) {
-                if (!unlinkedConfig) {
+                if (!undecided.has(bucket.urn)) {
                     reportViolation(
                         `S3 bucket ${quoted(bucket.name)} has no server-side encryption configuration; add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" for it.`,
                         bucket.urn,
@@ -74,7 +83,7 @@ export const s3BucketEncryption: StackValidationPolicy = {
                 continue;
             }
             if (algs.some(hasUnknown) || algs.every((a) => KMS_ALGORITHMS.includes(a as string))) continue;
-            if (isUnknown(logs) || logs.has(bucket.urn)) continue;
+            if (logs.has(bucket.urn) || logs.undecided.has(bucket.urn)) continue;
             reportViolation(
                 `S3 bucket ${quoted(bucket.name)} is encrypted with SSE-S3, not KMS; set sseAlgorithm "aws:kms" with a KMS key (SSE-S3 is allowed only on log buckets: tagged ${LOG_BUCKET_TAG.key}=${LOG_BUCKET_TAG.value}, or receiving ALB access logs or flow logs).`,
                 bucket.urn,
@@ -397,8 +406,6 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
     }),
 };
 
-const WORLD = ["0.0.0.0/0", "::/0"];
-
 /** DigitalOcean database clusters have a firewall, and it does not admit the whole internet. */
 export const digitaloceanDatabaseFirewall: StackValidationPolicy = {
     name: "digitalocean-database-firewall",
@@ -408,22 +415,21 @@ export const digitaloceanDatabaseFirewall: StackValidationPolicy = {
         const view = new StackView(args.resources);
         const clusters = view.ofType(...T.doDatabaseCluster);
         const guarded = new Set<string>();
-        let unlinked = false;
+        const undecided = new Set<string>();
         for (const fw of view.ofType(...T.doDatabaseFirewall)) {
             const rules = fw.props.rules;
             if (!hasUnknown(rules)) {
                 for (const rule of rules ?? []) {
-                    if (rule?.type === "ip_addr" && WORLD.includes(rule?.value)) {
+                    if (rule?.type === "ip_addr" && typeof rule?.value === "string" && isInternetRange(rule.value)) {
                         reportViolation(`Database firewall ${quoted(fw.name)} admits ${rule.value}; name the app's droplets, tag or VPC range instead.`, fw.urn);
                     }
                 }
             }
             const to = view.targets(fw, "clusterId", clusters, ["id"]);
-            if (isUnknown(to)) unlinked = true;
+            if (isUnknown(to)) view.mayTarget(fw, "clusterId", clusters).forEach((c) => undecided.add(c.urn));
             else if (!hasUnknown(rules) && (rules ?? []).length > 0) to.forEach((c) => guarded.add(c.urn));
         }
-        if (unlinked) return;
-        for (const cluster of clusters.filter((c) => !guarded.has(c.urn))) {
+        for (const cluster of clusters.filter((c) => !guarded.has(c.urn) && !undecided.has(c.urn))) {
             reportViolation(
                 `Database cluster ${quoted(cluster.name)} has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`,
                 cluster.urn,

@@ -7,10 +7,11 @@
  * Per-policy enforcement levels and policy config follow the format of
  * `pulumi preview --policy-pack-config <file>`.
  *
- * One difference is inherent: CrossGuard gives stack policies the resources'
- * outputs after the update, the recorded run has their inputs (and the
- * stack's outputs for the stack itself). The policies link resources by
- * property dependencies first, which both have.
+ * CrossGuard gives stack policies the resources' outputs; the recorded run
+ * has their inputs, so {@link stackProperties} adds what the harness's mocks
+ * answered for each resource (its id, ARN, name and computed properties):
+ * the values the program's references resolved to, which the policies match
+ * links against.
  */
 import type {
     EnforcementLevel,
@@ -28,6 +29,7 @@ import type {
 import * as proxyModule from "@pulumi/policy/proxy";
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "../test/harness";
+import { mockOutputs } from "../test/harness/outputs";
 import { STACK_TYPE } from "./lib/stack";
 import { PACK_NAME, POLICIES } from "./pack";
 
@@ -83,6 +85,19 @@ function engineValue(value: unknown): any {
 }
 
 const props = (value: unknown): Record<string, any> => proxy.unknownCheckingProxy(engineValue(value ?? {}));
+
+/**
+ * A resource's properties as a stack policy sees them: the stack's outputs
+ * for the stack; for a cloud resource its inputs plus what the harness's
+ * mocks answered (`id`, `arn`, computed properties), as after `pulumi up`.
+ */
+export function stackProperties(r: RecordedResource, input: PolicyInput): Record<string, unknown> {
+    if (r.type === STACK_TYPE) return { ...input.outputs };
+    if (!r.custom || r.type.startsWith("pulumi:")) return r.inputs;
+    const region = input.config?.["alicerce:region"] ?? "us-east-1";
+    const { id, state } = mockOutputs({ type: r.type, name: r.name, inputs: r.inputs, provider: r.provider, id: "", custom: true }, region);
+    return { ...state, id };
+}
 
 /** `urn::id` -> `urn`. */
 function providerUrn(reference: string): string {
@@ -164,7 +179,7 @@ export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOpt
     // Stack policies see every resource, linked as the engine links them.
     const stackResources = new Map<string, PolicyResource>();
     for (const r of input.resources) {
-        const p = props(r.type === STACK_TYPE ? input.outputs : r.inputs);
+        const p = props(stackProperties(r, input));
         stackResources.set(r.urn, {
             type: r.type,
             name: r.name,

@@ -7,11 +7,9 @@ import * as aws from "@pulumi/aws";
 import * as digitalocean from "@pulumi/digitalocean";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { T } from "./lib/aws-types";
+import { isInternetRange } from "./lib/cidr";
 import { Node, StackView, Tier } from "./lib/stack";
 import { bool, hasUnknown, isUnknown, plain, quoted, strings, UNKNOWN, Unknown } from "./lib/values";
-
-/** The addresses that mean "the whole internet". */
-export const WORLD: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /** The only ports the load balancer may open to the internet. */
 const WEB_PORTS = [80, 443];
@@ -40,7 +38,7 @@ function worldIngress(view: StackView): WorldIngress[] {
     const groups = view.ofType(...T.securityGroup);
     const found: WorldIngress[] = [];
     const cidrsOf = (v4: unknown, v6: unknown): string[] =>
-        [v4, v6].flatMap((x) => (Array.isArray(x) ? x : [x])).filter((c): c is string => WORLD.includes(c as string));
+        [v4, v6].flatMap((x) => (Array.isArray(x) ? x : [x])).filter((c): c is string => typeof c === "string" && isInternetRange(c));
     for (const sg of groups) {
         const ingress = sg.props.ingress;
         if (isUnknown(ingress)) continue;
@@ -71,7 +69,7 @@ function worldIngress(view: StackView): WorldIngress[] {
 /** No security group accepts the internet, except the load balancer's on 80 and 443. */
 export const securityGroupWorldIngress: StackValidationPolicy = {
     name: "security-group-world-ingress",
-    description: "No security group accepts traffic from 0.0.0.0/0 or ::/0, except the load balancer's on ports 80 and 443.",
+    description: "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
@@ -138,20 +136,15 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
         const view = new StackView(args.resources);
         const buckets = view.ofType(...T.bucket);
         const blocked = new Set<string>();
-        let unlinked = false;
         for (const block of view.ofType(...T.bucketPublicAccessBlock)) {
             const to = view.targets(block, "bucket", buckets, ["bucket", "id"]);
-            if (isUnknown(to)) {
-                unlinked = true;
-                continue;
-            }
-            to.forEach((b) => blocked.add(b.urn));
+            // Undecided until the link resolves: not a violation, and only for the buckets it may name.
+            (isUnknown(to) ? view.mayTarget(block, "bucket", buckets) : to).forEach((b) => blocked.add(b.urn));
             const off = PUBLIC_ACCESS_FLAGS.filter((f) => bool(block.props[f]) !== true && !isUnknown(block.props[f]));
             if (off.length > 0) {
                 reportViolation(`Public access block ${quoted(block.name)} leaves ${off.join(", ")} off; set all four to true.`, block.urn);
             }
         }
-        if (unlinked) return;
         for (const bucket of buckets.filter((b) => !blocked.has(b.urn))) {
             reportViolation(`S3 bucket ${quoted(bucket.name)} has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`, bucket.urn);
         }
@@ -271,8 +264,7 @@ export const albWaf: StackValidationPolicy = {
         const protectedUrns = new Set<string>();
         for (const association of view.ofType(...T.webAclAssociation)) {
             const to = view.targets(association, "resourceArn", albs, ["arn", "id"]);
-            if (isUnknown(to)) return;
-            to.forEach((lb) => protectedUrns.add(lb.urn));
+            (isUnknown(to) ? view.mayTarget(association, "resourceArn", albs) : to).forEach((lb) => protectedUrns.add(lb.urn));
         }
         for (const lb of albs.filter((a) => !protectedUrns.has(a.urn))) {
             reportViolation(`Internet-facing load balancer ${quoted(lb.name)} has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`, lb.urn);
@@ -332,7 +324,7 @@ export const digitaloceanFirewallSsh: ResourceValidationPolicy = {
             if (rule?.protocol !== "tcp" || !portRangeIncludes(rule?.portRange, 22)) continue;
             const sources = strings(rule?.sourceAddresses);
             if (isUnknown(sources)) continue;
-            const open = sources.filter((s) => typeof s === "string" && WORLD.includes(s));
+            const open = sources.filter((s) => typeof s === "string" && isInternetRange(s));
             if (open.length > 0) {
                 reportViolation(`Firewall ${quoted(args.name)} opens SSH (port 22) to ${open.join(" and ")}; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`);
             }

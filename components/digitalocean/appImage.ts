@@ -66,7 +66,8 @@ export class AppImage extends pulumi.ComponentResource {
         }
         const push = new digitalocean.ContainerRegistryDockerCredentials(
             `${name}-push`,
-            { registryName, write: true, expirySeconds: 3600 },
+            // No expiry: the credentials are stored in state and renewed only on refresh (terraform-provider-digitalocean#582), so a short-lived one breaks a later push. A secret in state; rotate by replacing this resource.
+            { registryName, write: true },
             { parent: this },
         );
         const pull = new digitalocean.ContainerRegistryDockerCredentials(

@@ -9,6 +9,9 @@ import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./
 /** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
 
+/** The secrets document's key for the admin URL: read by the prepare script's bootstrap, never given to the container. */
+export const ADMIN_URL_KEY = "DATABASE_ADMIN_URL";
+
 /** The object in the config bucket that holds the app's secrets and the registry's pull credentials. */
 export const SECRETS_OBJECT = "secrets.json";
 
@@ -76,6 +79,14 @@ export interface AppServersArgs {
     readonly env: Readonly<Record<string, pulumi.Input<string>>>;
     /** Secret environment (URLs with passwords, keys): only in the config bucket, fetched at every start. */
     readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * Admin SQL each droplet runs once per boot before the app starts (the
+     * schema grant PostgreSQL 15+ needs). The admin URL goes into the secrets
+     * document as {@link ADMIN_URL_KEY}, not into the container's environment.
+     * Security: whoever can read the document can act as `doadmin`.
+     * @default undefined (no bootstrap)
+     */
+    readonly databaseBootstrap?: { readonly adminUrl: pulumi.Input<string>; readonly sql: readonly string[]; readonly clientImage: string };
     /** The DigitalOcean project the droplets are created in. */
     readonly projectId: pulumi.Input<string>;
     /** Pulumi `protect` on the session signing key (rotating it signs every user out). */
@@ -105,9 +116,11 @@ export class AppServers extends pulumi.ComponentResource {
         // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
         const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
         const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets, SESSION_SIGNING_KEY: sessionKey.result };
+        const documentValues: Record<string, pulumi.Input<string>> =
+            args.databaseBootstrap === undefined ? secrets : { ...secrets, [ADMIN_URL_KEY]: args.databaseBootstrap.adminUrl };
         const registry = args.pullCredentials === undefined ? undefined : pulumi.output(args.pullCredentials).apply(parseDockerCredentials);
         const document = pulumi
-            .all([pulumi.output(secrets), registry])
+            .all([pulumi.output(documentValues), registry])
             .apply(([values, login]) => secretsDocument(values, login === undefined ? undefined : { username: login.username, password: login.password }));
         const secretsObject = new digitalocean.SpacesBucketObject(
             `${name}-secrets`,
@@ -123,6 +136,7 @@ export class AppServers extends pulumi.ComponentResource {
         );
 
         const secretNames = Object.keys(secrets);
+        const bootstrap = args.databaseBootstrap;
         const userData = pulumi.secret(
             pulumi
                 .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.output(args.env), secretsObject.etag])
@@ -136,6 +150,10 @@ export class AppServers extends pulumi.ComponentResource {
                             env,
                             secrets: secretEnvs(secretNames),
                             stopTimeoutSeconds: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                            databaseBootstrap:
+                                bootstrap === undefined
+                                    ? undefined
+                                    : { adminUrl: { env: ADMIN_URL_KEY, source: SECRETS_OBJECT, key: `.${ADMIN_URL_KEY}` }, sql: bootstrap.sql, clientImage: bootstrap.clientImage },
                         },
                         host,
                     );

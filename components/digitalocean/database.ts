@@ -32,6 +32,33 @@ export function postgresUrl(parts: { user: string; password: string; host: strin
 }
 
 /**
+ * The cluster's admin (`doadmin`) URL, retargeted at the app's database with
+ * TLS required: the bootstrap's grants apply to the database it connects to.
+ */
+export function adminUrlFor(privateUri: string, database: string): string {
+    const url = new URL(privateUri);
+    url.pathname = `/${encodeURIComponent(database)}`;
+    url.search = "";
+    url.searchParams.set("sslmode", "require");
+    return url.toString();
+}
+
+/** A PostgreSQL identifier, double-quoted (a `"` inside is doubled). */
+export function quoteIdent(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The admin SQL the app needs before its migrations. DigitalOcean creates the
+ * database as `doadmin`, and since PostgreSQL 15 only the database owner may
+ * create in schema `public`; the provider cannot set the owner (DatabaseDb
+ * takes a cluster and a name only). Idempotent: a repeated GRANT is a no-op.
+ */
+export function appSchemaGrants(user: string): string[] {
+    return [`GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdent(user)}`];
+}
+
+/**
  * Managed PostgreSQL: a cluster (1 node, or 2 with a standby), an optional
  * read-only replica, the app's database and user, a PgBouncer pool in
  * transaction mode (for jobs and tools; the app connects directly, see
@@ -52,6 +79,12 @@ export class Database extends pulumi.ComponentResource {
     public readonly poolUrl: pulumi.Output<string>;
     /** `DB_POOL_MAX` for each app process. */
     public readonly appPoolMax: number;
+    /** `doadmin` on the primary's private host, database `app` (secret): for the droplets' one-time bootstrap only. */
+    public readonly adminUrl: pulumi.Output<string>;
+    /** The admin SQL the app needs before its migrations ({@link appSchemaGrants}). */
+    public readonly bootstrapSql: string[];
+    /** A psql client of the cluster's major version. */
+    public readonly clientImage: string;
 
     constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Database", name, {}, opts);
@@ -101,6 +134,9 @@ export class Database extends pulumi.ComponentResource {
                 postgresUrl({ user: u, password: p, host, port, database: poolName }),
             ),
         );
+        this.adminUrl = pulumi.secret(pulumi.all([cluster.privateUri, db.name]).apply(([uri, database]) => adminUrlFor(uri, database)));
+        this.bootstrapSql = appSchemaGrants(appName);
+        this.clientImage = `postgres:${POSTGRES_VERSION}-alpine`;
         if (args.readReplica) {
             const replica = new digitalocean.DatabaseReplica(
                 `${name}-replica`,
@@ -116,6 +152,6 @@ export class Database extends pulumi.ComponentResource {
         }
         this.clusterId = cluster.id;
         this.clusterUrn = cluster.clusterUrn;
-        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl });
+        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl, adminUrl: this.adminUrl });
     }
 }

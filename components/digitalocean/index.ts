@@ -8,7 +8,6 @@ import { Alerts } from "./alerts";
 import { AppImage } from "./appImage";
 import { AppServers } from "./appServers";
 import { Cache } from "./cache";
-import { estimateMonthlyCost } from "./cost";
 import { Database } from "./database";
 import { certificatePlan, LoadBalancer } from "./loadBalancer";
 import { Network } from "./network";
@@ -29,8 +28,8 @@ export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
 export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs {
     const provider = new digitalocean.Provider("digitalocean", {});
     const randomProvider = new random.Provider("random", {});
-    // Builds and pushes with the local Docker engine; registry credentials are set on the image itself.
-    const dockerProvider = new docker.Provider("docker", {});
+    // pulumi-docker connects to the daemon when its provider is configured (pulumi-docker#1106): made only when an image is built.
+    const dockerProvider = settings.image === undefined ? new docker.Provider("docker", {}) : undefined;
     const opts = { provider };
 
     const base = `${settings.project}-${settings.stack}`;
@@ -52,7 +51,7 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
     const image = new AppImage(
         "app-image",
         { prebuilt: settings.image, existingRegistryName: settings.registryName, region: settings.region, repository: base, protect: settings.protectData },
-        { providers: [provider, dockerProvider] },
+        { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const database = new Database(
         "database",
@@ -119,6 +118,8 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
             pullCredentials: image.pullCredentials,
             env,
             secrets,
+            // PostgreSQL 15+: the app's user may not create tables in `public` of a database doadmin owns; the droplets grant it once per boot.
+            databaseBootstrap: { adminUrl: database.adminUrl, sql: database.bootstrapSql, clientImage: database.clientImage },
             projectId: project.id,
             protect: settings.protectData,
         },
@@ -144,11 +145,6 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
     if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);
 
-    const cost = estimateMonthlyCost(settings);
-    if (cost.totalUsd > settings.budgetUsd) {
-        pulumi.log.warn(`estimated $${cost.totalUsd.toFixed(2)}/month is above alicerce:budgetUsd $${settings.budgetUsd.toFixed(2)} (${cost.lines.map((l) => `${l.item} $${l.usd}`).join(", ")})`);
-    }
-
     return {
         url: edge.url,
         loadBalancerIp: edge.ip,
@@ -159,7 +155,6 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
         backupsBucket: storage.backupsBucket,
         image: image.imageRef,
         autoscalePoolId: app.poolId,
-        estimatedMonthlyUsd: cost.totalUsd,
         digitaloceanProvider: provider.urn,
     };
 }

@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import { TIER_PRESETS, TIERS } from "../../stacks";
 import { parseDockerCredentials } from "./appImage";
 import { dropletFirewallRules, secretEnvs, secretsDocument } from "./appServers";
-import { DATABASE_NODE_PRICES, DROPLET_PRICES, estimateMonthlyCost } from "./cost";
-import { postgresUrl } from "./database";
+import { DIGITALOCEAN } from "../shared/cost/prices/digitalocean";
+import { adminUrlFor, appSchemaGrants, postgresUrl, quoteIdent } from "./database";
 import { certificatePlan, forwardingRules } from "./loadBalancer";
 import { autoscaleConfig, connectionBudget, databaseNodeCount, postgresConnectionLimit } from "./sizing";
 import { assetsCorsRules, assetsLifecycleRules, backupsLifecycleRules } from "./storage";
@@ -45,30 +45,28 @@ describe("digitalocean: sizing", () => {
     });
 });
 
-describe("digitalocean: cost estimate", () => {
-    const base = { compute: { instanceType: "s-1vcpu-2gb", minInstances: 1 }, database: { instanceClass: "db-s-1vcpu-2gb", highAvailability: false, readReplica: false }, cache: { enabled: false, nodeSize: "db-s-1vcpu-1gb" } } as any;
-
-    it("adds droplets at the pool's minimum, the balancer, database nodes, cache, Spaces and the registry", () => {
-        const plain = estimateMonthlyCost(base);
-        assert.equal(plain.totalUsd, 12 + 12 + 30.45 + 5 + 5);
-        const full = estimateMonthlyCost({ ...base, database: { ...base.database, highAvailability: true, readReplica: true }, cache: { enabled: true, nodeSize: "db-s-1vcpu-1gb" } });
-        assert.equal(Math.round((full.totalUsd - plain.totalUsd) * 100) / 100, 30.45 * 2 + 15.15);
-        assert.ok(full.lines.some((l) => l.item === "PostgreSQL standby node"));
-    });
-
-    it("charges no registry for a prebuilt image or a shared registry", () => {
-        assert.ok(!estimateMonthlyCost({ ...base, image: `ghcr.io/acme/app@sha256:${"a".repeat(64)}` }).lines.some((l) => l.item.includes("registry")));
-        assert.ok(!estimateMonthlyCost({ ...base, registryName: "acme" }).lines.some((l) => l.item.includes("registry")));
-    });
-
-    it("prices every tier's sizes and refuses a size it has no price for", () => {
+describe("digitalocean: prices and database bootstrap", () => {
+    it("has a price in the shared table for every tier's droplet, database and cache size", () => {
         for (const tier of TIERS) {
             const p = TIER_PRESETS[tier];
-            assert.ok(DROPLET_PRICES[p.compute.instanceType.digitalocean] !== undefined, tier);
-            assert.ok(DATABASE_NODE_PRICES[p.database.instanceClass.digitalocean] !== undefined, tier);
-            assert.ok(DATABASE_NODE_PRICES[p.cache.nodeSize.digitalocean] !== undefined, tier);
+            assert.ok(DIGITALOCEAN.droplets[p.compute.instanceType.digitalocean] !== undefined, tier);
+            assert.ok(DIGITALOCEAN.databaseNodes[p.database.instanceClass.digitalocean] !== undefined, tier);
+            assert.ok(DIGITALOCEAN.databaseNodes[p.cache.nodeSize.digitalocean] !== undefined, tier);
         }
-        assert.throws(() => estimateMonthlyCost({ ...base, compute: { instanceType: "c-2", minInstances: 1 } }), /no list price for "c-2"/);
+    });
+
+    it("points the doadmin URL at the app's database, TLS required, whatever the cluster's URI carried", () => {
+        const cases: [string, string, string][] = [
+            ["postgresql://doadmin:pw@private-db.example:25060/defaultdb?sslmode=require", "app", "postgresql://doadmin:pw@private-db.example:25060/app?sslmode=require"],
+            ["postgresql://doadmin:p%40ss@private-db.example:25060/defaultdb", "app", "postgresql://doadmin:p%40ss@private-db.example:25060/app?sslmode=require"],
+            ["postgresql://doadmin:pw@h:25060/defaultdb?sslmode=disable&x=1", "my db", "postgresql://doadmin:pw@h:25060/my%20db?sslmode=require"],
+        ];
+        for (const [uri, db, want] of cases) assert.equal(adminUrlFor(uri, db), want);
+    });
+
+    it("grants the app's user USAGE and CREATE on schema public, quoting the name", () => {
+        assert.deepEqual(appSchemaGrants("app"), ['GRANT USAGE, CREATE ON SCHEMA public TO "app"']);
+        assert.equal(quoteIdent('we"ird'), '"we""ird"');
     });
 });
 

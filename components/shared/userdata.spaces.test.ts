@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ContainerSpec, digitalOceanSpacesHost, renderPrepareScript, renderUserData } from "./userdata";
+import { ContainerSpec, digitalOceanSpacesHost, renderDatabaseBootstrap, renderPrepareScript, renderUserData, validateContainerSpec } from "./userdata";
 
 const IMAGE = `registry.digitalocean.com/acme/alicerce-do-prod@sha256:${"ab12".repeat(16)}`;
 const OPTIONS = {
@@ -80,6 +80,89 @@ describe("shared user data: DigitalOcean Spaces strategy (autoscale pools)", () 
         assert.throws(() => digitalOceanSpacesHost({ ...OPTIONS, region: "nyc3; id" }), /not a Spaces region/);
         assert.throws(() => digitalOceanSpacesHost({ ...OPTIONS, configBucket: "Bad_Bucket" }), /not a Spaces bucket name/);
         assert.throws(() => digitalOceanSpacesHost({ ...OPTIONS, secretsObject: "../x y" }), /not a plain object key/);
+    });
+});
+
+describe("shared user data: one-time database bootstrap (admin SQL from the host)", () => {
+    const host = digitalOceanSpacesHost(OPTIONS);
+    const GRANT = 'GRANT USAGE, CREATE ON SCHEMA public TO "app"';
+    const bootstrap = { adminUrl: { env: "DATABASE_ADMIN_URL", source: "secrets.json", key: ".DATABASE_ADMIN_URL" }, sql: [GRANT] };
+    const spec: ContainerSpec = { ...SPEC, databaseBootstrap: bootstrap };
+
+    it("renders a prepare script and user data that shellcheck passes, and changes nothing without a bootstrap", () => {
+        assert.equal(shellcheck(renderPrepareScript(spec, host)), "");
+        assert.equal(shellcheck(renderUserData(spec, host)), "");
+        assert.ok(!renderPrepareScript(SPEC, host).includes("psql"), "no bootstrap, no psql (AWS and the rest are unaffected)");
+    });
+
+    it("never writes the admin URL into the container's environment file", () => {
+        const prepare = renderPrepareScript(spec, host);
+        assert.ok(prepare.includes(`jq --raw-output --exit-status '.DATABASE_ADMIN_URL' <<<"$config_json"`));
+        assert.ok(!/printf '%s=%s\\n' 'DATABASE_ADMIN_URL'/.test(prepare));
+        assert.ok(prepare.indexOf("mv -f \"$tmp\" '/run/app/secrets.env'") < prepare.indexOf("DATABASE_ADMIN_URL"), "the secrets file is complete before the admin URL is read");
+        const publicImageNoSecrets = renderPrepareScript({ ...spec, image: `ghcr.io/acme/app@sha256:${"cd34".repeat(16)}`, secrets: [] }, host);
+        assert.ok(publicImageNoSecrets.includes("config_json=\"$(curl"), "the document is fetched when only the bootstrap needs it");
+    });
+
+    // Runs the rendered lines in bash with a stand-in docker that records what it was given.
+    function runBootstrap(doc: object, marker: string, dir: string) {
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(
+            path.join(bin, "docker"),
+            `#!/bin/bash\nprintf '%s\\n' "$@" > ${JSON.stringify(path.join(dir, "argv"))}\nprintf '%s' "$BOOTSTRAP_DATABASE_URL" > ${JSON.stringify(path.join(dir, "url"))}\ncat > ${JSON.stringify(path.join(dir, "stdin"))}\n`,
+            { mode: 0o755 },
+        );
+        const script = ["set -euo pipefail", 'config_json="$(cat "$1")"', ...renderDatabaseBootstrap(bootstrap, host, marker), 'echo "left: ${admin_url:-}"'].join("\n");
+        fs.writeFileSync(path.join(dir, "doc.json"), JSON.stringify(doc));
+        return spawnSync("bash", ["-c", script, "_", path.join(dir, "doc.json")], { encoding: "utf8", env: { PATH: `${bin}:${process.env.PATH}` } });
+    }
+
+    it("pipes the SQL into psql in a client container on the host network, with the URL only in psql's environment, once per boot", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-bootstrap-"));
+        try {
+            const url = "postgresql://doadmin:stand-in@private-db:25060/app?sslmode=require";
+            const marker = path.join(dir, "done");
+            const r = runBootstrap({ DATABASE_ADMIN_URL: url }, marker, dir);
+            assert.equal(r.status, 0, r.stderr);
+            const argv = fs.readFileSync(path.join(dir, "argv"), "utf8").trim().split("\n");
+            assert.deepEqual(argv.slice(0, 7), ["run", "--rm", "--interactive", "--network", "host", "--env", "BOOTSTRAP_DATABASE_URL"]);
+            assert.equal(argv[7], "postgres:17-alpine");
+            assert.match(argv.slice(8).join(" "), /^sh -c exec psql "\$BOOTSTRAP_DATABASE_URL" .*--single-transaction -v ON_ERROR_STOP=1$/);
+            assert.ok(!argv.join(" ").includes("stand-in"), "the URL is never on a command line");
+            assert.equal(fs.readFileSync(path.join(dir, "url"), "utf8"), url);
+            assert.equal(fs.readFileSync(path.join(dir, "stdin"), "utf8"), `${GRANT};\n`);
+            assert.ok(!`${r.stdout}${r.stderr}`.includes("stand-in"), "the URL is never echoed");
+            assert.equal(r.stdout.trim(), "left:", "the variable is dropped");
+            assert.ok(fs.existsSync(marker));
+            fs.rmSync(path.join(dir, "argv"));
+            assert.equal(runBootstrap({ DATABASE_ADMIN_URL: url }, marker, dir).status, 0);
+            assert.ok(!fs.existsSync(path.join(dir, "argv")), "a restart in the same boot does not run it again");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("is a no-op when the document has no admin URL", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-bootstrap-"));
+        try {
+            const r = runBootstrap({ DATABASE_URL: "x" }, path.join(dir, "done"), dir);
+            assert.equal(r.status, 0, r.stderr);
+            assert.ok(!fs.existsSync(path.join(dir, "argv")), "docker never ran");
+            assert.match(r.stderr, /no DATABASE_ADMIN_URL: database bootstrap skipped/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses an empty bootstrap, a bad client image, and an admin URL variable the container also gets", () => {
+        assert.deepEqual(validateContainerSpec({ ...SPEC, databaseBootstrap: { ...bootstrap, sql: [], clientImage: "postgres:17 ; id" } }), [
+            "databaseBootstrap has no SQL statements",
+            'databaseBootstrap clientImage "postgres:17 ; id" is not an image reference',
+        ]);
+        assert.deepEqual(validateContainerSpec({ ...SPEC, databaseBootstrap: { ...bootstrap, adminUrl: { ...bootstrap.adminUrl, env: "DATABASE_URL" } } }), [
+            'environment variable "DATABASE_URL" is set twice',
+        ]);
     });
 });
 

@@ -49,6 +49,27 @@ export interface BootFile {
     readonly containerPath: string;
 }
 
+/**
+ * One-time SQL run from the host, as an admin, before the app's first start
+ * on each boot: grants the app's own user cannot give itself (on PostgreSQL
+ * 15+ only the database owner may create in schema `public`). The admin URL
+ * is fetched like a secret but never written into the container's environment.
+ */
+export interface DatabaseBootstrap {
+    /**
+     * Where the admin connection URL lives (fetched with the strategy's
+     * `fetchSecret`). Absent or empty at start: the step is skipped.
+     */
+    readonly adminUrl: SecretEnv;
+    /** Statements, run in one transaction with `ON_ERROR_STOP`; each must be idempotent (it runs once per boot). */
+    readonly sql: readonly string[];
+    /**
+     * The psql client image, pulled from its registry at boot.
+     * @default "postgres:17-alpine"
+     */
+    readonly clientImage?: string;
+}
+
 /** What runs on the host. */
 export interface ContainerSpec {
     /**
@@ -84,6 +105,11 @@ export interface ContainerSpec {
      * @default 30
      */
     readonly stopTimeoutSeconds?: number;
+    /**
+     * Admin SQL the prepare script runs once per boot before the app starts.
+     * @default undefined (none)
+     */
+    readonly databaseBootstrap?: DatabaseBootstrap;
 }
 
 /** How one cloud's host does the cloud-specific parts. Small on purpose: everything else is shared. */
@@ -117,9 +143,15 @@ const CONTAINER_PATH = /^\/[A-Za-z0-9._\/-]+$/;
 /** Docker's `--env-file` takes each line literally after `=`: no newlines, and nothing is unquoted. */
 const ENV_VALUE = /^[^\n\r\0]*$/;
 const HEREDOC = "ALICERCE_EOF";
+const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?$/;
+/** The variable that carries the admin URL from the prepare script to psql's environment only. */
+const BOOTSTRAP_URL_VAR = "BOOTSTRAP_DATABASE_URL";
+
+/** A spec with its defaults applied (the bootstrap stays optional). */
+export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap">> & Pick<ContainerSpec, "databaseBootstrap">;
 
 /** The spec with its defaults applied. */
-export function withDefaults(spec: ContainerSpec): Required<ContainerSpec> {
+export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     return {
         serviceName: spec.serviceName ?? "app",
         image: spec.image,
@@ -129,6 +161,7 @@ export function withDefaults(spec: ContainerSpec): Required<ContainerSpec> {
         secrets: spec.secrets ?? [],
         files: spec.files ?? [],
         stopTimeoutSeconds: spec.stopTimeoutSeconds ?? 30,
+        databaseBootstrap: spec.databaseBootstrap,
     };
 }
 
@@ -154,10 +187,21 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
         claim(name);
         if (!ENV_VALUE.test(value) || value.includes(HEREDOC)) problems.push(`environment variable "${name}" has a line break or NUL in its value`);
     }
-    for (const secret of s.secrets) {
+    const checkSecret = (secret: SecretEnv) => {
         claim(secret.env);
         if (secret.source === "" || /[\n\r\0]/.test(secret.source)) problems.push(`secret ${secret.env} has an empty or multi-line source`);
         if (secret.key !== undefined && !JQ_PATH.test(secret.key)) problems.push(`secret ${secret.env} key "${secret.key}" must be a jq path such as .password`);
+    };
+    s.secrets.forEach(checkSecret);
+    const bootstrap = s.databaseBootstrap;
+    if (bootstrap !== undefined) {
+        checkSecret(bootstrap.adminUrl);
+        if (bootstrap.sql.length === 0) problems.push("databaseBootstrap has no SQL statements");
+        for (const sql of bootstrap.sql) {
+            if (sql.trim() === "" || /\0/.test(sql) || sql.includes(HEREDOC)) problems.push(`databaseBootstrap statement "${sql}" is empty or has a NUL`);
+        }
+        const image = bootstrap.clientImage ?? DEFAULT_PSQL_IMAGE;
+        if (!IMAGE_REF.test(image)) problems.push(`databaseBootstrap clientImage "${image}" is not an image reference`);
     }
     for (const file of s.files) {
         if (!/^https:\/\/[A-Za-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(file.url)) problems.push(`file URL "${file.url}" must be a plain https:// URL`);
@@ -165,6 +209,9 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
     }
     return problems;
 }
+
+/** The psql client a {@link DatabaseBootstrap} runs by default. */
+export const DEFAULT_PSQL_IMAGE = "postgres:17-alpine";
 
 /** The registry host of an image reference (`123456789012.dkr.ecr.us-east-1.amazonaws.com`). */
 export function registryOf(image: string): string {
@@ -181,6 +228,7 @@ export function hostPaths(serviceName: string) {
         runDir: `/run/${serviceName}`,
         secretsFile: `/run/${serviceName}/secrets.env`,
         prepareScript: `/usr/local/sbin/${serviceName}-prepare`,
+        bootstrapMarker: `/run/${serviceName}/database-bootstrap.done`,
         unitFile: `/etc/systemd/system/${serviceName}.service`,
     };
 }
@@ -200,7 +248,7 @@ export function renderPrepareScript(spec: ContainerSpec, host: HostStrategy): st
         `# Runs before every start of ${s.serviceName}.service: registry login and secrets (rendered by alicerce).`,
         "set -euo pipefail",
         "umask 077",
-        ...host.preparePreamble(registryOf(s.image), s.secrets),
+        ...host.preparePreamble(registryOf(s.image), s.databaseBootstrap === undefined ? s.secrets : [...s.secrets, s.databaseBootstrap.adminUrl]),
         ...host.registryLogin(registryOf(s.image)),
         `install -d -m 0700 ${shellQuote(p.runDir)}`,
         `tmp="$(mktemp ${shellQuote(`${p.runDir}/secrets.XXXXXX`)})"`,
@@ -213,8 +261,39 @@ export function renderPrepareScript(spec: ContainerSpec, host: HostStrategy): st
             `printf '%s=%s\\n' ${shellQuote(secret.env)} "$value" >> "$tmp"`,
         );
     }
-    lines.push(`mv -f "$tmp" ${shellQuote(p.secretsFile)}`, "trap - EXIT", "");
+    lines.push(`mv -f "$tmp" ${shellQuote(p.secretsFile)}`, "trap - EXIT");
+    if (s.databaseBootstrap !== undefined) lines.push(...renderDatabaseBootstrap(s.databaseBootstrap, host, p.bootstrapMarker));
+    lines.push("");
     return lines.join("\n");
+}
+
+/**
+ * The prepare script's lines for a {@link DatabaseBootstrap}: once per boot
+ * (a marker on tmpfs), fetch the admin URL into a shell variable, skip if it
+ * is absent, else pipe the SQL into psql in a throwaway client container on
+ * the host network (the database firewall trusts the host). The URL reaches
+ * psql through the environment, never a command line, a file or the log.
+ * A failure fails the start, so systemd retries it.
+ */
+export function renderDatabaseBootstrap(bootstrap: DatabaseBootstrap, host: HostStrategy, markerFile: string): string[] {
+    const image = bootstrap.clientImage ?? DEFAULT_PSQL_IMAGE;
+    const env = bootstrap.adminUrl.env;
+    const psql = `exec psql "$${BOOTSTRAP_URL_VAR}" --no-psqlrc --quiet --single-transaction -v ON_ERROR_STOP=1`;
+    return [
+        `if [[ ! -e ${shellQuote(markerFile)} ]]; then`,
+        // A failed fetch may still print (jq prints null for a missing key): discard its output, not just its status.
+        `    admin_url="$(${host.fetchSecret(bootstrap.adminUrl)} 2>/dev/null)" || admin_url=""`,
+        `    if [[ -n "$admin_url" ]]; then`,
+        `        printf '%s\\n' ${bootstrap.sql.map((q) => shellQuote(q.trim().replace(/;?$/, ";"))).join(" ")} |`,
+        `            ${BOOTSTRAP_URL_VAR}="$admin_url" docker run --rm --interactive --network host --env ${BOOTSTRAP_URL_VAR} ${shellQuote(image)} sh -c ${shellQuote(psql)}`,
+        `        echo ${shellQuote(`database bootstrap done (${env})`)} >&2`,
+        "    else",
+        `        echo ${shellQuote(`no ${env}: database bootstrap skipped`)} >&2`,
+        "    fi",
+        "    unset admin_url",
+        `    touch ${shellQuote(markerFile)}`,
+        "fi",
+    ];
 }
 
 /** The systemd unit that keeps the container running. */
@@ -313,7 +392,7 @@ export function renderUserData(spec: ContainerSpec, host: HostStrategy): string 
     return lines.join("\n");
 }
 
-function checked(spec: ContainerSpec): Required<ContainerSpec> {
+function checked(spec: ContainerSpec): ResolvedContainerSpec {
     const problems = validateContainerSpec(spec);
     if (problems.length > 0) throw new Error(`invalid container spec:\n  ${problems.join("\n  ")}`);
     return withDefaults(spec);

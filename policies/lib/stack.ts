@@ -5,11 +5,12 @@
  * In @pulumi/aws v7 a bucket's encryption, public-access block and WAF
  * association are separate resources that point at it by a property
  * (`bucket`, `resourceArn`), so "is this bucket encrypted" is a question
- * about two resources. A link is followed by the property's dependencies
- * (exact: the engine records which resources a property's value came from)
- * and by value (the property equals the target's id, ARN or name). A link
- * that cannot be known yet (preview) is reported as {@link UNKNOWN}, and the
- * rules then stay silent rather than guess.
+ * about two resources. A link is followed by value (the property equals the
+ * target's id, ARN or name); only while the value is unknown (preview) by the
+ * property's dependencies, which say what a value was computed from, not
+ * which resource it names. A link that cannot be known yet is reported as
+ * {@link UNKNOWN}, and the rules then stay silent for the resources it may
+ * point at rather than guess.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isUnknown, plain, UNKNOWN, Unknown } from "./values";
@@ -51,25 +52,46 @@ export class StackView {
     }
 
     /**
-     * The candidates that `from`'s property `prop` points at, by the
-     * property's dependencies and by value: `valueKeys` are the candidate's
-     * properties a matching value may equal (`id`, `arn`, `bucket`), `pick`
-     * extracts the reference from a structured property (`launchTemplate.id`).
-     * {@link UNKNOWN} when the value is unknown and no dependency says where it came from.
+     * The candidates that `from`'s property `prop` points at. `valueKeys` are
+     * the candidate's properties a reference may equal (`id`, `arn`,
+     * `bucket`); `pick` extracts the reference from a structured property
+     * (`launchTemplate.id`).
+     *
+     * A known reference is matched by value only: a value computed from
+     * bucket A's id may still resolve to bucket B's name, so the property's
+     * dependencies say where a value came from, not what it is. (A linked
+     * candidate that exposes none of `valueKeys` cannot be compared, so its
+     * dependency stands.) An unknown reference (preview) falls back to the
+     * property's dependencies, and is {@link UNKNOWN} when there are none.
      */
     targets(from: Node, prop: string, candidates: readonly Node[], valueKeys: readonly string[], pick: (v: any) => unknown = (v) => v): Node[] | Unknown {
         const depUrns = new Set((from.resource.propertyDependencies?.[prop] ?? []).map((r) => r.urn));
-        const byDependency = candidates.filter((c) => depUrns.has(c.urn));
-
         const raw = from.props[prop];
         const value = isUnknown(raw) ? UNKNOWN : pick(raw);
         const refs: unknown[] = Array.isArray(value) ? value : [value];
-        // With dependencies recorded, an unknown value can only have come from them.
-        if (refs.some(isUnknown) && depUrns.size === 0) return UNKNOWN;
-        const byValue = candidates.filter((c) =>
-            refs.some((ref) => typeof ref === "string" && ref !== "" && valueKeys.some((k) => c.props[k] === ref)),
-        );
-        return [...new Set([...byDependency, ...byValue])];
+        const found = new Set<Node>();
+        for (const ref of refs) {
+            if (isUnknown(ref)) {
+                if (depUrns.size === 0) return UNKNOWN;
+                candidates.filter((c) => depUrns.has(c.urn)).forEach((c) => found.add(c));
+            } else if (typeof ref === "string" && ref !== "") {
+                candidates.filter((c) => valueKeys.some((k) => c.props[k] === ref)).forEach((c) => found.add(c));
+            }
+        }
+        const comparable = (c: Node) => valueKeys.some((k) => typeof c.props[k] === "string" || isUnknown(c.props[k]));
+        candidates.filter((c) => depUrns.has(c.urn) && !comparable(c)).forEach((c) => found.add(c));
+        return candidates.filter((c) => found.has(c));
+    }
+
+    /**
+     * The candidates `from` may point at through `prop` while {@link targets}
+     * cannot tell (UNKNOWN): those among its property's and its own
+     * dependencies. A rule that cannot resolve a link stays silent for these
+     * only, and still checks every other candidate.
+     */
+    mayTarget(from: Node, prop: string, candidates: readonly Node[]): Node[] {
+        const urns = new Set([...(from.resource.propertyDependencies?.[prop] ?? []), ...(from.resource.dependencies ?? [])].map((r) => r.urn));
+        return candidates.filter((c) => urns.has(c.urn));
     }
 
     /**

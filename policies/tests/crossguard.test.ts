@@ -13,7 +13,7 @@ import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ROOT } from "../../test/harness";
-import { runPolicies } from "../offline";
+import { runPolicies, stackProperties } from "../offline";
 import { POLICIES } from "../pack";
 import { compliantStack, Rec } from "./fixtures";
 
@@ -74,7 +74,7 @@ describe("policy pack: under CrossGuard", function () {
             res.getDiagnosticsList().forEach((d) => record(d, r.urn));
         }
         const stackRequest = new analyzer.AnalyzeStackRequest().setResourcesList(
-            s.f.resources.map((r) => resourceMessage(r, r.type === "pulumi:pulumi:Stack" ? s.f.outputs : r.inputs, providers)),
+            s.f.resources.map((r) => resourceMessage(r, stackProperties(r, s.f.input), providers)),
         );
         const stackResponse = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(client.analyzeStack, stackRequest);
         stackResponse.getDiagnosticsList().forEach((d) => record(d, d.getUrn()));

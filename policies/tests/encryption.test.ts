@@ -67,6 +67,29 @@ describe("s3-bucket-encryption", () => {
         await expectViolations(s.f, [mandatory("s3-bucket-encryption", "data", NO_ENCRYPTION("data"))]);
     });
 
+    it("is not fooled by a configuration computed from this bucket's id that names another bucket", async () => {
+        const s = compliantStack();
+        // bucket: pulumi.all([data.id, logs.bucket]).apply(([, logs]) => logs)
+        s.dataEncryption.propertyDependencies = { bucket: [s.data.urn, s.logs.urn] };
+        s.dataEncryption.inputs.bucket = "alicerce-test-logs";
+        await expectViolations(s.f, [mandatory("s3-bucket-encryption", "data", NO_ENCRYPTION("data"))]);
+    });
+
+    it("does not take a bucket for a log bucket because the access-log setting was computed from it", async () => {
+        const s = compliantStack();
+        s.dataEncryption.inputs.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }];
+        s.alb.propertyDependencies = { ...s.alb.propertyDependencies, accessLogs: [s.data.urn, s.logs.urn] };
+        await expectViolations(s.f, [mandatory("s3-bucket-encryption", "data", SSE_S3("data"))]);
+    });
+
+    it("while one configuration's bucket is unknown, still checks the buckets it cannot name", async () => {
+        const s = compliantStack();
+        s.dataEncryption.propertyDependencies = {};
+        s.dataEncryption.inputs.bucket = UNKNOWN_INPUT;
+        s.f.remove(s.logsEncryption);
+        await expectViolations(s.f, [mandatory("s3-bucket-encryption", "logs", NO_ENCRYPTION("logs"))]);
+    });
+
     it("stays silent while a configuration's bucket is unknown", async () => {
         const s = compliantStack();
         s.dataEncryption.propertyDependencies = {};
@@ -271,6 +294,25 @@ describe("digitalocean-database-firewall", () => {
         s.f.remove(s.doDbFirewall);
         await expectViolations(s.f, [
             mandatory("digitalocean-database-firewall", "do-db", `Database cluster "do-db" has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`),
+        ]);
+    });
+
+    it("while one firewall's cluster is unknown, still checks the clusters it cannot name", async () => {
+        const s = compliantStack();
+        s.doDbFirewall.propertyDependencies = {};
+        s.doDbFirewall.dependencies = [];
+        s.doDbFirewall.inputs.clusterId = UNKNOWN_INPUT;
+        await expectViolations(s.f, [
+            mandatory("digitalocean-database-firewall", "do-db", `Database cluster "do-db" has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`),
+        ]);
+    });
+
+    it("flags a database firewall that admits the internet in halves", async () => {
+        const s = compliantStack();
+        s.doDbFirewall.inputs.rules = [{ type: "ip_addr", value: "0.0.0.0/1" }, { type: "ip_addr", value: "128.0.0.0/1" }, { type: "ip_addr", value: "10.10.0.0/16" }];
+        await expectViolations(s.f, [
+            mandatory("digitalocean-database-firewall", "do-db-firewall", `Database firewall "do-db-firewall" admits 0.0.0.0/1; name the app's droplets, tag or VPC range instead.`),
+            mandatory("digitalocean-database-firewall", "do-db-firewall", `Database firewall "do-db-firewall" admits 128.0.0.0/1; name the app's droplets, tag or VPC range instead.`),
         ]);
     });
 

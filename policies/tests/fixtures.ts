@@ -13,6 +13,9 @@ import type { PolicyInput } from "../offline";
 /** How a recorded input looks while its value is unknown (an id or ARN during preview). */
 export const UNKNOWN_INPUT = unknownValue;
 
+/** The id the harness's mocks give a resource, which stack policies see after `up` (policies/offline.ts). */
+export const idOf = (rec: { readonly name: string }): string => `${rec.name}-id`;
+
 /** A recorded resource the tests may change. */
 export type Rec = { -readonly [K in keyof RecordedResource]: RecordedResource[K] } & {
     inputs: Record<string, any>;

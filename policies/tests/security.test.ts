@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
+import { isInternetRange } from "../lib/cidr";
 import { portRangeIncludes } from "../security";
-import { compliantStack } from "./fixtures";
+import { compliantStack, idOf, UNKNOWN_INPUT } from "./fixtures";
 import { advisory, expectViolations, mandatory } from "./helpers";
 
 const WORLD_MESSAGE = (what: string, ports: string, cidr = "0.0.0.0/0") =>
@@ -27,6 +28,37 @@ describe("security-group-world-ingress", () => {
             mandatory("security-group-world-ingress", "lb-http", WORLD_MESSAGE(`Security group rule "lb-http"`, "ports 80-443")),
             mandatory("security-group-world-ingress", "lb-https", WORLD_MESSAGE(`Security group rule "lb-https"`, "all ports")),
         ]);
+    });
+
+    it("flags the internet opened in pieces: 0.0.0.0/1 and 128.0.0.0/1, or ::/1", async () => {
+        const s = compliantStack();
+        for (const [name, cidr] of [["ssh-low", { cidrIpv4: "0.0.0.0/1" }], ["ssh-high", { cidrIpv4: "128.0.0.0/1" }], ["ssh-v6", { cidrIpv6: "::/1" }], ["ssh-vpc", { cidrIpv4: "10.0.0.0/8" }]] as const) {
+            s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, { ipProtocol: "tcp", fromPort: 22, toPort: 22, ...cidr }, { links: { securityGroupId: s.appGroup } });
+        }
+        await expectViolations(s.f, [
+            mandatory("security-group-world-ingress", "ssh-high", WORLD_MESSAGE(`Security group rule "ssh-high"`, "port 22", "128.0.0.0/1")),
+            mandatory("security-group-world-ingress", "ssh-low", WORLD_MESSAGE(`Security group rule "ssh-low"`, "port 22", "0.0.0.0/1")),
+            mandatory("security-group-world-ingress", "ssh-v6", WORLD_MESSAGE(`Security group rule "ssh-v6"`, "port 22", "::/1")),
+        ]);
+    });
+
+    it("does not take the app's group for the load balancer's because the load balancer's group list was computed from it", async () => {
+        const s = compliantStack();
+        // securityGroups: [pulumi.all([lb.id, app.id]).apply(([lb]) => lb)]
+        s.alb.inputs.securityGroups = [idOf(s.lbGroup)];
+        s.alb.propertyDependencies = { ...s.alb.propertyDependencies, securityGroups: [s.lbGroup.urn, s.appGroup.urn] };
+        s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, { links: { securityGroupId: s.appGroup } });
+        await expectViolations(s.f, [mandatory("security-group-world-ingress", "app-https", WORLD_MESSAGE(`Security group rule "app-https"`, "port 443"))]);
+    });
+
+    it("reads any IPv4 range wider than /8 or IPv6 range wider than /16 as the internet", () => {
+        const cases: [string, boolean][] = [
+            ["0.0.0.0/0", true], ["0.0.0.0/1", true], ["128.0.0.0/1", true], ["64.0.0.0/7", true], ["1.2.3.4/2", true],
+            ["10.0.0.0/8", false], ["172.16.0.0/12", false], ["203.0.113.0/24", false], ["203.0.113.7", false],
+            ["::/0", true], ["::/1", true], ["2000::/3", true], ["2001:db8::/15", true],
+            ["2400::/16", false], ["2001:db8::/32", false], ["fc00::/7", false], ["fd00::/8", false], ["fe80::/10", false], ["not-a-cidr", false],
+        ];
+        for (const [cidr, internet] of cases) assert.equal(isInternetRange(cidr), internet, cidr);
     });
 
     it("covers inline ingress blocks and aws.ec2.SecurityGroupRule", async () => {
@@ -64,6 +96,25 @@ describe("s3-public-access-block", () => {
         s.f.remove(s.dataBlock);
         await expectViolations(s.f, [
             mandatory("s3-public-access-block", "data", `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
+        ]);
+    });
+
+    it("is not fooled by a block computed from this bucket's id that names another bucket", async () => {
+        const s = compliantStack();
+        s.dataBlock.propertyDependencies = { bucket: [s.data.urn, s.logs.urn] };
+        s.dataBlock.inputs.bucket = "alicerce-test-logs";
+        await expectViolations(s.f, [
+            mandatory("s3-public-access-block", "data", `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
+        ]);
+    });
+
+    it("while one block's bucket is unknown, still checks the buckets it cannot name", async () => {
+        const s = compliantStack();
+        s.dataBlock.propertyDependencies = {};
+        s.dataBlock.inputs.bucket = UNKNOWN_INPUT;
+        s.f.remove(s.logsBlock);
+        await expectViolations(s.f, [
+            mandatory("s3-public-access-block", "logs", `S3 bucket "logs" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
         ]);
     });
 
@@ -137,6 +188,16 @@ describe("alb-waf", () => {
         ]);
     });
 
+    it("while one association's load balancer is unknown, still checks the load balancers it cannot name", async () => {
+        const s = compliantStack("growth");
+        s.waf.propertyDependencies = {};
+        s.waf.dependencies = [];
+        s.waf.inputs.resourceArn = UNKNOWN_INPUT;
+        await expectViolations(s.f, [
+            mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`),
+        ]);
+    });
+
     it("treats a program that exports no tier as prod", async () => {
         const s = compliantStack("growth");
         delete s.f.outputs.tier;
@@ -181,6 +242,14 @@ describe("digitalocean-firewall-ssh", () => {
                 mandatory("digitalocean-firewall-ssh", "do-firewall", `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/0 and ::/0; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`),
             ]);
         }
+    });
+
+    it("flags SSH opened to the internet in pieces", async () => {
+        const s = compliantStack();
+        s.doFirewall.inputs.inboundRules.push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/1", "128.0.0.0/1", "::/1"] });
+        await expectViolations(s.f, [
+            mandatory("digitalocean-firewall-ssh", "do-firewall", `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/1 and 128.0.0.0/1 and ::/1; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`),
+        ]);
     });
 
     it("allows SSH from a named range", async () => {

@@ -17,7 +17,7 @@ import { CLOUDFLARE_IPV4 } from "../harness/calls";
 import { MOCK_ACCOUNT_ID } from "../harness/outputs";
 import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../harness";
 import { resourcesOf, stackRun, tierRun } from "./runs";
-import { appConfigProblems, appParseConfig, containerEnvironment } from "../support/app-config";
+import { appConfigProblems, containerEnvironment, loadAppParseConfig } from "../support/app-config";
 
 const T = {
     lb: "aws:lb/loadBalancer:LoadBalancer",
@@ -188,7 +188,7 @@ describe("AWS edge in the shipped stacks", () => {
                 const r = await resourcesOf(stackRun(stack));
                 const env = containerEnvironment(userDataOf(r));
                 assert.deepEqual(appConfigProblems(env), []);
-                const parsed = appParseConfig()(env);
+                const parsed = loadAppParseConfig()(env);
                 assert.ok(parsed.ok);
                 assert.equal(parsed.config.database.credentials.kind, "secretsManager");
                 assert.equal(parsed.config.database.sslMode, "verify-full");

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { digitalOceanTags, standardTags } from "../../components/shared/tags";
 import { Resources, runStack, StackRun } from "../harness";
+import { loadAppParseConfig } from "../support/app-config";
 import { stackRun } from "./whole-stack.test";
 
 const T = {
@@ -62,6 +63,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(registry.options.protect, true, "other stacks may push to the account's one registry");
         const push = r.one(T.creds, "app-image-push");
         assert.equal(push.inputs.write, true);
+        assert.equal(push.inputs.expirySeconds, undefined, "renewed only on refresh: an expiring one breaks a later push");
         assert.equal(r.one(T.creds, "app-image-pull").inputs.write, false, "droplets only pull");
         const image = r.one(T.image);
         assert.deepEqual(image.inputs.build, { context: "app-image", platform: "linux/amd64" });
@@ -95,7 +97,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(doc.inputs.key, "secrets.json");
         assert.equal(doc.inputs.bucket, r.one(T.bucket, "storage-config").inputs.name ?? "storage-config-a1b2c3d");
         const secrets = JSON.parse(doc.inputs.content);
-        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY", "registry"]);
+        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_ADMIN_URL", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY", "registry"]);
         for (const [name, value] of Object.entries<any>(secrets)) {
             const values = typeof value === "string" ? [value] : Object.values<string>(value);
             for (const v of values) assert.ok(!userData.includes(v), `${name} appears in the user data`);
@@ -118,6 +120,19 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.match(secrets.DATABASE_URL, /^postgresql:\/\/app:[^@]+@private-database-cluster-[^:]+:25060\/app\?sslmode=require$/);
         assert.match(secrets.DATABASE_READER_URL, /^postgresql:\/\/app:[^@]+@private-database-replica-[^:]+:25060\/app\?sslmode=require$/);
         assert.match(secrets.REDIS_URL, /^rediss:\/\/[^@]+@private-cache-cluster-/);
+    });
+
+    it("6. grants the app's user CREATE on schema public once per boot, as doadmin from inside the VPC, without giving the container the admin URL", () => {
+        const userData: string = pool().inputs.dropletTemplate.userData;
+        const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
+        assert.match(secrets.DATABASE_ADMIN_URL, /^postgresql:\/\/doadmin:[^@]+@private-database-cluster-[^:]+:25060\/app\?sslmode=require$/);
+        assert.ok(userData.includes(`jq --raw-output --exit-status '.DATABASE_ADMIN_URL' <<<"$config_json"`));
+        assert.ok(userData.includes(`printf '%s\\n' 'GRANT USAGE, CREATE ON SCHEMA public TO "app";' |`));
+        assert.ok(userData.includes(`--network host --env BOOTSTRAP_DATABASE_URL 'postgres:17-alpine'`));
+        const containerSecrets = [...userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)].map((m) => m[1]).sort();
+        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY"]);
+        assert.equal(r.one(T.db).inputs.name, "app");
+        assert.equal(r.one(T.user).inputs.name, "app");
     });
 
     it("4. balances by the app tag in the VPC: HTTPS with a Let's Encrypt certificate by name, HTTP redirected, /healthz checks", () => {
@@ -227,7 +242,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
 
     it("exports the URL and no secret", () => {
         assert.equal(run.outputs.url, "https://app.example.com");
-        assert.equal(run.outputs.estimatedMonthlyUsd, 267.85);
+        assert.equal(run.outputs.estimatedMonthlyUsd, undefined, "the plan and the cost-budget policy price the stack from what it declares");
         assert.ok(!JSON.stringify(run.outputs).includes("offline-harness-stand-in"));
     });
 });
@@ -251,13 +266,13 @@ describe("DigitalOcean tiers", () => {
         assert.equal(secrets.REDIS_URL, undefined);
     });
 
-    it("growth has a standby and a cache but no replica, and warns that it is over its $59 budget", async () => {
+    it("growth has a standby and a cache but no replica", async () => {
         const run = await stackRun("do-growth");
         const r = new Resources(run.resources);
         assert.equal(r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!.inputs.nodeCount, 2);
         assert.equal(r.ofType(T.replica).length, 0);
         assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 1);
-        assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.startsWith("estimated $110.05/month is above alicerce:budgetUsd $59.00")));
+        assert.ok(!run.logs.some((l) => /^estimated \$/.test(l.message)), "no second, disagreeing price list at program time");
     });
 
     it("uses an uploaded certificate by name when the domain's DNS is elsewhere", async () => {
@@ -280,6 +295,8 @@ describe("DigitalOcean tiers", () => {
         const image = `ghcr.io/acme/app@sha256:${"ab12".repeat(16)}`;
         const prebuilt = new Resources((await runStack("do-dev", { stackName: "do-prebuilt", overrides: { "alicerce:image": image } })).resources);
         assert.equal(prebuilt.ofType(T.image).length + prebuilt.ofType(T.creds).length + prebuilt.ofType(T.registry).length, 0);
+        assert.equal(prebuilt.ofType("pulumi:providers:docker").length, 0, "a docker provider connects to the daemon; none is needed without a build");
+        assert.equal(shared.ofType("pulumi:providers:docker").length, 1);
         assert.ok(prebuilt.one(T.pool).inputs.dropletTemplate.userData.includes(image));
         assert.ok(!prebuilt.one(T.pool).inputs.dropletTemplate.userData.includes("docker login"));
     });
@@ -293,5 +310,52 @@ describe("DigitalOcean tiers", () => {
         const mvp = await names("mvp");
         assert.deepEqual(await names("growth"), mvp);
         assert.deepEqual(await names("prod"), mvp);
+    });
+});
+
+/** What the droplet's container gets: the env file in the user data, plus each secret the prepare script writes, valued from the secrets document. */
+function containerEnvironment(r: Resources): Record<string, string> {
+    const userData: string = r.one(T.pool).inputs.dropletTemplate.userData;
+    const envFile = userData.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
+    const env = Object.fromEntries(envFile.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const doc = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
+    for (const [, name] of userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)) {
+        assert.equal(typeof doc[name], "string", `${name} is written for the container but missing from the secrets document`);
+        env[name] = doc[name];
+    }
+    return env;
+}
+
+describe("DigitalOcean: the container's environment, read by the app's own config parser", () => {
+    const parseConfig = loadAppParseConfig();
+
+    for (const stack of ["do-dev", "do-prod"]) {
+        it(`${stack}: app-image/src/config.ts accepts it, and reads the values infra meant`, async () => {
+            const r = new Resources((await stackRun(stack)).resources);
+            const env = containerEnvironment(r);
+            assert.equal(env.DATABASE_ADMIN_URL, undefined, "the admin URL is the prepare script's, not the app's");
+            const result = parseConfig(env);
+            assert.ok(result.ok, `the app refuses its environment: ${result.ok ? "" : JSON.stringify(result.issues)}`);
+            const c = result.config;
+            assert.match(c.database.writer.host, /^private-database-cluster-/);
+            assert.deepEqual([c.database.writer.port, c.database.writer.database, c.database.writer.user], [25060, "app", "app"]);
+            assert.equal(c.database.credentials.kind, "inline");
+            assert.equal(c.database.sslMode, "require");
+            assert.equal(c.database.poolMax, Number(env.DB_POOL_MAX));
+            assert.equal(c.database.reader?.host.startsWith("private-database-replica-") ?? false, stack === "do-prod", "a replica only in prod");
+            assert.equal(c.signingKey.kind, "inline");
+            assert.deepEqual([c.assets.bucket, c.assets.endpoint], ["storage-assets-a1b2c3d", "https://nyc3.digitaloceanspaces.com"]);
+            assert.equal(c.shutdownTimeoutMs, 25000);
+            assert.equal(c.awsRegion, "us-east-1");
+        });
+    }
+
+    it("would catch a renamed variable: the parser refuses the environment without DATABASE_URL", async () => {
+        const env = containerEnvironment(new Resources((await stackRun("do-dev")).resources));
+        const renamed: Record<string, string> = { ...env, DB_URL: env.DATABASE_URL };
+        delete renamed.DATABASE_URL;
+        const result = parseConfig(renamed);
+        assert.equal(result.ok, false);
+        assert.ok(!result.ok && result.issues.some((i) => i.variable.includes("DATABASE_URL")));
     });
 });

@@ -1,40 +1,39 @@
-/**
- * The app's own configuration check, run on the environment a platform
- * gives the container: what a deployed instance would refuse at start is
- * caught offline. The app's parser (`app-image/src/config.ts`) is pure and
- * imports nothing; app-image is an ES module package and these tests run as
- * CommonJS, so the file is transpiled and loaded here rather than imported.
- */
 import * as fs from "fs";
+import Module from "module";
 import * as path from "path";
 import * as ts from "typescript";
-import type { ConfigResult, Env } from "../../app-image/src/config";
 
-const CONFIG_SOURCE = path.resolve(__dirname, "..", "..", "app-image", "src", "config.ts");
+/** The app's own config parser, as app-image/src/config.ts exports it (the subset these tests read). */
+export type ParseConfig = (env: Readonly<Record<string, string | undefined>>) =>
+    | { ok: true; config: { awsRegion: string; shutdownTimeoutMs: number; database: { writer: { host: string; port: number; database?: string; user?: string }; reader?: { host: string }; sslMode: string; poolMax: number; credentials: { kind: string } }; signingKey: { kind: string }; assets: { bucket: string; endpoint?: string } } }
+    | { ok: false; issues: { variable: string; message: string }[] };
 
-let loaded: ((env: Env) => ConfigResult) | undefined;
+const CONFIG_SOURCE = path.join(__dirname, "..", "..", "app-image", "src", "config.ts");
 
-/** The app's `parseConfig`, from its source. */
-export function appParseConfig(): (env: Env) => ConfigResult {
-    if (loaded === undefined) {
-        const source = fs.readFileSync(CONFIG_SOURCE, "utf8");
-        const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 }, fileName: CONFIG_SOURCE }).outputText;
-        const exports: Record<string, unknown> = {};
-        new Function("exports", "require", js)(exports, () => {
-            throw new Error(`${CONFIG_SOURCE} must stay free of imports to be checked here`);
-        });
-        if (typeof exports.parseConfig !== "function") throw new Error(`${CONFIG_SOURCE} exports no parseConfig`);
-        loaded = exports.parseConfig as (env: Env) => ConfigResult;
-    }
-    return loaded;
+/**
+ * Loads `parseConfig` from the app's TypeScript source: app-image is an ES
+ * module package with its own dependencies, so the file (pure, no imports)
+ * is transpiled to CommonJS in memory rather than built. No build step and
+ * no copy of the schema: the infra tests read the very parser the container runs.
+ */
+export function loadAppParseConfig(): ParseConfig {
+    const source = fs.readFileSync(CONFIG_SOURCE, "utf8");
+    if (/^\s*import\s/m.test(source)) throw new Error(`${CONFIG_SOURCE} now imports other modules; load it another way`);
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 }, fileName: CONFIG_SOURCE });
+    const mod = new Module(CONFIG_SOURCE) as Module & { _compile(code: string, filename: string): void };
+    mod.filename = CONFIG_SOURCE;
+    mod._compile(outputText, CONFIG_SOURCE);
+    const parseConfig = (mod.exports as { parseConfig?: ParseConfig }).parseConfig;
+    if (typeof parseConfig !== "function") throw new Error(`${CONFIG_SOURCE} no longer exports parseConfig`);
+    return parseConfig;
 }
 
 /**
  * Every problem the app reports for this environment, as `VARIABLE: message`
  * lines (empty when the app would start).
  */
-export function appConfigProblems(env: Record<string, string>): string[] {
-    const result = appParseConfig()(env);
+export function appConfigProblems(env: Record<string, string>, parseConfig: ParseConfig = loadAppParseConfig()): string[] {
+    const result = parseConfig(env);
     return result.ok ? [] : result.issues.map((issue) => `${issue.variable}: ${issue.message}`);
 }
 
