@@ -77,6 +77,7 @@ describe("stack config validation", () => {
         ["a proxied flag that is not a boolean", { "alicerce:cloudflareProxied": "yes", "alicerce:domain": "a.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, 'alicerce:cloudflareProxied: "yes" is not true or false'],
         ["a proxied flag without a zone", { "alicerce:cloudflareProxied": "true" }, 'alicerce:cloudflareProxied: "true" is set but alicerce:cloudflareZoneId is not'],
         ["an image by tag only", { "alicerce:image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" }, 'alicerce:image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" is not pinned by digest'],
+        ["an image on another registry (AWS instances log in to ECR only)", { "alicerce:image": `ghcr.io/x@sha256:${"a".repeat(64)}` }, `alicerce:image: "ghcr.io/x@sha256:${"a".repeat(64)}" is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest`],
         ["prod without a domain", { "alicerce:tier": "prod", "alicerce:alertEmail": "a@b.co" }, "alicerce:domain: not set; the prod tier serves HTTPS and pages someone"],
         ["prod without an alert email", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" }, "alicerce:alertEmail: not set; the prod tier serves HTTPS and pages someone"],
     ];
@@ -144,7 +145,31 @@ describe("stack config validation", () => {
         const zone = { ...VALID, "alicerce:domain": "app.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" };
         assert.equal(aws(zone).cloudflareProxied, true);
         assert.equal(aws({ ...zone, "alicerce:cloudflareProxied": "false" }).cloudflareProxied, false);
-        assert.equal(loadSettings({ ...VALID, "alicerce:image": `r.example.com/app@sha256:${"a".repeat(64)}` }, "alicerce", "dev").image, `r.example.com/app@sha256:${"a".repeat(64)}`);
+        const ecr = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@sha256:${"a".repeat(64)}`;
+        assert.equal(loadSettings({ ...VALID, "alicerce:image": ecr }, "alicerce", "dev").image, ecr);
+    });
+
+    it("refuses, on AWS, a project name that breaks load balancer names (32 characters with 15 of ours and AWS's suffix)", () => {
+        const projectProblems = (project: string, cloud = "aws") => {
+            const config = cloud === "aws" ? VALID : { ...VALID, "alicerce:cloud": "docker", "alicerce:region": undefined };
+            try {
+                loadSettings(Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Record<string, string>, project, "dev");
+                return [];
+            } catch (err) {
+                assert.ok(err instanceof ConfigError, String(err));
+                return err.problems.filter((p) => p.startsWith("Pulumi.yaml name:"));
+            }
+        };
+        const cases: [string, boolean][] = [
+            ["alicerce", true], ["a", true], ["clinic-app-2026", true], ["abcdefghijklmnop", true],
+            ["abcdefghijklmnopq", false], ["My-App", false], ["my_app", false], ["1app", false], ["internal", false], ["internal-app", false], ["internals", true],
+        ];
+        for (const [project, ok] of cases) assert.equal(projectProblems(project).length === 0, ok, project);
+        assert.deepEqual(projectProblems("My_App"), [
+            `Pulumi.yaml name: "My_App" does not fit AWS resource names; use 1-16 lowercase letters, digits or '-', starting with a letter, not "internal" (it prefixes load balancer names, which AWS limits to 32 characters)`,
+        ]);
+        assert.deepEqual(projectProblems("My_App", "docker"), [], "only AWS names carry the project this way");
+        assert.ok(`abcdefghijklmnop-lb-alb-a1b2c3d`.length <= 32, "the longest accepted name fits the ALB limit");
     });
 
     it("warns when a domain has no Cloudflare zone: DNS records are then the user's to create", () => {

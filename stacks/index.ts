@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { parseEcrImage } from "../components/aws/ecr";
 import { cidrOverlaps, isPrivateCidr, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
@@ -136,6 +137,14 @@ const DB_CLASS_SHAPE: { readonly [C in ManagedCloud]: { re: RegExp; example: str
     digitalocean: { re: /^db-[a-z0-9]+(-[a-z0-9]+)+$/, example: "a database size slug such as db-s-1vcpu-2gb" },
 };
 
+/**
+ * The project name as AWS resource names take it: it prefixes the load
+ * balancer and target group names (`<project>-lb-alb-<7 random>`, at most
+ * 32 characters, letters, digits and '-', never starting `internal-`) and
+ * the ECR repository (lowercase).
+ */
+export const AWS_PROJECT_NAME = /^(?!internal(-|$))[a-z][a-z0-9-]{0,15}$/;
+
 const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digitalocean: "DigitalOcean" };
 
 /** Keys that configure managed services, which a single Docker host does not have. */
@@ -221,6 +230,15 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         const image = value("image");
         if (image !== undefined && !image.includes("@sha256:")) {
             say("image", "is not pinned by digest; instances run an exact image, so use registry/repository@sha256:<digest>");
+        }
+        // The instances log in to ECR only, with their role; any other registry would leave them unable to pull.
+        if (image !== undefined && parseEcrImage(image) === undefined) {
+            say("image", "is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest");
+        }
+        if (!AWS_PROJECT_NAME.test(project)) {
+            problems.push(
+                `Pulumi.yaml name: ${JSON.stringify(project)} does not fit AWS resource names; use 1-16 lowercase letters, digits or '-', starting with a letter, not "internal" (it prefixes load balancer names, which AWS limits to 32 characters)`,
+            );
         }
     }
     if (cloud === "digitalocean" && raw.lbIngressCidrs !== undefined) {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { amiParameterName, architectureOf, dockerPlatform, instancePolicy } from "./compute";
+import { ecrRepositoryArn, parseEcrHost, parseEcrImage } from "./ecr";
 
 describe("app servers: pure helpers", () => {
     it("knows each instance type's architecture (a mismatched AMI fails only at launch)", () => {
@@ -39,5 +40,25 @@ describe("app servers: pure helpers", () => {
             assert.ok(s.Action.every((a) => /^(ecr:GetAuthorizationToken|cloudwatch:PutMetricData|ec2:Describe\w+)$/.test(a)), s.Sid);
         }
         for (const s of doc.Statement) assert.ok(s.Action.every((a) => !a.includes("*")), `${s.Sid} has a wildcard action`);
+    });
+
+    it("finds the ECR repository of a prebuilt image, to grant pulling from it (and nothing for another registry)", () => {
+        const digest = `@sha256:${"ab".repeat(32)}`;
+        const cases: [string, string | undefined][] = [
+            [`123456789012.dkr.ecr.us-east-1.amazonaws.com/app${digest}`, "arn:aws:ecr:us-east-1:123456789012:repository/app"],
+            [`210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/app${digest}`, "arn:aws:ecr:eu-west-1:210987654321:repository/team/app"],
+            [`123456789012.dkr.ecr.ap-southeast-5.amazonaws.com/app:v1${digest}`, "arn:aws:ecr:ap-southeast-5:123456789012:repository/app"],
+            [`123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app${digest}`, "arn:aws:ecr:us-east-1:123456789012:repository/app"],
+            [`ghcr.io/acme/app${digest}`, undefined],
+            [`public.ecr.aws/acme/app${digest}`, undefined],
+            [`123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example/app${digest}`, undefined],
+            [`app${digest}`, undefined],
+        ];
+        for (const [image, arn] of cases) {
+            const parsed = parseEcrImage(image);
+            assert.equal(parsed && ecrRepositoryArn(parsed), arn, image);
+        }
+        assert.deepEqual(parseEcrHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), { accountId: "123456789012", region: "eu-west-1" });
+        assert.equal(parseEcrHost("registry.digitalocean.com"), undefined);
     });
 });

@@ -54,8 +54,13 @@ export interface AppServersArgs {
     readonly targetGroupArnSuffix: pulumi.Input<string>;
     /** The image, pinned by digest. */
     readonly image: pulumi.Input<string>;
-    /** The ECR repository the image lives in (the instances may pull only from it). */
+    /** The ECR repository the image lives in (the instances may pull only from it; `ecrRepositoryArn` for a prebuilt image). */
     readonly repositoryArn: pulumi.Input<string>;
+    /**
+     * CloudWatch alarms that fail an instance refresh when they go to ALARM during a rollout (at most 10).
+     * @default [] (a refresh then stops only when new instances fail their health checks)
+     */
+    readonly refreshAlarmNames?: pulumi.Input<pulumi.Input<string>[]>;
     /** Non-secret environment of the container (hosts, names, ARNs). */
     readonly env: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Secrets Manager secrets the instances (and the app through IMDS) may read; nothing else. */
@@ -95,6 +100,7 @@ export function withDefaults(args: AppServersArgs) {
         ...args,
         requestsPerTarget: args.requestsPerTarget ?? 1000,
         bootSecrets: args.bootSecrets ?? [],
+        refreshAlarmNames: args.refreshAlarmNames ?? [],
         bootFiles: args.bootFiles ?? [],
         rootVolumeGb: args.rootVolumeGb ?? 12,
         healthCheckGraceSeconds: args.healthCheckGraceSeconds ?? 300,
@@ -235,9 +241,19 @@ export class AppServers extends pulumi.ComponentResource {
                 healthCheckGracePeriod: a.healthCheckGraceSeconds,
                 defaultInstanceWarmup: a.healthCheckGraceSeconds,
                 // Replace-before-terminate: 100% stay in service while up to 200% run, so even one instance rolls with no downtime.
+                // The alarms fail the refresh, so a bad image stops replacing instances. No autoRollback: the provider writes
+                // the new launch template version to the group before starting the refresh, so a "rollback" would relaunch
+                // the same version (hashicorp/terraform-provider-aws#34189); the way back is `up` with the previous image.
                 instanceRefresh: {
                     strategy: "Rolling",
-                    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(a.healthCheckGraceSeconds), autoRollback: true, skipMatching: true },
+                    preferences: {
+                        minHealthyPercentage: 100,
+                        maxHealthyPercentage: 200,
+                        instanceWarmup: String(a.healthCheckGraceSeconds),
+                        autoRollback: false,
+                        skipMatching: true,
+                        alarmSpecification: { alarms: a.refreshAlarmNames },
+                    },
                 },
                 waitForCapacityTimeout: "15m",
                 enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"],

@@ -49,7 +49,13 @@ describe("Database", () => {
             assert.equal(db.inputs.storageType, "gp3");
             assert.equal(db.inputs.copyTagsToSnapshot, true);
             assert.equal(db.inputs.skipFinalSnapshot, false);
-            assert.equal(db.inputs.finalSnapshotIdentifier, `alicerce-${stack}-db-final`);
+            // A suffix made once with the database: a second destroy of a recreated stack must not hit DBSnapshotAlreadyExists.
+            const suffix = res.one("random:index/randomId:RandomId", "database-final-snapshot");
+            assert.equal(suffix.parent, res.one("alicerce:aws:Database").urn);
+            assert.equal(suffix.inputs.byteLength, 4);
+            assert.match(suffix.provider ?? "", /pulumi:providers:random::random::/);
+            assert.match(db.inputs.finalSnapshotIdentifier, new RegExp(`^alicerce-${stack}-db-final-[0-9a-f]{8}$`));
+            assert.ok(db.dependencies.includes(suffix.urn));
 
             const group = res.one("aws:rds/subnetGroup:SubnetGroup");
             assert.equal(db.inputs.dbSubnetGroupName, "database-subnets-a1b2c3d");
@@ -151,7 +157,7 @@ describe("Database", () => {
         assert.match(prod.secretArns.database, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-/);
         assert.match(prod.secretArns.app, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:alicerce-prod-app-session-/);
         const dev = (await stackRun("dev")).outputs;
-        assert.equal(dev.database.readerEndpoint, dev.database.writerEndpoint);
+        assert.equal(dev.database.readerEndpoint, dev.database.writerEndpoint, "reads go to the writer without a replica");
         assert.equal((await resourcesOf(stackRun("growth"))).ofType(INSTANCE).length, 1, "no replica below prod");
     });
 

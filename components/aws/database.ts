@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { serviceTrustPolicy } from "./iam-documents";
 
 /** PostgreSQL's port. */
@@ -143,8 +144,8 @@ export const WINDOWS = {
 export class Database extends pulumi.ComponentResource {
     /** The primary's host name (`DB_HOST`). */
     public readonly writerAddress: pulumi.Output<string>;
-    /** The replica's host name when there is one, else the primary's (`DB_READER_HOST`). */
-    public readonly readerAddress: pulumi.Output<string>;
+    /** The replica's host name (`DB_READER_HOST`); undefined without a replica, where reads go to the writer. */
+    public readonly readerAddress?: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
     /** ARN of the RDS-managed master secret (`DB_SECRET_ARN`; JSON with `username` and `password`). */
     public readonly masterSecretArn: pulumi.Output<string>;
@@ -201,6 +202,10 @@ export class Database extends pulumi.ComponentResource {
             maxAllocatedStorage: s.maxStorageGb > s.storageGb ? s.maxStorageGb : 0,
         };
 
+        // A final snapshot name must be new at every destroy: a stack destroyed, recreated and destroyed again
+        // would otherwise fail with DBSnapshotAlreadyExists. Made once with the database; the name is read
+        // only at deletion (not a replacing input).
+        const finalSnapshotSuffix = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, child);
         const primary = new aws.rds.Instance(
             `${name}-primary`,
             {
@@ -231,7 +236,7 @@ export class Database extends pulumi.ComponentResource {
                 deleteAutomatedBackups: !s.protect,
                 deletionProtection: s.deletionProtection,
                 skipFinalSnapshot: false,
-                finalSnapshotIdentifier: `${s.identifier}-final`,
+                finalSnapshotIdentifier: pulumi.interpolate`${s.identifier}-final-${finalSnapshotSuffix.hex}`,
                 // `pulumi up` is the change window: a tier change lands now, not at the next maintenance window.
                 applyImmediately: true,
                 ...monitoring,
@@ -270,7 +275,7 @@ export class Database extends pulumi.ComponentResource {
         if (s.longTermBackupDays > 0) this.longTermBackups(name, s, primary);
 
         this.writerAddress = primary.address;
-        this.readerAddress = replica ? replica.address : primary.address;
+        this.readerAddress = replica?.address;
         this.port = primary.port;
         this.masterSecretArn = primary.masterUserSecrets.apply((secrets) => {
             const arn = secrets?.[0]?.secretArn;

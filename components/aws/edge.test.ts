@@ -10,6 +10,13 @@ describe("edge: pure decisions", () => {
         assert.deepEqual(ingressChoice({ cloudflareProxied: false }), { kind: "anyone" });
     });
 
+    it("names the reader host only when there is a replica (the app reads from the writer without it)", () => {
+        const base = { region: "us-east-1", dbSecretArn: "arn:db", dbHost: "w.rds", dbPort: 5432, dbName: "app", appSecretArn: "arn:app", assetsBucket: "assets" };
+        assert.equal(appEnvironment({ ...base, dbReaderHost: "r.rds" }).DB_READER_HOST, "r.rds");
+        assert.ok(!("DB_READER_HOST" in appEnvironment(base)));
+        assert.ok(!("DB_READER_HOST" in appEnvironment({ ...base, dbReaderHost: undefined })));
+    });
+
     it("gives the container exactly the app-image contract's environment, secrets by ARN only", () => {
         const env = appEnvironment({
             region: "us-east-1",

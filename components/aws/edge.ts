@@ -6,7 +6,8 @@ import { Dns, DnsRecordSpec } from "../cloudflare/dns";
 import { Certificate } from "./certificate";
 import { AppServers, architectureOf, dockerPlatform } from "./compute";
 import { LoadBalancer } from "./loadBalancer";
-import { Monitoring } from "./monitoring";
+import { ecrRepositoryArn, parseEcrImage } from "./ecr";
+import { dashboardNameOf, Monitoring } from "./monitoring";
 import { Registry } from "./registry";
 import { Waf } from "./waf";
 
@@ -31,7 +32,8 @@ export interface EdgeDependencies {
     readonly secrets: { readonly sessionSecretArn: In<string> };
     readonly database: {
         readonly writerAddress: In<string>;
-        readonly readerAddress: In<string>;
+        /** The read replica's address; absent without a replica (the app then reads from the writer). */
+        readonly readerAddress?: In<string>;
         readonly port: In<number>;
         readonly masterSecretArn: In<string>;
         readonly dbName: In<string>;
@@ -56,6 +58,9 @@ export function ingressChoice(s: Pick<StackSettings, "lbIngressCidrs" | "cloudfl
     return { kind: "anyone" };
 }
 
+/** The header Cloudflare's proxy puts the visitor's IP in. */
+export const CLOUDFLARE_CLIENT_IP_HEADER = "CF-Connecting-IP";
+
 /** The RDS CA bundle every region's certificates chain to (public). */
 export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 /** Where the container finds it. */
@@ -63,12 +68,16 @@ export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
 /** The app drains in-flight requests for this long on SIGTERM (the container contract). */
 export const SHUTDOWN_TIMEOUT_MS = 25_000;
 
-/** The container's environment (the app-image contract). Everything here is non-secret: secrets go by ARN. */
+/**
+ * The container's environment (the app-image contract). Everything here is
+ * non-secret: secrets go by ARN. `DB_READER_HOST` only with a replica: the
+ * app opens a second pool for it, and falls back to the writer without it.
+ */
 export function appEnvironment(p: {
     region: string;
     dbSecretArn: string;
     dbHost: string;
-    dbReaderHost: string;
+    dbReaderHost?: string;
     dbPort: number;
     dbName: string;
     appSecretArn: string;
@@ -78,7 +87,7 @@ export function appEnvironment(p: {
         AWS_REGION: p.region,
         DB_SECRET_ARN: p.dbSecretArn,
         DB_HOST: p.dbHost,
-        DB_READER_HOST: p.dbReaderHost,
+        ...(p.dbReaderHost !== undefined ? { DB_READER_HOST: p.dbReaderHost } : {}),
         DB_PORT: String(p.dbPort),
         DB_NAME: p.dbName,
         DB_SSL_MODE: "verify-full",
@@ -181,15 +190,49 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     const waf = settings.waf
-        ? new Waf(`${prefix}-waf`, { loadBalancerArn: loadBalancer.arn, logRetentionDays: settings.logRetentionDays, kmsKeyArn: deps.kms.keyArn }, opts)
+        ? new Waf(
+              `${prefix}-waf`,
+              {
+                  loadBalancerArn: loadBalancer.arn,
+                  // Proxied: the load balancer admits only Cloudflare, which names the client in this header.
+                  clientIpHeader: ingress.kind === "cloudflare" ? CLOUDFLARE_CLIENT_IP_HEADER : undefined,
+                  logRetentionDays: settings.logRetentionDays,
+                  kmsKeyArn: deps.kms.keyArn,
+              },
+              opts,
+          )
         : undefined;
 
     const db = deps.database;
+    const replicaIdentifier = settings.database.readReplica
+        ? (db.replicaIdentifier ?? (db.readerAddress !== undefined ? pulumi.output(db.readerAddress).apply((address) => address.split(".")[0]) : undefined))
+        : undefined;
+    // The group waits for the rollout alarms, and the app alarms read the group's name: it is filled in once the group exists.
+    const [groupName, resolveGroupName] = pulumi.deferredOutput<string>();
+    const monitoring = new Monitoring(
+        `${prefix}-monitoring`,
+        {
+            alertEmail: settings.alertEmail,
+            kmsKeyArn: deps.kms.keyArn,
+            region: settings.region,
+            autoScalingGroupName: groupName,
+            loadBalancerArnSuffix: loadBalancer.arnSuffix,
+            targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+            dbIdentifier: db.identifier,
+            dbReplicaIdentifier: replicaIdentifier,
+            dbStorageGb: settings.database.storageGb,
+            dashboardName: dashboardNameOf(settings.project, settings.stack),
+        },
+        opts,
+    );
+
     const env = pulumi
         .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
         .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
             appEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
         );
+    const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
+    if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
     const servers = new AppServers(
         `${prefix}-app`,
         {
@@ -204,7 +247,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             loadBalancerArnSuffix: loadBalancer.arnSuffix,
             targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
             image: registry.imageRef,
-            repositoryArn: registry.repositoryArn,
+            // A prebuilt image may sit in another repository (CI's, another account's): grant pulling from that one.
+            repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
+            refreshAlarmNames: monitoring.rolloutAlarmNames,
             env,
             secretArns: [db.masterSecretArn, deps.secrets.sessionSecretArn],
             assetsBucketArn: deps.storage.assetsBucketArn,
@@ -218,25 +263,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         opts,
     );
 
-    const replicaIdentifier = settings.database.readReplica
-        ? (db.replicaIdentifier ?? pulumi.output(db.readerAddress).apply((address) => address.split(".")[0]))
-        : undefined;
-    const monitoring = new Monitoring(
-        `${prefix}-monitoring`,
-        {
-            alertEmail: settings.alertEmail,
-            kmsKeyArn: deps.kms.keyArn,
-            region: settings.region,
-            autoScalingGroupName: servers.autoScalingGroupName,
-            loadBalancerArnSuffix: loadBalancer.arnSuffix,
-            targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
-            dbIdentifier: db.identifier,
-            dbReplicaIdentifier: replicaIdentifier,
-            dbStorageGb: settings.database.storageGb,
-            dashboardName: `${settings.project}-${settings.stack}`,
-        },
-        opts,
-    );
+    resolveGroupName(servers.autoScalingGroupName);
 
     let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
     if (settings.domain !== undefined && cf) {

@@ -48,6 +48,15 @@ describe("IAM documents", () => {
         assert.ok(!(doc.Statement[1].Action as string[]).some((a) => a === "kms:*" || a.startsWith("kms:Create") || a.startsWith("kms:Put")));
     });
 
+    it("the key policy lets CloudWatch alarms use the key only for this account (confused deputy)", () => {
+        const doc = kmsKeyPolicy("111122223333", "sa-east-1");
+        const alarms = doc.Statement.find((s) => s.Sid === "CloudWatchAlarmsPublishToEncryptedTopics")!;
+        assert.deepEqual(alarms.Principal, { Service: "cloudwatch.amazonaws.com" });
+        assert.deepEqual(alarms.Action, ["kms:Decrypt", "kms:GenerateDataKey*"]);
+        assert.deepEqual(alarms.Condition, { StringEquals: { "aws:SourceAccount": "111122223333" } });
+        for (const s of doc.Statement.filter((x) => x.Principal && "Service" in (x.Principal as object))) assert.ok(s.Condition, `${s.Sid} grants a service with no condition`);
+    });
+
     it("trust policies name one service and no Resource (IAM rejects one there)", () => {
         const doc = serviceTrustPolicy("monitoring.rds.amazonaws.com");
         assert.equal(doc.Statement.length, 1);

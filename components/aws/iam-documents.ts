@@ -131,8 +131,8 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
  * default key policy's root statement, so IAM policies decide who uses it),
  * CloudWatch Logs may use it for this account's log groups in the
  * region (log groups encrypted with a customer key need this grant in the
- * key policy itself), and CloudWatch alarms may use it to publish to the
- * encrypted alarm topic.
+ * key policy itself), and this account's CloudWatch alarms may use it to
+ * publish to the encrypted alarm topic.
  */
 export function kmsKeyPolicy(accountId: string, region: string): PolicyDocument {
     return {
@@ -148,7 +148,15 @@ export function kmsKeyPolicy(accountId: string, region: string): PolicyDocument 
                 Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
             },
             // CloudWatch alarms publish to the KMS-encrypted alarm topic; without this grant their notifications are silently dropped.
-            { Sid: "CloudWatchAlarmsPublishToEncryptedTopics", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+            // Scoped to this account's alarms (confused deputy): CloudWatch sends aws:SourceAccount with these calls.
+            {
+                Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
         ],
     };
 }

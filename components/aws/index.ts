@@ -102,7 +102,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             logRetentionDays: settings.logRetentionDays,
             protect: protectData,
         },
-        { provider },
+        { providers: [provider, randomProvider] },
     );
 
     const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database }, credentials);
@@ -119,7 +119,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         buckets: { assets: storage.assetsBucketName, backups: storage.backupsBucketName, logs: storage.logsBucketName },
         database: {
             writerEndpoint: database.writerAddress,
-            readerEndpoint: database.readerAddress,
+            // Where reads go: the replica, or the writer without one.
+            readerEndpoint: database.readerAddress ?? database.writerAddress,
             port: database.port,
             name: database.dbName,
             identifier: database.identifier,

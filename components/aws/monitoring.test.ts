@@ -1,5 +1,18 @@
 import { strict as assert } from "assert";
-import { alarmSpecs, AlarmTargets, dashboardBody } from "./monitoring";
+import { alarmSpecs, AlarmTargets, dashboardBody, dashboardNameOf, FIVE_XX_RATE, ROLLOUT_ALARM_KEYS } from "./monitoring";
+
+/**
+ * A tiny evaluator for the metric math used here (IF, FILL, + - * /, >),
+ * one datapoint at a time: a metric without data makes IF's condition and
+ * any arithmetic on it empty, as in CloudWatch, unless FILL gives a value.
+ */
+function evalMetricMath(expression: string, values: Record<string, number | undefined>): number | undefined {
+    const js = expression.replace(/FILL\((\w+), (\d+)\)|\b(requests|target5xx|elb5xx)\b/g, (_m, filled?: string, fill?: string, bare?: string) =>
+        filled !== undefined ? `(v.${filled} ?? ${fill})` : `v.${bare}`,
+    );
+    const IF = (cond: number | boolean | undefined, a: number, b: number) => (cond === undefined || Number.isNaN(cond) ? undefined : cond ? a : b);
+    return new Function("v", "IF", `return ${js};`)(values, IF);
+}
 
 const TARGETS: AlarmTargets = {
     autoScalingGroupName: "alicerce-app-asg-a1b2c3d",
@@ -22,6 +35,7 @@ describe("monitoring: alarms from the runbooks", () => {
             ["latency-p95", 2, 3, "GreaterThanThreshold"],
             ["errors-5xx", 5, 2, "GreaterThanThreshold"],
             ["unhealthy-hosts", 0, 2, "GreaterThanThreshold"],
+            ["healthy-hosts", 1, 2, "LessThanThreshold"],
             ["db-cpu", 80, 5, "GreaterThanThreshold"],
             ["db-replica-lag", 30, 5, "GreaterThanThreshold"],
         ];
@@ -34,12 +48,48 @@ describe("monitoring: alarms from the runbooks", () => {
         assert.equal((by("app-memory").metric as any).namespace, "CWAgent");
     });
 
-    it("computes the 5xx rate over the request count, safe when there is no traffic", () => {
+    it("computes the 5xx rate over every answered request: a full outage (only ELB 503s, no RequestCount) reads 100%, no traffic 0%", () => {
         const m = by("errors-5xx").metric as any;
-        assert.match(m.expression, /IF\(requests > 0, 100 \* \(FILL\(target5xx, 0\) \+ FILL\(elb5xx, 0\)\) \/ requests, 0\)/);
+        assert.equal(m.expression, FIVE_XX_RATE);
         assert.deepEqual(Object.keys(m.metrics).sort(), ["elb5xx", "requests", "target5xx"]);
-        assert.equal(m.metrics.requests.metricName, "RequestCount");
+        assert.deepEqual([m.metrics.requests.metricName, m.metrics.target5xx.metricName, m.metrics.elb5xx.metricName], ["RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"]);
         assert.equal(by("errors-5xx").treatMissingData, "notBreaching");
+        // Evaluate the expression as CloudWatch would, with a missing metric as undefined.
+        const rate = (requests?: number, target5xx?: number, elb5xx?: number) => evalMetricMath(m.expression, { requests, target5xx, elb5xx });
+        const table: [number | undefined, number | undefined, number | undefined, number][] = [
+            [undefined, undefined, 120, 100], // no healthy target: every request an ELB 503, RequestCount has no data
+            [undefined, undefined, undefined, 0], // no traffic
+            [0, 0, 0, 0],
+            [1000, 30, undefined, 3],
+            [900, 0, 100, 10], // 100 unrouted 503s of 1000 answered requests
+        ];
+        for (const [requests, target5xx, elb5xx, expected] of table) assert.equal(rate(requests, target5xx, elb5xx), expected, `${requests}/${target5xx}/${elb5xx}`);
+        assert.ok((rate(undefined, undefined, 120) ?? 0) > by("errors-5xx").threshold, "an outage fires the alarm");
+    });
+
+    it("alarms when no instance is healthy, counting silence as an outage", () => {
+        const s = by("healthy-hosts");
+        assert.deepEqual(s.metric, { namespace: "AWS/ApplicationELB", metricName: "HealthyHostCount", dimensions: { LoadBalancer: TARGETS.loadBalancerArnSuffix, TargetGroup: TARGETS.targetGroupArnSuffix }, stat: "Minimum" });
+        assert.deepEqual([s.comparison, s.threshold, s.treatMissingData], ["LessThanThreshold", 1, "breaching"]);
+    });
+
+    it("stops rollouts on failing requests and failing health checks, alarms that exist in every stack", () => {
+        assert.deepEqual([...ROLLOUT_ALARM_KEYS], ["errors-5xx", "unhealthy-hosts"]);
+        for (const key of ROLLOUT_ALARM_KEYS) assert.ok(alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }).some((s) => s.key === key), key);
+        for (const key of ROLLOUT_ALARM_KEYS) assert.ok(!JSON.stringify(by(key).metric).includes(TARGETS.autoScalingGroupName), `${key} must not wait for the group it gates`);
+    });
+
+    it("names the dashboard with the characters CloudWatch allows (a stack may be acme.prod)", () => {
+        const cases: [string, string, string][] = [
+            ["alicerce", "prod", "alicerce-prod"],
+            ["alicerce", "acme.prod", "alicerce-acme-prod"],
+            ["alicerce", "org/team@prod", "alicerce-org-team-prod"],
+            ["alicerce", "dev_2", "alicerce-dev_2"],
+        ];
+        for (const [project, stack, name] of cases) {
+            assert.equal(dashboardNameOf(project, stack), name);
+            assert.match(dashboardNameOf(project, stack), /^[A-Za-z0-9_-]{1,255}$/);
+        }
     });
 
     it("alarms on free storage below 10% of allocated, never below 2 GiB", () => {

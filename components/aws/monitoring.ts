@@ -42,11 +42,31 @@ export interface AlarmTargets {
 
 const GIB = 1024 ** 3;
 
+/** The 5xx rate in percent over every request the load balancer answered, routed or not. */
+export const FIVE_XX_RATE =
+    "IF(FILL(requests, 0) + FILL(elb5xx, 0) > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / (FILL(requests, 0) + FILL(elb5xx, 0)), 0)";
+
+/**
+ * The alarms that stop an instance refresh when they fire during a rollout:
+ * failing requests and failing health checks are what a bad image causes.
+ */
+export const ROLLOUT_ALARM_KEYS = ["errors-5xx", "unhealthy-hosts"] as const;
+
+/**
+ * A CloudWatch dashboard name for a project and stack: dashboard names take
+ * letters, digits, `-` and `_` only (a stack may be named `acme.prod`), up
+ * to 255 characters.
+ */
+export function dashboardNameOf(project: string, stack: string): string {
+    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
 /**
  * The alarms of the users' runbooks: app CPU > 80% and memory > 85% for
  * 5 minutes, p95 response time > 2 s for 3 minutes, 5xx > 5% of requests
- * for 2 minutes, any unhealthy target, database CPU > 80% for 5 minutes,
- * free storage under 10% (at least 2 GiB), and replica lag > 30 s.
+ * for 2 minutes, any unhealthy target, no healthy target at all, database
+ * CPU > 80% for 5 minutes, free storage under 10% (at least 2 GiB), and
+ * replica lag > 30 s.
  */
 export function alarmSpecs(t: AlarmTargets): AlarmSpec[] {
     const asg = { AutoScalingGroupName: t.autoScalingGroupName };
@@ -87,10 +107,11 @@ export function alarmSpecs(t: AlarmTargets): AlarmSpec[] {
         },
         {
             key: "errors-5xx",
-            description: "Load balancer: more than 5% of requests failed with 5xx for 2 minutes (app and load balancer errors).",
+            description: "Load balancer: more than 5% of requests failed with 5xx for 2 minutes (app and load balancer errors, including no healthy instance).",
             metric: {
-                // No requests is no error rate, not a division by zero.
-                expression: "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+                // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
+                // so those join the denominator; no traffic at all is no error rate, not a division by zero.
+                expression: FIVE_XX_RATE,
                 label: "5xx % of requests",
                 metrics: {
                     requests: alb("RequestCount", "Sum"),
@@ -113,6 +134,17 @@ export function alarmSpecs(t: AlarmTargets): AlarmSpec[] {
             period: 60,
             evaluationPeriods: 2,
             treatMissingData: "notBreaching",
+        },
+        {
+            key: "healthy-hosts",
+            description: "Target group: no instance passes /healthz, so every request fails with 503. Check the container logs and the Auto Scaling group's activity.",
+            metric: alb("HealthyHostCount", "Minimum", tg),
+            comparison: "LessThanThreshold",
+            threshold: 1,
+            period: 60,
+            evaluationPeriods: 2,
+            // The load balancer reports this metric every minute while the group is attached: silence is not health.
+            treatMissingData: "breaching",
         },
         {
             key: "db-cpu",
@@ -187,6 +219,7 @@ export interface MonitoringArgs {
     /** Encrypts the topic; its policy must let CloudWatch use it, or alarms cannot publish. */
     readonly kmsKeyArn: pulumi.Input<string>;
     readonly region: string;
+    /** The app servers' group; may be a deferred Output (the group itself waits for the rollout alarms). */
     readonly autoScalingGroupName: pulumi.Input<string>;
     readonly loadBalancerArnSuffix: pulumi.Input<string>;
     readonly targetGroupArnSuffix: pulumi.Input<string>;
@@ -194,7 +227,7 @@ export interface MonitoringArgs {
     /** The read replica's identifier; whether there is one is a plain value (it decides whether the lag alarm exists). */
     readonly dbReplicaIdentifier?: pulumi.Input<string>;
     readonly dbStorageGb: number;
-    /** The dashboard's name (unique in the account and region). */
+    /** The dashboard's name (unique in the account and region; see {@link dashboardNameOf}). */
     readonly dashboardName: string;
 }
 
@@ -208,6 +241,8 @@ export class Monitoring extends pulumi.ComponentResource {
     public readonly dashboardName: pulumi.Output<string>;
     /** The alarms' names, by key. */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
+    /** The names of the {@link ROLLOUT_ALARM_KEYS} alarms, for the Auto Scaling group's instance refresh. */
+    public readonly rolloutAlarmNames: pulumi.Output<string>[];
 
     constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:Monitoring", name, {}, opts);
@@ -218,21 +253,26 @@ export class Monitoring extends pulumi.ComponentResource {
         }
 
         const hasReplica = args.dbReplicaIdentifier !== undefined;
-        const targets = pulumi
-            .all([args.autoScalingGroupName, args.loadBalancerArnSuffix, args.targetGroupArnSuffix, args.dbIdentifier, args.dbReplicaIdentifier])
-            .apply(([autoScalingGroupName, loadBalancerArnSuffix, targetGroupArnSuffix, dbIdentifier, dbReplicaIdentifier]) => ({
-                autoScalingGroupName,
+        // The group's name is kept apart: the group waits for the rollout alarms (they stop its instance
+        // refresh), so only the alarms with the group in their dimensions may wait for the group.
+        const others = pulumi
+            .all([args.loadBalancerArnSuffix, args.targetGroupArnSuffix, args.dbIdentifier, args.dbReplicaIdentifier])
+            .apply(([loadBalancerArnSuffix, targetGroupArnSuffix, dbIdentifier, dbReplicaIdentifier]) => ({
                 loadBalancerArnSuffix,
                 targetGroupArnSuffix,
                 dbIdentifier,
                 dbReplicaIdentifier,
                 dbStorageGb: args.dbStorageGb,
             }));
+        const withGroup = pulumi.all([others, args.autoScalingGroupName]).apply(([o, autoScalingGroupName]): AlarmTargets => ({ ...o, autoScalingGroupName }));
+        const withoutGroup = others.apply((o): AlarmTargets => ({ ...o, autoScalingGroupName: "" }));
         // The set of alarms depends only on plain values; placeholders give the keys, the Outputs give the dimensions.
-        const shape = alarmSpecs({ autoScalingGroupName: "", loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb });
+        const GROUP = "<auto-scaling-group>";
+        const shape = alarmSpecs({ autoScalingGroupName: GROUP, loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb });
 
         this.alarmNames = {};
         for (const [i, s] of shape.entries()) {
+            const targets = JSON.stringify(s.metric).includes(GROUP) ? withGroup : withoutGroup;
             const spec = targets.apply((t) => alarmSpecs(t)[i]);
             const single = "namespace" in s.metric;
             const alarm = new aws.cloudwatch.MetricAlarm(
@@ -252,16 +292,17 @@ export class Monitoring extends pulumi.ComponentResource {
             );
             this.alarmNames[s.key] = alarm.name;
         }
+        this.rolloutAlarmNames = ROLLOUT_ALARM_KEYS.map((key) => this.alarmNames[key]);
 
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
-            { dashboardName: args.dashboardName, dashboardBody: targets.apply((t) => dashboardBody(t, args.region)) },
+            { dashboardName: args.dashboardName, dashboardBody: withGroup.apply((t) => dashboardBody(t, args.region)) },
             { parent: this },
         );
 
         this.topicArn = topic.arn;
         this.dashboardName = dashboard.dashboardName;
-        this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames });
+        this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames, rolloutAlarmNames: this.rolloutAlarmNames });
     }
 }
 

@@ -2,7 +2,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { contextTag, lifecyclePolicy, readContext } from "./registry";
+import { contextTag, lifecyclePolicy, Platform, readContext } from "./registry";
+
+const ARM: Platform = "linux/arm64";
 
 describe("registry: pure helpers", () => {
     it("keeps the newest N images and expires untagged ones, with the 'any' rule last as ECR requires", () => {
@@ -16,12 +18,25 @@ describe("registry: pure helpers", () => {
 
     it("tags a build context by its content: order-independent, and any change in a path or a byte gives a new tag", () => {
         const files = [{ path: "Dockerfile", content: "FROM node:22" }, { path: "src/main.ts", content: "listen(8080)" }];
-        const tag = contextTag(files);
-        assert.match(tag, /^ctx-[0-9a-f]{20}$/);
-        assert.equal(contextTag([...files].reverse()), tag);
-        assert.notEqual(contextTag([files[0], { ...files[1], content: "listen(8081)" }]), tag);
-        assert.notEqual(contextTag([files[0], { ...files[1], path: "src/server.ts" }]), tag);
-        assert.notEqual(contextTag([files[0]]), tag);
+        const tag = contextTag(files, ARM);
+        assert.match(tag, /^ctx-[0-9a-f]{20}-arm64$/);
+        assert.equal(contextTag([...files].reverse(), ARM), tag);
+        assert.notEqual(contextTag([files[0], { ...files[1], content: "listen(8081)" }], ARM), tag);
+        assert.notEqual(contextTag([files[0], { ...files[1], path: "src/server.ts" }], ARM), tag);
+        assert.notEqual(contextTag([files[0]], ARM), tag);
+    });
+
+    it("tags each platform apart (the repository's tags are immutable), the same platform alike", () => {
+        const files = [{ path: "Dockerfile", content: "FROM node:22" }];
+        const cases: [Platform, Platform, boolean][] = [
+            ["linux/arm64", "linux/amd64", false],
+            ["linux/amd64", "linux/arm64", false],
+            ["linux/arm64", "linux/arm64", true],
+            ["linux/amd64", "linux/amd64", true],
+        ];
+        for (const [a, b, same] of cases) assert.equal(contextTag(files, a) === contextTag(files, b), same, `${a} vs ${b}`);
+        assert.match(contextTag(files, "linux/amd64"), /^ctx-[0-9a-f]{20}-amd64$/);
+        assert.ok(contextTag(files, "linux/amd64").length <= 128, "ECR tags are at most 128 characters");
     });
 
     it("reads a context as docker sends it: .dockerignore names and node_modules left out, the Dockerfile always in", () => {
@@ -36,14 +51,14 @@ describe("registry: pure helpers", () => {
             fs.writeFileSync(path.join(dir, "test", "a.test.ts"), "x");
             fs.writeFileSync(path.join(dir, ".dockerignore"), "# comment\ntest\n*.md\nDockerfile\n.dockerignore\n");
             assert.deepEqual(readContext(dir).map((f) => f.path).sort(), [".dockerignore", "Dockerfile", "src/main.ts"]);
-            const before = contextTag(readContext(dir));
+            const before = contextTag(readContext(dir), ARM);
             fs.writeFileSync(path.join(dir, "node_modules", "x", "index.js"), "changed");
-            assert.equal(contextTag(readContext(dir)), before, "a local npm install does not change the tag");
+            assert.equal(contextTag(readContext(dir), ARM), before, "a local npm install does not change the tag");
             fs.writeFileSync(path.join(dir, "src", "main.ts"), "changed");
-            const afterSource = contextTag(readContext(dir));
+            const afterSource = contextTag(readContext(dir), ARM);
             assert.notEqual(afterSource, before);
             fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM node:24");
-            assert.notEqual(contextTag(readContext(dir)), afterSource, "the Dockerfile counts even when .dockerignore lists it");
+            assert.notEqual(contextTag(readContext(dir), ARM), afterSource, "the Dockerfile counts even when .dockerignore lists it");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -91,18 +91,20 @@ export interface ContextFile {
 }
 
 /**
- * The image tag for a build context: a hash of its files (path and content).
- * Tags are immutable in the repository, so each distinct context gets its
- * own tag and an unchanged context pushes nothing. Independent of file order.
+ * The image tag for a build context and platform: a hash of its files (path
+ * and content) and the architecture (`ctx-<hash>-arm64`). Tags are immutable
+ * in the repository, so each distinct context and platform gets its own tag
+ * (a build for another instance architecture must not reuse one) and an
+ * unchanged context pushes nothing. Independent of file order.
  */
-export function contextTag(files: readonly ContextFile[]): string {
+export function contextTag(files: readonly ContextFile[], platform: Platform): string {
     const hash = crypto.createHash("sha256");
     for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
         hash.update(`${file.path}\0`);
         hash.update(crypto.createHash("sha256").update(file.content).digest("hex"));
         hash.update("\0");
     }
-    return `ctx-${hash.digest("hex").slice(0, 20)}`;
+    return `ctx-${hash.digest("hex").slice(0, 20)}-${platform.split("/")[1]}`;
 }
 
 /** Names docker never sends to the build (ours or the usual `.dockerignore` entries). */
@@ -154,7 +156,7 @@ export class Registry extends pulumi.ComponentResource {
     public readonly repositoryName: pulumi.Output<string>;
     /** The image the instances run, `repository@sha256:<digest>`. */
     public readonly imageRef: pulumi.Output<string>;
-    /** The tag the build pushed (`ctx-<hash of app-image/>`), or undefined for a prebuilt image. */
+    /** The tag the build pushed (`ctx-<hash of app-image/>-<arch>`), or undefined for a prebuilt image. */
     public readonly imageTag: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RegistryArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -185,7 +187,7 @@ export class Registry extends pulumi.ComponentResource {
             if (files.length === 0) {
                 pulumi.log.warn(`${path.relative(ROOT, a.buildContext) || a.buildContext}/ is missing or empty: the image build will fail at \`pulumi up\`; add the app or set alicerce:image`, this);
             }
-            const tag = contextTag(files);
+            const tag = contextTag(files, a.platform);
             // The token comes from the registry's own account and region; it lasts 12 hours, enough for one `up`.
             const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
             const registry = { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) };

@@ -24,6 +24,17 @@ describe("waf: rules", () => {
         for (const r of [rules[0], rules[2], rules[3]] as any[]) assert.equal(r.statement.managedRuleGroupStatement.ruleActionOverrides, undefined);
     });
 
+    it("behind Cloudflare, counts per visitor (CF-Connecting-IP), not per Cloudflare edge address", () => {
+        const rate = (wafRules(2000, "CF-Connecting-IP")[4] as any).statement.rateBasedStatement;
+        assert.deepEqual(rate, {
+            limit: 2000,
+            aggregateKeyType: "FORWARDED_IP",
+            forwardedIpConfig: { headerName: "CF-Connecting-IP", fallbackBehavior: "MATCH" },
+            evaluationWindowSec: 300,
+        });
+        assert.deepEqual(wafRules(2000, "CF-Connecting-IP").slice(0, 4), rules.slice(0, 4), "the managed groups are the same");
+    });
+
     it("refuses a rate limit WAF would refuse", () => {
         assert.throws(() => wafRules(5), /from 10 to/);
         assert.throws(() => wafRules(100.5), /whole number/);

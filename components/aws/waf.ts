@@ -11,6 +11,13 @@ export interface WafArgs {
      * @default 2000
      */
     readonly rateLimitPer5Minutes?: number;
+    /**
+     * The header carrying the client's IP when a proxy sits in front (Cloudflare: `CF-Connecting-IP`).
+     * Behind a proxy every request comes from the proxy's addresses, so a limit per source IP would
+     * block many real users at once.
+     * @default undefined (the rate limit counts per source IP)
+     */
+    readonly clientIpHeader?: string;
     /** Days WAF logs are kept. */
     readonly logRetentionDays: number;
     /** The key that encrypts the logs (its policy must let CloudWatch Logs use it). */
@@ -32,9 +39,10 @@ export const REDACTED_HEADERS = ["authorization", "cookie"] as const;
  * The web ACL's rules: the managed groups (blocking as AWS ships them) and a
  * per-IP rate rule last. The common rule set's 8 KB body limit is counted,
  * not blocked: the apps post JSON and forms bigger than that, and the
- * SQL-injection and bad-input groups still inspect those bodies.
+ * SQL-injection and bad-input groups still inspect those bodies. With
+ * `clientIpHeader`, the rate rule counts per the IP in that header.
  */
-export function wafRules(rateLimitPer5Minutes: number): aws.types.input.wafv2.WebAclRule[] {
+export function wafRules(rateLimitPer5Minutes: number, clientIpHeader?: string): aws.types.input.wafv2.WebAclRule[] {
     if (!Number.isInteger(rateLimitPer5Minutes) || rateLimitPer5Minutes < 10 || rateLimitPer5Minutes > 2_000_000_000) {
         throw new Error(`rateLimitPer5Minutes ${rateLimitPer5Minutes} must be a whole number from 10 to 2000000000 (WAF's range)`);
     }
@@ -58,7 +66,18 @@ export function wafRules(rateLimitPer5Minutes: number): aws.types.input.wafv2.We
             name: "rate-limit-per-ip",
             priority: managed.length,
             action: { block: {} },
-            statement: { rateBasedStatement: { limit: rateLimitPer5Minutes, aggregateKeyType: "IP", evaluationWindowSec: 300 } },
+            statement: {
+                rateBasedStatement:
+                    clientIpHeader === undefined
+                        ? { limit: rateLimitPer5Minutes, aggregateKeyType: "IP", evaluationWindowSec: 300 }
+                        : {
+                              limit: rateLimitPer5Minutes,
+                              aggregateKeyType: "FORWARDED_IP",
+                              // WAF skips the rule for a request without the header; MATCH treats a header without a valid IP as matching.
+                              forwardedIpConfig: { headerName: clientIpHeader, fallbackBehavior: "MATCH" },
+                              evaluationWindowSec: 300,
+                          },
+            },
             visibilityConfig: visibility("rate-limit-per-ip"),
         },
     ];
@@ -84,7 +103,7 @@ export class Waf extends pulumi.ComponentResource {
                 scope: "REGIONAL",
                 description: "Managed rule groups and a per-IP rate limit in front of the app",
                 defaultAction: { allow: {} },
-                rules: wafRules(rateLimit),
+                rules: wafRules(rateLimit, args.clientIpHeader),
                 visibilityConfig: { cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `${name}-acl` },
             },
             { parent: this },

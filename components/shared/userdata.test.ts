@@ -192,6 +192,17 @@ describe("shared user data", () => {
         assert.equal(shellcheck(doPrepare), "");
     });
 
+    it("logs in to an ECR registry with that registry's region, not the stack's (ECR tokens are per region)", () => {
+        const host = awsHost({ region: "us-east-1", logGroupName: "/alicerce/prod/app" });
+        const cases: [string, string[]][] = [
+            ["123456789012.dkr.ecr.us-east-1.amazonaws.com", ["aws ecr get-login-password --region 'us-east-1' | docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-1.amazonaws.com'"]],
+            ["210987654321.dkr.ecr.eu-west-1.amazonaws.com", ["aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'"]],
+            ["s3.amazonaws.com", []],
+            ["ghcr.io", []],
+        ];
+        for (const [registry, lines] of cases) assert.deepEqual(host.registryLogin(registry), lines, registry);
+    });
+
     it("shellQuote round-trips through bash", () => {
         for (const value of ["plain", "it's", "$(id)", "a b\tc", "'", "''", "\\n"]) {
             assert.equal(execFileSync("bash", ["-c", `printf '%s' ${shellQuote(value)}`], { encoding: "utf8" }), value);

@@ -23,6 +23,8 @@
  * DigitalOcean Container Registry, the DigitalOcean API, journald).
  */
 
+import { parseEcrHost } from "../aws/ecr";
+
 /** One secret the prepare script fetches at boot into the container's environment. */
 export interface SecretEnv {
     /** The environment variable the value lands in (`DB_PASSWORD`). */
@@ -447,10 +449,11 @@ export function awsHost(options: AwsHostOptions): HostStrategy {
         cloud: "aws",
         install: [`dnf install -y docker jq${agent ? " amazon-cloudwatch-agent" : ""}`],
         preparePreamble: () => [],
-        registryLogin: (registry) =>
-            registry.endsWith(".amazonaws.com")
-                ? [`aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${shellQuote(registry)}`]
-                : [],
+        // ECR tokens are per region: log in with the registry's own region, which may differ from the stack's.
+        registryLogin: (registry) => {
+            const ecr = parseEcrHost(registry);
+            return ecr ? [`aws ecr get-login-password --region ${shellQuote(ecr.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`] : [];
+        },
         fetchSecret: (secret) =>
             `aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(secret.source)} --query SecretString --output text` +
             (secret.key ? ` | jq --raw-output --exit-status ${shellQuote(secret.key)}` : ""),

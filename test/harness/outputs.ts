@@ -60,6 +60,7 @@ const COMPUTED: Record<string, Computed> = {
         const name = i.name ?? `${i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("logs", `log-group:${name}`, r) };
     },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (n, i, r) => ({ name: i.name ?? `${n}-a1b2c3d`, arn: arn("cloudwatch", `alarm:${i.name ?? `${n}-a1b2c3d`}`, r) }),
     "aws:sns/topic:Topic": (n, i, r) => ({ arn: arn("sns", i.name ?? `${n}-a1b2c3d`, r) }),
     "aws:wafv2/webAcl:WebAcl": (n, _i, r) => ({ arn: arn("wafv2", `regional/webacl/${n}-a1b2c3d/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`, r) }),
     "aws:ecr/repository:Repository": (n, i, r) => ({
@@ -73,6 +74,10 @@ const COMPUTED: Record<string, Computed> = {
     "aws:secretsmanager/secret:Secret": (n, i, r) => {
         const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
+    },
+    "random:index/randomId:RandomId": (n, i) => {
+        const hex = createHash("sha256").update(n).digest("hex").slice(0, 2 * (i.byteLength ?? 4));
+        return { hex, dec: BigInt(`0x${hex}`).toString(), b64Std: Buffer.from(hex, "hex").toString("base64"), b64Url: Buffer.from(hex, "hex").toString("base64url") };
     },
     "random:index/randomPassword:RandomPassword": (n, i) => ({ result: mockRandomPassword(n, i.length), bcryptHash: "stand-in" }),
     "docker:index/remoteImage:RemoteImage": (n, i) => ({

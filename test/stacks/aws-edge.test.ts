@@ -17,6 +17,7 @@ import { CLOUDFLARE_IPV4 } from "../harness/calls";
 import { MOCK_ACCOUNT_ID } from "../harness/outputs";
 import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../harness";
 import { resourcesOf, stackRun, tierRun } from "./runs";
+import { appConfigProblems, containerEnvironment, loadAppParseConfig } from "../support/app-config";
 
 const T = {
     lb: "aws:lb/loadBalancer:LoadBalancer",
@@ -100,7 +101,7 @@ describe("AWS edge in the shipped stacks", () => {
             const r = new Resources(run.resources);
             const topic = r.one(T.topic);
             const alarms = r.ofType(T.alarm);
-            assert.equal(alarms.length, 8);
+            assert.equal(alarms.length, 9);
             for (const a of alarms) {
                 assert.deepEqual(a.inputs.alarmActions, [run.outputs.alarmTopicArn], a.name);
                 assert.deepEqual(a.inputs.okActions, [run.outputs.alarmTopicArn], a.name);
@@ -130,7 +131,7 @@ describe("AWS edge in the shipped stacks", () => {
                 const image = r.one(T.image);
                 assert.equal(image.inputs.build.context, path.join(ROOT, "app-image"));
                 assert.equal(image.inputs.build.platform, "linux/arm64", `${preset.compute.instanceType.aws} is Graviton`);
-                assert.equal(image.inputs.imageName, `${run.outputs.repositoryUrl}:${contextTag(readContext(path.join(ROOT, "app-image")))}`);
+                assert.equal(image.inputs.imageName, `${run.outputs.repositoryUrl}:${contextTag(readContext(path.join(ROOT, "app-image")), "linux/arm64")}`);
                 assert.ok(image.provider?.includes("pulumi:providers:docker"), "an explicit docker provider with the ECR credentials");
                 assert.match(run.outputs.image, /^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com\/[a-z0-9-]+@sha256:[0-9a-f]{64}$/);
                 assert.ok(run.calls.some((c) => c.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken"));
@@ -168,7 +169,9 @@ describe("AWS edge in the shipped stacks", () => {
                 );
                 const db = r.all.find((x) => x.type === "aws:rds/instance:Instance" && !x.inputs.replicateSourceDb)!;
                 assert.equal(env.DB_HOST, `${db.inputs.identifier}.c0ffee.us-east-1.rds.amazonaws.com`);
-                assert.equal(env.DB_READER_HOST.endsWith(".rds.amazonaws.com"), true);
+                const replica = r.all.find((x) => x.type === "aws:rds/instance:Instance" && x.inputs.replicateSourceDb);
+                if (preset.database.readReplica) assert.equal(env.DB_READER_HOST, `${replica!.inputs.identifier}.c0ffee.us-east-1.rds.amazonaws.com`);
+                else assert.ok(!("DB_READER_HOST" in env), "no replica: no second pool against the writer");
                 assert.equal(env.DB_SSL_MODE, "verify-full");
                 assert.equal(env.SHUTDOWN_TIMEOUT_MS, "25000");
                 assert.match(env.DB_SECRET_ARN, /^arn:aws:secretsmanager:/);
@@ -179,6 +182,19 @@ describe("AWS edge in the shipped stacks", () => {
                 const secretValues = r.all.flatMap((x) => x.secretPaths.map((p) => p.split(".").reduce<any>((v, k) => v?.[k], x.inputs))).filter((v) => typeof v === "string" && v.length >= 8);
                 assert.ok(secretValues.length > 0, "the run has secret values to look for (registry password, generated keys)");
                 for (const v of secretValues) assert.ok(!script.includes(v), "a secret value is in the user data");
+            });
+
+            it("gives the container an environment the app's own config check accepts (the app-image contract, checked by the app)", async () => {
+                const r = await resourcesOf(stackRun(stack));
+                const env = containerEnvironment(userDataOf(r));
+                assert.deepEqual(appConfigProblems(env), []);
+                const parsed = loadAppParseConfig()(env);
+                assert.ok(parsed.ok);
+                assert.equal(parsed.config.database.credentials.kind, "secretsManager");
+                assert.equal(parsed.config.database.sslMode, "verify-full");
+                assert.equal(parsed.config.database.reader !== undefined, preset.database.readReplica, "a reader pool only with a replica");
+                // The check itself can fail: the app refuses a broken contract.
+                assert.deepEqual(appConfigProblems({ ...env, DB_SECRET_ARN: "" }).map((p) => p.split(":")[0]), ["DATABASE_URL, DB_SECRET_ARN"]);
             });
 
             it("scales between the tier's bounds on ELB health, rolling new launch template versions with no capacity drop", async () => {
@@ -192,6 +208,11 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.equal(asg.inputs.instanceRefresh.strategy, "Rolling");
                 assert.equal(asg.inputs.instanceRefresh.preferences.minHealthyPercentage, 100);
                 assert.equal(asg.inputs.instanceRefresh.preferences.maxHealthyPercentage, 200);
+                // The failing-request and failing-health alarms stop a rollout; no autoRollback (it would relaunch the same version, provider #34189).
+                const gates = ["errors-5xx", "unhealthy-hosts"].map((key) => r.one(T.alarm, `alicerce-monitoring-${key}`));
+                assert.deepEqual(asg.inputs.instanceRefresh.preferences.alarmSpecification, { alarms: gates.map((a) => `${a.name}-a1b2c3d`) });
+                for (const gate of gates) assert.ok(dependsOn(asg, gate), `the group waits for ${gate.name}`);
+                assert.equal(asg.inputs.instanceRefresh.preferences.autoRollback, false);
                 const appTier = preset.network.egress === "public-subnets" ? "public" : "private";
                 const appSubnetIds = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith(`network-${appTier}-`)).map((s) => `${s.name}-id`);
                 assert.equal(appSubnetIds.length, preset.network.azCount);
@@ -310,6 +331,15 @@ describe("AWS edge in the shipped stacks", () => {
                     assert.match(group.inputs.namePrefix, /^aws-waf-logs-/);
                     assert.match(logging.inputs.logDestinationConfigs[0], /^arn:aws:logs:us-east-1:\d{12}:log-group:aws-waf-logs-[^:]+$/, "no :* suffix");
                     assert.deepEqual(logging.inputs.redactedFields, [{ singleHeader: { name: "authorization" } }, { singleHeader: { name: "cookie" } }]);
+                    const rate = acl.inputs.rules.at(-1).statement.rateBasedStatement;
+                    if (run.config["alicerce:cloudflareZoneId"] !== undefined) {
+                        // Proxied: every request comes from a Cloudflare address; count per visitor.
+                        assert.equal(rate.aggregateKeyType, "FORWARDED_IP");
+                        assert.deepEqual(rate.forwardedIpConfig, { headerName: "CF-Connecting-IP", fallbackBehavior: "MATCH" });
+                    } else {
+                        assert.equal(rate.aggregateKeyType, "IP");
+                        assert.equal(rate.forwardedIpConfig, undefined);
+                    }
                     assert.equal(run.outputs.wafWebAclArn, r.one(T.wafAssoc).inputs.webAclArn);
                 });
             }
@@ -328,7 +358,7 @@ describe("AWS edge in the shipped stacks", () => {
             it("alarms on the runbooks' signals, with replica lag only where there is a replica, and one dashboard", async () => {
                 const r = await resourcesOf(stackRun(stack));
                 const keys = r.ofType(T.alarm).map((a) => a.name.replace("alicerce-monitoring-", "")).sort();
-                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "latency-p95", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : [])].sort();
+                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "healthy-hosts", "latency-p95", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : [])].sort();
                 assert.deepEqual(keys, expected);
                 const p95 = r.one(T.alarm, "alicerce-monitoring-latency-p95");
                 assert.deepEqual([p95.inputs.extendedStatistic, p95.inputs.statistic, p95.inputs.threshold], ["p95", undefined, 2]);
@@ -405,6 +435,16 @@ describe("AWS edge in the shipped stacks", () => {
             assert.equal(run.outputs.image, image);
             assert.ok(userDataOf(r).includes(`\n    ${image}\n`));
             assert.ok(!run.calls.some((c) => c.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken"));
+            const pull = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy).Statement.find((s: any) => s.Sid === "EcrPull");
+            assert.equal(pull.Resource, `arn:aws:ecr:us-east-1:${MOCK_ACCOUNT_ID}:repository/app`, "the instances may pull the image's own repository");
+        });
+
+        it("alicerce:image in another account's and region's repository: the pull grant and the login follow the image", async () => {
+            const image = `210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/app@sha256:${"cd".repeat(32)}`;
+            const r = new Resources((await variant("cross-account", { "alicerce:image": image })).resources);
+            const pull = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy).Statement.find((s: any) => s.Sid === "EcrPull");
+            assert.equal(pull.Resource, "arn:aws:ecr:eu-west-1:210987654321:repository/shared/app");
+            assert.ok(userDataOf(r).includes("aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'"));
         });
 
         it("an x86 instance type gets the x86_64 AMI and an amd64 build", async () => {
@@ -413,6 +453,7 @@ describe("AWS edge in the shipped stacks", () => {
             assert.equal(run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!.inputs.name, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
             assert.equal(r.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
             assert.equal(r.one(T.image).inputs.build.platform, "linux/amd64");
+            assert.match(r.one(T.image).inputs.imageName, /:ctx-[0-9a-f]{20}-amd64$/, "another platform, another immutable tag");
         });
 
         it("alicerce:lbIngressCidrs replaces Cloudflare's ranges; cloudflareProxied false admits anyone and leaves records unproxied", async () => {

@@ -13,7 +13,8 @@ import { tierRun, UPGRADE_STACK } from "./runs";
  * Inputs whose change replaces the resource (ForceNew in the AWS provider's
  * schema; every input of random.RandomPassword), plus a few that are not
  * ForceNew but must not move with the tier either (engineVersion, the
- * subnet group and the source of a database; the stored secret value).
+ * subnet group, the source and the final snapshot name of a database; the
+ * stored secret value).
  */
 const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:ec2/vpc:Vpc": ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength", "assignGeneratedIpv6CidrBlock"],
@@ -21,7 +22,7 @@ const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:rds/instance:Instance": [
         "identifier", "identifierPrefix", "engine", "engineVersion", "dbName", "username", "storageEncrypted", "kmsKeyId",
         "availabilityZone", "characterSetName", "ncharCharacterSetName", "timezone", "snapshotIdentifier",
-        "restoreToPointInTime", "customIamInstanceProfile", "dbSubnetGroupName", "replicateSourceDb",
+        "restoreToPointInTime", "customIamInstanceProfile", "dbSubnetGroupName", "replicateSourceDb", "finalSnapshotIdentifier",
     ],
     "aws:rds/subnetGroup:SubnetGroup": ["name", "namePrefix"],
     "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
@@ -30,6 +31,8 @@ const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:kms/alias:Alias": ["name", "namePrefix"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretId", "secretString"],
+    // The final snapshot's suffix: made once, so the name stays (finalSnapshotIdentifier itself is read only at deletion, not ForceNew).
+    "random:index/randomId:RandomId": ["byteLength", "keepers", "prefix"],
     "random:index/randomPassword:RandomPassword": [
         "length", "special", "upper", "lower", "numeric", "minSpecial", "minUpper", "minLower", "minNumeric", "overrideSpecial", "keepers",
     ],
@@ -61,6 +64,7 @@ describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod
         assert.equal(count("aws:kms/key:Key"), 1);
         assert.equal(count("aws:secretsmanager/secret:Secret"), 1);
         assert.equal(count("random:index/randomPassword:RandomPassword"), 1);
+        assert.equal(count("random:index/randomId:RandomId"), 1);
     });
 
     for (const [from, to] of [["mvp", "growth"], ["growth", "prod"], ["mvp", "prod"]] as [Tier, Tier][]) {

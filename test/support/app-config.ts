@@ -27,3 +27,28 @@ export function loadAppParseConfig(): ParseConfig {
     if (typeof parseConfig !== "function") throw new Error(`${CONFIG_SOURCE} no longer exports parseConfig`);
     return parseConfig;
 }
+
+/**
+ * Every problem the app reports for this environment, as `VARIABLE: message`
+ * lines (empty when the app would start).
+ */
+export function appConfigProblems(env: Record<string, string>, parseConfig: ParseConfig = loadAppParseConfig()): string[] {
+    const result = parseConfig(env);
+    return result.ok ? [] : result.issues.map((issue) => `${issue.variable}: ${issue.message}`);
+}
+
+/**
+ * The environment the container of a rendered user data script gets: the
+ * env file the script writes (`cat > '<envFile>' <<'ALICERCE_EOF'`) plus each
+ * variable the prepare script fetches at start (`printf '%s=%s\n' 'NAME' "$value"`),
+ * whose value is a stand-in (it only exists on the host).
+ */
+export function containerEnvironment(userData: string, envFile = "/etc/app/app.env"): Record<string, string> {
+    const opening = `cat > '${envFile}' <<'ALICERCE_EOF'\n`;
+    if (!userData.includes(opening)) throw new Error(`the user data writes no ${envFile}`);
+    const block = userData.split(opening)[1].split("\nALICERCE_EOF")[0];
+    const env: Record<string, string> = {};
+    for (const line of block.split("\n").filter((l) => l !== "")) env[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
+    for (const m of userData.matchAll(/printf '%s=%s\\n' '([A-Z_][A-Z0-9_]*)' "\$value"/g)) env[m[1]] = `stand-in-value-of-${m[1].toLowerCase()}`.padEnd(40, "-");
+    return env;
+}
