@@ -54,7 +54,7 @@ describe("stack config validation", () => {
         ["a Docker-only key on AWS", { "alicerce:appReplicas": "3" }, 'alicerce:appReplicas: "3" applies only when alicerce:cloud is docker; remove it'],
         ["a missing owner", { "alicerce:owner": undefined }, "alicerce:owner: not set; it is required: set the team or person who owns the stack"],
         ["a budget that is not a number", { "alicerce:budgetUsd": "lots" }, 'alicerce:budgetUsd: "lots" is not a number; use the monthly budget in US dollars'],
-        ["a negative budget", { "alicerce:budgetUsd": "-5" }, 'alicerce:budgetUsd: "-5" must be above 0'],
+        ["a negative budget", { "alicerce:budgetUsd": "-5" }, 'alicerce:budgetUsd: "-5" is negative; use the monthly budget in US dollars'],
         ["a fractional instance count", { "alicerce:maxInstances": "2.5" }, 'alicerce:maxInstances: "2.5" is not a whole number; use a whole number from 1 to 20'],
         ["too many instances", { "alicerce:maxInstances": "50" }, 'alicerce:maxInstances: "50" is out of range; use a whole number from 1 to 20'],
         ["min above max", { "alicerce:minInstances": "3" }, 'alicerce:minInstances: "3" gives minInstances 3 above maxInstances 1'],

@@ -75,7 +75,7 @@ export const configSchema = z.strictObject({
     costCenter: tagValue,
     budgetUsd: z.coerce
         .number({ error: "is not a number; use the monthly budget in US dollars, e.g. 69.20" })
-        .positive({ error: "must be above 0; use the monthly budget in US dollars, e.g. 69.20" })
+        .nonnegative({ error: "is negative; use the monthly budget in US dollars, e.g. 69.20 (0 for a host you already pay for)" })
         .max(1_000_000, { error: "is out of range; use the monthly budget in US dollars, e.g. 69.20" }),
     alertEmail: z.email({ error: "is not an email address; alerts need a mailbox someone reads" }).optional(),
     domain: z
