@@ -234,7 +234,8 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
         // The same module Pulumi's Node host loads; `export =` a function, so each run calls it afresh.
         const program: () => Promise<Record<string, unknown>> = options.program ?? require(path.join(ROOT, "index.ts"));
         const outputs = await runInPulumiStack(program).catch((err) => {
-            throw callFailures.length > 0 ? new Error(callFailures.join("\n")) : err;
+            // The program's own message (it may wrap the failure, naming a config key) first, then what the call said.
+            throw callFailures.length > 0 ? new Error([(err as Error)?.message, ...callFailures].filter(Boolean).join("\n")) : err;
         });
         await settings.waitForRPCs();
         if (monitor.duplicates.length > 0) {
