@@ -310,8 +310,9 @@ export class AppServers extends pulumi.ComponentResource {
                     preferences: {
                         minHealthyPercentage: 100,
                         maxHealthyPercentage: 200,
-                        // The bake: new instances serve this long beside the old ones before those go, so the rollout alarms
-                        // (windows longer than a normal launch's grace) can fail the refresh while the old fleet still runs.
+                        // The bake: the refresh waits this long after a new instance is InService before moving on
+                        // (RefreshPreferences.InstanceWarmup), so the rollout alarms, whose windows outlast a normal launch,
+                        // can fail the refresh while the old instances still run.
                         instanceWarmup: String(a.rolloutBakeSeconds),
                         autoRollback: false,
                         skipMatching: true,
