@@ -78,6 +78,16 @@ describe("stack config validation", () => {
         ["a proxied flag without a zone", { "alicerce:cloudflareProxied": "true" }, 'alicerce:cloudflareProxied: "true" is set but alicerce:cloudflareZoneId is not'],
         ["an image by tag only", { "alicerce:image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" }, 'alicerce:image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" is not pinned by digest'],
         ["an image on another registry (AWS instances log in to ECR only)", { "alicerce:image": `ghcr.io/x@sha256:${"a".repeat(64)}` }, `alicerce:image: "ghcr.io/x@sha256:${"a".repeat(64)}" is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest`],
+        // Zones are pinned per stack: names of the stack's region, each once, as many as the tier uses (EC2 zone names: region + letter).
+        ["zones of another region", { "alicerce:availabilityZones": "us-west-2a,us-west-2b" }, 'alicerce:availabilityZones: "us-west-2a,us-west-2b" lists us-west-2a, us-west-2b, not a zone of us-east-1'],
+        ["a zone listed twice", { "alicerce:availabilityZones": '["us-east-1a","us-east-1a"]' }, 'alicerce:availabilityZones: "[\\"us-east-1a\\",\\"us-east-1a\\"]" lists us-east-1a more than once'],
+        ["fewer zones than the tier uses", { "alicerce:availabilityZones": "us-east-1a" }, 'alicerce:availabilityZones: "us-east-1a" lists 1 zone(s); the mvp tier uses 2: append 1 more at the end'],
+        ["a region where a zone is expected", { "alicerce:availabilityZones": "us-east-1,us-east-2" }, 'alicerce:availabilityZones: "us-east-1,us-east-2" is not a list of availability zone names'],
+        ["more zones than the VPC layout holds", { "alicerce:availabilityZones": "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1f" }, 'alicerce:availabilityZones: "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1f" lists 5 zones; the VPC layout has room for 4'],
+        // The AMI's architecture (its name's suffix) must be the instance type's: an arm64 image on t3 fails only at launch.
+        ["an x86_64 AMI for a Graviton instance type", { "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64" }, 'alicerce:amiName: "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64" is an x86_64 image, but instance type t4g.micro is arm64; use the arm64 image of the same release (al2023-ami-2023.6.20250303.0-kernel-6.1-arm64)'],
+        ["an arm64 AMI for an x86 override", { "alicerce:instanceType": "t3.small", "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64" }, 'alicerce:amiName: "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64" is an arm64 image, but instance type t3.small is x86_64'],
+        ["an AMI id where a name is expected", { "alicerce:amiName": "ami-0a1b2c3d4e5f60718" }, 'alicerce:amiName: "ami-0a1b2c3d4e5f60718" is not an Amazon Linux 2023 AMI name'],
         ["prod without a domain", { "alicerce:tier": "prod", "alicerce:alertEmail": "a@b.co" }, "alicerce:domain: not set; the prod tier serves HTTPS and pages someone"],
         ["prod without an alert email", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" }, "alicerce:alertEmail: not set; the prod tier serves HTTPS and pages someone"],
     ];
@@ -88,6 +98,18 @@ describe("stack config validation", () => {
             assert.ok(found[0].startsWith(expected), `got:      ${found[0]}\nexpected: ${expected}...`);
         });
     }
+
+    it("pins zones and the AMI on AWS: the tier uses the first zones listed; other clouds refuse both keys", () => {
+        const zones = { ...VALID, "alicerce:availabilityZones": '["us-east-1a","us-east-1b","us-east-1c"]', "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64" };
+        const mvp = managed(zones);
+        assert.deepEqual(mvp.availabilityZones, ["us-east-1a", "us-east-1b"]);
+        assert.equal(mvp.amiName, "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64");
+        const prod = managed({ ...zones, "alicerce:tier": "prod", "alicerce:domain": "app.example.com", "alicerce:alertEmail": "a@b.co" });
+        assert.deepEqual(prod.availabilityZones, ["us-east-1a", "us-east-1b", "us-east-1c"]);
+        assert.equal(managed(VALID).availabilityZones, undefined, "unpinned: the program looks them up and warns");
+        const onDo = problems({ "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:availabilityZones": "us-east-1a,us-east-1b" });
+        assert.deepEqual(onDo, ['alicerce:availabilityZones: "us-east-1a,us-east-1b" is only used on aws; remove it from this digitalocean stack']);
+    });
 
     it("accepts an admin range list as YAML (JSON from the CLI) or comma-separated", () => {
         for (const given of ['["203.0.113.0/24", "198.51.100.7/32"]', "203.0.113.0/24, 198.51.100.7/32"]) {

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { architectureOf } from "../components/aws/compute";
 import { parseEcrImage } from "../components/aws/ecr";
-import { cidrOverlaps, isPrivateCidr, parseCidr } from "../components/shared/cidr";
+import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
-import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
+import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
 import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
 
 export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
@@ -69,6 +70,13 @@ export interface StackSettings extends CommonSettings {
     /** AWS: who may reach the load balancer on 80/443, when set; otherwise Cloudflare's ranges (proxied) or anyone. */
     readonly lbIngressCidrs?: readonly string[];
     readonly vpcCidr: string;
+    /**
+     * AWS: the zones pinned in `alicerce:availabilityZones`, already cut to the tier's AZ count; unset when the
+     * stack has not pinned them (the program then looks them up and warns with the command that pins them).
+     */
+    readonly availabilityZones?: readonly string[];
+    /** AWS: the pinned Amazon Linux 2023 AMI name (`alicerce:amiName`); unset, the program uses the latest and warns. */
+    readonly amiName?: string;
     readonly compute: ComputeSettings;
     readonly database: DatabaseSettings;
     readonly network: NetworkPreset;
@@ -149,6 +157,8 @@ const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digi
 
 /** Keys that configure managed services, which a single Docker host does not have. */
 const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "dbHighAvailability", "egress", "cloudflareZoneId", "cloudflareProxied", "lbIngressCidrs", "alertEmail"] as const;
+/** Keys only the AWS platform reads. */
+const AWS_ONLY_KEYS = ["availabilityZones", "amiName"] as const;
 /** Keys of the `docker` cloud only. */
 const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas"] as const;
 
@@ -239,6 +249,44 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             problems.push(
                 `Pulumi.yaml name: ${JSON.stringify(project)} does not fit AWS resource names; use 1-16 lowercase letters, digits or '-', starting with a letter, not "internal" (it prefixes load balancer names, which AWS limits to 32 characters)`,
             );
+        }
+    }
+    if (cloud !== undefined && cloud !== "aws") {
+        for (const key of AWS_ONLY_KEYS) {
+            if (raw[key] !== undefined) say(key, `is only used on aws; remove it from this ${cloud} stack`);
+        }
+    }
+    if (cloud === "aws") {
+        const zones = value("availabilityZones");
+        const needed = preset?.network.azCount;
+        if (zones !== undefined) {
+            const foreign = zones.filter((z) => region !== undefined && !new RegExp(`^${region}[a-z]$`).test(z));
+            if (region !== undefined && foreign.length > 0) {
+                say("availabilityZones", `lists ${foreign.join(", ")}, not a zone of ${region}; use names such as ${region}a, ${region}b (\`aws ec2 describe-availability-zones --region ${region}\`)`);
+            }
+            const repeated = zones.filter((z, i) => zones.indexOf(z) !== i);
+            if (repeated.length > 0) say("availabilityZones", `lists ${[...new Set(repeated)].join(", ")} more than once; list each zone once`);
+            if (needed !== undefined && zones.length < needed) {
+                say(
+                    "availabilityZones",
+                    `lists ${zones.length} zone(s); the ${tier} tier uses ${needed}: append ${needed - zones.length} more at the end (the order ties each subnet to its zone, so never reorder or remove one)`,
+                );
+            }
+            if (zones.length > MAX_AZS) say("availabilityZones", `lists ${zones.length} zones; the VPC layout has room for ${MAX_AZS}`);
+        }
+        const ami = value("amiName");
+        const type = value("instanceType") ?? preset?.compute.instanceType.aws ?? undefined;
+        if (ami !== undefined && type) {
+            let arch: string | undefined;
+            try {
+                arch = architectureOf(type);
+            } catch {
+                arch = undefined; // an invalid instance type is reported on its own key
+            }
+            const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
+            if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
+                say("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`);
+            }
         }
     }
     if (cloud === "digitalocean" && raw.lbIngressCidrs !== undefined) {
@@ -375,6 +423,8 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         cloudflareProxied: cfg.cloudflareProxied ?? cfg.cloudflareZoneId !== undefined,
         lbIngressCidrs: cfg.lbIngressCidrs,
         vpcCidr: cfg.vpcCidr ?? DEFAULT_VPC_CIDR,
+        ...(cloud === "aws" && cfg.availabilityZones ? { availabilityZones: cfg.availabilityZones.slice(0, preset.network.azCount) } : {}),
+        ...(cloud === "aws" && cfg.amiName ? { amiName: cfg.amiName } : {}),
         compute: {
             ...preset.compute,
             instanceType: cfg.instanceType ?? preset.compute.instanceType[cloud],

@@ -21,6 +21,9 @@ const DIGITALOCEAN_REGIONS = [
     "nyc1", "nyc3", "sfo2", "sfo3", "tor1", "lon1", "ams3", "fra1", "blr1", "sgp1", "syd1", "atl1",
 ] as const;
 
+/** An Amazon Linux 2023 AMI name as Amazon publishes it (`al2023-ami-2023.6.20250303.0-kernel-6.1-arm64`); the suffix is the architecture. */
+export const AL2023_AMI_NAME = /^al2023-ami-(minimal-)?2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-(arm64|x86_64)$/;
+
 /** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
 export const REGIONS = { aws: AWS_REGIONS, digitalocean: DIGITALOCEAN_REGIONS } as const;
 
@@ -152,6 +155,22 @@ export const configSchema = z.strictObject({
     registryName: z
         .string()
         .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "is not a container registry name; use the lowercase name shown by `doctl registry get`" })
+        .optional(),
+    /**
+     * AWS: the availability zones of the stack's subnets, in order; the tier uses the first ones it needs.
+     * Chosen once: a subnet's zone never changes (EC2 CreateSubnet's AvailabilityZone forces a new subnet).
+     */
+    availabilityZones: stringList(
+        /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/,
+        "is not a list of availability zone names; use e.g. us-east-1a,us-east-1b,us-east-1c (`aws ec2 describe-availability-zones`)",
+    ).optional(),
+    /**
+     * AWS: the Amazon Linux 2023 image (AMI name, the same in every region) the app servers run.
+     * Pinned, so a new Amazon Linux release rolls the fleet only when someone changes this key.
+     */
+    amiName: z
+        .string()
+        .regex(AL2023_AMI_NAME, { error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.6.20250303.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)" })
         .optional(),
     sshKeyFingerprints: stringList(
         /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,

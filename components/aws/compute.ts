@@ -24,6 +24,55 @@ export function amiParameterName(arch: Architecture): string {
     return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`;
 }
 
+/** Seconds after launch before the load balancer's health checks count: docker install, the CloudWatch agent and the first image pull take 1-3 minutes. */
+export const DEFAULT_HEALTH_CHECK_GRACE_SECONDS = 300;
+
+/** The image the app servers run, as resolved for this run. */
+export interface ResolvedAmi {
+    readonly id: string;
+    /** The AMI's name, the same in every region (`al2023-ami-2023.6.20250303.0-kernel-6.1-arm64`). */
+    readonly name: string;
+    readonly architecture: string;
+    /** True when it came from `alicerce:amiName`; false when it is whatever AWS calls latest today. */
+    readonly pinned: boolean;
+}
+
+/**
+ * Finds the app servers' AMI. Pinned (`amiName`): the Amazon-owned image of
+ * that name in this region, deprecated or not (AWS deprecates AL2023 images
+ * after a while; a deprecated AMI still launches, but DescribeImages hides it
+ * unless asked), and it must be built for `architecture`. Not pinned: the
+ * image AWS's public SSM parameter names today, which changes with every
+ * Amazon Linux release (the caller warns and tells the user how to pin it).
+ * Both are read-only look-ups that decide no resource count.
+ */
+export async function resolveAmi(p: { amiName?: string; architecture: Architecture; region: string }, opts: pulumi.InvokeOptions): Promise<ResolvedAmi> {
+    let id = p.amiName;
+    if (p.amiName === undefined) {
+        id = (await aws.ssm.getParameter({ name: amiParameterName(p.architecture) }, opts)).value;
+    }
+    const filters = p.amiName !== undefined ? [{ name: "name", values: [p.amiName] }] : [{ name: "image-id", values: [id!] }];
+    let image: aws.ec2.GetAmiResult;
+    try {
+        image = await aws.ec2.getAmi({ owners: ["amazon"], filters, includeDeprecated: true }, opts);
+    } catch (err) {
+        throw new Error(
+            p.amiName !== undefined
+                ? `alicerce:amiName: ${JSON.stringify(p.amiName)} is not an Amazon-owned image in ${p.region} (${(err as Error).message}); use a name \`aws ec2 describe-images --owners amazon --region ${p.region}\` lists`
+                : `the latest Amazon Linux 2023 image ${id} could not be read in ${p.region}: ${(err as Error).message}`,
+        );
+    }
+    if (image.architecture !== p.architecture) {
+        throw new Error(`alicerce:amiName: ${JSON.stringify(image.name)} is an ${image.architecture} image; the instance type is ${p.architecture}: use the ${p.architecture} image of the same release`);
+    }
+    return { id: image.imageId, name: image.name, architecture: image.architecture, pinned: p.amiName !== undefined };
+}
+
+/** The warning for a stack that has not pinned its AMI, with the command that pins today's. */
+export function unpinnedAmiWarning(ami: ResolvedAmi, stack: string): string {
+    return `no alicerce:amiName: the app servers run today's latest Amazon Linux 2023 (${ami.name}, ${ami.id}), so the next Amazon Linux release rolls every instance on an unrelated \`up\`; pin it: pulumi config set --stack ${stack} alicerce:amiName ${ami.name}`;
+}
+
 /** The docker platform for an architecture. */
 export function dockerPlatform(arch: Architecture): "linux/arm64" | "linux/amd64" {
     return arch === "arm64" ? "linux/arm64" : "linux/amd64";
@@ -52,6 +101,11 @@ export interface AppServersArgs {
     /** `app/<lb>/<id>/targetgroup/<tg>/<id>` pieces, for the request-count scaling metric. */
     readonly loadBalancerArnSuffix: pulumi.Input<string>;
     readonly targetGroupArnSuffix: pulumi.Input<string>;
+    /**
+     * The AMI id (see {@link resolveAmi}): a change is a new launch template version and a fleet rollout.
+     * @default the latest Amazon Linux 2023 of the instance type's architecture, read at every run (rolls on each release)
+     */
+    readonly amiId?: pulumi.Input<string>;
     /** The image, pinned by digest. */
     readonly image: pulumi.Input<string>;
     /** The ECR repository the image lives in (the instances may pull only from it; `ecrRepositoryArn` for a prebuilt image). */
@@ -90,6 +144,12 @@ export interface AppServersArgs {
      * @default 300
      */
     readonly healthCheckGraceSeconds?: number;
+    /**
+     * Seconds an instance refresh lets each new instance serve before it counts it done and terminates an old
+     * one. Longer than the rollout alarms take to fire, so they stop a bad release while the old instances still run.
+     * @default healthCheckGraceSeconds
+     */
+    readonly rolloutBakeSeconds?: number;
     /** Tags for the instances and volumes: the provider's default tags do not reach what the Auto Scaling group launches. */
     readonly instanceTags: Readonly<Record<string, string>>;
 }
@@ -103,7 +163,8 @@ export function withDefaults(args: AppServersArgs) {
         refreshAlarmNames: args.refreshAlarmNames ?? [],
         bootFiles: args.bootFiles ?? [],
         rootVolumeGb: args.rootVolumeGb ?? 12,
-        healthCheckGraceSeconds: args.healthCheckGraceSeconds ?? 300,
+        healthCheckGraceSeconds: args.healthCheckGraceSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+        rolloutBakeSeconds: args.rolloutBakeSeconds ?? args.healthCheckGraceSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
     };
 }
 
@@ -198,7 +259,7 @@ export class AppServers extends pulumi.ComponentResource {
         );
         const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, { parent: this });
 
-        const ami = aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this });
+        const amiId = a.amiId ?? aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this }).value;
         const userData = pulumi.all([a.image, a.env]).apply(([image, env]) =>
             renderUserData(
                 { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: 30 },
@@ -211,7 +272,7 @@ export class AppServers extends pulumi.ComponentResource {
             `${name}-lt`,
             {
                 description: "App instances: Amazon Linux 2023 running the app container",
-                imageId: ami.value,
+                imageId: amiId,
                 instanceType: a.instanceType,
                 iamInstanceProfile: { arn: profile.arn },
                 // IMDSv2 only; hop limit 2 so the container (one hop behind docker's bridge) reaches it for the role's credentials.
@@ -249,7 +310,10 @@ export class AppServers extends pulumi.ComponentResource {
                     preferences: {
                         minHealthyPercentage: 100,
                         maxHealthyPercentage: 200,
-                        instanceWarmup: String(a.healthCheckGraceSeconds),
+                        // The bake: the refresh waits this long after a new instance is InService before moving on
+                        // (RefreshPreferences.InstanceWarmup), so the rollout alarms, whose windows outlast a normal launch,
+                        // can fail the refresh while the old instances still run.
+                        instanceWarmup: String(a.rolloutBakeSeconds),
                         autoRollback: false,
                         skipMatching: true,
                         alarmSpecification: { alarms: a.refreshAlarmNames },

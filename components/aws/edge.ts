@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../cloudflare/dns";
 import { Certificate } from "./certificate";
-import { AppServers, architectureOf, dockerPlatform } from "./compute";
+import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "./compute";
 import { LoadBalancer } from "./loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "./ecr";
-import { dashboardNameOf, Monitoring } from "./monitoring";
+import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "./monitoring";
 import { Registry } from "./registry";
 import { Waf } from "./waf";
 
@@ -41,6 +41,8 @@ export interface EdgeDependencies {
         /** The read replica's identifier; derived from `readerAddress` when absent. */
         readonly replicaIdentifier?: In<string>;
     };
+    /** The app servers' AMI id, resolved once per run (`resolveAmi`); absent, the latest Amazon Linux 2023 is read. */
+    readonly amiId?: In<string>;
 }
 
 /** Who may reach the load balancer, decided from the stack's settings. */
@@ -222,6 +224,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             dbReplicaIdentifier: replicaIdentifier,
             dbStorageGb: settings.database.storageGb,
             dashboardName: dashboardNameOf(settings.project, settings.stack),
+            launchGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
         },
         opts,
     );
@@ -247,6 +250,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             loadBalancerArnSuffix: loadBalancer.arnSuffix,
             targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
             image: registry.imageRef,
+            amiId: deps.amiId,
+            healthCheckGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+            rolloutBakeSeconds: rolloutBakeSeconds(DEFAULT_HEALTH_CHECK_GRACE_SECONDS),
             // A prebuilt image may sit in another repository (CI's, another account's): grant pulling from that one.
             repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
             refreshAlarmNames: monitoring.rolloutAlarmNames,

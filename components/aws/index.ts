@@ -6,7 +6,8 @@ import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
 import { Database } from "./database";
 import { deployEdge } from "./edge";
 import { Kms } from "./kms";
-import { chooseAzs, Network } from "./network";
+import { architectureOf, resolveAmi, unpinnedAmiWarning } from "./compute";
+import { chooseAzs, Network, unpinnedZonesWarning } from "./network";
 import { AppSecrets } from "./secrets";
 import { FLOW_LOGS_PREFIX, Storage } from "./storage";
 
@@ -22,8 +23,9 @@ const EXCLUDED_ZONE_IDS = ["use1-az3"];
 /**
  * Composes the AWS platform for a stack: one explicit provider whose
  * `defaultTags` carry the standard tags (so no resource can miss them), the
- * two look-ups the resource graph depends on (account id for global bucket
- * names, AZs for subnet counts), then the components in dependency order:
+ * look-ups the resource graph depends on (account id for global bucket
+ * names; the AZs and the AMI when the stack has not pinned them, with a
+ * warning that says how to), then the components in dependency order:
  * the data (key, buckets, network, secrets, database), then the edge
  * (image, load balancer, WAF, app servers, alarms, DNS).
  */
@@ -35,10 +37,19 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     const randomProvider = new random.Provider("random");
     const { project, stack, region, protectData } = settings;
     const account = await aws.getCallerIdentity({}, { provider });
-    const zones = await aws.getAvailabilityZones(
-        { state: "available", excludeZoneIds: EXCLUDED_ZONE_IDS, filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
-        { provider },
-    );
+    // Pinned zones are used as they are: the live list changes with AWS events, and a subnet moved to another zone is replaced.
+    let azs = settings.availabilityZones !== undefined ? [...settings.availabilityZones] : undefined;
+    if (azs === undefined) {
+        const zones = await aws.getAvailabilityZones(
+            { state: "available", excludeZoneIds: EXCLUDED_ZONE_IDS, filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+            { provider },
+        );
+        azs = chooseAzs(zones.names, settings.network.azCount);
+        pulumi.log.warn(unpinnedZonesWarning(azs, stack));
+    }
+    // The AMI is pinned the same way: a new Amazon Linux release must not roll the fleet on an unrelated `up`.
+    const ami = await resolveAmi({ amiName: settings.amiName, architecture: architectureOf(settings.compute.instanceType), region }, { provider });
+    if (!ami.pinned) pulumi.log.warn(unpinnedAmiWarning(ami, stack));
 
     const kms = new Kms(
         "kms",
@@ -66,7 +77,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         "network",
         {
             vpcCidr: settings.vpcCidr,
-            azs: chooseAzs(zones.names, settings.network.azCount),
+            azs,
             egress: settings.network.egress,
             region,
             flowLogsDestination: pulumi.interpolate`${storage.logsBucketArn}/${FLOW_LOGS_PREFIX}/`,
@@ -105,7 +116,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         { providers: [provider, randomProvider] },
     );
 
-    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database }, credentials);
+    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id }, credentials);
 
     return {
         ...edge.outputs,

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { alarmSpecs, AlarmTargets, dashboardBody, dashboardNameOf, FIVE_XX_RATE, ROLLOUT_ALARM_KEYS } from "./monitoring";
+import { AlarmSpec, alarmSpecs, AlarmTargets, dashboardBody, dashboardNameOf, FIVE_XX_RATE, ROLLOUT_ALARM_KEYS, rolloutBakeSeconds, rolloutWindow } from "./monitoring";
 
 /**
  * A tiny evaluator for the metric math used here (IF, FILL, + - * /, >),
@@ -23,8 +23,26 @@ const TARGETS: AlarmTargets = {
     dbStorageGb: 50,
 };
 
+const OPTIONS = { launchGraceSeconds: 300 };
+
+/**
+ * CloudWatch's M-of-N evaluation over one-minute datapoints (oldest first):
+ * the alarm is in ALARM at minute i when at least `datapointsToAlarm` of the
+ * last `evaluationPeriods` datapoints breach. Returns the first minute it
+ * fires, or -1. (CloudWatch: "Evaluating an alarm", datapoints to alarm.)
+ */
+function firesAt(spec: AlarmSpec, series: number[]): number {
+    const n = spec.evaluationPeriods;
+    const m = spec.datapointsToAlarm ?? n;
+    const breaching = (v: number) => (spec.comparison === "GreaterThanThreshold" ? v > spec.threshold : v < spec.threshold);
+    for (let i = n - 1; i < series.length; i++) {
+        if (series.slice(i - n + 1, i + 1).filter(breaching).length >= m) return i;
+    }
+    return -1;
+}
+
 describe("monitoring: alarms from the runbooks", () => {
-    const specs = alarmSpecs(TARGETS);
+    const specs = alarmSpecs(TARGETS, OPTIONS);
     const by = (key: string) => specs.find((s) => s.key === key)!;
     const minutes = (key: string) => (by(key).period * by(key).evaluationPeriods) / 60;
 
@@ -34,7 +52,6 @@ describe("monitoring: alarms from the runbooks", () => {
             ["app-memory", 85, 5, "GreaterThanThreshold"],
             ["latency-p95", 2, 3, "GreaterThanThreshold"],
             ["errors-5xx", 5, 2, "GreaterThanThreshold"],
-            ["unhealthy-hosts", 0, 2, "GreaterThanThreshold"],
             ["healthy-hosts", 1, 2, "LessThanThreshold"],
             ["db-cpu", 80, 5, "GreaterThanThreshold"],
             ["db-replica-lag", 30, 5, "GreaterThanThreshold"],
@@ -74,10 +91,37 @@ describe("monitoring: alarms from the runbooks", () => {
     });
 
     it("stops rollouts on failing requests and failing health checks, alarms that exist in every stack", () => {
-        assert.deepEqual([...ROLLOUT_ALARM_KEYS], ["errors-5xx", "unhealthy-hosts"]);
-        for (const key of ROLLOUT_ALARM_KEYS) assert.ok(alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }).some((s) => s.key === key), key);
+        assert.deepEqual([...ROLLOUT_ALARM_KEYS], ["rollout-errors", "unhealthy-hosts"]);
+        for (const key of ROLLOUT_ALARM_KEYS) assert.ok(alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }, OPTIONS).some((s) => s.key === key), key);
         for (const key of ROLLOUT_ALARM_KEYS) assert.ok(!JSON.stringify(by(key).metric).includes(TARGETS.autoScalingGroupName), `${key} must not wait for the group it gates`);
     });
+
+    // A new instance registers with the target group at launch and fails /healthz until docker, the agent and the
+    // image pull are done (1-3 minutes; the health check grace period allows 5). ELB UnHealthyHostCount counts it
+    // meanwhile (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+    for (const grace of [120, 300, 600]) {
+        it(`rollout gates (grace ${grace} s): a window longer than the grace period, so a normal launch never fails a refresh`, () => {
+            const gates = alarmSpecs(TARGETS, { launchGraceSeconds: grace }).filter((s) => (ROLLOUT_ALARM_KEYS as readonly string[]).includes(s.key));
+            assert.equal(gates.length, ROLLOUT_ALARM_KEYS.length);
+            for (const g of gates) {
+                assert.ok((g.datapointsToAlarm ?? g.evaluationPeriods) * g.period > grace, `${g.key}: ${g.datapointsToAlarm} x ${g.period} s must outlast ${grace} s`);
+                assert.deepEqual({ period: g.period, datapointsToAlarm: g.datapointsToAlarm, evaluationPeriods: g.evaluationPeriods }, rolloutWindow(grace), g.key);
+            }
+            // The refresh lets new instances serve longer than the gates take to fire, so the old fleet is still there when they do.
+            assert.ok(rolloutBakeSeconds(grace) > rolloutWindow(grace).datapointsToAlarm * 60 + 60);
+            const unhealthy = gates.find((g) => g.key === "unhealthy-hosts")!;
+            const minutes = Math.ceil(grace / 60);
+            // Scale-outs: one instance unhealthy for the whole grace period; three minutes later, two launched together.
+            const normal = [0, 0, ...Array(minutes).fill(1), 0, 0, 0, ...Array(minutes).fill(2), 0, 0, 0];
+            assert.equal(firesAt(unhealthy, normal), -1, "a normal launch does not fire the gate (nor page)");
+            // A bad image: the instance never gets healthy; the group replaces it after the grace period, and the next fails too.
+            const bad = Array.from({ length: 30 }, (_, i) => (i % (minutes + 1) === minutes ? 0 : 1));
+            assert.ok(firesAt(unhealthy, bad) > 0, "a release whose instances never get healthy fails the refresh");
+            const errors = gates.find((g) => g.key === "rollout-errors")!;
+            assert.equal(errors.notify, false, "the gate notifies nobody: errors-5xx pages for the same symptom after 2 minutes");
+            assert.deepEqual(errors.metric, by("errors-5xx").metric, "the same 5xx rate as the paging alarm");
+        });
+    }
 
     it("names the dashboard with the characters CloudWatch allows (a stack may be acme.prod)", () => {
         const cases: [string, string, string][] = [
@@ -94,13 +138,13 @@ describe("monitoring: alarms from the runbooks", () => {
 
     it("alarms on free storage below 10% of allocated, never below 2 GiB", () => {
         assert.equal(by("db-free-storage").threshold, Math.round(50 * 1024 ** 3 * 0.1));
-        assert.equal(alarmSpecs({ ...TARGETS, dbStorageGb: 20 }).find((s) => s.key === "db-free-storage")!.threshold, 2 * 1024 ** 3);
+        assert.equal(alarmSpecs({ ...TARGETS, dbStorageGb: 20 }, OPTIONS).find((s) => s.key === "db-free-storage")!.threshold, 2 * 1024 ** 3);
         assert.equal(by("db-free-storage").comparison, "LessThanThreshold");
     });
 
     it("measures replica lag on the replica, and only when there is one", () => {
         assert.deepEqual((by("db-replica-lag").metric as any).dimensions, { DBInstanceIdentifier: "alicerce-prod-db-replica" });
-        assert.ok(!alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }).some((s) => s.key === "db-replica-lag"));
+        assert.ok(!alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }, OPTIONS).some((s) => s.key === "db-replica-lag"));
         assert.equal(new Set(specs.map((s) => s.key)).size, specs.length, "keys are unique (they name resources)");
     });
 

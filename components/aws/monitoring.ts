@@ -22,8 +22,18 @@ export interface AlarmSpec {
     readonly threshold: number;
     /** Seconds per datapoint. */
     readonly period: number;
-    /** Consecutive breaching datapoints before the alarm fires (period x this = "for N minutes"). */
+    /** Datapoints looked at (period x this = "for N minutes"). */
     readonly evaluationPeriods: number;
+    /**
+     * Breaching datapoints among the last `evaluationPeriods` that fire the alarm ("M of N"; at most `evaluationPeriods`).
+     * @default evaluationPeriods (all of them, consecutive)
+     */
+    readonly datapointsToAlarm?: number;
+    /**
+     * Mail the alert email on ALARM and OK.
+     * @default true (false for an alarm that only gates rollouts: another alarm pages for the same symptom)
+     */
+    readonly notify?: boolean;
     /** What no data means: quiet traffic is not an outage. */
     readonly treatMissingData: "notBreaching" | "breaching" | "missing";
 }
@@ -48,9 +58,43 @@ export const FIVE_XX_RATE =
 
 /**
  * The alarms that stop an instance refresh when they fire during a rollout:
- * failing requests and failing health checks are what a bad image causes.
+ * requests failing, and an instance failing its health checks for longer
+ * than any normal launch takes, are what a bad image causes. A normal launch
+ * is registered with the target group before its container is up and fails
+ * health checks for 1-3 minutes, so neither alarm may fire within the launch
+ * grace period (see {@link rolloutWindow}).
  */
-export const ROLLOUT_ALARM_KEYS = ["errors-5xx", "unhealthy-hosts"] as const;
+export const ROLLOUT_ALARM_KEYS = ["rollout-errors", "unhealthy-hosts"] as const;
+
+/**
+ * The evaluation of the rollout alarms for a launch grace period: one-minute
+ * datapoints, firing when more minutes breach than the grace period lasts
+ * (300 s: 7 of the last 9 minutes), so a new instance that is still booting
+ * never trips them and one that never gets healthy (the Auto Scaling group
+ * replaces it, and its replacement fails again) does. Two spare minutes
+ * absorb the gap while a failed instance is replaced.
+ */
+export function rolloutWindow(launchGraceSeconds: number): { period: number; datapointsToAlarm: number; evaluationPeriods: number } {
+    const datapointsToAlarm = Math.floor(launchGraceSeconds / 60) + 2;
+    return { period: 60, datapointsToAlarm, evaluationPeriods: datapointsToAlarm + 2 };
+}
+
+/**
+ * How long an instance refresh lets new instances serve before it counts
+ * them done (and terminates old ones): the rollout alarms' window, plus a
+ * minute for the load balancer's metrics to arrive and two for the alarm
+ * to evaluate and the refresh to notice.
+ */
+export function rolloutBakeSeconds(launchGraceSeconds: number): number {
+    const w = rolloutWindow(launchGraceSeconds);
+    return (w.datapointsToAlarm + 3) * w.period;
+}
+
+/** What the alarms' durations depend on besides the names they watch. */
+export interface AlarmOptions {
+    /** The app servers' health check grace period in seconds (how long a normal launch may be unhealthy). */
+    readonly launchGraceSeconds: number;
+}
 
 /**
  * A CloudWatch dashboard name for a project and stack: dashboard names take
@@ -64,11 +108,13 @@ export function dashboardNameOf(project: string, stack: string): string {
 /**
  * The alarms of the users' runbooks: app CPU > 80% and memory > 85% for
  * 5 minutes, p95 response time > 2 s for 3 minutes, 5xx > 5% of requests
- * for 2 minutes, any unhealthy target, no healthy target at all, database
+ * for 2 minutes, a target unhealthy for longer than a launch takes, no
+ * healthy target at all, a rollout gate on a sustained 5xx rate, database
  * CPU > 80% for 5 minutes, free storage under 10% (at least 2 GiB), and
  * replica lag > 30 s.
  */
-export function alarmSpecs(t: AlarmTargets): AlarmSpec[] {
+export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
+    const rollout = rolloutWindow(o.launchGraceSeconds);
     const asg = { AutoScalingGroupName: t.autoScalingGroupName };
     const lb = { LoadBalancer: t.loadBalancerArnSuffix };
     const tg = { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix };
@@ -126,13 +172,36 @@ export function alarmSpecs(t: AlarmTargets): AlarmSpec[] {
             treatMissingData: "notBreaching",
         },
         {
+            key: "rollout-errors",
+            description: `Rollout gate (notifies nobody; errors-5xx pages): more than 5% of requests failed with 5xx in ${rollout.datapointsToAlarm} of ${rollout.evaluationPeriods} minutes. During an instance refresh this fails the refresh.`,
+            metric: {
+                // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
+                // so those join the denominator; no traffic at all is no error rate, not a division by zero.
+                expression: FIVE_XX_RATE,
+                label: "5xx % of requests",
+                metrics: {
+                    requests: alb("RequestCount", "Sum"),
+                    target5xx: alb("HTTPCode_Target_5XX_Count", "Sum"),
+                    elb5xx: alb("HTTPCode_ELB_5XX_Count", "Sum"),
+                },
+            },
+            comparison: "GreaterThanThreshold",
+            threshold: 5,
+            period: rollout.period,
+            evaluationPeriods: rollout.evaluationPeriods,
+            datapointsToAlarm: rollout.datapointsToAlarm,
+            notify: false,
+            treatMissingData: "notBreaching",
+        },
+        {
             key: "unhealthy-hosts",
-            description: "Target group: an instance fails /healthz. Check the container logs; the Auto Scaling group replaces it.",
+            description: `Target group: an instance has failed /healthz in ${rollout.datapointsToAlarm} of the last ${rollout.evaluationPeriods} minutes, longer than a launch takes. Check the container logs; during an instance refresh this fails the refresh.`,
             metric: alb("UnHealthyHostCount", "Maximum", tg),
             comparison: "GreaterThanThreshold",
             threshold: 0,
-            period: 60,
-            evaluationPeriods: 2,
+            period: rollout.period,
+            evaluationPeriods: rollout.evaluationPeriods,
+            datapointsToAlarm: rollout.datapointsToAlarm,
             treatMissingData: "notBreaching",
         },
         {
@@ -229,6 +298,8 @@ export interface MonitoringArgs {
     readonly dbStorageGb: number;
     /** The dashboard's name (unique in the account and region; see {@link dashboardNameOf}). */
     readonly dashboardName: string;
+    /** The app servers' health check grace period in seconds: the rollout alarms wait longer than this. */
+    readonly launchGraceSeconds: number;
 }
 
 /**
@@ -268,12 +339,16 @@ export class Monitoring extends pulumi.ComponentResource {
         const withoutGroup = others.apply((o): AlarmTargets => ({ ...o, autoScalingGroupName: "" }));
         // The set of alarms depends only on plain values; placeholders give the keys, the Outputs give the dimensions.
         const GROUP = "<auto-scaling-group>";
-        const shape = alarmSpecs({ autoScalingGroupName: GROUP, loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb });
+        const options: AlarmOptions = { launchGraceSeconds: args.launchGraceSeconds };
+        const shape = alarmSpecs(
+            { autoScalingGroupName: GROUP, loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb },
+            options,
+        );
 
         this.alarmNames = {};
         for (const [i, s] of shape.entries()) {
             const targets = JSON.stringify(s.metric).includes(GROUP) ? withGroup : withoutGroup;
-            const spec = targets.apply((t) => alarmSpecs(t)[i]);
+            const spec = targets.apply((t) => alarmSpecs(t, options)[i]);
             const single = "namespace" in s.metric;
             const alarm = new aws.cloudwatch.MetricAlarm(
                 `${name}-${s.key}`,
@@ -282,10 +357,9 @@ export class Monitoring extends pulumi.ComponentResource {
                     comparisonOperator: s.comparison,
                     threshold: s.threshold,
                     evaluationPeriods: s.evaluationPeriods,
-                    datapointsToAlarm: s.evaluationPeriods,
+                    datapointsToAlarm: s.datapointsToAlarm ?? s.evaluationPeriods,
                     treatMissingData: s.treatMissingData,
-                    alarmActions: [topic.arn],
-                    okActions: [topic.arn],
+                    ...((s.notify ?? true) ? { alarmActions: [topic.arn], okActions: [topic.arn] } : {}),
                     ...(single ? singleMetric(s, spec) : metricMath(s, spec)),
                 },
                 { parent: this },

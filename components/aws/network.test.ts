@@ -31,10 +31,15 @@ describe("Network", () => {
         assert.throws(() => chooseAzs(["us-east-1a"], 2), /at least 2/);
     });
 
-    it("asks only for default-opted-in AZs and skips use1-az3", async () => {
-        const run = await stackRun("dev");
+    it("without pinned zones, asks only for default-opted-in AZs, skips use1-az3, and warns with the command that pins them", async () => {
+        const run = await runStack("dev", { stackName: "acme-dev", overrides: { "alicerce:availabilityZones": undefined } });
         const call = run.calls.find((c) => c.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
         assert.ok(call);
+        assert.deepEqual(run.outputs.azs, ["us-east-1a", "us-east-1b"]);
+        assert.ok(
+            run.logs.some((l) => l.severity === "warning" && l.message.endsWith("pulumi config set --stack acme-dev alicerce:availabilityZones us-east-1a,us-east-1b")),
+            "the warning gives the exact command",
+        );
         assert.equal(call.inputs.state, "available");
         assert.deepEqual(call.inputs.excludeZoneIds, ["use1-az3"]);
         assert.deepEqual(call.inputs.filters, [{ name: "opt-in-status", values: ["opt-in-not-required"] }]);

@@ -50,11 +50,21 @@ export function chooseAzs(available: readonly string[], wanted: number): string[
     return names.slice(0, Math.min(wanted, names.length, MAX_AZS));
 }
 
+/**
+ * The warning for a stack that has not pinned its zones, with the command
+ * that pins the ones it uses now. Unpinned, the zones follow the live list:
+ * if an earlier zone leaves it (an AWS event), every subnet after it moves
+ * zone, and a subnet's zone forces its replacement.
+ */
+export function unpinnedZonesWarning(azs: readonly string[], stack: string): string {
+    return `no alicerce:availabilityZones: the subnets' zones come from the zones AWS lists as available today (${azs.join(", ")}); if one leaves that list, subnets move and are replaced with the database and instances in them; pin them: pulumi config set --stack ${stack} alicerce:availabilityZones ${azs.join(",")}`;
+}
+
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
     /** The VPC's IPv4 range (/16 to /20). Permanent: changing it replaces the VPC and everything in it. */
     readonly vpcCidr: string;
-    /** The AZ names to use, in order (see {@link chooseAzs}). Adding one adds subnets; none is ever moved. */
+    /** The AZ names to use, in order (pinned in config, or {@link chooseAzs}). Adding one at the end adds subnets; none may ever move. */
     readonly azs: readonly string[];
     /** How app instances reach the internet (see {@link egressPlan} for the cost of each). */
     readonly egress: Egress;

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { parse as parseYaml } from "yaml";
-import { mockCall } from "./calls";
+import { CallOverride, mockCall } from "./calls";
 import { mockOutputs } from "./outputs";
 import { unwrapSecrets } from "./secrets";
 
@@ -81,6 +81,8 @@ export interface RunOptions {
     readonly overrides?: Readonly<Record<string, string | undefined>>;
     /** Run as `pulumi preview` does (`isDryRun()` true). Default false, as `pulumi up`. */
     readonly preview?: boolean;
+    /** Data-source answers to use instead of the harness's (by token), e.g. a zone gone from the look-up. */
+    readonly callOverrides?: Readonly<Record<string, CallOverride>>;
     /** Another program to run instead of `index.ts` (for the harness's own tests). */
     readonly program?: () => Promise<Record<string, unknown>>;
 }
@@ -208,7 +210,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             const { value } = unwrapSecrets(args.inputs);
             calls.push({ token: args.token, inputs: value });
             try {
-                return mockCall(args.token, value, region);
+                return mockCall(args.token, value, region, options.callOverrides);
             } catch (err) {
                 callFailures.push((err as Error).message);
                 throw err;
@@ -232,7 +234,8 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
         // The same module Pulumi's Node host loads; `export =` a function, so each run calls it afresh.
         const program: () => Promise<Record<string, unknown>> = options.program ?? require(path.join(ROOT, "index.ts"));
         const outputs = await runInPulumiStack(program).catch((err) => {
-            throw callFailures.length > 0 ? new Error(callFailures.join("\n")) : err;
+            // The program's own message (it may wrap the failure, naming a config key) first, then what the call said.
+            throw callFailures.length > 0 ? new Error([(err as Error)?.message, ...callFailures].filter(Boolean).join("\n")) : err;
         });
         await settings.waitForRPCs();
         if (monitor.duplicates.length > 0) {

@@ -101,8 +101,9 @@ describe("AWS edge in the shipped stacks", () => {
             const r = new Resources(run.resources);
             const topic = r.one(T.topic);
             const alarms = r.ofType(T.alarm);
-            assert.equal(alarms.length, 9);
-            for (const a of alarms) {
+            assert.equal(alarms.length, 10);
+            // The rollout gate on the 5xx rate notifies nobody: errors-5xx pages for the same symptom.
+            for (const a of alarms.filter((x) => x.name !== "alicerce-monitoring-rollout-errors")) {
                 assert.deepEqual(a.inputs.alarmActions, [run.outputs.alarmTopicArn], a.name);
                 assert.deepEqual(a.inputs.okActions, [run.outputs.alarmTopicArn], a.name);
                 assert.ok(dependsOn(a, topic), a.name);
@@ -141,9 +142,13 @@ describe("AWS edge in the shipped stacks", () => {
                 const run = await stackRun(stack);
                 const r = new Resources(run.resources);
                 const lt = r.one(T.lt);
-                const amiCall = run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!;
-                assert.equal(amiCall.inputs.name, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
-                assert.equal(lt.inputs.imageId, "ami-0a1b2c3d4e5f60718", "the arm64 AMI the parameter returned");
+                // The pinned image (alicerce:amiName), looked up by name among Amazon's own, deprecated ones included.
+                const amiCall = run.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
+                assert.deepEqual(amiCall.inputs.filters, [{ name: "name", values: [run.config["alicerce:amiName"]] }]);
+                assert.match(run.config["alicerce:amiName"], /-arm64$/);
+                assert.deepEqual([amiCall.inputs.owners, amiCall.inputs.includeDeprecated], [["amazon"], true]);
+                assert.ok(!run.calls.some((c) => c.token === "aws:ssm/getParameter:getParameter"), "a pinned stack never reads the latest");
+                assert.equal(lt.inputs.imageId, "ami-0a1b2c3d4e5f60718", "the us-east-1 id of the pinned arm64 image");
                 assert.equal(lt.inputs.instanceType, preset.compute.instanceType.aws);
                 assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" });
                 assert.deepEqual(lt.inputs.blockDeviceMappings[0].ebs, { volumeSize: 12, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
@@ -208,8 +213,8 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.equal(asg.inputs.instanceRefresh.strategy, "Rolling");
                 assert.equal(asg.inputs.instanceRefresh.preferences.minHealthyPercentage, 100);
                 assert.equal(asg.inputs.instanceRefresh.preferences.maxHealthyPercentage, 200);
-                // The failing-request and failing-health alarms stop a rollout; no autoRollback (it would relaunch the same version, provider #34189).
-                const gates = ["errors-5xx", "unhealthy-hosts"].map((key) => r.one(T.alarm, `alicerce-monitoring-${key}`));
+                // The sustained 5xx and unhealthy-host alarms stop a rollout; no autoRollback (it would relaunch the same version, provider #34189).
+                const gates = ["rollout-errors", "unhealthy-hosts"].map((key) => r.one(T.alarm, `alicerce-monitoring-${key}`));
                 assert.deepEqual(asg.inputs.instanceRefresh.preferences.alarmSpecification, { alarms: gates.map((a) => `${a.name}-a1b2c3d`) });
                 for (const gate of gates) assert.ok(dependsOn(asg, gate), `the group waits for ${gate.name}`);
                 assert.equal(asg.inputs.instanceRefresh.preferences.autoRollback, false);
@@ -358,7 +363,7 @@ describe("AWS edge in the shipped stacks", () => {
             it("alarms on the runbooks' signals, with replica lag only where there is a replica, and one dashboard", async () => {
                 const r = await resourcesOf(stackRun(stack));
                 const keys = r.ofType(T.alarm).map((a) => a.name.replace("alicerce-monitoring-", "")).sort();
-                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "healthy-hosts", "latency-p95", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : [])].sort();
+                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "healthy-hosts", "latency-p95", "rollout-errors", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : [])].sort();
                 assert.deepEqual(keys, expected);
                 const p95 = r.one(T.alarm, "alicerce-monitoring-latency-p95");
                 assert.deepEqual([p95.inputs.extendedStatistic, p95.inputs.statistic, p95.inputs.threshold], ["p95", undefined, 2]);
@@ -447,8 +452,10 @@ describe("AWS edge in the shipped stacks", () => {
             assert.ok(userDataOf(r).includes("aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'"));
         });
 
-        it("an x86 instance type gets the x86_64 AMI and an amd64 build", async () => {
-            const run = await variant("x86", { "alicerce:instanceType": "t3.medium" });
+        it("an x86 instance type gets the x86_64 AMI and an amd64 build (pinned, or the latest when not pinned)", async () => {
+            const pinned = new Resources((await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64" })).resources);
+            assert.equal(pinned.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
+            const run = await variant("x86", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": undefined });
             const r = new Resources(run.resources);
             assert.equal(run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!.inputs.name, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
             assert.equal(r.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
