@@ -85,8 +85,8 @@ describe("stack config validation", () => {
         ["a region where a zone is expected", { "alicerce:availabilityZones": "us-east-1,us-east-2" }, 'alicerce:availabilityZones: "us-east-1,us-east-2" is not a list of availability zone names'],
         ["more zones than the VPC layout holds", { "alicerce:availabilityZones": "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1f" }, 'alicerce:availabilityZones: "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1f" lists 5 zones; the VPC layout has room for 4'],
         // The AMI's architecture (its name's suffix) must be the instance type's: an arm64 image on t3 fails only at launch.
-        ["an x86_64 AMI for a Graviton instance type", { "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64" }, 'alicerce:amiName: "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64" is an x86_64 image, but instance type t4g.micro is arm64; use the arm64 image of the same release (al2023-ami-2023.6.20250303.0-kernel-6.1-arm64)'],
-        ["an arm64 AMI for an x86 override", { "alicerce:instanceType": "t3.small", "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64" }, 'alicerce:amiName: "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64" is an arm64 image, but instance type t3.small is x86_64'],
+        ["an x86_64 AMI for a Graviton instance type", { "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" }, 'alicerce:amiName: "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" is an x86_64 image, but instance type t4g.micro is arm64; use the arm64 image of the same release (al2023-ami-2023.12.20260710.0-kernel-6.1-arm64)'],
+        ["an arm64 AMI for an x86 override", { "alicerce:instanceType": "t3.small", "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64" }, 'alicerce:amiName: "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64" is an arm64 image, but instance type t3.small is x86_64'],
         ["an AMI id where a name is expected", { "alicerce:amiName": "ami-0a1b2c3d4e5f60718" }, 'alicerce:amiName: "ami-0a1b2c3d4e5f60718" is not an Amazon Linux 2023 AMI name'],
         ["prod without a domain", { "alicerce:tier": "prod", "alicerce:alertEmail": "a@b.co" }, "alicerce:domain: not set; the prod tier serves HTTPS and pages someone"],
         ["prod without an alert email", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" }, "alicerce:alertEmail: not set; the prod tier serves HTTPS and pages someone"],
@@ -100,10 +100,10 @@ describe("stack config validation", () => {
     }
 
     it("pins zones and the AMI on AWS: the tier uses the first zones listed; other clouds refuse both keys", () => {
-        const zones = { ...VALID, "alicerce:availabilityZones": '["us-east-1a","us-east-1b","us-east-1c"]', "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64" };
+        const zones = { ...VALID, "alicerce:availabilityZones": '["us-east-1a","us-east-1b","us-east-1c"]', "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64" };
         const mvp = managed(zones);
         assert.deepEqual(mvp.availabilityZones, ["us-east-1a", "us-east-1b"]);
-        assert.equal(mvp.amiName, "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64");
+        assert.equal(mvp.amiName, "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64");
         const prod = managed({ ...zones, "alicerce:tier": "prod", "alicerce:domain": "app.example.com", "alicerce:alertEmail": "a@b.co" });
         assert.deepEqual(prod.availabilityZones, ["us-east-1a", "us-east-1b", "us-east-1c"]);
         assert.equal(managed(VALID).availabilityZones, undefined, "unpinned: the program looks them up and warns");

@@ -21,7 +21,7 @@ const DIGITALOCEAN_REGIONS = [
     "nyc1", "nyc3", "sfo2", "sfo3", "tor1", "lon1", "ams3", "fra1", "blr1", "sgp1", "syd1", "atl1",
 ] as const;
 
-/** An Amazon Linux 2023 AMI name as Amazon publishes it (`al2023-ami-2023.6.20250303.0-kernel-6.1-arm64`); the suffix is the architecture. */
+/** An Amazon Linux 2023 AMI name as Amazon publishes it (`al2023-ami-2023.12.20260710.0-kernel-6.1-arm64`); the suffix is the architecture. */
 export const AL2023_AMI_NAME = /^al2023-ami-(minimal-)?2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-(arm64|x86_64)$/;
 
 /** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
@@ -170,7 +170,7 @@ export const configSchema = z.strictObject({
      */
     amiName: z
         .string()
-        .regex(AL2023_AMI_NAME, { error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.6.20250303.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)" })
+        .regex(AL2023_AMI_NAME, { error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.12.20260710.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)" })
         .optional(),
     sshKeyFingerprints: stringList(
         /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,

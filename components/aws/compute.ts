@@ -30,7 +30,7 @@ export const DEFAULT_HEALTH_CHECK_GRACE_SECONDS = 300;
 /** The image the app servers run, as resolved for this run. */
 export interface ResolvedAmi {
     readonly id: string;
-    /** The AMI's name, the same in every region (`al2023-ami-2023.6.20250303.0-kernel-6.1-arm64`). */
+    /** The AMI's name, the same in every region (`al2023-ami-2023.12.20260710.0-kernel-6.1-arm64`). */
     readonly name: string;
     readonly architecture: string;
     /** True when it came from `alicerce:amiName`; false when it is whatever AWS calls latest today. */

@@ -26,8 +26,8 @@ const US_EAST_1_ZONE_IDS: Record<string, string> = { a: "use1-az4", b: "use1-az6
  * public "latest" SSM parameter points at.
  */
 export const AL2023_IMAGES: readonly { name: string; architecture: "arm64" | "x86_64"; ids: Record<string, string> }[] = [
-    { name: "al2023-ami-2023.6.20250303.0-kernel-6.1-arm64", architecture: "arm64", ids: { "us-east-1": "ami-0a1b2c3d4e5f60718", "sa-east-1": "ami-0b2c3d4e5f6071829" } },
-    { name: "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64", architecture: "x86_64", ids: { "us-east-1": "ami-0f1e2d3c4b5a69780", "sa-east-1": "ami-0e1d2c3b4a5968778" } },
+    { name: "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64", architecture: "arm64", ids: { "us-east-1": "ami-02e447f4c654c7179", "sa-east-1": "ami-0b2c3d4e5f6071829" } },
+    { name: "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64", architecture: "x86_64", ids: { "us-east-1": "ami-0f1e2d3c4b5a69780", "sa-east-1": "ami-0e1d2c3b4a5968778" } },
 ];
 
 /** DescribeImages' answer when nothing matches, as the provider reports it. */

@@ -148,7 +148,7 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.match(run.config["alicerce:amiName"], /-arm64$/);
                 assert.deepEqual([amiCall.inputs.owners, amiCall.inputs.includeDeprecated], [["amazon"], true]);
                 assert.ok(!run.calls.some((c) => c.token === "aws:ssm/getParameter:getParameter"), "a pinned stack never reads the latest");
-                assert.equal(lt.inputs.imageId, "ami-0a1b2c3d4e5f60718", "the us-east-1 id of the pinned arm64 image");
+                assert.equal(lt.inputs.imageId, "ami-02e447f4c654c7179", "the us-east-1 id of the pinned arm64 image");
                 assert.equal(lt.inputs.instanceType, preset.compute.instanceType.aws);
                 assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" });
                 assert.deepEqual(lt.inputs.blockDeviceMappings[0].ebs, { volumeSize: 12, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
@@ -453,7 +453,7 @@ describe("AWS edge in the shipped stacks", () => {
         });
 
         it("an x86 instance type gets the x86_64 AMI and an amd64 build (pinned, or the latest when not pinned)", async () => {
-            const pinned = new Resources((await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.6.20250303.0-kernel-6.1-x86_64" })).resources);
+            const pinned = new Resources((await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" })).resources);
             assert.equal(pinned.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
             const run = await variant("x86", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": undefined });
             const r = new Resources(run.resources);
