@@ -68,8 +68,8 @@ export interface DatabasePreset {
     readonly backupRetentionDays: number;
     /**
      * Days long-term copies (weekly snapshots in an AWS Backup vault under the
-     * stack key) are kept, and after which objects in the backups bucket
-     * expire; 0 for none (and no expiry).
+     * stack key) are kept; 0 for none. Objects in the backups bucket never
+     * expire by tier: a tier move may only lengthen a retention.
      */
     readonly longTermBackupDays: number;
     /** Refuse `pulumi destroy` and console deletes of the database. */

@@ -122,6 +122,34 @@ export function databaseParameters(s: Pick<DatabaseSettings, "slowStatementMs">)
     ];
 }
 
+/**
+ * What is wrong with a DB snapshot identifier (empty when valid). RDS
+ * DeleteDBInstance `FinalDBSnapshotIdentifier`: 1-255 letters, digits or
+ * hyphens, first a letter, no two consecutive hyphens, not ending in a hyphen
+ * (the provider's `final_snapshot_identifier` validation checks the same).
+ */
+export function snapshotIdentifierProblems(id: string): string[] {
+    const problems: string[] = [];
+    if (id.length < 1 || id.length > 255) problems.push(`is ${id.length} characters; RDS allows 1 to 255`);
+    if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(id)) problems.push("must be letters, digits and '-', starting with a letter");
+    if (id.includes("--")) problems.push("must not contain '--'");
+    if (id.endsWith("-")) problems.push("must not end with '-'");
+    return problems;
+}
+
+/**
+ * The name of the snapshot RDS takes when the primary is deleted:
+ * `<identifier>-final-<suffix>`, the suffix (8 hex digits) made once with
+ * the database so a stack destroyed, re-created and destroyed again never
+ * collides with its first final snapshot (DBSnapshotAlreadyExists).
+ */
+export function finalSnapshotIdentifier(identifier: string, suffixHex: string): string {
+    const id = `${identifier}-final-${suffixHex}`;
+    const problems = snapshotIdentifierProblems(id);
+    if (problems.length > 0) throw new Error(`final snapshot identifier "${id}" ${problems.join("; ")}`);
+    return id;
+}
+
 /** The logs RDS for PostgreSQL exports to CloudWatch Logs. */
 export const EXPORTED_LOGS = ["postgresql", "upgrade"] as const;
 
@@ -236,7 +264,7 @@ export class Database extends pulumi.ComponentResource {
                 deleteAutomatedBackups: !s.protect,
                 deletionProtection: s.deletionProtection,
                 skipFinalSnapshot: false,
-                finalSnapshotIdentifier: pulumi.interpolate`${s.identifier}-final-${finalSnapshotSuffix.hex}`,
+                finalSnapshotIdentifier: finalSnapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(s.identifier, hex)),
                 // `pulumi up` is the change window: a tier change lands now, not at the next maintenance window.
                 applyImmediately: true,
                 ...monitoring,

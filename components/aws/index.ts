@@ -56,8 +56,9 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             kmsKeyArn: kms.keyArn,
             corsOrigins: settings.domain ? [`https://${settings.domain}`] : ["*"],
             logRetentionDays: settings.logRetentionDays,
-            backupExpireAfterDays: settings.database.longTermBackupDays,
             protect: protectData,
+            // Logs are disposable where nothing is protected (mvp); above, the logs bucket stays with the stack's data.
+            disposableLogs: !protectData,
         },
         { provider },
     );

@@ -61,6 +61,14 @@ export interface StorageArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /**
+     * `forceDestroy` on the logs bucket: `pulumi destroy` empties it (ALB
+     * access logs, flow logs and S3 access logs are disposable where no audit
+     * trail lands there). The assets and backups buckets are never
+     * force-destroyed: a destroy stops at them while they hold objects.
+     * @default false
+     */
+    readonly disposableLogs?: boolean;
 }
 
 /** {@link StorageArgs} with defaults applied. */
@@ -76,7 +84,16 @@ export function withStorageDefaults(args: StorageArgs): StorageSettings {
         backupExpireAfterDays: args.backupExpireAfterDays ?? 0,
         noncurrentVersionDays: args.noncurrentVersionDays ?? 30,
         protect: args.protect ?? false,
+        disposableLogs: args.disposableLogs ?? false,
     };
+}
+
+/**
+ * Whether `pulumi destroy` may delete a bucket with the objects in it: only
+ * the logs bucket, and only when its logs are disposable.
+ */
+export function forceDestroy(purpose: BucketPurpose, s: Pick<StorageSettings, "disposableLogs">): boolean {
+    return purpose === "logs" && s.disposableLogs;
 }
 
 /** A lifecycle rule, as `aws.s3.BucketLifecycleConfiguration` takes it. */
@@ -127,7 +144,8 @@ export function bucketPolicy(purpose: BucketPurpose, bucketArn: string, s: Stora
  *   for your Application Load Balancer", step 1).
  *
  * Every bucket blocks all public access, disables ACLs (BucketOwnerEnforced),
- * denies requests without TLS 1.2+, and is never force-destroyed. Bucket
+ * denies requests without TLS 1.2+. Only the logs bucket may be
+ * force-destroyed, when its logs are disposable ({@link forceDestroy}). Bucket
  * outputs resolve only once the bucket's policy and settings exist, so a
  * load balancer or flow log that writes to it is created after its grant.
  */
@@ -147,7 +165,7 @@ export class Storage extends pulumi.ComponentResource {
         for (const purpose of BUCKET_PURPOSES) {
             const id = `${name}-${purpose}`;
             const bucketName = s3BucketName({ project: s.project, stack: s.stack, purpose, accountId: s.accountId, region: s.region });
-            const bucket = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: false }, { parent: this, protect: s.protect });
+            const bucket = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: forceDestroy(purpose, s) }, { parent: this, protect: s.protect });
             const child = { parent: this };
 
             const publicAccess = new aws.s3.BucketPublicAccessBlock(
