@@ -50,9 +50,18 @@ export interface DatabaseArgs {
     /** Refuse deletes from the console, the API and `pulumi destroy`. */
     readonly deletionProtection: boolean;
     /**
-     * Performance Insights (7 days, free), enhanced monitoring every 60 s and
-     * PostgreSQL logs exported to CloudWatch Logs. Costs CloudWatch Logs
-     * ingestion (a few cents a day for a small database).
+     * Performance Insights with 7 days of history (free), encrypted with the
+     * stack key. RDS for PostgreSQL supports it on every instance class,
+     * db.t4g.micro included (RDS User Guide, "Amazon RDS DB engine, Region,
+     * and instance class support for Database Insights": the class
+     * restrictions are for MySQL and MariaDB).
+     * @default the value of {@link monitoring}
+     */
+    readonly performanceInsights?: boolean;
+    /**
+     * Enhanced monitoring every 60 s and PostgreSQL logs exported to
+     * CloudWatch Logs. Costs CloudWatch Logs ingestion (a few cents a day for
+     * a small database).
      */
     readonly monitoring: boolean;
     /**
@@ -97,6 +106,7 @@ export function withDatabaseDefaults(args: DatabaseArgs): DatabaseSettings {
     return {
         ...args,
         replicaInstanceClass: args.replicaInstanceClass ?? args.instanceClass,
+        performanceInsights: args.performanceInsights ?? args.monitoring,
         logRetentionDays: args.logRetentionDays ?? 30,
         dbName: args.dbName ?? "app",
         username: args.username ?? "app_admin",
@@ -218,8 +228,8 @@ export class Database extends pulumi.ComponentResource {
                   )
                 : [];
         const monitoring = {
-            performanceInsightsEnabled: s.monitoring,
-            ...(s.monitoring ? { performanceInsightsKmsKeyId: s.kmsKeyArn, performanceInsightsRetentionPeriod: 7 } : {}),
+            performanceInsightsEnabled: s.performanceInsights,
+            ...(s.performanceInsights ? { performanceInsightsKmsKeyId: s.kmsKeyArn, performanceInsightsRetentionPeriod: 7 } : {}),
             monitoringInterval: s.monitoring ? 60 : 0,
             monitoringRoleArn: monitoringRole?.arn,
             enabledCloudwatchLogsExports: s.monitoring ? [...EXPORTED_LOGS] : [],

@@ -32,13 +32,19 @@ export interface KmsArgs {
      * @default true
      */
     readonly retainOnDelete?: boolean;
+    /**
+     * The ARN of the CloudTrail trail that encrypts its log files with this
+     * key; the key policy then lets that trail (and only it) use the key.
+     * @default undefined (no trail)
+     */
+    readonly cloudTrailArn?: string;
 }
 
 /** The deletion window KMS accepts, in days (ScheduleKeyDeletion `PendingWindowInDays`, 7-30). */
 export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
 
 /** {@link KmsArgs} with defaults applied; throws on a deletion window KMS would refuse. */
-export function withKmsDefaults(args: KmsArgs): Required<KmsArgs> {
+export function withKmsDefaults(args: KmsArgs): Required<Omit<KmsArgs, "cloudTrailArn">> & Pick<KmsArgs, "cloudTrailArn"> {
     const deletionWindowDays = args.deletionWindowDays ?? 30;
     const { min, max } = KMS_DELETION_WINDOW_DAYS;
     if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < min || deletionWindowDays > max) {
@@ -78,7 +84,7 @@ export class Kms extends pulumi.ComponentResource {
                 customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                 enableKeyRotation: true,
                 deletionWindowInDays: a.deletionWindowDays,
-                policy: JSON.stringify(kmsKeyPolicy(a.accountId, a.region)),
+                policy: JSON.stringify(kmsKeyPolicy(a.accountId, a.region, a.cloudTrailArn)),
             },
             { parent: this, protect: a.protect, retainOnDelete: a.retainOnDelete },
         );
