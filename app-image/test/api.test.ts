@@ -77,6 +77,11 @@ describe('API against a real primary and replica', function () {
         const res = await t.app.inject({ method: 'GET', url: '/readyz' });
         return res.statusCode === 200 && res.json().reader.ok === true;
       });
+      // Reads return to the replica once its retry delay has passed (the tests after this one read from it).
+      await waitUntil('reads back on the replica', async () => {
+        const { rows } = await t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
+        return rows[0]?.port === cluster.replicaPort;
+      });
     });
   });
 

@@ -34,6 +34,14 @@ function startLoad(t: TestApp, workers: number) {
     served,
     failures,
     portsSince: (at: number) => new Set(served.filter((s) => s.at >= at).map((s) => s.port)),
+    /** Waits until `n` reads have been served since `at` (the machine may be slow: bounded, not timed). */
+    async readsSince(at: number, n: number, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (served.filter((s) => s.at >= at).length < n) {
+        if (Date.now() > deadline) assert.fail(`only ${served.filter((s) => s.at >= at).length} reads in ${timeoutMs} ms (failures: ${failures.slice(0, 3).join('; ')})`);
+        await sleep(20);
+      }
+    },
     async stop() {
       running = false;
       await all;
@@ -88,12 +96,13 @@ describe('reader fallback to the writer', function () {
       const load = startLoad(t, 6);
       let restarted = 0;
       try {
-        await sleep(300);
+        await load.readsSince(0, 30);
         assert.deepEqual(load.portsSince(0), new Set([cluster.replicaPort]), 'with the replica up, reads go to it');
 
         await cluster.stopReplica();
-        const stopped = Date.now();
-        await sleep(1500);
+        // A read answered just before the shutdown may be recorded a moment after it.
+        const stopped = Date.now() + 100;
+        await load.readsSince(stopped, 50);
         assert.deepEqual(load.portsSince(stopped), new Set([cluster.primaryPort]), 'with the replica stopped, the writer serves every read');
 
         await cluster.startReplica();
@@ -103,9 +112,9 @@ describe('reader fallback to the writer', function () {
           if (Date.now() > deadline) assert.fail('reads never went back to the replica after it restarted');
           await sleep(100);
         }
-        const back = Date.now();
-        await sleep(500);
-        assert.deepEqual(load.portsSince(back + 50), new Set([cluster.replicaPort]), 'once back, reads stay on the replica');
+        const back = Date.now() + 100;
+        await load.readsSince(back, 30);
+        assert.deepEqual(load.portsSince(back), new Set([cluster.replicaPort]), 'once back, reads stay on the replica');
       } finally {
         await load.stop();
         if (restarted === 0) await cluster.startReplica().catch(() => undefined);
