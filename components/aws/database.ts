@@ -160,6 +160,18 @@ export function finalSnapshotIdentifier(identifier: string, suffixHex: string): 
     return id;
 }
 
+/**
+ * The `maxAllocatedStorage` of a database: 0 (autoscaling off) when the
+ * ceiling is not above the allocated storage; otherwise the ceiling, raised
+ * to 10% above the allocated storage where it is closer than that, since RDS
+ * refuses a lower one ("Invalid max storage size"; RDS User Guide, "Managing
+ * capacity automatically with Amazon RDS storage autoscaling").
+ */
+export function maxAllocatedStorage(storageGb: number, maxStorageGb: number): number {
+    if (maxStorageGb <= storageGb) return 0;
+    return Math.max(maxStorageGb, Math.ceil(storageGb * 1.1));
+}
+
 /** The logs RDS for PostgreSQL exports to CloudWatch Logs. */
 export const EXPORTED_LOGS = ["postgresql", "upgrade"] as const;
 
@@ -236,8 +248,7 @@ export class Database extends pulumi.ComponentResource {
         };
         const storage = {
             storageType: "gp3",
-            // 0 turns storage autoscaling off.
-            maxAllocatedStorage: s.maxStorageGb > s.storageGb ? s.maxStorageGb : 0,
+            maxAllocatedStorage: maxAllocatedStorage(s.storageGb, s.maxStorageGb),
         };
 
         // A final snapshot name must be new at every destroy: a stack destroyed, recreated and destroyed again

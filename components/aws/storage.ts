@@ -86,6 +86,12 @@ export type StorageSettings = Required<Omit<StorageArgs, "cloudTrailArn">> & Pic
 
 /** {@link StorageArgs} with defaults applied. */
 export function withStorageDefaults(args: StorageArgs): StorageSettings {
+    const archive = args.backupArchiveAfterDays ?? 30;
+    const expire = args.backupExpireAfterDays ?? 0;
+    // S3 PutBucketLifecycleConfiguration: in one rule, the expiration must come after the transition.
+    if (expire > 0 && expire <= archive) {
+        throw new Error(`backupExpireAfterDays ${expire} must be greater than backupArchiveAfterDays ${archive} (S3 refuses an expiration not after the transition)`);
+    }
     return {
         ...args,
         corsOrigins: args.corsOrigins ?? ["*"],
