@@ -104,7 +104,9 @@ export interface LogsBucketPolicyArgs {
  * `<albPrefix>/AWSLogs/<account>/` from the ELB log-delivery service
  * principal and, in regions opened before August 2022, the region's legacy
  * ELB account; VPC flow logs under `<flowLogsPrefix>/AWSLogs/<account>/`
- * from the log-delivery service, only for this account's flow logs.
+ * from the log-delivery service, only for this account's flow logs; S3
+ * server access logs of the given buckets under `<accessLogs.prefix>/`; and
+ * a CloudTrail trail under `<cloudTrail.prefix>/AWSLogs/<account>/`.
  */
 export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
     const { bucketArn, accountId, region } = args;
@@ -165,8 +167,9 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
  * default key policy's root statement, so IAM policies decide who uses it),
  * CloudWatch Logs may use it for this account's log groups in the
  * region (log groups encrypted with a customer key need this grant in the
- * key policy itself), and this account's CloudWatch alarms may use it to
- * publish to the encrypted alarm topic.
+ * key policy itself), this account's CloudWatch alarms may use it to
+ * publish to the encrypted alarm topic and, given its ARN, one CloudTrail
+ * trail may encrypt its log files with it ({@link cloudTrailKeyStatements}).
  */
 export function kmsKeyPolicy(accountId: string, region: string, cloudTrailArn?: string): PolicyDocument {
     return {
