@@ -72,6 +72,18 @@ describe("AWS data-layer rules", () => {
                 const days = db.inputs.performanceInsightsRetentionPeriod;
                 assert.ok(days === 7 || days === 731 || (days % 31 === 0 && days >= 31 && days <= 713), `${db.name}: ${days}`);
             }
+            // AWS Backup names (Pulumi autonames them: the logical name, "-" and 7 characters): vault ^[a-zA-Z0-9\-\_]{2,50}$
+            // (CreateBackupVault), plan, rule and selection ^[a-zA-Z0-9\-\_\.]{1,50}$ (CreateBackupPlan, BackupRuleInput, BackupSelection).
+            const autoname = (r: { name: string; inputs: Record<string, any> }) => r.inputs.name ?? `${r.name}-a1b2c3d`;
+            for (const v of res.ofType("aws:backup/vault:Vault")) assert.match(autoname(v), /^[a-zA-Z0-9_-]{2,50}$/);
+            for (const x of [...res.ofType("aws:backup/plan:Plan"), ...res.ofType("aws:backup/selection:Selection")]) assert.match(autoname(x), /^[a-zA-Z0-9_.-]{1,50}$/);
+            for (const plan of res.ofType("aws:backup/plan:Plan")) {
+                for (const rule of plan.inputs.rules) {
+                    assert.match(rule.ruleName, /^[a-zA-Z0-9_.-]{1,50}$/);
+                    // StartWindowMinutes at least 60; the job must be able to finish after it starts.
+                    assert.ok(rule.startWindow >= 60 && rule.completionWindow > rule.startWindow);
+                }
+            }
             // CloudTrail S3KeyPrefix: at most 200 characters (CreateTrail).
             for (const t of res.ofType("aws:cloudtrail/trail:Trail")) assert.ok(t.inputs.s3KeyPrefix.length <= 200);
         });
