@@ -91,6 +91,8 @@ export interface StackSettings extends CommonSettings {
     readonly sshKeyFingerprints: readonly string[];
     readonly waf: boolean;
     readonly alarms: boolean;
+    /** AWS: a CloudTrail trail of management events into the logs bucket. */
+    readonly auditTrail: boolean;
 }
 
 /** The single Docker host of a `docker` stack. */
@@ -446,6 +448,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         sshKeyFingerprints: cfg.sshKeyFingerprints ?? [],
         waf: preset.waf,
         alarms: preset.alarms,
+        auditTrail: preset.auditTrail,
     };
 }
 

@@ -68,14 +68,20 @@ export interface DatabasePreset {
     readonly backupRetentionDays: number;
     /**
      * Days long-term copies (weekly snapshots in an AWS Backup vault under the
-     * stack key) are kept, and after which objects in the backups bucket
-     * expire; 0 for none (and no expiry).
+     * stack key) are kept; 0 for none. Objects in the backups bucket never
+     * expire by tier: a tier move may only lengthen a retention.
      */
     readonly longTermBackupDays: number;
     /** Refuse `pulumi destroy` and console deletes of the database. */
     readonly deletionProtection: boolean;
-    /** RDS Performance Insights (7 days free tier) and enhanced monitoring. */
+    /**
+     * RDS Performance Insights with 7 days of history (free; Database
+     * Insights Standard). RDS for PostgreSQL supports it on every class,
+     * db.t4g.micro included (unlike MySQL and MariaDB).
+     */
     readonly performanceInsights: boolean;
+    /** Enhanced monitoring every 60 s and PostgreSQL logs exported to CloudWatch Logs (billed as log ingestion). */
+    readonly enhancedMonitoring: boolean;
 }
 
 /** A managed Redis-compatible cache (ElastiCache on AWS, Valkey on DigitalOcean). */
@@ -125,6 +131,12 @@ export interface TierPreset {
     readonly logRetentionDays: number;
     /** Pulumi `protect` on data (database, buckets, key, secrets): `pulumi destroy` stops before deleting them. */
     readonly protectData: boolean;
+    /**
+     * An audit trail of the account's management events (AWS CloudTrail, all
+     * regions, log file validation, encrypted with the stack key, into the
+     * logs bucket). The first copy of management events is free.
+     */
+    readonly auditTrail: boolean;
 }
 
 /** The tier presets. */
@@ -147,6 +159,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             longTermBackupDays: 0,
             deletionProtection: false,
             performanceInsights: false,
+            enhancedMonitoring: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
         singleHost: { appReplicas: 2, hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" } },
@@ -156,6 +169,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         alarms: true,
         logRetentionDays: 14,
         protectData: false,
+        auditTrail: false,
     },
     growth: {
         description: "a growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF",
@@ -174,7 +188,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             backupRetentionDays: 14,
             longTermBackupDays: 0,
             deletionProtection: true,
-            performanceInsights: false,
+            performanceInsights: true,
+            enhancedMonitoring: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
         singleHost: { appReplicas: 2, hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" } },
@@ -184,6 +199,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         alarms: true,
         logRetentionDays: 30,
         protectData: true,
+        auditTrail: false,
     },
     prod: {
         description: "production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups",
@@ -203,6 +219,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             longTermBackupDays: 90,
             deletionProtection: true,
             performanceInsights: true,
+            enhancedMonitoring: true,
         },
         network: { azCount: 3, egress: "nat-single" },
         singleHost: { appReplicas: 4, hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" } },
@@ -212,5 +229,6 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         alarms: true,
         logRetentionDays: 90,
         protectData: true,
+        auditTrail: true,
     },
 };

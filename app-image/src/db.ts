@@ -1,5 +1,6 @@
 /**
- * PostgreSQL pools: one for the writer (primary), one for the reader (replica).
+ * PostgreSQL pools: one for the writer (primary), one for the reader (replica),
+ * and the reader's fallback to the writer while the replica is unreachable.
  *
  * @packageDocumentation
  */
@@ -15,12 +16,24 @@ export interface DbCredentials {
   password: string | (() => Promise<string>);
 }
 
+/** What runs a read: a pool, or the reader with its fallback. */
+export interface Queryable {
+  /** Runs one statement. */
+  query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 /** The writer and reader pools. */
 export interface Pools {
   /** Pool on the primary. */
   writer: pg.Pool;
-  /** Pool on the replica, or the writer pool itself when no replica is configured. */
-  reader: pg.Pool;
+  /**
+   * Where reads go: the replica, falling back to the writer while the replica
+   * is unreachable ({@link readerWithFallback}); the writer pool itself when
+   * no replica is configured.
+   */
+  reader: Queryable;
+  /** Pool on the replica, or undefined when reads go to the writer. */
+  replica: pg.Pool | undefined;
   /** True when reads go to the writer. */
   readerIsWriter: boolean;
   /** Closes both pools (once each). */
@@ -31,6 +44,92 @@ export interface Pools {
 export interface WarnLogger {
   /** Logs a warning. */
   warn(obj: object, msg: string): void;
+  /** Logs an informational message. */
+  info(obj: object, msg: string): void;
+}
+
+/** How long reads stay on the writer after the replica failed, before the replica is tried again. */
+export const REPLICA_RETRY_AFTER_MS = 5000;
+/** How long the reader waits for a connection to the replica before reading from the writer instead. */
+export const REPLICA_CONNECT_TIMEOUT_MS = 2000;
+/**
+ * Client-side bound on a query to the replica: past the server's own
+ * `statement_timeout` (15 s), no answer means the server or its zone is gone
+ * (a dropped connection can otherwise hang until TCP gives up).
+ */
+export const REPLICA_QUERY_TIMEOUT_MS = 20_000;
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+// PostgreSQL SQLSTATEs: class 08 (connection exception); 57P01 admin_shutdown, 57P02 crash_shutdown,
+// 57P03 cannot_connect_now (starting up, shutting down, not yet accepting connections).
+const UNREACHABLE_SQLSTATES = /^(08...|57P0[123])$/;
+// What pg and pg-pool throw themselves when a server goes away or never answers.
+const UNREACHABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'is not queryable',
+];
+
+/**
+ * Whether an error means the server could not be reached or went away
+ * (a read may then be retried elsewhere), as opposed to an error in the
+ * statement itself.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNREACHABLE_SQLSTATES.test(code))) return true;
+  if (UNREACHABLE_MESSAGES.some((m) => err.message.includes(m))) return true;
+  return err.cause !== undefined && err.cause !== err && isUnreachable(err.cause);
+}
+
+/**
+ * Reads from the replica, and from the writer while the replica is
+ * unreachable. A read that fails because the replica cannot be reached
+ * (refused, timed out, shut down, connection lost: {@link isUnreachable}) is
+ * run again on the writer, and reads go straight to the writer for
+ * `retryAfterMs`; the next read after that tries the replica again, and
+ * reads stay there once it answers. An idle replica connection dropped by
+ * the server (the pool's `error` event) switches reads over too. Errors in
+ * the statement itself are not retried.
+ *
+ * Only for reads: a statement is run twice if the replica fails mid-way.
+ */
+export function readerWithFallback(
+  replica: pg.Pool,
+  writer: pg.Pool,
+  logger: WarnLogger,
+  retryAfterMs: number = REPLICA_RETRY_AFTER_MS,
+): Queryable {
+  let downUntil = 0;
+  let onWriter = false;
+  const markDown = (err: unknown) => {
+    downUntil = Date.now() + retryAfterMs;
+    if (!onWriter) logger.warn({ err, retryAfterMs }, 'replica unreachable: reads go to the writer');
+    onWriter = true;
+  };
+  replica.on('error', (err) => {
+    if (isUnreachable(err)) markDown(err);
+  });
+  return {
+    async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+      if (Date.now() < downUntil) return writer.query<R>(text, values);
+      let result: pg.QueryResult<R>;
+      try {
+        result = await replica.query<R>(text, values);
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        markDown(err);
+        return writer.query<R>(text, values);
+      }
+      if (onWriter && Date.now() >= downUntil) {
+        onWriter = false;
+        logger.info({}, 'replica reachable again: reads go to the replica');
+      }
+      return result;
+    },
+  };
 }
 
 /**
@@ -70,6 +169,7 @@ export function createPools(
   logger: WarnLogger,
 ): Pools {
   const make = (endpoint: DbEndpoint, creds: DbCredentials, role: 'writer' | 'reader'): pg.Pool => {
+    const reader = role === 'reader';
     const pool = new pg.Pool({
       host: endpoint.host,
       port: endpoint.port,
@@ -78,7 +178,9 @@ export function createPools(
       password: creds.password,
       ssl: sslOptions(config.sslMode, ca),
       max: config.poolMax,
-      connectionTimeoutMillis: 5000,
+      // The reader gives up sooner: the writer answers its reads meanwhile.
+      connectionTimeoutMillis: reader ? REPLICA_CONNECT_TIMEOUT_MS : 5000,
+      ...(reader ? { query_timeout: REPLICA_QUERY_TIMEOUT_MS } : {}),
       idleTimeoutMillis: 30000,
       statement_timeout: 15000,
       keepAlive: true,
@@ -89,14 +191,15 @@ export function createPools(
     return pool;
   };
   const writer = make(config.writer, credentials.writer, 'writer');
-  const reader = config.reader === undefined ? writer : make(config.reader, credentials.reader, 'reader');
+  const replica = config.reader === undefined ? undefined : make(config.reader, credentials.reader, 'reader');
   let closing: Promise<void> | undefined;
   return {
     writer,
-    reader,
-    readerIsWriter: reader === writer,
+    reader: replica === undefined ? writer : readerWithFallback(replica, writer, logger),
+    replica,
+    readerIsWriter: replica === undefined,
     close() {
-      closing ??= Promise.all([writer.end(), reader === writer ? undefined : reader.end()]).then(() => undefined);
+      closing ??= Promise.all([writer.end(), replica?.end()]).then(() => undefined);
       return closing;
     },
   };
@@ -118,7 +221,7 @@ export interface DbCheck {
  * @param pool - pool to probe
  * @param timeoutMs - how long to wait
  */
-export async function checkPool(pool: pg.Pool, timeoutMs: number): Promise<DbCheck> {
+export async function checkPool(pool: Queryable, timeoutMs: number): Promise<DbCheck> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);

@@ -99,15 +99,18 @@ export function buildApp(deps: AppDeps, logger: FastifyBaseLogger): FastifyInsta
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
-    const { writer, reader, readerIsWriter } = deps.pools;
+    const { writer, replica, readerIsWriter } = deps.pools;
     const [w, r] = await Promise.all([
       checkPool(writer, READY_CHECK_TIMEOUT_MS),
-      readerIsWriter ? undefined : checkPool(reader, READY_CHECK_TIMEOUT_MS),
+      replica === undefined ? undefined : checkPool(replica, READY_CHECK_TIMEOUT_MS),
     ]);
     const readerCheck = r ?? w;
-    const ready = w.ok && readerCheck.ok;
+    // Reads fall back to the writer while the replica is down, so the writer alone decides readiness.
+    const ready = w.ok;
     if (!ready) {
       request.log.warn({ writer: w, reader: readerCheck }, 'not ready');
+    } else if (!readerCheck.ok) {
+      request.log.warn({ reader: readerCheck }, 'replica down: reads served by the writer');
     }
     // Error details stay in the log: they name internal hosts.
     const view = (c: typeof w) => ({ ok: c.ok, ...(c.inRecovery === undefined ? {} : { inRecovery: c.inRecovery }) });

@@ -120,14 +120,27 @@ describe("Database", () => {
         }
     });
 
-    it("below prod: no Performance Insights, enhanced monitoring or log exports (and no role or log groups)", async () => {
-        const res = await resourcesOf(stackRun("growth"));
-        const db = res.one(INSTANCE, "database-primary");
-        assert.equal(db.inputs.performanceInsightsEnabled, false);
-        assert.equal(db.inputs.monitoringInterval, 0);
-        assert.deepEqual(db.inputs.enabledCloudwatchLogsExports, []);
-        assert.equal(res.ofType("aws:iam/role:Role").filter((r) => r.name.startsWith("database-")).length, 0);
-        assert.equal(res.ofType("aws:cloudwatch/logGroup:LogGroup").filter((r) => r.name.startsWith("database-")).length, 0);
+    it("growth: Performance Insights (7 days, free, under the key) on its db.t4g.micro; mvp: none", async () => {
+        // RDS for PostgreSQL supports Performance Insights on every class, db.t4g.micro included; the db.t*.micro/small
+        // restrictions are MySQL's and MariaDB's (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.Engines.html).
+        const growth = await primaryOf("growth");
+        assert.equal(growth.inputs.instanceClass, "db.t4g.micro");
+        assert.equal(growth.inputs.performanceInsightsEnabled, true);
+        assert.equal(growth.inputs.performanceInsightsKmsKeyId, KEY_ARN);
+        assert.equal(growth.inputs.performanceInsightsRetentionPeriod, 7, "7 days is the free retention");
+        const dev = await primaryOf("dev");
+        assert.equal(dev.inputs.performanceInsightsEnabled, false);
+    });
+
+    it("below prod: no enhanced monitoring or log exports (and no role or log groups)", async () => {
+        for (const stack of ["dev", "growth"]) {
+            const res = await resourcesOf(stackRun(stack));
+            const db = res.one(INSTANCE, "database-primary");
+            assert.equal(db.inputs.monitoringInterval, 0);
+            assert.deepEqual(db.inputs.enabledCloudwatchLogsExports, []);
+            assert.equal(res.ofType("aws:iam/role:Role").filter((r) => r.name.startsWith("database-")).length, 0);
+            assert.equal(res.ofType("aws:cloudwatch/logGroup:LogGroup").filter((r) => r.name.startsWith("database-")).length, 0);
+        }
     });
 
     it("prod read replica: replicates the primary by identifier, carries nothing RDS inherits or rejects, same SG and parameters", async () => {

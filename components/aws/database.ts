@@ -50,9 +50,18 @@ export interface DatabaseArgs {
     /** Refuse deletes from the console, the API and `pulumi destroy`. */
     readonly deletionProtection: boolean;
     /**
-     * Performance Insights (7 days, free), enhanced monitoring every 60 s and
-     * PostgreSQL logs exported to CloudWatch Logs. Costs CloudWatch Logs
-     * ingestion (a few cents a day for a small database).
+     * Performance Insights with 7 days of history (free), encrypted with the
+     * stack key. RDS for PostgreSQL supports it on every instance class,
+     * db.t4g.micro included (RDS User Guide, "Amazon RDS DB engine, Region,
+     * and instance class support for Database Insights": the class
+     * restrictions are for MySQL and MariaDB).
+     * @default the value of {@link monitoring}
+     */
+    readonly performanceInsights?: boolean;
+    /**
+     * Enhanced monitoring every 60 s and PostgreSQL logs exported to
+     * CloudWatch Logs. Costs CloudWatch Logs ingestion (a few cents a day for
+     * a small database).
      */
     readonly monitoring: boolean;
     /**
@@ -97,6 +106,7 @@ export function withDatabaseDefaults(args: DatabaseArgs): DatabaseSettings {
     return {
         ...args,
         replicaInstanceClass: args.replicaInstanceClass ?? args.instanceClass,
+        performanceInsights: args.performanceInsights ?? args.monitoring,
         logRetentionDays: args.logRetentionDays ?? 30,
         dbName: args.dbName ?? "app",
         username: args.username ?? "app_admin",
@@ -120,6 +130,46 @@ export function databaseParameters(s: Pick<DatabaseSettings, "slowStatementMs">)
         { name: "log_min_duration_statement", value: String(s.slowStatementMs) },
         { name: "log_lock_waits", value: "1" },
     ];
+}
+
+/**
+ * What is wrong with a DB snapshot identifier (empty when valid). RDS
+ * DeleteDBInstance `FinalDBSnapshotIdentifier`: 1-255 letters, digits or
+ * hyphens, first a letter, no two consecutive hyphens, not ending in a hyphen
+ * (the provider's `final_snapshot_identifier` validation checks the same).
+ */
+export function snapshotIdentifierProblems(id: string): string[] {
+    const problems: string[] = [];
+    if (id.length < 1 || id.length > 255) problems.push(`is ${id.length} characters; RDS allows 1 to 255`);
+    if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(id)) problems.push("must be letters, digits and '-', starting with a letter");
+    if (id.includes("--")) problems.push("must not contain '--'");
+    if (id.endsWith("-")) problems.push("must not end with '-'");
+    return problems;
+}
+
+/**
+ * The name of the snapshot RDS takes when the primary is deleted:
+ * `<identifier>-final-<suffix>`, the suffix (8 hex digits) made once with
+ * the database so a stack destroyed, re-created and destroyed again never
+ * collides with its first final snapshot (DBSnapshotAlreadyExists).
+ */
+export function finalSnapshotIdentifier(identifier: string, suffixHex: string): string {
+    const id = `${identifier}-final-${suffixHex}`;
+    const problems = snapshotIdentifierProblems(id);
+    if (problems.length > 0) throw new Error(`final snapshot identifier "${id}" ${problems.join("; ")}`);
+    return id;
+}
+
+/**
+ * The `maxAllocatedStorage` of a database: 0 (autoscaling off) when the
+ * ceiling is not above the allocated storage; otherwise the ceiling, raised
+ * to 10% above the allocated storage where it is closer than that, since RDS
+ * refuses a lower one ("Invalid max storage size"; RDS User Guide, "Managing
+ * capacity automatically with Amazon RDS storage autoscaling").
+ */
+export function maxAllocatedStorage(storageGb: number, maxStorageGb: number): number {
+    if (maxStorageGb <= storageGb) return 0;
+    return Math.max(maxStorageGb, Math.ceil(storageGb * 1.1));
 }
 
 /** The logs RDS for PostgreSQL exports to CloudWatch Logs. */
@@ -190,16 +240,15 @@ export class Database extends pulumi.ComponentResource {
                   )
                 : [];
         const monitoring = {
-            performanceInsightsEnabled: s.monitoring,
-            ...(s.monitoring ? { performanceInsightsKmsKeyId: s.kmsKeyArn, performanceInsightsRetentionPeriod: 7 } : {}),
+            performanceInsightsEnabled: s.performanceInsights,
+            ...(s.performanceInsights ? { performanceInsightsKmsKeyId: s.kmsKeyArn, performanceInsightsRetentionPeriod: 7 } : {}),
             monitoringInterval: s.monitoring ? 60 : 0,
             monitoringRoleArn: monitoringRole?.arn,
             enabledCloudwatchLogsExports: s.monitoring ? [...EXPORTED_LOGS] : [],
         };
         const storage = {
             storageType: "gp3",
-            // 0 turns storage autoscaling off.
-            maxAllocatedStorage: s.maxStorageGb > s.storageGb ? s.maxStorageGb : 0,
+            maxAllocatedStorage: maxAllocatedStorage(s.storageGb, s.maxStorageGb),
         };
 
         // A final snapshot name must be new at every destroy: a stack destroyed, recreated and destroyed again
@@ -236,7 +285,7 @@ export class Database extends pulumi.ComponentResource {
                 deleteAutomatedBackups: !s.protect,
                 deletionProtection: s.deletionProtection,
                 skipFinalSnapshot: false,
-                finalSnapshotIdentifier: pulumi.interpolate`${s.identifier}-final-${finalSnapshotSuffix.hex}`,
+                finalSnapshotIdentifier: finalSnapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(s.identifier, hex)),
                 // `pulumi up` is the change window: a tier change lands now, not at the next maintenance window.
                 applyImmediately: true,
                 ...monitoring,

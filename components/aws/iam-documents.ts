@@ -26,6 +26,10 @@ export interface PolicyDocument {
 export const ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com";
 /** The service principal VPC flow logs are delivered to S3 by. */
 export const LOG_DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com";
+/** The service principal S3 server access logs are delivered by. */
+export const S3_LOGGING_PRINCIPAL = "logging.s3.amazonaws.com";
+/** The service principal of AWS CloudTrail. */
+export const CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com";
 
 /**
  * The Elastic Load Balancing account of each region opened before August
@@ -89,6 +93,10 @@ export interface LogsBucketPolicyArgs {
     readonly albPrefix: string;
     /** Where VPC flow logs go, without slashes (`flow-logs`). */
     readonly flowLogsPrefix: string;
+    /** S3 server access logs of other buckets: where they go (without slashes) and the buckets they come from. */
+    readonly accessLogs?: { readonly prefix: string; readonly sourceBucketArns: readonly string[] };
+    /** A CloudTrail trail delivering here: where (without slashes) and the trail's ARN. */
+    readonly cloudTrail?: { readonly prefix: string; readonly trailArn: string };
 }
 
 /**
@@ -96,7 +104,9 @@ export interface LogsBucketPolicyArgs {
  * `<albPrefix>/AWSLogs/<account>/` from the ELB log-delivery service
  * principal and, in regions opened before August 2022, the region's legacy
  * ELB account; VPC flow logs under `<flowLogsPrefix>/AWSLogs/<account>/`
- * from the log-delivery service, only for this account's flow logs.
+ * from the log-delivery service, only for this account's flow logs; S3
+ * server access logs of the given buckets under `<accessLogs.prefix>/`; and
+ * a CloudTrail trail under `<cloudTrail.prefix>/AWSLogs/<account>/`.
  */
 export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
     const { bucketArn, accountId, region } = args;
@@ -123,6 +133,32 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
         },
         { Sid: "FlowLogsAclCheck", Effect: "Allow", Principal: { Service: LOG_DELIVERY_PRINCIPAL }, Action: ["s3:GetBucketAcl", "s3:ListBucket"], Resource: bucketArn, Condition: fromThisAccount },
     ];
+    if (args.accessLogs) {
+        // S3 docs, "Permissions for log delivery": the logging service principal, scoped to the source buckets and account.
+        statements.push({
+            Sid: "S3ServerAccessLogs",
+            Effect: "Allow",
+            Principal: { Service: S3_LOGGING_PRINCIPAL },
+            Action: "s3:PutObject",
+            Resource: `${bucketArn}/${args.accessLogs.prefix}/*`,
+            Condition: { ArnLike: { "aws:SourceArn": [...args.accessLogs.sourceBucketArns] }, StringEquals: { "aws:SourceAccount": accountId } },
+        });
+    }
+    if (args.cloudTrail) {
+        // CloudTrail docs, "Amazon S3 bucket policy for CloudTrail": ACL check on the bucket, writes under AWSLogs/<account>/, both for this trail only.
+        const fromTrail = { "aws:SourceArn": args.cloudTrail.trailArn };
+        statements.push(
+            { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: CLOUDTRAIL_PRINCIPAL }, Action: "s3:GetBucketAcl", Resource: bucketArn, Condition: { StringEquals: fromTrail } },
+            {
+                Sid: "CloudTrailWrite",
+                Effect: "Allow",
+                Principal: { Service: CLOUDTRAIL_PRINCIPAL },
+                Action: "s3:PutObject",
+                Resource: `${bucketArn}/${args.cloudTrail.prefix}/AWSLogs/${accountId}/*`,
+                Condition: { StringEquals: { ...fromTrail, "s3:x-amz-acl": "bucket-owner-full-control" } },
+            },
+        );
+    }
     return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -131,10 +167,11 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
  * default key policy's root statement, so IAM policies decide who uses it),
  * CloudWatch Logs may use it for this account's log groups in the
  * region (log groups encrypted with a customer key need this grant in the
- * key policy itself), and this account's CloudWatch alarms may use it to
- * publish to the encrypted alarm topic.
+ * key policy itself), this account's CloudWatch alarms may use it to
+ * publish to the encrypted alarm topic and, given its ARN, one CloudTrail
+ * trail may encrypt its log files with it ({@link cloudTrailKeyStatements}).
  */
-export function kmsKeyPolicy(accountId: string, region: string): PolicyDocument {
+export function kmsKeyPolicy(accountId: string, region: string, cloudTrailArn?: string): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -157,8 +194,33 @@ export function kmsKeyPolicy(accountId: string, region: string): PolicyDocument 
                 Resource: "*",
                 Condition: { StringEquals: { "aws:SourceAccount": accountId } },
             },
+            ...(cloudTrailArn ? cloudTrailKeyStatements(accountId, cloudTrailArn) : []),
         ],
     };
+}
+
+/**
+ * What a trail needs in the key policy to encrypt its log and digest files
+ * (CloudTrail docs, "Configure AWS KMS key policies for CloudTrail"):
+ * `kms:GenerateDataKey*` with this account's trails in the encryption
+ * context, and `kms:DescribeKey`, both only for this trail (aws:SourceArn).
+ * Reading the logs back is the account's, through IAM.
+ */
+export function cloudTrailKeyStatements(accountId: string, trailArn: string): Statement[] {
+    return [
+        {
+            Sid: "CloudTrailEncryptsLogs",
+            Effect: "Allow",
+            Principal: { Service: CLOUDTRAIL_PRINCIPAL },
+            Action: "kms:GenerateDataKey*",
+            Resource: "*",
+            Condition: {
+                StringEquals: { "aws:SourceArn": trailArn },
+                StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${accountId}:trail/*` },
+            },
+        },
+        { Sid: "CloudTrailDescribesKey", Effect: "Allow", Principal: { Service: CLOUDTRAIL_PRINCIPAL }, Action: "kms:DescribeKey", Resource: "*", Condition: { StringEquals: { "aws:SourceArn": trailArn } } },
+    ];
 }
 
 /** A trust policy letting one AWS service assume a role. */

@@ -3,13 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
+import { AuditTrail, trailArn, trailName } from "./audit";
 import { Database } from "./database";
 import { deployEdge } from "./edge";
 import { Kms } from "./kms";
 import { architectureOf, resolveAmi, unpinnedAmiWarning } from "./compute";
 import { chooseAzs, Network, unpinnedZonesWarning } from "./network";
 import { AppSecrets } from "./secrets";
-import { FLOW_LOGS_PREFIX, Storage } from "./storage";
+import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "./storage";
 
 /** The stack outputs of an AWS platform. */
 export type AwsOutputs = Record<string, pulumi.Input<unknown>>;
@@ -51,9 +52,20 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     const ami = await resolveAmi({ amiName: settings.amiName, architecture: architectureOf(settings.compute.instanceType), region }, { provider });
     if (!ami.pinned) pulumi.log.warn(unpinnedAmiWarning(ami, stack));
 
+    // The trail's ARN is known before it exists, so the key and bucket policies admit it from the start.
+    const audit = settings.auditTrail ? { name: trailName(project, stack) } : undefined;
+    const cloudTrailArn = audit ? trailArn(region, account.accountId, audit.name) : undefined;
+
     const kms = new Kms(
         "kms",
-        { aliasName: kmsAliasName(project, stack), accountId: account.accountId, region, description: `${project}/${stack}: data at rest`, protect: protectData },
+        {
+            aliasName: kmsAliasName(project, stack),
+            accountId: account.accountId,
+            region,
+            description: `${project}/${stack}: data at rest`,
+            protect: protectData,
+            cloudTrailArn,
+        },
         { provider },
     );
 
@@ -67,11 +79,17 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             kmsKeyArn: kms.keyArn,
             corsOrigins: settings.domain ? [`https://${settings.domain}`] : ["*"],
             logRetentionDays: settings.logRetentionDays,
-            backupExpireAfterDays: settings.database.longTermBackupDays,
             protect: protectData,
+            // Logs are disposable where nothing is protected (mvp); above, the logs bucket stays with the stack's data.
+            disposableLogs: !protectData,
+            cloudTrailArn,
         },
         { provider },
     );
+
+    if (audit) {
+        new AuditTrail("audit", { name: audit.name, bucketName: storage.logsBucketName, prefix: CLOUDTRAIL_PREFIX, kmsKeyArn: kms.keyArn }, { provider });
+    }
 
     const network = new Network(
         "network",
@@ -109,7 +127,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             backupRetentionDays: db.backupRetentionDays,
             longTermBackupDays: db.longTermBackupDays,
             deletionProtection: db.deletionProtection,
-            monitoring: db.performanceInsights,
+            performanceInsights: db.performanceInsights,
+            monitoring: db.enhancedMonitoring,
             logRetentionDays: settings.logRetentionDays,
             protect: protectData,
         },

@@ -23,11 +23,34 @@ export interface KmsArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /**
+     * Pulumi `retainOnDelete`: `pulumi destroy` (or a replacement) removes the
+     * key from the stack but leaves it enabled in KMS, so what outlives the
+     * stack (the database's final snapshot, AWS Backup recovery points,
+     * secrets in their recovery window, bucket objects) stays readable.
+     * Costs $1 a month until someone schedules its deletion by hand.
+     * @default true
+     */
+    readonly retainOnDelete?: boolean;
+    /**
+     * The ARN of the CloudTrail trail that encrypts its log files with this
+     * key; the key policy then lets that trail (and only it) use the key.
+     * @default undefined (no trail)
+     */
+    readonly cloudTrailArn?: string;
 }
 
-/** {@link KmsArgs} with defaults applied. */
-export function withKmsDefaults(args: KmsArgs): Required<KmsArgs> {
-    return { ...args, deletionWindowDays: args.deletionWindowDays ?? 30, protect: args.protect ?? false };
+/** The deletion window KMS accepts, in days (ScheduleKeyDeletion `PendingWindowInDays`, 7-30). */
+export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
+
+/** {@link KmsArgs} with defaults applied; throws on a deletion window KMS would refuse. */
+export function withKmsDefaults(args: KmsArgs): Required<Omit<KmsArgs, "cloudTrailArn">> & Pick<KmsArgs, "cloudTrailArn"> {
+    const deletionWindowDays = args.deletionWindowDays ?? 30;
+    const { min, max } = KMS_DELETION_WINDOW_DAYS;
+    if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < min || deletionWindowDays > max) {
+        throw new Error(`KMS key deletion window ${deletionWindowDays} is not a whole number of days from ${min} to ${max}`);
+    }
+    return { ...args, deletionWindowDays, protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? true };
 }
 
 /**
@@ -36,6 +59,10 @@ export function withKmsDefaults(args: KmsArgs): Required<KmsArgs> {
  * Performance Insights, the assets and backups buckets, Secrets Manager
  * secrets and encrypted log groups. Costs $1 a month plus requests (bucket
  * keys keep S3's requests few).
+ *
+ * `pulumi destroy` leaves the key in place (`retainOnDelete`): the final
+ * snapshot RDS takes on delete is encrypted with it and is worthless without
+ * it (docs/aws-data.md, "Tearing down").
  */
 export class Kms extends pulumi.ComponentResource {
     /** The key's ARN. */
@@ -57,9 +84,9 @@ export class Kms extends pulumi.ComponentResource {
                 customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                 enableKeyRotation: true,
                 deletionWindowInDays: a.deletionWindowDays,
-                policy: JSON.stringify(kmsKeyPolicy(a.accountId, a.region)),
+                policy: JSON.stringify(kmsKeyPolicy(a.accountId, a.region, a.cloudTrailArn)),
             },
-            { parent: this, protect: a.protect },
+            { parent: this, protect: a.protect, retainOnDelete: a.retainOnDelete },
         );
         const alias = new aws.kms.Alias(`${name}-alias`, { name: a.aliasName, targetKeyId: key.keyId }, { parent: this });
 

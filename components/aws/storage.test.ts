@@ -40,11 +40,11 @@ describe("Storage", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`${stack}: every bucket`, () => {
             for (const purpose of BUCKET_PURPOSES) {
-                it(`${purpose}: globally unique name, all public access blocked, ACLs off, TLS-only policy, never force-destroyed`, async () => {
+                it(`${purpose}: globally unique name, all public access blocked, ACLs off, TLS-only policy`, async () => {
                     const res = await resourcesOf(stackRun(stack));
                     const bucket = res.one("aws:s3/bucket:Bucket", `storage-${purpose}`);
                     assert.equal(bucket.inputs.bucket, `alicerce-${stack}-${purpose}-123456789012-us-east-1`);
-                    assert.equal(bucket.inputs.forceDestroy, false);
+                    assert.equal(bucket.inputs.forceDestroy, purpose === "logs" && stack === "dev");
                     const bucketId = `storage-${purpose}-id`;
                     const pab = res.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `storage-${purpose}-public-access`);
                     assert.equal(pab.inputs.bucket, bucketId);
@@ -102,12 +102,11 @@ describe("Storage", () => {
         assert.equal(prod.ofType("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").length, 1, "only the assets bucket takes browser uploads");
     });
 
-    it("backups expire after the long-term retention in prod only; logs after the tier's log retention", async () => {
+    it("backups never expire at any tier (a tier move must not delete them); logs expire after the tier's log retention", async () => {
         const rules = async (stack: string, purpose: string) =>
             (await resourcesOf(stackRun(stack))).one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `storage-${purpose}-lifecycle`).inputs.rules;
         const archive = (rs: any[]) => rs.find((r) => r.id === "archive-backups");
-        assert.deepEqual(archive(await rules("prod", "backups")).expiration, { days: 90 });
-        assert.equal(archive(await rules("dev", "backups")).expiration, undefined);
+        for (const stack of ["dev", "growth", "prod"]) assert.equal(archive(await rules(stack, "backups")).expiration, undefined, stack);
         assert.deepEqual((await rules("dev", "logs")).find((r: any) => r.id === "expire-logs").expiration, { days: 14 });
         assert.deepEqual((await rules("prod", "logs")).find((r: any) => r.id === "expire-logs").expiration, { days: 90 });
     });

@@ -7,6 +7,10 @@ import { dataBucketPolicy, logsBucketPolicy, PolicyDocument } from "./iam-docume
 export const ALB_LOGS_PREFIX = "alb";
 /** Where VPC flow logs go in the logs bucket. */
 export const FLOW_LOGS_PREFIX = "flow-logs";
+/** Where S3 server access logs of the assets and backups buckets go in the logs bucket (`s3-access/<purpose>/`). */
+export const S3_ACCESS_LOGS_PREFIX = "s3-access";
+/** Where the CloudTrail trail writes in the logs bucket. */
+export const CLOUDTRAIL_PREFIX = "cloudtrail";
 
 /** The buckets a stack has. */
 export const BUCKET_PURPOSES = ["assets", "backups", "logs"] as const;
@@ -61,13 +65,33 @@ export interface StorageArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /**
+     * `forceDestroy` on the logs bucket: `pulumi destroy` empties it (ALB
+     * access logs, flow logs and S3 access logs are disposable where no audit
+     * trail lands there). The assets and backups buckets are never
+     * force-destroyed: a destroy stops at them while they hold objects.
+     * @default false
+     */
+    readonly disposableLogs?: boolean;
+    /**
+     * The ARN of a CloudTrail trail that writes to the logs bucket (under
+     * {@link CLOUDTRAIL_PREFIX}); its bucket policy then admits that trail.
+     * @default undefined (no trail)
+     */
+    readonly cloudTrailArn?: string;
 }
 
 /** {@link StorageArgs} with defaults applied. */
-export type StorageSettings = Required<StorageArgs>;
+export type StorageSettings = Required<Omit<StorageArgs, "cloudTrailArn">> & Pick<StorageArgs, "cloudTrailArn">;
 
 /** {@link StorageArgs} with defaults applied. */
 export function withStorageDefaults(args: StorageArgs): StorageSettings {
+    const archive = args.backupArchiveAfterDays ?? 30;
+    const expire = args.backupExpireAfterDays ?? 0;
+    // S3 PutBucketLifecycleConfiguration: in one rule, the expiration must come after the transition.
+    if (expire > 0 && expire <= archive) {
+        throw new Error(`backupExpireAfterDays ${expire} must be greater than backupArchiveAfterDays ${archive} (S3 refuses an expiration not after the transition)`);
+    }
     return {
         ...args,
         corsOrigins: args.corsOrigins ?? ["*"],
@@ -76,7 +100,16 @@ export function withStorageDefaults(args: StorageArgs): StorageSettings {
         backupExpireAfterDays: args.backupExpireAfterDays ?? 0,
         noncurrentVersionDays: args.noncurrentVersionDays ?? 30,
         protect: args.protect ?? false,
+        disposableLogs: args.disposableLogs ?? false,
     };
+}
+
+/**
+ * Whether `pulumi destroy` may delete a bucket with the objects in it: only
+ * the logs bucket, and only when its logs are disposable.
+ */
+export function forceDestroy(purpose: BucketPurpose, s: Pick<StorageSettings, "disposableLogs">): boolean {
+    return purpose === "logs" && s.disposableLogs;
 }
 
 /** A lifecycle rule, as `aws.s3.BucketLifecycleConfiguration` takes it. */
@@ -111,23 +144,45 @@ export function lifecycleRules(purpose: BucketPurpose, s: StorageSettings): Life
     }
 }
 
+/** The buckets whose S3 server access logs go to the logs bucket. */
+export const ACCESS_LOGGED: readonly BucketPurpose[] = ["assets", "backups"];
+
+/** The bucket names of a stack, by purpose. */
+export function bucketNames(s: Pick<StorageSettings, "project" | "stack" | "accountId" | "region">): Record<BucketPurpose, string> {
+    return Object.fromEntries(
+        BUCKET_PURPOSES.map((purpose) => [purpose, s3BucketName({ project: s.project, stack: s.stack, purpose, accountId: s.accountId, region: s.region })]),
+    ) as Record<BucketPurpose, string>;
+}
+
 /** The bucket policy of one bucket. */
 export function bucketPolicy(purpose: BucketPurpose, bucketArn: string, s: StorageSettings): PolicyDocument {
-    return purpose === "logs"
-        ? logsBucketPolicy({ bucketArn, accountId: s.accountId, region: s.region, albPrefix: ALB_LOGS_PREFIX, flowLogsPrefix: FLOW_LOGS_PREFIX })
-        : dataBucketPolicy(bucketArn);
+    if (purpose !== "logs") return dataBucketPolicy(bucketArn);
+    const names = bucketNames(s);
+    return logsBucketPolicy({
+        bucketArn,
+        accountId: s.accountId,
+        region: s.region,
+        albPrefix: ALB_LOGS_PREFIX,
+        flowLogsPrefix: FLOW_LOGS_PREFIX,
+        accessLogs: { prefix: S3_ACCESS_LOGS_PREFIX, sourceBucketArns: ACCESS_LOGGED.map((p) => `arn:aws:s3:::${names[p]}`) },
+        ...(s.cloudTrailArn ? { cloudTrail: { prefix: CLOUDTRAIL_PREFIX, trailArn: s.cloudTrailArn } } : {}),
+    });
 }
 
 /**
  * The stack's S3 buckets, private and encrypted:
  * - `assets`: user uploads; versioned, CORS for presigned browser uploads, SSE-KMS.
  * - `backups`: exports and dumps; versioned, archived after 30 days, SSE-KMS.
- * - `logs`: ALB access logs (`alb/`) and VPC flow logs (`flow-logs/`); SSE-S3,
- *   because ALB access logs accept only SSE-S3 (AWS docs, "Enable access logs
- *   for your Application Load Balancer", step 1).
+ * - `logs`: ALB access logs (`alb/`), VPC flow logs (`flow-logs/`), the other
+ *   buckets' S3 server access logs (`s3-access/`) and, when there is one, the
+ *   CloudTrail trail (`cloudtrail/`); SSE-S3, because ALB access logs and S3
+ *   server access logs accept only SSE-S3 (AWS docs, "Enable access logs for
+ *   your Application Load Balancer", step 1; S3 User Guide, "Enabling Amazon
+ *   S3 server access logging").
  *
  * Every bucket blocks all public access, disables ACLs (BucketOwnerEnforced),
- * denies requests without TLS 1.2+, and is never force-destroyed. Bucket
+ * denies requests without TLS 1.2+. Only the logs bucket may be
+ * force-destroyed, when its logs are disposable ({@link forceDestroy}). Bucket
  * outputs resolve only once the bucket's policy and settings exist, so a
  * load balancer or flow log that writes to it is created after its grant.
  */
@@ -143,11 +198,12 @@ export class Storage extends pulumi.ComponentResource {
         super("alicerce:aws:Storage", name, {}, opts);
         const s = withStorageDefaults(args);
 
-        const made = {} as Record<BucketPurpose, { name: pulumi.Output<string>; arn: pulumi.Output<string> }>;
+        const made = {} as Record<BucketPurpose, { id: pulumi.Output<string>; name: pulumi.Output<string>; arn: pulumi.Output<string> }>;
+        const names = bucketNames(s);
         for (const purpose of BUCKET_PURPOSES) {
             const id = `${name}-${purpose}`;
-            const bucketName = s3BucketName({ project: s.project, stack: s.stack, purpose, accountId: s.accountId, region: s.region });
-            const bucket = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: false }, { parent: this, protect: s.protect });
+            const bucketName = names[purpose];
+            const bucket = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: forceDestroy(purpose, s) }, { parent: this, protect: s.protect });
             const child = { parent: this };
 
             const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -205,7 +261,18 @@ export class Storage extends pulumi.ComponentResource {
                 );
             }
             const ready = (value: pulumi.Output<string>) => pulumi.all([value, ...extras.map((r) => r.urn)]).apply(([v]) => v);
-            made[purpose] = { name: ready(bucket.bucket), arn: ready(bucket.arn) };
+            made[purpose] = { id: bucket.id, name: ready(bucket.bucket), arn: ready(bucket.arn) };
+        }
+
+        // S3 server access logs (who read or wrote which object) into the logs bucket, written by the logging
+        // service under the logs bucket's policy. S3 delivers them only to a bucket whose default encryption is
+        // SSE-S3 (not SSE-KMS), which the logs bucket has; the logs bucket itself is not logged (no loop).
+        for (const purpose of ACCESS_LOGGED) {
+            new aws.s3.BucketLogging(
+                `${name}-${purpose}-access-logs`,
+                { bucket: made[purpose].id, targetBucket: made.logs.name, targetPrefix: `${S3_ACCESS_LOGS_PREFIX}/${purpose}/` },
+                { parent: this },
+            );
         }
 
         this.assetsBucketName = made.assets.name;

@@ -96,6 +96,11 @@ const COMPUTED: Record<string, Computed> = {
     }),
 };
 
+/** Computed properties of the AWS audit trail (the data layer's CloudTrail trail). */
+const AUDIT_COMPUTED: Record<string, Computed> = {
+    "aws:cloudtrail/trail:Trail": (n, i, r) => ({ arn: arn("cloudtrail", `trail/${i.name ?? n}`, r), homeRegion: r }),
+};
+
 /** What the mocks return where DigitalOcean would return a credential: plainly not one. */
 const DO_STAND_IN = "offline-harness-stand-in";
 
@@ -181,7 +186,7 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.name ??= `${args.name}-a1b2c3d`;
     }
     if (args.type.startsWith("digitalocean:")) base.name ??= `${args.name}-a1b2c3d`;
-    const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
+    const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type] ?? AUDIT_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
     // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
     return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }

@@ -43,6 +43,29 @@ const OURS = /^(kms|network|storage|secrets|database)-/;
 
 const tracked = (run: StackRun) => run.resources.filter((r) => r.type in REPLACED_ON_CHANGE);
 const byUrn = (run: StackRun) => new Map(run.resources.map((r) => [r.urn, r]));
+/**
+ * Every retention of the data layer, in days (Infinity where nothing
+ * expires): bucket lifecycle expirations (current and old versions), RDS
+ * automated backups, AWS Backup copies, secrets' recovery windows.
+ */
+function retentions(run: StackRun): Map<string, number> {
+    const days = (v: unknown) => (typeof v === "number" && v > 0 ? v : Infinity);
+    const out = new Map<string, number>();
+    for (const r of run.resources.filter((x) => OURS.test(x.name))) {
+        if (r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") {
+            for (const rule of r.inputs.rules ?? []) {
+                if (rule.status !== "Enabled") continue;
+                out.set(`${r.name} ${rule.id} current objects`, days(rule.expiration?.days));
+                out.set(`${r.name} ${rule.id} old versions`, days(rule.noncurrentVersionExpiration?.noncurrentDays));
+            }
+        }
+        if (r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb === undefined) out.set(`${r.name} backupRetentionPeriod`, days(r.inputs.backupRetentionPeriod));
+        if (r.type === "aws:backup/plan:Plan") for (const rule of r.inputs.rules ?? []) out.set(`${r.name} ${rule.ruleName} deleteAfter`, days(rule.lifecycle?.deleteAfter));
+        if (r.type === "aws:secretsmanager/secret:Secret") out.set(`${r.name} recoveryWindowInDays`, days(r.inputs.recoveryWindowInDays));
+    }
+    return out;
+}
+
 const replacing = (r: RecordedResource) => Object.fromEntries(REPLACED_ON_CHANGE[r.type].map((k) => [k, r.inputs[k]]));
 
 describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod`, () => {
@@ -76,6 +99,18 @@ describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod
                 assert.ok(next, `${r.type} ${r.name} disappears at ${to}: it would be deleted`);
                 assert.deepEqual(replacing(next), replacing(r), `${r.type} ${r.name} changes an input that replaces it`);
             }
+        });
+
+        it(`${from} -> ${to}: no retention is shortened (a lifecycle rule added by the move would delete older backups)`, async () => {
+            const before = retentions(await tierRun(from));
+            const after = retentions(await tierRun(to));
+            assert.ok(before.size > 0);
+            const shortened = [...before]
+                .filter(([what, days]) => (after.get(what) ?? Infinity) < days)
+                .map(([what, days]) => `${what}: ${days} -> ${after.get(what)} days`);
+            // The backups bucket at mvp keeps objects for ever: an expiry added at prod would delete every backup older than it.
+            assert.deepEqual(shortened, []);
+            for (const [what, days] of after) if (!before.has(what)) assert.ok(days === Infinity || !/storage-backups/.test(what), `${what} expires backups from ${to} on`);
         });
 
         it(`${from} -> ${to}: nothing of the data layer is deleted (only added or updated)`, async () => {

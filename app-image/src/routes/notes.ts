@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { Queryable } from '../db.js';
 import { HttpError } from '../errors.js';
 
 /** A note as returned by the API. */
@@ -24,8 +25,8 @@ export interface Note {
 export interface NotesDeps {
   /** Pool for INSERTs. */
   writer: pg.Pool;
-  /** Pool for SELECTs (a replica, or the writer). */
-  reader: pg.Pool;
+  /** Where SELECTs go (the replica with its fallback to the writer, or the writer). */
+  reader: Queryable;
   /** Key that signs list cursors. */
   signingKey: string;
 }

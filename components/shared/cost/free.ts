@@ -56,6 +56,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:s3/bucketLogging:BucketLogging": "no charge (log objects count as stored GB on the target bucket)",
     "aws:s3/bucketNotification:BucketNotification": "no charge",
     "aws:kms/alias:Alias": "no charge",
+    "aws:cloudtrail/trail:Trail":
+        "the first copy of management events in an account is free; its log files are stored in the logs bucket (priced there) and their S3 and KMS requests (~10,000 a month) cost cents; a second trail in the same account would pay $2.00 per 100,000 events",
     "aws:kms/keyPolicy:KeyPolicy": "no charge",
     "aws:secretsmanager/secretVersion:SecretVersion": "no charge (the secret is priced)",
     "aws:secretsmanager/secretPolicy:SecretPolicy": "no charge",
