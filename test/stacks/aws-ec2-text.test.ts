@@ -27,6 +27,8 @@ const T = {
     rule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     prefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
     lb: "aws:lb/loadBalancer:LoadBalancer",
+    repo: "aws:ecr/repository:Repository",
+    image: "docker:index/image:Image",
     tg: "aws:lb/targetGroup:TargetGroup",
 } as const;
 
@@ -61,6 +63,7 @@ describe("AWS names and descriptions EC2 and ELB accept", () => {
                 assert.ok(groups.length >= 3, `${stack} declares the app, load balancer and database groups`);
                 for (const g of groups) {
                     assert.match(groupDescription(g), EC2_TEXT, `security group ${g.name}: description`);
+                    assert.notEqual(groupDescription(g), "", `security group ${g.name}: the provider refuses an empty description`);
                     assert.match(nameOf(g), EC2_TEXT, `security group ${g.name}: name`);
                     assert.doesNotMatch(nameOf(g), /^sg-/i, `security group ${g.name}: a name cannot start with sg-`);
                     for (const rule of [...(g.inputs.ingress ?? []), ...(g.inputs.egress ?? [])]) {
@@ -91,6 +94,24 @@ describe("AWS names and descriptions EC2 and ELB accept", () => {
                 for (const pl of r.ofType(T.prefixList)) {
                     assert.ok(nameOf(pl).length <= 255 && !nameOf(pl).startsWith("com.amazonaws"), `prefix list ${pl.name}: name`);
                     for (const e of pl.inputs.entries ?? []) assert.ok(String(e.description ?? "").length <= 255, `prefix list ${pl.name}: entry description`);
+                }
+            });
+
+            // CreateRepository repositoryName: 2-256 characters,
+            // (?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)* (lower case only).
+            // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
+            // A docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (distribution/reference grammar, which docker push applies).
+            // https://docs.docker.com/reference/cli/docker/image/tag/
+            it("the ECR repository's name and the image tag are what ECR and docker accept", async () => {
+                const r = await resourcesOf(stackRun(stack));
+                for (const repo of r.ofType(T.repo)) {
+                    const name = nameOf(repo);
+                    assert.ok(name.length >= 2 && name.length <= 256, `repository ${name}: length`);
+                    assert.match(name, /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, `repository ${name}`);
+                }
+                for (const image of r.ofType(T.image)) {
+                    const tag = String(image.inputs.imageName).split("/").pop()!.split(":")[1];
+                    assert.match(tag, /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, `image tag ${tag}`);
                 }
             });
 
