@@ -48,7 +48,17 @@ export function logBuckets(view: StackView): LogBuckets {
     return { has: (urn) => found.has(urn), undecided };
 }
 
-/** S3 buckets are encrypted with KMS by a linked `BucketServerSideEncryptionConfiguration`; SSE-S3 only on log buckets. */
+/**
+ * S3 buckets are encrypted with KMS by a linked `BucketServerSideEncryptionConfiguration`; SSE-S3 only on log buckets.
+ *
+ * Stack policies see outputs, and the provider reads a new bucket back
+ * before its configuration resource exists: the bucket's own
+ * `serverSideEncryptionConfiguration` then holds S3's default (SSE-S3,
+ * AES256), and only a later refresh shows the configuration's algorithm.
+ * So where a known configuration resource names the bucket, that resource
+ * decides (it is what S3 holds once `up` ends) and the bucket's read-back is
+ * ignored; the read-back is judged only for a bucket no configuration names.
+ */
 export const s3BucketEncryption: StackValidationPolicy = {
     name: "s3-bucket-encryption",
     description: "S3 buckets are encrypted at rest with KMS (SSE-S3 only on log buckets).",
@@ -57,6 +67,8 @@ export const s3BucketEncryption: StackValidationPolicy = {
         const view = new StackView(args.resources);
         const buckets = view.ofType(...T.bucket);
         const algorithms = new Map<string, unknown[]>(buckets.map((b) => [b.urn, []]));
+        /** Buckets a known configuration resource names: their own read-back is S3's default from Create. */
+        const configured = new Set<string>();
         const undecided = new Set<string>();
         for (const config of view.ofType(...T.bucketEncryption)) {
             const targets = view.targets(config, "bucket", buckets, ["bucket", "id"]);
@@ -66,13 +78,28 @@ export const s3BucketEncryption: StackValidationPolicy = {
             }
             const rules = config.props.rules;
             const algs = Array.isArray(rules) ? rules.map((r: any) => (isUnknown(r) ? UNKNOWN : r?.applyServerSideEncryptionByDefault?.sseAlgorithm)) : [UNKNOWN];
-            for (const b of targets) algorithms.get(b.urn)!.push(...(algs.length > 0 ? algs : [undefined]));
+            for (const b of targets) {
+                configured.add(b.urn);
+                algorithms.get(b.urn)!.push(...(algs.length > 0 ? algs : [undefined]));
+            }
         }
         const logs = logBuckets(view);
         for (const bucket of buckets) {
             const inline = bucket.props.serverSideEncryptionConfiguration;
             const algs = [...algorithms.get(bucket.urn)!];
-            if (inline !== undefined) algs.push(isUnknown(inline) ? UNKNOWN : inline?.rule?.applyServerSideEncryptionByDefault?.sseAlgorithm);
+            // A bucket may be named by a configuration whose link is not known yet (preview): stay silent then.
+            if (!configured.has(bucket.urn) && undecided.has(bucket.urn)) continue;
+            const inlineAlg = isUnknown(inline) ? UNKNOWN : inline?.rule?.applyServerSideEncryptionByDefault?.sseAlgorithm;
+            if (!configured.has(bucket.urn) && inline !== undefined && inline !== null) algs.push(inlineAlg);
+            // S3's default (SSE-S3) with no configuration resource: nobody chose it, so say what to add.
+            const onlyDefault = !configured.has(bucket.urn) && (algs.length === 0 || (algs.length === 1 && algs[0] === "AES256"));
+            if (onlyDefault && !logs.has(bucket.urn) && !logs.undecided.has(bucket.urn)) {
+                reportViolation(
+                    `S3 bucket ${quoted(bucket.name)} has no server-side encryption configuration (S3 applies only its default, SSE-S3); add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" for it.`,
+                    bucket.urn,
+                );
+                continue;
+            }
             if (algs.length === 0) {
                 if (!undecided.has(bucket.urn)) {
                     reportViolation(

@@ -11,7 +11,10 @@
  * has their inputs, so {@link stackProperties} adds what the harness's mocks
  * answered for each resource (its id, ARN, name and computed properties):
  * the values the program's references resolved to, which the policies match
- * links against.
+ * links against. Those answers are what the provider reads back after
+ * Create (a bucket reports S3's default SSE-S3 encryption, a security group
+ * only its inline rules); with `refreshed` they are what a later read
+ * reports (a group lists the rules of separate rule resources too).
  */
 import type {
     EnforcementLevel,
@@ -29,7 +32,7 @@ import type {
 import * as proxyModule from "@pulumi/policy/proxy";
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "../test/harness";
-import { mockOutputs } from "../test/harness/outputs";
+import { mockOutputs, refreshedStates } from "../test/harness/outputs";
 import { STACK_TYPE } from "./lib/stack";
 import { PACK_NAME, POLICIES } from "./pack";
 
@@ -68,6 +71,13 @@ export interface RunPoliciesOptions {
     readonly config?: PolicyPackConfig;
     /** The policies to run (default: the whole pack). */
     readonly policies?: Policies;
+    /**
+     * Show stack policies the outputs as after `pulumi refresh` (rules of
+     * separate resources read back into their security group, a bucket's
+     * encryption from its configuration resource) instead of as after Create.
+     * @default false
+     */
+    readonly refreshed?: boolean;
 }
 
 class NotApplicable extends Error {}
@@ -177,9 +187,15 @@ export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOpt
     };
 
     // Stack policies see every resource, linked as the engine links them.
+    const states = new Map(input.resources.map((r) => [r.urn, stackProperties(r, input)]));
+    if (options.refreshed) {
+        const custom = input.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+        const refreshed = refreshedStates(custom.map((r) => ({ urn: r.urn, type: r.type, id: String(states.get(r.urn)!.id), state: states.get(r.urn)! })));
+        refreshed.forEach((state, urn) => states.set(urn, state));
+    }
     const stackResources = new Map<string, PolicyResource>();
     for (const r of input.resources) {
-        const p = props(stackProperties(r, input));
+        const p = props(states.get(r.urn));
         stackResources.set(r.urn, {
             type: r.type,
             name: r.name,

@@ -34,17 +34,44 @@ function portText(rule: WorldIngress): string {
     return rule.fromPort === rule.toPort ? `port ${rule.fromPort}` : `ports ${rule.fromPort}-${rule.toPort}`;
 }
 
+/** EC2 reports protocols by name where it has one (`6` -> `tcp`); `-1` is every protocol. */
+const PROTOCOL_NAMES: Record<string, string> = { "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" };
+const protocolName = (p: unknown) => PROTOCOL_NAMES[String(p).toLowerCase()] ?? String(p).toLowerCase();
+
+/**
+ * Every ingress rule open to the internet. A group's `ingress` output lists,
+ * once refreshed, the rules of separate rule resources as well
+ * (terraform-provider-aws reads all of the group's rules back); those are
+ * reported once, on the rule resource, not again on the group.
+ */
 function worldIngress(view: StackView): WorldIngress[] {
     const groups = view.ofType(...T.securityGroup);
     const found: WorldIngress[] = [];
     const cidrsOf = (v4: unknown, v6: unknown): string[] =>
         [v4, v6].flatMap((x) => (Array.isArray(x) ? x : [x])).filter((c): c is string => typeof c === "string" && isInternetRange(c));
+    const all = (p: unknown) => ALL_PROTOCOLS.includes(protocolName(p));
+    const key = (group: Node, protocol: unknown, from: unknown, to: unknown, cidr: string) =>
+        all(protocol) ? `${group.urn}|-1|${cidr}` : `${group.urn}|${protocolName(protocol)}|${from}|${to}|${cidr}`;
+    const separate = new Set<string>();
+    for (const rule of view.ofType(...T.securityGroupIngressRule)) {
+        const { cidrIpv4, cidrIpv6, ipProtocol, fromPort, toPort } = rule.props;
+        const to = view.targets(rule, "securityGroupId", groups, ["id"]);
+        if (isUnknown(to)) continue;
+        for (const cidr of cidrsOf(cidrIpv4, cidrIpv6)) to.forEach((g) => separate.add(key(g, ipProtocol, fromPort, toPort, cidr)));
+    }
+    for (const rule of view.ofType(...T.securityGroupRule)) {
+        const { type, cidrBlocks, ipv6CidrBlocks, protocol, fromPort, toPort } = rule.props;
+        const to = view.targets(rule, "securityGroupId", groups, ["id"]);
+        if (type !== "ingress" || isUnknown(to)) continue;
+        for (const cidr of cidrsOf(cidrBlocks, ipv6CidrBlocks)) to.forEach((g) => separate.add(key(g, protocol, fromPort, toPort, cidr)));
+    }
     for (const sg of groups) {
         const ingress = sg.props.ingress;
         if (isUnknown(ingress)) continue;
         for (const rule of ingress ?? []) {
             if (hasUnknown([rule?.protocol, rule?.fromPort, rule?.toPort])) continue;
             for (const cidr of cidrsOf(rule?.cidrBlocks, rule?.ipv6CidrBlocks)) {
+                if (separate.has(key(sg, rule.protocol, rule.fromPort, rule.toPort, cidr))) continue;
                 found.push({ node: sg, what: `security group ${quoted(sg.name)}`, cidr, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, groups: [sg] });
             }
         }

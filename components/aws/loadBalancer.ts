@@ -17,6 +17,24 @@ export const HEALTH_CHECK_PATH = "/healthz";
  */
 export const MAX_INGRESS_ENTRIES = 30;
 
+/**
+ * What EC2 accepts in a security group's name and description and in a
+ * rule's description (CreateSecurityGroup, IpRange/UserIdGroupPair/
+ * PrefixListId Description): up to 255 of a-z, A-Z, 0-9, spaces and
+ * `._-:/()#,@[]+=&;{}!$*`. Anything else (an apostrophe) fails the call,
+ * and a group's description forces replacement.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html
+ */
+export const EC2_TEXT = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]{0,255}$/;
+
+/** Throws unless EC2 accepts `text` as a security group or rule description ({@link EC2_TEXT}). */
+export function ec2Text(text: string, what: string): string {
+    if (!EC2_TEXT.test(text)) {
+        throw new Error(`${what} ${JSON.stringify(text)} is not accepted by EC2; use at most 255 of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*`);
+    }
+    return text;
+}
+
 /** Arguments of {@link LoadBalancer}. */
 export interface LoadBalancerArgs {
     readonly vpcId: pulumi.Input<string>;
@@ -35,7 +53,7 @@ export interface LoadBalancerArgs {
      * @default undefined (0.0.0.0/0)
      */
     readonly ingressCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** What the ranges are, for the prefix list's entries ("Cloudflare", "office"). */
+    /** What the ranges are, for the prefix list's entries and the rules' descriptions ("Cloudflare", "office"; EC2's character set, {@link EC2_TEXT}). */
     readonly ingressDescription?: string;
     /**
      * A certificate for HTTPS. Without one the load balancer serves plain
@@ -109,11 +127,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
     constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:LoadBalancer", name, {}, opts);
         const a = withDefaults(args);
+        ec2Text(a.ingressDescription, "LoadBalancer ingressDescription");
         this.https = a.certificate !== undefined;
 
         const sg = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { vpcId: a.vpcId, description: "Load balancer: HTTP(S) in, the app's port out", revokeRulesOnDelete: true },
+            { vpcId: a.vpcId, description: "Load balancer: HTTP and HTTPS in, the app port out", revokeRulesOnDelete: true },
             { parent: this },
         );
         const prefixList =

@@ -4,6 +4,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import ignore from "@balena/dockerignore";
 
 /** A CPU architecture as docker names the platform. */
 export type Platform = "linux/arm64" | "linux/amd64";
@@ -29,8 +30,11 @@ export interface RegistryArgs {
      */
     readonly image?: string;
     /**
-     * The docker build context (its `Dockerfile` inside).
-     * @default "<repository root>/app-image"
+     * The docker build context (its `Dockerfile` inside), relative to the
+     * project directory (where `Pulumi.yaml` is, the directory Pulumi runs the
+     * program and the docker provider in), so the image's inputs are the same
+     * from every checkout. An absolute path inside the project is made relative.
+     * @default "app-image"
      */
     readonly buildContext?: string;
     /** The platform the instances run: arm64 for Graviton. */
@@ -45,6 +49,20 @@ export interface RegistryArgs {
 /** The repository root (`components/aws/..`). */
 const ROOT = path.resolve(__dirname, "..", "..");
 
+/**
+ * A path as the image resource records it: relative to the project root,
+ * with `/` separators. The docker provider resolves it against its working
+ * directory, the project directory, so every checkout records the same
+ * string (an absolute path differs per checkout, and a changed input makes
+ * the provider rebuild and re-push the same immutable tag).
+ */
+export function projectRelative(p: string, root: string = ROOT): string {
+    const rel = (path.isAbsolute(p) ? path.relative(root, p) : path.normalize(p)).replace(/[\\/]+$/, "");
+    if (rel === "" || rel === ".") return ".";
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`build context ${p} is outside the project ${root}; put it inside (the image's inputs must not depend on where the checkout is)`);
+    return rel.split(path.sep).join("/");
+}
+
 /** The args with their defaults. */
 export function withDefaults(args: RegistryArgs): Required<Omit<RegistryArgs, "image">> & Pick<RegistryArgs, "image"> {
     return {
@@ -52,7 +70,7 @@ export function withDefaults(args: RegistryArgs): Required<Omit<RegistryArgs, "i
         keepImages: args.keepImages ?? 30,
         untaggedDays: args.untaggedDays ?? 7,
         image: args.image,
-        buildContext: args.buildContext ?? path.join(ROOT, "app-image"),
+        buildContext: projectRelative(args.buildContext ?? "app-image"),
         platform: args.platform,
         forceDelete: args.forceDelete ?? false,
     };
@@ -84,58 +102,71 @@ export function lifecyclePolicy(keep: number, untaggedDays: number): string {
     });
 }
 
-/** One file of a build context: its path relative to the context and its bytes. */
+/** One file of a build context: its path relative to the context, its bytes and permission bits. */
 export interface ContextFile {
     readonly path: string;
     readonly content: Buffer | string;
+    /** Permission bits (`0o644`); the provider's context hash includes them. @default 0o644 */
+    readonly mode?: number;
 }
 
 /**
- * The image tag for a build context and platform: a hash of its files (path
- * and content) and the architecture (`ctx-<hash>-arm64`). Tags are immutable
- * in the repository, so each distinct context and platform gets its own tag
- * (a build for another instance architecture must not reuse one) and an
- * unchanged context pushes nothing. Independent of file order.
+ * The image tag for a build context and platform: a hash of its files
+ * (path, permission bits and content) and the architecture
+ * (`ctx-<hash>-arm64`). Tags are immutable in the repository, so each
+ * distinct context and platform gets its own tag (a build for another
+ * instance architecture must not reuse one) and an unchanged context pushes
+ * nothing. Independent of file order.
+ *
+ * The provider rebuilds (and pushes this tag again, which ECR refuses) when
+ * its own hash of the context changes: pulumi-docker hashes every file
+ * `.dockerignore` lets through, with its mode, and the Dockerfile
+ * (provider/provider.go hashContext). So the tag covers at least that: every
+ * file {@link readContext} returns.
  */
 export function contextTag(files: readonly ContextFile[], platform: Platform): string {
     const hash = crypto.createHash("sha256");
     for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-        hash.update(`${file.path}\0`);
+        hash.update(`${file.path}\0${((file.mode ?? 0o644) & 0o777).toString(8)}\0`);
         hash.update(crypto.createHash("sha256").update(file.content).digest("hex"));
         hash.update("\0");
     }
     return `ctx-${hash.digest("hex").slice(0, 20)}-${platform.split("/")[1]}`;
 }
 
-/** Names docker never sends to the build (ours or the usual `.dockerignore` entries). */
-const NEVER_IN_CONTEXT = new Set(["node_modules", ".git", "coverage", ".DS_Store"]);
-
 /** Files that shape the build even when `.dockerignore` keeps them out of the context. */
 const ALWAYS_HASHED = new Set(["Dockerfile", ".dockerignore"]);
 
 /**
- * The files of a build context on disk, skipping what `.dockerignore` lists
- * by plain name (globs are not interpreted: hashing a file docker skips
- * only costs a needless rebuild) and `node_modules`/`.git`, but always
- * keeping the Dockerfile and `.dockerignore`. An absent directory gives no files.
+ * The files of a build context on disk as the docker provider hashes them:
+ * everything `.dockerignore` does not exclude, by Docker's own matching
+ * rules (@balena/dockerignore: patterns anchored at the context root,
+ * `*`, `**`, `!` exceptions), plus the Dockerfile and `.dockerignore`
+ * always. Nothing else is skipped: a file docker would send (a stray
+ * `.DS_Store`, an unlisted `node_modules`) changes the provider's hash, so
+ * it must change the tag too. Symlinks count by their target path, as the
+ * provider hashes them. An absent directory gives no files.
  */
 export function readContext(dir: string): ContextFile[] {
     if (!fs.existsSync(dir)) return [];
     const ignoreFile = path.join(dir, ".dockerignore");
-    const ignored = new Set(NEVER_IN_CONTEXT);
-    if (fs.existsSync(ignoreFile)) {
-        for (const line of fs.readFileSync(ignoreFile, "utf8").split("\n")) {
-            const name = line.trim().replace(/^\/+|\/+$/g, "");
-            if (name && !name.startsWith("#") && !/[*?[!]/.test(name)) ignored.add(name);
-        }
-    }
+    const patterns = fs.existsSync(ignoreFile) ? fs.readFileSync(ignoreFile, "utf8").split(/\r?\n/) : [];
+    const ig = ignore().add(patterns);
+    // Without `!` exceptions an excluded directory holds nothing docker sends, so it need not be walked.
+    const exceptions = patterns.some((p) => p.trim().startsWith("!"));
     const files: ContextFile[] = [];
     const walk = (rel: string) => {
-        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
             const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-            if ((ignored.has(entry.name) || ignored.has(relPath)) && !ALWAYS_HASHED.has(relPath)) continue;
-            if (entry.isDirectory()) walk(relPath);
-            else if (entry.isFile()) files.push({ path: relPath, content: fs.readFileSync(path.join(dir, relPath)) });
+            const full = path.join(dir, relPath);
+            if (entry.isDirectory()) {
+                if (!exceptions && ig.ignores(relPath)) continue;
+                walk(relPath);
+                continue;
+            }
+            if (ig.ignores(relPath) && !ALWAYS_HASHED.has(relPath)) continue;
+            if (entry.isSymbolicLink()) files.push({ path: relPath, content: `symlink:${fs.readlinkSync(full)}`, mode: 0o777 });
+            else if (entry.isFile()) files.push({ path: relPath, content: fs.readFileSync(full), mode: fs.statSync(full).mode & 0o777 });
         }
     };
     walk("");
@@ -183,9 +214,9 @@ export class Registry extends pulumi.ComponentResource {
             this.imageRef = pulumi.output(a.image);
             this.imageTag = pulumi.output(undefined);
         } else {
-            const files = readContext(a.buildContext);
+            const files = readContext(path.join(ROOT, a.buildContext));
             if (files.length === 0) {
-                pulumi.log.warn(`${path.relative(ROOT, a.buildContext) || a.buildContext}/ is missing or empty: the image build will fail at \`pulumi up\`; add the app or set alicerce:image`, this);
+                pulumi.log.warn(`${a.buildContext}/ is missing or empty: the image build will fail at \`pulumi up\`; add the app or set alicerce:image`, this);
             }
             const tag = contextTag(files, a.platform);
             // The token comes from the registry's own account and region; it lasts 12 hours, enough for one `up`.
@@ -196,8 +227,8 @@ export class Registry extends pulumi.ComponentResource {
                 `${name}-image`,
                 {
                     imageName: pulumi.interpolate`${repo.repositoryUrl}:${tag}`,
-                    // The Dockerfile defaults to <context>/Dockerfile.
-                    build: { context: a.buildContext, platform: a.platform },
+                    // Paths relative to the project directory, so every checkout gives the provider the same inputs.
+                    build: { context: a.buildContext, dockerfile: `${a.buildContext}/Dockerfile`, platform: a.platform },
                     registry,
                 },
                 { parent: this, provider: dockerProvider },

@@ -4,7 +4,7 @@ import { compliantStack, Fixture, UNKNOWN_INPUT } from "./fixtures";
 import { advisory, expectViolations, mandatory } from "./helpers";
 
 const NO_ENCRYPTION = (b: string) =>
-    `S3 bucket "${b}" has no server-side encryption configuration; add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" for it.`;
+    `S3 bucket "${b}" has no server-side encryption configuration (S3 applies only its default, SSE-S3); add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" for it.`;
 const SSE_S3 = (b: string) =>
     `S3 bucket "${b}" is encrypted with SSE-S3, not KMS; set sseAlgorithm "aws:kms" with a KMS key (SSE-S3 is allowed only on log buckets: tagged alicerce:purpose=logs, or receiving ALB access logs or flow logs).`;
 
@@ -87,6 +87,9 @@ describe("s3-bucket-encryption", () => {
         s.dataEncryption.propertyDependencies = {};
         s.dataEncryption.inputs.bucket = UNKNOWN_INPUT;
         s.f.remove(s.logsEncryption);
+        // Not a log bucket any more, so S3's default SSE-S3 (all it has without its configuration) is not enough.
+        delete s.alb.inputs.accessLogs;
+        delete s.alb.propertyDependencies.accessLogs;
         await expectViolations(s.f, [mandatory("s3-bucket-encryption", "logs", NO_ENCRYPTION("logs"))]);
     });
 

@@ -22,7 +22,7 @@ describe("policy pack: a deliberately broken stack", () => {
     it("gets exactly the expected violations, through the real resource classes and the harness", async () => {
         const run = await runStack("prod", { program: brokenProdStack });
         assert.deepEqual(await violations(run), [
-            mandatory("s3-bucket-encryption", "data", `S3 bucket "data" has no server-side encryption configuration; add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" for it.`),
+            mandatory("s3-bucket-encryption", "data", `S3 bucket "data" has no server-side encryption configuration (S3 applies only its default, SSE-S3); add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" for it.`),
             mandatory("s3-bucket-encryption", "uploads", `S3 bucket "uploads" is encrypted with SSE-S3, not KMS; set sseAlgorithm "aws:kms" with a KMS key (SSE-S3 is allowed only on log buckets: tagged alicerce:purpose=logs, or receiving ALB access logs or flow logs).`),
             mandatory("rds-storage-encrypted", "db", `RDS instance "db" does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key). It cannot be turned on later without restoring from a snapshot.`),
             mandatory("ebs-volumes-encrypted", "app", `Launch template "app" maps no EBS volume, so its root volume takes the AMI snapshot's encryption (none for public AMIs); map the root device with encrypted "true", or enable aws.ebs.EncryptionByDefault.`),

@@ -17,7 +17,18 @@ const COMPUTED: Record<string, Computed> = {
     "aws:ec2/vpc:Vpc": (n) => ({ defaultSecurityGroupId: `sg-${n}-default`, mainRouteTableId: `rtb-${n}-main` }),
     "aws:rds/instance:Instance": (n, i, r) => {
         const address = `${i.identifier ?? n}.c0ffee.${r}.rds.amazonaws.com`;
+        const replica = i.replicateSourceDb !== undefined;
         return {
+            // What DescribeDBInstances reports when the input is unset: single-AZ, 1 day of backups (0 on a read
+            // replica), not deletion-protected, not public; a replica's storage is encrypted like its source's
+            // (the stacks' sources are). A KMS key is read back as its ARN, whatever form was given.
+            // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (BackupRetentionPeriod, MultiAZ)
+            multiAz: i.multiAz ?? false,
+            backupRetentionPeriod: i.backupRetentionPeriod ?? (replica ? 0 : 1),
+            deletionProtection: i.deletionProtection ?? false,
+            publiclyAccessible: i.publiclyAccessible ?? false,
+            storageEncrypted: i.storageEncrypted ?? replica,
+            ...(typeof i.kmsKeyId === "string" && !i.kmsKeyId.startsWith("arn:") ? { kmsKeyId: arn("kms", `key/${i.kmsKeyId.replace(/^alias\//, "")}`, r) } : {}),
             address,
             endpoint: `${address}:5432`,
             port: 5432,
@@ -28,7 +39,9 @@ const COMPUTED: Record<string, Computed> = {
                 : [],
         };
     },
-    "aws:lb/loadBalancer:LoadBalancer": (n, _i, r) => ({
+    "aws:lb/loadBalancer:LoadBalancer": (n, i, r) => ({
+        loadBalancerType: i.loadBalancerType ?? "application",
+        internal: i.internal ?? false,
         dnsName: `${n}-1234567890.${r}.elb.amazonaws.com`,
         zoneId: "Z35SXDOTRQ7X7K",
         arn: arn("elasticloadbalancing", `loadbalancer/app/${n}/50dc6c495c0c9188`, r),
@@ -39,12 +52,20 @@ const COMPUTED: Record<string, Computed> = {
         arnSuffix: `targetgroup/${n}/73e2d6bc24d8a067`,
     }),
     "aws:kms/key:Key": (n, _i, r) => ({ keyId: `${n}-0000-1111-2222`, arn: arn("kms", `key/${n}-0000-1111-2222`, r) }),
-    "aws:s3/bucket:Bucket": (n, i) => ({
-        bucket: i.bucket ?? `${n}-a1b2c3d`,
-        bucketDomainName: `${i.bucket ?? n}.s3.amazonaws.com`,
-        bucketRegionalDomainName: `${i.bucket ?? n}.s3.us-east-1.amazonaws.com`,
-        arn: `arn:aws:s3:::${i.bucket ?? `${n}-a1b2c3d`}`,
+    "aws:s3/bucket:Bucket": (n, i, r) => s3BucketReadBack(n, i, r),
+    "aws:s3/bucketV2:BucketV2": (n, i, r) => s3BucketReadBack(n, i, r),
+    // Create revokes the allow-all egress rule EC2 adds to a new group, then reads the group: its rules are the
+    // inline ones only (rules of separate resources appear on refresh, see refreshedStates).
+    // terraform-provider-aws internal/service/ec2/vpc_security_group.go (resourceSecurityGroupCreate, Read).
+    "aws:ec2/securityGroup:SecurityGroup": (n, i, r) => ({
+        ingress: i.ingress ?? [],
+        egress: i.egress ?? [],
+        ownerId: MOCK_ACCOUNT_ID,
+        arn: arn("ec2", `security-group/${n}-id`, r),
+        name: i.name ?? (i.namePrefix !== undefined ? `${i.namePrefix}20260101000000000000000001` : `${n}-a1b2c3d`),
+        description: i.description ?? "Managed by Pulumi",
     }),
+    "aws:ec2/subnet:Subnet": (_n, i) => ({ mapPublicIpOnLaunch: i.mapPublicIpOnLaunch ?? false, ownerId: MOCK_ACCOUNT_ID }),
     "aws:autoscaling/group:Group": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
     "aws:acm/certificate:Certificate": (n, i, r) => ({
@@ -64,6 +85,8 @@ const COMPUTED: Record<string, Computed> = {
     "aws:sns/topic:Topic": (n, i, r) => ({ arn: arn("sns", i.name ?? `${n}-a1b2c3d`, r) }),
     "aws:wafv2/webAcl:WebAcl": (n, _i, r) => ({ arn: arn("wafv2", `regional/webacl/${n}-a1b2c3d/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`, r) }),
     "aws:ecr/repository:Repository": (n, i, r) => ({
+        // Unset, ECR encrypts with AES256 and reports it; a KMS key is reported as its ARN.
+        encryptionConfigurations: i.encryptionConfigurations ?? [{ encryptionType: "AES256", kmsKey: "" }],
         repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${r}.amazonaws.com/${i.name ?? `${n}-a1b2c3d`}`,
         registryId: MOCK_ACCOUNT_ID,
         arn: arn("ecr", `repository/${i.name ?? `${n}-a1b2c3d`}`, r),
@@ -100,6 +123,104 @@ const COMPUTED: Record<string, Computed> = {
 const AUDIT_COMPUTED: Record<string, Computed> = {
     "aws:cloudtrail/trail:Trail": (n, i, r) => ({ arn: arn("cloudtrail", `trail/${i.name ?? n}`, r), homeRegion: r }),
 };
+
+/**
+ * What S3 answers GetBucketEncryption with for a bucket no one configured:
+ * SSE-S3 (AES256), applied to every bucket since 2023-01-05. The provider's
+ * Create reads the bucket back before any separate
+ * BucketServerSideEncryptionConfiguration exists, so this is the bucket's
+ * own `serverSideEncryptionConfiguration` output after the first `up`.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html
+ * terraform-provider-aws internal/service/s3/bucket.go (resourceBucketRead: server_side_encryption_configuration)
+ */
+export const S3_DEFAULT_ENCRYPTION = {
+    rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256", kmsMasterKeyId: "" }, bucketKeyEnabled: false },
+} as const;
+
+/**
+ * A bucket as the provider reads it back after Create: the name and
+ * endpoints, and the bucket-level settings S3 reports even when the program
+ * set them through separate resources (encryption: S3's default; versioning:
+ * off until the BucketVersioning resource runs; no object lock).
+ */
+function s3BucketReadBack(n: string, i: Record<string, any>, r: string): Record<string, unknown> {
+    const bucket = i.bucket ?? `${n}-a1b2c3d`;
+    return {
+        bucket,
+        bucketDomainName: `${i.bucket ?? n}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${i.bucket ?? n}.s3.${r}.amazonaws.com`,
+        arn: `arn:aws:s3:::${bucket}`,
+        region: r,
+        serverSideEncryptionConfiguration: i.serverSideEncryptionConfiguration ?? S3_DEFAULT_ENCRYPTION,
+        versioning: i.versioning ?? { enabled: false, mfaDelete: false },
+        objectLockEnabled: i.objectLockEnabled ?? false,
+        requestPayer: "BucketOwner",
+    };
+}
+
+/** One recorded resource with the state the mocks gave it. */
+export interface StatefulResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly id: string;
+    readonly state: Record<string, any>;
+}
+
+const SG_RULE_TYPES: Record<string, "ingress" | "egress"> = {
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "ingress",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress",
+};
+
+/**
+ * The states after `pulumi refresh` (or any later read): the provider reads
+ * a security group's rules from EC2, so those of separate
+ * SecurityGroupIngressRule/EgressRule resources appear in the group's
+ * `ingress`/`egress`; a bucket reports the encryption and versioning its
+ * separate configuration resources set.
+ * terraform-provider-aws internal/service/ec2/vpc_security_group.go (Read: ingress/egress from DescribeSecurityGroups),
+ * internal/service/s3/bucket.go (Read).
+ */
+export function refreshedStates(resources: readonly StatefulResource[]): Map<string, Record<string, any>> {
+    const out = new Map(resources.map((r) => [r.urn, { ...r.state }]));
+    const groups = resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup");
+    for (const rule of resources.filter((r) => SG_RULE_TYPES[r.type] !== undefined)) {
+        const group = groups.find((g) => g.id === rule.state.securityGroupId);
+        if (!group) continue;
+        const s = rule.state;
+        const all = s.ipProtocol === "-1" || s.ipProtocol === "all";
+        const entry = {
+            protocol: s.ipProtocol,
+            fromPort: all ? 0 : s.fromPort,
+            toPort: all ? 0 : s.toPort,
+            cidrBlocks: s.cidrIpv4 ? [s.cidrIpv4] : [],
+            ipv6CidrBlocks: s.cidrIpv6 ? [s.cidrIpv6] : [],
+            prefixListIds: s.prefixListId ? [s.prefixListId] : [],
+            securityGroups: s.referencedSecurityGroupId ? [s.referencedSecurityGroupId] : [],
+            self: false,
+            description: s.description ?? "",
+        };
+        const state = out.get(group.urn)!;
+        const key = SG_RULE_TYPES[rule.type];
+        state[key] = [...(state[key] ?? []), entry];
+    }
+    const buckets = resources.filter((r) => ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"].includes(r.type));
+    const bucketOf = (name: unknown) => buckets.find((b) => b.state.bucket === name || b.id === name);
+    for (const r of resources) {
+        const bucket = bucketOf(r.state.bucket);
+        if (!bucket) continue;
+        const state = out.get(bucket.urn)!;
+        if (/^aws:s3\/bucketServerSideEncryptionConfiguration(V2)?:/.test(r.type) && Array.isArray(r.state.rules) && r.state.rules.length > 0) {
+            const rule = r.state.rules[0];
+            state.serverSideEncryptionConfiguration = {
+                rule: { applyServerSideEncryptionByDefault: { kmsMasterKeyId: "", ...rule.applyServerSideEncryptionByDefault }, bucketKeyEnabled: rule.bucketKeyEnabled ?? false },
+            };
+        }
+        if (/^aws:s3\/bucketVersioning(V2)?:/.test(r.type)) {
+            state.versioning = { enabled: r.state.versioningConfiguration?.status === "Enabled", mfaDelete: r.state.versioningConfiguration?.mfaDelete === "Enabled" };
+        }
+    }
+    return out;
+}
 
 /** What the mocks return where DigitalOcean would return a credential: plainly not one. */
 const DO_STAND_IN = "offline-harness-stand-in";

@@ -130,7 +130,7 @@ describe("AWS edge in the shipped stacks", () => {
                 const lifecycle = JSON.parse(r.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy);
                 assert.equal(lifecycle.rules.at(-1).selection.countType, "imageCountMoreThan");
                 const image = r.one(T.image);
-                assert.equal(image.inputs.build.context, path.join(ROOT, "app-image"));
+                assert.equal(image.inputs.build.context, "app-image", "relative to the project directory, the same from every checkout");
                 assert.equal(image.inputs.build.platform, "linux/arm64", `${preset.compute.instanceType.aws} is Graviton`);
                 assert.equal(image.inputs.imageName, `${run.outputs.repositoryUrl}:${contextTag(readContext(path.join(ROOT, "app-image")), "linux/arm64")}`);
                 assert.ok(image.provider?.includes("pulumi:providers:docker"), "an explicit docker provider with the ECR credentials");
