@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { digitalOceanTags, standardTags } from "../../components/shared/tags";
-import { Resources, runStack, StackRun } from "../harness";
+import { readStackConfig, Resources, runStack, stackFiles, StackRun } from "../harness";
 import { loadAppParseConfig } from "../support/app-config";
 import { stackRun } from "./whole-stack.test";
 
@@ -355,5 +355,66 @@ describe("DigitalOcean: the container's environment, read by the app's own confi
         const result = parseConfig(renamed);
         assert.equal(result.ok, false);
         assert.ok(!result.ok && result.issues.some((i) => i.variable.includes("DATABASE_URL")));
+    });
+});
+
+// DigitalOcean Container Registry limits (https://docs.digitalocean.com/products/container-registry/details/limits/):
+// one registry per account, its name unique across DigitalOcean, at most 63 lowercase letters, digits and '-'.
+describe("DigitalOcean: one container registry per account, across every shipped do-* stack", () => {
+    const doStacks = () => stackFiles().filter((s) => readStackConfig(s).config["alicerce:cloud"] === "digitalocean");
+
+    it("at most one stack creates the registry; every stack that builds pushes to that one, by name", async () => {
+        const stacks = doStacks();
+        assert.ok(stacks.length >= 3, stacks.join(", "));
+        const runs = await Promise.all(stacks.map((s) => stackRun(s)));
+        const creators = runs.filter((run) => new Resources(run.resources).ofType(T.registry).length > 0);
+        assert.ok(creators.length <= 1, `${creators.map((c) => c.stack).join(", ")} each create a registry; DigitalOcean allows one per account`);
+        const created = creators.length === 1 ? new Resources(creators[0].resources).one(T.registry).inputs.name : undefined;
+        const names = new Set<string>();
+        for (const run of runs) {
+            for (const c of new Resources(run.resources).ofType(T.creds)) names.add(c.inputs.registryName);
+        }
+        assert.equal(names.size, 1, `the stacks push to different registries: ${[...names].join(", ")}`);
+        if (created !== undefined) assert.deepEqual([...names], [created]);
+    });
+
+    it("the created registry is named (so the others can find it), protected, kept on destroy, on a tier with room for every stack's repository", async () => {
+        const owners = (await Promise.all(doStacks().map((s) => stackRun(s)))).flatMap((run) => new Resources(run.resources).ofType(T.registry));
+        assert.equal(owners.length, 1, "the shipped stacks create the account's registry once");
+        const registry = owners[0];
+        assert.match(registry.inputs.name, /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/);
+        assert.equal(registry.options.protect, true);
+        assert.equal(registry.options.retainOnDelete, true, "destroying the owner stack must not delete the registry the others pull from");
+        // Starter holds 1 repository and 500 MiB; basic 5 repositories (https://docs.digitalocean.com/products/container-registry/details/pricing/).
+        assert.equal(registry.inputs.subscriptionTierSlug, "basic");
+        assert.ok(doStacks().length <= 5, "more stacks than basic's 5 repositories: use professional");
+        // POST /v2/registry accepts region nyc3, sfo3, ams3, fra1 or sgp1.
+        assert.ok(["nyc3", "sfo3", "ams3", "fra1", "sgp1"].includes(registry.inputs.region), registry.inputs.region);
+    });
+
+    it("each stack pushes to its own repository in the shared registry", async () => {
+        const repos = await Promise.all(doStacks().map(async (s) => new Resources((await stackRun(s)).resources).one(T.image).inputs.imageName));
+        assert.equal(new Set(repos).size, repos.length, repos.join(", "));
+    });
+});
+
+describe("DigitalOcean: the app's DNS record", () => {
+    it("with alicerce:cloudflareZoneId, manages an A record to the load balancer in the zone (proxied by default) and the zone's origin TLS", async () => {
+        const run = await runStack("do-prod", { stackName: "do-dns", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" } });
+        const r = new Resources(run.resources);
+        const record = r.one("cloudflare:index/dnsRecord:DnsRecord");
+        assert.deepEqual(
+            [record.inputs.zoneId, record.inputs.name, record.inputs.type, record.inputs.content, record.inputs.proxied],
+            ["023e105f4ecef8ad9ca31a8372d0c353", "app.example.com", "A", "203.0.113.10", true],
+        );
+        assert.deepEqual(r.ofType("cloudflare:index/zoneSetting:ZoneSetting").map((z) => [z.inputs.settingId, z.inputs.value]).sort(), [["always_use_https", "on"], ["min_tls_version", "1.2"], ["ssl", "strict"]]);
+        const unproxied = await runStack("do-prod", { stackName: "do-dns-grey", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353", "alicerce:cloudflareProxied": "false" } });
+        assert.equal(new Resources(unproxied.resources).one("cloudflare:index/dnsRecord:DnsRecord").inputs.proxied, false);
+    });
+
+    it("without a zone, warns which record to create (as on AWS), and creates none", async () => {
+        const run = await stackRun("do-prod");
+        assert.equal(new Resources(run.resources).ofType("cloudflare:index/dnsRecord:DnsRecord").length, 0);
+        assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.includes("create an A record app.example.com")), JSON.stringify(run.logs));
     });
 });
