@@ -418,3 +418,70 @@ describe("DigitalOcean: the app's DNS record", () => {
         assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.includes("create an A record app.example.com")), JSON.stringify(run.logs));
     });
 });
+
+// The provider's own validators (terraform-provider-digitalocean at 401992a1e493a0e3cfc833197820867991fc011f), checked on
+// what every shipped do-* stack declares, so a value the provider refuses fails here and not at `pulumi up`.
+describe("DigitalOcean: what every do-* stack declares passes the provider's validation", () => {
+    const doStacks = () => stackFiles().filter((s) => readStackConfig(s).config["alicerce:cloud"] === "digitalocean");
+    const each = async (check: (r: Resources, stack: string) => void) => {
+        for (const stack of doStacks()) check(new Resources((await stackRun(stack)).resources), stack);
+    };
+
+    it("tags: digitalocean/tag/tags.go accepts ^[a-zA-Z0-9:\\-_]{1,255}$", () =>
+        each((r, stack) => {
+            const tags = [
+                ...r.ofType(T.tag).map((t) => t.inputs.name),
+                ...r.ofType(T.pool).flatMap((p) => p.inputs.dropletTemplate.tags),
+                ...r.all.filter((x) => x.type.startsWith("digitalocean:") && Array.isArray(x.inputs.tags)).flatMap((x) => x.inputs.tags),
+            ];
+            assert.ok(tags.length > 0);
+            for (const t of tags) assert.match(t, /^[a-zA-Z0-9:\-_]{1,255}$/, `${stack}: ${t}`);
+        }));
+
+    it("project: name 1-175 characters, description at most 255, environment development|staging|production (project/resource_project.go)", () =>
+        each((r) => {
+            const p = r.one(T.project).inputs;
+            assert.ok(p.name.length >= 1 && p.name.length <= 175);
+            assert.ok(p.description.length <= 255);
+            assert.ok(["development", "staging", "production"].includes(p.environment.toLowerCase()));
+        }));
+
+    it("connection pool: name 3-63 characters, mode session|transaction|statement (database/resource_database_connection_pool.go; mode is ForceNew)", () =>
+        each((r) => {
+            const p = r.one(T.pgPool).inputs;
+            assert.ok(p.name.length >= 3 && p.name.length <= 63);
+            assert.ok(["session", "transaction", "statement"].includes(p.mode));
+        }));
+
+    it("cluster storage autoscaling: threshold 15-95%, increment at least 10 GiB (database/resource_database_cluster.go)", () =>
+        each((r) => {
+            const a = r.one(T.cluster).inputs.storageAutoscale;
+            assert.ok(a.thresholdPercent >= 15 && a.thresholdPercent <= 95 && a.incrementGib >= 10);
+        }));
+
+    it("load balancer: size_unit 1-200, health check interval and timeout 3-300 s, thresholds 2-10 (loadbalancer/resource_loadbalancer.go)", () =>
+        each((r) => {
+            const lb = r.one(T.lb).inputs;
+            assert.ok(lb.sizeUnit >= 1 && lb.sizeUnit <= 200);
+            const h = lb.healthcheck;
+            for (const v of [h.checkIntervalSeconds, h.responseTimeoutSeconds]) assert.ok(v >= 3 && v <= 300);
+            for (const v of [h.healthyThreshold, h.unhealthyThreshold]) assert.ok(v >= 2 && v <= 10);
+            for (const f of lb.forwardingRules) assert.ok(f.entryPort >= 1 && f.entryPort <= 65535 && f.targetPort >= 1 && f.targetPort <= 65535);
+        }));
+
+    it("autoscale pool: CPU and memory targets between 0 and 1 (dropletautoscale/resource_droplet_autoscale.go)", () =>
+        each((r) => {
+            const c = r.one(T.pool).inputs.config;
+            for (const v of [c.targetCpuUtilization, c.targetMemoryUtilization]) assert.ok(v > 0 && v <= 1);
+        }));
+
+    it("buckets: in a Spaces region (spaces/spaces_entities.go SpacesRegions); names 3-63 lowercase letters, digits, '-'", () =>
+        each((r) => {
+            const spaces = ["ams3", "atl1", "blr1", "fra1", "lon1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1", "tor1"];
+            for (const b of r.ofType(T.bucket)) {
+                assert.ok(spaces.includes(b.inputs.region), b.inputs.region);
+                // Pulumi autonames the bucket: the logical name plus '-' and 7 characters.
+                assert.match(`${b.name}-a1b2c3d`, /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+            }
+        }));
+});
