@@ -164,6 +164,7 @@ export function deployDigitalOcean(settings: StackSettings, credentials: Provide
         appTag: network.appTag,
         assetsBucket: storage.assetsBucket,
         backupsBucket: storage.backupsBucket,
+        configBucket: storage.configBucket,
         image: image.imageRef,
         autoscalePoolId: app.poolId,
         digitaloceanProvider: provider.urn,
