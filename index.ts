@@ -25,7 +25,7 @@ export = async (): Promise<Record<string, unknown>> => {
         case "aws":
             return { ...common, ...(await deployAws(settings, readProviderSecrets())) };
         case "digitalocean":
-            return { ...common, ...deployDigitalOcean(settings) };
+            return { ...common, ...deployDigitalOcean(settings, readProviderSecrets()) };
         case "docker":
             return { ...common, ...deployDocker(settings) };
     }

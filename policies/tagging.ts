@@ -38,6 +38,15 @@ export function providerDefaultTags(provider: PolicyProviderResource | undefined
     return tags !== null && typeof tags === "object" ? (tags as Record<string, unknown>) : {};
 }
 
+/**
+ * DigitalOcean types whose `tags` force replacement (ForceNew in
+ * terraform-provider-digitalocean, digitalocean/database/resource_database_replica.go):
+ * they carry only the tags that never change, so Owner and CostCenter, which
+ * change when a team hands a stack over, are not required there.
+ */
+export const DIGITALOCEAN_TAGS_FORCE_NEW: readonly string[] = ["digitalocean:index/databaseReplica:DatabaseReplica"];
+const CHANGING_TAG_KEYS: readonly string[] = ["Owner", "CostCenter"];
+
 const hasValue = (v: unknown) => isUnknown(v) || (typeof v === "string" && v !== "");
 
 /** Every taggable resource carries the required tag keys, its provider's `defaultTags` counted. */
@@ -81,7 +90,8 @@ export const requiredTags: ResourceValidationPolicy = {
         } else if (DIGITALOCEAN_TAGGABLE.includes(args.type) && !DIGITALOCEAN_TAG_SELECTORS.includes(args.type)) {
             const list: unknown[] = Array.isArray(tags) ? tags : [];
             if (list.some(isUnknown)) return;
-            const missing = keys.filter((k) => !list.some((t) => typeof t === "string" && t.startsWith(`${k.toLowerCase()}:`) && t.length > k.length + 1));
+            const wanted = DIGITALOCEAN_TAGS_FORCE_NEW.includes(args.type) ? keys.filter((k) => !CHANGING_TAG_KEYS.includes(k)) : keys;
+            const missing = wanted.filter((k) => !list.some((t) => typeof t === "string" && t.startsWith(`${k.toLowerCase()}:`) && t.length > k.length + 1));
             if (missing.length > 0) {
                 reportViolation(
                     `${args.type} ${quoted(args.name)} is missing the tag${missing.length > 1 ? "s" : ""} ${missing.map((k) => `${k.toLowerCase()}:<value>`).join(", ")}; add them to its tags.`,

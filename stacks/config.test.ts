@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError, DEFAULT_DOCKER_HOST, DockerStackSettings, loadSettings, slugMemoryGb, StackSettings, TIER_PRESETS } from ".";
+import { NEAREST_REGISTRY_REGION, REGISTRY_REGIONS } from "./digitalocean-regions";
+import { REGIONS } from "./schema";
 
 const VALID: Record<string, string> = {
     "alicerce:cloud": "aws",
@@ -62,7 +64,7 @@ describe("stack config validation", () => {
         ["an uppercase domain", { "alicerce:domain": "App.Example.com" }, 'alicerce:domain: "App.Example.com" is not a domain name'],
         ["a region of the other cloud", { "alicerce:region": "nyc3" }, 'alicerce:region: "nyc3" is not a region of AWS; use one of us-east-1'],
         ["a droplet size on AWS", { "alicerce:instanceType": "s-1vcpu-1gb" }, 'alicerce:instanceType: "s-1vcpu-1gb" is not valid on aws; use an EC2 instance type'],
-        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
+        ["an RDS class on DigitalOcean", { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:registryName": "acme", "alicerce:dbInstanceClass": "db.t4g.small" }, 'alicerce:dbInstanceClass: "db.t4g.small" is not valid on digitalocean'],
         ["a public VPC range", { "alicerce:vpcCidr": "8.8.0.0/16" }, 'alicerce:vpcCidr: "8.8.0.0/16" is not a private IPv4 range'],
         ["a VPC range with host bits", { "alicerce:vpcCidr": "10.20.1.0/16" }, 'alicerce:vpcCidr: "10.20.1.0/16" is not a valid network'],
         ["database storage below the gp3 minimum", { "alicerce:dbStorageGb": "10" }, 'alicerce:dbStorageGb: "10" is out of range; use a whole number from 20 to 16384'],
@@ -304,6 +306,7 @@ describe("DigitalOcean stack config", () => {
         "alicerce:cloud": "digitalocean",
         "alicerce:region": "nyc3",
         "alicerce:sshKeyFingerprints": '["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]',
+        "alicerce:registryName": "acme-registry",
     };
 
     it("applies the tier's DigitalOcean sizes and the DO-only keys", () => {
@@ -338,6 +341,18 @@ describe("DigitalOcean stack config", () => {
         ["an empty SSH key list", { "alicerce:sshKeyFingerprints": "[]" }, 'alicerce:sshKeyFingerprints: "[]" is empty'],
         ["database storage on DigitalOcean (plans include their disk)", { "alicerce:dbStorageGb": "100" }, 'alicerce:dbStorageGb: "100" is not used on digitalocean'],
         ["an uppercase registry name", { "alicerce:registryName": "My_Registry" }, 'alicerce:registryName: "My_Registry" is not a container registry name'],
+        // Registry names (https://docs.digitalocean.com/products/container-registry/details/limits/): at most 63 characters,
+        // lowercase letters, digits and '-', beginning with a letter, ending with a letter or digit.
+        ["a registry name starting with a digit", { "alicerce:registryName": "1acme" }, 'alicerce:registryName: "1acme" is not a container registry name'],
+        ["a registry name ending with '-'", { "alicerce:registryName": "acme-" }, 'alicerce:registryName: "acme-" is not a container registry name'],
+        ["a registry name of 64 characters", { "alicerce:registryName": "a".repeat(64) }, `alicerce:registryName: "${"a".repeat(64)}" is not a container registry name`],
+        // One registry per account: every stack that builds the image names it (https://docs.digitalocean.com/products/container-registry/details/limits/).
+        ["no registry name when the image is built", { "alicerce:registryName": undefined }, "alicerce:registryName: not set; the image is built and pushed to the account's one container registry"],
+        ["createRegistry with a prebuilt image", { "alicerce:createRegistry": "true", "alicerce:image": `ghcr.io/acme/app@sha256:${"ab".repeat(32)}` }, 'alicerce:createRegistry: "true" is set with alicerce:image'],
+        ["createRegistry that is not a boolean", { "alicerce:createRegistry": "yes" }, 'alicerce:createRegistry: "yes" is not true or false'],
+        // Spaces regions: terraform-provider-digitalocean, digitalocean/spaces/spaces_entities.go (SpacesRegions has no nyc1).
+        ["a region without Spaces (nyc1)", { "alicerce:region": "nyc1" }, 'alicerce:region: "nyc1" is a DigitalOcean region without Spaces, which this stack uses; use one of nyc3, sfo2, sfo3, tor1, atl1, lon1, ams3, fra1, blr1, sgp1, syd1'],
+        ["a region closed to new resources (sfo1)", { "alicerce:region": "sfo1" }, 'alicerce:region: "sfo1" is not a region of DigitalOcean; use one of nyc3,'],
     ];
     for (const [what, config, expected] of cases) {
         it(`rejects ${what}`, () => {
@@ -346,6 +361,32 @@ describe("DigitalOcean stack config", () => {
             assert.ok(found[0].startsWith(expected), `got:      ${found[0]}\nexpected: ${expected}...`);
         });
     }
+
+    it("accepts a registry name of 63 characters, and a prebuilt image without one", () => {
+        assert.deepEqual(problems({ ...DO, "alicerce:registryName": `a${"b".repeat(61)}c` }), []);
+        assert.deepEqual(problems({ ...DO, "alicerce:registryName": undefined, "alicerce:image": `ghcr.io/acme/app@sha256:${"ab".repeat(32)}` }), []);
+    });
+
+    it("creates the registry only where alicerce:createRegistry is true, in the registry region nearest the stack", () => {
+        const owner = managed({ ...VALID, ...DO, "alicerce:createRegistry": "true", "alicerce:region": "lon1" }, "do-dev");
+        assert.deepEqual([owner.registryName, owner.createRegistry, owner.registryRegion], ["acme-registry", true, "ams3"]);
+        const user = managed({ ...VALID, ...DO }, "do-prod");
+        assert.deepEqual([user.registryName, user.createRegistry], ["acme-registry", false]);
+    });
+
+    it("maps every accepted DigitalOcean region to a Container Registry region (POST /v2/registry region enum)", () => {
+        for (const region of REGIONS.digitalocean) assert.ok((REGISTRY_REGIONS as readonly string[]).includes(NEAREST_REGISTRY_REGION[region]), region);
+    });
+
+    it("a single Docker host on DigitalOcean needs only a droplet, so nyc1 stays open to it", () => {
+        const s = single({ "alicerce:vps": "digitalocean", "alicerce:region": "nyc1", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": "203.0.113.0/24" });
+        assert.equal(s.region, "nyc1");
+    });
+
+    it("warns which DNS record to create when a domain has no Cloudflare zone", () => {
+        const s = managed({ ...VALID, ...DO, "alicerce:domain": "app.example.com" }, "do-prod");
+        assert.ok(s.warnings.some((w) => w.startsWith("alicerce:domain app.example.com has no alicerce:cloudflareZoneId: create an A record app.example.com")), s.warnings.join("\n"));
+    });
 
     it("rejects DigitalOcean-only keys on an AWS stack instead of ignoring them", () => {
         const found = problems({ "alicerce:certificateName": "app-origin", "alicerce:registryName": "acme" });

@@ -4,7 +4,8 @@ import { architectureOf } from "../components/aws/compute";
 import { parseEcrImage } from "../components/aws/ecr";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
-import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS } from "./schema";
+import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
+import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, VPS_REGIONS } from "./schema";
 import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
 
 export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
@@ -85,8 +86,12 @@ export interface StackSettings extends CommonSettings {
     readonly adminCidrs: readonly string[];
     /** DigitalOcean: an uploaded certificate (custom or Cloudflare origin) for HTTPS instead of Let's Encrypt. */
     readonly certificateName?: string;
-    /** DigitalOcean: an existing registry (one per account) to push to, instead of creating one. */
+    /** DigitalOcean: the account's one container registry, pushed to when the image is built. */
     readonly registryName?: string;
+    /** DigitalOcean: this stack creates the registry (protected, kept on destroy); otherwise it only pushes to it. */
+    readonly createRegistry: boolean;
+    /** DigitalOcean: where a created registry stores images (the registry region nearest the stack's). */
+    readonly registryRegion?: string;
     /** DigitalOcean: SSH keys (fingerprints) put on app droplets. */
     readonly sshKeyFingerprints: readonly string[];
     readonly waf: boolean;
@@ -157,6 +162,8 @@ export const AWS_PROJECT_NAME = /^(?!internal(-|$))[a-z][a-z0-9-]{0,15}$/;
 
 const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digitalocean: "DigitalOcean" };
 
+const DIGITALOCEAN_SERVICE_NAMES = { droplets: "droplets", vpc: "VPC", loadBalancers: "load balancers", databases: "managed databases", spaces: "Spaces" } as const;
+
 /** Keys that configure managed services, which a single Docker host does not have. */
 const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "dbHighAvailability", "egress", "cloudflareZoneId", "cloudflareProxied", "lbIngressCidrs", "alertEmail"] as const;
 /** Keys only the AWS platform reads. */
@@ -197,8 +204,16 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 
     const region = value("region");
     if (sizedOn && raw.region === undefined) missing("region", cloud === "docker" ? " with alicerce:vps" : "");
-    if (sizedOn && region && !(REGIONS[sizedOn] as readonly string[]).includes(region)) {
-        say("region", `is not a region of ${CLOUD_NAMES[sizedOn]}; use one of ${REGIONS[sizedOn].join(", ")}`);
+    const accepted = sizedOn ? (cloud === "docker" ? VPS_REGIONS : REGIONS)[sizedOn] : [];
+    if (sizedOn && region && !accepted.includes(region)) {
+        const offered = sizedOn === "digitalocean" ? DIGITALOCEAN_REGION_SERVICES[region] : undefined;
+        const lacking = offered && DIGITALOCEAN_PLATFORM_SERVICES.filter((s) => !offered.includes(s));
+        say(
+            "region",
+            lacking && lacking.length > 0
+                ? `is a DigitalOcean region without ${lacking.map((s) => DIGITALOCEAN_SERVICE_NAMES[s]).join(", ")}, which this stack uses; use one of ${accepted.join(", ")}`
+                : `is not a region of ${CLOUD_NAMES[sizedOn]}; use one of ${accepted.join(", ")}`,
+        );
     }
     if (cloud === "docker" && !vps && raw.region !== undefined) {
         say("region", "has no meaning for a Docker host you bring; remove it, or set alicerce:vps to create the host in that region");
@@ -321,6 +336,16 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         } else if (value("sshKeyFingerprints")?.length === 0) {
             say("sshKeyFingerprints", "is empty; DigitalOcean autoscale pools require at least one SSH key fingerprint");
         }
+        // DigitalOcean allows one registry per account (https://docs.digitalocean.com/products/container-registry/details/limits/):
+        // every stack names it, exactly one creates it.
+        if (raw.image === undefined && raw.registryName === undefined) {
+            problems.push(
+                `${NAMESPACE}:registryName: not set; the image is built and pushed to the account's one container registry: name it here (lowercase, unique across DigitalOcean), and set alicerce:createRegistry true on the one stack that creates it`,
+            );
+        }
+        if (value("createRegistry") === true && raw.image !== undefined) {
+            say("createRegistry", "is set with alicerce:image, which builds and pushes nothing; create the registry from a stack that builds, or remove the key");
+        }
         if (raw.cloudflareZoneId !== undefined && raw.domain !== undefined && raw.certificateName === undefined) {
             problems.push(
                 `${NAMESPACE}:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare, so DigitalOcean cannot issue Let's Encrypt: upload a Cloudflare origin certificate and name it here`,
@@ -415,6 +440,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     if (cloud === "aws" && cfg.domain && !cfg.cloudflareZoneId) {
         warnings.push(`alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create the certificate's validation record and the app's DNS record at your DNS host (both are stack outputs); the first \`pulumi up\` waits until the certificate is issued`);
     }
+    if (cloud === "digitalocean" && cfg.domain && !cfg.cloudflareZoneId) {
+        warnings.push(`alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create an A record ${cfg.domain} -> the load balancer's address (stack output loadBalancerIp) in the domain's DigitalOcean DNS zone; Let's Encrypt validates through that zone, so the first \`pulumi up\` fails until the zone is hosted at DigitalOcean`);
+    }
     if (!cfg.alertEmail && preset.alarms) warnings.push(`no alicerce:alertEmail: alarms fire but notify nobody`);
 
     return {
@@ -444,7 +472,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         cache: { enabled: preset.cache.enabled, nodeSize: preset.cache.nodeSize[cloud] ?? "" },
         adminCidrs: cfg.adminCidrs ?? [],
         certificateName: cfg.certificateName,
-        registryName: cfg.registryName,
+        registryName: cfg.image === undefined ? cfg.registryName : undefined,
+        createRegistry: cfg.image === undefined && (cfg.createRegistry ?? false),
+        registryRegion: cloud === "digitalocean" ? NEAREST_REGISTRY_REGION[cfg.region!] : undefined,
         sshKeyFingerprints: cfg.sshKeyFingerprints ?? [],
         waf: preset.waf,
         alarms: preset.alarms,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_VPS_SERVICES, digitalOceanRegionsWith } from "./digitalocean-regions";
 import { CLOUDS, EGRESS_MODES, TIERS, VPS_CLOUDS } from "./tiers";
 
 /**
@@ -17,15 +18,20 @@ const AWS_REGIONS = [
     "il-central-1", "af-south-1",
 ] as const;
 
-const DIGITALOCEAN_REGIONS = [
-    "nyc1", "nyc3", "sfo2", "sfo3", "tor1", "lon1", "ams3", "fra1", "blr1", "sgp1", "syd1", "atl1",
-] as const;
+/** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with every service the platform uses: see digitalocean-regions.ts). */
+export const REGIONS: { readonly aws: readonly string[]; readonly digitalocean: readonly string[] } = {
+    aws: AWS_REGIONS,
+    digitalocean: digitalOceanRegionsWith(DIGITALOCEAN_PLATFORM_SERVICES),
+};
 
 /** An Amazon Linux 2023 AMI name as Amazon publishes it (`al2023-ami-2023.12.20260710.0-kernel-6.1-arm64`); the suffix is the architecture. */
 export const AL2023_AMI_NAME = /^al2023-ami-(minimal-)?2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-(arm64|x86_64)$/;
 
-/** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with VPC and managed databases). */
-export const REGIONS = { aws: AWS_REGIONS, digitalocean: DIGITALOCEAN_REGIONS } as const;
+/** Regions a single Docker host may be created in (`alicerce:vps`): it needs only a VM. */
+export const VPS_REGIONS: { readonly aws: readonly string[]; readonly digitalocean: readonly string[] } = {
+    aws: AWS_REGIONS,
+    digitalocean: digitalOceanRegionsWith(DIGITALOCEAN_VPS_SERVICES),
+};
 
 const wholeNumber = (min: number, max: number) =>
     z.coerce
@@ -152,9 +158,22 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: "is not a certificate name; use the name shown by `doctl compute certificate list`" })
         .optional(),
+    /**
+     * DigitalOcean: the account's container registry (one per account). Its
+     * rules (https://docs.digitalocean.com/products/container-registry/details/limits/):
+     * at most 63 characters, lowercase letters, digits and '-', starting with
+     * a letter, ending with a letter or digit, unique across DigitalOcean.
+     */
     registryName: z
         .string()
-        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "is not a container registry name; use the lowercase name shown by `doctl registry get`" })
+        .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+            error: "is not a container registry name; use 1-63 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit (the name shown by `doctl registry get`)",
+        })
+        .optional(),
+    /** DigitalOcean: this stack creates (and owns, protected) the registry named by registryName; the account's other stacks push to it. */
+    createRegistry: z
+        .enum(["true", "false"], { error: "is not true or false" })
+        .transform((v) => v === "true")
         .optional(),
     /**
      * AWS: the availability zones of the stack's subnets, in order; the tier uses the first ones it needs.
@@ -179,7 +198,7 @@ export const configSchema = z.strictObject({
 });
 
 /** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
-export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "sshKeyFingerprints", "adminCidrs"] as const;
+export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "createRegistry", "sshKeyFingerprints", "adminCidrs"] as const;
 
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {

@@ -6,17 +6,29 @@ import * as pulumi from "@pulumi/pulumi";
 export interface AppImageArgs {
     /** A prebuilt image (`repo@sha256:...`): nothing is built or pushed. */
     readonly prebuilt?: string;
-    /** Push into this existing registry (DigitalOcean allows one per account) instead of creating one. */
-    readonly existingRegistryName?: string;
-    /** Registry region when one is created. */
-    readonly region: string;
+    /** The account's container registry (DigitalOcean allows one per account); required unless `prebuilt`. */
+    readonly registryName?: string;
+    /**
+     * Create the registry here. Only one stack per account does; it is
+     * protected and kept on `pulumi destroy` (retainOnDelete), because the
+     * account's other stacks pull from it. @default false
+     */
+    readonly createRegistry?: boolean;
+    /** Where a created registry stores images: one of the registry's own regions. */
+    readonly registryRegion?: string;
     /** Repository inside the registry; per stack, so stacks sharing the account's registry never collide. */
     readonly repository: string;
     /** The Docker build context (the app's Dockerfile directory). @default "app-image" */
     readonly context?: string;
-    /** Protect the registry from `pulumi destroy` (other stacks may push to it). */
-    readonly protect: boolean;
 }
+
+/**
+ * The subscription tier of a created registry. Basic (5 repositories, 5 GiB)
+ * because each stack pushes to its own repository: starter (free) holds one
+ * repository and 500 MiB, too little for two stacks or a few Node images
+ * (https://docs.digitalocean.com/products/container-registry/details/pricing/).
+ */
+export const REGISTRY_TIER = "basic";
 
 /** The Docker registry credentials document DigitalOcean returns: `{"auths":{"registry.digitalocean.com":{"auth":"base64(user:pass)"}}}`. */
 export function parseDockerCredentials(json: string): { server: string; username: string; password: string } {
@@ -52,15 +64,15 @@ export class AppImage extends pulumi.ComponentResource {
             this.registerOutputs({ imageRef: this.imageRef });
             return;
         }
-        let registryName: pulumi.Output<string>;
-        if (args.existingRegistryName !== undefined) {
-            registryName = pulumi.output(args.existingRegistryName);
-        } else {
-            // Basic, not starter: starter holds one repository and 500 MiB, about two versions of a Node image.
+        if (args.registryName === undefined) throw new Error("AppImage: registryName is required to build and push an image");
+        let registryName: pulumi.Output<string> = pulumi.output(args.registryName);
+        if (args.createRegistry ?? false) {
             const registry = new digitalocean.ContainerRegistry(
                 `${name}-registry`,
-                { subscriptionTierSlug: "basic", region: args.region },
-                { parent: this, protect: args.protect },
+                // Named, not autonamed: the account's other stacks push to it by this name.
+                { name: args.registryName, subscriptionTierSlug: REGISTRY_TIER, region: args.registryRegion },
+                // Every stack of the account pulls from it: never deleted with this stack.
+                { parent: this, protect: true, retainOnDelete: true },
             );
             registryName = registry.name;
         }

@@ -15,8 +15,15 @@ export interface DatabaseArgs {
     readonly vpcId: pulumi.Input<string>;
     /** The only droplets the database firewall trusts. */
     readonly appTag: pulumi.Input<string>;
-    /** Label tags (`project:alicerce`, ...). */
+    /** Label tags (`project:alicerce`, ...) for the cluster (tags update in place there). */
     readonly tags: pulumi.Input<string>[];
+    /**
+     * Tags for the read replica: only ones that never change. `tags` is
+     * ForceNew on a replica (terraform-provider-digitalocean,
+     * digitalocean/database/resource_database_replica.go), so an owner or
+     * cost-center tag there would rebuild it on a handover.
+     */
+    readonly replicaTags: pulumi.Input<string>[];
     /** The most app droplets that may run (sizes each one's connection pool). */
     readonly maxInstances: number;
     /** The app's database and user name. @default "app" */
@@ -140,8 +147,9 @@ export class Database extends pulumi.ComponentResource {
         if (args.readReplica) {
             const replica = new digitalocean.DatabaseReplica(
                 `${name}-replica`,
-                { clusterId: cluster.id, region: args.region, size: args.size, privateNetworkUuid: args.vpcId, tags: args.tags },
-                { parent: this, protect: args.protect },
+                { clusterId: cluster.id, region: args.region, size: args.size, privateNetworkUuid: args.vpcId, tags: args.replicaTags },
+                // ignoreChanges: replicas made before the tags were narrowed carry owner and cost-center tags; dropping them would replace the replica.
+                { parent: this, protect: args.protect, ignoreChanges: ["tags"] },
             );
             this.replicaUrn = pulumi.interpolate`do:dbaas:${replica.uuid}`;
             this.readerUrl = pulumi.secret(

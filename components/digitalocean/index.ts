@@ -1,13 +1,14 @@
+import * as cloudflare from "@pulumi/cloudflare";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { StackSettings } from "../../stacks";
-import { digitalOceanTags } from "../shared/tags";
+import type { ProviderSecrets, StackSettings } from "../../stacks";
+import { Dns } from "../cloudflare/dns";
+import { digitalOceanTags, stableTags } from "../shared/tags";
 import { Alerts } from "./alerts";
 import { AppImage } from "./appImage";
 import { AppServers } from "./appServers";
-import { Cache } from "./cache";
 import { Database } from "./database";
 import { certificatePlan, LoadBalancer } from "./loadBalancer";
 import { Network } from "./network";
@@ -25,7 +26,7 @@ export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
  * Names come from the project and stack, never the tier, so moving a stack
  * up a tier never replaces a database, bucket or secret.
  */
-export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs {
+export function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): DigitalOceanOutputs {
     const provider = new digitalocean.Provider("digitalocean", {});
     const randomProvider = new random.Provider("random", {});
     // pulumi-docker connects to the daemon when its provider is configured (pulumi-docker#1106): made only when an image is built.
@@ -50,7 +51,7 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
     );
     const image = new AppImage(
         "app-image",
-        { prebuilt: settings.image, existingRegistryName: settings.registryName, region: settings.region, repository: base, protect: settings.protectData },
+        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const database = new Database(
@@ -64,13 +65,12 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
             vpcId: network.vpcId,
             appTag: network.appTag,
             tags: labelTags,
+            replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
         },
         opts,
     );
-    const cache = settings.cache.enabled
-        ? new Cache("cache", { region: settings.region, size: settings.cache.nodeSize, vpcId: network.vpcId, appTag: network.appTag, tags: labelTags }, opts)
-        : undefined;
+    // No Valkey cluster, whatever the tier's cache setting: the app reads no REDIS_URL yet, so a cluster would cost $15 a month for nothing.
     const edge = new LoadBalancer(
         "edge",
         { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
@@ -83,7 +83,6 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
         DB_SSL_MODE: "require",
         DB_POOL_MAX: String(database.appPoolMax),
         ASSETS_BUCKET: storage.assetsBucket,
-        ASSETS_CDN_HOST: storage.cdnEndpoint,
         S3_ENDPOINT: storage.s3Endpoint,
         // Spaces ignores the region in SigV4 requests to its own endpoint; S3 clients still insist on one.
         AWS_REGION: "us-east-1",
@@ -98,7 +97,6 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
     };
     // Without a replica the app reads from the writer; a second URL to the primary would only double its connections.
     if (database.readerUrl !== undefined) secrets.DATABASE_READER_URL = database.readerUrl;
-    if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
     const app = new AppServers(
         "app",
@@ -126,6 +124,21 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
         { providers: [provider, randomProvider] },
     );
 
+    // With a Cloudflare zone the app's record is managed there (the balancer serves the uploaded certificate
+    // validation requires with a zone, so the zone can be Full (strict)); without one the plan warns which record to create.
+    if (settings.domain !== undefined && settings.cloudflareZoneId !== undefined) {
+        const cf = new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken });
+        new Dns(
+            "dns",
+            {
+                zoneId: settings.cloudflareZoneId,
+                records: [{ key: "app", name: settings.domain, type: "A", content: edge.ip, proxied: settings.cloudflareProxied }],
+                originTlsSettings: true,
+            },
+            { provider: cf },
+        );
+    }
+
     if (settings.alarms && settings.alertEmail !== undefined) {
         new Alerts(
             "alerts",
@@ -142,7 +155,6 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
 
     const members: pulumi.Input<string>[] = [edge.loadBalancerUrn, database.clusterUrn, storage.assetsBucketUrn, storage.backupsBucketUrn, storage.configBucketUrn];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
-    if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);
 
     return {
@@ -151,8 +163,8 @@ export function deployDigitalOcean(settings: StackSettings): DigitalOceanOutputs
         vpcId: network.vpcId,
         appTag: network.appTag,
         assetsBucket: storage.assetsBucket,
-        assetsCdnEndpoint: storage.cdnEndpoint,
         backupsBucket: storage.backupsBucket,
+        configBucket: storage.configBucket,
         image: image.imageRef,
         autoscalePoolId: app.poolId,
         digitaloceanProvider: provider.urn,

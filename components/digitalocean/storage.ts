@@ -13,7 +13,7 @@ export interface StorageArgs {
     readonly protect: boolean;
 }
 
-/** CORS for the assets bucket: reads from anywhere (it sits behind a CDN); uploads only from the app's own origin. */
+/** CORS for the assets bucket: reads from anywhere; uploads only from the app's own origin. */
 export function assetsCorsRules(appOrigin?: string): digitalocean.types.input.SpacesBucketCorsConfigurationCorsRule[] {
     const rules: digitalocean.types.input.SpacesBucketCorsConfigurationCorsRule[] = [
         { id: "read", allowedMethods: ["GET", "HEAD"], allowedOrigins: ["*"], maxAgeSeconds: 3600 },
@@ -42,14 +42,14 @@ export function backupsLifecycleRules(retentionDays: number): digitalocean.types
 }
 
 /**
- * Object storage on Spaces: a versioned assets bucket with CORS and a CDN
- * endpoint, a private versioned backups bucket, and a private config bucket
+ * Object storage on Spaces: a versioned assets bucket with CORS, a private
+ * versioned backups bucket, and a private config bucket
  * that holds the app's env file (see AppServers). Two Spaces keys are made
  * with per-bucket grants: the app's (read-write on assets only) and the
- * droplets' bootstrap key (read-only on config only). Buckets and CDN
- * endpoints cannot be tagged; buckets join the project through their URNs.
- * Spaces encrypts every object at rest; buckets stay `private` and only
- * objects uploaded `public-read` are served by the CDN.
+ * droplets' bootstrap key (read-only on config only). Buckets cannot be
+ * tagged; they join the project through their URNs. Spaces encrypts every
+ * object at rest; buckets stay `private`. No CDN endpoint: the app serves
+ * no asset through one yet, and an unused endpoint only adds cost.
  */
 export class Storage extends pulumi.ComponentResource {
     public readonly assetsBucket: pulumi.Output<string>;
@@ -58,8 +58,6 @@ export class Storage extends pulumi.ComponentResource {
     public readonly backupsBucketUrn: pulumi.Output<string>;
     public readonly configBucket: pulumi.Output<string>;
     public readonly configBucketUrn: pulumi.Output<string>;
-    /** The CDN host serving the assets bucket. */
-    public readonly cdnEndpoint: pulumi.Output<string>;
     /** The S3 API endpoint of the region, for the app's S3 client. */
     public readonly s3Endpoint: string;
     /** The app's key (read-write on the assets bucket). */
@@ -84,7 +82,6 @@ export class Storage extends pulumi.ComponentResource {
             { bucket: assets.name, region: args.region, corsRules: assetsCorsRules(args.appOrigin) },
             { parent: this },
         );
-        const cdn = new digitalocean.Cdn(`${name}-assets-cdn`, { origin: assets.bucketDomainName, ttl: 3600 }, { parent: this });
 
         const backups = new digitalocean.SpacesBucket(
             `${name}-backups`,
@@ -115,7 +112,6 @@ export class Storage extends pulumi.ComponentResource {
         this.backupsBucketUrn = backups.bucketUrn;
         this.configBucket = config.name;
         this.configBucketUrn = config.bucketUrn;
-        this.cdnEndpoint = cdn.endpoint;
         this.s3Endpoint = `https://${args.region}.digitaloceanspaces.com`;
         this.appAccessKey = appKey.accessKey;
         this.appSecretKey = pulumi.secret(appKey.secretKey);
@@ -128,7 +124,6 @@ export class Storage extends pulumi.ComponentResource {
             backupsBucketUrn: this.backupsBucketUrn,
             configBucket: this.configBucket,
             configBucketUrn: this.configBucketUrn,
-            cdnEndpoint: this.cdnEndpoint,
             s3Endpoint: this.s3Endpoint,
             appAccessKey: this.appAccessKey,
             appSecretKey: this.appSecretKey,

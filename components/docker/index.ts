@@ -7,7 +7,7 @@ import type { DockerStackSettings } from "../../stacks";
 import { AppReplicas } from "./app";
 import { Backups } from "./backups";
 import { VpsHost } from "./host";
-import { dockerLabels } from "./labels";
+import { dockerLabels, stableVolumeLabels } from "./labels";
 import { CONTAINER_LIMITS } from "./limits";
 import { HostNetworks } from "./networks";
 import { ObjectStore } from "./objectstore";
@@ -63,7 +63,7 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         sshOpts: SSH_OPTS,
     });
     const randomProvider = new random.Provider("random", {});
-    const root = new SingleHost("single-host", { providers: [dockerProvider, randomProvider] });
+    const root = new SingleHost("single-host", { providers: [dockerProvider, randomProvider], transformations: [stableVolumeLabels] });
     const parent = { parent: root };
 
     const networks = new HostNetworks("networks", { namePrefix, labels }, parent);

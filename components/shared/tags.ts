@@ -34,8 +34,21 @@ export function standardTags(source: TagSource): StandardTags {
  * `environment:prod`, ... DigitalOcean tags allow letters, digits, `:`, `-`
  * and `_` (at most 255 characters); anything else becomes `-`.
  */
-export function digitalOceanTags(tags: StandardTags): string[] {
+export function digitalOceanTags(tags: Partial<StandardTags>): string[] {
     return Object.entries(tags).map(([key, value]) =>
         `${key.toLowerCase()}:${value}`.replace(/[^A-Za-z0-9:_-]/g, "-").slice(0, 255),
     );
+}
+
+/** The tag keys that never change for a stack's life (Owner and CostCenter do: a team hands a stack over). */
+export const STABLE_TAG_KEYS = ["Project", "Environment", "ManagedBy"] as const;
+
+/**
+ * The standard tags without Owner and CostCenter: for resources that hold
+ * data and where a tag change forces replacement (a DigitalOcean read
+ * replica's `tags`, a Docker volume's `labels`), so an ownership change
+ * never rebuilds them.
+ */
+export function stableTags(tags: StandardTags): Partial<StandardTags> {
+    return Object.fromEntries(STABLE_TAG_KEYS.map((k) => [k, tags[k]])) as Partial<StandardTags>;
 }

@@ -95,6 +95,17 @@ describe("required-tags", () => {
         await expectViolations(f, []);
     });
 
+    it("asks a DigitalOcean read replica only for the tags that never change (its tags force replacement)", async () => {
+        // terraform-provider-digitalocean, digitalocean/database/resource_database_replica.go: tags is ForceNew.
+        const f = new Fixture("prod");
+        const replica = f.add("digitalocean:index/databaseReplica:DatabaseReplica", "database-replica", { tags: ["project:alicerce", "managedby:pulumi"] });
+        await expectViolations(f, [
+            mandatory("required-tags", "database-replica", `digitalocean:index/databaseReplica:DatabaseReplica "database-replica" is missing the tag environment:<value>; add them to its tags.`),
+        ]);
+        replica.inputs.tags = ["project:alicerce", "environment:prod", "managedby:pulumi"];
+        await expectViolations(f, []);
+    });
+
     it("defaults to the platform's standard tag keys", () => {
         assert.deepEqual([...DEFAULT_REQUIRED_TAG_KEYS], [...REQUIRED_TAG_KEYS]);
     });

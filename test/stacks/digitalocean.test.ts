@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { digitalOceanTags, standardTags } from "../../components/shared/tags";
-import { Resources, runStack, StackRun } from "../harness";
+import { readStackConfig, Resources, runStack, stackFiles, StackRun } from "../harness";
 import { loadAppParseConfig } from "../support/app-config";
 import { stackRun } from "./whole-stack.test";
 
@@ -57,17 +57,16 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(r.one(T.replica).inputs.privateNetworkUuid, vpcId);
     });
 
-    it("2. builds app-image/ for amd64, pushes it to a DigitalOcean registry with the provider's push credentials, and runs it by digest", () => {
-        const registry = r.one(T.registry);
-        assert.equal(registry.inputs.subscriptionTierSlug, "basic");
-        assert.equal(registry.options.protect, true, "other stacks may push to the account's one registry");
+    it("2. builds app-image/ for amd64, pushes it to the account's registry (by name) with the provider's push credentials, and runs it by digest", () => {
+        assert.equal(r.ofType(T.registry).length, 0, "do-dev creates the account's one registry; do-prod pushes to it");
         const push = r.one(T.creds, "app-image-push");
+        assert.equal(push.inputs.registryName, "alicerce-example");
         assert.equal(push.inputs.write, true);
         assert.equal(push.inputs.expirySeconds, undefined, "renewed only on refresh: an expiring one breaks a later push");
         assert.equal(r.one(T.creds, "app-image-pull").inputs.write, false, "droplets only pull");
         const image = r.one(T.image);
         assert.deepEqual(image.inputs.build, { context: "app-image", platform: "linux/amd64" });
-        assert.match(image.inputs.imageName, /^registry\.digitalocean\.com\/app-image-registry-[a-z0-9]+\/alicerce-do-prod:latest$/);
+        assert.equal(image.inputs.imageName, "registry.digitalocean.com/alicerce-example/alicerce-do-prod:latest");
         assert.equal(image.inputs.registry.server, "registry.digitalocean.com");
         assert.ok(image.secretPaths.includes("registry.password") || image.secretPaths.includes("registry"), "the push password is a secret");
         assert.match(pool().inputs.dropletTemplate.userData, /docker run --rm[\s\S]*registry\.digitalocean\.com\/\S+@sha256:[0-9a-f]{64}\n/);
@@ -97,7 +96,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(doc.inputs.key, "secrets.json");
         assert.equal(doc.inputs.bucket, r.one(T.bucket, "storage-config").inputs.name ?? "storage-config-a1b2c3d");
         const secrets = JSON.parse(doc.inputs.content);
-        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_ADMIN_URL", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY", "registry"]);
+        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_ADMIN_URL", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "SESSION_SIGNING_KEY", "registry"]);
         for (const [name, value] of Object.entries<any>(secrets)) {
             const values = typeof value === "string" ? [value] : Object.values<string>(value);
             for (const v of values) assert.ok(!userData.includes(v), `${name} appears in the user data`);
@@ -119,7 +118,8 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
         assert.match(secrets.DATABASE_URL, /^postgresql:\/\/app:[^@]+@private-database-cluster-[^:]+:25060\/app\?sslmode=require$/);
         assert.match(secrets.DATABASE_READER_URL, /^postgresql:\/\/app:[^@]+@private-database-replica-[^:]+:25060\/app\?sslmode=require$/);
-        assert.match(secrets.REDIS_URL, /^rediss:\/\/[^@]+@private-cache-cluster-/);
+        assert.equal(secrets.REDIS_URL, undefined, "no cache until the app reads one");
+        assert.equal(env.ASSETS_CDN_HOST, undefined, "no CDN until the app serves through one");
     });
 
     it("6. grants the app's user CREATE on schema public once per boot, as doadmin from inside the VPC, without giving the container the admin URL", () => {
@@ -130,7 +130,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.ok(userData.includes(`printf '%s\\n' 'GRANT USAGE, CREATE ON SCHEMA public TO "app";' |`));
         assert.ok(userData.includes(`--network host --env BOOTSTRAP_DATABASE_URL 'postgres:17-alpine'`));
         const containerSecrets = [...userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)].map((m) => m[1]).sort();
-        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY"]);
+        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "SESSION_SIGNING_KEY"]);
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
     });
@@ -181,16 +181,12 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.deepEqual([pool.inputs.dbName, pool.inputs.user, pool.inputs.mode, pool.inputs.size], ["app", "app", "transaction", 19]);
     });
 
-    it("7. runs a Valkey cache firewalled like the database", () => {
-        const valkey = r.ofType(T.cluster).find((c) => c.inputs.engine === "valkey")!;
-        assert.equal(valkey.inputs.version, "8");
-        assert.equal(valkey.inputs.evictionPolicy, "allkeys_lru");
-        assert.equal(valkey.inputs.privateNetworkUuid, idOf("network-vpc"));
-        const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(valkey.name))!;
-        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }]);
+    it("7. creates no Valkey cluster and no CDN endpoint: the app reads neither REDIS_URL nor a CDN host (app-image/src)", () => {
+        assert.deepEqual(r.ofType(T.cluster).map((c) => c.inputs.engine), ["pg"]);
+        assert.equal(r.ofType(T.cdn).length, 0);
     });
 
-    it("8. keeps assets in a versioned bucket with lifecycle, CORS and a CDN, and backups in a private bucket", () => {
+    it("8. keeps assets in a versioned bucket with lifecycle and CORS, and backups in a private bucket", () => {
         const assets = r.one(T.bucket, "storage-assets");
         assert.equal(assets.inputs.acl, "private");
         assert.deepEqual(assets.inputs.versioning, { enabled: true });
@@ -199,7 +195,6 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const cors = r.one(T.cors);
         assert.equal(cors.inputs.bucket, "storage-assets-a1b2c3d");
         assert.ok(cors.inputs.corsRules.some((c: any) => c.allowedOrigins.includes("https://app.example.com")));
-        assert.equal(r.one(T.cdn).inputs.origin, "storage-assets-a1b2c3d.nyc3.digitaloceanspaces.com");
         const backups = r.one(T.bucket, "storage-backups");
         assert.equal(backups.inputs.acl, "private");
         assert.equal(backups.inputs.lifecycleRules[0].expiration.days, 90, "prod keeps long-term copies 90 days");
@@ -234,10 +229,13 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const members: string[] = r.one(T.projectResources).inputs.resources;
         const lbUrn = members.find((m) => m.startsWith("do:loadbalancer:"));
         assert.ok(lbUrn, "load balancer");
-        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 3, "PostgreSQL, its replica and Valkey");
+        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 2, "PostgreSQL and its replica");
         assert.equal(members.filter((m) => m.startsWith("do:space:")).length, 3, "assets, backups, config");
         assert.deepEqual(labelTags(), ["project:alicerce", "environment:do-prod", "owner:team-platform", "costcenter:cc-1001", "managedby:pulumi"]);
-        for (const c of [...r.ofType(T.cluster), r.one(T.replica)]) assert.deepEqual(c.inputs.tags, labelTags(), c.name);
+        for (const c of r.ofType(T.cluster)) assert.deepEqual(c.inputs.tags, labelTags(), c.name);
+        // tags are ForceNew on a replica (terraform-provider-digitalocean, digitalocean/database/resource_database_replica.go): only tags that never change.
+        assert.deepEqual(r.one(T.replica).inputs.tags, ["project:alicerce", "environment:do-prod", "managedby:pulumi"]);
+        assert.deepEqual(r.one(T.replica).options.ignoreChanges, ["tags"], "a replica made with owner tags is not replaced when they go");
     });
 
     it("exports the URL and no secret", () => {
@@ -266,12 +264,12 @@ describe("DigitalOcean tiers", () => {
         assert.equal(secrets.REDIS_URL, undefined);
     });
 
-    it("growth has a standby and a cache but no replica", async () => {
+    it("growth has a standby but no replica, and no cache yet", async () => {
         const run = await stackRun("do-growth");
         const r = new Resources(run.resources);
         assert.equal(r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!.inputs.nodeCount, 2);
         assert.equal(r.ofType(T.replica).length, 0);
-        assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 1);
+        assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 0);
         assert.ok(!run.logs.some((l) => /^estimated \$/.test(l.message)), "no second, disagreeing price list at program time");
     });
 
@@ -288,12 +286,12 @@ describe("DigitalOcean tiers", () => {
         assert.deepEqual(fw.inputs.inboundRules.find((i: any) => i.portRange === "22"), { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] });
     });
 
-    it("pushes into an existing registry when alicerce:registryName is set, and builds nothing for a prebuilt image", async () => {
-        const shared = new Resources((await runStack("do-dev", { stackName: "do-shared", overrides: { "alicerce:registryName": "acme" } })).resources);
+    it("pushes into the account's registry by name without creating it, and builds nothing for a prebuilt image", async () => {
+        const shared = new Resources((await runStack("do-dev", { stackName: "do-shared", overrides: { "alicerce:registryName": "acme", "alicerce:createRegistry": undefined } })).resources);
         assert.equal(shared.ofType(T.registry).length, 0);
         assert.equal(shared.one(T.creds, "app-image-push").inputs.registryName, "acme");
         const image = `ghcr.io/acme/app@sha256:${"ab12".repeat(16)}`;
-        const prebuilt = new Resources((await runStack("do-dev", { stackName: "do-prebuilt", overrides: { "alicerce:image": image } })).resources);
+        const prebuilt = new Resources((await runStack("do-dev", { stackName: "do-prebuilt", overrides: { "alicerce:image": image, "alicerce:registryName": undefined, "alicerce:createRegistry": undefined } })).resources);
         assert.equal(prebuilt.ofType(T.image).length + prebuilt.ofType(T.creds).length + prebuilt.ofType(T.registry).length, 0);
         assert.equal(prebuilt.ofType("pulumi:providers:docker").length, 0, "a docker provider connects to the daemon; none is needed without a build");
         assert.equal(shared.ofType("pulumi:providers:docker").length, 1);
@@ -358,4 +356,132 @@ describe("DigitalOcean: the container's environment, read by the app's own confi
         assert.equal(result.ok, false);
         assert.ok(!result.ok && result.issues.some((i) => i.variable.includes("DATABASE_URL")));
     });
+});
+
+// DigitalOcean Container Registry limits (https://docs.digitalocean.com/products/container-registry/details/limits/):
+// one registry per account, its name unique across DigitalOcean, at most 63 lowercase letters, digits and '-'.
+describe("DigitalOcean: one container registry per account, across every shipped do-* stack", () => {
+    const doStacks = () => stackFiles().filter((s) => readStackConfig(s).config["alicerce:cloud"] === "digitalocean");
+
+    it("at most one stack creates the registry; every stack that builds pushes to that one, by name", async () => {
+        const stacks = doStacks();
+        assert.ok(stacks.length >= 3, stacks.join(", "));
+        const runs = await Promise.all(stacks.map((s) => stackRun(s)));
+        const creators = runs.filter((run) => new Resources(run.resources).ofType(T.registry).length > 0);
+        assert.ok(creators.length <= 1, `${creators.map((c) => c.stack).join(", ")} each create a registry; DigitalOcean allows one per account`);
+        const created = creators.length === 1 ? new Resources(creators[0].resources).one(T.registry).inputs.name : undefined;
+        const names = new Set<string>();
+        for (const run of runs) {
+            for (const c of new Resources(run.resources).ofType(T.creds)) names.add(c.inputs.registryName);
+        }
+        assert.equal(names.size, 1, `the stacks push to different registries: ${[...names].join(", ")}`);
+        if (created !== undefined) assert.deepEqual([...names], [created]);
+    });
+
+    it("the created registry is named (so the others can find it), protected, kept on destroy, on a tier with room for every stack's repository", async () => {
+        const owners = (await Promise.all(doStacks().map((s) => stackRun(s)))).flatMap((run) => new Resources(run.resources).ofType(T.registry));
+        assert.equal(owners.length, 1, "the shipped stacks create the account's registry once");
+        const registry = owners[0];
+        assert.match(registry.inputs.name, /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/);
+        assert.equal(registry.options.protect, true);
+        assert.equal(registry.options.retainOnDelete, true, "destroying the owner stack must not delete the registry the others pull from");
+        // Starter holds 1 repository and 500 MiB; basic 5 repositories (https://docs.digitalocean.com/products/container-registry/details/pricing/).
+        assert.equal(registry.inputs.subscriptionTierSlug, "basic");
+        assert.ok(doStacks().length <= 5, "more stacks than basic's 5 repositories: use professional");
+        // POST /v2/registry accepts region nyc3, sfo3, ams3, fra1 or sgp1.
+        assert.ok(["nyc3", "sfo3", "ams3", "fra1", "sgp1"].includes(registry.inputs.region), registry.inputs.region);
+    });
+
+    it("each stack pushes to its own repository in the shared registry", async () => {
+        const repos = await Promise.all(doStacks().map(async (s) => new Resources((await stackRun(s)).resources).one(T.image).inputs.imageName));
+        assert.equal(new Set(repos).size, repos.length, repos.join(", "));
+    });
+});
+
+describe("DigitalOcean: the app's DNS record", () => {
+    it("with alicerce:cloudflareZoneId, manages an A record to the load balancer in the zone (proxied by default) and the zone's origin TLS", async () => {
+        const run = await runStack("do-prod", { stackName: "do-dns", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" } });
+        const r = new Resources(run.resources);
+        const record = r.one("cloudflare:index/dnsRecord:DnsRecord");
+        assert.deepEqual(
+            [record.inputs.zoneId, record.inputs.name, record.inputs.type, record.inputs.content, record.inputs.proxied],
+            ["023e105f4ecef8ad9ca31a8372d0c353", "app.example.com", "A", "203.0.113.10", true],
+        );
+        assert.deepEqual(r.ofType("cloudflare:index/zoneSetting:ZoneSetting").map((z) => [z.inputs.settingId, z.inputs.value]).sort(), [["always_use_https", "on"], ["min_tls_version", "1.2"], ["ssl", "strict"]]);
+        const unproxied = await runStack("do-prod", { stackName: "do-dns-grey", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353", "alicerce:cloudflareProxied": "false" } });
+        assert.equal(new Resources(unproxied.resources).one("cloudflare:index/dnsRecord:DnsRecord").inputs.proxied, false);
+    });
+
+    it("without a zone, warns which record to create (as on AWS), and creates none", async () => {
+        const run = await stackRun("do-prod");
+        assert.equal(new Resources(run.resources).ofType("cloudflare:index/dnsRecord:DnsRecord").length, 0);
+        assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.includes("create an A record app.example.com")), JSON.stringify(run.logs));
+    });
+});
+
+// The provider's own validators (terraform-provider-digitalocean at 401992a1e493a0e3cfc833197820867991fc011f), checked on
+// what every shipped do-* stack declares, so a value the provider refuses fails here and not at `pulumi up`.
+describe("DigitalOcean: what every do-* stack declares passes the provider's validation", () => {
+    const doStacks = () => stackFiles().filter((s) => readStackConfig(s).config["alicerce:cloud"] === "digitalocean");
+    const each = async (check: (r: Resources, stack: string) => void) => {
+        for (const stack of doStacks()) check(new Resources((await stackRun(stack)).resources), stack);
+    };
+
+    it("tags: digitalocean/tag/tags.go accepts ^[a-zA-Z0-9:\\-_]{1,255}$", () =>
+        each((r, stack) => {
+            const tags = [
+                ...r.ofType(T.tag).map((t) => t.inputs.name),
+                ...r.ofType(T.pool).flatMap((p) => p.inputs.dropletTemplate.tags),
+                ...r.all.filter((x) => x.type.startsWith("digitalocean:") && Array.isArray(x.inputs.tags)).flatMap((x) => x.inputs.tags),
+            ];
+            assert.ok(tags.length > 0);
+            for (const t of tags) assert.match(t, /^[a-zA-Z0-9:\-_]{1,255}$/, `${stack}: ${t}`);
+        }));
+
+    it("project: name 1-175 characters, description at most 255, environment development|staging|production (project/resource_project.go)", () =>
+        each((r) => {
+            const p = r.one(T.project).inputs;
+            assert.ok(p.name.length >= 1 && p.name.length <= 175);
+            assert.ok(p.description.length <= 255);
+            assert.ok(["development", "staging", "production"].includes(p.environment.toLowerCase()));
+        }));
+
+    it("connection pool: name 3-63 characters, mode session|transaction|statement (database/resource_database_connection_pool.go; mode is ForceNew)", () =>
+        each((r) => {
+            const p = r.one(T.pgPool).inputs;
+            assert.ok(p.name.length >= 3 && p.name.length <= 63);
+            assert.ok(["session", "transaction", "statement"].includes(p.mode));
+        }));
+
+    it("cluster storage autoscaling: threshold 15-95%, increment at least 10 GiB (database/resource_database_cluster.go)", () =>
+        each((r) => {
+            const a = r.one(T.cluster).inputs.storageAutoscale;
+            assert.ok(a.thresholdPercent >= 15 && a.thresholdPercent <= 95 && a.incrementGib >= 10);
+        }));
+
+    it("load balancer: size_unit 1-200, health check interval and timeout 3-300 s, thresholds 2-10 (loadbalancer/resource_loadbalancer.go)", () =>
+        each((r) => {
+            const lb = r.one(T.lb).inputs;
+            assert.ok(lb.sizeUnit >= 1 && lb.sizeUnit <= 200);
+            const h = lb.healthcheck;
+            for (const v of [h.checkIntervalSeconds, h.responseTimeoutSeconds]) assert.ok(v >= 3 && v <= 300);
+            for (const v of [h.healthyThreshold, h.unhealthyThreshold]) assert.ok(v >= 2 && v <= 10);
+            for (const f of lb.forwardingRules) assert.ok(f.entryPort >= 1 && f.entryPort <= 65535 && f.targetPort >= 1 && f.targetPort <= 65535);
+        }));
+
+    it("autoscale pool: CPU and memory targets between 0 and 1 (dropletautoscale/resource_droplet_autoscale.go)", () =>
+        each((r) => {
+            const c = r.one(T.pool).inputs.config;
+            for (const v of [c.targetCpuUtilization, c.targetMemoryUtilization]) assert.ok(v > 0 && v <= 1);
+        }));
+
+    it("buckets: in a Spaces region (spaces/spaces_entities.go SpacesRegions); names 3-63 lowercase letters, digits, '-'", () =>
+        each((r) => {
+            const spaces = ["ams3", "atl1", "blr1", "fra1", "lon1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1", "tor1"];
+            for (const b of r.ofType(T.bucket)) {
+                assert.ok(spaces.includes(b.inputs.region), b.inputs.region);
+                // Pulumi autonames the bucket: the logical name plus '-' and 7 characters.
+                assert.match(`${b.name}-a1b2c3d`, /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+            }
+        }));
 });
