@@ -58,7 +58,7 @@ export type SigningKeySource =
 export interface AssetsConfig {
   /** Bucket that receives uploads. */
   bucket: string;
-  /** Custom endpoint for Spaces or MinIO; `undefined` means AWS S3. */
+  /** Custom endpoint for Spaces or a self-hosted S3 server; `undefined` means AWS S3. */
   endpoint: string | undefined;
   /** Use path-style URLs (`https://host/bucket/key`), which self-hosted S3 servers need. */
   forcePathStyle: boolean;

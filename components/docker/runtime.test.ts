@@ -1,10 +1,13 @@
 import { strict as assert } from "assert";
-import { execFile, spawnSync } from "child_process";
+import { execFile, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../../test/harness";
 import { ALLOWED_IMAGES, IMAGES } from "./images";
+import { CONTAINER_LIMITS } from "./limits";
+import { renderNginxConfig } from "./nginx";
+import { redisCommand } from "./redis";
 import { objectStoreCommand, publicUploadRoute, s3Identities } from "./objectstore";
 import { checkStorageSetup, STORAGE_SETUP_SCRIPT, storageSetupEnvironment } from "./storage-setup";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -266,5 +269,73 @@ describe("single host: object store and its setup", () => {
             assert.notEqual(res.status, 0);
             assert.match(res.stderr, /FAILED: cannot create bucket alicerce-uploads/);
         });
+    });
+
+    it("nginx routes presigned uploads with path and Host unchanged, PUT only, and Debian's nginx -t accepts it", function () {
+        this.timeout(60_000);
+        const route = publicUploadRoute("alicerce-uploads");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-nginx-up-"));
+        try {
+            const conf = renderNginxConfig({ upstreams: ["app-1:8080"], uploads: route, runDir: dir, nginxVersion: "1.22" });
+            const lines = conf.split("\n");
+            const start = lines.findIndex((l) => l.trim() === `location ^~ ${route.pathPrefix} {`);
+            assert.ok(start >= 0, "no upload location");
+            const body = lines.slice(start, start + lines.slice(start).findIndex((l) => l.trim() === "}") + 1).join("\n");
+            // SigV4 signs the path and the host: no URI part on proxy_pass (path passed as is), Host as the client sent it.
+            assert.match(body, /proxy_pass http:\/\/objectstore;/);
+            assert.match(body, /proxy_set_header Host \$http_host;/);
+            assert.match(body, /limit_except PUT \{ deny all; \}/);
+            assert.match(conf, /upstream objectstore \{[^}]*server objectstore:8333;/);
+            const file = path.join(dir, "nginx.conf");
+            fs.writeFileSync(file, conf);
+            const hosts = path.join(dir, "hosts");
+            fs.writeFileSync(hosts, "127.0.0.1 localhost app-1 objectstore\n");
+            const out = path.join(dir, "out");
+            const r = spawnSync("unshare", ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -t -c "$2" >"$3" 2>&1`, "sh", hosts, file, out], { encoding: "utf8", timeout: 30_000 });
+            const output = r.stderr + (fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "");
+            assert.equal(r.status, 0, output);
+            assert.match(output, /test is successful/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("single host: Redis suits a queue", () => {
+    // https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/ (AOF, appendfsync everysec) and
+    // https://redis.io/docs/latest/develop/reference/eviction/ (noeviction: writes fail instead of keys vanishing).
+    for (const stack of STACKS) {
+        it(`${stack}: append-only persistence on the volume, noeviction, maxmemory under the container limit`, async () => {
+            const r = new Resources((await run(stack)).resources);
+            const redis = r.one(CONTAINER, "redis");
+            const cmd = redis.inputs.command.join(" ");
+            assert.match(cmd, /--appendonly yes/);
+            assert.match(cmd, /--appendfsync everysec/);
+            assert.match(cmd, /--maxmemory-policy noeviction/);
+            const maxMb = Number(/--maxmemory (\d+)mb/.exec(cmd)![1]);
+            assert.ok(maxMb > 0 && maxMb < redis.inputs.memory, `maxmemory ${maxMb} MB vs limit ${redis.inputs.memory} MB`);
+            assert.ok(redis.inputs.volumes.some((v: any) => v.containerPath === "/data") && cmd.includes("--dir /data"));
+        });
+    }
+    it("redis-server accepts the rendered settings (real redis-server, config check only)", function () {
+        this.timeout(30_000);
+        const cmd = redisCommand(CONTAINER_LIMITS.mvp.redis)[2];
+        const flags = cmd.slice(cmd.indexOf("redis-server /tmp/auth.conf ") + "redis-server /tmp/auth.conf ".length).replace("--dir /data", "--dir /tmp");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-check-"));
+        try {
+            // Start on a unix socket only, ask for the effective policy, shut down.
+            const sock = path.join(dir, "r.sock");
+            const server = execFile("redis-server", ["--port", "0", "--unixsocket", sock, ...flags.replace("--dir /tmp", `--dir ${dir}`).split(" ")]);
+            const deadline = Date.now() + 10_000;
+            while (!fs.existsSync(sock) && Date.now() < deadline) execFileSync("sleep", ["0.1"]);
+            const policy = execFileSync("redis-cli", ["-s", sock, "config", "get", "maxmemory-policy"], { encoding: "utf8" });
+            const aof = execFileSync("redis-cli", ["-s", sock, "config", "get", "appendonly"], { encoding: "utf8" });
+            execFileSync("redis-cli", ["-s", sock, "shutdown", "nosave"]);
+            server.kill();
+            assert.match(policy, /noeviction/);
+            assert.match(aof, /yes/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

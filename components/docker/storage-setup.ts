@@ -112,6 +112,8 @@ export class StorageSetup extends pulumi.ComponentResource {
             command: [script],
             envs,
             ...networking([{ name: args.network }]),
+            // nobody: rclone needs no privilege, only $HOME on tmpfs.
+            user: "65534:65534",
             attach: true,
             logs: true,
             mustRun: false,
