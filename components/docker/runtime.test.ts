@@ -211,6 +211,13 @@ describe("single host: object store and its setup", () => {
         });
     }
 
+    it("a setup container that exits non-zero fails the whole run, with its log (provider read-back: exit_code, container_logs)", async () => {
+        const failing = runStack("local", {
+            answer: (type, name) => (type === CONTAINER && name === "storage-setup" ? { exitCode: 1, containerLogs: "storage-setup: FAILED: cannot create bucket alicerce-uploads after 20 attempts\n" } : undefined),
+        });
+        await assert.rejects(failing, /storage setup exited with code 1[\s\S]*cannot create bucket alicerce-uploads/);
+    });
+
     it("a failed or unfinished setup run fails the update with its log", () => {
         assert.doesNotThrow(() => checkStorageSetup(0, "ok"));
         assert.throws(() => checkStorageSetup(1, "a\nFAILED: cannot create bucket x\n"), /exited with code 1[\s\S]*cannot create bucket x/);
