@@ -38,6 +38,8 @@ export function storageSetupEnvironment(o: StorageSetupEnvironmentOptions): stri
     return [
         ...remote("STORE", o.adminAccessKey, o.adminSecretKey),
         ...remote("APP", o.appAccessKey, o.appSecretKey),
+        // The app's identity may not create buckets: rclone must not try (it would on a first write otherwise).
+        "RCLONE_CONFIG_APP_NO_CHECK_BUCKET=true",
         `BUCKETS=${o.buckets.join(" ")}`,
         `ASSETS_BUCKET=${o.assetsBucket}`,
         // rclone looks for a config file under $HOME; the root filesystem is read-only.
