@@ -78,10 +78,26 @@ export function objectStoreCommand(): string[] {
             "umask 077",
             `mkdir -p ${OBJECT_STORE_DATA_DIR}`,
             `printf '%s' "$S3_IDENTITIES" > /tmp/s3.json`,
-            // The image's filer.toml keeps the filer's metadata under the working directory.
             `cd ${OBJECT_STORE_DATA_DIR}`,
             `exec ${weed.join(" ")}`,
         ].join(" && "),
+    ];
+}
+
+/**
+ * The object store's environment. The image's filer.toml keeps the filer's
+ * metadata in `/data/filerldb2` (docker/filer.toml); `WEED_LEVELDB2_DIR`
+ * (SeaweedFS reads `WEED_<SECTION>_<KEY>` over its TOML files, as its Helm
+ * chart does) moves it under {@link OBJECT_STORE_DATA_DIR} with the rest.
+ * `GOMEMLIMIT` makes the Go runtime collect before the container's memory
+ * limit kills it. Holds the identities' secrets: the caller keeps it secret.
+ */
+export function objectStoreEnvironment(identitiesJson: string, limit: ContainerLimit): string[] {
+    return [
+        `S3_IDENTITIES=${identitiesJson}`,
+        "WEED_LEVELDB2_ENABLED=true",
+        `WEED_LEVELDB2_DIR=${OBJECT_STORE_DATA_DIR}/filerldb2`,
+        `GOMEMLIMIT=${Math.floor(limit.memoryMb * 0.8)}MiB`,
     ];
 }
 
@@ -175,7 +191,7 @@ export class ObjectStore extends pulumi.ComponentResource {
             image: image.imageId,
             entrypoints: ["/bin/sh", "-c"],
             command: objectStoreCommand(),
-            envs: pulumi.secret(identities.apply((json) => [`S3_IDENTITIES=${json}`])),
+            envs: pulumi.secret(identities.apply((json) => objectStoreEnvironment(json, args.limit))),
             ...networking([
                 { name: args.network, aliases: [OBJECT_STORE_ALIAS] },
                 { name: args.storageNetwork, aliases: [OBJECT_STORE_ALIAS] },

@@ -8,7 +8,7 @@ import { ALLOWED_IMAGES, IMAGES } from "./images";
 import { CONTAINER_LIMITS } from "./limits";
 import { renderNginxConfig } from "./nginx";
 import { redisCommand } from "./redis";
-import { objectStoreCommand, publicUploadRoute, s3Identities } from "./objectstore";
+import { OBJECT_STORE_DATA_DIR, objectStoreCommand, objectStoreEnvironment, publicUploadRoute, s3Identities } from "./objectstore";
 import { checkStorageSetup, STORAGE_SETUP_SCRIPT, storageSetupEnvironment } from "./storage-setup";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
@@ -177,6 +177,11 @@ describe("single host: object store and its setup", () => {
         assert.deepEqual(ids.map((i) => i.name), ["alicerce-admin", "alicerce-app"]);
         assert.deepEqual(ids[1].actions, ["Read:alicerce-uploads", "Write:alicerce-uploads", "List:alicerce-uploads", "Tagging:alicerce-uploads"]);
         assert.ok(!ids.some((i) => i.name === "anonymous"));
+        // Everything SeaweedFS writes stays in the volume, under its own directory (the filer's store too).
+        assert.match(cmd, new RegExp(`-dir=${OBJECT_STORE_DATA_DIR}( |$)`));
+        const env = objectStoreEnvironment("{}", { memoryMb: 256, cpus: 0.5 });
+        assert.ok(env.includes(`WEED_LEVELDB2_DIR=${OBJECT_STORE_DATA_DIR}/filerldb2`));
+        assert.ok(env.includes("GOMEMLIMIT=204MiB"));
     });
 
     it("the upload route keeps the signed path: prefix is the bucket, PUT only", () => {
