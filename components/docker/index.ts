@@ -22,6 +22,17 @@ export type DockerOutputs = Record<string, pulumi.Input<unknown>>;
 /** The SSH options the Docker provider uses for `ssh://` hosts: trust a new host key on first use, fail fast. */
 export const SSH_OPTS = ["-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=15", "-o", "ServerAliveInterval=30"];
 
+/**
+ * The address browsers reach a host given by `dockerHost` at: the host of an
+ * `ssh://` or `tcp://` URL, `localhost` for the local socket. Presigned
+ * upload URLs are signed for it when there is no domain.
+ */
+export function dockerHostAddress(dockerHost: string): string {
+    const url = new URL(dockerHost);
+    if (url.protocol === "unix:" || url.protocol === "npipe:" || url.hostname === "") return "localhost";
+    return url.hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
 /** Groups the whole single-host stack, so no resource sits directly under the Pulumi stack. */
 class SingleHost extends pulumi.ComponentResource {
     constructor(name: string, opts: pulumi.ComponentResourceOptions = {}) {
@@ -80,7 +91,7 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
     const backups = new Backups("backups", {
         namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, postgres, objectStore, dependsOn: [storage.container],
     }, parent);
-    const address = vps ? vps.ipv4Address : pulumi.output("localhost");
+    const address = vps ? vps.ipv4Address : pulumi.output(dockerHostAddress(host.dockerHost!));
     const publicUrl = settings.domain ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${address}`;
     const app = new AppReplicas("app", {
         ...common,

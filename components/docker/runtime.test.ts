@@ -9,6 +9,7 @@ import { CONTAINER_LIMITS } from "./limits";
 import { renderNginxConfig } from "./nginx";
 import { redisCommand } from "./redis";
 import { OBJECT_STORE_DATA_DIR, objectStoreCommand, objectStoreEnvironment, publicUploadRoute, s3Identities } from "./objectstore";
+import { dockerHostAddress } from "./index";
 import { checkStorageSetup, STORAGE_SETUP_SCRIPT, storageSetupEnvironment } from "./storage-setup";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
@@ -182,6 +183,17 @@ describe("single host: object store and its setup", () => {
         const env = objectStoreEnvironment("{}", { memoryMb: 256, cpus: 0.5 });
         assert.ok(env.includes(`WEED_LEVELDB2_DIR=${OBJECT_STORE_DATA_DIR}/filerldb2`));
         assert.ok(env.includes("GOMEMLIMIT=204MiB"));
+    });
+
+    it("upload URLs are signed for the address browsers use: the domain, the VPS, or the dockerHost's host", async () => {
+        assert.equal(dockerHostAddress("unix:///var/run/docker.sock"), "localhost");
+        assert.equal(dockerHostAddress("ssh://deploy@vps.example.net"), "vps.example.net");
+        assert.equal(dockerHostAddress("ssh://deploy@[2001:db8::1]:2222"), "2001:db8::1");
+        assert.equal(dockerHostAddress("tcp://10.0.0.5:2376"), "10.0.0.5");
+        const local = new Resources((await run("local")).resources).one(CONTAINER, "app-1");
+        assert.ok(envOf(local).includes("S3_PUBLIC_ENDPOINT=http://localhost"));
+        const vps = new Resources((await run("vps-example")).resources).one(CONTAINER, "app-1");
+        assert.ok(envOf(vps).includes("S3_PUBLIC_ENDPOINT=https://app.example.com"), envOf(vps).filter((e) => e.startsWith("S3_PUBLIC")).join());
     });
 
     it("the upload route keeps the signed path: prefix is the bucket, PUT only", () => {
