@@ -30,7 +30,8 @@ export const SSH_OPTS = ["-o", "StrictHostKeyChecking=accept-new", "-o", "Connec
 export function dockerHostAddress(dockerHost: string): string {
     const url = new URL(dockerHost);
     if (url.protocol === "unix:" || url.protocol === "npipe:" || url.hostname === "") return "localhost";
-    return url.hostname.replace(/^\[(.*)\]$/, "$1");
+    // An IPv6 address keeps its brackets: it goes into URLs.
+    return url.hostname;
 }
 
 /** Groups the whole single-host stack, so no resource sits directly under the Pulumi stack. */

@@ -188,7 +188,7 @@ describe("single host: object store and its setup", () => {
     it("upload URLs are signed for the address browsers use: the domain, the VPS, or the dockerHost's host", async () => {
         assert.equal(dockerHostAddress("unix:///var/run/docker.sock"), "localhost");
         assert.equal(dockerHostAddress("ssh://deploy@vps.example.net"), "vps.example.net");
-        assert.equal(dockerHostAddress("ssh://deploy@[2001:db8::1]:2222"), "2001:db8::1");
+        assert.equal(dockerHostAddress("ssh://deploy@[2001:db8::1]:2222"), "[2001:db8::1]");
         assert.equal(dockerHostAddress("tcp://10.0.0.5:2376"), "10.0.0.5");
         const local = new Resources((await run("local")).resources).one(CONTAINER, "app-1");
         assert.ok(envOf(local).includes("S3_PUBLIC_ENDPOINT=http://localhost"));
