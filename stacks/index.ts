@@ -420,7 +420,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 
     if (cloud === "docker") {
         if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain and install its certificate before real users arrive)`);
-        warnings.push(`backups are kept in MinIO on the same host: a lost host loses them too; copy the backups bucket off the host (see docs/single-host.md)`);
+        warnings.push(`backups are kept in the object store (SeaweedFS) on the same host: a lost host loses them too; copy the backups bucket off the host (see docs/single-host.md)`);
         return {
             ...common,
             cloud,

@@ -106,7 +106,7 @@ export interface SingleHostPreset {
     readonly appReplicas: number;
     /**
      * The VM created when `alicerce:vps` is set: droplet size or EC2 instance
-     * type. It runs PostgreSQL, Redis, MinIO, nginx and the app replicas, so it
+     * type. It runs PostgreSQL, Redis, SeaweedFS, nginx and the app replicas, so it
      * is one size above the managed tiers' app servers.
      */
     readonly hostSize: { readonly [V in VpsCloud]: string };

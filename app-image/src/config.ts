@@ -58,10 +58,17 @@ export type SigningKeySource =
 export interface AssetsConfig {
   /** Bucket that receives uploads. */
   bucket: string;
-  /** Custom endpoint for Spaces or MinIO; `undefined` means AWS S3. */
+  /** Custom endpoint for Spaces or a self-hosted S3 server; `undefined` means AWS S3. */
   endpoint: string | undefined;
-  /** Use path-style URLs (`https://host/bucket/key`), which MinIO needs. */
+  /** Use path-style URLs (`https://host/bucket/key`), which self-hosted S3 servers need. */
   forcePathStyle: boolean;
+  /**
+   * The endpoint presigned URLs are signed for, when clients reach the store
+   * by another name than the service does (a single host: the service talks
+   * to `http://objectstore:8333`, browsers to the public host, whose proxy
+   * routes `/<bucket>/` to the store). `undefined`: the same as `endpoint`.
+   */
+  publicEndpoint: string | undefined;
 }
 
 /** The validated configuration of the service. */
@@ -178,6 +185,13 @@ export function parseConfig(env: Env): ConfigResult {
   if (endpoint !== undefined && !isHttpUrl(endpoint)) {
     fail('S3_ENDPOINT', `must be an http(s) URL (got "${endpoint}")`);
   }
+  const publicEndpoint = get('S3_PUBLIC_ENDPOINT');
+  if (publicEndpoint !== undefined && !isHttpUrl(publicEndpoint)) {
+    fail('S3_PUBLIC_ENDPOINT', `must be an http(s) URL (got "${publicEndpoint}")`);
+  }
+  if (publicEndpoint !== undefined && endpoint === undefined) {
+    fail('S3_PUBLIC_ENDPOINT', 'needs S3_ENDPOINT (AWS S3 URLs are public already)');
+  }
   const forcePathStyle = parseBoolean(get('S3_FORCE_PATH_STYLE'), () =>
     fail('S3_FORCE_PATH_STYLE', 'must be true or false'),
   );
@@ -210,7 +224,7 @@ export function parseConfig(env: Env): ConfigResult {
       awsRegion,
       database,
       signingKey,
-      assets: { bucket, endpoint, forcePathStyle },
+      assets: { bucket, endpoint, forcePathStyle, publicEndpoint },
     },
   };
 }

@@ -12,7 +12,7 @@ import { createLogger } from './logger.js';
 import { migrate } from './migrations.js';
 import { cached, createSecretsClient, fetchJsonSecret, secretField, type SecretsClient } from './secrets.js';
 import { buildApp } from './server.js';
-import { createS3Client } from './routes/uploads.js';
+import { createPresignClient } from './routes/uploads.js';
 
 /** How long a database password fetched from Secrets Manager is reused (rotation picks up within this). */
 const DB_PASSWORD_TTL_MS = 60_000;
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     logger.info({ applied }, 'migrations done');
 
     const app = buildApp(
-      { pools, s3: createS3Client(config.assets, config.awsRegion), bucket: config.assets.bucket, signingKey },
+      { pools, s3: createPresignClient(config.assets, config.awsRegion), bucket: config.assets.bucket, signingKey },
       logger,
     );
     await app.listen({ port: config.port, host: config.host });

@@ -101,6 +101,14 @@ describe('config: parseConfig', () => {
     assert.equal(c.assets.endpoint, 'https://nyc3.digitaloceanspaces.com');
   });
 
+  it('takes a public endpoint for presigned URLs beside the internal one', () => {
+    const { AWS_REGION: _, ...rest } = base;
+    const c = configOf({ ...rest, S3_ENDPOINT: 'http://objectstore:8333', S3_PUBLIC_ENDPOINT: 'https://app.example.com', S3_FORCE_PATH_STYLE: 'true' });
+    assert.equal(c.assets.endpoint, 'http://objectstore:8333');
+    assert.equal(c.assets.publicEndpoint, 'https://app.example.com');
+    assert.equal(configOf(base).assets.publicEndpoint, undefined);
+  });
+
   it('treats blank variables as unset', () => {
     assert.equal(configOf({ ...base, PORT: '', DB_SSL_MODE: '  ' }).port, 8080);
   });
@@ -128,10 +136,12 @@ describe('config: parseConfig', () => {
     { name: 'both signing key sources', env: { ...base, APP_SECRET_ARN: appArn }, variables: ['APP_SECRET_ARN, SESSION_SIGNING_KEY'] },
     { name: 'short signing key', env: { ...base, SESSION_SIGNING_KEY: 'short' }, variables: ['SESSION_SIGNING_KEY'] },
     { name: 'no bucket', env: { ...base, ASSETS_BUCKET: undefined }, variables: ['ASSETS_BUCKET'] },
-    { name: 'bad S3_ENDPOINT', env: { ...base, S3_ENDPOINT: 'minio:9000' }, variables: ['S3_ENDPOINT'] },
+    { name: 'bad S3_ENDPOINT', env: { ...base, S3_ENDPOINT: 'objectstore:8333' }, variables: ['S3_ENDPOINT'] },
+    { name: 'bad S3_PUBLIC_ENDPOINT', env: { ...base, S3_ENDPOINT: 'http://objectstore:8333', S3_PUBLIC_ENDPOINT: 'app.example.com' }, variables: ['S3_PUBLIC_ENDPOINT'] },
+    { name: 'S3_PUBLIC_ENDPOINT without S3_ENDPOINT', env: { ...base, S3_PUBLIC_ENDPOINT: 'https://app.example.com' }, variables: ['S3_PUBLIC_ENDPOINT'] },
     { name: 'bad S3_FORCE_PATH_STYLE', env: { ...base, S3_FORCE_PATH_STYLE: 'maybe' }, variables: ['S3_FORCE_PATH_STYLE'] },
     { name: 'AWS S3 without region', env: { ...base, AWS_REGION: undefined }, variables: ['AWS_REGION'] },
-    { name: 'secrets without region', env: { ...aws, AWS_REGION: undefined, S3_ENDPOINT: 'http://minio:9000' }, variables: ['AWS_REGION'] },
+    { name: 'secrets without region', env: { ...aws, AWS_REGION: undefined, S3_ENDPOINT: 'http://objectstore:8333' }, variables: ['AWS_REGION'] },
     { name: 'bad DB_POOL_MAX', env: { ...base, DB_POOL_MAX: '0' }, variables: ['DB_POOL_MAX'] },
   ];
   for (const row of bad) {

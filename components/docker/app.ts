@@ -2,7 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hardening } from "./container";
+import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
 import type { ObjectStore } from "./objectstore";
@@ -17,7 +17,7 @@ export interface AppReplicasArgs {
     readonly namePrefix: string;
     /** The edge network (nginx in front, and the app's way out). */
     readonly edgeNetwork: pulumi.Input<string>;
-    /** The internal data network (PostgreSQL, Redis, MinIO). */
+    /** The internal data network (PostgreSQL, Redis, the object store). */
     readonly dataNetwork: pulumi.Input<string>;
     readonly labels: readonly DockerLabel[];
     /** Per replica. */
@@ -27,9 +27,17 @@ export interface AppReplicasArgs {
     readonly postgres: Postgres;
     readonly redis: Redis;
     readonly objectStore: ObjectStore;
+    /** The assets bucket, from storage setup: resolves only once the bucket exists and the app's key works. */
+    readonly assetsBucket: pulumi.Input<string>;
+    /**
+     * The stack's public URL (`https://<domain>` or `http://<address>`). The
+     * app signs upload URLs for it; the proxy routes `/<bucket>/` to the
+     * object store (objectstore.ts publicUploadRoute).
+     */
+    readonly publicUrl: pulumi.Input<string>;
     /** A prebuilt image to pull instead of building `app-image/` on the host. */
     readonly image?: string;
-    /** Things that must exist before the app starts (the buckets and its MinIO user). */
+    /** Things that must exist before the app starts (the buckets, made by storage setup). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** The secret protection of the session key, as for data. @default false */
     readonly protectData?: boolean;
@@ -74,10 +82,11 @@ export class AppReplicas extends pulumi.ComponentResource {
             pulumi
                 .all({
                     user: pg.user, password: pg.password, host: pg.host, port: pg.port.apply(String), database: pg.database,
-                    redisPassword: args.redis.password, endpoint: store.endpoint, bucket: store.assetsBucket,
+                    redisPassword: args.redis.password, redisHost: args.redis.host, redisPort: args.redis.port.apply(String),
+                    endpoint: store.endpoint, publicEndpoint: args.publicUrl, bucket: args.assetsBucket,
                     accessKey: store.appAccessKey, secretKey: store.appSecretKey, session: sessionKey.result,
                 })
-                .apply(({ user, password, host, port, database, redisPassword, endpoint, bucket, accessKey, secretKey, session }) => {
+                .apply(({ user, password, host, port, database, redisPassword, redisHost, redisPort, endpoint, publicEndpoint, bucket, accessKey, secretKey, session }) => {
                     const url = `postgres://${user}:${password}@${host}:${port}/${database}`;
                     return [
                         `NODE_ENV=production`,
@@ -87,9 +96,11 @@ export class AppReplicas extends pulumi.ComponentResource {
                         `DATABASE_READER_URL=${url}`,
                         // TLS off only because this hop is the internal bridge network inside one kernel; never across hosts.
                         `DB_SSL_MODE=disable`,
-                        `REDIS_URL=redis://:${redisPassword}@redis:6379/0`,
+                        `REDIS_URL=redis://:${redisPassword}@${redisHost}:${redisPort}/0`,
                         `ASSETS_BUCKET=${bucket}`,
                         `S3_ENDPOINT=${endpoint}`,
+                        // Browsers cannot reach the data network: upload URLs are signed for the public host.
+                        `S3_PUBLIC_ENDPOINT=${publicEndpoint}`,
                         `S3_FORCE_PATH_STYLE=true`,
                         `AWS_REGION=us-east-1`,
                         `AWS_ACCESS_KEY_ID=${accessKey}`,
@@ -107,12 +118,11 @@ export class AppReplicas extends pulumi.ComponentResource {
             const container = new docker.Container(`${name}-${i + 1}`, {
                 image: imageRef,
                 envs,
-                // The edge network first: it is the app's default route out (the data network has none).
-                networkMode: args.edgeNetwork,
-                networksAdvanced: [
-                    { name: args.edgeNetwork, aliases: [alias] },
+                // The edge network is the app's way out: the data network is internal and has no gateway.
+                ...networking([
+                    { name: args.edgeNetwork, aliases: [alias], gwPriority: 1 },
                     { name: args.dataNetwork },
-                ],
+                ]),
                 healthcheck: {
                     tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
                     interval: "10s",

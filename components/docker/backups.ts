@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_IMAGE_CONTEXT, backupEnvironment } from "./backup";
-import { hardening } from "./container";
+import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
 import type { ObjectStore } from "./objectstore";
@@ -20,18 +20,17 @@ export interface BackupsArgs {
     readonly retentionDays?: number;
     /** Hour (UTC) of the nightly run. @default 3 */
     readonly hourUtc?: number;
+    /** What the scheduler waits for (the buckets, made by StorageSetup). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
  * The backup image (pg_dump 17 and mc, built on the host from
- * `components/docker/backup/`), a one-shot `setup` container that creates
- * the buckets and the app's MinIO user before the app starts, and the
+ * `components/docker/backup/`) and the
  * scheduler container running `backup.sh schedule`: a nightly pg_dump and
  * uploads archive into the backups bucket, pruned after `retentionDays`.
  */
 export class Backups extends pulumi.ComponentResource {
-    /** The setup container: the app waits for it (buckets and credentials exist). */
-    public readonly setupContainer: docker.Container;
     public readonly schedulerName: pulumi.Output<string>;
     public readonly imageName: pulumi.Output<string>;
 
@@ -66,21 +65,9 @@ export class Backups extends pulumi.ComponentResource {
         const common = {
             image: image.repoDigest,
             envs,
-            networkMode: args.network,
-            networksAdvanced: [{ name: args.network }],
+            ...networking([{ name: args.network }]),
             labels: [...args.labels],
         };
-
-        this.setupContainer = new docker.Container(`${name}-setup`, {
-            ...common,
-            name: `${args.namePrefix}-storage-setup`,
-            command: ["setup"],
-            // Run to completion during `pulumi up`; a failed setup fails the update.
-            attach: true,
-            logs: true,
-            mustRun: false,
-            ...hardening({ limit: args.limit, restart: "no", tmpfs: ["/tmp", "/work"] }),
-        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] });
 
         // Dumps and upload archives are staged on disk: tmpfs pages count against the memory limit.
         const work = new docker.Volume(`${name}-work`, { name: `${args.namePrefix}-backup-work`, labels: [...args.labels] }, { parent: this });
@@ -91,10 +78,10 @@ export class Backups extends pulumi.ComponentResource {
             healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
             volumes: [{ volumeName: work.name, containerPath: "/work" }],
             ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
-        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: [this.setupContainer] });
+        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
 
         this.schedulerName = scheduler.name;
         this.imageName = image.imageName;
-        this.registerOutputs({ setupContainer: this.setupContainer, schedulerName: this.schedulerName, imageName: this.imageName });
+        this.registerOutputs({ schedulerName: this.schedulerName, imageName: this.imageName });
     }
 }

@@ -37,3 +37,38 @@ export function hardening(options: HardeningOptions): Partial<docker.ContainerAr
         init: true,
     };
 }
+
+/** One network a container joins, with the names it answers to there. */
+export interface NetworkAttachment {
+    readonly name: import("@pulumi/pulumi").Input<string>;
+    /** DNS names of the container on this network (Docker's embedded DNS). */
+    readonly aliases?: readonly string[];
+    /** Docker picks the default route from the attachment with the highest priority (Engine 28+). */
+    readonly gwPriority?: number;
+}
+
+/**
+ * The network settings of a container: every network through
+ * `networksAdvanced`, none through `networkMode`.
+ *
+ * terraform-provider-docker (resource_docker_container_funcs.go, create)
+ * passes `network_mode` to ContainerCreate with an empty NetworkingConfig,
+ * so the container joins that network without aliases; it then disconnects
+ * the default `bridge` and calls NetworkConnect once per `networks_advanced`
+ * entry. For a network the container already has, Docker's
+ * updateNetworkSettings returns early ("Avoid duplicate config",
+ * moby daemon/container_operations.go): the aliases are dropped silently.
+ * Leaving `network_mode` at the provider's default ("bridge") makes every
+ * network, aliases included, come from NetworkConnect, and the provider
+ * removes the default bridge again.
+ */
+export function networking(attachments: readonly NetworkAttachment[]): Partial<docker.ContainerArgs> {
+    if (attachments.length === 0) throw new Error("a container needs at least one network");
+    return {
+        networksAdvanced: attachments.map((a) => ({
+            name: a.name,
+            ...(a.aliases && a.aliases.length > 0 ? { aliases: [...a.aliases] } : {}),
+            ...(a.gwPriority !== undefined ? { gwPriority: a.gwPriority } : {}),
+        })),
+    };
+}

@@ -11,6 +11,7 @@ import { dockerLabels, stableVolumeLabels } from "./labels";
 import { CONTAINER_LIMITS } from "./limits";
 import { HostNetworks } from "./networks";
 import { ObjectStore } from "./objectstore";
+import { StorageSetup } from "./storage-setup";
 import { Postgres } from "./postgres";
 import { ReverseProxy } from "./proxy";
 import { Redis } from "./redis";
@@ -21,6 +22,18 @@ export type DockerOutputs = Record<string, pulumi.Input<unknown>>;
 /** The SSH options the Docker provider uses for `ssh://` hosts: trust a new host key on first use, fail fast. */
 export const SSH_OPTS = ["-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=15", "-o", "ServerAliveInterval=30"];
 
+/**
+ * The address browsers reach a host given by `dockerHost` at: the host of an
+ * `ssh://` or `tcp://` URL, `localhost` for the local socket. Presigned
+ * upload URLs are signed for it when there is no domain.
+ */
+export function dockerHostAddress(dockerHost: string): string {
+    const url = new URL(dockerHost);
+    if (url.protocol === "unix:" || url.protocol === "npipe:" || url.hostname === "") return "localhost";
+    // An IPv6 address keeps its brackets: it goes into URLs.
+    return url.hostname;
+}
+
 /** Groups the whole single-host stack, so no resource sits directly under the Pulumi stack. */
 class SingleHost extends pulumi.ComponentResource {
     constructor(name: string, opts: pulumi.ComponentResourceOptions = {}) {
@@ -30,9 +43,10 @@ class SingleHost extends pulumi.ComponentResource {
 
 /**
  * Composes the `docker` platform: optionally a VPS to run on, then on the
- * Docker host an internal data network and an edge network, PostgreSQL,
- * Redis, MinIO, the backup job, N app replicas and nginx in front. Every
- * Docker object carries the standard tags as labels.
+ * Docker host an internal data network, an edge network and a storage
+ * network, PostgreSQL, Redis, SeaweedFS (S3) and its bucket setup, the
+ * backup job, N app replicas and nginx in front. Every Docker object carries
+ * the standard tags as labels.
  */
 export function deployDocker(settings: DockerStackSettings): DockerOutputs {
     const host = settings.singleHost;
@@ -70,8 +84,16 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
     const common = { namePrefix, labels, protectData };
     const postgres = new Postgres("postgres", { ...common, network: networks.dataNetwork, limit: limits.postgres }, parent);
     const redis = new Redis("redis", { ...common, network: networks.dataNetwork, limit: limits.redis }, parent);
-    const objectStore = new ObjectStore("minio", { ...common, network: networks.dataNetwork, limit: limits.minio }, parent);
-    const backups = new Backups("backups", { namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, postgres, objectStore }, parent);
+    // Renamed from "minio": the alias keeps the URNs of its passwords and data volume.
+    const objectStore = new ObjectStore("objectstore", {
+        ...common, network: networks.dataNetwork, storageNetwork: networks.storageNetwork, limit: limits.objectStore,
+    }, { ...parent, aliases: [{ name: "minio" }] });
+    const storage = new StorageSetup("storage-setup", { namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, objectStore }, parent);
+    const backups = new Backups("backups", {
+        namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, postgres, objectStore, dependsOn: [storage.container],
+    }, parent);
+    const address = vps ? vps.ipv4Address : pulumi.output(dockerHostAddress(host.dockerHost!));
+    const publicUrl = settings.domain ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${address}`;
     const app = new AppReplicas("app", {
         ...common,
         edgeNetwork: networks.edgeNetwork,
@@ -81,8 +103,10 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         postgres,
         redis,
         objectStore,
+        assetsBucket: storage.assetsBucket,
+        publicUrl,
         image: settings.image,
-        dependsOn: [backups.setupContainer],
+        dependsOn: [storage.container],
     }, parent);
     const proxy = new ReverseProxy("nginx", {
         namePrefix,
@@ -90,23 +114,25 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         edgeNetwork: networks.edgeNetwork,
         limit: limits.nginx,
         upstreams: app.upstreams,
+        storageNetwork: networks.storageNetwork,
+        uploadRoute: objectStore.uploadRoute,
         domain: settings.domain,
     }, { ...parent, dependsOn: [app] });
 
-    const address = vps ? vps.ipv4Address : pulumi.output("localhost");
     return {
         dockerHost: vps ? vps.dockerHost : host.dockerHost,
         hostAddress: address,
-        url: settings.domain ? `https://${settings.domain}` : pulumi.interpolate`http://${address}`,
+        url: publicUrl,
         appReplicas: host.appReplicas,
         containers: {
             postgres: postgres.containerName,
             redis: redis.containerName,
-            minio: objectStore.containerName,
+            objectStore: objectStore.containerName,
+            storageSetup: storage.container.name,
             nginx: proxy.containerName,
             backup: backups.schedulerName,
             app: app.containerNames,
         },
-        volumes: { postgres: postgres.volume, redis: redis.volume },
+        volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume },
     };
 }

@@ -9,7 +9,7 @@ export interface ContainerLimit {
 }
 
 /** The containers of a single host. */
-export type Role = "postgres" | "redis" | "minio" | "app" | "nginx" | "backup";
+export type Role = "postgres" | "redis" | "objectStore" | "app" | "nginx" | "backup";
 
 /**
  * Limits per tier, sized so that the sum (with the tier's app replicas) fits
@@ -20,7 +20,7 @@ export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: C
     mvp: {
         postgres: { memoryMb: 512, cpus: 1 },
         redis: { memoryMb: 128, cpus: 0.25 },
-        minio: { memoryMb: 256, cpus: 0.5 },
+        objectStore: { memoryMb: 256, cpus: 0.5 },
         app: { memoryMb: 256, cpus: 0.5 },
         nginx: { memoryMb: 64, cpus: 0.25 },
         backup: { memoryMb: 256, cpus: 0.5 },
@@ -28,7 +28,7 @@ export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: C
     growth: {
         postgres: { memoryMb: 1024, cpus: 1.5 },
         redis: { memoryMb: 256, cpus: 0.5 },
-        minio: { memoryMb: 512, cpus: 0.5 },
+        objectStore: { memoryMb: 512, cpus: 0.5 },
         app: { memoryMb: 512, cpus: 1 },
         nginx: { memoryMb: 128, cpus: 0.5 },
         backup: { memoryMb: 256, cpus: 0.5 },
@@ -36,7 +36,7 @@ export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: C
     prod: {
         postgres: { memoryMb: 2048, cpus: 2 },
         redis: { memoryMb: 512, cpus: 0.5 },
-        minio: { memoryMb: 1024, cpus: 1 },
+        objectStore: { memoryMb: 1024, cpus: 1 },
         app: { memoryMb: 768, cpus: 1 },
         nginx: { memoryMb: 128, cpus: 1 },
         backup: { memoryMb: 512, cpus: 1 },
@@ -56,7 +56,7 @@ export const HOST_MEMORY_MB: Readonly<Record<string, number>> = {
 /** The memory all containers of a tier may use at most, in MB. */
 export function totalMemoryMb(tier: Tier, appReplicas: number): number {
     const l = CONTAINER_LIMITS[tier];
-    return l.postgres.memoryMb + l.redis.memoryMb + l.minio.memoryMb + l.nginx.memoryMb + l.backup.memoryMb + appReplicas * l.app.memoryMb;
+    return l.postgres.memoryMb + l.redis.memoryMb + l.objectStore.memoryMb + l.nginx.memoryMb + l.backup.memoryMb + appReplicas * l.app.memoryMb;
 }
 
 /** PostgreSQL settings that follow its memory limit (shared_buffers a quarter, effective_cache_size three quarters). */

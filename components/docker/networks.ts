@@ -11,16 +11,21 @@ export interface HostNetworksArgs {
 }
 
 /**
- * The two bridge networks of the host. `data` is internal: no route out and
- * nothing published, so PostgreSQL, Redis and MinIO are reachable only from
- * containers attached to it (the app and the backup job). `edge` joins nginx
- * to the app replicas and gives the app its way out.
+ * The bridge networks of the host. `data` is internal: no route out and
+ * nothing published, so PostgreSQL, Redis and the object store are reachable
+ * only from containers attached to it (the app, the backup job, storage
+ * setup). `edge` joins the reverse proxy to the app replicas and gives the
+ * app its way out. `storage` is internal too and joins only the reverse
+ * proxy and the object store, for presigned uploads from browsers: the proxy
+ * never reaches PostgreSQL or Redis.
  */
 export class HostNetworks extends pulumi.ComponentResource {
     /** The internal data-tier network's name. */
     public readonly dataNetwork: pulumi.Output<string>;
     /** The edge network's name. */
     public readonly edgeNetwork: pulumi.Output<string>;
+    /** The proxy-to-object-store network's name. */
+    public readonly storageNetwork: pulumi.Output<string>;
 
     constructor(name: string, args: HostNetworksArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:HostNetworks", name, {}, opts);
@@ -36,8 +41,15 @@ export class HostNetworks extends pulumi.ComponentResource {
             internal: false,
             labels: [...args.labels],
         }, { parent: this });
+        const storage = new docker.Network(`${name}-storage`, {
+            name: `${args.namePrefix}-storage`,
+            driver: "bridge",
+            internal: true,
+            labels: [...args.labels],
+        }, { parent: this });
         this.dataNetwork = data.name;
         this.edgeNetwork = edge.name;
-        this.registerOutputs({ dataNetwork: this.dataNetwork, edgeNetwork: this.edgeNetwork });
+        this.storageNetwork = storage.name;
+        this.registerOutputs({ dataNetwork: this.dataNetwork, edgeNetwork: this.edgeNetwork, storageNetwork: this.storageNetwork });
     }
 }

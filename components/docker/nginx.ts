@@ -39,12 +39,15 @@ export interface NginxConfigOptions {
      * is a `listen` flag. Nothing else differs. @default "1.28"
      */
     readonly nginxVersion?: NginxVersion;
+    /** Presigned uploads: requests under `pathPrefix` go to the object store unchanged (objectstore.ts publicUploadRoute). */
+    readonly uploads?: { readonly pathPrefix: string; readonly upstream: string; readonly methods: readonly string[] };
 }
 
 /** The options with defaults applied. */
-export function withNginxDefaults(o: NginxConfigOptions): Required<Omit<NginxConfigOptions, "domain">> & { domain?: string } {
+export function withNginxDefaults(o: NginxConfigOptions): Required<Omit<NginxConfigOptions, "domain" | "uploads">> & Pick<NginxConfigOptions, "domain" | "uploads"> {
     return {
         upstreams: o.upstreams,
+        uploads: o.uploads,
         domain: o.domain,
         certificate: o.certificate ?? "/etc/nginx/tls/fullchain.pem",
         certificateKey: o.certificateKey ?? "/etc/nginx/tls/privkey.pem",
@@ -71,7 +74,7 @@ const SECURITY_HEADERS = [
 export function renderNginxConfig(options: NginxConfigOptions): string {
     const o = withNginxDefaults(options);
     if (o.upstreams.length === 0) throw new Error("nginx needs at least one upstream app server");
-    for (const u of o.upstreams) {
+    for (const u of [...o.upstreams, ...(o.uploads ? [o.uploads.upstream] : [])]) {
         if (!/^[a-z0-9.-]+:\d{1,5}$/.test(u)) throw new Error(`upstream "${u}" is not host:port`);
     }
     if (o.domain !== undefined && !/^[a-z0-9.-]+$/.test(o.domain)) throw new Error(`domain "${o.domain}" is not a host name`);
@@ -93,6 +96,21 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         `proxy_connect_timeout 5s;`,
         `proxy_read_timeout 60s;`,
     ];
+    // SigV4 signs the path and Host: both pass through unchanged (no URI on proxy_pass, Host as sent).
+    const uploads = o.uploads
+        ? [
+            `location ^~ ${o.uploads.pathPrefix} {`,
+            `    limit_except ${o.uploads.methods.join(" ")} { deny all; }`,
+            `    limit_req zone=per_ip burst=${o.burst} nodelay;`,
+            `    proxy_pass http://objectstore;`,
+            `    proxy_http_version 1.1;`,
+            `    proxy_set_header Connection "";`,
+            `    proxy_set_header Host $http_host;`,
+            `    proxy_request_buffering off;`,
+            `    proxy_read_timeout 300s;`,
+            `}`,
+        ]
+        : [];
     const health = [
         `location = /nginx-health {`,
         `    access_log off;`,
@@ -132,6 +150,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
             `    ssl_session_tickets off;`,
             `    add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;`,
             ...SECURITY_HEADERS.map((l) => `    ${l}`),
+            ...uploads.map((l) => `    ${l}`),
             `    location / {`,
             ...proxy.map((l) => `        ${l}`),
             `    }`,
@@ -144,6 +163,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
             `    server_name _;`,
             ...SECURITY_HEADERS.map((l) => `    ${l}`),
             ...health.map((l) => `    ${l}`),
+            ...uploads.map((l) => `    ${l}`),
             `    location / {`,
             ...proxy.map((l) => `        ${l}`),
             `    }`,
@@ -189,6 +209,9 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         ...o.upstreams.map((u) => `        server ${u} max_fails=3 fail_timeout=10s${resolve};`),
         `        keepalive 32;`,
         `    }`,
+        ...(o.uploads
+            ? [`    upstream objectstore {`, `        zone objectstore 64k;`, `        server ${o.uploads.upstream}${resolve};`, `        keepalive 8;`, `    }`]
+            : []),
         ...servers.map((l) => `    ${l}`),
         `}`,
     ];

@@ -1,10 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hardening } from "./container";
+import { hardening, networking } from "./container";
 import { IMAGE_USERS, IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
 import { ContainerLimit, postgresTuning } from "./limits";
+
+/** PostgreSQL's name on the data network. */
+export const POSTGRES_ALIAS = "postgres";
 
 /** Arguments of {@link Postgres}. */
 export interface PostgresArgs {
@@ -52,9 +55,7 @@ export class Postgres extends pulumi.ComponentResource {
             user: IMAGE_USERS.postgres,
             command: ["postgres", ...postgresTuning(args.limit)],
             envs: pulumi.secret(pulumi.interpolate`${password.result}`.apply((p) => [`POSTGRES_USER=${db}`, `POSTGRES_DB=${db}`, `POSTGRES_PASSWORD=${p}`])),
-            // Without networkMode the provider also attaches Docker's default bridge.
-            networkMode: args.network,
-            networksAdvanced: [{ name: args.network, aliases: ["postgres"] }],
+            ...networking([{ name: args.network, aliases: [POSTGRES_ALIAS] }]),
             volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
             healthcheck: { tests: ["CMD", "pg_isready", "-U", db, "-d", db], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
             wait: true,
@@ -69,7 +70,7 @@ export class Postgres extends pulumi.ComponentResource {
             additionalSecretOutputs: ["envs"],
         });
 
-        this.host = pulumi.output("postgres");
+        this.host = pulumi.output(POSTGRES_ALIAS);
         this.port = pulumi.output(5432);
         this.database = pulumi.output(db);
         this.user = pulumi.output(db);

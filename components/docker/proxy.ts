@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardening } from "./container";
+import { hardening, networking } from "./container";
 import { IMAGE_USERS, IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
-import { renderNginxConfig, withNginxDefaults } from "./nginx";
+import { NginxConfigOptions, renderNginxConfig, withNginxDefaults } from "./nginx";
 
 /** Arguments of {@link ReverseProxy}. */
 export interface ReverseProxyArgs {
@@ -15,6 +15,10 @@ export interface ReverseProxyArgs {
     readonly limit: ContainerLimit;
     /** `host:port` of each app replica. */
     readonly upstreams: readonly string[];
+    /** The network shared with the object store, for presigned uploads. */
+    readonly storageNetwork?: pulumi.Input<string>;
+    /** The object store's public upload route (objectstore.ts publicUploadRoute). */
+    readonly uploadRoute?: NginxConfigOptions["uploads"];
     /** The public host name; with it nginx serves HTTPS from `tlsDirectory`. */
     readonly domain?: string;
     /**
@@ -42,7 +46,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReverseProxyArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:ReverseProxy", name, {}, opts);
-        const settings = withNginxDefaults({ upstreams: args.upstreams, domain: args.domain });
+        const settings = withNginxDefaults({ upstreams: args.upstreams, domain: args.domain, uploads: args.uploadRoute });
         this.config = renderNginxConfig(settings);
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.nginx, keepLocally: true }, { parent: this });
         const publishIp = args.publishIp ?? "0.0.0.0";
@@ -54,8 +58,10 @@ export class ReverseProxy extends pulumi.ComponentResource {
             envs: [`NGINX_CONF=${this.config}`],
             entrypoints: ["/bin/sh", "-c"],
             command: [`mkdir -p ${settings.runDir} && printf '%s' "$NGINX_CONF" > ${settings.runDir}/nginx.conf && exec nginx -c ${settings.runDir}/nginx.conf -g 'daemon off;'`],
-            networkMode: args.edgeNetwork,
-            networksAdvanced: [{ name: args.edgeNetwork, aliases: ["nginx"] }],
+            ...networking([
+                { name: args.edgeNetwork, aliases: ["nginx"], gwPriority: 1 },
+                ...(args.storageNetwork ? [{ name: args.storageNetwork }] : []),
+            ]),
             ports: [
                 { internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" },
                 ...(args.domain ? [{ internal: settings.httpsPort, external: 443, ip: publishIp, protocol: "tcp" }] : []),

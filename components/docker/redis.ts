@@ -1,10 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hardening } from "./container";
+import { hardening, networking } from "./container";
 import { IMAGE_USERS, IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
+
+/** Redis's name on the data network. */
+export const REDIS_ALIAS = "redis";
 
 /** Arguments of {@link Redis}. */
 export interface RedisArgs {
@@ -57,8 +60,7 @@ export class Redis extends pulumi.ComponentResource {
             command: redisCommand(args.limit),
             // redis-cli reads REDISCLI_AUTH, so the healthcheck needs no password argument either.
             envs: pulumi.secret(password.result.apply((p) => [`REDISCLI_AUTH=${p}`])),
-            networkMode: args.network,
-            networksAdvanced: [{ name: args.network, aliases: ["redis"] }],
+            ...networking([{ name: args.network, aliases: [REDIS_ALIAS] }]),
             volumes: [{ volumeName: volume.name, containerPath: "/data" }],
             healthcheck: { tests: ["CMD-SHELL", "redis-cli ping | grep -q PONG"], interval: "10s", timeout: "5s", retries: 5, startPeriod: "10s" },
             wait: true,
@@ -68,7 +70,7 @@ export class Redis extends pulumi.ComponentResource {
             ...hardening({ limit: args.limit }),
         }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] });
 
-        this.host = pulumi.output("redis");
+        this.host = pulumi.output(REDIS_ALIAS);
         this.port = pulumi.output(6379);
         this.password = pulumi.secret(password.result);
         this.volume = volume.name;

@@ -27,10 +27,14 @@ describe("single host (cloud docker): recorded container specs", () => {
                 for (const c of r.ofType(CONTAINER)) assert.notEqual(c.inputs.publishAllPorts, true, c.name);
                 const data = r.one("docker:index/network:Network", "networks-data");
                 assert.equal(data.inputs.internal, true, "the data network must have no route out");
-                for (const name of ["postgres", "redis", "minio"]) {
+                const storage = r.one("docker:index/network:Network", "networks-storage");
+                assert.equal(storage.inputs.internal, true, "the proxy-to-object-store network must have no route out");
+                for (const name of ["postgres", "redis", "objectstore"]) {
                     const c = r.one(CONTAINER, name);
-                    assert.deepEqual(c.inputs.networksAdvanced.map((n: any) => n.name), [data.inputs.name], `${name} is on another network too`);
-                    assert.equal(c.inputs.networkMode, data.inputs.name, `${name} would also join Docker's default bridge`);
+                    const expected = name === "objectstore" ? [data.inputs.name, storage.inputs.name] : [data.inputs.name];
+                    assert.deepEqual(c.inputs.networksAdvanced.map((n: any) => n.name), expected, `${name} is on another network too`);
+                    // Left at the provider's default "bridge", which the provider disconnects once networks_advanced is set.
+                    assert.equal(c.inputs.networkMode, undefined, name);
                 }
             });
 
@@ -52,7 +56,7 @@ describe("single host (cloud docker): recorded container specs", () => {
                     assert.equal(i.restart, "unless-stopped", c.name);
                     assert.ok(i.healthcheck?.tests?.length > 1, `${c.name} has no healthcheck`);
                 }
-                assert.deepEqual(r.ofType(CONTAINER).filter(isOneShot).map((c) => c.name), ["backups-setup"]);
+                assert.deepEqual(r.ofType(CONTAINER).filter(isOneShot).map((c) => c.name), ["storage-setup"]);
                 assert.deepEqual(r.one(CONTAINER, "nginx").inputs.capabilities.adds, [], "nginx binds 8080/8443 as uid 101: it needs no capability");
             });
 
@@ -72,7 +76,7 @@ describe("single host (cloud docker): recorded container specs", () => {
                     const plain = JSON.stringify(redactSecrets(res.inputs, res.secretPaths));
                     for (const s of secrets) assert.ok(!plain.includes(s), `${res.type} ${res.name} holds a generated secret in a plain input`);
                 }
-                for (const name of ["postgres", "redis", "minio", "app-1", "backups-scheduler", "backups-setup"]) {
+                for (const name of ["postgres", "redis", "objectstore", "app-1", "backups-scheduler", "storage-setup"]) {
                     const c = r.one(CONTAINER, name);
                     assert.ok(c.secretPaths.includes("envs"), `${name}: envs not secret (${c.secretPaths.join(", ")})`);
                 }
@@ -84,7 +88,7 @@ describe("single host (cloud docker): recorded container specs", () => {
 
             it("replaces stateful containers delete-first (one server per data directory) and app replicas create-first", async () => {
                 const r = new Resources((await run(stack)).resources);
-                for (const name of ["postgres", "redis", "minio", "nginx", "backups-scheduler"]) {
+                for (const name of ["postgres", "redis", "objectstore", "nginx", "backups-scheduler", "storage-setup"]) {
                     assert.equal(r.one(CONTAINER, name).options.deleteBeforeReplace, true, name);
                 }
                 const apps = r.ofType(CONTAINER).filter((c) => /^app-\d+$/.test(c.name));
@@ -171,7 +175,7 @@ describe("single host (cloud docker): recorded container specs", () => {
             const names = (r: Resources) => r.ofType(type).map((x) => [x.urn, JSON.stringify({ ...x.inputs, labels: undefined })]).sort();
             assert.deepEqual(names(after), names(before), type);
         }
-        for (const name of ["postgres", "redis", "minio"]) assert.equal(after.one(CONTAINER, name).inputs.name, before.one(CONTAINER, name).inputs.name);
+        for (const name of ["postgres", "redis", "objectstore"]) assert.equal(after.one(CONTAINER, name).inputs.name, before.one(CONTAINER, name).inputs.name);
     });
 
     it("container limits fit each tier's VPS memory with room for the OS", () => {

@@ -85,6 +85,8 @@ export interface RunOptions {
     readonly callOverrides?: Readonly<Record<string, CallOverride>>;
     /** Another program to run instead of `index.ts` (for the harness's own tests). */
     readonly program?: () => Promise<Record<string, unknown>>;
+    /** Extra state the provider returns for one resource (a container's non-zero `exitCode`), on top of the mocks'. */
+    readonly answer?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
 
 /** Every `Pulumi.<stack>.yaml` in the repository, by stack name. */
@@ -205,7 +207,11 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const callFailures: string[] = [];
 
     const monitor = new RecordingMonitor({
-        newResource: (args) => mockOutputs(args, region),
+        newResource: (args) => {
+            const result = mockOutputs(args, region);
+            const extra = options.answer?.(args.type, args.name, args.inputs);
+            return extra ? { ...result, state: { ...result.state, ...extra } } : result;
+        },
         call: (args) => {
             const { value } = unwrapSecrets(args.inputs);
             calls.push({ token: args.token, inputs: value });

@@ -107,7 +107,9 @@ const COMPUTED: Record<string, Computed> = {
         imageId: `sha256:${Buffer.from(String(i.name ?? n)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
         repoDigest: `${String(i.name ?? n).split(":")[0]}@sha256:${"0".repeat(63)}2`,
     }),
-    "docker:index/container:Container": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d`, exitCode: 0 }),
+    "docker:index/container:Container": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d`, 
+        // exit_code and container_logs are read back only for a container that ran to its end (attach, logs).
+        ...(i.attach ? { exitCode: 0, ...(i.logs ? { containerLogs: "" } : {}) } : {}) }),
     "docker:index/network:Network": (n, i) => ({ name: i.name ?? n, scope: "local" }),
     "docker:index/volume:Volume": (n, i) => ({ name: i.name ?? n, mountpoint: `/var/lib/docker/volumes/${i.name ?? n}/_data`, driver: "local" }),
     "digitalocean:index/droplet:Droplet": (n) => ({ ipv4Address: "203.0.113.10", ipv4AddressPrivate: "10.116.0.2", urn: `do:droplet:${n}` }),

@@ -31,17 +31,41 @@ export interface UploadTicket {
 }
 
 /**
- * Creates the S3 client; `endpoint` and `forcePathStyle` make it work with DigitalOcean Spaces or MinIO.
+ * Creates the S3 client; `endpoint` and `forcePathStyle` make it work with
+ * DigitalOcean Spaces or a self-hosted S3 server.
+ *
+ * Checksums only where S3 requires them: since @aws-sdk/client-s3 3.729 the
+ * default (`WHEN_SUPPORTED`) adds `x-amz-checksum-crc32` (of an empty body,
+ * at signing time) and `x-amz-sdk-checksum-algorithm` to presigned PUT URLs,
+ * which the upload's real body then fails against, and many S3-compatible
+ * servers reject. See the SDK's "Data Integrity Protections" notice
+ * (https://github.com/aws/aws-sdk-js-v3/issues/6810).
+ *
+ * @param assets - bucket settings
+ * @param region - signing region
+ * @param endpoint - the endpoint to use; presigning passes the public one
+ */
+export function createS3Client(assets: AssetsConfig, region: string, endpoint: string | undefined = assets.endpoint): S3Client {
+  return new S3Client({
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    forcePathStyle: assets.forcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/**
+ * The client that signs upload URLs: the same bucket and credentials, but
+ * the endpoint clients reach (`S3_PUBLIC_ENDPOINT`) when it differs from the
+ * service's own. SigV4 signs the host, so the URL must be signed for the
+ * name the browser will use.
  *
  * @param assets - bucket settings
  * @param region - signing region
  */
-export function createS3Client(assets: AssetsConfig, region: string): S3Client {
-  return new S3Client({
-    region,
-    ...(assets.endpoint === undefined ? {} : { endpoint: assets.endpoint }),
-    forcePathStyle: assets.forcePathStyle,
-  });
+export function createPresignClient(assets: AssetsConfig, region: string): S3Client {
+  return createS3Client(assets, region, assets.publicEndpoint ?? assets.endpoint);
 }
 
 /**
