@@ -83,7 +83,8 @@ export class VpsHost extends pulumi.ComponentResource {
                     { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
                     { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
                 ],
-                tags,
+                // By droplet id only: a firewall's `tags` select every droplet carrying them, and the label tags are
+                // shared with other stacks' droplets (whose own firewalls admit only their load balancer).
             }, child);
             this.ipv4Address = droplet.ipv4Address;
         } else {

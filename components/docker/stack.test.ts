@@ -156,6 +156,11 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.equal(tags.Environment, "vps-aws");
         assert.equal(provider.inputs.region, "sa-east-1");
         assert.equal(r.one("pulumi:providers:docker").inputs.host, "ssh://alicerce@198.51.100.20");
+        // EC2 CreateSecurityGroup GroupDescription: up to 255 characters, a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* only
+        // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html); a change replaces the group.
+        for (const sg of r.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+            assert.match(sg.inputs.description, /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/, sg.name);
+        }
     });
 
     it("moving local from mvp to prod replaces no volume, secret or data container name", async () => {
