@@ -13,6 +13,8 @@ export const IMAGES = {
     minio: "minio/minio:RELEASE.2025-04-22T22-12-26Z",
     /** nginx 1.28 stable: `resolve` on upstream servers needs 1.27.3 or later. */
     nginx: "nginx:1.28-alpine",
+    /** Caddy 2.11 (Docker official image, maintained by the Caddy team): the TLS edge with ACME when the stack has a domain. */
+    caddy: "caddy:2.11-alpine",
 } as const;
 
 /** The numeric user ids the official images run as (used with `user:` to start them non-root). */
@@ -23,4 +25,6 @@ export const IMAGE_USERS = {
     redis: "999:1000",
     /** `nginx` in nginx:*-alpine. */
     nginx: "101:101",
+    /** caddy:*-alpine has no user of its own; its `/data/caddy` and `/config/caddy` are mode 1777, so any uid may write them. */
+    caddy: "10001:10001",
 } as const;

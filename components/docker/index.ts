@@ -14,6 +14,7 @@ import { ObjectStore } from "./objectstore";
 import { Postgres } from "./postgres";
 import { ReverseProxy } from "./proxy";
 import { Redis } from "./redis";
+import { TlsEdge } from "./tls-edge";
 
 /** The stack outputs of a single-host platform. */
 export type DockerOutputs = Record<string, pulumi.Input<unknown>>;
@@ -31,7 +32,8 @@ class SingleHost extends pulumi.ComponentResource {
 /**
  * Composes the `docker` platform: optionally a VPS to run on, then on the
  * Docker host an internal data network and an edge network, PostgreSQL,
- * Redis, MinIO, the backup job, N app replicas and nginx in front. Every
+ * Redis, MinIO, the backup job, N app replicas, nginx in front and, with a
+ * domain, Caddy in front of nginx for TLS (ACME). Every
  * Docker object carries the standard tags as labels.
  */
 export function deployDocker(settings: DockerStackSettings): DockerOutputs {
@@ -90,8 +92,11 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         edgeNetwork: networks.edgeNetwork,
         limit: limits.nginx,
         upstreams: app.upstreams,
-        domain: settings.domain,
+        behindTlsEdge: settings.domain !== undefined,
     }, { ...parent, dependsOn: [app] });
+    const tls = settings.domain
+        ? new TlsEdge("caddy", { namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy] }, parent)
+        : undefined;
 
     const address = vps ? vps.ipv4Address : pulumi.output("localhost");
     return {
@@ -104,9 +109,10 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
             redis: redis.containerName,
             minio: objectStore.containerName,
             nginx: proxy.containerName,
+            ...(tls ? { caddy: tls.containerName } : {}),
             backup: backups.schedulerName,
             app: app.containerNames,
         },
-        volumes: { postgres: postgres.volume, redis: redis.volume },
+        volumes: { postgres: postgres.volume, redis: redis.volume, ...(tls ? { certificates: tls.volume } : {}) },
     };
 }

@@ -20,10 +20,11 @@ const isOneShot = (c: RecordedResource) => c.inputs.restart === "no";
 describe("single host (cloud docker): recorded container specs", () => {
     for (const stack of ["local", "vps-example"]) {
         describe(`Pulumi.${stack}.yaml`, () => {
-            it("publishes ports only on nginx: no database, cache or object store is reachable from outside", async () => {
-                const r = new Resources((await run(stack)).resources);
+            it("publishes ports only on the edge (Caddy with a domain, nginx without): no database, cache or object store is reachable from outside", async () => {
+                const run_ = await run(stack);
+                const r = new Resources(run_.resources);
                 const published = r.ofType(CONTAINER).filter((c) => (c.inputs.ports ?? []).length > 0);
-                assert.deepEqual(published.map((c) => c.name), ["nginx"]);
+                assert.deepEqual(published.map((c) => c.name), [run_.config["alicerce:domain"] ? "caddy" : "nginx"]);
                 for (const c of r.ofType(CONTAINER)) assert.notEqual(c.inputs.publishAllPorts, true, c.name);
                 const data = r.one("docker:index/network:Network", "networks-data");
                 assert.equal(data.inputs.internal, true, "the data network must have no route out");
@@ -138,7 +139,8 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.deepEqual(sshRule.sourceAddresses, admin);
         assert.deepEqual(fw.inputs.inboundRules.map((x: any) => x.portRange).sort(), ["22", "443", "80"]);
         assert.equal(r.one("pulumi:providers:docker").inputs.host, "ssh://alicerce@203.0.113.10");
-        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports.map((p: any) => p.external).sort(), [443, 80]);
+        assert.deepEqual(r.one(CONTAINER, "caddy").inputs.ports.map((p: any) => p.external).sort(), [443, 80]);
+        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports, [], "behind Caddy, nginx publishes nothing");
         for (const v of r.ofType("docker:index/volume:Volume").filter((x) => x.name !== "backups-work")) assert.equal(v.options.protect, true, v.name);
     });
 
@@ -168,9 +170,35 @@ describe("single host (cloud docker): recorded container specs", () => {
         const after = new Resources((await run("local", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" })).resources);
         for (const type of ["docker:index/volume:Volume", "random:index/randomPassword:RandomPassword", "docker:index/network:Network"]) {
             const names = (r: Resources) => r.ofType(type).map((x) => [x.urn, JSON.stringify({ ...x.inputs, labels: undefined })]).sort();
-            assert.deepEqual(names(after), names(before), type);
+            // Adding a domain adds Caddy's certificate volume; everything that existed stays as it was.
+            const added = type === "docker:index/volume:Volume" ? ["caddy-data"] : [];
+            assert.deepEqual(names(after).filter(([urn]) => !added.some((n) => urn.endsWith(`::${n}`))), names(before), type);
+            assert.deepEqual(after.ofType(type).length - before.ofType(type).length, added.length, type);
         }
         for (const name of ["postgres", "redis", "minio"]) assert.equal(after.one(CONTAINER, name).inputs.name, before.one(CONTAINER, name).inputs.name);
+    });
+
+    it("with a domain, Caddy holds 80/443, keeps its certificates in a protected volume and runs non-root with one capability", async () => {
+        const r = new Resources((await run("vps-example")).resources);
+        const caddy = r.one(CONTAINER, "caddy");
+        const volume = r.one("docker:index/volume:Volume", "caddy-data");
+        assert.deepEqual(caddy.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/data" }]);
+        assert.equal(volume.options.protect, true);
+        assert.ok(volume.options.ignoreChanges.includes("labels"), "a label change must not replace the certificates");
+        assert.equal(caddy.inputs.user, "10001:10001");
+        assert.deepEqual(caddy.inputs.capabilities, { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+        assert.equal(caddy.inputs.readOnly, true);
+        assert.ok(Object.keys(caddy.inputs.tmpfs).includes("/config"));
+        assert.equal(caddy.options.deleteBeforeReplace, true);
+        assert.deepEqual(caddy.inputs.ports.map((p: any) => [p.external, p.internal]).sort(), [[443, 8443], [80, 8080]]);
+        const caddyfile = envOf(caddy).find((e) => e.startsWith("CADDYFILE="))!;
+        assert.match(caddyfile, /\napp\.example\.com \{\n/);
+        assert.match(caddyfile, /reverse_proxy nginx:8080/);
+        const nginx = envOf(r.one(CONTAINER, "nginx")).find((e) => e.startsWith("NGINX_CONF="))!;
+        assert.match(nginx, /real_ip_header X-Forwarded-For;/);
+        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.volumes ?? [], [], "no certificate files to mount");
+        const nginxUrns = [r.one("alicerce:docker:ReverseProxy").urn, r.one(CONTAINER, "nginx").urn];
+        assert.ok(caddy.dependencies.some((d) => nginxUrns.includes(d)), `Caddy starts after nginx: ${caddy.dependencies.join(", ")}`);
     });
 
     it("container limits fit each tier's VPS memory with room for the OS", () => {
