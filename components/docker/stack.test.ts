@@ -4,6 +4,7 @@ import { REQUIRED_TAG_KEYS } from "../shared/tags";
 import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
 import { mockRandomPassword } from "../../test/harness/outputs";
 import { redactSecrets } from "../../test/harness/secrets";
+import { BOOTSTRAP_SCRIPT, SSH_ALLOW_SCRIPT } from "./cloudinit";
 import { CONTAINER_LIMITS, HOST_MEMORY_MB, totalMemoryMb } from "./limits";
 import { TIER_PRESETS, TIERS } from "../../stacks/tiers";
 
@@ -131,8 +132,11 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.equal(droplet.options.protect, true, "the growth host holds every volume: it is protected");
         assert.ok(droplet.options.ignoreChanges.includes("userData"), "a cloud-init change must not replace the host");
         const cloudConfig = parseYaml(droplet.inputs.userData);
-        const ssh = cloudConfig.runcmd.filter((c: string[]) => c[0] === "ufw" && c.includes("22"));
-        assert.deepEqual(ssh.map((c: string[]) => c[c.indexOf("from") + 1]), admin);
+        const bootstrap = cloudConfig.write_files.find((f: any) => f.path === BOOTSTRAP_SCRIPT).content;
+        assert.ok(bootstrap.includes(`\n${SSH_ALLOW_SCRIPT} ${admin.join(" ")}\n`));
+        // ufw follows adminCidrs on every up, not only at first boot.
+        const allow = r.one("command:remote:Command", "host-ssh-allow");
+        assert.equal(allow.inputs.create, `sudo -n ${SSH_ALLOW_SCRIPT} ${admin.join(" ")}`);
         assert.ok(droplet.inputs.tags.includes("environment:vps-example"));
         const fw = r.one("digitalocean:index/firewall:Firewall");
         const sshRule = fw.inputs.inboundRules.find((x: any) => x.portRange === "22");
@@ -143,6 +147,22 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports, [], "behind Caddy, nginx publishes nothing");
         for (const v of r.ofType("docker:index/volume:Volume").filter((x) => x.name !== "backups-work")) assert.equal(v.options.protect, true, v.name);
     });
+
+    // The first `up` of a created VPS: the Docker provider must not connect before cloud-init has installed Docker
+    // (https://cloudinit.readthedocs.io/en/latest/reference/cli.html#status: `--wait` blocks until cloud-init is done).
+    for (const [stack, overrides, stackName] of [["vps-example", undefined, undefined], ["vps-example", { "alicerce:vps": "aws", "alicerce:region": "sa-east-1" }, "vps-aws"]] as const) {
+        it(`${stackName ?? stack}: the Docker provider connects only after cloud-init has finished on the host`, async () => {
+            const r = new Resources((await run(stack, overrides, stackName)).resources);
+            const wait = r.one("command:remote:Command", "host-cloud-init");
+            assert.match(wait.inputs.create, /cloud-init status --wait/);
+            assert.equal(wait.inputs.connection.user, "alicerce");
+            const provider = r.one("pulumi:providers:docker");
+            const hostDeps = provider.propertyDependencies?.host ?? provider.dependencies;
+            assert.ok(hostDeps.includes(wait.urn), `the provider's host does not wait for cloud-init: ${hostDeps.join(", ")}`);
+            const allow = r.one("command:remote:Command", "host-ssh-allow");
+            assert.ok(allow.dependencies.includes(wait.urn), "ufw is set after cloud-init installed it");
+        });
+    }
 
     it("vps on AWS: an encrypted, IMDSv2-only Graviton instance with SSH from the admin ranges, via the tagged provider", async () => {
         const run_ = await run("vps-example", { "alicerce:vps": "aws", "alicerce:region": "sa-east-1" }, "vps-aws");
