@@ -195,6 +195,18 @@ describe("docker stack config", () => {
         assert.ok(s.warnings.some((w) => w.includes("same host")), "the plan warns that backups live on the host");
     });
 
+    it("warns that a host you bring over SSH gets none of a created VPS's hardening", () => {
+        const hardening = (w: string) => w.includes("none of a created VPS's hardening");
+        assert.ok(single({ "alicerce:dockerHost": "ssh://deploy@203.0.113.10" }).warnings.some(hardening));
+        assert.ok(!single({}).warnings.some(hardening), "the local socket is the developer's own machine");
+        const vps = { "alicerce:vps": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": "203.0.113.0/24" };
+        assert.ok(!single(vps).warnings.some(hardening), "a created VPS is hardened by cloud-init");
+    });
+
+    it("with a domain, says where its A record must point for the certificate", () => {
+        assert.ok(single({ "alicerce:domain": "app.example.com" }).warnings.some((w) => w.includes("app.example.com: point its A record at the host")));
+    });
+
     it("a VPS takes the tier's host size for its cloud, and overrides", () => {
         const base = { "alicerce:vps": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": "203.0.113.0/24" };
         assert.equal(single(base).singleHost.hostSize, TIER_PRESETS.mvp.singleHost.hostSize.digitalocean);
