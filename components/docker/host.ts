@@ -12,6 +12,8 @@ export interface VpsHostArgs {
     readonly cloud: VpsCloud;
     /** The explicit provider of that cloud (its region; default tags on AWS). */
     readonly provider: pulumi.ProviderResource;
+    /** The explicit `@pulumi/command` provider for the commands run on the host over SSH. */
+    readonly commandProvider: pulumi.ProviderResource;
     /** Droplet size slug or EC2 instance type. */
     readonly size: string;
     /** DigitalOcean region (AWS takes its region from the provider). */
@@ -125,12 +127,12 @@ export class VpsHost extends pulumi.ComponentResource {
         const ready = new command.remote.Command(`${name}-cloud-init`, {
             connection,
             create: waitForCloudInitCommand(),
-        }, { parent: this, customTimeouts: { create: "30m" } });
+        }, { parent: this, provider: args.commandProvider, customTimeouts: { create: "30m" } });
         new command.remote.Command(`${name}-ssh-allow`, {
             connection,
             // A changed list changes the command, and Pulumi runs it again.
             create: sshAllowCommand(args.adminCidrs),
-        }, { parent: this, dependsOn: [ready] });
+        }, { parent: this, provider: args.commandProvider, dependsOn: [ready] });
         this.cloudInitStatus = ready.stdout;
         this.dockerHost = pulumi.all([this.ipv4Address, ready.stdout]).apply(([ip]) => `ssh://${DEPLOY_USER}@${ip}`);
         this.registerOutputs({ ipv4Address: this.ipv4Address, dockerHost: this.dockerHost, cloudInitStatus: this.cloudInitStatus });

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -51,6 +52,7 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         vps = new VpsHost("host", {
             cloud: host.vps,
             provider: cloudProvider,
+            commandProvider: new command.Provider("command", {}),
             size: host.hostSize!,
             region: settings.region!,
             adminCidrs: host.adminCidrs,
