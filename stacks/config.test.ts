@@ -109,7 +109,7 @@ describe("stack config validation", () => {
         const prod = managed({ ...zones, "alicerce:tier": "prod", "alicerce:domain": "app.example.com", "alicerce:alertEmail": "a@b.co" });
         assert.deepEqual(prod.availabilityZones, ["us-east-1a", "us-east-1b", "us-east-1c"]);
         assert.equal(managed(VALID).availabilityZones, undefined, "unpinned: the program looks them up and warns");
-        const onDo = problems({ "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:availabilityZones": "us-east-1a,us-east-1b" });
+        const onDo = problems({ "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "alicerce:registryName": "acme", "alicerce:availabilityZones": "us-east-1a,us-east-1b" });
         assert.deepEqual(onDo, ['alicerce:availabilityZones: "us-east-1a,us-east-1b" is only used on aws; remove it from this digitalocean stack']);
     });
 
@@ -217,6 +217,18 @@ describe("docker stack config", () => {
         assert.equal(s.singleHost.vps, undefined);
         assert.equal(s.singleHost.appReplicas, TIER_PRESETS.mvp.singleHost.appReplicas);
         assert.ok(s.warnings.some((w) => w.includes("same host")), "the plan warns that backups live on the host");
+    });
+
+    it("warns that a host you bring over SSH gets none of a created VPS's hardening", () => {
+        const hardening = (w: string) => w.includes("none of a created VPS's hardening");
+        assert.ok(single({ "alicerce:dockerHost": "ssh://deploy@203.0.113.10" }).warnings.some(hardening));
+        assert.ok(!single({}).warnings.some(hardening), "the local socket is the developer's own machine");
+        const vps = { "alicerce:vps": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshPublicKey": KEY, "alicerce:adminCidrs": "203.0.113.0/24" };
+        assert.ok(!single(vps).warnings.some(hardening), "a created VPS is hardened by cloud-init");
+    });
+
+    it("with a domain, says where its A record must point for the certificate", () => {
+        assert.ok(single({ "alicerce:domain": "app.example.com" }).warnings.some((w) => w.includes("app.example.com: point its A record at the host")));
     });
 
     it("a VPS takes the tier's host size for its cloud, and overrides", () => {

@@ -419,8 +419,13 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     };
 
     if (cloud === "docker") {
-        if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain and install its certificate before real users arrive)`);
-        warnings.push(`backups are kept in the object store (SeaweedFS) on the same host: a lost host loses them too; copy the backups bucket off the host (see docs/single-host.md)`);
+        if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain before real users arrive: Caddy then obtains its certificate on the next up)`);
+        else warnings.push(`alicerce:domain ${cfg.domain}: point its A record at the host (stack output hostAddress); Caddy obtains the certificate over ACME once the name resolves there, and HTTPS fails until then`);
+        const existing = vps ? undefined : (cfg.dockerHost ?? DEFAULT_DOCKER_HOST);
+        if (existing?.startsWith("ssh://")) {
+            warnings.push(`alicerce:dockerHost ${existing} is a host you manage: alicerce applies none of a created VPS's hardening there (ufw, fail2ban, unattended upgrades, key-only SSH, Docker log rotation); see docs/single-host.md`);
+        }
+        warnings.push(`backups are kept in MinIO on the same host: a lost host loses them too; copy the backups bucket off the host (see docs/single-host.md)`);
         return {
             ...common,
             cloud,

@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { VpsCloud } from "../../stacks/tiers";
 import { digitalOceanTags, StandardTags } from "../shared/tags";
-import { DEPLOY_USER, renderHostCloudInit } from "./cloudinit";
+import { DEPLOY_USER, renderHostCloudInit, SSH_ALLOW_SCRIPT } from "./cloudinit";
 
 /** Arguments of {@link VpsHost}. */
 export interface VpsHostArgs {
@@ -11,6 +12,8 @@ export interface VpsHostArgs {
     readonly cloud: VpsCloud;
     /** The explicit provider of that cloud (its region; default tags on AWS). */
     readonly provider: pulumi.ProviderResource;
+    /** The explicit `@pulumi/command` provider for the commands run on the host over SSH. */
+    readonly commandProvider: pulumi.ProviderResource;
     /** Droplet size slug or EC2 instance type. */
     readonly size: string;
     /** DigitalOcean region (AWS takes its region from the provider). */
@@ -41,15 +44,18 @@ export const UBUNTU = {
  * 22 from the admin ranges, 80 and 443 from anywhere.
  *
  * cloud-init runs once, at first boot: changes to its inputs afterwards are
- * ignored rather than replacing the VM (and every volume on it). Changing
- * `adminCidrs` later updates the cloud firewall; ufw on the host needs the
- * same change by hand (docs/single-host.md).
+ * ignored rather than replacing the VM (and every volume on it). `up` waits
+ * over SSH until cloud-init has finished (Docker installed, ufw on) before
+ * anything talks to Docker, and sets ufw's SSH allow-list again whenever
+ * `adminCidrs` changes, as the cloud firewall does.
  */
 export class VpsHost extends pulumi.ComponentResource {
     /** The public IPv4 address. */
     public readonly ipv4Address: pulumi.Output<string>;
-    /** The Docker provider's address for this host. */
+    /** The Docker provider's address for this host; known only once cloud-init has finished on it. */
     public readonly dockerHost: pulumi.Output<string>;
+    /** cloud-init's final status line, once it has finished. */
+    public readonly cloudInitStatus: pulumi.Output<string>;
 
     constructor(name: string, args: VpsHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:VpsHost", name, {}, opts);
@@ -83,7 +89,8 @@ export class VpsHost extends pulumi.ComponentResource {
                     { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
                     { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
                 ],
-                tags,
+                // By droplet id only: a firewall's `tags` select every droplet carrying them, and the label tags are
+                // shared with other stacks' droplets (whose own firewalls admit only their load balancer).
             }, child);
             this.ipv4Address = droplet.ipv4Address;
         } else {
@@ -108,7 +115,49 @@ export class VpsHost extends pulumi.ComponentResource {
             const eip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", instance: instance.id }, child);
             this.ipv4Address = eip.publicIp;
         }
-        this.dockerHost = pulumi.interpolate`ssh://${DEPLOY_USER}@${this.ipv4Address}`;
-        this.registerOutputs({ ipv4Address: this.ipv4Address, dockerHost: this.dockerHost });
+        // The SSH agent's key (SSH_AUTH_SOCK), as for the Docker provider's ssh. The host key is not checked on this
+        // connection (the Docker provider's ssh pins it on first use); nothing secret is sent over it.
+        const connection: command.types.input.remote.ConnectionArgs = {
+            host: this.ipv4Address,
+            user: DEPLOY_USER,
+            // sshd comes up within a minute of boot: keep dialling for up to ~10 minutes.
+            dialErrorLimit: 40,
+            perDialTimeout: 15,
+        };
+        const ready = new command.remote.Command(`${name}-cloud-init`, {
+            connection,
+            create: waitForCloudInitCommand(),
+        }, { parent: this, provider: args.commandProvider, customTimeouts: { create: "30m" } });
+        new command.remote.Command(`${name}-ssh-allow`, {
+            connection,
+            // A changed list changes the command, and Pulumi runs it again.
+            create: sshAllowCommand(args.adminCidrs),
+        }, { parent: this, provider: args.commandProvider, dependsOn: [ready] });
+        this.cloudInitStatus = ready.stdout;
+        this.dockerHost = pulumi.all([this.ipv4Address, ready.stdout]).apply(([ip]) => `ssh://${DEPLOY_USER}@${ip}`);
+        this.registerOutputs({ ipv4Address: this.ipv4Address, dockerHost: this.dockerHost, cloudInitStatus: this.cloudInitStatus });
     }
+}
+
+/**
+ * Waits until cloud-init is done on the host; fails (with cloud-init's own
+ * report) only on an unrecoverable error. `cloud-init status --wait` exits 0
+ * when done, 1 on a critical error, 2 on recoverable ones (cloud-init 23.4+;
+ * https://cloudinit.readthedocs.io/en/latest/explanation/return_codes.html).
+ */
+export function waitForCloudInitCommand(): string {
+    return [
+        "rc=0",
+        "cloud-init status --wait >/dev/null || rc=$?",
+        'if [ "$rc" -eq 1 ]; then cloud-init status --long >&2; exit 1; fi',
+        "cloud-init status",
+    ].join("; ");
+}
+
+/** Sets ufw's SSH allow-list on the host to exactly `adminCidrs` (the script cloud-init installed; see cloudinit.ts). */
+export function sshAllowCommand(adminCidrs: readonly string[]): string {
+    for (const cidr of adminCidrs) {
+        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) throw new Error(`"${cidr}" is not an IPv4 range`);
+    }
+    return `sudo -n ${SSH_ALLOW_SCRIPT} ${adminCidrs.join(" ")}`;
 }

@@ -15,6 +15,8 @@ export const IMAGES = {
     rclone: "rclone/rclone:1.75.1",
     /** nginx 1.28 stable: `resolve` on upstream servers needs 1.27.3 or later. */
     nginx: "nginx:1.28-alpine",
+    /** Caddy 2.11 (Docker official image, maintained by the Caddy team): the TLS edge with ACME when the stack has a domain. */
+    caddy: "caddy:2.11-alpine",
 } as const;
 
 /** Why an image may be used, and how it is pinned. */
@@ -42,6 +44,7 @@ export const ALLOWED_IMAGES: Readonly<Record<string, AllowedImage>> = {
     },
     [IMAGES.rclone]: { reason: "rclone's own image (MIT, amd64 + arm64); `rclone mkdir` creates buckets idempotently on any S3 server", pinned: "version" },
     [IMAGES.nginx]: { reason: "Docker Official Image (BSD-2-Clause); 1.28 stable line", pinned: "line" },
+    [IMAGES.caddy]: { reason: "Docker Official Image maintained with the Caddy team (Apache-2.0, amd64 + arm64); automatic HTTPS (ACME) in front of nginx when the stack has a domain", pinned: "line" },
     "node:22.23.3-bookworm-slim": { reason: "Docker Official Image (MIT); base of app-image, Node 22 LTS", pinned: "version" },
 };
 
@@ -53,4 +56,6 @@ export const IMAGE_USERS = {
     redis: "999:1000",
     /** `nginx` in nginx:*-alpine. */
     nginx: "101:101",
+    /** caddy:*-alpine has no user of its own; its `/data/caddy` and `/config/caddy` are mode 1777, so any uid may write them. */
+    caddy: "10001:10001",
 } as const;

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +16,7 @@ import { StorageSetup } from "./storage-setup";
 import { Postgres } from "./postgres";
 import { ReverseProxy } from "./proxy";
 import { Redis } from "./redis";
+import { TlsEdge } from "./tls-edge";
 
 /** The stack outputs of a single-host platform. */
 export type DockerOutputs = Record<string, pulumi.Input<unknown>>;
@@ -45,8 +47,9 @@ class SingleHost extends pulumi.ComponentResource {
  * Composes the `docker` platform: optionally a VPS to run on, then on the
  * Docker host an internal data network, an edge network and a storage
  * network, PostgreSQL, Redis, SeaweedFS (S3) and its bucket setup, the
- * backup job, N app replicas and nginx in front. Every Docker object carries
- * the standard tags as labels.
+ * backup job, N app replicas, nginx in front and, with a domain, Caddy in
+ * front of nginx for TLS (ACME). Every Docker object carries the standard
+ * tags as labels.
  */
 export function deployDocker(settings: DockerStackSettings): DockerOutputs {
     const host = settings.singleHost;
@@ -63,6 +66,7 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         vps = new VpsHost("host", {
             cloud: host.vps,
             provider: cloudProvider,
+            commandProvider: new command.Provider("command", {}),
             size: host.hostSize!,
             region: settings.region!,
             adminCidrs: host.adminCidrs,
@@ -115,9 +119,12 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
         limit: limits.nginx,
         upstreams: app.upstreams,
         storageNetwork: networks.storageNetwork,
-        uploadRoute: objectStore.uploadRoute,
-        domain: settings.domain,
+        extraLocations: [objectStore.uploadRoute],
+        behindTlsEdge: settings.domain !== undefined,
     }, { ...parent, dependsOn: [app] });
+    const tls = settings.domain
+        ? new TlsEdge("caddy", { namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy] }, parent)
+        : undefined;
 
     return {
         dockerHost: vps ? vps.dockerHost : host.dockerHost,
@@ -130,9 +137,10 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
             objectStore: objectStore.containerName,
             storageSetup: storage.container.name,
             nginx: proxy.containerName,
+            ...(tls ? { caddy: tls.containerName } : {}),
             backup: backups.schedulerName,
             app: app.containerNames,
         },
-        volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume },
+        volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume, ...(tls ? { certificates: tls.volume } : {}) },
     };
 }

@@ -9,7 +9,7 @@ export interface ContainerLimit {
 }
 
 /** The containers of a single host. */
-export type Role = "postgres" | "redis" | "objectStore" | "app" | "nginx" | "backup";
+export type Role = "postgres" | "redis" | "objectStore" | "app" | "nginx" | "caddy" | "backup";
 
 /**
  * Limits per tier, sized so that the sum (with the tier's app replicas) fits
@@ -23,6 +23,7 @@ export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: C
         objectStore: { memoryMb: 256, cpus: 0.5 },
         app: { memoryMb: 256, cpus: 0.5 },
         nginx: { memoryMb: 64, cpus: 0.25 },
+        caddy: { memoryMb: 64, cpus: 0.25 },
         backup: { memoryMb: 256, cpus: 0.5 },
     },
     growth: {
@@ -31,6 +32,7 @@ export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: C
         objectStore: { memoryMb: 512, cpus: 0.5 },
         app: { memoryMb: 512, cpus: 1 },
         nginx: { memoryMb: 128, cpus: 0.5 },
+        caddy: { memoryMb: 128, cpus: 0.5 },
         backup: { memoryMb: 256, cpus: 0.5 },
     },
     prod: {
@@ -39,6 +41,7 @@ export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: C
         objectStore: { memoryMb: 1024, cpus: 1 },
         app: { memoryMb: 768, cpus: 1 },
         nginx: { memoryMb: 128, cpus: 1 },
+        caddy: { memoryMb: 128, cpus: 1 },
         backup: { memoryMb: 512, cpus: 1 },
     },
 };
@@ -53,10 +56,10 @@ export const HOST_MEMORY_MB: Readonly<Record<string, number>> = {
     "t4g.large": 8192,
 };
 
-/** The memory all containers of a tier may use at most, in MB. */
+/** The memory all containers of a tier may use at most, in MB (Caddy counted: a stack with a domain runs it). */
 export function totalMemoryMb(tier: Tier, appReplicas: number): number {
     const l = CONTAINER_LIMITS[tier];
-    return l.postgres.memoryMb + l.redis.memoryMb + l.objectStore.memoryMb + l.nginx.memoryMb + l.backup.memoryMb + appReplicas * l.app.memoryMb;
+    return l.postgres.memoryMb + l.redis.memoryMb + l.objectStore.memoryMb + l.nginx.memoryMb + l.caddy.memoryMb + l.backup.memoryMb + appReplicas * l.app.memoryMb;
 }
 
 /** PostgreSQL settings that follow its memory limit (shared_buffers a quarter, effective_cache_size three quarters). */

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -14,18 +14,16 @@ const UPSTREAMS = ["app-1:8080", "app-2:8080", "app-3:8080"];
  * them to 127.0.0.1, so the config under test is the real one, names and
  * all, and the machine's /etc/hosts is never touched.
  */
-function nginxTest(options: Omit<NginxConfigOptions, "runDir" | "certificate" | "certificateKey" | "nginxVersion">): { status: number | null; output: string } {
+function nginxTest(options: Omit<NginxConfigOptions, "runDir" | "nginxVersion">): { status: number | null; output: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-nginx-"));
     try {
         const run = path.join(dir, "run");
         fs.mkdirSync(run);
-        const cert = path.join(dir, "fullchain.pem");
-        const key = path.join(dir, "privkey.pem");
-        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${options.domain ?? "localhost"}`], { stdio: "ignore", timeout: 30_000 });
         const conf = path.join(dir, "nginx.conf");
-        fs.writeFileSync(conf, renderNginxConfig({ ...options, runDir: run, certificate: cert, certificateKey: key, nginxVersion: "1.22" }));
+        fs.writeFileSync(conf, renderNginxConfig({ ...options, runDir: run, nginxVersion: "1.22" }));
+        const names = [...options.upstreams, ...(options.extraLocations ?? []).map((l) => l.upstream)].map((u) => u.split(":")[0]);
         const hosts = path.join(dir, "hosts");
-        fs.writeFileSync(hosts, `127.0.0.1 localhost ${options.upstreams.map((u) => u.split(":")[0]).join(" ")}\n`);
+        fs.writeFileSync(hosts, `127.0.0.1 localhost ${names.join(" ")}\n`);
         const out = path.join(dir, "out");
         // Output to a file: the config logs to /dev/stderr, which cannot be opened when it is a socket (node's pipes).
         const r = spawnSync("unshare", ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -t -c "$2" >"$3" 2>&1`, "sh", hosts, conf, out], { encoding: "utf8", timeout: 30_000 });
@@ -39,13 +37,13 @@ function nginxTest(options: Omit<NginxConfigOptions, "runDir" | "certificate" | 
 describe("nginx config", () => {
     describe("passes Debian's nginx -t", function () {
         this.timeout(60_000);
-        it("plain HTTP (no domain)", () => {
+        it("publishing HTTP itself (no domain)", () => {
             const r = nginxTest({ upstreams: UPSTREAMS });
             assert.equal(r.status, 0, r.output);
             assert.match(r.output, /test is successful/);
         });
-        it("HTTPS with the mounted certificate, HTTP redirecting", () => {
-            const r = nginxTest({ upstreams: UPSTREAMS, domain: "app.example.com" });
+        it("behind the TLS edge (a domain), with an extra route to another upstream", () => {
+            const r = nginxTest({ upstreams: UPSTREAMS, behindTlsEdge: true, extraLocations: [{ pathPrefix: "/uploads/", upstream: "objects:9000", maxBodyMb: 100 }] });
             assert.equal(r.status, 0, r.output);
         });
         it("and the check can fail: an upstream name nginx cannot resolve", () => {
@@ -65,20 +63,14 @@ describe("nginx config", () => {
         });
     });
 
-    it("differs between nginx 1.28 (shipped) and 1.22 (tested) only in run-time re-resolution and the HTTP/2 switch", () => {
-        for (const domain of [undefined, "app.example.com"]) {
-            const shipped = renderNginxConfig({ upstreams: UPSTREAMS, domain }).split("\n");
-            const tested = renderNginxConfig({ upstreams: UPSTREAMS, domain, nginxVersion: "1.22" }).split("\n");
+    it("differs between nginx 1.28 (shipped) and 1.22 (tested) only in run-time re-resolution", () => {
+        for (const behindTlsEdge of [false, true]) {
+            const shipped = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge }).split("\n");
+            const tested = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge, nginxVersion: "1.22" }).split("\n");
             const onlyShipped = shipped.filter((l) => !tested.includes(l)).map((l) => l.trim());
             const onlyTested = tested.filter((l) => !shipped.includes(l)).map((l) => l.trim());
-            const expectedShipped = [
-                "resolver 127.0.0.11 valid=10s ipv6=off;",
-                ...UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s resolve;`),
-                ...(domain ? ["listen 8443 ssl;", "http2 on;"] : []),
-            ];
-            const expectedTested = [...UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s;`), ...(domain ? ["listen 8443 ssl http2;"] : [])];
-            assert.deepEqual(onlyShipped, expectedShipped);
-            assert.deepEqual(onlyTested, expectedTested);
+            assert.deepEqual(onlyShipped, ["resolver 127.0.0.11 valid=10s ipv6=off;", ...UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s resolve;`)]);
+            assert.deepEqual(onlyTested, UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s;`));
         }
     });
 
@@ -94,22 +86,41 @@ describe("nginx config", () => {
         assert.match(conf, /server_tokens off;/);
     });
 
-    it("sends the security headers, and HSTS only over HTTPS", () => {
-        const http = renderNginxConfig({ upstreams: UPSTREAMS });
-        const https = renderNginxConfig({ upstreams: UPSTREAMS, domain: "app.example.com" });
-        for (const conf of [http, https]) {
-            for (const header of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"]) assert.ok(conf.includes(`add_header ${header}`), header);
+    // nginx forwards Upgrade/Connection only when told to (https://nginx.org/en/docs/http/websocket.html: "hop-by-hop
+    // headers including Upgrade and Connection are not passed from a client to proxied server").
+    it("forwards WebSocket upgrades, keeping upstream keepalive for other requests", () => {
+        for (const behindTlsEdge of [false, true]) {
+            const conf = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge });
+            assert.match(conf, /map \$http_upgrade \$connection_upgrade \{\s*default upgrade;\s*"" "";\s*\}/);
+            const app = /location \/ \{([^}]*)\}/.exec(conf)![1];
+            assert.match(app, /proxy_http_version 1\.1;/);
+            assert.match(app, /proxy_set_header Upgrade \$http_upgrade;/);
+            assert.match(app, /proxy_set_header Connection \$connection_upgrade;/);
         }
-        assert.ok(!http.includes("Strict-Transport-Security"), "HSTS over plain HTTP");
-        assert.match(https, /add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;/);
-        assert.match(https, /ssl_protocols TLSv1\.2 TLSv1\.3;/);
-        assert.match(https, /return 301 https:\/\/app\.example\.com\$request_uri;/);
-        assert.match(https, /ssl_reject_handshake on;/);
     });
 
-    it("refuses upstreams and domains nginx would misread", () => {
+    it("sends the security headers; HSTS is the TLS edge's (Caddy), never plain nginx's", () => {
+        for (const behindTlsEdge of [false, true]) {
+            const conf = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge });
+            for (const header of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"]) assert.ok(conf.includes(`add_header ${header}`), header);
+            assert.ok(!conf.includes("Strict-Transport-Security"));
+            assert.ok(!/\bssl\b/.test(conf), "nginx terminates no TLS");
+        }
+    });
+
+    it("takes the client address from the TLS edge only when behind it", () => {
+        const direct = renderNginxConfig({ upstreams: UPSTREAMS });
+        const behind = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge: true });
+        assert.ok(!direct.includes("real_ip_header"), "a directly published nginx must not trust X-Forwarded-For");
+        assert.match(direct, /X-Forwarded-Proto \$scheme;/);
+        assert.match(behind, /real_ip_header X-Forwarded-For;/);
+        assert.match(behind, /set_real_ip_from 172\.16\.0\.0\/12;/);
+        assert.match(behind, /X-Forwarded-Proto \$http_x_forwarded_proto;/);
+    });
+
+    it("refuses upstreams and locations nginx would misread", () => {
         assert.throws(() => renderNginxConfig({ upstreams: [] }), /at least one upstream/);
         assert.throws(() => renderNginxConfig({ upstreams: ["app-1:8080; include /etc/passwd"] }), /not host:port/);
-        assert.throws(() => renderNginxConfig({ upstreams: UPSTREAMS, domain: "a.com; return 200" }), /not a host name/);
+        assert.throws(() => renderNginxConfig({ upstreams: UPSTREAMS, extraLocations: [{ pathPrefix: "/a { }", upstream: "x:1" }] }), /not a path prefix/);
     });
 });

@@ -4,7 +4,7 @@ import { hardening, networking } from "./container";
 import { IMAGE_USERS, IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
-import { NginxConfigOptions, renderNginxConfig, withNginxDefaults } from "./nginx";
+import { NginxLocation, renderNginxConfig, withNginxDefaults } from "./nginx";
 
 /** Arguments of {@link ReverseProxy}. */
 export interface ReverseProxyArgs {
@@ -15,19 +15,16 @@ export interface ReverseProxyArgs {
     readonly limit: ContainerLimit;
     /** `host:port` of each app replica. */
     readonly upstreams: readonly string[];
-    /** The network shared with the object store, for presigned uploads. */
+    /** The network shared with the object store only, for presigned uploads. */
     readonly storageNetwork?: pulumi.Input<string>;
-    /** The object store's public upload route (objectstore.ts publicUploadRoute). */
-    readonly uploadRoute?: NginxConfigOptions["uploads"];
-    /** The public host name; with it nginx serves HTTPS from `tlsDirectory`. */
-    readonly domain?: string;
     /**
-     * Host directory holding `fullchain.pem` and `privkey.pem` (e.g. certbot's
-     * copy), mounted read-only; readable by uid 101. @default "/etc/alicerce/tls"
+     * Caddy terminates TLS in front (the stack has a domain): nginx publishes
+     * no port and trusts Caddy's forwarded client address. Without it nginx
+     * publishes port 80 itself (plain HTTP). @default false
      */
-    readonly tlsDirectory?: string;
-    /** Host directory certbot's webroot mode writes challenges to. @default "/var/lib/alicerce/acme" */
-    readonly acmeDirectory?: string;
+    readonly behindTlsEdge?: boolean;
+    /** Extra path routes ahead of the app (e.g. uploads to an object store); see {@link NginxLocation}. */
+    readonly extraLocations?: readonly NginxLocation[];
     /** Host address the ports are published on. @default "0.0.0.0" */
     readonly publishIp?: string;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -35,9 +32,10 @@ export interface ReverseProxyArgs {
 
 /**
  * nginx in front of the app replicas: least_conn upstream, per-IP rate
- * limiting, security headers, gzip, TLS from mounted certificates. The only
- * container with published ports. Runs as nginx's own uid 101 on ports
- * 8080/8443 inside, published as 80/443.
+ * limiting, security headers, gzip, WebSocket upgrades. Without a domain it
+ * publishes port 80 itself; with one it sits behind the TLS edge (Caddy,
+ * tls-edge.ts) and publishes nothing. Runs as nginx's own uid 101 on port
+ * 8080 inside.
  */
 export class ReverseProxy extends pulumi.ComponentResource {
     /** The rendered nginx.conf (no secrets in it). */
@@ -46,7 +44,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReverseProxyArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:ReverseProxy", name, {}, opts);
-        const settings = withNginxDefaults({ upstreams: args.upstreams, domain: args.domain, uploads: args.uploadRoute });
+        const settings = withNginxDefaults({ upstreams: args.upstreams, behindTlsEdge: args.behindTlsEdge, extraLocations: args.extraLocations });
         this.config = renderNginxConfig(settings);
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.nginx, keepLocally: true }, { parent: this });
         const publishIp = args.publishIp ?? "0.0.0.0";
@@ -62,16 +60,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
                 { name: args.edgeNetwork, aliases: ["nginx"], gwPriority: 1 },
                 ...(args.storageNetwork ? [{ name: args.storageNetwork }] : []),
             ]),
-            ports: [
-                { internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" },
-                ...(args.domain ? [{ internal: settings.httpsPort, external: 443, ip: publishIp, protocol: "tcp" }] : []),
-            ],
-            volumes: args.domain
-                ? [
-                    { hostPath: args.tlsDirectory ?? "/etc/alicerce/tls", containerPath: "/etc/nginx/tls", readOnly: true },
-                    { hostPath: args.acmeDirectory ?? "/var/lib/alicerce/acme", containerPath: settings.acmeWebroot, readOnly: true },
-                ]
-                : [],
+            ports: settings.behindTlsEdge ? [] : [{ internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" }],
             healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${settings.httpPort}/nginx-health`], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" },
             wait: true,
             waitTimeout: 60,

@@ -91,9 +91,13 @@ describe("single host: container networking (docker provider rules)", () => {
 
         it(`${stack}: every upstream in the proxy's config resolves on a network the proxy shares`, async () => {
             const r = new Resources((await run(stack)).resources);
-            const proxy = r.ofType(CONTAINER).find((c) => (c.inputs.ports ?? []).length > 0)!;
-            const text = [...envOf(proxy), ...(proxy.inputs.command ?? []), ...(proxy.inputs.uploads ?? []).map((u: any) => u.content ?? "")].join("\n");
-            const names = hostNames(text);
+            const configOf = (c: RecordedResource) =>
+                [...envOf(c), ...(c.inputs.command ?? []), ...(c.inputs.uploads ?? []).map((u: any) => u.content ?? "")].join("\n");
+            // With a domain Caddy publishes the ports and hands everything to nginx: each hop's upstreams must resolve.
+            const edge = r.ofType(CONTAINER).find((c) => (c.inputs.ports ?? []).length > 0)!;
+            assertResolvable(r, edge, hostNames(configOf(edge)));
+            const proxy = r.ofType(CONTAINER).find((c) => c.name === "nginx")!;
+            const names = hostNames(configOf(proxy));
             const replicas = r.ofType(CONTAINER).filter((c) => /^app-\d+$/.test(c.name)).length;
             for (let i = 1; i <= replicas; i++) assert.ok(names.includes(`app-${i}`), `the proxy does not use app-${i}: ${names.join(", ")}`);
             assert.ok(names.includes("objectstore"), "the proxy does not route uploads to the object store");
@@ -300,7 +304,7 @@ describe("single host: object store and its setup", () => {
         const route = publicUploadRoute("alicerce-uploads");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-nginx-up-"));
         try {
-            const conf = renderNginxConfig({ upstreams: ["app-1:8080"], uploads: route, runDir: dir, nginxVersion: "1.22" });
+            const conf = renderNginxConfig({ upstreams: ["app-1:8080"], extraLocations: [route], runDir: dir, nginxVersion: "1.22" });
             const lines = conf.split("\n");
             const start = lines.findIndex((l) => l.trim() === `location ^~ ${route.pathPrefix} {`);
             assert.ok(start >= 0, "no upload location");

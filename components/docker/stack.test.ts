@@ -4,6 +4,7 @@ import { REQUIRED_TAG_KEYS, STABLE_TAG_KEYS } from "../shared/tags";
 import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
 import { mockRandomPassword } from "../../test/harness/outputs";
 import { redactSecrets } from "../../test/harness/secrets";
+import { BOOTSTRAP_SCRIPT, SSH_ALLOW_SCRIPT } from "./cloudinit";
 import { CONTAINER_LIMITS, HOST_MEMORY_MB, totalMemoryMb } from "./limits";
 import { TIER_PRESETS, TIERS } from "../../stacks/tiers";
 
@@ -20,10 +21,11 @@ const isOneShot = (c: RecordedResource) => c.inputs.restart === "no";
 describe("single host (cloud docker): recorded container specs", () => {
     for (const stack of ["local", "vps-example"]) {
         describe(`Pulumi.${stack}.yaml`, () => {
-            it("publishes ports only on nginx: no database, cache or object store is reachable from outside", async () => {
-                const r = new Resources((await run(stack)).resources);
+            it("publishes ports only on the edge (Caddy with a domain, nginx without): no database, cache or object store is reachable from outside", async () => {
+                const run_ = await run(stack);
+                const r = new Resources(run_.resources);
                 const published = r.ofType(CONTAINER).filter((c) => (c.inputs.ports ?? []).length > 0);
-                assert.deepEqual(published.map((c) => c.name), ["nginx"]);
+                assert.deepEqual(published.map((c) => c.name), [run_.config["alicerce:domain"] ? "caddy" : "nginx"]);
                 for (const c of r.ofType(CONTAINER)) assert.notEqual(c.inputs.publishAllPorts, true, c.name);
                 const data = r.one("docker:index/network:Network", "networks-data");
                 assert.equal(data.inputs.internal, true, "the data network must have no route out");
@@ -140,17 +142,37 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.equal(droplet.options.protect, true, "the growth host holds every volume: it is protected");
         assert.ok(droplet.options.ignoreChanges.includes("userData"), "a cloud-init change must not replace the host");
         const cloudConfig = parseYaml(droplet.inputs.userData);
-        const ssh = cloudConfig.runcmd.filter((c: string[]) => c[0] === "ufw" && c.includes("22"));
-        assert.deepEqual(ssh.map((c: string[]) => c[c.indexOf("from") + 1]), admin);
+        const bootstrap = cloudConfig.write_files.find((f: any) => f.path === BOOTSTRAP_SCRIPT).content;
+        assert.ok(bootstrap.includes(`\n${SSH_ALLOW_SCRIPT} ${admin.join(" ")}\n`));
+        // ufw follows adminCidrs on every up, not only at first boot.
+        const allow = r.one("command:remote:Command", "host-ssh-allow");
+        assert.equal(allow.inputs.create, `sudo -n ${SSH_ALLOW_SCRIPT} ${admin.join(" ")}`);
         assert.ok(droplet.inputs.tags.includes("environment:vps-example"));
         const fw = r.one("digitalocean:index/firewall:Firewall");
         const sshRule = fw.inputs.inboundRules.find((x: any) => x.portRange === "22");
         assert.deepEqual(sshRule.sourceAddresses, admin);
         assert.deepEqual(fw.inputs.inboundRules.map((x: any) => x.portRange).sort(), ["22", "443", "80"]);
         assert.equal(r.one("pulumi:providers:docker").inputs.host, "ssh://alicerce@203.0.113.10");
-        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports.map((p: any) => p.external).sort(), [443, 80]);
+        assert.deepEqual(r.one(CONTAINER, "caddy").inputs.ports.map((p: any) => p.external).sort(), [443, 80]);
+        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports, [], "behind Caddy, nginx publishes nothing");
         for (const v of r.ofType("docker:index/volume:Volume").filter((x) => x.name !== "backups-work")) assert.equal(v.options.protect, true, v.name);
     });
+
+    // The first `up` of a created VPS: the Docker provider must not connect before cloud-init has installed Docker
+    // (https://cloudinit.readthedocs.io/en/latest/reference/cli.html#status: `--wait` blocks until cloud-init is done).
+    for (const [stack, overrides, stackName] of [["vps-example", undefined, undefined], ["vps-example", { "alicerce:vps": "aws", "alicerce:region": "sa-east-1" }, "vps-aws"]] as const) {
+        it(`${stackName ?? stack}: the Docker provider connects only after cloud-init has finished on the host`, async () => {
+            const r = new Resources((await run(stack, overrides, stackName)).resources);
+            const wait = r.one("command:remote:Command", "host-cloud-init");
+            assert.match(wait.inputs.create, /cloud-init status --wait/);
+            assert.equal(wait.inputs.connection.user, "alicerce");
+            const provider = r.one("pulumi:providers:docker");
+            const hostDeps = provider.propertyDependencies?.host ?? provider.dependencies;
+            assert.ok(hostDeps.includes(wait.urn), `the provider's host does not wait for cloud-init: ${hostDeps.join(", ")}`);
+            const allow = r.one("command:remote:Command", "host-ssh-allow");
+            assert.ok(allow.dependencies.includes(wait.urn), "ufw is set after cloud-init installed it");
+        });
+    }
 
     it("vps on AWS: an encrypted, IMDSv2-only Graviton instance with SSH from the admin ranges, via the tagged provider", async () => {
         const run_ = await run("vps-example", { "alicerce:vps": "aws", "alicerce:region": "sa-east-1" }, "vps-aws");
@@ -166,6 +188,11 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.equal(tags.Environment, "vps-aws");
         assert.equal(provider.inputs.region, "sa-east-1");
         assert.equal(r.one("pulumi:providers:docker").inputs.host, "ssh://alicerce@198.51.100.20");
+        // EC2 CreateSecurityGroup GroupDescription: up to 255 characters, a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* only
+        // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html); a change replaces the group.
+        for (const sg of r.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+            assert.match(sg.inputs.description, /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/, sg.name);
+        }
     });
 
     it("moving local from mvp to prod replaces no volume, secret or data container name", async () => {
@@ -173,9 +200,35 @@ describe("single host (cloud docker): recorded container specs", () => {
         const after = new Resources((await run("local", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" })).resources);
         for (const type of ["docker:index/volume:Volume", "random:index/randomPassword:RandomPassword", "docker:index/network:Network"]) {
             const names = (r: Resources) => r.ofType(type).map((x) => [x.urn, JSON.stringify({ ...x.inputs, labels: undefined })]).sort();
-            assert.deepEqual(names(after), names(before), type);
+            // Adding a domain adds Caddy's certificate volume; everything that existed stays as it was.
+            const added = type === "docker:index/volume:Volume" ? ["caddy-data"] : [];
+            assert.deepEqual(names(after).filter(([urn]) => !added.some((n) => urn.endsWith(`::${n}`))), names(before), type);
+            assert.deepEqual(after.ofType(type).length - before.ofType(type).length, added.length, type);
         }
         for (const name of ["postgres", "redis", "objectstore"]) assert.equal(after.one(CONTAINER, name).inputs.name, before.one(CONTAINER, name).inputs.name);
+    });
+
+    it("with a domain, Caddy holds 80/443, keeps its certificates in a protected volume and runs non-root with one capability", async () => {
+        const r = new Resources((await run("vps-example")).resources);
+        const caddy = r.one(CONTAINER, "caddy");
+        const volume = r.one("docker:index/volume:Volume", "caddy-data");
+        assert.deepEqual(caddy.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/data" }]);
+        assert.equal(volume.options.protect, true);
+        assert.ok(volume.options.ignoreChanges.includes("labels"), "a label change must not replace the certificates");
+        assert.equal(caddy.inputs.user, "10001:10001");
+        assert.deepEqual(caddy.inputs.capabilities, { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+        assert.equal(caddy.inputs.readOnly, true);
+        assert.ok(Object.keys(caddy.inputs.tmpfs).includes("/config"));
+        assert.equal(caddy.options.deleteBeforeReplace, true);
+        assert.deepEqual(caddy.inputs.ports.map((p: any) => [p.external, p.internal]).sort(), [[443, 8443], [80, 8080]]);
+        const caddyfile = envOf(caddy).find((e) => e.startsWith("CADDYFILE="))!;
+        assert.match(caddyfile, /\napp\.example\.com \{\n/);
+        assert.match(caddyfile, /reverse_proxy nginx:8080/);
+        const nginx = envOf(r.one(CONTAINER, "nginx")).find((e) => e.startsWith("NGINX_CONF="))!;
+        assert.match(nginx, /real_ip_header X-Forwarded-For;/);
+        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.volumes ?? [], [], "no certificate files to mount");
+        const nginxUrns = [r.one("alicerce:docker:ReverseProxy").urn, r.one(CONTAINER, "nginx").urn];
+        assert.ok(caddy.dependencies.some((d) => nginxUrns.includes(d)), `Caddy starts after nginx: ${caddy.dependencies.join(", ")}`);
     });
 
     it("container limits fit each tier's VPS memory with room for the OS", () => {

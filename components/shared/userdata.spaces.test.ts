@@ -37,7 +37,7 @@ describe("shared user data: DigitalOcean Spaces strategy (autoscale pools)", () 
     it("renders user data and a prepare script that shellcheck passes", () => {
         assert.equal(shellcheck(script), "");
         assert.equal(shellcheck(prepare), "");
-        assert.ok(script.includes("apt-get install -y -q docker.io jq curl ca-certificates"));
+        assert.ok(script.includes("apt-get -o DPkg::Lock::Timeout=600 install -y -q docker.io jq curl ca-certificates"));
     });
 
     it("fetches the secrets document with S3 SigV4 into a shell variable, never to disk", () => {

@@ -126,7 +126,9 @@ describe("shared user data", () => {
                     });
                 } else {
                     it("uses apt, the DigitalOcean registry and API with a token read at start, and journald", () => {
-                        assert.ok(script.includes("apt-get install -y -q docker.io jq curl ca-certificates"));
+                        assert.ok(script.includes("apt-get -o DPkg::Lock::Timeout=600 install -y -q docker.io jq curl ca-certificates"));
+                        // Every apt-get at boot waits for apt-daily's lock instead of failing.
+                        for (const l of script.split("\n").filter((x) => /\bapt-get\b/.test(x))) assert.ok(l.includes("-o DPkg::Lock::Timeout="), l);
                         assert.ok(!/\bdnf\b|\baws /.test(script));
                         assert.ok(script.includes("--log-driver journald"));
                         const prepare = renderPrepareScript(spec, host);

@@ -499,8 +499,9 @@ export function digitalOceanHost(options: DigitalOceanHostOptions): HostStrategy
         cloud: "digitalocean",
         install: [
             "export DEBIAN_FRONTEND=noninteractive",
-            "apt-get update -q",
-            "apt-get install -y -q docker.io jq curl ca-certificates",
+            // apt-daily may hold the dpkg lock at first boot: wait for it rather than fail (apt-get(8), DPkg::Lock::Timeout).
+            "apt-get -o DPkg::Lock::Timeout=600 update -q",
+            "apt-get -o DPkg::Lock::Timeout=600 install -y -q docker.io jq curl ca-certificates",
         ],
         preparePreamble: (registry, secrets) =>
             registry === DOCR || secrets.length > 0 ? [`DO_TOKEN="$(${options.apiTokenCommand})"`] : [],

@@ -292,6 +292,12 @@ const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
     "digitalocean:index/project:Project": () => ({ ownerUuid: uuid("owner"), ownerId: 1234567 }),
 };
 
+/** Computed outputs of other providers' resources. */
+const OTHER_COMPUTED: Readonly<Record<string, Computed>> = {
+    // What the remote command printed (cloud-init's final status for the wait).
+    "command:remote:Command": () => ({ stdout: "status: done", stderr: "" }),
+};
+
 /**
  * The value the mocks give a RandomPassword: plainly not a credential, and
  * distinct per resource so a test can find where each one ends up.
@@ -309,7 +315,7 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.name ??= `${args.name}-a1b2c3d`;
     }
     if (args.type.startsWith("digitalocean:")) base.name ??= `${args.name}-a1b2c3d`;
-    const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type] ?? AUDIT_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
+    const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type] ?? AUDIT_COMPUTED[args.type] ?? OTHER_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
     // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
     return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }

@@ -103,6 +103,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "docker:index/container:Container": "runs on the Docker host; the host is priced (a created VPS) or is the team's own",
     "docker:index/network:Network": "a bridge network on the Docker host",
     "docker:index/volume:Volume": "a volume on the Docker host's disk",
+    "command:remote:Command": "a command run over SSH on a host that is priced itself",
     // DigitalOcean
     "digitalocean:index/vpc:Vpc": "no charge",
     "digitalocean:index/firewall:Firewall": "cloud firewalls are free",
