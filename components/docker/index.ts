@@ -3,7 +3,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DockerStackSettings } from "../../stacks";
+import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
 import { AppReplicas } from "./app";
 import { Backups } from "./backups";
 import { VpsHost } from "./host";
@@ -34,7 +34,7 @@ class SingleHost extends pulumi.ComponentResource {
  * Redis, MinIO, the backup job, N app replicas and nginx in front. Every
  * Docker object carries the standard tags as labels.
  */
-export function deployDocker(settings: DockerStackSettings): DockerOutputs {
+export function deployDocker(settings: DockerStackSettings, secrets: ProviderSecrets = {}): DockerOutputs {
     const host = settings.singleHost;
     const namePrefix = `${settings.project}-${settings.stack}`;
     const labels = dockerLabels(settings.tags);
@@ -71,7 +71,23 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
     const postgres = new Postgres("postgres", { ...common, network: networks.dataNetwork, limit: limits.postgres }, parent);
     const redis = new Redis("redis", { ...common, network: networks.dataNetwork, limit: limits.redis }, parent);
     const objectStore = new ObjectStore("minio", { ...common, network: networks.dataNetwork, limit: limits.minio }, parent);
-    const backups = new Backups("backups", { namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, postgres, objectStore }, parent);
+    const backups = new Backups("backups", {
+        namePrefix,
+        labels,
+        protectData,
+        network: networks.dataNetwork,
+        limit: limits.backup,
+        postgres,
+        objectStore,
+        // The uploaded files: the object store's data volume, mounted read-only.
+        objectStoreVolume: objectStore.volume,
+        repository: settings.backups.repository && {
+            ...settings.backups.repository,
+            // Validated as set (stacks/): getSecret returns it whenever the key is.
+            secretAccessKey: secrets.backupSecretAccessKey!,
+        },
+        retentionDays: settings.backups.retentionDays,
+    }, parent);
     const app = new AppReplicas("app", {
         ...common,
         edgeNetwork: networks.edgeNetwork,
@@ -108,5 +124,9 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
             app: app.containerNames,
         },
         volumes: { postgres: postgres.volume, redis: redis.volume },
+        /** The restic repository (a volume on the host, or an s3: URL). */
+        backupRepository: backups.repository,
+        /** Secret: the key to every backup; keep a copy off the host (`pulumi stack output --show-secrets backupPassword`). */
+        backupPassword: backups.password,
     };
 }

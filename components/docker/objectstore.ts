@@ -42,6 +42,8 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly assetsBucket: pulumi.Output<string>;
     public readonly backupsBucket: pulumi.Output<string>;
     public readonly containerName: pulumi.Output<string>;
+    /** The data volume's name (the backup job mounts it read-only). */
+    public readonly volume: pulumi.Output<string>;
 
     constructor(name: string, args: ObjectStoreArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:ObjectStore", name, {}, opts);
@@ -74,10 +76,11 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.assetsBucket = pulumi.output(args.assetsBucket ?? "assets");
         this.backupsBucket = pulumi.output(args.backupsBucket ?? "backups");
         this.containerName = container.name;
+        this.volume = volume.name;
         this.registerOutputs({
             endpoint: this.endpoint, rootUser: this.rootUser, rootPassword: this.rootPassword,
             appAccessKey: this.appAccessKey, appSecretKey: this.appSecretKey,
-            assetsBucket: this.assetsBucket, backupsBucket: this.backupsBucket, containerName: this.containerName,
+            assetsBucket: this.assetsBucket, backupsBucket: this.backupsBucket, containerName: this.containerName, volume: this.volume,
         });
     }
 }
