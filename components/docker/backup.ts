@@ -42,6 +42,8 @@ export interface BackupEnvironmentOptions {
     readonly hourUtc?: number;
     /** Share of the repository's data re-read by `restic check` each night. @default "5%" */
     readonly checkSubset?: string;
+    /** The container's memory limit: restic (Go) is told to stay within 75% of it (GOMEMLIMIT). */
+    readonly memoryMb?: number;
 }
 
 /**
@@ -76,6 +78,8 @@ export function backupEnvironment(o: BackupEnvironmentOptions): string[] {
         `RETENTION_DAYS=${retention}`,
         `CHECK_SUBSET=${subset}`,
         `BACKUP_HOUR_UTC=${hour}`,
+        // The Go runtime collects harder near this soft limit instead of growing into the OOM killer.
+        ...(o.memoryMb ? [`GOMEMLIMIT=${Math.floor(o.memoryMb * 0.75)}MiB`] : []),
     ];
 }
 

@@ -53,6 +53,8 @@ describe("single host backups (restic): recorded specs", () => {
                 assert.equal(env.UPLOADS_DIR, BACKUP_PATHS.uploads);
                 assert.equal(env.RETENTION_DAYS, "30");
                 assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
+                const limit = r.one(CONTAINER, "backups-scheduler").inputs.memory as number;
+                assert.equal(env.GOMEMLIMIT, `${Math.floor(limit * 0.75)}MiB`, "restic's soft memory limit under the container's");
                 assert.ok(scheduler.secretPaths.includes("envs"));
 
                 const mounts = Object.fromEntries((scheduler.inputs.volumes as any[]).map((v) => [v.containerPath, v]));

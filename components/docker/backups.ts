@@ -127,6 +127,7 @@ export class Backups extends pulumi.ComponentResource {
                         snapshotHost: args.namePrefix,
                         retentionDays: args.retentionDays,
                         hourUtc: args.hourUtc,
+                        memoryMb: args.limit.memoryMb,
                     }),
                 ),
         );

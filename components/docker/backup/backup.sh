@@ -27,7 +27,8 @@
 #   RETENTION_DAYS       daily snapshots kept (default 30)
 #   CHECK_SUBSET         share of the repository's data re-read and verified each run (default 5%)
 #   BACKUP_HOUR_UTC      default 3
-#   WORK_DIR             scratch space for the dump (default /work); STATE_DIR heartbeat files (default /tmp)
+#   WORK_DIR             scratch space for the dump, restic's cache and TMPDIR (default /work)
+#   STATE_DIR            heartbeat files (default /tmp)
 #   MC_HOST_store ASSETS_BUCKET BACKUPS_BUCKET APP_S3_ACCESS_KEY APP_S3_SECRET_KEY  setup only
 set -eu
 
@@ -40,6 +41,8 @@ WORK_DIR=${WORK_DIR:-/work}
 STATE_DIR=${STATE_DIR:-/tmp}
 # restic keeps its index cache here; /work is a volume, so the cache survives restarts.
 export RESTIC_CACHE_DIR="${RESTIC_CACHE_DIR:-$WORK_DIR/restic-cache}"
+# restic stages pack files (16 MiB each) and check's cache in TMPDIR: the volume, not the small /tmp tmpfs.
+export TMPDIR="${TMPDIR:-$WORK_DIR/tmp}"
 
 log() {
     printf '%s backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
@@ -84,7 +87,7 @@ finish() {
 
 run() {
     case "$RETENTION_DAYS" in '' | *[!0-9]* | 0) die "RETENTION_DAYS \"$RETENTION_DAYS\" is not a whole number of days (1 or more)" ;; esac
-    mkdir -p "$WORK_DIR"
+    mkdir -p "$WORK_DIR" "$TMPDIR"
     work=$(mktemp -d "$WORK_DIR/run.XXXXXX")
     trap finish EXIT
     # A signal ends the run as a failure (the EXIT trap then records it).
@@ -161,7 +164,7 @@ snapshots() {
 restore() {
     snapshot=${1:-latest}
     target=${RESTORE_DATABASE:-${PGDATABASE:?PGDATABASE is not set}}
-    mkdir -p "$WORK_DIR"
+    mkdir -p "$WORK_DIR" "$TMPDIR"
     work=$(mktemp -d "$WORK_DIR/restore.XXXXXX")
     # shellcheck disable=SC2064 # expand now: $work is fixed for this run
     trap "rm -rf '$work'" EXIT
