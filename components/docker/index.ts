@@ -126,7 +126,6 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
         volumes: { postgres: postgres.volume, redis: redis.volume },
         /** The restic repository (a volume on the host, or an s3: URL). */
         backupRepository: backups.repository,
-        /** Secret: the key to every backup; keep a copy off the host (`pulumi stack output --show-secrets backupPassword`). */
-        backupPassword: backups.password,
+
     };
 }
