@@ -67,6 +67,7 @@ describe("single host backups (restic): recorded specs", () => {
                 assert.equal(mounts[BACKUP_PATHS.uploads].volumeName, storeVolume.inputs.name);
                 assert.equal(mounts[BACKUP_PATHS.uploads].readOnly, true);
                 assert.equal(mounts[BACKUP_PATHS.work].volumeName, r.one(VOLUME, "backups-work").inputs.name);
+                assert.deepEqual(r.ofType("docker:index/network:Network").filter((n) => n.name === "backups-egress"), [], "a way out with nothing to reach");
 
                 const protect = stack === "vps-example";
                 assert.equal(repository.options.protect, protect, "the repository volume follows protectData");
@@ -105,6 +106,15 @@ describe("single host backups (restic): recorded specs", () => {
         assert.deepEqual(r.ofType(VOLUME).filter((v) => v.name === "backups-repository"), []);
         assert.ok(!(scheduler.inputs.volumes as any[]).some((v) => v.containerPath === BACKUP_PATHS.repository));
         assert.equal(run.outputs.backupRepository, OFF_HOST["alicerce:backupRepository"]);
+        // The data network is internal (Docker: "internal: restrict external access to the network",
+        // https://docs.docker.com/reference/cli/docker/network/create/#internal): the bucket is
+        // reached through a non-internal network of the backup job's own, shared with no other container.
+        const egress = r.one("docker:index/network:Network", "backups-egress");
+        assert.equal(egress.inputs.internal, false);
+        assert.ok(scheduler.inputs.networksAdvanced.some((n: any) => n.name === egress.inputs.name), "the scheduler has no way out to the bucket");
+        for (const c of r.ofType(CONTAINER).filter((x) => x.name !== "backups-scheduler")) {
+            assert.ok(!(c.inputs.networksAdvanced ?? []).some((n: any) => n.name === egress.inputs.name), `${c.name} joins the backup egress network`);
+        }
         assert.ok(!run.logs.some((l) => l.message.includes("backups are kept") && l.message.includes("same host")), "warns although backups leave the host");
     });
 

@@ -115,6 +115,11 @@ export class Backups extends pulumi.ComponentResource {
             ? undefined
             : new docker.Volume(`${name}-repository`, { name: `${args.namePrefix}-backups`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
         const repositoryUrl = args.repository?.url ?? BACKUP_PATHS.repository;
+        // The data network is internal (no route out): an off-host bucket needs a way out, on a
+        // network of the backup job's own, so it shares no network with nginx or the app.
+        const egress = args.repository
+            ? new docker.Network(`${name}-egress`, { name: `${args.namePrefix}-backup-egress`, driver: "bridge", internal: false, labels: [...args.labels] }, { parent: this })
+            : undefined;
 
         const envs = pulumi.secret(
             pulumi
@@ -133,6 +138,7 @@ export class Backups extends pulumi.ComponentResource {
         );
         const scheduler = new docker.Container(`${name}-scheduler`, {
             ...common,
+            networksAdvanced: [...common.networksAdvanced, ...(egress ? [{ name: egress.name }] : [])],
             envs,
             name: `${args.namePrefix}-backup`,
             // restic records the host name in snapshots; backup.sh sets it explicitly, this keeps `restic` by hand consistent.
