@@ -28,7 +28,7 @@
 #   CHECK_SUBSET         share of the repository's data re-read and verified each run (default 5%)
 #   BACKUP_HOUR_UTC      default 3
 #   WORK_DIR             scratch space for the dump, restic's cache and TMPDIR (default /work)
-#   STATE_DIR            heartbeat files (default /tmp)
+#   STATE_DIR            heartbeat files (default /tmp; the image sets /work/state, kept across restarts)
 #   MC_HOST_store ASSETS_BUCKET BACKUPS_BUCKET APP_S3_ACCESS_KEY APP_S3_SECRET_KEY  setup only
 set -eu
 
@@ -87,7 +87,7 @@ finish() {
 
 run() {
     case "$RETENTION_DAYS" in '' | *[!0-9]* | 0) die "RETENTION_DAYS \"$RETENTION_DAYS\" is not a whole number of days (1 or more)" ;; esac
-    mkdir -p "$WORK_DIR" "$TMPDIR"
+    mkdir -p "$WORK_DIR" "$TMPDIR" "$STATE_DIR"
     work=$(mktemp -d "$WORK_DIR/run.XXXXXX")
     trap finish EXIT
     # A signal ends the run as a failure (the EXIT trap then records it).
