@@ -27,6 +27,6 @@ export = async (): Promise<Record<string, unknown>> => {
         case "digitalocean":
             return { ...common, ...deployDigitalOcean(settings, readProviderSecrets()) };
         case "docker":
-            return { ...common, ...deployDocker(settings) };
+            return { ...common, ...deployDocker(settings, readProviderSecrets()) };
     }
 };

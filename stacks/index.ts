@@ -5,7 +5,7 @@ import { parseEcrImage } from "../components/aws/ecr";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
-import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, VPS_REGIONS } from "./schema";
+import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
 
 export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
@@ -116,12 +116,24 @@ export interface SingleHostSettings {
     readonly appReplicas: number;
 }
 
+/** Daily backups a single host keeps when `alicerce:backupRetentionDays` is not set. */
+export const DEFAULT_BACKUP_RETENTION_DAYS = 30;
+
+/** The single host's backups (restic). */
+export interface SingleHostBackupSettings {
+    /** Daily snapshots kept. */
+    readonly retentionDays: number;
+    /** An off-host S3 repository (its secret key comes from {@link readProviderSecrets}); unset: a volume on the host. */
+    readonly repository?: { readonly url: string; readonly accessKeyId: string };
+}
+
 /** A `docker` stack: the whole platform on one Docker host. */
 export interface DockerStackSettings extends CommonSettings {
     readonly cloud: "docker";
     /** The VPS region; only with `singleHost.vps`. */
     readonly region?: string;
     readonly singleHost: SingleHostSettings;
+    readonly backups: SingleHostBackupSettings;
 }
 
 /** Any stack's settings; `cloud` tells which. */
@@ -169,7 +181,7 @@ const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanc
 /** Keys only the AWS platform reads. */
 const AWS_ONLY_KEYS = ["availabilityZones", "amiName"] as const;
 /** Keys of the `docker` cloud only. */
-const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas"] as const;
+const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas", "backupRepository", "backupAccessKeyId", "backupSecretAccessKey", "backupRetentionDays"] as const;
 
 /**
  * Validates the stack's config and applies the tier's defaults. Pure: takes
@@ -194,7 +206,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     const cloud = value("cloud");
     const tier = value("tier");
     const preset = tier ? TIER_PRESETS[tier] : undefined;
-    const say = (key: string, problem: string) => problems.push(`${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} ${problem}`);
+    const say = (key: string, problem: string) => problems.push(`${NAMESPACE}:${key}: ${shown(key, raw)} ${problem}`);
     const missing = (key: keyof RawConfig, why: string) =>
         problems.push(`${NAMESPACE}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`);
 
@@ -228,6 +240,15 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             if (raw[key] !== undefined) say(key, "does not apply to cloud docker (one host, no managed services); remove it");
         }
         if (!vps && raw.instanceType !== undefined) say("instanceType", "sizes a host alicerce creates; set alicerce:vps, or remove it");
+        if (raw.backupRepository !== undefined) {
+            for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
+                if (raw[key] === undefined) missing(key, " with alicerce:backupRepository");
+            }
+        } else {
+            for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
+                if (raw[key] !== undefined) say(key, "is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key");
+            }
+        }
         for (const key of DIGITALOCEAN_ONLY_KEYS) {
             if (key !== "adminCidrs" && raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this docker stack");
         }
@@ -425,7 +446,9 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         if (existing?.startsWith("ssh://")) {
             warnings.push(`alicerce:dockerHost ${existing} is a host you manage: alicerce applies none of a created VPS's hardening there (ufw, fail2ban, unattended upgrades, key-only SSH, Docker log rotation); see docs/single-host.md`);
         }
-        warnings.push(`backups are kept in MinIO on the same host: a lost host loses them too; copy the backups bucket off the host (see docs/single-host.md)`);
+        if (!cfg.backupRepository) {
+            warnings.push(`backups are kept in a restic repository on the same host: a lost host loses them too; set alicerce:backupRepository to an S3-compatible bucket (see docs/single-host.md)`);
+        }
         return {
             ...common,
             cloud,
@@ -437,6 +460,10 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
                 adminCidrs: cfg.adminCidrs ?? [],
                 sshPublicKey: cfg.sshPublicKey,
                 appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
+            },
+            backups: {
+                retentionDays: cfg.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS,
+                repository: cfg.backupRepository ? { url: cfg.backupRepository, accessKeyId: cfg.backupAccessKeyId! } : undefined,
             },
         };
     }
@@ -491,11 +518,16 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 export interface ProviderSecrets {
     /** `cloudflare:apiToken`; an explicit Cloudflare provider does not read its config namespace itself. */
     readonly cloudflareApiToken?: pulumi.Output<string>;
+    /** `alicerce:backupSecretAccessKey`: the off-host backup bucket's secret key (single host). */
+    readonly backupSecretAccessKey?: pulumi.Output<string>;
 }
 
 /** Reads {@link ProviderSecrets} from the stack's config, as secrets. Not pure: call it from the program only. */
 export function readProviderSecrets(): ProviderSecrets {
-    return { cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken") };
+    return {
+        cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
+        backupSecretAccessKey: new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
+    };
 }
 
 /** Memory of a DigitalOcean size slug (`db-s-2vcpu-4gb` -> 4), or undefined for a shape it does not know. */
@@ -516,7 +548,12 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): st
     if (raw[key] === undefined) {
         return [`${NAMESPACE}:${key}: not set; it is required: set ${REQUIRED_HINTS[key as keyof RawConfig] ?? "a value"}`];
     }
-    return [`${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} ${issue.message}`];
+    return [`${NAMESPACE}:${key}: ${shown(key, raw)} ${issue.message}`];
+}
+
+/** A key's value as problems quote it; a secret key's value is never shown. */
+function shown(key: string, raw: Record<string, string>): string {
+    return SECRET_KEYS.has(key) ? "(secret)" : JSON.stringify(raw[key]);
 }
 
 /** The known key nearest to a typo, if any is within two edits. */

@@ -149,6 +149,25 @@ export const configSchema = z.strictObject({
         .optional(),
     /** cloud docker: app containers behind nginx, overriding the tier. */
     appReplicas: wholeNumber(1, 16).optional(),
+    /**
+     * cloud docker: an off-host restic repository in an S3-compatible bucket (S3, Spaces, R2, B2, ...);
+     * unset, backups go to a restic repository in a volume on the host.
+     */
+    backupRepository: z
+        .string()
+        .regex(/^s3:https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, {
+            error: "is not an S3 restic repository; use s3:https://<endpoint>/<bucket>[/<path>], e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps",
+        })
+        .optional(),
+    /** cloud docker with backupRepository: the bucket's access key id. */
+    backupAccessKeyId: z
+        .string()
+        .regex(/^[A-Za-z0-9+\/=._-]{8,128}$/, { error: "is not an access key id; use the bucket's access key id (8-128 letters, digits or +/=._-)" })
+        .optional(),
+    /** cloud docker with backupRepository: the bucket's secret key (`pulumi config set --secret`). Never printed. */
+    backupSecretAccessKey: z.string().min(1, { error: "is empty; set the bucket's secret key with pulumi config set --secret" }).optional(),
+    /** cloud docker: daily backups kept (restic forget --keep-daily). @default 30 */
+    backupRetentionDays: wholeNumber(1, 3650).optional(),
     /** IPv4 ranges allowed to reach SSH (droplets; a single Docker host and the Docker API over SSH). */
     adminCidrs: stringList(
         /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
@@ -200,6 +219,9 @@ export const configSchema = z.strictObject({
 /** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
 export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "createRegistry", "sshKeyFingerprints", "adminCidrs"] as const;
 
+/** Keys whose values are secret: problems name them, never show their value. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["backupSecretAccessKey"]);
+
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {
     cloud: `one of ${CLOUDS.join(", ")}`,
@@ -210,6 +232,8 @@ export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {
     owner: "the team or person who owns the stack (tag value), e.g. team-platform",
     costCenter: "the cost center tag value, e.g. cc-1234",
     budgetUsd: "the monthly budget in US dollars, e.g. 69.20",
+    backupAccessKeyId: "the access key id of the bucket in alicerce:backupRepository",
+    backupSecretAccessKey: "the bucket's secret key, with pulumi config set --secret alicerce:backupSecretAccessKey",
 };
 
 /** The raw, typed `alicerce:` config as the schema accepts it (before tier defaults). */

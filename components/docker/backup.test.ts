@@ -1,13 +1,21 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
+// These tests run the real backup.sh with the real restic (Debian's; the image
+// ships the restic project's own build) against a real PostgreSQL server and a
+// real restic repository in a temporary directory. Only `sleep` is replaced, in
+// the scheduler test, so a "night" passes at once.
+// restic's commands and flags: https://restic.readthedocs.io/en/stable/045_working_with_repos.html
+// and https://restic.readthedocs.io/en/stable/060_forget.html (forget --keep-daily, --group-by, --prune).
+
 const SCRIPT = path.join(__dirname, "backup", "backup.sh");
 const PG_BIN = ["17", "16", "15"].map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => fs.existsSync(path.join(d, "initdb")));
+const DAY_MS = 86_400_000;
 
 function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -25,6 +33,27 @@ function asPostgres(cmd: string, args: string[], input?: string): string {
     return execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { input, encoding: "utf8", timeout: 60_000, stdio: ["pipe", "pipe", "pipe"] });
 }
 
+/** Every file under `dir`, relative path -> sha256 of its content. */
+function treeDigest(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+        for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, entry.name);
+            if (entry.isDirectory()) walk(p);
+            else out[path.relative(dir, p)] = crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+        }
+    };
+    if (fs.existsSync(dir)) walk(dir);
+    return out;
+}
+
+interface Snapshot {
+    readonly id: string;
+    readonly time: string;
+    readonly tags?: string[];
+    readonly paths: string[];
+}
+
 describe("backup.sh", () => {
     it("passes shellcheck (POSIX sh, every warning)", () => {
         const r = spawnSync("shellcheck", ["--shell=sh", "--severity=style", SCRIPT], { encoding: "utf8", timeout: 60_000 });
@@ -35,15 +64,46 @@ describe("backup.sh", () => {
     it("refuses an unknown command", () => {
         const r = spawnSync("sh", [SCRIPT, "bogus"], { encoding: "utf8", timeout: 10_000 });
         assert.equal(r.status, 1);
-        assert.match(r.stderr, /usage: backup.sh run\|schedule\|setup\|health/);
+        assert.match(r.stderr, /usage: backup.sh run\|schedule\|health\|snapshots\|restore/);
     });
 
-    describe("against a real PostgreSQL", function () {
-        this.timeout(120_000);
+    describe("health", () => {
+        const state = () => fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-health-"));
+        const health = (dir: string) => spawnSync("sh", [SCRIPT, "health"], { env: { PATH: process.env.PATH, STATE_DIR: dir }, timeout: 10_000 }).status;
+
+        it("is unhealthy with no backup and no scheduler", () => {
+            assert.equal(health(state()), 1);
+        });
+
+        it("is healthy after a success within 26 hours, unhealthy after 26 hours", () => {
+            const dir = state();
+            fs.writeFileSync(path.join(dir, "last-success"), "");
+            assert.equal(health(dir), 0);
+            const old = (Date.now() - 27 * 3_600_000) / 1000;
+            fs.utimesSync(path.join(dir, "last-success"), old, old);
+            assert.equal(health(dir), 1);
+        });
+
+        it("is unhealthy as soon as a run failed, even with a recent success or a fresh scheduler", () => {
+            const dir = state();
+            fs.writeFileSync(path.join(dir, "scheduler-started"), "");
+            fs.writeFileSync(path.join(dir, "last-success"), "");
+            assert.equal(health(dir), 0);
+            fs.writeFileSync(path.join(dir, "last-failure"), "");
+            assert.equal(health(dir), 1);
+        });
+    });
+
+    describe("against a real PostgreSQL and a real restic repository", function () {
+        this.timeout(180_000);
         let dir = "";
         let port = 0;
         const password = crypto.randomBytes(18).toString("base64url");
+        const resticPassword = crypto.randomBytes(24).toString("base64url");
+        let passwordFile = "";
         let started = false;
+        // A value that must appear in the database and never in the repository's files (encryption).
+        const marker = `marker-${crypto.randomBytes(8).toString("hex")}`;
 
         before(async () => {
             assert.ok(PG_BIN, "PostgreSQL server binaries not found; apt-get install -y postgresql");
@@ -52,13 +112,19 @@ describe("backup.sh", () => {
             const data = path.join(dir, "data");
             fs.mkdirSync(data);
             fs.chownSync(data, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })), Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })));
-            const pwfile = path.join(data, "..", "pw");
+            const pwfile = path.join(dir, "pw");
             fs.writeFileSync(pwfile, password + "\n", { mode: 0o644 });
             port = await freePort();
             asPostgres(`${PG_BIN}/initdb`, ["-D", data, "-U", "app", "--auth=scram-sha-256", `--pwfile=${pwfile}`, "--no-sync"]);
             fs.rmSync(pwfile);
             asPostgres(`${PG_BIN}/pg_ctl`, ["-D", data, "-l", path.join(data, "server.log"), "-w", "-t", "30", "-o", `-p ${port} -k ${data} -c listen_addresses=127.0.0.1`, "start"]);
             started = true;
+            passwordFile = path.join(dir, "restic-password");
+            fs.writeFileSync(passwordFile, resticPassword, { mode: 0o600 });
+
+            psql("postgres", "CREATE DATABASE app");
+            psql("app", "CREATE TABLE patients (id serial PRIMARY KEY, name text NOT NULL); CREATE TABLE visits (id serial PRIMARY KEY, patient_id int REFERENCES patients(id), at timestamptz DEFAULT now(), note text)");
+            psql("app", `INSERT INTO patients (name) SELECT 'p' || g FROM generate_series(1, 1234) g; INSERT INTO visits (patient_id, note) SELECT 1 + g % 1234, md5(g::text) FROM generate_series(1, 5678) g; INSERT INTO patients (name) VALUES ('${marker}')`);
         });
 
         after(() => {
@@ -66,83 +132,303 @@ describe("backup.sh", () => {
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
-        const env = (extra: Record<string, string> = {}) => ({
+        const pgEnv = () => ({
             PATH: process.env.PATH ?? "/usr/bin:/bin",
+            // restic reads --time and groups days in local time; the container runs in UTC.
+            TZ: "UTC",
             PGHOST: "127.0.0.1",
             PGPORT: String(port),
             PGUSER: "app",
             PGPASSWORD: password,
             PGDATABASE: "app",
+        });
+        function psql(db: string, sql: string): string {
+            return execFileSync("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], { env: pgEnv(), encoding: "utf8", timeout: 30_000 }).trim();
+        }
+        /** Row count and a checksum of every row, in key order. */
+        const tableDigest = (db: string, table: string) =>
+            psql(db, `SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '-') FROM ${table} t`);
+
+        /** A fresh case: its own repository, state, scratch and uploads directories. */
+        function fixture(name: string) {
+            const base = fs.mkdtempSync(path.join(dir, `${name}-`));
+            const f = {
+                repo: path.join(base, "repo"),
+                state: path.join(base, "state"),
+                work: path.join(base, "work"),
+                uploads: path.join(base, "uploads"),
+            };
+            fs.mkdirSync(f.state);
+            fs.mkdirSync(path.join(f.uploads, "avatars"), { recursive: true });
+            fs.writeFileSync(path.join(f.uploads, "avatars", "1.png"), crypto.randomBytes(40_000));
+            fs.writeFileSync(path.join(f.uploads, "contract.pdf"), crypto.randomBytes(120_000));
+            return f;
+        }
+        const scriptEnv = (f: ReturnType<typeof fixture>, extra: Record<string, string> = {}) => ({
+            ...pgEnv(),
+            RESTIC_REPOSITORY: f.repo,
+            RESTIC_PASSWORD_FILE: passwordFile,
+            UPLOADS_DIR: f.uploads,
+            WORK_DIR: f.work,
+            STATE_DIR: f.state,
+            CHECK_SUBSET: "100%",
             ...extra,
         });
-        const psql = (db: string, sql: string) =>
-            execFileSync("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], { env: env(), encoding: "utf8", timeout: 30_000 }).trim();
-
-        it("dumps the database and the uploads; the dump restores into a fresh database with equal row counts", () => {
-            psql("postgres", "CREATE DATABASE app");
-            psql("app", "CREATE TABLE patients (id serial PRIMARY KEY, name text NOT NULL); CREATE TABLE visits (id serial PRIMARY KEY, patient_id int REFERENCES patients(id), at timestamptz DEFAULT now())");
-            psql("app", "INSERT INTO patients (name) SELECT 'p' || g FROM generate_series(1, 1234) g; INSERT INTO visits (patient_id) SELECT 1 + g % 1234 FROM generate_series(1, 5678) g");
-
-            const uploads = path.join(dir, "uploads");
-            fs.mkdirSync(path.join(uploads, "avatars"), { recursive: true });
-            fs.writeFileSync(path.join(uploads, "avatars", "1.txt"), "an upload");
-            const target = path.join(dir, "target");
-            const state = path.join(dir, "state");
-            fs.mkdirSync(state);
-            // An old copy past the 30 days and a recent one: only the old one goes.
-            fs.mkdirSync(path.join(target, "postgres"), { recursive: true });
-            const old = path.join(target, "postgres", "app-20000101T030000Z.dump");
-            const recent = path.join(target, "postgres", "app-recent.dump");
-            fs.writeFileSync(old, "old");
-            fs.writeFileSync(recent, "recent");
-            const day = 86_400;
-            fs.utimesSync(old, Date.now() / 1000 - 31 * day, Date.now() / 1000 - 31 * day);
-            fs.utimesSync(recent, Date.now() / 1000 - 29 * day, Date.now() / 1000 - 29 * day);
-
-            const r = spawnSync("sh", [SCRIPT, "run"], {
-                env: env({ BACKUP_TARGET: `dir:${target}`, UPLOADS_SOURCE: `dir:${uploads}`, WORK_DIR: path.join(dir, "work"), STATE_DIR: state, RETENTION_DAYS: "30" }),
-                encoding: "utf8",
+        const script = (args: string[], env: Record<string, string | undefined>): SpawnSyncReturns<string> => {
+            const r = spawnSync("sh", [SCRIPT, ...args], { env, encoding: "utf8", timeout: 120_000 });
+            assert.equal(r.error, undefined, `backup.sh did not run: ${r.error}`);
+            assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), "the script printed the database password");
+            assert.ok(!r.stdout.includes(resticPassword) && !r.stderr.includes(resticPassword), "the script printed the repository password");
+            return r;
+        };
+        const restic = (repo: string, args: string[], input?: Buffer) =>
+            execFileSync("restic", ["--no-cache", ...args], {
+                env: { PATH: process.env.PATH, TZ: "UTC", RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: passwordFile },
+                input,
                 timeout: 60_000,
+                stdio: ["pipe", "pipe", "pipe"],
             });
+        const snapshots = (repo: string): Snapshot[] => JSON.parse(restic(repo, ["snapshots", "--json"]).toString()) as Snapshot[];
+        const health = (state: string) => spawnSync("sh", [SCRIPT, "health"], { env: { PATH: process.env.PATH, STATE_DIR: state }, timeout: 10_000 }).status;
+        const listFiles = (d: string) => Object.keys(treeDigest(d)).sort();
+
+        it("backs up the database and the uploads, encrypted; restores both from the repository alone", () => {
+            const f = fixture("success");
+            const r = script(["run"], scriptEnv(f));
             assert.equal(r.status, 0, r.stderr);
-            assert.ok(!r.stderr.includes(password), "the script logged the password");
+            assert.ok(fs.existsSync(path.join(f.state, "last-success")), "no last-success after a good run");
+            assert.equal(health(f.state), 0, "unhealthy right after a good run");
+            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the dump was left in the scratch directory");
 
-            const dumps = fs.readdirSync(path.join(target, "postgres")).filter((f) => /^app-\d{8}T\d{6}Z\.dump$/.test(f));
-            assert.equal(dumps.length, 1, `expected one new dump, found ${fs.readdirSync(path.join(target, "postgres")).join(", ")}`);
-            assert.ok(!fs.existsSync(old), "a copy older than RETENTION_DAYS was kept");
-            assert.ok(fs.existsSync(recent), "a copy within RETENTION_DAYS was pruned");
-            const sum = fs.readFileSync(path.join(target, "postgres", `${dumps[0]}.sha256`), "utf8");
-            execFileSync("sha256sum", ["-c", "-"], { cwd: path.join(target, "postgres"), input: sum, timeout: 10_000 });
+            const snaps = snapshots(f.repo);
+            assert.deepEqual(snaps.map((s) => s.tags?.join(",")).sort(), ["postgres", "uploads"]);
+            assert.deepEqual(snaps.find((s) => s.tags?.includes("postgres"))!.paths, ["/app.dump"]);
 
-            const archives = fs.readdirSync(path.join(target, "uploads"));
-            assert.equal(archives.length, 1);
-            const listing = execFileSync("tar", ["-tzf", path.join(target, "uploads", archives[0])], { encoding: "utf8" });
-            assert.match(listing, /avatars\/1\.txt/);
-            assert.deepEqual(fs.readdirSync(path.join(dir, "work")), [], "the scratch directory was not cleaned");
-
-            psql("postgres", "CREATE DATABASE restored");
-            execFileSync("pg_restore", ["--no-owner", "--exit-on-error", "-d", "restored", path.join(target, "postgres", dumps[0])], { env: env(), timeout: 60_000 });
-            for (const table of ["patients", "visits"]) {
-                const counts = ["app", "restored"].map((db) => Number(psql(db, `SELECT count(*) FROM ${table}`)));
-                assert.equal(counts[1], counts[0], `${table}: ${counts[1]} rows restored of ${counts[0]}`);
-                assert.ok(counts[0] > 1000);
+            // Encrypted: the marker row is in the dump, but no repository file holds it.
+            for (const file of listFiles(f.repo)) {
+                assert.ok(!fs.readFileSync(path.join(f.repo, file)).includes(marker), `${file} holds plain text from the database`);
             }
 
-            assert.equal(spawnSync("sh", [SCRIPT, "health"], { env: env({ STATE_DIR: state }), timeout: 10_000 }).status, 0, "healthy right after a backup");
-            const empty = fs.mkdtempSync(path.join(dir, "empty-"));
-            assert.equal(spawnSync("sh", [SCRIPT, "health"], { env: env({ STATE_DIR: empty }), timeout: 10_000 }).status, 1, "healthy without any backup or scheduler");
+            // Restore into a fresh database from the repository alone: equal counts and checksums.
+            psql("postgres", "CREATE DATABASE restored");
+            const restored = script(["restore", "latest"], scriptEnv(f, { RESTORE_DATABASE: "restored" }));
+            assert.equal(restored.status, 0, restored.stderr);
+            for (const table of ["patients", "visits"]) {
+                const [original, copy] = ["app", "restored"].map((db) => tableDigest(db, table));
+                assert.equal(copy, original, `${table} differs after restore`);
+                assert.ok(Number(original.split(" ")[0]) > 1000);
+            }
+
+            // A named snapshot, and the uploads wiped then restored byte for byte.
+            const before = treeDigest(f.uploads);
+            fs.rmSync(f.uploads, { recursive: true });
+            const uploadsSnapshot = snaps.find((s) => s.tags?.includes("uploads"))!.id;
+            const files = script(["restore-uploads", uploadsSnapshot], scriptEnv(f));
+            assert.equal(files.status, 0, files.stderr);
+            assert.deepEqual(treeDigest(f.uploads), before);
+            assert.equal(Object.keys(before).length, 2);
         });
 
-        it("fails, and records no success, when the database is unreachable", () => {
-            const state = fs.mkdtempSync(path.join(dir, "state-"));
-            const r = spawnSync("sh", [SCRIPT, "run"], {
-                env: env({ PGPORT: "1", BACKUP_TARGET: `dir:${path.join(dir, "target2")}`, UPLOADS_SOURCE: "none", WORK_DIR: path.join(dir, "work2"), STATE_DIR: state }),
-                encoding: "utf8",
-                timeout: 60_000,
+        describe("through an S3-compatible server (s3rver over HTTPS on loopback)", () => {
+            // restic's S3 backend (minio-go) signs plain-HTTP uploads with aws-chunked streaming,
+            // which s3rver stores undecoded; over TLS it sends plain bodies, as against real S3.
+            // https://restic.readthedocs.io/en/stable/030_preparing_a_new_repo.html#amazon-s3
+            let server: ChildProcess | undefined;
+            let endpoint = "";
+            let storeDir = "";
+            let certFile = "";
+
+            before(async () => {
+                storeDir = fs.mkdtempSync(path.join(dir, "s3-"));
+                certFile = path.join(dir, "s3-cert.pem");
+                const keyFile = path.join(dir, "s3-key.pem");
+                execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore", timeout: 30_000 });
+                // Its own process: the tests run the script synchronously, which would stall a server in this one.
+                const program = `
+                    const S3rver = require("s3rver"); const fs = require("fs");
+                    new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.env.S3_DIR,
+                        key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT),
+                        configureBuckets: [{ name: "acme-backups" }] })
+                        .run().then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e); process.exit(1); });`;
+                server = spawn(process.execPath, ["-e", program], {
+                    cwd: path.join(__dirname, "..", ".."),
+                    env: { ...process.env, S3_DIR: path.join(storeDir, "data"), S3_KEY: keyFile, S3_CERT: certFile },
+                    stdio: ["ignore", "pipe", "inherit"],
+                });
+                const port = await new Promise<number>((resolve, reject) => {
+                    const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
+                    server!.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
+                    server!.stdout!.once("data", (line: Buffer) => {
+                        clearTimeout(timer);
+                        resolve((JSON.parse(line.toString()) as net.AddressInfo).port);
+                    });
+                });
+                endpoint = `s3:https://127.0.0.1:${port}/acme-backups/alicerce`;
             });
+
+            after(() => {
+                server?.kill();
+            });
+
+            it("backs up, prunes and checks in the bucket, and restores from it alone", () => {
+                const f = fixture("s3");
+                const s3Env = {
+                    RESTIC_REPOSITORY: endpoint,
+                    // s3rver's fixed credentials; Go reads SSL_CERT_FILE for the server's self-signed certificate.
+                    AWS_ACCESS_KEY_ID: "S3RVER",
+                    AWS_SECRET_ACCESS_KEY: "S3RVER",
+                    SSL_CERT_FILE: certFile,
+                };
+                const r = script(["run"], scriptEnv(f, s3Env));
+                assert.equal(r.status, 0, r.stderr);
+                assert.ok(fs.existsSync(path.join(f.state, "last-success")));
+                const objects = listFiles(path.join(storeDir, "data"));
+                assert.ok(objects.some((o) => o.startsWith("acme-backups/alicerce/snapshots/")), `no snapshots in the bucket: ${objects.join(", ")}`);
+                for (const o of objects) assert.ok(!fs.readFileSync(path.join(storeDir, "data", o)).includes(marker), `${o} holds plain text from the database`);
+
+                psql("postgres", "CREATE DATABASE restored_s3");
+                const restored = script(["restore", "latest"], scriptEnv(f, { ...s3Env, RESTORE_DATABASE: "restored_s3" }));
+                assert.equal(restored.status, 0, restored.stderr);
+                for (const table of ["patients", "visits"]) assert.equal(tableDigest("restored_s3", table), tableDigest("app", table), table);
+                const before = treeDigest(f.uploads);
+                fs.rmSync(f.uploads, { recursive: true });
+                assert.equal(script(["restore-uploads"], scriptEnv(f, s3Env)).status, 0);
+                assert.deepEqual(treeDigest(f.uploads), before);
+            });
+        });
+
+        it("restore of a snapshot that does not exist fails and leaves the database as it was", () => {
+            const f = fixture("restore-missing");
+            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_DIR: "" })).status, 0);
+            psql("postgres", "CREATE DATABASE untouched");
+            psql("untouched", "CREATE TABLE keep (id int); INSERT INTO keep VALUES (1), (2)");
+            const r = script(["restore", "deadbeef"], scriptEnv(f, { RESTORE_DATABASE: "untouched" }));
             assert.notEqual(r.status, 0);
-            assert.ok(!fs.existsSync(path.join(state, "last-success")));
-            assert.ok(!fs.existsSync(path.join(dir, "target2", "postgres")), "a failed dump was uploaded");
+            assert.equal(psql("untouched", "SELECT count(*) FROM keep"), "2");
+        });
+
+        /** A repository holding dumps of earlier days (`[days ago, hour UTC]`), which forget may prune. */
+        function seedDays(f: ReturnType<typeof fixture>, days: readonly (readonly [number, number])[]) {
+            if (!fs.existsSync(f.repo)) restic(f.repo, ["init"]);
+            for (const [ago, hour] of days) {
+                const at = new Date(dayStart(ago) + hour * 3_600_000).toISOString().replace("T", " ").slice(0, 19);
+                restic(f.repo, ["backup", "--host", "alicerce", "--tag", "postgres", "--stdin", "--stdin-filename", "app.dump", "--time", at], crypto.randomBytes(2048));
+            }
+        }
+        /** Midnight UTC, `ago` days before today. */
+        const dayStart = (ago: number) => Math.floor(Date.now() / DAY_MS) * DAY_MS - ago * DAY_MS;
+
+        // The fix for "(run) || log": in that context `set -e` is ignored inside run, so a dead
+        // database produced an empty dump that was uploaded, pruning ran and last-success was
+        // touched. POSIX, Shell Command Language 2.14 `set -e`: "...the -e setting shall be
+        // ignored when executing the compound list following ... || ..."
+        // https://pubs.opengroup.org/onlinepubs/9799919799/utilities/V3_chap02.html#set
+        it("scheduler: a night with the database unreachable adds nothing, prunes nothing, records no success, turns unhealthy", () => {
+            const f = fixture("schedule-dbdown");
+            seedDays(f, [[5, 3], [4, 3], [3, 3]]);
+            const before = snapshots(f.repo).map((s) => s.id).sort();
+            const packsBefore = listFiles(f.repo);
+            // `sleep` returns at once the first time (the night has come) and fails the second, ending the loop.
+            const bin = path.join(f.state, "..", "bin");
+            fs.mkdirSync(bin);
+            const counter = path.join(bin, "count");
+            fs.writeFileSync(path.join(bin, "sleep"), `#!/bin/sh\nn=$(cat '${counter}' 2>/dev/null || echo 0)\necho $((n + 1)) >'${counter}'\n[ "$n" -eq 0 ]\n`, { mode: 0o755 });
+            const closedPort = String(port === 1 ? 2 : 1);
+            const r = script(["schedule"], scriptEnv(f, { PATH: `${bin}:${process.env.PATH}`, PGPORT: closedPort, RETENTION_DAYS: "1" }));
+            assert.equal(fs.readFileSync(counter, "utf8").trim(), "2", `the scheduler did not run one night: ${r.stderr}`);
+            assert.ok(!fs.existsSync(path.join(f.state, "last-success")), "last-success after a failed night");
+            assert.notEqual(health(f.state), 0, "healthy after a failed night");
+            assert.deepEqual(snapshots(f.repo).map((s) => s.id).sort(), before, "the repository's snapshots changed");
+            assert.deepEqual(listFiles(f.repo).filter((p) => !p.startsWith("locks/")), packsBefore, "files were added to or pruned from the repository");
+            assert.match(r.stderr, /pg_dump failed[\s\S]*backup FAILED/);
+        });
+
+        it("scheduler: a good night stores snapshots, prunes past retention and records success", () => {
+            const f = fixture("schedule-ok");
+            seedDays(f, [[5, 3], [4, 3], [3, 3]]);
+            const bin = path.join(f.state, "..", "bin");
+            fs.mkdirSync(bin);
+            const counter = path.join(bin, "count");
+            fs.writeFileSync(path.join(bin, "sleep"), `#!/bin/sh\nn=$(cat '${counter}' 2>/dev/null || echo 0)\necho $((n + 1)) >'${counter}'\n[ "$n" -eq 0 ]\n`, { mode: 0o755 });
+            const r = script(["schedule"], scriptEnv(f, { PATH: `${bin}:${process.env.PATH}`, RETENTION_DAYS: "2" }));
+            assert.equal(fs.readFileSync(counter, "utf8").trim(), "2", r.stderr);
+            const kinds = snapshots(f.repo).map((s) => s.tags?.join(",")).sort();
+            assert.deepEqual(kinds, ["postgres", "postgres", "uploads"], "keep-daily 2: today's and the latest earlier day's dumps, and today's uploads");
+            assert.ok(fs.existsSync(path.join(f.state, "last-success")));
+            assert.equal(health(f.state), 0);
+        });
+
+        it("run: the database unreachable leaves the repository untouched, no last-success, health non-zero", () => {
+            const f = fixture("dbdown");
+            seedDays(f, [[3, 3], [2, 3]]);
+            const before = snapshots(f.repo).map((s) => s.id).sort();
+            const filesBefore = listFiles(f.repo);
+            // A success from yesterday's run: the failure must still turn health red at once.
+            fs.writeFileSync(path.join(f.state, "last-success"), "");
+            const stamp = fs.statSync(path.join(f.state, "last-success")).mtimeMs;
+            const r = script(["run"], scriptEnv(f, { PGPORT: String(port === 1 ? 2 : 1), RETENTION_DAYS: "1" }));
+            assert.notEqual(r.status, 0);
+            assert.match(r.stderr, /pg_dump failed/);
+            assert.deepEqual(snapshots(f.repo).map((s) => s.id).sort(), before);
+            assert.deepEqual(listFiles(f.repo).filter((p) => !p.startsWith("locks/")), filesBefore);
+            assert.equal(fs.statSync(path.join(f.state, "last-success")).mtimeMs, stamp, "last-success was touched");
+            assert.notEqual(health(f.state), 0);
+            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the scratch directory was not cleaned");
+        });
+
+        it("run: a wrong database password fails the same way", () => {
+            const f = fixture("dbauth");
+            const r = script(["run"], scriptEnv(f, { PGPASSWORD: "not-the-password" }));
+            assert.notEqual(r.status, 0);
+            assert.ok(!fs.existsSync(f.repo), "a repository was created although nothing was dumped");
+            assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
+            assert.notEqual(health(f.state), 0);
+        });
+
+        it("run: an unreachable repository fails, records no success, health non-zero", () => {
+            const f = fixture("repodown");
+            // A repository path below a regular file can be neither opened nor created.
+            const blocker = path.join(f.state, "..", "not-a-dir");
+            fs.writeFileSync(blocker, "");
+            const r = script(["run"], scriptEnv(f, { RESTIC_REPOSITORY: path.join(blocker, "repo") }));
+            assert.notEqual(r.status, 0);
+            assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
+            assert.notEqual(health(f.state), 0);
+            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the dump was left in the scratch directory");
+        });
+
+        it("run: a wrong repository password fails and never creates a second repository", () => {
+            const f = fixture("repopass");
+            seedDays(f, [[1, 3]]);
+            const filesBefore = listFiles(f.repo);
+            const wrong = path.join(f.state, "..", "wrong-password");
+            fs.writeFileSync(wrong, "not-the-password", { mode: 0o600 });
+            const r = script(["run"], scriptEnv(f, { RESTIC_PASSWORD_FILE: wrong }));
+            assert.notEqual(r.status, 0);
+            assert.match(r.stderr, /cannot open the restic repository/);
+            assert.deepEqual(listFiles(f.repo).filter((p) => !p.startsWith("locks/")), filesBefore);
+            assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
+        });
+
+        it("run: retention keeps one snapshot per day for RETENTION_DAYS days, per kind", () => {
+            const f = fixture("retention");
+            // Six earlier days, two snapshots on one of them.
+            seedDays(f, [[9, 3], [8, 3], [7, 3], [6, 3], [5, 1], [5, 3], [2, 3]]);
+            const r = script(["run"], scriptEnv(f, { RETENTION_DAYS: "4" }));
+            assert.equal(r.status, 0, r.stderr);
+            const day = (s: Snapshot) => s.time.slice(0, 10);
+            const dumps = snapshots(f.repo).filter((s) => s.tags?.includes("postgres"));
+            const expected = [0, 2, 5, 6].map((ago) => new Date(dayStart(ago)).toISOString().slice(0, 10));
+            assert.deepEqual(dumps.map(day).sort(), expected.sort(), "keep-daily 4 keeps the newest snapshot of each of the last 4 days that have one");
+            assert.equal(snapshots(f.repo).filter((s) => s.tags?.includes("uploads")).length, 1);
+        });
+
+        it("run: refuses a retention that is not a whole number of days", () => {
+            const f = fixture("badretention");
+            const r = script(["run"], scriptEnv(f, { RETENTION_DAYS: "0" }));
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /RETENTION_DAYS "0" is not a whole number of days/);
+            assert.ok(!fs.existsSync(f.repo));
         });
     });
 });

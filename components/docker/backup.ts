@@ -3,46 +3,82 @@ import * as path from "path";
 /** The build context of the backup image (Dockerfile and backup.sh). */
 export const BACKUP_IMAGE_CONTEXT = path.join(__dirname, "backup");
 
+/** Where the backup container sees things. */
+export const BACKUP_PATHS = {
+    /** The local restic repository (a Docker volume) when no off-host repository is given. */
+    repository: "/repository",
+    /** The object store's data volume, mounted read-only: the uploaded files. */
+    uploads: "/uploads",
+    /** Scratch space for the dump and restic's cache (a Docker volume). */
+    work: "/work",
+} as const;
+
+/** The restic version in the image (`restic/restic`, the restic project's own image); see the Dockerfile. */
+export const RESTIC_IMAGE = "restic/restic:0.18.1";
+
+/** Where backups go: the local repository on the host, or an S3-compatible bucket. */
+export interface BackupRepository {
+    /** A restic repository: `/repository` (the local volume) or `s3:https://<endpoint>/<bucket>[/<path>]`. */
+    readonly url: string;
+    /** An `s3:` repository's access key id. */
+    readonly accessKeyId?: string;
+    /** An `s3:` repository's secret key. Secret. */
+    readonly secretAccessKey?: string;
+}
+
 /** What the backup job's environment is made of. */
 export interface BackupEnvironmentOptions {
     readonly postgres: { readonly host: string; readonly port: number; readonly database: string; readonly user: string; readonly password: string };
-    readonly minio: { readonly endpoint: string; readonly rootUser: string; readonly rootPassword: string };
-    readonly assetsBucket: string;
-    readonly backupsBucket: string;
-    readonly appAccessKey: string;
-    readonly appSecretKey: string;
-    /** Days copies are kept. @default 30 */
+    readonly repository: BackupRepository;
+    /** The repository's encryption password. Secret. */
+    readonly resticPassword: string;
+    /** The host name recorded in each snapshot (the stack's name prefix): restores select by it. */
+    readonly snapshotHost: string;
+    /** Back up the uploaded files from {@link BACKUP_PATHS.uploads}. @default true */
+    readonly uploads?: boolean;
+    /** Daily snapshots kept (`restic forget --keep-daily`). @default 30 */
     readonly retentionDays?: number;
     /** Hour of the day (UTC) the nightly backup runs. @default 3 */
     readonly hourUtc?: number;
+    /** Share of the repository's data re-read by `restic check` each night. @default "5%" */
+    readonly checkSubset?: string;
+    /** The container's memory limit: restic (Go) is told to stay within 75% of it (GOMEMLIMIT). */
+    readonly memoryMb?: number;
 }
 
 /**
- * The backup container's environment (`KEY=value` lines), as backup.sh reads
- * it. Holds credentials: the caller marks the whole list secret.
+ * The backup container's environment (`KEY=value` lines), as backup.sh and
+ * restic read it. Holds credentials: the caller marks the whole list secret.
+ * restic reads its password from RESTIC_PASSWORD: Docker has no secrets
+ * without swarm, and a file would have to be written by the same provider
+ * from the same state.
  */
 export function backupEnvironment(o: BackupEnvironmentOptions): string[] {
     const retention = o.retentionDays ?? 30;
     const hour = o.hourUtc ?? 3;
+    const subset = o.checkSubset ?? "5%";
     if (!Number.isInteger(retention) || retention < 1) throw new Error(`retentionDays ${retention} is not a whole number of days`);
     if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new Error(`hourUtc ${hour} is not an hour 0-23`);
-    const endpoint = new URL(o.minio.endpoint);
-    // mc takes an alias's credentials from MC_HOST_<alias>: no config file to write.
-    const mcHost = `${endpoint.protocol}//${encodeURIComponent(o.minio.rootUser)}:${encodeURIComponent(o.minio.rootPassword)}@${endpoint.host}`;
+    if (!/^(\d{1,2}(\.\d+)?%|100%|\d+\/\d+|\d+[kKmMgGtT])$/.test(subset)) throw new Error(`checkSubset ${subset} is not n/t, x% or a size (restic check --read-data-subset)`);
+    const s3 = o.repository.url.startsWith("s3:");
+    if (s3 !== (o.repository.accessKeyId !== undefined && o.repository.secretAccessKey !== undefined)) {
+        throw new Error(`repository ${o.repository.url}: an s3: repository needs an access key id and a secret key, and only an s3: repository takes them`);
+    }
     return [
         `PGHOST=${o.postgres.host}`,
         `PGPORT=${o.postgres.port}`,
         `PGDATABASE=${o.postgres.database}`,
         `PGUSER=${o.postgres.user}`,
         `PGPASSWORD=${o.postgres.password}`,
-        `MC_HOST_store=${mcHost}`,
-        `BACKUP_TARGET=s3`,
-        `UPLOADS_SOURCE=s3`,
-        `ASSETS_BUCKET=${o.assetsBucket}`,
-        `BACKUPS_BUCKET=${o.backupsBucket}`,
-        `APP_S3_ACCESS_KEY=${o.appAccessKey}`,
-        `APP_S3_SECRET_KEY=${o.appSecretKey}`,
+        `RESTIC_REPOSITORY=${o.repository.url}`,
+        `RESTIC_PASSWORD=${o.resticPassword}`,
+        ...(s3 ? [`AWS_ACCESS_KEY_ID=${o.repository.accessKeyId}`, `AWS_SECRET_ACCESS_KEY=${o.repository.secretAccessKey}`] : []),
+        `UPLOADS_DIR=${(o.uploads ?? true) ? BACKUP_PATHS.uploads : ""}`,
+        `BACKUP_HOST=${o.snapshotHost}`,
         `RETENTION_DAYS=${retention}`,
+        `CHECK_SUBSET=${subset}`,
         `BACKUP_HOUR_UTC=${hour}`,
+        // The Go runtime collects harder near this soft limit instead of growing into the OOM killer.
+        ...(o.memoryMb ? [`GOMEMLIMIT=${Math.floor(o.memoryMb * 0.75)}MiB`] : []),
     ];
 }

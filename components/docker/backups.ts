@@ -1,87 +1,137 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_IMAGE_CONTEXT, backupEnvironment } from "./backup";
+import * as random from "@pulumi/random";
+import { BACKUP_IMAGE_CONTEXT, BACKUP_PATHS, backupEnvironment, RESTIC_IMAGE } from "./backup";
 import { hardening, networking } from "./container";
+import { IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
-import type { ObjectStore } from "./objectstore";
 import type { Postgres } from "./postgres";
+
+/** An off-host restic repository in an S3-compatible bucket. */
+export interface OffHostRepository {
+    /** `s3:https://<endpoint>/<bucket>[/<path>]`. */
+    readonly url: string;
+    readonly accessKeyId: pulumi.Input<string>;
+    /** Secret. */
+    readonly secretAccessKey: pulumi.Input<string>;
+}
 
 /** Arguments of {@link Backups}. */
 export interface BackupsArgs {
     readonly namePrefix: string;
-    /** The internal data network (PostgreSQL and MinIO). */
+    /** The internal data network (PostgreSQL and the object store). */
     readonly network: pulumi.Input<string>;
     readonly labels: readonly DockerLabel[];
     readonly limit: ContainerLimit;
     readonly postgres: Postgres;
-    readonly objectStore: ObjectStore;
-    /** Days backups are kept in the backups bucket. @default 30 */
+    /**
+     * The object store's data volume: the uploaded files, mounted read-only
+     * and backed up with the database. Its files must be readable by the
+     * backup job's user (postgres, uid 70); an unreadable file fails the run.
+     */
+    readonly objectStoreVolume: pulumi.Input<string>;
+    /**
+     * Where snapshots go. Unset: a restic repository in a Docker volume on the
+     * host (lost with the host). Set: an S3-compatible bucket off the host.
+     */
+    readonly repository?: OffHostRepository;
+    /** Daily snapshots kept (`restic forget --keep-daily`). @default 30 */
     readonly retentionDays?: number;
     /** Hour (UTC) of the nightly run. @default 3 */
     readonly hourUtc?: number;
+    /** Pulumi `protect` on the repository volume and its password. @default false */
+    readonly protectData?: boolean;
     /** What the scheduler waits for (the buckets, made by StorageSetup). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
- * The backup image (pg_dump 17 and mc, built on the host from
- * `components/docker/backup/`) and the
- * scheduler container running `backup.sh schedule`: a nightly pg_dump and
- * uploads archive into the backups bucket, pruned after `retentionDays`.
+ * The backup image (pg_dump of the server's own postgres image plus restic,
+ * built on the host from `components/docker/backup/`) and the scheduler
+ * container running `backup.sh schedule`:
+ * each night a verified pg_dump and the uploaded files go into an encrypted
+ * restic repository, followed by `restic forget --keep-daily --prune` and
+ * `restic check`. A failed step fails the run and the container's health.
  */
 export class Backups extends pulumi.ComponentResource {
     public readonly schedulerName: pulumi.Output<string>;
     public readonly imageName: pulumi.Output<string>;
+    /** The restic repository: an s3: URL, or the Docker volume holding it. */
+    public readonly repository: pulumi.Output<string>;
+    /** The repository's encryption password. Secret; without it no backup can be read. */
+    public readonly password: pulumi.Output<string>;
 
     constructor(name: string, args: BackupsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:Backups", name, {}, opts);
         const image = new docker.Image(`${name}-image`, {
             imageName: `${args.namePrefix}-backup:local`,
-            build: { context: BACKUP_IMAGE_CONTEXT },
+            // pg_dump must be at least the server's major version: the same image the server runs.
+            build: { context: BACKUP_IMAGE_CONTEXT, args: { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE } },
             // Built on the Docker host itself; no registry is involved.
             skipPush: true,
         }, { parent: this });
 
         const pg = args.postgres;
-        const store = args.objectStore;
-        const envs = pulumi.secret(
-            pulumi
-                .all({
-                    host: pg.host, port: pg.port.apply(String), database: pg.database, user: pg.user, password: pg.password,
-                    endpoint: store.endpoint, rootUser: store.rootUser, rootPassword: store.rootPassword,
-                    assetsBucket: store.assetsBucket, backupsBucket: store.backupsBucket,
-                    appAccessKey: store.appAccessKey, appSecretKey: store.appSecretKey,
-                })
-                .apply(({ host, port, database, user, password, endpoint, rootUser, rootPassword, assetsBucket, backupsBucket, appAccessKey, appSecretKey }) =>
-                    backupEnvironment({
-                        postgres: { host, port: Number(port), database, user, password },
-                        minio: { endpoint, rootUser, rootPassword },
-                        assetsBucket, backupsBucket, appAccessKey, appSecretKey,
-                        retentionDays: args.retentionDays, hourUtc: args.hourUtc,
-                    }),
-                ),
-        );
         const common = {
             image: image.repoDigest,
-            envs,
-            ...networking([{ name: args.network }]),
             labels: [...args.labels],
         };
 
-        // Dumps and upload archives are staged on disk: tmpfs pages count against the memory limit.
+        // The encryption key of every backup: replacing it makes the repository unreadable.
+        const password = new random.RandomPassword(`${name}-restic-password`, { length: 48, special: false }, { parent: this, protect: args.protectData });
+        // The dump is staged on disk (tmpfs pages count against the memory limit); restic's cache lives there too.
         const work = new docker.Volume(`${name}-work`, { name: `${args.namePrefix}-backup-work`, labels: [...args.labels] }, { parent: this });
+        const local = args.repository
+            ? undefined
+            : new docker.Volume(`${name}-repository`, { name: `${args.namePrefix}-backups`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
+        const repositoryUrl = args.repository?.url ?? BACKUP_PATHS.repository;
+        // The data network is internal (no route out): an off-host bucket needs a way out, on a
+        // network of the backup job's own, so it shares no network with nginx or the app.
+        const egress = args.repository
+            ? new docker.Network(`${name}-egress`, { name: `${args.namePrefix}-backup-egress`, driver: "bridge", internal: false, labels: [...args.labels] }, { parent: this })
+            : undefined;
+
+        const envs = pulumi.secret(
+            pulumi
+                .all([pg.host, pg.port, pg.database, pg.user, pg.password, password.result, args.repository?.accessKeyId ?? "", args.repository?.secretAccessKey ?? ""])
+                .apply(([host, port, database, user, dbPassword, resticPassword, accessKeyId, secretAccessKey]) =>
+                    backupEnvironment({
+                        postgres: { host, port, database, user, password: dbPassword },
+                        repository: args.repository ? { url: repositoryUrl, accessKeyId, secretAccessKey } : { url: repositoryUrl },
+                        resticPassword,
+                        snapshotHost: args.namePrefix,
+                        retentionDays: args.retentionDays,
+                        hourUtc: args.hourUtc,
+                        memoryMb: args.limit.memoryMb,
+                    }),
+                ),
+        );
         const scheduler = new docker.Container(`${name}-scheduler`, {
             ...common,
+            // The data network first: it is the default gateway only when there is no egress network.
+            ...networking([{ name: args.network }, ...(egress ? [{ name: egress.name, gwPriority: 1 }] : [])]),
+            envs,
             name: `${args.namePrefix}-backup`,
+            // restic records the host name in snapshots; backup.sh sets it explicitly, this keeps `restic` by hand consistent.
+            hostname: args.namePrefix,
             command: ["schedule"],
             healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
-            volumes: [{ volumeName: work.name, containerPath: "/work" }],
+            volumes: [
+                { volumeName: work.name, containerPath: BACKUP_PATHS.work },
+                { volumeName: args.objectStoreVolume, containerPath: BACKUP_PATHS.uploads, readOnly: true },
+                ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository }] : []),
+            ],
             ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
         }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
 
         this.schedulerName = scheduler.name;
         this.imageName = image.imageName;
-        this.registerOutputs({ schedulerName: this.schedulerName, imageName: this.imageName });
+        this.repository = local ? local.name : pulumi.output(repositoryUrl);
+        this.password = pulumi.secret(password.result);
+        this.registerOutputs({
+            schedulerName: this.schedulerName, imageName: this.imageName,
+            repository: this.repository, password: this.password,
+        });
     }
 }

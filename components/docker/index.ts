@@ -4,7 +4,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DockerStackSettings } from "../../stacks";
+import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
 import { AppReplicas } from "./app";
 import { Backups } from "./backups";
 import { VpsHost } from "./host";
@@ -51,7 +51,7 @@ class SingleHost extends pulumi.ComponentResource {
  * front of nginx for TLS (ACME). Every Docker object carries the standard
  * tags as labels.
  */
-export function deployDocker(settings: DockerStackSettings): DockerOutputs {
+export function deployDocker(settings: DockerStackSettings, secrets: ProviderSecrets = {}): DockerOutputs {
     const host = settings.singleHost;
     const namePrefix = `${settings.project}-${settings.stack}`;
     const labels = dockerLabels(settings.tags);
@@ -94,7 +94,21 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
     }, { ...parent, aliases: [{ name: "minio" }] });
     const storage = new StorageSetup("storage-setup", { namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, objectStore }, parent);
     const backups = new Backups("backups", {
-        namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, postgres, objectStore, dependsOn: [storage.container],
+        namePrefix,
+        labels,
+        protectData,
+        network: networks.dataNetwork,
+        limit: limits.backup,
+        postgres,
+        // The uploaded files: the object store's data volume, mounted read-only.
+        objectStoreVolume: objectStore.volume,
+        repository: settings.backups.repository && {
+            ...settings.backups.repository,
+            // Validated as set (stacks/): getSecret returns it whenever the key is.
+            secretAccessKey: secrets.backupSecretAccessKey!,
+        },
+        retentionDays: settings.backups.retentionDays,
+        dependsOn: [storage.container],
     }, parent);
     const address = vps ? vps.ipv4Address : pulumi.output(dockerHostAddress(host.dockerHost!));
     const publicUrl = settings.domain ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${address}`;
@@ -142,5 +156,7 @@ export function deployDocker(settings: DockerStackSettings): DockerOutputs {
             app: app.containerNames,
         },
         volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume, ...(tls ? { certificates: tls.volume } : {}) },
+        /** The restic repository (a volume on the host, or an s3: URL). */
+        backupRepository: backups.repository,
     };
 }

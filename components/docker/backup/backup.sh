@@ -1,31 +1,46 @@
 #!/bin/sh
-# alicerce single-host backups: a daily pg_dump (custom format) and an archive
-# of the uploads, copied to the backups bucket (or a directory), with old
-# copies pruned after RETENTION_DAYS.
+# alicerce single-host backups with restic: a daily pg_dump (custom format,
+# verified with pg_restore --list) and the uploaded files, into an encrypted
+# restic repository (a local directory or any S3-compatible bucket), then
+# retention (restic forget --keep-daily --prune) and an integrity check
+# (restic check --read-data-subset). Any failed step fails the run: a
+# non-zero exit, a `last-failure` mark and `health` turning unhealthy;
+# `last-success` is written only after every step succeeded.
 #
-#   backup.sh run        one backup now
-#   backup.sh schedule   run daily at BACKUP_HOUR_UTC, forever (the container's command)
-#   backup.sh setup      create the buckets and the app's MinIO user (idempotent)
-#   backup.sh health     exit 0 if a backup succeeded (or the scheduler started) in the last 26 hours
+#   backup.sh run                  one backup now
+#   backup.sh schedule             run daily at BACKUP_HOUR_UTC, forever (the container's command)
+#   backup.sh health               exit 0 only if the last run succeeded within 26 hours
+#                                  (or the scheduler started within 26 hours and no run failed since)
+#   backup.sh snapshots            list the snapshots
+#   backup.sh restore [SNAPSHOT]   restore the database from SNAPSHOT (an id, or latest; default latest)
+#                                  into RESTORE_DATABASE (default PGDATABASE), in one transaction
+#   backup.sh restore-uploads [SNAPSHOT]  restore the uploaded files to UPLOADS_DIR (best into an empty directory)
 #
 # Environment:
 #   PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD  the database (libpq variables)
-#   BACKUP_TARGET     s3 (default): the backups bucket through mc alias "store"; dir:/path: a directory
-#   UPLOADS_SOURCE    s3 (default): the assets bucket; dir:/path: a directory; none: skip
-#   MC_HOST_store     mc's alias as http://access:secret@minio:9000 (s3 only)
-#   BACKUPS_BUCKET ASSETS_BUCKET  bucket names (s3 only)
-#   APP_S3_ACCESS_KEY APP_S3_SECRET_KEY  the app's MinIO credentials (setup only)
-#   RETENTION_DAYS    default 30
-#   BACKUP_HOUR_UTC   default 3
-#   WORK_DIR          scratch space (default /work); STATE_DIR heartbeat files (default /tmp)
+#   RESTIC_REPOSITORY    the restic repository: /repository (a directory) or s3:https://host/bucket/path
+#   RESTIC_PASSWORD_FILE or RESTIC_PASSWORD   the repository's encryption password (read by restic itself)
+#   AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY   an s3: repository's credentials (read by restic itself)
+#   UPLOADS_DIR          the uploaded files (the object store's data, mounted read-only); empty: skip
+#   BACKUP_HOST          the host name recorded in snapshots (default alicerce)
+#   RETENTION_DAYS       daily snapshots kept (default 30)
+#   CHECK_SUBSET         share of the repository's data re-read and verified each run (default 5%)
+#   BACKUP_HOUR_UTC      default 3
+#   WORK_DIR             scratch space for the dump, restic's cache and TMPDIR (default /work)
+#   STATE_DIR            heartbeat files (default /tmp; the image sets /work/state, kept across restarts)
 set -eu
 
 RETENTION_DAYS=${RETENTION_DAYS:-30}
 BACKUP_HOUR_UTC=${BACKUP_HOUR_UTC:-3}
-BACKUP_TARGET=${BACKUP_TARGET:-s3}
-UPLOADS_SOURCE=${UPLOADS_SOURCE:-s3}
+BACKUP_HOST=${BACKUP_HOST:-alicerce}
+CHECK_SUBSET=${CHECK_SUBSET:-5%}
+UPLOADS_DIR=${UPLOADS_DIR:-}
 WORK_DIR=${WORK_DIR:-/work}
 STATE_DIR=${STATE_DIR:-/tmp}
+# restic keeps its index cache here; /work is a volume, so the cache survives restarts.
+export RESTIC_CACHE_DIR="${RESTIC_CACHE_DIR:-$WORK_DIR/restic-cache}"
+# restic stages pack files (16 MiB each) and check's cache in TMPDIR: the volume, not the small /tmp tmpfs.
+export TMPDIR="${TMPDIR:-$WORK_DIR/tmp}"
 
 log() {
     printf '%s backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
@@ -36,106 +51,146 @@ die() {
     exit 1
 }
 
-# put FILE KIND: copies FILE into the target under KIND/ (postgres or uploads).
-put() {
-    case "$BACKUP_TARGET" in
-        s3) mc cp --quiet "$1" "store/$BACKUPS_BUCKET/$2/" >/dev/null ;;
-        dir:*)
-            mkdir -p "${BACKUP_TARGET#dir:}/$2"
-            cp "$1" "${BACKUP_TARGET#dir:}/$2/"
-            ;;
-        *) die "BACKUP_TARGET \"$BACKUP_TARGET\" is not s3 or dir:/path" ;;
-    esac
+# The snapshot name of the dump inside the repository.
+dump_name() {
+    printf '%s.dump' "${PGDATABASE:?PGDATABASE is not set}"
 }
 
-prune() {
-    case "$BACKUP_TARGET" in
-        s3) mc rm --recursive --force --older-than "${RETENTION_DAYS}d" "store/$BACKUPS_BUCKET/" >/dev/null ;;
-        dir:*) find "${BACKUP_TARGET#dir:}" -type f -mmin +"$((RETENTION_DAYS * 1440))" -exec rm -f {} + ;;
-    esac
+# Creates the repository on first use. Any other failure to open it (wrong
+# password, unreachable bucket) is an error, never a reason to create a new one.
+ensure_repository() {
+    : "${RESTIC_REPOSITORY:?RESTIC_REPOSITORY is not set}"
+    if restic cat config >/dev/null 2>"$work/open.err"; then
+        return 0
+    fi
+    if grep -qiE 'Is there a repository|does not exist|no such file' "$work/open.err"; then
+        log "creating the restic repository"
+        restic init >/dev/null || die "cannot create the restic repository"
+        return 0
+    fi
+    cat "$work/open.err" >&2
+    die "cannot open the restic repository"
+}
+
+# Runs when `run` exits, successfully or not.
+finish() {
+    status=$?
+    rm -rf "$work"
+    if [ "$status" -ne 0 ]; then
+        mkdir -p "$STATE_DIR" && touch "$STATE_DIR/last-failure"
+        log "backup FAILED (exit $status); no new last-success"
+    fi
+    exit "$status"
 }
 
 run() {
-    stamp=$(date -u +%Y%m%dT%H%M%SZ)
-    mkdir -p "$WORK_DIR"
+    case "$RETENTION_DAYS" in '' | *[!0-9]* | 0) die "RETENTION_DAYS \"$RETENTION_DAYS\" is not a whole number of days (1 or more)" ;; esac
+    mkdir -p "$WORK_DIR" "$TMPDIR" "$STATE_DIR"
     work=$(mktemp -d "$WORK_DIR/run.XXXXXX")
-    # shellcheck disable=SC2064 # expand now: $work is fixed for this run
-    trap "rm -rf '$work'" EXIT
+    trap finish EXIT
+    # A signal ends the run as a failure (the EXIT trap then records it).
+    trap 'exit 1' HUP INT TERM
 
-    dump="$work/${PGDATABASE:?PGDATABASE is not set}-$stamp.dump"
+    # 1. The dump, verified before the repository is touched: a dead database adds nothing.
+    dump="$work/$(dump_name)"
     log "dumping database $PGDATABASE"
-    pg_dump --format=custom --no-owner --no-privileges --file="$dump"
+    pg_dump --format=custom --no-owner --no-privileges --file="$dump" || die "pg_dump failed"
+    [ -s "$dump" ] || die "pg_dump wrote an empty file"
     # A dump that pg_restore cannot list is not a backup.
-    pg_restore --list "$dump" >/dev/null
-    (cd "$work" && sha256sum "$(basename "$dump")" >"$dump.sha256")
-    put "$dump" postgres
-    put "$dump.sha256" postgres
+    pg_restore --list "$dump" >/dev/null || die "pg_restore cannot read the dump"
 
-    uploads="$work/uploads-$stamp.tar.gz"
-    case "$UPLOADS_SOURCE" in
-        none) uploads="" ;;
-        s3)
-            mkdir -p "$work/uploads"
-            mc mirror --quiet "store/$ASSETS_BUCKET" "$work/uploads" >/dev/null
-            tar -C "$work/uploads" -czf "$uploads" .
-            ;;
-        dir:*) tar -C "${UPLOADS_SOURCE#dir:}" -czf "$uploads" . ;;
-        *) die "UPLOADS_SOURCE \"$UPLOADS_SOURCE\" is not s3, dir:/path or none" ;;
-    esac
-    if [ -n "$uploads" ]; then
-        log "archiving uploads"
-        put "$uploads" uploads
+    # 2. Into the repository (encrypted by restic).
+    ensure_repository
+    # Only locks whose process is gone (or older than 30 minutes) are removed.
+    restic unlock >/dev/null 2>&1 || true
+    log "storing the dump"
+    restic backup --quiet --host "$BACKUP_HOST" --tag postgres --stdin --stdin-filename "$(dump_name)" <"$dump" || die "restic backup of the dump failed"
+    if [ -n "$UPLOADS_DIR" ]; then
+        [ -d "$UPLOADS_DIR" ] || die "UPLOADS_DIR $UPLOADS_DIR is not a directory"
+        log "storing the uploads in $UPLOADS_DIR"
+        # Exit 3 (some files unreadable) fails the run too.
+        restic backup --quiet --host "$BACKUP_HOST" --tag uploads "$UPLOADS_DIR" || die "restic backup of the uploads failed"
     fi
 
-    prune
-    rm -rf "$work"
-    trap - EXIT
+    # 3. Retention: one snapshot per day for RETENTION_DAYS days with a snapshot, per kind.
+    log "keeping ${RETENTION_DAYS} daily snapshots"
+    restic forget --quiet --host "$BACKUP_HOST" --group-by host,tags --keep-daily "$RETENTION_DAYS" --prune >/dev/null || die "restic forget --prune failed"
+
+    # 4. Integrity: the repository's structure, and a random share of its data re-read and decrypted.
+    log "checking the repository (${CHECK_SUBSET} of the data)"
+    restic check --read-data-subset="$CHECK_SUBSET" >/dev/null || die "restic check failed"
+
     touch "$STATE_DIR/last-success"
-    log "done: $(basename "$dump")${uploads:+ and $(basename "$uploads")}; kept ${RETENTION_DAYS} days"
+    rm -f "$STATE_DIR/last-failure"
+    log "done: $(dump_name)${UPLOADS_DIR:+ and $UPLOADS_DIR}; ${RETENTION_DAYS} daily snapshots kept"
 }
 
 schedule() {
+    mkdir -p "$STATE_DIR"
     touch "$STATE_DIR/scheduler-started"
-    log "scheduled daily at ${BACKUP_HOUR_UTC}:00 UTC, keeping ${RETENTION_DAYS} days"
+    log "scheduled daily at ${BACKUP_HOUR_UTC}:00 UTC, keeping ${RETENTION_DAYS} daily snapshots"
     while :; do
         now=$(date -u +%s)
         wait=$(((BACKUP_HOUR_UTC * 3600 - now % 86400 + 86400) % 86400))
         [ "$wait" -eq 0 ] && wait=86400
         sleep "$wait"
-        # A failed night must not stop the next one; `health` turns unhealthy after 26 hours.
-        (run) || log "backup failed; next attempt in 24 hours"
+        # A separate process, so `set -e` holds inside the run; a failed night does
+        # not stop the next one, and `health` reports it at once (last-failure).
+        if ! sh "$0" run; then
+            log "next attempt in 24 hours"
+        fi
     done
 }
 
-setup() {
-    mc mb --ignore-existing "store/$ASSETS_BUCKET" "store/$BACKUPS_BUCKET" >/dev/null
-    policy="$WORK_DIR/app-policy.json"
-    mkdir -p "$WORK_DIR"
-    cat >"$policy" <<JSON
-{"Version":"2012-10-17","Statement":[
- {"Effect":"Allow","Action":["s3:ListBucket","s3:GetBucketLocation"],"Resource":["arn:aws:s3:::$ASSETS_BUCKET"]},
- {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::$ASSETS_BUCKET/*"]}
-]}
-JSON
-    mc admin policy create store alicerce-app "$policy" >/dev/null
-    # The secret goes through stdin, never argv (argv is visible in `ps` on the host).
-    printf '%s\n' "$APP_S3_SECRET_KEY" | mc admin user add store "$APP_S3_ACCESS_KEY" >/dev/null
-    mc admin policy attach store alicerce-app --user "$APP_S3_ACCESS_KEY" >/dev/null 2>&1 || log "policy alicerce-app already attached"
-    rm -f "$policy"
-    log "buckets $ASSETS_BUCKET and $BACKUPS_BUCKET and the app's user are ready"
-}
-
+# Healthy: the latest run succeeded, within 26 hours; or the scheduler started
+# within 26 hours and no run has failed since.
 health() {
+    # A successful run removes last-failure.
+    [ -e "$STATE_DIR/last-failure" ] && return 1
     for f in last-success scheduler-started; do
         [ -n "$(find "$STATE_DIR" -maxdepth 1 -name "$f" -mmin -1560 2>/dev/null)" ] && return 0
     done
     return 1
 }
 
+snapshots() {
+    restic snapshots --host "$BACKUP_HOST"
+}
+
+# restore [SNAPSHOT]: the dump is read from the repository, verified, then
+# restored in a single transaction: a failure leaves the database as it was.
+restore() {
+    snapshot=${1:-latest}
+    target=${RESTORE_DATABASE:-${PGDATABASE:?PGDATABASE is not set}}
+    mkdir -p "$WORK_DIR" "$TMPDIR"
+    work=$(mktemp -d "$WORK_DIR/restore.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: $work is fixed for this run
+    trap "rm -rf '$work'" EXIT
+    log "reading $(dump_name) from snapshot $snapshot"
+    restic dump --host "$BACKUP_HOST" --tag postgres "$snapshot" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $snapshot"
+    pg_restore --list "$work/restore.dump" >/dev/null || die "the dump in snapshot $snapshot is not readable by pg_restore"
+    log "restoring into database $target"
+    pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error \
+        --dbname="$target" "$work/restore.dump" || die "pg_restore into $target failed; the database is unchanged"
+    log "restored database $target from snapshot $snapshot"
+}
+
+# restore-uploads [SNAPSHOT]: the files go back to the path they were read from (UPLOADS_DIR).
+restore_uploads() {
+    snapshot=${1:-latest}
+    [ -n "$UPLOADS_DIR" ] || die "UPLOADS_DIR is not set"
+    mkdir -p "$UPLOADS_DIR"
+    log "restoring the uploads from snapshot $snapshot into $UPLOADS_DIR"
+    restic restore --host "$BACKUP_HOST" --tag uploads --target / --include "$UPLOADS_DIR" "$snapshot" || die "restic restore of the uploads failed"
+    log "restored the uploads from snapshot $snapshot"
+}
+
 case "${1:-}" in
     run) run ;;
     schedule) schedule ;;
-    setup) setup ;;
     health) health ;;
-    *) die "usage: backup.sh run|schedule|setup|health" ;;
+    snapshots) snapshots ;;
+    restore) restore "${2:-}" ;;
+    restore-uploads) restore_uploads "${2:-}" ;;
+    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-uploads [SNAPSHOT]" ;;
 esac
