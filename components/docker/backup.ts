@@ -1,4 +1,5 @@
 import * as path from "path";
+import { IMAGES } from "./images";
 
 /** The build context of the backup image (Dockerfile and backup.sh). */
 export const BACKUP_IMAGE_CONTEXT = path.join(__dirname, "backup");
@@ -14,7 +15,7 @@ export const BACKUP_PATHS = {
 } as const;
 
 /** The restic version in the image (`restic/restic`, the restic project's own image); see the Dockerfile. */
-export const RESTIC_IMAGE = "restic/restic:0.18.1";
+export const RESTIC_IMAGE = IMAGES.restic;
 
 /** Where backups go: the local repository on the host, or an S3-compatible bucket. */
 export interface BackupRepository {

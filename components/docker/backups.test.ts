@@ -78,11 +78,13 @@ describe("single host backups (restic): recorded specs", () => {
             it("gives the scheduler no object-store root credentials, and the storage setup no database or repository secret", () => {
                 const r = new Resources(run.resources);
                 const scheduler = envMap(r.one(CONTAINER, "backups-scheduler"));
-                const setup = envMap(r.one(CONTAINER, "backups-setup"));
-                const storeRoot = mockRandomPassword("minio-root-password", 40);
+                const setup = r.one(CONTAINER, "storage-setup");
+                const storeRoot = mockRandomPassword("objectstore-root-password", 40);
                 assert.ok(!JSON.stringify(scheduler).includes(storeRoot));
-                assert.equal(scheduler.MC_HOST_store, undefined);
-                for (const key of ["PGPASSWORD", "RESTIC_PASSWORD"]) assert.equal(setup[key], undefined, key);
+                assert.ok(JSON.stringify(setup.inputs).includes(storeRoot), "the setup is what holds the store's admin key");
+                for (const secret of [mockRandomPassword("backups-restic-password", 48), mockRandomPassword("postgres-password", 32)]) {
+                    assert.ok(!JSON.stringify(setup.inputs).includes(secret), "the storage setup holds a database or repository secret");
+                }
             });
 
             it("exports the repository, never its password (the key stays in state, encrypted)", () => {

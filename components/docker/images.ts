@@ -11,6 +11,8 @@ export const IMAGES = {
     redis: "redis:7.4-alpine",
     /** SeaweedFS, the S3-compatible object store (replaces MinIO, whose images were withdrawn). */
     objectStore: "chrislusf/seaweedfs:4.48",
+    /** restic, copied into the backup image (components/docker/backup/Dockerfile): the restic project's own image. */
+    restic: "restic/restic:0.18.1",
     /** rclone, which creates the buckets (storage setup). */
     rclone: "rclone/rclone:1.75.1",
     /** nginx 1.28 stable: `resolve` on upstream servers needs 1.27.3 or later. */
@@ -42,6 +44,7 @@ export const ALLOWED_IMAGES: Readonly<Record<string, AllowedImage>> = {
         reason: "SeaweedFS's own image (Apache-2.0, amd64 + arm64, released monthly); S3 API with SigV4 presigned URLs and per-bucket identities",
         pinned: "version",
     },
+    [IMAGES.restic]: { reason: "the restic project's own image (BSD-2-Clause, amd64 + arm64); its static binary is copied into the backup image", pinned: "version" },
     [IMAGES.rclone]: { reason: "rclone's own image (MIT, amd64 + arm64); `rclone mkdir` creates buckets idempotently on any S3 server", pinned: "version" },
     [IMAGES.nginx]: { reason: "Docker Official Image (BSD-2-Clause); 1.28 stable line", pinned: "line" },
     [IMAGES.caddy]: { reason: "Docker Official Image maintained with the Caddy team (Apache-2.0, amd64 + arm64); automatic HTTPS (ACME) in front of nginx when the stack has a domain", pinned: "line" },

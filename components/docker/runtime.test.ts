@@ -125,10 +125,15 @@ describe("single host: images", () => {
                 if (e.isDirectory()) walk(p);
                 else if (/^Dockerfile(\..+)?$/.test(e.name)) {
                     const stages = new Set<string>();
+                    // `FROM ${ARG}` is the ARG's default (what a plain `docker build` uses; backups.test.ts keeps the build args equal).
+                    const args = new Map<string, string>();
                     for (const line of fs.readFileSync(p, "utf8").split("\n")) {
+                        const a = /^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)/i.exec(line);
+                        if (a) args.set(a[1], a[2]);
                         const m = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
                         if (!m) continue;
-                        if (!stages.has(m[1])) out.push({ file: path.relative(ROOT, p), image: m[1] });
+                        const image = m[1].replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => args.get(v) ?? `\${${v}}`);
+                        if (!stages.has(m[1])) out.push({ file: path.relative(ROOT, p), image });
                         if (m[2]) stages.add(m[2]);
                     }
                 }
