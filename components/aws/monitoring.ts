@@ -120,6 +120,17 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
     const tg = { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix };
     const db = { DBInstanceIdentifier: t.dbIdentifier };
     const alb = (metricName: string, stat: string, dimensions: Record<string, string> = lb): AlarmMetric => ({ namespace: "AWS/ApplicationELB", metricName, dimensions, stat });
+    // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
+    // so those join the denominator; no traffic at all is no error rate, not a division by zero.
+    const fiveXxRate: AlarmSpec["metric"] = {
+        expression: FIVE_XX_RATE,
+        label: "5xx % of requests",
+        metrics: {
+            requests: alb("RequestCount", "Sum"),
+            target5xx: alb("HTTPCode_Target_5XX_Count", "Sum"),
+            elb5xx: alb("HTTPCode_ELB_5XX_Count", "Sum"),
+        },
+    };
     const specs: AlarmSpec[] = [
         {
             key: "app-cpu",
@@ -154,17 +165,7 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
         {
             key: "errors-5xx",
             description: "Load balancer: more than 5% of requests failed with 5xx for 2 minutes (app and load balancer errors, including no healthy instance).",
-            metric: {
-                // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
-                // so those join the denominator; no traffic at all is no error rate, not a division by zero.
-                expression: FIVE_XX_RATE,
-                label: "5xx % of requests",
-                metrics: {
-                    requests: alb("RequestCount", "Sum"),
-                    target5xx: alb("HTTPCode_Target_5XX_Count", "Sum"),
-                    elb5xx: alb("HTTPCode_ELB_5XX_Count", "Sum"),
-                },
-            },
+            metric: fiveXxRate,
             comparison: "GreaterThanThreshold",
             threshold: 5,
             period: 60,
@@ -174,17 +175,7 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
         {
             key: "rollout-errors",
             description: `Rollout gate (notifies nobody; errors-5xx pages): more than 5% of requests failed with 5xx in ${rollout.datapointsToAlarm} of ${rollout.evaluationPeriods} minutes. During an instance refresh this fails the refresh.`,
-            metric: {
-                // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
-                // so those join the denominator; no traffic at all is no error rate, not a division by zero.
-                expression: FIVE_XX_RATE,
-                label: "5xx % of requests",
-                metrics: {
-                    requests: alb("RequestCount", "Sum"),
-                    target5xx: alb("HTTPCode_Target_5XX_Count", "Sum"),
-                    elb5xx: alb("HTTPCode_ELB_5XX_Count", "Sum"),
-                },
-            },
+            metric: fiveXxRate,
             comparison: "GreaterThanThreshold",
             threshold: 5,
             period: rollout.period,

@@ -102,7 +102,8 @@ run() {
     # 2. Into the repository (encrypted by restic).
     ensure_repository
     # Only locks whose process is gone (or older than 30 minutes) are removed.
-    restic unlock >/dev/null 2>&1 || true
+    # A failed unlock is not fatal: a lock still held makes the backup below fail loudly.
+    restic unlock >/dev/null 2>&1 || log "restic unlock failed; continuing (a live lock fails the backup)"
     log "storing the dump"
     restic backup --quiet --host "$BACKUP_HOST" --tag postgres --stdin --stdin-filename "$(dump_name)" <"$dump" || die "restic backup of the dump failed"
     if [ -n "$UPLOADS_DIR" ]; then
