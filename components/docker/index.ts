@@ -8,7 +8,7 @@ import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
 import { AppReplicas } from "./app";
 import { Backups } from "./backups";
 import { VpsHost } from "./host";
-import { dockerLabels, stableVolumeLabels } from "./labels";
+import { dockerLabels, stableDockerLabels } from "./labels";
 import { CONTAINER_LIMITS } from "./limits";
 import { HostNetworks } from "./networks";
 import { ObjectStore } from "./objectstore";
@@ -81,7 +81,7 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
         sshOpts: SSH_OPTS,
     });
     const randomProvider = new random.Provider("random", {});
-    const root = new SingleHost("single-host", { providers: [dockerProvider, randomProvider], transformations: [stableVolumeLabels] });
+    const root = new SingleHost("single-host", { providers: [dockerProvider, randomProvider], transformations: [stableDockerLabels] });
     const parent = { parent: root };
 
     const networks = new HostNetworks("networks", { namePrefix, labels }, parent);

@@ -112,13 +112,12 @@ describe("single host (cloud docker): recorded container specs", () => {
                 assert.ok(!conf.includes(`app-${apps.length + 1}:`));
                 for (const res of run_.resources.filter((x) => /^docker:index\/(container|network|volume):/.test(x.type))) {
                     const labels = Object.fromEntries((res.inputs.labels ?? []).map((l: any) => [l.label, l.value]));
-                    // Volumes: labels are ForceNew (terraform-provider-docker resource_docker_volume.go), so only the keys that never change.
-                    const keys: readonly string[] = res.type === "docker:index/volume:Volume" ? STABLE_TAG_KEYS : REQUIRED_TAG_KEYS;
-                    for (const key of keys) assert.ok(labels[key], `${res.type} ${res.name} lacks label ${key}`);
-                    if (res.type === "docker:index/volume:Volume") {
-                        assert.deepEqual(Object.keys(labels).sort(), [...STABLE_TAG_KEYS].sort(), `${res.type} ${res.name}: an Owner or CostCenter label would replace it on a handover`);
-                        assert.ok(res.options.ignoreChanges.includes("labels"), `${res.type} ${res.name}: volumes made with the full label set must not be replaced`);
-                    }
+                    // labels are ForceNew on volumes, networks and containers (terraform-provider-docker resource_docker_volume.go,
+                    // resource_docker_network.go, resource_docker_container.go): only the keys that never change, so a handover replaces nothing.
+                    for (const key of STABLE_TAG_KEYS) assert.ok(labels[key], `${res.type} ${res.name} lacks label ${key}`);
+                    const tagKeys = Object.keys(labels).filter((k) => (REQUIRED_TAG_KEYS as readonly string[]).includes(k)).sort();
+                    assert.deepEqual(tagKeys, [...STABLE_TAG_KEYS].sort(), `${res.type} ${res.name}: an Owner or CostCenter label would replace it on a handover`);
+                    assert.ok(res.options.ignoreChanges.includes("labels"), `${res.type} ${res.name}: objects made with the full label set must not be replaced`);
                     assert.equal(labels.Environment, run_.stack);
                 }
             });
