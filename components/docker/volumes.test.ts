@@ -136,8 +136,8 @@ describe("single host: named volumes are writable by the container that uses the
             // Everything up to `exec weed`, with the container's paths moved into the test's directories.
             const cmd = objectStoreCommand()[0]
                 .replace(/exec weed .*$/, "true")
-                .split(OBJECT_STORE_MOUNT).join(volumeRoot)
-                .split("/tmp/").join(`${tmp}/`);
+                .split("/tmp/").join(`${tmp}/`)
+                .split(OBJECT_STORE_MOUNT).join(volumeRoot);
             return spawnSync("setpriv", ["--inh-caps=-all", "--bounding-set=-all", "--", "sh", "-c", cmd], {
                 env: { PATH: process.env.PATH, S3_IDENTITIES: "{}" }, encoding: "utf8", timeout: 10_000,
             });
