@@ -8,8 +8,12 @@ import * as path from "path";
 
 // These tests run the real backup.sh with the real restic (Debian's; the image
 // ships the restic project's own build) against a real PostgreSQL server and a
-// real restic repository in a temporary directory. Only `sleep` is replaced, in
-// the scheduler test, so a "night" passes at once.
+// real restic repository in a temporary directory, and the uploads from a real
+// S3 server (s3rver, on loopback) through Debian's rclone (the image ships
+// rclone's own build). Only `sleep` is replaced, in the scheduler test, so a
+// "night" passes at once.
+// rclone sync/copy and its S3 remote from RCLONE_CONFIG_<REMOTE>_* variables:
+// https://rclone.org/commands/rclone_sync/, https://rclone.org/docs/#config-file, https://rclone.org/s3/
 // restic's commands and flags: https://restic.readthedocs.io/en/stable/045_working_with_repos.html
 // and https://restic.readthedocs.io/en/stable/060_forget.html (forget --keep-daily, --group-by, --prune).
 
@@ -105,8 +109,14 @@ describe("backup.sh", () => {
         // A value that must appear in the database and never in the repository's files (encryption).
         const marker = `marker-${crypto.randomBytes(8).toString("hex")}`;
 
+        // The object store: s3rver over plain HTTP on loopback (the single host's object store is
+        // http://objectstore:8333 on an internal network), in its own process.
+        let store: ChildProcess | undefined;
+        let storeEndpoint = "";
+
         before(async () => {
             assert.ok(PG_BIN, "PostgreSQL server binaries not found; apt-get install -y postgresql");
+            assert.equal(spawnSync("rclone", ["version"], { timeout: 10_000 }).status, 0, "rclone not found; apt-get install -y rclone");
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-backup-"));
             fs.chmodSync(dir, 0o755);
             const data = path.join(dir, "data");
@@ -125,9 +135,29 @@ describe("backup.sh", () => {
             psql("postgres", "CREATE DATABASE app");
             psql("app", "CREATE TABLE patients (id serial PRIMARY KEY, name text NOT NULL); CREATE TABLE visits (id serial PRIMARY KEY, patient_id int REFERENCES patients(id), at timestamptz DEFAULT now(), note text)");
             psql("app", `INSERT INTO patients (name) SELECT 'p' || g FROM generate_series(1, 1234) g; INSERT INTO visits (patient_id, note) SELECT 1 + g % 1234, md5(g::text) FROM generate_series(1, 5678) g; INSERT INTO patients (name) VALUES ('${marker}')`);
+
+            const program = `
+                const S3rver = require("s3rver");
+                new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.env.S3_DIR })
+                    .run().then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e); process.exit(1); });`;
+            store = spawn(process.execPath, ["-e", program], {
+                cwd: path.join(__dirname, "..", ".."),
+                env: { ...process.env, S3_DIR: path.join(dir, "objectstore") },
+                stdio: ["ignore", "pipe", "inherit"],
+            });
+            const storePort = await new Promise<number>((resolve, reject) => {
+                const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
+                store!.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
+                store!.stdout!.once("data", (line: Buffer) => {
+                    clearTimeout(timer);
+                    resolve((JSON.parse(line.toString()) as net.AddressInfo).port);
+                });
+            });
+            storeEndpoint = `http://127.0.0.1:${storePort}`;
         });
 
         after(() => {
+            store?.kill();
             if (started) spawnSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`, "-D", path.join(dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop"], { timeout: 40_000 });
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
@@ -149,26 +179,54 @@ describe("backup.sh", () => {
         const tableDigest = (db: string, table: string) =>
             psql(db, `SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '-') FROM ${table} t`);
 
-        /** A fresh case: its own repository, state, scratch and uploads directories. */
+        /** rclone's `store:` remote, as backupEnvironment sets it; s3rver's fixed key (it may read and write). */
+        const storeEnv = (keyId = "S3RVER", secret = "S3RVER", endpoint = storeEndpoint): Record<string, string> => ({
+            RCLONE_CONFIG_STORE_TYPE: "s3",
+            RCLONE_CONFIG_STORE_PROVIDER: "SeaweedFS",
+            RCLONE_CONFIG_STORE_ENDPOINT: endpoint,
+            RCLONE_CONFIG_STORE_ACCESS_KEY_ID: keyId,
+            RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY: secret,
+            RCLONE_CONFIG_STORE_REGION: "us-east-1",
+        });
+        const rclone = (args: string[]) =>
+            execFileSync("rclone", args, { env: { PATH: process.env.PATH, HOME: dir, ...storeEnv() }, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
+        /** Every object of a bucket, key -> sha256, read back through the S3 API. */
+        const bucketDigest = (bucket: string): Record<string, string> => {
+            const copy = fs.mkdtempSync(path.join(dir, "bucket-copy-"));
+            try {
+                rclone(["copy", `store:${bucket}`, copy]);
+                return treeDigest(copy);
+            } finally {
+                fs.rmSync(copy, { recursive: true, force: true });
+            }
+        };
+
+        /** A fresh case: its own repository, state and scratch directories, and its own bucket of uploads. */
         function fixture(name: string) {
             const base = fs.mkdtempSync(path.join(dir, `${name}-`));
             const f = {
                 repo: path.join(base, "repo"),
                 state: path.join(base, "state"),
                 work: path.join(base, "work"),
-                uploads: path.join(base, "uploads"),
+                bucket: `uploads-${name}`,
             };
             fs.mkdirSync(f.state);
-            fs.mkdirSync(path.join(f.uploads, "avatars"), { recursive: true });
-            fs.writeFileSync(path.join(f.uploads, "avatars", "1.png"), crypto.randomBytes(40_000));
-            fs.writeFileSync(path.join(f.uploads, "contract.pdf"), crypto.randomBytes(120_000));
+            const files = path.join(base, "files");
+            fs.mkdirSync(path.join(files, "avatars"), { recursive: true });
+            fs.writeFileSync(path.join(files, "avatars", "1.png"), crypto.randomBytes(40_000));
+            fs.writeFileSync(path.join(files, "contract.pdf"), crypto.randomBytes(120_000));
+            rclone(["mkdir", `store:${f.bucket}`]);
+            rclone(["copy", files, `store:${f.bucket}`]);
+            fs.rmSync(files, { recursive: true });
             return f;
         }
         const scriptEnv = (f: ReturnType<typeof fixture>, extra: Record<string, string> = {}) => ({
             ...pgEnv(),
+            HOME: f.state,
             RESTIC_REPOSITORY: f.repo,
             RESTIC_PASSWORD_FILE: passwordFile,
-            UPLOADS_DIR: f.uploads,
+            UPLOADS_BUCKET: f.bucket,
+            ...storeEnv(),
             WORK_DIR: f.work,
             STATE_DIR: f.state,
             CHECK_SUBSET: "100%",
@@ -219,15 +277,48 @@ describe("backup.sh", () => {
                 assert.ok(Number(original.split(" ")[0]) > 1000);
             }
 
-            // A named snapshot, and the uploads wiped then restored byte for byte.
-            const before = treeDigest(f.uploads);
-            fs.rmSync(f.uploads, { recursive: true });
+            // The uploads snapshot holds the objects under their keys.
             const uploadsSnapshot = snaps.find((s) => s.tags?.includes("uploads"))!.id;
-            const files = script(["restore-uploads", uploadsSnapshot], scriptEnv(f));
-            assert.equal(files.status, 0, files.stderr);
-            assert.deepEqual(treeDigest(f.uploads), before);
+            const keys = restic(f.repo, ["ls", "--json", uploadsSnapshot]).toString().trim().split("\n").map((l) => JSON.parse(l) as { type?: string; path?: string })
+                .filter((e) => e.type === "file").map((e) => e.path).sort();
+            assert.deepEqual(keys, ["/avatars/1.png", "/contract.pdf"]);
+
+            // The bucket wiped, then restored from a named snapshot: every object back, same sha256.
+            const before = bucketDigest(f.bucket);
             assert.equal(Object.keys(before).length, 2);
+            rclone(["delete", `store:${f.bucket}`]);
+            assert.deepEqual(bucketDigest(f.bucket), {});
+            // The nightly key only reads: without a key that may write, restore-uploads refuses, naming what to pass.
+            const refused = script(["restore-uploads", uploadsSnapshot], scriptEnv(f));
+            assert.notEqual(refused.status, 0);
+            assert.match(refused.stderr, /UPLOADS_WRITE_ACCESS_KEY_ID and UPLOADS_WRITE_SECRET_ACCESS_KEY are not set/);
+            const files = script(["restore-uploads", uploadsSnapshot], scriptEnv(f, { UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }));
+            assert.equal(files.status, 0, files.stderr);
+            assert.deepEqual(bucketDigest(f.bucket), before);
+            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("restore-uploads.")), [], "the restored files were left in the scratch directory");
         });
+
+        // The object store unreadable: the dump may be stored, but the run fails before retention,
+        // so nothing is pruned and no success is recorded (as with the database down).
+        for (const [what, env] of [
+            ["unreachable", () => storeEnv("S3RVER", "S3RVER", `http://127.0.0.1:${port === 1 ? 2 : 1}`)],
+            // s3rver answers an unknown key id 403 InvalidAccessKeyId (it does not check the secret).
+            ["refusing the key", () => storeEnv("NOT-A-KEY", "not-the-secret")],
+        ] as const) {
+            it(`run: the object store ${what} fails the run loudly: nothing pruned, no last-success, health non-zero`, () => {
+                const f = fixture(`store-${what.split(" ")[0]}`);
+                seedDays(f, [[3, 3], [2, 3]]);
+                const before = snapshots(f.repo).map((s) => s.id);
+                const r = script(["run"], scriptEnv(f, { ...env(), RETENTION_DAYS: "1", RCLONE_RETRIES: "1", RCLONE_LOW_LEVEL_RETRIES: "1" }));
+                assert.notEqual(r.status, 0);
+                assert.match(r.stderr, new RegExp(`rclone sync of bucket ${f.bucket} failed[\\s\\S]*backup FAILED`));
+                const after = snapshots(f.repo);
+                for (const id of before) assert.ok(after.some((s) => s.id === id), `snapshot ${id} was pruned`);
+                assert.ok(!after.some((s) => s.tags?.includes("uploads")), "an uploads snapshot was stored");
+                assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
+                assert.notEqual(health(f.state), 0);
+            });
+        }
 
         describe("through an S3-compatible server (s3rver over HTTPS on loopback)", () => {
             // restic's S3 backend (minio-go) signs plain-HTTP uploads with aws-chunked streaming,
@@ -290,16 +381,18 @@ describe("backup.sh", () => {
                 const restored = script(["restore", "latest"], scriptEnv(f, { ...s3Env, RESTORE_DATABASE: "restored_s3" }));
                 assert.equal(restored.status, 0, restored.stderr);
                 for (const table of ["patients", "visits"]) assert.equal(tableDigest("restored_s3", table), tableDigest("app", table), table);
-                const before = treeDigest(f.uploads);
-                fs.rmSync(f.uploads, { recursive: true });
-                assert.equal(script(["restore-uploads"], scriptEnv(f, s3Env)).status, 0);
-                assert.deepEqual(treeDigest(f.uploads), before);
+                const before = bucketDigest(f.bucket);
+                rclone(["delete", `store:${f.bucket}`]);
+                const restoredFiles = script(["restore-uploads"], scriptEnv(f, { ...s3Env, UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }));
+                assert.equal(restoredFiles.status, 0, restoredFiles.stderr);
+                assert.deepEqual(bucketDigest(f.bucket), before);
+                assert.equal(Object.keys(before).length, 2);
             });
         });
 
         it("restore of a snapshot that does not exist fails and leaves the database as it was", () => {
             const f = fixture("restore-missing");
-            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_DIR: "" })).status, 0);
+            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "" })).status, 0);
             psql("postgres", "CREATE DATABASE untouched");
             psql("untouched", "CREATE TABLE keep (id int); INSERT INTO keep VALUES (1), (2)");
             const r = script(["restore", "deadbeef"], scriptEnv(f, { RESTORE_DATABASE: "untouched" }));

@@ -8,14 +8,33 @@ export const BACKUP_IMAGE_CONTEXT = path.join(__dirname, "backup");
 export const BACKUP_PATHS = {
     /** The local restic repository (a Docker volume) when no off-host repository is given. */
     repository: "/repository",
-    /** The object store's data volume, mounted read-only: the uploaded files. */
-    uploads: "/uploads",
+    /**
+     * The uploads bucket's copy on the work volume, object keys as file names
+     * (rclone sync from the object store's S3 API); kept between runs so a
+     * night copies only the objects that changed.
+     */
+    uploads: "/work/uploads",
     /** Scratch space for the dump and restic's cache (a Docker volume). */
     work: "/work",
 } as const;
 
 /** The restic version in the image (`restic/restic`, the restic project's own image); see the Dockerfile. */
 export const RESTIC_IMAGE = IMAGES.restic;
+/** The rclone version in the image (`rclone/rclone`, rclone's own image); see the Dockerfile. */
+export const RCLONE_IMAGE = IMAGES.rclone;
+
+/** The bucket of uploaded files and the read-only S3 identity the backup job copies it with. */
+export interface UploadsSource {
+    /** The object store's S3 endpoint (`http://objectstore:8333`). */
+    readonly endpoint: string;
+    readonly bucket: string;
+    /** A key that may read and list the bucket, and nothing else. */
+    readonly accessKeyId: string;
+    /** Secret. */
+    readonly secretAccessKey: string;
+    /** rclone's S3 provider name. @default "SeaweedFS" */
+    readonly provider?: string;
+}
 
 /** Where backups go: the local repository on the host, or an S3-compatible bucket. */
 export interface BackupRepository {
@@ -35,8 +54,8 @@ export interface BackupEnvironmentOptions {
     readonly resticPassword: string;
     /** The host name recorded in each snapshot (the stack's name prefix): restores select by it. */
     readonly snapshotHost: string;
-    /** Back up the uploaded files from {@link BACKUP_PATHS.uploads}. @default true */
-    readonly uploads?: boolean;
+    /** The uploaded files' bucket, copied object by object and backed up with the dump; unset: the dump only. */
+    readonly uploads?: UploadsSource;
     /** Daily snapshots kept (`restic forget --keep-daily`). @default 30 */
     readonly retentionDays?: number;
     /** Hour of the day (UTC) the nightly backup runs. @default 3 */
@@ -52,7 +71,9 @@ export interface BackupEnvironmentOptions {
  * restic read it. Holds credentials: the caller marks the whole list secret.
  * restic reads its password from RESTIC_PASSWORD: Docker has no secrets
  * without swarm, and a file would have to be written by the same provider
- * from the same state.
+ * from the same state. rclone reads its `store:` remote from
+ * `RCLONE_CONFIG_STORE_*` (https://rclone.org/docs/#config-file, "Config
+ * file" environment variables), so no key is ever in a process's arguments.
  */
 export function backupEnvironment(o: BackupEnvironmentOptions): string[] {
     const retention = o.retentionDays ?? 30;
@@ -74,7 +95,18 @@ export function backupEnvironment(o: BackupEnvironmentOptions): string[] {
         `RESTIC_REPOSITORY=${o.repository.url}`,
         `RESTIC_PASSWORD=${o.resticPassword}`,
         ...(s3 ? [`AWS_ACCESS_KEY_ID=${o.repository.accessKeyId}`, `AWS_SECRET_ACCESS_KEY=${o.repository.secretAccessKey}`] : []),
-        `UPLOADS_DIR=${(o.uploads ?? true) ? BACKUP_PATHS.uploads : ""}`,
+        `UPLOADS_BUCKET=${o.uploads?.bucket ?? ""}`,
+        `UPLOADS_STAGING=${BACKUP_PATHS.uploads}`,
+        ...(o.uploads
+            ? [
+                  "RCLONE_CONFIG_STORE_TYPE=s3",
+                  `RCLONE_CONFIG_STORE_PROVIDER=${o.uploads.provider ?? "SeaweedFS"}`,
+                  `RCLONE_CONFIG_STORE_ENDPOINT=${o.uploads.endpoint}`,
+                  `RCLONE_CONFIG_STORE_ACCESS_KEY_ID=${o.uploads.accessKeyId}`,
+                  `RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY=${o.uploads.secretAccessKey}`,
+                  "RCLONE_CONFIG_STORE_REGION=us-east-1",
+              ]
+            : []),
         `BACKUP_HOST=${o.snapshotHost}`,
         `RETENTION_DAYS=${retention}`,
         `CHECK_SUBSET=${subset}`,

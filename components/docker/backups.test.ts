@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings } from "../../stacks";
 import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
 import { mockRandomPassword } from "../../test/harness/outputs";
-import { BACKUP_IMAGE_CONTEXT, BACKUP_PATHS, backupEnvironment, RESTIC_IMAGE } from "./backup";
+import { BACKUP_IMAGE_CONTEXT, BACKUP_PATHS, backupEnvironment, RCLONE_IMAGE, RESTIC_IMAGE } from "./backup";
 import { IMAGES } from "./images";
 
 const CONTAINER = "docker:index/container:Container";
@@ -34,23 +34,41 @@ describe("single host backups (restic): recorded specs", () => {
             let raw: Record<string, unknown>;
             before(async () => ({ run, raw } = await runKeepingOutputs(stack)));
 
-            it("builds the image from the server's own postgres image and the restic project's image; the Dockerfile's defaults agree", () => {
+            it("builds the image from the server's own postgres image and the restic and rclone projects' images; the Dockerfile's defaults agree", () => {
                 const r = new Resources(run.resources);
                 const image = r.one("docker:index/image:Image", "backups-image");
-                assert.deepEqual(image.inputs.build.args, { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE });
+                assert.deepEqual(image.inputs.build.args, { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE, RCLONE_IMAGE });
                 const dockerfile = fs.readFileSync(path.join(BACKUP_IMAGE_CONTEXT, "Dockerfile"), "utf8");
                 assert.ok(dockerfile.includes(`ARG POSTGRES_IMAGE=${IMAGES.postgres}\n`), "Dockerfile default POSTGRES_IMAGE differs");
                 assert.ok(dockerfile.includes(`ARG RESTIC_IMAGE=${RESTIC_IMAGE}\n`), "Dockerfile default RESTIC_IMAGE differs");
                 assert.match(RESTIC_IMAGE, /^restic\/restic:\d+\.\d+\.\d+$/, "pinned to a release, never latest");
+                assert.ok(dockerfile.includes(`ARG RCLONE_IMAGE=${RCLONE_IMAGE}\n`), "Dockerfile default RCLONE_IMAGE differs");
+                // rclone's Dockerfile (rclone/rclone, Dockerfile): CGO_ENABLED=0 make, then
+                // `COPY --from=builder .../rclone /usr/local/bin/`: a static binary at /usr/local/bin/rclone.
+                assert.ok(dockerfile.includes("COPY --from=rclone /usr/local/bin/rclone /usr/local/bin/rclone\n"));
             });
 
-            it("backs up into a repository volume on the host, with the uploads volume mounted read-only, keeping 30 days", () => {
+            it("backs up into a repository volume on the host, the uploads bucket through S3 with the read-only key, keeping 30 days", () => {
                 const r = new Resources(run.resources);
                 const scheduler = r.one(CONTAINER, "backups-scheduler");
                 const env = envMap(scheduler);
                 assert.equal(env.RESTIC_REPOSITORY, BACKUP_PATHS.repository);
                 assert.equal(env.RESTIC_PASSWORD, mockRandomPassword("backups-restic-password", 48));
-                assert.equal(env.UPLOADS_DIR, BACKUP_PATHS.uploads);
+                // The assets bucket, object by object through the S3 API, with the object store's backup identity
+                // (Read + List on that bucket: components/docker/objectstore.ts s3Identities), as rclone reads it.
+                assert.equal(env.UPLOADS_BUCKET, "alicerce-uploads");
+                assert.equal(env.UPLOADS_STAGING, BACKUP_PATHS.uploads);
+                assert.ok(BACKUP_PATHS.uploads.startsWith(`${BACKUP_PATHS.work}/`), "the bucket's copy is on the work volume");
+                assert.equal(env.RCLONE_CONFIG_STORE_TYPE, "s3");
+                assert.equal(env.RCLONE_CONFIG_STORE_ENDPOINT, "http://objectstore:8333");
+                assert.equal(env.RCLONE_CONFIG_STORE_ACCESS_KEY_ID, "alicerce-backup");
+                assert.equal(env.RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY, mockRandomPassword("objectstore-backup-secret", 40));
+                const identities = JSON.parse(envMap(r.one(CONTAINER, "objectstore")).S3_IDENTITIES) as { identities: { name: string; credentials: { accessKey: string; secretKey: string }[]; actions: string[] }[] };
+                const backupId = identities.identities.find((i) => i.credentials.some((c) => c.accessKey === env.RCLONE_CONFIG_STORE_ACCESS_KEY_ID))!;
+                assert.equal(backupId.credentials[0].secretKey, env.RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY);
+                assert.deepEqual(backupId.actions, ["Read:alicerce-uploads", "List:alicerce-uploads"], "the backup job's key reads and lists the bucket, nothing more");
+                // No key in any process's arguments.
+                assert.ok(!JSON.stringify(scheduler.inputs.command ?? []).includes(env.RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY));
                 assert.equal(env.RETENTION_DAYS, "30");
                 assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
                 const limit = r.one(CONTAINER, "backups-scheduler").inputs.memory as number;
@@ -61,11 +79,11 @@ describe("single host backups (restic): recorded specs", () => {
                 const repository = r.one(VOLUME, "backups-repository");
                 assert.equal(mounts[BACKUP_PATHS.repository].volumeName, repository.inputs.name);
                 assert.equal(mounts[BACKUP_PATHS.repository].readOnly, undefined);
-                // The object store's own data volume, whatever it is called, read-only.
+                // Not the object store's raw volume: SeaweedFS writes it as root with umask 077 (the backup job,
+                // uid 70, reads none of it), and a running server's LevelDB and volume files are no point-in-time copy.
                 const storeVolume = r.ofType(VOLUME).find((v) => v.parent?.includes("ObjectStore"))!;
                 assert.ok(storeVolume, "no object store volume");
-                assert.equal(mounts[BACKUP_PATHS.uploads].volumeName, storeVolume.inputs.name);
-                assert.equal(mounts[BACKUP_PATHS.uploads].readOnly, true);
+                assert.ok(!(scheduler.inputs.volumes as any[]).some((v) => v.volumeName === storeVolume.inputs.name), "the object store's volume is mounted in the backup job");
                 assert.equal(mounts[BACKUP_PATHS.work].volumeName, r.one(VOLUME, "backups-work").inputs.name);
                 assert.deepEqual(r.ofType("docker:index/network:Network").filter((n) => n.name === "backups-egress"), [], "a way out with nothing to reach");
 
@@ -75,12 +93,13 @@ describe("single host backups (restic): recorded specs", () => {
                 assert.ok(run.logs.some((l) => l.message.includes("same host") && l.message.includes("alicerce:backupRepository")), "no warning that backups stay on the host");
             });
 
-            it("gives the scheduler no object-store root credentials, and the storage setup no database or repository secret", () => {
+            it("gives the scheduler no object-store admin or app credentials, and the storage setup no database or repository secret", () => {
                 const r = new Resources(run.resources);
                 const scheduler = envMap(r.one(CONTAINER, "backups-scheduler"));
                 const setup = r.one(CONTAINER, "storage-setup");
                 const storeRoot = mockRandomPassword("objectstore-root-password", 40);
                 assert.ok(!JSON.stringify(scheduler).includes(storeRoot));
+                assert.ok(!JSON.stringify(scheduler).includes(mockRandomPassword("objectstore-app-secret", 40)), "the scheduler holds the app's key, which may write");
                 assert.ok(JSON.stringify(setup.inputs).includes(storeRoot), "the setup is what holds the store's admin key");
                 for (const secret of [mockRandomPassword("backups-restic-password", 48), mockRandomPassword("postgres-password", 32)]) {
                     assert.ok(!JSON.stringify(setup.inputs).includes(secret), "the storage setup holds a database or repository secret");

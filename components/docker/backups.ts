@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { BACKUP_IMAGE_CONTEXT, BACKUP_PATHS, backupEnvironment, RESTIC_IMAGE } from "./backup";
+import { BACKUP_IMAGE_CONTEXT, BACKUP_PATHS, backupEnvironment, RCLONE_IMAGE, RESTIC_IMAGE } from "./backup";
 import { hardening, networking } from "./container";
 import { IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
@@ -26,11 +26,18 @@ export interface BackupsArgs {
     readonly limit: ContainerLimit;
     readonly postgres: Postgres;
     /**
-     * The object store's data volume: the uploaded files, mounted read-only
-     * and backed up with the database. Its files must be readable by the
-     * backup job's user (postgres, uid 70); an unreadable file fails the run.
+     * The uploaded files: the bucket, copied each night object by object
+     * through the object store's S3 API (a consistent copy of each object,
+     * which the server's raw files are not) with a key that may only read
+     * and list it, then backed up with the database.
      */
-    readonly objectStoreVolume: pulumi.Input<string>;
+    readonly uploads: {
+        readonly endpoint: pulumi.Input<string>;
+        readonly bucket: pulumi.Input<string>;
+        readonly accessKeyId: pulumi.Input<string>;
+        /** Secret. */
+        readonly secretAccessKey: pulumi.Input<string>;
+    };
     /**
      * Where snapshots go. Unset: a restic repository in a Docker volume on the
      * host (lost with the host). Set: an S3-compatible bucket off the host.
@@ -47,10 +54,11 @@ export interface BackupsArgs {
 }
 
 /**
- * The backup image (pg_dump of the server's own postgres image plus restic,
+ * The backup image (pg_dump of the server's own postgres image plus restic and rclone,
  * built on the host from `components/docker/backup/`) and the scheduler
  * container running `backup.sh schedule`:
- * each night a verified pg_dump and the uploaded files go into an encrypted
+ * each night a verified pg_dump and the uploaded files (copied from the
+ * object store's S3 API with rclone) go into an encrypted
  * restic repository, followed by `restic forget --keep-daily --prune` and
  * `restic check`. A failed step fails the run and the container's health.
  */
@@ -67,7 +75,7 @@ export class Backups extends pulumi.ComponentResource {
         const image = new docker.Image(`${name}-image`, {
             imageName: `${args.namePrefix}-backup:local`,
             // pg_dump must be at least the server's major version: the same image the server runs.
-            build: { context: BACKUP_IMAGE_CONTEXT, args: { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE } },
+            build: { context: BACKUP_IMAGE_CONTEXT, args: { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE, RCLONE_IMAGE } },
             // Built on the Docker host itself; no registry is involved.
             skipPush: true,
         }, { parent: this });
@@ -94,12 +102,17 @@ export class Backups extends pulumi.ComponentResource {
 
         const envs = pulumi.secret(
             pulumi
-                .all([pg.host, pg.port, pg.database, pg.user, pg.password, password.result, args.repository?.accessKeyId ?? "", args.repository?.secretAccessKey ?? ""])
-                .apply(([host, port, database, user, dbPassword, resticPassword, accessKeyId, secretAccessKey]) =>
+                .all([
+                    pg.host, pg.port, pg.database, pg.user, pg.password, password.result,
+                    pulumi.all([args.repository?.accessKeyId ?? "", args.repository?.secretAccessKey ?? ""]),
+                    pulumi.all([args.uploads.endpoint, args.uploads.bucket, args.uploads.accessKeyId, args.uploads.secretAccessKey]),
+                ])
+                .apply(([host, port, database, user, dbPassword, resticPassword, [accessKeyId, secretAccessKey], [uploadsEndpoint, bucket, uploadsKeyId, uploadsSecret]]) =>
                     backupEnvironment({
                         postgres: { host, port, database, user, password: dbPassword },
                         repository: args.repository ? { url: repositoryUrl, accessKeyId, secretAccessKey } : { url: repositoryUrl },
                         resticPassword,
+                        uploads: { endpoint: uploadsEndpoint, bucket, accessKeyId: uploadsKeyId, secretAccessKey: uploadsSecret },
                         snapshotHost: args.namePrefix,
                         retentionDays: args.retentionDays,
                         hourUtc: args.hourUtc,
@@ -119,7 +132,6 @@ export class Backups extends pulumi.ComponentResource {
             healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
             volumes: [
                 { volumeName: work.name, containerPath: BACKUP_PATHS.work },
-                { volumeName: args.objectStoreVolume, containerPath: BACKUP_PATHS.uploads, readOnly: true },
                 ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository }] : []),
             ],
             ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),

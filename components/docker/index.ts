@@ -100,8 +100,13 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
         network: networks.dataNetwork,
         limit: limits.backup,
         postgres,
-        // The uploaded files: the object store's data volume, mounted read-only.
-        objectStoreVolume: objectStore.volume,
+        // The uploaded files: the assets bucket, read through the S3 API with the object store's read-only backup key.
+        uploads: {
+            endpoint: objectStore.endpoint,
+            bucket: storage.assetsBucket,
+            accessKeyId: objectStore.backupAccessKey,
+            secretAccessKey: objectStore.backupSecretKey,
+        },
         repository: settings.backups.repository && {
             ...settings.backups.repository,
             // Validated as set (stacks/): getSecret returns it whenever the key is.

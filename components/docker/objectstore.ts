@@ -10,8 +10,19 @@ import type { ContainerLimit } from "./limits";
 export const OBJECT_STORE_ALIAS = "objectstore";
 /** SeaweedFS's S3 port (`weed server -s3` default). */
 export const OBJECT_STORE_PORT = 8333;
-/** Where the object store's data volume is mounted in its container. */
-export const OBJECT_STORE_MOUNT = "/data";
+/**
+ * Where the object store's data volume is mounted in its container: a path
+ * the image does not have. The image creates `/data` owned by its user
+ * seaweed (uid 1000, mode 0755) and declares `VOLUME /data`
+ * (docker/Dockerfile.go_build in seaweedfs/seaweedfs); Docker copies a mount
+ * point's contents and owner into an empty named volume on first mount
+ * (https://docs.docker.com/engine/storage/volumes/, "Populate a volume using
+ * a container"), so a volume mounted there would be owned by uid 1000, which
+ * this container's root, without CAP_DAC_OVERRIDE, cannot write. A path the
+ * image lacks gets a root-owned volume. (The image's own `/data` volume stays
+ * an unused anonymous volume.)
+ */
+export const OBJECT_STORE_MOUNT = "/srv/objectstore";
 /**
  * SeaweedFS's own directory inside the volume. A subdirectory, so files a
  * previous server left at the volume's root are never touched.
@@ -32,12 +43,17 @@ export interface S3IdentityOptions {
     readonly adminSecretKey: string;
     readonly appAccessKey: string;
     readonly appSecretKey: string;
+    readonly backupAccessKey: string;
+    readonly backupSecretKey: string;
     readonly assetsBucket: string;
 }
 
 /**
- * SeaweedFS's S3 identities: an admin (bucket creation, backups) and the app,
- * limited to reading, writing and listing its own bucket. No `anonymous`
+ * SeaweedFS's S3 identities: an admin (bucket creation), the app, limited to
+ * reading, writing and listing its own bucket, and the backup job, limited to
+ * reading and listing that bucket (it copies the objects out each night and
+ * can change nothing; weed/s3api/auth_credentials.go checks `Action:bucket`
+ * against the request's bucket). No `anonymous`
  * identity, so unsigned requests are refused. Format:
  * https://github.com/seaweedfs/seaweedfs/wiki/Amazon-S3-API ("Static
  * Configuration"; `Action:bucket` scoping as in docker/compose/s3.json and
@@ -49,6 +65,7 @@ export function s3Identities(o: S3IdentityOptions): { identities: S3Identity[] }
         identities: [
             { name: "alicerce-admin", credentials: [{ accessKey: o.adminAccessKey, secretKey: o.adminSecretKey }], actions: ["Admin", "Read", "Write", "List", "Tagging"] },
             { name: "alicerce-app", credentials: [{ accessKey: o.appAccessKey, secretKey: o.appSecretKey }], actions: ["Read", "Write", "List", "Tagging"].map(scoped) },
+            { name: "alicerce-backup", credentials: [{ accessKey: o.backupAccessKey, secretKey: o.backupSecretKey }], actions: ["Read", "List"].map(scoped) },
         ],
     };
 }
@@ -62,7 +79,10 @@ export function s3Identities(o: S3IdentityOptions): { identities: S3Identity[] }
  */
 export function objectStoreCommand(): string[] {
     const weed = [
-        "weed", "server",
+        // glog's global flag (weed/glog/glog.go): logs go to stderr (Docker's rotated json-file log), not to
+        // files in os.TempDir() (weed/glog/glog_file.go) that would fill the 64 MB /tmp tmpfs, which counts
+        // against the memory limit. Global flags come before the subcommand.
+        "weed", "-logtostderr=true", "server",
         `-dir=${OBJECT_STORE_DATA_DIR}`,
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         // 0: as many volumes as the disk holds; each bucket is a collection with its own volumes.
@@ -151,8 +171,10 @@ export interface ObjectStoreArgs {
  * are generated; the app's identity is limited to the assets bucket. The
  * buckets themselves are created by {@link StorageSetup}.
  *
- * Runs as root inside its container (the image has no other user and a named
- * volume is root-owned); all capabilities are dropped.
+ * Runs as root inside its container with all capabilities dropped: root
+ * owns the data volume, which is mounted at {@link OBJECT_STORE_MOUNT}, a
+ * path the image does not create (the image's own user, seaweed, owns its
+ * `/data`).
  */
 export class ObjectStore extends pulumi.ComponentResource {
     /** The S3 endpoint on the data network. */
@@ -164,6 +186,9 @@ export class ObjectStore extends pulumi.ComponentResource {
     /** The app's access key (not secret) and secret key (secret). */
     public readonly appAccessKey: pulumi.Output<string>;
     public readonly appSecretKey: pulumi.Output<string>;
+    /** The backup job's read-only identity (Read + List on the assets bucket): access key (not secret) and secret key (secret). */
+    public readonly backupAccessKey: pulumi.Output<string>;
+    public readonly backupSecretKey: pulumi.Output<string>;
     public readonly assetsBucket: pulumi.Output<string>;
     public readonly backupsBucket: pulumi.Output<string>;
     public readonly containerName: pulumi.Output<string>;
@@ -179,13 +204,19 @@ export class ObjectStore extends pulumi.ComponentResource {
         const assetsBucket = args.assetsBucket ?? "alicerce-uploads";
         const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 40, special: false }, { parent: this, protect: args.protectData });
         const appSecret = new random.RandomPassword(`${name}-app-secret`, { length: 40, special: false }, { parent: this, protect: args.protectData });
+        // The backup job's read-only key; replacing it only changes the next night's credentials.
+        const backupSecret = new random.RandomPassword(`${name}-backup-secret`, { length: 40, special: false }, { parent: this });
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.objectStore, keepLocally: true }, { parent: this });
         // The volume keeps its Docker name from the MinIO days: renaming would replace it (and its data).
         const volume = new docker.Volume(`${name}-data`, { name: `${args.namePrefix}-minio`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
         const adminUser = "alicerce-admin";
         const appUser = "alicerce-app";
-        const identities = pulumi.all([rootPassword.result, appSecret.result]).apply(([admin, app]) =>
-            JSON.stringify(s3Identities({ adminAccessKey: adminUser, adminSecretKey: admin, appAccessKey: appUser, appSecretKey: app, assetsBucket })));
+        const backupUser = "alicerce-backup";
+        const identities = pulumi.all([rootPassword.result, appSecret.result, backupSecret.result]).apply(([admin, app, backup]) =>
+            JSON.stringify(s3Identities({
+                adminAccessKey: adminUser, adminSecretKey: admin, appAccessKey: appUser, appSecretKey: app,
+                backupAccessKey: backupUser, backupSecretKey: backup, assetsBucket,
+            })));
         this.container = new docker.Container(`${name}`, {
             name: `${args.namePrefix}-objectstore`,
             image: image.imageId,
@@ -211,6 +242,8 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.rootPassword = pulumi.secret(rootPassword.result);
         this.appAccessKey = pulumi.output(appUser);
         this.appSecretKey = pulumi.secret(appSecret.result);
+        this.backupAccessKey = pulumi.output(backupUser);
+        this.backupSecretKey = pulumi.secret(backupSecret.result);
         this.assetsBucket = pulumi.output(assetsBucket);
         this.backupsBucket = pulumi.output(args.backupsBucket ?? "backups");
         this.containerName = this.container.name;
@@ -219,6 +252,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.registerOutputs({
             endpoint: this.endpoint, rootUser: this.rootUser, rootPassword: this.rootPassword,
             appAccessKey: this.appAccessKey, appSecretKey: this.appSecretKey,
+            backupAccessKey: this.backupAccessKey, backupSecretKey: this.backupSecretKey,
             assetsBucket: this.assetsBucket, backupsBucket: this.backupsBucket, containerName: this.containerName,
             volume: this.volume, uploadRoute: this.uploadRoute,
         });

@@ -183,15 +183,29 @@ describe("single host: object store and its setup", () => {
         assert.match(cmd, /-ip\.bind=127\.0\.0\.1/);
         assert.match(cmd, /-s3\.ip\.bind=0\.0\.0\.0/);
         assert.ok(!cmd.includes("S3_IDENTITIES=") && !/secretKey/.test(cmd), "no secret in the command line");
-        const ids = s3Identities({ adminAccessKey: "a", adminSecretKey: "x".repeat(40), appAccessKey: "b", appSecretKey: "y".repeat(40), assetsBucket: "alicerce-uploads" }).identities;
-        assert.deepEqual(ids.map((i) => i.name), ["alicerce-admin", "alicerce-app"]);
+        const ids = s3Identities({
+            adminAccessKey: "a", adminSecretKey: "x".repeat(40), appAccessKey: "b", appSecretKey: "y".repeat(40),
+            backupAccessKey: "c", backupSecretKey: "z".repeat(40), assetsBucket: "alicerce-uploads",
+        }).identities;
+        assert.deepEqual(ids.map((i) => i.name), ["alicerce-admin", "alicerce-app", "alicerce-backup"]);
         assert.deepEqual(ids[1].actions, ["Read:alicerce-uploads", "Write:alicerce-uploads", "List:alicerce-uploads", "Tagging:alicerce-uploads"]);
+        // The backup job reads and lists the assets bucket, nothing else (weed/s3api/auth_credentials.go: `Action:bucket`).
+        assert.deepEqual(ids[2].actions, ["Read:alicerce-uploads", "List:alicerce-uploads"]);
         assert.ok(!ids.some((i) => i.name === "anonymous"));
         // Everything SeaweedFS writes stays in the volume, under its own directory (the filer's store too).
         assert.match(cmd, new RegExp(`-dir=${OBJECT_STORE_DATA_DIR}( |$)`));
         const env = objectStoreEnvironment("{}", { memoryMb: 256, cpus: 0.5 });
         assert.ok(env.includes(`WEED_LEVELDB2_DIR=${OBJECT_STORE_DATA_DIR}/filerldb2`));
         assert.ok(env.includes("GOMEMLIMIT=204MiB"));
+    });
+
+    // glog (weed/glog/glog.go, `flag.BoolVar(&logging.toStderr, "logtostderr", ...)`) writes log files to
+    // os.TempDir() unless told otherwise (weed/glog/glog_file.go), rotating at 1800 MB: the container's /tmp
+    // is a 64 MB tmpfs that counts against its memory limit. A global flag, so before the `server` command.
+    it("SeaweedFS logs to stderr (Docker's rotated log), never to files in /tmp", () => {
+        const cmd = objectStoreCommand()[0];
+        assert.match(cmd, /exec weed -logtostderr(=true)? server /);
+        assert.ok(!/-logdir/.test(cmd));
     });
 
     it("upload URLs are signed for the address browsers use: the domain, the VPS, or the dockerHost's host", async () => {

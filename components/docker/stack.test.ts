@@ -73,7 +73,7 @@ describe("single host (cloud docker): recorded container specs", () => {
                 const run_ = await run(stack);
                 const r = new Resources(run_.resources);
                 const secrets = r.ofType("random:index/randomPassword:RandomPassword").map((p) => mockRandomPassword(p.name, p.inputs.length));
-                assert.equal(secrets.length, 6, "postgres, redis, object store root and app, the backup repository");
+                assert.equal(secrets.length, 7, "postgres, redis, object store root, app and backup (read-only), the backup repository");
                 for (const res of run_.resources) {
                     const plain = JSON.stringify(redactSecrets(res.inputs, res.secretPaths));
                     for (const s of secrets) assert.ok(!plain.includes(s), `${res.type} ${res.name} holds a generated secret in a plain input`);

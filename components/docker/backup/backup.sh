@@ -1,8 +1,9 @@
 #!/bin/sh
 # alicerce single-host backups with restic: a daily pg_dump (custom format,
-# verified with pg_restore --list) and the uploaded files, into an encrypted
-# restic repository (a local directory or any S3-compatible bucket), then
-# retention (restic forget --keep-daily --prune) and an integrity check
+# verified with pg_restore --list) and the uploaded files, copied object by
+# object from the object store's S3 API with rclone, into an encrypted restic
+# repository (a local directory or any S3-compatible bucket), then retention
+# (restic forget --keep-daily --prune) and an integrity check
 # (restic check --read-data-subset). Any failed step fails the run: a
 # non-zero exit, a `last-failure` mark and `health` turning unhealthy;
 # `last-success` is written only after every step succeeded.
@@ -14,14 +15,21 @@
 #   backup.sh snapshots            list the snapshots
 #   backup.sh restore [SNAPSHOT]   restore the database from SNAPSHOT (an id, or latest; default latest)
 #                                  into RESTORE_DATABASE (default PGDATABASE), in one transaction
-#   backup.sh restore-uploads [SNAPSHOT]  restore the uploaded files to UPLOADS_DIR (best into an empty directory)
+#   backup.sh restore-uploads [SNAPSHOT]  copy the uploaded files of SNAPSHOT back into UPLOADS_RESTORE_BUCKET
+#                                  (default UPLOADS_BUCKET), with the key in UPLOADS_WRITE_ACCESS_KEY_ID and
+#                                  UPLOADS_WRITE_SECRET_ACCESS_KEY (the nightly key only reads); objects
+#                                  added since are kept, none is deleted
 #
 # Environment:
 #   PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD  the database (libpq variables)
 #   RESTIC_REPOSITORY    the restic repository: /repository (a directory) or s3:https://host/bucket/path
 #   RESTIC_PASSWORD_FILE or RESTIC_PASSWORD   the repository's encryption password (read by restic itself)
 #   AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY   an s3: repository's credentials (read by restic itself)
-#   UPLOADS_DIR          the uploaded files (the object store's data, mounted read-only); empty: skip
+#   UPLOADS_BUCKET       the bucket of uploaded files, on rclone's remote `store:`; empty: skip the uploads
+#   RCLONE_CONFIG_STORE_TYPE, _PROVIDER, _ENDPOINT, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY   that remote
+#                        (read by rclone itself; a key that may read and list the bucket)
+#   UPLOADS_STAGING      the bucket's copy on disk, kept between runs so each night copies only what changed
+#                        (default $WORK_DIR/uploads)
 #   BACKUP_HOST          the host name recorded in snapshots (default alicerce)
 #   RETENTION_DAYS       daily snapshots kept (default 30)
 #   CHECK_SUBSET         share of the repository's data re-read and verified each run (default 5%)
@@ -34,8 +42,9 @@ RETENTION_DAYS=${RETENTION_DAYS:-30}
 BACKUP_HOUR_UTC=${BACKUP_HOUR_UTC:-3}
 BACKUP_HOST=${BACKUP_HOST:-alicerce}
 CHECK_SUBSET=${CHECK_SUBSET:-5%}
-UPLOADS_DIR=${UPLOADS_DIR:-}
+UPLOADS_BUCKET=${UPLOADS_BUCKET:-}
 WORK_DIR=${WORK_DIR:-/work}
+UPLOADS_STAGING=${UPLOADS_STAGING:-$WORK_DIR/uploads}
 STATE_DIR=${STATE_DIR:-/tmp}
 # restic keeps its index cache here; /work is a volume, so the cache survives restarts.
 export RESTIC_CACHE_DIR="${RESTIC_CACHE_DIR:-$WORK_DIR/restic-cache}"
@@ -106,11 +115,15 @@ run() {
     restic unlock >/dev/null 2>&1 || log "restic unlock failed; continuing (a live lock fails the backup)"
     log "storing the dump"
     restic backup --quiet --host "$BACKUP_HOST" --tag postgres --stdin --stdin-filename "$(dump_name)" <"$dump" || die "restic backup of the dump failed"
-    if [ -n "$UPLOADS_DIR" ]; then
-        [ -d "$UPLOADS_DIR" ] || die "UPLOADS_DIR $UPLOADS_DIR is not a directory"
-        log "storing the uploads in $UPLOADS_DIR"
-        # Exit 3 (some files unreadable) fails the run too.
-        restic backup --quiet --host "$BACKUP_HOST" --tag uploads "$UPLOADS_DIR" || die "restic backup of the uploads failed"
+    if [ -n "$UPLOADS_BUCKET" ]; then
+        # Object by object through the S3 API (a consistent view of each object, unlike the
+        # server's files), into a copy on disk whose file names are the object keys.
+        mkdir -p "$UPLOADS_STAGING"
+        log "copying bucket $UPLOADS_BUCKET from the object store"
+        rclone sync --retries 3 --low-level-retries 3 "store:$UPLOADS_BUCKET" "$UPLOADS_STAGING" || die "rclone sync of bucket $UPLOADS_BUCKET failed"
+        log "storing the uploads"
+        # Paths relative to the copy: a snapshot's files are the object keys. Exit 3 (unreadable files) fails too.
+        (cd "$UPLOADS_STAGING" && restic backup --quiet --host "$BACKUP_HOST" --tag uploads .) || die "restic backup of the uploads failed"
     fi
 
     # 3. Retention: one snapshot per day for RETENTION_DAYS days with a snapshot, per kind.
@@ -123,7 +136,7 @@ run() {
 
     touch "$STATE_DIR/last-success"
     rm -f "$STATE_DIR/last-failure"
-    log "done: $(dump_name)${UPLOADS_DIR:+ and $UPLOADS_DIR}; ${RETENTION_DAYS} daily snapshots kept"
+    log "done: $(dump_name)${UPLOADS_BUCKET:+ and bucket $UPLOADS_BUCKET}; ${RETENTION_DAYS} daily snapshots kept"
 }
 
 schedule() {
@@ -176,14 +189,27 @@ restore() {
     log "restored database $target from snapshot $snapshot"
 }
 
-# restore-uploads [SNAPSHOT]: the files go back to the path they were read from (UPLOADS_DIR).
+# restore-uploads [SNAPSHOT]: the snapshot's files are restored into a scratch
+# directory, then copied into the bucket (`rclone copy`: objects missing or
+# different are written, none is deleted). The nightly key can only read:
+# the operator passes a key that may write, for this command only.
 restore_uploads() {
     snapshot=${1:-latest}
-    [ -n "$UPLOADS_DIR" ] || die "UPLOADS_DIR is not set"
-    mkdir -p "$UPLOADS_DIR"
-    log "restoring the uploads from snapshot $snapshot into $UPLOADS_DIR"
-    restic restore --host "$BACKUP_HOST" --tag uploads --target / --include "$UPLOADS_DIR" "$snapshot" || die "restic restore of the uploads failed"
-    log "restored the uploads from snapshot $snapshot"
+    bucket=${UPLOADS_RESTORE_BUCKET:-${UPLOADS_BUCKET:-}}
+    [ -n "$bucket" ] || die "UPLOADS_BUCKET (or UPLOADS_RESTORE_BUCKET) is not set"
+    if [ -z "${UPLOADS_WRITE_ACCESS_KEY_ID:-}" ] || [ -z "${UPLOADS_WRITE_SECRET_ACCESS_KEY:-}" ]; then
+        die "UPLOADS_WRITE_ACCESS_KEY_ID and UPLOADS_WRITE_SECRET_ACCESS_KEY are not set: the backup job's own key only reads; pass a key that may write bucket $bucket (docs/single-host.md, Restore)"
+    fi
+    mkdir -p "$WORK_DIR" "$TMPDIR"
+    work=$(mktemp -d "$WORK_DIR/restore-uploads.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: $work is fixed for this run
+    trap "rm -rf '$work'" EXIT
+    log "restoring the uploads from snapshot $snapshot"
+    restic restore --host "$BACKUP_HOST" --tag uploads --target "$work" "$snapshot" >/dev/null || die "restic restore of the uploads failed"
+    log "copying them into bucket $bucket"
+    RCLONE_CONFIG_STORE_ACCESS_KEY_ID=$UPLOADS_WRITE_ACCESS_KEY_ID RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY=$UPLOADS_WRITE_SECRET_ACCESS_KEY \
+        rclone copy --s3-no-check-bucket "$work" "store:$bucket" || die "rclone copy into bucket $bucket failed"
+    log "restored the uploads from snapshot $snapshot into bucket $bucket"
 }
 
 case "${1:-}" in
