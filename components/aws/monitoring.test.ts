@@ -109,6 +109,7 @@ describe("monitoring: alarms from the runbooks", () => {
             }
             // The refresh lets new instances serve longer than the gates take to fire, so the old fleet is still there when they do.
             assert.ok(rolloutBakeSeconds(grace) > rolloutWindow(grace).datapointsToAlarm * 60 + 60);
+            assert.ok(rolloutBakeSeconds(grace) > unhealthyWindow(grace).datapointsToAlarm * 60 + 60);
             const unhealthy = gates.find((g) => g.key === "unhealthy-hosts")!;
             const minutes = Math.ceil(grace / 60);
             // Scale-outs: one instance unhealthy for the whole grace period; three minutes later, two launched together.

@@ -99,13 +99,14 @@ export function unhealthyWindow(launchGraceSeconds: number): { period: number; d
 
 /**
  * How long an instance refresh lets new instances serve before it counts
- * them done (and terminates old ones): the rollout alarms' window, plus a
- * minute for the load balancer's metrics to arrive and two for the alarm
- * to evaluate and the refresh to notice.
+ * them done (and terminates old ones): the longer of the rollout gates'
+ * breaching minutes (unhealthy-hosts), plus a minute for the load
+ * balancer's metrics to arrive and two for the alarm to evaluate and the
+ * refresh to notice (300 s grace: 14 minutes).
  */
 export function rolloutBakeSeconds(launchGraceSeconds: number): number {
-    const w = rolloutWindow(launchGraceSeconds);
-    return (w.datapointsToAlarm + 3) * w.period;
+    const w = [rolloutWindow(launchGraceSeconds), unhealthyWindow(launchGraceSeconds)];
+    return Math.max(...w.map((x) => (x.datapointsToAlarm + 3) * x.period));
 }
 
 /** What the alarms' durations depend on besides the names they watch. */
