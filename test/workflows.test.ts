@@ -167,6 +167,25 @@ describe("GitHub workflows", () => {
         assert.equal(jobsChecked, 4, "deploy dev and prod, the PR preview and the drift preview");
     });
 
+    // The image tag (components/aws/registry.ts contextTag) and pulumi-docker's context hash (provider/provider.go
+    // hashPath: fileInfo.Mode()) both follow file modes; git records only 644/755, so a runner umask adding group or
+    // other write bits would build a new image of the same commit. Every job that runs pulumi clears them first.
+    it("every job that runs pulumi clears group/other write bits of app-image/ before it", () => {
+        let jobsChecked = 0;
+        for (const file of files) {
+            for (const [name, job] of Object.entries<any>(doc(file).jobs)) {
+                const jobSteps: any[] = job.steps ?? [];
+                const pulumiAt = jobSteps.findIndex((s) => String(s.uses ?? "").startsWith("pulumi/actions@"));
+                if (pulumiAt < 0) continue;
+                jobsChecked++;
+                const chmod = jobSteps.slice(0, pulumiAt).find((s) => /(^|\n)\s*chmod -R go-w app-image\s*($|\n)/.test(String(s.run ?? "")));
+                assert.ok(chmod, `${file} ${name}: no \`chmod -R go-w app-image\` step before pulumi`);
+                assert.ok(chmod["working-directory"] === undefined && chmod.if === undefined, `${file} ${name}: the chmod step runs always, at the checkout root`);
+            }
+        }
+        assert.equal(jobsChecked, 4);
+    });
+
     it("drift.yml refreshes and expects no changes every night", () => {
         const drift = doc("drift.yml");
         assert.ok(drift.on.schedule[0].cron);

@@ -63,13 +63,14 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 // PostgreSQL SQLSTATEs: class 08 (connection exception); 57P01 admin_shutdown, 57P02 crash_shutdown,
 // 57P03 cannot_connect_now (starting up, shutting down, not yet accepting connections).
 const UNREACHABLE_SQLSTATES = /^(08...|57P0[123])$/;
-// What pg and pg-pool throw themselves when a server goes away or never answers.
-const UNREACHABLE_MESSAGES = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'Query read timeout',
-  'is not queryable',
-];
+// What pg and pg-pool throw themselves when a server goes away or never answers. A connect that times out fails
+// with "Connection terminated due to connection timeout" (pg-pool newClient). Not here: pg-pool's "timeout exceeded
+// when trying to connect", thrown only when every client of a full pool stayed busy past connectionTimeoutMillis
+// (pg-pool index.js, the _isFull() branch of connect): that is load, and moving reads to the writer would move the
+// load there; nor pg's "Query read timeout" (query_timeout): a slow statement, which the writer would run again.
+const UNREACHABLE_MESSAGES = ['Connection terminated', 'is not queryable'];
+/** pg-pool's error for a request that waited for a free client of a full pool past connectionTimeoutMillis. */
+const POOL_QUEUE_TIMEOUT = 'timeout exceeded when trying to connect';
 
 /**
  * Whether an error means the server could not be reached or went away
@@ -87,12 +88,14 @@ export function isUnreachable(err: unknown): boolean {
 /**
  * Reads from the replica, and from the writer while the replica is
  * unreachable. A read that fails because the replica cannot be reached
- * (refused, timed out, shut down, connection lost: {@link isUnreachable}) is
+ * (refused, connect timed out, shut down, connection lost: {@link isUnreachable}) is
  * run again on the writer, and reads go straight to the writer for
  * `retryAfterMs`; the next read after that tries the replica again, and
  * reads stay there once it answers. An idle replica connection dropped by
  * the server (the pool's `error` event) switches reads over too. Errors in
- * the statement itself are not retried.
+ * the statement itself are not retried, nor a statement past the replica's
+ * query timeout, nor a read that waited too long for a free connection of a
+ * full replica pool (a busy replica is not a lost one).
  *
  * Only for reads: a statement is run twice if the replica fails mid-way.
  */
@@ -119,6 +122,9 @@ export function readerWithFallback(
       try {
         result = await replica.query<R>(text, values);
       } catch (err) {
+        // A read that queued for a busy replica pool while the replica was found unreachable goes to the writer;
+        // a queue timeout of a busy, healthy replica fails the read (load, not an outage).
+        if (err instanceof Error && err.message === POOL_QUEUE_TIMEOUT && Date.now() < downUntil) return writer.query<R>(text, values);
         if (!isUnreachable(err)) throw err;
         markDown(err);
         return writer.query<R>(text, values);

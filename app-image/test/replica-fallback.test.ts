@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { isUnreachable, REPLICA_RETRY_AFTER_MS } from '../src/db.js';
+import { isUnreachable, readerWithFallback, REPLICA_CONNECT_TIMEOUT_MS, REPLICA_RETRY_AFTER_MS, sslOptions } from '../src/db.js';
+import { APP_ROLE } from './support/postgres.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { sharedCluster, type PgCluster } from './support/postgres.js';
 
@@ -59,8 +60,11 @@ describe('reader fallback to the writer', function () {
       ['starting up (57P03)', withCode('the database system is starting up', '57P03'), true],
       ['connection exception class 08', withCode('connection failure', '08006'), true],
       ['pg: connection lost', new Error('Connection terminated unexpectedly'), true],
-      ['pg-pool: connect timeout', new Error('timeout exceeded when trying to connect'), true],
-      ['pg: query_timeout', new Error('Query read timeout'), true],
+      ['pg-pool: connect timeout', new Error('Connection terminated due to connection timeout', { cause: new Error('Connection terminated unexpectedly') }), true],
+      // pg-pool index.js, connect(): a full pool's waiter past connectionTimeoutMillis (load, not an outage).
+      ['pg-pool: queued past connectionTimeoutMillis', new Error('timeout exceeded when trying to connect'), false],
+      // pg lib/client.js: query_timeout; a slow statement, which the writer would only run again.
+      ['pg: query_timeout', new Error('Query read timeout'), false],
       ['wrapped cause', new Error('Connection terminated due to connection timeout', { cause: withCode('x', 'ETIMEDOUT') }), true],
       ['undefined table (42P01)', withCode('relation "nope" does not exist', '42P01'), false],
       ['syntax error (42601)', withCode('syntax error at or near "SELEC"', '42601'), false],
@@ -89,6 +93,50 @@ describe('reader fallback to the writer', function () {
 
     after(async function () {
       await t?.close();
+    });
+
+    // pg-pool (node_modules/pg-pool/index.js, connect()): when every client of a full pool is busy, a request waits in
+    // the queue and fails after connectionTimeoutMillis with 'timeout exceeded when trying to connect', the same words
+    // it once used for a connect timeout. A saturated but healthy replica must keep its reads.
+    it('a saturated replica pool (slow queries) is load: reads are not marked down nor moved to the writer', async function () {
+      this.timeout(60_000);
+      const logsBefore = t.logText().length;
+      const slowMs = REPLICA_CONNECT_TIMEOUT_MS + 2000;
+      const slow = Array.from({ length: 5 }, () =>
+        t.pools.reader.query<{ port: number }>(`SELECT inet_server_port() AS port, pg_sleep(${slowMs / 1000})`),
+      );
+      await sleep(300);
+      const queued = t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
+      await assert.rejects(queued, /timeout exceeded when trying to connect/, 'the queued read fails on its own, not re-run on the writer');
+      for (const r of await Promise.all(slow)) assert.equal(r.rows[0]!.port, cluster.replicaPort);
+      const { rows } = await t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
+      assert.equal(rows[0]!.port, cluster.replicaPort, 'the next read is still on the replica');
+      assert.doesNotMatch(t.logText().slice(logsBefore), /replica unreachable/);
+    });
+
+    it('a read past the replica query timeout is not run again on the writer', async function () {
+      this.timeout(30_000);
+      const replica = new pg.Pool({
+        host: '127.0.0.1',
+        port: cluster.replicaPort,
+        database,
+        user: APP_ROLE,
+        password: cluster.appPassword,
+        ssl: sslOptions('require', undefined),
+        max: 2,
+        query_timeout: 300,
+      });
+      replica.on('error', () => undefined);
+      const warnings: string[] = [];
+      const reader = readerWithFallback(replica, t.pools.writer, { warn: (_o, m) => warnings.push(m), info: () => undefined });
+      try {
+        await assert.rejects(reader.query('SELECT inet_server_port() AS port, pg_sleep(1)'), /Query read timeout/);
+        assert.deepEqual(warnings, []);
+        const { rows } = await reader.query<{ port: number }>('SELECT inet_server_port() AS port');
+        assert.equal(rows[0]!.port, cluster.replicaPort);
+      } finally {
+        await replica.end();
+      }
     });
 
     it('replica stopped under load: every read succeeds on the writer, and reads go back to the replica after it restarts', async function () {

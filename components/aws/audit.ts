@@ -74,7 +74,9 @@ export class AuditTrail extends pulumi.ComponentResource {
                 enableLogFileValidation: true,
                 isMultiRegionTrail: true,
                 includeGlobalServiceEvents: true,
-                eventSelectors: [{ readWriteType: "All", includeManagementEvents: true }],
+                // No event selector: CloudTrail's default is every management event, read and write. Declaring that default
+                // (All + management events) is read back as an empty list (terraform-provider-aws
+                // internal/service/cloudtrail/trail.go flattenEventSelector), so every refresh would show a diff.
             },
             { parent: this },
         );

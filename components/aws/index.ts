@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ProviderSecrets, StackSettings } from "../../stacks";
+import { ConfigError, type ProviderSecrets, type StackSettings } from "../../stacks";
 import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
 import { AuditTrail, trailArn, trailName } from "./audit";
 import { Database } from "./database";
 import { deployEdge } from "./edge";
 import { Kms } from "./kms";
 import { architectureOf, resolveAmi, unpinnedAmiWarning } from "./compute";
-import { chooseAzs, Network, unpinnedZonesWarning } from "./network";
+import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "./network";
 import { AppSecrets } from "./secrets";
 import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "./storage";
 
@@ -38,7 +38,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     const randomProvider = new random.Provider("random");
     const { project, stack, region, protectData } = settings;
     const account = await aws.getCallerIdentity({}, { provider });
-    // Pinned zones are used as they are: the live list changes with AWS events, and a subnet moved to another zone is replaced.
+    // Pinned zones are used as they are (the live list changes with AWS events, and a subnet moved to another zone is
+    // replaced), but checked first against this account's zones: names map to different physical zones per account.
     let azs = settings.availabilityZones !== undefined ? [...settings.availabilityZones] : undefined;
     if (azs === undefined) {
         const zones = await aws.getAvailabilityZones(
@@ -47,6 +48,15 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         );
         azs = chooseAzs(zones.names, settings.network.azCount);
         pulumi.log.warn(unpinnedZonesWarning(azs, stack));
+    } else {
+        const optedIn = [{ name: "opt-in-status", values: ["opt-in-not-required", "opted-in"] }];
+        const [usable, available] = await Promise.all([
+            aws.getAvailabilityZones({ allAvailabilityZones: true, filters: optedIn }, { provider }),
+            aws.getAvailabilityZones({ state: "available", filters: optedIn }, { provider }),
+        ]);
+        const checked = checkPinnedZones(azs, usable, available.names, EXCLUDED_ZONE_IDS, region);
+        if (checked.problems.length > 0) throw new ConfigError(checked.problems);
+        for (const w of checked.warnings) pulumi.log.warn(w);
     }
     // The AMI is pinned the same way: a new Amazon Linux release must not roll the fleet on an unrelated `up`.
     const ami = await resolveAmi({ amiName: settings.amiName, architecture: architectureOf(settings.compute.instanceType), region }, { provider });

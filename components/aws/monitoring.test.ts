@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { AlarmSpec, alarmSpecs, AlarmTargets, dashboardBody, dashboardNameOf, FIVE_XX_RATE, ROLLOUT_ALARM_KEYS, rolloutBakeSeconds, rolloutWindow } from "./monitoring";
+import { AlarmSpec, alarmSpecs, AlarmTargets, dashboardBody, dashboardNameOf, FIVE_XX_RATE, ROLLOUT_ALARM_KEYS, rolloutBakeSeconds, rolloutWindow, unhealthyWindow } from "./monitoring";
 
 /**
  * A tiny evaluator for the metric math used here (IF, FILL, + - * /, >),
@@ -105,18 +105,30 @@ describe("monitoring: alarms from the runbooks", () => {
             assert.equal(gates.length, ROLLOUT_ALARM_KEYS.length);
             for (const g of gates) {
                 assert.ok((g.datapointsToAlarm ?? g.evaluationPeriods) * g.period > grace, `${g.key}: ${g.datapointsToAlarm} x ${g.period} s must outlast ${grace} s`);
-                assert.deepEqual({ period: g.period, datapointsToAlarm: g.datapointsToAlarm, evaluationPeriods: g.evaluationPeriods }, rolloutWindow(grace), g.key);
+                assert.deepEqual({ period: g.period, datapointsToAlarm: g.datapointsToAlarm, evaluationPeriods: g.evaluationPeriods }, g.key === "unhealthy-hosts" ? unhealthyWindow(grace) : rolloutWindow(grace), g.key);
             }
             // The refresh lets new instances serve longer than the gates take to fire, so the old fleet is still there when they do.
             assert.ok(rolloutBakeSeconds(grace) > rolloutWindow(grace).datapointsToAlarm * 60 + 60);
+            assert.ok(rolloutBakeSeconds(grace) > unhealthyWindow(grace).datapointsToAlarm * 60 + 60);
             const unhealthy = gates.find((g) => g.key === "unhealthy-hosts")!;
             const minutes = Math.ceil(grace / 60);
             // Scale-outs: one instance unhealthy for the whole grace period; three minutes later, two launched together.
             const normal = [0, 0, ...Array(minutes).fill(1), 0, 0, 0, ...Array(minutes).fill(2), 0, 0, 0];
             assert.equal(firesAt(unhealthy, normal), -1, "a normal launch does not fire the gate (nor page)");
-            // A bad image: the instance never gets healthy; the group replaces it after the grace period, and the next fails too.
-            const bad = Array.from({ length: 30 }, (_, i) => (i % (minutes + 1) === minutes ? 0 : 1));
-            assert.ok(firesAt(unhealthy, bad) > 0, "a release whose instances never get healthy fails the refresh");
+            // A bad image: the instance never gets healthy; the group replaces it after the grace period (the target is
+            // deregistered: UnHealthyHostCount counts only registered targets), and the next fails too. The gap between
+            // cycles is the termination, the launch and the registration: usually 1-2 minutes, up to 4 when EC2 is slow
+            // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html; ELB
+            // UnHealthyHostCount, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+            // 7 of 9 (the former window) missed a 3-minute gap, and the refresh then waited forever.
+            for (const gap of [1, 2, 3, 4]) {
+                const bad = Array.from({ length: 60 }, (_, i) => (i % (minutes + gap) < minutes ? 1 : 0));
+                const at = firesAt(unhealthy, bad);
+                assert.ok(at > 0, `a release whose instances never get healthy fails the refresh (relaunch gap ${gap} min)`);
+                assert.ok(at < unhealthy.evaluationPeriods! + minutes + gap, `within a window and a cycle (gap ${gap}): fired at minute ${at}`);
+            }
+            // Two launches back to back, or together: still no alarm.
+            assert.equal(firesAt(unhealthy, [0, ...Array(2 * minutes).fill(1), 0, 0]), -1, "two launches back to back");
             const errors = gates.find((g) => g.key === "rollout-errors")!;
             assert.equal(errors.notify, false, "the gate notifies nobody: errors-5xx pages for the same symptom after 2 minutes");
             assert.deepEqual(errors.metric, by("errors-5xx").metric, "the same 5xx rate as the paging alarm");

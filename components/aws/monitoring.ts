@@ -67,12 +67,11 @@ export const FIVE_XX_RATE =
 export const ROLLOUT_ALARM_KEYS = ["rollout-errors", "unhealthy-hosts"] as const;
 
 /**
- * The evaluation of the rollout alarms for a launch grace period: one-minute
+ * The evaluation of the `rollout-errors` gate for a launch grace period: one-minute
  * datapoints, firing when more minutes breach than the grace period lasts
- * (300 s: 7 of the last 9 minutes), so a new instance that is still booting
- * never trips them and one that never gets healthy (the Auto Scaling group
- * replaces it, and its replacement fails again) does. Two spare minutes
- * absorb the gap while a failed instance is replaced.
+ * (300 s: 7 of the last 9 minutes), so the errors of a new instance that is
+ * still booting never trip it and a release that keeps failing requests
+ * does. The unhealthy-hosts gate has a longer window ({@link unhealthyWindow}).
  */
 export function rolloutWindow(launchGraceSeconds: number): { period: number; datapointsToAlarm: number; evaluationPeriods: number } {
     const datapointsToAlarm = Math.floor(launchGraceSeconds / 60) + 2;
@@ -80,14 +79,34 @@ export function rolloutWindow(launchGraceSeconds: number): { period: number; dat
 }
 
 /**
+ * The evaluation of the `unhealthy-hosts` gate for a launch grace period of
+ * m minutes: one-minute datapoints, firing at 2m + 1 breaching minutes of the
+ * last 2m + 9 (300 s: 11 of 19). A normal launch is unhealthy for at most
+ * the grace period, so even two launches at once or back to back (a second
+ * scale-out) breach 2m minutes at most and never fire it. An image that
+ * never gets healthy repeats a cycle: unhealthy until the grace period ends,
+ * then termination and a relaunch, healthy-looking for 1-4 minutes between
+ * (no target registered); three such cycles fill the window, so it fires
+ * however slow the relaunch is within those 4 minutes. A tighter ratio (7 of
+ * 9) misses a cycle whose gap is one minute longer than usual, and the
+ * refresh then waits forever: the load balancer sends no traffic to an
+ * unhealthy target, so `rollout-errors` cannot fire either.
+ */
+export function unhealthyWindow(launchGraceSeconds: number): { period: number; datapointsToAlarm: number; evaluationPeriods: number } {
+    const m = Math.ceil(launchGraceSeconds / 60);
+    return { period: 60, datapointsToAlarm: 2 * m + 1, evaluationPeriods: 2 * m + 9 };
+}
+
+/**
  * How long an instance refresh lets new instances serve before it counts
- * them done (and terminates old ones): the rollout alarms' window, plus a
- * minute for the load balancer's metrics to arrive and two for the alarm
- * to evaluate and the refresh to notice.
+ * them done (and terminates old ones): the longer of the rollout gates'
+ * breaching minutes (unhealthy-hosts), plus a minute for the load
+ * balancer's metrics to arrive and two for the alarm to evaluate and the
+ * refresh to notice (300 s grace: 14 minutes).
  */
 export function rolloutBakeSeconds(launchGraceSeconds: number): number {
-    const w = rolloutWindow(launchGraceSeconds);
-    return (w.datapointsToAlarm + 3) * w.period;
+    const w = [rolloutWindow(launchGraceSeconds), unhealthyWindow(launchGraceSeconds)];
+    return Math.max(...w.map((x) => (x.datapointsToAlarm + 3) * x.period));
 }
 
 /** What the alarms' durations depend on besides the names they watch. */
@@ -115,6 +134,7 @@ export function dashboardNameOf(project: string, stack: string): string {
  */
 export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
     const rollout = rolloutWindow(o.launchGraceSeconds);
+    const unhealthy = unhealthyWindow(o.launchGraceSeconds);
     const asg = { AutoScalingGroupName: t.autoScalingGroupName };
     const lb = { LoadBalancer: t.loadBalancerArnSuffix };
     const tg = { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix };
@@ -186,13 +206,13 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
         },
         {
             key: "unhealthy-hosts",
-            description: `Target group: an instance has failed /healthz in ${rollout.datapointsToAlarm} of the last ${rollout.evaluationPeriods} minutes, longer than a launch takes. Check the container logs; during an instance refresh this fails the refresh.`,
+            description: `Target group: instances have failed /healthz in ${unhealthy.datapointsToAlarm} of the last ${unhealthy.evaluationPeriods} minutes, longer than two launches take. Check the container logs; during an instance refresh this fails the refresh.`,
             metric: alb("UnHealthyHostCount", "Maximum", tg),
             comparison: "GreaterThanThreshold",
             threshold: 0,
-            period: rollout.period,
-            evaluationPeriods: rollout.evaluationPeriods,
-            datapointsToAlarm: rollout.datapointsToAlarm,
+            period: unhealthy.period,
+            evaluationPeriods: unhealthy.evaluationPeriods,
+            datapointsToAlarm: unhealthy.datapointsToAlarm,
             treatMissingData: "notBreaching",
         },
         {

@@ -60,6 +60,45 @@ export function unpinnedZonesWarning(azs: readonly string[], stack: string): str
     return `no alicerce:availabilityZones: the subnets' zones come from the zones AWS lists as available today (${azs.join(", ")}); if one leaves that list, subnets move and are replaced with the database and instances in them; pin them: pulumi config set --stack ${stack} alicerce:availabilityZones ${azs.join(",")}`;
 }
 
+/** The zones of a region as EC2 DescribeAvailabilityZones lists them for this account: names and their zone ids, in the same order. */
+export interface ZoneList {
+    readonly names: readonly string[];
+    readonly zoneIds: readonly string[];
+}
+
+/**
+ * Checks pinned zone names against this account's zones (names map to
+ * different physical zones per account): `usable` lists the zones that exist
+ * and are opted in, whatever their state; `available` those whose state is
+ * `available` now. A pinned name that is not usable, or that maps to an
+ * excluded zone id, is a problem (house format); one that is usable but not
+ * available now only gets a warning: the subnets stay where they are.
+ */
+export function checkPinnedZones(
+    pinned: readonly string[],
+    usable: ZoneList,
+    available: readonly string[],
+    excludedZoneIds: readonly string[],
+    region: string,
+): { problems: string[]; warnings: string[] } {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const shown = `alicerce:availabilityZones: ${JSON.stringify(pinned.join(","))}`;
+    const allowed = usable.names.filter((_n, i) => !excludedZoneIds.includes(usable.zoneIds[i]));
+    const use = `use zones of ${allowed.join(", ")} (\`aws ec2 describe-availability-zones --region ${region}\`)`;
+    for (const name of pinned) {
+        const at = usable.names.indexOf(name);
+        if (at < 0) {
+            problems.push(`${shown} lists ${name}, which this account does not have in ${region} or has not opted in to; ${use}`);
+        } else if (excludedZoneIds.includes(usable.zoneIds[at])) {
+            problems.push(`${shown} lists ${name}, which is zone ${usable.zoneIds[at]} in this account, a zone without the app servers' instance types (no Graviton); ${use}`);
+        } else if (!available.includes(name)) {
+            warnings.push(`alicerce:availabilityZones: ${name} (${usable.zoneIds[at]}) is not reported available now; its subnets stay where they are (a subnet's zone never changes), but launches there may fail until AWS restores it`);
+        }
+    }
+    return { problems, warnings };
+}
+
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
     /** The VPC's IPv4 range (/16 to /20). Permanent: changing it replaces the VPC and everything in it. */

@@ -108,6 +108,22 @@ export interface ContextFile {
     readonly content: Buffer | string;
     /** Permission bits (`0o644`); the provider's context hash includes them. @default 0o644 */
     readonly mode?: number;
+    /** A symbolic link (hashed by its target path; its own mode is always 777). */
+    readonly symlink?: boolean;
+}
+
+/**
+ * The warning for a build context with group- or other-writable files, or
+ * undefined. Git records only 644 and 755, but a checkout made under umask
+ * 0002 (the default on Ubuntu desktops) has 664 and 775 files; the tag and
+ * the provider's context hash both include the modes, so that checkout
+ * builds a new image of the same commit, and the fleet rolls.
+ */
+export function writableContextWarning(files: readonly ContextFile[], buildContext: string): string | undefined {
+    const writable = files.filter((f) => !f.symlink && ((f.mode ?? 0o644) & 0o022) !== 0).map((f) => `${f.path} (${((f.mode ?? 0o644) & 0o777).toString(8)})`);
+    if (writable.length === 0) return undefined;
+    const shown = writable.slice(0, 3).join(", ") + (writable.length > 3 ? ` and ${writable.length - 3} more` : "");
+    return `${buildContext}/ has group- or other-writable files (${shown}), which git never records: the image tag follows file modes, so this checkout builds a new image and rolls the fleet; run \`chmod -R go-w ${buildContext}\` before pulumi, and set \`umask 022\` in your shell profile`;
 }
 
 /**
@@ -165,7 +181,7 @@ export function readContext(dir: string): ContextFile[] {
                 continue;
             }
             if (ig.ignores(relPath) && !ALWAYS_HASHED.has(relPath)) continue;
-            if (entry.isSymbolicLink()) files.push({ path: relPath, content: `symlink:${fs.readlinkSync(full)}`, mode: 0o777 });
+            if (entry.isSymbolicLink()) files.push({ path: relPath, content: `symlink:${fs.readlinkSync(full)}`, mode: 0o777, symlink: true });
             else if (entry.isFile()) files.push({ path: relPath, content: fs.readFileSync(full), mode: fs.statSync(full).mode & 0o777 });
         }
     };
@@ -218,6 +234,8 @@ export class Registry extends pulumi.ComponentResource {
             if (files.length === 0) {
                 pulumi.log.warn(`${a.buildContext}/ is missing or empty: the image build will fail at \`pulumi up\`; add the app or set alicerce:image`, this);
             }
+            const writable = writableContextWarning(files, a.buildContext);
+            if (writable !== undefined) pulumi.log.warn(writable, this);
             const tag = contextTag(files, a.platform);
             // The token comes from the registry's own account and region; it lasts 12 hours, enough for one `up`.
             const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });

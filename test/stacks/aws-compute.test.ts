@@ -22,6 +22,8 @@ const T = {
 const AWS_STACKS = ["dev", "growth", "prod"] as const;
 const ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones";
 const LATEST_AMI = "aws:ssm/getParameter:getParameter";
+/** Zones pinned through run overrides (the shipped stack files pin none: names differ per account). */
+const PINNED = "us-east-1a,us-east-1b,us-east-1c";
 
 /** The recorded alarm a name in the refresh's alarm specification refers to (the mocks suffix names with -a1b2c3d). */
 const alarmNamed = (r: Resources, name: string): RecordedResource => r.one(T.alarm, name.replace(/-a1b2c3d$/, ""));
@@ -134,9 +136,9 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
             });
 
             it("subnets sit in the pinned zones of the stack's region, /16 to /28 each", async () => {
-                const run = await stackRun(stack);
+                const run = await runStack(stack, { overrides: { "alicerce:availabilityZones": PINNED } });
                 const subnets = new Resources(run.resources).ofType(T.subnet);
-                const pinned: string[] = JSON.parse(run.config["alicerce:availabilityZones"]);
+                const pinned: string[] = PINNED.split(",");
                 for (const s of subnets) {
                     // CreateSubnet: a zone of the VPC's region; an IPv4 block from /16 to /28.
                     assert.ok(pinned.includes(s.inputs.availabilityZone), `${s.name} in ${s.inputs.availabilityZone}`);
@@ -144,7 +146,9 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
                     const prefix = Number(s.inputs.cidrBlock.split("/")[1]);
                     assert.ok(prefix >= 16 && prefix <= 28, s.name);
                 }
-                assert.ok(!run.calls.some((c) => c.token === ZONES), "pinned zones need no look-up");
+                // Pinned zones are still checked, read-only, against the account's zones (names differ per account).
+                assert.ok(run.calls.some((c) => c.token === ZONES && c.inputs.allAvailabilityZones === true));
+                assert.ok(!run.logs.some((l) => l.severity === "warning" && l.message.includes("availabilityZones")));
             });
         });
     }
@@ -163,11 +167,13 @@ describe("zones and the AMI are chosen once and kept", () => {
         // EC2 CreateSubnet's AvailabilityZone cannot change: the provider's aws_subnet schema marks availability_zone
         // ForceNew (terraform-provider-aws internal/service/ec2/vpc_subnet.go), so a subnet in another zone is a new subnet.
         it(`${stack}: a zone leaving the look-up (an AWS event) moves no subnet: same URNs, zones and CIDRs`, async () => {
-            const before = await stackRun(stack);
+            const before = await runStack(stack, { overrides: { "alicerce:availabilityZones": PINNED } });
             const during = await runStack(stack, {
+                overrides: { "alicerce:availabilityZones": PINNED },
                 callOverrides: {
-                    [ZONES]: (_i, _r, usual) => {
+                    [ZONES]: (i, _r, usual) => {
                         const answer = usual() as { names: string[]; zoneIds: string[] };
+                        if (i.state !== "available") return answer; // the zone still exists; it is not available now
                         return { ...answer, names: answer.names.slice(1), zoneIds: answer.zoneIds.slice(1) };
                     },
                 },
@@ -182,6 +188,12 @@ describe("zones and the AMI are chosen once and kept", () => {
     it("without pinned zones, the look-up picks them and a vanished zone would move subnets (why they are pinned)", async () => {
         const unpinned = { "alicerce:availabilityZones": undefined };
         const usual = await runStack("prod", { overrides: unpinned });
+        // The very look-up an existing, unpinned stack has always made (as at 739f486): its subnets keep their zones.
+        const lookups = usual.calls.filter((c) => c.token === ZONES);
+        assert.deepEqual(
+            lookups.map((c) => c.inputs),
+            [{ state: "available", excludeZoneIds: ["use1-az3"], filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }],
+        );
         const shifted = await runStack("prod", {
             overrides: unpinned,
             callOverrides: { [ZONES]: (_i, _r, u) => ({ ...u(), names: (u() as any).names.filter((n: string) => n !== "us-east-1a") }) },
@@ -189,6 +201,68 @@ describe("zones and the AMI are chosen once and kept", () => {
         assert.deepEqual(usual.outputs.azs, ["us-east-1a", "us-east-1b", "us-east-1c"]);
         assert.notDeepEqual(subnetPlan(shifted), subnetPlan(usual));
         assert.ok(usual.logs.some((l) => l.severity === "warning" && l.message.includes("pulumi config set --stack prod alicerce:availabilityZones us-east-1a,us-east-1b,us-east-1c")));
+    });
+
+    for (const stack of AWS_STACKS) {
+        it(`${stack}: the shipped stack file pins no zone; the first up picks them and prints the command that pins them`, async () => {
+            const run = await stackRun(stack);
+            assert.equal(run.config["alicerce:availabilityZones"], undefined);
+            const azs = stack === "prod" ? ["us-east-1a", "us-east-1b", "us-east-1c"] : ["us-east-1a", "us-east-1b"];
+            assert.deepEqual(run.outputs.azs, azs);
+            assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.endsWith(`pulumi config set --stack ${stack} alicerce:availabilityZones ${azs.join(",")}`)));
+        });
+    }
+
+    // Zone names map to different physical zones in each account; the zone id is the same everywhere
+    // (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html). use1-az3 has no current-generation
+    // (Graviton) instance types, so t4g launches there fail.
+    /** An account where us-east-1a is use1-az3 (and us-east-1e is use1-az4): the look-up honours excludeZoneIds. */
+    const az3Account = (i: Record<string, any>, _r: string, usual: () => Record<string, unknown>) => {
+        const u = usual() as { names: string[]; zoneIds: string[] };
+        const all = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
+        const ids = ["use1-az3", "use1-az6", "use1-az1", "use1-az2", "use1-az4", "use1-az5"];
+        const kept = all.map((n, k) => [n, ids[k]]).filter(([, id]) => !(i.excludeZoneIds ?? []).includes(id));
+        return { ...u, names: kept.map(([n]) => n), zoneIds: kept.map(([, id]) => id) };
+    };
+
+    it("a pinned zone that is use1-az3 in this account stops the run before any resource, naming the zone id", async () => {
+        await assert.rejects(
+            runStack("prod", { overrides: { "alicerce:availabilityZones": PINNED }, callOverrides: { [ZONES]: az3Account } }),
+            (err: Error) => {
+                assert.match(err.message, /alicerce:availabilityZones: "us-east-1a,us-east-1b,us-east-1c" lists us-east-1a, which is zone use1-az3 in this account/);
+                assert.match(err.message, /; use zones of us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f/);
+                return true;
+            },
+        );
+        // Unpinned in that account, the look-up skips it.
+        const unpinned = await runStack("prod", { overrides: { "alicerce:availabilityZones": undefined }, callOverrides: { [ZONES]: az3Account } });
+        assert.deepEqual(unpinned.outputs.azs, ["us-east-1b", "us-east-1c", "us-east-1d"]);
+    });
+
+    it("a pinned zone this account lacks (or has not opted in to) stops the run", async () => {
+        await assert.rejects(
+            runStack("dev", { overrides: { "alicerce:availabilityZones": "us-east-1a,us-east-1g" } }),
+            /alicerce:availabilityZones: "us-east-1a,us-east-1g" lists us-east-1g, which this account does not have in us-east-1 or has not opted in to; use zones of/,
+        );
+    });
+
+    it("a pinned zone that leaves the look-up's `available` answer moves nothing and warns", async () => {
+        const pinned = { "alicerce:availabilityZones": PINNED };
+        const before = await runStack("prod", { overrides: pinned });
+        const impaired = await runStack("prod", {
+            overrides: pinned,
+            callOverrides: {
+                [ZONES]: (i, _r, u) => {
+                    const a = u() as { names: string[]; zoneIds: string[] };
+                    if (i.state !== "available") return a;
+                    const keep = a.names.map((n) => n !== "us-east-1a");
+                    return { ...a, names: a.names.filter((_, k) => keep[k]), zoneIds: a.zoneIds.filter((_, k) => keep[k]) };
+                },
+            },
+        });
+        assert.deepEqual(subnetPlan(impaired), subnetPlan(before));
+        assert.deepEqual(impaired.outputs.azs, before.outputs.azs);
+        assert.ok(impaired.logs.some((l) => l.severity === "warning" && l.message.startsWith("alicerce:availabilityZones: us-east-1a (use1-az4) is not reported available now")));
     });
 
     it("a newer Amazon Linux release in the look-up leaves the launch template as it is (no rollout until amiName changes)", async () => {

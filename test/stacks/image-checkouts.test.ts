@@ -28,19 +28,21 @@ function checkout(dest: string): void {
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dest, "node_modules"), "dir");
 }
 
-/** Runs the dev stack under the harness with the checkout as working directory and returns the image's inputs. */
-function imageInputs(dir: string): Record<string, unknown> {
+/** Runs the dev stack under the harness with the checkout as working directory; returns the image's inputs and the warnings. */
+function imageRun(dir: string): { image: Record<string, unknown>; warnings: string[] } {
     const script = `
         require("./test/harness").runStack("dev").then((run) => {
             const images = run.resources.filter((r) => r.type === "docker:index/image:Image");
-            process.stdout.write(JSON.stringify(images.map((i) => ({ name: i.name, inputs: i.inputs }))));
+            const warnings = run.logs.filter((l) => l.severity === "warning").map((l) => l.message);
+            process.stdout.write(JSON.stringify({ images: images.map((i) => ({ name: i.name, inputs: i.inputs })), warnings }));
         }, (err) => { console.error(err); process.exit(1); });`;
     const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: dir, encoding: "utf8", timeout: 180_000 });
     assert.equal(r.status, 0, `the program failed in ${dir}: ${r.stderr}`);
-    const images = JSON.parse(r.stdout);
+    const { images, warnings } = JSON.parse(r.stdout);
     assert.equal(images.length, 1, "dev builds one image");
-    return images[0];
+    return { image: images[0], warnings };
 }
+const imageInputs = (dir: string) => imageRun(dir).image;
 
 describe("the app image from two checkouts at different paths", function () {
     this.timeout(400_000);
@@ -67,5 +69,36 @@ describe("the app image from two checkouts at different paths", function () {
         assert.equal(build.context, "app-image");
         assert.equal(build.dockerfile, "app-image/Dockerfile");
         assert.ok(!JSON.stringify(a).includes(base), "no absolute path of the checkout in the image's inputs");
+    });
+
+    // Git records only 644 and 755; a checkout under umask 0002 (Ubuntu desktops) has 664/775 files. The tag follows
+    // the modes, as it must: pulumi-docker hashes each file's mode with its content (provider/provider.go hashPath,
+    // fileInfo.Mode()), so a tag that ignored them would be pushed again over an immutable tag. So the program warns.
+    it("a checkout with group-writable files (umask 0002) gets another tag, and the program says how to fix it", () => {
+        const ci = path.join(base, "ci");
+        const desktop = path.join(base, "desktop");
+        checkout(ci);
+        checkout(desktop);
+        const appDir = path.join(desktop, "app-image");
+        const walk = (d: string): void => {
+            for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+                const full = path.join(d, e.name);
+                if (e.isDirectory()) walk(full);
+                else if (e.isFile()) fs.chmodSync(full, (fs.statSync(full).mode & 0o777) | 0o020);
+            }
+        };
+        walk(appDir);
+        const clean = imageRun(ci);
+        const writable = imageRun(desktop);
+        const tag = (r: { image: Record<string, unknown> }) => String((r.image as any).inputs.imageName).split(":").at(-1);
+        assert.notEqual(tag(writable), tag(clean), "the modes are part of the tag (as of the provider's hash)");
+        assert.ok(!clean.warnings.some((w) => w.includes("go-w")), "a clean checkout gets no warning");
+        const warning = writable.warnings.find((w) => w.includes("group- or other-writable"));
+        assert.ok(warning, `no warning; got: ${writable.warnings.join(" | ")}`);
+        assert.match(warning!, /run `chmod -R go-w app-image` before pulumi, and set `umask 022`/);
+        execFileSync("chmod", ["-R", "go-w", appDir]);
+        const fixed = imageRun(desktop);
+        assert.equal(tag(fixed), tag(clean), "after the chmod, the same tag as CI");
+        assert.ok(!fixed.warnings.some((w) => w.includes("group- or other-writable")));
     });
 });
