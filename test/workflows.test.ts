@@ -132,6 +132,16 @@ describe("GitHub workflows", () => {
         return platforms;
     }
 
+    /** Every job that runs pulumi, with its steps before the pulumi step. */
+    const pulumiJobs = () =>
+        files.flatMap((file) =>
+            Object.entries<any>(doc(file).jobs).flatMap(([name, job]) => {
+                const jobSteps: any[] = job.steps ?? [];
+                const pulumiAt = jobSteps.findIndex((s) => String(s.uses ?? "").startsWith("pulumi/actions@"));
+                return pulumiAt < 0 ? [] : [{ file, name, job, before: jobSteps.slice(0, pulumiAt), pulumiStep: jobSteps[pulumiAt] }];
+            }),
+        );
+
     /** The CPU a GitHub-hosted runner label runs on (`ubuntu-24.04-arm` is arm64; the other ubuntu labels x64). */
     const runnerArch = (runsOn: unknown) => (/-arm$/.test(String(runsOn)) ? "arm64" : "amd64");
 
@@ -143,47 +153,34 @@ describe("GitHub workflows", () => {
     it("every job that runs pulumi can build the stacks' image platforms (QEMU and buildx first, or a runner of that CPU)", async () => {
         const platforms = await builtPlatforms();
         assert.ok(platforms.has("linux/arm64"), `the AWS stacks build for Graviton; found ${[...platforms].join(", ")}`);
-        let jobsChecked = 0;
-        for (const file of files) {
-            for (const [name, job] of Object.entries<any>(doc(file).jobs)) {
-                const jobSteps: any[] = job.steps ?? [];
-                const pulumiAt = jobSteps.findIndex((s) => String(s.uses ?? "").startsWith("pulumi/actions@"));
-                if (pulumiAt < 0) continue;
-                jobsChecked++;
-                const before = jobSteps.slice(0, pulumiAt);
-                const condition = jobSteps[pulumiAt].if;
-                const runs = (prefix: string) => before.find((s) => String(s.uses ?? "").startsWith(prefix) && (s.if === undefined || s.if === condition));
-                for (const platform of platforms) {
-                    const arch = platform.split("/")[1];
-                    if (arch === runnerArch(job["runs-on"])) continue;
-                    const qemu = runs("docker/setup-qemu-action@");
-                    assert.ok(qemu, `${file} ${name}: builds ${platform} on a ${runnerArch(job["runs-on"])} runner without docker/setup-qemu-action before pulumi`);
-                    const wanted = String(qemu.with?.platforms ?? "all").split(",").map((p) => p.trim().replace(/^linux\//, ""));
-                    assert.ok(wanted.includes("all") || wanted.includes(arch), `${file} ${name}: QEMU is set up for ${wanted.join(",")}, not ${arch}`);
-                    assert.ok(runs("docker/setup-buildx-action@"), `${file} ${name}: no docker/setup-buildx-action before pulumi`);
-                }
+        const jobs = pulumiJobs();
+        for (const { file, name, job, before, pulumiStep } of jobs) {
+            const condition = pulumiStep.if;
+            const runs = (prefix: string) => before.find((s) => String(s.uses ?? "").startsWith(prefix) && (s.if === undefined || s.if === condition));
+            for (const platform of platforms) {
+                const arch = platform.split("/")[1];
+                if (arch === runnerArch(job["runs-on"])) continue;
+                const qemu = runs("docker/setup-qemu-action@");
+                assert.ok(qemu, `${file} ${name}: builds ${platform} on a ${runnerArch(job["runs-on"])} runner without docker/setup-qemu-action before pulumi`);
+                const wanted = String(qemu.with?.platforms ?? "all").split(",").map((p) => p.trim().replace(/^linux\//, ""));
+                assert.ok(wanted.includes("all") || wanted.includes(arch), `${file} ${name}: QEMU is set up for ${wanted.join(",")}, not ${arch}`);
+                assert.ok(runs("docker/setup-buildx-action@"), `${file} ${name}: no docker/setup-buildx-action before pulumi`);
             }
         }
-        assert.equal(jobsChecked, 4, "deploy dev and prod, the PR preview and the drift preview");
+        assert.equal(jobs.length, 4, "deploy dev and prod, the PR preview and the drift preview");
     });
 
     // The image tag (components/aws/registry.ts contextTag) and pulumi-docker's context hash (provider/provider.go
     // hashPath: fileInfo.Mode()) both follow file modes; git records only 644/755, so a runner umask adding group or
     // other write bits would build a new image of the same commit. Every job that runs pulumi clears them first.
     it("every job that runs pulumi clears group/other write bits of app-image/ before it", () => {
-        let jobsChecked = 0;
-        for (const file of files) {
-            for (const [name, job] of Object.entries<any>(doc(file).jobs)) {
-                const jobSteps: any[] = job.steps ?? [];
-                const pulumiAt = jobSteps.findIndex((s) => String(s.uses ?? "").startsWith("pulumi/actions@"));
-                if (pulumiAt < 0) continue;
-                jobsChecked++;
-                const chmod = jobSteps.slice(0, pulumiAt).find((s) => /(^|\n)\s*chmod -R go-w app-image\s*($|\n)/.test(String(s.run ?? "")));
-                assert.ok(chmod, `${file} ${name}: no \`chmod -R go-w app-image\` step before pulumi`);
-                assert.ok(chmod["working-directory"] === undefined && chmod.if === undefined, `${file} ${name}: the chmod step runs always, at the checkout root`);
-            }
+        const jobs = pulumiJobs();
+        for (const { file, name, before } of jobs) {
+            const chmod = before.find((s) => /(^|\n)\s*chmod -R go-w app-image\s*($|\n)/.test(String(s.run ?? "")));
+            assert.ok(chmod, `${file} ${name}: no \`chmod -R go-w app-image\` step before pulumi`);
+            assert.ok(chmod["working-directory"] === undefined && chmod.if === undefined, `${file} ${name}: the chmod step runs always, at the checkout root`);
         }
-        assert.equal(jobsChecked, 4);
+        assert.equal(jobs.length, 4);
     });
 
     it("drift.yml refreshes and expects no changes every night", () => {
