@@ -33,6 +33,33 @@ function freePort(): Promise<number> {
 }
 
 /** Runs as the `postgres` user: initdb and the server refuse root. */
+/**
+ * Starts s3rver in its own process (the tests run the script synchronously,
+ * which would stall a server in this one) on a free loopback port, with the
+ * given options (JavaScript source of the object passed to `new S3rver`,
+ * reading `process.env`); resolves with the process and its port.
+ */
+async function startS3rverProcess(options: string, env: Record<string, string>): Promise<{ process: ChildProcess; port: number }> {
+    const program = `
+        const S3rver = require("s3rver"); const fs = require("fs");
+        new S3rver({ address: "127.0.0.1", port: 0, silent: true, ...${options} })
+            .run().then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e); process.exit(1); });`;
+    const child = spawn(process.execPath, ["-e", program], {
+        cwd: path.join(__dirname, "..", ".."),
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
+        child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
+        child.stdout!.once("data", (line: Buffer) => {
+            clearTimeout(timer);
+            resolve((JSON.parse(line.toString()) as net.AddressInfo).port);
+        });
+    });
+    return { process: child, port };
+}
+
 function asPostgres(cmd: string, args: string[], input?: string): string {
     return execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { input, encoding: "utf8", timeout: 60_000, stdio: ["pipe", "pipe", "pipe"] });
 }
@@ -136,23 +163,9 @@ describe("backup.sh", () => {
             psql("app", "CREATE TABLE patients (id serial PRIMARY KEY, name text NOT NULL); CREATE TABLE visits (id serial PRIMARY KEY, patient_id int REFERENCES patients(id), at timestamptz DEFAULT now(), note text)");
             psql("app", `INSERT INTO patients (name) SELECT 'p' || g FROM generate_series(1, 1234) g; INSERT INTO visits (patient_id, note) SELECT 1 + g % 1234, md5(g::text) FROM generate_series(1, 5678) g; INSERT INTO patients (name) VALUES ('${marker}')`);
 
-            const program = `
-                const S3rver = require("s3rver");
-                new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.env.S3_DIR })
-                    .run().then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e); process.exit(1); });`;
-            store = spawn(process.execPath, ["-e", program], {
-                cwd: path.join(__dirname, "..", ".."),
-                env: { ...process.env, S3_DIR: path.join(dir, "objectstore") },
-                stdio: ["ignore", "pipe", "inherit"],
-            });
-            const storePort = await new Promise<number>((resolve, reject) => {
-                const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
-                store!.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
-                store!.stdout!.once("data", (line: Buffer) => {
-                    clearTimeout(timer);
-                    resolve((JSON.parse(line.toString()) as net.AddressInfo).port);
-                });
-            });
+            const s3 = await startS3rverProcess("{ directory: process.env.S3_DIR }", { S3_DIR: path.join(dir, "objectstore") });
+            store = s3.process;
+            const storePort = s3.port;
             storeEndpoint = `http://127.0.0.1:${storePort}`;
         });
 
@@ -334,26 +347,12 @@ describe("backup.sh", () => {
                 certFile = path.join(dir, "s3-cert.pem");
                 const keyFile = path.join(dir, "s3-key.pem");
                 execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore", timeout: 30_000 });
-                // Its own process: the tests run the script synchronously, which would stall a server in this one.
-                const program = `
-                    const S3rver = require("s3rver"); const fs = require("fs");
-                    new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.env.S3_DIR,
-                        key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT),
-                        configureBuckets: [{ name: "acme-backups" }] })
-                        .run().then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e); process.exit(1); });`;
-                server = spawn(process.execPath, ["-e", program], {
-                    cwd: path.join(__dirname, "..", ".."),
-                    env: { ...process.env, S3_DIR: path.join(storeDir, "data"), S3_KEY: keyFile, S3_CERT: certFile },
-                    stdio: ["ignore", "pipe", "inherit"],
-                });
-                const port = await new Promise<number>((resolve, reject) => {
-                    const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
-                    server!.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
-                    server!.stdout!.once("data", (line: Buffer) => {
-                        clearTimeout(timer);
-                        resolve((JSON.parse(line.toString()) as net.AddressInfo).port);
-                    });
-                });
+                const started = await startS3rverProcess(
+                    `{ directory: process.env.S3_DIR, key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT), configureBuckets: [{ name: "acme-backups" }] }`,
+                    { S3_DIR: path.join(storeDir, "data"), S3_KEY: keyFile, S3_CERT: certFile },
+                );
+                server = started.process;
+                const port = started.port;
                 endpoint = `s3:https://127.0.0.1:${port}/acme-backups/alicerce`;
             });
 
