@@ -58,6 +58,7 @@ export class Fixture {
             custom: true,
             inputs,
             secretPaths: [],
+            aliases: [],
             dependencies: [],
             propertyDependencies: {},
             options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [] },

@@ -17,6 +17,8 @@ import { unwrapSecrets } from "./secrets";
 const settings: {
     setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization: string): void;
     waitForRPCs(): Promise<void>;
+    getStack(): string;
+    getProject(): string;
 } = require("@pulumi/pulumi/runtime/settings");
 const state: { getStore(): Record<string, unknown> } = require("@pulumi/pulumi/runtime/state");
 
@@ -42,6 +44,12 @@ export interface RecordedResource {
     readonly dependencies: readonly string[];
     /** For each input property, the URNs its value came from (how policies link a bucket to its configuration). */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /**
+     * The aliases the program declared, as the engine receives them
+     * (`supportsAliasSpecs`): a URN, or a spec resolved against the parent.
+     * {@link aliasUrns} expands them with the parents' aliases, as the engine does.
+     */
+    readonly aliases: readonly AliasSpec[];
     /** Resource options that change what `up` and `destroy` do. */
     readonly options: {
         readonly protect: boolean;
@@ -50,6 +58,18 @@ export interface RecordedResource {
         readonly ignoreChanges: readonly string[];
         readonly replaceOnChanges: readonly string[];
     };
+}
+
+/** One alias of a resource: a whole URN, or the parts of one (empty parts default to the resource's own). */
+export interface AliasSpec {
+    readonly urn?: string;
+    readonly name?: string;
+    readonly type?: string;
+    readonly stack?: string;
+    readonly project?: string;
+    /** The alias's parent URN; `noParent` for an alias at the root of the stack. */
+    readonly parentUrn?: string;
+    readonly noParent?: boolean;
 }
 
 /** A recorded data-source call. */
@@ -132,6 +152,23 @@ class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
     readonly duplicates: string[] = [];
 
+    /**
+     * URNs as the engine makes them, not as MockMonitor does (it keeps only
+     * the parent's last type): the parent's whole qualified type, nothing for
+     * the stack itself. Source: pulumi/pulumi `sdk/go/common/resource/urn.go`
+     * (`NewURN`: `parentType + "$" + baseType` unless the parent is the root
+     * `pulumi:pulumi:Stack`).
+     */
+    constructor(mocks: ConstructorParameters<typeof MockMonitor>[0]) {
+        super(mocks);
+        // MockMonitor declares newUrn private; replaced on the instance.
+        (this as any).newUrn = (parent: string, type: string, name: string): string => {
+            const qualifiedParent = parent ? parent.split("::")[2] : "";
+            const qualified = qualifiedParent && qualifiedParent !== "pulumi:pulumi:Stack" ? `${qualifiedParent}$${type}` : type;
+            return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+        };
+    }
+
     override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
         await super.registerResource(req, (err: any, response: any) => {
             if (!err) {
@@ -149,6 +186,7 @@ class RecordingMonitor extends MockMonitor {
                     secretPaths,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies: propertyDependencies(req),
+                    aliases: aliasSpecs(req),
                     options: {
                         protect: req.getProtect?.() ?? false,
                         retainOnDelete: req.getRetainondelete?.() ?? false,
@@ -170,6 +208,23 @@ function propertyDependencies(req: any): Record<string, string[]> {
         if (urns.length > 0) result[key] = urns;
     });
     return result;
+}
+
+function aliasSpecs(req: any): AliasSpec[] {
+    return (req.getAliasesList?.() ?? []).map((alias: any): AliasSpec => {
+        if (alias.hasSpec?.()) {
+            const spec = alias.getSpec();
+            return {
+                name: spec.getName() || undefined,
+                type: spec.getType() || undefined,
+                stack: spec.getStack() || undefined,
+                project: spec.getProject() || undefined,
+                parentUrn: spec.getParenturn() || undefined,
+                noParent: spec.getNoparent() || undefined,
+            };
+        }
+        return { urn: alias.getUrn() };
+    });
 }
 
 function deserialize(struct: any): Record<string, any> {
