@@ -1,12 +1,12 @@
 /**
  * The cost guardrail: the stack's estimated monthly cost, from the shared
- * cost model (components/shared/cost, the same figures `npm run plan`
+ * cost model (policies/lib/cost, the same figures `npm run plan`
  * shows), stays within `alicerce:budgetUsd`. Advisory by default: a budget
  * is a plan, not a security boundary; make it mandatory per stack with the
  * pack config.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { estimateCost, formatUsd, PricedResource } from "../components/shared/cost";
+import { estimateCost, formatUsd, PricedResource } from "./lib/cost";
 import { STACK_TYPE, StackView } from "./lib/stack";
 import { isUnknown, UNKNOWN } from "./lib/values";
 

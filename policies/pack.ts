@@ -2,7 +2,7 @@
  * The alicerce policy pack's contents: every policy, in report order. Only
  * policies/index.ts turns this into a running `PolicyPack` (which starts a
  * gRPC server and never returns); tests and `npm run plan` run the same
- * list offline through policies/offline.ts.
+ * list offline through offline/policies.ts.
  */
 import type { Policies } from "@pulumi/policy";
 import * as cost from "./cost";

@@ -3,7 +3,7 @@
  * reports and ownership queries see all of it. Mandatory by default.
  */
 import { PolicyProviderResource, ResourceValidationPolicy } from "@pulumi/policy";
-import { AWS_DEFAULT_TAGGED, DIGITALOCEAN_TAGGABLE } from "./lib/taggable-types";
+import { AWS_DEFAULT_TAGGED, DIGITALOCEAN_TAGGABLE } from "./generated/taggable-types";
 import { isUnknown, jsonObject, plain, quoted, UNKNOWN, Unknown } from "./lib/values";
 
 /** The required tag keys unless the pack's config names others (the standard tags of components/shared/tags.ts). */

@@ -6,8 +6,8 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { ROOT, runStack, stackFiles } from "../test/harness";
-import { reviewMarkdown, reviewOf } from "./review";
+import { ROOT, runStack, stackFiles } from "../offline";
+import { reviewMarkdown, reviewOf } from "../offline/review";
 
 const WARM_RUNS = 5;
 

@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, runStack, stackFiles } from "../test/harness";
+import { ROOT, runStack, stackFiles } from "../offline";
 
 export const SNAPSHOT_DIR = path.join(ROOT, "test", "fixtures", "urns");
 

@@ -9,8 +9,8 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { aliasUrns } from "./harness/aliases";
-import { runStack } from "./harness";
+import { aliasUrns } from "../offline/aliases";
+import { runStack } from "../offline";
 
 describe("harness: alias URNs", () => {
     it("expands own, spec and inherited aliases through two levels", async () => {

@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig, runStack } from "./harness";
-import { redactSecrets } from "./harness/secrets";
+import { readStackConfig, runStack } from "../offline";
+import { redactSecrets } from "../offline/secrets";
 
 describe("offline harness", () => {
     it("reads a stack file as the CLI hands it over: strings, JSON for others, stand-ins for secure values", () => {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { ROOT } from "./harness";
+import { ROOT } from "../offline";
 
 const run = promisify(execFile);
 const plan = (...args: string[]) =>

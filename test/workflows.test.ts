@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ROOT, stackFiles } from "./harness";
+import { ROOT, stackFiles } from "../offline";
 import { stackRun } from "./stacks/runs";
 
 /**

@@ -3,7 +3,7 @@
  * checked on every AWS stack's recorded inputs (sources cited per rule).
  */
 import { strict as assert } from "assert";
-import { runStack } from "../../test/harness";
+import { runStack } from "../../offline";
 import { resourcesOf, stackRun } from "../../test/stacks/runs";
 import { maxAllocatedStorage } from "./database";
 import { withStorageDefaults } from "./storage";

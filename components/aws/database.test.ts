@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import type { RecordedResource } from "../../test/harness";
+import type { RecordedResource } from "../../offline";
 import { resourcesOf, stackRun } from "../../test/stacks/runs";
 import { databaseParameters, parameterGroupFamily, POSTGRES_MAJOR, withDatabaseDefaults } from "./database";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { resourcesOf, stackRun } from "../../test/stacks/runs";
-import { Resources, runStack } from "../../test/harness";
+import { Resources, runStack } from "../../offline";
 import { subnetLayout } from "../shared/cidr";
 import { chooseAzs, egressPlan } from "./network";
 

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { TIER_PRESETS, TIERS } from "../../stacks";
 import { parseDockerCredentials } from "./appImage";
 import { dropletFirewallRules, secretEnvs, secretsDocument } from "./appServers";
-import { DIGITALOCEAN } from "../shared/cost/prices/digitalocean";
+import { DIGITALOCEAN } from "../../policies/lib/cost/prices/digitalocean";
 import { adminUrlFor, appSchemaGrants, postgresUrl, quoteIdent } from "./database";
 import { certificatePlan, forwardingRules } from "./loadBalancer";
 import { autoscaleConfig, connectionBudget, databaseNodeCount, postgresConnectionLimit } from "./sizing";

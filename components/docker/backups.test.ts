@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings } from "../../stacks";
-import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
-import { mockRandomPassword } from "../../test/harness/outputs";
+import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
+import { mockRandomPassword } from "../../offline/outputs";
 import { BACKUP_IMAGE_CONTEXT, BACKUP_PATHS, backupEnvironment, RCLONE_IMAGE, RESTIC_IMAGE } from "./backup";
 import { IMAGES } from "./images";
 

@@ -3,7 +3,7 @@ import { execFile, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../../test/harness";
+import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../../offline";
 import { ALLOWED_IMAGES, IMAGES } from "./images";
 import { CONTAINER_LIMITS } from "./limits";
 import { renderNginxConfig } from "./nginx";

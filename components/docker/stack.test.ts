@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import { parse as parseYaml } from "yaml";
 import { REQUIRED_TAG_KEYS, STABLE_TAG_KEYS } from "../shared/tags";
-import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
-import { mockRandomPassword } from "../../test/harness/outputs";
-import { redactSecrets } from "../../test/harness/secrets";
+import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
+import { mockRandomPassword } from "../../offline/outputs";
+import { redactSecrets } from "../../offline/secrets";
 import { BOOTSTRAP_SCRIPT, SSH_ALLOW_SCRIPT } from "./cloudinit";
 import { CONTAINER_LIMITS, HOST_MEMORY_MB, totalMemoryMb } from "./limits";
 import { TIER_PRESETS, TIERS } from "../../stacks/tiers";

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, Resources, runStack, StackRun } from "../../test/harness";
+import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
 import { IMAGES } from "./images";
 import { OBJECT_STORE_DATA_DIR, OBJECT_STORE_MOUNT, objectStoreCommand } from "./objectstore";
 

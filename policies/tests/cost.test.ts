@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { estimateCost, formatUsd } from "../../components/shared/cost";
-import { runStack, stackFiles } from "../../test/harness";
-import { runPolicies } from "../offline";
+import { estimateCost, formatUsd } from "../lib/cost";
+import { runStack, stackFiles } from "../../offline";
+import { runPolicies } from "../../offline/policies";
 import { compliantStack } from "./fixtures";
 import { expectViolations } from "./helpers";
 

@@ -12,8 +12,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { ROOT } from "../../test/harness";
-import { runPolicies, stackProperties } from "../offline";
+import { ROOT } from "../../offline";
+import { runPolicies, stackProperties } from "../../offline/policies";
 import { POLICIES } from "../pack";
 import { compliantStack, Rec } from "./fixtures";
 

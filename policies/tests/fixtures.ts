@@ -6,14 +6,14 @@
  * makes, every policy passing; each test changes one field.
  */
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import type { RecordedResource } from "../../test/harness";
+import type { RecordedResource } from "../../offline";
 import type { Tier } from "../lib/stack";
-import type { PolicyInput } from "../offline";
+import type { PolicyInput } from "../../offline/policies";
 
 /** How a recorded input looks while its value is unknown (an id or ARN during preview). */
 export const UNKNOWN_INPUT = unknownValue;
 
-/** The id the harness's mocks give a resource, which stack policies see after `up` (policies/offline.ts). */
+/** The id the harness's mocks give a resource, which stack policies see after `up` (offline/policies.ts). */
 export const idOf = (rec: { readonly name: string }): string => `${rec.name}-id`;
 
 /** A recorded resource the tests may change. */

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { PolicyInput, runPolicies } from "../offline";
+import { PolicyInput, runPolicies } from "../../offline/policies";
 import type { Fixture } from "./fixtures";
 
 /** A violation as the tests compare it. */

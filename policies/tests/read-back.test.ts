@@ -5,13 +5,13 @@
  * encryption (SSE-S3) before its KMS configuration resource exists, and a
  * security group reports every rule EC2 holds for it once refreshed,
  * including those of separate rule resources. The harness's mocks answer
- * the same (test/harness/outputs.ts), so every stack run here sees them.
+ * the same (offline/outputs.ts), so every stack run here sees them.
  */
 import { strict as assert } from "assert";
 import { brokenProdStack } from "../../test/fixtures/broken-stack";
-import { Resources, runStack, stackFiles } from "../../test/harness";
-import { refreshedStates, S3_DEFAULT_ENCRYPTION } from "../../test/harness/outputs";
-import { runPolicies, stackProperties } from "../offline";
+import { Resources, runStack, stackFiles } from "../../offline";
+import { refreshedStates, S3_DEFAULT_ENCRYPTION } from "../../offline/outputs";
+import { runPolicies, stackProperties } from "../../offline/policies";
 import { compliantStack } from "./fixtures";
 import { violations } from "./helpers";
 

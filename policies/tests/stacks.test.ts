@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { brokenProdStack } from "../../test/fixtures/broken-stack";
-import { runStack, stackFiles } from "../../test/harness";
-import { hasMandatory, runPolicies } from "../offline";
+import { runStack, stackFiles } from "../../offline";
+import { hasMandatory, runPolicies } from "../../offline/policies";
 import { mandatory, violations } from "./helpers";
 
 describe("policy pack: every shipped stack", () => {

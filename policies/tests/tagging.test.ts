@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { REQUIRED_TAG_KEYS } from "../../components/shared/tags";
-import { currentTaggableTypes, TAGGABLE_TYPES_FILE } from "../../scripts/taggable-types";
-import { AWS_DEFAULT_TAGGED, AWS_EXPLICIT_ONLY, DIGITALOCEAN_TAGGABLE } from "../lib/taggable-types";
+import { currentTaggableTypes, TAGGABLE_TYPES_FILE } from "../generated/generate-taggable-types";
+import { AWS_DEFAULT_TAGGED, AWS_EXPLICIT_ONLY, DIGITALOCEAN_TAGGABLE } from "../generated/taggable-types";
 import { DEFAULT_REQUIRED_TAG_KEYS } from "../tagging";
 import { DO_TAGS, Fixture, STANDARD_TAGS, UNKNOWN_INPUT } from "./fixtures";
 import { expectViolations, mandatory } from "./helpers";
@@ -112,7 +112,7 @@ describe("required-tags", () => {
 });
 
 describe("taggable resource types", () => {
-    it("are generated from the installed providers (run scripts/taggable-types.ts after an upgrade)", () => {
+    it("are generated from the installed providers (run `npm run generate` after an upgrade)", () => {
         assert.equal(fs.readFileSync(TAGGABLE_TYPES_FILE, "utf8"), currentTaggableTypes());
     });
 

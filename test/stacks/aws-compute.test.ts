@@ -7,8 +7,8 @@
 import { strict as assert } from "assert";
 import { ROLLOUT_ALARM_KEYS } from "../../components/aws/monitoring";
 import { subnetLayout } from "../../components/shared/cidr";
-import { RecordedResource, Resources, runStack, StackRun } from "../harness";
-import { AL2023_IMAGES } from "../harness/calls";
+import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
+import { AL2023_IMAGES } from "../../offline/calls";
 import { resourcesOf, stackRun } from "./runs";
 
 const T = {

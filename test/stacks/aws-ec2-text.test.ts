@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "assert";
 import { EC2_TEXT as COMPONENT_EC2_TEXT, ec2Text } from "../../components/aws/loadBalancer";
-import { RecordedResource } from "../harness";
+import { RecordedResource } from "../../offline";
 import { resourcesOf, stackRun } from "./runs";
 
 const AWS_STACKS = ["dev", "growth", "prod"] as const;

@@ -13,9 +13,9 @@ import { TLS_POLICY } from "../../components/aws/loadBalancer";
 import { contextTag, readContext } from "../../components/aws/registry";
 import { ORIGIN_TLS_SETTINGS } from "../../components/cloudflare/dns";
 import { TIER_PRESETS } from "../../stacks";
-import { CLOUDFLARE_IPV4 } from "../harness/calls";
-import { MOCK_ACCOUNT_ID } from "../harness/outputs";
-import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../harness";
+import { CLOUDFLARE_IPV4 } from "../../offline/calls";
+import { MOCK_ACCOUNT_ID } from "../../offline/outputs";
+import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../../offline";
 import { resourcesOf, stackRun, tierRun } from "./runs";
 import { appConfigProblems, containerEnvironment, loadAppParseConfig } from "../support/app-config";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { digitalOceanTags, standardTags } from "../../components/shared/tags";
-import { readStackConfig, Resources, runStack, stackFiles, StackRun } from "../harness";
+import { readStackConfig, Resources, runStack, stackFiles, StackRun } from "../../offline";
 import { loadAppParseConfig } from "../support/app-config";
 import { stackRun } from "./whole-stack.test";
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { RecordedResource } from "../harness";
+import { RecordedResource } from "../../offline";
 import { resourcesOf, stackRun } from "./runs";
 
 /**

@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../harness";
+import { ROOT } from "../../offline";
 
 /** Copies the files a checkout has (tracked and new, not ignored) to `dest`, sharing node_modules by a link. */
 function checkout(dest: string): void {
@@ -31,7 +31,7 @@ function checkout(dest: string): void {
 /** Runs the dev stack under the harness with the checkout as working directory; returns the image's inputs and the warnings. */
 function imageRun(dir: string): { image: Record<string, unknown>; warnings: string[] } {
     const script = `
-        require("./test/harness").runStack("dev").then((run) => {
+        require("./offline").runStack("dev").then((run) => {
             const images = run.resources.filter((r) => r.type === "docker:index/image:Image");
             const warnings = run.logs.filter((l) => l.severity === "warning").map((l) => l.message);
             process.stdout.write(JSON.stringify({ images: images.map((i) => ({ name: i.name, inputs: i.inputs })), warnings }));

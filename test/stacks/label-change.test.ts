@@ -6,7 +6,7 @@
  * and every input whose change makes its provider replace it.
  */
 import { strict as assert } from "assert";
-import { RecordedResource, runStack, stackFiles, StackRun } from "../harness";
+import { RecordedResource, runStack, stackFiles, StackRun } from "../../offline";
 import { stackRun } from "./runs";
 
 /**

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { estimateCost, formatUsd, FREE_TYPES, PRICED_TYPES } from "../../components/shared/cost";
-import { costJson, COMMENT_MARKER, costTarget, reviewMarkdown, reviewOf, stackMarkdown } from "../../scripts/review";
+import { estimateCost, formatUsd, FREE_TYPES, PRICED_TYPES } from "../../policies/lib/cost";
+import { costJson, COMMENT_MARKER, costTarget, reviewMarkdown, reviewOf, stackMarkdown } from "../../offline/review";
 import { fixturePlatform } from "../fixtures/platform";
-import { runStack, stackFiles, StackRun } from "../harness";
+import { runStack, stackFiles, StackRun } from "../../offline";
 import { stackRun } from "./whole-stack.test";
 
 const near = (actual: number, expected: number, what: string) =>
@@ -75,7 +75,7 @@ describe("review: cost, diagram and report on recorded runs", () => {
                 const run = await stackRun(stack);
                 const types = new Set(run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:")).map((r) => r.type));
                 const neither = [...types].filter((t) => !PRICED_TYPES.includes(t) && FREE_TYPES[t] === undefined);
-                assert.deepEqual(neither, [], "add a price (components/shared/cost) or a FREE_TYPES entry with the reason");
+                assert.deepEqual(neither, [], "add a price (policies/lib/cost) or a FREE_TYPES entry with the reason");
                 const estimate = estimateCost(run.resources, costTarget(run.config));
                 assert.deepEqual(estimate.unpriced, [], "priced types whose inputs could not be priced");
             });

@@ -3,7 +3,7 @@
  * real program happens once, however many tests read it.
  */
 import type { Tier } from "../../stacks";
-import { Resources, runStack, StackRun } from "../harness";
+import { Resources, runStack, StackRun } from "../../offline";
 
 const runs = new Map<string, Promise<StackRun>>();
 

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import { TIERS, type Tier } from "../../stacks";
-import type { RecordedResource, StackRun } from "../harness";
+import type { RecordedResource, StackRun } from "../../offline";
 import { tierRun, UPGRADE_STACK } from "./runs";
 
 /**

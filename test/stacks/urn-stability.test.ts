@@ -14,8 +14,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { aliasUrns } from "../harness/aliases";
-import { ROOT, stackFiles } from "../harness";
+import { aliasUrns } from "../../offline/aliases";
+import { ROOT, stackFiles } from "../../offline";
 import { stackRun } from "./runs";
 
 const SNAPSHOT_DIR = path.join(ROOT, "test", "fixtures", "urns");

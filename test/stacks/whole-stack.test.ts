@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { DIGITALOCEAN_TAG_SELECTORS, DIGITALOCEAN_TAGS_FORCE_NEW } from "../../policies/tagging";
 import { digitalOceanTags, REQUIRED_TAG_KEYS, stableTags, standardTags } from "../../components/shared/tags";
-import { readStackConfig, stackFiles } from "../harness";
+import { readStackConfig, stackFiles } from "../../offline";
 import { stackRun } from "./runs";
 
 /** Each stack runs once per test process; the tests share the run (see ./runs). */

@@ -34,7 +34,7 @@ require(tsnodeRequire).register({
     },
 });
 
-const { runStack } = require(path.join(root, "test", "harness"));
+const { runStack } = require(path.join(root, "offline"));
 runStack(process.argv[2] ?? "dev").then(
     (run) => {
         console.log(JSON.stringify({ typescript: ts.version, typeChecked: !compilerOptions.noCheck, resources: run.resources.length }));

@@ -1,7 +1,7 @@
 /**
- * The offline harness: runs the real program (`index.ts`) for a stack file
- * under Pulumi's mocks and records every resource it registers. Used by the
- * whole-stack tests and by `npm run plan`.
+ * The offline engine's runner: runs the real program (`index.ts`) for a
+ * stack file under Pulumi's mocks and records every resource it registers.
+ * `npm run plan` (offline/plan.ts) and the tests are built on it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,7 +13,7 @@ import { CallOverride, mockCall } from "./calls";
 import { mockOutputs } from "./outputs";
 import { unwrapSecrets } from "./secrets";
 
-/** The runtime internals the harness drives (marked @internal, so absent from the SDK's typings). */
+/** The runtime internals the runner drives (marked @internal, so absent from the SDK's typings). */
 const settings: {
     setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization: string): void;
     waitForRPCs(): Promise<void>;
@@ -23,7 +23,7 @@ const settings: {
 const state: { getStore(): Record<string, unknown> } = require("@pulumi/pulumi/runtime/state");
 
 /** The repository root (where `Pulumi.yaml` lives). */
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = path.resolve(__dirname, "..");
 
 /** One registered resource, as the engine would have seen it. */
 export interface RecordedResource {
@@ -87,8 +87,10 @@ export interface StackRun {
     readonly secretKeys: readonly string[];
     readonly resources: readonly RecordedResource[];
     readonly calls: readonly RecordedCall[];
-    /** Stack outputs, secrets unwrapped. */
+    /** Stack outputs, secrets unwrapped (see `outputSecretPaths`). */
     readonly outputs: Record<string, any>;
+    /** Dotted paths of outputs that were Pulumi secrets (`databasePassword`, `db.password`). */
+    readonly outputSecretPaths: readonly string[];
     /** Log lines the program wrote with `pulumi.log` (warnings and errors). */
     readonly logs: readonly { severity: string; message: string }[];
 }
@@ -101,9 +103,9 @@ export interface RunOptions {
     readonly overrides?: Readonly<Record<string, string | undefined>>;
     /** Run as `pulumi preview` does (`isDryRun()` true). Default false, as `pulumi up`. */
     readonly preview?: boolean;
-    /** Data-source answers to use instead of the harness's (by token), e.g. a zone gone from the look-up. */
+    /** Data-source answers to use instead of the engine's (by token), e.g. a zone gone from the look-up. */
     readonly callOverrides?: Readonly<Record<string, CallOverride>>;
-    /** Another program to run instead of `index.ts` (for the harness's own tests). */
+    /** Another program to run instead of `index.ts` (for the engine's own tests and fixtures). */
     readonly program?: () => Promise<Record<string, unknown>>;
     /** Extra state the provider returns for one resource (a container's non-zero `exitCode`), on top of the mocks'. */
     readonly answer?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
@@ -302,6 +304,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
         if (monitor.duplicates.length > 0) {
             throw new Error(`duplicate URNs registered (Pulumi would refuse the update):\n  ${monitor.duplicates.join("\n  ")}`);
         }
+        const unwrapped = unwrapSecrets(outputs ?? {});
         return {
             project,
             stack: stackName,
@@ -309,7 +312,8 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             secretKeys,
             resources: [...monitor.recorded.values()],
             calls,
-            outputs: unwrapSecrets(outputs ?? {}).value,
+            outputs: unwrapped.value,
+            outputSecretPaths: unwrapped.secretPaths,
             logs,
         };
     } finally {

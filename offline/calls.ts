@@ -126,14 +126,14 @@ CALLS["cloudflare:index/getIpRanges:getIpRanges"] = () => ({
     chinaIpv6Cidrs: [],
 });
 
-/** A test's own answer for a data source: given the inputs, the region and the harness's usual answer. */
+/** A test's own answer for a data source: given the inputs, the region and the engine's usual answer. */
 export type CallOverride = (inputs: Record<string, any>, region: string, usual: () => Record<string, unknown>) => Record<string, unknown>;
 
 /** The mock `call`; `overrides` (by token) replace the usual answer for one run. */
 export function mockCall(token: string, inputs: Record<string, any>, region: string, overrides: Readonly<Record<string, CallOverride>> = {}): Record<string, unknown> {
     const answer = CALLS[token];
     const usual = () => {
-        if (!answer) throw new Error(`the offline harness has no answer for data source ${token}; add one to test/harness/calls.ts`);
+        if (!answer) throw new Error(`the offline engine has no answer for data source ${token}; add one to offline/calls.ts`);
         return answer(inputs, region);
     };
     const override = overrides[token];

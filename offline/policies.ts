@@ -1,5 +1,5 @@
 /**
- * Runs the pack's policies against a recorded harness run, offline, building
+ * Runs the pack's policies against a recorded offline run, offline, building
  * the arguments CrossGuard would build: resource properties behind the same
  * unknown-checking proxy, the provider resource's properties (how
  * `defaultTags` become visible), resource options, and for stack policies
@@ -8,7 +8,7 @@
  * `pulumi preview --policy-pack-config <file>`.
  *
  * CrossGuard gives stack policies the resources' outputs; the recorded run
- * has their inputs, so {@link stackProperties} adds what the harness's mocks
+ * has their inputs, so {@link stackProperties} adds what the mocks (offline/outputs.ts)
  * answered for each resource (its id, ARN, name and computed properties):
  * the values the program's references resolved to, which the policies match
  * links against. Those answers are what the provider reads back after
@@ -31,10 +31,10 @@ import type {
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 import * as pulumi from "@pulumi/pulumi";
-import type { RecordedResource } from "../test/harness";
-import { mockOutputs, refreshedStates } from "../test/harness/outputs";
-import { STACK_TYPE } from "./lib/stack";
-import { PACK_NAME, POLICIES } from "./pack";
+import type { RecordedResource } from "./index";
+import { mockOutputs, refreshedStates } from "./outputs";
+import { STACK_TYPE } from "../policies/lib/stack";
+import { PACK_NAME, POLICIES } from "../policies/pack";
 
 const proxy = proxyModule as unknown as {
     unknownCheckingProxy<T>(value: T): T;
@@ -56,7 +56,7 @@ export interface PolicyViolation {
     readonly message: string;
 }
 
-/** What the policies run against: the resources of a harness run (and its config and outputs). */
+/** What the policies run against: the resources of an offline run (and its config and outputs). */
 export interface PolicyInput {
     readonly resources: readonly RecordedResource[];
     /** The stack outputs (CrossGuard shows them as the stack resource's properties). */
@@ -98,7 +98,7 @@ const props = (value: unknown): Record<string, any> => proxy.unknownCheckingProx
 
 /**
  * A resource's properties as a stack policy sees them: the stack's outputs
- * for the stack; for a cloud resource its inputs plus what the harness's
+ * for the stack; for a cloud resource its inputs plus what the offline
  * mocks answered (`id`, `arn`, computed properties), as after `pulumi up`.
  */
 export function stackProperties(r: RecordedResource, input: PolicyInput): Record<string, unknown> {

@@ -4,8 +4,8 @@
  * and as one Markdown document ready for a pull-request comment. Pure: takes
  * recorded runs, no Pulumi runtime.
  */
-import { costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../components/shared/cost";
-import type { StackRun } from "../test/harness";
+import { costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../policies/lib/cost";
+import type { StackRun } from "./index";
 import { renderMermaid } from "./diagram";
 import { countByType } from "./report";
 

@@ -1,0 +1,69 @@
+/**
+ * The offline plan of one stack: run the real program under mocks, check it
+ * against the policy pack, price it against its budget and draw it. What
+ * `npm run plan` (scripts/plan.ts, a thin command line) prints and writes.
+ */
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { POLICIES } from "../policies/pack";
+import { runStack, RunOptions, StackRun } from "./index";
+import { runPolicies } from "./policies";
+import { countByType, planJson, PlanJson, renderTree } from "./report";
+import { costJson, costText, PolicyReport, policyText, reviewOf, StackReview } from "./review";
+
+/** Options of {@link planStack}. */
+export interface PlanOptions {
+    /** Config to set on top of the stack file's (`alicerce:tier` -> `growth`); nothing is written. */
+    readonly overrides?: RunOptions["overrides"];
+    /** Per-policy levels and settings, as `pulumi preview --policy-pack-config` takes them. */
+    readonly policyConfig?: PolicyPackConfig;
+}
+
+/** One stack's plan: the recorded run, its review, the JSON document and how long the run took. */
+export interface StackPlan {
+    readonly run: StackRun;
+    readonly review: StackReview;
+    /** The document `--json` writes: resources with their options, outputs, warnings, cost and policy findings. */
+    readonly json: PlanJson;
+    /** Wall-clock milliseconds of the run under mocks. */
+    readonly ms: number;
+}
+
+/** The pack's policies run offline against a recorded run (offline/policies.ts), as the review shows them. */
+export async function policyReport(run: StackRun, config: PolicyPackConfig = {}): Promise<PolicyReport> {
+    const violations = await runPolicies(run, { config });
+    return {
+        policies: POLICIES.length,
+        findings: violations.map((v) => ({ policy: v.policy, enforcementLevel: v.level, urn: v.urn, message: v.message })),
+    };
+}
+
+/** Plans one stack. Throws the program's own error (a `ConfigError` for bad config). */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    const started = process.hrtime.bigint();
+    const run = await runStack(stack, { overrides: options.overrides });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const policy = await policyReport(run, options.policyConfig);
+    const review = reviewOf(run, policy);
+    return { run, review, json: { ...planJson(run), cost: costJson(review), policy: review.policy ?? null }, ms };
+}
+
+/** True if a finding would stop `pulumi up` with the pack (a mandatory violation). */
+export function blocksUp(plan: StackPlan): boolean {
+    return plan.review.policy?.findings.some((f) => f.enforcementLevel === "mandatory") ?? false;
+}
+
+/** The console report of one stack's plan, one line per element. */
+export function planText({ run, review, ms }: StackPlan): string[] {
+    const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    const lines: string[] = [];
+    lines.push(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`);
+    lines.push(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)`, "");
+    for (const log of run.logs.filter((l) => l.severity !== "info")) lines.push(`${log.severity}: ${log.message}`);
+    lines.push("", `Resources (${custom.length} cloud resources, ${run.resources.length - custom.length} components and providers):`);
+    for (const line of renderTree(run.resources)) lines.push(`  ${line}`);
+    lines.push("", "By type:");
+    for (const [type, count] of countByType(run.resources)) lines.push(`  ${String(count).padStart(4)}  ${type}`);
+    lines.push("", ...costText(review), "", ...policyText(review.policy));
+    lines.push("", "Architecture (Mermaid; rendered in the --markdown report):", review.diagram, "");
+    return lines;
+}
