@@ -153,6 +153,8 @@ class RecordingMonitor extends MockMonitor {
     /** Named apart from MockMonitor's own `resources`, which it fills before calling back. */
     readonly recorded = new Map<string, RecordedResource>();
     readonly duplicates: string[] = [];
+    /** Where the stack's outputs hold secrets, read from what the SDK sends the engine (the outputs promise unwraps them). */
+    stackOutputSecretPaths: string[] = [];
 
     /**
      * URNs as the engine makes them, not as MockMonitor does (it keeps only
@@ -200,6 +202,14 @@ class RecordingMonitor extends MockMonitor {
             }
             callback(err, response);
         });
+    }
+
+    override registerResourceOutputs(req: any, callback: (err: any, response: any) => void): void {
+        if (String(req.getUrn()).split("::")[2] === "pulumi:pulumi:Stack") {
+            // The wire form marks secrets with Pulumi's signature; no need to deserialize (resource references stay as they are).
+            this.stackOutputSecretPaths = unwrapSecrets(req.getOutputs()?.toJavaScript() ?? {}).secretPaths;
+        }
+        super.registerResourceOutputs(req, callback);
     }
 }
 
@@ -313,7 +323,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             resources: [...monitor.recorded.values()],
             calls,
             outputs: unwrapped.value,
-            outputSecretPaths: unwrapped.secretPaths,
+            outputSecretPaths: [...new Set([...unwrapped.secretPaths, ...monitor.stackOutputSecretPaths])].sort(),
             logs,
         };
     } finally {
