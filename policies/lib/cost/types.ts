@@ -8,7 +8,7 @@
 export const HOURS_PER_MONTH = 730;
 
 /**
- * A resource as the offline harness records it. Only these fields are read,
+ * A resource as the offline engine (offline/) records it. Only these fields are read,
  * so fixtures and `npm run plan -- --json` output can be priced as well.
  */
 export interface PricedResource {

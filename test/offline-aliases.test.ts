@@ -12,7 +12,7 @@ import * as random from "@pulumi/random";
 import { aliasUrns } from "../offline/aliases";
 import { runStack } from "../offline";
 
-describe("harness: alias URNs", () => {
+describe("offline engine: alias URNs", () => {
     it("expands own, spec and inherited aliases through two levels", async () => {
         const run = await runStack("dev", {
             program: async () => {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig, runStack } from "../offline";
 import { redactSecrets } from "../offline/secrets";
 
-describe("offline harness", () => {
+describe("offline engine: runStack", () => {
     it("reads a stack file as the CLI hands it over: strings, JSON for others, stand-ins for secure values", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-harness-"));
         try {
