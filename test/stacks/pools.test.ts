@@ -12,7 +12,10 @@ import { Network as AwsNetwork } from "../../components/aws/network";
 import { AppServers as DoAppServers, DropletPool } from "../../components/digitalocean/appServers";
 import { Network as DoNetwork } from "../../components/digitalocean/network";
 import { transform } from "../../components/shared/transform";
-import { Resources, runStack } from "../harness";
+import * as fs from "fs";
+import * as path from "path";
+import { Resources, ROOT, runStack } from "../harness";
+import { stackRun } from "./runs";
 
 const T = {
     asg: "aws:autoscaling/group:Group",
@@ -279,4 +282,34 @@ describe("transform hooks change a child's args and options", () => {
         const r = await run(() => new DropletPool("worker", { ...doPoolArgs(), transform: { pool: (args) => void (args.name = "workers-nyc3") } }));
         assert.equal(r.one(T.doPool, "worker-pool").inputs.name, "workers-nyc3");
     });
+});
+
+describe("the web roles keep every URN they were deployed under (stateless parts too)", () => {
+    // A changed URN deletes and recreates the resource: for an Auto Scaling group that is a new fleet
+    // (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns). The snapshot is test/fixtures/urns.
+    const ROLE_TYPES = new Set([
+        "alicerce:aws:AppServers",
+        T.lt,
+        T.asg,
+        T.policy,
+        "aws:iam/role:Role",
+        "aws:iam/instanceProfile:InstanceProfile",
+        "alicerce:digitalocean:AppServers",
+        T.doFirewall,
+        T.doPool,
+        "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+    ]);
+    for (const stack of ["dev", "growth", "prod", "do-dev", "do-growth", "do-prod"]) {
+        it(`${stack}: the app servers' component, launch template, group, policies, firewall and pool are where the snapshot has them`, async () => {
+            const snapshot = fs
+                .readFileSync(path.join(ROOT, "test", "fixtures", "urns", `${stack}.txt`), "utf8")
+                .split("\n")
+                .filter((l) => l !== "" && !l.startsWith("#"))
+                .map((l) => l.split(" "))
+                .filter(([type, urn]) => ROLE_TYPES.has(type) && /AppServers/.test(urn));
+            assert.ok(snapshot.length >= 3, `${stack}: the snapshot has the app servers`);
+            const now = new Set((await stackRun(stack)).resources.map((r) => r.urn));
+            assert.deepEqual(snapshot.filter(([, urn]) => !now.has(urn)), []);
+        });
+    }
 });
