@@ -5,6 +5,7 @@
  * recorded inputs and options.
  */
 import { strict as assert } from "assert";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AppServers as AwsAppServers, ComputePool } from "../../components/aws/compute";
 import { Database as AwsDatabase } from "../../components/aws/database";
@@ -238,7 +239,7 @@ describe("transform hooks change a child's args and options", () => {
                     azs: ["us-east-1a", "us-east-1b"],
                     egress: "public-subnets",
                     region: "us-east-1",
-                    transform: { vpc: (args, opts) => void ((args.tags = { Name: "net", team: "core" }), (opts.protect = true)) },
+                    transform: { vpc: (args: aws.ec2.VpcArgs, opts: pulumi.CustomResourceOptions) => void ((args.tags = { Name: "net", team: "core" }), (opts.protect = true)) },
                 } as any),
         );
         const before = plain.one(T.vpc);
