@@ -45,6 +45,8 @@ export function secretEnvs(names: readonly string[]): SecretEnv[] {
 export function dropletFirewallRules(loadBalancerId: pulumi.Input<string> | undefined, adminCidrs: readonly string[]) {
     const inboundRules: digitalocean.types.input.FirewallInboundRule[] =
         loadBalancerId === undefined ? [] : [{ protocol: "tcp", portRange: String(DROPLET_PORT), sourceLoadBalancerUids: [loadBalancerId] }];
+    // A firewall with no inbound rule is valid as long as it has an outbound one (terraform-provider-digitalocean
+    // digitalocean/firewall/resource_firewall.go CustomizeDiff: "At least one rule must be specified"); it always has.
     if (adminCidrs.length > 0) inboundRules.push({ protocol: "tcp", portRange: "22", sourceAddresses: [...adminCidrs] });
     const anywhere = ["0.0.0.0/0", "::/0"];
     // Outbound stays open: apt, the registry, Spaces and the managed databases' public CAs; the databases are reached privately in the VPC.

@@ -189,6 +189,9 @@ describe("a compute pool declared alone, with no load balancer", () => {
         const fw = r.one(T.doFirewall, "worker-firewall");
         assert.equal(fw.parent, pool.urn);
         assert.deepEqual(fw.inputs.inboundRules ?? [], []);
+        // The provider refuses a firewall with no rule at all (terraform-provider-digitalocean
+        // digitalocean/firewall/resource_firewall.go CustomizeDiff): the outbound rules stay.
+        assert.ok(fw.inputs.outboundRules.length > 0);
         assert.deepEqual(fw.inputs.tags, ["alicerce-dev-worker"]);
         const droplets = r.one(T.doPool, "worker-pool");
         assert.equal(droplets.inputs.dropletTemplate.vpcUuid, "vpc-1");
