@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transform } from "../shared/transform";
 import { awsHost, ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
 
 /** An EC2 CPU architecture as AWS names it in AMI parameters. */
@@ -78,11 +79,11 @@ export function dockerPlatform(arch: Architecture): "linux/arm64" | "linux/amd64
     return arch === "arm64" ? "linux/arm64" : "linux/amd64";
 }
 
-/** Arguments of {@link AppServers}. */
-export interface AppServersArgs {
+/** Arguments of {@link ComputePool}. */
+export interface ComputePoolArgs {
     /** Subnets the instances run in (private with NAT, or public at mvp). */
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** The app subnets are public (mvp has no NAT): instances then get a public IP for egress; the security group still admits only the load balancer. */
+    /** The subnets are public (mvp has no NAT): instances then get a public IP for egress; the security group decides what may reach them. */
     readonly subnetsArePublic: boolean;
     readonly securityGroupId: pulumi.Input<string>;
     /** EC2 instance type; its architecture picks the AMI. */
@@ -92,15 +93,11 @@ export interface AppServersArgs {
     /** Average CPU the autoscaler steers towards, in percent. */
     readonly cpuTargetPercent: number;
     /**
-     * Requests per instance per minute the autoscaler steers towards.
-     * @default 1000
+     * The load balancer the instances serve behind: they register in its target group, the group counts ELB
+     * health checks, and a second policy scales on requests per instance.
+     * @default undefined (a pool with no load balancer: EC2 health checks, CPU scaling only, e.g. workers)
      */
-    readonly requestsPerTarget?: number;
-    /** The target group the instances register in. */
-    readonly targetGroupArn: pulumi.Input<string>;
-    /** `app/<lb>/<id>/targetgroup/<tg>/<id>` pieces, for the request-count scaling metric. */
-    readonly loadBalancerArnSuffix: pulumi.Input<string>;
-    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    readonly loadBalancer?: PoolLoadBalancer;
     /**
      * The AMI id (see {@link resolveAmi}): a change is a new launch template version and a fleet rollout.
      * @default the latest Amazon Linux 2023 of the instance type's architecture, read at every run (rolls on each release)
@@ -152,13 +149,53 @@ export interface AppServersArgs {
     readonly rolloutBakeSeconds?: number;
     /** Tags for the instances and volumes: the provider's default tags do not reach what the Auto Scaling group launches. */
     readonly instanceTags: Readonly<Record<string, string>>;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: ComputePoolTransform;
+}
+
+/** The load balancer side of a web pool. */
+export interface PoolLoadBalancer {
+    /** The target group the instances register in. */
+    readonly targetGroupArn: pulumi.Input<string>;
+    /** `app/<lb>/<id>/targetgroup/<tg>/<id>` pieces, for the request-count scaling metric. */
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    /**
+     * Requests per instance per minute the autoscaler steers towards.
+     * @default 1000
+     */
+    readonly requestsPerTarget?: number;
+}
+
+/** The children of a {@link ComputePool} a {@link Transform} may change. */
+export interface ComputePoolTransform {
+    readonly logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    readonly role?: Transform<aws.iam.RoleArgs>;
+    readonly launchTemplate?: Transform<aws.ec2.LaunchTemplateArgs>;
+    readonly group?: Transform<aws.autoscaling.GroupArgs>;
+    /** Both target-tracking policies (CPU and, behind a load balancer, requests). */
+    readonly scalingPolicy?: Transform<aws.autoscaling.PolicyArgs>;
+}
+
+/** Arguments of {@link AppServers}: a pool plus the load balancer's target group (the shape the web role always had). */
+export interface AppServersArgs extends Omit<ComputePoolArgs, "loadBalancer"> {
+    /**
+     * Requests per instance per minute the autoscaler steers towards.
+     * @default 1000
+     */
+    readonly requestsPerTarget?: number;
+    /** The target group the instances register in. */
+    readonly targetGroupArn: pulumi.Input<string>;
+    /** `app/<lb>/<id>/targetgroup/<tg>/<id>` pieces, for the request-count scaling metric. */
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    readonly targetGroupArnSuffix: pulumi.Input<string>;
 }
 
 /** The args with their defaults. */
-export function withDefaults(args: AppServersArgs) {
+export function withDefaults(args: ComputePoolArgs) {
     return {
         ...args,
-        requestsPerTarget: args.requestsPerTarget ?? 1000,
+        loadBalancer: args.loadBalancer === undefined ? undefined : { ...args.loadBalancer, requestsPerTarget: args.loadBalancer.requestsPerTarget ?? 1000 },
         bootSecrets: args.bootSecrets ?? [],
         refreshAlarmNames: args.refreshAlarmNames ?? [],
         bootFiles: args.bootFiles ?? [],
@@ -205,15 +242,21 @@ export function instancePolicy(p: {
 }
 
 /**
- * The app servers: an Auto Scaling group of Amazon Linux 2023 instances
- * (the architecture of the instance type), each running the app's image by
- * digest under systemd, registered in the load balancer's target group.
- * A new image or user data makes a new launch template version, which the
- * group rolls out with an instance refresh that keeps every instance
- * serving until its replacement is healthy. SSM Session Manager instead of
- * SSH: no key pair, no port 22.
+ * A compute pool: an Auto Scaling group of Amazon Linux 2023 instances (the
+ * architecture of the instance type), each running one image by digest
+ * under systemd, with its own encrypted log group, an instance role limited
+ * to this stack's repository, secrets, bucket and key, and CPU target
+ * tracking. Hardened the same with or without a load balancer: IMDSv2 only,
+ * encrypted gp3 root volume, a public IP only in public subnets, SSM
+ * Session Manager instead of SSH (no key pair, no port 22). A new image or
+ * user data makes a new launch template version, which the group rolls out
+ * with an instance refresh that keeps every instance serving until its
+ * replacement is healthy. Behind a load balancer (`loadBalancer`) the
+ * instances register in its target group, count its health checks and
+ * also scale on requests per instance; without one (a worker pool) the
+ * group counts EC2 health and scales on CPU.
  */
-export class AppServers extends pulumi.ComponentResource {
+export class ComputePool extends pulumi.ComponentResource {
     public readonly autoScalingGroupName: pulumi.Output<string>;
     public readonly launchTemplateId: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
@@ -221,28 +264,34 @@ export class AppServers extends pulumi.ComponentResource {
     /** The architecture of the instance type (the image must be built for it). */
     public readonly architecture: Architecture;
 
-    constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("alicerce:aws:AppServers", name, {}, opts);
+    /**
+     * @param type the component's type token: `alicerce:aws:ComputePool`, or a role's (`alicerce:aws:AppServers`),
+     *   which keeps the role's children at the URNs they were deployed under.
+     */
+    constructor(name: string, args: ComputePoolArgs, opts: pulumi.ComponentResourceOptions = {}, type: string = "alicerce:aws:ComputePool") {
+        super(type, name, {}, opts);
         const a = withDefaults(args);
+        const t = a.transform ?? {};
         if (a.minInstances < 1 || a.minInstances > a.maxInstances) throw new Error(`instances ${a.minInstances}-${a.maxInstances}: need 1 <= min <= max`);
         this.architecture = architectureOf(a.instanceType);
 
         const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            { name: a.logGroupName, retentionInDays: a.logRetentionDays, kmsKeyId: a.kmsKeyArn },
-            { parent: this },
+            ...transform(t.logGroup, `${name}-logs`, { name: a.logGroupName, retentionInDays: a.logRetentionDays, kmsKeyId: a.kmsKeyArn }, { parent: this }),
         );
 
         const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                description: "App instances: pull the app image, read this stack's secrets, ship logs and metrics, SSM sessions",
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
-            },
-            { parent: this },
+            ...transform(
+                t.role,
+                `${name}-role`,
+                {
+                    description: "App instances: pull the app image, read this stack's secrets, ship logs and metrics, SSM sessions",
+                    assumeRolePolicy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                    }),
+                },
+                { parent: this },
+            ),
         );
         new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, { parent: this });
         new aws.iam.RolePolicy(
@@ -269,8 +318,7 @@ export class AppServers extends pulumi.ComponentResource {
         const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...a.instanceTags, Name: name } });
 
         const template = new aws.ec2.LaunchTemplate(
-            `${name}-lt`,
-            {
+            ...transform(t.launchTemplate, `${name}-lt`, {
                 description: "App instances: Amazon Linux 2023 running the app container",
                 imageId: amiId,
                 instanceType: a.instanceType,
@@ -285,20 +333,19 @@ export class AppServers extends pulumi.ComponentResource {
                 // The group tags the instances; volumes and network interfaces only get tags from here.
                 tagSpecifications: [tagSpec("volume"), tagSpec("network-interface")],
                 monitoring: { enabled: false },
-            },
-            { parent: this },
+            }, { parent: this }),
         );
 
         const group = new aws.autoscaling.Group(
-            `${name}-asg`,
-            {
+            ...transform(t.group, `${name}-asg`, {
                 vpcZoneIdentifiers: a.subnetIds,
                 minSize: a.minInstances,
                 maxSize: a.maxInstances,
                 // The version number, not "$Latest": only a changed version starts an instance refresh (pulumi/pulumi#7551).
                 launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
-                targetGroupArns: [a.targetGroupArn],
-                healthCheckType: "ELB",
+                targetGroupArns: a.loadBalancer === undefined ? undefined : [a.loadBalancer.targetGroupArn],
+                // Behind a load balancer an instance that fails its health checks is replaced; alone, only a failed EC2 status check counts.
+                healthCheckType: a.loadBalancer === undefined ? "EC2" : "ELB",
                 healthCheckGracePeriod: a.healthCheckGraceSeconds,
                 defaultInstanceWarmup: a.healthCheckGraceSeconds,
                 // Replace-before-terminate: 100% stay in service while up to 200% run, so even one instance rolls with no downtime.
@@ -323,36 +370,44 @@ export class AppServers extends pulumi.ComponentResource {
                 enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"],
                 // Auto Scaling groups ignore the provider's default tags; instances get what the group propagates.
                 tags: Object.entries({ ...a.instanceTags, Name: name }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-            },
-            { parent: this },
+            }, { parent: this }),
         );
 
         // With min == max there is nothing to scale.
         if (a.maxInstances > a.minInstances) {
             new aws.autoscaling.Policy(
-                `${name}-cpu`,
-                {
-                    autoscalingGroupName: group.name,
-                    policyType: "TargetTrackingScaling",
-                    targetTrackingConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" }, targetValue: a.cpuTargetPercent },
-                },
-                { parent: this },
-            );
-            new aws.autoscaling.Policy(
-                `${name}-requests`,
-                {
-                    autoscalingGroupName: group.name,
-                    policyType: "TargetTrackingScaling",
-                    targetTrackingConfiguration: {
-                        predefinedMetricSpecification: {
-                            predefinedMetricType: "ALBRequestCountPerTarget",
-                            resourceLabel: pulumi.interpolate`${a.loadBalancerArnSuffix}/${a.targetGroupArnSuffix}`,
-                        },
-                        targetValue: a.requestsPerTarget,
+                ...transform(
+                    t.scalingPolicy,
+                    `${name}-cpu`,
+                    {
+                        autoscalingGroupName: group.name,
+                        policyType: "TargetTrackingScaling",
+                        targetTrackingConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" }, targetValue: a.cpuTargetPercent },
                     },
-                },
-                { parent: this },
+                    { parent: this },
+                ),
             );
+            const lb = a.loadBalancer;
+            if (lb !== undefined) {
+                new aws.autoscaling.Policy(
+                    ...transform(
+                        t.scalingPolicy,
+                        `${name}-requests`,
+                        {
+                            autoscalingGroupName: group.name,
+                            policyType: "TargetTrackingScaling",
+                            targetTrackingConfiguration: {
+                                predefinedMetricSpecification: {
+                                    predefinedMetricType: "ALBRequestCountPerTarget",
+                                    resourceLabel: pulumi.interpolate`${lb.loadBalancerArnSuffix}/${lb.targetGroupArnSuffix}`,
+                                },
+                                targetValue: lb.requestsPerTarget,
+                            },
+                        },
+                        { parent: this },
+                    ),
+                );
+            }
         }
 
         this.autoScalingGroupName = group.name;
@@ -365,5 +420,18 @@ export class AppServers extends pulumi.ComponentResource {
             roleArn: this.roleArn,
             logGroupName: this.logGroupName,
         });
+    }
+}
+
+/**
+ * The web role: a {@link ComputePool} registered in the load balancer's
+ * target group, scaling on CPU and on requests per instance. Its type token
+ * stays `alicerce:aws:AppServers`, so every child keeps the URN it was
+ * deployed under.
+ */
+export class AppServers extends ComputePool {
+    constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget, ...pool } = args;
+        super(name, { ...pool, loadBalancer: { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget } }, opts, "alicerce:aws:AppServers");
     }
 }

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceTrustPolicy } from "./iam-documents";
+import { Transform, transform } from "../shared/transform";
 
 /** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
@@ -13,6 +14,13 @@ export const POSTGRES_PORT = 5432;
  * a deliberate change of this value with `allowMajorVersionUpgrade`.
  */
 export const POSTGRES_MAJOR = "18";
+
+/** The children a {@link Transform} may change. */
+export interface DatabaseTransform {
+    readonly primary?: Transform<aws.rds.InstanceArgs>;
+    readonly replica?: Transform<aws.rds.InstanceArgs>;
+    readonly parameterGroup?: Transform<aws.rds.ParameterGroupArgs>;
+}
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -96,10 +104,12 @@ export interface DatabaseArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: DatabaseTransform;
 }
 
 /** {@link DatabaseArgs} with defaults applied. */
-export type DatabaseSettings = Required<DatabaseArgs>;
+export type DatabaseSettings = Required<Omit<DatabaseArgs, "transform">> & Pick<DatabaseArgs, "transform">;
 
 /** {@link DatabaseArgs} with defaults applied. */
 export function withDatabaseDefaults(args: DatabaseArgs): DatabaseSettings {
@@ -210,6 +220,7 @@ export class Database extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:Database", name, {}, opts);
+        const t = args.transform ?? {};
         const s = withDatabaseDefaults(args);
         const child = { parent: this };
 
@@ -221,9 +232,12 @@ export class Database extends pulumi.ComponentResource {
         );
         const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: s.subnetIds, description: "Isolated subnets: no route to or from the internet" }, child);
         const parameters = new aws.rds.ParameterGroup(
-            `${name}-params`,
-            { family: parameterGroupFamily(s.engineVersion), description: "TLS only; slow statements and lock waits logged", parameters: databaseParameters(s) },
-            child,
+            ...transform(
+                t.parameterGroup,
+                `${name}-params`,
+                { family: parameterGroupFamily(s.engineVersion), description: "TLS only; slow statements and lock waits logged", parameters: databaseParameters(s) },
+                child,
+            ),
         );
 
         const monitoringRole = s.monitoring ? this.monitoringRole(name) : undefined;
@@ -256,41 +270,44 @@ export class Database extends pulumi.ComponentResource {
         // only at deletion (not a replacing input).
         const finalSnapshotSuffix = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, child);
         const primary = new aws.rds.Instance(
-            `${name}-primary`,
-            {
-                identifier: s.identifier,
-                engine: "postgres",
-                engineVersion: s.engineVersion,
-                autoMinorVersionUpgrade: true,
-                allowMajorVersionUpgrade: false,
-                instanceClass: s.instanceClass,
-                allocatedStorage: s.storageGb,
-                ...storage,
-                storageEncrypted: true,
-                kmsKeyId: s.kmsKeyArn,
-                dbName: s.dbName,
-                username: s.username,
-                manageMasterUserPassword: true,
-                masterUserSecretKmsKeyId: s.kmsKeyArn,
-                port: POSTGRES_PORT,
-                dbSubnetGroupName: subnetGroup.name,
-                vpcSecurityGroupIds: [sg.id],
-                parameterGroupName: parameters.name,
-                publiclyAccessible: false,
-                multiAz: s.multiAz,
-                backupRetentionPeriod: s.backupRetentionDays,
-                backupWindow: WINDOWS.backup,
-                maintenanceWindow: WINDOWS.maintenance,
-                copyTagsToSnapshot: true,
-                deleteAutomatedBackups: !s.protect,
-                deletionProtection: s.deletionProtection,
-                skipFinalSnapshot: false,
-                finalSnapshotIdentifier: finalSnapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(s.identifier, hex)),
-                // `pulumi up` is the change window: a tier change lands now, not at the next maintenance window.
-                applyImmediately: true,
-                ...monitoring,
-            },
-            { parent: this, protect: s.protect, dependsOn: logGroups(s.identifier, "primary") },
+            ...transform(
+                t.primary,
+                `${name}-primary`,
+                {
+                    identifier: s.identifier,
+                    engine: "postgres",
+                    engineVersion: s.engineVersion,
+                    autoMinorVersionUpgrade: true,
+                    allowMajorVersionUpgrade: false,
+                    instanceClass: s.instanceClass,
+                    allocatedStorage: s.storageGb,
+                    ...storage,
+                    storageEncrypted: true,
+                    kmsKeyId: s.kmsKeyArn,
+                    dbName: s.dbName,
+                    username: s.username,
+                    manageMasterUserPassword: true,
+                    masterUserSecretKmsKeyId: s.kmsKeyArn,
+                    port: POSTGRES_PORT,
+                    dbSubnetGroupName: subnetGroup.name,
+                    vpcSecurityGroupIds: [sg.id],
+                    parameterGroupName: parameters.name,
+                    publiclyAccessible: false,
+                    multiAz: s.multiAz,
+                    backupRetentionPeriod: s.backupRetentionDays,
+                    backupWindow: WINDOWS.backup,
+                    maintenanceWindow: WINDOWS.maintenance,
+                    copyTagsToSnapshot: true,
+                    deleteAutomatedBackups: !s.protect,
+                    deletionProtection: s.deletionProtection,
+                    skipFinalSnapshot: false,
+                    finalSnapshotIdentifier: finalSnapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(s.identifier, hex)),
+                    // `pulumi up` is the change window: a tier change lands now, not at the next maintenance window.
+                    applyImmediately: true,
+                    ...monitoring,
+                },
+                { parent: this, protect: s.protect, dependsOn: logGroups(s.identifier, "primary") },
+            ),
         );
 
         let replica: aws.rds.Instance | undefined;
@@ -299,25 +316,28 @@ export class Database extends pulumi.ComponentResource {
             // from its source; RDS rejects username, password and db name on a replica, and the provider
             // conflicts engine and engineVersion with replicateSourceDb.
             replica = new aws.rds.Instance(
-                `${name}-replica`,
-                {
-                    identifier: s.replicaIdentifier,
-                    replicateSourceDb: primary.identifier,
-                    instanceClass: s.replicaInstanceClass,
-                    ...storage,
-                    storageEncrypted: true,
-                    vpcSecurityGroupIds: [sg.id],
-                    parameterGroupName: parameters.name,
-                    publiclyAccessible: false,
-                    multiAz: false,
-                    autoMinorVersionUpgrade: true,
-                    deletionProtection: s.deletionProtection,
-                    // RDS cannot take a final snapshot of a read replica.
-                    skipFinalSnapshot: true,
-                    applyImmediately: true,
-                    ...monitoring,
-                },
-                { parent: this, dependsOn: logGroups(s.replicaIdentifier, "replica") },
+                ...transform(
+                    t.replica,
+                    `${name}-replica`,
+                    {
+                        identifier: s.replicaIdentifier,
+                        replicateSourceDb: primary.identifier,
+                        instanceClass: s.replicaInstanceClass,
+                        ...storage,
+                        storageEncrypted: true,
+                        vpcSecurityGroupIds: [sg.id],
+                        parameterGroupName: parameters.name,
+                        publiclyAccessible: false,
+                        multiAz: false,
+                        autoMinorVersionUpgrade: true,
+                        deletionProtection: s.deletionProtection,
+                        // RDS cannot take a final snapshot of a read replica.
+                        skipFinalSnapshot: true,
+                        applyImmediately: true,
+                        ...monitoring,
+                    },
+                    { parent: this, dependsOn: logGroups(s.replicaIdentifier, "replica") },
+                ),
             );
         }
 

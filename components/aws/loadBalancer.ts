@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transform } from "../shared/transform";
 
 /**
  * The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret
@@ -33,6 +34,13 @@ export function ec2Text(text: string, what: string): string {
         throw new Error(`${what} ${JSON.stringify(text)} is not accepted by EC2; use at most 255 of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*`);
     }
     return text;
+}
+
+/** The children a {@link Transform} may change. */
+export interface LoadBalancerTransform {
+    readonly loadBalancer?: Transform<aws.lb.LoadBalancerArgs>;
+    readonly targetGroup?: Transform<aws.lb.TargetGroupArgs>;
+    readonly securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
 }
 
 /** Arguments of {@link LoadBalancer}. */
@@ -82,6 +90,8 @@ export interface LoadBalancerArgs {
      * @default 60
      */
     readonly idleTimeoutSeconds?: number;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: LoadBalancerTransform;
 }
 
 /** The args with their defaults. */
@@ -126,14 +136,18 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:LoadBalancer", name, {}, opts);
+        const t = args.transform ?? {};
         const a = withDefaults(args);
         ec2Text(a.ingressDescription, "LoadBalancer ingressDescription");
         this.https = a.certificate !== undefined;
 
         const sg = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            { vpcId: a.vpcId, description: "Load balancer: HTTP and HTTPS in, the app port out", revokeRulesOnDelete: true },
-            { parent: this },
+            ...transform(
+                t.securityGroup,
+                `${name}-sg`,
+                { vpcId: a.vpcId, description: "Load balancer: HTTP and HTTPS in, the app port out", revokeRulesOnDelete: true },
+                { parent: this },
+            ),
         );
         const prefixList =
             a.ingressCidrs === undefined
@@ -176,45 +190,51 @@ export class LoadBalancer extends pulumi.ComponentResource {
         );
 
         const lb = new aws.lb.LoadBalancer(
-            `${name}-alb`,
-            {
-                loadBalancerType: "application",
-                internal: false,
-                ipAddressType: "ipv4",
-                subnets: a.publicSubnetIds,
-                securityGroups: [sg.id],
-                dropInvalidHeaderFields: true,
-                desyncMitigationMode: "defensive",
-                enableDeletionProtection: a.deletionProtection,
-                idleTimeout: a.idleTimeoutSeconds,
-                // ALB access logs accept SSE-S3 buckets only (not SSE-KMS); the logs bucket is made that way.
-                accessLogs: { bucket: a.logsBucketName, prefix: "alb", enabled: true },
-            },
-            { parent: this },
+            ...transform(
+                t.loadBalancer,
+                `${name}-alb`,
+                {
+                    loadBalancerType: "application",
+                    internal: false,
+                    ipAddressType: "ipv4",
+                    subnets: a.publicSubnetIds,
+                    securityGroups: [sg.id],
+                    dropInvalidHeaderFields: true,
+                    desyncMitigationMode: "defensive",
+                    enableDeletionProtection: a.deletionProtection,
+                    idleTimeout: a.idleTimeoutSeconds,
+                    // ALB access logs accept SSE-S3 buckets only (not SSE-KMS); the logs bucket is made that way.
+                    accessLogs: { bucket: a.logsBucketName, prefix: "alb", enabled: true },
+                },
+                { parent: this },
+            ),
         );
 
         const tg = new aws.lb.TargetGroup(
-            `${name}-app`,
-            {
-                vpcId: a.vpcId,
-                port: a.appPort,
-                protocol: "HTTP",
-                protocolVersion: "HTTP1",
-                targetType: "instance",
-                deregistrationDelay: a.deregistrationDelaySeconds,
-                healthCheck: {
-                    enabled: true,
-                    path: HEALTH_CHECK_PATH,
-                    port: "traffic-port",
+            ...transform(
+                t.targetGroup,
+                `${name}-app`,
+                {
+                    vpcId: a.vpcId,
+                    port: a.appPort,
                     protocol: "HTTP",
-                    matcher: "200",
-                    interval: 15,
-                    timeout: 5,
-                    healthyThreshold: 2,
-                    unhealthyThreshold: 3,
+                    protocolVersion: "HTTP1",
+                    targetType: "instance",
+                    deregistrationDelay: a.deregistrationDelaySeconds,
+                    healthCheck: {
+                        enabled: true,
+                        path: HEALTH_CHECK_PATH,
+                        port: "traffic-port",
+                        protocol: "HTTP",
+                        matcher: "200",
+                        interval: 15,
+                        timeout: 5,
+                        healthyThreshold: 2,
+                        unhealthyThreshold: 3,
+                    },
                 },
-            },
-            { parent: this },
+                { parent: this },
+            ),
         );
         const forward = [{ type: "forward", targetGroupArn: tg.arn }];
 

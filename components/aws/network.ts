@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Egress } from "../../stacks";
 import { MAX_AZS, subnetLayout } from "../shared/cidr";
+import { Transform, transform } from "../shared/transform";
 
 /** How the app subnets reach the internet, as resources. */
 export interface EgressPlan {
@@ -99,6 +100,12 @@ export function checkPinnedZones(
     return { problems, warnings };
 }
 
+/** The children a {@link Transform} may change. */
+export interface NetworkTransform {
+    readonly vpc?: Transform<aws.ec2.VpcArgs>;
+    readonly appSecurityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
+}
+
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
     /** The VPC's IPv4 range (/16 to /20). Permanent: changing it replaces the VPC and everything in it. */
@@ -119,6 +126,8 @@ export interface NetworkArgs {
      * @default "ALL"
      */
     readonly flowLogsTrafficType?: "ALL" | "ACCEPT" | "REJECT";
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: NetworkTransform;
 }
 
 /**
@@ -149,12 +158,13 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:Network", name, {}, opts);
+        const t = args.transform ?? {};
         const child = { parent: this };
         const azs = [...args.azs];
         const layout = subnetLayout(args.vpcCidr, azs.length);
         const plan = egressPlan(args.egress, azs.length);
 
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } }, child);
+        const vpc = new aws.ec2.Vpc(...transform(t.vpc, `${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } }, child));
         // No rules: anything left in the default group by mistake gets no traffic (CIS AWS 5.4).
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: { Name: `${name}-default-locked` } }, child);
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: name } }, child);
@@ -242,9 +252,12 @@ export class Network extends pulumi.ComponentResource {
         }
 
         const appSg = new aws.ec2.SecurityGroup(
-            `${name}-app`,
-            { vpcId: vpc.id, description: "App instances: inbound only from the load balancer (rules added by the edge)", tags: { Name: `${name}-app` } },
-            child,
+            ...transform(
+                t.appSecurityGroup,
+                `${name}-app`,
+                { vpcId: vpc.id, description: "App instances: inbound only from the load balancer (rules added by the edge)", tags: { Name: `${name}-app` } },
+                child,
+            ),
         );
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-app-egress`,

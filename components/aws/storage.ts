@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { s3BucketName } from "../shared/naming";
 import { dataBucketPolicy, logsBucketPolicy, PolicyDocument } from "./iam-documents";
+import { Transform, transform } from "../shared/transform";
 
 /** Where ALB access logs go in the logs bucket (the edge's load balancer uses this prefix). */
 export const ALB_LOGS_PREFIX = "alb";
@@ -16,6 +17,12 @@ export const CLOUDTRAIL_PREFIX = "cloudtrail";
 export const BUCKET_PURPOSES = ["assets", "backups", "logs"] as const;
 /** What a bucket holds. */
 export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
+
+/** The children a {@link Transform} may change. */
+export interface StorageTransform {
+    /** every bucket the component makes (the logical name tells them apart) */
+    readonly bucket?: Transform<aws.s3.BucketArgs>;
+}
 
 /** Arguments of {@link Storage}. */
 export interface StorageArgs {
@@ -79,10 +86,12 @@ export interface StorageArgs {
      * @default undefined (no trail)
      */
     readonly cloudTrailArn?: string;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: StorageTransform;
 }
 
 /** {@link StorageArgs} with defaults applied. */
-export type StorageSettings = Required<Omit<StorageArgs, "cloudTrailArn">> & Pick<StorageArgs, "cloudTrailArn">;
+export type StorageSettings = Required<Omit<StorageArgs, "cloudTrailArn" | "transform">> & Pick<StorageArgs, "cloudTrailArn" | "transform">;
 
 /** {@link StorageArgs} with defaults applied. */
 export function withStorageDefaults(args: StorageArgs): StorageSettings {
@@ -196,6 +205,7 @@ export class Storage extends pulumi.ComponentResource {
 
     constructor(name: string, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:Storage", name, {}, opts);
+        const t = args.transform ?? {};
         const s = withStorageDefaults(args);
 
         const made = {} as Record<BucketPurpose, { id: pulumi.Output<string>; name: pulumi.Output<string>; arn: pulumi.Output<string> }>;
@@ -203,7 +213,7 @@ export class Storage extends pulumi.ComponentResource {
         for (const purpose of BUCKET_PURPOSES) {
             const id = `${name}-${purpose}`;
             const bucketName = names[purpose];
-            const bucket = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: forceDestroy(purpose, s) }, { parent: this, protect: s.protect });
+            const bucket = new aws.s3.Bucket(...transform(t.bucket, id, { bucket: bucketName, forceDestroy: forceDestroy(purpose, s) }, { parent: this, protect: s.protect }));
             const child = { parent: this };
 
             const publicAccess = new aws.s3.BucketPublicAccessBlock(

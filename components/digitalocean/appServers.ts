@@ -2,6 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ComputeSettings } from "../../stacks";
+import { Transform, transform } from "../shared/transform";
 import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
 import { parseDockerCredentials } from "./appImage";
 import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
@@ -37,11 +38,15 @@ export function secretEnvs(names: readonly string[]): SecretEnv[] {
     return [...names].sort().map((env) => ({ env, source: SECRETS_OBJECT, key: `.${env}` }));
 }
 
-/** Droplet firewall rules: the app port only from the load balancer, SSH only from admin ranges, everything outbound. */
-export function dropletFirewallRules(loadBalancerId: pulumi.Input<string>, adminCidrs: readonly string[]) {
-    const inboundRules: digitalocean.types.input.FirewallInboundRule[] = [
-        { protocol: "tcp", portRange: String(DROPLET_PORT), sourceLoadBalancerUids: [loadBalancerId] },
-    ];
+/**
+ * Droplet firewall rules: the app port only from the load balancer (no app
+ * port at all for a pool without one), SSH only from admin ranges, everything outbound.
+ */
+export function dropletFirewallRules(loadBalancerId: pulumi.Input<string> | undefined, adminCidrs: readonly string[]) {
+    const inboundRules: digitalocean.types.input.FirewallInboundRule[] =
+        loadBalancerId === undefined ? [] : [{ protocol: "tcp", portRange: String(DROPLET_PORT), sourceLoadBalancerUids: [loadBalancerId] }];
+    // A firewall with no inbound rule is valid as long as it has an outbound one (terraform-provider-digitalocean
+    // digitalocean/firewall/resource_firewall.go CustomizeDiff: "At least one rule must be specified"); it always has.
     if (adminCidrs.length > 0) inboundRules.push({ protocol: "tcp", portRange: "22", sourceAddresses: [...adminCidrs] });
     const anywhere = ["0.0.0.0/0", "::/0"];
     // Outbound stays open: apt, the registry, Spaces and the managed databases' public CAs; the databases are reached privately in the VPC.
@@ -53,12 +58,18 @@ export function dropletFirewallRules(loadBalancerId: pulumi.Input<string>, admin
     return { inboundRules, outboundRules };
 }
 
-/** Arguments of {@link AppServers}. */
-export interface AppServersArgs {
+/** The children of a {@link DropletPool} a {@link Transform} may change. */
+export interface DropletPoolTransform {
+    readonly firewall?: Transform<digitalocean.FirewallArgs>;
+    readonly pool?: Transform<digitalocean.DropletAutoscaleArgs>;
+}
+
+/** Arguments of {@link DropletPool}. */
+export interface DropletPoolArgs {
     readonly region: string;
     readonly compute: ComputeSettings;
     readonly vpcId: pulumi.Input<string>;
-    /** The stack's app tag (load balancer, firewalls and databases target it). */
+    /** The pool's tag: its firewall applies to it (and, for the web role, the load balancer and databases target it). One tag per pool. */
     readonly appTag: pulumi.Input<string>;
     /** Label tags (`project:alicerce`, ...). */
     readonly labelTags: string[];
@@ -66,7 +77,11 @@ export interface AppServersArgs {
     readonly sshKeyFingerprints: readonly string[];
     /** IPv4 ranges allowed to SSH. @default [] (port 22 closed) */
     readonly adminCidrs?: readonly string[];
-    readonly loadBalancerId: pulumi.Input<string>;
+    /**
+     * The load balancer whose traffic the droplets take on the app port.
+     * @default undefined (no load balancer: the firewall opens no app port, e.g. workers)
+     */
+    readonly loadBalancerId?: pulumi.Input<string>;
     /** The private config bucket and its read-only bootstrap key. */
     readonly configBucket: pulumi.Input<string>;
     readonly bootstrapAccessKey: pulumi.Input<string>;
@@ -89,33 +104,53 @@ export interface AppServersArgs {
     readonly databaseBootstrap?: { readonly adminUrl: pulumi.Input<string>; readonly sql: readonly string[]; readonly clientImage: string };
     /** The DigitalOcean project the droplets are created in. */
     readonly projectId: pulumi.Input<string>;
+    /**
+     * Generate the app's session signing key into the secrets document (as `SESSION_SIGNING_KEY`).
+     * @default false
+     */
+    readonly sessionSigningKey?: boolean;
     /** Pulumi `protect` on the session signing key (rotating it signs every user out). */
     readonly protect: boolean;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: DropletPoolTransform;
+}
+
+/** Arguments of {@link AppServers}: a pool behind the load balancer, with the session signing key. */
+export interface AppServersArgs extends Omit<DropletPoolArgs, "loadBalancerId" | "sessionSigningKey"> {
+    readonly loadBalancerId: pulumi.Input<string>;
 }
 
 /**
- * The app servers: a droplet autoscale pool (min/max per tier, CPU and
+ * A droplet pool: a droplet autoscale pool (min/max per tier, CPU and
  * memory targets, cooldown) whose droplets run the image from cloud-init,
- * sit in the VPC with the stack's tags, and are firewalled to the load
- * balancer. User data comes from the shared renderer
+ * sit in the VPC with the stack's tags, and are firewalled: the app port
+ * only from the load balancer when there is one, none otherwise (workers). User data comes from the shared renderer
  * (components/shared/userdata.ts) with the Spaces strategy: secrets and pull
  * credentials live in one document in the private config bucket and are
  * fetched at every start, never written into user data. The user data
  * carries the document's ETag, so changing a secret or the image changes the
  * template and the pool replaces its droplets (new ones boot before old ones
- * go, after the cooldown). The session signing key is generated here and
- * exists only in state and that document.
+ * go, after the cooldown). The session signing key (`sessionSigningKey`)
+ * is generated here and exists only in state and that document.
  */
-export class AppServers extends pulumi.ComponentResource {
+export class DropletPool extends pulumi.ComponentResource {
     public readonly poolId: pulumi.Output<string>;
     public readonly firewallId: pulumi.Output<string>;
 
-    constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("alicerce:digitalocean:AppServers", name, {}, opts);
+    /**
+     * @param type the component's type token: `alicerce:digitalocean:DropletPool`, or a role's
+     *   (`alicerce:digitalocean:AppServers`), which keeps the role's children at the URNs they were deployed under.
+     */
+    constructor(name: string, args: DropletPoolArgs, opts: pulumi.ComponentResourceOptions = {}, type: string = "alicerce:digitalocean:DropletPool") {
+        super(type, name, {}, opts);
+        const t = args.transform ?? {};
 
-        // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
-        const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
-        const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets, SESSION_SIGNING_KEY: sessionKey.result };
+        const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets };
+        if (args.sessionSigningKey === true) {
+            // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
+            const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
+            secrets.SESSION_SIGNING_KEY = sessionKey.result;
+        }
         const documentValues: Record<string, pulumi.Input<string>> =
             args.databaseBootstrap === undefined ? secrets : { ...secrets, [ADMIN_URL_KEY]: args.databaseBootstrap.adminUrl };
         const registry = args.pullCredentials === undefined ? undefined : pulumi.output(args.pullCredentials).apply(parseDockerCredentials);
@@ -129,11 +164,7 @@ export class AppServers extends pulumi.ComponentResource {
         );
 
         const { inboundRules, outboundRules } = dropletFirewallRules(args.loadBalancerId, args.adminCidrs ?? []);
-        const firewall = new digitalocean.Firewall(
-            `${name}-firewall`,
-            { tags: [args.appTag], inboundRules, outboundRules },
-            { parent: this },
-        );
+        const firewall = new digitalocean.Firewall(...transform(t.firewall, `${name}-firewall`, { tags: [args.appTag], inboundRules, outboundRules }, { parent: this }));
 
         const secretNames = Object.keys(secrets);
         const bootstrap = args.databaseBootstrap;
@@ -162,8 +193,7 @@ export class AppServers extends pulumi.ComponentResource {
                 }),
         );
         const pool = new digitalocean.DropletAutoscale(
-            `${name}-pool`,
-            {
+            ...transform(t.pool, `${name}-pool`, {
                 config: autoscaleConfig(args.compute),
                 dropletTemplate: {
                     size: args.compute.instanceType,
@@ -180,11 +210,21 @@ export class AppServers extends pulumi.ComponentResource {
                     publicNetworking: true,
                     projectId: args.projectId,
                 },
-            },
-            { parent: this, dependsOn: [firewall] },
+            }, { parent: this, dependsOn: [firewall] }),
         );
         this.poolId = pool.id;
         this.firewallId = firewall.id;
         this.registerOutputs({ poolId: this.poolId, firewallId: this.firewallId });
+    }
+}
+
+/**
+ * The web role: a {@link DropletPool} firewalled to the load balancer, with
+ * the app's session signing key. Its type token stays
+ * `alicerce:digitalocean:AppServers`, so every child keeps its URN.
+ */
+export class AppServers extends DropletPool {
+    constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super(name, { ...args, sessionSigningKey: true }, opts, "alicerce:digitalocean:AppServers");
     }
 }

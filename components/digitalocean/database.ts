@@ -1,6 +1,13 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { connectionBudget, databaseNodeCount, MAINTENANCE_WINDOW, POSTGRES_VERSION } from "./sizing";
+import { Transform, transform } from "../shared/transform";
+
+/** The children a {@link Transform} may change. */
+export interface DatabaseTransform {
+    readonly cluster?: Transform<digitalocean.DatabaseClusterArgs>;
+    readonly replica?: Transform<digitalocean.DatabaseReplicaArgs>;
+}
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -30,6 +37,8 @@ export interface DatabaseArgs {
     readonly appName?: string;
     /** Pulumi `protect` (DigitalOcean has no deletion protection flag; this is the guard). */
     readonly protect: boolean;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: DatabaseTransform;
 }
 
 /** A PostgreSQL connection URL (TLS required). */
@@ -95,23 +104,27 @@ export class Database extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Database", name, {}, opts);
+        const t = args.transform ?? {};
         const appName = args.appName ?? "app";
         const cluster = new digitalocean.DatabaseCluster(
-            `${name}-cluster`,
-            {
-                engine: "pg",
-                version: POSTGRES_VERSION,
-                size: args.size,
-                region: args.region,
-                nodeCount: databaseNodeCount(args.highAvailability),
-                privateNetworkUuid: args.vpcId,
-                maintenanceWindows: [MAINTENANCE_WINDOW],
-                // Grows the disk by 10 GiB when 80% full instead of refusing writes.
-                storageAutoscale: { enabled: true, thresholdPercent: 80, incrementGib: 10 },
-                tags: args.tags,
-            },
-            // The version is upgraded in place by the provider; a change to the VPC would move, not replace, the cluster.
-            { parent: this, protect: args.protect },
+            ...transform(
+                t.cluster,
+                `${name}-cluster`,
+                {
+                    engine: "pg",
+                    version: POSTGRES_VERSION,
+                    size: args.size,
+                    region: args.region,
+                    nodeCount: databaseNodeCount(args.highAvailability),
+                    privateNetworkUuid: args.vpcId,
+                    maintenanceWindows: [MAINTENANCE_WINDOW],
+                    // Grows the disk by 10 GiB when 80% full instead of refusing writes.
+                    storageAutoscale: { enabled: true, thresholdPercent: 80, incrementGib: 10 },
+                    tags: args.tags,
+                },
+                // The version is upgraded in place by the provider; a change to the VPC would move, not replace, the cluster.
+                { parent: this, protect: args.protect },
+            ),
         );
         new digitalocean.DatabaseFirewall(
             `${name}-firewall`,
@@ -146,10 +159,13 @@ export class Database extends pulumi.ComponentResource {
         this.clientImage = `postgres:${POSTGRES_VERSION}-alpine`;
         if (args.readReplica) {
             const replica = new digitalocean.DatabaseReplica(
-                `${name}-replica`,
-                { clusterId: cluster.id, region: args.region, size: args.size, privateNetworkUuid: args.vpcId, tags: args.replicaTags },
-                // ignoreChanges: replicas made before the tags were narrowed carry owner and cost-center tags; dropping them would replace the replica.
-                { parent: this, protect: args.protect, ignoreChanges: ["tags"] },
+                ...transform(
+                    t.replica,
+                    `${name}-replica`,
+                    { clusterId: cluster.id, region: args.region, size: args.size, privateNetworkUuid: args.vpcId, tags: args.replicaTags },
+                    // ignoreChanges: replicas made before the tags were narrowed carry owner and cost-center tags; dropping them would replace the replica.
+                    { parent: this, protect: args.protect, ignoreChanges: ["tags"] },
+                ),
             );
             this.replicaUrn = pulumi.interpolate`do:dbaas:${replica.uuid}`;
             this.readerUrl = pulumi.secret(

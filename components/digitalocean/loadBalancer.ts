@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_PORT, HEALTH_PATH } from "./sizing";
+import { Transform, transform } from "../shared/transform";
 
 /** How the load balancer gets its certificate. */
 export type CertificatePlan =
@@ -24,6 +25,11 @@ export function forwardingRules(certificateName?: pulumi.Input<string>): digital
     return [{ entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: DROPLET_PORT, certificateName }, http];
 }
 
+/** The children a {@link Transform} may change. */
+export interface LoadBalancerTransform {
+    readonly loadBalancer?: Transform<digitalocean.LoadBalancerArgs>;
+}
+
 /** Arguments of {@link LoadBalancer}. */
 export interface LoadBalancerArgs {
     readonly region: string;
@@ -31,6 +37,8 @@ export interface LoadBalancerArgs {
     /** The droplets it balances, by tag (autoscaled droplets join and leave on their own). */
     readonly appTag: pulumi.Input<string>;
     readonly certificate: CertificatePlan;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: LoadBalancerTransform;
 }
 
 /**
@@ -48,6 +56,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:LoadBalancer", name, {}, opts);
+        const t = args.transform ?? {};
         let certificateName: pulumi.Input<string> | undefined;
         if (args.certificate.kind === "lets-encrypt") {
             const cert = new digitalocean.Certificate(
@@ -62,29 +71,32 @@ export class LoadBalancer extends pulumi.ComponentResource {
             certificateName = args.certificate.name;
         }
         const lb = new digitalocean.LoadBalancer(
-            `${name}-lb`,
-            {
-                region: args.region,
-                vpcUuid: args.vpcId,
-                dropletTag: args.appTag,
-                sizeUnit: 1,
-                // By name, not id: a Let's Encrypt renewal changes the certificate's id but not its name.
-                forwardingRules: forwardingRules(certificateName),
-                redirectHttpToHttps: certificateName !== undefined,
-                healthcheck: {
-                    protocol: "http",
-                    port: DROPLET_PORT,
-                    path: HEALTH_PATH,
-                    checkIntervalSeconds: 10,
-                    responseTimeoutSeconds: 5,
-                    healthyThreshold: 3,
-                    unhealthyThreshold: 3,
+            ...transform(
+                t.loadBalancer,
+                `${name}-lb`,
+                {
+                    region: args.region,
+                    vpcUuid: args.vpcId,
+                    dropletTag: args.appTag,
+                    sizeUnit: 1,
+                    // By name, not id: a Let's Encrypt renewal changes the certificate's id but not its name.
+                    forwardingRules: forwardingRules(certificateName),
+                    redirectHttpToHttps: certificateName !== undefined,
+                    healthcheck: {
+                        protocol: "http",
+                        port: DROPLET_PORT,
+                        path: HEALTH_PATH,
+                        checkIntervalSeconds: 10,
+                        responseTimeoutSeconds: 5,
+                        healthyThreshold: 3,
+                        unhealthyThreshold: 3,
+                    },
+                    enableBackendKeepalive: true,
+                    httpIdleTimeoutSeconds: 60,
+                    tlsCipherPolicy: "STRONG",
                 },
-                enableBackendKeepalive: true,
-                httpIdleTimeoutSeconds: 60,
-                tlsCipherPolicy: "STRONG",
-            },
-            { parent: this },
+                { parent: this },
+            ),
         );
         this.id = lb.id;
         this.loadBalancerUrn = lb.loadBalancerUrn;

@@ -1,5 +1,11 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transform } from "../shared/transform";
+
+/** The children a {@link Transform} may change. */
+export interface NetworkTransform {
+    readonly vpc?: Transform<digitalocean.VpcArgs>;
+}
 
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
@@ -19,6 +25,8 @@ export interface NetworkArgs {
     readonly appTagName: string;
     /** Shown on the VPC in the control panel. */
     readonly description: string;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: NetworkTransform;
 }
 
 /**
@@ -35,11 +43,15 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Network", name, {}, opts);
+        const t = args.transform ?? {};
         const vpc = new digitalocean.Vpc(
-            `${name}-vpc`,
-            { region: args.region, ipRange: args.ipRange, description: args.description },
-            // A VPC cannot be deleted while resources sit in it; replacing one is a rebuild, never an update.
-            { parent: this },
+            ...transform(
+                t.vpc,
+                `${name}-vpc`,
+                { region: args.region, ipRange: args.ipRange, description: args.description },
+                // A VPC cannot be deleted while resources sit in it; replacing one is a rebuild, never an update.
+                { parent: this },
+            ),
         );
         const tag = new digitalocean.Tag(`${name}-app`, { name: args.appTagName }, { parent: this });
         this.vpcId = vpc.id;

@@ -1,5 +1,12 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transform } from "../shared/transform";
+
+/** The children a {@link Transform} may change. */
+export interface StorageTransform {
+    /** every bucket the component makes (the logical name tells them apart) */
+    readonly bucket?: Transform<digitalocean.SpacesBucketArgs>;
+}
 
 /** Arguments of {@link Storage}. */
 export interface StorageArgs {
@@ -11,6 +18,8 @@ export interface StorageArgs {
     readonly backupRetentionDays: number;
     /** Pulumi `protect` on the buckets (growth and prod: customer data). */
     readonly protect: boolean;
+    /** Changes to the child resources' args and options (see {@link Transform}). */
+    readonly transform?: StorageTransform;
 }
 
 /** CORS for the assets bucket: reads from anywhere; uploads only from the app's own origin. */
@@ -69,12 +78,16 @@ export class Storage extends pulumi.ComponentResource {
 
     constructor(name: string, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Storage", name, {}, opts);
+        const t = args.transform ?? {};
         const dataOpts = { parent: this, protect: args.protect };
 
         const assets = new digitalocean.SpacesBucket(
-            `${name}-assets`,
-            { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: assetsLifecycleRules(), forceDestroy: false },
-            dataOpts,
+            ...transform(
+                t.bucket,
+                `${name}-assets`,
+                { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: assetsLifecycleRules(), forceDestroy: false },
+                dataOpts,
+            ),
         );
         // The bucket's own corsRules are deprecated (no drift detection); the separate resource is the supported way.
         new digitalocean.SpacesBucketCorsConfiguration(
@@ -84,15 +97,21 @@ export class Storage extends pulumi.ComponentResource {
         );
 
         const backups = new digitalocean.SpacesBucket(
-            `${name}-backups`,
-            { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: backupsLifecycleRules(args.backupRetentionDays), forceDestroy: false },
-            dataOpts,
+            ...transform(
+                t.bucket,
+                `${name}-backups`,
+                { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: backupsLifecycleRules(args.backupRetentionDays), forceDestroy: false },
+                dataOpts,
+            ),
         );
         // Versioned so an overwritten env file can be restored; small, so old versions go after a week.
         const config = new digitalocean.SpacesBucket(
-            `${name}-config`,
-            { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: [{ id: "noncurrent-versions", enabled: true, noncurrentVersionExpiration: { days: 7 } }], forceDestroy: false },
-            dataOpts,
+            ...transform(
+                t.bucket,
+                `${name}-config`,
+                { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: [{ id: "noncurrent-versions", enabled: true, noncurrentVersionExpiration: { days: 7 } }], forceDestroy: false },
+                dataOpts,
+            ),
         );
 
         const appKey = new digitalocean.SpacesKey(
