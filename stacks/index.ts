@@ -3,6 +3,7 @@ import { z } from "zod";
 import { architectureOf } from "../components/aws/compute";
 import { parseEcrImage } from "../components/aws/ecr";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
+import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
@@ -10,6 +11,9 @@ import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_
 
 export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
 export type { Cloud, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
+
+/** How config messages describe "the internet", as the policy pack defines it (policies/lib/cidr.ts). */
+const INTERNET_MEANING = `a prefix shorter than /${IPV4_MIN_PREFIX} is the internet to the policy pack`;
 
 /** The config namespace: every key is `alicerce:<key>`. */
 export const NAMESPACE = "alicerce";
@@ -332,7 +336,8 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     }
     for (const cidr of value("lbIngressCidrs") ?? []) {
         try {
-            if (parseCidr(cidr).prefix === 0) say("lbIngressCidrs", `includes ${cidr}, which is everyone; remove the key to admit everyone`);
+            parseCidr(cidr);
+            if (isInternetRange(cidr)) say("lbIngressCidrs", `includes ${cidr}, which is everyone (${INTERNET_MEANING}); remove the key to admit everyone, or list narrower ranges`);
         } catch (err) {
             say("lbIngressCidrs", `includes ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }
@@ -386,8 +391,8 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 
     for (const cidr of value("adminCidrs") ?? []) {
         try {
-            const parsedCidr = parseCidr(cidr);
-            if (parsedCidr.prefix === 0) say("adminCidrs", `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr}; list your office or VPN ranges`);
+            parseCidr(cidr);
+            if (isInternetRange(cidr)) say("adminCidrs", `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr} (${INTERNET_MEANING}); list your office or VPN ranges`);
         } catch (err) {
             say("adminCidrs", `holds ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }

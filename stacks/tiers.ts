@@ -6,6 +6,7 @@
  * Sizes are starting points chosen for cost first (see README "Tiers"); every
  * compute and database size can be overridden per stack.
  */
+import { TIERS, type Tier } from "../policies/lib/tiers";
 
 /** The clouds a stack can target. `docker` is one Docker host (local, or a VPS over SSH) running the whole stack. */
 export const CLOUDS = ["aws", "digitalocean", "docker"] as const;
@@ -22,10 +23,8 @@ export const VPS_CLOUDS = MANAGED_CLOUDS;
 /** A cloud a `docker` stack can create its VPS on. */
 export type VpsCloud = ManagedCloud;
 
-/** The tiers, in upgrade order. */
-export const TIERS = ["mvp", "growth", "prod"] as const;
-/** A tier name. */
-export type Tier = (typeof TIERS)[number];
+/** The tiers, in upgrade order: defined once, with the policy pack that reads them back. */
+export { TIERS, type Tier };
 
 /**
  * A value given once per cloud (instance types and database classes differ).
