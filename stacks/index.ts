@@ -7,10 +7,10 @@ import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
-import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
+import { ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
 
-export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
-export type { Cloud, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
+export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
+export type { Cloud, ContainerLimitPreset, ContainerRole, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
 
 /** How config messages describe "the internet", as the policy pack defines it (policies/lib/cidr.ts). */
 const INTERNET_MEANING = `a prefix shorter than /${IPV4_MIN_PREFIX} is the internet to the policy pack`;
@@ -31,13 +31,6 @@ export interface ComputeSettings extends Omit<ComputePreset, "instanceType"> {
 export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> {
     /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
     readonly instanceClass: string;
-}
-
-/** The cache after tier defaults. */
-export interface CacheSettings {
-    readonly enabled: boolean;
-    /** Managed Valkey size slug (DigitalOcean). */
-    readonly nodeSize: string;
 }
 
 /** Docker's default bridge network on every droplet; a VPC range overlapping it makes the VPC unreachable from containers. */
@@ -85,7 +78,6 @@ export interface StackSettings extends CommonSettings {
     readonly compute: ComputeSettings;
     readonly database: DatabaseSettings;
     readonly network: NetworkPreset;
-    readonly cache: CacheSettings;
     /** IPv4 ranges allowed to SSH to app servers; empty (the default) closes port 22. */
     readonly adminCidrs: readonly string[];
     /** DigitalOcean: an uploaded certificate (custom or Cloudflare origin) for HTTPS instead of Let's Encrypt. */
@@ -98,6 +90,8 @@ export interface StackSettings extends CommonSettings {
     readonly registryRegion?: string;
     /** DigitalOcean: SSH keys (fingerprints) put on app droplets. */
     readonly sshKeyFingerprints: readonly string[];
+    /** AWS: deletion protection on the load balancer. */
+    readonly loadBalancerDeletionProtection: boolean;
     readonly waf: boolean;
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
@@ -118,6 +112,8 @@ export interface SingleHostSettings {
     readonly sshPublicKey?: string;
     /** App containers behind nginx. */
     readonly appReplicas: number;
+    /** Each container's memory and CPU ceiling (the tier's). */
+    readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
 
 /** Daily backups a single host keeps when `alicerce:backupRetentionDays` is not set. */
@@ -465,6 +461,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
                 adminCidrs: cfg.adminCidrs ?? [],
                 sshPublicKey: cfg.sshPublicKey,
                 appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
+                containerLimits: preset.singleHost.containerLimits,
             },
             backups: {
                 retentionDays: cfg.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS,
@@ -506,13 +503,13 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },
         network: { ...preset.network, egress: cfg.egress ?? preset.network.egress },
-        cache: { enabled: preset.cache.enabled, nodeSize: preset.cache.nodeSize[cloud] ?? "" },
         adminCidrs: cfg.adminCidrs ?? [],
         certificateName: cfg.certificateName,
         registryName: cfg.image === undefined ? cfg.registryName : undefined,
         createRegistry: cfg.image === undefined && (cfg.createRegistry ?? false),
         registryRegion: cloud === "digitalocean" ? NEAREST_REGISTRY_REGION[cfg.region!] : undefined,
         sshKeyFingerprints: cfg.sshKeyFingerprints ?? [],
+        loadBalancerDeletionProtection: preset.loadBalancerDeletionProtection,
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,

@@ -83,14 +83,6 @@ export interface DatabasePreset {
     readonly enhancedMonitoring: boolean;
 }
 
-/** A managed Redis-compatible cache (ElastiCache on AWS, Valkey on DigitalOcean). */
-export interface CachePreset {
-    /** Whether the tier runs a cache at all. */
-    readonly enabled: boolean;
-    /** ElastiCache node type (AWS) or managed Valkey size slug (DigitalOcean). */
-    readonly nodeSize: PerCloud<string, null>;
-}
-
 /** The VPC layout. */
 export interface NetworkPreset {
     /** Availability zones used (at most what the region has). */
@@ -98,6 +90,19 @@ export interface NetworkPreset {
     /** How app instances reach the internet. */
     readonly egress: Egress;
 }
+
+/** A container's ceiling on a single host. */
+export interface ContainerLimitPreset {
+    /** Hard memory limit in MB (swap is not allowed on top). */
+    readonly memoryMb: number;
+    /** CPUs the container may use, e.g. 0.5. */
+    readonly cpus: number;
+}
+
+/** The containers of a single host. */
+export const CONTAINER_ROLES = ["postgres", "redis", "objectStore", "app", "nginx", "caddy", "backup"] as const;
+/** A container of a single host. */
+export type ContainerRole = (typeof CONTAINER_ROLES)[number];
 
 /** The `docker` cloud: everything on one host. */
 export interface SingleHostPreset {
@@ -109,6 +114,12 @@ export interface SingleHostPreset {
      * is one size above the managed tiers' app servers.
      */
     readonly hostSize: { readonly [V in VpsCloud]: string };
+    /**
+     * Each container's ceiling, sized so that the sum (with the app replicas)
+     * fits the VPS memory with room for the OS and Docker itself: a runaway
+     * container is killed alone instead of taking the host down.
+     */
+    readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
 
 /** Everything a tier decides. */
@@ -119,7 +130,8 @@ export interface TierPreset {
     readonly database: DatabasePreset;
     readonly network: NetworkPreset;
     readonly singleHost: SingleHostPreset;
-    readonly cache: CachePreset;
+    /** AWS: deletion protection on the load balancer (a console or API delete is refused until it is turned off). Free. */
+    readonly loadBalancerDeletionProtection: boolean;
     /** A WAF web ACL in front of the load balancer. */
     readonly waf: boolean;
     /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
@@ -161,8 +173,20 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             enhancedMonitoring: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
-        singleHost: { appReplicas: 2, hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" } },
-        cache: { enabled: false, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
+        singleHost: {
+            appReplicas: 2,
+            hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" },
+            containerLimits: {
+                postgres: { memoryMb: 512, cpus: 1 },
+                redis: { memoryMb: 128, cpus: 0.25 },
+                objectStore: { memoryMb: 256, cpus: 0.5 },
+                app: { memoryMb: 256, cpus: 0.5 },
+                nginx: { memoryMb: 64, cpus: 0.25 },
+                caddy: { memoryMb: 64, cpus: 0.25 },
+                backup: { memoryMb: 256, cpus: 0.5 },
+            },
+        },
+        loadBalancerDeletionProtection: false,
         waf: false,
         requiresDomain: false,
         alarms: true,
@@ -191,8 +215,20 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             enhancedMonitoring: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
-        singleHost: { appReplicas: 2, hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" } },
-        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
+        singleHost: {
+            appReplicas: 2,
+            hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" },
+            containerLimits: {
+                postgres: { memoryMb: 1024, cpus: 1.5 },
+                redis: { memoryMb: 256, cpus: 0.5 },
+                objectStore: { memoryMb: 512, cpus: 0.5 },
+                app: { memoryMb: 512, cpus: 1 },
+                nginx: { memoryMb: 128, cpus: 0.5 },
+                caddy: { memoryMb: 128, cpus: 0.5 },
+                backup: { memoryMb: 256, cpus: 0.5 },
+            },
+        },
+        loadBalancerDeletionProtection: false,
         waf: true,
         requiresDomain: false,
         alarms: true,
@@ -221,8 +257,20 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             enhancedMonitoring: true,
         },
         network: { azCount: 3, egress: "nat-single" },
-        singleHost: { appReplicas: 4, hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" } },
-        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
+        singleHost: {
+            appReplicas: 4,
+            hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" },
+            containerLimits: {
+                postgres: { memoryMb: 2048, cpus: 2 },
+                redis: { memoryMb: 512, cpus: 0.5 },
+                objectStore: { memoryMb: 1024, cpus: 1 },
+                app: { memoryMb: 768, cpus: 1 },
+                nginx: { memoryMb: 128, cpus: 1 },
+                caddy: { memoryMb: 128, cpus: 1 },
+                backup: { memoryMb: 512, cpus: 1 },
+            },
+        },
+        loadBalancerDeletionProtection: true,
         waf: true,
         requiresDomain: true,
         alarms: true,

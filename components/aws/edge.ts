@@ -186,7 +186,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
             certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
             logsBucketName: deps.storage.logsBucketName,
-            deletionProtection: settings.tier === "prod",
+            deletionProtection: settings.loadBalancerDeletionProtection,
         },
         { ...opts, dependsOn: storageIsResource ? [deps.storage as unknown as pulumi.Resource] : [] },
     );

@@ -9,7 +9,6 @@ import { AppReplicas } from "./app";
 import { Backups } from "./backups";
 import { VpsHost } from "./host";
 import { dockerLabels, stableDockerLabels } from "./labels";
-import { CONTAINER_LIMITS } from "./limits";
 import { HostNetworks } from "./networks";
 import { ObjectStore } from "./objectstore";
 import { StorageSetup } from "./storage-setup";
@@ -55,7 +54,7 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
     const host = settings.singleHost;
     const namePrefix = `${settings.project}-${settings.stack}`;
     const labels = dockerLabels(settings.tags);
-    const limits = CONTAINER_LIMITS[settings.tier];
+    const limits = host.containerLimits;
     const protectData = settings.protectData;
 
     let vps: VpsHost | undefined;
