@@ -124,8 +124,6 @@ export interface SingleHostPreset {
 
 /** Everything a tier decides. */
 export interface TierPreset {
-    /** One line for the plan and the README. */
-    readonly description: string;
     readonly compute: ComputePreset;
     readonly database: DatabasePreset;
     readonly network: NetworkPreset;
@@ -136,9 +134,13 @@ export interface TierPreset {
     readonly waf: boolean;
     /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
     readonly requiresDomain: boolean;
-    /** CloudWatch / DigitalOcean alerts to `alertEmail`. */
+    /**
+     * Alerts mailed to `alertEmail` (CloudWatch alarms on AWS, which exist
+     * regardless because they also stop a bad rollout; DigitalOcean monitor
+     * alerts).
+     */
     readonly alarms: boolean;
-    /** Days application and infrastructure logs are kept. */
+    /** Days application and infrastructure logs are kept in CloudWatch Logs (AWS; DigitalOcean keeps no logs for us). */
     readonly logRetentionDays: number;
     /** Pulumi `protect` on data (database, buckets, key, secrets): `pulumi destroy` stops before deleting them. */
     readonly protectData: boolean;
@@ -152,8 +154,8 @@ export interface TierPreset {
 
 /** The tier presets. */
 export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
+    // First paying users: one small instance, single-AZ PostgreSQL, no NAT gateway
     mvp: {
-        description: "first paying users: one small instance, single-AZ PostgreSQL, no NAT gateway",
         compute: {
             instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
@@ -194,8 +196,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         protectData: false,
         auditTrail: false,
     },
+    // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
-        description: "a growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF",
         compute: {
             instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
             minInstances: 1,
@@ -236,8 +238,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         protectData: true,
         auditTrail: false,
     },
+    // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
-        description: "production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups",
         compute: {
             instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb", docker: null },
             minInstances: 2,

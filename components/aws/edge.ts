@@ -214,7 +214,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     const monitoring = new Monitoring(
         `${prefix}-monitoring`,
         {
-            alertEmail: settings.alertEmail,
+            // The alarms always exist (they also stop a bad rollout); the tier decides whether they mail anyone.
+            alertEmail: settings.alarms ? settings.alertEmail : undefined,
             kmsKeyArn: deps.kms.keyArn,
             region: settings.region,
             autoScalingGroupName: groupName,
