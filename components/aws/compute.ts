@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { awsHost, ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
+import { ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
+import { awsHost } from "./host-strategy";
 
 /** An EC2 CPU architecture as AWS names it in AMI parameters. */
 export type Architecture = "arm64" | "x86_64";

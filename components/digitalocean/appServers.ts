@@ -2,7 +2,8 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ComputeSettings } from "../../stacks";
-import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
+import { renderUserData, SecretEnv } from "../shared/userdata";
+import { digitalOceanSpacesHost } from "./host-strategy";
 import { parseDockerCredentials } from "./appImage";
 import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
 
