@@ -3,6 +3,8 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { awsVpsMachine } from "../aws/vps-machine";
+import { digitalOceanVpsMachine } from "../digitalocean/vps-machine";
 import * as random from "@pulumi/random";
 import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
 import { AppReplicas } from "./app";
@@ -63,7 +65,7 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
             ? new aws.Provider("aws", { region: settings.region as aws.Region, defaultTags: { tags: { ...settings.tags } } })
             : new digitalocean.Provider("digitalocean", {});
         vps = new VpsHost("host", {
-            cloud: host.vps,
+            machine: host.vps === "aws" ? awsVpsMachine : digitalOceanVpsMachine,
             provider: cloudProvider,
             commandProvider: new command.Provider("command", {}),
             size: host.hostSize!,
