@@ -4,10 +4,11 @@
  */
 import { PolicyProviderResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { AWS_DEFAULT_TAGGED, DIGITALOCEAN_TAGGABLE } from "./generated/taggable-types";
+import { REQUIRED_TAG_KEYS } from "./lib/tags";
 import { isUnknown, jsonObject, plain, quoted, UNKNOWN, Unknown } from "./lib/values";
 
-/** The required tag keys unless the pack's config names others (the standard tags of components/shared/tags.ts). */
-export const DEFAULT_REQUIRED_TAG_KEYS: readonly string[] = ["Project", "Environment", "Owner", "CostCenter", "ManagedBy"];
+/** The required tag keys unless the pack's config names others (the program's standard tags are built on the same list). */
+export const DEFAULT_REQUIRED_TAG_KEYS: readonly string[] = REQUIRED_TAG_KEYS;
 
 /** The config of {@link requiredTags}. */
 export interface RequiredTagsConfig {

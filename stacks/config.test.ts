@@ -328,7 +328,6 @@ describe("DigitalOcean stack config", () => {
         );
         assert.equal(s.compute.instanceType, "s-1vcpu-2gb");
         assert.equal(s.database.instanceClass, "db-s-1vcpu-2gb");
-        assert.deepEqual(s.cache, { enabled: true, nodeSize: "db-s-1vcpu-1gb" });
         assert.deepEqual(s.adminCidrs, ["203.0.113.7/32"]);
         assert.equal(s.certificateName, "app-origin");
         assert.deepEqual(s.sshKeyFingerprints, ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);

@@ -3,13 +3,17 @@ import { z } from "zod";
 import { architectureOf } from "../components/aws/compute";
 import { parseEcrImage } from "../components/aws/ecr";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
+import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
-import { ComputePreset, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, VpsCloud } from "./tiers";
+import { Cloud, ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, TierPreset, VpsCloud } from "./tiers";
 
-export { CLOUDS, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
-export type { Cloud, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
+export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
+export type { Cloud, ContainerLimitPreset, ContainerRole, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
+
+/** How config messages describe "the internet", as the policy pack defines it (policies/lib/cidr.ts). */
+const INTERNET_MEANING = `a prefix shorter than /${IPV4_MIN_PREFIX} is the internet to the policy pack`;
 
 /** The config namespace: every key is `alicerce:<key>`. */
 export const NAMESPACE = "alicerce";
@@ -27,13 +31,6 @@ export interface ComputeSettings extends Omit<ComputePreset, "instanceType"> {
 export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> {
     /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
     readonly instanceClass: string;
-}
-
-/** The cache after tier defaults. */
-export interface CacheSettings {
-    readonly enabled: boolean;
-    /** Managed Valkey size slug (DigitalOcean). */
-    readonly nodeSize: string;
 }
 
 /** Docker's default bridge network on every droplet; a VPC range overlapping it makes the VPC unreachable from containers. */
@@ -81,7 +78,6 @@ export interface StackSettings extends CommonSettings {
     readonly compute: ComputeSettings;
     readonly database: DatabaseSettings;
     readonly network: NetworkPreset;
-    readonly cache: CacheSettings;
     /** IPv4 ranges allowed to SSH to app servers; empty (the default) closes port 22. */
     readonly adminCidrs: readonly string[];
     /** DigitalOcean: an uploaded certificate (custom or Cloudflare origin) for HTTPS instead of Let's Encrypt. */
@@ -94,6 +90,8 @@ export interface StackSettings extends CommonSettings {
     readonly registryRegion?: string;
     /** DigitalOcean: SSH keys (fingerprints) put on app droplets. */
     readonly sshKeyFingerprints: readonly string[];
+    /** AWS: deletion protection on the load balancer. */
+    readonly loadBalancerDeletionProtection: boolean;
     readonly waf: boolean;
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
@@ -114,6 +112,8 @@ export interface SingleHostSettings {
     readonly sshPublicKey?: string;
     /** App containers behind nginx. */
     readonly appReplicas: number;
+    /** Each container's memory and CPU ceiling (the tier's). */
+    readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
 
 /** Daily backups a single host keeps when `alicerce:backupRetentionDays` is not set. */
@@ -183,38 +183,69 @@ const AWS_ONLY_KEYS = ["availabilityZones", "amiName"] as const;
 /** Keys of the `docker` cloud only. */
 const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas", "backupRepository", "backupAccessKeyId", "backupSecretAccessKey", "backupRetentionDays"] as const;
 
+/** What every rule reads: the raw keys, each key's value when it parsed on its own, and where problems go. */
+interface RuleContext {
+    readonly raw: Readonly<Record<string, string>>;
+    /** The Pulumi project name. */
+    readonly project: string;
+    /** The value of a key that parsed on its own: cross-key rules run on those, so every problem shows at once. */
+    value<K extends keyof RawConfig>(key: K): RawConfig[K] | undefined;
+    /** Reports a problem with a key's value, in the house format. */
+    say(key: string, problem: string): void;
+    /** Reports a required key that is not set. */
+    missing(key: keyof RawConfig, why: string): void;
+    /** Reports a problem line as it is. */
+    report(line: string): void;
+    readonly cloud?: RawConfig["cloud"];
+    readonly tier?: Tier;
+    readonly preset?: TierPreset;
+    readonly region?: string;
+    /** The VPS's cloud (docker with `alicerce:vps`). */
+    readonly vps?: VpsCloud;
+    /** The cloud whose regions and sizes apply: the managed cloud itself, or the VPS's cloud for docker. */
+    readonly sizedOn?: ManagedCloud;
+}
+
 /**
- * Validates the stack's config and applies the tier's defaults. Pure: takes
- * Pulumi's config map (`alicerce:tier` -> `"prod"`; keys of other namespaces
- * are ignored) and throws one {@link ConfigError} listing every problem.
+ * Loading: the `alicerce:` keys out of Pulumi's config map (keys of other
+ * namespaces are ignored), parsed by the schema; every single-key problem
+ * goes to `problems`.
  */
-export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string): Settings {
+function loadConfig(allConfig: Readonly<Record<string, string>>, project: string, problems: string[]) {
     const raw: Record<string, string> = {};
     for (const [key, value] of Object.entries(allConfig)) {
         if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
     }
-
-    const problems: string[] = [];
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
 
-    // Cross-key rules run on the keys that parsed, so every problem shows at once.
     const value = <K extends keyof RawConfig>(key: K): RawConfig[K] | undefined => {
         const r = configSchema.shape[key].safeParse(raw[key]);
         return r.success ? (r.data as RawConfig[K]) : undefined;
     };
     const cloud = value("cloud");
     const tier = value("tier");
-    const preset = tier ? TIER_PRESETS[tier] : undefined;
-    const say = (key: string, problem: string) => problems.push(`${NAMESPACE}:${key}: ${shown(key, raw)} ${problem}`);
-    const missing = (key: keyof RawConfig, why: string) =>
-        problems.push(`${NAMESPACE}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`);
-
-    // The cloud whose regions and sizes apply: the managed cloud itself, or the VPS's cloud for docker.
     const vps = cloud === "docker" ? value("vps") : undefined;
-    const sizedOn: ManagedCloud | undefined = cloud === "docker" ? vps : cloud;
+    const ctx: RuleContext = {
+        raw,
+        project,
+        value,
+        say: (key, problem) => problems.push(`${NAMESPACE}:${key}: ${shown(key, raw)} ${problem}`),
+        missing: (key, why) => problems.push(`${NAMESPACE}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`),
+        report: (line) => problems.push(line),
+        cloud,
+        tier,
+        preset: tier ? TIER_PRESETS[tier] : undefined,
+        region: value("region"),
+        vps,
+        sizedOn: cloud === "docker" ? vps : cloud,
+    };
+    return { ctx, parsed };
+}
 
-    const region = value("region");
+/** Rules of every cloud: the region and sizes of the cloud that sizes the stack, keys of another cloud, internet-wide ranges, what the tier requires. */
+function commonRules(ctx: RuleContext): void {
+    const { raw, value, say, missing, cloud, tier, preset, region, vps, sizedOn, report } = ctx;
     if (sizedOn && raw.region === undefined) missing("region", cloud === "docker" ? " with alicerce:vps" : "");
     const accepted = sizedOn ? (cloud === "docker" ? VPS_REGIONS : REGIONS)[sizedOn] : [];
     if (sizedOn && region && !accepted.includes(region)) {
@@ -235,164 +266,49 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         if (sizedOn && given !== undefined && !shapes[sizedOn].re.test(given)) say(key, `is not valid on ${sizedOn}; use ${shapes[sizedOn].example}`);
     }
 
-    if (cloud === "docker") {
-        for (const key of MANAGED_ONLY_KEYS) {
-            if (raw[key] !== undefined) say(key, "does not apply to cloud docker (one host, no managed services); remove it");
-        }
-        if (!vps && raw.instanceType !== undefined) say("instanceType", "sizes a host alicerce creates; set alicerce:vps, or remove it");
-        if (raw.backupRepository !== undefined) {
-            for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
-                if (raw[key] === undefined) missing(key, " with alicerce:backupRepository");
-            }
-        } else {
-            for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
-                if (raw[key] !== undefined) say(key, "is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key");
-            }
-        }
-        for (const key of DIGITALOCEAN_ONLY_KEYS) {
-            if (key !== "adminCidrs" && raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this docker stack");
-        }
-        if (vps) {
-            if (raw.dockerHost !== undefined) say("dockerHost", "is set with alicerce:vps, which creates the host and connects to it; remove one");
-            if (raw.sshPublicKey === undefined) missing("sshPublicKey", " with alicerce:vps");
-            if (raw.adminCidrs === undefined) missing("adminCidrs", " with alicerce:vps (SSH is the Docker API: no default range)");
-        } else {
-            for (const key of ["sshPublicKey", "adminCidrs"] as const) {
-                if (raw[key] !== undefined) say(key, "only applies to a host alicerce creates; set alicerce:vps, or remove it");
-            }
-        }
-    } else if (cloud) {
-        for (const key of DOCKER_ONLY_KEYS) {
-            if (raw[key] !== undefined) say(key, "applies only when alicerce:cloud is docker; remove it");
-        }
-    }
-    if (cloud === "digitalocean" && raw.egress !== undefined) {
-        say("egress", "is only used on aws (DigitalOcean droplets reach the internet directly); remove it");
-    }
-    if (cloud === "aws") {
-        for (const key of DIGITALOCEAN_ONLY_KEYS) {
-            if (raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this aws stack");
-        }
-    }
-    if (cloud === "aws") {
-        const image = value("image");
-        if (image !== undefined && !image.includes("@sha256:")) {
-            say("image", "is not pinned by digest; instances run an exact image, so use registry/repository@sha256:<digest>");
-        }
-        // The instances log in to ECR only, with their role; any other registry would leave them unable to pull.
-        if (image !== undefined && parseEcrImage(image) === undefined) {
-            say("image", "is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest");
-        }
-        if (!AWS_PROJECT_NAME.test(project)) {
-            problems.push(
-                `Pulumi.yaml name: ${JSON.stringify(project)} does not fit AWS resource names; use 1-16 lowercase letters, digits or '-', starting with a letter, not "internal" (it prefixes load balancer names, which AWS limits to 32 characters)`,
-            );
-        }
-    }
     if (cloud !== undefined && cloud !== "aws") {
         for (const key of AWS_ONLY_KEYS) {
             if (raw[key] !== undefined) say(key, `is only used on aws; remove it from this ${cloud} stack`);
         }
     }
-    if (cloud === "aws") {
-        const zones = value("availabilityZones");
-        const needed = preset?.network.azCount;
-        if (zones !== undefined) {
-            const foreign = zones.filter((z) => region !== undefined && !new RegExp(`^${region}[a-z]$`).test(z));
-            if (region !== undefined && foreign.length > 0) {
-                say("availabilityZones", `lists ${foreign.join(", ")}, not a zone of ${region}; use names such as ${region}a, ${region}b (\`aws ec2 describe-availability-zones --region ${region}\`)`);
-            }
-            const repeated = zones.filter((z, i) => zones.indexOf(z) !== i);
-            if (repeated.length > 0) say("availabilityZones", `lists ${[...new Set(repeated)].join(", ")} more than once; list each zone once`);
-            if (needed !== undefined && zones.length < needed) {
-                say(
-                    "availabilityZones",
-                    `lists ${zones.length} zone(s); the ${tier} tier uses ${needed}: append ${needed - zones.length} more at the end (the order ties each subnet to its zone, so never reorder or remove one)`,
-                );
-            }
-            if (zones.length > MAX_AZS) say("availabilityZones", `lists ${zones.length} zones; the VPC layout has room for ${MAX_AZS}`);
-        }
-        const ami = value("amiName");
-        const type = value("instanceType") ?? preset?.compute.instanceType.aws ?? undefined;
-        if (ami !== undefined && type) {
-            let arch: string | undefined;
-            try {
-                arch = architectureOf(type);
-            } catch {
-                arch = undefined; // an invalid instance type is reported on its own key
-            }
-            const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
-            if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
-                say("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`);
-            }
-        }
-    }
-    if (cloud === "digitalocean" && raw.lbIngressCidrs !== undefined) {
-        say("lbIngressCidrs", "is only used on aws (the load balancer's security group); remove it from this digitalocean stack");
-    }
     for (const cidr of value("lbIngressCidrs") ?? []) {
         try {
-            if (parseCidr(cidr).prefix === 0) say("lbIngressCidrs", `includes ${cidr}, which is everyone; remove the key to admit everyone`);
+            parseCidr(cidr);
+            if (isInternetRange(cidr)) say("lbIngressCidrs", `includes ${cidr}, which is everyone (${INTERNET_MEANING}); remove the key to admit everyone, or list narrower ranges`);
         } catch (err) {
             say("lbIngressCidrs", `includes ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }
     }
-    if (cloud !== "docker" && raw.cloudflareProxied !== undefined && raw.cloudflareZoneId === undefined) {
-        say("cloudflareProxied", "is set but alicerce:cloudflareZoneId is not; set the zone id, or remove the key");
-    }
-    if (cloud === "digitalocean") {
-        const dbClass = value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
-        const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
-        if ((value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
-            const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
-            say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
-        }
-        if (raw.dbStorageGb !== undefined) {
-            say("dbStorageGb", "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more");
-        }
-        if (raw.sshKeyFingerprints === undefined) {
-            problems.push(
-                `${NAMESPACE}:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key (port 22 stays closed unless alicerce:adminCidrs is set): import one with \`doctl compute ssh-key import\` and list its fingerprint`,
-            );
-        } else if (value("sshKeyFingerprints")?.length === 0) {
-            say("sshKeyFingerprints", "is empty; DigitalOcean autoscale pools require at least one SSH key fingerprint");
-        }
-        // DigitalOcean allows one registry per account (https://docs.digitalocean.com/products/container-registry/details/limits/):
-        // every stack names it, exactly one creates it.
-        if (raw.image === undefined && raw.registryName === undefined) {
-            problems.push(
-                `${NAMESPACE}:registryName: not set; the image is built and pushed to the account's one container registry: name it here (lowercase, unique across DigitalOcean), and set alicerce:createRegistry true on the one stack that creates it`,
-            );
-        }
-        if (value("createRegistry") === true && raw.image !== undefined) {
-            say("createRegistry", "is set with alicerce:image, which builds and pushes nothing; create the registry from a stack that builds, or remove the key");
-        }
-        if (raw.cloudflareZoneId !== undefined && raw.domain !== undefined && raw.certificateName === undefined) {
-            problems.push(
-                `${NAMESPACE}:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare, so DigitalOcean cannot issue Let's Encrypt: upload a Cloudflare origin certificate and name it here`,
-            );
-        }
-        const range = value("vpcCidr");
-        if (range !== undefined) {
-            try {
-                if (cidrOverlaps(parseCidr(range), parseCidr(DOCKER_BRIDGE_CIDR))) {
-                    say("vpcCidr", `overlaps Docker's bridge network ${DOCKER_BRIDGE_CIDR} on the droplets; use a range in 10.0.0.0/8, e.g. 10.20.0.0/16`);
-                }
-            } catch {
-                // Already reported as an invalid network.
-            }
-        }
-    }
-
     for (const cidr of value("adminCidrs") ?? []) {
         try {
-            const parsedCidr = parseCidr(cidr);
-            if (parsedCidr.prefix === 0) say("adminCidrs", `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr}; list your office or VPN ranges`);
+            parseCidr(cidr);
+            if (isInternetRange(cidr)) say("adminCidrs", `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr} (${INTERNET_MEANING}); list your office or VPN ranges`);
         } catch (err) {
             say("adminCidrs", `holds ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }
     }
 
+    if (preset?.requiresDomain) {
+        // A Docker host has no alerting to send to alertEmail, so only its domain (HTTPS) is required.
+        for (const key of cloud === "docker" ? (["domain"] as const) : (["domain", "alertEmail"] as const)) {
+            if (raw[key] === undefined) {
+                report(`${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`);
+            }
+        }
+    }
+}
+
+/** Rules of the managed clouds (also run while `alicerce:cloud` itself is invalid, so its other problems still show). */
+function managedRules(ctx: RuleContext): void {
+    const { raw, value, say, cloud, preset } = ctx;
+    if (cloud) {
+        for (const key of DOCKER_ONLY_KEYS) {
+            if (raw[key] !== undefined) say(key, "applies only when alicerce:cloud is docker; remove it");
+        }
+    }
+    if (cloud !== "docker" && raw.cloudflareProxied !== undefined && raw.cloudflareZoneId === undefined) {
+        say("cloudflareProxied", "is set but alicerce:cloudflareZoneId is not; set the zone id, or remove the key");
+    }
     const min = value("minInstances") ?? preset?.compute.minInstances;
     const max = value("maxInstances") ?? preset?.compute.maxInstances;
     if (cloud !== "docker" && min !== undefined && max !== undefined && min > max) {
@@ -407,20 +323,166 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             say("vpcCidr", `is not a valid network (${(err as Error).message}); use e.g. 10.20.0.0/16`);
         }
     }
-    if (preset?.requiresDomain) {
-        // A Docker host has no alerting to send to alertEmail, so only its domain (HTTPS) is required.
-        for (const key of cloud === "docker" ? (["domain"] as const) : (["domain", "alertEmail"] as const)) {
-            if (raw[key] === undefined) {
-                problems.push(`${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`);
-            }
-        }
-    }
     if (cloud !== "docker" && raw.cloudflareZoneId !== undefined && raw.domain === undefined) {
         say("cloudflareZoneId", "is set but alicerce:domain is not; set the domain the zone serves, or remove the zone id");
     }
+}
 
-    if (problems.length > 0 || !parsed.success || !cloud || !tier || !preset) throw new ConfigError(problems);
-    const cfg = parsed.data;
+/** Rules of the `aws` cloud. */
+function awsRules(ctx: RuleContext): void {
+    const { raw, value, say, tier, preset, region, project, report } = ctx;
+    for (const key of DIGITALOCEAN_ONLY_KEYS) {
+        if (raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this aws stack");
+    }
+    const image = value("image");
+    if (image !== undefined && !image.includes("@sha256:")) {
+        say("image", "is not pinned by digest; instances run an exact image, so use registry/repository@sha256:<digest>");
+    }
+    // The instances log in to ECR only, with their role; any other registry would leave them unable to pull.
+    if (image !== undefined && parseEcrImage(image) === undefined) {
+        say("image", "is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest");
+    }
+    if (!AWS_PROJECT_NAME.test(project)) {
+        report(
+            `Pulumi.yaml name: ${JSON.stringify(project)} does not fit AWS resource names; use 1-16 lowercase letters, digits or '-', starting with a letter, not "internal" (it prefixes load balancer names, which AWS limits to 32 characters)`,
+        );
+    }
+    const zones = value("availabilityZones");
+    const needed = preset?.network.azCount;
+    if (zones !== undefined) {
+        const foreign = zones.filter((z) => region !== undefined && !new RegExp(`^${region}[a-z]$`).test(z));
+        if (region !== undefined && foreign.length > 0) {
+            say("availabilityZones", `lists ${foreign.join(", ")}, not a zone of ${region}; use names such as ${region}a, ${region}b (\`aws ec2 describe-availability-zones --region ${region}\`)`);
+        }
+        const repeated = zones.filter((z, i) => zones.indexOf(z) !== i);
+        if (repeated.length > 0) say("availabilityZones", `lists ${[...new Set(repeated)].join(", ")} more than once; list each zone once`);
+        if (needed !== undefined && zones.length < needed) {
+            say(
+                "availabilityZones",
+                `lists ${zones.length} zone(s); the ${tier} tier uses ${needed}: append ${needed - zones.length} more at the end (the order ties each subnet to its zone, so never reorder or remove one)`,
+            );
+        }
+        if (zones.length > MAX_AZS) say("availabilityZones", `lists ${zones.length} zones; the VPC layout has room for ${MAX_AZS}`);
+    }
+    const ami = value("amiName");
+    const type = value("instanceType") ?? preset?.compute.instanceType.aws ?? undefined;
+    if (ami !== undefined && type) {
+        let arch: string | undefined;
+        try {
+            arch = architectureOf(type);
+        } catch {
+            arch = undefined; // an invalid instance type is reported on its own key
+        }
+        const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
+        if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
+            say("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`);
+        }
+    }
+}
+
+/** Rules of the `digitalocean` cloud. */
+function digitalOceanRules(ctx: RuleContext): void {
+    const { raw, value, say, preset, report } = ctx;
+    if (raw.egress !== undefined) say("egress", "is only used on aws (DigitalOcean droplets reach the internet directly); remove it");
+    if (raw.lbIngressCidrs !== undefined) {
+        say("lbIngressCidrs", "is only used on aws (the load balancer's security group); remove it from this digitalocean stack");
+    }
+    const dbClass = value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
+    const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
+    if ((value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
+        const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
+        say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
+    }
+    if (raw.dbStorageGb !== undefined) {
+        say("dbStorageGb", "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more");
+    }
+    if (raw.sshKeyFingerprints === undefined) {
+        report(
+            `${NAMESPACE}:sshKeyFingerprints: not set; DigitalOcean autoscale pools require at least one SSH key (port 22 stays closed unless alicerce:adminCidrs is set): import one with \`doctl compute ssh-key import\` and list its fingerprint`,
+        );
+    } else if (value("sshKeyFingerprints")?.length === 0) {
+        say("sshKeyFingerprints", "is empty; DigitalOcean autoscale pools require at least one SSH key fingerprint");
+    }
+    // DigitalOcean allows one registry per account (https://docs.digitalocean.com/products/container-registry/details/limits/):
+    // every stack names it, exactly one creates it.
+    if (raw.image === undefined && raw.registryName === undefined) {
+        report(
+            `${NAMESPACE}:registryName: not set; the image is built and pushed to the account's one container registry: name it here (lowercase, unique across DigitalOcean), and set alicerce:createRegistry true on the one stack that creates it`,
+        );
+    }
+    if (value("createRegistry") === true && raw.image !== undefined) {
+        say("createRegistry", "is set with alicerce:image, which builds and pushes nothing; create the registry from a stack that builds, or remove the key");
+    }
+    if (raw.cloudflareZoneId !== undefined && raw.domain !== undefined && raw.certificateName === undefined) {
+        report(
+            `${NAMESPACE}:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare, so DigitalOcean cannot issue Let's Encrypt: upload a Cloudflare origin certificate and name it here`,
+        );
+    }
+    const range = value("vpcCidr");
+    if (range !== undefined) {
+        try {
+            if (cidrOverlaps(parseCidr(range), parseCidr(DOCKER_BRIDGE_CIDR))) {
+                say("vpcCidr", `overlaps Docker's bridge network ${DOCKER_BRIDGE_CIDR} on the droplets; use a range in 10.0.0.0/8, e.g. 10.20.0.0/16`);
+            }
+        } catch {
+            // Already reported as an invalid network.
+        }
+    }
+}
+
+/** Rules of the `docker` cloud (one host). */
+function dockerRules(ctx: RuleContext): void {
+    const { raw, say, missing, vps } = ctx;
+    for (const key of MANAGED_ONLY_KEYS) {
+        if (raw[key] !== undefined) say(key, "does not apply to cloud docker (one host, no managed services); remove it");
+    }
+    if (!vps && raw.instanceType !== undefined) say("instanceType", "sizes a host alicerce creates; set alicerce:vps, or remove it");
+    if (raw.backupRepository !== undefined) {
+        for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
+            if (raw[key] === undefined) missing(key, " with alicerce:backupRepository");
+        }
+    } else {
+        for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
+            if (raw[key] !== undefined) say(key, "is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key");
+        }
+    }
+    for (const key of DIGITALOCEAN_ONLY_KEYS) {
+        if (key !== "adminCidrs" && raw[key] !== undefined) say(key, "is only used on digitalocean; remove it from this docker stack");
+    }
+    if (vps) {
+        if (raw.dockerHost !== undefined) say("dockerHost", "is set with alicerce:vps, which creates the host and connects to it; remove one");
+        if (raw.sshPublicKey === undefined) missing("sshPublicKey", " with alicerce:vps");
+        if (raw.adminCidrs === undefined) missing("adminCidrs", " with alicerce:vps (SSH is the Docker API: no default range)");
+    } else {
+        for (const key of ["sshPublicKey", "adminCidrs"] as const) {
+            if (raw[key] !== undefined) say(key, "only applies to a host alicerce creates; set alicerce:vps, or remove it");
+        }
+    }
+}
+
+/**
+ * Validates the stack's config and applies the tier's defaults, in three
+ * steps: loading ({@link loadConfig}), the rules (of every cloud, then the
+ * stack's cloud's), and resolving ({@link resolveSettings}). Pure: takes
+ * Pulumi's config map (`alicerce:tier` -> `"prod"`; keys of other
+ * namespaces are ignored) and throws one {@link ConfigError} listing every
+ * problem.
+ */
+export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string): Settings {
+    const problems: string[] = [];
+    const { ctx, parsed } = loadConfig(allConfig, project, problems);
+    commonRules(ctx);
+    if (ctx.cloud === "docker") dockerRules(ctx);
+    else managedRules(ctx);
+    if (ctx.cloud === "aws") awsRules(ctx);
+    if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
+
+    if (problems.length > 0 || !parsed.success || !ctx.cloud || !ctx.tier || !ctx.preset) throw new ConfigError(problems);
+    return resolveSettings(parsed.data, ctx.cloud, ctx.tier, ctx.preset, ctx.vps, project, stack);
+}
+
+/** Resolving: a valid config over its tier's preset, with the warnings a reviewer should see. */
+function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierPreset, vps: VpsCloud | undefined, project: string, stack: string): Settings {
 
     const warnings: string[] = [];
     const common = {
@@ -460,6 +522,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
                 adminCidrs: cfg.adminCidrs ?? [],
                 sshPublicKey: cfg.sshPublicKey,
                 appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
+                containerLimits: preset.singleHost.containerLimits,
             },
             backups: {
                 retentionDays: cfg.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS,
@@ -501,18 +564,17 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },
         network: { ...preset.network, egress: cfg.egress ?? preset.network.egress },
-        cache: { enabled: preset.cache.enabled, nodeSize: preset.cache.nodeSize[cloud] ?? "" },
         adminCidrs: cfg.adminCidrs ?? [],
         certificateName: cfg.certificateName,
         registryName: cfg.image === undefined ? cfg.registryName : undefined,
         createRegistry: cfg.image === undefined && (cfg.createRegistry ?? false),
         registryRegion: cloud === "digitalocean" ? NEAREST_REGISTRY_REGION[cfg.region!] : undefined,
         sshKeyFingerprints: cfg.sshKeyFingerprints ?? [],
+        loadBalancerDeletionProtection: preset.loadBalancerDeletionProtection,
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
-    };
-}
+    };}
 
 /** Credentials of providers other than the cloud's own, from their config namespaces (set with `pulumi config set --secret`). */
 export interface ProviderSecrets {

@@ -6,6 +6,7 @@
  * Sizes are starting points chosen for cost first (see README "Tiers"); every
  * compute and database size can be overridden per stack.
  */
+import { TIERS, type Tier } from "../policies/lib/tiers";
 
 /** The clouds a stack can target. `docker` is one Docker host (local, or a VPS over SSH) running the whole stack. */
 export const CLOUDS = ["aws", "digitalocean", "docker"] as const;
@@ -22,10 +23,8 @@ export const VPS_CLOUDS = MANAGED_CLOUDS;
 /** A cloud a `docker` stack can create its VPS on. */
 export type VpsCloud = ManagedCloud;
 
-/** The tiers, in upgrade order. */
-export const TIERS = ["mvp", "growth", "prod"] as const;
-/** A tier name. */
-export type Tier = (typeof TIERS)[number];
+/** The tiers, in upgrade order: defined once, with the policy pack that reads them back. */
+export { TIERS, type Tier };
 
 /**
  * A value given once per cloud (instance types and database classes differ).
@@ -84,14 +83,6 @@ export interface DatabasePreset {
     readonly enhancedMonitoring: boolean;
 }
 
-/** A managed Redis-compatible cache (ElastiCache on AWS, Valkey on DigitalOcean). */
-export interface CachePreset {
-    /** Whether the tier runs a cache at all. */
-    readonly enabled: boolean;
-    /** ElastiCache node type (AWS) or managed Valkey size slug (DigitalOcean). */
-    readonly nodeSize: PerCloud<string, null>;
-}
-
 /** The VPC layout. */
 export interface NetworkPreset {
     /** Availability zones used (at most what the region has). */
@@ -99,6 +90,19 @@ export interface NetworkPreset {
     /** How app instances reach the internet. */
     readonly egress: Egress;
 }
+
+/** A container's ceiling on a single host. */
+export interface ContainerLimitPreset {
+    /** Hard memory limit in MB (swap is not allowed on top). */
+    readonly memoryMb: number;
+    /** CPUs the container may use, e.g. 0.5. */
+    readonly cpus: number;
+}
+
+/** The containers of a single host. */
+export const CONTAINER_ROLES = ["postgres", "redis", "objectStore", "app", "nginx", "caddy", "backup"] as const;
+/** A container of a single host. */
+export type ContainerRole = (typeof CONTAINER_ROLES)[number];
 
 /** The `docker` cloud: everything on one host. */
 export interface SingleHostPreset {
@@ -110,24 +114,33 @@ export interface SingleHostPreset {
      * is one size above the managed tiers' app servers.
      */
     readonly hostSize: { readonly [V in VpsCloud]: string };
+    /**
+     * Each container's ceiling, sized so that the sum (with the app replicas)
+     * fits the VPS memory with room for the OS and Docker itself: a runaway
+     * container is killed alone instead of taking the host down.
+     */
+    readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
 
 /** Everything a tier decides. */
 export interface TierPreset {
-    /** One line for the plan and the README. */
-    readonly description: string;
     readonly compute: ComputePreset;
     readonly database: DatabasePreset;
     readonly network: NetworkPreset;
     readonly singleHost: SingleHostPreset;
-    readonly cache: CachePreset;
+    /** AWS: deletion protection on the load balancer (a console or API delete is refused until it is turned off). Free. */
+    readonly loadBalancerDeletionProtection: boolean;
     /** A WAF web ACL in front of the load balancer. */
     readonly waf: boolean;
     /** A domain (and so HTTPS) is required: a tier that serves real users has no plain-HTTP mode. */
     readonly requiresDomain: boolean;
-    /** CloudWatch / DigitalOcean alerts to `alertEmail`. */
+    /**
+     * Alerts mailed to `alertEmail` (CloudWatch alarms on AWS, which exist
+     * regardless because they also stop a bad rollout; DigitalOcean monitor
+     * alerts).
+     */
     readonly alarms: boolean;
-    /** Days application and infrastructure logs are kept. */
+    /** Days application and infrastructure logs are kept in CloudWatch Logs (AWS; DigitalOcean keeps no logs for us). */
     readonly logRetentionDays: number;
     /** Pulumi `protect` on data (database, buckets, key, secrets): `pulumi destroy` stops before deleting them. */
     readonly protectData: boolean;
@@ -141,8 +154,8 @@ export interface TierPreset {
 
 /** The tier presets. */
 export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
+    // First paying users: one small instance, single-AZ PostgreSQL, no NAT gateway
     mvp: {
-        description: "first paying users: one small instance, single-AZ PostgreSQL, no NAT gateway",
         compute: {
             instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
@@ -162,8 +175,20 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             enhancedMonitoring: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
-        singleHost: { appReplicas: 2, hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" } },
-        cache: { enabled: false, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
+        singleHost: {
+            appReplicas: 2,
+            hostSize: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb" },
+            containerLimits: {
+                postgres: { memoryMb: 512, cpus: 1 },
+                redis: { memoryMb: 128, cpus: 0.25 },
+                objectStore: { memoryMb: 256, cpus: 0.5 },
+                app: { memoryMb: 256, cpus: 0.5 },
+                nginx: { memoryMb: 64, cpus: 0.25 },
+                caddy: { memoryMb: 64, cpus: 0.25 },
+                backup: { memoryMb: 256, cpus: 0.5 },
+            },
+        },
+        loadBalancerDeletionProtection: false,
         waf: false,
         requiresDomain: false,
         alarms: true,
@@ -171,8 +196,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         protectData: false,
         auditTrail: false,
     },
+    // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
-        description: "a growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF",
         compute: {
             instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
             minInstances: 1,
@@ -192,8 +217,20 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             enhancedMonitoring: false,
         },
         network: { azCount: 2, egress: "public-subnets" },
-        singleHost: { appReplicas: 2, hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" } },
-        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
+        singleHost: {
+            appReplicas: 2,
+            hostSize: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb" },
+            containerLimits: {
+                postgres: { memoryMb: 1024, cpus: 1.5 },
+                redis: { memoryMb: 256, cpus: 0.5 },
+                objectStore: { memoryMb: 512, cpus: 0.5 },
+                app: { memoryMb: 512, cpus: 1 },
+                nginx: { memoryMb: 128, cpus: 0.5 },
+                caddy: { memoryMb: 128, cpus: 0.5 },
+                backup: { memoryMb: 256, cpus: 0.5 },
+            },
+        },
+        loadBalancerDeletionProtection: false,
         waf: true,
         requiresDomain: false,
         alarms: true,
@@ -201,8 +238,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         protectData: true,
         auditTrail: false,
     },
+    // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
-        description: "production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups",
         compute: {
             instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb", docker: null },
             minInstances: 2,
@@ -222,8 +259,20 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             enhancedMonitoring: true,
         },
         network: { azCount: 3, egress: "nat-single" },
-        singleHost: { appReplicas: 4, hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" } },
-        cache: { enabled: true, nodeSize: { aws: "cache.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null } },
+        singleHost: {
+            appReplicas: 4,
+            hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" },
+            containerLimits: {
+                postgres: { memoryMb: 2048, cpus: 2 },
+                redis: { memoryMb: 512, cpus: 0.5 },
+                objectStore: { memoryMb: 1024, cpus: 1 },
+                app: { memoryMb: 768, cpus: 1 },
+                nginx: { memoryMb: 128, cpus: 1 },
+                caddy: { memoryMb: 128, cpus: 1 },
+                backup: { memoryMb: 512, cpus: 1 },
+            },
+        },
+        loadBalancerDeletionProtection: true,
         waf: true,
         requiresDomain: true,
         alarms: true,

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Transform, transform } from "../shared/transform";
-import { awsHost, ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
+import { ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
+import { awsHost } from "./host-strategy";
 
 /** An EC2 CPU architecture as AWS names it in AMI parameters. */
 export type Architecture = "arm64" | "x86_64";

@@ -186,7 +186,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
             certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
             logsBucketName: deps.storage.logsBucketName,
-            deletionProtection: settings.tier === "prod",
+            deletionProtection: settings.loadBalancerDeletionProtection,
         },
         { ...opts, dependsOn: storageIsResource ? [deps.storage as unknown as pulumi.Resource] : [] },
     );
@@ -214,7 +214,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     const monitoring = new Monitoring(
         `${prefix}-monitoring`,
         {
-            alertEmail: settings.alertEmail,
+            // The alarms always exist (they also stop a bad rollout); the tier decides whether they mail anyone.
+            alertEmail: settings.alarms ? settings.alertEmail : undefined,
             kmsKeyArn: deps.kms.keyArn,
             region: settings.region,
             autoScalingGroupName: groupName,

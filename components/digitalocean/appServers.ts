@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ComputeSettings } from "../../stacks";
 import { Transform, transform } from "../shared/transform";
-import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
+import { renderUserData, SecretEnv } from "../shared/userdata";
+import { digitalOceanSpacesHost } from "./host-strategy";
 import { parseDockerCredentials } from "./appImage";
 import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
 

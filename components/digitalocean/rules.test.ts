@@ -46,12 +46,11 @@ describe("digitalocean: sizing", () => {
 });
 
 describe("digitalocean: prices and database bootstrap", () => {
-    it("has a price in the shared table for every tier's droplet, database and cache size", () => {
+    it("has a price in the shared table for every tier's droplet and database size", () => {
         for (const tier of TIERS) {
             const p = TIER_PRESETS[tier];
             assert.ok(DIGITALOCEAN.droplets[p.compute.instanceType.digitalocean] !== undefined, tier);
             assert.ok(DIGITALOCEAN.databaseNodes[p.database.instanceClass.digitalocean] !== undefined, tier);
-            assert.ok(DIGITALOCEAN.databaseNodes[p.cache.nodeSize.digitalocean] !== undefined, tier);
         }
     });
 

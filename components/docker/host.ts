@@ -1,16 +1,13 @@
-import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
-import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import type { VpsCloud } from "../../stacks/tiers";
-import { digitalOceanTags, StandardTags } from "../shared/tags";
+import type { StandardTags } from "../shared/tags";
 import { DEPLOY_USER, renderHostCloudInit, SSH_ALLOW_SCRIPT } from "./cloudinit";
 
 /** Arguments of {@link VpsHost}. */
 export interface VpsHostArgs {
-    /** The cloud the VM is created on. */
-    readonly cloud: VpsCloud;
-    /** The explicit provider of that cloud (its region; default tags on AWS). */
+    /** Creates the VM and its cloud firewall: `awsVpsMachine` (components/aws/vps-machine.ts) or `digitalOceanVpsMachine` (components/digitalocean/vps-machine.ts). */
+    readonly machine: VpsMachine;
+    /** The explicit provider of the VM's cloud (its region; default tags on AWS). */
     readonly provider: pulumi.ProviderResource;
     /** The explicit `@pulumi/command` provider for the commands run on the host over SSH. */
     readonly commandProvider: pulumi.ProviderResource;
@@ -32,11 +29,37 @@ export interface VpsHostArgs {
     readonly diskGb?: number;
 }
 
-/** Ubuntu 24.04 LTS images: DigitalOcean's slug, and Canonical's SSM parameter for arm64 (Graviton) AMIs. */
-export const UBUNTU = {
-    digitalocean: "ubuntu-24-04-x64",
-    awsArm64Parameter: "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
-} as const;
+/** What a cloud's {@link VpsMachine} gets: the VM's shape, its first-boot cloud-init, and who may reach it. */
+export interface VpsMachineArgs {
+    /** Droplet size slug or EC2 instance type. */
+    readonly size: string;
+    /** DigitalOcean region (AWS takes its region from the provider). */
+    readonly region: string;
+    /** IPv4 ranges allowed to reach SSH through the cloud firewall (80 and 443 are open to all). */
+    readonly adminCidrs: readonly string[];
+    /** The operator's SSH public key. */
+    readonly sshPublicKey: string;
+    readonly tags: StandardTags;
+    /** Root disk in GB where the cloud lets it be chosen. */
+    readonly diskGb?: number;
+    /** cloud-init user data (Ubuntu 24.04 LTS), rendered by cloudinit.ts. */
+    readonly userData: string;
+}
+
+/** Options a {@link VpsMachine} puts on what it creates: `child` on every resource, `keep` on the VM itself. */
+export interface VpsMachineOptions {
+    /** Parent (the {@link VpsHost}) and the cloud's explicit provider. */
+    readonly child: pulumi.CustomResourceOptions;
+    /** What the VM ignores after first boot (cloud-init runs once) and whether it is protected. */
+    readonly keep: pulumi.CustomResourceOptions;
+}
+
+/**
+ * One cloud's way of creating the host's VM behind its own firewall (22 from
+ * the admin ranges, 80 and 443 from anywhere); returns the public IPv4
+ * address. Children are named from `name` under the {@link VpsHost}.
+ */
+export type VpsMachine = (name: string, args: VpsMachineArgs, opts: VpsMachineOptions) => pulumi.Output<string>;
 
 /**
  * One VM for a `docker` stack, made a Docker host by cloud-init (see
@@ -61,60 +84,9 @@ export class VpsHost extends pulumi.ComponentResource {
         super("alicerce:docker:VpsHost", name, {}, opts);
         const userData = renderHostCloudInit({ adminCidrs: args.adminCidrs, sshPublicKey: args.sshPublicKey });
         const child = { parent: this, provider: args.provider };
-        const keep = { ignoreChanges: ["userData", "image", "sshKeys", "ami", "userDataBase64"], protect: args.protect };
+        const keep: pulumi.CustomResourceOptions = { ignoreChanges: ["userData", "image", "sshKeys", "ami", "userDataBase64"], protect: args.protect };
 
-        if (args.cloud === "digitalocean") {
-            const tags = digitalOceanTags(args.tags);
-            // Without an SSH key DigitalOcean mails a root password; with one, password login never exists.
-            const key = new digitalocean.SshKey(`${name}-key`, { name: `${name}-operator`, publicKey: args.sshPublicKey }, child);
-            const droplet = new digitalocean.Droplet(`${name}`, {
-                image: UBUNTU.digitalocean,
-                size: args.size,
-                region: args.region,
-                sshKeys: [key.fingerprint],
-                userData,
-                monitoring: true,
-                ipv6: false,
-                tags,
-            }, { ...child, ...keep });
-            new digitalocean.Firewall(`${name}-firewall`, {
-                dropletIds: [droplet.id.apply(Number)],
-                inboundRules: [
-                    { protocol: "tcp", portRange: "22", sourceAddresses: [...args.adminCidrs] },
-                    { protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] },
-                    { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
-                ],
-                outboundRules: [
-                    { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
-                    { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
-                    { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
-                ],
-                // By droplet id only: a firewall's `tags` select every droplet carrying them, and the label tags are
-                // shared with other stacks' droplets (whose own firewalls admit only their load balancer).
-            }, child);
-            this.ipv4Address = droplet.ipv4Address;
-        } else {
-            const ami = aws.ssm.getParameterOutput({ name: UBUNTU.awsArm64Parameter }, { provider: args.provider, parent: this });
-            const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { description: `alicerce single host ${name}: 22 from admin ranges, 80 and 443` }, child);
-            args.adminCidrs.forEach((cidr, i) => {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-ssh-${i}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr }, child);
-            });
-            for (const port of [80, 443]) {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0" }, child);
-            }
-            new aws.vpc.SecurityGroupEgressRule(`${name}-out`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }, child);
-            const instance = new aws.ec2.Instance(`${name}`, {
-                ami: ami.value,
-                instanceType: args.size,
-                vpcSecurityGroupIds: [sg.id],
-                userData,
-                rootBlockDevice: { volumeSize: args.diskGb ?? 40, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
-                metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-                monitoring: false,
-            }, { ...child, ...keep });
-            const eip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", instance: instance.id }, child);
-            this.ipv4Address = eip.publicIp;
-        }
+        this.ipv4Address = args.machine(name, { size: args.size, region: args.region, adminCidrs: args.adminCidrs, sshPublicKey: args.sshPublicKey, tags: args.tags, diskGb: args.diskGb, userData }, { child, keep });
         // The SSH agent's key (SSH_AUTH_SOCK), as for the Docker provider's ssh. The host key is not checked on this
         // connection (the Docker provider's ssh pins it on first use); nothing secret is sent over it.
         const connection: command.types.input.remote.ConnectionArgs = {

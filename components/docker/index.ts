@@ -3,13 +3,14 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { awsVpsMachine } from "../aws/vps-machine";
+import { digitalOceanVpsMachine } from "../digitalocean/vps-machine";
 import * as random from "@pulumi/random";
 import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
 import { AppReplicas } from "./app";
 import { Backups } from "./backups";
 import { VpsHost } from "./host";
 import { dockerLabels, stableDockerLabels } from "./labels";
-import { CONTAINER_LIMITS } from "./limits";
 import { HostNetworks } from "./networks";
 import { ObjectStore } from "./objectstore";
 import { StorageSetup } from "./storage-setup";
@@ -55,7 +56,7 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
     const host = settings.singleHost;
     const namePrefix = `${settings.project}-${settings.stack}`;
     const labels = dockerLabels(settings.tags);
-    const limits = CONTAINER_LIMITS[settings.tier];
+    const limits = host.containerLimits;
     const protectData = settings.protectData;
 
     let vps: VpsHost | undefined;
@@ -64,7 +65,7 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
             ? new aws.Provider("aws", { region: settings.region as aws.Region, defaultTags: { tags: { ...settings.tags } } })
             : new digitalocean.Provider("digitalocean", {});
         vps = new VpsHost("host", {
-            cloud: host.vps,
+            machine: host.vps === "aws" ? awsVpsMachine : digitalOceanVpsMachine,
             provider: cloudProvider,
             commandProvider: new command.Provider("command", {}),
             size: host.hostSize!,

@@ -1,5 +1,3 @@
-import type { Tier } from "../../stacks/tiers";
-
 /** A container's ceiling. */
 export interface ContainerLimit {
     /** Hard memory limit in MB (swap is not allowed on top). */
@@ -11,40 +9,8 @@ export interface ContainerLimit {
 /** The containers of a single host. */
 export type Role = "postgres" | "redis" | "objectStore" | "app" | "nginx" | "caddy" | "backup";
 
-/**
- * Limits per tier, sized so that the sum (with the tier's app replicas) fits
- * the tier's VPS memory with room for the OS and Docker itself: a runaway
- * container is killed alone instead of taking the host down.
- */
-export const CONTAINER_LIMITS: { readonly [T in Tier]: { readonly [R in Role]: ContainerLimit } } = {
-    mvp: {
-        postgres: { memoryMb: 512, cpus: 1 },
-        redis: { memoryMb: 128, cpus: 0.25 },
-        objectStore: { memoryMb: 256, cpus: 0.5 },
-        app: { memoryMb: 256, cpus: 0.5 },
-        nginx: { memoryMb: 64, cpus: 0.25 },
-        caddy: { memoryMb: 64, cpus: 0.25 },
-        backup: { memoryMb: 256, cpus: 0.5 },
-    },
-    growth: {
-        postgres: { memoryMb: 1024, cpus: 1.5 },
-        redis: { memoryMb: 256, cpus: 0.5 },
-        objectStore: { memoryMb: 512, cpus: 0.5 },
-        app: { memoryMb: 512, cpus: 1 },
-        nginx: { memoryMb: 128, cpus: 0.5 },
-        caddy: { memoryMb: 128, cpus: 0.5 },
-        backup: { memoryMb: 256, cpus: 0.5 },
-    },
-    prod: {
-        postgres: { memoryMb: 2048, cpus: 2 },
-        redis: { memoryMb: 512, cpus: 0.5 },
-        objectStore: { memoryMb: 1024, cpus: 1 },
-        app: { memoryMb: 768, cpus: 1 },
-        nginx: { memoryMb: 128, cpus: 1 },
-        caddy: { memoryMb: 128, cpus: 1 },
-        backup: { memoryMb: 512, cpus: 1 },
-    },
-};
+/** Every container's ceiling (the tier preset's `singleHost.containerLimits`). */
+export type ContainerLimits = { readonly [R in Role]: ContainerLimit };
 
 /** Memory in MB of the VPS sizes the tier presets use (droplet slugs and EC2 types). */
 export const HOST_MEMORY_MB: Readonly<Record<string, number>> = {
@@ -56,9 +22,8 @@ export const HOST_MEMORY_MB: Readonly<Record<string, number>> = {
     "t4g.large": 8192,
 };
 
-/** The memory all containers of a tier may use at most, in MB (Caddy counted: a stack with a domain runs it). */
-export function totalMemoryMb(tier: Tier, appReplicas: number): number {
-    const l = CONTAINER_LIMITS[tier];
+/** The memory all containers may use at most, in MB (Caddy counted: a stack with a domain runs it). */
+export function totalMemoryMb(l: ContainerLimits, appReplicas: number): number {
     return l.postgres.memoryMb + l.redis.memoryMb + l.objectStore.memoryMb + l.nginx.memoryMb + l.caddy.memoryMb + l.backup.memoryMb + appReplicas * l.app.memoryMb;
 }
 

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../../offline";
 import { ALLOWED_IMAGES, IMAGES } from "./images";
-import { CONTAINER_LIMITS } from "./limits";
+import { TIER_PRESETS } from "../../stacks/tiers";
 import { renderNginxConfig } from "./nginx";
 import { redisCommand } from "./redis";
 import { OBJECT_STORE_DATA_DIR, objectStoreCommand, objectStoreEnvironment, publicUploadRoute, s3Identities } from "./objectstore";
@@ -366,7 +366,7 @@ describe("single host: Redis suits a queue", () => {
     }
     it("redis-server accepts the rendered settings (real redis-server, config check only)", function () {
         this.timeout(30_000);
-        const cmd = redisCommand(CONTAINER_LIMITS.mvp.redis)[2];
+        const cmd = redisCommand(TIER_PRESETS.mvp.singleHost.containerLimits.redis)[2];
         const flags = cmd.slice(cmd.indexOf("redis-server /tmp/auth.conf ") + "redis-server /tmp/auth.conf ".length).replace("--dir /data", "--dir /tmp");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-check-"));
         try {

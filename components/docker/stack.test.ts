@@ -5,7 +5,7 @@ import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
 import { mockRandomPassword } from "../../offline/outputs";
 import { redactSecrets } from "../../offline/secrets";
 import { BOOTSTRAP_SCRIPT, SSH_ALLOW_SCRIPT } from "./cloudinit";
-import { CONTAINER_LIMITS, HOST_MEMORY_MB, totalMemoryMb } from "./limits";
+import { HOST_MEMORY_MB, totalMemoryMb } from "./limits";
 import { TIER_PRESETS, TIERS } from "../../stacks/tiers";
 
 const CONTAINER = "docker:index/container:Container";
@@ -236,10 +236,10 @@ describe("single host (cloud docker): recorded container specs", () => {
             for (const size of Object.values(preset.hostSize)) {
                 const host = HOST_MEMORY_MB[size];
                 assert.ok(host, `no memory figure for ${size}`);
-                const used = totalMemoryMb(tier, preset.appReplicas);
+                const used = totalMemoryMb(preset.containerLimits, preset.appReplicas);
                 assert.ok(used <= host - 256, `${tier} on ${size}: containers may use ${used} MB of ${host}`);
             }
-            assert.ok(CONTAINER_LIMITS[tier].postgres.memoryMb >= 512);
+            assert.ok(preset.containerLimits.postgres.memoryMb >= 512);
         }
     });
 });

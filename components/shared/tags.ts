@@ -4,11 +4,13 @@
  * takes flat tag strings, so the same facts become `key:value` strings.
  */
 
-/** The required tag keys, in the order they are shown. */
-export const REQUIRED_TAG_KEYS = ["Project", "Environment", "Owner", "CostCenter", "ManagedBy"] as const;
+import type { RequiredTagKey } from "../../policies/lib/tags";
+
+/** The required tag keys, in the order they are shown: defined once, with the policy pack that checks them. */
+export { REQUIRED_TAG_KEYS } from "../../policies/lib/tags";
 
 /** The standard tags of a stack. */
-export type StandardTags = { readonly [K in (typeof REQUIRED_TAG_KEYS)[number]]: string };
+export type StandardTags = { readonly [K in RequiredTagKey]: string };
 
 /** What the standard tags are made from. */
 export interface TagSource {

@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ContainerSpec, digitalOceanSpacesHost, renderDatabaseBootstrap, renderPrepareScript, renderUserData, validateContainerSpec } from "./userdata";
+import { digitalOceanSpacesHost } from "../digitalocean/host-strategy";
+import { ContainerSpec, renderDatabaseBootstrap, renderPrepareScript, renderUserData, validateContainerSpec } from "./userdata";
 
 const IMAGE = `registry.digitalocean.com/acme/alicerce-do-prod@sha256:${"ab12".repeat(16)}`;
 const OPTIONS = {

@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TIERS, TIER_PRESETS, Tier } from "../../stacks/tiers";
+import { awsHost } from "../aws/host-strategy";
+import { digitalOceanHost } from "../digitalocean/host-strategy";
 import {
-    awsHost,
     ContainerSpec,
-    digitalOceanHost,
     HostStrategy,
     registryOf,
     renderPrepareScript,

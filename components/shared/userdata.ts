@@ -18,12 +18,13 @@
  *   than the app's graceful shutdown;
  * - runs the cloud's extra setup (the CloudWatch agent on AWS).
  *
- * Two strategies ship here: {@link awsHost} (Amazon Linux 2023, `dnf`, ECR,
- * Secrets Manager, CloudWatch) and {@link digitalOceanHost} (Ubuntu, `apt`,
- * DigitalOcean Container Registry, the DigitalOcean API, journald).
+ * The strategies live with their cloud: `awsHost` in components/aws/host-strategy.ts
+ * (Amazon Linux 2023, `dnf`, ECR, Secrets Manager, CloudWatch) and
+ * `digitalOceanHost` / `digitalOceanSpacesHost` in
+ * components/digitalocean/host-strategy.ts (Ubuntu, `apt`, DigitalOcean
+ * Container Registry, the DigitalOcean API or Spaces, journald).
  */
 
-import { parseEcrHost } from "../aws/ecr";
 
 /** One secret the prepare script fetches at boot into the container's environment. */
 export interface SecretEnv {
@@ -142,7 +143,8 @@ const JQ_PATH = /^(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 const CONTAINER_PATH = /^\/[A-Za-z0-9._\/-]+$/;
 /** Docker's `--env-file` takes each line literally after `=`: no newlines, and nothing is unquoted. */
 const ENV_VALUE = /^[^\n\r\0]*$/;
-const HEREDOC = "ALICERCE_EOF";
+/** The heredoc delimiter the rendered scripts use (no rendered value may contain it). */
+export const HEREDOC = "ALICERCE_EOF";
 const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?$/;
 /** The variable that carries the admin URL from the prepare script to psql's environment only. */
 const BOOTSTRAP_URL_VAR = "BOOTSTRAP_DATABASE_URL";
@@ -402,172 +404,4 @@ function checked(spec: ContainerSpec): ResolvedContainerSpec {
 function fileName(file: BootFile): string {
     const last = file.url.split("/").pop() ?? "";
     return last.replace(/[^A-Za-z0-9._-]/g, "-") || "file";
-}
-
-/** Options of {@link awsHost}. */
-export interface AwsHostOptions {
-    /** The region (Secrets Manager, ECR and CloudWatch Logs endpoints). */
-    readonly region: string;
-    /** The CloudWatch Logs group the container's stdout/stderr go to (created by Pulumi, with retention and KMS). */
-    readonly logGroupName: string;
-    /**
-     * Run the CloudWatch agent for memory and disk metrics (EC2 measures
-     * neither), aggregated per Auto Scaling group so one alarm covers the fleet.
-     * @default true
-     */
-    readonly cloudWatchAgent?: boolean;
-}
-
-/** The CloudWatch agent config: memory and root disk use, per instance and per Auto Scaling group. */
-export function cloudWatchAgentConfig(): Record<string, unknown> {
-    return {
-        agent: { metrics_collection_interval: 60 },
-        metrics: {
-            namespace: "CWAgent",
-            // The agent fills in these ${aws:...} placeholders itself on the instance.
-            append_dimensions: { AutoScalingGroupName: "${aws:AutoScalingGroupName}", InstanceId: "${aws:InstanceId}" },
-            aggregation_dimensions: [["AutoScalingGroupName"]],
-            metrics_collected: {
-                mem: { measurement: ["mem_used_percent"] },
-                disk: { measurement: ["used_percent"], resources: ["/"], ignore_file_system_types: ["sysfs", "devtmpfs", "tmpfs"] },
-            },
-        },
-    };
-}
-
-/**
- * Amazon Linux 2023 on EC2: `dnf` (AWS CLI v2 and the SSM agent are in the
- * AMI; AL2023 ships curl-minimal, which conflicts with the full curl
- * package, so curl is not installed), ECR login with the instance role,
- * Secrets Manager reads, the `awslogs` log driver, and the CloudWatch agent.
- */
-export function awsHost(options: AwsHostOptions): HostStrategy {
-    const region = shellQuote(options.region);
-    const agentConfigPath = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
-    const agent = options.cloudWatchAgent ?? true;
-    return {
-        cloud: "aws",
-        install: [`dnf install -y docker jq${agent ? " amazon-cloudwatch-agent" : ""}`],
-        preparePreamble: () => [],
-        // ECR tokens are per region: log in with the registry's own region, which may differ from the stack's.
-        registryLogin: (registry) => {
-            const ecr = parseEcrHost(registry);
-            return ecr ? [`aws ecr get-login-password --region ${shellQuote(ecr.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`] : [];
-        },
-        fetchSecret: (secret) =>
-            `aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(secret.source)} --query SecretString --output text` +
-            (secret.key ? ` | jq --raw-output --exit-status ${shellQuote(secret.key)}` : ""),
-        logFlags: [
-            "--log-driver awslogs",
-            `--log-opt awslogs-region=${options.region}`,
-            `--log-opt awslogs-group=${options.logGroupName}`,
-            // Never block the app on CloudWatch: buffer and drop rather than stall writes to stdout.
-            "--log-opt mode=non-blocking",
-            "--log-opt max-buffer-size=4m",
-        ],
-        setup: agent
-            ? [
-                  `cat > ${shellQuote(agentConfigPath)} <<'${HEREDOC}'`,
-                  JSON.stringify(cloudWatchAgentConfig(), null, 2),
-                  HEREDOC,
-                  `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ${shellQuote(`file:${agentConfigPath}`)}`,
-              ]
-            : [],
-    };
-}
-
-const DOCR = "registry.digitalocean.com";
-
-/** Options of {@link digitalOceanHost}. */
-export interface DigitalOceanHostOptions {
-    /**
-     * A shell command that prints a DigitalOcean API token (read scope on the
-     * registry and databases) at start, e.g. `cat /root/.config/alicerce/token`
-     * for a file placed out of band. The token is never part of the user data.
-     */
-    readonly apiTokenCommand: string;
-}
-
-/**
- * Ubuntu on a droplet: `apt`, DigitalOcean Container Registry login and
- * secrets read from the DigitalOcean API (with a token fetched at start),
- * logs to journald (`journalctl -u <service>`; the droplet's monitoring agent
- * reports memory).
- */
-export function digitalOceanHost(options: DigitalOceanHostOptions): HostStrategy {
-    return {
-        cloud: "digitalocean",
-        install: [
-            "export DEBIAN_FRONTEND=noninteractive",
-            // apt-daily may hold the dpkg lock at first boot: wait for it rather than fail (apt-get(8), DPkg::Lock::Timeout).
-            "apt-get -o DPkg::Lock::Timeout=600 update -q",
-            "apt-get -o DPkg::Lock::Timeout=600 install -y -q docker.io jq curl ca-certificates",
-        ],
-        preparePreamble: (registry, secrets) =>
-            registry === DOCR || secrets.length > 0 ? [`DO_TOKEN="$(${options.apiTokenCommand})"`] : [],
-        // DigitalOcean's registry takes the API token as both user name and password.
-        registryLogin: (registry) =>
-            registry === DOCR
-                ? [`printf '%s' "$DO_TOKEN" | docker login --username "$DO_TOKEN" --password-stdin ${shellQuote(registry)}`]
-                : [],
-        fetchSecret: (secret) =>
-            `curl --fail --silent --show-error --retry 5 --header "Authorization: Bearer $DO_TOKEN" ${shellQuote(`https://api.digitalocean.com/v2/${secret.source}`)}` +
-            (secret.key ? ` | jq --raw-output --exit-status ${shellQuote(secret.key)}` : ""),
-        logFlags: ["--log-driver journald", "--log-opt tag={{.Name}}"],
-        setup: [],
-    };
-}
-
-/** Options of {@link digitalOceanSpacesHost}. */
-export interface DigitalOceanSpacesHostOptions {
-    /** The Spaces region of the config bucket (`nyc3`). */
-    readonly region: string;
-    /** The private bucket holding the secrets document. */
-    readonly configBucket: string;
-    /** The object holding the secrets as one JSON document (`secrets.json`). */
-    readonly secretsObject: string;
-    /** A Spaces key whose only grant is `read` on the config bucket. */
-    readonly bootstrapAccessKey: string;
-    readonly bootstrapSecretKey: string;
-}
-
-/**
- * Ubuntu on a droplet in an autoscale pool, where nothing can be placed on
- * the host out of band and droplets have no identity to trade for
- * credentials. The prepare script reads one JSON document from a private
- * Spaces bucket (S3 SigV4 with curl, held in a shell variable, never on
- * disk) and takes each secret and the registry's pull credentials from it.
- *
- * The one credential in the user data is the bootstrap key, whose only grant
- * is `read` on that bucket: whoever can read the user data (team members
- * with droplet read access, root on the droplet) can read the secrets, but
- * nothing else, and revoking the key cuts every droplet off at its next
- * start. Containers are kept away from the metadata service that serves it.
- */
-export function digitalOceanSpacesHost(options: DigitalOceanSpacesHostOptions): HostStrategy {
-    const base = digitalOceanHost({ apiTokenCommand: "false" });
-    if (!/^[a-z]{3}\d$/.test(options.region)) throw new Error(`"${options.region}" is not a Spaces region such as nyc3`);
-    if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(options.configBucket)) throw new Error(`"${options.configBucket}" is not a Spaces bucket name`);
-    if (!/^[A-Za-z0-9._-]+$/.test(options.secretsObject)) throw new Error(`"${options.secretsObject}" is not a plain object key`);
-    const url = `https://${options.configBucket}.${options.region}.digitaloceanspaces.com/${options.secretsObject}`;
-    const fromConfig = (path: string) => `jq --raw-output --exit-status ${shellQuote(path)} <<<"$config_json"`;
-    return {
-        cloud: "digitalocean",
-        install: base.install,
-        preparePreamble: (registry, secrets) =>
-            registry === DOCR || secrets.length > 0
-                ? [
-                      `spaces_key=${shellQuote(`${options.bootstrapAccessKey}:${options.bootstrapSecretKey}`)}`,
-                      `config_json="$(curl --fail --silent --show-error --retry 5 --retry-all-errors --max-time 30 --aws-sigv4 ${shellQuote(`aws:amz:${options.region}:s3`)} --user "$spaces_key" ${shellQuote(url)})"`,
-                      "unset spaces_key",
-                      // Containers must not reach the metadata service: it serves the user data, bootstrap key included.
-                      "iptables -C DOCKER-USER -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -I DOCKER-USER -d 169.254.169.254/32 -j DROP",
-                  ]
-                : [],
-        registryLogin: (registry) =>
-            registry === DOCR ? [`${fromConfig(".registry.password")} | docker login --username "$(${fromConfig(".registry.username")})" --password-stdin ${shellQuote(registry)}`] : [],
-        fetchSecret: (secret) => fromConfig(secret.key ?? `.${secret.env}`),
-        logFlags: base.logFlags,
-        setup: [],
-    };
 }

@@ -13,12 +13,10 @@
  * point at rather than guess.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { TIERS, type Tier } from "./tiers";
 import { isUnknown, plain, UNKNOWN, Unknown } from "./values";
 
-/** The tiers, as the program exports them in the `tier` stack output. */
-export const TIERS = ["mvp", "growth", "prod"] as const;
-/** A tier name. */
-export type Tier = (typeof TIERS)[number];
+export { TIERS, type Tier } from "./tiers";
 
 /** The type token of the stack itself, whose properties are the stack outputs. */
 export const STACK_TYPE = "pulumi:pulumi:Stack";

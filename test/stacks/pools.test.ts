@@ -15,7 +15,7 @@ import { Network as DoNetwork } from "../../components/digitalocean/network";
 import { transform } from "../../components/shared/transform";
 import * as fs from "fs";
 import * as path from "path";
-import { Resources, ROOT, runStack } from "../harness";
+import { Resources, ROOT, runStack } from "../../offline";
 import { stackRun } from "./runs";
 
 const T = {
