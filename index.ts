@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deployAws } from "./components/aws";
-import { deployDigitalOcean } from "./components/digitalocean";
-import { deployDocker } from "./components/docker";
+import { deployAws } from "./platforms/aws";
+import { deployDigitalOcean } from "./platforms/digitalocean";
+import { deployDocker } from "./platforms/docker";
 import { loadSettings, readProviderSecrets } from "./stacks";
 
 /**

@@ -9,7 +9,7 @@ import { CONTAINER_LIMITS } from "./limits";
 import { renderNginxConfig } from "./nginx";
 import { redisCommand } from "./redis";
 import { OBJECT_STORE_DATA_DIR, objectStoreCommand, objectStoreEnvironment, publicUploadRoute, s3Identities } from "./objectstore";
-import { dockerHostAddress } from "./index";
+import { dockerHostAddress } from "../../platforms/docker";
 import { checkStorageSetup, STORAGE_SETUP_SCRIPT, storageSetupEnvironment } from "./storage-setup";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { deployEdge, EdgeDependencies } from "../../components/aws/edge";
+import { deployEdge, EdgeDependencies } from "../../platforms/aws/edge";
 import { loadSettings } from "../../stacks";
 
 /**

@@ -2,15 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfigError, type ProviderSecrets, type StackSettings } from "../../stacks";
-import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
-import { AuditTrail, trailArn, trailName } from "./audit";
-import { Database } from "./database";
+import { kmsAliasName, namePrefix, rdsIdentifier } from "../../components/shared/naming";
+import { AuditTrail, trailArn, trailName } from "../../components/aws/audit";
+import { Database } from "../../components/aws/database";
 import { deployEdge } from "./edge";
-import { Kms } from "./kms";
-import { architectureOf, resolveAmi, unpinnedAmiWarning } from "./compute";
-import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "./network";
-import { AppSecrets } from "./secrets";
-import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "./storage";
+import { Kms } from "../../components/aws/kms";
+import { architectureOf, resolveAmi, unpinnedAmiWarning } from "../../components/aws/compute";
+import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "../../components/aws/network";
+import { AppSecrets } from "../../components/aws/secrets";
+import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "../../components/aws/storage";
 
 /** The stack outputs of an AWS platform. */
 export type AwsOutputs = Record<string, pulumi.Input<unknown>>;

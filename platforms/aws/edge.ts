@@ -2,14 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
-import { Dns, DnsRecordSpec } from "../cloudflare/dns";
-import { Certificate } from "./certificate";
-import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "./compute";
-import { LoadBalancer } from "./loadBalancer";
-import { ecrRepositoryArn, parseEcrImage } from "./ecr";
-import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "./monitoring";
-import { Registry } from "./registry";
-import { Waf } from "./waf";
+import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
+import { Certificate } from "../../components/aws/certificate";
+import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
+import { LoadBalancer } from "../../components/aws/loadBalancer";
+import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
+import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
+import { Registry } from "../../components/aws/registry";
+import { Waf } from "../../components/aws/waf";
 
 type In<T> = pulumi.Input<T>;
 

@@ -4,17 +4,17 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
-import { Dns } from "../cloudflare/dns";
-import { digitalOceanTags, stableTags } from "../shared/tags";
-import { Alerts } from "./alerts";
-import { AppImage } from "./appImage";
-import { AppServers } from "./appServers";
-import { Database } from "./database";
-import { certificatePlan, LoadBalancer } from "./loadBalancer";
-import { Network } from "./network";
-import { Project } from "./project";
-import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "./sizing";
-import { Storage } from "./storage";
+import { Dns } from "../../components/cloudflare/dns";
+import { digitalOceanTags, stableTags } from "../../components/shared/tags";
+import { Alerts } from "../../components/digitalocean/alerts";
+import { AppImage } from "../../components/digitalocean/appImage";
+import { AppServers } from "../../components/digitalocean/appServers";
+import { Database } from "../../components/digitalocean/database";
+import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loadBalancer";
+import { Network } from "../../components/digitalocean/network";
+import { Project } from "../../components/digitalocean/project";
+import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "../../components/digitalocean/sizing";
+import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
 export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
