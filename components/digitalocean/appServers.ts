@@ -1,10 +1,9 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ComputeSettings } from "../../stacks";
 import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
 import { parseDockerCredentials } from "./appImage";
-import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
+import { APP_PORT, type AppServerSizing, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
 
 /** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
@@ -56,7 +55,7 @@ export function dropletFirewallRules(loadBalancerId: pulumi.Input<string>, admin
 /** Arguments of {@link AppServers}. */
 export interface AppServersArgs {
     readonly region: string;
-    readonly compute: ComputeSettings;
+    readonly compute: AppServerSizing;
     readonly vpcId: pulumi.Input<string>;
     /** The stack's app tag (load balancer, firewalls and databases target it). */
     readonly appTag: pulumi.Input<string>;

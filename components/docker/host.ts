@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import type { VpsCloud } from "../../stacks/tiers";
+
+/** The clouds a single host can be created on. */
+export type VpsCloud = "aws" | "digitalocean";
 import { digitalOceanTags, StandardTags } from "../shared/tags";
 import { DEPLOY_USER, renderHostCloudInit, SSH_ALLOW_SCRIPT } from "./cloudinit";
 

@@ -1,4 +1,5 @@
-import type { Tier } from "../../stacks/tiers";
+/** The tiers container limits are given for (the platform passes the stack's). */
+export type Tier = "mvp" | "growth" | "prod";
 
 /** A container's ceiling. */
 export interface ContainerLimit {

@@ -102,7 +102,7 @@ export function appEnvironment(p: {
 
 /** What the edge exports. */
 export interface EdgeOutputs {
-    readonly appUrl: pulumi.Output<string>;
+    readonly url: pulumi.Output<string>;
     readonly loadBalancerDnsName: pulumi.Output<string>;
     readonly autoScalingGroupName: pulumi.Output<string>;
     /** The image the instances run, with its digest. */
@@ -288,7 +288,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         );
     }
 
-    const appUrl = settings.domain !== undefined ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${loadBalancer.dnsName}`;
+    const url = settings.domain !== undefined ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${loadBalancer.dnsName}`;
     return {
         registry,
         loadBalancer,
@@ -297,7 +297,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         waf,
         certificate,
         outputs: {
-            appUrl,
+            url,
             loadBalancerDnsName: loadBalancer.dnsName,
             autoScalingGroupName: servers.autoScalingGroupName,
             image: registry.imageRef,

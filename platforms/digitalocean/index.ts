@@ -3,7 +3,8 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ProviderSecrets, StackSettings } from "../../stacks";
+import type { ConfigView, ProviderSecrets, StackSettings } from "../../stacks";
+import type { CommonOutputs, Platform } from "../contract";
 import { Dns } from "../../components/cloudflare/dns";
 import { digitalOceanTags, stableTags } from "../../components/shared/tags";
 import { Alerts } from "../../components/digitalocean/alerts";
@@ -13,11 +14,26 @@ import { Database } from "../../components/digitalocean/database";
 import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loadBalancer";
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
-import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "../../components/digitalocean/sizing";
+import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS, slugMemoryGb } from "../../components/digitalocean/sizing";
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
-export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
+export interface DigitalOceanOutputs extends CommonOutputs {
+    /** The load balancer's public IPv4 address (the domain's A record points here). */
+    readonly loadBalancerIp: pulumi.Output<string>;
+    /** The stack's VPC. */
+    readonly vpcId: pulumi.Output<string>;
+    /** The tag every app droplet carries (firewall and database trusted sources select by it). */
+    readonly appTag: pulumi.Output<string>;
+    /** The Spaces bucket of database exports. */
+    readonly backupsBucket: pulumi.Output<string>;
+    /** The private Spaces bucket the droplets fetch their secret environment from at boot. */
+    readonly configBucket: pulumi.Output<string>;
+    /** The droplet autoscale pool running the app. */
+    readonly autoscalePoolId: pulumi.Output<string>;
+    /** The URN of the stack's DigitalOcean provider. */
+    readonly digitaloceanProvider: pulumi.Output<string>;
+}
 
 /**
  * Composes the DigitalOcean platform for a stack: one explicit provider
@@ -26,7 +42,7 @@ export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
  * Names come from the project and stack, never the tier, so moving a stack
  * up a tier never replaces a database, bucket or secret.
  */
-export function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): DigitalOceanOutputs {
+export async function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): Promise<DigitalOceanOutputs> {
     const provider = new digitalocean.Provider("digitalocean", {});
     const randomProvider = new random.Provider("random", {});
     // pulumi-docker connects to the daemon when its provider is configured (pulumi-docker#1106): made only when an image is built.
@@ -170,3 +186,25 @@ export function deployDigitalOcean(settings: StackSettings, credentials: Provide
         digitaloceanProvider: provider.urn,
     };
 }
+
+/**
+ * DigitalOcean's own config rules: a database standby node needs a plan of
+ * 2 GB or more (https://docs.digitalocean.com/products/databases/postgresql/details/limits/).
+ */
+export function validateDigitalOcean(view: ConfigView): string[] {
+    const { raw, preset } = view;
+    const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
+    const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
+    if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
+        const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
+        return [view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
+    }
+    return [];
+}
+
+/** The DigitalOcean platform. */
+export const digitalOceanPlatform = {
+    cloud: "digitalocean",
+    validate: validateDigitalOcean,
+    deploy: deployDigitalOcean,
+} satisfies Platform<StackSettings, DigitalOceanOutputs>;
