@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsHost, ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
+import { APP_PORT, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
 
 /** An EC2 CPU architecture as AWS names it in AMI parameters. */
 export type Architecture = "arm64" | "x86_64";
@@ -168,8 +169,7 @@ export function withDefaults(args: AppServersArgs) {
     };
 }
 
-/** The app's container port (the container contract). */
-export const APP_PORT = 8080;
+export { APP_PORT } from "../shared/app-contract";
 
 /** What the app's instance role may do, as an IAM policy document. */
 export function instancePolicy(p: {
@@ -262,7 +262,7 @@ export class AppServers extends pulumi.ComponentResource {
         const amiId = a.amiId ?? aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this }).value;
         const userData = pulumi.all([a.image, a.env]).apply(([image, env]) =>
             renderUserData(
-                { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: 30 },
+                { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
                 awsHost({ region: a.region, logGroupName: a.logGroupName }),
             ),
         );

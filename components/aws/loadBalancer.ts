@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { HEALTH_PATH } from "../shared/app-contract";
 
 /**
  * The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret
@@ -9,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
 
 /** The app's health check path (the container contract). */
-export const HEALTH_CHECK_PATH = "/healthz";
+export const HEALTH_CHECK_PATH = HEALTH_PATH;
 
 /**
  * A security group takes 60 inbound rules; a rule naming a prefix list

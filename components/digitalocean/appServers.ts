@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { digitalOceanSpacesHost, renderUserData, SecretEnv } from "../shared/userdata";
 import { parseDockerCredentials } from "./appImage";
-import { APP_PORT, type AppServerSizing, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
+import { APP_PORT, type AppServerSizing, autoscaleConfig, DROPLET_PORT } from "./sizing";
+import { SESSION_KEY_VARIABLE, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
 
 /** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
@@ -114,7 +115,7 @@ export class AppServers extends pulumi.ComponentResource {
 
         // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
         const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
-        const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets, SESSION_SIGNING_KEY: sessionKey.result };
+        const secrets: Record<string, pulumi.Input<string>> = { ...args.secrets, [SESSION_KEY_VARIABLE]: sessionKey.result };
         const documentValues: Record<string, pulumi.Input<string>> =
             args.databaseBootstrap === undefined ? secrets : { ...secrets, [ADMIN_URL_KEY]: args.databaseBootstrap.adminUrl };
         const registry = args.pullCredentials === undefined ? undefined : pulumi.output(args.pullCredentials).apply(parseDockerCredentials);
@@ -148,7 +149,7 @@ export class AppServers extends pulumi.ComponentResource {
                             containerPort: APP_PORT,
                             env,
                             secrets: secretEnvs(secretNames),
-                            stopTimeoutSeconds: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                            stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
                             databaseBootstrap:
                                 bootstrap === undefined
                                     ? undefined

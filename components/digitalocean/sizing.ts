@@ -25,20 +25,10 @@ export const POSTGRES_VERSION = "17";
 /** Valkey major version: the only one DigitalOcean offers for new clusters (it retired managed Redis for Valkey). */
 export const VALKEY_VERSION = "8";
 
-/** The port the app container listens on. */
-export const APP_PORT = 8080;
+export { APP_PORT, HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "../shared/app-contract";
 
 /** The port droplets publish the app on, and the load balancer targets. */
 export const DROPLET_PORT = 80;
-
-/** Where the app answers health checks. */
-export const HEALTH_PATH = "/healthz";
-
-/**
- * Autoscale pools send a shutdown and destroy the droplet 60 s later; the app
- * must finish in-flight requests well inside that.
- */
-export const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 /**
  * Backend connections a managed PostgreSQL plan allows: 25 per GiB of RAM,

@@ -3,6 +3,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
+import { awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
 import { LoadBalancer } from "../../components/aws/loadBalancer";
@@ -65,40 +66,6 @@ export const CLOUDFLARE_CLIENT_IP_HEADER = "CF-Connecting-IP";
 
 /** The RDS CA bundle every region's certificates chain to (public). */
 export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
-/** Where the container finds it. */
-export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
-/** The app drains in-flight requests for this long on SIGTERM (the container contract). */
-export const SHUTDOWN_TIMEOUT_MS = 25_000;
-
-/**
- * The container's environment (the app-image contract). Everything here is
- * non-secret: secrets go by ARN. `DB_READER_HOST` only with a replica: the
- * app opens a second pool for it, and falls back to the writer without it.
- */
-export function appEnvironment(p: {
-    region: string;
-    dbSecretArn: string;
-    dbHost: string;
-    dbReaderHost?: string;
-    dbPort: number;
-    dbName: string;
-    appSecretArn: string;
-    assetsBucket: string;
-}): Record<string, string> {
-    return {
-        AWS_REGION: p.region,
-        DB_SECRET_ARN: p.dbSecretArn,
-        DB_HOST: p.dbHost,
-        ...(p.dbReaderHost !== undefined ? { DB_READER_HOST: p.dbReaderHost } : {}),
-        DB_PORT: String(p.dbPort),
-        DB_NAME: p.dbName,
-        DB_SSL_MODE: "verify-full",
-        DB_SSL_CA_FILE: DB_CA_PATH,
-        APP_SECRET_ARN: p.appSecretArn,
-        ASSETS_BUCKET: p.assetsBucket,
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    };
-}
 
 /** What the edge exports. */
 export interface EdgeOutputs {
@@ -232,7 +199,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     const env = pulumi
         .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
         .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
-            appEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
+            awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
         );
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
     if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);

@@ -14,7 +14,8 @@ import { Database } from "../../components/digitalocean/database";
 import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loadBalancer";
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
-import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS, slugMemoryGb } from "../../components/digitalocean/sizing";
+import { slugMemoryGb } from "../../components/digitalocean/sizing";
+import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -93,26 +94,16 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         opts,
     );
 
-    // Non-secret: written into the user data (visible to anyone who can read the pool's template).
-    const env: Record<string, pulumi.Input<string>> = {
-        NODE_ENV: "production",
-        DB_SSL_MODE: "require",
-        DB_POOL_MAX: String(database.appPoolMax),
-        ASSETS_BUCKET: storage.assetsBucket,
-        S3_ENDPOINT: storage.s3Endpoint,
-        // Spaces ignores the region in SigV4 requests to its own endpoint; S3 clients still insist on one.
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: storage.appAccessKey,
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    };
-    // Secret: only in the private config bucket, fetched at every start (the session key is added by AppServers).
-    const secrets: Record<string, pulumi.Input<string>> = {
-        DATABASE_URL: database.url,
-        DATABASE_POOL_URL: database.poolUrl,
-        AWS_SECRET_ACCESS_KEY: storage.appSecretKey,
-    };
-    // Without a replica the app reads from the writer; a second URL to the primary would only double its connections.
-    if (database.readerUrl !== undefined) secrets.DATABASE_READER_URL = database.readerUrl;
+    const { env, secrets } = digitalOceanAppEnvironment({
+        dbPoolMax: database.appPoolMax,
+        assetsBucket: storage.assetsBucket,
+        s3Endpoint: storage.s3Endpoint,
+        accessKeyId: storage.appAccessKey,
+        secretAccessKey: storage.appSecretKey,
+        databaseUrl: database.url,
+        databasePoolUrl: database.poolUrl,
+        databaseReaderUrl: database.readerUrl,
+    });
 
     const app = new AppServers(
         "app",
