@@ -1,16 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deployAws } from "./components/aws";
-import { deployDigitalOcean } from "./components/digitalocean";
-import { deployDocker } from "./components/docker";
+import { PLATFORM_RULES, PLATFORMS } from "./platforms";
 import { loadSettings, readProviderSecrets } from "./stacks";
 
 /**
  * The alicerce program. Reads and validates the stack's `alicerce:` config
- * (every problem at once, before any resource is declared), then builds the
- * platform of the chosen cloud. The returned object is the stack's outputs.
+ * (every problem at once, the chosen platform's own rules included, before
+ * any resource is declared), then deploys the platform of the chosen cloud.
+ * The returned object is the stack's outputs.
  */
 export = async (): Promise<Record<string, unknown>> => {
-    const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
+    const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack(), PLATFORM_RULES);
     for (const warning of settings.warnings) pulumi.log.warn(warning);
 
     // cloud, tier, region and budgetUsd are read back by the policy pack (tier rules, cost guardrail).
@@ -21,12 +20,10 @@ export = async (): Promise<Record<string, unknown>> => {
         budgetUsd: settings.budgetUsd,
         warnings: settings.warnings,
     };
-    switch (settings.cloud) {
-        case "aws":
-            return { ...common, ...(await deployAws(settings, readProviderSecrets())) };
-        case "digitalocean":
-            return { ...common, ...deployDigitalOcean(settings, readProviderSecrets()) };
-        case "docker":
-            return { ...common, ...deployDocker(settings, readProviderSecrets()) };
-    }
+    const secrets = readProviderSecrets();
+    const outputs =
+        settings.cloud === "docker"
+            ? await PLATFORMS.docker.deploy(settings, secrets)
+            : await PLATFORMS[settings.cloud].deploy(settings, secrets);
+    return { ...common, ...outputs };
 };

@@ -1,5 +1,10 @@
 import { strict as assert } from "assert";
-import { ConfigError, DEFAULT_DOCKER_HOST, DockerStackSettings, loadSettings, slugMemoryGb, StackSettings, TIER_PRESETS } from ".";
+import { slugMemoryGb } from "../components/digitalocean/sizing";
+import { PLATFORM_RULES } from "../platforms";
+import { ConfigError, DEFAULT_DOCKER_HOST, DockerStackSettings, loadSettings as loadWithoutRules, StackSettings, TIER_PRESETS } from ".";
+
+/** The settings as the program loads them: shared rules plus the chosen platform's own. */
+const loadSettings = (config: Readonly<Record<string, string>>, project: string, stack: string) => loadWithoutRules(config, project, stack, PLATFORM_RULES);
 import { NEAREST_REGISTRY_REGION, REGISTRY_REGIONS } from "./digitalocean-regions";
 import { REGIONS } from "./schema";
 

@@ -1,16 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { architectureOf } from "../components/aws/compute";
-import { parseEcrImage } from "../components/aws/ecr";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
-import { AL2023_AMI_NAME, CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
+import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import { Cloud, ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, TierPreset, VpsCloud } from "./tiers";
 
 export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
 export type { Cloud, ContainerLimitPreset, ContainerRole, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
+export { AL2023_AMI_NAME } from "./schema";
+export type { RawConfig } from "./schema";
 
 /** How config messages describe "the internet", as the policy pack defines it (policies/lib/cidr.ts). */
 const INTERNET_MEANING = `a prefix shorter than /${IPV4_MIN_PREFIX} is the internet to the policy pack`;
@@ -338,10 +338,6 @@ function awsRules(ctx: RuleContext): void {
     if (image !== undefined && !image.includes("@sha256:")) {
         say("image", "is not pinned by digest; instances run an exact image, so use registry/repository@sha256:<digest>");
     }
-    // The instances log in to ECR only, with their role; any other registry would leave them unable to pull.
-    if (image !== undefined && parseEcrImage(image) === undefined) {
-        say("image", "is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest");
-    }
     if (!AWS_PROJECT_NAME.test(project)) {
         report(
             `Pulumi.yaml name: ${JSON.stringify(project)} does not fit AWS resource names; use 1-16 lowercase letters, digits or '-', starting with a letter, not "internal" (it prefixes load balancer names, which AWS limits to 32 characters)`,
@@ -364,34 +360,14 @@ function awsRules(ctx: RuleContext): void {
         }
         if (zones.length > MAX_AZS) say("availabilityZones", `lists ${zones.length} zones; the VPC layout has room for ${MAX_AZS}`);
     }
-    const ami = value("amiName");
-    const type = value("instanceType") ?? preset?.compute.instanceType.aws ?? undefined;
-    if (ami !== undefined && type) {
-        let arch: string | undefined;
-        try {
-            arch = architectureOf(type);
-        } catch {
-            arch = undefined; // an invalid instance type is reported on its own key
-        }
-        const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
-        if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
-            say("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`);
-        }
-    }
 }
 
 /** Rules of the `digitalocean` cloud. */
 function digitalOceanRules(ctx: RuleContext): void {
-    const { raw, value, say, preset, report } = ctx;
+    const { raw, value, say, report } = ctx;
     if (raw.egress !== undefined) say("egress", "is only used on aws (DigitalOcean droplets reach the internet directly); remove it");
     if (raw.lbIngressCidrs !== undefined) {
         say("lbIngressCidrs", "is only used on aws (the load balancer's security group); remove it from this digitalocean stack");
-    }
-    const dbClass = value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
-    const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
-    if ((value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
-        const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
-        say(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`);
     }
     if (raw.dbStorageGb !== undefined) {
         say("dbStorageGb", "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more");
@@ -460,15 +436,32 @@ function dockerRules(ctx: RuleContext): void {
     }
 }
 
+/** What a platform's own config rules see: the raw keys, the keys that parsed, the tier's preset. */
+export interface ConfigView {
+    readonly project: string;
+    /** Every `alicerce:` key as given, without the namespace. */
+    readonly raw: Readonly<Record<string, string>>;
+    /** A key's value if it parsed, else undefined (its own problem is already reported). */
+    value<K extends keyof RawConfig>(key: K): RawConfig[K] | undefined;
+    readonly tier?: Tier;
+    readonly preset?: TierPreset;
+    /** One problem line in the house format: `alicerce:<key>: "<value>" <text>`. */
+    problem(key: string, text: string): string;
+}
+
+/** A platform's own config rules (platforms/<cloud>): one line per problem, none when the config suits it. */
+export type CloudRules = (view: ConfigView) => string[];
+
 /**
  * Validates the stack's config and applies the tier's defaults, in three
  * steps: loading ({@link loadConfig}), the rules (of every cloud, then the
  * stack's cloud's), and resolving ({@link resolveSettings}). Pure: takes
  * Pulumi's config map (`alicerce:tier` -> `"prod"`; keys of other
  * namespaces are ignored) and throws one {@link ConfigError} listing every
- * problem.
+ * problem, those of the chosen cloud's own `rules` (its platform's
+ * `validate`, platforms/<cloud>) included.
  */
-export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string): Settings {
+export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string, rules: Partial<Record<Cloud, CloudRules>> = {}): Settings {
     const problems: string[] = [];
     const { ctx, parsed } = loadConfig(allConfig, project, problems);
     commonRules(ctx);
@@ -476,6 +469,19 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
+    const platformRules = ctx.cloud ? rules[ctx.cloud] : undefined;
+    if (platformRules) {
+        problems.push(
+            ...platformRules({
+                project,
+                raw: ctx.raw,
+                value: ctx.value,
+                tier: ctx.tier,
+                preset: ctx.preset,
+                problem: (key, text) => `${NAMESPACE}:${key}: ${shown(key, ctx.raw)} ${text}`,
+            }),
+        );
+    }
 
     if (problems.length > 0 || !parsed.success || !ctx.cloud || !ctx.tier || !ctx.preset) throw new ConfigError(problems);
     return resolveSettings(parsed.data, ctx.cloud, ctx.tier, ctx.preset, ctx.vps, project, stack);
@@ -590,12 +596,6 @@ export function readProviderSecrets(): ProviderSecrets {
         cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
         backupSecretAccessKey: new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
     };
-}
-
-/** Memory of a DigitalOcean size slug (`db-s-2vcpu-4gb` -> 4), or undefined for a shape it does not know. */
-export function slugMemoryGb(slug: string): number | undefined {
-    const match = /-(\d+)gb$/.exec(slug);
-    return match ? Number(match[1]) : undefined;
 }
 
 /** One zod issue as message lines in the house format. */

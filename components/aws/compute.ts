@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_PORT, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
 import { Transform, transform } from "../shared/transform";
 import { ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
 import { awsHost } from "./host-strategy";
@@ -206,8 +207,7 @@ export function withDefaults(args: ComputePoolArgs) {
     };
 }
 
-/** The app's container port (the container contract). */
-export const APP_PORT = 8080;
+export { APP_PORT } from "../shared/app-contract";
 
 /** What the app's instance role may do, as an IAM policy document. */
 export function instancePolicy(p: {
@@ -312,7 +312,7 @@ export class ComputePool extends pulumi.ComponentResource {
         const amiId = a.amiId ?? aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this }).value;
         const userData = pulumi.all([a.image, a.env]).apply(([image, env]) =>
             renderUserData(
-                { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: 30 },
+                { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
                 awsHost({ region: a.region, logGroupName: a.logGroupName }),
             ),
         );

@@ -163,14 +163,14 @@ describe("Database", () => {
 
     it("exports the replica as the reader endpoint in prod, the writer elsewhere, and secret ARNs only", async () => {
         const prod = (await stackRun("prod")).outputs;
-        assert.equal(prod.database.writerEndpoint, "alicerce-prod-db.c0ffee.us-east-1.rds.amazonaws.com");
-        assert.equal(prod.database.readerEndpoint, "alicerce-prod-db-replica.c0ffee.us-east-1.rds.amazonaws.com");
+        assert.equal(prod.database.writer, "alicerce-prod-db.c0ffee.us-east-1.rds.amazonaws.com");
+        assert.equal(prod.database.reader, "alicerce-prod-db-replica.c0ffee.us-east-1.rds.amazonaws.com");
         assert.equal(prod.database.port, 5432);
         assert.equal(prod.database.name, "app");
         assert.match(prod.secretArns.database, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-/);
         assert.match(prod.secretArns.app, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:alicerce-prod-app-session-/);
         const dev = (await stackRun("dev")).outputs;
-        assert.equal(dev.database.readerEndpoint, dev.database.writerEndpoint, "reads go to the writer without a replica");
+        assert.equal(dev.database.reader, dev.database.writer, "reads go to the writer without a replica");
         assert.equal((await resourcesOf(stackRun("growth"))).ofType(INSTANCE).length, 1, "no replica below prod");
     });
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { HEALTH_PATH } from "../shared/app-contract";
 import { Transform, transform } from "../shared/transform";
 
 /**
@@ -10,7 +11,7 @@ import { Transform, transform } from "../shared/transform";
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
 
 /** The app's health check path (the container contract). */
-export const HEALTH_CHECK_PATH = "/healthz";
+export const HEALTH_CHECK_PATH = HEALTH_PATH;
 
 /**
  * A security group takes 60 inbound rules; a rule naming a prefix list

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Egress } from "../../stacks";
+
+/** How app subnets reach the internet: their own public addresses, one NAT gateway, or one NAT per AZ. */
+export type Egress = "public-subnets" | "nat-single" | "nat-per-az";
 import { MAX_AZS, subnetLayout } from "../shared/cidr";
 import { Transform, transform } from "../shared/transform";
 

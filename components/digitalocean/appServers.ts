@@ -1,12 +1,12 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ComputeSettings } from "../../stacks";
 import { Transform, transform } from "../shared/transform";
 import { renderUserData, SecretEnv } from "../shared/userdata";
 import { digitalOceanSpacesHost } from "./host-strategy";
 import { parseDockerCredentials } from "./appImage";
-import { APP_PORT, autoscaleConfig, DROPLET_PORT, SHUTDOWN_TIMEOUT_MS } from "./sizing";
+import { APP_PORT, type AppServerSizing, autoscaleConfig, DROPLET_PORT } from "./sizing";
+import { SESSION_KEY_VARIABLE, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
 
 /** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
@@ -68,7 +68,7 @@ export interface DropletPoolTransform {
 /** Arguments of {@link DropletPool}. */
 export interface DropletPoolArgs {
     readonly region: string;
-    readonly compute: ComputeSettings;
+    readonly compute: AppServerSizing;
     readonly vpcId: pulumi.Input<string>;
     /** The pool's tag: its firewall applies to it (and, for the web role, the load balancer and databases target it). One tag per pool. */
     readonly appTag: pulumi.Input<string>;
@@ -150,7 +150,7 @@ export class DropletPool extends pulumi.ComponentResource {
         if (args.sessionSigningKey === true) {
             // Alphanumeric: env files take values literally, and 64 of 62 symbols is ~380 bits.
             const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
-            secrets.SESSION_SIGNING_KEY = sessionKey.result;
+            secrets[SESSION_KEY_VARIABLE] = sessionKey.result;
         }
         const documentValues: Record<string, pulumi.Input<string>> =
             args.databaseBootstrap === undefined ? secrets : { ...secrets, [ADMIN_URL_KEY]: args.databaseBootstrap.adminUrl };
@@ -181,7 +181,7 @@ export class DropletPool extends pulumi.ComponentResource {
                             containerPort: APP_PORT,
                             env,
                             secrets: secretEnvs(secretNames),
-                            stopTimeoutSeconds: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                            stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
                             databaseBootstrap:
                                 bootstrap === undefined
                                     ? undefined

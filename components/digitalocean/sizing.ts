@@ -2,8 +2,22 @@
  * DigitalOcean sizing and scheduling rules: pure functions, no Pulumi. The
  * numbers come from DigitalOcean's documentation; each says where it binds.
  */
-import { slugMemoryGb } from "../../stacks";
-import type { ComputeSettings } from "../../stacks";
+
+/** The app servers' size and scaling, as the platform resolves them from the tier and the stack. */
+export interface AppServerSizing {
+    /** Droplet size slug. */
+    readonly instanceType: string;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    /** Average CPU the autoscale pool keeps the droplets at. */
+    readonly cpuTargetPercent: number;
+}
+
+/** Memory of a DigitalOcean size slug (`db-s-2vcpu-4gb` -> 4), or undefined for a shape it does not know. */
+export function slugMemoryGb(slug: string): number | undefined {
+    const match = /-(\d+)gb$/.exec(slug);
+    return match ? Number(match[1]) : undefined;
+}
 
 /** PostgreSQL major version for new clusters (DigitalOcean's newest GA major at the time of writing; `doctl databases options versions`). */
 export const POSTGRES_VERSION = "17";
@@ -11,20 +25,10 @@ export const POSTGRES_VERSION = "17";
 /** Valkey major version: the only one DigitalOcean offers for new clusters (it retired managed Redis for Valkey). */
 export const VALKEY_VERSION = "8";
 
-/** The port the app container listens on. */
-export const APP_PORT = 8080;
+export { APP_PORT, HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "../shared/app-contract";
 
 /** The port droplets publish the app on, and the load balancer targets. */
 export const DROPLET_PORT = 80;
-
-/** Where the app answers health checks. */
-export const HEALTH_PATH = "/healthz";
-
-/**
- * Autoscale pools send a shutdown and destroy the droplet 60 s later; the app
- * must finish in-flight requests well inside that.
- */
-export const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 /**
  * Backend connections a managed PostgreSQL plan allows: 25 per GiB of RAM,
@@ -74,7 +78,7 @@ export const MAINTENANCE_WINDOW = { day: "sunday", hour: "04:00" } as const;
 export const MEMORY_TARGET = 0.75;
 
 /** The autoscale pool's `config` for a tier's compute. */
-export function autoscaleConfig(compute: Pick<ComputeSettings, "minInstances" | "maxInstances" | "cpuTargetPercent">) {
+export function autoscaleConfig(compute: Pick<AppServerSizing, "minInstances" | "maxInstances" | "cpuTargetPercent">) {
     return {
         minInstances: compute.minInstances,
         maxInstances: compute.maxInstances,

@@ -2,6 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { APP_PORT, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
@@ -43,10 +44,7 @@ export interface AppReplicasArgs {
     readonly protectData?: boolean;
 }
 
-/** The app's listening port (app-image's Dockerfile). */
-export const APP_PORT = 8080;
-/** How long the app drains in-flight requests on SIGTERM; Docker waits a little longer before SIGKILL. */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
+export { APP_PORT, SHUTDOWN_TIMEOUT_MS } from "../shared/app-contract";
 
 /** The network alias of replica `i` (0-based). */
 export function replicaAlias(i: number): string {
@@ -86,29 +84,20 @@ export class AppReplicas extends pulumi.ComponentResource {
                     endpoint: store.endpoint, publicEndpoint: args.publicUrl, bucket: args.assetsBucket,
                     accessKey: store.appAccessKey, secretKey: store.appSecretKey, session: sessionKey.result,
                 })
-                .apply(({ user, password, host, port, database, redisPassword, redisHost, redisPort, endpoint, publicEndpoint, bucket, accessKey, secretKey, session }) => {
-                    const url = `postgres://${user}:${password}@${host}:${port}/${database}`;
-                    return [
-                        `NODE_ENV=production`,
-                        `PORT=${APP_PORT}`,
-                        `DATABASE_URL=${url}`,
-                        // One host, no replica: reads go to the primary.
-                        `DATABASE_READER_URL=${url}`,
-                        // TLS off only because this hop is the internal bridge network inside one kernel; never across hosts.
-                        `DB_SSL_MODE=disable`,
-                        `REDIS_URL=redis://:${redisPassword}@${redisHost}:${redisPort}/0`,
-                        `ASSETS_BUCKET=${bucket}`,
-                        `S3_ENDPOINT=${endpoint}`,
-                        // Browsers cannot reach the data network: upload URLs are signed for the public host.
-                        `S3_PUBLIC_ENDPOINT=${publicEndpoint}`,
-                        `S3_FORCE_PATH_STYLE=true`,
-                        `AWS_REGION=us-east-1`,
-                        `AWS_ACCESS_KEY_ID=${accessKey}`,
-                        `AWS_SECRET_ACCESS_KEY=${secretKey}`,
-                        `SESSION_SIGNING_KEY=${session}`,
-                        `SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}`,
-                    ];
-                }),
+                .apply(({ user, password, host, port, database, redisPassword, redisHost, redisPort, endpoint, publicEndpoint, bucket, accessKey, secretKey, session }) =>
+                    Object.entries(
+                        singleHostAppEnvironment({
+                            databaseUrl: `postgres://${user}:${password}@${host}:${port}/${database}`,
+                            redisUrl: `redis://:${redisPassword}@${redisHost}:${redisPort}/0`,
+                            assetsBucket: bucket,
+                            s3Endpoint: endpoint,
+                            s3PublicEndpoint: publicEndpoint,
+                            accessKeyId: accessKey,
+                            secretAccessKey: secretKey,
+                            sessionKey: session,
+                        }),
+                    ).map(([key, value]) => `${key}=${value}`),
+                ),
         );
 
         this.upstreams = [];
@@ -124,7 +113,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                     { name: args.dataNetwork },
                 ]),
                 healthcheck: {
-                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
                     interval: "10s",
                     timeout: "3s",
                     retries: 3,
@@ -132,7 +121,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                 },
                 wait: true,
                 waitTimeout: 120,
-                stopTimeout: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5,
+                stopTimeout: STOP_TIMEOUT_SECONDS,
                 labels: [...args.labels, { label: "alicerce.replica", value: alias }],
                 ...hardening({ limit: args.limit }),
             }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });

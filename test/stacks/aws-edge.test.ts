@@ -302,7 +302,7 @@ describe("AWS edge in the shipped stacks", () => {
                     const listeners = r.ofType(T.listener);
                     assert.equal(listeners.length, 1);
                     assert.deepEqual([listeners[0].inputs.port, listeners[0].inputs.protocol, listeners[0].inputs.defaultActions[0].type], [80, "HTTP", "forward"]);
-                    assert.match(run.outputs.appUrl, /^http:\/\/.+\.elb\.amazonaws\.com$/);
+                    assert.match(run.outputs.url, /^http:\/\/.+\.elb\.amazonaws\.com$/);
                     assert.ok(run.outputs.warnings.some((w: string) => w.includes("plain HTTP")));
                     assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.includes("plain HTTP")));
                     assert.equal(r.ofType("aws:acm/certificate:Certificate").length, 0);
@@ -320,7 +320,7 @@ describe("AWS edge in the shipped stacks", () => {
                     assert.ok(dependsOn(https, r.one(T.certValidation)), "the listener waits until ACM issued the certificate");
                     const http = r.all.find((x) => x.type === T.listener && x.inputs.port === 80)!;
                     assert.deepEqual(http.inputs.defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
-                    assert.equal(run.outputs.appUrl, `https://${run.config["alicerce:domain"]}`);
+                    assert.equal(run.outputs.url, `https://${run.config["alicerce:domain"]}`);
                 });
 
                 it("puts the WAF web ACL (REGIONAL, managed groups, rate limit) on the load balancer, logging with credentials redacted", async () => {
@@ -384,7 +384,7 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("exports the app URL, load balancer DNS name, Auto Scaling group name and the image with its digest", async () => {
                 const run = await stackRun(stack);
-                for (const key of ["appUrl", "loadBalancerDnsName", "autoScalingGroupName", "image"]) assert.ok(typeof run.outputs[key] === "string" && run.outputs[key] !== "", key);
+                for (const key of ["url", "loadBalancerDnsName", "autoScalingGroupName", "image"]) assert.ok(typeof run.outputs[key] === "string" && run.outputs[key] !== "", key);
                 assert.match(run.outputs.loadBalancerDnsName, /\.elb\.amazonaws\.com$/);
                 assert.match(run.outputs.image, /@sha256:[0-9a-f]{64}$/);
             });

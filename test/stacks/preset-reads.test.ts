@@ -9,9 +9,9 @@
  */
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { deployAws } from "../../components/aws";
-import { deployDigitalOcean } from "../../components/digitalocean";
-import { deployDocker } from "../../components/docker";
+import { deployAws } from "../../platforms/aws";
+import { deployDigitalOcean } from "../../platforms/digitalocean";
+import { deployDocker } from "../../platforms/docker";
 import { type Cloud, ConfigError, loadSettings, readProviderSecrets, type Settings, TIER_PRESETS, TIERS } from "../../stacks";
 import { runStack, stackFiles } from "../../offline";
 
@@ -98,10 +98,11 @@ async function platformReads(stack: string): Promise<{ cloud: Cloud; reads: Set<
                 case "aws":
                     return { ...(await deployAws(seen, readProviderSecrets())) };
                 case "digitalocean":
-                    return { ...deployDigitalOcean(seen, readProviderSecrets()) };
+                    return { ...(await deployDigitalOcean(seen, readProviderSecrets())) };
                 case "docker":
-                    return { ...deployDocker(seen, readProviderSecrets()) };
+                    return { ...(await deployDocker(seen, readProviderSecrets())) };
             }
+            return {};
         },
     });
     return { cloud: cloud!, reads };

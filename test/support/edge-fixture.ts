@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { deployEdge, EdgeDependencies } from "../../components/aws/edge";
+import { deployEdge, EdgeDependencies } from "../../platforms/aws/edge";
+import { PLATFORM_RULES } from "../../platforms";
 import { loadSettings } from "../../stacks";
 
 /**
@@ -41,7 +42,7 @@ export function fixtureDependencies(opts: { azs: number; appSubnetsArePublic: bo
 /** A program that runs only the edge, with the stack's real settings and fixture dependencies. */
 export function edgeProgram(): () => Promise<Record<string, unknown>> {
     return async () => {
-        const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
+        const settings = loadSettings(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack(), PLATFORM_RULES);
         if (settings.cloud !== "aws") throw new Error(`edgeProgram runs AWS stacks; ${pulumi.getStack()} is ${settings.cloud}`);
         const provider = new aws.Provider("aws", { region: settings.region as aws.Region, defaultTags: { tags: { ...settings.tags } } });
         const deps = fixtureDependencies({

@@ -3,24 +3,52 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { awsVpsMachine } from "../aws/vps-machine";
-import { digitalOceanVpsMachine } from "../digitalocean/vps-machine";
+import { awsVpsMachine } from "../../components/aws/vps-machine";
+import { digitalOceanVpsMachine } from "../../components/digitalocean/vps-machine";
 import * as random from "@pulumi/random";
 import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
-import { AppReplicas } from "./app";
-import { Backups } from "./backups";
-import { VpsHost } from "./host";
-import { dockerLabels, stableDockerLabels } from "./labels";
-import { HostNetworks } from "./networks";
-import { ObjectStore } from "./objectstore";
-import { StorageSetup } from "./storage-setup";
-import { Postgres } from "./postgres";
-import { ReverseProxy } from "./proxy";
-import { Redis } from "./redis";
-import { TlsEdge } from "./tls-edge";
+import type { CommonOutputs, Platform } from "../contract";
+import { AppReplicas } from "../../components/docker/app";
+import { Backups } from "../../components/docker/backups";
+import { VpsHost } from "../../components/docker/host";
+import { dockerLabels, stableDockerLabels } from "../../components/docker/labels";
+import { HostNetworks } from "../../components/docker/networks";
+import { ObjectStore } from "../../components/docker/objectstore";
+import { StorageSetup } from "../../components/docker/storage-setup";
+import { Postgres } from "../../components/docker/postgres";
+import { ReverseProxy } from "../../components/docker/proxy";
+import { Redis } from "../../components/docker/redis";
+import { TlsEdge } from "../../components/docker/tls-edge";
 
-/** The stack outputs of a single-host platform. */
-export type DockerOutputs = Record<string, pulumi.Input<unknown>>;
+/** The stack outputs of a single-host platform (no secret among them). */
+export interface DockerOutputs extends CommonOutputs {
+    /** The Docker engine the stack deploys to (`unix://...`, or `ssh://...` of the host alicerce created). */
+    readonly dockerHost: pulumi.Output<string>;
+    /** The host's public address (a domain's A record points here), or `localhost` for the local engine. */
+    readonly hostAddress: pulumi.Output<string>;
+    /** How many app containers run behind nginx. */
+    readonly appReplicas: number;
+    /** The name of each container, by role (`app`: one per replica). */
+    readonly containers: {
+        readonly postgres: pulumi.Output<string>;
+        readonly redis: pulumi.Output<string>;
+        readonly objectStore: pulumi.Output<string>;
+        readonly storageSetup: pulumi.Output<string>;
+        readonly nginx: pulumi.Output<string>;
+        readonly caddy?: pulumi.Output<string>;
+        readonly backup: pulumi.Output<string>;
+        readonly app: pulumi.Output<string>[];
+    };
+    /** The named volumes holding the stack's data, by role. */
+    readonly volumes: {
+        readonly postgres: pulumi.Output<string>;
+        readonly redis: pulumi.Output<string>;
+        readonly objectStore: pulumi.Output<string>;
+        readonly certificates?: pulumi.Output<string>;
+    };
+    /** The restic repository backups go to (a volume on the host, or an `s3:` URL). */
+    readonly backupRepository: pulumi.Output<string>;
+}
 
 /** The SSH options the Docker provider uses for `ssh://` hosts: trust a new host key on first use, fail fast. */
 export const SSH_OPTS = ["-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=15", "-o", "ServerAliveInterval=30"];
@@ -52,7 +80,7 @@ class SingleHost extends pulumi.ComponentResource {
  * front of nginx for TLS (ACME). Every Docker object carries the standard
  * tags as labels.
  */
-export function deployDocker(settings: DockerStackSettings, secrets: ProviderSecrets = {}): DockerOutputs {
+export async function deployDocker(settings: DockerStackSettings, secrets: ProviderSecrets = {}): Promise<DockerOutputs> {
     const host = settings.singleHost;
     const namePrefix = `${settings.project}-${settings.stack}`;
     const labels = dockerLabels(settings.tags);
@@ -147,9 +175,11 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
         : undefined;
 
     return {
-        dockerHost: vps ? vps.dockerHost : host.dockerHost,
+        dockerHost: vps ? vps.dockerHost : pulumi.output(host.dockerHost!),
         hostAddress: address,
         url: publicUrl,
+        assetsBucket: storage.assetsBucket,
+        image: app.image,
         appReplicas: host.appReplicas,
         containers: {
             postgres: postgres.containerName,
@@ -162,7 +192,13 @@ export function deployDocker(settings: DockerStackSettings, secrets: ProviderSec
             app: app.containerNames,
         },
         volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume, ...(tls ? { certificates: tls.volume } : {}) },
-        /** The restic repository (a volume on the host, or an s3: URL). */
         backupRepository: backups.repository,
     };
 }
+
+/** The single-host platform. Its config rules are all shared ones (stacks/): it has none of its own. */
+export const dockerPlatform = {
+    cloud: "docker",
+    validate: () => [],
+    deploy: deployDocker,
+} satisfies Platform<DockerStackSettings, DockerOutputs>;

@@ -2,14 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
-import { Dns, DnsRecordSpec } from "../cloudflare/dns";
-import { Certificate } from "./certificate";
-import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "./compute";
-import { LoadBalancer } from "./loadBalancer";
-import { ecrRepositoryArn, parseEcrImage } from "./ecr";
-import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "./monitoring";
-import { Registry } from "./registry";
-import { Waf } from "./waf";
+import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
+import { awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import { Certificate } from "../../components/aws/certificate";
+import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
+import { LoadBalancer } from "../../components/aws/loadBalancer";
+import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
+import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
+import { Registry } from "../../components/aws/registry";
+import { Waf } from "../../components/aws/waf";
 
 type In<T> = pulumi.Input<T>;
 
@@ -65,44 +66,10 @@ export const CLOUDFLARE_CLIENT_IP_HEADER = "CF-Connecting-IP";
 
 /** The RDS CA bundle every region's certificates chain to (public). */
 export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
-/** Where the container finds it. */
-export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
-/** The app drains in-flight requests for this long on SIGTERM (the container contract). */
-export const SHUTDOWN_TIMEOUT_MS = 25_000;
-
-/**
- * The container's environment (the app-image contract). Everything here is
- * non-secret: secrets go by ARN. `DB_READER_HOST` only with a replica: the
- * app opens a second pool for it, and falls back to the writer without it.
- */
-export function appEnvironment(p: {
-    region: string;
-    dbSecretArn: string;
-    dbHost: string;
-    dbReaderHost?: string;
-    dbPort: number;
-    dbName: string;
-    appSecretArn: string;
-    assetsBucket: string;
-}): Record<string, string> {
-    return {
-        AWS_REGION: p.region,
-        DB_SECRET_ARN: p.dbSecretArn,
-        DB_HOST: p.dbHost,
-        ...(p.dbReaderHost !== undefined ? { DB_READER_HOST: p.dbReaderHost } : {}),
-        DB_PORT: String(p.dbPort),
-        DB_NAME: p.dbName,
-        DB_SSL_MODE: "verify-full",
-        DB_SSL_CA_FILE: DB_CA_PATH,
-        APP_SECRET_ARN: p.appSecretArn,
-        ASSETS_BUCKET: p.assetsBucket,
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    };
-}
 
 /** What the edge exports. */
 export interface EdgeOutputs {
-    readonly appUrl: pulumi.Output<string>;
+    readonly url: pulumi.Output<string>;
     readonly loadBalancerDnsName: pulumi.Output<string>;
     readonly autoScalingGroupName: pulumi.Output<string>;
     /** The image the instances run, with its digest. */
@@ -233,7 +200,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     const env = pulumi
         .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
         .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
-            appEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
+            awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
         );
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
     if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
@@ -289,7 +256,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         );
     }
 
-    const appUrl = settings.domain !== undefined ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${loadBalancer.dnsName}`;
+    const url = settings.domain !== undefined ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${loadBalancer.dnsName}`;
     return {
         registry,
         loadBalancer,
@@ -298,7 +265,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         waf,
         certificate,
         outputs: {
-            appUrl,
+            url,
             loadBalancerDnsName: loadBalancer.dnsName,
             autoScalingGroupName: servers.autoScalingGroupName,
             image: registry.imageRef,

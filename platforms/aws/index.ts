@@ -1,19 +1,44 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ConfigError, type ProviderSecrets, type StackSettings } from "../../stacks";
-import { kmsAliasName, namePrefix, rdsIdentifier } from "../shared/naming";
-import { AuditTrail, trailArn, trailName } from "./audit";
-import { Database } from "./database";
-import { deployEdge } from "./edge";
-import { Kms } from "./kms";
-import { architectureOf, resolveAmi, unpinnedAmiWarning } from "./compute";
-import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "./network";
-import { AppSecrets } from "./secrets";
-import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "./storage";
+import { AL2023_AMI_NAME, ConfigError, type ConfigView, type ProviderSecrets, type StackSettings } from "../../stacks";
+import type { CommonOutputs, DatabaseOutputs, Platform } from "../contract";
+import { kmsAliasName, namePrefix, rdsIdentifier } from "../../components/shared/naming";
+import { AuditTrail, trailArn, trailName } from "../../components/aws/audit";
+import { Database } from "../../components/aws/database";
+import { deployEdge, type EdgeOutputs } from "./edge";
+import { Kms } from "../../components/aws/kms";
+import { architectureOf, resolveAmi, unpinnedAmiWarning } from "../../components/aws/compute";
+import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "../../components/aws/network";
+import { parseEcrImage } from "../../components/aws/ecr";
+import { AppSecrets } from "../../components/aws/secrets";
+import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "../../components/aws/storage";
 
-/** The stack outputs of an AWS platform. */
-export type AwsOutputs = Record<string, pulumi.Input<unknown>>;
+/** The stack outputs of an AWS platform (no secret among them: secrets go by ARN). */
+export interface AwsOutputs extends CommonOutputs, Omit<EdgeOutputs, keyof CommonOutputs> {
+    /** The stack's KMS key, which encrypts its data at rest. */
+    readonly kmsKeyArn: pulumi.Output<string>;
+    /** The key's alias (`alias/<project>-<stack>`). */
+    readonly kmsAlias: pulumi.Output<string>;
+    /** The stack's VPC. */
+    readonly vpcId: pulumi.Output<string>;
+    /** The VPC's IPv4 range. */
+    readonly vpcCidr: string;
+    /** The availability zones the subnets are in, in subnet order. */
+    readonly azs: readonly string[];
+    /** The subnets by role: public (load balancer), private (app servers behind a NAT) and isolated (database). */
+    readonly subnetIds: { readonly public: pulumi.Output<string>[]; readonly private: pulumi.Output<string>[]; readonly isolated: pulumi.Output<string>[] };
+    /** True when the app servers sit in the public subnets (no NAT gateway). */
+    readonly appSubnetsArePublic: boolean;
+    /** The bucket of database exports and long-term copies. */
+    readonly backupsBucket: pulumi.Output<string>;
+    /** The bucket of load balancer, flow and CloudTrail logs. */
+    readonly logsBucket: pulumi.Output<string>;
+    /** Where the app's PostgreSQL is reached, and the RDS identifier of its writer. */
+    readonly database: DatabaseOutputs & { readonly identifier: pulumi.Output<string> };
+    /** The Secrets Manager secrets the app reads: the database credentials (RDS-managed) and the session key. */
+    readonly secretArns: { readonly database: pulumi.Output<string>; readonly app: pulumi.Output<string> };
+}
 
 /**
  * AZs AWS documents as lacking current instance types (us-east-1's
@@ -156,11 +181,13 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         azs: network.azs,
         subnetIds: { public: network.publicSubnetIds, private: network.privateSubnetIds, isolated: network.isolatedSubnetIds },
         appSubnetsArePublic: network.appSubnetsArePublic,
-        buckets: { assets: storage.assetsBucketName, backups: storage.backupsBucketName, logs: storage.logsBucketName },
+        assetsBucket: storage.assetsBucketName,
+        backupsBucket: storage.backupsBucketName,
+        logsBucket: storage.logsBucketName,
         database: {
-            writerEndpoint: database.writerAddress,
+            writer: database.writerAddress,
             // Where reads go: the replica, or the writer without one.
-            readerEndpoint: database.readerAddress ?? database.writerAddress,
+            reader: database.readerAddress ?? database.writerAddress,
             port: database.port,
             name: database.dbName,
             identifier: database.identifier,
@@ -168,3 +195,38 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
     };
 }
+
+/**
+ * AWS's own config rules: a prebuilt image must be in ECR (the instances log
+ * in to ECR only, with their role), and a pinned AMI must match the instance
+ * type's architecture (an arm64 image on t3 fails only at launch).
+ */
+export function validateAws(view: ConfigView): string[] {
+    const problems: string[] = [];
+    const image = view.value("image");
+    if (image !== undefined && parseEcrImage(image) === undefined) {
+        problems.push(view.problem("image", "is not an ECR image; push it to an ECR repository (this stack's: output repositoryUrl) and pin it by digest"));
+    }
+    const ami = view.value("amiName");
+    const type = view.value("instanceType") ?? view.preset?.compute.instanceType.aws ?? undefined;
+    if (ami !== undefined && type) {
+        let arch: string | undefined;
+        try {
+            arch = architectureOf(type);
+        } catch {
+            arch = undefined; // an invalid instance type is reported on its own key
+        }
+        const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
+        if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
+            problems.push(view.problem("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`));
+        }
+    }
+    return problems;
+}
+
+/** The AWS platform. */
+export const awsPlatform = {
+    cloud: "aws",
+    validate: validateAws,
+    deploy: deployAws,
+} satisfies Platform<StackSettings, AwsOutputs>;

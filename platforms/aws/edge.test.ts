@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { appEnvironment, DB_CA_PATH, ingressChoice } from "./edge";
+import { awsAppEnvironment as appEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import { ingressChoice } from "./edge";
 
 describe("edge: pure decisions", () => {
     it("admits listed ranges, else Cloudflare when proxied through it, else anyone", () => {

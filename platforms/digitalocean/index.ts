@@ -3,21 +3,38 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ProviderSecrets, StackSettings } from "../../stacks";
-import { Dns } from "../cloudflare/dns";
-import { digitalOceanTags, stableTags } from "../shared/tags";
-import { Alerts } from "./alerts";
-import { AppImage } from "./appImage";
-import { AppServers } from "./appServers";
-import { Database } from "./database";
-import { certificatePlan, LoadBalancer } from "./loadBalancer";
-import { Network } from "./network";
-import { Project } from "./project";
-import { HEALTH_PATH, SHUTDOWN_TIMEOUT_MS } from "./sizing";
-import { Storage } from "./storage";
+import type { ConfigView, ProviderSecrets, StackSettings } from "../../stacks";
+import type { CommonOutputs, Platform } from "../contract";
+import { Dns } from "../../components/cloudflare/dns";
+import { digitalOceanTags, stableTags } from "../../components/shared/tags";
+import { Alerts } from "../../components/digitalocean/alerts";
+import { AppImage } from "../../components/digitalocean/appImage";
+import { AppServers } from "../../components/digitalocean/appServers";
+import { Database } from "../../components/digitalocean/database";
+import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loadBalancer";
+import { Network } from "../../components/digitalocean/network";
+import { Project } from "../../components/digitalocean/project";
+import { slugMemoryGb } from "../../components/digitalocean/sizing";
+import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
+import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
-export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
+export interface DigitalOceanOutputs extends CommonOutputs {
+    /** The load balancer's public IPv4 address (the domain's A record points here). */
+    readonly loadBalancerIp: pulumi.Output<string>;
+    /** The stack's VPC. */
+    readonly vpcId: pulumi.Output<string>;
+    /** The tag every app droplet carries (firewall and database trusted sources select by it). */
+    readonly appTag: pulumi.Output<string>;
+    /** The Spaces bucket of database exports. */
+    readonly backupsBucket: pulumi.Output<string>;
+    /** The private Spaces bucket the droplets fetch their secret environment from at boot. */
+    readonly configBucket: pulumi.Output<string>;
+    /** The droplet autoscale pool running the app. */
+    readonly autoscalePoolId: pulumi.Output<string>;
+    /** The URN of the stack's DigitalOcean provider. */
+    readonly digitaloceanProvider: pulumi.Output<string>;
+}
 
 /**
  * Composes the DigitalOcean platform for a stack: one explicit provider
@@ -26,7 +43,7 @@ export type DigitalOceanOutputs = Record<string, pulumi.Input<unknown>>;
  * Names come from the project and stack, never the tier, so moving a stack
  * up a tier never replaces a database, bucket or secret.
  */
-export function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): DigitalOceanOutputs {
+export async function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): Promise<DigitalOceanOutputs> {
     const provider = new digitalocean.Provider("digitalocean", {});
     const randomProvider = new random.Provider("random", {});
     // pulumi-docker connects to the daemon when its provider is configured (pulumi-docker#1106): made only when an image is built.
@@ -77,26 +94,16 @@ export function deployDigitalOcean(settings: StackSettings, credentials: Provide
         opts,
     );
 
-    // Non-secret: written into the user data (visible to anyone who can read the pool's template).
-    const env: Record<string, pulumi.Input<string>> = {
-        NODE_ENV: "production",
-        DB_SSL_MODE: "require",
-        DB_POOL_MAX: String(database.appPoolMax),
-        ASSETS_BUCKET: storage.assetsBucket,
-        S3_ENDPOINT: storage.s3Endpoint,
-        // Spaces ignores the region in SigV4 requests to its own endpoint; S3 clients still insist on one.
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: storage.appAccessKey,
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    };
-    // Secret: only in the private config bucket, fetched at every start (the session key is added by AppServers).
-    const secrets: Record<string, pulumi.Input<string>> = {
-        DATABASE_URL: database.url,
-        DATABASE_POOL_URL: database.poolUrl,
-        AWS_SECRET_ACCESS_KEY: storage.appSecretKey,
-    };
-    // Without a replica the app reads from the writer; a second URL to the primary would only double its connections.
-    if (database.readerUrl !== undefined) secrets.DATABASE_READER_URL = database.readerUrl;
+    const { env, secrets } = digitalOceanAppEnvironment({
+        dbPoolMax: database.appPoolMax,
+        assetsBucket: storage.assetsBucket,
+        s3Endpoint: storage.s3Endpoint,
+        accessKeyId: storage.appAccessKey,
+        secretAccessKey: storage.appSecretKey,
+        databaseUrl: database.url,
+        databasePoolUrl: database.poolUrl,
+        databaseReaderUrl: database.readerUrl,
+    });
 
     const app = new AppServers(
         "app",
@@ -170,3 +177,25 @@ export function deployDigitalOcean(settings: StackSettings, credentials: Provide
         digitaloceanProvider: provider.urn,
     };
 }
+
+/**
+ * DigitalOcean's own config rules: a database standby node needs a plan of
+ * 2 GB or more (https://docs.digitalocean.com/products/databases/postgresql/details/limits/).
+ */
+export function validateDigitalOcean(view: ConfigView): string[] {
+    const { raw, preset } = view;
+    const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
+    const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
+    if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
+        const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
+        return [view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
+    }
+    return [];
+}
+
+/** The DigitalOcean platform. */
+export const digitalOceanPlatform = {
+    cloud: "digitalocean",
+    validate: validateDigitalOcean,
+    deploy: deployDigitalOcean,
+} satisfies Platform<StackSettings, DigitalOceanOutputs>;

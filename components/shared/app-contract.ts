@@ -1,0 +1,142 @@
+/**
+ * The app contract: what every platform promises the container built from
+ * `app-image/` (its port, its health path, how long it may drain on
+ * SIGTERM) and the environment each hosting strategy gives it. The one
+ * place these are written; a test holds every environment here against the
+ * app's own `parseConfig` (app-image/src/config.ts).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The port the app listens on (app-image/Dockerfile `EXPOSE 8080`; `PORT` defaults to it). */
+export const APP_PORT = 8080;
+
+/** Where the app answers health checks (app-image/src/server.ts). */
+export const HEALTH_PATH = "/healthz";
+
+/**
+ * How long the app drains in-flight requests on SIGTERM, on every platform.
+ * Bounded by the tightest platform: a DigitalOcean autoscale pool destroys a
+ * droplet 60 s after the shutdown signal, and the ALB's deregistration delay
+ * and the pool's stop timeout must exceed it.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+/** How long the container runtime waits after SIGTERM before SIGKILL: the drain, plus a margin for the process to exit. */
+export const STOP_TIMEOUT_SECONDS = Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5;
+
+/** Where the container finds the RDS CA bundle (AWS). */
+export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
+
+/**
+ * The container's environment on AWS. Everything here is non-secret:
+ * secrets go by ARN (the app reads them from Secrets Manager).
+ * `DB_READER_HOST` only with a replica: the app opens a second pool for it,
+ * and falls back to the writer without it.
+ */
+export function awsAppEnvironment(p: {
+    region: string;
+    dbSecretArn: string;
+    dbHost: string;
+    dbReaderHost?: string;
+    dbPort: number;
+    dbName: string;
+    appSecretArn: string;
+    assetsBucket: string;
+}): Record<string, string> {
+    return {
+        AWS_REGION: p.region,
+        DB_SECRET_ARN: p.dbSecretArn,
+        DB_HOST: p.dbHost,
+        ...(p.dbReaderHost !== undefined ? { DB_READER_HOST: p.dbReaderHost } : {}),
+        DB_PORT: String(p.dbPort),
+        DB_NAME: p.dbName,
+        DB_SSL_MODE: "verify-full",
+        DB_SSL_CA_FILE: DB_CA_PATH,
+        APP_SECRET_ARN: p.appSecretArn,
+        ASSETS_BUCKET: p.assetsBucket,
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    };
+}
+
+/** The container's environment on DigitalOcean, split by where each part may be written. */
+export interface DigitalOceanAppEnvironment {
+    /** Non-secret: written into the user data (visible to anyone who can read the pool's template). */
+    readonly env: Record<string, pulumi.Input<string>>;
+    /** Secret: only in the private config bucket, fetched at every start. */
+    readonly secrets: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * The container's environment on DigitalOcean. Without a replica the app
+ * reads from the writer: a second URL to the primary would only double its
+ * connections. The session key is not here: the app servers generate it.
+ */
+export function digitalOceanAppEnvironment(p: {
+    dbPoolMax: number;
+    assetsBucket: pulumi.Input<string>;
+    s3Endpoint: pulumi.Input<string>;
+    accessKeyId: pulumi.Input<string>;
+    secretAccessKey: pulumi.Input<string>;
+    databaseUrl: pulumi.Input<string>;
+    databasePoolUrl: pulumi.Input<string>;
+    databaseReaderUrl?: pulumi.Input<string>;
+}): DigitalOceanAppEnvironment {
+    return {
+        env: {
+            NODE_ENV: "production",
+            DB_SSL_MODE: "require",
+            DB_POOL_MAX: String(p.dbPoolMax),
+            ASSETS_BUCKET: p.assetsBucket,
+            S3_ENDPOINT: p.s3Endpoint,
+            // Spaces ignores the region in SigV4 requests to its own endpoint; S3 clients still insist on one.
+            AWS_REGION: "us-east-1",
+            AWS_ACCESS_KEY_ID: p.accessKeyId,
+            SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        },
+        secrets: {
+            DATABASE_URL: p.databaseUrl,
+            DATABASE_POOL_URL: p.databasePoolUrl,
+            AWS_SECRET_ACCESS_KEY: p.secretAccessKey,
+            ...(p.databaseReaderUrl !== undefined ? { DATABASE_READER_URL: p.databaseReaderUrl } : {}),
+        },
+    };
+}
+
+/** The variable DigitalOcean app servers set to the session key they generate. */
+export const SESSION_KEY_VARIABLE = "SESSION_SIGNING_KEY";
+
+/**
+ * The container's environment on a single Docker host (secret as a whole:
+ * it carries the database password and keys).
+ */
+export function singleHostAppEnvironment(p: {
+    databaseUrl: string;
+    redisUrl: string;
+    assetsBucket: string;
+    s3Endpoint: string;
+    s3PublicEndpoint: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionKey: string;
+}): Record<string, string> {
+    return {
+        NODE_ENV: "production",
+        PORT: String(APP_PORT),
+        DATABASE_URL: p.databaseUrl,
+        // One host, no replica: reads go to the primary.
+        DATABASE_READER_URL: p.databaseUrl,
+        // TLS off only because this hop is the internal bridge network inside one kernel; never across hosts.
+        DB_SSL_MODE: "disable",
+        REDIS_URL: p.redisUrl,
+        ASSETS_BUCKET: p.assetsBucket,
+        S3_ENDPOINT: p.s3Endpoint,
+        // Browsers cannot reach the data network: upload URLs are signed for the public host.
+        S3_PUBLIC_ENDPOINT: p.s3PublicEndpoint,
+        S3_FORCE_PATH_STYLE: "true",
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: p.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: p.secretAccessKey,
+        [SESSION_KEY_VARIABLE]: p.sessionKey,
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    };
+}
