@@ -34,7 +34,7 @@ describe("tooling: engines, formatter and linter", () => {
     it("Prettier keeps the program's style (4 spaces, double quotes, 160 columns) and the app's (2 spaces, single quotes)", async () => {
         const ugly = "const x = {'a': 1, b: [1,2]}\nexport function f(a: string) { return a }\n";
         const program = await prettier.format(ugly, { ...(await prettier.resolveConfig(path.join(ROOT, "components/shared/x.ts"))), filepath: "x.ts" });
-        assert.equal(program, 'const x = { a: 1, b: [1, 2] };\nexport function f(a: string) {\n    return a;\n}\n');
+        assert.equal(program, "const x = { a: 1, b: [1, 2] };\nexport function f(a: string) {\n    return a;\n}\n");
         const app = await prettier.format(ugly, { ...(await prettier.resolveConfig(path.join(ROOT, "app-image/src/x.ts"))), filepath: "x.ts" });
         assert.equal(app, "const x = { a: 1, b: [1, 2] };\nexport function f(a: string) {\n  return a;\n}\n");
         const long = `foo(${'"' + "a".repeat(70) + '"'}, ${'"' + "b".repeat(70) + '"'});\n`; // 155 columns: stays on one line
@@ -43,7 +43,14 @@ describe("tooling: engines, formatter and linter", () => {
 
     it("Prettier leaves generated files, the URN snapshot, the lock file and Markdown alone", async () => {
         const ignorePath = path.join(ROOT, ".prettierignore");
-        for (const file of ["policies/lib/taggable-types.ts", "policies/generated/taggable-types.ts", "test/fixtures/urns/prod.txt", "package-lock.json", "README.md", "node_modules/x/index.ts"]) {
+        for (const file of [
+            "policies/lib/taggable-types.ts",
+            "policies/generated/taggable-types.ts",
+            "test/fixtures/urns/prod.txt",
+            "package-lock.json",
+            "README.md",
+            "node_modules/x/index.ts",
+        ]) {
             assert.equal((await prettier.getFileInfo(path.join(ROOT, file), { ignorePath })).ignored, true, file);
         }
         assert.equal((await prettier.getFileInfo(path.join(ROOT, "index.ts"), { ignorePath })).ignored, false);
@@ -54,7 +61,10 @@ describe("tooling: engines, formatter and linter", () => {
         // A tiny project beside the tree, so type-aware rules run without building the whole program.
         const dir = fs.mkdtempSync(path.join(ROOT, ".lint-probe-"));
         try {
-            fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ extends: "../tsconfig.json", include: ["probe.ts"], compilerOptions: { rootDir: "." } }));
+            fs.writeFileSync(
+                path.join(dir, "tsconfig.json"),
+                JSON.stringify({ extends: "../tsconfig.json", include: ["probe.ts"], compilerOptions: { rootDir: "." } }),
+            );
             const probe = path.join(dir, "probe.ts");
             fs.writeFileSync(
                 probe,
