@@ -80,6 +80,7 @@ describe("tooling: engines, formatter and linter", () => {
             );
             const eslint = new ESLint({
                 cwd: ROOT,
+                ignore: false, // the probe folder is ignored by `npm run lint`, not here
                 overrideConfig: { languageOptions: { parserOptions: { project: [path.join(dir, "tsconfig.json")], tsconfigRootDir: dir } } },
             });
             const [result] = await eslint.lintFiles([probe]);
