@@ -116,7 +116,7 @@ describe("digitalocean: storage rules", () => {
 
     it("expires old asset versions and abandoned uploads, and backups after their retention", () => {
         const assets = assetsLifecycleRules();
-        assert.ok(assets.some((r) => (r.noncurrentVersionExpiration as any)?.days === 30 && r.enabled));
+        assert.ok(assets.some((r) => (r.noncurrentVersionExpiration as any)?.days === 30 && r.enabled === true));
         assert.ok(assets.some((r) => r.abortIncompleteMultipartUploadDays === 7));
         const backups = backupsLifecycleRules(90);
         assert.equal((backups[0].expiration as any).days, 90);

@@ -11,7 +11,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -103,7 +103,6 @@ function run(cmd: string, args: string[], timeoutMs = TIMEOUT_MS): Promise<strin
 export async function startCluster(): Promise<PgCluster> {
   const bin = findPgBinDir();
   const asRoot = process.getuid?.() === 0;
-  const osUser = asRoot ? 'postgres' : userInfo().username;
   // As root, initdb refuses to run: server processes run as the postgres user.
   const pgRun = (tool: string, args: string[], timeoutMs?: number) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], timeoutMs) : run(join(bin, tool), args, timeoutMs);
