@@ -443,3 +443,333 @@ describe("the plan job's comment and summary (.github/scripts/plan-comment.js)",
         assert.ok(run.stdout.includes(runUrl));
     });
 });
+
+/**
+ * The `sub` claim of the OIDC token a job gets, in GitHub's default format
+ * (https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims):
+ * `repo:<owner>/<repo>:environment:<name>` when the job references an
+ * environment; otherwise `repo:<owner>/<repo>:pull_request` for the
+ * pull_request event; otherwise `repo:<owner>/<repo>:ref:<ref>`. Returns every
+ * subject the job can carry under the workflow's triggers (main only for push,
+ * schedule and manual runs: they run from the default branch).
+ */
+function subjectsOf(workflow: any, job: any): string[] {
+    if (job.environment) return [`repo:OWNER/REPO:environment:${typeof job.environment === "string" ? job.environment : job.environment.name}`];
+    return Object.keys(workflow.on).map((event) => (event === "pull_request" ? "repo:OWNER/REPO:pull_request" : "repo:OWNER/REPO:ref:refs/heads/main"));
+}
+
+/** The `sub` values a documented trust policy (docs/ci/*.json) admits, and whether it matches them exactly. */
+function trustedSubjects(file: string): { subjects: string[]; exact: boolean } {
+    const policy = JSON.parse(fs.readFileSync(path.join(ROOT, "docs", "ci", file), "utf8"));
+    const subjects: string[] = [];
+    let exact = true;
+    for (const st of policy.Statement) {
+        assert.equal(st.Action, "sts:AssumeRoleWithWebIdentity");
+        assert.match(st.Principal.Federated, /:oidc-provider\/token\.actions\.githubusercontent\.com$/);
+        assert.equal(st.Condition.StringEquals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com", `${file}: aud`);
+        for (const [op, claims] of Object.entries<any>(st.Condition)) {
+            const sub = claims["token.actions.githubusercontent.com:sub"];
+            if (sub === undefined) continue;
+            if (op !== "StringEquals") exact = false;
+            subjects.push(...(Array.isArray(sub) ? sub : [sub]));
+        }
+    }
+    return { subjects, exact };
+}
+
+/** Which documented role each role variable names, per environment. */
+const ROLE_TRUST: Record<string, (job: any) => string> = {
+    AWS_PREVIEW_ROLE_ARN: () => "aws-preview-role-trust.json",
+    AWS_READ_ROLE_ARN: () => "aws-read-role-trust.json",
+    AWS_DEPLOY_ROLE_ARN: (job) => `aws-deploy-${job.environment}-role-trust.json`,
+};
+
+/** Every job that runs pulumi: workflow, job, and its pulumi step. */
+const pulumiRuns = () =>
+    files.flatMap((file) =>
+        Object.entries<any>(doc(file).jobs).flatMap(([name, job]) => {
+            const step = (job.steps ?? []).find((s: any) => String(s.uses ?? "").startsWith("pulumi/actions@"));
+            return step ? [{ file, workflow: doc(file), name, job, step }] : [];
+        }),
+    );
+
+/** The clouds a job's matrix runs (from its inline matrix, or every stack file when the matrix comes from stacks.sh). */
+const cloudsOf = (job: any): string[] =>
+    typeof job.strategy?.matrix === "string" ? [...new Set(listStacks().include.map((m) => m.cloud))] : job.strategy.matrix.include.map((m: any) => m.cloud);
+
+/** Runs .github/scripts/stacks.sh for real (bash + jq) on the repository's stack files. */
+function listStacks(): { include: { stack: string; cloud: string }[] } {
+    const out = require("child_process").execFileSync("bash", [path.join(ROOT, ".github/scripts/stacks.sh"), ROOT], { encoding: "utf8" });
+    return JSON.parse(out);
+}
+
+/** Runs .github/scripts/credentials.sh for real with `env`; returns its outputs and notices. */
+function credentials(env: Record<string, string>): { outputs: Record<string, string>; stdout: string } {
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "credentials-"));
+    const out = path.join(dir, "output");
+    fs.writeFileSync(out, "");
+    const stdout = require("child_process").execFileSync("bash", [path.join(ROOT, ".github/scripts/credentials.sh")], {
+        env: { PATH: process.env.PATH, GITHUB_OUTPUT: out, STACK: "s", WHAT: "pulumi preview", NAMES: "ROLE DO_TOKEN SP_ID SP_SECRET", ...env },
+        encoding: "utf8",
+    });
+    const outputs = Object.fromEntries(fs.readFileSync(out, "utf8").trim().split("\n").map((l) => l.split("=") as [string, string]));
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { outputs, stdout };
+}
+
+describe("CI identities: previews read, deploys write, each bound to its GitHub subject", () => {
+    it("every role a job assumes is documented, and its trust policy admits exactly the subject that job's token carries", () => {
+        let checked = 0;
+        for (const file of files) {
+            const workflow = doc(file);
+            for (const [name, job] of Object.entries<any>(workflow.jobs)) {
+                for (const s of (job.steps ?? []).filter((x: any) => String(x.uses ?? "").startsWith("aws-actions/configure-aws-credentials@"))) {
+                    const variable = /^\$\{\{ vars\.([A-Z_]+) \}\}$/.exec(s.with["role-to-assume"])?.[1];
+                    assert.ok(variable && ROLE_TRUST[variable], `${file} ${name}: role-to-assume ${s.with["role-to-assume"]} is not one of ${Object.keys(ROLE_TRUST).join(", ")}`);
+                    const trust = trustedSubjects(ROLE_TRUST[variable](job));
+                    assert.ok(trust.exact, `${ROLE_TRUST[variable](job)}: subjects are matched exactly (StringEquals), never with wildcards`);
+                    for (const subject of subjectsOf(workflow, job)) {
+                        assert.ok(trust.subjects.includes(subject), `${file} ${name} carries ${subject}, which ${ROLE_TRUST[variable](job)} does not trust`);
+                    }
+                    checked++;
+                }
+            }
+        }
+        assert.equal(checked, 5);
+    });
+
+    it("pull requests get only the preview role, which trusts only the pull_request subject; deploy roles trust only their environment", () => {
+        const pr = doc("pr.yml");
+        assert.deepEqual(Object.keys(pr.on), ["pull_request"], "pull_request, never pull_request_target (which runs with the base's secrets)");
+        for (const job of Object.values<any>(pr.jobs)) {
+            assert.equal(job.environment, undefined, "a pull-request job never enters a deploy environment");
+            for (const s of job.steps ?? []) assert.ok(!String(s.with?.["role-to-assume"] ?? "").includes("DEPLOY"), "no deploy role in pull requests");
+        }
+        assert.deepEqual(trustedSubjects("aws-preview-role-trust.json").subjects, ["repo:OWNER/REPO:pull_request"]);
+        assert.deepEqual(trustedSubjects("aws-read-role-trust.json").subjects, ["repo:OWNER/REPO:ref:refs/heads/main"]);
+        assert.deepEqual(trustedSubjects("aws-deploy-dev-role-trust.json").subjects, ["repo:OWNER/REPO:environment:dev"]);
+        assert.deepEqual(trustedSubjects("aws-deploy-production-role-trust.json").subjects, ["repo:OWNER/REPO:environment:production"]);
+        // The deploy role and the write credentials appear only in jobs bound to an environment (environment-scoped).
+        for (const file of files) {
+            for (const [name, job] of Object.entries<any>(doc(file).jobs)) {
+                const text = JSON.stringify(job);
+                const writes = /AWS_DEPLOY_ROLE_ARN|secrets\.DIGITALOCEAN_TOKEN|secrets\.SPACES_ACCESS_KEY_ID|secrets\.SPACES_SECRET_ACCESS_KEY/.test(text);
+                if (writes) assert.ok(["dev", "production"].includes(job.environment), `${file} ${name} uses deploy credentials outside a deploy environment`);
+                else if (/pulumi\/actions@/.test(text)) assert.ok(/AWS_(PREVIEW|READ)_ROLE_ARN/.test(text) && /DIGITALOCEAN_READ_TOKEN/.test(text), `${file} ${name}: read-only identities`);
+            }
+        }
+    });
+
+    it("the docs state every trust subject and role variable the workflows rely on", () => {
+        const review = fs.readFileSync(path.join(ROOT, "docs", "review.md"), "utf8");
+        for (const needle of ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main", "repo:OWNER/REPO:environment:dev", "repo:OWNER/REPO:environment:production", "AWS_PREVIEW_ROLE_ARN", "AWS_READ_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "PULUMI_ORG", "DIGITALOCEAN_READ_TOKEN", "SPACES_READ_ACCESS_KEY_ID", "SPACES_READ_SECRET_ACCESS_KEY"]) {
+            assert.ok(review.includes(needle), `docs/review.md does not mention ${needle}`);
+        }
+    });
+
+    // Pulumi Cloud OIDC: https://www.pulumi.com/docs/administration/access-identity/oidc-issuers/github/ (organization tokens
+    // need the Team edition or above; the policy matches the token's sub claim as above).
+    it("logs in to Pulumi Cloud through OIDC when no token is stored, passing the exchanged token to pulumi", () => {
+        for (const { file, name, job, step } of pulumiRuns()) {
+            const oidc = job.steps.find((s: any) => String(s.uses ?? "").startsWith("pulumi/auth-actions@"));
+            assert.ok(oidc, `${file} ${name}: no pulumi/auth-actions step`);
+            assert.equal(oidc.id, "pulumi-oidc");
+            assert.match(oidc.if, /steps\.credentials\.outputs\.pulumi == 'oidc'/);
+            assert.equal(oidc.with.organization, "${{ vars.PULUMI_ORG }}");
+            assert.equal(oidc.with["requested-token-type"], "urn:pulumi:token-type:access_token:organization");
+            assert.ok(job.steps.indexOf(oidc) < job.steps.indexOf(step));
+            assert.equal(step.env.PULUMI_ACCESS_TOKEN, "${{ steps.pulumi-oidc.outputs.pulumi-access-token || secrets.PULUMI_ACCESS_TOKEN }}");
+        }
+        assert.deepEqual(credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn", PULUMI_ORG: "acme" }).outputs, { pulumi: "oidc", configured: "true" });
+        assert.deepEqual(credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn", PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "t" }).outputs, { pulumi: "token", configured: "true" });
+        const none = credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn" });
+        assert.deepEqual(none.outputs, { pulumi: "none", configured: "false" });
+        assert.match(none.stdout, /^::notice::pulumi preview skipped for s: needs the PULUMI_ORG variable/m);
+    });
+
+    // pulumi/actions installs the CLI version given (action.yml: pulumi-version; without it, the latest release).
+    // The CLI and the Node.js SDK are released together under one version (github.com/pulumi/pulumi CHANGELOG).
+    it("pins the Pulumi CLI to the version of the locked @pulumi/pulumi SDK", () => {
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+        const sdk = lock.packages["node_modules/@pulumi/pulumi"].version;
+        for (const { file, name, job, step } of pulumiRuns()) {
+            assert.equal(step.with["pulumi-version"], "${{ steps.cli.outputs.version }}", `${file} ${name}`);
+            const cli = job.steps.find((s: any) => s.id === "cli");
+            assert.ok(cli && cli.if === undefined && job.steps.indexOf(cli) < job.steps.indexOf(step), `${file} ${name}: the version step runs before pulumi`);
+            // The step's own command, run for real on the lock file.
+            const command = cli.run.replace(/ >> "\$GITHUB_OUTPUT"$/, "");
+            const printed = require("child_process").execFileSync("bash", ["-c", command], { cwd: ROOT, encoding: "utf8" }).trim();
+            assert.equal(printed, `version=${sdk}`);
+        }
+        assert.match(sdk, /^3\.\d+\.\d+$/);
+    });
+});
+
+describe("DigitalOcean stacks in CI", () => {
+    it("every stack file is previewed and drift-checked: the matrix script lists each with its cloud", () => {
+        const listed = listStacks().include;
+        assert.deepEqual(listed.map((m) => m.stack), stackFiles());
+        for (const m of listed) assert.equal(m.cloud, stackCloud(m.stack));
+        assert.ok(listed.some((m) => m.cloud === "digitalocean"));
+        for (const file of ["pr.yml", "drift.yml"]) {
+            const list = doc(file).jobs.stacks.steps.find((s: any) => s.id === "list");
+            assert.match(list.run, /bash \.github\/scripts\/stacks\.sh/);
+        }
+    });
+
+    // The DigitalOcean provider reads its token and the Spaces key pair from these variables
+    // (terraform-provider-digitalocean digitalocean/provider.go: token <- DIGITALOCEAN_TOKEN,
+    // spaces_access_id <- SPACES_ACCESS_KEY_ID, spaces_secret_key <- SPACES_SECRET_ACCESS_KEY); without the
+    // Spaces pair every bucket operation fails (and a drift check would report it as drift).
+    it("every job that runs pulumi on a DigitalOcean stack passes the token and both Spaces keys, and checks all three first", () => {
+        let jobs = 0;
+        for (const { file, name, job, step } of pulumiRuns()) {
+            if (!cloudsOf(job).includes("digitalocean")) continue;
+            jobs++;
+            const check = job.steps.find((s: any) => s.id === "credentials");
+            for (const variable of ["DIGITALOCEAN_TOKEN", "SPACES_ACCESS_KEY_ID", "SPACES_SECRET_ACCESS_KEY"]) {
+                for (const [what, env] of [["pulumi", step.env], ["credentials check", check.env]] as const) {
+                    assert.match(String(env?.[variable]), /^\$\{\{ matrix\.cloud == 'digitalocean' && secrets\.[A-Z_]+ \|\| '' \}\}$/, `${file} ${name} ${what}: ${variable}`);
+                }
+                assert.equal(step.env[variable], check.env[variable], `${file} ${name}: the check looks at what pulumi gets`);
+            }
+        }
+        assert.equal(jobs, 5, "the PR preview, drift, deploy dev, the prod preview and deploy prod");
+    });
+
+    it("skips a DigitalOcean stack with a notice naming each missing secret, and runs it when all three are set", () => {
+        const all = { TARGET: "digitalocean", PULUMI_ACCESS_TOKEN: "t", DIGITALOCEAN_TOKEN: "d", SPACES_ACCESS_KEY_ID: "i", SPACES_SECRET_ACCESS_KEY: "k" };
+        assert.equal(credentials(all).outputs.configured, "true");
+        for (const [missing, name] of [["DIGITALOCEAN_TOKEN", "DO_TOKEN"], ["SPACES_ACCESS_KEY_ID", "SP_ID"], ["SPACES_SECRET_ACCESS_KEY", "SP_SECRET"]]) {
+            const run = credentials({ ...all, [missing]: "" });
+            assert.equal(run.outputs.configured, "false", missing);
+            assert.match(run.stdout, new RegExp(`::notice::pulumi preview skipped for s: needs the ${name} secret`));
+        }
+        // An AWS stack needs no DigitalOcean secret, and a Docker-host stack is never run in CI.
+        assert.equal(credentials({ TARGET: "aws", PULUMI_ACCESS_TOKEN: "t", AWS_ROLE_ARN: "arn" }).outputs.configured, "true");
+        assert.equal(credentials({ TARGET: "docker", PULUMI_ACCESS_TOKEN: "t" }).outputs.configured, "false");
+    });
+
+    it("the helper scripts pass shellcheck", () => {
+        const run = require("child_process").spawnSync("shellcheck", [".github/scripts/credentials.sh", ".github/scripts/stacks.sh"], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+    });
+});
+
+// Dependabot's configuration file: https://docs.github.com/en/code-security/dependabot/working-with-dependabot/dependabot-options-reference
+// (version 2; each update needs package-ecosystem, directory and schedule.interval; ecosystems and intervals from that page).
+describe("Dependabot (.github/dependabot.yml)", () => {
+    const ECOSYSTEMS = ["bun", "bundler", "cargo", "composer", "devcontainers", "docker", "docker-compose", "dotnet-sdk", "elm", "github-actions", "gitsubmodule", "gomod", "gradle", "helm", "maven", "mix", "npm", "nuget", "pip", "pub", "swift", "terraform", "uv"];
+    const INTERVALS = ["daily", "weekly", "monthly", "quarterly", "semiannually", "yearly", "cron"];
+    const KEYS = ["package-ecosystem", "directory", "directories", "schedule", "groups", "open-pull-requests-limit", "allow", "ignore", "labels", "assignees", "reviewers", "commit-message", "rebase-strategy", "registries", "target-branch", "versioning-strategy", "vendor", "insecure-external-code-execution", "pull-request-branch-name", "milestone", "cooldown", "exclude-paths", "multi-ecosystem-group", "patterns"];
+    const manifest: Record<string, (dir: string) => boolean> = {
+        "github-actions": (dir) => dir === "/" && fs.readdirSync(path.join(ROOT, ".github/workflows")).length > 0,
+        npm: (dir) => fs.existsSync(path.join(ROOT, dir, "package.json")) && fs.existsSync(path.join(ROOT, dir, "package-lock.json")),
+        docker: (dir) => fs.existsSync(path.join(ROOT, dir, "Dockerfile")),
+    };
+
+    it("is a valid version 2 file whose every entry points at a directory holding that ecosystem's manifest", () => {
+        const config = parseYaml(fs.readFileSync(path.join(ROOT, ".github/dependabot.yml"), "utf8"));
+        assert.equal(config.version, 2);
+        for (const u of config.updates) {
+            for (const key of Object.keys(u)) assert.ok(KEYS.includes(key), `unknown key ${key}`);
+            assert.ok(ECOSYSTEMS.includes(u["package-ecosystem"]), u["package-ecosystem"]);
+            assert.ok(INTERVALS.includes(u.schedule?.interval), `${u["package-ecosystem"]}: schedule.interval`);
+            assert.match(u.directory, /^\//);
+            assert.ok(manifest[u["package-ecosystem"]]?.(u.directory), `${u["package-ecosystem"]} in ${u.directory}: no manifest there`);
+            for (const group of Object.values<any>(u.groups ?? {})) assert.ok(Array.isArray(group.patterns) && group.patterns.length > 0);
+        }
+        const pairs = config.updates.map((u: any) => `${u["package-ecosystem"]} ${u.directory}`);
+        assert.equal(new Set(pairs).size, pairs.length, "one entry per ecosystem and directory");
+    });
+
+    it("covers the SHA-pinned actions and every npm lock file in the repository", () => {
+        const config = parseYaml(fs.readFileSync(path.join(ROOT, ".github/dependabot.yml"), "utf8"));
+        const covered = new Set(config.updates.map((u: any) => `${u["package-ecosystem"]} ${u.directory}`));
+        assert.ok(covered.has("github-actions /"));
+        for (const dir of ["", "app-image", "policies"]) {
+            assert.ok(fs.existsSync(path.join(ROOT, dir, "package-lock.json")));
+            assert.ok(covered.has(`npm /${dir}`), `npm /${dir}`);
+        }
+    });
+});
+
+/**
+ * What the Pulumi CLI does with `Pulumi.yaml`'s `config` block, from
+ * github.com/pulumi/pulumi sdk/go/common/workspace/project.go (Validate,
+ * ValidateConfigValue), config.go (mergeConfig, validateStackConfigValues),
+ * project.json (the schema) and resource/config/value.go (a stack file's
+ * scalar is read as a string; a list as a JSON array).
+ */
+describe("Pulumi.yaml", () => {
+    const project = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    const TYPES = ["string", "integer", "boolean", "array"];
+
+    /** project.go ValidateConfigValue on a stack value (strings for scalars, arrays for lists). */
+    function valid(type: string, value: unknown): boolean {
+        if (Array.isArray(value)) return type === "array";
+        const text = String(value);
+        if (type === "string") return true;
+        if (type === "integer") return /^[+-]?\d+$/.test(text);
+        if (type === "boolean") return text === "true" || text === "false";
+        return false;
+    }
+
+    it("declares the keys every stack needs, each with a type the CLI knows and a description", () => {
+        const declared = Object.keys(project.config ?? {});
+        assert.deepEqual(declared, ["cloud", "tier", "owner", "costCenter", "budgetUsd"]);
+        for (const [key, decl] of Object.entries<any>(project.config)) {
+            // project.json configTypeDeclaration: type (required), items, description, secret, default; nothing else.
+            for (const attr of Object.keys(decl)) assert.ok(["type", "items", "description", "secret", "default"].includes(attr), `${key}.${attr}`);
+            assert.ok(TYPES.includes(decl.type), `${key}: type ${decl.type}`);
+            assert.ok(typeof decl.description === "string" && decl.description.length > 10, `${key}: description`);
+            // Unnamespaced keys belong to the project (a renamed project's own namespace); a key of another
+            // namespace must not declare a type (project.go: "is not namespaced by the project and should not define a type").
+            assert.ok(!key.includes(":"), `${key}: declared in the project's namespace`);
+            if (decl.default !== undefined) assert.ok(valid(decl.type, decl.default), `${key}: default`);
+        }
+    });
+
+    // mergeConfig: a declared key of the project's namespace with no default must be set on the stack
+    // ("Stack 'x' is missing configuration value 'y'"); validateStackConfigValues: its value must be of the declared type.
+    it("every shipped stack file satisfies the declarations, so the CLI accepts it before the program runs", () => {
+        for (const stack of stackFiles()) {
+            const config = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config ?? {};
+            for (const [key, decl] of Object.entries<any>(project.config)) {
+                const value = config[`${project.name}:${key}`];
+                if (decl.default === undefined) assert.notEqual(value, undefined, `Pulumi.${stack}.yaml lacks ${project.name}:${key}`);
+                if (value !== undefined) assert.ok(valid(decl.type, value), `Pulumi.${stack}.yaml ${project.name}:${key}: ${JSON.stringify(value)} is not of type ${decl.type}`);
+            }
+        }
+    });
+
+    it("declares only keys the program knows and requires, so no stack gets a value it would refuse", () => {
+        const { configSchema } = require("../stacks/schema");
+        const known = Object.keys(configSchema.shape);
+        for (const key of Object.keys(project.config)) {
+            assert.ok(known.includes(key), `${key} is not a key of stacks/schema.ts`);
+            assert.equal(configSchema.shape[key].isOptional(), false, `${key} is optional in the program; declared without a default, the CLI would require it`);
+        }
+    });
+
+    // `pulumi new` copies the repository, renames the project, drops `template:` and prompts for template.config
+    // (pkg/cmd/pulumi/newcmd: "Load the project, update the name & description, remove the template section").
+    it("has a template section that prompts for the required keys with defaults the program accepts", () => {
+        const template = project.template;
+        for (const attr of Object.keys(template)) assert.ok(["description", "quickstart", "important", "config", "metadata"].includes(attr), attr);
+        assert.ok(template.description && template.quickstart);
+        for (const key of Object.keys(project.config)) assert.ok(template.config[key], `template.config lacks ${key}`);
+        for (const [key, prompt] of Object.entries<any>(template.config)) {
+            for (const attr of Object.keys(prompt)) assert.ok(["description", "default", "secret"].includes(attr), `${key}.${attr}`);
+            assert.ok(prompt.description, `${key}: description`);
+        }
+        // The prompts' defaults, taken as they are, make a stack the program accepts.
+        const { loadSettings } = require("../stacks");
+        const values = Object.fromEntries(Object.entries<any>(template.config).map(([k, p]) => [`${project.name}:${k}`, String(p.default)]));
+        const settings = loadSettings(values, project.name, "new");
+        assert.equal(settings.cloud, "aws");
+        for (const doc of ["deploy-local.md", "deploy-vps.md", "deploy-aws.md", "deploy-digitalocean.md"]) {
+            assert.ok(template.quickstart.includes(doc) && fs.existsSync(path.join(ROOT, "docs", doc)), doc);
+        }
+    });
+});
