@@ -773,3 +773,14 @@ describe("Pulumi.yaml", () => {
         }
     });
 });
+
+// The license package.json declares ("Apache-2.0", an SPDX id): its full text, as published at
+// https://www.apache.org/licenses/LICENSE-2.0.txt (the same bytes as Debian's /usr/share/common-licenses/Apache-2.0).
+describe("LICENSE", () => {
+    it("is the Apache License 2.0 text the package declares", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.equal(pkg.license, "Apache-2.0");
+        const text = fs.readFileSync(path.join(ROOT, "LICENSE"));
+        assert.equal(require("crypto").createHash("sha256").update(text).digest("hex"), "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30");
+    });
+});
