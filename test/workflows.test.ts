@@ -238,6 +238,9 @@ describe("GitHub workflows", () => {
             const chmod = before.find((s) => /(^|\n)\s*chmod -R go-w app-image\s*($|\n)/.test(String(s.run ?? "")));
             assert.ok(chmod, `${file} ${name}: no \`chmod -R go-w app-image\` step before pulumi`);
             assert.ok(chmod["working-directory"] === undefined && chmod.if === undefined, `${file} ${name}: the chmod step runs always, at the checkout root`);
+            // It runs even when the credential check skips the cloud steps, so the checkout must too (else: no app-image/).
+            const checkout = before.find((s) => String(s.uses ?? "").startsWith("actions/checkout@"));
+            assert.ok(checkout && checkout.if === undefined && before.indexOf(checkout) < before.indexOf(chmod), `${file} ${name}: checkout runs unconditionally before chmod`);
         }
         assert.equal(jobs.length, 5);
     });
