@@ -27,7 +27,6 @@ import type {
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
-    StackValidationPolicy,
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 import * as pulumi from "@pulumi/pulumi";
@@ -224,7 +223,7 @@ export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOpt
         const getConfig = <T extends object>() => configOf(policy, packConfig) as T;
 
         if ("validateStack" in policy && typeof policy.validateStack === "function") {
-            const stackPolicy = policy as StackValidationPolicy;
+            const stackPolicy = policy;
             const args: StackValidationArgs = { resources: [...stackResources.values()], stackTags: new Map(), getConfig, notApplicable };
             await run(policy.name, () =>
                 stackPolicy.validateStack(args, (message, urn) => violations.push(describe(policy.name, level, message, urn))),

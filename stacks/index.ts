@@ -189,13 +189,13 @@ interface RuleContext {
     /** The Pulumi project name. */
     readonly project: string;
     /** The value of a key that parsed on its own: cross-key rules run on those, so every problem shows at once. */
-    value<K extends keyof RawConfig>(key: K): RawConfig[K] | undefined;
+    readonly value: <K extends keyof RawConfig>(key: K) => RawConfig[K] | undefined;
     /** Reports a problem with a key's value, in the house format. */
-    say(key: string, problem: string): void;
+    readonly say: (key: string, problem: string) => void;
     /** Reports a required key that is not set. */
-    missing(key: keyof RawConfig, why: string): void;
+    readonly missing: (key: keyof RawConfig, why: string) => void;
     /** Reports a problem line as it is. */
-    report(line: string): void;
+    readonly report: (line: string) => void;
     readonly cloud?: RawConfig["cloud"];
     readonly tier?: Tier;
     readonly preset?: TierPreset;
@@ -442,11 +442,11 @@ export interface ConfigView {
     /** Every `alicerce:` key as given, without the namespace. */
     readonly raw: Readonly<Record<string, string>>;
     /** A key's value if it parsed, else undefined (its own problem is already reported). */
-    value<K extends keyof RawConfig>(key: K): RawConfig[K] | undefined;
+    readonly value: <K extends keyof RawConfig>(key: K) => RawConfig[K] | undefined;
     readonly tier?: Tier;
     readonly preset?: TierPreset;
     /** One problem line in the house format: `alicerce:<key>: "<value>" <text>`. */
-    problem(key: string, text: string): string;
+    readonly problem: (key: string, text: string) => string;
 }
 
 /** A platform's own config rules (platforms/<cloud>): one line per problem, none when the config suits it. */

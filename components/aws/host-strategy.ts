@@ -3,7 +3,7 @@
  * ECR login with the instance role, secrets from Secrets Manager, logs and
  * metrics to CloudWatch. The cloud-neutral part is components/shared/userdata.ts.
  */
-import { HEREDOC, HostStrategy, renderUserData, shellQuote } from "../shared/userdata";
+import { HEREDOC, HostStrategy, shellQuote } from "../shared/userdata";
 import { parseEcrHost } from "./ecr";
 
 /** Options of {@link awsHost}. */

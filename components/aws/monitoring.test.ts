@@ -125,7 +125,7 @@ describe("monitoring: alarms from the runbooks", () => {
                 const bad = Array.from({ length: 60 }, (_, i) => (i % (minutes + gap) < minutes ? 1 : 0));
                 const at = firesAt(unhealthy, bad);
                 assert.ok(at > 0, `a release whose instances never get healthy fails the refresh (relaunch gap ${gap} min)`);
-                assert.ok(at < unhealthy.evaluationPeriods! + minutes + gap, `within a window and a cycle (gap ${gap}): fired at minute ${at}`);
+                assert.ok(at < unhealthy.evaluationPeriods + minutes + gap, `within a window and a cycle (gap ${gap}): fired at minute ${at}`);
             }
             // Two launches back to back, or together: still no alarm.
             assert.equal(firesAt(unhealthy, [0, ...Array(2 * minutes).fill(1), 0, 0]), -1, "two launches back to back");

@@ -4,7 +4,7 @@
  * Spaces object, logs to journald. The cloud-neutral part is
  * components/shared/userdata.ts.
  */
-import { HostStrategy, renderUserData, shellQuote } from "../shared/userdata";
+import { HostStrategy, shellQuote } from "../shared/userdata";
 
 const DOCR = "registry.digitalocean.com";
 

@@ -52,7 +52,7 @@ async function startS3rverProcess(options: string, env: Record<string, string>):
     const port = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
         child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
-        child.stdout!.once("data", (line: Buffer) => {
+        child.stdout.once("data", (line: Buffer) => {
             clearTimeout(timer);
             resolve((JSON.parse(line.toString()) as net.AddressInfo).port);
         });

@@ -11,7 +11,7 @@ import { redisCommand } from "./redis";
 import { OBJECT_STORE_DATA_DIR, objectStoreCommand, objectStoreEnvironment, publicUploadRoute, s3Identities } from "./objectstore";
 import { dockerHostAddress } from "../../platforms/docker";
 import { checkStorageSetup, STORAGE_SETUP_SCRIPT, storageSetupEnvironment } from "./storage-setup";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const S3rver = require("s3rver");
 
 const CONTAINER = "docker:index/container:Container";

@@ -52,5 +52,5 @@ export const STABLE_TAG_KEYS = ["Project", "Environment", "ManagedBy"] as const;
  * never rebuilds them.
  */
 export function stableTags(tags: StandardTags): Partial<StandardTags> {
-    return Object.fromEntries(STABLE_TAG_KEYS.map((k) => [k, tags[k]])) as Partial<StandardTags>;
+    return Object.fromEntries(STABLE_TAG_KEYS.map((k) => [k, tags[k]]));
 }

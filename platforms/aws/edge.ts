@@ -155,7 +155,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             logsBucketName: deps.storage.logsBucketName,
             deletionProtection: settings.loadBalancerDeletionProtection,
         },
-        { ...opts, dependsOn: storageIsResource ? [deps.storage as unknown as pulumi.Resource] : [] },
+        { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
     );
 
     const waf = settings.waf

@@ -25,8 +25,8 @@ function startPack(): Promise<{ child: ChildProcess; port: string }> {
     const child = spawn(process.execPath, [host, "127.0.0.1:1", "."], { cwd: path.join(ROOT, "policies"), stdio: ["ignore", "pipe", "pipe"] });
     return new Promise((resolve, reject) => {
         let err = "";
-        child.stderr!.on("data", (d) => (err += d));
-        child.stdout!.once("data", (d) => resolve({ child, port: String(d).trim() }));
+        child.stderr.on("data", (d) => (err += d));
+        child.stdout.once("data", (d) => resolve({ child, port: String(d).trim() }));
         child.once("exit", (code) => reject(new Error(`the policy pack exited with ${code}:\n${err}`)));
     });
 }

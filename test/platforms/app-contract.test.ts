@@ -64,7 +64,7 @@ const STRATEGIES: Record<string, Record<string, string>> = {
             databaseReaderUrl: "postgresql://app:pw@replica.example:25060/app?sslmode=require",
         });
         // The app servers add the session key they generate.
-        return { ...env, ...secrets, [SESSION_KEY_VARIABLE]: "x".repeat(64) } as Record<string, string>;
+        return { ...env, ...secrets, [SESSION_KEY_VARIABLE]: "x".repeat(64) };
     })(),
     docker: singleHostAppEnvironment({
         databaseUrl: "postgres://app:pw@postgres:5432/app",

@@ -95,7 +95,7 @@ describe("the app image from two checkouts at different paths", function () {
         assert.ok(!clean.warnings.some((w) => w.includes("go-w")), "a clean checkout gets no warning");
         const warning = writable.warnings.find((w) => w.includes("group- or other-writable"));
         assert.ok(warning, `no warning; got: ${writable.warnings.join(" | ")}`);
-        assert.match(warning!, /run `chmod -R go-w app-image` before pulumi, and set `umask 022`/);
+        assert.match(warning, /run `chmod -R go-w app-image` before pulumi, and set `umask 022`/);
         execFileSync("chmod", ["-R", "go-w", appDir]);
         const fixed = imageRun(desktop);
         assert.equal(tag(fixed), tag(clean), "after the chmod, the same tag as CI");

@@ -272,13 +272,13 @@ describe("transform hooks change a child's args and options", () => {
                     deletionProtection: false,
                     protect: false,
                     transform: { primary: { performanceInsightsEnabled: true } },
-                } as any),
+                }),
         );
         const primary = db.one(T.rds, "db-primary");
         assert.equal(primary.inputs.performanceInsightsEnabled, true);
         assert.equal(primary.inputs.storageEncrypted, true);
 
-        const doNet = await run(() => new DoNetwork("net", { region: "nyc3", ipRange: "10.10.0.0/20", description: "d", appTagName: "t", transform: { vpc: { description: "changed" } } } as any));
+        const doNet = await run(() => new DoNetwork("net", { region: "nyc3", ipRange: "10.10.0.0/20", description: "d", appTagName: "t", transform: { vpc: { description: "changed" } } }));
         assert.equal(doNet.one(T.doVpc).inputs.description, "changed");
     });
 
