@@ -66,6 +66,7 @@ export async function startRedis(): Promise<RedisServer> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const probe = new Redis(url(), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // not up yet: the loop tries again
     try {
       await probe.connect();
       await probe.ping();
