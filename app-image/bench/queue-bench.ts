@@ -75,7 +75,6 @@ async function main(): Promise<void> {
         S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
         REDIS_URL: redis.url(db),
         WORKER_CONCURRENCY: String(scenario.concurrency),
-        LOG_LEVEL: 'warn',
       };
       const workers: ServiceProcess[] = [];
       for (let w = 0; w < scenario.workers; w++) workers.push(await startWorker(env, { discardOutputAfterStart: true }));
