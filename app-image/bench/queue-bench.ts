@@ -9,7 +9,7 @@
  * to picked up), end to end is `finishedOn - timestamp`; jobs/s is N over the
  * time from the first add to the last finish. Figures are printed, never asserted.
  *
- * Usage: npm run bench:queue  (BENCH_JOBS=1000, BENCH_OBJECT_KIB=64 by default)
+ * Usage: npm run bench:queue  (BENCH_JOBS=1000, BENCH_OBJECT_KIB=64, BENCH_PACED_RATE=20 by default)
  *
  * @packageDocumentation
  */
@@ -31,10 +31,14 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const OBJECT_BYTES = Number(process.env.BENCH_OBJECT_KIB ?? 64) * 1024;
 const BUCKET = 'bench-assets';
 
-const SCENARIOS: { name: string; workers: number; concurrency: number }[] = [
-  { name: '1 worker x concurrency 1', workers: 1, concurrency: 1 },
-  { name: '1 worker x concurrency 8', workers: 1, concurrency: 8 },
-  { name: '2 workers x concurrency 8', workers: 2, concurrency: 8 },
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 20);
+
+/** Burst scenarios add every job at once (backlog: queue latency is mostly waiting behind other jobs); paced ones add `rate` jobs a second. */
+const SCENARIOS: { name: string; workers: number; concurrency: number; rate?: number }[] = [
+  { name: 'burst, 1 worker x concurrency 1', workers: 1, concurrency: 1 },
+  { name: 'burst, 1 worker x concurrency 8', workers: 1, concurrency: 8 },
+  { name: 'burst, 2 workers x concurrency 8', workers: 2, concurrency: 8 },
+  { name: `paced ${PACED_RATE} jobs/s, 1 worker x concurrency 8`, workers: 1, concurrency: 8, rate: PACED_RATE },
 ];
 
 function percentile(sorted: number[], p: number): number {
@@ -78,9 +82,19 @@ async function main(): Promise<void> {
       };
       const workers: ServiceProcess[] = [];
       for (let w = 0; w < scenario.workers; w++) workers.push(await startWorker(env, { discardOutputAfterStart: true }));
-      const queue = new Queue<VerifyJobData>(VERIFY_QUEUE, { connection: redis.client(db), prefix: QUEUE_PREFIX });
+      const connection = redis.client(db);
+      const queue = new Queue<VerifyJobData>(VERIFY_QUEUE, { connection, prefix: QUEUE_PREFIX });
       const started = Date.now();
-      await queue.addBulk(ids.map((uploadId) => ({ name: 'verify', data: { uploadId }, opts: { jobId: verifyJobId(uploadId), attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: false } })));
+      const jobOpts = (uploadId: string) => ({ jobId: verifyJobId(uploadId), attempts: 5, backoff: { type: 'exponential' as const, delay: 5000 }, removeOnComplete: false });
+      if (scenario.rate === undefined) {
+        await queue.addBulk(ids.map((uploadId) => ({ name: 'verify', data: { uploadId }, opts: jobOpts(uploadId) })));
+      } else {
+        for (const [i, uploadId] of ids.entries()) {
+          const due = started + (i * 1000) / scenario.rate;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          await queue.add('verify', { uploadId }, jobOpts(uploadId));
+        }
+      }
       let failed = 0;
       for (;;) {
         const counts = await queue.getJobCounts('completed', 'failed');
@@ -96,6 +110,7 @@ async function main(): Promise<void> {
       const recorded = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM upload_verifications')).rows[0]?.n;
       rows.push(`| ${scenario.name} | ${JOBS} | ${(JOBS / seconds).toFixed(0)} | ${percentile(waits, 50)} | ${percentile(waits, 95)} | ${percentile(ends, 50)} | ${percentile(ends, 95)} | ${recorded} | ${failed} |`);
       await queue.close();
+      connection.disconnect();
       await Promise.all(workers.map((w) => w.stop()));
       await pool.end();
     }
@@ -113,3 +128,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The S3 client's keep-alive sockets and the queue's connections would keep the process alive.
+process.exit(0);
