@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   let stopService: (() => Promise<void>) | undefined;
   try {
     const database = await cluster.createDatabase('bench');
-    const svc = await startService(serviceEnv(cluster, database), { discardOutputAfterStart: true });
+    const svc = await startService({ ...serviceEnv(cluster, database), RATE_LIMIT_POINTS: '1000000' }, { discardOutputAfterStart: true });
     stopService = () => svc.stop();
     await cluster.admin(
       "INSERT INTO notes (title, body) SELECT 'seed ' || g, repeat('x', 200) FROM generate_series(1, $1) g",

@@ -71,6 +71,59 @@ export interface AssetsConfig {
   publicEndpoint: string | undefined;
 }
 
+/** Redis (or Valkey) connection for the job queue and the shared rate limit. */
+export interface RedisConfig {
+  /** `redis://` or `rediss://` (TLS) URL; user name and password, when any, are in it. */
+  url: string;
+  /** Whether the URL asks for TLS (`rediss://`). */
+  tls: boolean;
+  /** Optional PEM bundle to verify the server certificate (for a provider's private CA). */
+  tlsCaFile: string | undefined;
+}
+
+/** Settings of the upload-verification queue and its workers. */
+export interface QueueConfig {
+  /** How many times a job is tried before it is dead-lettered. */
+  attempts: number;
+  /** First retry delay in milliseconds; doubled on each further attempt. */
+  backoffMs: number;
+  /** Jobs one worker process runs at once. */
+  concurrency: number;
+  /** How long a job's lock lasts without renewal: a killed worker's job is retried after about this long. */
+  lockMs: number;
+}
+
+/** Shared rate limit on `/api/` routes. */
+export interface RateLimitConfig {
+  /** Requests one client may make per window (all instances together). */
+  points: number;
+  /** Window length in seconds. */
+  windowSeconds: number;
+}
+
+/** CDN for public objects. */
+export interface CdnConfig {
+  /** Base URL of the CDN (no trailing slash), or `undefined`: public objects get presigned URLs too. */
+  baseUrl: string | undefined;
+  /** Key prefix of public objects, ending in `/`: the CDN serves this prefix of the bucket. */
+  publicPrefix: string;
+  /** Canned ACL signed into public uploads (`public-read` for a Spaces CDN), or `undefined` (CloudFront with origin access control). */
+  publicAcl: 'public-read' | undefined;
+}
+
+/** Queue metrics the worker reports. */
+export interface MetricsConfig {
+  /** Whether to print CloudWatch Embedded Metric Format lines on stdout. */
+  emf: boolean;
+  /** How often to measure the queue, in milliseconds. */
+  intervalMs: number;
+  /** CloudWatch namespace of the EMF metrics. */
+  namespace: string;
+}
+
+/** Which process the configuration is for: the HTTP API or the queue worker. */
+export type ProcessRole = 'api' | 'worker';
+
 /** The validated configuration of the service. */
 export interface AppConfig {
   /** TCP port to listen on. */
@@ -85,10 +138,22 @@ export interface AppConfig {
   awsRegion: string;
   /** Database settings. */
   database: DatabaseConfig;
-  /** Key used to sign pagination cursors. */
-  signingKey: SigningKeySource;
+  /** Key used to sign pagination cursors; `undefined` for the worker, which signs nothing. */
+  signingKey: SigningKeySource | undefined;
   /** Upload bucket settings. */
   assets: AssetsConfig;
+  /** Redis/Valkey; `undefined` only for the API without a queue (uploads cannot be verified, rate limit per instance). */
+  redis: RedisConfig | undefined;
+  /** Queue and worker settings. */
+  queue: QueueConfig;
+  /** Shared rate limit. */
+  rateLimit: RateLimitConfig;
+  /** Proxies in front of the service whose `X-Forwarded-For` entries are trusted (the load balancer or reverse proxy). */
+  trustProxyHops: number;
+  /** CDN for public objects. */
+  cdn: CdnConfig;
+  /** Queue metrics (worker). */
+  metrics: MetricsConfig;
 }
 
 /** One invalid or missing variable. */
@@ -135,9 +200,10 @@ const DEFAULT_REGION_FOR_CUSTOM_S3 = 'us-east-1';
  * variable in a task definition behaves like a missing one.
  *
  * @param env - the environment, usually `process.env`
+ * @param role - `api` needs a signing key and may run without Redis; `worker` needs Redis and no signing key
  * @returns the configuration, or every issue found
  */
-export function parseConfig(env: Env): ConfigResult {
+export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
   const issues: ConfigIssue[] = [];
   const get = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -178,7 +244,7 @@ export function parseConfig(env: Env): ConfigResult {
   const poolMax = int('DB_POOL_MAX', 10, 1, 1000);
 
   const database = parseDatabase(get, fail, arn, poolMax);
-  const signingKey = parseSigningKey(get, fail, arn);
+  const signingKey = role === 'worker' ? undefined : parseSigningKey(get, fail, arn);
 
   const bucket = get('ASSETS_BUCKET') ?? fail('ASSETS_BUCKET', 'is required (the bucket that receives uploads)');
   const endpoint = get('S3_ENDPOINT');
@@ -211,7 +277,31 @@ export function parseConfig(env: Env): ConfigResult {
     fail('AWS_REGION', `does not look like a region (got "${awsRegion}")`);
   }
 
-  if (issues.length > 0 || database === undefined || signingKey === undefined || bucket === undefined || awsRegion === undefined) {
+  const redis = parseRedis(get, fail, role);
+  const queue: QueueConfig = {
+    attempts: int('JOB_ATTEMPTS', 5, 1, 100),
+    backoffMs: int('JOB_BACKOFF_MS', 5000, 0, 3_600_000),
+    concurrency: int('WORKER_CONCURRENCY', 4, 1, 256),
+    lockMs: int('WORKER_LOCK_MS', 30_000, 1000, 600_000),
+  };
+  const rateLimit: RateLimitConfig = {
+    points: int('RATE_LIMIT_POINTS', 300, 1, 1_000_000),
+    windowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+  };
+  const trustProxyHops = int('TRUST_PROXY_HOPS', 1, 0, 10);
+  const cdn = parseCdn(get, fail);
+  const metrics: MetricsConfig = {
+    emf: parseBoolean(get('METRICS_EMF'), () => fail('METRICS_EMF', 'must be true or false')),
+    intervalMs: int('METRICS_INTERVAL_MS', 60_000, 100, 3_600_000),
+    namespace: get('METRICS_NAMESPACE') ?? 'Alicerce/Queue',
+  };
+  // CloudWatch namespaces: 1-255 characters, not starting with ':' (API_Metric, AWS CloudWatch API reference);
+  // kept to the characters the console shows unescaped.
+  if (!/^[A-Za-z0-9._/#-][A-Za-z0-9 ._/#:-]{0,254}$/.test(metrics.namespace)) {
+    fail('METRICS_NAMESPACE', `must be 1-255 characters of letters, digits, space and . _ / # : - not starting with ':' (got "${metrics.namespace}")`);
+  }
+
+  if (issues.length > 0 || database === undefined || (role === 'api' && signingKey === undefined) || bucket === undefined || awsRegion === undefined) {
     return { ok: false, issues };
   }
   return {
@@ -225,6 +315,12 @@ export function parseConfig(env: Env): ConfigResult {
       database,
       signingKey,
       assets: { bucket, endpoint, forcePathStyle, publicEndpoint },
+      redis,
+      queue,
+      rateLimit,
+      trustProxyHops,
+      cdn,
+      metrics,
     },
   };
 }
@@ -233,11 +329,12 @@ export function parseConfig(env: Env): ConfigResult {
  * Like {@link parseConfig}, but throws.
  *
  * @param env - the environment, usually `process.env`
+ * @param role - `api` (the HTTP service) or `worker` (`dist/worker.js`)
  * @returns the configuration
  * @throws {@link ConfigError} listing every bad variable
  */
-export function loadConfig(env: Env): AppConfig {
-  const result = parseConfig(env);
+export function loadConfig(env: Env, role: ProcessRole = 'api'): AppConfig {
+  const result = parseConfig(env, role);
   if (!result.ok) throw new ConfigError(result.issues);
   return result.config;
 }
@@ -362,6 +459,61 @@ function parseSigningKey(
     return fail('SESSION_SIGNING_KEY', `must be at least ${MIN_SIGNING_KEY_LENGTH} characters`);
   }
   return { kind: 'inline', key: inline };
+}
+
+function parseRedis(get: Getter, fail: Failer, role: ProcessRole): RedisConfig | undefined {
+  const url = get('REDIS_URL');
+  const tlsCaFile = get('REDIS_TLS_CA_FILE');
+  if (url === undefined) {
+    if (tlsCaFile !== undefined) fail('REDIS_TLS_CA_FILE', 'needs REDIS_URL');
+    if (role === 'worker') fail('REDIS_URL', 'is required for the worker (redis:// or rediss:// URL of the queue)');
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The URL may hold a password: never echo it.
+    return fail('REDIS_URL', 'is not a valid URL (expected rediss://:password@host:6379 or redis://host:6379)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    return fail('REDIS_URL', `must start with redis:// or rediss:// (got "${parsed.protocol}//")`);
+  }
+  if (parsed.hostname === '') return fail('REDIS_URL', 'has no host');
+  if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,2}$/.test(parsed.pathname)) {
+    return fail('REDIS_URL', 'path must be a database number such as /0');
+  }
+  const tls = parsed.protocol === 'rediss:';
+  if (tlsCaFile !== undefined && !tls) fail('REDIS_TLS_CA_FILE', 'only applies to a rediss:// REDIS_URL');
+  return { url, tls, tlsCaFile };
+}
+
+function parseCdn(get: Getter, fail: Failer): CdnConfig {
+  const rawBase = get('CDN_BASE_URL');
+  let baseUrl: string | undefined;
+  if (rawBase !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(rawBase);
+    } catch {
+      u = undefined;
+    }
+    if (u === undefined || u.protocol !== 'https:' || u.search !== '' || u.hash !== '') {
+      fail('CDN_BASE_URL', `must be an https:// URL without query or fragment, e.g. https://d111111abcdef8.cloudfront.net (got "${rawBase}")`);
+    } else {
+      baseUrl = rawBase.replace(/\/+$/, '');
+    }
+  }
+  const publicPrefix = get('PUBLIC_PREFIX') ?? 'public/';
+  // Also the CDN's path pattern (CloudFront: "public/*"), so keep it to characters that need no escaping.
+  if (!/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*\/$/.test(publicPrefix) || publicPrefix.startsWith('uploads/')) {
+    fail('PUBLIC_PREFIX', `must be lower-case path segments of a-z 0-9 _ - ending in "/", other than uploads/ (got "${publicPrefix}")`);
+  }
+  const acl = get('PUBLIC_UPLOAD_ACL');
+  if (acl !== undefined && acl !== 'public-read') {
+    fail('PUBLIC_UPLOAD_ACL', `must be public-read or unset (got "${acl}")`);
+  }
+  return { baseUrl, publicPrefix, publicAcl: acl === 'public-read' ? 'public-read' : undefined };
 }
 
 function parseBoolean(raw: string | undefined, onInvalid: () => void): boolean {

@@ -6,57 +6,36 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, SIGNING_KEY_MIN_LENGTH, type AppConfig } from './config.js';
-import { createPools, type DbCredentials, type Pools } from './db.js';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { describe, resolveDbCredentials, resolveSigningKey } from './bootstrap.js';
+import { ConfigError, loadConfig, type AppConfig } from './config.js';
+import { createPools, type Pools } from './db.js';
 import { createLogger } from './logger.js';
 import { migrate } from './migrations.js';
-import { cached, createSecretsClient, fetchJsonSecret, secretField, type SecretsClient } from './secrets.js';
+import { openVerifyQueue, type VerifyJobData } from './queue.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createRedis } from './redis.js';
+import { createSecretsClient, type SecretsClient } from './secrets.js';
 import { buildApp } from './server.js';
 import { createPresignClient } from './routes/uploads.js';
 
-/** How long a database password fetched from Secrets Manager is reused (rotation picks up within this). */
-const DB_PASSWORD_TTL_MS = 60_000;
+/** How long start-up waits for Redis before serving anyway. */
+const REDIS_READY_WAIT_MS = 5000;
 
-async function resolveDbCredentials(config: AppConfig, secrets: () => SecretsClient): Promise<{ writer: DbCredentials; reader: DbCredentials }> {
-  const db = config.database;
-  if (db.credentials.kind === 'secretsManager') {
-    const arn = db.credentials.secretArn;
-    const client = secrets();
-    const first = await fetchJsonSecret(client, arn);
-    const user = secretField(first, 'username', arn);
-    // Fail at start, not on the first query, when the secret has no password.
-    secretField(first, 'password', arn);
-    const password = cached(async () => secretField(await fetchJsonSecret(client, arn), 'password', arn), DB_PASSWORD_TTL_MS);
-    const creds = { user, password };
-    return { writer: creds, reader: creds };
-  }
-  const fromUrl = (e: typeof db.writer): DbCredentials => ({ user: e.user ?? 'postgres', password: e.password ?? '' });
-  return { writer: fromUrl(db.writer), reader: fromUrl(db.reader ?? db.writer) };
-}
-
-async function resolveSigningKey(config: AppConfig, secrets: () => SecretsClient): Promise<string> {
-  if (config.signingKey.kind === 'inline') return config.signingKey.key;
-  const arn = config.signingKey.secretArn;
-  const key = secretField(await fetchJsonSecret(secrets(), arn), 'sessionSigningKey', arn);
-  if (key.length < SIGNING_KEY_MIN_LENGTH) {
-    throw new Error(`secret ${arn}: sessionSigningKey must be at least ${SIGNING_KEY_MIN_LENGTH} characters`);
-  }
-  return key;
-}
-
-function describe(config: AppConfig): object {
-  const db = config.database;
-  return {
-    port: config.port,
-    writer: `${db.writer.host}:${db.writer.port}/${db.writer.database ?? ''}`,
-    reader: db.reader === undefined ? 'writer' : `${db.reader.host}:${db.reader.port}/${db.reader.database ?? ''}`,
-    credentials: db.credentials.kind,
-    sslMode: db.sslMode,
-    sslCaFile: db.sslCaFile ?? null,
-    bucket: config.assets.bucket,
-    s3Endpoint: config.assets.endpoint ?? 'aws',
-    signingKeySource: config.signingKey.kind,
-  };
+function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
 }
 
 async function main(): Promise<void> {
@@ -84,12 +63,40 @@ async function main(): Promise<void> {
     const applied = await migrate(pools.writer, logger);
     logger.info({ applied }, 'migrations done');
 
+    let queue: Queue<VerifyJobData> | undefined;
+    let rateLimitRedis: Redis | undefined;
+    if (config.redis === undefined) {
+      logger.warn('REDIS_URL not set: uploads cannot be verified (POST /api/uploads/:id/complete answers 503) and the rate limit is per instance');
+    } else {
+      queue = openVerifyQueue(createRedis(config.redis, 'producer'), config.queue);
+      rateLimitRedis = createRedis(config.redis, 'rateLimit');
+      // Without a listener, a lost connection would crash the process; ioredis reconnects by itself.
+      rateLimitRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis (rate limit) connection error'));
+      queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis (queue) connection error'));
+      // Until this connection is ready every instance limits from memory, on its own: wait a little for it.
+      if (!(await whenReady(rateLimitRedis, REDIS_READY_WAIT_MS))) {
+        logger.warn({ waitedMs: REDIS_READY_WAIT_MS }, 'redis not ready yet: rate limit per instance until it is');
+      }
+    }
     const app = buildApp(
-      { pools, s3: createPresignClient(config.assets, config.awsRegion), bucket: config.assets.bucket, signingKey },
+      {
+        pools,
+        s3: createPresignClient(config.assets, config.awsRegion),
+        bucket: config.assets.bucket,
+        signingKey,
+        queue,
+        rateLimiter: createRateLimiter(rateLimitRedis, config.rateLimit),
+        rateLimit: config.rateLimit,
+        trustProxyHops: config.trustProxyHops,
+        cdn: config.cdn,
+      },
       logger,
     );
     await app.listen({ port: config.port, host: config.host });
-    installShutdown(app, pools, logger, config.shutdownTimeoutMs);
+    installShutdown(app, pools, logger, config.shutdownTimeoutMs, async () => {
+      await queue?.close();
+      rateLimitRedis?.disconnect();
+    });
   } catch (err) {
     logger.fatal({ err }, 'start failed');
     await pools?.close().catch(() => undefined);
@@ -102,6 +109,7 @@ function installShutdown(
   pools: Pools,
   logger: Logger,
   timeoutMs: number,
+  closeQueue: () => Promise<void>,
 ): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -123,6 +131,7 @@ function installShutdown(
       // Stops accepting, answers 503 on kept-alive connections, waits for in-flight requests.
       await app.close();
       clearInterval(reaper);
+      await closeQueue().catch((err: unknown) => logger.warn({ err }, 'closing the queue connection failed'));
       await pools.close();
       clearTimeout(deadline);
       logger.info('stopped');

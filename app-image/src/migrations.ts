@@ -29,6 +29,41 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now()
       )`,
   },
+  {
+    version: 2,
+    name: 'create uploads and upload_verifications',
+    sql: `
+      CREATE TABLE uploads (
+        id uuid PRIMARY KEY,
+        object_key text NOT NULL UNIQUE,
+        filename text NOT NULL,
+        content_type text NOT NULL,
+        size bigint NOT NULL CHECK (size > 0),
+        visibility text NOT NULL CHECK (visibility IN ('public', 'private')),
+        -- pending: URL issued; queued: marked complete, waiting for a worker; verified / rejected: result recorded;
+        -- failed: dead-lettered, verification could not run after the last attempt.
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'queued', 'verified', 'rejected', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        completed_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX uploads_status_idx ON uploads (status, updated_at);
+      -- One row per upload, ever: the primary key is what makes a job that runs twice record once.
+      CREATE TABLE upload_verifications (
+        upload_id uuid PRIMARY KEY REFERENCES uploads (id) ON DELETE CASCADE,
+        outcome text NOT NULL CHECK (outcome IN ('verified', 'rejected')),
+        reason text,
+        sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        actual_size bigint,
+        stored_content_type text,
+        detected_content_type text,
+        job_id text NOT NULL,
+        attempt integer NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`,
+  },
 ];
 
 /** Advisory lock key: any constant shared by all instances of this service. */

@@ -6,8 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Queue } from 'bullmq';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { CdnConfig, RateLimitConfig } from './config.js';
 import { checkPool, type Pools } from './db.js';
+import type { VerifyJobData } from './queue.js';
+import { registerRateLimit } from './rate-limit.js';
 import { registerNotesRoutes } from './routes/notes.js';
 import { registerUploadRoutes } from './routes/uploads.js';
 
@@ -27,6 +32,16 @@ export interface AppDeps {
   bucket: string;
   /** Key that signs list cursors. */
   signingKey: string;
+  /** The verification queue; `undefined` without Redis (completing an upload then answers 503). */
+  queue: Queue<VerifyJobData> | undefined;
+  /** Shared rate limiter (`createRateLimiter`). */
+  rateLimiter: RateLimiterAbstract;
+  /** The limit, for response headers. */
+  rateLimit: RateLimitConfig;
+  /** Proxy hops whose `X-Forwarded-For` entry is trusted; 0 trusts none. */
+  trustProxyHops: number;
+  /** CDN for public objects. */
+  cdn: CdnConfig;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -41,8 +56,12 @@ export function buildApp(deps: AppDeps, logger: FastifyBaseLogger): FastifyInsta
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Behind a load balancer: take the client address from X-Forwarded-For.
-    trustProxy: true,
+    // Behind a load balancer or proxy: the client address is the X-Forwarded-For entry that the last trusted hop
+    // appended (the right-most ones). Trusting every hop would let a client choose its own address, and with it
+    // its own rate-limit bucket, by sending X-Forwarded-For itself.
+    // (What Fastify does with a number, https://fastify.dev/docs/latest/Reference/Server/#trustproxy, as a function
+    // because its types omit the number form.)
+    trustProxy: deps.trustProxyHops === 0 ? false : (_address: string, hop: number) => hop < deps.trustProxyHops,
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (req) => {
@@ -96,6 +115,8 @@ export function buildApp(deps: AppDeps, logger: FastifyBaseLogger): FastifyInsta
     }),
   );
 
+  registerRateLimit(app, deps.rateLimiter, deps.rateLimit.points);
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
@@ -122,6 +143,13 @@ export function buildApp(deps: AppDeps, logger: FastifyBaseLogger): FastifyInsta
   });
 
   registerNotesRoutes(app, { writer: deps.pools.writer, reader: deps.pools.reader, signingKey: deps.signingKey });
-  registerUploadRoutes(app, { s3: deps.s3, bucket: deps.bucket });
+  registerUploadRoutes(app, {
+    s3: deps.s3,
+    bucket: deps.bucket,
+    writer: deps.pools.writer,
+    reader: deps.pools.reader,
+    queue: deps.queue,
+    cdn: deps.cdn,
+  });
   return app;
 }

@@ -7,6 +7,7 @@ import { createPools } from '../src/db.js';
 import { createLogger } from '../src/logger.js';
 import { buildApp } from '../src/server.js';
 import { copyParts, dockerignoreMatcher, instructionArgs, parseDockerfile, type Stage } from './support/dockerfile.js';
+import { appExtras } from './support/app.js';
 import { freePort } from './support/postgres.js';
 import { APP_ROOT, testSecrets } from './support/service.js';
 
@@ -146,7 +147,7 @@ describe('Dockerfile and .dockerignore', function () {
       logger,
     );
     const app = buildApp(
-      { pools, s3: new S3Client({ region: 'us-east-1' }), bucket: 'b', signingKey: testSecrets.signingKey },
+      { pools, s3: new S3Client({ region: 'us-east-1' }), bucket: 'b', signingKey: testSecrets.signingKey, ...appExtras() },
       logger,
     );
     const port = await freePort();

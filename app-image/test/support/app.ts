@@ -10,9 +10,29 @@ import type { DbSslMode } from '../../src/config.js';
 import { createPools, type Pools } from '../../src/db.js';
 import { createLogger } from '../../src/logger.js';
 import { migrate } from '../../src/migrations.js';
-import { buildApp } from '../../src/server.js';
+import type { Queue } from 'bullmq';
+import type { CdnConfig } from '../../src/config.js';
+import type { VerifyJobData } from '../../src/queue.js';
+import { createRateLimiter } from '../../src/rate-limit.js';
+import { buildApp, type AppDeps } from '../../src/server.js';
 import { APP_ROLE, type PgCluster } from './postgres.js';
 import { testSecrets } from './service.js';
+
+/**
+ * The queue, rate-limit, proxy and CDN parts of the app's dependencies, as the
+ * defaults give them (no Redis: an in-memory limiter generous enough not to
+ * get in the way of other tests).
+ */
+export function appExtras(overrides: { queue?: Queue<VerifyJobData>; cdn?: CdnConfig; points?: number } = {}): Pick<AppDeps, 'queue' | 'rateLimiter' | 'rateLimit' | 'trustProxyHops' | 'cdn'> {
+  const rateLimit = { points: overrides.points ?? 1_000_000, windowSeconds: 60 };
+  return {
+    queue: overrides.queue,
+    rateLimiter: createRateLimiter(undefined, rateLimit),
+    rateLimit,
+    trustProxyHops: 1,
+    cdn: overrides.cdn ?? { baseUrl: undefined, publicPrefix: 'public/', publicAcl: undefined },
+  };
+}
 
 /** An in-process app and what it was built from. */
 export interface TestApp {
@@ -64,7 +84,7 @@ export async function buildTestApp(
     forcePathStyle: true,
     credentials: { accessKeyId: testSecrets.awsAccessKeyId, secretAccessKey: testSecrets.awsSecretAccessKey },
   });
-  const app = buildApp({ pools, s3, bucket: 'test-assets', signingKey: testSecrets.signingKey }, logger);
+  const app = buildApp({ pools, s3, bucket: 'test-assets', signingKey: testSecrets.signingKey, ...appExtras() }, logger);
   await app.ready();
   return {
     app,

@@ -69,7 +69,7 @@ export function serviceEnv(cluster: PgCluster, database: string, withReplica = t
 }
 
 /**
- * Spawns `node dist/main.js` with only the given environment (plus PATH).
+ * Spawns `node dist/main.js` (or `opts.script`) with only the given environment (plus PATH).
  *
  * @param env - service environment; PORT and HOST are added
  * @param opts - `waitForListening` (default true) waits for the "Server listening" line;
@@ -77,10 +77,11 @@ export function serviceEnv(cluster: PgCluster, database: string, withReplica = t
  */
 export async function startService(
   env: Record<string, string>,
-  opts: { waitForListening?: boolean; port?: number; discardOutputAfterStart?: boolean } = {},
+  opts: { waitForListening?: boolean; port?: number; discardOutputAfterStart?: boolean; script?: string } = {},
 ): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const script = opts.script ?? 'dist/main.js';
+  const child = spawn(process.execPath, [script], {
     cwd: APP_ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -161,13 +162,27 @@ export async function startService(
   };
   children.add(service);
   if (opts.waitForListening ?? true) {
-    await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening'));
+    const ready = script === 'dist/worker.js' ? 'worker started' : 'Server listening';
+    await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith(ready));
   }
   if (opts.discardOutputAfterStart === true) {
     child.stdout?.off('data', onData).resume();
     child.stderr?.off('data', onData).resume();
   }
   return service;
+}
+
+/**
+ * Spawns the worker, `node dist/worker.js`, the command its containers run.
+ *
+ * @param env - worker environment; PORT and HOST are added
+ * @param opts - as {@link startService}
+ */
+export function startWorker(
+  env: Record<string, string>,
+  opts: { waitForListening?: boolean; port?: number; discardOutputAfterStart?: boolean } = {},
+): Promise<ServiceProcess> {
+  return startService(env, { ...opts, script: 'dist/worker.js' });
 }
 
 /** Stops every service process still running. */
