@@ -7,7 +7,7 @@ import * as path from "path";
 import { drill } from "./drill";
 import { LocalS3, seedSql } from "./lib/local-servers";
 import { listFiles, rclone, rcloneRemote } from "./lib/objects";
-import { BACKUP_SCRIPT, clientEnv, compareDigests, parseManifest, psql, ScratchCluster } from "./lib/postgres";
+import { BACKUP_SCRIPT, clientEnv, compareDigests, digestTables, parseManifest, psql, ScratchCluster } from "./lib/postgres";
 import { run } from "./lib/proc";
 
 // The restore drill, end to end with real parts only: a real PostgreSQL holding
@@ -215,6 +215,32 @@ describe("compareDigests", () => {
             "object k2: missing",
             "object k3: not in the source",
         ]);
+    });
+
+    it("backup.sh dump: the manifest describes the dump exactly while writes go on (one exported snapshot)", async function () {
+        this.timeout(120_000);
+        const [c, copy] = await Promise.all([ScratchCluster.start(), ScratchCluster.start()]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-consistent-"));
+        try {
+            await psql(c.pg, seedSql(1));
+            // A writer inserting and updating rows every few milliseconds for the whole dump.
+            const writer = run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1"], {
+                env: clientEnv(c.pg),
+                input: "DO $$ BEGIN FOR i IN 1..4000 LOOP INSERT INTO events (at, kind) VALUES (now(), 'w'); UPDATE customers SET name = name || '.' WHERE id = 1 + i % 1000; COMMIT; PERFORM pg_sleep(0.002); END LOOP; END $$;",
+            });
+            await new Promise((r) => setTimeout(r, 1000));
+            await run("sh", [BACKUP_SCRIPT, "dump", path.join(dir, "d.dump"), path.join(dir, "m.tsv")], { env: clientEnv(c.pg) });
+            const during = await psql(c.pg, "SELECT count(*) FROM events");
+            await writer;
+            const after = await psql(c.pg, "SELECT count(*) FROM events");
+            assert.ok(Number(after) > Number(during), "the writer had stopped before the dump ended: nothing proven");
+            await run("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "-d", "app", path.join(dir, "d.dump")], { env: clientEnv(copy.pg) });
+            const manifest = parseManifest(fs.readFileSync(path.join(dir, "m.tsv"), "utf8"));
+            assert.deepEqual(compareDigests({ tables: manifest.tables, objects: new Map() }, { tables: await digestTables(copy.pg) }), []);
+        } finally {
+            await Promise.all([c.stop(), copy.stop()]);
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("backup.sh digest is independent of the server's output settings and of row order", async function () {

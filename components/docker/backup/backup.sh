@@ -115,7 +115,7 @@ consistent_dump() {
             '\! pg_dump --snapshot="$PG_SNAPSHOT" --format=custom --no-owner --no-privileges --file="$DUMP_FILE" && touch "$DUMP_OK"'
         digest_sql
         printf '%s\n' "COMMIT;"
-    } | psql -X -q -v ON_ERROR_STOP=1 >"$2" || die "the dump transaction failed"
+    } | psql -X -q -v ON_ERROR_STOP=1 >"$2" || die "pg_dump failed: the dump transaction did not run to its end"
     [ -e "$DUMP_OK" ] || die "pg_dump failed"
     rm -f "$DUMP_OK"
     [ -s "$DUMP_FILE" ] || die "pg_dump wrote an empty file"
