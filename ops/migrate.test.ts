@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -144,6 +145,91 @@ describe("npm run migrate (between real PostgreSQL servers and S3-compatible sto
         } finally {
             process.env.TARGET_DATABASE_URL = saved;
         }
+    });
+});
+
+describe("migrate --to aws: the SSM path's orchestration, against a TLS PostgreSQL behind a local forwarder", function () {
+    // A stand-in for the AWS CLI (a script on PATH): `secretsmanager get-secret-value` prints the
+    // secret's JSON, `ssm start-session` forwards localPortNumber to the database, as the Session
+    // Manager plugin does, and logs when it starts and ends. What is real: the order (secret, session,
+    // port open, restore, session ended even on failure), libpq's hostaddr + verify-full against the
+    // RDS name through the tunnel, and the copy into the bucket. AWS itself is not exercised.
+    this.timeout(300_000);
+    let dir = "";
+    let source: ScratchCluster;
+    let target: ScratchCluster;
+    let to: LocalS3;
+    const saved = { ...process.env };
+    const endpoint = "acme-prod.abc123.us-east-1.rds.amazonaws.com";
+
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-migrate-aws-"));
+        const ssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore", timeout: 30_000 });
+        ssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=test RDS CA"]);
+        ssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", `/CN=${endpoint}`]);
+        fs.writeFileSync(path.join(dir, "san.ext"), `subjectAltName=DNS:${endpoint}\n`);
+        ssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "1", "-extfile", "san.ext"]);
+        [source, target] = await Promise.all([ScratchCluster.start(), ScratchCluster.start({ ssl: { certFile: path.join(dir, "server.crt"), keyFile: path.join(dir, "server.key") } })]);
+        await psql(source.pg, seedSql(1));
+        to = await LocalS3.start(path.join(dir, "to"), { buckets: ["acme-prod-assets"] });
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(path.join(bin, "aws"), `#!${process.execPath}
+const fs = require("fs"); const net = require("net"); const a = process.argv.slice(2); const log = (l) => fs.appendFileSync(process.env.FAKE_AWS_LOG, l + "\\n");
+if (a[0] === "secretsmanager") { log("secret " + a[a.indexOf("--secret-id") + 1]); process.stdout.write(process.env.FAKE_AWS_SECRET); process.exit(0); }
+if (a[0] === "ssm") {
+  const p = JSON.parse(a[a.indexOf("--parameters") + 1]);
+  log("session " + a[a.indexOf("--target") + 1] + " " + p.host[0] + ":" + p.portNumber[0]);
+  const server = net.createServer((c) => { const up = net.connect(Number(process.env.FAKE_AWS_DB_PORT), "127.0.0.1"); c.pipe(up).pipe(c); c.on("error", () => up.destroy()); up.on("error", () => c.destroy()); });
+  server.listen(Number(p.localPortNumber[0]), "127.0.0.1");
+  process.on("SIGTERM", () => { log("session ended"); process.exit(0); });
+} else { process.exit(2); }
+`, { mode: 0o755 });
+        Object.assign(process.env, {
+            PATH: `${bin}:${process.env.PATH}`,
+            FAKE_AWS_LOG: path.join(dir, "aws.log"),
+            FAKE_AWS_SECRET: JSON.stringify({ username: target.pg.PGUSER, password: target.pg.PGPASSWORD }),
+            FAKE_AWS_DB_PORT: target.pg.PGPORT,
+            SOURCE_DATABASE_URL: url(source),
+            AWS_ACCESS_KEY_ID: "S3RVER",
+            AWS_SECRET_ACCESS_KEY: "S3RVER",
+        });
+        for (const k of ["SOURCE_S3_BUCKET", "SOURCE_S3_ENDPOINT", "SOURCE_S3_ACCESS_KEY_ID", "SOURCE_S3_SECRET_ACCESS_KEY"]) delete process.env[k];
+    });
+
+    after(async () => {
+        for (const k of ["PATH", "FAKE_AWS_LOG", "FAKE_AWS_SECRET", "FAKE_AWS_DB_PORT", "SOURCE_DATABASE_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+            if (saved[k] === undefined) delete process.env[k];
+            else process.env[k] = saved[k];
+        }
+        await Promise.all([source?.stop(), target?.stop()]);
+        to?.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const args = (rds: string) => ["--from", "connection", "--to", "aws", "--region", "us-east-1", "--instance", "i-0123456789abcdef0", "--rds-endpoint", rds, "--db-secret-arn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1", "--ca-file", path.join(dir, "ca.pem"), "--bucket", "acme-prod-assets", "--s3-endpoint", to.endpoint];
+
+    it("refuses a certificate that does not name the endpoint (verify-full through the tunnel), and still ends the session", async () => {
+        await assert.rejects(migrate(args("other.abc123.us-east-1.rds.amazonaws.com"), () => undefined), /does not match host name|server certificate for/);
+        assert.deepEqual(fs.readFileSync(path.join(dir, "aws.log"), "utf8").trim().split("\n"), [
+            "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1",
+            "session i-0123456789abcdef0 other.abc123.us-east-1.rds.amazonaws.com:5432",
+            "session ended",
+        ]);
+        assert.equal(await psql(target.pg, "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"), "0");
+        fs.rmSync(path.join(dir, "aws.log"));
+    });
+
+    it("restores through the session over TLS checked against the RDS name, then ends the session", async () => {
+        const report = await migrate(args(endpoint), () => undefined);
+        assert.deepEqual(report.differences, []);
+        assert.equal(report.rows, 4600);
+        assert.deepEqual(await ordered(target.pg), await ordered(source.pg));
+        assert.deepEqual(fs.readFileSync(path.join(dir, "aws.log"), "utf8").trim().split("\n"), [
+            "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1",
+            `session i-0123456789abcdef0 ${endpoint}:5432`,
+            "session ended",
+        ]);
     });
 });
 

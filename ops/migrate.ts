@@ -22,10 +22,10 @@ import { bucketDigest, bucketSize, type Bucket, listFiles, rclone, rcloneRemote,
 import { compareDigests, consistentDump, contents, digestFiles, digestTables, freePort, parseManifest, pgEnvFromUrl, type PgEnv, restoreDump } from "./lib/postgres";
 import { parseFlags, run, Steps } from "./lib/proc";
 
-const VALUES = ["from", "to", "ssh", "prefix", "region", "instance", "rds-endpoint", "db-secret-arn", "db-name", "cluster-id", "my-ip", "ca-file", "bucket", "spaces-endpoint", "pg-bin", "json"] as const;
+const VALUES = ["from", "to", "ssh", "prefix", "region", "instance", "rds-endpoint", "db-secret-arn", "db-name", "cluster-id", "my-ip", "ca-file", "bucket", "s3-endpoint", "spaces-endpoint", "pg-bin", "json"] as const;
 const USAGE = `usage: npm run migrate -- --from docker --ssh alicerce@<host> --prefix <project>-<stack>
                           | --from connection   (SOURCE_DATABASE_URL, SOURCE_S3_ENDPOINT, SOURCE_S3_BUCKET, SOURCE_S3_ACCESS_KEY_ID, SOURCE_S3_SECRET_ACCESS_KEY)
-                        --to aws --region <r> --instance <i-…> --rds-endpoint <host> --db-secret-arn <arn> --ca-file <rds bundle> --bucket <assets bucket> [--db-name app]
+                        --to aws --region <r> --instance <i-…> --rds-endpoint <host> --db-secret-arn <arn> --ca-file <rds bundle> --bucket <assets bucket> [--db-name app] [--s3-endpoint URL]
                           | --to digitalocean --cluster-id <uuid> --my-ip <this machine's IPv4> --ca-file <cluster CA> --spaces-endpoint https://<region>.digitaloceanspaces.com --bucket <assets bucket>
                               (TARGET_DATABASE_URL, TARGET_S3_ACCESS_KEY_ID, TARGET_S3_SECRET_ACCESS_KEY)
                           | --to connection   (TARGET_DATABASE_URL, TARGET_S3_ENDPOINT, TARGET_S3_BUCKET, TARGET_S3_ACCESS_KEY_ID, TARGET_S3_SECRET_ACCESS_KEY)
@@ -236,7 +236,14 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
                 }
                 // libpq connects to hostaddr (the tunnel) and checks the certificate against host (RDS's name).
                 const pg: PgEnv = { PGHOST: rdsEndpoint, PGHOSTADDR: "127.0.0.1", PGPORT: String(localPort), PGUSER: secret.username, PGPASSWORD: secret.password, PGDATABASE: flags.get("db-name") ?? "app", PGSSLMODE: "verify-full", PGSSLROOTCERT: ca };
-                return { pg, remotes: rcloneRemote("to", { bucket, region }), bucket, close: async () => void session.kill("SIGTERM") };
+                // --s3-endpoint: another S3 endpoint than the region's (an interface VPC endpoint), addressed path-style.
+                const s3Endpoint = flags.get("s3-endpoint");
+                const ended = new Promise<void>((resolve) => session.once("exit", () => resolve()));
+                const close = async () => {
+                    session.kill("SIGTERM");
+                    await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
+                };
+                return { pg, remotes: rcloneRemote("to", { bucket, region, endpoint: s3Endpoint, provider: s3Endpoint ? "Other" : "AWS" }), bucket, close };
             },
         };
     } else if (to === "digitalocean") {

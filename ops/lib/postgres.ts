@@ -148,7 +148,7 @@ export class ScratchCluster {
     ) {}
 
     /** Starts one in a new directory under the system's temporary directory; `stop` removes it. */
-    static async start(o: { database?: string; user?: string; bin?: string } = {}): Promise<ScratchCluster> {
+    static async start(o: { database?: string; user?: string; bin?: string; ssl?: { readonly certFile: string; readonly keyFile: string } } = {}): Promise<ScratchCluster> {
         const bin = o.bin ?? findPgBin();
         const user = o.user ?? "app";
         const password = crypto.randomBytes(18).toString("base64url");
@@ -156,11 +156,17 @@ export class ScratchCluster {
         const data = path.join(dir, "data");
         const pwfile = path.join(dir, "pw");
         fs.writeFileSync(pwfile, password + "\n", { mode: 0o600 });
+        const ssl: string[] = [];
+        if (o.ssl) {
+            fs.copyFileSync(o.ssl.certFile, path.join(dir, "server.crt"));
+            fs.copyFileSync(o.ssl.keyFile, path.join(dir, "server.key"));
+            fs.chmodSync(path.join(dir, "server.key"), 0o600);
+            ssl.push("-c ssl=on", `-c ssl_cert_file=${dir}/server.crt`, `-c ssl_key_file=${dir}/server.key`);
+        }
         if (process.getuid?.() === 0) {
             const uid = Number((await run("id", ["-u", "postgres"])).trim());
             const gid = Number((await run("id", ["-g", "postgres"])).trim());
-            fs.chownSync(dir, uid, gid);
-            fs.chownSync(pwfile, uid, gid);
+            for (const f of [dir, pwfile, ...(o.ssl ? [path.join(dir, "server.crt"), path.join(dir, "server.key")] : [])]) fs.chownSync(f, uid, gid);
         }
         const port = await freePort();
         const as = (cmd: string, args: string[]) => (process.getuid?.() === 0 ? run("runuser", ["-u", "postgres", "--", cmd, ...args]) : run(cmd, args));
@@ -169,7 +175,7 @@ export class ScratchCluster {
         } finally {
             fs.rmSync(pwfile, { force: true });
         }
-        await as(path.join(bin, "pg_ctl"), ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+        await as(path.join(bin, "pg_ctl"), ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "-o", [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, ...ssl].join(" "), "start"]);
         const cluster = new ScratchCluster(dir, { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: user, PGPASSWORD: password, PGDATABASE: "postgres" }, bin);
         const database = o.database ?? "app";
         await run(path.join(bin, "createdb"), [database], { env: clientEnv(cluster.pg) });
