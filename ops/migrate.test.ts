@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalS3, seedSql } from "./lib/local-servers";
 import { listFiles, rclone, rcloneRemote } from "./lib/objects";
-import { psql, ScratchCluster } from "./lib/postgres";
+import { pgEnvFromUrl, psql, ScratchCluster } from "./lib/postgres";
 import { awsCommands, doctlCommands, migrate, plan } from "./migrate";
 
 // npm run migrate between two real PostgreSQL servers and two S3-compatible stores (s3rver) on loopback.
@@ -248,5 +248,21 @@ describe("migrate: the private paths' commands", () => {
         assert.deepEqual(c.append, ["databases", "firewalls", "append", "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30", "--rule", "ip_addr:203.0.113.7"]);
         assert.deepEqual(c.remove("79f26d28"), ["databases", "firewalls", "remove", "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30", "--uuid", "79f26d28"]);
         assert.deepEqual(c.list, ["databases", "firewalls", "list", "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30", "--output", "json"]);
+    });
+});
+
+describe("pgEnvFromUrl", () => {
+    // libpq environment variables: https://www.postgresql.org/docs/current/libpq-envars.html
+    it("turns a URL into libpq variables (the password never becomes an argument), decoding escapes", () => {
+        assert.deepEqual(pgEnvFromUrl("postgres://app:p%40ss%2Fw@db.example.com:25060/defaultdb?sslmode=verify-full&sslrootcert=/tmp/ca.pem", "X"), {
+            PGHOST: "db.example.com", PGPORT: "25060", PGUSER: "app", PGPASSWORD: "p@ss/w", PGDATABASE: "defaultdb", PGSSLMODE: "verify-full", PGSSLROOTCERT: "/tmp/ca.pem",
+        });
+        assert.equal(pgEnvFromUrl("postgresql://u@[::1]/d", "X").PGHOST, "::1");
+    });
+
+    it("refuses what is not a PostgreSQL URL with a host, a user and a database, naming the variable", () => {
+        assert.throws(() => pgEnvFromUrl("mysql://u:p@h/d", "TARGET_DATABASE_URL"), /^Error: TARGET_DATABASE_URL: "mysql:" is not postgres:/);
+        assert.throws(() => pgEnvFromUrl("postgres://h:5432/d", "X"), /X: needs a host, a user and a database/);
+        assert.throws(() => pgEnvFromUrl("host=h user=u", "X"), /X: not a URL/);
     });
 });
