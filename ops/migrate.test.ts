@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -7,7 +7,7 @@ import * as path from "path";
 import { LocalS3, seedSql } from "./lib/local-servers";
 import { listFiles, rclone, rcloneRemote } from "./lib/objects";
 import { pgEnvFromUrl, psql, ScratchCluster } from "./lib/postgres";
-import { awsCommands, doctlCommands, migrate, plan } from "./migrate";
+import { awsCommands, DOCKER_OBJECTS_SCRIPT, doctlCommands, migrate, plan } from "./migrate";
 
 // npm run migrate between two real PostgreSQL servers and two S3-compatible stores (s3rver) on loopback.
 // pg_dump/pg_restore: https://www.postgresql.org/docs/current/app-pgrestore.html (--single-transaction,
@@ -234,6 +234,14 @@ if (a[0] === "ssm") {
 });
 
 describe("migrate: the private paths' commands", () => {
+    it("--from docker: the script run in the backup container passes shellcheck (POSIX sh, every warning) and only reads the bucket", () => {
+        const r = spawnSync("shellcheck", ["--shell=sh", "--severity=style", "-"], { input: DOCKER_OBJECTS_SCRIPT + "\n", encoding: "utf8", timeout: 30_000 });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        // rclone sync writes only its destination (the job's own copy); the bucket is the source.
+        assert.match(DOCKER_OBJECTS_SCRIPT, /^rclone sync [^|;]*"store:\$UPLOADS_BUCKET" "\$UPLOADS_STAGING"/);
+    });
+
+
     it("AWS: port forwarding to the RDS endpoint through the instance's SSM agent; the password comes from Secrets Manager, never an argument", () => {
         const c = awsCommands({ region: "eu-west-1", instance: "i-0123456789abcdef0", rdsEndpoint: "acme-prod.abc.eu-west-1.rds.amazonaws.com", localPort: 15432, secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1" });
         // https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-sessions-start.html#sessions-remote-port-forwarding

@@ -31,6 +31,13 @@ const USAGE = `usage: npm run migrate -- --from docker --ssh alicerce@<host> --p
                           | --to connection   (TARGET_DATABASE_URL, TARGET_S3_ENDPOINT, TARGET_S3_BUCKET, TARGET_S3_ACCESS_KEY_ID, TARGET_S3_SECRET_ACCESS_KEY)
                         [--force] [--pg-bin DIR] [--json FILE]`;
 
+/**
+ * Run by `sh -c` inside a single host's backup container: brings its copy of
+ * the uploads bucket up to date (the nightly backup's own `rclone sync`, with
+ * its read-only key) and streams it as a tar archive to stdout.
+ */
+export const DOCKER_OBJECTS_SCRIPT = 'rclone sync --retries 3 "store:$UPLOADS_BUCKET" "$UPLOADS_STAGING" && tar -C "$UPLOADS_STAGING" -cf - .';
+
 /** What a migration found and how long it took, also written as JSON with --json. */
 export interface MigrationReport {
     readonly ok: boolean;
@@ -188,7 +195,7 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
             },
             copyObjects: async (dir) => {
                 const tar = path.join(dir, "..", "objects.tar");
-                await remote(["sh", "-c", 'rclone sync --retries 3 "store:$UPLOADS_BUCKET" "$UPLOADS_STAGING" && tar -C "$UPLOADS_STAGING" -cf - .'], tar);
+                await remote(["sh", "-c", DOCKER_OBJECTS_SCRIPT], tar);
                 await run("tar", ["-C", dir, "-xf", tar]);
                 fs.rmSync(tar);
             },
