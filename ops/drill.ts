@@ -85,7 +85,8 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
         await steps.step("read the dump from the repository", () => restic(["dump", pick.dump.id, pick.dump.paths[0].startsWith("/") ? pick.dump.paths[0] : `/${pick.dump.paths[0]}`], dumpFile));
         const expected = await steps.step("read the manifest", async () => parseManifest(await restic(["dump", pick.manifest.id, "/manifest.tsv"])));
 
-        const pgBin = flags.get("pg-bin") ?? findPgBin();
+        // Server binaries only for the scratch server; into a database you name, pg_restore from PATH will do.
+        const pgBin = flags.get("pg-bin") ?? (urlEnv ? undefined : findPgBin());
         const target: PgEnv = await steps.step(urlEnv ? "check the target database is empty" : "start a scratch PostgreSQL", async () => {
             if (!urlEnv) {
                 cluster = await ScratchCluster.start({ bin: pgBin });
