@@ -272,8 +272,19 @@ describe("backup.sh", () => {
             assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the dump was left in the scratch directory");
 
             const snaps = snapshots(f.repo);
-            assert.deepEqual(snaps.map((s) => s.tags?.join(",")).sort(), ["postgres", "uploads"]);
+            assert.deepEqual(snaps.map((s) => s.tags?.join(",")).sort(), ["manifest", "postgres", "uploads"]);
             assert.deepEqual(snaps.find((s) => s.tags?.includes("postgres"))!.paths, ["/app.dump"]);
+            // One run, one time: the drill pairs a dump with its manifest and uploads by it.
+            assert.equal(new Set(snaps.map((s) => s.time)).size, 1);
+            // The manifest: every table's rows and checksum (as `backup.sh digest` computes them on the
+            // database now), and every object's sha256.
+            const manifest = restic(f.repo, ["dump", snaps.find((s) => s.tags?.includes("manifest"))!.id, "/manifest.tsv"]).toString();
+            const digest = script(["digest"], scriptEnv(f));
+            assert.equal(digest.status, 0, digest.stderr);
+            assert.equal(manifest.split("\n").filter((l) => l.startsWith("table\t")).join("\n") + "\n", digest.stdout);
+            assert.match(digest.stdout, /^table\tpublic\.patients\t1235\t\d+\ntable\tpublic\.visits\t5678\t\d+\n$/);
+            const objectLines = manifest.split("\n").filter((l) => l.startsWith("object\t")).map((l) => l.split("\t"));
+            assert.deepEqual(objectLines.map((l) => l[1]), ["avatars/1.png", "contract.pdf"]);
 
             // Encrypted: the marker row is in the dump, but no repository file holds it.
             for (const file of listFiles(f.repo)) {
@@ -308,6 +319,7 @@ describe("backup.sh", () => {
             const files = script(["restore-uploads", uploadsSnapshot], scriptEnv(f, { UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }));
             assert.equal(files.status, 0, files.stderr);
             assert.deepEqual(bucketDigest(f.bucket), before);
+            assert.deepEqual(Object.fromEntries(objectLines.map((l) => [l[1], l[2]])), before, "the manifest's sha256 of each object");
             assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("restore-uploads.")), [], "the restored files were left in the scratch directory");
         });
 
@@ -328,6 +340,7 @@ describe("backup.sh", () => {
                 const after = snapshots(f.repo);
                 for (const id of before) assert.ok(after.some((s) => s.id === id), `snapshot ${id} was pruned`);
                 assert.ok(!after.some((s) => s.tags?.includes("uploads")), "an uploads snapshot was stored");
+                assert.ok(!after.some((s) => s.tags?.includes("manifest")), "a manifest was stored for a failed run");
                 assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
                 assert.notEqual(health(f.state), 0);
             });
@@ -445,7 +458,7 @@ describe("backup.sh", () => {
             const r = script(["schedule"], scriptEnv(f, { PATH: `${bin}:${process.env.PATH}`, RETENTION_DAYS: "2" }));
             assert.equal(fs.readFileSync(counter, "utf8").trim(), "2", r.stderr);
             const kinds = snapshots(f.repo).map((s) => s.tags?.join(",")).sort();
-            assert.deepEqual(kinds, ["postgres", "postgres", "uploads"], "keep-daily 2: today's and the latest earlier day's dumps, and today's uploads");
+            assert.deepEqual(kinds, ["manifest", "postgres", "postgres", "uploads"], "keep-daily 2: today's and the latest earlier day's dumps, and today's uploads and manifest");
             assert.ok(fs.existsSync(path.join(f.state, "last-success")));
             assert.equal(health(f.state), 0);
         });

@@ -13,6 +13,10 @@
 #   backup.sh health               exit 0 only if the last run succeeded within 26 hours
 #                                  (or the scheduler started within 26 hours and no run failed since)
 #   backup.sh snapshots            list the snapshots
+#   backup.sh dump FILE MANIFEST   a pg_dump of PGDATABASE into FILE and the row count and checksum of every
+#                                  table into MANIFEST, both from one snapshot of the database
+#   backup.sh digest               print the row count and checksum of every table of PGDATABASE
+#   backup.sh digest-files DIR     print the sha256 of every file under DIR (an object key per file)
 #   backup.sh restore [SNAPSHOT]   restore the database from SNAPSHOT (an id, or latest; default latest)
 #                                  into RESTORE_DATABASE (default PGDATABASE), in one transaction
 #   backup.sh restore-uploads [SNAPSHOT]  copy the uploaded files of SNAPSHOT back into UPLOADS_RESTORE_BUCKET
@@ -65,6 +69,68 @@ dump_name() {
     printf '%s.dump' "${PGDATABASE:?PGDATABASE is not set}"
 }
 
+# The SQL that prints `table<TAB>schema.name<TAB>rows<TAB>checksum` for every
+# ordinary table, in name order. The checksum is the sum of the first 60 bits
+# of each row's md5 (order-independent: no sort of the table); rows are cast
+# to text under fixed output settings, so the same rows give the same value
+# on any server of the same major version whatever its defaults.
+digest_sql() {
+    cat <<'SQL'
+\pset format unaligned
+\pset tuples_only on
+\pset fieldsep '\t'
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET bytea_output = 'hex';
+SET extra_float_digits = 1;
+SELECT format('SELECT %L, %L, count(*), coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint), 0) FROM %I.%I t',
+              'table', n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY n.nspname, c.relname
+\gexec
+SQL
+}
+
+# digest: every table's row count and checksum, on stdout.
+digest() {
+    digest_sql | psql -X -q -v ON_ERROR_STOP=1 || die "cannot compute the table checksums of ${PGDATABASE:-the database}"
+}
+
+# consistent_dump FILE MANIFEST: the dump and the table checksums from one
+# snapshot of the database. A read-only repeatable-read transaction exports
+# its snapshot; pg_dump --snapshot reads exactly that snapshot while psql,
+# still inside the transaction, computes the checksums: writes during the
+# dump change neither, so the manifest describes the dump exactly.
+consistent_dump() {
+    DUMP_FILE=$1 DUMP_OK="$1.ok"
+    export DUMP_FILE DUMP_OK
+    rm -f "$DUMP_OK"
+    # shellcheck disable=SC2016 # the $VARIABLES are for the shell psql's \! starts, not this one
+    {
+        printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" \
+            "SELECT pg_export_snapshot() AS snapshot \\gset" \
+            "\\setenv PG_SNAPSHOT :snapshot" \
+            '\! pg_dump --snapshot="$PG_SNAPSHOT" --format=custom --no-owner --no-privileges --file="$DUMP_FILE" && touch "$DUMP_OK"'
+        digest_sql
+        printf '%s\n' "COMMIT;"
+    } | psql -X -q -v ON_ERROR_STOP=1 >"$2" || die "pg_dump failed: the dump transaction did not run to its end"
+    [ -e "$DUMP_OK" ] || die "pg_dump failed"
+    rm -f "$DUMP_OK"
+    [ -s "$DUMP_FILE" ] || die "pg_dump wrote an empty file"
+    # A dump that pg_restore cannot list is not a backup.
+    pg_restore --list "$DUMP_FILE" >/dev/null || die "pg_restore cannot read the dump"
+}
+
+# digest_files DIR: `object<TAB>key<TAB>sha256` for every file under DIR, in key order.
+digest_files() {
+    [ -d "$1" ] || die "$1 is not a directory"
+    (cd "$1" && find . -type f -exec sha256sum {} +) \
+        | awk '{ h = $1; k = substr($0, length(h) + 5); printf "object\t%s\t%s\n", k, h }' \
+        | LC_ALL=C sort -t "$(printf '\t')" -k2,2
+}
+
 # Creates the repository on first use. Any other failure to open it (wrong
 # password, unreachable bucket) is an error, never a reason to create a new one.
 ensure_repository() {
@@ -100,13 +166,14 @@ run() {
     # A signal ends the run as a failure (the EXIT trap then records it).
     trap 'exit 1' HUP INT TERM
 
-    # 1. The dump, verified before the repository is touched: a dead database adds nothing.
+    # 1. The dump and its manifest (every table's rows and checksum, from the same snapshot),
+    # verified before the repository is touched: a dead database adds nothing.
     dump="$work/$(dump_name)"
+    manifest="$work/manifest.tsv"
     log "dumping database $PGDATABASE"
-    pg_dump --format=custom --no-owner --no-privileges --file="$dump" || die "pg_dump failed"
-    [ -s "$dump" ] || die "pg_dump wrote an empty file"
-    # A dump that pg_restore cannot list is not a backup.
-    pg_restore --list "$dump" >/dev/null || die "pg_restore cannot read the dump"
+    consistent_dump "$dump" "$manifest"
+    # Every snapshot of this run has the same time: the drill pairs them by it.
+    at=$(date -u '+%Y-%m-%d %H:%M:%S')
 
     # 2. Into the repository (encrypted by restic).
     ensure_repository
@@ -114,7 +181,7 @@ run() {
     # A failed unlock is not fatal: a lock still held makes the backup below fail loudly.
     restic unlock >/dev/null 2>&1 || log "restic unlock failed; continuing (a live lock fails the backup)"
     log "storing the dump"
-    restic backup --quiet --host "$BACKUP_HOST" --tag postgres --stdin --stdin-filename "$(dump_name)" <"$dump" || die "restic backup of the dump failed"
+    restic backup --quiet --host "$BACKUP_HOST" --tag postgres --time "$at" --stdin --stdin-filename "$(dump_name)" <"$dump" || die "restic backup of the dump failed"
     if [ -n "$UPLOADS_BUCKET" ]; then
         # Object by object through the S3 API (a consistent view of each object, unlike the
         # server's files), into a copy on disk whose file names are the object keys.
@@ -123,8 +190,11 @@ run() {
         rclone sync --retries 3 --low-level-retries 3 "store:$UPLOADS_BUCKET" "$UPLOADS_STAGING" || die "rclone sync of bucket $UPLOADS_BUCKET failed"
         log "storing the uploads"
         # Paths relative to the copy: a snapshot's files are the object keys. Exit 3 (unreadable files) fails too.
-        (cd "$UPLOADS_STAGING" && restic backup --quiet --host "$BACKUP_HOST" --tag uploads .) || die "restic backup of the uploads failed"
+        (cd "$UPLOADS_STAGING" && restic backup --quiet --host "$BACKUP_HOST" --tag uploads --time "$at" .) || die "restic backup of the uploads failed"
+        digest_files "$UPLOADS_STAGING" >>"$manifest"
     fi
+    # What the drill compares a restore with (tag manifest): tables and objects, no data.
+    restic backup --quiet --host "$BACKUP_HOST" --tag manifest --time "$at" --stdin --stdin-filename manifest.tsv <"$manifest" || die "restic backup of the manifest failed"
 
     # 3. Retention: one snapshot per day for RETENTION_DAYS days with a snapshot, per kind.
     log "keeping ${RETENTION_DAYS} daily snapshots"
@@ -219,5 +289,8 @@ case "${1:-}" in
     snapshots) snapshots ;;
     restore) restore "${2:-}" ;;
     restore-uploads) restore_uploads "${2:-}" ;;
-    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-uploads [SNAPSHOT]" ;;
+    dump) consistent_dump "${2:?usage: backup.sh dump FILE MANIFEST}" "${3:?usage: backup.sh dump FILE MANIFEST}" ;;
+    digest) digest ;;
+    digest-files) digest_files "${2:?usage: backup.sh digest-files DIR}" ;;
+    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-uploads [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
 esac

@@ -1,0 +1,151 @@
+/**
+ * npm run drill -- --repository <restic repository> [--host <snapshot host>] [--snapshot <id>|latest]
+ *                  [--database-url-env NAME] [--uploads-dir DIR] [--pg-bin DIR] [--json FILE] [--keep]
+ *
+ * Restores a single-host stack's backup from its restic repository alone, into
+ * a throwaway PostgreSQL server started here (or an empty database whose URL
+ * is in the environment variable --database-url-env names), and the uploaded
+ * files into a scratch directory (or --uploads-dir), then compares every
+ * table's row count and checksum and every object's sha256 with the manifest
+ * the backup recorded from the same snapshot of the database. Prints the time
+ * each step took; exits 1 if anything differs or fails. Reads the repository,
+ * writes nothing to it and touches no running stack.
+ *
+ * The repository's password comes from RESTIC_PASSWORD or RESTIC_PASSWORD_FILE,
+ * an s3: repository's keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+ * (as restic itself reads them): never from arguments.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { compareDigests, digestFiles, digestTables, findPgBin, parseManifest, pgEnvFromUrl, type PgEnv, restoreDump, ScratchCluster, contents } from "./lib/postgres";
+import { treeBytes } from "./lib/objects";
+import { parseFlags, run, Steps } from "./lib/proc";
+
+interface Snapshot {
+    readonly id: string;
+    readonly short_id: string;
+    readonly time: string;
+    readonly host: string;
+    readonly tags?: string[];
+    readonly paths: string[];
+}
+
+/** What a drill found, also written as JSON with --json. */
+export interface DrillReport {
+    readonly ok: boolean;
+    readonly snapshot: { readonly id: string; readonly time: string; readonly host: string };
+    readonly tables: number;
+    readonly rows: number;
+    readonly dumpBytes: number;
+    readonly objects: number;
+    readonly objectBytes: number;
+    readonly differences: string[];
+    readonly steps: { step: string; seconds: number }[];
+    readonly totalSeconds: number;
+}
+
+const USAGE = "usage: npm run drill -- --repository <restic repository> [--host <snapshot host>] [--snapshot <id>|latest] [--database-url-env NAME] [--uploads-dir DIR] [--pg-bin DIR] [--json FILE] [--keep]";
+
+/** Runs the drill; `argv` are the arguments after `--`. */
+export async function drill(argv: readonly string[], print: (line: string) => void = (l) => process.stderr.write(l + "\n")): Promise<DrillReport> {
+    const { flags, problems } = parseFlags(argv, { values: ["repository", "host", "snapshot", "database-url-env", "uploads-dir", "pg-bin", "json"], booleans: ["keep"] });
+    const repository = flags.get("repository") ?? process.env.RESTIC_REPOSITORY;
+    if (!repository) problems.push("--repository: not set; use the stack's backup repository (output backupRepository), e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps");
+    if (!process.env.RESTIC_PASSWORD && !process.env.RESTIC_PASSWORD_FILE) problems.push("RESTIC_PASSWORD: not set (nor RESTIC_PASSWORD_FILE); export the repository's password, kept in your password manager (docs/single-host.md, The password)");
+    if (repository?.startsWith("s3:") && (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY)) problems.push("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: not set; an s3: repository needs a key that may read its bucket");
+    const urlEnv = flags.get("database-url-env");
+    if (urlEnv && !process.env[urlEnv]) problems.push(`--database-url-env: ${urlEnv} is not set in the environment`);
+    const uploadsDir = flags.get("uploads-dir");
+    if (uploadsDir && fs.existsSync(uploadsDir) && fs.readdirSync(uploadsDir).length > 0) problems.push(`--uploads-dir: ${uploadsDir} is not empty; give a new or empty directory`);
+    if (problems.length) throw new Error([...problems, USAGE].join("\n"));
+
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-drill-"));
+    const resticEnv = { ...process.env, RESTIC_REPOSITORY: repository!, RESTIC_CACHE_DIR: path.join(work, "restic-cache") };
+    const restic = (args: string[], stdoutFile?: string) => run("restic", args, { env: resticEnv, stdoutFile });
+    const steps = new Steps(print);
+    let cluster: ScratchCluster | undefined;
+    try {
+        const pick = await steps.step("open the repository and pick the snapshots", async () => {
+            const all = JSON.parse(await restic(["snapshots", "--json", ...(flags.has("host") ? ["--host", flags.get("host")!] : [])])) as Snapshot[];
+            const hosts = [...new Set(all.map((s) => s.host))];
+            if (hosts.length > 1) throw new Error(`the repository holds snapshots of several hosts (${hosts.join(", ")}); choose one with --host`);
+            const dumps = all.filter((s) => s.tags?.includes("postgres")).sort((a, b) => a.time.localeCompare(b.time));
+            const wanted = flags.get("snapshot") ?? "latest";
+            const dump = wanted === "latest" ? dumps.at(-1) : dumps.find((s) => s.id.startsWith(wanted) || s.short_id === wanted);
+            if (!dump) throw new Error(wanted === "latest" ? "the repository holds no database snapshot (tag postgres)" : `no database snapshot ${wanted}; see restic snapshots --tag postgres`);
+            const sameRun = (tag: string) => all.find((s) => s.tags?.includes(tag) && s.time === dump.time && s.host === dump.host);
+            const manifest = sameRun("manifest");
+            if (!manifest) throw new Error(`snapshot ${dump.short_id} (${dump.time}) has no manifest: it was made before backups recorded one; run a backup (backup.sh run) and drill that`);
+            return { dump, manifest, uploads: sameRun("uploads") };
+        });
+        print(`  snapshot ${pick.dump.short_id} of ${pick.dump.host} at ${pick.dump.time}`);
+
+        const dumpFile = path.join(work, "restore.dump");
+        await steps.step("read the dump from the repository", () => restic(["dump", pick.dump.id, pick.dump.paths[0].startsWith("/") ? pick.dump.paths[0] : `/${pick.dump.paths[0]}`], dumpFile));
+        const expected = await steps.step("read the manifest", async () => parseManifest(await restic(["dump", pick.manifest.id, "/manifest.tsv"])));
+
+        // Server binaries only for the scratch server; into a database you name, pg_restore from PATH will do.
+        const pgBin = flags.get("pg-bin") ?? (urlEnv ? undefined : findPgBin());
+        const target: PgEnv = await steps.step(urlEnv ? "check the target database is empty" : "start a scratch PostgreSQL", async () => {
+            if (!urlEnv) {
+                cluster = await ScratchCluster.start({ bin: pgBin });
+                return cluster.pg;
+            }
+            const pg = pgEnvFromUrl(process.env[urlEnv]!, urlEnv);
+            const c = await contents(pg);
+            if (c.tables > 0) throw new Error(`${urlEnv}: database ${pg.PGDATABASE} on ${pg.PGHOST} already has ${c.tables} tables (${c.rows} rows); the drill restores only into an empty database`);
+            return pg;
+        });
+        await steps.step("restore the database (pg_restore, one transaction)", () => restoreDump(target, dumpFile, { pgBin }));
+        const tables = await steps.step("checksum every table", () => digestTables(target));
+        const differences = compareDigests({ tables: expected.tables, objects: new Map() }, { tables });
+
+        let objectBytes = 0;
+        let objects = 0;
+        if (pick.uploads) {
+            const files = uploadsDir ?? path.join(work, "uploads");
+            fs.mkdirSync(files, { recursive: true });
+            await steps.step("restore the uploaded files", () => restic(["restore", pick.uploads!.id, "--target", files]));
+            const digest = await steps.step("checksum every object", () => digestFiles(files));
+            differences.push(...compareDigests({ tables: new Map(), objects: expected.objects }, { objects: digest }));
+            objects = digest.size;
+            objectBytes = treeBytes(files);
+        } else if (expected.objects.size > 0) differences.push(`the manifest lists ${expected.objects.size} objects but no uploads snapshot of the same run exists`);
+
+        const report: DrillReport = {
+            ok: differences.length === 0,
+            snapshot: { id: pick.dump.id, time: pick.dump.time, host: pick.dump.host },
+            tables: tables.size,
+            rows: [...tables.values()].reduce((n, t) => n + t.rows, 0),
+            dumpBytes: fs.statSync(dumpFile).size,
+            objects,
+            objectBytes,
+            differences,
+            steps: [...steps.timings],
+            totalSeconds: steps.total(),
+        };
+        print("");
+        print(steps.summary());
+        print(`${report.tables} tables, ${report.rows} rows (dump ${mb(report.dumpBytes)}), ${report.objects} objects (${mb(report.objectBytes)})`);
+        print(report.ok ? "drill passed: every table and object equals the backup's manifest" : `drill FAILED:\n  ${differences.join("\n  ")}`);
+        if (flags.has("json")) fs.writeFileSync(flags.get("json")!, JSON.stringify(report, null, 2) + "\n");
+        return report;
+    } finally {
+        await cluster?.stop();
+        if (flags.has("keep")) print(`kept ${work}`);
+        else fs.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+if (require.main === module) {
+    drill(process.argv.slice(2)).then(
+        (r) => process.exit(r.ok ? 0 : 1),
+        (err: Error) => {
+            process.stderr.write(`drill: ${err.message}\n`);
+            process.exit(2);
+        },
+    );
+}
