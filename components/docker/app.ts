@@ -122,6 +122,8 @@ export class AppReplicas extends pulumi.ComponentResource {
                 wait: true,
                 waitTimeout: 120,
                 stopTimeout: STOP_TIMEOUT_SECONDS,
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
                 labels: [...args.labels, { label: "alicerce.replica", value: alias }],
                 ...hardening({ limit: args.limit }),
             }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
