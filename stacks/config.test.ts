@@ -286,13 +286,13 @@ describe("tier presets", () => {
 
     it("match the phases our users plan in", () => {
         assert.equal(TIER_PRESETS.mvp.compute.maxInstances, 1);
-        assert.equal(TIER_PRESETS.mvp.database.highAvailability, false);
+        assert.equal(TIER_PRESETS.mvp.database.highAvailability.aws, false);
         assert.equal(TIER_PRESETS.mvp.network.egress, "public-subnets");
         assert.equal(TIER_PRESETS.mvp.database.backupRetentionDays, 7);
         assert.deepEqual([TIER_PRESETS.growth.compute.minInstances, TIER_PRESETS.growth.compute.maxInstances], [1, 3]);
-        assert.equal(TIER_PRESETS.growth.database.highAvailability, true);
+        assert.equal(TIER_PRESETS.growth.database.highAvailability.aws, true);
         assert.equal(TIER_PRESETS.growth.database.backupRetentionDays, 14);
-        assert.equal(TIER_PRESETS.growth.waf, true);
+        assert.equal(TIER_PRESETS.growth.waf, false);
         assert.deepEqual([TIER_PRESETS.prod.compute.minInstances, TIER_PRESETS.prod.compute.maxInstances], [2, 5]);
         assert.equal(TIER_PRESETS.prod.database.readReplica, true);
         assert.equal(TIER_PRESETS.prod.database.backupRetentionDays, 30);
@@ -416,7 +416,7 @@ describe("DigitalOcean stack config", () => {
         for (const [tier, preset] of Object.entries(TIER_PRESETS)) {
             const memory = slugMemoryGb(preset.database.instanceClass.digitalocean);
             assert.ok(memory !== undefined, `${tier}: unknown slug shape`);
-            if (preset.database.highAvailability) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
+            if (preset.database.highAvailability.digitalocean) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
         }
     });
 });
