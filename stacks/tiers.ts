@@ -237,8 +237,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             },
         },
         loadBalancerDeletionProtection: false,
-        // p-budgets: our users plan AWS WAF for production only; growth sits behind Cloudflare (its free plan has a managed ruleset)
-        waf: false,
+        waf: true,
         requiresDomain: false,
         alarms: true,
         logRetentionDays: 30,
