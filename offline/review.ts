@@ -4,7 +4,7 @@
  * and as one Markdown document ready for a pull-request comment. Pure: takes
  * recorded runs, no Pulumi runtime.
  */
-import { costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../policies/lib/cost";
+import { assumptionsForTier, costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../policies/lib/cost";
 import type { StackRun } from "./index";
 import { renderMermaid } from "./diagram";
 import { countByType } from "./report";
@@ -63,7 +63,7 @@ export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
         tier: run.config["alicerce:tier"],
         region: run.config["alicerce:region"],
         budgetUsd: Number.isFinite(budget) ? budget : undefined,
-        cost: estimateCost(run.resources, costTarget(run.config)),
+        cost: estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])),
         policy,
         diagram: renderMermaid(run.resources),
         warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${l.message}`),
@@ -88,6 +88,8 @@ export function costText(review: StackReview): string[] {
     const lines = [`Estimated monthly cost (${cost.priceTable}, on-demand):`];
     for (const r of rows) lines.push(`  ${r.component.padEnd(width)}  ${range(r.monthlyUsd, r.maxUsd)}`);
     lines.push(`  ${"total".padEnd(width)}  ${range(cost.total, cost.totalMax)}  — ${budgetVerdict(cost.total, review.budgetUsd)}`);
+    lines.push(`  minimum ${formatUsd(cost.totalMin)} (fewest instances, idle) · typical ${formatUsd(cost.total)} (stated traffic) · scaled out ${formatUsd(cost.totalMax)}`);
+    lines.push("  Assumptions:", ...cost.assumptions.map((a) => `    - ${a}`));
     if (cost.unpriced.length > 0) {
         lines.push(`  not priced (the estimate misses these): ${cost.unpriced.map((u) => `${u.name} (${u.type}: ${u.reason})`).join("; ")}`);
     }
@@ -166,6 +168,7 @@ export function costJson(review: StackReview): Record<string, unknown> {
         budgetUsd: review.budgetUsd ?? null,
         totalUsd: round(review.cost.total),
         totalMaxUsd: round(review.cost.totalMax),
+        totalMinUsd: round(review.cost.totalMin),
         withinBudget: review.budgetUsd === undefined ? null : review.cost.total <= review.budgetUsd,
         byComponent: costByComponent(review.cost).map((c) => ({ component: c.component, monthlyUsd: round(c.monthlyUsd), maxUsd: round(c.maxUsd) })),
         lines: review.cost.lines.map((l) => ({ ...l, monthlyUsd: round(l.monthlyUsd), ...(l.range ? { range: [round(l.range[0]), round(l.range[1])] } : {}) })),

@@ -286,11 +286,11 @@ describe("tier presets", () => {
 
     it("match the phases our users plan in", () => {
         assert.equal(TIER_PRESETS.mvp.compute.maxInstances, 1);
-        assert.equal(TIER_PRESETS.mvp.database.highAvailability, false);
+        assert.equal(TIER_PRESETS.mvp.database.highAvailability.aws, false);
         assert.equal(TIER_PRESETS.mvp.network.egress, "public-subnets");
         assert.equal(TIER_PRESETS.mvp.database.backupRetentionDays, 7);
         assert.deepEqual([TIER_PRESETS.growth.compute.minInstances, TIER_PRESETS.growth.compute.maxInstances], [1, 3]);
-        assert.equal(TIER_PRESETS.growth.database.highAvailability, true);
+        assert.equal(TIER_PRESETS.growth.database.highAvailability.aws, true);
         assert.equal(TIER_PRESETS.growth.database.backupRetentionDays, 14);
         assert.equal(TIER_PRESETS.growth.waf, true);
         assert.deepEqual([TIER_PRESETS.prod.compute.minInstances, TIER_PRESETS.prod.compute.maxInstances], [2, 5]);
@@ -331,8 +331,10 @@ describe("DigitalOcean stack config", () => {
             { ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:adminCidrs": '["203.0.113.7/32"]', "alicerce:certificateName": "app-origin" },
             "do-growth",
         );
-        assert.equal(s.compute.instanceType, "s-1vcpu-2gb");
-        assert.equal(s.database.instanceClass, "db-s-1vcpu-2gb");
+        // do-growth as our users priced it: one 1 GB database node, 1 GB droplets (README "Stacks and what they cost")
+        assert.equal(s.compute.instanceType, "s-1vcpu-1gb");
+        assert.equal(s.database.instanceClass, "db-s-1vcpu-1gb");
+        assert.equal(s.database.highAvailability, false);
         assert.deepEqual(s.adminCidrs, ["203.0.113.7/32"]);
         assert.equal(s.certificateName, "app-origin");
         assert.deepEqual(s.sshKeyFingerprints, ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);
@@ -344,7 +346,7 @@ describe("DigitalOcean stack config", () => {
     });
 
     const cases: [string, Record<string, string | undefined>, string][] = [
-        ["a 1 GB database plan with a standby node", { "alicerce:tier": "growth", "alicerce:dbInstanceClass": "db-s-1vcpu-1gb" }, 'alicerce:dbInstanceClass: "db-s-1vcpu-1gb" gives a 1 GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more'],
+        ["a 1 GB database plan with a standby node", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com", "alicerce:alertEmail": "a@b.co", "alicerce:dbInstanceClass": "db-s-1vcpu-1gb" }, 'alicerce:dbInstanceClass: "db-s-1vcpu-1gb" gives a 1 GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more'],
         ["an egress mode (droplets reach the internet directly)", { "alicerce:egress": "nat-single" }, 'alicerce:egress: "nat-single" is only used on aws'],
         ["a standby on a 1 GB plan asked for by the stack", { "alicerce:dbHighAvailability": "true" }, 'alicerce:dbHighAvailability: "true" gives a 1 GB database plan with a standby node'],
         ["a Cloudflare zone without an uploaded certificate", { "alicerce:domain": "app.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare"],
@@ -416,7 +418,7 @@ describe("DigitalOcean stack config", () => {
         for (const [tier, preset] of Object.entries(TIER_PRESETS)) {
             const memory = slugMemoryGb(preset.database.instanceClass.digitalocean);
             assert.ok(memory !== undefined, `${tier}: unknown slug shape`);
-            if (preset.database.highAvailability) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
+            if (preset.database.highAvailability.digitalocean) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
         }
     });
 });

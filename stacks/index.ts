@@ -28,9 +28,11 @@ export interface ComputeSettings extends Omit<ComputePreset, "instanceType"> {
 }
 
 /** The database after tier defaults and stack overrides. */
-export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> {
+export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass" | "highAvailability"> {
     /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
     readonly instanceClass: string;
+    /** A synchronous standby in another AZ (RDS Multi-AZ, DO standby node), for this stack's cloud. */
+    readonly highAvailability: boolean;
 }
 
 /** Docker's default bridge network on every droplet; a VPC range overlapping it makes the VPC unreachable from containers. */
@@ -565,7 +567,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         database: {
             ...preset.database,
             instanceClass: cfg.dbInstanceClass ?? preset.database.instanceClass[cloud],
-            highAvailability: cfg.dbHighAvailability ?? preset.database.highAvailability,
+            highAvailability: cfg.dbHighAvailability ?? preset.database.highAvailability[cloud] ?? false,
             storageGb: cfg.dbStorageGb ?? preset.database.storageGb,
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },

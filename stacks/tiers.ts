@@ -59,8 +59,12 @@ export interface DatabasePreset {
     readonly storageGb: number;
     /** Storage autoscaling ceiling in GB; equal to `storageGb` turns autoscaling off. */
     readonly maxStorageGb: number;
-    /** A synchronous standby in another AZ (RDS Multi-AZ, DO standby node). Doubles the instance price. */
-    readonly highAvailability: boolean;
+    /**
+     * A synchronous standby in another AZ (RDS Multi-AZ, DO standby node).
+     * Doubles the instance price. Per cloud: DigitalOcean standby nodes need a
+     * 2 GB plan ($30 a node), so its growth tier runs one 1 GB node ($15).
+     */
+    readonly highAvailability: PerCloud<boolean, null>;
     /** An asynchronous read replica serving the app's reads. */
     readonly readReplica: boolean;
     /** Automated backup retention in days (point-in-time restore window). */
@@ -166,7 +170,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null },
             storageGb: 20,
             maxStorageGb: 20,
-            highAvailability: false,
+            highAvailability: { aws: false, digitalocean: false, docker: null },
             readReplica: false,
             backupRetentionDays: 7,
             longTermBackupDays: 0,
@@ -199,16 +203,18 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
         compute: {
-            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
+            // p-budgets: a 1 GB droplet ($6) keeps do-growth within its $59 (README "Stacks and what they cost")
+            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
             maxInstances: 3,
             cpuTargetPercent: 60,
         },
         database: {
-            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-2gb", docker: null },
+            // p-budgets: DigitalOcean growth is one 1 GB node (daily backups, 7-day PITR), as our users priced it
+            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null },
             storageGb: 20,
             maxStorageGb: 100,
-            highAvailability: true,
+            highAvailability: { aws: true, digitalocean: false, docker: null },
             readReplica: false,
             backupRetentionDays: 14,
             longTermBackupDays: 0,
@@ -241,7 +247,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
         compute: {
-            instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb", docker: null },
+            // p-budgets: t4g.small (2 vCPU, 2 GiB) × 2 carries 1,000 requests a minute; scaling adds more
+            instanceType: { aws: "t4g.small", digitalocean: "s-2vcpu-4gb", docker: null },
             minInstances: 2,
             maxInstances: 5,
             cpuTargetPercent: 50,
@@ -250,7 +257,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             instanceClass: { aws: "db.t4g.small", digitalocean: "db-s-2vcpu-4gb", docker: null },
             storageGb: 50,
             maxStorageGb: 200,
-            highAvailability: true,
+            highAvailability: { aws: true, digitalocean: true, docker: null },
             readReplica: true,
             backupRetentionDays: 30,
             longTermBackupDays: 90,

@@ -186,7 +186,7 @@ export function validateDigitalOcean(view: ConfigView): string[] {
     const { raw, preset } = view;
     const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
     const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
-    if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
+    if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability.digitalocean) && memoryGb !== undefined && memoryGb < 2) {
         const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
         return [view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
     }

@@ -264,10 +264,11 @@ describe("DigitalOcean tiers", () => {
         assert.equal(secrets.REDIS_URL, undefined);
     });
 
-    it("growth has a standby but no replica, and no cache yet", async () => {
+    it("growth has one 1 GB database node (our users' $59 plan; standby nodes need 2 GB plans), no replica, and no cache yet", async () => {
         const run = await stackRun("do-growth");
         const r = new Resources(run.resources);
-        assert.equal(r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!.inputs.nodeCount, 2);
+        const pg = r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!;
+        assert.deepEqual([pg.inputs.nodeCount, pg.inputs.size], [1, "db-s-1vcpu-1gb"]);
         assert.equal(r.ofType(T.replica).length, 0);
         assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 0);
         assert.ok(!run.logs.some((l) => /^estimated \$/.test(l.message)), "no second, disagreeing price list at program time");
