@@ -126,6 +126,8 @@ export interface SingleHostSettings {
     readonly appReplicas: number;
     /** Queue worker containers (same image, worker command), next to the app's (p-do-docker-workers). */
     readonly workerReplicas: number;
+    /** Each worker container's ceiling. */
+    readonly workerLimit: ContainerLimitPreset;
     /** Each container's memory and CPU ceiling (the tier's). */
     readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
@@ -544,6 +546,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
                 sshPublicKey: cfg.sshPublicKey,
                 appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
                 workerReplicas: cfg.workersReplicas ?? preset.workers.docker.replicas,
+                workerLimit: preset.workers.docker.limit,
                 containerLimits: preset.singleHost.containerLimits,
             },
             backups: {

@@ -136,8 +136,11 @@ export interface DropletWorkerPreset {
 /** Queue workers per cloud: `null` where the tier has none (no queue there). */
 export interface WorkersPreset {
     readonly digitalocean: DropletWorkerPreset | null;
-    /** Worker containers on a single host (its Redis container is always there). */
-    readonly docker: { readonly replicas: number };
+    /**
+     * Worker containers on a single host (its Redis container is always there), each with its own ceiling:
+     * counted in the host's memory budget (components/docker/limits.ts totalMemoryMb).
+     */
+    readonly docker: { readonly replicas: number; readonly limit: ContainerLimitPreset };
 }
 
 /** The queue's Valkey/Redis per cloud: `null` where the tier has none. */
@@ -224,8 +227,9 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 14,
         protectData: false,
         auditTrail: false,
-        // p-do-docker-workers: no Valkey on DigitalOcean mvp ($15 a month); the single host's Redis container is free.
-        workers: { digitalocean: null, docker: { replicas: 1 } },
+        // p-do-docker-workers: no Valkey on DigitalOcean mvp ($15 a month). The mvp host (2 GB) has no room left for a
+        // worker container: set alicerce:workersReplicas 1 on a bigger host (a laptop, or growth's 4 GB).
+        workers: { digitalocean: null, docker: { replicas: 0, limit: { memoryMb: 256, cpus: 0.5 } } },
         cache: { digitalocean: null },
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
@@ -270,7 +274,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         protectData: true,
         auditTrail: false,
         // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
-        workers: { digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, docker: { replicas: 1 } },
+        workers: { digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } } },
         cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
@@ -315,7 +319,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         protectData: true,
         auditTrail: true,
         // p-do-docker-workers
-        workers: { digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 }, docker: { replicas: 2 } },
+        workers: { digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 }, docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } } },
         cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
     },
 };

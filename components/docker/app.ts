@@ -44,6 +44,8 @@ export interface AppReplicasArgs {
     readonly protectData?: boolean;
     /** Queue worker containers (same image, worker command, data network only). @default 0 */
     readonly workers?: number;
+    /** Each worker's ceiling. @default the app's `limit` */
+    readonly workerLimit?: ContainerLimit;
 }
 
 /** The name of worker container `i` (0-based) in Pulumi and its label. */
@@ -159,7 +161,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                 // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
                 stopTimeout: STOP_TIMEOUT_SECONDS,
                 labels: [...args.labels, { label: "alicerce.worker", value: alias }],
-                ...hardening({ limit: args.limit }),
+                ...hardening({ limit: args.workerLimit ?? args.limit }),
             }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
             this.workerNames.push(worker.name);
         }

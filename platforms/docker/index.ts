@@ -155,6 +155,7 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         limit: limits.app,
         replicas: host.appReplicas,
         workers: host.workerReplicas,
+        workerLimit: host.workerLimit,
         postgres,
         redis,
         objectStore,
