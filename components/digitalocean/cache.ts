@@ -37,9 +37,12 @@ export interface CacheArgs {
  * limit: one node in the stack's VPC, TLS only (`rediss://`, the only
  * scheme its URIs use), firewalled to the app and worker droplets' tags,
  * `noeviction` and RDB persistence. Its name comes from the stack, never
- * the tier: moving tiers resizes it in place (size updates in place in
- * terraform-provider-digitalocean resource_database_cluster.go: only
- * engine, region... force a new cluster), so queued jobs stay.
+ * the tier: moving tiers resizes it in place (terraform-provider-digitalocean
+ * digitalocean/database/resource_database_cluster.go: `size` and `node_count`
+ * resize; only `name`, `engine`, `private_network_uuid` and `project_id` force a
+ * new cluster), so queued jobs stay. The eviction policy is set through
+ * `DatabaseValkeyConfig`: the cluster's own `eviction_policy` is refused for any
+ * engine but `redis` (validateExclusiveAttributes there).
  */
 export class Cache extends pulumi.ComponentResource {
     public readonly clusterUrn: pulumi.Output<string>;

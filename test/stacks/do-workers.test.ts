@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { Resources, StackRun } from "../../offline";
+import { Resources, runStack, StackRun } from "../../offline";
 import { stackRun } from "./whole-stack.test";
 import { WORKER_COMMAND } from "../../components/shared/app-contract";
 
@@ -101,5 +101,36 @@ describe("DigitalOcean workers per tier", () => {
         const w = g.one(T.pool, "workers-pool");
         assert.deepEqual([w.inputs.dropletTemplate.size, w.inputs.config.minInstances, w.inputs.config.maxInstances], ["s-1vcpu-1gb", 1, 2]);
         assert.equal(g.ofType(T.cluster).find((c) => c.inputs.engine === "valkey")!.inputs.size, "db-s-1vcpu-1gb");
+    });
+});
+
+describe("DigitalOcean: tier moves keep the queue", () => {
+    // ForceNew on a database cluster: name, engine, private_network_uuid, project_id
+    // (terraform-provider-digitalocean digitalocean/database/resource_database_cluster.go); size and node_count resize in place.
+    it("growth -> prod resizes the Valkey cluster in place: same URN, same name, engine and VPC", async () => {
+        const valkey = async (tier: string) => {
+            const run = await runStack("do-dev", { stackName: "do-upgrade", overrides: { "alicerce:tier": tier, "alicerce:domain": "app.example.com", "alicerce:alertEmail": "oncall@example.com" } });
+            const c = run.resources.find((x) => x.type === T.cluster && x.inputs.engine === "valkey")!;
+            return { urn: c.urn, name: c.inputs.name ?? null, engine: c.inputs.engine, vpc: c.inputs.privateNetworkUuid, project: c.inputs.projectId ?? null, size: c.inputs.size };
+        };
+        const growth = await valkey("growth");
+        const prod = await valkey("prod");
+        assert.deepEqual({ ...prod, size: undefined }, { ...growth, size: undefined });
+        assert.deepEqual([growth.size, prod.size], ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb"]);
+    });
+});
+
+describe("single host: tier moves keep Redis's data", () => {
+    it("mvp -> growth -> prod keeps the Redis volume's URN and name, and its container's data mount", async () => {
+        const redis = async (tier: string) => {
+            const run = await runStack("local", { stackName: "local-upgrade", overrides: { "alicerce:tier": tier, "alicerce:domain": "app.example.com" } });
+            const v = run.resources.find((x) => x.type === "docker:index/volume:Volume" && x.name === "redis-data")!;
+            const c = run.resources.find((x) => x.type === "docker:index/container:Container" && x.name === "redis")!;
+            return { urn: v.urn, name: v.inputs.name, mount: c.inputs.volumes };
+        };
+        const mvp = await redis("mvp");
+        assert.equal(mvp.name, "alicerce-local-upgrade-redis");
+        assert.deepEqual(await redis("growth"), mvp);
+        assert.deepEqual(await redis("prod"), mvp);
     });
 });
