@@ -60,7 +60,12 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     const description = `${settings.project} ${settings.stack} (${settings.owner}, ${settings.costCenter})`;
 
     const project = new Project("project", { projectName: base, description }, opts);
-    const network = new Network("network", { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, description }, opts);
+    const network = new Network(
+        "network",
+        // p-do-docker-workers: the workers' own tag (their firewall opens no port; the data firewalls trust it).
+        { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, workerTagName: settings.workers === undefined ? undefined : `${base}-worker`, description },
+        opts,
+    );
     const storage = new Storage(
         "storage",
         {
@@ -76,8 +81,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
-    // p-do-docker-workers: the workers' own tag (their firewall opens no port; the data firewalls trust it).
-    const workerTag = settings.workers === undefined ? undefined : new digitalocean.Tag("worker-tag", { name: `${base}-worker` }, opts).name;
+    const workerTag = network.workerTag;
     const database = new Database(
         "database",
         {

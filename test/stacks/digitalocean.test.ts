@@ -118,7 +118,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
         assert.match(secrets.DATABASE_URL, /^postgresql:\/\/app:[^@]+@private-database-cluster-[^:]+:25060\/app\?sslmode=require$/);
         assert.match(secrets.DATABASE_READER_URL, /^postgresql:\/\/app:[^@]+@private-database-replica-[^:]+:25060\/app\?sslmode=require$/);
-        assert.equal(secrets.REDIS_URL, undefined, "no cache until the app reads one");
+        assert.match(secrets.REDIS_URL, /^rediss:\/\/default:[^@]+@private-cache-cluster-[^:]+:25061$/, "Valkey over TLS on its private host");
         assert.equal(env.ASSETS_CDN_HOST, undefined, "no CDN until the app serves through one");
     });
 
@@ -130,7 +130,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.ok(userData.includes(`printf '%s\\n' 'GRANT USAGE, CREATE ON SCHEMA public TO "app";' |`));
         assert.ok(userData.includes(`--network host --env BOOTSTRAP_DATABASE_URL 'postgres:17-alpine'`));
         const containerSecrets = [...userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)].map((m) => m[1]).sort();
-        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "SESSION_SIGNING_KEY"]);
+        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY"]);
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
     });
@@ -174,7 +174,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(replica.inputs.size, "db-s-2vcpu-4gb");
         assert.equal(replica.options.protect, true);
         const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(pg.name))!;
-        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }]);
+        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }, { type: "tag", value: "alicerce-do-prod-worker" }], "the app and the queue workers");
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
         const pool = r.one(T.pgPool);
@@ -229,7 +229,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const members: string[] = r.one(T.projectResources).inputs.resources;
         const lbUrn = members.find((m) => m.startsWith("do:loadbalancer:"));
         assert.ok(lbUrn, "load balancer");
-        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 2, "PostgreSQL and its replica");
+        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 3, "PostgreSQL, its replica and Valkey");
         assert.equal(members.filter((m) => m.startsWith("do:space:")).length, 3, "assets, backups, config");
         assert.deepEqual(labelTags(), ["project:alicerce", "environment:do-prod", "owner:team-platform", "costcenter:cc-1001", "managedby:pulumi"]);
         for (const c of r.ofType(T.cluster)) assert.deepEqual(c.inputs.tags, labelTags(), c.name);
@@ -306,8 +306,10 @@ describe("DigitalOcean tiers", () => {
             return Object.fromEntries(data.map((x) => [x.urn, JSON.stringify({ name: x.inputs.name ?? null, ipRange: x.inputs.ipRange ?? null, region: x.inputs.region ?? null, engine: x.inputs.engine ?? null })]));
         };
         const mvp = await names("mvp");
-        assert.deepEqual(await names("growth"), mvp);
-        assert.deepEqual(await names("prod"), mvp);
+        // Growth adds the workers' tag; everything mvp had keeps its URN and its name.
+        const kept = (all: Record<string, string>) => Object.fromEntries(Object.keys(mvp).map((urn) => [urn, all[urn]]));
+        assert.deepEqual(kept(await names("growth")), mvp);
+        assert.deepEqual(kept(await names("prod")), mvp);
     });
 });
 
@@ -455,7 +457,7 @@ describe("DigitalOcean: what every do-* stack declares passes the provider's val
 
     it("cluster storage autoscaling: threshold 15-95%, increment at least 10 GiB (database/resource_database_cluster.go)", () =>
         each((r) => {
-            const a = r.one(T.cluster).inputs.storageAutoscale;
+            const a = r.one(T.cluster, "database-cluster").inputs.storageAutoscale;
             assert.ok(a.thresholdPercent >= 15 && a.thresholdPercent <= 95 && a.incrementGib >= 10);
         }));
 

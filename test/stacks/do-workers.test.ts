@@ -34,7 +34,7 @@ describe("DigitalOcean queue workers and Valkey (do-prod)", () => {
     it("runs a worker pool (tier's min/max, CPU target) from the same image with the worker command, tagged with its own tag", () => {
         const worker = r.one(T.pool, "workers-pool");
         const app = r.one(T.pool, "app-pool");
-        assert.equal(r.one(T.tag, "worker-tag").inputs.name, workerTag);
+        assert.equal(r.one(T.tag, "network-worker").inputs.name, workerTag);
         assert.deepEqual([worker.inputs.config.minInstances, worker.inputs.config.maxInstances, worker.inputs.config.targetCpuUtilization], [2, 4, 0.6]);
         assert.equal(worker.inputs.dropletTemplate.size, "s-1vcpu-2gb");
         assert.equal(worker.inputs.dropletTemplate.tags[0], workerTag);
