@@ -422,3 +422,41 @@ describe("DigitalOcean stack config", () => {
         }
     });
 });
+
+// p-do-docker-workers: the workers keys, all problems at once, in the house format.
+describe("stack config validation: queue workers", () => {
+    const DO = { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "alicerce:registryName": "acme" };
+    it("applies the tier's workers and Valkey on DigitalOcean growth, and none at mvp", () => {
+        const growth = managed({ ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:workersMax": "5" });
+        assert.deepEqual(growth.workers, { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 5, cpuTargetPercent: 70 });
+        assert.deepEqual(growth.cache, { size: "db-s-1vcpu-1gb" });
+        const mvp = managed({ ...VALID, ...DO });
+        assert.equal(mvp.workers, undefined);
+        assert.equal(mvp.cache, undefined);
+    });
+
+    it("refuses workers on a tier without a queue, out-of-range counts, min above max and keys of another cloud, all at once", () => {
+        assert.deepEqual(problems({ ...DO, "alicerce:workersMin": "2" }), [
+            'alicerce:workersMin: "2" sets workers, but the mvp tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key',
+        ]);
+        assert.deepEqual(problems({ ...DO, "alicerce:tier": "growth", "alicerce:workersMin": "0", "alicerce:workersMax": "21", "alicerce:workersReplicas": "2" }).sort(), [
+            'alicerce:workersMax: "21" is out of range; use a whole number from 1 to 20',
+            'alicerce:workersMin: "0" is out of range; use a whole number from 1 to 20',
+            'alicerce:workersReplicas: "2" applies only when alicerce:cloud is docker; use workersMin and workersMax on DigitalOcean',
+        ]);
+        assert.deepEqual(problems({ ...DO, "alicerce:tier": "growth", "alicerce:workersMin": "3", "alicerce:workersMax": "2" }), [
+            'alicerce:workersMin: "3" gives workersMin 3 above workersMax 2; make workersMin at most workersMax',
+        ]);
+        assert.deepEqual(problems({ "alicerce:region": undefined, "alicerce:cloud": "docker", "alicerce:workersReplicas": "17", "alicerce:workersMin": "1" }).sort(), [
+            'alicerce:workersMin: "1" applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host',
+            'alicerce:workersReplicas: "17" is out of range; use a whole number from 0 to 16',
+        ]);
+        assert.deepEqual(problems({ "alicerce:workersMax": "2" }), ['alicerce:workersMax: "2" is not read on AWS by this platform; remove it']);
+    });
+
+    it("sets the single host's worker containers per tier, overridable", () => {
+        assert.equal(single({}).singleHost.workerReplicas, 0);
+        assert.equal(single({ "alicerce:tier": "growth" }).singleHost.workerReplicas, 1);
+        assert.equal(single({ "alicerce:workersReplicas": "3" }).singleHost.workerReplicas, 3);
+    });
+});

@@ -27,6 +27,14 @@ export interface ComputeSettings extends Omit<ComputePreset, "instanceType"> {
     readonly instanceType: string;
 }
 
+/** DigitalOcean queue workers after tier defaults and stack overrides (p-do-docker-workers). */
+export interface DropletWorkerSettings {
+    readonly instanceType: string;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    readonly cpuTargetPercent: number;
+}
+
 /** The database after tier defaults and stack overrides. */
 export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass" | "highAvailability"> {
     /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
@@ -98,6 +106,10 @@ export interface StackSettings extends CommonSettings {
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
     readonly auditTrail: boolean;
+    /** DigitalOcean: the queue workers' droplet pool, or undefined where the tier has no queue (p-do-docker-workers). */
+    readonly workers?: DropletWorkerSettings;
+    /** DigitalOcean: the queue's managed Valkey size, or undefined (p-do-docker-workers). */
+    readonly cache?: { readonly size: string };
 }
 
 /** The single Docker host of a `docker` stack. */
@@ -114,6 +126,10 @@ export interface SingleHostSettings {
     readonly sshPublicKey?: string;
     /** App containers behind nginx. */
     readonly appReplicas: number;
+    /** Queue worker containers (same image, worker command), next to the app's (p-do-docker-workers). */
+    readonly workerReplicas: number;
+    /** Each worker container's ceiling. */
+    readonly workerLimit: ContainerLimitPreset;
     /** Each container's memory and CPU ceiling (the tier's). */
     readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
@@ -471,6 +487,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
+    workerRules(ctx); // p-do-docker-workers
     const platformRules = ctx.cloud ? rules[ctx.cloud] : undefined;
     if (platformRules) {
         problems.push(
@@ -530,6 +547,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
                 adminCidrs: cfg.adminCidrs ?? [],
                 sshPublicKey: cfg.sshPublicKey,
                 appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
+                workerReplicas: cfg.workersReplicas ?? preset.workers.docker.replicas,
+                workerLimit: preset.workers.docker.limit,
                 containerLimits: preset.singleHost.containerLimits,
             },
             backups: {
@@ -582,7 +601,50 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
+        // p-do-docker-workers
+        ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
     };}
+
+// ---- p-do-docker-workers: queue worker keys ----
+/** The DigitalOcean workers and cache of a valid config (the rules below refuse workers keys on a tier without a queue). */
+function droplerWorkerSettings(cfg: RawConfig, preset: TierPreset): Pick<StackSettings, "workers" | "cache"> {
+    const workers = preset.workers.digitalocean;
+    const cache = preset.cache.digitalocean;
+    if (workers === null || cache === null) return {};
+    return {
+        workers: {
+            instanceType: cfg.workersInstanceType ?? workers.instanceType,
+            minInstances: cfg.workersMin ?? workers.minInstances,
+            maxInstances: cfg.workersMax ?? workers.maxInstances,
+            cpuTargetPercent: workers.cpuTargetPercent,
+        },
+        cache: { size: cache.size },
+    };
+}
+
+/** Keys of the DigitalOcean worker pool. */
+const DROPLET_WORKER_KEYS = ["workersInstanceType", "workersMin", "workersMax"] as const;
+
+/** The workers keys: each on the cloud that reads it, only where the tier has a queue, min at most max. */
+function workerRules(ctx: RuleContext): void {
+    const { raw, value, say, cloud, preset, tier } = ctx;
+    if (cloud !== "docker" && raw.workersReplicas !== undefined) say("workersReplicas", "applies only when alicerce:cloud is docker; use workersMin and workersMax on DigitalOcean");
+    for (const key of DROPLET_WORKER_KEYS) {
+        if (raw[key] === undefined) continue;
+        if (cloud === "docker") say(key, "applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host");
+        else if (cloud === "aws") say(key, "is not read on AWS by this platform; remove it");
+        else if (cloud === "digitalocean" && preset !== undefined && preset.workers.digitalocean === null) {
+            say(key, `sets workers, but the ${tier} tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key`);
+        }
+    }
+    const presetWorkers = cloud === "digitalocean" ? preset?.workers.digitalocean : undefined;
+    const min = value("workersMin") ?? presetWorkers?.minInstances;
+    const max = value("workersMax") ?? presetWorkers?.maxInstances;
+    if (presetWorkers && min !== undefined && max !== undefined && min > max) {
+        say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
+    }
+}
+// ---- end p-do-docker-workers ----
 
 /** Credentials of providers other than the cloud's own, from their config namespaces (set with `pulumi config set --secret`). */
 export interface ProviderSecrets {

@@ -214,6 +214,16 @@ export const configSchema = z.strictObject({
         /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
         "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",
     ).optional(),
+    // ---- p-do-docker-workers: queue workers ----
+    /** DigitalOcean: the worker droplets' size slug, overriding the tier. */
+    workersInstanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not a droplet size; use e.g. s-1vcpu-2gb" }).optional(),
+    /** DigitalOcean: fewest worker droplets (the autoscale pool's minimum). */
+    workersMin: wholeNumber(1, 20).optional(),
+    /** DigitalOcean: most worker droplets the pool may run (it scales on CPU). */
+    workersMax: wholeNumber(1, 20).optional(),
+    /** cloud docker: worker containers next to the app containers (0 for none). */
+    workersReplicas: wholeNumber(0, 16).optional(),
+    // ---- end p-do-docker-workers ----
 });
 
 /** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */

@@ -126,6 +126,34 @@ export interface SingleHostPreset {
     readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
 
+// ---- p-do-docker-workers: queue workers and the queue's cache (DigitalOcean, single host) ----
+/** A pool of queue workers on DigitalOcean (droplets running the app image's worker command, no load balancer). */
+export interface DropletWorkerPreset {
+    /** Droplet size slug. */
+    readonly instanceType: string;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    /** Average CPU the autoscale pool steers towards, in percent (DigitalOcean pools scale on CPU and memory only). */
+    readonly cpuTargetPercent: number;
+}
+
+/** Queue workers per cloud: `null` where the tier has none (no queue there). */
+export interface WorkersPreset {
+    readonly digitalocean: DropletWorkerPreset | null;
+    /**
+     * Worker containers on a single host (its Redis container is always there), each with its own ceiling:
+     * counted in the host's memory budget (components/docker/limits.ts totalMemoryMb).
+     */
+    readonly docker: { readonly replicas: number; readonly limit: ContainerLimitPreset };
+}
+
+/** The queue's Valkey/Redis per cloud: `null` where the tier has none. */
+export interface CachePreset {
+    /** Managed Valkey size slug (one node). */
+    readonly digitalocean: { readonly size: string } | null;
+}
+// ---- end p-do-docker-workers ----
+
 /** Everything a tier decides. */
 export interface TierPreset {
     readonly compute: ComputePreset;
@@ -154,6 +182,10 @@ export interface TierPreset {
      * logs bucket). The first copy of management events is free.
      */
     readonly auditTrail: boolean;
+    /** Queue workers (p-do-docker-workers). */
+    readonly workers: WorkersPreset;
+    /** The queue's managed Valkey (p-do-docker-workers). */
+    readonly cache: CachePreset;
 }
 
 /** The tier presets. */
@@ -199,6 +231,10 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 14,
         protectData: false,
         auditTrail: false,
+        // p-do-docker-workers: no Valkey on DigitalOcean mvp ($15 a month). The mvp host (2 GB) has no room left for a
+        // worker container: set alicerce:workersReplicas 1 on a bigger host (a laptop, or growth's 4 GB).
+        workers: { digitalocean: null, docker: { replicas: 0, limit: { memoryMb: 256, cpus: 0.5 } } },
+        cache: { digitalocean: null },
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
@@ -243,6 +279,9 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 30,
         protectData: true,
         auditTrail: false,
+        // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
+        workers: { digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } } },
+        cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -286,5 +325,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 90,
         protectData: true,
         auditTrail: true,
+        // p-do-docker-workers
+        workers: { digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 }, docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } } },
+        cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
     },
 };

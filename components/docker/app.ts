@@ -2,7 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_PORT, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
+import { APP_PORT, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, WORKER_COMMAND } from "../shared/app-contract";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
@@ -42,6 +42,15 @@ export interface AppReplicasArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** The secret protection of the session key, as for data. @default false */
     readonly protectData?: boolean;
+    /** Queue worker containers (same image, worker command, data network only). @default 0 */
+    readonly workers?: number;
+    /** Each worker's ceiling. @default the app's `limit` */
+    readonly workerLimit?: ContainerLimit;
+}
+
+/** The name of worker container `i` (0-based) in Pulumi and its label. */
+export function workerAlias(i: number): string {
+    return `worker-${i + 1}`;
 }
 
 export { APP_PORT, SHUTDOWN_TIMEOUT_MS } from "../shared/app-contract";
@@ -62,6 +71,8 @@ export class AppReplicas extends pulumi.ComponentResource {
     public readonly upstreams: string[];
     public readonly containerNames: pulumi.Output<string>[];
     public readonly image: pulumi.Output<string>;
+    /** The worker containers' names. */
+    public readonly workerNames: pulumi.Output<string>[];
 
     constructor(name: string, args: AppReplicasArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:AppReplicas", name, {}, opts);
@@ -130,7 +141,33 @@ export class AppReplicas extends pulumi.ComponentResource {
             this.upstreams.push(`${alias}:${APP_PORT}`);
             this.containerNames.push(container.name);
         }
+        // Queue workers: the same image and environment with the worker command, on the internal data network only
+        // (Redis, PostgreSQL and the object store are there); nothing routes to them, nothing is published.
+        this.workerNames = [];
+        for (let i = 0; i < (args.workers ?? 0); i++) {
+            const alias = workerAlias(i);
+            const worker = new docker.Container(`${name}-${alias}`, {
+                image: imageRef,
+                command: [...WORKER_COMMAND],
+                envs,
+                ...networking([{ name: args.dataNetwork }]),
+                healthcheck: {
+                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                    interval: "10s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "20s",
+                },
+                wait: true,
+                waitTimeout: 120,
+                // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
+                stopTimeout: STOP_TIMEOUT_SECONDS,
+                labels: [...args.labels, { label: "alicerce.worker", value: alias }],
+                ...hardening({ limit: args.workerLimit ?? args.limit }),
+            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+            this.workerNames.push(worker.name);
+        }
         this.image = imageRef;
-        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, image: this.image });
+        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, workerNames: this.workerNames, image: this.image });
     }
 }

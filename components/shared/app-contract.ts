@@ -24,6 +24,9 @@ export const SHUTDOWN_TIMEOUT_MS = 25_000;
 /** How long the container runtime waits after SIGTERM before SIGKILL: the drain, plus a margin for the process to exit. */
 export const STOP_TIMEOUT_SECONDS = Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5;
 
+/** The worker role's command: the same image as the web role (app-image/Dockerfile; app-image/README.md "Worker"). */
+export const WORKER_COMMAND = ["node", "--enable-source-maps", "dist/worker.js"] as const;
+
 /** Where the container finds the RDS CA bundle (AWS). */
 export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
 

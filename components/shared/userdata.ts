@@ -111,6 +111,12 @@ export interface ContainerSpec {
      * @default undefined (none)
      */
     readonly databaseBootstrap?: DatabaseBootstrap;
+    /**
+     * The container's command, replacing the image's `CMD` (the worker role:
+     * `node --enable-source-maps dist/worker.js`). Each word is shell-quoted.
+     * @default undefined (the image's own command: the unit is unchanged)
+     */
+    readonly command?: readonly string[];
 }
 
 /** How one cloud's host does the cloud-specific parts. Small on purpose: everything else is shared. */
@@ -150,7 +156,7 @@ const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?$/;
 const BOOTSTRAP_URL_VAR = "BOOTSTRAP_DATABASE_URL";
 
 /** A spec with its defaults applied (the bootstrap stays optional). */
-export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap">> & Pick<ContainerSpec, "databaseBootstrap">;
+export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap" | "command">> & Pick<ContainerSpec, "databaseBootstrap" | "command">;
 
 /** The spec with its defaults applied. */
 export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
@@ -164,6 +170,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
         files: spec.files ?? [],
         stopTimeoutSeconds: spec.stopTimeoutSeconds ?? 30,
         databaseBootstrap: spec.databaseBootstrap,
+        command: spec.command,
     };
 }
 
@@ -195,6 +202,9 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
         if (secret.key !== undefined && !JQ_PATH.test(secret.key)) problems.push(`secret ${secret.env} key "${secret.key}" must be a jq path such as .password`);
     };
     s.secrets.forEach(checkSecret);
+    if (s.command !== undefined && (s.command.length === 0 || s.command.some((w) => w === "" || /[\n\r\0]/.test(w)))) {
+        problems.push("command must be non-empty words without line breaks");
+    }
     const bootstrap = s.databaseBootstrap;
     if (bootstrap !== undefined) {
         checkSecret(bootstrap.adminUrl);
@@ -317,6 +327,7 @@ export function renderUnit(spec: ContainerSpec, host: HostStrategy): string {
         ...s.files.map((f) => `--volume ${p.configDir}/files/${fileName(f)}:${f.containerPath}:ro`),
         ...host.logFlags,
         s.image,
+        ...(s.command ?? []).map(shellQuote),
     ];
     return [
         "[Unit]",

@@ -9,13 +9,14 @@ import { Dns } from "../../components/cloudflare/dns";
 import { digitalOceanTags, stableTags } from "../../components/shared/tags";
 import { Alerts } from "../../components/digitalocean/alerts";
 import { AppImage } from "../../components/digitalocean/appImage";
-import { AppServers } from "../../components/digitalocean/appServers";
+import { AppServers, DropletPool } from "../../components/digitalocean/appServers";
+import { Cache } from "../../components/digitalocean/cache";
 import { Database } from "../../components/digitalocean/database";
 import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loadBalancer";
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
+import { digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -32,6 +33,10 @@ export interface DigitalOceanOutputs extends CommonOutputs {
     readonly configBucket: pulumi.Output<string>;
     /** The droplet autoscale pool running the app. */
     readonly autoscalePoolId: pulumi.Output<string>;
+    /** The queue workers' droplet pool, where the tier has workers (p-do-docker-workers). */
+    readonly workerPoolId?: pulumi.Output<string>;
+    /** The tag every worker droplet carries (the Valkey and database firewalls trust it). */
+    readonly workerTag?: pulumi.Output<string>;
     /** The URN of the stack's DigitalOcean provider. */
     readonly digitaloceanProvider: pulumi.Output<string>;
 }
@@ -55,7 +60,12 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     const description = `${settings.project} ${settings.stack} (${settings.owner}, ${settings.costCenter})`;
 
     const project = new Project("project", { projectName: base, description }, opts);
-    const network = new Network("network", { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, description }, opts);
+    const network = new Network(
+        "network",
+        // p-do-docker-workers: the workers' own tag (their firewall opens no port; the data firewalls trust it).
+        { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, workerTagName: settings.workers === undefined ? undefined : `${base}-worker`, description },
+        opts,
+    );
     const storage = new Storage(
         "storage",
         {
@@ -71,6 +81,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
+    const workerTag = network.workerTag;
     const database = new Database(
         "database",
         {
@@ -81,13 +92,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             maxInstances: settings.compute.maxInstances,
             vpcId: network.vpcId,
             appTag: network.appTag,
+            workerTag,
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
         },
         opts,
     );
-    // No Valkey cluster, whatever the tier's cache setting: the app reads no REDIS_URL yet, so a cluster would cost $15 a month for nothing.
+    // p-do-docker-workers: Valkey for the queue and the shared rate limit, where the tier has one.
+    const cache =
+        settings.cache === undefined || workerTag === undefined
+            ? undefined
+            : new Cache("cache", { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags }, opts);
     const edge = new LoadBalancer(
         "edge",
         { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
@@ -104,6 +120,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databasePoolUrl: database.poolUrl,
         databaseReaderUrl: database.readerUrl,
     });
+    // p-do-docker-workers: REDIS_URL (rediss://, with the password) goes into the secrets document, never the user data.
+    if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
     const app = new AppServers(
         "app",
@@ -131,6 +149,36 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         { providers: [provider, randomProvider] },
     );
 
+    // p-do-docker-workers: the queue workers, from the same image with the worker command, behind no load balancer.
+    const workers =
+        settings.workers === undefined || workerTag === undefined
+            ? undefined
+            : new DropletPool(
+                "workers",
+                {
+                    region: settings.region,
+                    compute: settings.workers,
+                    vpcId: network.vpcId,
+                    appTag: workerTag,
+                    labelTags,
+                    sshKeyFingerprints: settings.sshKeyFingerprints,
+                    adminCidrs: settings.adminCidrs,
+                    configBucket: storage.configBucket,
+                    bootstrapAccessKey: storage.bootstrapAccessKey,
+                    bootstrapSecretKey: storage.bootstrapSecretKey,
+                    image: image.imageRef,
+                    pullCredentials: image.pullCredentials,
+                    env,
+                    secrets,
+                    projectId: project.id,
+                    protect: settings.protectData,
+                    command: WORKER_COMMAND,
+                    serviceName: "worker",
+                    secretsObject: "worker-secrets.json",
+                },
+                { providers: [provider, randomProvider] },
+            );
+
     // With a Cloudflare zone the app's record is managed there (the balancer serves the uploaded certificate
     // validation requires with a zone, so the zone can be Full (strict)); without one the plan warns which record to create.
     if (settings.domain !== undefined && settings.cloudflareZoneId !== undefined) {
@@ -152,6 +200,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             {
                 email: settings.alertEmail,
                 appTag: network.appTag,
+                workerTag,
+                cacheClusterId: cache?.clusterId,
                 healthUrl: pulumi.interpolate`${edge.url}${HEALTH_PATH}`,
                 checkType: settings.domain === undefined ? "http" : "https",
                 label: base,
@@ -162,6 +212,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
 
     const members: pulumi.Input<string>[] = [edge.loadBalancerUrn, database.clusterUrn, storage.assetsBucketUrn, storage.backupsBucketUrn, storage.configBucketUrn];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
+    if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);
 
     return {
@@ -174,6 +225,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         configBucket: storage.configBucket,
         image: image.imageRef,
         autoscalePoolId: app.poolId,
+        ...(workers === undefined ? {} : { workerPoolId: workers.poolId, workerTag }),
         digitaloceanProvider: provider.urn,
     };
 }

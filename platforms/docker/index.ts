@@ -38,6 +38,8 @@ export interface DockerOutputs extends CommonOutputs {
         readonly caddy?: pulumi.Output<string>;
         readonly backup: pulumi.Output<string>;
         readonly app: pulumi.Output<string>[];
+        /** One per queue worker (p-do-docker-workers). */
+        readonly workers: pulumi.Output<string>[];
     };
     /** The named volumes holding the stack's data, by role. */
     readonly volumes: {
@@ -152,6 +154,8 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         dataNetwork: networks.dataNetwork,
         limit: limits.app,
         replicas: host.appReplicas,
+        workers: host.workerReplicas,
+        workerLimit: host.workerLimit,
         postgres,
         redis,
         objectStore,
@@ -190,6 +194,7 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             ...(tls ? { caddy: tls.containerName } : {}),
             backup: backups.schedulerName,
             app: app.containerNames,
+            workers: app.workerNames,
         },
         volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume, ...(tls ? { certificates: tls.volume } : {}) },
         backupRepository: backups.repository,

@@ -54,6 +54,9 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     logRetentionDays: ["aws"],
     protectData: ["aws", "digitalocean", "docker"],
     auditTrail: ["aws"],
+    // p-do-docker-workers (the docker half of `workers` is read as singleHost.workerReplicas/workerLimit: components/docker/workers.test.ts)
+    workers: ["digitalocean"],
+    cache: ["digitalocean"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */
