@@ -221,6 +221,19 @@ export function validateAws(view: ConfigView): string[] {
             problems.push(view.problem("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`));
         }
     }
+    // p-app-env: a prebuilt image of the wrong architecture fails only when the first instance pulls it.
+    const imageArch = view.value("imageArchitecture");
+    if (imageArch !== undefined && type) {
+        let arch: string | undefined;
+        try {
+            arch = architectureOf(type) === "arm64" ? "arm64" : "amd64";
+        } catch {
+            arch = undefined;
+        }
+        if (arch !== undefined && arch !== imageArch) {
+            problems.push(view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`));
+        }
+    }
     return problems;
 }
 

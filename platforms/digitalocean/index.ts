@@ -184,13 +184,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
  */
 export function validateDigitalOcean(view: ConfigView): string[] {
     const { raw, preset } = view;
+    // p-app-env: every droplet is x86-64 (https://docs.digitalocean.com/products/droplets/details/features/).
+    const archProblems =
+        view.value("imageArchitecture") === "arm64"
+            ? [view.problem("imageArchitecture", "says alicerce:image is arm64, but DigitalOcean droplets are amd64 (x86-64); push an amd64 (or multi-architecture) image")]
+            : [];
     const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
     const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
     if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
         const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
-        return [view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
+        return [...archProblems, view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
     }
-    return [];
+    return archProblems;
 }
 
 /** The DigitalOcean platform. */
