@@ -69,7 +69,7 @@ export interface AppSettings extends AppShape {
     readonly env: Readonly<Record<string, string>>;
     /** The names in `alicerce:appSecrets` (values come from {@link readProviderSecrets}, as secrets). */
     readonly secretNames: readonly string[];
-    /** `alicerce:appPath` resolved against the project directory: the build context instead of `app-image/`. */
+    /** `alicerce:appPath`, relative to the project directory: the build context instead of `app-image/`. */
     readonly buildContext?: string;
 }
 
@@ -340,7 +340,10 @@ function appRules(ctx: RuleContext): void {
     }
     if (raw.appPath !== undefined && raw.image !== undefined) say("appPath", "is set with alicerce:image; build from a directory or run a prebuilt image, not both");
     const appPath = value("appPath");
-    if (appPath !== undefined && !fs.existsSync(nodePath.join(PROJECT_DIR, appPath, "Dockerfile"))) {
+    const outside = appPath !== undefined && (nodePath.isAbsolute(appPath) || nodePath.normalize(appPath).startsWith(".."));
+    // The image's inputs must not depend on where the checkout is (components/aws/registry.ts projectRelative).
+    if (outside) say("appPath", "is outside the project; put your app's directory inside it (a subdirectory or a git submodule, e.g. apps/api)");
+    else if (appPath !== undefined && !fs.existsSync(nodePath.join(PROJECT_DIR, appPath, "Dockerfile"))) {
         say("appPath", `has no Dockerfile (looked for ${nodePath.join(appPath, "Dockerfile")} under the project); point it at the directory your docker-compose file's build: names`);
     }
     if (raw.appReleaseCommand !== undefined && raw.image === undefined && raw.appPath === undefined) {
@@ -567,7 +570,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
             env: cfg.appEnv ?? {},
             // Names only: the values stay Pulumi secrets (readProviderSecrets).
             secretNames: Object.keys(cfg.appSecrets ?? {}).sort(),
-            ...(cfg.appPath !== undefined ? { buildContext: nodePath.resolve(PROJECT_DIR, cfg.appPath) } : {}),
+            ...(cfg.appPath !== undefined ? { buildContext: nodePath.normalize(cfg.appPath).split(nodePath.sep).join("/") } : {}),
         },
     };
 

@@ -276,7 +276,7 @@ export const configSchema = z.strictObject({
     /** The team's own build context (a directory with a Dockerfile), relative to the project, instead of app-image/. */
     appPath: z
         .string()
-        .regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use the directory holding the app's Dockerfile, relative to the project (e.g. ../api)" })
+        .regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use the directory holding the app's Dockerfile, relative to the project (e.g. apps/api)" })
         .optional(),
     /** The architecture of the prebuilt alicerce:image (`docker buildx imagetools inspect`): checked against the instance type's. */
     imageArchitecture: z.enum(["arm64", "amd64"], { error: "is not an architecture; use arm64 or amd64 (docker buildx imagetools inspect <image>)" }).optional(),

@@ -140,7 +140,15 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
 
     const secrets = new AppSecrets(
         "secrets",
-        { secretNamePrefix: namePrefix(project, stack, "app-session"), kmsKeyArn: kms.keyArn, protect: protectData },
+        {
+            secretNamePrefix: namePrefix(project, stack, "app-session"),
+            kmsKeyArn: kms.keyArn,
+            protect: protectData,
+            // p-app-env: the team's secret variables, in their own secret of this stack (names only reach the plan).
+            ...(settings.app.secretNames.length > 0 && credentials.appSecrets !== undefined
+                ? { appEnv: { secretNamePrefix: namePrefix(project, stack, "app-env"), values: credentials.appSecrets } }
+                : {}),
+        },
         { providers: [provider, randomProvider] },
     );
 

@@ -15,7 +15,7 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -68,7 +68,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     );
     const image = new AppImage(
         "app-image",
-        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base },
+        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base, context: settings.app.buildContext },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const database = new Database(
@@ -90,11 +90,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // No Valkey cluster, whatever the tier's cache setting: the app reads no REDIS_URL yet, so a cluster would cost $15 a month for nothing.
     const edge = new LoadBalancer(
         "edge",
-        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
+        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName), healthPath: settings.app.healthPath },
         opts,
     );
 
-    const { env, secrets } = digitalOceanAppEnvironment({
+    const platformEnv = digitalOceanAppEnvironment({
         dbPoolMax: database.appPoolMax,
         assetsBucket: storage.assetsBucket,
         s3Endpoint: storage.s3Endpoint,
@@ -104,6 +104,14 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databasePoolUrl: database.poolUrl,
         databaseReaderUrl: database.readerUrl,
     });
+    // p-app-env: the team's plain settings join the user data's env; its secrets join the encrypted secrets document, one key each.
+    const env = appEnvironment(settings.app, platformEnv.env);
+    const appSecrets = credentials.appSecrets;
+    const secrets: Record<string, pulumi.Input<string>> = { ...platformEnv.secrets };
+    for (const n of settings.app.secretNames) {
+        if (n in secrets) throw new Error(`alicerce:appSecrets ${n} collides with a platform secret (stacks/ validation should have refused it)`);
+        if (appSecrets !== undefined) secrets[n] = pulumi.secret(appSecrets.apply((m) => m[n]));
+    }
 
     const app = new AppServers(
         "app",
@@ -123,6 +131,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             pullCredentials: image.pullCredentials,
             env,
             secrets,
+            appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             // PostgreSQL 15+: the app's user may not create tables in `public` of a database doadmin owns; the droplets grant it once per boot.
             databaseBootstrap: { adminUrl: database.adminUrl, sql: database.bootstrapSql, clientImage: database.clientImage },
             projectId: project.id,
@@ -152,7 +161,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             {
                 email: settings.alertEmail,
                 appTag: network.appTag,
-                healthUrl: pulumi.interpolate`${edge.url}${HEALTH_PATH}`,
+                healthUrl: pulumi.interpolate`${edge.url}${settings.app.healthPath ?? HEALTH_PATH}`,
                 checkType: settings.domain === undefined ? "http" : "https",
                 label: base,
             },

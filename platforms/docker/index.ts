@@ -160,6 +160,8 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         publicUrl,
         image: settings.image,
         dependsOn: [storage.container],
+        // p-app-env: the team's app: its build directory, shape, settings and secrets.
+        app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
     }, parent);
     const proxy = new ReverseProxy("nginx", {
         namePrefix,
