@@ -71,10 +71,12 @@ describe("the team's app config", () => {
         assert.ok(problems({ ...vps, "alicerce:imageArchitecture": "amd64" }).some((p) => p.startsWith('alicerce:imageArchitecture: "amd64" says alicerce:image is amd64, but the aws host')), problems({ ...vps, "alicerce:imageArchitecture": "amd64" }).join("\n"));
     });
 
-    it("needs a Dockerfile in appPath, inside the project, and not both appPath and image", () => {
-        const found = problems({ ...BASE, "alicerce:appPath": "test/fixtures/no-such-app", "alicerce:image": `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@${DIGEST}` });
+    it("needs a Dockerfile in appPath, inside the project; a pinned image (a rollback) wins over it, with a warning", () => {
+        const found = problems({ ...BASE, "alicerce:appPath": "test/fixtures/no-such-app" });
         assert.ok(found.some((p) => p.includes("has no Dockerfile")));
-        assert.ok(found.some((p) => p.includes("is set with alicerce:image")));
+        const pinned = loadSettings({ ...BASE, "alicerce:appPath": "test/fixtures/byo-app/clinic-api", "alicerce:image": `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@${DIGEST}` }, "alicerce", "dev", PLATFORM_RULES);
+        assert.equal(pinned.app.buildContext, undefined);
+        assert.ok(pinned.warnings.some((w) => w.includes("is not built (a rollback)")));
         assert.ok(problems({ ...BASE, "alicerce:appPath": "../elsewhere" }).some((p) => p.includes("is outside the project")));
         assert.deepEqual(problems({ ...BASE, "alicerce:appPath": "test/fixtures/byo-app/clinic-api", "alicerce:appReleaseCommand": "node server.js migrate" }), []);
     });

@@ -338,7 +338,6 @@ function appRules(ctx: RuleContext): void {
     for (const name of Object.keys(env)) {
         if (name in secrets) say("appEnv", `has ${name}, which alicerce:appSecrets also sets; keep it in one of them`);
     }
-    if (raw.appPath !== undefined && raw.image !== undefined) say("appPath", "is set with alicerce:image; build from a directory or run a prebuilt image, not both");
     const appPath = value("appPath");
     const outside = appPath !== undefined && (nodePath.isAbsolute(appPath) || nodePath.normalize(appPath).startsWith(".."));
     // The image's inputs must not depend on where the checkout is (components/aws/registry.ts projectRelative).
@@ -570,10 +569,14 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
             env: cfg.appEnv ?? {},
             // Names only: the values stay Pulumi secrets (readProviderSecrets).
             secretNames: Object.keys(cfg.appSecrets ?? {}).sort(),
-            ...(cfg.appPath !== undefined ? { buildContext: nodePath.normalize(cfg.appPath).split(nodePath.sep).join("/") } : {}),
+            // A pinned image (a rollback: npm run release -- --rollback) wins over building the directory.
+            ...(cfg.appPath !== undefined && cfg.image === undefined ? { buildContext: nodePath.normalize(cfg.appPath).split(nodePath.sep).join("/") } : {}),
         },
     };
 
+    if (cfg.appPath !== undefined && cfg.image !== undefined) {
+        warnings.push(`alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`);
+    }
     if (cloud === "docker") {
         if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain before real users arrive: Caddy then obtains its certificate on the next up)`);
         else warnings.push(`alicerce:domain ${cfg.domain}: point its A record at the host (stack output hostAddress); Caddy obtains the certificate over ACME once the name resolves there, and HTTPS fails until then`);
