@@ -55,6 +55,8 @@ export class AppSecrets extends pulumi.ComponentResource {
     public readonly sessionSecretArn: pulumi.Output<string>;
     /** ARN of the app's own secret variables (`alicerce:appSecrets`), when it has any. */
     public readonly appEnvSecretArn?: pulumi.Output<string>;
+    /** The current version of that secret: a new value is a new version id, which the app servers' user data carries (a rollout). */
+    public readonly appEnvVersionId?: pulumi.Output<string>;
 
     constructor(name: string, args: AppSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:AppSecrets", name, {}, opts);
@@ -91,12 +93,13 @@ export class AppSecrets extends pulumi.ComponentResource {
                 },
                 { parent: this, protect: a.protect },
             );
-            new aws.secretsmanager.SecretVersion(
+            const envVersion = new aws.secretsmanager.SecretVersion(
                 `${name}-app-env`,
                 { secretId: envSecret.id, secretString: pulumi.secret(pulumi.jsonStringify(a.appEnv.values)) },
                 { parent: this },
             );
             this.appEnvSecretArn = envSecret.arn;
+            this.appEnvVersionId = envVersion.versionId;
         }
         this.registerOutputs({ sessionSecretArn: this.sessionSecretArn, appEnvSecretArn: this.appEnvSecretArn });
     }

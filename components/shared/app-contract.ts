@@ -182,7 +182,11 @@ export const PLATFORM_VARIABLES: Readonly<Record<string, string>> = {
     REDIS_URL: "the Redis/Valkey connection",
     SESSION_SIGNING_KEY: "the generated session key",
     SHUTDOWN_TIMEOUT_MS: "the graceful shutdown the platforms' stop timeouts are sized for",
+    ALICERCE_SECRETS_VERSION: "the version of the app's secrets (AWS), which rolls the instances when one changes",
 };
+
+/** The variable carrying the version id of the app's secrets on AWS (a change rolls the fleet). */
+export const APP_SECRETS_VERSION_VARIABLE = "ALICERCE_SECRETS_VERSION";
 
 /** The app's own shape: what the platforms read from the container instead of assuming `app-image/`. */
 export interface AppShape {

@@ -3,7 +3,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
-import { appEnvironment, awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
 import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
@@ -31,7 +31,7 @@ export interface EdgeDependencies {
     };
     /** The storage component; when it is a resource, the load balancer waits for it (the logs bucket policy must exist before access logs are enabled). */
     readonly storage: { readonly logsBucketName: In<string>; readonly assetsBucketName: In<string>; readonly assetsBucketArn: In<string> };
-    readonly secrets: { readonly sessionSecretArn: In<string>; readonly appEnvSecretArn?: In<string> };
+    readonly secrets: { readonly sessionSecretArn: In<string>; readonly appEnvSecretArn?: In<string>; readonly appEnvVersionId?: In<string> };
     readonly database: {
         readonly writerAddress: In<string>;
         /** The read replica's address; absent without a replica (the app then reads from the writer). */
@@ -200,10 +200,12 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     const env = pulumi
-        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
-        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
-            appEnvironment(settings.app, awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket })),
-        );
+        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName, deps.secrets.appEnvVersionId])
+        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket, secretsVersion]) => ({
+            ...appEnvironment(settings.app, awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket })),
+            // A rotated app secret is a new version id: a new launch template version, so the instance refresh restarts every instance.
+            ...(secretsVersion !== undefined ? { [APP_SECRETS_VERSION_VARIABLE]: secretsVersion } : {}),
+        }));
     // p-app-env: each of the team's secrets is fetched by value at start, from the stack's own app-env secret.
     const appEnvSecretArn = deps.secrets.appEnvSecretArn;
     const bootSecrets =

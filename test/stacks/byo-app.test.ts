@@ -80,6 +80,16 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         assert.match(String(r.outputs.image), /@sha256:[0-9a-f]{64}$/, "the deployed digest is a stack output");
     });
 
+    it("AWS: a rotated secret rolls the fleet (a new secret version id in the user data, never the value)", async () => {
+        const before = await run("byo-aws");
+        const rotated = await runStack("byo-aws", { stackDir: DIR, overrides: { "alicerce:appSecrets": JSON.stringify({ JWT_SECRET: "rotated-jwt-value", RABBITMQ_URL: STAND_INS[1] }) } });
+        const lt = (r: StackRun) => Buffer.from(r.resources.find((x) => x.name === "alicerce-app-lt")!.inputs.userData, "base64").toString("utf8");
+        const version = (text: string) => /\nALICERCE_SECRETS_VERSION=([0-9a-f-]{36})\n/.exec(text)?.[1];
+        assert.ok(version(lt(before)), "the version id is in the env file");
+        assert.notEqual(version(lt(rotated)), version(lt(before)), "a new launch template version, so an instance refresh");
+        assert.ok(!lt(rotated).includes("rotated-jwt-value"));
+    });
+
     it("DigitalOcean: secrets only in the encrypted secrets document, settings in the user data", async () => {
         const r = await run("byo-do");
         assert.deepEqual(holders(r), [{ name: "app-secrets", type: "digitalocean:index/spacesBucketObject:SpacesBucketObject", secret: true }]);
