@@ -107,6 +107,8 @@ export interface RunOptions {
     readonly callOverrides?: Readonly<Record<string, CallOverride>>;
     /** Another program to run instead of `index.ts` (for the engine's own tests and fixtures). */
     readonly program?: () => Promise<Record<string, unknown>>;
+    /** The directory holding `Pulumi.<stack>.yaml` (a test fixture's); default the project's. */
+    readonly stackDir?: string;
     /** Extra state the provider returns for one resource (a container's non-zero `exitCode`), on top of the mocks'. */
     readonly answer?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
@@ -129,7 +131,12 @@ export function projectName(): string {
  * Reads `Pulumi.<stack>.yaml` the way the CLI hands config to a program:
  * every value a string (numbers, booleans and objects JSON-encoded) and
  * `secure:` values (encrypted, unreadable here) replaced by stand-ins that
- * are marked secret.
+ * are marked secret. A map holding `secure:` values (what
+ * `pulumi config set --secret --path key.NAME` writes) reaches the program
+ * as one JSON object with every value decrypted, and its whole key is
+ * secret (pulumi/pulumi sdk/go/common/resource/config/value.go: an object
+ * with a secure value is a secure object value; the engine passes the key
+ * in `configSecretKeys`).
  */
 export function readStackConfig(stack: string, dir: string = ROOT): { config: Record<string, string>; secretKeys: string[] } {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
@@ -141,11 +148,28 @@ export function readStackConfig(stack: string, dir: string = ROOT): { config: Re
         if (value !== null && typeof value === "object" && "secure" in value) {
             config[key] = `stand-in-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
             secretKeys.push(key);
+        } else if (value !== null && typeof value === "object" && containsSecure(value)) {
+            config[key] = JSON.stringify(standIns(value, key));
+            secretKeys.push(key);
         } else {
             config[key] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
     return { config, secretKeys };
+}
+
+function containsSecure(value: unknown): boolean {
+    if (value === null || typeof value !== "object") return false;
+    if (!Array.isArray(value) && "secure" in value && Object.keys(value).length === 1) return true;
+    return Object.values(value).some(containsSecure);
+}
+
+/** The object with each `{secure: ...}` leaf replaced by a stand-in naming its path. */
+function standIns(value: unknown, at: string): unknown {
+    if (value === null || typeof value !== "object") return value;
+    if (!Array.isArray(value) && "secure" in value && Object.keys(value).length === 1) return `stand-in-for-${at.replace(/[^A-Za-z0-9]/g, "-")}`;
+    if (Array.isArray(value)) return value.map((v, i) => standIns(v, `${at}.${i}`));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, standIns(v, `${at}.${k}`)]));
 }
 
 /** Records what the program registers, on top of Pulumi's own mock monitor. */
@@ -262,7 +286,7 @@ export function runStack(stack: string, options: RunOptions = {}): Promise<Stack
 async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const project = projectName();
     const stackName = options.stackName ?? stack;
-    const { config, secretKeys } = readStackConfig(stack);
+    const { config, secretKeys } = readStackConfig(stack, options.stackDir);
     for (const [key, value] of Object.entries(options.overrides ?? {})) {
         if (value === undefined) delete config[key];
         else config[key] = value;

@@ -98,6 +98,11 @@ const COMPUTED: Record<string, Computed> = {
         const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
     },
+    // Secrets Manager gives every new value a new version id (PutSecretValue/CreateSecret VersionId, a UUID): a hash stands in.
+    "aws:secretsmanager/secretVersion:SecretVersion": (n, i) => {
+        const h = createHash("sha256").update(`${n}:${JSON.stringify(i.secretString ?? i.secretBinary ?? "")}`).digest("hex");
+        return { versionId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`, versionStages: ["AWSCURRENT"] };
+    },
     "random:index/randomId:RandomId": (n, i) => {
         const hex = createHash("sha256").update(n).digest("hex").slice(0, 2 * (i.byteLength ?? 4));
         return { hex, dec: BigInt(`0x${hex}`).toString(), b64Std: Buffer.from(hex, "hex").toString("base64"), b64Url: Buffer.from(hex, "hex").toString("base64url") };

@@ -3,6 +3,9 @@ import { z } from "zod";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
+import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
+import * as fs from "fs";
+import * as nodePath from "path";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import { Cloud, ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, TierPreset, VpsCloud } from "./tiers";
@@ -66,6 +69,18 @@ interface CommonSettings {
     readonly tags: StandardTags;
     /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
     readonly warnings: readonly string[];
+    /** The team's own app: its shape, plain settings and the names (only) of its secrets. */
+    readonly app: AppSettings;
+}
+
+/** The team's own app, from `alicerce:app*` (defaults: `app-image/`'s shape, no extra settings). */
+export interface AppSettings extends AppShape {
+    /** `alicerce:appEnv`: plain settings, written where the platform's own plain variables are. */
+    readonly env: Readonly<Record<string, string>>;
+    /** The names in `alicerce:appSecrets` (values come from {@link readProviderSecrets}, as secrets). */
+    readonly secretNames: readonly string[];
+    /** `alicerce:appPath`, relative to the project directory: the build context instead of `app-image/`. */
+    readonly buildContext?: string;
 }
 
 /** A stack on a managed cloud (AWS, DigitalOcean), validated, with tier defaults applied. Components get slices of this. */
@@ -316,6 +331,46 @@ function commonRules(ctx: RuleContext): void {
     }
 }
 
+/** Where `alicerce:appPath` is resolved from (the directory holding Pulumi.yaml, where the CLI runs the program). */
+export const PROJECT_DIR = nodePath.join(__dirname, "..");
+
+/**
+ * Rules of the team's own app: names of settings and secrets (POSIX, no
+ * collision with a platform variable or with each other), values an env
+ * file can hold, an image to run a release command in, the build directory.
+ */
+function appRules(ctx: RuleContext): void {
+    const { raw, value, say } = ctx;
+    const env = value("appEnv") ?? {};
+    const secrets = value("appSecrets") ?? {};
+    for (const [key, map] of [["appEnv", env], ["appSecrets", secrets]] as const) {
+        for (const [name, v] of Object.entries(map)) {
+            if (!APP_ENV_NAME.test(name)) say(key, `has ${JSON.stringify(name)}, not a portable environment variable name; use uppercase letters, digits and '_', not starting with a digit (e.g. JWT_SECRET)`);
+            const platform = PLATFORM_VARIABLES[name];
+            if (platform !== undefined) say(key, `has ${name}, which the platform sets itself (${name}: ${platform}); rename yours (e.g. APP_${name})`);
+            // Docker's --env-file and the secrets document take one line per variable.
+            if (/[\n\r\0]/.test(v)) say(key, `has ${name} with a line break or NUL in its value; put one line per variable (encode multi-line values, e.g. base64)`);
+            if (key === "appSecrets" && v === "") say(key, `has ${name} empty; set it with pulumi config set --secret --path alicerce:appSecrets.${name} <value>`);
+        }
+    }
+    for (const name of Object.keys(env)) {
+        if (name in secrets) say("appEnv", `has ${name}, which alicerce:appSecrets also sets; keep it in one of them`);
+    }
+    const appPath = value("appPath");
+    const outside = appPath !== undefined && (nodePath.isAbsolute(appPath) || nodePath.normalize(appPath).startsWith(".."));
+    // The image's inputs must not depend on where the checkout is (components/aws/registry.ts projectRelative).
+    if (outside) say("appPath", "is outside the project; put your app's directory inside it (a subdirectory or a git submodule, e.g. apps/api)");
+    else if (appPath !== undefined && !fs.existsSync(nodePath.join(PROJECT_DIR, appPath, "Dockerfile"))) {
+        say("appPath", `has no Dockerfile (looked for ${nodePath.join(appPath, "Dockerfile")} under the project); point it at the directory your docker-compose file's build: names`);
+    }
+    if (raw.appReleaseCommand !== undefined && raw.image === undefined && raw.appPath === undefined) {
+        say("appReleaseCommand", "is set, but no image contains it: app-image/ has no release step; set alicerce:appPath (your app's directory) or alicerce:image (your app's image by digest)");
+    }
+    if (raw.imageArchitecture !== undefined && raw.image === undefined) {
+        say("imageArchitecture", "describes alicerce:image, which is not set (a built image always matches the instance type); remove it");
+    }
+}
+
 /** Rules of the managed clouds (also run while `alicerce:cloud` itself is invalid, so its other problems still show). */
 function managedRules(ctx: RuleContext): void {
     const { raw, value, say, cloud, preset } = ctx;
@@ -483,6 +538,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     const problems: string[] = [];
     const { ctx, parsed } = loadConfig(allConfig, project, problems);
     commonRules(ctx);
+    appRules(ctx);
     if (ctx.cloud === "docker") dockerRules(ctx);
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
@@ -524,8 +580,22 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         protectData: preset.protectData,
         tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
         warnings,
+        app: {
+            port: cfg.appPort ?? DEFAULT_APP_SHAPE.port,
+            healthPath: cfg.appHealthPath ?? DEFAULT_APP_SHAPE.healthPath,
+            ...(cfg.appCommand !== undefined ? { command: cfg.appCommand } : {}),
+            ...(cfg.appReleaseCommand !== undefined ? { releaseCommand: cfg.appReleaseCommand } : {}),
+            env: cfg.appEnv ?? {},
+            // Names only: the values stay Pulumi secrets (readProviderSecrets).
+            secretNames: Object.keys(cfg.appSecrets ?? {}).sort(),
+            // A pinned image (a rollback: npm run release -- --rollback) wins over building the directory.
+            ...(cfg.appPath !== undefined && cfg.image === undefined ? { buildContext: nodePath.normalize(cfg.appPath).split(nodePath.sep).join("/") } : {}),
+        },
     };
 
+    if (cfg.appPath !== undefined && cfg.image !== undefined) {
+        warnings.push(`alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`);
+    }
     if (cloud === "docker") {
         if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain before real users arrive: Caddy then obtains its certificate on the next up)`);
         else warnings.push(`alicerce:domain ${cfg.domain}: point its A record at the host (stack output hostAddress); Caddy obtains the certificate over ACME once the name resolves there, and HTTPS fails until then`);
@@ -652,6 +722,8 @@ export interface ProviderSecrets {
     readonly cloudflareApiToken?: pulumi.Output<string>;
     /** `alicerce:backupSecretAccessKey`: the off-host backup bucket's secret key (single host). */
     readonly backupSecretAccessKey?: pulumi.Output<string>;
+    /** `alicerce:appSecrets`: the app's secret variables, name to value, as one secret Output (empty map when unset). */
+    readonly appSecrets?: pulumi.Output<Record<string, string>>;
 }
 
 /** Reads {@link ProviderSecrets} from the stack's config, as secrets. Not pure: call it from the program only. */
@@ -659,6 +731,7 @@ export function readProviderSecrets(): ProviderSecrets {
     return {
         cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
         backupSecretAccessKey: new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
+        appSecrets: new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>("appSecrets") ?? pulumi.secret<Record<string, string>>({}),
     };
 }
 

@@ -74,6 +74,49 @@ const stringList = (item: RegExp, error: string) =>
             return items as string[];
         });
 
+/**
+ * A map key (`alicerce:appEnv`). Pulumi hands a YAML map over as a JSON
+ * object string, and a secret map (`pulumi config set --secret --path
+ * appSecrets.JWT_SECRET ...`) as the same JSON with decrypted values, its
+ * whole key marked secret (pulumi/pulumi sdk/go/common/resource/config/value.go:
+ * an object holding a `secure:` value is a secure object value).
+ * Values must be strings (quote numbers in YAML).
+ */
+const stringMap = (error: string) =>
+    z.string().transform((text, ctx) => {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(text);
+        } catch {
+            parsed = undefined;
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === "string")) {
+            ctx.addIssue({ code: "custom", message: error });
+            return z.NEVER;
+        }
+        return parsed as Record<string, string>;
+    });
+
+/** A command: a JSON list of arguments (`["npm","run","migrate"]`) or a plain string split on spaces. */
+const commandLine = z.string().transform((text, ctx) => {
+    const trimmed = text.trim();
+    let items: unknown;
+    if (trimmed.startsWith("[")) {
+        try {
+            items = JSON.parse(trimmed);
+        } catch {
+            items = undefined;
+        }
+    } else {
+        items = trimmed.split(/\s+/).filter((s) => s !== "");
+    }
+    if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === "string" && i !== "" && !/[\n\r\0]/.test(i))) {
+        ctx.addIssue({ code: "custom", message: 'is not a command; use a JSON list of arguments, e.g. ["npm","run","migrate"], one line each' });
+        return z.NEVER;
+    }
+    return items as string[];
+});
+
 /** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const configSchema = z.strictObject({
     cloud: z.enum(CLOUDS, { error: `is not a cloud; use one of ${CLOUDS.join(", ")}` }),
@@ -224,13 +267,36 @@ export const configSchema = z.strictObject({
     /** cloud docker: worker containers next to the app containers (0 for none). */
     workersReplicas: wholeNumber(0, 16).optional(),
     // ---- end p-do-docker-workers ----
+    // --- The team's own app (p-app-env) ---
+    /** Plain environment variables for the app (a map; visible in user data and the plan). */
+    appEnv: stringMap('is not a map of settings; use e.g. {"PAYMENT_API_URL": "https://..."} (values as strings)').optional(),
+    /** Secret environment variables (`pulumi config set --secret --path appSecrets.JWT_SECRET ...`). Never printed. */
+    appSecrets: stringMap("is not a map of secrets; set each with pulumi config set --secret --path alicerce:appSecrets.NAME").optional(),
+    /** The port the app listens on inside its container (unprivileged: the container has no capabilities). @default 8080 */
+    appPort: wholeNumber(1024, 65535).optional(),
+    /** The path health checks probe. @default /healthz */
+    appHealthPath: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~\/-]{0,254}$/, { error: "is not a health check path; use an absolute path such as /healthz (letters, digits, ._~/-)" })
+        .optional(),
+    /** The container's command, replacing the image's CMD. */
+    appCommand: commandLine.optional(),
+    /** Runs once per release before new instances take traffic (database migrations); its failure stops the rollout. */
+    appReleaseCommand: commandLine.optional(),
+    /** The team's own build context (a directory with a Dockerfile), relative to the project, instead of app-image/. */
+    appPath: z
+        .string()
+        .regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use the directory holding the app's Dockerfile, relative to the project (e.g. apps/api)" })
+        .optional(),
+    /** The architecture of the prebuilt alicerce:image (`docker buildx imagetools inspect`): checked against the instance type's. */
+    imageArchitecture: z.enum(["arm64", "amd64"], { error: "is not an architecture; use arm64 or amd64 (docker buildx imagetools inspect <image>)" }).optional(),
 });
 
 /** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
 export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "createRegistry", "sshKeyFingerprints", "adminCidrs"] as const;
 
 /** Keys whose values are secret: problems name them, never show their value. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["backupSecretAccessKey"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["backupSecretAccessKey", "appSecrets"]);
 
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {

@@ -57,6 +57,11 @@ export interface LoadBalancerArgs {
      */
     readonly appPort?: number;
     /**
+     * The path the target group's health check probes (`alicerce:appHealthPath`).
+     * @default "/healthz" (app-image/)
+     */
+    readonly healthPath?: string;
+    /**
      * Who may connect on 80/443: IPv4 ranges, kept in a managed prefix list
      * (updated in place when they change). Undefined admits everyone.
      * @default undefined (0.0.0.0/0)
@@ -224,7 +229,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     deregistrationDelay: a.deregistrationDelaySeconds,
                     healthCheck: {
                         enabled: true,
-                        path: HEALTH_CHECK_PATH,
+                        path: args.healthPath ?? HEALTH_CHECK_PATH,
                         port: "traffic-port",
                         protocol: "HTTP",
                         matcher: "200",

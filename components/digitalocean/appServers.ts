@@ -123,6 +123,11 @@ export interface DropletPoolArgs {
     readonly serviceName?: string;
     /** The secrets document's object in the config bucket: one per pool. @default {@link SECRETS_OBJECT} */
     readonly secretsObject?: string;
+    /**
+     * The team's app shape (p-app-env): its port inside the container, its command and release command (`ContainerSpec`).
+     * @default app-image/'s: 8080, the image's CMD, no release command
+     */
+    readonly appShape?: { readonly containerPort?: number; readonly command?: readonly string[]; readonly releaseCommand?: readonly string[] };
 }
 
 /** Arguments of {@link AppServers}: a pool behind the load balancer, with the session signing key. */
@@ -188,7 +193,9 @@ export class DropletPool extends pulumi.ComponentResource {
                         {
                             image,
                             hostPort: DROPLET_PORT,
-                            containerPort: APP_PORT,
+                            containerPort: args.appShape?.containerPort ?? APP_PORT,
+                            command: args.appShape?.command,
+                            releaseCommand: args.appShape?.releaseCommand,
                             env,
                             secrets: secretEnvs(secretNames, objectKey),
                             stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,

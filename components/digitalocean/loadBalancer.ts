@@ -33,6 +33,11 @@ export interface LoadBalancerTransform {
 /** Arguments of {@link LoadBalancer}. */
 export interface LoadBalancerArgs {
     readonly region: string;
+    /**
+     * The path the health check probes (`alicerce:appHealthPath`).
+     * @default "/healthz" (app-image/)
+     */
+    readonly healthPath?: string;
     readonly vpcId: pulumi.Input<string>;
     /** The droplets it balances, by tag (autoscaled droplets join and leave on their own). */
     readonly appTag: pulumi.Input<string>;
@@ -85,7 +90,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     healthcheck: {
                         protocol: "http",
                         port: DROPLET_PORT,
-                        path: HEALTH_PATH,
+                        path: args.healthPath ?? HEALTH_PATH,
                         checkIntervalSeconds: 10,
                         responseTimeoutSeconds: 5,
                         healthyThreshold: 3,

@@ -3,7 +3,8 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
-import { awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
 import { LoadBalancer } from "../../components/aws/loadBalancer";
@@ -30,7 +31,7 @@ export interface EdgeDependencies {
     };
     /** The storage component; when it is a resource, the load balancer waits for it (the logs bucket policy must exist before access logs are enabled). */
     readonly storage: { readonly logsBucketName: In<string>; readonly assetsBucketName: In<string>; readonly assetsBucketArn: In<string> };
-    readonly secrets: { readonly sessionSecretArn: In<string> };
+    readonly secrets: { readonly sessionSecretArn: In<string>; readonly appEnvSecretArn?: In<string>; readonly appEnvVersionId?: In<string> };
     readonly database: {
         readonly writerAddress: In<string>;
         /** The read replica's address; absent without a replica (the app then reads from the writer). */
@@ -106,7 +107,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
 
     const registry = new Registry(
         `${prefix}-registry`,
-        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData },
+        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData, buildContext: settings.app.buildContext },
         opts,
     );
 
@@ -154,6 +155,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
             logsBucketName: deps.storage.logsBucketName,
             deletionProtection: settings.loadBalancerDeletionProtection,
+            healthPath: settings.app.healthPath,
         },
         { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
     );
@@ -198,10 +200,18 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     const env = pulumi
-        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
-        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
-            awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
-        );
+        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName, deps.secrets.appEnvVersionId])
+        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket, secretsVersion]) => ({
+            ...appEnvironment(settings.app, awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket })),
+            // A rotated app secret is a new version id: a new launch template version, so the instance refresh restarts every instance.
+            ...(secretsVersion !== undefined ? { [APP_SECRETS_VERSION_VARIABLE]: secretsVersion } : {}),
+        }));
+    // p-app-env: each of the team's secrets is fetched by value at start, from the stack's own app-env secret.
+    const appEnvSecretArn = deps.secrets.appEnvSecretArn;
+    const bootSecrets =
+        appEnvSecretArn !== undefined
+            ? pulumi.output(appEnvSecretArn).apply((arn) => settings.app.secretNames.map((n): SecretEnv => ({ env: n, source: arn, key: `.${n}` })))
+            : [];
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
     if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
     const servers = new AppServers(
@@ -225,7 +235,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
             refreshAlarmNames: monitoring.rolloutAlarmNames,
             env,
-            secretArns: [db.masterSecretArn, deps.secrets.sessionSecretArn],
+            secretArns: [db.masterSecretArn, deps.secrets.sessionSecretArn, ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : [])],
+            bootSecrets,
+            appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             assetsBucketArn: deps.storage.assetsBucketArn,
             kmsKeyArn: deps.kms.keyArn,
             region: settings.region,

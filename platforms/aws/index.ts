@@ -140,7 +140,15 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
 
     const secrets = new AppSecrets(
         "secrets",
-        { secretNamePrefix: namePrefix(project, stack, "app-session"), kmsKeyArn: kms.keyArn, protect: protectData },
+        {
+            secretNamePrefix: namePrefix(project, stack, "app-session"),
+            kmsKeyArn: kms.keyArn,
+            protect: protectData,
+            // p-app-env: the team's secret variables, in their own secret of this stack (names only reach the plan).
+            ...(settings.app.secretNames.length > 0 && credentials.appSecrets !== undefined
+                ? { appEnv: { secretNamePrefix: namePrefix(project, stack, "app-env"), values: credentials.appSecrets } }
+                : {}),
+        },
         { providers: [provider, randomProvider] },
     );
 
@@ -219,6 +227,19 @@ export function validateAws(view: ConfigView): string[] {
         const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
         if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
             problems.push(view.problem("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`));
+        }
+    }
+    // p-app-env: a prebuilt image of the wrong architecture fails only when the first instance pulls it.
+    const imageArch = view.value("imageArchitecture");
+    if (imageArch !== undefined && type) {
+        let arch: string | undefined;
+        try {
+            arch = architectureOf(type) === "arm64" ? "arm64" : "amd64";
+        } catch {
+            arch = undefined;
+        }
+        if (arch !== undefined && arch !== imageArch) {
+            problems.push(view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`));
         }
     }
     return problems;

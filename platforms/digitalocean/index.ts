@@ -16,7 +16,7 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -78,7 +78,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     );
     const image = new AppImage(
         "app-image",
-        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base },
+        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base, context: settings.app.buildContext },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const workerTag = network.workerTag;
@@ -106,11 +106,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             : new Cache("cache", { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags }, opts);
     const edge = new LoadBalancer(
         "edge",
-        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
+        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName), healthPath: settings.app.healthPath },
         opts,
     );
 
-    const { env, secrets } = digitalOceanAppEnvironment({
+    const platformEnv = digitalOceanAppEnvironment({
         dbPoolMax: database.appPoolMax,
         assetsBucket: storage.assetsBucket,
         s3Endpoint: storage.s3Endpoint,
@@ -120,7 +120,15 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databasePoolUrl: database.poolUrl,
         databaseReaderUrl: database.readerUrl,
     });
-    // p-do-docker-workers: REDIS_URL (rediss://, with the password) goes into the secrets document, never the user data.
+    // p-app-env: the team's plain settings join the user data's env; its secrets join the encrypted secrets document, one key each.
+    const env = appEnvironment(settings.app, platformEnv.env);
+    const appSecrets = credentials.appSecrets;
+    const secrets: Record<string, pulumi.Input<string>> = { ...platformEnv.secrets };
+    for (const n of settings.app.secretNames) {
+        if (n in secrets) throw new Error(`alicerce:appSecrets ${n} collides with a platform secret (stacks/ validation should have refused it)`);
+        if (appSecrets !== undefined) secrets[n] = pulumi.secret(appSecrets.apply((m) => m[n]));
+    }
+    // REDIS_URL (rediss://, with the password) goes into the secrets document, never the user data.
     if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
     const app = new AppServers(
@@ -141,6 +149,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             pullCredentials: image.pullCredentials,
             env,
             secrets,
+            appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             // PostgreSQL 15+: the app's user may not create tables in `public` of a database doadmin owns; the droplets grant it once per boot.
             databaseBootstrap: { adminUrl: database.adminUrl, sql: database.bootstrapSql, clientImage: database.clientImage },
             projectId: project.id,
@@ -202,7 +211,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                 appTag: network.appTag,
                 workerTag,
                 cacheClusterId: cache?.clusterId,
-                healthUrl: pulumi.interpolate`${edge.url}${HEALTH_PATH}`,
+                healthUrl: pulumi.interpolate`${edge.url}${settings.app.healthPath ?? HEALTH_PATH}`,
                 checkType: settings.domain === undefined ? "http" : "https",
                 label: base,
             },
@@ -236,13 +245,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
  */
 export function validateDigitalOcean(view: ConfigView): string[] {
     const { raw, preset } = view;
+    // p-app-env: every droplet is x86-64 (https://docs.digitalocean.com/products/droplets/details/features/).
+    const archProblems =
+        view.value("imageArchitecture") === "arm64"
+            ? [view.problem("imageArchitecture", "says alicerce:image is arm64, but DigitalOcean droplets are amd64 (x86-64); push an amd64 (or multi-architecture) image")]
+            : [];
     const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
     const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
     if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability.digitalocean) && memoryGb !== undefined && memoryGb < 2) {
         const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
-        return [view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
+        return [...archProblems, view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
     }
-    return [];
+    return archProblems;
 }
 
 /** The DigitalOcean platform. */

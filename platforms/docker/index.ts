@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsVpsMachine } from "../../components/aws/vps-machine";
 import { digitalOceanVpsMachine } from "../../components/digitalocean/vps-machine";
 import * as random from "@pulumi/random";
-import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
+import type { ConfigView, DockerStackSettings, ProviderSecrets } from "../../stacks";
+import { architectureOf as awsArchitectureOf } from "../../components/aws/compute";
 import type { CommonOutputs, Platform } from "../contract";
 import { AppReplicas } from "../../components/docker/app";
 import { Backups } from "../../components/docker/backups";
@@ -163,6 +164,8 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         publicUrl,
         image: settings.image,
         dependsOn: [storage.container],
+        // p-app-env: the team's app: its build directory, shape, settings and secrets.
+        app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
     }, parent);
     const proxy = new ReverseProxy("nginx", {
         namePrefix,
@@ -201,9 +204,32 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
     };
 }
 
-/** The single-host platform. Its config rules are all shared ones (stacks/): it has none of its own. */
+/**
+ * The single host's own rule (p-app-env): a prebuilt image must match the
+ * created VPS's architecture (DigitalOcean droplets are amd64; an EC2 type's
+ * family says). A host you bring is not known here: the pull fails there.
+ */
+export function validateDocker(view: ConfigView): string[] {
+    const imageArch = view.value("imageArchitecture");
+    const vps = view.value("vps");
+    if (imageArch === undefined || vps === undefined) return [];
+    const size = view.value("instanceType") ?? view.preset?.singleHost.hostSize[vps];
+    let hostArch: string | undefined = vps === "digitalocean" ? "amd64" : undefined;
+    if (vps === "aws" && size) {
+        try {
+            hostArch = awsArchitectureOf(size) === "arm64" ? "arm64" : "amd64";
+        } catch {
+            hostArch = undefined;
+        }
+    }
+    return hostArch !== undefined && hostArch !== imageArch
+        ? [view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but the ${vps} host ${size} is ${hostArch}; push a ${hostArch} (or multi-architecture) image`)]
+        : [];
+}
+
+/** The single-host platform. */
 export const dockerPlatform = {
     cloud: "docker",
-    validate: () => [],
+    validate: validateDocker,
     deploy: deployDocker,
 } satisfies Platform<DockerStackSettings, DockerOutputs>;

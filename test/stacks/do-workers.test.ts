@@ -41,7 +41,7 @@ describe("DigitalOcean queue workers and Valkey (do-prod)", () => {
         assert.ok(!worker.inputs.dropletTemplate.tags.includes(appTag), "workers are not behind the balancer");
         const ud: string = worker.inputs.dropletTemplate.userData;
         const image = /--read-only[\s\S]*?\n\s+(\S+@sha256:[0-9a-f]{64})/.exec(app.inputs.dropletTemplate.userData)![1];
-        assert.ok(ud.includes(`${image} \\\n    ${WORKER_COMMAND.map((w) => `'${w}'`).join(" \\\n    ")}`), "same image, worker command");
+        assert.ok(ud.includes(`${image} \\\n    ${WORKER_COMMAND.map((w) => `"${w}"`).join(" \\\n    ")}`), "same image, worker command");
         assert.ok(ud.includes("--stop-timeout 30"), "docker waits 30 s, above the 25 s drain");
         assert.ok(!app.inputs.dropletTemplate.userData.includes("dist/worker.js"));
     });
