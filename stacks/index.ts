@@ -3,6 +3,9 @@ import { z } from "zod";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
+import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
+import * as fs from "fs";
+import * as nodePath from "path";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import { Cloud, ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, TierPreset, VpsCloud } from "./tiers";
@@ -56,6 +59,13 @@ interface CommonSettings {
     readonly tags: StandardTags;
     /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
     readonly warnings: readonly string[];
+    // --- host names and the static frontend (p-app-hosts) ---
+    /** Every served name (alicerce:domain, alicerce:hosts, alicerce:wildcardHost) and the service answering it. */
+    readonly hosts: HostPlan;
+    /** The built SPA's directory (absolute), when a name is routed to the frontend. */
+    readonly frontendPath?: string;
+    /** cloud docker: Caddy answers ACME DNS-01 through this provider (wildcards). */
+    readonly acmeDns?: "cloudflare";
 }
 
 /** A stack on a managed cloud (AWS, DigitalOcean), validated, with tier defaults applied. Components get slices of this. */
@@ -469,6 +479,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
+    hostRules(ctx, allConfig);
     const platformRules = ctx.cloud ? rules[ctx.cloud] : undefined;
     if (platformRules) {
         problems.push(
@@ -485,6 +496,43 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 
     if (problems.length > 0 || !parsed.success || !ctx.cloud || !ctx.tier || !ctx.preset) throw new ConfigError(problems);
     return resolveSettings(parsed.data, ctx.cloud, ctx.tier, ctx.preset, ctx.vps, project, stack);
+}
+
+// --- host names and the static frontend (p-app-hosts) ---
+/** Where relative paths in config (alicerce:frontendPath) are resolved: the Pulumi project directory. */
+function projectDir(): string {
+    return process.cwd();
+}
+
+/**
+ * Names, routes and the frontend: every name inside alicerce:dnsZone, every
+ * route naming a served host and a service, a frontend directory that exists
+ * with an index.html, and a wildcard only where something can answer DNS-01
+ * (Let's Encrypt issues wildcards only through DNS-01: https://letsencrypt.org/docs/challenge-types/).
+ */
+function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>): void {
+    const { raw, value, say, cloud } = ctx;
+    const { plan, problems } = planHosts({ domain: value("domain"), hosts: value("hosts"), wildcard: value("wildcardHost"), routes: value("hostRoutes"), zone: value("dnsZone") });
+    for (const p of problems) say(p.key, p.text);
+    const frontendHosts = hostsOf(plan, "frontend");
+    const dir = value("frontendPath");
+    if (frontendHosts.length > 0 && raw.frontendPath === undefined) say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend but alicerce:frontendPath is not set; set the built SPA's directory, e.g. frontend/dist`);
+    if (dir !== undefined) {
+        const abs = nodePath.resolve(projectDir(), dir);
+        if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) say("frontendPath", `is not a directory (looked for ${abs}); build the frontend first, or fix the path`);
+        else if (!fs.existsSync(nodePath.join(abs, "index.html"))) say("frontendPath", `has no index.html (the SPA fallback serves it for every unknown path); point at the build output, e.g. frontend/dist`);
+        if (frontendHosts.length === 0) say("frontendPath", `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`);
+    }
+    const acmeDns = value("acmeDns");
+    if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined) say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
+    if (cloud === "docker") {
+        if (raw.wildcardHost !== undefined && raw.acmeDns === undefined) {
+            say("wildcardHost", "needs a DNS provider that answers ACME DNS-01 (a wildcard cannot be validated over HTTP); set alicerce:acmeDns cloudflare and the token with pulumi config set --secret cloudflare:apiToken");
+        }
+        if (acmeDns === "cloudflare" && allConfig["cloudflare:apiToken"] === undefined) {
+            say("acmeDns", "needs a Cloudflare API token with Zone.DNS edit on the zone; set it with pulumi config set --secret cloudflare:apiToken");
+        }
+    }
 }
 
 /** Resolving: a valid config over its tier's preset, with the warnings a reviewer should see. */
@@ -505,6 +553,9 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         protectData: preset.protectData,
         tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
         warnings,
+        hosts: planHosts({ domain: cfg.domain, hosts: cfg.hosts, wildcard: cfg.wildcardHost, routes: cfg.hostRoutes, zone: cfg.dnsZone }).plan,
+        ...(cfg.frontendPath ? { frontendPath: nodePath.resolve(projectDir(), cfg.frontendPath) } : {}),
+        ...(cfg.acmeDns ? { acmeDns: cfg.acmeDns } : {}),
     };
 
     if (cloud === "docker") {
