@@ -106,6 +106,8 @@ export interface StackSettings extends CommonSettings {
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
     readonly auditTrail: boolean;
+    /** A CDN in front of public uploads (p-app-hosts). */
+    readonly cdn: boolean;
 }
 
 /** The single Docker host of a `docker` stack. */
@@ -631,6 +633,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
+        // --- CDN (p-app-hosts) ---
+        cdn: preset.cdn,
     };}
 
 /** Credentials of providers other than the cloud's own, from their config namespaces (set with `pulumi config set --secret`). */

@@ -150,6 +150,13 @@ export interface TierPreset {
      * logs bucket). The first copy of management events is free.
      */
     readonly auditTrail: boolean;
+    // --- CDN (p-app-hosts) ---
+    /**
+     * A CDN in front of public uploads (CloudFront with origin access control
+     * on AWS, the Spaces CDN on DigitalOcean); the app hands out CDN URLs.
+     * A static frontend gets a CDN whatever this says (it is how it is served).
+     */
+    readonly cdn: boolean;
 }
 
 /** The tier presets. */
@@ -195,6 +202,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 14,
         protectData: false,
         auditTrail: false,
+        // --- CDN (p-app-hosts) ---
+        cdn: false,
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
@@ -237,6 +246,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 30,
         protectData: true,
         auditTrail: false,
+        // --- CDN (p-app-hosts) ---
+        cdn: false,
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -279,5 +290,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 90,
         protectData: true,
         auditTrail: true,
+        // --- CDN (p-app-hosts) ---
+        cdn: true,
     },
 };

@@ -86,3 +86,87 @@ describe("host names, wildcard and frontend on the single host (recorded inputs)
         assert.match(image.inputs.build.dockerfile, /Dockerfile$/);
     });
 });
+
+describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", function () {
+    this.timeout(300_000);
+    let r: Resources;
+    let env: Record<string, string>;
+    before(async () => {
+        const run = await runStack("prod", { overrides: { ...HOSTS_CONFIG } });
+        r = new Resources(run.resources);
+        const lt = r.one("aws:ec2/launchTemplate:LaunchTemplate");
+        const userData = Buffer.from(lt.inputs.userData, "base64").toString("utf8");
+        env = Object.fromEntries([...userData.matchAll(/^(CDN_BASE_URL|PUBLIC_PREFIX)=(.*)$/gm)].map((m) => [m[1], m[2].replace(/^['"]|['"]$/g, "")]));
+    });
+
+    it("the load balancer's certificate has the app's names as SANs (the wildcard included), each validated through Cloudflare once", () => {
+        const cert = r.ofType("aws:acm/certificate:Certificate").find((c) => c.name === "alicerce-cert-cert")!;
+        assert.equal(cert.inputs.domainName, "app.example.com");
+        assert.deepEqual(cert.inputs.subjectAlternativeNames, ["api.example.com", "*.clinics.example.com"]);
+        const validation = r.ofType("cloudflare:index/dnsRecord:DnsRecord").filter((d) => d.name.startsWith("alicerce-acm-validation-"));
+        assert.deepEqual(validation.map((d) => d.inputs.name).sort(), ["_x1.api.example.com", "_x1.app.example.com", "_x1.clinics.example.com"]);
+        assert.ok(validation.every((d) => d.inputs.proxied === false && d.inputs.type === "CNAME"));
+        // The first record keeps its logical name (URN) from before several names existed.
+        assert.ok(validation.some((d) => d.name === "alicerce-acm-validation-app" && d.inputs.name === "_x1.app.example.com"));
+    });
+
+    // ALB: a host-header condition takes at most 5 values, wildcards allowed (ELB User Guide, listener rule conditions).
+    it("routes by host: a listener rule forwards the app's names to the app, anything else gets a 404", () => {
+        const https = r.ofType("aws:lb/listener:Listener").find((l) => l.inputs.port === 443)!;
+        assert.equal(https.inputs.defaultActions[0].type, "fixed-response");
+        const rules = r.ofType("aws:lb/listenerRule:ListenerRule");
+        assert.equal(rules.length, 1);
+        assert.deepEqual(rules[0].inputs.conditions[0].hostHeader.values, ["app.example.com", "api.example.com", "*.clinics.example.com"]);
+        assert.equal(rules[0].inputs.actions[0].type, "forward");
+    });
+
+    it("CloudFront serves the frontend's names with a us-east-1 certificate, through OAC, from a private bucket with an SPA fallback", () => {
+        const cert = r.ofType("aws:acm/certificate:Certificate").find((c) => c.name === "alicerce-cdn-cert-cert")!;
+        assert.equal(cert.inputs.domainName, "example.com");
+        assert.deepEqual(cert.inputs.subjectAlternativeNames, ["www.example.com"]);
+        // CloudFront takes ACM certificates from us-east-1 only (the offline engine has AMI answers for us-east-1 only, so the stack runs there).
+        const provider = r.ofType("pulumi:providers:aws").find((p) => cert.provider?.startsWith(p.urn))!;
+        assert.equal(provider.inputs.region, "us-east-1", "the CDN certificate is made in us-east-1");
+        const d = r.one("aws:cloudfront/distribution:Distribution");
+        assert.deepEqual(d.inputs.aliases, ["example.com", "www.example.com"]);
+        assert.equal(d.inputs.viewerCertificate.sslSupportMethod, "sni-only");
+        assert.ok(dependsOnType(r, d, "aws:acm/certificateValidation:CertificateValidation"), "the distribution waits for the certificate");
+        const oac = r.one("aws:cloudfront/originAccessControl:OriginAccessControl");
+        assert.deepEqual([oac.inputs.originAccessControlOriginType, oac.inputs.signingBehavior, oac.inputs.signingProtocol], ["s3", "always", "sigv4"]);
+        assert.deepEqual(d.inputs.origins.map((o: { originId: string; originAccessControlId: string }) => [o.originId, o.originAccessControlId]), [["frontend", `${oac.name}-id`], ["assets", `${oac.name}-id`]]);
+        assert.equal(d.inputs.defaultCacheBehavior.targetOriginId, "frontend");
+        assert.equal(d.inputs.defaultCacheBehavior.viewerProtocolPolicy, "redirect-to-https");
+        assert.equal(d.inputs.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-request");
+        assert.equal(d.inputs.orderedCacheBehaviors[0].pathPattern, "public/*");
+        assert.equal(d.inputs.orderedCacheBehaviors[0].targetOriginId, "assets");
+        assert.equal(d.inputs.customErrorResponses, undefined, "no distribution-wide error rewriting");
+        const files = r.ofType("aws:s3/bucketObjectv2:BucketObjectv2");
+        assert.deepEqual(files.map((f) => [f.inputs.key, f.inputs.cacheControl]).sort(), [["assets/app.1a2b3c.js", "public, max-age=31536000, immutable"], ["index.html", "no-cache"]]);
+        const block = r.ofType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find((b) => b.name.includes("cdn-frontend"))!;
+        assert.ok(block.inputs.blockPublicPolicy && block.inputs.restrictPublicBuckets);
+    });
+
+    it("the assets bucket stays private and admits only this distribution, only under public/; the stack key lets CloudFront decrypt", () => {
+        const d = r.one("aws:cloudfront/distribution:Distribution");
+        const distArn = `arn:aws:cloudfront::`;
+        const policy = JSON.parse(r.ofType("aws:s3/bucketPolicy:BucketPolicy").find((p) => p.name.startsWith("storage-assets"))!.inputs.policy);
+        const st = policy.Statement.find((s: { Sid: string }) => s.Sid === "CloudFrontReadsThroughOac");
+        assert.deepEqual(st.Principal, { Service: "cloudfront.amazonaws.com" });
+        assert.equal(st.Action, "s3:GetObject");
+        assert.match(st.Resource, /^arn:aws:s3:::.*-assets-.*\/public\/\*$/);
+        assert.ok(st.Condition.StringEquals["AWS:SourceArn"].startsWith(distArn));
+        assert.ok(d.name.endsWith("-distribution"));
+        const key = JSON.parse(r.one("aws:kms/key:Key").inputs.policy);
+        assert.ok(key.Statement.some((s: { Sid: string }) => s.Sid === "CloudFrontDecryptsThroughOac"));
+    });
+
+    it("the app hands out CDN URLs: CDN_BASE_URL is the distribution, PUBLIC_PREFIX its path", () => {
+        assert.match(env.CDN_BASE_URL ?? "", /^https:\/\/d[0-9a-f]+mockdist\.cloudfront\.net$/);
+        assert.equal(env.PUBLIC_PREFIX, "public/");
+    });
+});
+
+function dependsOnType(r: Resources, from: { dependencies: readonly string[]; propertyDependencies?: Readonly<Record<string, readonly string[]>> }, type: string): boolean {
+    const urns = new Set([...from.dependencies, ...Object.values(from.propertyDependencies ?? {}).flat()]);
+    return r.ofType(type).some((x) => urns.has(x.urn));
+}

@@ -54,6 +54,8 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     logRetentionDays: ["aws"],
     protectData: ["aws", "digitalocean", "docker"],
     auditTrail: ["aws"],
+    // --- CDN (p-app-hosts) ---
+    cdn: ["aws", "digitalocean"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */
