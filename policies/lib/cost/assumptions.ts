@@ -14,6 +14,9 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
     ecrGbPerRepository: 1,
     endpointGbMonth: 1,
     rdsEnhancedMonitoringGbMonthAt60s: 0.05,
+    // --- CDN (p-app-hosts) ---
+    cdnGbOutMonth: 50,
+    cdnMillionRequestsMonth: 5,
 };
 
 /** The assumptions as sentences for the report. */
@@ -27,6 +30,7 @@ export function describeAssumptions(a: UsageAssumptions): string[] {
         `${a.ecrGbPerRepository} GB stored per container repository`,
         `${a.endpointGbMonth} GB a month through each VPC interface endpoint`,
         `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`,
+        `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
         "on-demand prices, no free tier, no Savings Plans or reserved capacity; data transfer out to the internet is not modelled",
         "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum",
     ];

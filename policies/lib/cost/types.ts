@@ -59,6 +59,11 @@ export interface UsageAssumptions {
     readonly endpointGbMonth: number;
     /** Enhanced Monitoring log GB per RDS instance per month at a 60-second interval. */
     readonly rdsEnhancedMonitoringGbMonthAt60s: number;
+    // --- CDN (p-app-hosts) ---
+    /** GB a month a CDN (CloudFront, the Spaces CDN) sends to visitors. */
+    readonly cdnGbOutMonth: number;
+    /** HTTPS requests a month a CDN answers, in millions. */
+    readonly cdnMillionRequestsMonth: number;
 }
 
 /** Prices of one AWS region. */
@@ -98,6 +103,10 @@ export interface AwsPriceTable {
     readonly alarmHighResMetricMonth: Price;
     readonly compositeAlarmMonth: Price;
     readonly customMetricMonth: Price;
+    // --- CDN (p-app-hosts) ---
+    readonly cloudfrontGbOut: Price;
+    readonly cloudfrontMillionHttpsRequests: Price;
+    readonly cloudfrontFunctionMillionInvocations: Price;
     readonly dashboardMonth: Price;
     readonly logsIngestGb: Price;
     readonly logsIngestInfrequentGb: Price;
