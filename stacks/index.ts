@@ -525,6 +525,10 @@ function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>
         else if (!fs.existsSync(nodePath.join(abs, "index.html"))) say("frontendPath", `has no index.html (the SPA fallback serves it for every unknown path); point at the build output, e.g. frontend/dist`);
         if (frontendHosts.length === 0) say("frontendPath", `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`);
     }
+    // Spaces has no index document or rewrite, so an SPA fallback cannot be served from Spaces + CDN.
+    if (cloud === "digitalocean" && frontendHosts.length > 0) {
+        say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`);
+    }
     const acmeDns = value("acmeDns");
     if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined) say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
     if (cloud === "docker") {

@@ -16,6 +16,10 @@ import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
 import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
+import { hostsOf } from "../../components/shared/hosts";
+
+/** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
+export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -90,11 +94,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // No Valkey cluster, whatever the tier's cache setting: the app reads no REDIS_URL yet, so a cluster would cost $15 a month for nothing.
     const edge = new LoadBalancer(
         "edge",
-        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
+        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")) },
         opts,
     );
 
-    const { env, secrets } = digitalOceanAppEnvironment({
+    // The Spaces CDN in front of the assets bucket (p-app-hosts): it serves only public-read objects, so the app signs that ACL
+    // into public uploads (DigitalOcean docs, Spaces CDN: "files must be public to be served through the CDN").
+    const cdn = settings.cdn
+        ? new digitalocean.Cdn("assets-cdn", { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS }, opts)
+        : undefined;
+    const cdnEnv: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: pulumi.interpolate`https://${cdn.endpoint}`, PUBLIC_PREFIX: "public/", PUBLIC_UPLOAD_ACL: "public-read" } : {};
+
+    const { env: baseEnv, secrets } = digitalOceanAppEnvironment({
         dbPoolMax: database.appPoolMax,
         assetsBucket: storage.assetsBucket,
         s3Endpoint: storage.s3Endpoint,
@@ -104,6 +115,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databasePoolUrl: database.poolUrl,
         databaseReaderUrl: database.readerUrl,
     });
+    const env = { ...baseEnv, ...cdnEnv };
 
     const app = new AppServers(
         "app",

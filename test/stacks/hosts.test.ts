@@ -170,3 +170,31 @@ function dependsOnType(r: Resources, from: { dependencies: readonly string[]; pr
     const urns = new Set([...from.dependencies, ...Object.values(from.propertyDependencies ?? {}).flat()]);
     return r.ofType(type).some((x) => urns.has(x.urn));
 }
+
+describe("host names and the Spaces CDN on DigitalOcean (recorded inputs)", function () {
+    this.timeout(300_000);
+
+    it("one Let's Encrypt certificate for every app name and the wildcard; the Spaces CDN in front of the assets bucket; the app signs public-read", async () => {
+        const { "alicerce:hostRoutes": _routes, "alicerce:frontendPath": _dir, ...appOnly } = HOSTS_CONFIG;
+        const run = await runStack("do-prod", { overrides: { ...appOnly } });
+        const r = new Resources(run.resources);
+        const cert = r.one("digitalocean:index/certificate:Certificate");
+        assert.equal(cert.inputs.type, "lets_encrypt");
+        assert.deepEqual(cert.inputs.domains, ["app.example.com", "api.example.com", "example.com", "www.example.com", "*.clinics.example.com"]);
+        const cdn = r.one("digitalocean:index/cdn:Cdn");
+        const bucket = r.ofType("digitalocean:index/spacesBucket:SpacesBucket").find((b) => b.name.includes("assets"))!;
+        assert.ok(bucket, "the assets bucket");
+        // The bucket is auto-named (mock: <logical name>-<suffix>): the CDN's origin is that bucket's regional endpoint.
+        assert.match(cdn.inputs.origin, /^storage-assets-[a-z0-9]+\.nyc3\.digitaloceanspaces\.com$/);
+        // DigitalOcean Spaces CDN: TTL one of 60, 600, 3600, 86400, 604800 (terraform-provider-digitalocean digitalocean_cdn ttl validation).
+        assert.ok([60, 600, 3600, 86400, 604800].includes(cdn.inputs.ttl));
+        const text = JSON.stringify(run.resources.filter((x) => x.type.includes("droplet") || x.type.includes("Droplet")).map((x) => x.inputs));
+        assert.match(text, /CDN_BASE_URL/);
+        assert.match(text, /PUBLIC_UPLOAD_ACL/);
+    });
+
+    it("refuses a frontend route on DigitalOcean (no SPA fallback on Spaces) with a clear error", async () => {
+        const msg = await problemsOf("do-prod", { ...HOSTS_CONFIG });
+        assert.match(msg, /alicerce:hostRoutes: .* sends example\.com, www\.example\.com to the frontend, which DigitalOcean stacks cannot serve yet/);
+    });
+});
