@@ -101,7 +101,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // The Spaces CDN in front of the assets bucket (p-app-hosts): it serves only public-read objects, so the app signs that ACL
     // into public uploads (DigitalOcean docs, Spaces CDN: "files must be public to be served through the CDN").
     const cdn = settings.cdn
-        ? new digitalocean.Cdn("assets-cdn", { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS }, opts)
+        ? new digitalocean.Cdn("assets-cdn", { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS }, { ...opts, parent: storage })
         : undefined;
     const cdnEnv: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: pulumi.interpolate`https://${cdn.endpoint}`, PUBLIC_PREFIX: "public/", PUBLIC_UPLOAD_ACL: "public-read" } : {};
 

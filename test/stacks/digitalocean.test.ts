@@ -181,9 +181,10 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.deepEqual([pool.inputs.dbName, pool.inputs.user, pool.inputs.mode, pool.inputs.size], ["app", "app", "transaction", 19]);
     });
 
-    it("7. creates no Valkey cluster and no CDN endpoint: the app reads neither REDIS_URL nor a CDN host (app-image/src)", () => {
+    it("7. creates no Valkey cluster; the prod preset's Spaces CDN fronts the assets bucket (the app reads CDN_BASE_URL: app-image/README.md)", () => {
         assert.deepEqual(r.ofType(T.cluster).map((c) => c.inputs.engine), ["pg"]);
-        assert.equal(r.ofType(T.cdn).length, 0);
+        assert.equal(r.ofType(T.cdn).length, 1);
+        assert.match(r.one(T.cdn).inputs.origin, /^storage-assets-a1b2c3d\.nyc3\.digitaloceanspaces\.com$/);
     });
 
     it("8. keeps assets in a versioned bucket with lifecycle and CORS, and backups in a private bucket", () => {
