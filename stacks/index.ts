@@ -4,6 +4,7 @@ import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/s
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
+import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
 import * as nodePath from "path";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
@@ -71,6 +72,13 @@ interface CommonSettings {
     readonly warnings: readonly string[];
     /** The team's own app: its shape, plain settings and the names (only) of its secrets. */
     readonly app: AppSettings;
+    // --- host names and the static frontend (p-app-hosts) ---
+    /** Every served name (alicerce:domain, alicerce:hosts, alicerce:wildcardHost) and the service answering it. */
+    readonly hosts: HostPlan;
+    /** The built SPA's directory (absolute), when a name is routed to the frontend. */
+    readonly frontendPath?: string;
+    /** cloud docker: Caddy answers ACME DNS-01 through this provider (wildcards). */
+    readonly acmeDns?: "cloudflare";
 }
 
 /** The team's own app, from `alicerce:app*` (defaults: `app-image/`'s shape, no extra settings). */
@@ -125,6 +133,8 @@ export interface StackSettings extends CommonSettings {
     readonly workers?: DropletWorkerSettings;
     /** DigitalOcean: the queue's managed Valkey size, or undefined (p-do-docker-workers). */
     readonly cache?: { readonly size: string };
+    /** A CDN in front of public uploads (p-app-hosts). */
+    readonly cdn: boolean;
 }
 
 /** The single Docker host of a `docker` stack. */
@@ -544,6 +554,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     if (ctx.cloud === "aws") awsRules(ctx);
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
     workerRules(ctx); // p-do-docker-workers
+    hostRules(ctx, allConfig);
     const platformRules = ctx.cloud ? rules[ctx.cloud] : undefined;
     if (platformRules) {
         problems.push(
@@ -560,6 +571,47 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
 
     if (problems.length > 0 || !parsed.success || !ctx.cloud || !ctx.tier || !ctx.preset) throw new ConfigError(problems);
     return resolveSettings(parsed.data, ctx.cloud, ctx.tier, ctx.preset, ctx.vps, project, stack);
+}
+
+// --- host names and the static frontend (p-app-hosts) ---
+/** Where relative paths in config (alicerce:frontendPath) are resolved: the Pulumi project directory. */
+function projectDir(): string {
+    return process.cwd();
+}
+
+/**
+ * Names, routes and the frontend: every name inside alicerce:dnsZone, every
+ * route naming a served host and a service, a frontend directory that exists
+ * with an index.html, and a wildcard only where something can answer DNS-01
+ * (Let's Encrypt issues wildcards only through DNS-01: https://letsencrypt.org/docs/challenge-types/).
+ */
+function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>): void {
+    const { raw, value, say, cloud } = ctx;
+    const { plan, problems } = planHosts({ domain: value("domain"), hosts: value("hosts"), wildcard: value("wildcardHost"), routes: value("hostRoutes"), zone: value("dnsZone") });
+    for (const p of problems) say(p.key, p.text);
+    const frontendHosts = hostsOf(plan, "frontend");
+    const dir = value("frontendPath");
+    if (frontendHosts.length > 0 && raw.frontendPath === undefined) say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend but alicerce:frontendPath is not set; set the built SPA's directory, e.g. frontend/dist`);
+    if (dir !== undefined) {
+        const abs = nodePath.resolve(projectDir(), dir);
+        if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) say("frontendPath", `is not a directory (looked for ${abs}); build the frontend first, or fix the path`);
+        else if (!fs.existsSync(nodePath.join(abs, "index.html"))) say("frontendPath", `has no index.html (the SPA fallback serves it for every unknown path); point at the build output, e.g. frontend/dist`);
+        if (frontendHosts.length === 0) say("frontendPath", `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`);
+    }
+    // Spaces has no index document or rewrite, so an SPA fallback cannot be served from Spaces + CDN.
+    if (cloud === "digitalocean" && frontendHosts.length > 0) {
+        say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`);
+    }
+    const acmeDns = value("acmeDns");
+    if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined) say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
+    if (cloud === "docker") {
+        if (raw.wildcardHost !== undefined && raw.acmeDns === undefined) {
+            say("wildcardHost", "needs a DNS provider that answers ACME DNS-01 (a wildcard cannot be validated over HTTP); set alicerce:acmeDns cloudflare and the token with pulumi config set --secret cloudflare:apiToken");
+        }
+        if (acmeDns === "cloudflare" && allConfig["cloudflare:apiToken"] === undefined) {
+            say("acmeDns", "needs a Cloudflare API token with Zone.DNS edit on the zone; set it with pulumi config set --secret cloudflare:apiToken");
+        }
+    }
 }
 
 /** Resolving: a valid config over its tier's preset, with the warnings a reviewer should see. */
@@ -591,6 +643,9 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
             // A pinned image (a rollback: npm run release -- --rollback) wins over building the directory.
             ...(cfg.appPath !== undefined && cfg.image === undefined ? { buildContext: nodePath.normalize(cfg.appPath).split(nodePath.sep).join("/") } : {}),
         },
+        hosts: planHosts({ domain: cfg.domain, hosts: cfg.hosts, wildcard: cfg.wildcardHost, routes: cfg.hostRoutes, zone: cfg.dnsZone }).plan,
+        ...(cfg.frontendPath ? { frontendPath: nodePath.resolve(projectDir(), cfg.frontendPath) } : {}),
+        ...(cfg.acmeDns ? { acmeDns: cfg.acmeDns } : {}),
     };
 
     if (cfg.appPath !== undefined && cfg.image !== undefined) {
@@ -673,6 +728,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         auditTrail: preset.auditTrail,
         // p-do-docker-workers
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
+        // --- CDN (p-app-hosts) ---
+        cdn: preset.cdn,
     };}
 
 // ---- p-do-docker-workers: queue worker keys ----

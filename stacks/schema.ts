@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_VPS_SERVICES, digitalOceanRegionsWith } from "./digitalocean-regions";
 import { CLOUDS, EGRESS_MODES, TIERS, VPS_CLOUDS } from "./tiers";
+import { HOST_NAME, WILDCARD_NAME } from "../components/shared/hosts";
 
 /**
  * The `alicerce:` configuration keys, one zod schema each. Pulumi hands every
@@ -290,6 +291,39 @@ export const configSchema = z.strictObject({
         .optional(),
     /** The architecture of the prebuilt alicerce:image (`docker buildx imagetools inspect`): checked against the instance type's. */
     imageArchitecture: z.enum(["arm64", "amd64"], { error: "is not an architecture; use arm64 or amd64 (docker buildx imagetools inspect <image>)" }).optional(),
+    // --- host names, routing by host, static frontend (p-app-hosts) ---
+    /** More host names served beside alicerce:domain (`www.example.com`, `api.example.com`, the apex); all on one certificate. */
+    hosts: stringList(HOST_NAME, 'is not a list of host names; use lowercase names such as ["www.example.com","api.example.com"]')
+        .refine((list) => list.length <= 50, { error: "has too many names; at most 50 (an ACM certificate holds 10 by default, Let's Encrypt 100)" })
+        .optional(),
+    /** A wildcard for tenant subdomains (`*.clinics.example.com`), one label deep; needs DNS-01 on the single host. */
+    wildcardHost: z.string().regex(WILDCARD_NAME, { error: "is not a wildcard host; use *. followed by a lowercase name, e.g. *.clinics.example.com" }).optional(),
+    /** The DNS zone every served name is under (`example.com`): names outside it are refused. */
+    dnsZone: z.string().regex(HOST_NAME, { error: "is not a DNS zone name; use the zone's apex, e.g. example.com" }).optional(),
+    /** Which service answers each name: `{"example.com":"frontend","api.example.com":"app"}` or `example.com=frontend,api.example.com=app`; unlisted names go to the app. */
+    hostRoutes: z
+        .string()
+        .transform((text, ctx) => {
+            const t = text.trim();
+            let map: unknown;
+            if (t.startsWith("{")) {
+                try { map = JSON.parse(t); } catch { map = undefined; }
+            } else {
+                map = Object.fromEntries(t.split(",").filter((x) => x.trim() !== "").map((x) => x.split("=").map((y) => y.trim())));
+            }
+            const ok = map !== null && typeof map === "object" && !Array.isArray(map) &&
+                Object.entries(map as object).every(([k, v]) => (HOST_NAME.test(k) || WILDCARD_NAME.test(k)) && typeof v === "string");
+            if (!ok) {
+                ctx.addIssue({ code: "custom", message: 'is not a host-to-service map; use {"example.com":"frontend","api.example.com":"app"}' });
+                return z.NEVER;
+            }
+            return map as Record<string, string>;
+        })
+        .optional(),
+    /** The built SPA to serve (a directory with index.html, relative to the project), e.g. `frontend/dist`. */
+    frontendPath: z.string().regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use a relative path such as frontend/dist" }).optional(),
+    /** cloud docker: the DNS provider Caddy answers ACME DNS-01 with (needed for a wildcard); its token is `cloudflare:apiToken` (secret). */
+    acmeDns: z.enum(["cloudflare"], { error: "is not a DNS-01 provider; use cloudflare" }).optional(),
 });
 
 /** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */

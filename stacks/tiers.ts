@@ -186,6 +186,13 @@ export interface TierPreset {
     readonly workers: WorkersPreset;
     /** The queue's managed Valkey (p-do-docker-workers). */
     readonly cache: CachePreset;
+    // --- CDN (p-app-hosts) ---
+    /**
+     * A CDN in front of public uploads (CloudFront with origin access control
+     * on AWS, the Spaces CDN on DigitalOcean); the app hands out CDN URLs.
+     * A static frontend gets a CDN whatever this says (it is how it is served).
+     */
+    readonly cdn: boolean;
 }
 
 /** The tier presets. */
@@ -235,6 +242,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         // worker container: set alicerce:workersReplicas 1 on a bigger host (a laptop, or growth's 4 GB).
         workers: { digitalocean: null, docker: { replicas: 0, limit: { memoryMb: 256, cpus: 0.5 } } },
         cache: { digitalocean: null },
+        // --- CDN (p-app-hosts) ---
+        cdn: false,
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
@@ -282,6 +291,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
         workers: { digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } } },
         cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
+        // --- CDN (p-app-hosts) ---
+        cdn: false,
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -328,5 +339,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         // p-do-docker-workers
         workers: { digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 }, docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } } },
         cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
+        // --- CDN (p-app-hosts) ---
+        cdn: true,
     },
 };

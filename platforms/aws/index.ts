@@ -6,7 +6,8 @@ import type { CommonOutputs, DatabaseOutputs, Platform } from "../contract";
 import { kmsAliasName, namePrefix, rdsIdentifier } from "../../components/shared/naming";
 import { AuditTrail, trailArn, trailName } from "../../components/aws/audit";
 import { Database } from "../../components/aws/database";
-import { deployEdge, type EdgeOutputs } from "./edge";
+import { cloudflareFor, deployEdge, type EdgeOutputs } from "./edge";
+import { deployCdn, PUBLIC_PREFIX } from "./cdn";
 import { Kms } from "../../components/aws/kms";
 import { architectureOf, resolveAmi, unpinnedAmiWarning } from "../../components/aws/compute";
 import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "../../components/aws/network";
@@ -100,9 +101,14 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             description: `${project}/${stack}: data at rest`,
             protect: protectData,
             cloudTrailArn,
+            // CloudFront reads SSE-KMS public uploads through OAC (p-app-hosts).
+            cloudFrontReads: settings.cdn,
         },
         { provider },
     );
+
+    // The CDN comes before the storage: the assets bucket's policy names the distribution (p-app-hosts).
+    const cdn = deployCdn(settings, provider, account.accountId, cloudflareFor(settings, credentials));
 
     const storage = new Storage(
         "storage",
@@ -118,6 +124,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             // Logs are disposable where nothing is protected (mvp); above, the logs bucket stays with the stack's data.
             disposableLogs: !protectData,
             cloudTrailArn,
+            cdn: cdn?.publicUploads ? { distributionArn: cdn.cdn.distributionArn, publicPrefix: PUBLIC_PREFIX } : undefined,
         },
         { provider },
     );
@@ -178,7 +185,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         { providers: [provider, randomProvider] },
     );
 
-    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id }, credentials);
+    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined }, credentials);
 
     return {
         ...edge.outputs,
@@ -201,6 +208,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             identifier: database.identifier,
         },
         secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
+        // --- CDN (p-app-hosts) ---
+        ...(cdn ? { cdnUrl: cdn.cdn.baseUrl } : {}),
     };
 }
 

@@ -17,6 +17,10 @@ import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
 import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { hostsOf } from "../../components/shared/hosts";
+
+/** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
+export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -106,9 +110,16 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             : new Cache("cache", { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags }, opts);
     const edge = new LoadBalancer(
         "edge",
-        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName), healthPath: settings.app.healthPath },
+        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")), healthPath: settings.app.healthPath },
         opts,
     );
+
+    // The Spaces CDN in front of the assets bucket (p-app-hosts): it serves only public-read objects, so the app signs that ACL
+    // into public uploads (DigitalOcean docs, Spaces CDN: "files must be public to be served through the CDN").
+    const cdn = settings.cdn
+        ? new digitalocean.Cdn("assets-cdn", { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS }, { ...opts, parent: storage })
+        : undefined;
+    const cdnEnv: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: pulumi.interpolate`https://${cdn.endpoint}`, PUBLIC_PREFIX: "public/", PUBLIC_UPLOAD_ACL: "public-read" } : {};
 
     const platformEnv = digitalOceanAppEnvironment({
         dbPoolMax: database.appPoolMax,
@@ -121,7 +132,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databaseReaderUrl: database.readerUrl,
     });
     // p-app-env: the team's plain settings join the user data's env; its secrets join the encrypted secrets document, one key each.
-    const env = appEnvironment(settings.app, platformEnv.env);
+    const env = { ...appEnvironment(settings.app, platformEnv.env), ...cdnEnv };
     const appSecrets = credentials.appSecrets;
     const secrets: Record<string, pulumi.Input<string>> = { ...platformEnv.secrets };
     for (const n of settings.app.secretNames) {

@@ -178,7 +178,14 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         behindTlsEdge: settings.domain !== undefined,
     }, { ...parent, dependsOn: [app] });
     const tls = settings.domain
-        ? new TlsEdge("caddy", { namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy] }, parent)
+        ? new TlsEdge("caddy", {
+            namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy],
+            // Host names, the wildcard and the frontend (p-app-hosts).
+            sites: settings.hosts.routes,
+            frontendPath: settings.frontendPath,
+            // Validated in stacks/: alicerce:acmeDns needs cloudflare:apiToken.
+            dnsChallenge: settings.acmeDns ? { provider: settings.acmeDns, apiToken: secrets.cloudflareApiToken! } : undefined,
+        }, parent)
         : undefined;
 
     return {

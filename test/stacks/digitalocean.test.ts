@@ -181,8 +181,10 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.deepEqual([pool.inputs.dbName, pool.inputs.user, pool.inputs.mode, pool.inputs.size], ["app", "app", "transaction", 19]);
     });
 
-    it("7. runs one Valkey cluster for the queue beside PostgreSQL (see do-workers.test.ts)", () => {
+    it("7. runs one Valkey cluster for the queue beside PostgreSQL (see do-workers.test.ts); the prod preset's Spaces CDN fronts the assets bucket (the app reads CDN_BASE_URL: app-image/README.md)", () => {
         assert.deepEqual(r.ofType(T.cluster).map((c) => c.inputs.engine).sort(), ["pg", "valkey"]);
+        assert.equal(r.ofType(T.cdn).length, 1);
+        assert.match(r.one(T.cdn).inputs.origin, /^storage-assets-a1b2c3d\.nyc3\.digitaloceanspaces\.com$/);
     });
 
     it("8. keeps assets in a versioned bucket with lifecycle and CORS, and backups in a private bucket", () => {

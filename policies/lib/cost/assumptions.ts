@@ -22,6 +22,9 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
     kmsRequestsPerKeyMonth: 20_000,
     secretCallsPerSecretMonth: 10_000,
     scaledOutTrafficFactor: 3,
+    // --- CDN (p-app-hosts) ---
+    cdnGbOutMonth: 50,
+    cdnMillionRequestsMonth: 5,
 };
 
 /**
@@ -82,6 +85,7 @@ export function describeAssumptions(a: UsageAssumptions): string[] {
         `${a.ecrGbPerRepository} GB stored per container repository`,
         `${a.endpointGbMonth} GB a month through each VPC interface endpoint`,
         `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`,
+        `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
         "on-demand prices, no free tier, no Savings Plans or reserved capacity",
         "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum",
         "DigitalOcean: droplets' outbound transfer is within their included allowance at this traffic (1 TB for the smallest)",

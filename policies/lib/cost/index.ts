@@ -350,7 +350,25 @@ const ecrRepository: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     return { lines: [line(gb * table.ecrGbMonth.usd, `${gb} GB of images assumed at ${rate(table.ecrGbMonth)}`)] };
 };
 
+/** A distribution at the stated usage: transfer out and HTTPS requests (North America/Europe rates). */
+const cloudfrontDistribution: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const gb = ctx.assume.cdnGbOutMonth;
+    const m = ctx.assume.cdnMillionRequestsMonth;
+    return { lines: [
+        line(gb * table.cloudfrontGbOut.usd, `${gb} GB out at ${rate(table.cloudfrontGbOut)}`),
+        line(m * table.cloudfrontMillionHttpsRequests.usd, `${m} million HTTPS requests at ${rate(table.cloudfrontMillionHttpsRequests)}`),
+    ] };
+};
+
+/** A CloudFront Function, run on every request of its behavior: at most the distribution's requests. */
+const cloudfrontFunction: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const m = ctx.assume.cdnMillionRequestsMonth;
+    return { lines: [line(m * table.cloudfrontFunctionMillionInvocations.usd, `${m} million invocations at ${rate(table.cloudfrontFunctionMillionInvocations)}`)] };
+};
+
 const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
+    "aws:cloudfront/distribution:Distribution": cloudfrontDistribution,
+    "aws:cloudfront/function:Function": cloudfrontFunction,
     "aws:autoscaling/group:Group": autoscalingGroup,
     "aws:ec2/instance:Instance": ec2Instance,
     "aws:ebs/volume:Volume": ebsVolume,

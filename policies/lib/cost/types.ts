@@ -74,6 +74,11 @@ export interface UsageAssumptions {
     readonly secretCallsPerSecretMonth: number;
     /** How much the traffic grows when the stack is scaled out (the "scaled-out" figure). */
     readonly scaledOutTrafficFactor: number;
+    // --- CDN (p-app-hosts) ---
+    /** GB a month a CDN (CloudFront, the Spaces CDN) sends to visitors. */
+    readonly cdnGbOutMonth: number;
+    /** HTTPS requests a month a CDN answers, in millions. */
+    readonly cdnMillionRequestsMonth: number;
 }
 
 /** Prices of one AWS region. */
@@ -113,6 +118,10 @@ export interface AwsPriceTable {
     readonly alarmHighResMetricMonth: Price;
     readonly compositeAlarmMonth: Price;
     readonly customMetricMonth: Price;
+    // --- CDN (p-app-hosts) ---
+    readonly cloudfrontGbOut: Price;
+    readonly cloudfrontMillionHttpsRequests: Price;
+    readonly cloudfrontFunctionMillionInvocations: Price;
     readonly dashboardMonth: Price;
     readonly logsIngestGb: Price;
     readonly logsIngestInfrequentGb: Price;

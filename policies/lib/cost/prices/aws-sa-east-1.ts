@@ -54,6 +54,10 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     alarmStandardMetricMonth: p(0.15, "alarm metric-month", src(us.alarmStandardMetricMonth)),
     alarmHighResMetricMonth: p(0.45, "alarm metric-month", src(us.alarmHighResMetricMonth)),
     customMetricMonth: p(0.45, "metric-month", src(us.customMetricMonth)),
+    // CloudFront's price does not depend on the stack's region (the distribution is global).
+    cloudfrontGbOut: us.cloudfrontGbOut,
+    cloudfrontMillionHttpsRequests: us.cloudfrontMillionHttpsRequests,
+    cloudfrontFunctionMillionInvocations: us.cloudfrontFunctionMillionInvocations,
     logsIngestGb: p(0.9, "GB", src(us.logsIngestGb)),
     logsIngestInfrequentGb: p(0.45, "GB", src(us.logsIngestInfrequentGb)),
     logsStorageGbMonth: p(0.05, "GB-month", src(us.logsStorageGbMonth)),

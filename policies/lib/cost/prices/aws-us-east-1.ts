@@ -71,6 +71,10 @@ export const AWS_US_EAST_1: AwsPriceTable = {
     alarmHighResMetricMonth: p(0.3, "alarm metric-month", CLOUDWATCH, "high resolution (period under 60 s)"),
     compositeAlarmMonth: p(0.5, "alarm-month", CLOUDWATCH),
     customMetricMonth: p(0.3, "metric-month", CLOUDWATCH, "first 10,000 custom metrics; a log metric filter publishes one"),
+    // --- CDN (p-app-hosts): CloudFront is priced per edge location, not per stack region. ---
+    cloudfrontGbOut: p(0.085, "GB", "https://aws.amazon.com/cloudfront/pricing/", "data transfer out to the internet, United States/Mexico/Canada and Europe, first 10 TB (on-demand; the always-free 1 TB is not counted)"),
+    cloudfrontMillionHttpsRequests: p(1.0, "million HTTPS requests", "https://aws.amazon.com/cloudfront/pricing/", "$0.0100 per 10,000 HTTPS requests, United States and Europe"),
+    cloudfrontFunctionMillionInvocations: p(0.1, "million invocations", "https://aws.amazon.com/cloudfront/pricing/", "CloudFront Functions"),
     dashboardMonth: p(3, "dashboard-month", CLOUDWATCH, "the 3 free dashboards are not deducted"),
     logsIngestGb: p(0.5, "GB", CLOUDWATCH, "Standard log class ingestion"),
     logsIngestInfrequentGb: p(0.25, "GB", CLOUDWATCH, "Infrequent Access log class ingestion"),
