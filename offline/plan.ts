@@ -42,7 +42,12 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     const started = process.hrtime.bigint();
     const run = await runStack(stack, { overrides: options.overrides });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const policy = await policyReport(run, options.policyConfig);
+    return planOfRun(run, options.policyConfig, ms);
+}
+
+/** The plan of a run already recorded (the tests' shared runs). */
+export async function planOfRun(run: StackRun, policyConfig?: PolicyPackConfig, ms = 0): Promise<StackPlan> {
+    const policy = await policyReport(run, policyConfig);
     const review = reviewOf(run, policy);
     return { run, review, json: { ...planJson(run), cost: costJson(review), policy: review.policy ?? null }, ms };
 }

@@ -28,7 +28,7 @@ describe("npm run plan", function () {
             assert.equal(doc.cloud, "aws");
             assert.equal(doc.tier, "prod");
             assert.ok(doc.resources.length > 1);
-            for (const r of doc.resources) assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "options", "parent", "type", "urn"]);
+            for (const r of doc.resources) assert.deepEqual(Object.keys(r).sort(), ["custom", "inputs", "name", "options", "parent", "type", "urn"]);
             // Options, outputs and warnings (test/plan-json.test.ts checks their content).
             assert.equal(doc.resources.find((r: { name: string }) => r.name === "database-primary").options.protect, true);
             assert.equal(doc.outputs.tier, "prod");
