@@ -97,10 +97,8 @@ export function parseArgs(argv: string[], stacks: readonly string[] = stackFiles
     for (const stack of [...args.stacks, ...(args.diffStack ? [args.diffStack] : [])]) {
         if (!stacks.includes(stack)) problems.push(`no stack "${stack}"${didYouMean(stack, stacks)} (stacks: ${stacks.join(", ")})`);
     }
-    const tiers: [string, string][] = Object.entries(args.overrides).filter(([k]) => k.endsWith(":tier"));
-    if (args.diffTier !== undefined) tiers.push(["--diff-tier", args.diffTier]);
-    for (const [where, tier] of tiers) {
-        if (!(TIERS as readonly string[]).includes(tier)) problems.push(`${where}: "${tier}" is not a tier${didYouMean(tier, TIERS)} (tiers: ${TIERS.join(", ")})`);
+    if (args.diffTier !== undefined && !(TIERS as readonly string[]).includes(args.diffTier)) {
+        problems.push(`--diff-tier: "${args.diffTier}" is not a tier${didYouMean(args.diffTier, TIERS)} (tiers: ${TIERS.join(", ")})`);
     }
     if ([args.diffRef, args.diffStack, args.diffTier].filter((d) => d !== undefined).length > 1) problems.push("use one of --diff, --diff-stack, --diff-tier");
     args.stacks = [...new Set(args.stacks)];
@@ -131,6 +129,11 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
     return doc as PolicyPackConfig;
 }
 
+/** The program's message, with "did you mean" after a mistyped tier (`alicerce:tier: "prd" is not a tier; ...`). */
+function withTierHint(message: string): string {
+    return message.replace(/^(.*:tier: "([^"]*)" is not a tier.*)$/m, (line, _all, tier: string) => line + didYouMean(tier, TIERS));
+}
+
 interface Outcome extends PlanRow {
     readonly plan?: StackPlan;
 }
@@ -157,7 +160,7 @@ async function main(): Promise<number> {
         try {
             return { plan: await planStack(stack, { overrides, policyConfig }) };
         } catch (err) {
-            if (err instanceof ConfigError) return { error: err.message };
+            if (err instanceof ConfigError) return { error: withTierHint(err.message) };
             // Anything else is the program failing: keep its message (the stack trace goes to the log) and carry on with the others.
             console.error(err);
             return { error: `the program failed: ${(err as Error)?.message ?? String(err)}` };
