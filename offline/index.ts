@@ -97,6 +97,8 @@ export interface StackRun {
 
 /** Options of {@link runStack}. */
 export interface RunOptions {
+    /** Run as this project instead of `Pulumi.yaml`'s name (a team that renamed the project). */
+    readonly project?: string;
     /** Run under this stack name instead of the file's (to upgrade one stack through the tiers). */
     readonly stackName?: string;
     /** Config to set or (with `undefined`) remove on top of the file's. */
@@ -260,14 +262,14 @@ export function runStack(stack: string, options: RunOptions = {}): Promise<Stack
 }
 
 async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
-    const project = projectName();
+    const project = options.project ?? projectName();
     const stackName = options.stackName ?? stack;
     const { config, secretKeys } = readStackConfig(stack);
     for (const [key, value] of Object.entries(options.overrides ?? {})) {
         if (value === undefined) delete config[key];
         else config[key] = value;
     }
-    const region = config["alicerce:region"] ?? "us-east-1";
+    const region = config[`${project}:region`] ?? config["alicerce:region"] ?? "us-east-1";
     const calls: RecordedCall[] = [];
     const logs: { severity: string; message: string }[] = [];
     // The mock monitor loses an invoke error's message on the way back, so failures are kept here too.
