@@ -150,6 +150,34 @@ export function readStackConfig(stack: string, dir: string = ROOT): { config: Re
     return { config, secretKeys };
 }
 
+/**
+ * The Pulumi ESC environments a stack file imports (`environment: [acme/prod]`,
+ * or `environment: { imports: [...] }`): https://www.pulumi.com/docs/esc/integrations/infrastructure/pulumi-iac/.
+ * Their values live in Pulumi Cloud and are unknown offline.
+ */
+export function stackEnvironments(stack: string, dir: string = ROOT): string[] {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) return [];
+    const env = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}).environment;
+    const list: unknown = Array.isArray(env) ? env : env && typeof env === "object" ? (env as { imports?: unknown }).imports : undefined;
+    return Array.isArray(list) ? list.map((e) => (typeof e === "string" ? e : Object.keys(e ?? {})[0])).filter((e): e is string => typeof e === "string") : [];
+}
+
+/**
+ * A config error of a stack that imports ESC environments: a key "not set"
+ * in the stack file may well be set by an environment, which the offline
+ * plan cannot open, so it says so instead of "not set".
+ */
+export function explainUnresolved(message: string, environments: readonly string[]): string {
+    if (environments.length === 0) return message;
+    const names = environments.join(", ");
+    return message.replace(
+        /^(\s*)([\w-]+:\w+): not set; (.*)$/gm,
+        (_line, indent: string, key: string, rest: string) =>
+            `${indent}${key}: not resolvable offline: not in the stack file, and it may come from the imported Pulumi ESC environment ${names}, which only the Pulumi CLI can open (plan with --set ${key}=<value>); otherwise ${rest}`,
+    );
+}
+
 /** Records what the program registers, on top of Pulumi's own mock monitor. */
 class RecordingMonitor extends MockMonitor {
     /** Named apart from MockMonitor's own `resources`, which it fills before calling back. */

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { POLICIES } from "../policies/pack";
-import { stackFiles } from "../offline";
+import { explainUnresolved, stackEnvironments, stackFiles } from "../offline";
 import { diffPlans, diffText, formatDelta, StackDiff } from "../offline/diff";
 import { plansAtRef } from "../offline/git-ref";
 import { blocksUp, planStack, planText, StackPlan } from "../offline/plan";
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
         try {
             return { plan: await planStack(stack, { overrides, policyConfig }) };
         } catch (err) {
-            if (err instanceof ConfigError) return { error: withTierHint(err.message) };
+            if (err instanceof ConfigError) return { error: explainUnresolved(withTierHint(err.message), stackEnvironments(stack)) };
             // Anything else is the program failing: keep its message (the stack trace goes to the log) and carry on with the others.
             console.error(err);
             return { error: `the program failed: ${(err as Error)?.message ?? String(err)}` };
