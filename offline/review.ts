@@ -116,7 +116,7 @@ export function stackMarkdown(review: StackReview): string {
     const { cost } = review;
     const over = review.budgetUsd !== undefined && cost.total > review.budgetUsd;
     const out: string[] = [];
-    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} in ${review.region}`, "");
+    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.region ? `in ${review.region}` : "on a Docker host you bring"}`, "");
     out.push(`${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`, "");
     if (review.warnings.length > 0) out.push(...review.warnings.map((w) => `> ${cell(w)}`), "");
 

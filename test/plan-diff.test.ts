@@ -10,9 +10,10 @@ import { strict as assert } from "assert";
 import { runStack } from "../offline";
 import { diffPlans, diffText, StackDiff } from "../offline/diff";
 import { planOfRun } from "../offline/plan";
-import { reviewMarkdown } from "../offline/review";
+import { renderMermaid } from "../offline/diagram";
+import { reviewMarkdown, reviewOf, stackMarkdown } from "../offline/review";
 import type { Tier } from "../stacks";
-import { tierRun, UPGRADE_STACK } from "./stacks/runs";
+import { stackRun, tierRun, UPGRADE_STACK } from "./stacks/runs";
 
 const json = async (run: Promise<import("../offline").StackRun>) => (await planOfRun(await run)).json;
 const tierDiff = async (from: Tier, to: Tier): Promise<StackDiff> =>
@@ -73,5 +74,28 @@ describe("plan diff", function () {
             gone.entries.map((e) => [e.kind, e.name, e.protected, e.dataLoss]),
             [["delete", "database-primary", true, true], ["delete", "alicerce-app-logs", false, false], ["add", "a-logs", false, false]],
         );
+    });
+});
+
+describe("plan report: what a stack is, not AWS assumptions", () => {
+    it("a DigitalOcean Redis/Valkey cluster's edge is not labelled SQL; a PostgreSQL one is", async () => {
+        const base = { parent: undefined, custom: true, secretPaths: [], dependencies: [], aliases: [], options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [] } };
+        const res = (type: string, name: string, inputs: Record<string, unknown>) => ({ ...base, urn: `urn:pulumi:s::p::${type}::${name}`, type, name, inputs });
+        const diagram = renderMermaid([
+            res("digitalocean:index/droplet:Droplet", "app", { size: "s-1vcpu-1gb" }),
+            res("digitalocean:index/databaseCluster:DatabaseCluster", "pg", { engine: "pg" }),
+            res("digitalocean:index/databaseCluster:DatabaseCluster", "cache", { engine: "valkey" }),
+        ] as never);
+        const edges = diagram.split("\n").filter((l: string) => /-->|-\.->|==>/.test(l));
+        const toCache = edges.find((l: string) => /cache/.test(l.split(/-->|-\.->/)[1] ?? ""));
+        assert.ok(toCache, diagram);
+        assert.doesNotMatch(toCache!, /SQL/);
+        assert.ok(edges.some((l: string) => /SQL/.test(l) && /pg/.test(l)), diagram);
+    });
+
+    it("a Docker stack's Markdown heading names no region ('in undefined')", async () => {
+        const md = stackMarkdown(reviewOf(await stackRun("local")));
+        assert.doesNotMatch(md, /undefined/);
+        assert.match(md, /## `local` — docker \/ \w+ on a Docker host you bring/);
     });
 });
