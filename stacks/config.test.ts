@@ -139,8 +139,15 @@ describe("stack config validation", () => {
         );
     });
 
-    it("ignores other namespaces (provider config such as aws:region)", () => {
-        assert.deepEqual(problems({ "aws:region": "eu-west-1", "digitalocean:token": "x" }), []);
+    it("ignores other namespaces (provider config such as digitalocean:token, and aws:region when it agrees)", () => {
+        assert.deepEqual(problems({ "aws:region": "us-east-1", "digitalocean:token": "x", "aws:profile": "team" }), []);
+    });
+
+    // p-plan-tool: an explicit provider never reads aws:region (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration).
+    it("refuses aws:region that is not the stack's region", () => {
+        assert.deepEqual(problems({ "aws:region": "eu-west-1" }), [
+            `aws:region: "eu-west-1" is not the stack's region (alicerce:region "us-east-1"); use alicerce:region (the program's provider deploys there) and remove aws:region, or set both to the same region`,
+        ]);
     });
 
     it("applies stack overrides over the tier", () => {

@@ -256,8 +256,12 @@ interface RuleContext {
  */
 function loadConfig(allConfig: Readonly<Record<string, string>>, project: string, problems: string[]) {
     const raw: Record<string, string> = {};
-    for (const [key, value] of Object.entries(allConfig)) {
-        if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
+    // p-plan-tool: `pulumi config set tier prod` writes `<project>:tier`; a renamed project reads its own namespace,
+    // and `alicerce:` keeps working (the project's own key wins when both are set).
+    for (const namespace of projectNamespaces(project)) {
+        for (const [key, value] of Object.entries(allConfig)) {
+            if (key.startsWith(`${namespace}:`)) raw[key.slice(namespace.length + 1)] = value;
+        }
     }
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
@@ -378,6 +382,31 @@ function appRules(ctx: RuleContext): void {
     }
     if (raw.imageArchitecture !== undefined && raw.image === undefined) {
         say("imageArchitecture", "describes alicerce:image, which is not set (a built image always matches the instance type); remove it");
+    }
+}
+
+/** The config namespaces the program reads, weakest first: `alicerce`, then the project's own name (`Pulumi.yaml` `name`). */
+export function projectNamespaces(project: string): string[] {
+    return project && project !== NAMESPACE ? [NAMESPACE, project] : [NAMESPACE];
+}
+
+/**
+ * p-plan-tool: the providers' own config namespaces. The program creates
+ * explicit providers, which do not read them (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration):
+ * `aws:profile` and `digitalocean:token` are passed to them
+ * ({@link readProviderSecrets}); `aws:region` must agree with the region the
+ * stack deploys to, or it is refused.
+ */
+function providerConfigRules(allConfig: Readonly<Record<string, string>>, ctx: { cloud?: Cloud; raw: Record<string, string> }, problems: string[]): void {
+    const awsRegion = allConfig["aws:region"];
+    const usesAws = ctx.cloud === "aws" || (ctx.cloud === "docker" && ctx.raw.vps === "aws");
+    if (awsRegion !== undefined && usesAws && awsRegion !== ctx.raw.region) {
+        problems.push(
+            `aws:region: ${JSON.stringify(awsRegion)} is not the stack's region (${NAMESPACE}:region ${ctx.raw.region === undefined ? "is not set" : JSON.stringify(ctx.raw.region)}); use ${NAMESPACE}:region (the program's provider deploys there) and remove aws:region, or set both to the same region`,
+        );
+    }
+    if (awsRegion !== undefined && !usesAws) {
+        problems.push(`aws:region: ${JSON.stringify(awsRegion)} is set but this stack creates nothing on AWS; use ${NAMESPACE}:region, and remove aws:region`);
     }
 }
 
@@ -569,6 +598,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         );
     }
 
+    providerConfigRules(allConfig, ctx, problems);
     if (problems.length > 0 || !parsed.success || !ctx.cloud || !ctx.tier || !ctx.preset) throw new ConfigError(problems);
     return resolveSettings(parsed.data, ctx.cloud, ctx.tier, ctx.preset, ctx.vps, project, stack);
 }
@@ -781,14 +811,24 @@ export interface ProviderSecrets {
     readonly backupSecretAccessKey?: pulumi.Output<string>;
     /** `alicerce:appSecrets`: the app's secret variables, name to value, as one secret Output (empty map when unset). */
     readonly appSecrets?: pulumi.Output<Record<string, string>>;
+    /** `aws:profile`: the shared-credentials profile the explicit AWS provider uses. */
+    readonly awsProfile?: string;
+    /** `digitalocean:token`: the API token the explicit DigitalOcean provider uses (else `DIGITALOCEAN_TOKEN`). */
+    readonly digitaloceanToken?: pulumi.Output<string>;
 }
 
 /** Reads {@link ProviderSecrets} from the stack's config, as secrets. Not pure: call it from the program only. */
 export function readProviderSecrets(): ProviderSecrets {
     return {
         cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
-        backupSecretAccessKey: new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
-        appSecrets: new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>("appSecrets") ?? pulumi.secret<Record<string, string>>({}),
+        backupSecretAccessKey:
+            new pulumi.Config(pulumi.getProject()).getSecret("backupSecretAccessKey") ?? new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
+        appSecrets:
+            new pulumi.Config(pulumi.getProject()).getSecretObject<Record<string, string>>("appSecrets") ??
+            new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>("appSecrets") ??
+            pulumi.secret<Record<string, string>>({}),
+        awsProfile: new pulumi.Config("aws").get("profile"),
+        digitaloceanToken: new pulumi.Config("digitalocean").getSecret("token"),
     };
 }
 

@@ -60,6 +60,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     const provider = new aws.Provider("aws", {
         region: settings.region as aws.Region,
         defaultTags: { tags: { ...settings.tags } },
+        // p-plan-tool: `aws:profile` set the Pulumi way (an explicit provider does not read it itself).
+        ...(credentials.awsProfile ? { profile: credentials.awsProfile } : {}),
     });
     const randomProvider = new random.Provider("random");
     const { project, stack, region, protectData } = settings;

@@ -53,7 +53,8 @@ export interface DigitalOceanOutputs extends CommonOutputs {
  * up a tier never replaces a database, bucket or secret.
  */
 export async function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): Promise<DigitalOceanOutputs> {
-    const provider = new digitalocean.Provider("digitalocean", {});
+    // p-plan-tool: `digitalocean:token` set the Pulumi way (an explicit provider does not read it itself).
+    const provider = new digitalocean.Provider("digitalocean", credentials.digitaloceanToken ? { token: credentials.digitaloceanToken } : {});
     const randomProvider = new random.Provider("random", {});
     // pulumi-docker connects to the daemon when its provider is configured (pulumi-docker#1106): made only when an image is built.
     const dockerProvider = settings.image === undefined ? new docker.Provider("docker", {}) : undefined;

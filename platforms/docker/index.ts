@@ -93,8 +93,13 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
     let vps: VpsHost | undefined;
     if (host.vps) {
         const cloudProvider: pulumi.ProviderResource = host.vps === "aws"
-            ? new aws.Provider("aws", { region: settings.region as aws.Region, defaultTags: { tags: { ...settings.tags } } })
-            : new digitalocean.Provider("digitalocean", {});
+            ? new aws.Provider("aws", {
+                  region: settings.region as aws.Region,
+                  defaultTags: { tags: { ...settings.tags } },
+                  // p-plan-tool: `aws:profile` / `digitalocean:token` set the Pulumi way (explicit providers do not read them).
+                  ...(secrets.awsProfile ? { profile: secrets.awsProfile } : {}),
+              })
+            : new digitalocean.Provider("digitalocean", secrets.digitaloceanToken ? { token: secrets.digitaloceanToken } : {});
         vps = new VpsHost("host", {
             machine: host.vps === "aws" ? awsVpsMachine : digitalOceanVpsMachine,
             provider: cloudProvider,
