@@ -187,7 +187,12 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         { providers: [provider, randomProvider] },
     );
 
-    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined }, credentials);
+    const edge = deployEdge(
+        settings,
+        provider,
+        { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined },
+        credentials,
+    );
 
     return {
         ...edge.outputs,
@@ -237,7 +242,12 @@ export function validateAws(view: ConfigView): string[] {
         }
         const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
         if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
-            problems.push(view.problem("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`));
+            problems.push(
+                view.problem(
+                    "amiName",
+                    `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`,
+                ),
+            );
         }
     }
     // p-app-env: a prebuilt image of the wrong architecture fails only when the first instance pulls it.
@@ -250,7 +260,12 @@ export function validateAws(view: ConfigView): string[] {
             arch = undefined;
         }
         if (arch !== undefined && arch !== imageArch) {
-            problems.push(view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`));
+            problems.push(
+                view.problem(
+                    "imageArchitecture",
+                    `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`,
+                ),
+            );
         }
     }
     return problems;
