@@ -61,9 +61,7 @@ export function blocksUp(plan: StackPlan): boolean {
 export function planText({ run, review, ms }: StackPlan): string[] {
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const lines: string[] = [];
-    lines.push(
-        `alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`,
-    );
+    lines.push(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} ${review.where}`);
     lines.push(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)`, "");
     for (const log of run.logs.filter((l) => l.severity !== "info")) lines.push(`${log.severity}: ${log.message}`);
     const environments = stackEnvironments(run.stack);

@@ -39,6 +39,8 @@ export interface StackReview {
     readonly cloud: string;
     readonly tier: string;
     readonly region: string;
+    /** Where it runs, as the headings say it: `in us-east-1`, `on a DigitalOcean droplet in nyc3`, `on a Docker host you bring`. */
+    readonly where: string;
     readonly budgetUsd?: number;
     readonly cost: CostEstimate;
     readonly policy?: PolicyReport;
@@ -55,6 +57,58 @@ export function costTarget(config: Readonly<Record<string, string>>): CostTarget
         : { cloud: "aws", region: config["alicerce:region"] ?? "us-east-1" };
 }
 
+/** Whose bill a stack's resources are on: a cloud, or (a single Docker host with no VPS) only the host's owner. */
+export type BilledBy = "aws" | "digitalocean" | "docker";
+
+/** The cloud that bills a run's resources: `alicerce:cloud`, or for a Docker host the cloud of its VPS, or none. */
+export function billedBy(config: Readonly<Record<string, string>>): BilledBy {
+    const cloud = config["alicerce:cloud"] === "docker" ? (config["alicerce:vps"] ?? "docker") : config["alicerce:cloud"];
+    return cloud === "digitalocean" || cloud === "docker" ? cloud : "aws";
+}
+
+/**
+ * Which cloud each usage assumption of the cost model is about, by its
+ * wording (policies/lib/cost/assumptions.ts `describeAssumptions`): a stack
+ * is shown only its own cloud's lines and those of every cloud.
+ * test/plan-report.test.ts checks that every line the model writes is
+ * classified here, so a new line cannot slip through unseen.
+ */
+export const ASSUMPTION_CLOUDS: readonly [RegExp, BilledBy | "any"][] = [
+    [/^no price table for /, "aws"],
+    [/^\d+ hours a month$/, "any"],
+    [/^traffic: /, "any"],
+    [/ leaves the origin per request/, "any"],
+    [/load balancer capacity unit \(LCU\)/, "aws"],
+    [/ of requests read an S3 object/, "aws"],
+    [/ bytes of application log per request/, "aws"],
+    [/ KMS requests per key /, "aws"],
+    [/ through each NAT gateway$/, "aws"],
+    [/ inspected by each WAF web ACL$/, "aws"],
+    [/ stored per S3 bucket /, "aws"],
+    [/ stored per container repository$/, "aws"],
+    [/ through each VPC interface endpoint$/, "aws"],
+    [/ Enhanced Monitoring logs /, "aws"],
+    [/ through each CDN distribution /, "any"],
+    [/^on-demand prices/, "any"],
+    [/^an Auto Scaling group /, "aws"],
+    [/^DigitalOcean: /, "digitalocean"],
+];
+
+/** The cloud an assumption line is about, or undefined when {@link ASSUMPTION_CLOUDS} does not know it. */
+export function assumptionCloud(line: string): BilledBy | "any" | undefined {
+    return ASSUMPTION_CLOUDS.find(([re]) => re.test(line))?.[1];
+}
+
+/** What a Docker host with no VPS states instead of a cloud's assumptions. */
+export const DOCKER_HOST_ASSUMPTION =
+    "a Docker host you bring: its own cost (hardware and power, or a server's bill) is not in the estimate; the containers add nothing";
+
+/** The estimate as a stack of this cloud reads it: its own price table's name and only its own assumption lines. */
+export function ownCloudEstimate(cost: CostEstimate, billed: BilledBy): CostEstimate {
+    if (billed === "docker") return { ...cost, priceTable: "a Docker host you bring", assumptions: [DOCKER_HOST_ASSUMPTION] };
+    return { ...cost, assumptions: cost.assumptions.filter((a) => [billed, "any", undefined].includes(assumptionCloud(a))) };
+}
+
 /** The review of one recorded run. */
 export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
     const budget = Number(run.config["alicerce:budgetUsd"]);
@@ -63,13 +117,23 @@ export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
         cloud: run.config["alicerce:cloud"],
         tier: run.config["alicerce:tier"],
         region: run.config["alicerce:region"],
+        where: whereText(run.config),
         budgetUsd: Number.isFinite(budget) ? budget : undefined,
-        cost: estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])),
+        cost: ownCloudEstimate(estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])), billedBy(run.config)),
         policy,
         diagram: renderMermaid(run.resources),
         warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${l.message}`),
         resourceCounts: countByType(run.resources),
     };
+}
+
+/** Where a stack runs: `in us-east-1`; a Docker host `on a DigitalOcean droplet in nyc3` or `on a Docker host you bring`. */
+export function whereText(config: Readonly<Record<string, string>>): string {
+    const region = config["alicerce:region"];
+    if (config["alicerce:cloud"] !== "docker") return region ? `in ${region}` : "in its provider's default region";
+    const billed = billedBy(config);
+    if (billed === "docker") return "on a Docker host you bring";
+    return `on ${billed === "digitalocean" ? "a DigitalOcean droplet" : "an EC2 instance"}${region ? ` in ${region}` : ""}`;
 }
 
 /** "within budget ($X left)" or "over budget by $X". */
@@ -120,7 +184,7 @@ export function stackMarkdown(review: StackReview): string {
     const { cost } = review;
     const over = review.budgetUsd !== undefined && cost.total > review.budgetUsd;
     const out: string[] = [];
-    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.region ? `in ${review.region}` : "on a Docker host you bring"}`, "");
+    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.where}`, "");
     out.push(
         `${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`,
         "",
