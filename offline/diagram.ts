@@ -132,7 +132,9 @@ const isWorker = (r: DiagramResource) => /worker/.test(r.name);
  * for what the stack creates; edges follow the request path and the data the
  * compute uses.
  */
-export function renderMermaid(resources: readonly DiagramResource[]): string {
+export function renderMermaid(resources: readonly DiagramResource[], options: { mask?: (text: string) => string } = {}): string {
+    const mask = options.mask ?? ((t: string) => t);
+    const masked = (n: Node): Node => ({ ...n, label: mask(n.label) });
     const cloud = resources.filter((r) => r.custom !== false && !r.type.startsWith("pulumi:"));
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const of = (types: readonly string[]) => cloud.filter((r) => types.includes(r.type));
@@ -184,7 +186,7 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
     if (containers.length > 0) {
         const hosts = of(TYPES.compute).filter((r) => componentOf(r) === "VpsHost");
         const hostLabel = hosts.length > 0 ? computeLabel(hosts[0], byUrn) : label("Docker host (yours)");
-        return dockerHost(resources, cloud, front, hostLabel, nodes, edges);
+        return dockerHost(resources, cloud, front, hostLabel, nodes, edges, mask);
     }
 
     const computeResources = of(TYPES.compute);
@@ -256,7 +258,7 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
         link(compute, [alarmId], "metrics", true);
     }
 
-    return render(nodes, edges);
+    return render(nodes.map(masked), edges);
 }
 
 function render(nodes: readonly Node[], edges: readonly string[], host?: { label: string; nodes: readonly Node[] }): string {
@@ -285,6 +287,7 @@ function dockerHost(
     hostLabel: string,
     outside: Node[],
     edges: string[],
+    mask: (text: string) => string,
 ): string {
     const inside: Node[] = [];
     const add = (n: Node) => (inside.push(n), n.id);
@@ -336,5 +339,6 @@ function dockerHost(
     link(backup, store, "copies uploads");
     link(backup, repository, "restic");
     link(setup, store, "creates buckets", true);
-    return render(outside, edges, { label: hostLabel, nodes: inside });
+    const masked = (n: Node): Node => ({ ...n, label: mask(n.label) });
+    return render(outside.map(masked), edges, { label: mask(hostLabel), nodes: inside.map(masked) });
 }

@@ -93,6 +93,12 @@ export interface StackRun {
     readonly outputSecretPaths: readonly string[];
     /** Log lines the program wrote with `pulumi.log` (warnings and errors). */
     readonly logs: readonly { severity: string; message: string }[];
+    /**
+     * The stand-ins the mocks made up where only the cloud knows the value
+     * after `up` (ids, ARNs, DNS names, addresses, generated names): the
+     * reports show "(known after up)" wherever they appear (offline/unknowns.ts).
+     */
+    readonly mockValues?: readonly string[];
 }
 
 /** Options of {@link runStack}. */
@@ -323,13 +329,14 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     }
     const region = config[`${project}:region`] ?? config["alicerce:region"] ?? "us-east-1";
     const calls: RecordedCall[] = [];
+    const mockValues = new Set<string>();
     const logs: { severity: string; message: string }[] = [];
     // The mock monitor loses an invoke error's message on the way back, so failures are kept here too.
     const callFailures: string[] = [];
 
     const monitor = new RecordingMonitor({
         newResource: (args) => {
-            const result = mockOutputs(args, region);
+            const result = mockOutputs(args, region, mockValues);
             const extra = options.answer?.(args.type, args.name, args.inputs);
             return extra ? { ...result, state: { ...result.state, ...extra } } : result;
         },
@@ -379,6 +386,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             outputs: unwrapped.value,
             outputSecretPaths: [...new Set([...unwrapped.secretPaths, ...monitor.stackOutputSecretPaths])].sort(),
             logs,
+            mockValues: [...mockValues].sort(),
         };
     } finally {
         await settings.waitForRPCs().catch(() => undefined);

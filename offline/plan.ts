@@ -8,7 +8,7 @@ import { POLICIES } from "../policies/pack";
 import { runStack, RunOptions, stackEnvironments, StackRun } from "./index";
 import { runPolicies } from "./policies";
 import { countByType, planJson, PlanJson, renderTree } from "./report";
-import { costJson, costText, PolicyReport, policyText, reviewOf, StackReview } from "./review";
+import { costJson, costText, outputsText, PolicyReport, policyText, reviewOf, StackReview } from "./review";
 
 /** Options of {@link planStack}. */
 export interface PlanOptions {
@@ -63,7 +63,7 @@ export function planText({ run, review, ms }: StackPlan): string[] {
     const lines: string[] = [];
     lines.push(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} ${review.where}`);
     lines.push(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)`, "");
-    for (const log of run.logs.filter((l) => l.severity !== "info")) lines.push(`${log.severity}: ${log.message}`);
+    lines.push(...review.warnings);
     const environments = stackEnvironments(run.stack);
     if (environments.length > 0)
         lines.push(
@@ -73,7 +73,7 @@ export function planText({ run, review, ms }: StackPlan): string[] {
     for (const line of renderTree(run.resources)) lines.push(`  ${line}`);
     lines.push("", "By type:");
     for (const [type, count] of countByType(run.resources)) lines.push(`  ${String(count).padStart(4)}  ${type}`);
-    lines.push("", ...costText(review), "", ...policyText(review.policy));
+    lines.push("", ...costText(review), "", ...policyText(review.policy), "", ...outputsText(review.outputs));
     lines.push("", "Architecture (Mermaid; rendered in the --markdown report):", review.diagram, "");
     return lines;
 }

@@ -9,6 +9,8 @@ import type { StackRun } from "./index";
 import { renderMermaid } from "./diagram";
 import { countByType } from "./report";
 import { diffMarkdown, formatDelta, type StackDiff } from "./diff";
+import { redactSecrets } from "./secrets";
+import { KNOWN_AFTER_UP, MockValues, OutputRow, outputRows } from "./unknowns";
 
 /** The first line of the PR comment: the workflow finds its own comment by it and updates it in place. */
 export const COMMENT_MARKER = "<!-- alicerce-plan -->";
@@ -47,6 +49,8 @@ export interface StackReview {
     readonly diagram: string;
     readonly warnings: readonly string[];
     readonly resourceCounts: readonly [string, number][];
+    /** The stack outputs: secrets as `[secret]`, what only `up` knows as "(known after up)". */
+    readonly outputs: readonly OutputRow[];
 }
 
 /** The price table a run's config selects (a single Docker host is priced by the cloud of its VPS, if any). */
@@ -112,6 +116,7 @@ export function ownCloudEstimate(cost: CostEstimate, billed: BilledBy): CostEsti
 /** The review of one recorded run. */
 export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
     const budget = Number(run.config["alicerce:budgetUsd"]);
+    const mock = new MockValues(run.mockValues);
     return {
         stack: run.stack,
         cloud: run.config["alicerce:cloud"],
@@ -120,10 +125,15 @@ export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
         where: whereText(run.config),
         budgetUsd: Number.isFinite(budget) ? budget : undefined,
         cost: ownCloudEstimate(estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])), billedBy(run.config)),
-        policy,
-        diagram: renderMermaid(run.resources),
-        warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${l.message}`),
+        policy: policy && { ...policy, findings: policy.findings.map((f) => ({ ...f, message: mock.text(f.message) })) },
+        diagram: renderMermaid(run.resources, { mask: (s) => mock.text(s) }),
+        warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${mock.text(l.message)}`),
         resourceCounts: countByType(run.resources),
+        outputs: outputRows(
+            redactSecrets(run.outputs, run.outputSecretPaths ?? []),
+            mock,
+            run.logs.map((l) => l.message),
+        ),
     };
 }
 
@@ -167,6 +177,32 @@ export function costText(review: StackReview): string[] {
     return lines;
 }
 
+/** The stack outputs as console lines. */
+export function outputsText(outputs: readonly OutputRow[]): string[] {
+    if (outputs.length === 0) return ["Outputs: none."];
+    const width = Math.max(...outputs.map((o) => o.name.length));
+    return [`Outputs ("${KNOWN_AFTER_UP}": only a real up knows the value):`, ...outputs.map((o) => `  ${o.name.padEnd(width)}  ${o.value}`)];
+}
+
+/** The stack outputs as a collapsed Markdown table. */
+export function outputsMarkdown(outputs: readonly OutputRow[]): string[] {
+    if (outputs.length === 0) return [];
+    const unknown = outputs.filter((o) => o.value.startsWith(KNOWN_AFTER_UP)).length;
+    return [
+        `<details><summary>Stack outputs (${outputs.length}; ${unknown} known after up)</summary>`,
+        "",
+        "| output | value |",
+        "|---|---|",
+        ...outputs.map(
+            (o) =>
+                `| \`${o.name}\` | ${o.value === KNOWN_AFTER_UP || o.value.startsWith(`${KNOWN_AFTER_UP} ×`) ? `_${cell(o.value)}_` : `\`${cell(o.value)}\``} |`,
+        ),
+        "",
+        "</details>",
+        "",
+    ];
+}
+
 /** The policy section as console lines. */
 export function policyText(policy: PolicyReport | undefined): string[] {
     if (!policy) return ["Policies: the offline policy runner is not wired into this plan yet (run `pulumi preview --policy-pack policies`)."];
@@ -207,6 +243,7 @@ export function stackMarkdown(review: StackReview): string {
     const policy = policyText(review.policy);
     out.push(policy[0], ...policy.slice(1).map((l) => `- ${l.trim()}`), "");
 
+    out.push(...outputsMarkdown(review.outputs));
     out.push("### Architecture", "", "```mermaid", review.diagram, "```", "");
     out.push("<details><summary>Resources by type</summary>", "", "| count | type |", "|---:|---|");
     for (const [type, n] of review.resourceCounts) out.push(`| ${n} | \`${type}\` |`);
