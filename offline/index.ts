@@ -93,6 +93,8 @@ export interface StackRun {
     readonly outputSecretPaths: readonly string[];
     /** Log lines the program wrote with `pulumi.log` (warnings and errors). */
     readonly logs: readonly { severity: string; message: string }[];
+    /** The stack file the config came from. */
+    readonly stackFile?: string;
     /**
      * The stand-ins the mocks made up where only the cloud knows the value
      * after `up` (ids, ARNs, DNS names, addresses, generated names): the
@@ -119,6 +121,29 @@ export interface RunOptions {
     readonly stackDir?: string;
     /** Extra state the provider returns for one resource (a container's non-zero `exitCode`), on top of the mocks'. */
     readonly answer?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
+}
+
+/** A stack file that cannot be read: not there, not YAML, not a mapping. The message names the file. */
+export class StackFileError extends Error {}
+
+/** A path as a person reads it: relative to the working directory when under it, else absolute. */
+export function displayPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : path.resolve(file);
+}
+
+/** A stack file's YAML document; a {@link StackFileError} naming the file (and the line) when it is not a YAML mapping. */
+function readYaml(file: string): Record<string, any> {
+    let doc: unknown;
+    try {
+        doc = parseYaml(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new StackFileError(`${displayPath(file)}: not valid YAML: ${(err as Error).message.split("\n")[0].replace(/:$/, "")}`);
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== "object" || Array.isArray(doc))
+        throw new StackFileError(`${displayPath(file)}: not a YAML mapping (expected \`config:\` at the top level)`);
+    return doc as Record<string, any>;
 }
 
 /** Every `Pulumi.<stack>.yaml` in the repository, by stack name. */
@@ -148,8 +173,8 @@ export function projectName(): string {
  */
 export function readStackConfig(stack: string, dir: string = ROOT): { config: Record<string, string>; secretKeys: string[] } {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)}; stacks here: ${stackFiles().join(", ")}`);
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+    if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${displayPath(file)}; stacks here: ${stackFiles().join(", ")}`);
+    const doc = readYaml(file);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
@@ -188,7 +213,7 @@ function standIns(value: unknown, at: string): unknown {
 export function stackEnvironments(stack: string, dir: string = ROOT): string[] {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) return [];
-    const env = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}).environment;
+    const env = readYaml(file).environment;
     const list: unknown = Array.isArray(env) ? env : env && typeof env === "object" ? (env as { imports?: unknown }).imports : undefined;
     return Array.isArray(list) ? list.map((e) => (typeof e === "string" ? e : Object.keys(e ?? {})[0])).filter((e): e is string => typeof e === "string") : [];
 }
@@ -387,6 +412,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             outputSecretPaths: [...new Set([...unwrapped.secretPaths, ...monitor.stackOutputSecretPaths])].sort(),
             logs,
             mockValues: [...mockValues].sort(),
+            stackFile: path.join(options.stackDir ?? ROOT, `Pulumi.${stack}.yaml`),
         };
     } finally {
         await settings.waitForRPCs().catch(() => undefined);
