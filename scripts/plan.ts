@@ -314,7 +314,8 @@ async function main(): Promise<number> {
                 : { stack: o.stack, error: o.error },
         );
         const text = JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2) + "\n";
-        if (args.json === "-") process.stdout.write(text);
+        // A pipe takes a large document in several writes: wait for it before the process exits.
+        if (args.json === "-") await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
         else {
             fs.writeFileSync(args.json, text);
             say(`wrote the JSON plan to ${displayPath(args.json)}`);
