@@ -285,7 +285,9 @@ export function reviewMarkdown(rows: readonly (StackReview | PlanRow)[]): string
     const compared = all.some((r) => r.diff || r.diffError);
     const summary = all.map((row) => {
         const r = row.review;
-        const delta = compared ? ` ${row.diff ? formatDelta(row.diff.costDelta) : "new"} |` : "";
+        const counts = row.diff?.counts;
+        const changes = counts ? `+${counts.add} ~${counts.update} ±${counts.replace} -${counts.delete}` : row.diffError ? "not compared" : "—";
+        const delta = compared ? ` ${changes} | ${row.diff ? formatDelta(row.diff.costDelta) : row.diffError ? "new" : "—"} |` : "";
         if (!r) return `| \`${row.stack}\` | — | — |${delta} — | — | ${statusOf(row)} |`;
         return `| \`${r.stack}\` | ${r.cloud} / ${r.tier} | ${formatUsd(r.cost.total)} |${delta} ${r.budgetUsd !== undefined ? formatUsd(r.budgetUsd) : "—"} | ${violationsText(r.policy)} | ${statusOf(row)} |`;
     });
@@ -303,12 +305,32 @@ export function reviewMarkdown(rows: readonly (StackReview | PlanRow)[]): string
         "",
         "Computed offline: the real program under Pulumi's mocks, no cloud account. Costs are on-demand estimates from the recorded inputs.",
         "",
-        `| stack | cloud / tier | estimate / month |${compared ? " change |" : ""} budget | policy violations | |`,
-        `|---|---|---:|${compared ? "---:|" : ""}---:|---|---|`,
+        `| stack | cloud / tier | estimate / month |${compared ? " changes (+create ~update ±replace -delete) | cost change |" : ""} budget | policy violations | |`,
+        `|---|---|---:|${compared ? "---|---:|" : ""}---:|---|---|`,
         ...summary,
         "",
+        ...dataAtRisk(all),
         ...sections,
     ].join("\n");
+}
+
+/**
+ * Every stack's replacements and deletions of resources that hold data or
+ * are protected, in one block under the summary table: the first thing a
+ * reviewer reads, and never cut from a long comment.
+ */
+function dataAtRisk(rows: readonly PlanRow[]): string[] {
+    const risky = rows.flatMap((row) => (row.diff?.entries ?? []).filter((e) => e.dataLoss).map((e) => ({ stack: row.stack, e })));
+    if (risky.length === 0) return [];
+    return [
+        "> [!CAUTION]",
+        `> **Data at risk**: ${risky.length} replacement${risky.length === 1 ? "" : "s"} or deletion${risky.length === 1 ? "" : "s"} of resources that hold data or are protected:`,
+        ...risky.map(
+            ({ stack, e }) =>
+                `> - \`${stack}\`: ${e.kind === "replace" ? "replaces" : "deletes"} ${cell(e.name)} (\`${e.type}\`)${e.replacingInputs.length > 0 ? ` because ${e.replacingInputs.map(cell).join(", ")} changed` : ""}`,
+        ),
+        "",
+    ];
 }
 
 /** The `cost` section of `npm run plan -- --json`. */
