@@ -321,11 +321,14 @@ describe("backup.sh", () => {
             assert.equal(
                 manifest
                     .split("\n")
-                    .filter((l) => l.startsWith("table\t"))
+                    .filter((l) => l !== "" && !l.startsWith("object\t"))
                     .join("\n") + "\n",
                 digest.stdout,
             );
-            assert.match(digest.stdout, /^table\tpublic\.patients\t1235\t\d+\ntable\tpublic\.visits\t5678\t\d+\n$/);
+            assert.match(
+                digest.stdout,
+                /^sequence\tpublic\.patients_id_seq\t1235\tt\nsequence\tpublic\.visits_id_seq\t5678\tt\ntable\tpublic\.patients\t1235\t\d+\ntable\tpublic\.visits\t5678\t\d+\nlarge-objects\t0\t0\n$/,
+            );
             const objectLines = manifest
                 .split("\n")
                 .filter((l) => l.startsWith("object\t"))

@@ -15,7 +15,8 @@
 #   backup.sh snapshots            list the snapshots
 #   backup.sh dump FILE MANIFEST   a pg_dump of PGDATABASE into FILE and the row count and checksum of every
 #                                  table into MANIFEST, both from one snapshot of the database
-#   backup.sh digest               print the row count and checksum of every table of PGDATABASE
+#   backup.sh digest               print the row count and checksum of every table of PGDATABASE, the
+#                                  state of every sequence and a checksum of the large objects
 #   backup.sh digest-files DIR     print the sha256 of every file under DIR (an object key per file)
 #   backup.sh restore [SNAPSHOT]   restore the database from SNAPSHOT (an id, or latest; default latest)
 #                                  into RESTORE_DATABASE (default PGDATABASE), in one transaction
@@ -70,11 +71,15 @@ dump_name() {
 }
 
 # The SQL that prints `table<TAB>schema.name<TAB>rows<TAB>checksum` for every
-# ordinary table, in name order. The checksum is the sum of the first 60 bits
-# of each row's md5 (order-independent: no sort of the table); rows are cast
-# to text under fixed output settings, so the same rows give the same value
-# on any server of the same major version whatever its defaults.
-digest_sql() {
+# ordinary table, in name order; `sequence<TAB>schema.name<TAB>last_value<TAB>is_called`
+# for every sequence (a restore that lost them hands out ids already used);
+# and one `large-objects<TAB>count<TAB>checksum` line (pg_largeobject, which
+# table checksums do not see). A checksum is the sum of the first 60 bits of
+# each row's md5 (order-independent: no sort of the table); rows are cast to
+# text under fixed output settings (lc_monetary too: `money` prints in its
+# locale), so the same rows give the same value on any server of the same
+# major version whatever its defaults. In pieces, for consistent_dump.
+digest_settings_sql() {
     cat <<'SQL'
 \pset format unaligned
 \pset tuples_only on
@@ -84,6 +89,12 @@ SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 SET bytea_output = 'hex';
 SET extra_float_digits = 1;
+SET lc_monetary = 'C';
+SQL
+}
+
+digest_tables_sql() {
+    cat <<'SQL'
 SELECT format('SELECT %L, %L, count(*), coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint), 0) FROM %I.%I t',
               'table', n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -91,6 +102,33 @@ SELECT format('SELECT %L, %L, count(*), coalesce(sum((''x'' || left(md5(t::text)
  ORDER BY n.nspname, c.relname
 \gexec
 SQL
+}
+
+# Sequences are not transactional: a snapshot does not hold their state.
+digest_sequences_sql() {
+    cat <<'SQL'
+SELECT format('SELECT %L, %L, last_value, is_called FROM %I.%I',
+              'sequence', n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'S' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY n.nspname, c.relname
+\gexec
+SQL
+}
+
+digest_large_objects_sql() {
+    cat <<'SQL'
+SELECT 'large-objects', count(*), coalesce(sum(('x' || left(md5(m.oid::text || ':' || md5(lo_get(m.oid))), 15))::bit(60)::bigint), 0)
+  FROM pg_largeobject_metadata m;
+SQL
+}
+
+# In consistent_dump's order.
+digest_sql() {
+    digest_settings_sql
+    digest_sequences_sql
+    digest_tables_sql
+    digest_large_objects_sql
 }
 
 # digest: every table's row count and checksum, on stdout.
@@ -102,7 +140,10 @@ digest() {
 # snapshot of the database. A read-only repeatable-read transaction exports
 # its snapshot; pg_dump --snapshot reads exactly that snapshot while psql,
 # still inside the transaction, computes the checksums: writes during the
-# dump change neither, so the manifest describes the dump exactly.
+# dump change neither, so the manifest describes the dump exactly. Sequences
+# are outside snapshots: they are read after the export and before pg_dump,
+# so every id in the snapshot is at most the recorded value, and the dump's
+# value is at least it (equal when nothing writes).
 consistent_dump() {
     DUMP_FILE=$1 DUMP_OK="$1.ok"
     export DUMP_FILE DUMP_OK
@@ -111,9 +152,12 @@ consistent_dump() {
     {
         printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" \
             "SELECT pg_export_snapshot() AS snapshot \\gset" \
-            "\\setenv PG_SNAPSHOT :snapshot" \
-            '\! pg_dump --snapshot="$PG_SNAPSHOT" --format=custom --no-owner --no-privileges --file="$DUMP_FILE" && touch "$DUMP_OK"'
-        digest_sql
+            "\\setenv PG_SNAPSHOT :snapshot"
+        digest_settings_sql
+        digest_sequences_sql
+        printf '%s\n' '\! pg_dump --snapshot="$PG_SNAPSHOT" --format=custom --no-owner --no-privileges --file="$DUMP_FILE" && touch "$DUMP_OK"'
+        digest_tables_sql
+        digest_large_objects_sql
         printf '%s\n' "COMMIT;"
     } | psql -X -q -v ON_ERROR_STOP=1 >"$2" || die "pg_dump failed: the dump transaction did not run to its end"
     [ -e "$DUMP_OK" ] || die "pg_dump failed"
