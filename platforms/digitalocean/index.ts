@@ -84,6 +84,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
+            // --- restore: a cluster beside the stack's own one (alicerce:restoreFrom) ---
+            ...(settings.restore && (settings.restore.kind === "backup" || settings.restore.kind === "time")
+                ? { restore: { at: settings.restore.value, slug: settings.restore.slug, active: settings.restore.active } }
+                : {}),
+            // --- end restore ---
         },
         opts,
     );

@@ -1,0 +1,199 @@
+/**
+ * Restore as configuration (`alicerce:restoreFrom`, `alicerce:useRestoredDatabase`)
+ * and the second region (`alicerce:secondRegion`), on the recorded program.
+ *
+ * Rules these tests hold the program to:
+ * - RDS: `snapshot_identifier` and `restore_to_point_in_time` make a new
+ *   instance (both ForceNew; terraform-provider-aws internal/service/rds/instance.go).
+ *   So they go on a NEW instance only; the primary's inputs stay as they were.
+ * - DigitalOcean: `backup_restore` is read only by Create (not ForceNew, never
+ *   read back; terraform-provider-digitalocean
+ *   digitalocean/database/resource_database_cluster.go): a restore is a new cluster.
+ * - S3 replication needs versioning on both buckets, a role S3 assumes, and
+ *   for SSE-KMS sources `source_selection_criteria.sse_kms_encrypted_objects`
+ *   plus the destination's `replica_kms_key_id`
+ *   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html,
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
+ * - AWS Backup copies to another region's vault through the rule's `copy_action`
+ *   (https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html).
+ */
+import { strict as assert } from "assert";
+import { Resources, runStack, type StackRun } from "../../offline";
+import { stackRun } from "./runs";
+
+const RDS = "aws:rds/instance:Instance";
+const DO_CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
+const HOUR = 3_600_000;
+const isoAgo = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+const cache = new Map<string, Promise<StackRun>>();
+function run(stack: string, overrides: Record<string, string>): Promise<StackRun> {
+    const key = `${stack} ${JSON.stringify(overrides)}`;
+    if (!cache.has(key)) cache.set(key, runStack(stack, { overrides }));
+    return cache.get(key)!;
+}
+
+/** The environment file the AWS instances' user data writes. */
+function awsEnv(r: Resources): Record<string, string> {
+    const lt = r.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((x) => typeof x.inputs.userData === "string")!;
+    const script = Buffer.from(lt.inputs.userData, "base64").toString("utf8").includes("#!/bin/bash") ? Buffer.from(lt.inputs.userData, "base64").toString("utf8") : lt.inputs.userData;
+    const file = script.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
+    return Object.fromEntries(file.split("\n").map((l: string) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
+describe("restore as configuration: AWS", function () {
+    this.timeout(300_000);
+    const primaryOf = (r: Resources) => r.one(RDS, "database-primary");
+
+    it("a point-in-time restore makes a NEW instance beside the primary, from the primary, the primary untouched", async () => {
+        const at = isoAgo(2 * HOUR);
+        const base = new Resources((await stackRun("prod")).resources);
+        const withRestore = new Resources((await run("prod", { "alicerce:restoreFrom": `time:${at}` })).resources);
+        // The primary: same URN, same inputs (nothing of it depends on the restore).
+        assert.equal(primaryOf(withRestore).urn, primaryOf(base).urn);
+        assert.deepEqual(primaryOf(withRestore).inputs, primaryOf(base).inputs);
+        const restored = withRestore.ofType(RDS).filter((x) => x.name.startsWith("database-restored-"));
+        assert.equal(restored.length, 1);
+        const r = restored[0];
+        assert.match(r.name, /^database-restored-[0-9a-f]{8}$/);
+        assert.deepEqual(r.inputs.restoreToPointInTime, { sourceDbInstanceIdentifier: primaryOf(base).inputs.identifier, restoreTime: at });
+        assert.equal(r.inputs.snapshotIdentifier, undefined);
+        assert.notEqual(r.inputs.identifier, primaryOf(base).inputs.identifier);
+        // Same private path and key as the primary: isolated subnets, its security group, encrypted with the stack key.
+        for (const k of ["dbSubnetGroupName", "vpcSecurityGroupIds", "parameterGroupName", "kmsKeyId", "masterUserSecretKmsKeyId"]) assert.deepEqual(r.inputs[k], primaryOf(base).inputs[k], k);
+        assert.equal(r.inputs.storageEncrypted, true);
+        assert.equal(r.inputs.publiclyAccessible, false);
+        assert.equal(r.inputs.manageMasterUserPassword, true);
+        // RDS takes the database name and master user from the source.
+        assert.equal(r.inputs.dbName, undefined);
+        assert.equal(r.inputs.username, undefined);
+        // Not yet in use: the app still runs on the primary.
+        assert.equal(awsEnv(withRestore).DB_HOST, awsEnv(base).DB_HOST);
+    });
+
+    it("useRestoredDatabase switches the app (host, secret, no replica reads) to the restored instance and protects it; the primary stays", async () => {
+        const on = new Resources((await run("prod", { "alicerce:restoreFrom": "time:latest", "alicerce:useRestoredDatabase": "true" })).resources);
+        const off = new Resources((await run("prod", { "alicerce:restoreFrom": "time:latest" })).resources);
+        const r = on.ofType(RDS).find((x) => x.name.startsWith("database-restored-"))!;
+        assert.deepEqual(r.inputs.restoreToPointInTime, { sourceDbInstanceIdentifier: primaryOf(on).inputs.identifier, useLatestRestorableTime: true });
+        const env = awsEnv(on);
+        assert.equal(env.DB_HOST, `${r.inputs.identifier}.c0ffee.us-east-1.rds.amazonaws.com`);
+        assert.match(env.DB_SECRET_ARN, new RegExp(`rds!db-${r.name}-`));
+        assert.ok(!("DB_READER_HOST" in env), "the replica follows the old primary: no reads from it");
+        assert.equal(r.options.protect, true, "a database the app runs on is protected: changing the source fails the preview instead of deleting it");
+        assert.equal(r.inputs.deletionProtection, true);
+        // Switching is not a change of the restored instance's replacing inputs, and the primary is the same in both.
+        assert.equal(r.urn, off.ofType(RDS).find((x) => x.name.startsWith("database-restored-"))!.urn);
+        assert.deepEqual(primaryOf(on).inputs, primaryOf(off).inputs);
+        assert.equal(primaryOf(on).options.protect, true);
+    });
+
+    it("a snapshot restore names the snapshot; another source is another instance, never the same one changed", async () => {
+        const a = new Resources((await run("dev", { "alicerce:restoreFrom": "snapshot:alicerce-dev-db-final-1a2b3c4d" })).resources);
+        const b = new Resources((await run("dev", { "alicerce:restoreFrom": "snapshot:rds:alicerce-dev-db-2026-11-29-03-05" })).resources);
+        const ra = a.ofType(RDS).find((x) => x.name.startsWith("database-restored-"))!;
+        const rb = b.ofType(RDS).find((x) => x.name.startsWith("database-restored-"))!;
+        assert.equal(ra.inputs.snapshotIdentifier, "alicerce-dev-db-final-1a2b3c4d");
+        assert.equal(ra.inputs.restoreToPointInTime, undefined);
+        assert.equal(rb.inputs.snapshotIdentifier, "rds:alicerce-dev-db-2026-11-29-03-05");
+        assert.notEqual(ra.urn, rb.urn);
+        assert.notEqual(ra.inputs.identifier, rb.inputs.identifier);
+        assert.deepEqual(primaryOf(a).inputs, primaryOf(b).inputs);
+    });
+});
+
+describe("restore as configuration: DigitalOcean", function () {
+    this.timeout(300_000);
+
+    it("a backup restore is a NEW cluster from the stack's cluster; the app switches to it only with useRestoredDatabase", async () => {
+        const base = new Resources((await stackRun("do-prod")).resources);
+        const off = new Resources((await run("do-prod", { "alicerce:restoreFrom": "backup:latest" })).resources);
+        const at = isoAgo(26 * HOUR);
+        const on = new Resources((await run("do-prod", { "alicerce:restoreFrom": `time:${at}`, "alicerce:useRestoredDatabase": "true" })).resources);
+        const own = (r: Resources) => r.one(DO_CLUSTER, "database-cluster");
+        for (const r of [off, on]) {
+            assert.equal(own(r).urn, own(base).urn);
+            assert.deepEqual(own(r).inputs, own(base).inputs, "the stack's own cluster is untouched");
+        }
+        const restoredOff = off.ofType(DO_CLUSTER).find((x) => x.name.startsWith("database-restored-"))!;
+        assert.deepEqual(restoredOff.inputs.backupRestore, { databaseName: own(base).inputs.name ?? "database-cluster-a1b2c3d" });
+        const restoredOn = on.ofType(DO_CLUSTER).find((x) => x.name.startsWith("database-restored-"))!;
+        assert.equal(restoredOn.inputs.backupRestore.backupCreatedAt, at);
+        assert.equal(restoredOn.inputs.privateNetworkUuid, own(base).inputs.privateNetworkUuid);
+        assert.equal(restoredOn.options.protect, true);
+        // Its firewall trusts the app droplets' tag only, like the stack's cluster's.
+        const fw = on.ofType("digitalocean:index/databaseFirewall:DatabaseFirewall").find((x) => x.name === `${restoredOn.name}-firewall`)!;
+        assert.deepEqual(fw.inputs.rules, on.one("digitalocean:index/databaseFirewall:DatabaseFirewall", "database-firewall").inputs.rules);
+        const secrets = (r: Resources) => JSON.parse(r.one("digitalocean:index/spacesBucketObject:SpacesBucketObject", "app-secrets").inputs.content);
+        assert.match(secrets(off).DATABASE_URL, /@private-database-cluster-/);
+        assert.match(secrets(on).DATABASE_URL, new RegExp(`^postgresql://app:[^@]+@private-${restoredOn.name}-[^:]+:25060/app\\?sslmode=require$`));
+    });
+});
+
+describe("second region: AWS prod", function () {
+    this.timeout(300_000);
+    const SECOND = { "alicerce:secondRegion": "us-west-2" };
+
+    it("declares a provider in the second region; the key, vault and replica buckets are there, encrypted with their own key", async () => {
+        const r = new Resources((await run("prod", SECOND)).resources);
+        const provider = r.one("pulumi:providers:aws", "second-region-aws");
+        assert.equal(provider.inputs.region, "us-west-2");
+        const inSecond = (x: { provider?: string }) => x.provider?.startsWith(provider.urn);
+        const key = r.one("aws:kms/key:Key", "second-region-key");
+        assert.ok(inSecond(key));
+        assert.equal(key.inputs.enableKeyRotation, true);
+        assert.equal(key.inputs.multiRegion, undefined, "its own key, not a replica of the stack key");
+        const vault = r.one("aws:backup/vault:Vault", "second-region-vault");
+        assert.ok(inSecond(vault));
+        assert.match(vault.inputs.kmsKeyArn, /^arn:aws:kms:us-west-2:/);
+        for (const purpose of ["assets", "backups"]) {
+            const bucket = r.one("aws:s3/bucket:Bucket", `second-region-${purpose}`);
+            assert.ok(inSecond(bucket));
+            assert.match(bucket.inputs.bucket, new RegExp(`-${purpose}-copy-.*us-west-2$`));
+            assert.equal(bucket.options.protect, true);
+            const enc = r.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `second-region-${purpose}-encryption`);
+            assert.equal(enc.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+            assert.match(enc.inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:us-west-2:/);
+            const pab = r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `second-region-${purpose}-public-access`);
+            for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(pab.inputs[k], true, k);
+            assert.equal(r.one("aws:s3/bucketVersioning:BucketVersioning", `second-region-${purpose}-versioning`).inputs.versioningConfiguration.status, "Enabled");
+        }
+    });
+
+    it("replicates the assets and backups buckets: versioned at both ends first, KMS objects selected, replicas under the second key, deletes not replicated", async () => {
+        const r = new Resources((await run("prod", SECOND)).resources);
+        for (const purpose of ["assets", "backups"]) {
+            const rep = r.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig", `second-region-${purpose}-replication`);
+            assert.equal(rep.provider?.includes("second-region-aws"), false, "the configuration belongs to the source bucket, in the stack's region");
+            assert.equal(rep.inputs.bucket, r.one("aws:s3/bucket:Bucket", `storage-${purpose}`).inputs.bucket);
+            const rule = rep.inputs.rules[0];
+            assert.equal(rule.status, "Enabled");
+            assert.deepEqual(rule.deleteMarkerReplication, { status: "Disabled" });
+            assert.deepEqual(rule.sourceSelectionCriteria, { sseKmsEncryptedObjects: { status: "Enabled" } });
+            assert.equal(rule.destination.bucket, `arn:aws:s3:::${r.one("aws:s3/bucket:Bucket", `second-region-${purpose}`).inputs.bucket}`);
+            assert.match(rule.destination.encryptionConfiguration.replicaKmsKeyId, /^arn:aws:kms:us-west-2:/);
+            const deps = new Set(rep.dependencies);
+            assert.ok(deps.has(r.one("aws:s3/bucketVersioning:BucketVersioning", `second-region-${purpose}-versioning`).urn), "after the destination's versioning");
+            assert.ok(deps.has(r.one("aws:s3/bucketVersioning:BucketVersioning", `storage-${purpose}-versioning`).urn), "after the source's versioning");
+        }
+        const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "second-region-replication").inputs.policy);
+        const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
+        assert.deepEqual(actions, [
+            "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging",
+            "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:ReplicateObject", "s3:ReplicateTags",
+        ]);
+        for (const s of policy.Statement) for (const res of [s.Resource].flat()) assert.notEqual(res, "*", `${s.Sid} is scoped`);
+        const trust = JSON.parse(r.one("aws:iam/role:Role", "second-region-replication").inputs.assumeRolePolicy);
+        assert.equal(trust.Statement[0].Principal.Service, "s3.amazonaws.com");
+    });
+
+    it("the long-term backup rule copies each recovery point to the second region's vault, kept as long", async () => {
+        const r = new Resources((await run("prod", SECOND)).resources);
+        const rule = r.one("aws:backup/plan:Plan").inputs.rules[0];
+        assert.equal(rule.copyActions.length, 1);
+        assert.match(rule.copyActions[0].destinationVaultArn, /^arn:aws:backup:us-west-2:\d{12}:backup-vault:/);
+        assert.equal(rule.copyActions[0].lifecycle.deleteAfter, rule.lifecycle.deleteAfter);
+        const base = new Resources((await run("prod", {})).resources);
+        assert.deepEqual(base.one(RDS, "database-primary").inputs, r.one(RDS, "database-primary").inputs);
+    });
+});
