@@ -14,6 +14,7 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
     ecrGbPerRepository: 1,
     endpointGbMonth: 1,
     rdsEnhancedMonitoringGbMonthAt60s: 0.05,
+    s3ReplicatedGbPerBucketMonth: 1,
 };
 
 /** The assumptions as sentences for the report. */
@@ -27,6 +28,7 @@ export function describeAssumptions(a: UsageAssumptions): string[] {
         `${a.ecrGbPerRepository} GB stored per container repository`,
         `${a.endpointGbMonth} GB a month through each VPC interface endpoint`,
         `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`,
+        `${a.s3ReplicatedGbPerBucketMonth} GB a month of new or changed objects replicated per bucket to a second region; a cross-region backup copy sends the database's allocated storage once a month`,
         "on-demand prices, no free tier, no Savings Plans or reserved capacity; data transfer out to the internet is not modelled",
         "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum",
     ];

@@ -45,6 +45,7 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     rdsStorage: list("GB-month", src(us.rdsStorage.gp3), { gp3: 0.219, gp2: 0.219 }),
     rdsInsightsVcpuHour: p(0.0125, "vCPU-hour", src(us.rdsInsightsVcpuHour), "the us-east-1 figure; not cross-checked for São Paulo"),
     backupGbMonth: p(0.125, "GB-month", src(us.backupGbMonth)),
+    interRegionTransferGb: p(0.138, "GB", src(us.interRegionTransferGb), "data transfer out of South America (São Paulo) to another AWS region"),
     s3StandardGbMonth: p(0.0405, "GB-month", src(us.s3StandardGbMonth), "S3 Standard, first 50 TB; region selector South America (São Paulo)"),
     alarmStandardMetricMonth: p(0.15, "alarm metric-month", src(us.alarmStandardMetricMonth)),
     alarmHighResMetricMonth: p(0.45, "alarm metric-month", src(us.alarmHighResMetricMonth)),

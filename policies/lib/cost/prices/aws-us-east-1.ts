@@ -55,6 +55,7 @@ export const AWS_US_EAST_1: AwsPriceTable = {
     rdsStorage: list("GB-month", RDS, { gp3: 0.115, gp2: 0.115 }),
     rdsInsightsVcpuHour: p(0.0125, "vCPU-hour", CLOUDWATCH, "CloudWatch Database Insights Advanced mode, which replaced paid Performance Insights retention; 7 days (Standard mode) is free"),
     backupGbMonth: p(0.095, "GB-month", "https://aws.amazon.com/backup/pricing/", "warm storage of Amazon RDS snapshots"),
+    interRegionTransferGb: p(0.02, "GB", "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer", "data transfer out of us-east-1 to another AWS region (S3 replication and AWS Backup copies are billed the same)"),
     s3StandardGbMonth: p(0.023, "GB-month", "https://aws.amazon.com/s3/pricing/", "S3 Standard, first 50 TB"),
     kmsKeyMonth: p(1, "key-month", "https://aws.amazon.com/kms/pricing/", "customer managed key; requests within the 20,000/month free tier assumed"),
     secretMonth: p(0.4, "secret-month", "https://aws.amazon.com/secrets-manager/pricing/", "API calls ($0.05 per 10,000) assumed negligible"),
