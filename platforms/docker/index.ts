@@ -143,6 +143,11 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         },
         retentionDays: settings.backups.retentionDays,
         dependsOn: [storage.container],
+        // --- restore: a new database beside the running one (alicerce:restoreFrom) ---
+        ...(settings.restore && (settings.restore.kind === "restic" || settings.restore.kind === "dump")
+            ? { restore: { kind: settings.restore.kind, source: settings.restore.value, slug: settings.restore.slug } }
+            : {}),
+        // --- end restore ---
     }, parent);
     const address = vps ? vps.ipv4Address : pulumi.output(dockerHostAddress(host.dockerHost!));
     const publicUrl = settings.domain ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${address}`;
@@ -152,7 +157,10 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         dataNetwork: networks.dataNetwork,
         limit: limits.app,
         replicas: host.appReplicas,
-        postgres,
+        // alicerce:useRestoredDatabase: the same server and user, the restored database (the running one stays).
+        postgres: settings.restore?.active && backups.restoredDatabase
+            ? { user: postgres.user, password: postgres.password, host: postgres.host, port: postgres.port, database: backups.restoredDatabase }
+            : postgres,
         redis,
         objectStore,
         assetsBucket: storage.assetsBucket,

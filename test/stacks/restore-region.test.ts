@@ -197,3 +197,44 @@ describe("second region: AWS prod", function () {
         assert.deepEqual(base.one(RDS, "database-primary").inputs, r.one(RDS, "database-primary").inputs);
     });
 });
+
+describe("restore as configuration: single host", function () {
+    this.timeout(300_000);
+    const CONTAINER = "docker:index/container:Container";
+    const envOf = (c: { inputs: Record<string, any> }): string[] => c.inputs.envs ?? [];
+
+    it("a one-shot container makes a NEW database from a restic snapshot before the app starts on it; postgres and its volume untouched", async () => {
+        const base = new Resources((await stackRun("local")).resources);
+        const off = new Resources((await run("local", { "alicerce:restoreFrom": "restic:latest" })).resources);
+        const on = new Resources((await run("local", { "alicerce:restoreFrom": "restic:latest", "alicerce:useRestoredDatabase": "true" })).resources);
+        for (const r of [off, on]) {
+            assert.deepEqual(r.one(CONTAINER, "postgres").inputs, base.one(CONTAINER, "postgres").inputs, "the running server is the same container");
+            for (const v of base.ofType("docker:index/volume:Volume")) assert.equal(r.byUrn(v.urn)?.inputs.name, v.inputs.name, v.name);
+        }
+        const restore = on.ofType(CONTAINER).find((c) => c.name.startsWith("backups-restore-"))!;
+        const slug = restore.name.slice("backups-restore-".length);
+        assert.match(slug, /^[0-9a-f]{8}$/);
+        assert.deepEqual(restore.inputs.command, ["restore-new", "restic", "latest"]);
+        assert.equal(restore.inputs.attach, true, "runs to its end during `up`");
+        assert.equal(restore.inputs.restart, "no");
+        assert.ok(envOf(restore).includes(`RESTORE_DATABASE=app_restored_${slug}`));
+        assert.ok(envOf(restore).includes("PGDATABASE=app"), "the running database is named, so backup.sh can refuse it");
+        assert.ok(restore.secretPaths.includes("envs"));
+        // The repository is mounted read-only: a restore never writes to the backups.
+        const repo = restore.inputs.volumes.find((v: any) => v.containerPath === "/repository");
+        assert.equal(repo.readOnly, true);
+        const url = (r: Resources) => envOf(r.one(CONTAINER, "app-1")).find((e) => e.startsWith("DATABASE_URL="))!;
+        assert.match(url(off), /@postgres:5432\/app$/);
+        assert.match(url(on), new RegExp(`@postgres:5432/app_restored_${slug}$`));
+        const app = on.one(CONTAINER, "app-1");
+        assert.ok(app.dependencies.includes(restore.urn), "the app starts on the restored database only after the restore finished");
+    });
+
+    it("a dump file on the host is mounted read-only, alone, into the restore container", async () => {
+        const r = new Resources((await run("local", { "alicerce:restoreFrom": "dump:/srv/restore/app-2026-11-30.dump" })).resources);
+        const restore = r.ofType(CONTAINER).find((c) => c.name.startsWith("backups-restore-"))!;
+        assert.deepEqual(restore.inputs.command, ["restore-new", "dump", "/restore-source/app-2026-11-30.dump"]);
+        const mount = restore.inputs.volumes.find((v: any) => v.containerPath === "/restore-source");
+        assert.deepEqual({ hostPath: mount.hostPath, readOnly: mount.readOnly }, { hostPath: "/srv/restore", readOnly: true });
+    });
+});
