@@ -17,6 +17,7 @@ import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
 import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
 import { Storage } from "../../components/digitalocean/storage";
+import { SecondRegionCopies } from "../../components/digitalocean/second-region";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
 export interface DigitalOceanOutputs extends CommonOutputs {
@@ -167,6 +168,17 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
 
     const members: pulumi.Input<string>[] = [edge.loadBalancerUrn, database.clusterUrn, storage.assetsBucketUrn, storage.backupsBucketUrn, storage.configBucketUrn];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
+    // --- restore and second region ---
+    if (database.restoredClusterUrn !== undefined) members.push(database.restoredClusterUrn);
+    const second = settings.secondRegion
+        ? new SecondRegionCopies(
+              "second-region",
+              { secondRegion: settings.secondRegion, sourceBuckets: [storage.assetsBucket, storage.backupsBucket], keepDays: 90, protect: settings.protectData },
+              opts,
+          )
+        : undefined;
+    if (second) members.push(second.bucketUrn);
+    // --- end restore and second region ---
     project.attach(members);
 
     return {
@@ -180,6 +192,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         image: image.imageRef,
         autoscalePoolId: app.poolId,
         digitaloceanProvider: provider.urn,
+        ...(second ? { secondRegion: { region: settings.secondRegion!, bucket: second.bucket, endpoint: second.endpoint, copyAccessKey: second.accessKey } } : {}),
     };
 }
 

@@ -238,3 +238,23 @@ describe("restore as configuration: single host", function () {
         assert.deepEqual({ hostPath: mount.hostPath, readOnly: mount.readOnly }, { hostPath: "/srv/restore", readOnly: true });
     });
 });
+
+describe("second region: DigitalOcean", function () {
+    this.timeout(300_000);
+
+    it("a private, versioned Spaces bucket in the second region and a key that may only read the sources and write the copies", async () => {
+        const r = new Resources((await run("do-prod", { "alicerce:secondRegion": "ams3" })).resources);
+        const bucket = r.one("digitalocean:index/spacesBucket:SpacesBucket", "second-region-copies");
+        assert.equal(bucket.inputs.region, "ams3");
+        assert.equal(bucket.inputs.acl, "private");
+        assert.deepEqual(bucket.inputs.versioning, { enabled: true });
+        assert.equal(bucket.options.protect, true);
+        const grants = r.one("digitalocean:index/spacesKey:SpacesKey", "second-region-copy-key").inputs.grants;
+        const name = (n: string) => r.one("digitalocean:index/spacesBucket:SpacesBucket", n).inputs.name ?? `${n}-a1b2c3d`;
+        assert.deepEqual(grants, [
+            { bucket: name("storage-assets"), permission: "read" },
+            { bucket: name("storage-backups"), permission: "read" },
+            { bucket: bucket.inputs.name ?? "second-region-copies-a1b2c3d", permission: "readwrite" },
+        ]);
+    });
+});
