@@ -19,6 +19,7 @@
  */
 import { strict as assert } from "assert";
 import { Resources, runStack, type StackRun } from "../../offline";
+import { mockOutputs } from "../../offline/outputs";
 import { stackRun } from "./runs";
 
 const RDS = "aws:rds/instance:Instance";
@@ -256,5 +257,17 @@ describe("second region: DigitalOcean", function () {
             { bucket: name("storage-backups"), permission: "read" },
             { bucket: bucket.inputs.name ?? "second-region-copies-a1b2c3d", permission: "readwrite" },
         ]);
+    });
+});
+
+describe("mocks: a restored RDS instance reads back its source's database, user and version", () => {
+    it("answers dbName, username and engineVersion for a restore, as DescribeDBInstances does, and nothing extra for a new instance", () => {
+        const restored = mockOutputs({ type: RDS, name: "r", inputs: { restoreToPointInTime: { useLatestRestorableTime: true }, manageMasterUserPassword: true } }, "us-east-1").state;
+        assert.equal(restored.dbName, "app");
+        assert.equal(restored.username, "app_admin");
+        assert.equal(restored.engineVersion, "18");
+        const fresh = mockOutputs({ type: RDS, name: "p", inputs: { dbName: "other", username: "u" } }, "us-east-1").state;
+        assert.equal(fresh.dbName, "other");
+        assert.equal(fresh.engineVersion, undefined);
     });
 });
