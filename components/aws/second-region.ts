@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { s3BucketName } from "../shared/naming";
+import { kmsAliasName, s3BucketName } from "../shared/naming";
 import { serviceTrustPolicy } from "./iam-documents";
 
 /** Arguments of {@link SecondRegion}. */
@@ -92,7 +92,7 @@ export class SecondRegion extends pulumi.ComponentResource {
             },
             { ...kept, retainOnDelete: true },
         );
-        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${args.project}-${args.stack}-copies`, targetKeyId: key.keyId }, there);
+        new aws.kms.Alias(`${name}-key-alias`, { name: `${kmsAliasName(args.project, args.stack)}-copies`, targetKeyId: key.keyId }, there);
         const vault = new aws.backup.Vault(`${name}-vault`, { kmsKeyArn: key.arn }, kept);
 
         const role = new aws.iam.Role(
