@@ -122,7 +122,13 @@ export interface ComputePoolArgs {
      * Secrets fetched at boot into the container's environment by value.
      * @default [] (the app reads its secrets by ARN, so RDS password rotation needs no restart)
      */
-    readonly bootSecrets?: readonly SecretEnv[];
+    readonly bootSecrets?: pulumi.Input<readonly SecretEnv[]>;
+    /**
+     * The team's app shape (p-app-env): the port it listens on inside the container (the host port stays 8080,
+     * where the load balancer sends traffic), its command and its release command (see `ContainerSpec`).
+     * @default app-image/'s: 8080, the image's CMD, no release command
+     */
+    readonly appShape?: { readonly containerPort?: number; readonly command?: readonly string[]; readonly releaseCommand?: readonly string[] };
     /** The assets bucket the app reads and writes. */
     readonly assetsBucketArn: pulumi.Input<string>;
     /** The stack's KMS key: secrets and assets are encrypted with it; it also encrypts the log group. */
@@ -310,9 +316,20 @@ export class ComputePool extends pulumi.ComponentResource {
         const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, { parent: this });
 
         const amiId = a.amiId ?? aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this }).value;
-        const userData = pulumi.all([a.image, a.env]).apply(([image, env]) =>
+        const shape = args.appShape ?? {};
+        const userData = pulumi.all([a.image, a.env, a.bootSecrets]).apply(([image, env, bootSecrets]) =>
             renderUserData(
-                { image, hostPort: APP_PORT, containerPort: APP_PORT, env, secrets: a.bootSecrets, files: a.bootFiles, stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
+                {
+                    image,
+                    hostPort: APP_PORT,
+                    containerPort: shape.containerPort ?? APP_PORT,
+                    env,
+                    secrets: bootSecrets,
+                    files: a.bootFiles,
+                    stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                    command: shape.command,
+                    releaseCommand: shape.releaseCommand,
+                },
                 awsHost({ region: a.region, logGroupName: a.logGroupName }),
             ),
         );

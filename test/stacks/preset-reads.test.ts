@@ -54,6 +54,11 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     logRetentionDays: ["aws"],
     protectData: ["aws", "digitalocean", "docker"],
     auditTrail: ["aws"],
+    // p-do-docker-workers (the docker half of `workers` is read as singleHost.workerReplicas/workerLimit: components/docker/workers.test.ts)
+    workers: ["digitalocean"],
+    cache: ["digitalocean"],
+    // --- CDN (p-app-hosts) ---
+    cdn: ["aws", "digitalocean"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */
