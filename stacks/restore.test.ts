@@ -24,7 +24,13 @@ const AWS: Record<string, string> = {
     "alicerce:costCenter": "cc-1001",
     "alicerce:budgetUsd": "36.2",
 };
-const DO: Record<string, string> = { ...AWS, "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:registryName": "acme", "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" };
+const DO: Record<string, string> = {
+    ...AWS,
+    "alicerce:cloud": "digitalocean",
+    "alicerce:region": "nyc3",
+    "alicerce:registryName": "acme",
+    "alicerce:sshKeyFingerprints": "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa",
+};
 const DOCKER: Record<string, string> = { ...AWS, "alicerce:cloud": "docker" };
 delete DOCKER["alicerce:region"];
 
@@ -47,16 +53,28 @@ function problems(config: Record<string, string>): string[] {
 describe("restore and second-region keys", () => {
     it("accepts each cloud's sources and resolves them with a slug", () => {
         for (const [base, from] of [
-            [AWS, "time:2026-11-29T09:41:00Z"], [AWS, "time:latest"], [AWS, "snapshot:alicerce-dev-db-final-1a2b3c4d"], [AWS, "snapshot:rds:alicerce-dev-db-2026-11-29-03-05"],
-            [AWS, "snapshot:arn:aws:rds:us-east-1:123456789012:snapshot:shared-one"], [DO, "backup:latest"], [DO, "time:2026-11-25T00:00:00Z"],
-            [DOCKER, "restic:latest"], [DOCKER, "restic:4f1c2a9e"], [DOCKER, "dump:/srv/restore/app.dump"],
+            [AWS, "time:2026-11-29T09:41:00Z"],
+            [AWS, "time:latest"],
+            [AWS, "snapshot:alicerce-dev-db-final-1a2b3c4d"],
+            [AWS, "snapshot:rds:alicerce-dev-db-2026-11-29-03-05"],
+            [AWS, "snapshot:arn:aws:rds:us-east-1:123456789012:snapshot:shared-one"],
+            [DO, "backup:latest"],
+            [DO, "time:2026-11-25T00:00:00Z"],
+            [DOCKER, "restic:latest"],
+            [DOCKER, "restic:4f1c2a9e"],
+            [DOCKER, "dump:/srv/restore/app.dump"],
         ] as const) {
             assert.deepEqual(problems({ ...base, "alicerce:restoreFrom": from }), [], from);
         }
         const saved = clock.now;
         clock.now = () => NOW;
         try {
-            const s = loadSettings({ ...AWS, "alicerce:restoreFrom": "time:latest", "alicerce:useRestoredDatabase": "true" }, "alicerce", "dev", PLATFORM_RULES);
+            const s = loadSettings(
+                { ...AWS, "alicerce:restoreFrom": "time:latest", "alicerce:useRestoredDatabase": "true" },
+                "alicerce",
+                "dev",
+                PLATFORM_RULES,
+            );
             assert.equal(s.restore?.kind, "time");
             assert.equal(s.restore?.value, "latest");
             assert.match(s.restore!.slug, /^[0-9a-f]{8}$/);
@@ -70,10 +88,19 @@ describe("restore and second-region keys", () => {
         assert.deepEqual(problems({ ...AWS, "alicerce:restoreFrom": "yesterday" }), [
             'alicerce:restoreFrom: "yesterday" is not a restore source; use <kind>:<value>: snapshot:<id> or time:<UTC time>|latest (aws), backup:latest or time:<UTC time> (digitalocean), dump:<file> or restic:<snapshot id>|latest (docker)',
         ]);
-        assert.deepEqual(problems({ ...AWS, "alicerce:restoreFrom": "backup:latest" }), ['alicerce:restoreFrom: "backup:latest" is a backup source, which aws cannot restore from; use snapshot:... or time:...']);
-        assert.deepEqual(problems({ ...DO, "alicerce:restoreFrom": "snapshot:x1" }), ['alicerce:restoreFrom: "snapshot:x1" is a snapshot source, which digitalocean cannot restore from; use backup:... or time:...']);
-        assert.deepEqual(problems({ ...DOCKER, "alicerce:restoreFrom": "time:latest" }), ['alicerce:restoreFrom: "time:latest" is a time source, which docker cannot restore from; use dump:... or restic:...']);
-        assert.match(problems({ ...AWS, "alicerce:restoreFrom": "snapshot:1bad--id-" })[0], /^alicerce:restoreFrom: "snapshot:1bad--id-" is not an RDS snapshot identifier; use snapshot:<id>/);
+        assert.deepEqual(problems({ ...AWS, "alicerce:restoreFrom": "backup:latest" }), [
+            'alicerce:restoreFrom: "backup:latest" is a backup source, which aws cannot restore from; use snapshot:... or time:...',
+        ]);
+        assert.deepEqual(problems({ ...DO, "alicerce:restoreFrom": "snapshot:x1" }), [
+            'alicerce:restoreFrom: "snapshot:x1" is a snapshot source, which digitalocean cannot restore from; use backup:... or time:...',
+        ]);
+        assert.deepEqual(problems({ ...DOCKER, "alicerce:restoreFrom": "time:latest" }), [
+            'alicerce:restoreFrom: "time:latest" is a time source, which docker cannot restore from; use dump:... or restic:...',
+        ]);
+        assert.match(
+            problems({ ...AWS, "alicerce:restoreFrom": "snapshot:1bad--id-" })[0],
+            /^alicerce:restoreFrom: "snapshot:1bad--id-" is not an RDS snapshot identifier; use snapshot:<id>/,
+        );
         assert.match(problems({ ...AWS, "alicerce:restoreFrom": "time:2026-11-30T09:41" })[0], /is not a UTC time; use time:2026-11-30T09:41:00Z/);
         assert.match(problems({ ...DOCKER, "alicerce:restoreFrom": "restic:xyz" })[0], /is not a restic snapshot; use restic:latest or restic:<id>/);
         assert.match(problems({ ...DOCKER, "alicerce:restoreFrom": "dump:/srv/../etc/shadow.dump" })[0], /is not a dump file on the host/);
@@ -98,7 +125,10 @@ describe("restore and second-region keys", () => {
         for (const base of [AWS, DO, DOCKER]) {
             const p = problems({ ...base, "alicerce:useRestoredDatabase": "true" });
             assert.equal(p.length, 1);
-            assert.match(p[0], /^alicerce:useRestoredDatabase: "true" switches the app to a restored database, but alicerce:restoreFrom is not set: .*set alicerce:useRestoredDatabase false first/);
+            assert.match(
+                p[0],
+                /^alicerce:useRestoredDatabase: "true" switches the app to a restored database, but alicerce:restoreFrom is not set: .*set alicerce:useRestoredDatabase false first/,
+            );
         }
         assert.deepEqual(problems({ ...AWS, "alicerce:useRestoredDatabase": "false" }), []);
     });
@@ -106,11 +136,20 @@ describe("restore and second-region keys", () => {
     it("refuses a second region that is the stack's own, not the cloud's, or on a single host", () => {
         assert.deepEqual(problems({ ...AWS, "alicerce:secondRegion": "us-west-2" }), []);
         assert.deepEqual(problems({ ...DO, "alicerce:secondRegion": "ams3" }), []);
-        assert.match(problems({ ...AWS, "alicerce:secondRegion": "us-east-1" })[0], /^alicerce:secondRegion: "us-east-1" is the stack's own region; a regional outage would take the copies too: use another region, e.g. us-east-2$/);
-        assert.match(problems({ ...AWS, "alicerce:secondRegion": "nyc3" })[0], /^alicerce:secondRegion: "nyc3" is not a region of AWS for the copies; use one of us-east-2, /);
+        assert.match(
+            problems({ ...AWS, "alicerce:secondRegion": "us-east-1" })[0],
+            /^alicerce:secondRegion: "us-east-1" is the stack's own region; a regional outage would take the copies too: use another region, e.g. us-east-2$/,
+        );
+        assert.match(
+            problems({ ...AWS, "alicerce:secondRegion": "nyc3" })[0],
+            /^alicerce:secondRegion: "nyc3" is not a region of AWS for the copies; use one of us-east-2, /,
+        );
         assert.match(problems({ ...DO, "alicerce:secondRegion": "nyc3" })[0], /is the stack's own region/);
         assert.match(problems({ ...DO, "alicerce:secondRegion": "us-west-2" })[0], /is not a region of DigitalOcean for the copies/);
-        assert.match(problems({ ...DOCKER, "alicerce:secondRegion": "us-west-2" })[0], /applies to aws and digitalocean; on a single host set alicerce:backupRepository/);
+        assert.match(
+            problems({ ...DOCKER, "alicerce:secondRegion": "us-west-2" })[0],
+            /applies to aws and digitalocean; on a single host set alicerce:backupRepository/,
+        );
     });
 
     it("reports every problem at once", () => {

@@ -72,7 +72,8 @@ export function restoreProblems(text: string, cloud: Cloud, retentionDays: numbe
     if (!kinds.includes(kind)) return [`is a ${kind} source, which ${cloud} cannot restore from; use ${kinds.map((k) => `${k}:...`).join(" or ")}`];
     if (kind === "time") {
         if (value === "latest") return cloud === "aws" ? [] : ["uses latest, which is backup:latest on digitalocean; use backup:latest or time:<UTC time>"];
-        if (!UTC_TIME.test(value) || Number.isNaN(Date.parse(value))) return ["is not a UTC time; use time:2026-11-30T09:41:00Z (ISO 8601, ending in Z) or time:latest"];
+        if (!UTC_TIME.test(value) || Number.isNaN(Date.parse(value)))
+            return ["is not a UTC time; use time:2026-11-30T09:41:00Z (ISO 8601, ending in Z) or time:latest"];
         const at = Date.parse(value);
         if (at > now.getTime()) return [`is in the future (now ${now.toISOString()}); use a time in the last ${retentionDays} days`];
         const oldest = now.getTime() - retentionDays * 86_400_000;
@@ -86,12 +87,18 @@ export function restoreProblems(text: string, cloud: Cloud, retentionDays: numbe
     if (kind === "snapshot") {
         const id = value.replace(/^arn:aws:rds:[a-z0-9-]+:\d{12}:snapshot:/, "").replace(/^(rds|awsbackup):/, "");
         if (!RDS_SNAPSHOT.test(value) || id.includes("--") || id.endsWith("-")) {
-            return ["is not an RDS snapshot identifier; use snapshot:<id> (1-255 letters, digits or '-', first a letter, no '--', not ending in '-'; rds: or awsbackup: prefixes and shared-snapshot ARNs accepted), as `aws rds describe-db-snapshots` lists it"];
+            return [
+                "is not an RDS snapshot identifier; use snapshot:<id> (1-255 letters, digits or '-', first a letter, no '--', not ending in '-'; rds: or awsbackup: prefixes and shared-snapshot ARNs accepted), as `aws rds describe-db-snapshots` lists it",
+            ];
         }
         return [];
     }
-    if (kind === "backup") return value === "latest" ? [] : ["is not a DigitalOcean backup; use backup:latest (the newest daily backup) or time:<UTC time> for a point in time"];
-    if (kind === "restic") return RESTIC_SNAPSHOT.test(value) ? [] : ["is not a restic snapshot; use restic:latest or restic:<id> (8-64 hex digits, as `backup.sh snapshots` lists them)"];
+    if (kind === "backup")
+        return value === "latest" ? [] : ["is not a DigitalOcean backup; use backup:latest (the newest daily backup) or time:<UTC time> for a point in time"];
+    if (kind === "restic")
+        return RESTIC_SNAPSHOT.test(value)
+            ? []
+            : ["is not a restic snapshot; use restic:latest or restic:<id> (8-64 hex digits, as `backup.sh snapshots` lists them)"];
     // dump
     return HOST_PATH.test(value) && /\.(dump|sql|sql\.gz)$/.test(value)
         ? []
@@ -101,6 +108,7 @@ export function restoreProblems(text: string, cloud: Cloud, retentionDays: numbe
 /** What is wrong with a second region (texts completing `alicerce:secondRegion: "<value>" ...`). */
 export function secondRegionProblems(second: string, primary: string | undefined, accepted: readonly string[], cloudName: string): string[] {
     if (!accepted.includes(second)) return [`is not a region of ${cloudName} for the copies; use one of ${accepted.filter((r) => r !== primary).join(", ")}`];
-    if (second === primary) return [`is the stack's own region; a regional outage would take the copies too: use another region, e.g. ${accepted.find((r) => r !== primary)}`];
+    if (second === primary)
+        return [`is the stack's own region; a regional outage would take the copies too: use another region, e.g. ${accepted.find((r) => r !== primary)}`];
     return [];
 }

@@ -139,7 +139,12 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
     const lb = { LoadBalancer: t.loadBalancerArnSuffix };
     const tg = { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix };
     const db = { DBInstanceIdentifier: t.dbIdentifier };
-    const alb = (metricName: string, stat: string, dimensions: Record<string, string> = lb): AlarmMetric => ({ namespace: "AWS/ApplicationELB", metricName, dimensions, stat });
+    const alb = (metricName: string, stat: string, dimensions: Record<string, string> = lb): AlarmMetric => ({
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions,
+        stat,
+    });
     // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
     // so those join the denominator; no traffic at all is no error rate, not a division by zero.
     const fiveXxRate: AlarmSpec["metric"] = {
@@ -217,7 +222,8 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
         },
         {
             key: "healthy-hosts",
-            description: "Target group: no instance passes /healthz, so every request fails with 503. Check the container logs and the Auto Scaling group's activity.",
+            description:
+                "Target group: no instance passes /healthz, so every request fails with 503. Check the container logs and the Auto Scaling group's activity.",
             metric: alb("HealthyHostCount", "Minimum", tg),
             comparison: "LessThanThreshold",
             threshold: 1,
@@ -277,14 +283,60 @@ export function dashboardBody(t: AlarmTargets, region: string): string {
     const asg = ["AutoScalingGroupName", t.autoScalingGroupName];
     return JSON.stringify({
         widgets: [
-            widget("Requests and 5xx", [["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }], [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }], [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }]], 0, 0),
-            widget("Response time (p50, p95, p99)", [["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }], ["...", { stat: "p95" }], ["...", { stat: "p99" }]], 12, 0),
-            widget("App CPU and memory (%)", [["AWS/EC2", "CPUUtilization", ...asg], ["CWAgent", "mem_used_percent", ...asg]], 0, 6, { yAxis: { left: { min: 0, max: 100 } } }),
-            widget("Healthy and unhealthy instances", [["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }], [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }]], 12, 6),
-            widget("Database CPU (%) and connections", [["AWS/RDS", "CPUUtilization", ...db], [".", "DatabaseConnections", ".", ".", { yAxis: "right" }]], 0, 12),
+            widget(
+                "Requests and 5xx",
+                [
+                    ["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }],
+                    [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }],
+                    [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }],
+                ],
+                0,
+                0,
+            ),
+            widget(
+                "Response time (p50, p95, p99)",
+                [
+                    ["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }],
+                    ["...", { stat: "p95" }],
+                    ["...", { stat: "p99" }],
+                ],
+                12,
+                0,
+            ),
+            widget(
+                "App CPU and memory (%)",
+                [
+                    ["AWS/EC2", "CPUUtilization", ...asg],
+                    ["CWAgent", "mem_used_percent", ...asg],
+                ],
+                0,
+                6,
+                { yAxis: { left: { min: 0, max: 100 } } },
+            ),
+            widget(
+                "Healthy and unhealthy instances",
+                [
+                    ["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }],
+                    [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }],
+                ],
+                12,
+                6,
+            ),
+            widget(
+                "Database CPU (%) and connections",
+                [
+                    ["AWS/RDS", "CPUUtilization", ...db],
+                    [".", "DatabaseConnections", ".", ".", { yAxis: "right" }],
+                ],
+                0,
+                12,
+            ),
             widget(
                 "Database free storage and replica lag",
-                [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }], ...(t.dbReplicaIdentifier ? [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", t.dbReplicaIdentifier, { yAxis: "right" }]] : [])],
+                [
+                    ["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }],
+                    ...(t.dbReplicaIdentifier ? [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", t.dbReplicaIdentifier, { yAxis: "right" }]] : []),
+                ],
                 12,
                 12,
             ),
@@ -352,7 +404,14 @@ export class Monitoring extends pulumi.ComponentResource {
         const GROUP = "<auto-scaling-group>";
         const options: AlarmOptions = { launchGraceSeconds: args.launchGraceSeconds };
         const shape = alarmSpecs(
-            { autoScalingGroupName: GROUP, loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb },
+            {
+                autoScalingGroupName: GROUP,
+                loadBalancerArnSuffix: "",
+                targetGroupArnSuffix: "",
+                dbIdentifier: "",
+                dbReplicaIdentifier: hasReplica ? "" : undefined,
+                dbStorageGb: args.dbStorageGb,
+            },
             options,
         );
 
@@ -387,7 +446,12 @@ export class Monitoring extends pulumi.ComponentResource {
 
         this.topicArn = topic.arn;
         this.dashboardName = dashboard.dashboardName;
-        this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames, rolloutAlarmNames: this.rolloutAlarmNames });
+        this.registerOutputs({
+            topicArn: this.topicArn,
+            dashboardName: this.dashboardName,
+            alarmNames: this.alarmNames,
+            rolloutAlarmNames: this.rolloutAlarmNames,
+        });
     }
 }
 

@@ -29,7 +29,14 @@ export interface SecondRegionArgs {
  * destination key, nothing else (S3 User Guide, "Setting up permissions for
  * live replication" and "Replicating encrypted objects (SSE-KMS)").
  */
-export function replicationPolicy(sources: string[], destinations: string[], sourceKey: string, destinationKey: string, region: string, secondRegion: string): object {
+export function replicationPolicy(
+    sources: string[],
+    destinations: string[],
+    sourceKey: string,
+    destinationKey: string,
+    region: string,
+    secondRegion: string,
+): object {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -46,14 +53,21 @@ export function replicationPolicy(sources: string[], destinations: string[], sou
                 Effect: "Allow",
                 Action: ["kms:Decrypt"],
                 Resource: [sourceKey],
-                Condition: { StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": sources.map((arn) => `${arn}/*`) } },
+                Condition: {
+                    StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": sources.map((arn) => `${arn}/*`) },
+                },
             },
             {
                 Sid: "EncryptReplicas",
                 Effect: "Allow",
                 Action: ["kms:Encrypt", "kms:GenerateDataKey"],
                 Resource: [destinationKey],
-                Condition: { StringLike: { "kms:ViaService": `s3.${secondRegion}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": destinations.map((arn) => `${arn}/*`) } },
+                Condition: {
+                    StringLike: {
+                        "kms:ViaService": `s3.${secondRegion}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:s3:arn": destinations.map((arn) => `${arn}/*`),
+                    },
+                },
             },
         ],
     };
@@ -79,7 +93,11 @@ export class SecondRegion extends pulumi.ComponentResource {
 
     constructor(name: string, args: SecondRegionArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:SecondRegion", name, {}, opts);
-        const provider = new aws.Provider(`${name}-aws`, { region: args.secondRegion as aws.Region, defaultTags: { tags: { ...args.tags } } }, { parent: this });
+        const provider = new aws.Provider(
+            `${name}-aws`,
+            { region: args.secondRegion as aws.Region, defaultTags: { tags: { ...args.tags } } },
+            { parent: this },
+        );
         const there = { parent: this, provider };
         const kept = { ...there, protect: args.protect };
 
@@ -103,26 +121,57 @@ export class SecondRegion extends pulumi.ComponentResource {
 
         const replicas: Record<string, pulumi.Output<string>> = {};
         const destinations: pulumi.Output<string>[] = [];
-        const pending: { purpose: string; source: { name: pulumi.Input<string>; arn: pulumi.Input<string> }; bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning }[] = [];
+        const pending: {
+            purpose: string;
+            source: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
+            bucket: aws.s3.Bucket;
+            versioning: aws.s3.BucketVersioning;
+        }[] = [];
         for (const [purpose, source] of Object.entries(args.buckets)) {
             const id = `${name}-${purpose}`;
             const bucket = new aws.s3.Bucket(
                 id,
-                { bucket: s3BucketName({ project: args.project, stack: args.stack, purpose: `${purpose}-copy`, accountId: args.accountId, region: args.secondRegion }) },
+                {
+                    bucket: s3BucketName({
+                        project: args.project,
+                        stack: args.stack,
+                        purpose: `${purpose}-copy`,
+                        accountId: args.accountId,
+                        region: args.secondRegion,
+                    }),
+                },
                 kept,
             );
-            new aws.s3.BucketPublicAccessBlock(`${id}-public-access`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, there);
+            new aws.s3.BucketPublicAccessBlock(
+                `${id}-public-access`,
+                { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+                there,
+            );
             new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, there);
             new aws.s3.BucketServerSideEncryptionConfiguration(
                 `${id}-encryption`,
-                { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
+                {
+                    bucket: bucket.id,
+                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+                },
                 there,
             );
             // Replication needs versioning on the source and the destination (S3 User Guide, "Requirements for live replication").
             const versioning = new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, there);
             new aws.s3.BucketLifecycleConfiguration(
                 `${id}-lifecycle`,
-                { bucket: bucket.id, rules: [{ id: "old-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 90 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }] },
+                {
+                    bucket: bucket.id,
+                    rules: [
+                        {
+                            id: "old-versions",
+                            status: "Enabled",
+                            filter: { prefix: "" },
+                            noncurrentVersionExpiration: { noncurrentDays: 90 },
+                            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                        },
+                    ],
+                },
                 { ...there, dependsOn: [versioning] },
             );
             replicas[purpose] = bucket.bucket;
@@ -136,7 +185,9 @@ export class SecondRegion extends pulumi.ComponentResource {
                 role: role.id,
                 policy: pulumi
                     .all([pulumi.all(Object.values(args.buckets).map((b) => b.arn)), pulumi.all(destinations), args.sourceKmsKeyArn, key.arn])
-                    .apply(([sources, dests, sourceKey, destKey]) => JSON.stringify(replicationPolicy(sources, dests, sourceKey, destKey, args.region, args.secondRegion))),
+                    .apply(([sources, dests, sourceKey, destKey]) =>
+                        JSON.stringify(replicationPolicy(sources, dests, sourceKey, destKey, args.region, args.secondRegion)),
+                    ),
             },
             { parent: this, provider: opts.provider },
         );

@@ -142,11 +142,7 @@ export class Database extends pulumi.ComponentResource {
                 { parent: this, protect: args.protect },
             ),
         );
-        new digitalocean.DatabaseFirewall(
-            `${name}-firewall`,
-            { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) },
-            { parent: this },
-        );
+        new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) }, { parent: this });
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
         const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
         const budget = connectionBudget(args.size, args.maxInstances);
@@ -160,9 +156,9 @@ export class Database extends pulumi.ComponentResource {
 
         const password = pulumi.secret(user.password);
         this.url = pulumi.secret(
-            pulumi.all([user.name, password, cluster.privateHost, cluster.port, db.name]).apply(([u, p, host, port, database]) =>
-                postgresUrl({ user: u, password: p, host, port, database }),
-            ),
+            pulumi
+                .all([user.name, password, cluster.privateHost, cluster.port, db.name])
+                .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
         );
         this.poolUrl = pulumi.secret(
             pulumi.all([user.name, password, pool.privateHost, pool.port, pool.name]).apply(([u, p, host, port, poolName]) =>
@@ -185,9 +181,9 @@ export class Database extends pulumi.ComponentResource {
             );
             this.replicaUrn = pulumi.interpolate`do:dbaas:${replica.uuid}`;
             this.readerUrl = pulumi.secret(
-                pulumi.all([user.name, password, replica.privateHost, replica.port, db.name]).apply(([u, p, host, port, database]) =>
-                    postgresUrl({ user: u, password: p, host, port, database }),
-                ),
+                pulumi
+                    .all([user.name, password, replica.privateHost, replica.port, db.name])
+                    .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
             );
         }
         // --- restore: a NEW cluster beside the stack's own one, which it only reads from ---
@@ -215,12 +211,18 @@ export class Database extends pulumi.ComponentResource {
                 // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview.
                 { parent: this, protect: r.active || args.protect },
             );
-            new digitalocean.DatabaseFirewall(`${name}-restored-${r.slug}-firewall`, { clusterId: restored.id, rules: [{ type: "tag", value: args.appTag }] }, { parent: this });
+            new digitalocean.DatabaseFirewall(
+                `${name}-restored-${r.slug}-firewall`,
+                { clusterId: restored.id, rules: [{ type: "tag", value: args.appTag }] },
+                { parent: this },
+            );
             this.restoredClusterId = restored.id;
             this.restoredClusterUrn = restored.clusterUrn;
             if (r.active) {
                 const direct = pulumi.secret(
-                    pulumi.all([user.name, password, restored.privateHost, restored.port, db.name]).apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
+                    pulumi
+                        .all([user.name, password, restored.privateHost, restored.port, db.name])
+                        .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
                 );
                 this.url = direct;
                 // The stack's pool belongs to the stack's cluster: the restored one is reached directly.
@@ -232,7 +234,15 @@ export class Database extends pulumi.ComponentResource {
         // --- end restore ---
         this.clusterId = cluster.id;
         this.clusterUrn = cluster.clusterUrn;
-        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl, adminUrl: this.adminUrl });
+        this.registerOutputs({
+            clusterId: this.clusterId,
+            clusterUrn: this.clusterUrn,
+            replicaUrn: this.replicaUrn,
+            url: this.url,
+            readerUrl: this.readerUrl,
+            poolUrl: this.poolUrl,
+            adminUrl: this.adminUrl,
+        });
     }
 }
 

@@ -35,7 +35,9 @@ export class SecondRegionCopies extends pulumi.ComponentResource {
                 region: args.secondRegion,
                 acl: "private",
                 versioning: { enabled: true },
-                lifecycleRules: [{ id: "old-versions", enabled: true, noncurrentVersionExpiration: { days: args.keepDays }, abortIncompleteMultipartUploadDays: 7 }],
+                lifecycleRules: [
+                    { id: "old-versions", enabled: true, noncurrentVersionExpiration: { days: args.keepDays }, abortIncompleteMultipartUploadDays: 7 },
+                ],
                 forceDestroy: false,
             },
             { parent: this, protect: args.protect },

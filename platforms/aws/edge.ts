@@ -56,7 +56,10 @@ const cloudflareProviders = new WeakMap<StackSettings, { zoneId: string; provide
 export function cloudflareFor(settings: StackSettings, credentials: ProviderSecrets): { zoneId: string; provider: cloudflare.Provider } | undefined {
     if (settings.cloudflareZoneId === undefined) return undefined;
     if (!cloudflareProviders.has(settings)) {
-        cloudflareProviders.set(settings, { zoneId: settings.cloudflareZoneId, provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }) });
+        cloudflareProviders.set(settings, {
+            zoneId: settings.cloudflareZoneId,
+            provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }),
+        });
     }
     return cloudflareProviders.get(settings);
 }
@@ -121,7 +124,13 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
 
     const registry = new Registry(
         `${prefix}-registry`,
-        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData, buildContext: settings.app.buildContext },
+        {
+            kmsKeyArn: deps.kms.keyArn,
+            image: settings.image,
+            platform: dockerPlatform(arch),
+            forceDelete: !settings.protectData,
+            buildContext: settings.app.buildContext,
+        },
         opts,
     );
 
@@ -207,9 +216,21 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     const env = pulumi
-        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName, deps.secrets.appEnvVersionId])
+        .all([
+            db.masterSecretArn,
+            db.writerAddress,
+            db.readerAddress,
+            db.port,
+            db.dbName,
+            deps.secrets.sessionSecretArn,
+            deps.storage.assetsBucketName,
+            deps.secrets.appEnvVersionId,
+        ])
         .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket, secretsVersion]) => ({
-            ...appEnvironment(settings.app, awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket })),
+            ...appEnvironment(
+                settings.app,
+                awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
+            ),
             // A rotated app secret is a new version id: a new launch template version, so the instance refresh restarts every instance.
             ...(secretsVersion !== undefined ? { [APP_SECRETS_VERSION_VARIABLE]: secretsVersion } : {}),
         }))
@@ -222,7 +243,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ? pulumi.output(appEnvSecretArn).apply((arn) => settings.app.secretNames.map((n): SecretEnv => ({ env: n, source: arn, key: `.${n}` })))
             : [];
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
-    if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
+    if (settings.image !== undefined && prebuilt === undefined)
+        throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
     const servers = new AppServers(
         `${prefix}-app`,
         {
@@ -262,20 +284,23 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
 
     let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
     if (settings.domain !== undefined && cf) {
-        const records: DnsRecordSpec[] = [{ key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied }];
+        const records: DnsRecordSpec[] = [
+            { key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied },
+        ];
         // The app's other names and the wildcard (Cloudflare proxies wildcard records on every plan).
-        for (const h of appHosts.slice(1)) records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied });
+        for (const h of appHosts.slice(1))
+            records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied });
         new Dns(`${prefix}-dns`, { zoneId: cf.zoneId, records, originTlsSettings: true }, { provider: cf.provider });
     } else if (settings.domain !== undefined && certificate) {
         const domain = settings.domain;
-        dnsRecordsToCreate = pulumi
-            .all([certificate.validationRecord(domain), loadBalancer.dnsName])
-            .apply(([v, lbDns]) => [
-                { name: v.name, type: v.type, value: v.value },
-                { name: domain, type: "CNAME", value: lbDns },
-            ]);
+        dnsRecordsToCreate = pulumi.all([certificate.validationRecord(domain), loadBalancer.dnsName]).apply(([v, lbDns]) => [
+            { name: v.name, type: v.type, value: v.value },
+            { name: domain, type: "CNAME", value: lbDns },
+        ]);
         dnsRecordsToCreate.apply((records) =>
-            pulumi.log.warn(`create these DNS records at your DNS host (the certificate is issued once the first exists): ${records.map((r) => `${r.name} ${r.type} ${r.value}`).join("; ")}`),
+            pulumi.log.warn(
+                `create these DNS records at your DNS host (the certificate is issued once the first exists): ${records.map((r) => `${r.name} ${r.type} ${r.value}`).join("; ")}`,
+            ),
         );
     }
 

@@ -43,7 +43,11 @@ export interface AwsOutputs extends CommonOutputs, Omit<EdgeOutputs, keyof Commo
     /** The database restored beside the stack's own one (`alicerce:restoreFrom`), and whether the app uses it. */
     readonly restoredDatabase?: { readonly identifier: pulumi.Output<string>; readonly inUse: boolean };
     /** Where the copies are (`alicerce:secondRegion`): the vault and the replica buckets. */
-    readonly secondRegion?: { readonly region: string; readonly vaultArn: pulumi.Output<string>; readonly buckets: { readonly [purpose: string]: pulumi.Output<string> } };
+    readonly secondRegion?: {
+        readonly region: string;
+        readonly vaultArn: pulumi.Output<string>;
+        readonly buckets: { readonly [purpose: string]: pulumi.Output<string> };
+    };
 }
 
 /**
@@ -214,7 +218,15 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             protect: protectData,
             // --- restore and second region ---
             ...(restore && (restore.kind === "snapshot" || restore.kind === "time")
-                ? { restore: { kind: restore.kind, value: restore.value, slug: restore.slug, active: restore.active, identifier: rdsIdentifier(project, stack, `db-restored-${restore.slug}`) } }
+                ? {
+                      restore: {
+                          kind: restore.kind,
+                          value: restore.value,
+                          slug: restore.slug,
+                          active: restore.active,
+                          identifier: rdsIdentifier(project, stack, `db-restored-${restore.slug}`),
+                      },
+                  }
                 : {}),
             ...(second ? { copyToVaultArn: second.vaultArn } : {}),
             // --- end restore and second region ---
@@ -222,7 +234,12 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         { providers: [provider, randomProvider] },
     );
 
-    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined }, credentials);
+    const edge = deployEdge(
+        settings,
+        provider,
+        { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined },
+        credentials,
+    );
 
     return {
         ...edge.outputs,
@@ -274,7 +291,12 @@ export function validateAws(view: ConfigView): string[] {
         }
         const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
         if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
-            problems.push(view.problem("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`));
+            problems.push(
+                view.problem(
+                    "amiName",
+                    `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`,
+                ),
+            );
         }
     }
     // p-app-env: a prebuilt image of the wrong architecture fails only when the first instance pulls it.
@@ -287,7 +309,12 @@ export function validateAws(view: ConfigView): string[] {
             arch = undefined;
         }
         if (arch !== undefined && arch !== imageArch) {
-            problems.push(view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`));
+            problems.push(
+                view.problem(
+                    "imageArchitecture",
+                    `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`,
+                ),
+            );
         }
     }
     return problems;

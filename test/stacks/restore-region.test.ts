@@ -37,7 +37,9 @@ function run(stack: string, overrides: Record<string, string>): Promise<StackRun
 /** The environment file the AWS instances' user data writes. */
 function awsEnv(r: Resources): Record<string, string> {
     const lt = r.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((x) => typeof x.inputs.userData === "string")!;
-    const script = Buffer.from(lt.inputs.userData, "base64").toString("utf8").includes("#!/bin/bash") ? Buffer.from(lt.inputs.userData, "base64").toString("utf8") : lt.inputs.userData;
+    const script = Buffer.from(lt.inputs.userData, "base64").toString("utf8").includes("#!/bin/bash")
+        ? Buffer.from(lt.inputs.userData, "base64").toString("utf8")
+        : lt.inputs.userData;
     const file = script.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
     return Object.fromEntries(file.split("\n").map((l: string) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
@@ -61,7 +63,8 @@ describe("restore as configuration: AWS", function () {
         assert.equal(r.inputs.snapshotIdentifier, undefined);
         assert.notEqual(r.inputs.identifier, primaryOf(base).inputs.identifier);
         // Same private path and key as the primary: isolated subnets, its security group, encrypted with the stack key.
-        for (const k of ["dbSubnetGroupName", "vpcSecurityGroupIds", "parameterGroupName", "kmsKeyId", "masterUserSecretKmsKeyId"]) assert.deepEqual(r.inputs[k], primaryOf(base).inputs[k], k);
+        for (const k of ["dbSubnetGroupName", "vpcSecurityGroupIds", "parameterGroupName", "kmsKeyId", "masterUserSecretKmsKeyId"])
+            assert.deepEqual(r.inputs[k], primaryOf(base).inputs[k], k);
         assert.equal(r.inputs.storageEncrypted, true);
         assert.equal(r.inputs.publiclyAccessible, false);
         assert.equal(r.inputs.manageMasterUserPassword, true);
@@ -157,7 +160,10 @@ describe("second region: AWS prod", function () {
             assert.match(enc.inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:us-west-2:/);
             const pab = r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `second-region-${purpose}-public-access`);
             for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(pab.inputs[k], true, k);
-            assert.equal(r.one("aws:s3/bucketVersioning:BucketVersioning", `second-region-${purpose}-versioning`).inputs.versioningConfiguration.status, "Enabled");
+            assert.equal(
+                r.one("aws:s3/bucketVersioning:BucketVersioning", `second-region-${purpose}-versioning`).inputs.versioningConfiguration.status,
+                "Enabled",
+            );
         }
     });
 
@@ -174,14 +180,25 @@ describe("second region: AWS prod", function () {
             assert.equal(rule.destination.bucket, `arn:aws:s3:::${r.one("aws:s3/bucket:Bucket", `second-region-${purpose}`).inputs.bucket}`);
             assert.match(rule.destination.encryptionConfiguration.replicaKmsKeyId, /^arn:aws:kms:us-west-2:/);
             const deps = new Set(rep.dependencies);
-            assert.ok(deps.has(r.one("aws:s3/bucketVersioning:BucketVersioning", `second-region-${purpose}-versioning`).urn), "after the destination's versioning");
+            assert.ok(
+                deps.has(r.one("aws:s3/bucketVersioning:BucketVersioning", `second-region-${purpose}-versioning`).urn),
+                "after the destination's versioning",
+            );
             assert.ok(deps.has(r.one("aws:s3/bucketVersioning:BucketVersioning", `storage-${purpose}-versioning`).urn), "after the source's versioning");
         }
         const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "second-region-replication").inputs.policy);
         const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
         assert.deepEqual(actions, [
-            "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging",
-            "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:ReplicateObject", "s3:ReplicateTags",
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionTagging",
+            "s3:GetReplicationConfiguration",
+            "s3:ListBucket",
+            "s3:ReplicateObject",
+            "s3:ReplicateTags",
         ]);
         for (const s of policy.Statement) for (const res of [s.Resource].flat()) assert.notEqual(res, "*", `${s.Sid} is scoped`);
         const trust = JSON.parse(r.one("aws:iam/role:Role", "second-region-replication").inputs.assumeRolePolicy);
@@ -262,7 +279,10 @@ describe("second region: DigitalOcean", function () {
 
 describe("mocks: a restored RDS instance reads back its source's database, user and version", () => {
     it("answers dbName, username and engineVersion for a restore, as DescribeDBInstances does, and nothing extra for a new instance", () => {
-        const restored = mockOutputs({ type: RDS, name: "r", inputs: { restoreToPointInTime: { useLatestRestorableTime: true }, manageMasterUserPassword: true } }, "us-east-1").state;
+        const restored = mockOutputs(
+            { type: RDS, name: "r", inputs: { restoreToPointInTime: { useLatestRestorableTime: true }, manageMasterUserPassword: true } },
+            "us-east-1",
+        ).state;
         assert.equal(restored.dbName, "app");
         assert.equal(restored.username, "app_admin");
         assert.equal(restored.engineVersion, "18");
