@@ -20,6 +20,10 @@
 #   backup.sh digest-files DIR     print the sha256 of every file under DIR (an object key per file)
 #   backup.sh restore [SNAPSHOT]   restore the database from SNAPSHOT (an id, or latest; default latest)
 #                                  into RESTORE_DATABASE (default PGDATABASE), in one transaction
+#   backup.sh restore-new KIND SOURCE  create RESTORE_DATABASE (a NEW database) from a restic snapshot
+#                                  (KIND restic, SOURCE an id or latest) or a dump file (KIND dump, SOURCE a
+#                                  .dump, .sql or .sql.gz path); never touches another database: done once,
+#                                  a repeat with the same source is a no-op, any other existing database an error
 #   backup.sh restore-uploads [SNAPSHOT]  copy the uploaded files of SNAPSHOT back into UPLOADS_RESTORE_BUCKET
 #                                  (default UPLOADS_BUCKET), with the key in UPLOADS_WRITE_ACCESS_KEY_ID and
 #                                  UPLOADS_WRITE_SECRET_ACCESS_KEY (the nightly key only reads); objects
@@ -303,6 +307,55 @@ restore() {
     log "restored database $target from snapshot $snapshot"
 }
 
+# restore-new KIND SOURCE: a NEW database RESTORE_DATABASE made from a restic
+# snapshot or a dump file, beside the running one (alicerce:restoreFrom). The
+# restore goes into <target>_partial, which is renamed only once complete and
+# marked with its source (COMMENT ON DATABASE): a failure leaves no target, a
+# repeat of the same source is a no-op, and an existing target from another
+# source (or none) is an error: nothing is ever overwritten.
+restore_new() {
+    kind=$1
+    source=$2
+    target=${RESTORE_DATABASE:?RESTORE_DATABASE is not set}
+    case $target in *[!a-z0-9_]*|"") die "RESTORE_DATABASE must be lowercase letters, digits and _: $target" ;; esac
+    [ "$target" != "${PGDATABASE:-}" ] || die "RESTORE_DATABASE is the running database $target; a restore always makes a new one"
+    mark="alicerce-restored-from:$kind:$source"
+    exists=$(psql -X -q -t -A -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$target'") || die "cannot reach the database server"
+    if [ "$exists" = "1" ]; then
+        found=$(psql -X -q -t -A -d postgres -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = '$target'")
+        [ "$found" = "$mark" ] || die "database $target exists and was not restored from $kind:$source; it is never overwritten"
+        log "database $target was already restored from $kind:$source"
+        return 0
+    fi
+    partial="${target}_partial"
+    mkdir -p "$WORK_DIR" "$TMPDIR"
+    work=$(mktemp -d "$WORK_DIR/restore-new.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: $work is fixed for this run
+    trap "rm -rf '$work'" EXIT
+    case $kind in
+        restic)
+            log "reading $(dump_name) from snapshot $source"
+            restic dump --host "$BACKUP_HOST" --tag postgres "$source" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $source"
+            file="$work/restore.dump" ;;
+        dump)
+            [ -r "$source" ] || die "cannot read the dump file $source"
+            file=$source ;;
+        *) die "restore-new: unknown kind $kind (restic or dump)" ;;
+    esac
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$partial\"" -c "CREATE DATABASE \"$partial\"" >/dev/null || die "cannot create database $partial"
+    log "restoring $kind:$source into a new database $target"
+    case $file in
+        *.sql.gz) gzip -dc "$file" | psql -X -q -1 -v ON_ERROR_STOP=1 -d "$partial" >/dev/null ;;
+        *.sql) psql -X -q -1 -v ON_ERROR_STOP=1 -d "$partial" -f "$file" >/dev/null ;;
+        *)
+            pg_restore --list "$file" >/dev/null || die "$kind:$source is not a dump pg_restore can read"
+            pg_restore --no-owner --no-privileges --single-transaction --exit-on-error --dbname="$partial" "$file" ;;
+    esac || die "restoring $kind:$source failed; the running database is untouched"
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER DATABASE \"$partial\" RENAME TO \"$target\"" -c "COMMENT ON DATABASE \"$target\" IS '$mark'" >/dev/null \
+        || die "cannot rename $partial to $target"
+    log "restored $kind:$source into the new database $target"
+}
+
 # restore-uploads [SNAPSHOT]: the snapshot's files are restored into a scratch
 # directory, then copied into the bucket (`rclone copy`: objects missing or
 # different are written, none is deleted). The nightly key can only read:
@@ -332,9 +385,10 @@ case "${1:-}" in
     health) health ;;
     snapshots) snapshots ;;
     restore) restore "${2:-}" ;;
+    restore-new) restore_new "${2:?usage: backup.sh restore-new restic|dump SOURCE}" "${3:?usage: backup.sh restore-new restic|dump SOURCE}" ;;
     restore-uploads) restore_uploads "${2:-}" ;;
     dump) consistent_dump "${2:?usage: backup.sh dump FILE MANIFEST}" "${3:?usage: backup.sh dump FILE MANIFEST}" ;;
     digest) digest ;;
     digest-files) digest_files "${2:?usage: backup.sh digest-files DIR}" ;;
-    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-uploads [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
+    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-new KIND SOURCE|restore-uploads [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
 esac
