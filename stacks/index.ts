@@ -5,6 +5,7 @@ import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
+import type { AwsCachePreset, AwsWorkersPreset } from "./tiers"; // p-aws-workers
 import { Cloud, ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, TierPreset, VpsCloud } from "./tiers";
 
 export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
@@ -96,7 +97,58 @@ export interface StackSettings extends CommonSettings {
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
     readonly auditTrail: boolean;
+    // --- p-aws-workers ---
+    /** AWS: the worker pool, or undefined where the tier has none (the same field names as the preset's). */
+    readonly awsWorkers?: AwsWorkersSettings;
+    /** AWS: ElastiCache for Valkey, or undefined where the tier has no queue. */
+    readonly awsCache?: AwsCacheSettings;
+    // --- end p-aws-workers ---
 }
+
+// --- p-aws-workers ---
+/** AWS workers after tier defaults and stack overrides. */
+export interface AwsWorkersSettings extends Omit<AwsWorkersPreset, "instanceType"> {
+    readonly instanceType: string;
+}
+/** AWS cache after tier defaults and stack overrides. */
+export interface AwsCacheSettings extends Omit<AwsCachePreset, "nodeType"> {
+    readonly nodeType: string;
+}
+
+/** Keys of the AWS worker pool and cache. */
+const AWS_QUEUE_KEYS = ["workersInstanceType", "workersMin", "workersMax", "cacheNodeType"] as const;
+
+/**
+ * ElastiCache node families Valkey runs on (current generation only; T1/T2, M1-M4, C1, R3/R4 are previous
+ * generation): https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
+ */
+export const VALKEY_NODE_FAMILIES = ["t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn"] as const;
+
+/** Rules of the AWS worker pool and cache: sizes, ranges, and a worker or cache key on a tier without a queue. */
+function awsQueueRules(ctx: RuleContext): void {
+    const { raw, value, say, preset, tier } = ctx;
+    const hasQueue = preset !== undefined && preset.awsCache.nodeType !== null && preset.awsWorkers.instanceType !== null;
+    if (preset !== undefined && !hasQueue) {
+        for (const key of AWS_QUEUE_KEYS) {
+            if (raw[key] !== undefined) say(key, `applies to a tier with a queue (ElastiCache and workers), and the ${tier} tier on aws has none; remove it, or move the stack to the prod tier`);
+        }
+        return;
+    }
+    const min = value("workersMin") ?? preset?.awsWorkers.minInstances;
+    const max = value("workersMax") ?? preset?.awsWorkers.maxInstances;
+    if (min !== undefined && max !== undefined && min > max) {
+        say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
+    }
+    const nodeType = value("cacheNodeType");
+    if (nodeType !== undefined) {
+        const family = nodeType.split(".")[1];
+        if (!(VALKEY_NODE_FAMILIES as readonly string[]).includes(family)) {
+            say("cacheNodeType", `is a ${family} node, which ElastiCache for Valkey does not run on; use a current-generation type of ${VALKEY_NODE_FAMILIES.join(", ")}, e.g. cache.t4g.small`);
+        }
+    }
+    // The worker type's architecture against the app servers' is checked by platforms/aws (architectureOf).
+}
+// --- end p-aws-workers ---
 
 /** The single Docker host of a `docker` stack. */
 export interface SingleHostSettings {
@@ -468,6 +520,7 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     if (ctx.cloud === "docker") dockerRules(ctx);
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
+    if (ctx.cloud === "aws") awsQueueRules(ctx); // p-aws-workers
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
     const platformRules = ctx.cloud ? rules[ctx.cloud] : undefined;
     if (platformRules) {
@@ -580,6 +633,19 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
+        // --- p-aws-workers ---
+        ...(cloud === "aws" && preset.awsWorkers.instanceType !== null && preset.awsCache.nodeType !== null
+            ? {
+                  awsWorkers: {
+                      ...preset.awsWorkers,
+                      instanceType: cfg.workersInstanceType ?? preset.awsWorkers.instanceType,
+                      minInstances: cfg.workersMin ?? preset.awsWorkers.minInstances,
+                      maxInstances: cfg.workersMax ?? preset.awsWorkers.maxInstances,
+                  },
+                  awsCache: { ...preset.awsCache, nodeType: cfg.cacheNodeType ?? preset.awsCache.nodeType },
+              }
+            : {}),
+        // --- end p-aws-workers ---
     };}
 
 /** Credentials of providers other than the cloud's own, from their config namespaces (set with `pulumi config set --secret`). */

@@ -210,6 +210,19 @@ export const configSchema = z.strictObject({
         .string()
         .regex(AL2023_AMI_NAME, { error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.12.20260710.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)" })
         .optional(),
+    // --- p-aws-workers (issue 15 on AWS) ---
+    /** AWS: the worker pool's instance type, overriding the tier (same architecture as alicerce:instanceType: one image). */
+    workersInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type; use e.g. t4g.micro" }).optional(),
+    /** AWS: fewest workers, overriding the tier. */
+    workersMin: wholeNumber(1, 20).optional(),
+    /** AWS: most workers the backlog autoscaler may run, overriding the tier. */
+    workersMax: wholeNumber(1, 20).optional(),
+    /** AWS: the ElastiCache for Valkey node type, overriding the tier. */
+    cacheNodeType: z
+        .string()
+        .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "is not an ElastiCache node type; use e.g. cache.t4g.small (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html)" })
+        .optional(),
+    // --- end p-aws-workers ---
     sshKeyFingerprints: stringList(
         /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
         "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",

@@ -111,6 +111,12 @@ export interface ContainerSpec {
      * @default undefined (none)
      */
     readonly databaseBootstrap?: DatabaseBootstrap;
+    /**
+     * The command the container runs instead of the image's own (`["node", "--enable-source-maps", "dist/worker.js"]`):
+     * the same image in another role. Each argument is plain (letters, digits and `._/=:@+,-`), so it needs no quoting.
+     * @default undefined (the image's CMD; the rendered text is then exactly what it was before this option existed)
+     */
+    readonly command?: readonly string[];
 }
 
 /** How one cloud's host does the cloud-specific parts. Small on purpose: everything else is shared. */
@@ -149,8 +155,11 @@ const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?$/;
 /** The variable that carries the admin URL from the prepare script to psql's environment only. */
 const BOOTSTRAP_URL_VAR = "BOOTSTRAP_DATABASE_URL";
 
-/** A spec with its defaults applied (the bootstrap stays optional). */
-export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap">> & Pick<ContainerSpec, "databaseBootstrap">;
+/** A spec with its defaults applied (the bootstrap and the command stay optional). */
+export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap" | "command">> & Pick<ContainerSpec, "databaseBootstrap" | "command">;
+
+/** One argument of a container command: plain, so systemd's and the shell's quoting never apply. */
+const COMMAND_ARG = /^[A-Za-z0-9._\/=:@+,-]+$/;
 
 /** The spec with its defaults applied. */
 export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
@@ -164,6 +173,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
         files: spec.files ?? [],
         stopTimeoutSeconds: spec.stopTimeoutSeconds ?? 30,
         databaseBootstrap: spec.databaseBootstrap,
+        command: spec.command,
     };
 }
 
@@ -204,6 +214,10 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
         }
         const image = bootstrap.clientImage ?? DEFAULT_PSQL_IMAGE;
         if (!IMAGE_REF.test(image)) problems.push(`databaseBootstrap clientImage "${image}" is not an image reference`);
+    }
+    if (s.command !== undefined) {
+        if (s.command.length === 0) problems.push("command is empty; leave it unset to run the image's own command");
+        for (const arg of s.command) if (!COMMAND_ARG.test(arg)) problems.push(`command argument ${JSON.stringify(arg)} must be letters, digits and ._/=:@+,- only`);
     }
     for (const file of s.files) {
         if (!/^https:\/\/[A-Za-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(file.url)) problems.push(`file URL "${file.url}" must be a plain https:// URL`);
@@ -317,6 +331,7 @@ export function renderUnit(spec: ContainerSpec, host: HostStrategy): string {
         ...s.files.map((f) => `--volume ${p.configDir}/files/${fileName(f)}:${f.containerPath}:ro`),
         ...host.logFlags,
         s.image,
+        ...(s.command ?? []),
     ];
     return [
         "[Unit]",
