@@ -104,6 +104,10 @@ export interface AwsPriceTable {
     readonly logsStorageGbMonth: Price;
     readonly ecrGbMonth: Price;
     readonly route53ZoneMonth: Price;
+    /** p-aws-workers: ElastiCache for Valkey node-based, on-demand per node-hour. */
+    readonly elasticacheValkey: PriceList;
+    /** p-aws-workers: ElastiCache snapshot storage beyond the free copy, per GB-month. */
+    readonly elasticacheBackupGbMonth: Price;
 }
 
 /** DigitalOcean prices (the same in every region). All monthly: DigitalOcean bills hourly up to a monthly cap. */
