@@ -48,7 +48,7 @@ const AWS_STACKS = ["dev", "growth", "prod"] as const;
 
 /** The user data of the stack's launch template, decoded. */
 function userDataOf(r: Resources): string {
-    return Buffer.from(r.one(T.lt).inputs.userData, "base64").toString("utf8");
+    return Buffer.from(r.one(T.lt, "alicerce-app-lt").inputs.userData, "base64").toString("utf8");
 }
 
 /** True when `from` depends on `to` (its URN is among the recorded dependencies). */
@@ -70,7 +70,7 @@ describe("AWS edge in the shipped stacks", () => {
             assert.equal(https.inputs.defaultActions[0].type, "forward");
             assert.match(https.inputs.defaultActions[0].targetGroupArn, /:targetgroup\/alicerce-lb-app\//);
             assert.ok(dependsOn(https, tg), "the HTTPS listener depends on the target group");
-            const asg = r.one(T.asg);
+            const asg = r.one(T.asg, "alicerce-app-asg");
             assert.deepEqual(asg.inputs.targetGroupArns, [https.inputs.defaultActions[0].targetGroupArn]);
             assert.ok(dependsOn(asg, tg), "the Auto Scaling group depends on the target group");
             assert.ok(dependsOn(https, r.one(T.lb)));
@@ -141,7 +141,7 @@ describe("AWS edge in the shipped stacks", () => {
             it("runs instances from AL2023 of the right architecture, IMDSv2 with hop limit 2, an encrypted gp3 root, no SSH key", async () => {
                 const run = await stackRun(stack);
                 const r = new Resources(run.resources);
-                const lt = r.one(T.lt);
+                const lt = r.one(T.lt, "alicerce-app-lt");
                 // The pinned image (alicerce:amiName), looked up by name among Amazon's own, deprecated ones included.
                 const amiCall = run.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
                 assert.deepEqual(amiCall.inputs.filters, [{ name: "name", values: [run.config["alicerce:amiName"]] }]);
@@ -156,7 +156,7 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.equal(lt.inputs.networkInterfaces[0].associatePublicIpAddress, String(preset.network.egress === "public-subnets"));
                 assert.deepEqual(lt.inputs.tagSpecifications.map((t: any) => t.resourceType), ["volume", "network-interface"]);
                 assert.equal(lt.inputs.tagSpecifications[0].tags.Environment, stack, "the standard tags reach the volumes");
-                const asgTags = r.one(T.asg).inputs.tags;
+                const asgTags = r.one(T.asg, "alicerce-app-asg").inputs.tags;
                 for (const key of ["Project", "Environment", "Owner", "CostCenter", "ManagedBy", "Name"]) {
                     assert.ok(asgTags.some((t: any) => t.key === key && t.propagateAtLaunch === true), `the group propagates ${key} to its instances`);
                 }
@@ -204,7 +204,7 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("scales between the tier's bounds on ELB health, rolling new launch template versions with no capacity drop", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const asg = r.one(T.asg);
+                const asg = r.one(T.asg, "alicerce-app-asg");
                 assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize], [preset.compute.minInstances, preset.compute.maxInstances]);
                 assert.equal(asg.inputs.desiredCapacity, undefined, "each `up` must not reset what the autoscaler chose");
                 assert.equal(asg.inputs.healthCheckType, "ELB");
@@ -454,11 +454,11 @@ describe("AWS edge in the shipped stacks", () => {
 
         it("an x86 instance type gets the x86_64 AMI and an amd64 build (pinned, or the latest when not pinned)", async () => {
             const pinned = new Resources((await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" })).resources);
-            assert.equal(pinned.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
+            assert.equal(pinned.one(T.lt, "alicerce-app-lt").inputs.imageId, "ami-0f1e2d3c4b5a69780");
             const run = await variant("x86", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": undefined });
             const r = new Resources(run.resources);
             assert.equal(run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!.inputs.name, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
-            assert.equal(r.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
+            assert.equal(r.one(T.lt, "alicerce-app-lt").inputs.imageId, "ami-0f1e2d3c4b5a69780");
             assert.equal(r.one(T.image).inputs.build.platform, "linux/amd64");
             assert.match(r.one(T.image).inputs.imageName, /:ctx-[0-9a-f]{20}-amd64$/, "another platform, another immutable tag");
         });
