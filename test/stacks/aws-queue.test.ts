@@ -11,6 +11,7 @@ import { ConfigError, loadSettings } from "../../stacks";
 import { awsPlatform } from "../../platforms/aws";
 import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
 import { resourcesOf, stackRun } from "./runs";
+import { loadAppParseConfig } from "../support/app-config";
 
 const T = {
     rg: "aws:elasticache/replicationGroup:ReplicationGroup",
@@ -279,5 +280,21 @@ describe("user data: a command runs the same image in another role, and without 
         assert.match(renderUserData({ ...spec, command: ["node", "dist/worker.js"] }, host), /@sha256:a{64} \\\n {4}node \\\n {4}dist\/worker\.js\n/);
         assert.throws(() => renderUserData({ ...spec, command: ["sh", "-c", "rm -rf /"] }, host), /command argument "rm -rf \/"/);
         assert.throws(() => renderUserData({ ...spec, command: [] }, host), /command is empty/);
+    });
+});
+
+describe("the worker's environment on AWS is one the app's own parser accepts for the worker", () => {
+    it("prod's worker env plus a REDIS_URL of the secret's form parses as a worker, and METRICS_EMF is on", async () => {
+        const parse = loadAppParseConfig() as unknown as (env: Record<string, string>, role: string) => { ok: boolean; issues?: { variable: string; message: string }[]; config?: any };
+        const r = await resourcesOf(stackRun("prod"));
+        const text = userDataOf(r.one(T.lt, "alicerce-workers-lt"));
+        const envBlock = /cat > '\/etc\/worker\/app\.env' <<'ALICERCE_EOF'\n([\s\S]*?)\nALICERCE_EOF/.exec(text)![1];
+        const env = Object.fromEntries(envBlock.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        const secret = JSON.parse(r.one(T.version, "queue-secret").inputs.secretString);
+        const result = parse({ ...env, REDIS_URL: secret.url }, "worker");
+        assert.ok(result.ok, JSON.stringify(result.issues));
+        assert.equal(env.METRICS_EMF, "true");
+        // Without REDIS_URL the worker refuses to start: the secret is what makes it run.
+        assert.equal(parse(env, "worker").ok, false);
     });
 });
