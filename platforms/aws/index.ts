@@ -174,21 +174,22 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     // --- p-aws-workers: the queue (ElastiCache for Valkey) and the workers' security group, where the tier has them ---
     let queue: QueueDependencies | undefined;
     if (settings.awsCache !== undefined && settings.awsWorkers !== undefined) {
+        const access = new pulumi.ComponentResource("alicerce:aws:WorkerAccess", "workers-access", {}, { provider });
         const workersSg = new aws.ec2.SecurityGroup(
             "workers-sg",
             { vpcId: network.vpcId, description: "Worker instances: no inbound at all (SSM sessions go out, not in)", tags: { Name: "workers" } },
-            { provider },
+            { provider, parent: access },
         );
         new aws.vpc.SecurityGroupEgressRule(
             "workers-egress",
             { securityGroupId: workersSg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "AWS APIs, image pulls, OS updates, the database and Valkey" },
-            { provider },
+            { provider, parent: access },
         );
         // The workers read and record in PostgreSQL like the app.
         new aws.vpc.SecurityGroupIngressRule(
             "database-from-workers",
             { securityGroupId: database.securityGroupId, referencedSecurityGroupId: workersSg.id, ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from the workers" },
-            { provider },
+            { provider, parent: access },
         );
         const cacheSettings = settings.awsCache;
         const cache = new ValkeyCache(

@@ -101,7 +101,7 @@ describe("AWS edge in the shipped stacks", () => {
             const r = new Resources(run.resources);
             const topic = r.one(T.topic);
             const alarms = r.ofType(T.alarm);
-            assert.equal(alarms.length, 10);
+            assert.equal(alarms.length, 15, "10 runbook alarms and 5 of the queue and cache (p-aws-workers)");
             // The rollout gate on the 5xx rate notifies nobody: errors-5xx pages for the same symptom.
             for (const a of alarms.filter((x) => x.name !== "alicerce-monitoring-rollout-errors")) {
                 assert.deepEqual(a.inputs.alarmActions, [run.outputs.alarmTopicArn], a.name);
@@ -192,6 +192,8 @@ describe("AWS edge in the shipped stacks", () => {
             it("gives the container an environment the app's own config check accepts (the app-image contract, checked by the app)", async () => {
                 const r = await resourcesOf(stackRun(stack));
                 const env = containerEnvironment(userDataOf(r));
+                // p-aws-workers: REDIS_URL (prod) is fetched from the queue secret; give it that secret's form.
+                if (env.REDIS_URL !== undefined) env.REDIS_URL = `rediss://:${"a".repeat(64)}@master.alicerce-prod-queue.ab12cd.use1.cache.amazonaws.com:6379`;
                 assert.deepEqual(appConfigProblems(env), []);
                 const parsed = loadAppParseConfig()(env);
                 assert.ok(parsed.ok);
@@ -222,7 +224,7 @@ describe("AWS edge in the shipped stacks", () => {
                 const appSubnetIds = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith(`network-${appTier}-`)).map((s) => `${s.name}-id`);
                 assert.equal(appSubnetIds.length, preset.network.azCount);
                 assert.deepEqual([...asg.inputs.vpcZoneIdentifiers].sort(), appSubnetIds.sort(), `instances run in the ${appTier} subnets`);
-                const policies = r.ofType(T.scaling);
+                const policies = r.ofType(T.scaling).filter((p) => p.name.startsWith("alicerce-app-")); // the web pool's (p-aws-workers)
                 if (preset.compute.maxInstances > preset.compute.minInstances) {
                     const types = policies.map((p) => p.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType).sort();
                     assert.deepEqual(types, ["ALBRequestCountPerTarget", "ASGAverageCPUUtilization"]);
@@ -237,7 +239,7 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("gives the instance role exactly this stack's secrets, repository and log group, and SSM instead of SSH", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const doc = JSON.parse(r.one(T.rolePolicy).inputs.policy);
+                const doc = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy);
                 const secretArns = r.ofType("aws:secretsmanager/secret:Secret").length;
                 const secrets = doc.Statement.find((s: any) => s.Sid === "ReadOwnSecrets").Resource;
                 assert.equal(secrets.length, 2);
@@ -363,7 +365,7 @@ describe("AWS edge in the shipped stacks", () => {
             it("alarms on the runbooks' signals, with replica lag only where there is a replica, and one dashboard", async () => {
                 const r = await resourcesOf(stackRun(stack));
                 const keys = r.ofType(T.alarm).map((a) => a.name.replace("alicerce-monitoring-", "")).sort();
-                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "healthy-hosts", "latency-p95", "rollout-errors", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : [])].sort();
+                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "healthy-hosts", "latency-p95", "rollout-errors", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : []), ...(preset.awsCache.nodeType !== null ? ["queue-depth", "queue-oldest-job", "queue-failed-jobs", "cache-memory", "cache-evictions"] : [])].sort();
                 assert.deepEqual(keys, expected);
                 const p95 = r.one(T.alarm, "alicerce-monitoring-latency-p95");
                 assert.deepEqual([p95.inputs.extendedStatistic, p95.inputs.statistic, p95.inputs.threshold], ["p95", undefined, 2]);
