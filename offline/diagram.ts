@@ -144,7 +144,9 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
     for (const r of databases) {
         const isReplica = r.inputs.replicateSourceDb !== undefined || r.type === "digitalocean:index/databaseReplica:DatabaseReplica";
         if (!isReplica) {
-            link(compute, [dbIds.get(r.urn)!], "SQL");
+            // A DigitalOcean cluster may be Redis/Valkey (the queue and cache), spoken to over RESP, not SQL.
+            const engine = String(r.inputs.engine ?? "pg");
+            link(compute, [dbIds.get(r.urn)!], /^(redis|valkey)$/.test(engine) ? "cache / queue" : /^(mongodb|kafka|opensearch)$/.test(engine) ? engine : "SQL");
             continue;
         }
         const source = (r.dependencies ?? []).map((u) => dbIds.get(u)).find((id) => id !== undefined && id !== dbIds.get(r.urn));

@@ -97,6 +97,8 @@ export interface StackRun {
 
 /** Options of {@link runStack}. */
 export interface RunOptions {
+    /** Run as this project instead of `Pulumi.yaml`'s name (a team that renamed the project). */
+    readonly project?: string;
     /** Run under this stack name instead of the file's (to upgrade one stack through the tiers). */
     readonly stackName?: string;
     /** Config to set or (with `undefined`) remove on top of the file's. */
@@ -107,6 +109,8 @@ export interface RunOptions {
     readonly callOverrides?: Readonly<Record<string, CallOverride>>;
     /** Another program to run instead of `index.ts` (for the engine's own tests and fixtures). */
     readonly program?: () => Promise<Record<string, unknown>>;
+    /** The directory holding `Pulumi.<stack>.yaml` (a test fixture's); default the project's. */
+    readonly stackDir?: string;
     /** Extra state the provider returns for one resource (a container's non-zero `exitCode`), on top of the mocks'. */
     readonly answer?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
@@ -129,7 +133,12 @@ export function projectName(): string {
  * Reads `Pulumi.<stack>.yaml` the way the CLI hands config to a program:
  * every value a string (numbers, booleans and objects JSON-encoded) and
  * `secure:` values (encrypted, unreadable here) replaced by stand-ins that
- * are marked secret.
+ * are marked secret. A map holding `secure:` values (what
+ * `pulumi config set --secret --path key.NAME` writes) reaches the program
+ * as one JSON object with every value decrypted, and its whole key is
+ * secret (pulumi/pulumi sdk/go/common/resource/config/value.go: an object
+ * with a secure value is a secure object value; the engine passes the key
+ * in `configSecretKeys`).
  */
 export function readStackConfig(stack: string, dir: string = ROOT): { config: Record<string, string>; secretKeys: string[] } {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
@@ -141,11 +150,56 @@ export function readStackConfig(stack: string, dir: string = ROOT): { config: Re
         if (value !== null && typeof value === "object" && "secure" in value) {
             config[key] = `stand-in-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
             secretKeys.push(key);
+        } else if (value !== null && typeof value === "object" && containsSecure(value)) {
+            config[key] = JSON.stringify(standIns(value, key));
+            secretKeys.push(key);
         } else {
             config[key] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
     return { config, secretKeys };
+}
+
+function containsSecure(value: unknown): boolean {
+    if (value === null || typeof value !== "object") return false;
+    if (!Array.isArray(value) && "secure" in value && Object.keys(value).length === 1) return true;
+    return Object.values(value).some(containsSecure);
+}
+
+/** The object with each `{secure: ...}` leaf replaced by a stand-in naming its path. */
+function standIns(value: unknown, at: string): unknown {
+    if (value === null || typeof value !== "object") return value;
+    if (!Array.isArray(value) && "secure" in value && Object.keys(value).length === 1) return `stand-in-for-${at.replace(/[^A-Za-z0-9]/g, "-")}`;
+    if (Array.isArray(value)) return value.map((v, i) => standIns(v, `${at}.${i}`));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, standIns(v, `${at}.${k}`)]));
+}
+
+/**
+ * The Pulumi ESC environments a stack file imports (`environment: [acme/prod]`,
+ * or `environment: { imports: [...] }`): https://www.pulumi.com/docs/esc/integrations/infrastructure/pulumi-iac/.
+ * Their values live in Pulumi Cloud and are unknown offline.
+ */
+export function stackEnvironments(stack: string, dir: string = ROOT): string[] {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) return [];
+    const env = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}).environment;
+    const list: unknown = Array.isArray(env) ? env : env && typeof env === "object" ? (env as { imports?: unknown }).imports : undefined;
+    return Array.isArray(list) ? list.map((e) => (typeof e === "string" ? e : Object.keys(e ?? {})[0])).filter((e): e is string => typeof e === "string") : [];
+}
+
+/**
+ * A config error of a stack that imports ESC environments: a key "not set"
+ * in the stack file may well be set by an environment, which the offline
+ * plan cannot open, so it says so instead of "not set".
+ */
+export function explainUnresolved(message: string, environments: readonly string[]): string {
+    if (environments.length === 0) return message;
+    const names = environments.join(", ");
+    return message.replace(
+        /^(\s*)([\w-]+:\w+): not set; (.*)$/gm,
+        (_line, indent: string, key: string, rest: string) =>
+            `${indent}${key}: not resolvable offline: not in the stack file, and it may come from the imported Pulumi ESC environment ${names}, which only the Pulumi CLI can open (plan with --set ${key}=<value>); otherwise ${rest}`,
+    );
 }
 
 /** Records what the program registers, on top of Pulumi's own mock monitor. */
@@ -260,14 +314,14 @@ export function runStack(stack: string, options: RunOptions = {}): Promise<Stack
 }
 
 async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
-    const project = projectName();
+    const project = options.project ?? projectName();
     const stackName = options.stackName ?? stack;
-    const { config, secretKeys } = readStackConfig(stack);
+    const { config, secretKeys } = readStackConfig(stack, options.stackDir);
     for (const [key, value] of Object.entries(options.overrides ?? {})) {
         if (value === undefined) delete config[key];
         else config[key] = value;
     }
-    const region = config["alicerce:region"] ?? "us-east-1";
+    const region = config[`${project}:region`] ?? config["alicerce:region"] ?? "us-east-1";
     const calls: RecordedCall[] = [];
     const logs: { severity: string; message: string }[] = [];
     // The mock monitor loses an invoke error's message on the way back, so failures are kept here too.

@@ -72,11 +72,22 @@ const COMPUTED: Record<string, Computed> = {
         arn: arn("acm", `certificate/${n}`, r),
         domainValidationOptions: [i.domainName, ...(i.subjectAlternativeNames ?? [])].map((d: string) => ({
             domainName: d,
-            resourceRecordName: `_x1.${d}.`,
+            // ACM drops a wildcard's "*." in its record: *.x and x share one record (ACM User Guide, "DNS validation").
+            resourceRecordName: `_x1.${d.replace(/^\*\./, "")}.`,
             resourceRecordType: "CNAME",
             resourceRecordValue: `_x2.acm-validations.aws.`,
         })),
     }),
+    // CloudFront (p-app-hosts): global ARNs with no region; the distribution's domain is computed by CloudFront.
+    "aws:cloudfront/distribution:Distribution": (n) => ({
+        arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:distribution/E${n.length.toString(16).toUpperCase().padStart(4, "0")}MOCKDIST`,
+        domainName: `d${n.length.toString(16).padStart(4, "0")}mockdist.cloudfront.net`,
+        hostedZoneId: "Z2FDTNDATAQYW2",
+        status: "Deployed",
+        etag: "E2QWRUHAPOMQZL",
+    }),
+    "aws:cloudfront/function:Function": (n, i) => ({ arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:function/${i.name ?? n}`, etag: "ETVPDKIKX0DER", liveStageEtag: "ETVPDKIKX0DER", status: "UNASSOCIATED" }),
+    "aws:cloudfront/originAccessControl:OriginAccessControl": () => ({ etag: "E1OAC" }),
     "aws:cloudwatch/logGroup:LogGroup": (n, i, r) => {
         const name = i.name ?? `${i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("logs", `log-group:${name}`, r) };
@@ -130,6 +141,11 @@ const COMPUTED: Record<string, Computed> = {
     "aws:secretsmanager/secret:Secret": (n, i, r) => {
         const name = `${i.name ?? i.namePrefix ?? `${n}-`}20260101000000000000000001`;
         return { name, arn: arn("secretsmanager", `secret:${name}-AbCdEf`, r) };
+    },
+    // Secrets Manager gives every new value a new version id (PutSecretValue/CreateSecret VersionId, a UUID): a hash stands in.
+    "aws:secretsmanager/secretVersion:SecretVersion": (n, i) => {
+        const h = createHash("sha256").update(`${n}:${JSON.stringify(i.secretString ?? i.secretBinary ?? "")}`).digest("hex");
+        return { versionId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`, versionStages: ["AWSCURRENT"] };
     },
     "random:index/randomId:RandomId": (n, i) => {
         const hex = createHash("sha256").update(n).digest("hex").slice(0, 2 * (i.byteLength ?? 4));

@@ -5,7 +5,7 @@
  */
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { POLICIES } from "../policies/pack";
-import { runStack, RunOptions, StackRun } from "./index";
+import { runStack, RunOptions, stackEnvironments, StackRun } from "./index";
 import { runPolicies } from "./policies";
 import { countByType, planJson, PlanJson, renderTree } from "./report";
 import { costJson, costText, PolicyReport, policyText, reviewOf, StackReview } from "./review";
@@ -42,7 +42,12 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     const started = process.hrtime.bigint();
     const run = await runStack(stack, { overrides: options.overrides });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const policy = await policyReport(run, options.policyConfig);
+    return planOfRun(run, options.policyConfig, ms);
+}
+
+/** The plan of a run already recorded (the tests' shared runs). */
+export async function planOfRun(run: StackRun, policyConfig?: PolicyPackConfig, ms = 0): Promise<StackPlan> {
+    const policy = await policyReport(run, policyConfig);
     const review = reviewOf(run, policy);
     return { run, review, json: { ...planJson(run), cost: costJson(review), policy: review.policy ?? null }, ms };
 }
@@ -59,6 +64,8 @@ export function planText({ run, review, ms }: StackPlan): string[] {
     lines.push(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`);
     lines.push(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)`, "");
     for (const log of run.logs.filter((l) => l.severity !== "info")) lines.push(`${log.severity}: ${log.message}`);
+    const environments = stackEnvironments(run.stack);
+    if (environments.length > 0) lines.push(`note: the stack imports the Pulumi ESC environment ${environments.join(", ")}; its values are not resolved offline (the plan uses the stack file and --set only)`);
     lines.push("", `Resources (${custom.length} cloud resources, ${run.resources.length - custom.length} components and providers):`);
     for (const line of renderTree(run.resources)) lines.push(`  ${line}`);
     lines.push("", "By type:");

@@ -28,6 +28,8 @@ export interface PlanResource {
     readonly type: string;
     readonly name: string;
     readonly parent: string | null;
+    /** True for a provider-managed resource, false for a component or the stack (absent in plans written before it was recorded). */
+    readonly custom?: boolean;
     /** Inputs, secret values replaced by `"[secret]"`. */
     readonly inputs: Record<string, unknown>;
     readonly options: PlanResourceOptions;
@@ -88,6 +90,7 @@ export function planJson(run: StackRun): PlanJson {
             type: r.type,
             name: r.name,
             parent: r.parent ?? null,
+            custom: r.custom,
             inputs: redactSecrets(r.inputs, r.secretPaths),
             options: {
                 protect: r.options.protect,

@@ -4,10 +4,11 @@
  * and as one Markdown document ready for a pull-request comment. Pure: takes
  * recorded runs, no Pulumi runtime.
  */
-import { costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../policies/lib/cost";
+import { assumptionsForTier, costByComponent, CostEstimate, CostTarget, estimateCost, formatUsd } from "../policies/lib/cost";
 import type { StackRun } from "./index";
 import { renderMermaid } from "./diagram";
 import { countByType } from "./report";
+import { diffMarkdown, formatDelta, type StackDiff } from "./diff";
 
 /** The first line of the PR comment: the workflow finds its own comment by it and updates it in place. */
 export const COMMENT_MARKER = "<!-- alicerce-plan -->";
@@ -63,7 +64,7 @@ export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
         tier: run.config["alicerce:tier"],
         region: run.config["alicerce:region"],
         budgetUsd: Number.isFinite(budget) ? budget : undefined,
-        cost: estimateCost(run.resources, costTarget(run.config)),
+        cost: estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])),
         policy,
         diagram: renderMermaid(run.resources),
         warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${l.message}`),
@@ -88,6 +89,8 @@ export function costText(review: StackReview): string[] {
     const lines = [`Estimated monthly cost (${cost.priceTable}, on-demand):`];
     for (const r of rows) lines.push(`  ${r.component.padEnd(width)}  ${range(r.monthlyUsd, r.maxUsd)}`);
     lines.push(`  ${"total".padEnd(width)}  ${range(cost.total, cost.totalMax)}  — ${budgetVerdict(cost.total, review.budgetUsd)}`);
+    lines.push(`  minimum ${formatUsd(cost.totalMin)} (fewest instances, idle) · typical ${formatUsd(cost.total)} (stated traffic) · scaled out ${formatUsd(cost.totalMax)}`);
+    lines.push("  Assumptions:", ...cost.assumptions.map((a) => `    - ${a}`));
     if (cost.unpriced.length > 0) {
         lines.push(`  not priced (the estimate misses these): ${cost.unpriced.map((u) => `${u.name} (${u.type}: ${u.reason})`).join("; ")}`);
     }
@@ -115,7 +118,7 @@ export function stackMarkdown(review: StackReview): string {
     const { cost } = review;
     const over = review.budgetUsd !== undefined && cost.total > review.budgetUsd;
     const out: string[] = [];
-    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} in ${review.region}`, "");
+    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.region ? `in ${review.region}` : "on a Docker host you bring"}`, "");
     out.push(`${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`, "");
     if (review.warnings.length > 0) out.push(...review.warnings.map((w) => `> ${cell(w)}`), "");
 
@@ -142,20 +145,63 @@ export function stackMarkdown(review: StackReview): string {
     return out.join("\n");
 }
 
-/** Every stack's review as one Markdown document, headed by the comment marker. */
-export function reviewMarkdown(reviews: readonly StackReview[]): string {
-    const summary = reviews.map((r) => `| \`${r.stack}\` | ${r.cloud} / ${r.tier} | ${formatUsd(r.cost.total)} | ${r.budgetUsd !== undefined ? formatUsd(r.budgetUsd) : "—"} | ${r.budgetUsd !== undefined && r.cost.total > r.budgetUsd ? "⚠️ over" : "✅"} |`);
+/** One stack's row in the report: its review, or why it has none; and what it changes, when compared. */
+export interface PlanRow {
+    readonly stack: string;
+    readonly review?: StackReview;
+    /** Why the stack could not be planned (bad config: the program's own message). */
+    readonly error?: string;
+    readonly diff?: StackDiff;
+    /** Why the comparison could not be made (a new stack, or a base that fails). */
+    readonly diffError?: string;
+}
+
+/** "2 mandatory, 1 advisory", or "none". */
+export function violationsText(policy: PolicyReport | undefined): string {
+    if (!policy) return "—";
+    const count = (level: string) => policy.findings.filter((f) => f.enforcementLevel === level).length;
+    const parts = [`${count("mandatory")} mandatory`, `${count("advisory")} advisory`].filter((p) => !p.startsWith("0 "));
+    return parts.length === 0 ? "none" : parts.join(", ");
+}
+
+/** The stack's verdict: fails validation, blocked by a mandatory policy, over budget, or fine. */
+export function statusOf(row: PlanRow): string {
+    if (row.error !== undefined || !row.review) return "❌ fails validation";
+    if (row.review.policy?.findings.some((f) => f.enforcementLevel === "mandatory")) return "⛔ mandatory policy";
+    if (row.diff?.entries.some((e) => e.dataLoss)) return "⚠️ replaces data";
+    if (row.review.budgetUsd !== undefined && row.review.cost.total > row.review.budgetUsd) return "⚠️ over budget";
+    return "✅";
+}
+
+/** Every stack's review as one Markdown document, headed by the comment marker; a stack that failed keeps its row. */
+export function reviewMarkdown(rows: readonly (StackReview | PlanRow)[]): string {
+    const all: PlanRow[] = rows.map((r) => ("cost" in r ? { stack: r.stack, review: r } : r));
+    const compared = all.some((r) => r.diff || r.diffError);
+    const summary = all.map((row) => {
+        const r = row.review;
+        const delta = compared ? ` ${row.diff ? formatDelta(row.diff.costDelta) : "new"} |` : "";
+        if (!r) return `| \`${row.stack}\` | — | — |${delta} — | — | ${statusOf(row)} |`;
+        return `| \`${r.stack}\` | ${r.cloud} / ${r.tier} | ${formatUsd(r.cost.total)} |${delta} ${r.budgetUsd !== undefined ? formatUsd(r.budgetUsd) : "—"} | ${violationsText(r.policy)} | ${statusOf(row)} |`;
+    });
+    const sections = all.map((row) => {
+        if (!row.review) return [`## \`${row.stack}\` — fails validation`, "", "```", row.error ?? "no plan", "```", ""].join("\n");
+        const diff = row.diff ? diffMarkdown(row.diff) : row.diffError ? `### Changes\n\nNot compared: ${cell(row.diffError)}\n` : "";
+        const md = stackMarkdown(row.review);
+        // The changes go right under the stack's heading and verdict, before the cost tables.
+        const at = md.indexOf("### Cost by component");
+        return diff && at >= 0 ? md.slice(0, at) + diff + "\n" + md.slice(at) : md + diff;
+    });
     return [
         COMMENT_MARKER,
         "# alicerce plan",
         "",
         "Computed offline: the real program under Pulumi's mocks, no cloud account. Costs are on-demand estimates from the recorded inputs.",
         "",
-        "| stack | cloud / tier | estimate / month | budget | |",
-        "|---|---|---:|---:|---|",
+        `| stack | cloud / tier | estimate / month |${compared ? " change |" : ""} budget | policy violations | |`,
+        `|---|---|---:|${compared ? "---:|" : ""}---:|---|---|`,
         ...summary,
         "",
-        ...reviews.map(stackMarkdown),
+        ...sections,
     ].join("\n");
 }
 
@@ -166,6 +212,7 @@ export function costJson(review: StackReview): Record<string, unknown> {
         budgetUsd: review.budgetUsd ?? null,
         totalUsd: round(review.cost.total),
         totalMaxUsd: round(review.cost.totalMax),
+        totalMinUsd: round(review.cost.totalMin),
         withinBudget: review.budgetUsd === undefined ? null : review.cost.total <= review.budgetUsd,
         byComponent: costByComponent(review.cost).map((c) => ({ component: c.component, monthlyUsd: round(c.monthlyUsd), maxUsd: round(c.maxUsd) })),
         lines: review.cost.lines.map((l) => ({ ...l, monthlyUsd: round(l.monthlyUsd), ...(l.range ? { range: [round(l.range[0]), round(l.range[1])] } : {}) })),

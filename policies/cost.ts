@@ -6,7 +6,7 @@
  * pack config.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { estimateCost, formatUsd, PricedResource } from "./lib/cost";
+import { assumptionsForTier, budgetAdvice, estimateCost, PricedResource } from "./lib/cost";
 import { STACK_TYPE, StackView } from "./lib/stack";
 import { isUnknown, UNKNOWN } from "./lib/values";
 
@@ -26,7 +26,7 @@ export const costBudget: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
         const outputs = view.nodes.find((n) => n.type === STACK_TYPE)?.props ?? {};
-        const { cloud, region, budgetUsd } = outputs;
+        const { cloud, region, budgetUsd, tier } = outputs;
         if (typeof budgetUsd !== "number" || isUnknown(cloud) || isUnknown(region) || (cloud !== "aws" && cloud !== "digitalocean")) return;
         const resources: PricedResource[] = view.nodes.map((n) => ({
             urn: n.urn,
@@ -39,11 +39,9 @@ export const costBudget: StackValidationPolicy = {
             dependencies: n.resource.dependencies.map((d) => d.urn),
         }));
         const where = typeof region === "string" ? region : undefined;
-        const estimate = estimateCost(resources, cloud === "aws" ? { cloud, region: where ?? "us-east-1" } : { cloud, region: where });
-        if (estimate.total <= budgetUsd) return;
-        const range = estimate.totalMax > estimate.total ? ` (up to ${formatUsd(estimate.totalMax)})` : "";
-        reportViolation(
-            `The estimated monthly cost ${formatUsd(estimate.total)}${range} is over the budget of ${formatUsd(budgetUsd)} (alicerce:budgetUsd) by ${formatUsd(estimate.total - budgetUsd)}; run npm run plan for the biggest items, or raise the budget.`,
-        );
+        const target = cloud === "aws" ? { cloud, region: where ?? "us-east-1" } : { cloud, region: where };
+        const estimate = estimateCost(resources, target, assumptionsForTier(typeof tier === "string" ? tier : undefined));
+        const advice = budgetAdvice(estimate, budgetUsd);
+        if (advice !== undefined) reportViolation(advice);
     },
 };

@@ -1,96 +1,260 @@
 /**
- * `npm run plan -- --stack <name> | --all [--json <file>] [--markdown <file>] [--set key=value ...] [--policy-config <file>]`:
- * what a stack would create, what it would cost a month against its budget,
- * what the policies say and a diagram of its architecture, computed offline
- * by running the real program under mocks. No Pulumi CLI, no cloud account.
- * A thin command line: the engine is offline/ (offline/plan.ts).
+ * `npm run plan`: what a stack would create, what it would cost a month
+ * against its budget, what the policies say and a diagram of its
+ * architecture, computed offline by running the real program under mocks;
+ * with `--diff`, what a change changes. No Pulumi CLI, no cloud account.
+ * A thin command line (`--help`): the engine is offline/ (offline/plan.ts).
  */
 import * as fs from "fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { stackFiles } from "../offline";
+import { POLICIES } from "../policies/pack";
+import { explainUnresolved, stackEnvironments, stackFiles } from "../offline";
+import { diffPlans, diffText, formatDelta, StackDiff } from "../offline/diff";
+import { plansAtRef } from "../offline/git-ref";
 import { blocksUp, planStack, planText, StackPlan } from "../offline/plan";
-import { reviewMarkdown } from "../offline/review";
-import { ConfigError } from "../stacks";
+import type { PlanJson } from "../offline/report";
+import { PlanRow, reviewMarkdown, statusOf, violationsText } from "../offline/review";
+import { didYouMean } from "../offline/suggest";
+import { formatUsd } from "../policies/lib/cost";
+import { ConfigError, TIERS } from "../stacks";
+
+const HELP = `npm run plan -- [options]
+
+What a stack would create, cost and be allowed to do, computed offline (the
+real program under Pulumi's mocks; no Pulumi CLI, no cloud account).
+
+  -s, --stack <name>        plan this stack (Pulumi.<name>.yaml); repeatable; default dev
+      --all                 plan every stack; a stack that fails still gets its row
+      --json <file|->       write the JSON plan (one document, or an array for several stacks); - for stdout
+      --markdown <file>     write the Markdown report (the pull-request comment)
+      --set <ns:key=value>  plan with this config on top of the stack file's (nothing is written); repeatable
+      --policy-config <file>  per-policy levels and settings, as pulumi preview --policy-pack-config
+      --diff <git-ref>      compare with the same stacks at a git ref (e.g. origin/main): created, updated,
+                            replaced, deleted, the inputs that changed, data at risk, cost before/after
+      --diff-stack <name>   compare the stack with another stack (before = <name>, after = the stack)
+      --diff-tier <tier>    compare the stack as it is (before) with the same stack at <tier> (after)
+  -h, --help                this help
+
+Exit status: 0; 1 when a stack fails validation or a mandatory policy (the
+reports are written first); 2 for a bad command line.
+Flags take their value as the next argument or after "=" (--stack=prod).`;
 
 interface Args {
     stacks: string[];
+    all: boolean;
     json?: string;
     markdown?: string;
     /** `--set alicerce:tier=growth`: what the stacks would be with this config (nothing is written). */
     overrides: Record<string, string>;
     /** `--policy-config <file>`: per-policy levels and settings, as `pulumi preview --policy-pack-config` takes. */
     policyConfig?: string;
+    diffRef?: string;
+    diffStack?: string;
+    diffTier?: string;
+    help: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-    const args: Args = { stacks: [], overrides: {} };
+class UsageError extends Error {}
+
+const VALUED = ["--stack", "--json", "--markdown", "--set", "--policy-config", "--diff", "--diff-stack", "--diff-tier"];
+const FLAGS = [...VALUED, "--all", "--help"];
+
+/** Parses the command line; throws a {@link UsageError} naming every problem it finds first. */
+export function parseArgs(argv: string[], stacks: readonly string[] = stackFiles()): Args {
+    const args: Args = { stacks: [], all: false, overrides: {}, help: false };
     for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = argv[i + 1];
-        if (["--stack", "--json", "--markdown", "--set", "--policy-config"].includes(flag) && (value === undefined || value.startsWith("--"))) {
-            throw new Error(`${flag} needs a value`);
-        }
-        if (flag === "--stack") args.stacks.push(argv[++i]);
-        else if (flag === "--all") args.stacks.push(...stackFiles());
-        else if (flag === "--json") args.json = argv[++i];
-        else if (flag === "--markdown") args.markdown = argv[++i];
-        else if (flag === "--policy-config") args.policyConfig = argv[++i];
+        let flag = argv[i];
+        let value: string | undefined;
+        const eq = flag.startsWith("--") ? flag.indexOf("=") : -1;
+        if (eq > 0) [flag, value] = [flag.slice(0, eq), flag.slice(eq + 1)];
+        if (flag === "-s") flag = "--stack";
+        if (flag === "-h") flag = "--help";
+        if (VALUED.includes(flag) && value === undefined) {
+            value = argv[i + 1];
+            // `--json -` is stdout; any other value starting with "-" is the next flag.
+            if (value === undefined || (value.startsWith("-") && !(flag === "--json" && value === "-"))) throw new UsageError(`${flag} needs a value`);
+            i++;
+        } else if (!VALUED.includes(flag) && value !== undefined) throw new UsageError(`${flag} takes no value`);
+        if (flag === "--stack") args.stacks.push(value!);
+        else if (flag === "--all") args.all = true;
+        else if (flag === "--help") args.help = true;
+        else if (flag === "--json") args.json = value;
+        else if (flag === "--markdown") args.markdown = value;
+        else if (flag === "--policy-config") args.policyConfig = value;
+        else if (flag === "--diff") args.diffRef = value;
+        else if (flag === "--diff-stack") args.diffStack = value;
+        else if (flag === "--diff-tier") args.diffTier = value;
         else if (flag === "--set") {
-            const [key, ...rest] = argv[++i].split("=");
-            if (!key.includes(":") || rest.length === 0) throw new Error(`--set takes namespace:key=value, e.g. alicerce:tier=growth; got "${value}"`);
+            const [key, ...rest] = value!.split("=");
+            if (!key.includes(":") || rest.length === 0) throw new UsageError(`--set takes namespace:key=value, e.g. alicerce:tier=growth; got "${value}"`);
             args.overrides[key] = rest.join("=");
-        } else throw new Error(`unknown argument ${flag}; use --stack <name> (or --all), --json <file>, --markdown <file>, --set <key>=<value>, --policy-config <file>`);
+        } else throw new UsageError(`unknown argument ${flag}${didYouMean(flag, FLAGS)} (see --help)`);
     }
+    if (args.help) return args;
+    if (args.all) args.stacks.push(...stacks);
     if (args.stacks.length === 0) args.stacks.push("dev");
-    for (const stack of args.stacks) {
-        if (!stackFiles().includes(stack)) throw new Error(`no stack "${stack}"; stacks: ${stackFiles().join(", ")}`);
+    const problems: string[] = [];
+    for (const stack of [...args.stacks, ...(args.diffStack ? [args.diffStack] : [])]) {
+        if (!stacks.includes(stack)) problems.push(`no stack "${stack}"${didYouMean(stack, stacks)} (stacks: ${stacks.join(", ")})`);
     }
+    if (args.diffTier !== undefined && !(TIERS as readonly string[]).includes(args.diffTier)) {
+        problems.push(`--diff-tier: "${args.diffTier}" is not a tier${didYouMean(args.diffTier, TIERS)} (tiers: ${TIERS.join(", ")})`);
+    }
+    if ([args.diffRef, args.diffStack, args.diffTier].filter((d) => d !== undefined).length > 1) problems.push("use one of --diff, --diff-stack, --diff-tier");
     args.stacks = [...new Set(args.stacks)];
+    if ((args.diffStack || args.diffTier) && args.stacks.length > 1) problems.push(`--diff-stack and --diff-tier compare one stack; got ${args.stacks.length}`);
+    if (problems.length > 0) throw new UsageError(problems.join("\n"));
     return args;
+}
+
+/** Reads and checks the policy config: a JSON object of known policy names, each a level or an object. */
+export function readPolicyConfig(file: string): PolicyPackConfig {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new UsageError(`--policy-config ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError(`--policy-config ${file}: not a JSON object of policy names; use e.g. {"alb-waf": "advisory"}`);
+    const names = POLICIES.map((p) => p.name);
+    const levels = ["advisory", "mandatory", "remediate", "disabled"];
+    const problems: string[] = [];
+    for (const [name, value] of Object.entries(doc)) {
+        if (name === "all") continue;
+        if (!names.includes(name)) problems.push(`"${name}" is not a policy of the pack${didYouMean(name, names)}`);
+        const level = typeof value === "string" ? value : value && typeof value === "object" ? (value as { enforcementLevel?: unknown }).enforcementLevel : null;
+        if (level !== undefined && !levels.includes(level as string)) problems.push(`${name}: ${JSON.stringify(level ?? value)} is not an enforcement level; use one of ${levels.join(", ")}`);
+    }
+    if (problems.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${problems.join("\n  ")}`);
+    return doc as PolicyPackConfig;
+}
+
+/** The program's message, with "did you mean" after a mistyped tier (`alicerce:tier: "prd" is not a tier; ...`). */
+function withTierHint(message: string): string {
+    return message.replace(/^(.*:tier: "([^"]*)" is not a tier.*)$/m, (line, _all, tier: string) => line + didYouMean(tier, TIERS));
+}
+
+interface Outcome extends PlanRow {
+    readonly plan?: StackPlan;
 }
 
 async function main(): Promise<number> {
     let args: Args;
+    let policyConfig: PolicyPackConfig = {};
     try {
         args = parseArgs(process.argv.slice(2));
+        if (args.help) {
+            console.log(HELP);
+            return 0;
+        }
+        if (args.policyConfig) policyConfig = readPolicyConfig(args.policyConfig);
     } catch (err) {
-        console.error(`plan: ${(err as Error).message}`);
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`plan: ${err.message.replace(/\n/g, "\nplan: ")}`);
         return 2;
     }
-    const policyConfig: PolicyPackConfig = args.policyConfig ? JSON.parse(fs.readFileSync(args.policyConfig, "utf8")) : {};
-    const plans: StackPlan[] = [];
-    for (const stack of args.stacks) {
-        let plan: StackPlan;
+    // With `--json -` the JSON owns stdout; the console report goes to stderr.
+    const say = args.json === "-" ? (s: string) => console.error(s) : (s: string) => console.log(s);
+
+    const plan = async (stack: string, overrides: Record<string, string> = args.overrides): Promise<{ plan?: StackPlan; error?: string }> => {
         try {
-            plan = await planStack(stack, { overrides: args.overrides, policyConfig });
+            return { plan: await planStack(stack, { overrides, policyConfig }) };
         } catch (err) {
-            if (err instanceof ConfigError) {
-                console.error(`plan: stack ${stack}: ${err.message}`);
-                return 1;
-            }
-            throw err;
+            if (err instanceof ConfigError) return { error: explainUnresolved(withTierHint(err.message), stackEnvironments(stack)) };
+            // Anything else is the program failing: keep its message (the stack trace goes to the log) and carry on with the others.
+            console.error(err);
+            return { error: `the program failed: ${(err as Error)?.message ?? String(err)}` };
         }
-        plans.push(plan);
-        console.log(planText(plan).join("\n"));
+    };
+
+    let base: Map<string, PlanJson | { error: string }> | undefined;
+    if (args.diffRef) {
+        say(`planning ${args.stacks.join(", ")} at ${args.diffRef} ...`);
+        try {
+            base = plansAtRef(args.diffRef, args.stacks, { overrides: args.overrides, policyConfig: args.policyConfig });
+        } catch (err) {
+            console.error(`plan: ${(err as Error).message}`);
+            return 2;
+        }
     }
 
+    const outcomes: Outcome[] = [];
+    for (const stack of args.stacks) {
+        let before: { label: string; json?: PlanJson; error?: string } | undefined;
+        let after: { plan?: StackPlan; error?: string };
+        let afterLabel = "this checkout";
+        if (args.diffTier) {
+            const now = await plan(stack);
+            before = { label: `${stack} as configured`, json: now.plan?.json, error: now.error };
+            after = await plan(stack, { ...args.overrides, "alicerce:tier": args.diffTier });
+            afterLabel = `${stack} at tier ${args.diffTier}`;
+        } else {
+            after = await plan(stack);
+            if (args.diffStack) {
+                const other = await plan(args.diffStack);
+                before = { label: `stack ${args.diffStack}`, json: other.plan?.json, error: other.error };
+                afterLabel = `stack ${stack}`;
+            } else if (base) {
+                const b = base.get(stack);
+                before = { label: args.diffRef!, ...(b && "resources" in b ? { json: b } : { error: b?.error ?? "not planned" }) };
+            }
+        }
+        let diff: StackDiff | undefined;
+        let diffError: string | undefined;
+        if (before && after.plan) {
+            if (before.json) diff = diffPlans(before.json, after.plan.json, { before: before.label, after: afterLabel });
+            else diffError = `${before.label}: ${before.error}`;
+        }
+        const outcome: Outcome = { stack, plan: after.plan, review: after.plan?.review, error: after.error, diff, diffError };
+        outcomes.push(outcome);
+        if (after.plan) {
+            const text = planText(after.plan);
+            if (diff) text.push(...diffText(diff), "");
+            else if (diffError) text.push(`Changes: not compared (${diffError})`, "");
+            say(text.join("\n"));
+        } else {
+            console.error(`plan: stack ${stack}: ${after.error}`);
+        }
+    }
+
+    // The reports first, failures and all, so the pull-request comment always has something true to say.
     if (args.json) {
-        const documents = plans.map((p) => p.json);
-        fs.writeFileSync(args.json, JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2) + "\n");
-        console.log(`\nwrote ${args.json}`);
+        const documents = outcomes.map((o) => (o.plan ? { ...o.plan.json, ...(o.diff ? { diff: o.diff } : o.diffError ? { diff: { error: o.diffError } } : {}) } : { stack: o.stack, error: o.error }));
+        const text = JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2) + "\n";
+        if (args.json === "-") process.stdout.write(text);
+        else {
+            fs.writeFileSync(args.json, text);
+            say(`wrote ${args.json}`);
+        }
     }
     if (args.markdown) {
-        fs.writeFileSync(args.markdown, reviewMarkdown(plans.map((p) => p.review)));
-        console.log(`wrote ${args.markdown}`);
+        fs.writeFileSync(args.markdown, reviewMarkdown(outcomes));
+        say(`wrote ${args.markdown}`);
     }
-    // Like `pulumi up` with the pack: a mandatory violation fails the plan.
-    return plans.some(blocksUp) ? 1 : 0;
+    const failed = outcomes.filter((o) => !o.plan);
+    const blocked = outcomes.filter((o) => o.plan && blocksUp(o.plan));
+    if (outcomes.length > 1) {
+        say("");
+        say("Summary:");
+        for (const o of outcomes) {
+            const cost = o.review ? formatUsd(o.review.cost.total) : "—";
+            const delta = o.diff ? ` (${formatDelta(o.diff.costDelta)})` : "";
+            say(`  ${o.stack.padEnd(14)} ${cost.padStart(10)}${delta}  violations: ${violationsText(o.review?.policy)}  ${statusOf(o)}`);
+        }
+        say(
+            `${outcomes.length} stacks: ${outcomes.length - failed.length} planned, ${failed.length} failed validation, ${blocked.length} blocked by a mandatory policy.`,
+        );
+    }
+    // Like `pulumi up` with the pack: a mandatory violation (or a stack that cannot run) fails the plan.
+    return failed.length > 0 || blocked.length > 0 ? 1 : 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err) => {
-        console.error(err);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (err) => {
+            console.error(err);
+            process.exit(1);
+        },
+    );
+}

@@ -139,8 +139,15 @@ describe("stack config validation", () => {
         );
     });
 
-    it("ignores other namespaces (provider config such as aws:region)", () => {
-        assert.deepEqual(problems({ "aws:region": "eu-west-1", "digitalocean:token": "x" }), []);
+    it("ignores other namespaces (provider config such as digitalocean:token, and aws:region when it agrees)", () => {
+        assert.deepEqual(problems({ "aws:region": "us-east-1", "digitalocean:token": "x", "aws:profile": "team" }), []);
+    });
+
+    // p-plan-tool: an explicit provider never reads aws:region (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration).
+    it("refuses aws:region that is not the stack's region", () => {
+        assert.deepEqual(problems({ "aws:region": "eu-west-1" }), [
+            `aws:region: "eu-west-1" is not the stack's region (alicerce:region "us-east-1"); use alicerce:region (the program's provider deploys there) and remove aws:region, or set both to the same region`,
+        ]);
     });
 
     it("applies stack overrides over the tier", () => {
@@ -286,11 +293,11 @@ describe("tier presets", () => {
 
     it("match the phases our users plan in", () => {
         assert.equal(TIER_PRESETS.mvp.compute.maxInstances, 1);
-        assert.equal(TIER_PRESETS.mvp.database.highAvailability, false);
+        assert.equal(TIER_PRESETS.mvp.database.highAvailability.aws, false);
         assert.equal(TIER_PRESETS.mvp.network.egress, "public-subnets");
         assert.equal(TIER_PRESETS.mvp.database.backupRetentionDays, 7);
         assert.deepEqual([TIER_PRESETS.growth.compute.minInstances, TIER_PRESETS.growth.compute.maxInstances], [1, 3]);
-        assert.equal(TIER_PRESETS.growth.database.highAvailability, true);
+        assert.equal(TIER_PRESETS.growth.database.highAvailability.aws, true);
         assert.equal(TIER_PRESETS.growth.database.backupRetentionDays, 14);
         assert.equal(TIER_PRESETS.growth.waf, true);
         assert.deepEqual([TIER_PRESETS.prod.compute.minInstances, TIER_PRESETS.prod.compute.maxInstances], [2, 5]);
@@ -331,8 +338,10 @@ describe("DigitalOcean stack config", () => {
             { ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:adminCidrs": '["203.0.113.7/32"]', "alicerce:certificateName": "app-origin" },
             "do-growth",
         );
-        assert.equal(s.compute.instanceType, "s-1vcpu-2gb");
-        assert.equal(s.database.instanceClass, "db-s-1vcpu-2gb");
+        // do-growth as our users priced it: one 1 GB database node, 1 GB droplets (README "Stacks and what they cost")
+        assert.equal(s.compute.instanceType, "s-1vcpu-1gb");
+        assert.equal(s.database.instanceClass, "db-s-1vcpu-1gb");
+        assert.equal(s.database.highAvailability, false);
         assert.deepEqual(s.adminCidrs, ["203.0.113.7/32"]);
         assert.equal(s.certificateName, "app-origin");
         assert.deepEqual(s.sshKeyFingerprints, ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);
@@ -344,7 +353,7 @@ describe("DigitalOcean stack config", () => {
     });
 
     const cases: [string, Record<string, string | undefined>, string][] = [
-        ["a 1 GB database plan with a standby node", { "alicerce:tier": "growth", "alicerce:dbInstanceClass": "db-s-1vcpu-1gb" }, 'alicerce:dbInstanceClass: "db-s-1vcpu-1gb" gives a 1 GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more'],
+        ["a 1 GB database plan with a standby node", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com", "alicerce:alertEmail": "a@b.co", "alicerce:dbInstanceClass": "db-s-1vcpu-1gb" }, 'alicerce:dbInstanceClass: "db-s-1vcpu-1gb" gives a 1 GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more'],
         ["an egress mode (droplets reach the internet directly)", { "alicerce:egress": "nat-single" }, 'alicerce:egress: "nat-single" is only used on aws'],
         ["a standby on a 1 GB plan asked for by the stack", { "alicerce:dbHighAvailability": "true" }, 'alicerce:dbHighAvailability: "true" gives a 1 GB database plan with a standby node'],
         ["a Cloudflare zone without an uploaded certificate", { "alicerce:domain": "app.example.com", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" }, "alicerce:certificateName: not set; with alicerce:cloudflareZoneId the domain's DNS is at Cloudflare"],
@@ -416,7 +425,45 @@ describe("DigitalOcean stack config", () => {
         for (const [tier, preset] of Object.entries(TIER_PRESETS)) {
             const memory = slugMemoryGb(preset.database.instanceClass.digitalocean);
             assert.ok(memory !== undefined, `${tier}: unknown slug shape`);
-            if (preset.database.highAvailability) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
+            if (preset.database.highAvailability.digitalocean) assert.ok(memory >= 2, `${tier}: ${preset.database.instanceClass.digitalocean} cannot have a standby`);
         }
+    });
+});
+
+// p-do-docker-workers: the workers keys, all problems at once, in the house format.
+describe("stack config validation: queue workers", () => {
+    const DO = { "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:sshKeyFingerprints": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "alicerce:registryName": "acme" };
+    it("applies the tier's workers and Valkey on DigitalOcean growth, and none at mvp", () => {
+        const growth = managed({ ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:workersMax": "5" });
+        assert.deepEqual(growth.workers, { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 5, cpuTargetPercent: 70 });
+        assert.deepEqual(growth.cache, { size: "db-s-1vcpu-1gb" });
+        const mvp = managed({ ...VALID, ...DO });
+        assert.equal(mvp.workers, undefined);
+        assert.equal(mvp.cache, undefined);
+    });
+
+    it("refuses workers on a tier without a queue, out-of-range counts, min above max and keys of another cloud, all at once", () => {
+        assert.deepEqual(problems({ ...DO, "alicerce:workersMin": "2" }), [
+            'alicerce:workersMin: "2" sets workers, but the mvp tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key',
+        ]);
+        assert.deepEqual(problems({ ...DO, "alicerce:tier": "growth", "alicerce:workersMin": "0", "alicerce:workersMax": "21", "alicerce:workersReplicas": "2" }).sort(), [
+            'alicerce:workersMax: "21" is out of range; use a whole number from 1 to 20',
+            'alicerce:workersMin: "0" is out of range; use a whole number from 1 to 20',
+            'alicerce:workersReplicas: "2" applies only when alicerce:cloud is docker; use workersMin and workersMax on DigitalOcean',
+        ]);
+        assert.deepEqual(problems({ ...DO, "alicerce:tier": "growth", "alicerce:workersMin": "3", "alicerce:workersMax": "2" }), [
+            'alicerce:workersMin: "3" gives workersMin 3 above workersMax 2; make workersMin at most workersMax',
+        ]);
+        assert.deepEqual(problems({ "alicerce:region": undefined, "alicerce:cloud": "docker", "alicerce:workersReplicas": "17", "alicerce:workersMin": "1" }).sort(), [
+            'alicerce:workersMin: "1" applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host',
+            'alicerce:workersReplicas: "17" is out of range; use a whole number from 0 to 16',
+        ]);
+        assert.deepEqual(problems({ "alicerce:workersMax": "2" }), ['alicerce:workersMax: "2" is not read on AWS by this platform; remove it']);
+    });
+
+    it("sets the single host's worker containers per tier, overridable", () => {
+        assert.equal(single({}).singleHost.workerReplicas, 0);
+        assert.equal(single({ "alicerce:tier": "growth" }).singleHost.workerReplicas, 1);
+        assert.equal(single({ "alicerce:workersReplicas": "3" }).singleHost.workerReplicas, 3);
     });
 });

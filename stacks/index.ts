@@ -3,6 +3,10 @@ import { z } from "zod";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
+import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
+import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
+import * as fs from "fs";
+import * as nodePath from "path";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import type { AwsCachePreset, AwsWorkersPreset } from "./tiers"; // p-aws-workers
@@ -28,10 +32,20 @@ export interface ComputeSettings extends Omit<ComputePreset, "instanceType"> {
     readonly instanceType: string;
 }
 
+/** DigitalOcean queue workers after tier defaults and stack overrides (p-do-docker-workers). */
+export interface DropletWorkerSettings {
+    readonly instanceType: string;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    readonly cpuTargetPercent: number;
+}
+
 /** The database after tier defaults and stack overrides. */
-export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass"> {
+export interface DatabaseSettings extends Omit<DatabasePreset, "instanceClass" | "highAvailability"> {
     /** RDS instance class (AWS) or managed database size slug (DigitalOcean). */
     readonly instanceClass: string;
+    /** A synchronous standby in another AZ (RDS Multi-AZ, DO standby node), for this stack's cloud. */
+    readonly highAvailability: boolean;
 }
 
 /** Docker's default bridge network on every droplet; a VPC range overlapping it makes the VPC unreachable from containers. */
@@ -57,6 +71,25 @@ interface CommonSettings {
     readonly tags: StandardTags;
     /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
     readonly warnings: readonly string[];
+    /** The team's own app: its shape, plain settings and the names (only) of its secrets. */
+    readonly app: AppSettings;
+    // --- host names and the static frontend (p-app-hosts) ---
+    /** Every served name (alicerce:domain, alicerce:hosts, alicerce:wildcardHost) and the service answering it. */
+    readonly hosts: HostPlan;
+    /** The built SPA's directory (absolute), when a name is routed to the frontend. */
+    readonly frontendPath?: string;
+    /** cloud docker: Caddy answers ACME DNS-01 through this provider (wildcards). */
+    readonly acmeDns?: "cloudflare";
+}
+
+/** The team's own app, from `alicerce:app*` (defaults: `app-image/`'s shape, no extra settings). */
+export interface AppSettings extends AppShape {
+    /** `alicerce:appEnv`: plain settings, written where the platform's own plain variables are. */
+    readonly env: Readonly<Record<string, string>>;
+    /** The names in `alicerce:appSecrets` (values come from {@link readProviderSecrets}, as secrets). */
+    readonly secretNames: readonly string[];
+    /** `alicerce:appPath`, relative to the project directory: the build context instead of `app-image/`. */
+    readonly buildContext?: string;
 }
 
 /** A stack on a managed cloud (AWS, DigitalOcean), validated, with tier defaults applied. Components get slices of this. */
@@ -103,6 +136,12 @@ export interface StackSettings extends CommonSettings {
     /** AWS: ElastiCache for Valkey, or undefined where the tier has no queue. */
     readonly awsCache?: AwsCacheSettings;
     // --- end p-aws-workers ---
+    /** DigitalOcean: the queue workers' droplet pool, or undefined where the tier has no queue (p-do-docker-workers). */
+    readonly workers?: DropletWorkerSettings;
+    /** DigitalOcean: the queue's managed Valkey size, or undefined (p-do-docker-workers). */
+    readonly cache?: { readonly size: string };
+    /** A CDN in front of public uploads (p-app-hosts). */
+    readonly cdn: boolean;
 }
 
 // --- p-aws-workers ---
@@ -139,6 +178,8 @@ function awsQueueRules(ctx: RuleContext): void {
     if (min !== undefined && max !== undefined && min > max) {
         say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
     }
+    const workerType = value("workersInstanceType");
+    if (workerType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(workerType)) say("workersInstanceType", "is not an EC2 instance type; use e.g. t4g.micro");
     const nodeType = value("cacheNodeType");
     if (nodeType !== undefined) {
         const family = nodeType.split(".")[1];
@@ -164,6 +205,10 @@ export interface SingleHostSettings {
     readonly sshPublicKey?: string;
     /** App containers behind nginx. */
     readonly appReplicas: number;
+    /** Queue worker containers (same image, worker command), next to the app's (p-do-docker-workers). */
+    readonly workerReplicas: number;
+    /** Each worker container's ceiling. */
+    readonly workerLimit: ContainerLimitPreset;
     /** Each container's memory and CPU ceiling (the tier's). */
     readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
@@ -265,8 +310,12 @@ interface RuleContext {
  */
 function loadConfig(allConfig: Readonly<Record<string, string>>, project: string, problems: string[]) {
     const raw: Record<string, string> = {};
-    for (const [key, value] of Object.entries(allConfig)) {
-        if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
+    // p-plan-tool: `pulumi config set tier prod` writes `<project>:tier`; a renamed project reads its own namespace,
+    // and `alicerce:` keeps working (the project's own key wins when both are set).
+    for (const namespace of projectNamespaces(project)) {
+        for (const [key, value] of Object.entries(allConfig)) {
+            if (key.startsWith(`${namespace}:`)) raw[key.slice(namespace.length + 1)] = value;
+        }
     }
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
@@ -347,6 +396,71 @@ function commonRules(ctx: RuleContext): void {
                 report(`${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`);
             }
         }
+    }
+}
+
+/** Where `alicerce:appPath` is resolved from (the directory holding Pulumi.yaml, where the CLI runs the program). */
+export const PROJECT_DIR = nodePath.join(__dirname, "..");
+
+/**
+ * Rules of the team's own app: names of settings and secrets (POSIX, no
+ * collision with a platform variable or with each other), values an env
+ * file can hold, an image to run a release command in, the build directory.
+ */
+function appRules(ctx: RuleContext): void {
+    const { raw, value, say } = ctx;
+    const env = value("appEnv") ?? {};
+    const secrets = value("appSecrets") ?? {};
+    for (const [key, map] of [["appEnv", env], ["appSecrets", secrets]] as const) {
+        for (const [name, v] of Object.entries(map)) {
+            if (!APP_ENV_NAME.test(name)) say(key, `has ${JSON.stringify(name)}, not a portable environment variable name; use uppercase letters, digits and '_', not starting with a digit (e.g. JWT_SECRET)`);
+            const platform = PLATFORM_VARIABLES[name];
+            if (platform !== undefined) say(key, `has ${name}, which the platform sets itself (${name}: ${platform}); rename yours (e.g. APP_${name})`);
+            // Docker's --env-file and the secrets document take one line per variable.
+            if (/[\n\r\0]/.test(v)) say(key, `has ${name} with a line break or NUL in its value; put one line per variable (encode multi-line values, e.g. base64)`);
+            if (key === "appSecrets" && v === "") say(key, `has ${name} empty; set it with pulumi config set --secret --path alicerce:appSecrets.${name} <value>`);
+        }
+    }
+    for (const name of Object.keys(env)) {
+        if (name in secrets) say("appEnv", `has ${name}, which alicerce:appSecrets also sets; keep it in one of them`);
+    }
+    const appPath = value("appPath");
+    const outside = appPath !== undefined && (nodePath.isAbsolute(appPath) || nodePath.normalize(appPath).startsWith(".."));
+    // The image's inputs must not depend on where the checkout is (components/aws/registry.ts projectRelative).
+    if (outside) say("appPath", "is outside the project; put your app's directory inside it (a subdirectory or a git submodule, e.g. apps/api)");
+    else if (appPath !== undefined && !fs.existsSync(nodePath.join(PROJECT_DIR, appPath, "Dockerfile"))) {
+        say("appPath", `has no Dockerfile (looked for ${nodePath.join(appPath, "Dockerfile")} under the project); point it at the directory your docker-compose file's build: names`);
+    }
+    if (raw.appReleaseCommand !== undefined && raw.image === undefined && raw.appPath === undefined) {
+        say("appReleaseCommand", "is set, but no image contains it: app-image/ has no release step; set alicerce:appPath (your app's directory) or alicerce:image (your app's image by digest)");
+    }
+    if (raw.imageArchitecture !== undefined && raw.image === undefined) {
+        say("imageArchitecture", "describes alicerce:image, which is not set (a built image always matches the instance type); remove it");
+    }
+}
+
+/** The config namespaces the program reads, weakest first: `alicerce`, then the project's own name (`Pulumi.yaml` `name`). */
+export function projectNamespaces(project: string): string[] {
+    return project && project !== NAMESPACE ? [NAMESPACE, project] : [NAMESPACE];
+}
+
+/**
+ * p-plan-tool: the providers' own config namespaces. The program creates
+ * explicit providers, which do not read them (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration):
+ * `aws:profile` and `digitalocean:token` are passed to them
+ * ({@link readProviderSecrets}); `aws:region` must agree with the region the
+ * stack deploys to, or it is refused.
+ */
+function providerConfigRules(allConfig: Readonly<Record<string, string>>, ctx: { cloud?: Cloud; raw: Record<string, string> }, problems: string[]): void {
+    const awsRegion = allConfig["aws:region"];
+    const usesAws = ctx.cloud === "aws" || (ctx.cloud === "docker" && ctx.raw.vps === "aws");
+    if (awsRegion !== undefined && usesAws && awsRegion !== ctx.raw.region) {
+        problems.push(
+            `aws:region: ${JSON.stringify(awsRegion)} is not the stack's region (${NAMESPACE}:region ${ctx.raw.region === undefined ? "is not set" : JSON.stringify(ctx.raw.region)}); use ${NAMESPACE}:region (the program's provider deploys there) and remove aws:region, or set both to the same region`,
+        );
+    }
+    if (awsRegion !== undefined && !usesAws) {
+        problems.push(`aws:region: ${JSON.stringify(awsRegion)} is set but this stack creates nothing on AWS; use ${NAMESPACE}:region, and remove aws:region`);
     }
 }
 
@@ -517,11 +631,14 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
     const problems: string[] = [];
     const { ctx, parsed } = loadConfig(allConfig, project, problems);
     commonRules(ctx);
+    appRules(ctx);
     if (ctx.cloud === "docker") dockerRules(ctx);
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
     if (ctx.cloud === "aws") awsQueueRules(ctx); // p-aws-workers
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
+    workerRules(ctx); // p-do-docker-workers
+    hostRules(ctx, allConfig);
     const platformRules = ctx.cloud ? rules[ctx.cloud] : undefined;
     if (platformRules) {
         problems.push(
@@ -536,8 +653,50 @@ export function loadSettings(allConfig: Readonly<Record<string, string>>, projec
         );
     }
 
+    providerConfigRules(allConfig, ctx, problems);
     if (problems.length > 0 || !parsed.success || !ctx.cloud || !ctx.tier || !ctx.preset) throw new ConfigError(problems);
     return resolveSettings(parsed.data, ctx.cloud, ctx.tier, ctx.preset, ctx.vps, project, stack);
+}
+
+// --- host names and the static frontend (p-app-hosts) ---
+/** Where relative paths in config (alicerce:frontendPath) are resolved: the Pulumi project directory. */
+function projectDir(): string {
+    return process.cwd();
+}
+
+/**
+ * Names, routes and the frontend: every name inside alicerce:dnsZone, every
+ * route naming a served host and a service, a frontend directory that exists
+ * with an index.html, and a wildcard only where something can answer DNS-01
+ * (Let's Encrypt issues wildcards only through DNS-01: https://letsencrypt.org/docs/challenge-types/).
+ */
+function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>): void {
+    const { raw, value, say, cloud } = ctx;
+    const { plan, problems } = planHosts({ domain: value("domain"), hosts: value("hosts"), wildcard: value("wildcardHost"), routes: value("hostRoutes"), zone: value("dnsZone") });
+    for (const p of problems) say(p.key, p.text);
+    const frontendHosts = hostsOf(plan, "frontend");
+    const dir = value("frontendPath");
+    if (frontendHosts.length > 0 && raw.frontendPath === undefined) say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend but alicerce:frontendPath is not set; set the built SPA's directory, e.g. frontend/dist`);
+    if (dir !== undefined) {
+        const abs = nodePath.resolve(projectDir(), dir);
+        if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) say("frontendPath", `is not a directory (looked for ${abs}); build the frontend first, or fix the path`);
+        else if (!fs.existsSync(nodePath.join(abs, "index.html"))) say("frontendPath", `has no index.html (the SPA fallback serves it for every unknown path); point at the build output, e.g. frontend/dist`);
+        if (frontendHosts.length === 0) say("frontendPath", `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`);
+    }
+    // Spaces has no index document or rewrite, so an SPA fallback cannot be served from Spaces + CDN.
+    if (cloud === "digitalocean" && frontendHosts.length > 0) {
+        say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`);
+    }
+    const acmeDns = value("acmeDns");
+    if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined) say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
+    if (cloud === "docker") {
+        if (raw.wildcardHost !== undefined && raw.acmeDns === undefined) {
+            say("wildcardHost", "needs a DNS provider that answers ACME DNS-01 (a wildcard cannot be validated over HTTP); set alicerce:acmeDns cloudflare and the token with pulumi config set --secret cloudflare:apiToken");
+        }
+        if (acmeDns === "cloudflare" && allConfig["cloudflare:apiToken"] === undefined) {
+            say("acmeDns", "needs a Cloudflare API token with Zone.DNS edit on the zone; set it with pulumi config set --secret cloudflare:apiToken");
+        }
+    }
 }
 
 /** Resolving: a valid config over its tier's preset, with the warnings a reviewer should see. */
@@ -558,8 +717,25 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         protectData: preset.protectData,
         tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
         warnings,
+        app: {
+            port: cfg.appPort ?? DEFAULT_APP_SHAPE.port,
+            healthPath: cfg.appHealthPath ?? DEFAULT_APP_SHAPE.healthPath,
+            ...(cfg.appCommand !== undefined ? { command: cfg.appCommand } : {}),
+            ...(cfg.appReleaseCommand !== undefined ? { releaseCommand: cfg.appReleaseCommand } : {}),
+            env: cfg.appEnv ?? {},
+            // Names only: the values stay Pulumi secrets (readProviderSecrets).
+            secretNames: Object.keys(cfg.appSecrets ?? {}).sort(),
+            // A pinned image (a rollback: npm run release -- --rollback) wins over building the directory.
+            ...(cfg.appPath !== undefined && cfg.image === undefined ? { buildContext: nodePath.normalize(cfg.appPath).split(nodePath.sep).join("/") } : {}),
+        },
+        hosts: planHosts({ domain: cfg.domain, hosts: cfg.hosts, wildcard: cfg.wildcardHost, routes: cfg.hostRoutes, zone: cfg.dnsZone }).plan,
+        ...(cfg.frontendPath ? { frontendPath: nodePath.resolve(projectDir(), cfg.frontendPath) } : {}),
+        ...(cfg.acmeDns ? { acmeDns: cfg.acmeDns } : {}),
     };
 
+    if (cfg.appPath !== undefined && cfg.image !== undefined) {
+        warnings.push(`alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`);
+    }
     if (cloud === "docker") {
         if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain before real users arrive: Caddy then obtains its certificate on the next up)`);
         else warnings.push(`alicerce:domain ${cfg.domain}: point its A record at the host (stack output hostAddress); Caddy obtains the certificate over ACME once the name resolves there, and HTTPS fails until then`);
@@ -581,6 +757,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
                 adminCidrs: cfg.adminCidrs ?? [],
                 sshPublicKey: cfg.sshPublicKey,
                 appReplicas: cfg.appReplicas ?? preset.singleHost.appReplicas,
+                workerReplicas: cfg.workersReplicas ?? preset.workers.docker.replicas,
+                workerLimit: preset.workers.docker.limit,
                 containerLimits: preset.singleHost.containerLimits,
             },
             backups: {
@@ -618,7 +796,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         database: {
             ...preset.database,
             instanceClass: cfg.dbInstanceClass ?? preset.database.instanceClass[cloud],
-            highAvailability: cfg.dbHighAvailability ?? preset.database.highAvailability,
+            highAvailability: cfg.dbHighAvailability ?? preset.database.highAvailability[cloud] ?? false,
             storageGb: cfg.dbStorageGb ?? preset.database.storageGb,
             maxStorageGb: Math.max(cfg.dbStorageGb ?? preset.database.storageGb, preset.database.maxStorageGb),
         },
@@ -646,7 +824,55 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
               }
             : {}),
         // --- end p-aws-workers ---
+        // p-do-docker-workers
+        ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
+        // --- CDN (p-app-hosts) ---
+        cdn: preset.cdn,
     };}
+
+// ---- p-do-docker-workers: queue worker keys ----
+/** The DigitalOcean workers and cache of a valid config (the rules below refuse workers keys on a tier without a queue). */
+function droplerWorkerSettings(cfg: RawConfig, preset: TierPreset): Pick<StackSettings, "workers" | "cache"> {
+    const workers = preset.workers.digitalocean;
+    const cache = preset.cache.digitalocean;
+    if (workers === null || cache === null) return {};
+    return {
+        workers: {
+            instanceType: cfg.workersInstanceType ?? workers.instanceType,
+            minInstances: cfg.workersMin ?? workers.minInstances,
+            maxInstances: cfg.workersMax ?? workers.maxInstances,
+            cpuTargetPercent: workers.cpuTargetPercent,
+        },
+        cache: { size: cache.size },
+    };
+}
+
+/** Keys of the DigitalOcean worker pool. */
+const DROPLET_WORKER_KEYS = ["workersInstanceType", "workersMin", "workersMax"] as const;
+
+/** The workers keys: each on the cloud that reads it, only where the tier has a queue, min at most max. */
+function workerRules(ctx: RuleContext): void {
+    const { raw, value, say, cloud, preset, tier } = ctx;
+    if (cloud !== "docker" && raw.workersReplicas !== undefined) say("workersReplicas", "applies only when alicerce:cloud is docker; use workersMin and workersMax on DigitalOcean");
+    for (const key of DROPLET_WORKER_KEYS) {
+        if (raw[key] === undefined) continue;
+        if (cloud === "docker") say(key, "applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host");
+        else if (cloud === "aws") continue; // awsQueueRules
+        else if (cloud === "digitalocean" && preset !== undefined && preset.workers.digitalocean === null) {
+            say(key, `sets workers, but the ${tier} tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key`);
+        }
+    }
+    if (cloud !== undefined && cloud !== "aws" && raw.cacheNodeType !== undefined) {
+        say("cacheNodeType", `applies only when alicerce:cloud is aws (ElastiCache); ${cloud === "digitalocean" ? "the DigitalOcean Valkey size comes from the tier" : "a single host runs its own Redis container"}; remove it`);
+    }
+    const presetWorkers = cloud === "digitalocean" ? preset?.workers.digitalocean : undefined;
+    const min = value("workersMin") ?? presetWorkers?.minInstances;
+    const max = value("workersMax") ?? presetWorkers?.maxInstances;
+    if (presetWorkers && min !== undefined && max !== undefined && min > max) {
+        say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
+    }
+}
+// ---- end p-do-docker-workers ----
 
 /** Credentials of providers other than the cloud's own, from their config namespaces (set with `pulumi config set --secret`). */
 export interface ProviderSecrets {
@@ -654,13 +880,26 @@ export interface ProviderSecrets {
     readonly cloudflareApiToken?: pulumi.Output<string>;
     /** `alicerce:backupSecretAccessKey`: the off-host backup bucket's secret key (single host). */
     readonly backupSecretAccessKey?: pulumi.Output<string>;
+    /** `alicerce:appSecrets`: the app's secret variables, name to value, as one secret Output (empty map when unset). */
+    readonly appSecrets?: pulumi.Output<Record<string, string>>;
+    /** `aws:profile`: the shared-credentials profile the explicit AWS provider uses. */
+    readonly awsProfile?: string;
+    /** `digitalocean:token`: the API token the explicit DigitalOcean provider uses (else `DIGITALOCEAN_TOKEN`). */
+    readonly digitaloceanToken?: pulumi.Output<string>;
 }
 
 /** Reads {@link ProviderSecrets} from the stack's config, as secrets. Not pure: call it from the program only. */
 export function readProviderSecrets(): ProviderSecrets {
     return {
         cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
-        backupSecretAccessKey: new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
+        backupSecretAccessKey:
+            new pulumi.Config(pulumi.getProject()).getSecret("backupSecretAccessKey") ?? new pulumi.Config(NAMESPACE).getSecret("backupSecretAccessKey"),
+        appSecrets:
+            new pulumi.Config(pulumi.getProject()).getSecretObject<Record<string, string>>("appSecrets") ??
+            new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>("appSecrets") ??
+            pulumi.secret<Record<string, string>>({}),
+        awsProfile: new pulumi.Config("aws").get("profile"),
+        digitaloceanToken: new pulumi.Config("digitalocean").getSecret("token"),
     };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_VPS_SERVICES, digitalOceanRegionsWith } from "./digitalocean-regions";
 import { CLOUDS, EGRESS_MODES, TIERS, VPS_CLOUDS } from "./tiers";
+import { HOST_NAME, WILDCARD_NAME } from "../components/shared/hosts";
 
 /**
  * The `alicerce:` configuration keys, one zod schema each. Pulumi hands every
@@ -73,6 +74,49 @@ const stringList = (item: RegExp, error: string) =>
             }
             return items as string[];
         });
+
+/**
+ * A map key (`alicerce:appEnv`). Pulumi hands a YAML map over as a JSON
+ * object string, and a secret map (`pulumi config set --secret --path
+ * appSecrets.JWT_SECRET ...`) as the same JSON with decrypted values, its
+ * whole key marked secret (pulumi/pulumi sdk/go/common/resource/config/value.go:
+ * an object holding a `secure:` value is a secure object value).
+ * Values must be strings (quote numbers in YAML).
+ */
+const stringMap = (error: string) =>
+    z.string().transform((text, ctx) => {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(text);
+        } catch {
+            parsed = undefined;
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === "string")) {
+            ctx.addIssue({ code: "custom", message: error });
+            return z.NEVER;
+        }
+        return parsed as Record<string, string>;
+    });
+
+/** A command: a JSON list of arguments (`["npm","run","migrate"]`) or a plain string split on spaces. */
+const commandLine = z.string().transform((text, ctx) => {
+    const trimmed = text.trim();
+    let items: unknown;
+    if (trimmed.startsWith("[")) {
+        try {
+            items = JSON.parse(trimmed);
+        } catch {
+            items = undefined;
+        }
+    } else {
+        items = trimmed.split(/\s+/).filter((s) => s !== "");
+    }
+    if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === "string" && i !== "" && !/[\n\r\0]/.test(i))) {
+        ctx.addIssue({ code: "custom", message: 'is not a command; use a JSON list of arguments, e.g. ["npm","run","migrate"], one line each' });
+        return z.NEVER;
+    }
+    return items as string[];
+});
 
 /** The schema of every `alicerce:` key. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const configSchema = z.strictObject({
@@ -210,13 +254,7 @@ export const configSchema = z.strictObject({
         .string()
         .regex(AL2023_AMI_NAME, { error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.12.20260710.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)" })
         .optional(),
-    // --- p-aws-workers (issue 15 on AWS) ---
-    /** AWS: the worker pool's instance type, overriding the tier (same architecture as alicerce:instanceType: one image). */
-    workersInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type; use e.g. t4g.micro" }).optional(),
-    /** AWS: fewest workers, overriding the tier. */
-    workersMin: wholeNumber(1, 20).optional(),
-    /** AWS: most workers the backlog autoscaler may run, overriding the tier. */
-    workersMax: wholeNumber(1, 20).optional(),
+    // --- queue workers and cache (AWS; the worker keys below serve AWS and DigitalOcean) ---
     /** AWS: the ElastiCache for Valkey node type, overriding the tier. */
     cacheNodeType: z
         .string()
@@ -227,13 +265,82 @@ export const configSchema = z.strictObject({
         /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
         "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",
     ).optional(),
+    // ---- queue workers (AWS and DigitalOcean) ----
+    /** The worker pool's instance type (AWS, same architecture as alicerce:instanceType: one image) or droplet size (DigitalOcean), overriding the tier. */
+    workersInstanceType: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not an instance type or droplet size; use e.g. t4g.micro on AWS, s-1vcpu-2gb on DigitalOcean" })
+        .optional(),
+    /** Fewest workers (AWS Auto Scaling group minimum, DigitalOcean autoscale pool minimum), overriding the tier. */
+    workersMin: wholeNumber(1, 20).optional(),
+    /** Most workers the autoscaler may run (AWS: on queue backlog; DigitalOcean: on CPU), overriding the tier. */
+    workersMax: wholeNumber(1, 20).optional(),
+    /** cloud docker: worker containers next to the app containers (0 for none). */
+    workersReplicas: wholeNumber(0, 16).optional(),
+    // ---- end p-do-docker-workers ----
+    // --- The team's own app (p-app-env) ---
+    /** Plain environment variables for the app (a map; visible in user data and the plan). */
+    appEnv: stringMap('is not a map of settings; use e.g. {"PAYMENT_API_URL": "https://..."} (values as strings)').optional(),
+    /** Secret environment variables (`pulumi config set --secret --path appSecrets.JWT_SECRET ...`). Never printed. */
+    appSecrets: stringMap("is not a map of secrets; set each with pulumi config set --secret --path alicerce:appSecrets.NAME").optional(),
+    /** The port the app listens on inside its container (unprivileged: the container has no capabilities). @default 8080 */
+    appPort: wholeNumber(1024, 65535).optional(),
+    /** The path health checks probe. @default /healthz */
+    appHealthPath: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~\/-]{0,254}$/, { error: "is not a health check path; use an absolute path such as /healthz (letters, digits, ._~/-)" })
+        .optional(),
+    /** The container's command, replacing the image's CMD. */
+    appCommand: commandLine.optional(),
+    /** Runs once per release before new instances take traffic (database migrations); its failure stops the rollout. */
+    appReleaseCommand: commandLine.optional(),
+    /** The team's own build context (a directory with a Dockerfile), relative to the project, instead of app-image/. */
+    appPath: z
+        .string()
+        .regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use the directory holding the app's Dockerfile, relative to the project (e.g. apps/api)" })
+        .optional(),
+    /** The architecture of the prebuilt alicerce:image (`docker buildx imagetools inspect`): checked against the instance type's. */
+    imageArchitecture: z.enum(["arm64", "amd64"], { error: "is not an architecture; use arm64 or amd64 (docker buildx imagetools inspect <image>)" }).optional(),
+    // --- host names, routing by host, static frontend (p-app-hosts) ---
+    /** More host names served beside alicerce:domain (`www.example.com`, `api.example.com`, the apex); all on one certificate. */
+    hosts: stringList(HOST_NAME, 'is not a list of host names; use lowercase names such as ["www.example.com","api.example.com"]')
+        .refine((list) => list.length <= 50, { error: "has too many names; at most 50 (an ACM certificate holds 10 by default, Let's Encrypt 100)" })
+        .optional(),
+    /** A wildcard for tenant subdomains (`*.clinics.example.com`), one label deep; needs DNS-01 on the single host. */
+    wildcardHost: z.string().regex(WILDCARD_NAME, { error: "is not a wildcard host; use *. followed by a lowercase name, e.g. *.clinics.example.com" }).optional(),
+    /** The DNS zone every served name is under (`example.com`): names outside it are refused. */
+    dnsZone: z.string().regex(HOST_NAME, { error: "is not a DNS zone name; use the zone's apex, e.g. example.com" }).optional(),
+    /** Which service answers each name: `{"example.com":"frontend","api.example.com":"app"}` or `example.com=frontend,api.example.com=app`; unlisted names go to the app. */
+    hostRoutes: z
+        .string()
+        .transform((text, ctx) => {
+            const t = text.trim();
+            let map: unknown;
+            if (t.startsWith("{")) {
+                try { map = JSON.parse(t); } catch { map = undefined; }
+            } else {
+                map = Object.fromEntries(t.split(",").filter((x) => x.trim() !== "").map((x) => x.split("=").map((y) => y.trim())));
+            }
+            const ok = map !== null && typeof map === "object" && !Array.isArray(map) &&
+                Object.entries(map as object).every(([k, v]) => (HOST_NAME.test(k) || WILDCARD_NAME.test(k)) && typeof v === "string");
+            if (!ok) {
+                ctx.addIssue({ code: "custom", message: 'is not a host-to-service map; use {"example.com":"frontend","api.example.com":"app"}' });
+                return z.NEVER;
+            }
+            return map as Record<string, string>;
+        })
+        .optional(),
+    /** The built SPA to serve (a directory with index.html, relative to the project), e.g. `frontend/dist`. */
+    frontendPath: z.string().regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use a relative path such as frontend/dist" }).optional(),
+    /** cloud docker: the DNS provider Caddy answers ACME DNS-01 with (needed for a wildcard); its token is `cloudflare:apiToken` (secret). */
+    acmeDns: z.enum(["cloudflare"], { error: "is not a DNS-01 provider; use cloudflare" }).optional(),
 });
 
 /** Keys that only the DigitalOcean platform reads; set on an AWS stack they are errors, not silently ignored. */
 export const DIGITALOCEAN_ONLY_KEYS = ["certificateName", "registryName", "createRegistry", "sshKeyFingerprints", "adminCidrs"] as const;
 
 /** Keys whose values are secret: problems name them, never show their value. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["backupSecretAccessKey"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["backupSecretAccessKey", "appSecrets"]);
 
 /** What to set, for each required key when it is missing. */
 export const REQUIRED_HINTS: { readonly [K in keyof RawConfig]?: string } = {

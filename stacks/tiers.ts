@@ -59,8 +59,12 @@ export interface DatabasePreset {
     readonly storageGb: number;
     /** Storage autoscaling ceiling in GB; equal to `storageGb` turns autoscaling off. */
     readonly maxStorageGb: number;
-    /** A synchronous standby in another AZ (RDS Multi-AZ, DO standby node). Doubles the instance price. */
-    readonly highAvailability: boolean;
+    /**
+     * A synchronous standby in another AZ (RDS Multi-AZ, DO standby node).
+     * Doubles the instance price. Per cloud: DigitalOcean standby nodes need a
+     * 2 GB plan ($30 a node), so its growth tier runs one 1 GB node ($15).
+     */
+    readonly highAvailability: PerCloud<boolean, null>;
     /** An asynchronous read replica serving the app's reads. */
     readonly readReplica: boolean;
     /** Automated backup retention in days (point-in-time restore window). */
@@ -145,6 +149,33 @@ export interface AwsCachePreset {
     readonly snapshotRetentionDays: number;
 }
 // --- end p-aws-workers ---
+// ---- p-do-docker-workers: queue workers and the queue's cache (DigitalOcean, single host) ----
+/** A pool of queue workers on DigitalOcean (droplets running the app image's worker command, no load balancer). */
+export interface DropletWorkerPreset {
+    /** Droplet size slug. */
+    readonly instanceType: string;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    /** Average CPU the autoscale pool steers towards, in percent (DigitalOcean pools scale on CPU and memory only). */
+    readonly cpuTargetPercent: number;
+}
+
+/** Queue workers per cloud: `null` where the tier has none (no queue there). */
+export interface WorkersPreset {
+    readonly digitalocean: DropletWorkerPreset | null;
+    /**
+     * Worker containers on a single host (its Redis container is always there), each with its own ceiling:
+     * counted in the host's memory budget (components/docker/limits.ts totalMemoryMb).
+     */
+    readonly docker: { readonly replicas: number; readonly limit: ContainerLimitPreset };
+}
+
+/** The queue's Valkey/Redis per cloud: `null` where the tier has none. */
+export interface CachePreset {
+    /** Managed Valkey size slug (one node). */
+    readonly digitalocean: { readonly size: string } | null;
+}
+// ---- end p-do-docker-workers ----
 
 /** Everything a tier decides. */
 export interface TierPreset {
@@ -180,6 +211,17 @@ export interface TierPreset {
     /** AWS: the Valkey queue/cache (see {@link AwsCachePreset}). */
     readonly awsCache: AwsCachePreset;
     // --- end p-aws-workers ---
+    /** Queue workers (p-do-docker-workers). */
+    readonly workers: WorkersPreset;
+    /** The queue's managed Valkey (p-do-docker-workers). */
+    readonly cache: CachePreset;
+    // --- CDN (p-app-hosts) ---
+    /**
+     * A CDN in front of public uploads (CloudFront with origin access control
+     * on AWS, the Spaces CDN on DigitalOcean); the app hands out CDN URLs.
+     * A static frontend gets a CDN whatever this says (it is how it is served).
+     */
+    readonly cdn: boolean;
 }
 
 /** The tier presets. */
@@ -196,7 +238,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null },
             storageGb: 20,
             maxStorageGb: 20,
-            highAvailability: false,
+            highAvailability: { aws: false, digitalocean: false, docker: null },
             readReplica: false,
             backupRetentionDays: 7,
             longTermBackupDays: 0,
@@ -230,20 +272,28 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         awsWorkers: { instanceType: null, minInstances: 1, maxInstances: 1, backlogPerInstance: 100 },
         awsCache: { nodeType: null, nodes: 1, snapshotRetentionDays: 0 },
         // --- end p-aws-workers ---
+        // p-do-docker-workers: no Valkey on DigitalOcean mvp ($15 a month). The mvp host (2 GB) has no room left for a
+        // worker container: set alicerce:workersReplicas 1 on a bigger host (a laptop, or growth's 4 GB).
+        workers: { digitalocean: null, docker: { replicas: 0, limit: { memoryMb: 256, cpus: 0.5 } } },
+        cache: { digitalocean: null },
+        // --- CDN (p-app-hosts) ---
+        cdn: false,
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
         compute: {
-            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
+            // p-budgets: a 1 GB droplet ($6) keeps do-growth within its $59 (README "Stacks and what they cost")
+            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
             maxInstances: 3,
             cpuTargetPercent: 60,
         },
         database: {
-            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-2gb", docker: null },
+            // p-budgets: DigitalOcean growth is one 1 GB node (daily backups, 7-day PITR), as our users priced it
+            instanceClass: { aws: "db.t4g.micro", digitalocean: "db-s-1vcpu-1gb", docker: null },
             storageGb: 20,
             maxStorageGb: 100,
-            highAvailability: true,
+            highAvailability: { aws: true, digitalocean: false, docker: null },
             readReplica: false,
             backupRetentionDays: 14,
             longTermBackupDays: 0,
@@ -277,11 +327,17 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         awsWorkers: { instanceType: null, minInstances: 1, maxInstances: 1, backlogPerInstance: 100 },
         awsCache: { nodeType: null, nodes: 1, snapshotRetentionDays: 0 },
         // --- end p-aws-workers ---
+        // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
+        workers: { digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } } },
+        cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
+        // --- CDN (p-app-hosts) ---
+        cdn: false,
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
         compute: {
-            instanceType: { aws: "t4g.medium", digitalocean: "s-2vcpu-4gb", docker: null },
+            // p-budgets: t4g.small (2 vCPU, 2 GiB) × 2 carries 1,000 requests a minute; scaling adds more
+            instanceType: { aws: "t4g.small", digitalocean: "s-2vcpu-4gb", docker: null },
             minInstances: 2,
             maxInstances: 5,
             cpuTargetPercent: 50,
@@ -290,7 +346,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             instanceClass: { aws: "db.t4g.small", digitalocean: "db-s-2vcpu-4gb", docker: null },
             storageGb: 50,
             maxStorageGb: 200,
-            highAvailability: true,
+            highAvailability: { aws: true, digitalocean: true, docker: null },
             readReplica: true,
             backupRetentionDays: 30,
             longTermBackupDays: 90,
@@ -324,5 +380,10 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         awsWorkers: { instanceType: "t4g.micro", minInstances: 1, maxInstances: 4, backlogPerInstance: 100 },
         awsCache: { nodeType: "cache.t4g.micro", nodes: 2, snapshotRetentionDays: 7 },
         // --- end p-aws-workers ---
+        // p-do-docker-workers
+        workers: { digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 }, docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } } },
+        cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
+        // --- CDN (p-app-hosts) ---
+        cdn: true,
     },
 };

@@ -122,7 +122,13 @@ export interface ComputePoolArgs {
      * Secrets fetched at boot into the container's environment by value.
      * @default [] (the app reads its secrets by ARN, so RDS password rotation needs no restart)
      */
-    readonly bootSecrets?: pulumi.Input<SecretEnv[]>;
+    readonly bootSecrets?: pulumi.Input<readonly SecretEnv[]>;
+    /**
+     * The team's app shape (p-app-env): the port it listens on inside the container (the host port stays 8080,
+     * where the load balancer sends traffic), its command and its release command (see `ContainerSpec`).
+     * @default app-image/'s: 8080, the image's CMD, no release command
+     */
+    readonly appShape?: { readonly containerPort?: number; readonly command?: readonly string[]; readonly releaseCommand?: readonly string[] };
     /** The assets bucket the app reads and writes. */
     readonly assetsBucketArn: pulumi.Input<string>;
     /** The stack's KMS key: secrets and assets are encrypted with it; it also encrypts the log group. */
@@ -178,8 +184,6 @@ export interface ComputePoolArgs {
 }
 
 // --- p-aws-workers ---
-/** The worker role's command in the app image (app-image/README.md, "Worker"). */
-export const WORKER_COMMAND = ["node", "--enable-source-maps", "dist/worker.js"] as const;
 
 /**
  * Target tracking on a queue's backlog per instance: `metric` (one time
@@ -374,19 +378,22 @@ export class ComputePool extends pulumi.ComponentResource {
         const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, { parent: this });
 
         const amiId = a.amiId ?? aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this }).value;
+        const shape = args.appShape ?? {};
         const userData = pulumi.all([a.image, a.env, a.bootSecrets]).apply(([image, env, bootSecrets]) =>
             renderUserData(
                 {
                     image,
                     hostPort: APP_PORT,
-                    containerPort: APP_PORT,
+                    containerPort: shape.containerPort ?? APP_PORT,
                     env,
                     secrets: bootSecrets,
                     files: a.bootFiles,
                     stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
                     // Only when set: the web role's spec (and so its user data) stays exactly what it was.
                     ...(a.serviceName !== undefined ? { serviceName: a.serviceName } : {}),
-                    ...(a.command !== undefined ? { command: a.command } : {}),
+                    // A role with its own command (the workers) runs no release command: the web role's hosts run it.
+                    command: a.command ?? shape.command,
+                    releaseCommand: a.command !== undefined ? undefined : shape.releaseCommand,
                 },
                 awsHost({ region: a.region, logGroupName: a.logGroupName }),
             ),

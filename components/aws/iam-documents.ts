@@ -171,7 +171,7 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
  * publish to the encrypted alarm topic and, given its ARN, one CloudTrail
  * trail may encrypt its log files with it ({@link cloudTrailKeyStatements}).
  */
-export function kmsKeyPolicy(accountId: string, region: string, cloudTrailArn?: string): PolicyDocument {
+export function kmsKeyPolicy(accountId: string, region: string, cloudTrailArn?: string, cloudFrontReads = false): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -195,8 +195,27 @@ export function kmsKeyPolicy(accountId: string, region: string, cloudTrailArn?: 
                 Condition: { StringEquals: { "aws:SourceAccount": accountId } },
             },
             ...(cloudTrailArn ? cloudTrailKeyStatements(accountId, cloudTrailArn) : []),
+            ...(cloudFrontReads ? [cloudFrontDecryptStatement(accountId)] : []),
         ],
     };
+}
+
+/**
+ * CloudFront reading SSE-KMS objects through origin access control needs
+ * kms:Decrypt in the key policy (CloudFront Developer Guide, "Restrict access
+ * to an Amazon S3 origin", SSE-KMS). Scoped to this account's distributions:
+ * the distribution's id is not known when the key is made (the key comes
+ * first), and the bucket policy names the one distribution allowed to read.
+ */
+export function cloudFrontDecryptStatement(accountId: string): Statement {
+    return {
+        Sid: "CloudFrontDecryptsThroughOac",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: ["kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": `arn:aws:cloudfront::${accountId}:distribution/*` } },
+    } as Statement;
 }
 
 /**

@@ -38,13 +38,15 @@ export interface KmsArgs {
      * @default undefined (no trail)
      */
     readonly cloudTrailArn?: string;
+    /** CloudFront (this account's distributions) may decrypt: a CDN reads SSE-KMS uploads through OAC. @default false */
+    readonly cloudFrontReads?: boolean;
 }
 
 /** The deletion window KMS accepts, in days (ScheduleKeyDeletion `PendingWindowInDays`, 7-30). */
 export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
 
 /** {@link KmsArgs} with defaults applied; throws on a deletion window KMS would refuse. */
-export function withKmsDefaults(args: KmsArgs): Required<Omit<KmsArgs, "cloudTrailArn">> & Pick<KmsArgs, "cloudTrailArn"> {
+export function withKmsDefaults(args: KmsArgs): Required<Omit<KmsArgs, "cloudTrailArn" | "cloudFrontReads">> & Pick<KmsArgs, "cloudTrailArn" | "cloudFrontReads"> {
     const deletionWindowDays = args.deletionWindowDays ?? 30;
     const { min, max } = KMS_DELETION_WINDOW_DAYS;
     if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < min || deletionWindowDays > max) {
@@ -84,7 +86,7 @@ export class Kms extends pulumi.ComponentResource {
                 customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                 enableKeyRotation: true,
                 deletionWindowInDays: a.deletionWindowDays,
-                policy: JSON.stringify(kmsKeyPolicy(a.accountId, a.region, a.cloudTrailArn)),
+                policy: JSON.stringify(kmsKeyPolicy(a.accountId, a.region, a.cloudTrailArn, args.cloudFrontReads ?? false)),
             },
             { parent: this, protect: a.protect, retainOnDelete: a.retainOnDelete },
         );

@@ -57,6 +57,11 @@ export interface LoadBalancerArgs {
      */
     readonly appPort?: number;
     /**
+     * The path the target group's health check probes (`alicerce:appHealthPath`).
+     * @default "/healthz" (app-image/)
+     */
+    readonly healthPath?: string;
+    /**
      * Who may connect on 80/443: IPv4 ranges, kept in a managed prefix list
      * (updated in place when they change). Undefined admits everyone.
      * @default undefined (0.0.0.0/0)
@@ -73,6 +78,13 @@ export interface LoadBalancerArgs {
         /** The validation records' names once they exist (Cloudflare); without them `up` waits for records created by hand. */
         readonly validationRecordFqdns?: pulumi.Input<pulumi.Input<string>[]>;
     };
+    /**
+     * Routing by host: when set, only these names (wildcards allowed:
+     * `*.clinics.example.com`) are forwarded to the app, through listener
+     * rules; any other Host gets a 404 from the load balancer.
+     * @default undefined (every request goes to the app)
+     */
+    readonly appHosts?: readonly string[];
     /** The bucket for access logs (its policy must already allow ELB log delivery under `alb/`). */
     readonly logsBucketName: pulumi.Input<string>;
     /**
@@ -224,7 +236,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     deregistrationDelay: a.deregistrationDelaySeconds,
                     healthCheck: {
                         enabled: true,
-                        path: HEALTH_CHECK_PATH,
+                        path: args.healthPath ?? HEALTH_CHECK_PATH,
                         port: "traffic-port",
                         protocol: "HTTP",
                         matcher: "200",
@@ -238,6 +250,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
             ),
         );
         const forward = [{ type: "forward", targetGroupArn: tg.arn }];
+        const byHost = a.appHosts !== undefined && a.appHosts.length > 0;
+        const notServed = [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", messageBody: "not found", statusCode: "404" } }];
 
         let listener: aws.lb.Listener;
         if (a.certificate) {
@@ -249,9 +263,19 @@ export class LoadBalancer extends pulumi.ComponentResource {
             );
             listener = new aws.lb.Listener(
                 `${name}-https`,
-                { loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: validation.certificateArn, defaultActions: forward },
+                { loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: validation.certificateArn, defaultActions: byHost ? notServed : forward },
                 { parent: this },
             );
+            if (byHost) {
+                hostRuleGroups(a.appHosts!).forEach((values, i) => {
+                    new aws.lb.ListenerRule(`${name}-hosts-${i + 1}`, {
+                        listenerArn: listener.arn,
+                        priority: HOST_RULE_FIRST_PRIORITY + i,
+                        conditions: [{ hostHeader: { values } }],
+                        actions: forward,
+                    }, { parent: this });
+                });
+            }
             new aws.lb.Listener(
                 `${name}-http`,
                 {
@@ -285,4 +309,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
             listenerArn: this.listenerArn,
         });
     }
+}
+
+/** The first listener-rule priority of the host rules (1-50000; lower wins). */
+export const HOST_RULE_FIRST_PRIORITY = 100;
+/** ALB quota: 5 condition values per rule, wildcards included (ELB User Guide, "Quotas for your Application Load Balancers"). */
+export const MAX_CONDITION_VALUES_PER_RULE = 5;
+
+/** The host names split into listener rules of at most 5 values, in order. */
+export function hostRuleGroups(hosts: readonly string[]): string[][] {
+    const groups: string[][] = [];
+    for (let i = 0; i < hosts.length; i += MAX_CONDITION_VALUES_PER_RULE) groups.push(hosts.slice(i, i + MAX_CONDITION_VALUES_PER_RULE));
+    return groups;
 }

@@ -27,10 +27,17 @@ export interface AppSecretsArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /**
+     * The team's secret variables (`alicerce:appSecrets`), stored as one JSON
+     * document in one more secret of this stack, encrypted with the stack key
+     * ($0.40 a month). Absent or empty: no such secret.
+     * @default undefined
+     */
+    readonly appEnv?: { readonly secretNamePrefix: string; readonly values: pulumi.Input<Record<string, string>> };
 }
 
 /** {@link AppSecretsArgs} with defaults applied. */
-export function withAppSecretsDefaults(args: AppSecretsArgs): Required<AppSecretsArgs> {
+export function withAppSecretsDefaults(args: AppSecretsArgs): Required<Omit<AppSecretsArgs, "appEnv">> & Pick<AppSecretsArgs, "appEnv"> {
     return { ...args, sessionKeyLength: args.sessionKeyLength ?? 64, recoveryWindowDays: args.recoveryWindowDays ?? 30, protect: args.protect ?? false };
 }
 
@@ -46,6 +53,10 @@ export function withAppSecretsDefaults(args: AppSecretsArgs): Required<AppSecret
 export class AppSecrets extends pulumi.ComponentResource {
     /** ARN of the session secret (`APP_SECRET_ARN`). */
     public readonly sessionSecretArn: pulumi.Output<string>;
+    /** ARN of the app's own secret variables (`alicerce:appSecrets`), when it has any. */
+    public readonly appEnvSecretArn?: pulumi.Output<string>;
+    /** The current version of that secret: a new value is a new version id, which the app servers' user data carries (a rollout). */
+    public readonly appEnvVersionId?: pulumi.Output<string>;
 
     constructor(name: string, args: AppSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:AppSecrets", name, {}, opts);
@@ -69,6 +80,27 @@ export class AppSecrets extends pulumi.ComponentResource {
         );
 
         this.sessionSecretArn = secret.arn;
-        this.registerOutputs({ sessionSecretArn: this.sessionSecretArn });
+
+        if (a.appEnv !== undefined) {
+            // One secret per stack for all the app's variables: one read at start, one price, one policy statement.
+            const envSecret = new aws.secretsmanager.Secret(
+                `${name}-app-env`,
+                {
+                    namePrefix: a.appEnv.secretNamePrefix,
+                    description: "The app's own secret environment variables (JSON: name to value), from alicerce:appSecrets",
+                    kmsKeyId: a.kmsKeyArn,
+                    recoveryWindowInDays: a.recoveryWindowDays,
+                },
+                { parent: this, protect: a.protect },
+            );
+            const envVersion = new aws.secretsmanager.SecretVersion(
+                `${name}-app-env`,
+                { secretId: envSecret.id, secretString: pulumi.secret(pulumi.jsonStringify(a.appEnv.values)) },
+                { parent: this },
+            );
+            this.appEnvSecretArn = envSecret.arn;
+            this.appEnvVersionId = envVersion.versionId;
+        }
+        this.registerOutputs({ sessionSecretArn: this.sessionSecretArn, appEnvSecretArn: this.appEnvSecretArn });
     }
 }

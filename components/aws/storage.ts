@@ -1,3 +1,4 @@
+import { cloudFrontReadStatement } from "./cdn";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { s3BucketName } from "../shared/naming";
@@ -36,6 +37,12 @@ export interface StorageArgs {
     readonly region: string;
     /** The stack key: SSE-KMS with bucket keys for the assets and backups buckets. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /**
+     * A CloudFront distribution that reads the assets bucket's public prefix
+     * through origin access control; the bucket stays private and its policy
+     * admits only this distribution (AWS:SourceArn). @default undefined (no CDN)
+     */
+    readonly cdn?: { readonly distributionArn: pulumi.Input<string>; readonly publicPrefix: string };
     /**
      * Origins allowed to upload straight to the assets bucket with presigned
      * URLs (`https://app.example.com`). The presigned URL is the credential;
@@ -91,7 +98,7 @@ export interface StorageArgs {
 }
 
 /** {@link StorageArgs} with defaults applied. */
-export type StorageSettings = Required<Omit<StorageArgs, "cloudTrailArn" | "transform">> & Pick<StorageArgs, "cloudTrailArn" | "transform">;
+export type StorageSettings = Required<Omit<StorageArgs, "cloudTrailArn" | "transform" | "cdn">> & Pick<StorageArgs, "cloudTrailArn" | "transform" | "cdn">;
 
 /** {@link StorageArgs} with defaults applied. */
 export function withStorageDefaults(args: StorageArgs): StorageSettings {
@@ -246,7 +253,16 @@ export class Storage extends pulumi.ComponentResource {
             // S3 rejects a policy written while the public access block is still being applied.
             const policy = new aws.s3.BucketPolicy(
                 `${id}-policy`,
-                { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(bucketPolicy(purpose, arn, s))) },
+                {
+                    bucket: bucket.id,
+                    policy:
+                        purpose === "assets" && args.cdn
+                            ? pulumi.all([bucket.arn, args.cdn.distributionArn]).apply(([arn, d]) => {
+                                  const doc = bucketPolicy(purpose, arn, s);
+                                  return JSON.stringify({ ...doc, Statement: [...doc.Statement, cloudFrontReadStatement(arn, d, args.cdn!.publicPrefix)] });
+                              })
+                            : bucket.arn.apply((arn) => JSON.stringify(bucketPolicy(purpose, arn, s))),
+                },
                 { parent: this, dependsOn: [publicAccess, ownership] },
             );
             const extras: pulumi.Resource[] = [publicAccess, ownership, encryption, lifecycle, policy, ...(versioning ? [versioning] : [])];

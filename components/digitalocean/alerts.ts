@@ -7,6 +7,25 @@ export const DROPLET_ALERTS = [
     { key: "memory", type: "v1/insights/droplet/memory_utilization_percent", value: 85, description: "app droplet memory above 85% for 5 minutes" },
 ] as const;
 
+/**
+ * The queue's alerts (p-do-docker-workers): worker droplets' CPU and memory
+ * by their tag, and the Valkey cluster's memory and CPU by its id
+ * (`v1/dbaas/alerts/...` types, the database alerts DigitalOcean offers:
+ * @pulumi/digitalocean monitorAlert.d.ts `type`). Queue depth, oldest-job
+ * age and failed jobs are not DigitalOcean metrics: the workers export them
+ * on `/metrics` (app-image/README.md), for your own scraper.
+ */
+export const WORKER_ALERTS = [
+    { key: "worker-cpu", type: "v1/insights/droplet/cpu", value: 90, description: "worker droplet CPU above 90% for 5 minutes (the pool is at its maximum, or jobs are stuck)" },
+    { key: "worker-memory", type: "v1/insights/droplet/memory_utilization_percent", value: 85, description: "worker droplet memory above 85% for 5 minutes" },
+] as const;
+
+/** Valkey alerts: memory matters most, with noeviction a full cache refuses new jobs. */
+export const CACHE_ALERTS = [
+    { key: "cache-memory", type: "v1/dbaas/alerts/memory_utilization_alerts", value: 75, description: "Valkey memory above 75% (at 100% it refuses new jobs: noeviction)" },
+    { key: "cache-cpu", type: "v1/dbaas/alerts/cpu_alerts", value: 80, description: "Valkey CPU above 80%" },
+] as const;
+
 /** Latency the uptime alert fires above, in milliseconds. */
 export const LATENCY_THRESHOLD_MS = 2000;
 
@@ -16,6 +35,10 @@ export interface AlertsArgs {
     readonly email: string;
     /** The droplets watched, by tag. */
     readonly appTag: pulumi.Input<string>;
+    /** The worker droplets, by tag. @default undefined (no workers) */
+    readonly workerTag?: pulumi.Input<string>;
+    /** The Valkey cluster's id. @default undefined (no cache) */
+    readonly cacheClusterId?: pulumi.Input<string>;
     /** The health URL the uptime check probes (`https://domain/healthz`). */
     readonly healthUrl: pulumi.Input<string>;
     /** `https` or `http`, matching the URL. */
@@ -50,6 +73,27 @@ export class Alerts extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+        }
+        const watched: [readonly { key: string; type: string; value: number; description: string }[], { tags?: pulumi.Input<string>[]; entities?: pulumi.Input<string>[] }][] = [];
+        if (args.workerTag !== undefined) watched.push([WORKER_ALERTS, { tags: [args.workerTag] }]);
+        if (args.cacheClusterId !== undefined) watched.push([CACHE_ALERTS, { entities: [args.cacheClusterId] }]);
+        for (const [alerts, target] of watched) {
+            for (const alert of alerts) {
+                new digitalocean.MonitorAlert(
+                    `${name}-${alert.key}`,
+                    {
+                        type: alert.type,
+                        compare: "GreaterThan",
+                        value: alert.value,
+                        window: "5m",
+                        ...target,
+                        enabled: true,
+                        description: `${args.label}: ${alert.description}`,
+                        alerts: { emails: [args.email] },
+                    },
+                    { parent: this },
+                );
+            }
         }
         const check = new digitalocean.UptimeCheck(
             `${name}-uptime`,

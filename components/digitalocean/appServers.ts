@@ -35,8 +35,8 @@ export function secretsDocument(
 }
 
 /** The prepare script's list of secrets: every key of the document but the registry's. */
-export function secretEnvs(names: readonly string[]): SecretEnv[] {
-    return [...names].sort().map((env) => ({ env, source: SECRETS_OBJECT, key: `.${env}` }));
+export function secretEnvs(names: readonly string[], source: string = SECRETS_OBJECT): SecretEnv[] {
+    return [...names].sort().map((env) => ({ env, source, key: `.${env}` }));
 }
 
 /**
@@ -114,6 +114,20 @@ export interface DropletPoolArgs {
     readonly protect: boolean;
     /** Changes to the child resources' args and options (see {@link Transform}). */
     readonly transform?: DropletPoolTransform;
+    /**
+     * The container's command instead of the image's (the worker role).
+     * @default undefined (the image's own: the web role's user data is unchanged)
+     */
+    readonly command?: readonly string[];
+    /** The systemd unit and container name. @default "app" */
+    readonly serviceName?: string;
+    /** The secrets document's object in the config bucket: one per pool. @default {@link SECRETS_OBJECT} */
+    readonly secretsObject?: string;
+    /**
+     * The team's app shape (p-app-env): its port inside the container, its command and release command (`ContainerSpec`).
+     * @default app-image/'s: 8080, the image's CMD, no release command
+     */
+    readonly appShape?: { readonly containerPort?: number; readonly command?: readonly string[]; readonly releaseCommand?: readonly string[] };
 }
 
 /** Arguments of {@link AppServers}: a pool behind the load balancer, with the session signing key. */
@@ -158,9 +172,10 @@ export class DropletPool extends pulumi.ComponentResource {
         const document = pulumi
             .all([pulumi.output(documentValues), registry])
             .apply(([values, login]) => secretsDocument(values, login === undefined ? undefined : { username: login.username, password: login.password }));
+        const objectKey = args.secretsObject ?? SECRETS_OBJECT;
         const secretsObject = new digitalocean.SpacesBucketObject(
             `${name}-secrets`,
-            { region: args.region, bucket: args.configBucket, key: SECRETS_OBJECT, acl: "private", contentType: "application/json", content: pulumi.secret(document) },
+            { region: args.region, bucket: args.configBucket, key: objectKey, acl: "private", contentType: "application/json", content: pulumi.secret(document) },
             { parent: this },
         );
 
@@ -173,19 +188,23 @@ export class DropletPool extends pulumi.ComponentResource {
             pulumi
                 .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.output(args.env), secretsObject.etag])
                 .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, env, etag]) => {
-                    const host = digitalOceanSpacesHost({ region: args.region, configBucket, secretsObject: SECRETS_OBJECT, bootstrapAccessKey, bootstrapSecretKey });
+                    const host = digitalOceanSpacesHost({ region: args.region, configBucket, secretsObject: objectKey, bootstrapAccessKey, bootstrapSecretKey });
                     const script = renderUserData(
                         {
                             image,
                             hostPort: DROPLET_PORT,
-                            containerPort: APP_PORT,
+                            containerPort: args.appShape?.containerPort ?? APP_PORT,
+                            command: args.appShape?.command,
+                            releaseCommand: args.appShape?.releaseCommand,
                             env,
-                            secrets: secretEnvs(secretNames),
+                            secrets: secretEnvs(secretNames, objectKey),
                             stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                            ...(args.command === undefined ? {} : { command: args.command }),
+                            ...(args.serviceName === undefined ? {} : { serviceName: args.serviceName }),
                             databaseBootstrap:
                                 bootstrap === undefined
                                     ? undefined
-                                    : { adminUrl: { env: ADMIN_URL_KEY, source: SECRETS_OBJECT, key: `.${ADMIN_URL_KEY}` }, sql: bootstrap.sql, clientImage: bootstrap.clientImage },
+                                    : { adminUrl: { env: ADMIN_URL_KEY, source: objectKey, key: `.${ADMIN_URL_KEY}` }, sql: bootstrap.sql, clientImage: bootstrap.clientImage },
                         },
                         host,
                     );

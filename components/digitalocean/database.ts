@@ -22,6 +22,8 @@ export interface DatabaseArgs {
     readonly vpcId: pulumi.Input<string>;
     /** The only droplets the database firewall trusts. */
     readonly appTag: pulumi.Input<string>;
+    /** The queue workers' tag, also trusted (they record their results in PostgreSQL). @default undefined (no workers) */
+    readonly workerTag?: pulumi.Input<string>;
     /** Label tags (`project:alicerce`, ...) for the cluster (tags update in place there). */
     readonly tags: pulumi.Input<string>[];
     /**
@@ -128,7 +130,7 @@ export class Database extends pulumi.ComponentResource {
         );
         new digitalocean.DatabaseFirewall(
             `${name}-firewall`,
-            { clusterId: cluster.id, rules: [{ type: "tag", value: args.appTag }] },
+            { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) },
             { parent: this },
         );
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
@@ -178,4 +180,11 @@ export class Database extends pulumi.ComponentResource {
         this.clusterUrn = cluster.clusterUrn;
         this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl, adminUrl: this.adminUrl });
     }
+}
+
+/** Database firewall rules trusting the app droplets' tag and, when there are workers, theirs. */
+export function trustedTagRules(appTag: pulumi.Input<string>, workerTag?: pulumi.Input<string>): digitalocean.types.input.DatabaseFirewallRule[] {
+    const rules: digitalocean.types.input.DatabaseFirewallRule[] = [{ type: "tag", value: appTag }];
+    if (workerTag !== undefined) rules.push({ type: "tag", value: workerTag });
+    return rules;
 }

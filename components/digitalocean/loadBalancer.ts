@@ -8,14 +8,15 @@ export type CertificatePlan =
     /** No domain: plain HTTP only (allowed below prod; the plan warns). */
     | { readonly kind: "none" }
     /** Let's Encrypt through DigitalOcean: the domain's DNS must be hosted at DigitalOcean. */
-    | { readonly kind: "lets-encrypt"; readonly domain: string }
+    | { readonly kind: "lets-encrypt"; readonly domain: string; /** More names (and a wildcard) on the same certificate. */ readonly alternativeNames?: readonly string[] }
     /** An uploaded certificate (a bought one or a Cloudflare origin certificate), by name. */
     | { readonly kind: "uploaded"; readonly domain: string; readonly name: string };
 
 /** Decides the certificate from the stack's settings. */
-export function certificatePlan(domain?: string, certificateName?: string): CertificatePlan {
+export function certificatePlan(domain?: string, certificateName?: string, alternativeNames: readonly string[] = []): CertificatePlan {
     if (domain === undefined) return { kind: "none" };
-    return certificateName === undefined ? { kind: "lets-encrypt", domain } : { kind: "uploaded", domain, name: certificateName };
+    const others = alternativeNames.filter((n) => n !== domain);
+    return certificateName === undefined ? { kind: "lets-encrypt", domain, ...(others.length > 0 ? { alternativeNames: others } : {}) } : { kind: "uploaded", domain, name: certificateName };
 }
 
 /** Forwarding rules: HTTPS 443 terminates at the balancer when there is a certificate; HTTP 80 always (it redirects when HTTPS exists). */
@@ -33,6 +34,11 @@ export interface LoadBalancerTransform {
 /** Arguments of {@link LoadBalancer}. */
 export interface LoadBalancerArgs {
     readonly region: string;
+    /**
+     * The path the health check probes (`alicerce:appHealthPath`).
+     * @default "/healthz" (app-image/)
+     */
+    readonly healthPath?: string;
     readonly vpcId: pulumi.Input<string>;
     /** The droplets it balances, by tag (autoscaled droplets join and leave on their own). */
     readonly appTag: pulumi.Input<string>;
@@ -62,7 +68,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
             const cert = new digitalocean.Certificate(
                 `${name}-cert`,
                 // DigitalOcean validates and renews through its own DNS, so the domain's zone must be hosted there.
-                { type: "lets_encrypt", domains: [args.certificate.domain] },
+                // DigitalOcean issues Let's Encrypt certificates, wildcards included, for names in its own DNS only (DigitalOcean docs, "How to Add SSL Certificates").
+                { type: "lets_encrypt", domains: [args.certificate.domain, ...(args.certificate.alternativeNames ?? [])] },
                 // A renamed certificate must exist before the balancer moves to it.
                 { parent: this },
             );
@@ -85,7 +92,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     healthcheck: {
                         protocol: "http",
                         port: DROPLET_PORT,
-                        path: HEALTH_PATH,
+                        path: args.healthPath ?? HEALTH_PATH,
                         checkIntervalSeconds: 10,
                         responseTimeoutSeconds: 5,
                         healthyThreshold: 3,

@@ -23,6 +23,8 @@ export interface NetworkArgs {
      * be unique in the account (tags are account-wide).
      */
     readonly appTagName: string;
+    /** The tag of the stack's queue-worker droplets (trusted by the data firewalls, not the balancer). @default undefined (no workers) */
+    readonly workerTagName?: string;
     /** Shown on the VPC in the control panel. */
     readonly description: string;
     /** Changes to the child resources' args and options (see {@link Transform}). */
@@ -40,6 +42,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly ipRange: pulumi.Output<string>;
     /** The app tag's name (an Output, so users of it wait for the tag to exist). */
     public readonly appTag: pulumi.Output<string>;
+    /** The worker tag's name, when there are workers. */
+    public readonly workerTag?: pulumi.Output<string>;
 
     constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Network", name, {}, opts);
@@ -58,6 +62,7 @@ export class Network extends pulumi.ComponentResource {
         this.vpcUrn = vpc.vpcUrn;
         this.ipRange = vpc.ipRange;
         this.appTag = tag.name;
+        if (args.workerTagName !== undefined) this.workerTag = new digitalocean.Tag(`${name}-worker`, { name: args.workerTagName }, { parent: this }).name;
         this.registerOutputs({ vpcId: this.vpcId, vpcUrn: this.vpcUrn, ipRange: this.ipRange, appTag: this.appTag });
     }
 }

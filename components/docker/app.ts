@@ -2,7 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_PORT, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
+import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, WORKER_COMMAND } from "../shared/app-contract";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
@@ -42,6 +42,48 @@ export interface AppReplicasArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** The secret protection of the session key, as for data. @default false */
     readonly protectData?: boolean;
+    /** Queue worker containers (same image, worker command, data network only). @default 0 */
+    readonly workers?: number;
+    /** Each worker's ceiling. @default the app's `limit` */
+    readonly workerLimit?: ContainerLimit;
+    /**
+     * The team's own app (p-app-env): its build context (relative to the project), shape, plain settings and secrets.
+     * @default app-image/, its shape, no extra settings
+     */
+    readonly app?: {
+        readonly buildContext?: string;
+        readonly shape?: AppShape;
+        readonly env?: Readonly<Record<string, string>>;
+        /** `alicerce:appSecrets`, as one secret Output. */
+        readonly secrets?: pulumi.Input<Record<string, string>>;
+    };
+}
+
+/** The name of worker container `i` (0-based) in Pulumi and its label. */
+export function workerAlias(i: number): string {
+    return `worker-${i + 1}`;
+}
+
+/**
+ * The container healthcheck for the team's image: it may have no node, so
+ * the probe tries node, then wget (busybox and Debian), then curl.
+ */
+export function healthcheckTest(port: number, healthPath: string, ownImage: boolean): string[] {
+    const url = `http://127.0.0.1:${port}${healthPath}`;
+    if (!ownImage) return ["CMD", "node", "-e", `fetch("${url}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
+    return ["CMD-SHELL", `node -e 'fetch("${url}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' 2>/dev/null || wget -q -O /dev/null '${url}' 2>/dev/null || curl -fsS -o /dev/null '${url}'`];
+}
+
+/**
+ * Checks a finished release run (the release command's one-shot container):
+ * the provider's `attach` ignores the exit code (see storage-setup.ts
+ * checkStorageSetup), so a failure throws here with the run's log, and the
+ * replicas, whose inputs wait on this check, are never replaced.
+ */
+export function checkRelease(exitCode: number | undefined, logs: string | undefined): void {
+    if (exitCode === 0) return;
+    const tail = (logs ?? "").trim().split("\n").slice(-20).join("\n");
+    throw new Error(`release command ${exitCode === undefined ? "did not finish" : `exited with code ${exitCode}`}: the app was not rolled out; its log:\n${tail || "(empty)"}`);
 }
 
 export { APP_PORT, SHUTDOWN_TIMEOUT_MS } from "../shared/app-contract";
@@ -62,6 +104,8 @@ export class AppReplicas extends pulumi.ComponentResource {
     public readonly upstreams: string[];
     public readonly containerNames: pulumi.Output<string>[];
     public readonly image: pulumi.Output<string>;
+    /** The worker containers' names. */
+    public readonly workerNames: pulumi.Output<string>[];
 
     constructor(name: string, args: AppReplicasArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:AppReplicas", name, {}, opts);
@@ -70,10 +114,12 @@ export class AppReplicas extends pulumi.ComponentResource {
             ? new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this }).imageId
             : new docker.Image(`${name}-image`, {
                 imageName: `${args.namePrefix}-app:local`,
-                build: { context: APP_IMAGE_CONTEXT },
+                build: { context: args.app?.buildContext !== undefined ? path.join(APP_IMAGE_CONTEXT, "..", args.app.buildContext) : APP_IMAGE_CONTEXT },
                 skipPush: true,
             }, { parent: this }).repoDigest;
 
+        const shape = args.app?.shape ?? { port: APP_PORT, healthPath: HEALTH_PATH };
+        const ownImage = args.image !== undefined || args.app?.buildContext !== undefined;
         const pg = args.postgres;
         const store = args.objectStore;
         const envs = pulumi.secret(
@@ -83,10 +129,11 @@ export class AppReplicas extends pulumi.ComponentResource {
                     redisPassword: args.redis.password, redisHost: args.redis.host, redisPort: args.redis.port.apply(String),
                     endpoint: store.endpoint, publicEndpoint: args.publicUrl, bucket: args.assetsBucket,
                     accessKey: store.appAccessKey, secretKey: store.appSecretKey, session: sessionKey.result,
+                    appSecrets: pulumi.output(args.app?.secrets ?? {}).apply((m) => JSON.stringify(m)),
                 })
-                .apply(({ user, password, host, port, database, redisPassword, redisHost, redisPort, endpoint, publicEndpoint, bucket, accessKey, secretKey, session }) =>
-                    Object.entries(
-                        singleHostAppEnvironment({
+                .apply(({ user, password, host, port, database, redisPassword, redisHost, redisPort, endpoint, publicEndpoint, bucket, accessKey, secretKey, session, appSecrets }) =>
+                    Object.entries({
+                        ...singleHostAppEnvironment({
                             databaseUrl: `postgres://${user}:${password}@${host}:${port}/${database}`,
                             redisUrl: `redis://:${redisPassword}@${redisHost}:${redisPort}/0`,
                             assetsBucket: bucket,
@@ -96,12 +143,41 @@ export class AppReplicas extends pulumi.ComponentResource {
                             secretAccessKey: secretKey,
                             sessionKey: session,
                         }),
-                    ).map(([key, value]) => `${key}=${value}`),
+                        // p-app-env: names were checked against the platform's (stacks/), so nothing here overrides it.
+                        ...(args.app?.env ?? {}),
+                        ...(JSON.parse(appSecrets) as Record<string, string>),
+                        PORT: String(shape.port),
+                    }).map(([key, value]) => `${key}=${value}`),
                 ),
         );
 
+        // The release command: one run per release (a new image or environment replaces this container), before any replica is replaced.
+        let releaseGate: pulumi.Output<string> | undefined;
+        if (shape.releaseCommand !== undefined) {
+            const release = new docker.Container(`${name}-release`, {
+                image: imageRef,
+                command: [...shape.releaseCommand],
+                envs,
+                ...networking([
+                    { name: args.edgeNetwork, gwPriority: 1 },
+                    { name: args.dataNetwork },
+                ]),
+                attach: true,
+                logs: true,
+                mustRun: false,
+                labels: [...args.labels, { label: "alicerce.role", value: "release" }],
+                ...hardening({ limit: args.limit, restart: "no" }),
+            }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+            releaseGate = pulumi.all([release.exitCode, release.containerLogs, release.id]).apply(([code, logs, id]) => {
+                checkRelease(code, logs);
+                return id;
+            });
+        }
+
         this.upstreams = [];
         this.containerNames = [];
+        // One replica at a time: each waits for the previous one's replacement to be healthy (`wait`), so the others keep serving.
+        let previous: docker.Container | undefined;
         for (let i = 0; i < args.replicas; i++) {
             const alias = replicaAlias(i);
             const container = new docker.Container(`${name}-${i + 1}`, {
@@ -113,7 +189,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                     { name: args.dataNetwork },
                 ]),
                 healthcheck: {
-                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                    tests: healthcheckTest(shape.port, shape.healthPath, ownImage),
                     interval: "10s",
                     timeout: "3s",
                     retries: 3,
@@ -122,13 +198,48 @@ export class AppReplicas extends pulumi.ComponentResource {
                 wait: true,
                 waitTimeout: 120,
                 stopTimeout: STOP_TIMEOUT_SECONDS,
-                labels: [...args.labels, { label: "alicerce.replica", value: alias }],
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
+                labels: [
+                    ...args.labels,
+                    { label: "alicerce.replica", value: alias },
+                    ...(releaseGate !== undefined ? [{ label: "alicerce.release", value: releaseGate }] : []),
+                ],
+                ...(shape.command !== undefined ? { command: [...shape.command] } : {}),
                 ...hardening({ limit: args.limit }),
-            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
-            this.upstreams.push(`${alias}:${APP_PORT}`);
+            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: [...(args.dependsOn ?? []), ...(previous ? [previous] : [])] });
+            previous = container;
+            this.upstreams.push(`${alias}:${shape.port}`);
             this.containerNames.push(container.name);
         }
+        // Queue workers: the same image and environment with the worker command, on the internal data network only
+        // (Redis, PostgreSQL and the object store are there); nothing routes to them, nothing is published.
+        this.workerNames = [];
+        for (let i = 0; i < (args.workers ?? 0); i++) {
+            const alias = workerAlias(i);
+            const worker = new docker.Container(`${name}-${alias}`, {
+                image: imageRef,
+                command: [...WORKER_COMMAND],
+                envs,
+                ...networking([{ name: args.dataNetwork }]),
+                healthcheck: {
+                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                    interval: "10s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "20s",
+                },
+                wait: true,
+                waitTimeout: 120,
+                // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
+                stopTimeout: STOP_TIMEOUT_SECONDS,
+                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
+                labels: [...args.labels, { label: "alicerce.worker", value: alias }],
+                ...hardening({ limit: args.workerLimit ?? args.limit }),
+            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+            this.workerNames.push(worker.name);
+        }
         this.image = imageRef;
-        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, image: this.image });
+        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, workerNames: this.workerNames, image: this.image });
     }
 }

@@ -32,11 +32,28 @@ export interface CaddyfileOptions {
      * Only for tests on loopback, where no public CA can reach the server. @default false
      */
     readonly internalTls?: boolean;
+    /**
+     * Every served name and its service (the primary `domain` included); unset,
+     * `domain` alone goes to the app. A wildcard (`*.clinics.example.com`) needs
+     * `dnsChallenge`: ACME issues wildcards only over DNS-01.
+     */
+    readonly sites?: readonly { readonly host: string; readonly service: "app" | "frontend" }[];
+    /**
+     * ACME DNS-01 through this provider for every name, with its token in the
+     * container's environment (`CLOUDFLARE_API_TOKEN`, never in the file).
+     * Needs the edge image built with the provider's module ({@link EDGE_DOCKERFILE}).
+     */
+    readonly dnsChallenge?: "cloudflare";
+    /** Where the static frontend's files are inside the container. @default "/srv/frontend" */
+    readonly frontendRoot?: string;
 }
 
 /** The options with defaults applied. */
-export function withCaddyDefaults(o: CaddyfileOptions): Required<Omit<CaddyfileOptions, "acmeCa">> & { acmeCa?: string } {
+export function withCaddyDefaults(o: CaddyfileOptions): Required<Omit<CaddyfileOptions, "acmeCa" | "dnsChallenge">> & { acmeCa?: string; dnsChallenge?: "cloudflare" } {
     return {
+        sites: o.sites ?? [{ host: o.domain, service: "app" }],
+        dnsChallenge: o.dnsChallenge,
+        frontendRoot: o.frontendRoot ?? "/srv/frontend",
         domain: o.domain,
         upstream: o.upstream ?? "nginx:8080",
         httpPort: o.httpPort ?? 8080,
@@ -56,6 +73,27 @@ export function renderCaddyfile(options: CaddyfileOptions): string {
     if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(o.domain)) throw new Error(`domain "${o.domain}" is not a public host name`);
     if (!/^[a-z0-9.-]+:\d{1,5}$/.test(o.upstream)) throw new Error(`upstream "${o.upstream}" is not host:port`);
     if (o.acmeCa !== undefined && !/^https:\/\/[A-Za-z0-9.:/_-]+$/.test(o.acmeCa)) throw new Error(`acmeCa "${o.acmeCa}" is not an https URL`);
+    for (const site of o.sites) {
+        if (!/^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(site.host)) throw new Error(`host "${site.host}" is not a public host name or wildcard`);
+        if (site.host.startsWith("*.") && o.dnsChallenge === undefined && !o.internalTls) throw new Error(`wildcard ${site.host} needs dnsChallenge: ACME issues wildcard certificates only over DNS-01`);
+    }
+    if (!/^\/[A-Za-z0-9._\/-]+$/.test(o.frontendRoot)) throw new Error(`frontendRoot "${o.frontendRoot}" is not an absolute path`);
+    const blocks: string[] = [];
+    for (const service of ["app", "frontend"] as const) {
+        const hosts = o.sites.filter((s) => s.service === service).map((s) => s.host);
+        if (hosts.length === 0) continue;
+        blocks.push(
+            ``,
+            `${hosts.join(", ")} {`,
+            ...(o.internalTls ? [`\ttls internal`] : []),
+            `\theader Strict-Transport-Security "${HSTS}"`,
+            ...(service === "app"
+                ? // Caddy sets X-Forwarded-For/-Proto/-Host itself and drops the client's own values; Upgrade and the Host header pass through (the app sees the tenant's name).
+                  [`\treverse_proxy ${o.upstream}`]
+                : frontendLines(o.frontendRoot)),
+            `}`,
+        );
+    }
     const lines = [
         `# Rendered by alicerce (components/docker/caddy.ts); do not edit on the host.`,
         `{`,
@@ -64,6 +102,8 @@ export function renderCaddyfile(options: CaddyfileOptions): string {
         `\thttp_port ${o.httpPort}`,
         `\thttps_port ${o.httpsPort}`,
         ...(o.acmeCa ? [`\tacme_ca ${o.acmeCa}`] : []),
+        // caddy-dns/cloudflare's single-token form (github.com/caddy-dns/cloudflare README); the token stays in the environment.
+        ...(o.dnsChallenge === "cloudflare" && !o.internalTls ? [`\tacme_dns cloudflare {env.CLOUDFLARE_API_TOKEN}`] : []),
         // A test's local CA is never installed into the machine's trust store.
         ...(o.internalTls ? [`\tskip_install_trust`] : []),
         // HTTP/3 needs UDP 443 published, and its Alt-Svc header would name the inside port.
@@ -71,13 +111,7 @@ export function renderCaddyfile(options: CaddyfileOptions): string {
         `\t\tprotocols h1 h2`,
         `\t}`,
         `}`,
-        ``,
-        `${o.domain} {`,
-        ...(o.internalTls ? [`\ttls internal`] : []),
-        `\theader Strict-Transport-Security "${HSTS}"`,
-        // Caddy sets X-Forwarded-For/-Proto/-Host itself and drops the client's own values; Upgrade passes through.
-        `\treverse_proxy ${o.upstream}`,
-        `}`,
+        ...blocks,
         ``,
         `http://127.0.0.1:${o.healthPort} {`,
         `\tbind 127.0.0.1`,
@@ -85,4 +119,47 @@ export function renderCaddyfile(options: CaddyfileOptions): string {
         `}`,
     ];
     return lines.join("\n") + "\n";
+}
+
+/** Cache-Control of hashed build assets (`/assets/*`): a new build has new names, so a year and immutable. */
+export const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
+/** Cache-Control of index.html and other unhashed files: revalidate every time, so a release shows at once. */
+export const REVALIDATE_CACHE = "no-cache";
+
+/** The static frontend: hashed assets cached for a year, everything else revalidated, unknown paths answered with index.html (SPA routes). */
+function frontendLines(root: string): string[] {
+    return [
+        `\troot * ${root}`,
+        `\tencode zstd gzip`,
+        // A missing asset is a 404, not index.html with a year of cache.
+        `\thandle /assets/* {`,
+        `\t\theader Cache-Control "${IMMUTABLE_CACHE}"`,
+        `\t\tfile_server`,
+        `\t}`,
+        `\thandle {`,
+        `\t\theader Cache-Control "${REVALIDATE_CACHE}"`,
+        `\t\ttry_files {path} /index.html`,
+        `\t\tfile_server`,
+        `\t}`,
+    ];
+}
+
+/** caddy-dns/cloudflare, pinned (a tag of github.com/caddy-dns/cloudflare). */
+export const CADDY_DNS_CLOUDFLARE = "github.com/caddy-dns/cloudflare@v0.2.1";
+
+/**
+ * The edge image when it needs more than the official one: Caddy rebuilt
+ * with xcaddy and the Cloudflare DNS module (DNS-01 for wildcards), and/or
+ * the frontend's files copied in (the build context is the frontend's
+ * directory). Debian's and the official image's caddy lack DNS modules.
+ */
+export function renderEdgeDockerfile(o: { runtimeImage: string; builderImage: string; dnsModule: boolean; frontend: boolean; frontendRoot?: string }): string {
+    return [
+        `# Rendered by alicerce (components/docker/caddy.ts).`,
+        ...(o.dnsModule ? [`FROM ${o.builderImage} AS builder`, `RUN xcaddy build --with ${CADDY_DNS_CLOUDFLARE}`, ``] : []),
+        `FROM ${o.runtimeImage}`,
+        ...(o.dnsModule ? [`COPY --from=builder /usr/bin/caddy /usr/bin/caddy`, `RUN setcap cap_net_bind_service=+ep /usr/bin/caddy`] : []),
+        ...(o.frontend ? [`COPY --chown=0:0 . ${o.frontendRoot ?? "/srv/frontend"}`] : []),
+        ``,
+    ].join("\n");
 }

@@ -233,6 +233,8 @@ export class ObjectStore extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 180,
             stopTimeout: 30,
+            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+            destroyGraceSeconds: 30,
             labels: [...args.labels],
             ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
         }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] });

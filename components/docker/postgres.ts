@@ -61,6 +61,8 @@ export class Postgres extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 120,
             stopTimeout: 60,
+            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+            destroyGraceSeconds: 60,
             labels: [...args.labels],
             ...hardening({ limit: args.limit, tmpfs: ["/tmp", "/var/run/postgresql"] }),
         }, {

@@ -65,6 +65,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 60,
             stopTimeout: 15,
+            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+            destroyGraceSeconds: 15,
             labels: [...args.labels],
             ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
         }, {

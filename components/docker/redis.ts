@@ -66,6 +66,8 @@ export class Redis extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 60,
             stopTimeout: 30,
+            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+            destroyGraceSeconds: 30,
             labels: [...args.labels],
             ...hardening({ limit: args.limit }),
         }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] });

@@ -236,7 +236,7 @@ describe("single host (cloud docker): recorded container specs", () => {
             for (const size of Object.values(preset.hostSize)) {
                 const host = HOST_MEMORY_MB[size];
                 assert.ok(host, `no memory figure for ${size}`);
-                const used = totalMemoryMb(preset.containerLimits, preset.appReplicas);
+                const used = totalMemoryMb(preset.containerLimits, preset.appReplicas, TIER_PRESETS[tier].workers.docker);
                 assert.ok(used <= host - 256, `${tier} on ${size}: containers may use ${used} MB of ${host}`);
             }
             assert.ok(preset.containerLimits.postgres.memoryMb >= 512);

@@ -24,6 +24,9 @@ export const SHUTDOWN_TIMEOUT_MS = 25_000;
 /** How long the container runtime waits after SIGTERM before SIGKILL: the drain, plus a margin for the process to exit. */
 export const STOP_TIMEOUT_SECONDS = Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5;
 
+/** The worker role's command: the same image as the web role (app-image/Dockerfile; app-image/README.md "Worker"). */
+export const WORKER_COMMAND = ["node", "--enable-source-maps", "dist/worker.js"] as const;
+
 /** Where the container finds the RDS CA bundle (AWS). */
 export const DB_CA_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
 
@@ -154,4 +157,92 @@ export function singleHostAppEnvironment(p: {
         [SESSION_KEY_VARIABLE]: p.sessionKey,
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     };
+}
+
+// --- The team's own app (alicerce:appEnv, appSecrets, appPort, appHealthPath, appCommand, appReleaseCommand) ---
+
+/**
+ * A portable environment variable name (POSIX.1-2017 Base Definitions 8.1,
+ * https://pubs.opengroup.org/onlinepubs/9699919799/basedefs/V1_chap08.html:
+ * uppercase letters, digits and `_`, not starting with a digit). Docker's
+ * `--env-file` and systemd take the same set.
+ */
+export const APP_ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/**
+ * Every variable a platform sets itself, with what it carries: a team's
+ * `alicerce:appEnv` or `alicerce:appSecrets` entry of the same name would
+ * silently override (or be overridden by) the platform's, so it is an error
+ * naming both. Held against each strategy's environment by a test.
+ */
+export const PLATFORM_VARIABLES: Readonly<Record<string, string>> = {
+    NODE_ENV: "the runtime mode",
+    PORT: "the port the app listens on (alicerce:appPort)",
+    AWS_REGION: "the region of the cloud's APIs",
+    AWS_ACCESS_KEY_ID: "the object store's access key",
+    AWS_SECRET_ACCESS_KEY: "the object store's secret key",
+    DB_SECRET_ARN: "the database credentials' secret (AWS)",
+    DB_HOST: "the database writer",
+    DB_READER_HOST: "the database reader",
+    DB_PORT: "the database port",
+    DB_NAME: "the database name",
+    DB_SSL_MODE: "the database TLS mode",
+    DB_SSL_CA_FILE: "the database CA bundle",
+    DB_POOL_MAX: "the connection pool size",
+    APP_SECRET_ARN: "the session key's secret (AWS)",
+    ASSETS_BUCKET: "the assets bucket",
+    S3_ENDPOINT: "the object store endpoint",
+    S3_PUBLIC_ENDPOINT: "the object store's public endpoint",
+    S3_FORCE_PATH_STYLE: "the object store addressing",
+    DATABASE_URL: "the app's database connection",
+    DATABASE_POOL_URL: "the pooled database connection",
+    DATABASE_READER_URL: "the read replica connection",
+    REDIS_URL: "the Redis/Valkey connection",
+    SESSION_SIGNING_KEY: "the generated session key",
+    SHUTDOWN_TIMEOUT_MS: "the graceful shutdown the platforms' stop timeouts are sized for",
+    ALICERCE_SECRETS_VERSION: "the version of the app's secrets (AWS), which rolls the instances when one changes",
+};
+
+/** The variable carrying the version id of the app's secrets on AWS (a change rolls the fleet). */
+export const APP_SECRETS_VERSION_VARIABLE = "ALICERCE_SECRETS_VERSION";
+
+/** The app's own shape: what the platforms read from the container instead of assuming `app-image/`. */
+export interface AppShape {
+    /** The port the app listens on inside the container (`PORT` is set to it). @default 8080 */
+    readonly port: number;
+    /** The path load balancers and the single host's health check probe. @default "/healthz" */
+    readonly healthPath: string;
+    /** The container's command (replaces the image's CMD); unset, the image's own. */
+    readonly command?: readonly string[];
+    /**
+     * Runs once per release in the new image, with the app's whole environment, before any new
+     * instance starts serving (database migrations); a non-zero exit stops the rollout.
+     */
+    readonly releaseCommand?: readonly string[];
+}
+
+/** The shape of `app-image/`. */
+export const DEFAULT_APP_SHAPE: AppShape = { port: APP_PORT, healthPath: HEALTH_PATH };
+
+/**
+ * The app's environment from stack config, split by where it may be written:
+ * `env` is plain (`alicerce:appEnv`); `secretNames` are only names (the
+ * values travel as Pulumi secrets, `alicerce:appSecrets`, to each cloud's
+ * secret store, never into user data, outputs, logs or the plan).
+ */
+export interface AppConfigEnvironment {
+    readonly env: Readonly<Record<string, string>>;
+    readonly secretNames: readonly string[];
+}
+
+/**
+ * The platform's environment with the team's plain settings added, and
+ * `PORT` when the app listens elsewhere than 8080. Names were checked against
+ * {@link PLATFORM_VARIABLES} before anything was declared; a collision here
+ * is a bug, so it throws.
+ */
+export function appEnvironment<V>(app: { readonly env: Readonly<Record<string, string>>; readonly port: number }, platform: Record<string, V>): Record<string, V | string> {
+    const clash = Object.keys(app.env).filter((n) => n in platform);
+    if (clash.length > 0) throw new Error(`app settings ${clash.join(", ")} collide with the platform's own variables (stacks/ validation should have refused them)`);
+    return { ...platform, ...app.env, ...(app.port !== APP_PORT ? { PORT: String(app.port) } : {}) };
 }

@@ -5,7 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
  * (sst/sst `platform/src/components/component.ts`): either an object merged
  * over the args the component computed, or a function that edits the args
  * and the resource options in place. The logical name is passed for
- * reference and cannot change, so a transform never moves a URN.
+ * reference and cannot change, and the options that make the URN (parent,
+ * aliases) are put back after the hook, so a transform never moves a URN;
+ * `protect` can be raised, never dropped. Args are the provider's: setting a
+ * physical name or another input the provider replaces on change (an RDS
+ * `identifier`, a bucket name) still replaces that resource.
  *
  * ```ts
  * new Database("db", { ..., transform: { primary: { performanceInsightsEnabled: true } } });
@@ -29,6 +33,10 @@ export function transform<T extends object>(
         const a = { ...args };
         const o = { ...opts };
         change(a, o, name);
+        // The URN is the parent's and the name's; aliases say where it was. A hook cannot move them or unprotect data.
+        o.parent = opts.parent;
+        o.aliases = opts.aliases;
+        if (opts.protect === true) o.protect = true;
         return [name, a, o];
     }
     return [name, change === undefined ? args : { ...args, ...change }, opts];

@@ -237,3 +237,18 @@ describe("shared user data", () => {
         }
     });
 });
+
+// p-do-docker-workers: the worker role's command (systemd.service(5) "Command lines": double quotes group words; % and $ escaped).
+describe("shared cloud-init: a container command (the worker role)", () => {
+    const { spec, host } = specFor("growth", "digitalocean");
+    it("runs the image with the command's words, quoted, after the image; without one the unit is unchanged", () => {
+        const worker = renderUnit({ ...spec, serviceName: "worker", command: ["node", "--enable-source-maps", "dist/worker.js"] }, host);
+        assert.ok(worker.includes(`${DOCR_IMAGE} \\\n    "node" \\\n    "--enable-source-maps" \\\n    "dist/worker.js"\nExecStop=/usr/bin/docker stop --time 30 worker`));
+        assert.equal(renderUnit({ ...spec, command: undefined }, host), renderUnit(spec, host));
+        assert.match(renderUnit(spec, host), /@sha256:[0-9a-f]{64}\nExecStop=/);
+    });
+    it("refuses an empty command or a word with a line break", () => {
+        assert.deepEqual(validateContainerSpec({ ...spec, command: [] }), ["command is empty"]);
+        assert.equal(validateContainerSpec({ ...spec, command: ["node", "a\nb"] }).length, 1);
+    });
+});

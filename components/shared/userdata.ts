@@ -112,11 +112,22 @@ export interface ContainerSpec {
      */
     readonly databaseBootstrap?: DatabaseBootstrap;
     /**
-     * The command the container runs instead of the image's own (`["node", "--enable-source-maps", "dist/worker.js"]`):
-     * the same image in another role. Each argument is plain (letters, digits and `._/=:@+,-`), so it needs no quoting.
-     * @default undefined (the image's CMD; the rendered text is then exactly what it was before this option existed)
+     * The container's command, replacing the image's `CMD` (`alicerce:appCommand`;
+     * the worker role: `node --enable-source-maps dist/worker.js`). Each word
+     * is quoted for systemd's ExecStart.
+     * @default undefined (the image's own command: the unit is unchanged)
      */
     readonly command?: readonly string[];
+    /**
+     * Run once per boot in a throwaway container of the same image, with the
+     * app's whole environment, after the secrets are fetched and before the
+     * app starts (`alicerce:appReleaseCommand`: database migrations). Every
+     * release boots new hosts, so it runs before any new host serves; a
+     * non-zero exit fails the unit's start, the host never turns healthy,
+     * and the rollout stops. It must be idempotent (each new host runs it).
+     * @default undefined (none)
+     */
+    readonly releaseCommand?: readonly string[];
 }
 
 /** How one cloud's host does the cloud-specific parts. Small on purpose: everything else is shared. */
@@ -155,11 +166,9 @@ const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?$/;
 /** The variable that carries the admin URL from the prepare script to psql's environment only. */
 const BOOTSTRAP_URL_VAR = "BOOTSTRAP_DATABASE_URL";
 
-/** A spec with its defaults applied (the bootstrap and the command stay optional). */
-export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap" | "command">> & Pick<ContainerSpec, "databaseBootstrap" | "command">;
-
-/** One argument of a container command: plain, so systemd's and the shell's quoting never apply. */
-const COMMAND_ARG = /^[A-Za-z0-9._\/=:@+,-]+$/;
+/** A spec with its defaults applied (the bootstrap stays optional). */
+export type ResolvedContainerSpec = Required<Omit<ContainerSpec, "databaseBootstrap" | "command" | "releaseCommand">> &
+    Pick<ContainerSpec, "databaseBootstrap" | "command" | "releaseCommand">;
 
 /** The spec with its defaults applied. */
 export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
@@ -174,6 +183,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
         stopTimeoutSeconds: spec.stopTimeoutSeconds ?? 30,
         databaseBootstrap: spec.databaseBootstrap,
         command: spec.command,
+        releaseCommand: spec.releaseCommand,
     };
 }
 
@@ -215,9 +225,10 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
         const image = bootstrap.clientImage ?? DEFAULT_PSQL_IMAGE;
         if (!IMAGE_REF.test(image)) problems.push(`databaseBootstrap clientImage "${image}" is not an image reference`);
     }
-    if (s.command !== undefined) {
-        if (s.command.length === 0) problems.push("command is empty; leave it unset to run the image's own command");
-        for (const arg of s.command) if (!COMMAND_ARG.test(arg)) problems.push(`command argument ${JSON.stringify(arg)} must be letters, digits and ._/=:@+,- only`);
+    for (const [what, argv] of [["command", s.command], ["releaseCommand", s.releaseCommand]] as const) {
+        if (argv === undefined) continue;
+        if (argv.length === 0) problems.push(`${what} is empty`);
+        for (const arg of argv) if (arg === "" || /[\n\r\0]/.test(arg) || arg.includes(HEREDOC)) problems.push(`${what} argument ${JSON.stringify(arg)} is empty or has a line break or NUL`);
     }
     for (const file of s.files) {
         if (!/^https:\/\/[A-Za-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(file.url)) problems.push(`file URL "${file.url}" must be a plain https:// URL`);
@@ -245,6 +256,7 @@ export function hostPaths(serviceName: string) {
         secretsFile: `/run/${serviceName}/secrets.env`,
         prepareScript: `/usr/local/sbin/${serviceName}-prepare`,
         bootstrapMarker: `/run/${serviceName}/database-bootstrap.done`,
+        releaseMarker: `/run/${serviceName}/release.done`,
         unitFile: `/etc/systemd/system/${serviceName}.service`,
     };
 }
@@ -279,6 +291,7 @@ export function renderPrepareScript(spec: ContainerSpec, host: HostStrategy): st
     }
     lines.push(`mv -f "$tmp" ${shellQuote(p.secretsFile)}`, "trap - EXIT");
     if (s.databaseBootstrap !== undefined) lines.push(...renderDatabaseBootstrap(s.databaseBootstrap, host, p.bootstrapMarker));
+    if (s.releaseCommand !== undefined) lines.push(...renderReleaseStep(s, host));
     lines.push("");
     return lines.join("\n");
 }
@@ -312,6 +325,43 @@ export function renderDatabaseBootstrap(bootstrap: DatabaseBootstrap, host: Host
     ];
 }
 
+/**
+ * The prepare script's lines for a release command: once per boot (a marker
+ * on tmpfs), the image runs the command with the app's environment files
+ * and the same confinement as the app. `set -e` makes a failure fail the
+ * prepare script, so systemd never starts the app on this host.
+ */
+export function renderReleaseStep(spec: ResolvedContainerSpec, host: HostStrategy): string[] {
+    const p = hostPaths(spec.serviceName);
+    const argv = spec.releaseCommand ?? [];
+    const run = [
+        "docker run --rm",
+        `--name ${shellQuote(`${spec.serviceName}-release`)}`,
+        `--env-file ${shellQuote(p.envFile)}`,
+        `--env-file ${shellQuote(p.secretsFile)}`,
+        "--cap-drop ALL --security-opt no-new-privileges --read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m",
+        ...spec.files.map((f) => `--volume ${shellQuote(`${p.configDir}/files/${fileName(f)}:${f.containerPath}:ro`)}`),
+        ...host.logFlags,
+        shellQuote(spec.image),
+        ...argv.map(shellQuote),
+    ];
+    return [
+        `if [[ ! -e ${shellQuote(p.releaseMarker)} ]]; then`,
+        `    echo ${shellQuote(`release command: ${argv.join(" ")}`)} >&2`,
+        `    if ! ${run.join(" ")}; then`,
+        `        echo ${shellQuote(`release command failed: ${spec.serviceName} does not start on this host`)} >&2`,
+        "        exit 1",
+        "    fi",
+        `    touch ${shellQuote(p.releaseMarker)}`,
+        "fi",
+    ];
+}
+
+/** One argument as systemd's ExecStart parses it: double-quoted, with `%` specifiers and `$` expansion escaped (systemd.service(5), "Command lines"). */
+export function systemdQuote(arg: string): string {
+    return `"${arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%").replace(/\$/g, "$$$$")}"`;
+}
+
 /** The systemd unit that keeps the container running. */
 export function renderUnit(spec: ContainerSpec, host: HostStrategy): string {
     const s = checked(spec);
@@ -331,7 +381,7 @@ export function renderUnit(spec: ContainerSpec, host: HostStrategy): string {
         ...s.files.map((f) => `--volume ${p.configDir}/files/${fileName(f)}:${f.containerPath}:ro`),
         ...host.logFlags,
         s.image,
-        ...(s.command ?? []),
+        ...(s.command ?? []).map(systemdQuote),
     ];
     return [
         "[Unit]",

@@ -3,16 +3,18 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
-import { awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
-import { AppServers, architectureOf, ComputePool, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform, WORKER_COMMAND } from "../../components/aws/compute";
-import { awsWorkerEnvironment } from "../../components/shared/app-contract"; // p-aws-workers
-import type { SecretEnv } from "../../components/shared/userdata"; // p-aws-workers
+import { AppServers, architectureOf, ComputePool, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
+import { awsWorkerEnvironment, WORKER_COMMAND } from "../../components/shared/app-contract";
 import { LoadBalancer } from "../../components/aws/loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
 import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
 import { Registry } from "../../components/aws/registry";
 import { Waf } from "../../components/aws/waf";
+import { hostsOf } from "../../components/shared/hosts";
+import { hostKey, PUBLIC_PREFIX, validationDns } from "./cdn";
 
 type In<T> = pulumi.Input<T>;
 
@@ -32,7 +34,7 @@ export interface EdgeDependencies {
     };
     /** The storage component; when it is a resource, the load balancer waits for it (the logs bucket policy must exist before access logs are enabled). */
     readonly storage: { readonly logsBucketName: In<string>; readonly assetsBucketName: In<string>; readonly assetsBucketArn: In<string> };
-    readonly secrets: { readonly sessionSecretArn: In<string> };
+    readonly secrets: { readonly sessionSecretArn: In<string>; readonly appEnvSecretArn?: In<string>; readonly appEnvVersionId?: In<string> };
     readonly database: {
         readonly writerAddress: In<string>;
         /** The read replica's address; absent without a replica (the app then reads from the writer). */
@@ -48,6 +50,18 @@ export interface EdgeDependencies {
     readonly amiId?: In<string>;
     /** p-aws-workers: the queue and the worker pool's settings, where the tier has them. */
     readonly queue?: QueueDependencies;
+    /** `https://<distribution>`: the app hands out CDN URLs for public uploads (CDN_BASE_URL). */
+    readonly cdnBaseUrl?: In<string>;
+}
+
+const cloudflareProviders = new WeakMap<StackSettings, { zoneId: string; provider: cloudflare.Provider }>();
+/** The stack's one Cloudflare provider (the edge and the CDN share it), or undefined without a zone. */
+export function cloudflareFor(settings: StackSettings, credentials: ProviderSecrets): { zoneId: string; provider: cloudflare.Provider } | undefined {
+    if (settings.cloudflareZoneId === undefined) return undefined;
+    if (!cloudflareProviders.has(settings)) {
+        cloudflareProviders.set(settings, { zoneId: settings.cloudflareZoneId, provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }) });
+    }
+    return cloudflareProviders.get(settings);
 }
 
 // --- p-aws-workers ---
@@ -141,31 +155,22 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
 
     const registry = new Registry(
         `${prefix}-registry`,
-        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData },
+        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData, buildContext: settings.app.buildContext },
         opts,
     );
 
-    const cf =
-        settings.cloudflareZoneId !== undefined
-            ? { zoneId: settings.cloudflareZoneId, provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }) }
-            : undefined;
+    const cf = cloudflareFor(settings, credentials);
+    // Every name the app answers (alicerce:domain first, then alicerce:hosts and the wildcard routed to it): one certificate, SANs for the rest.
+    const appHosts = settings.domain !== undefined ? [settings.domain, ...hostsOf(settings.hosts, "app").filter((h) => h !== settings.domain)] : [];
 
     let certificate: Certificate | undefined;
     let validationRecordFqdns: pulumi.Output<string[]> | undefined;
     if (settings.domain !== undefined) {
         const domain = settings.domain;
-        certificate = new Certificate(`${prefix}-cert`, { domainName: domain }, opts);
+        certificate = new Certificate(`${prefix}-cert`, { domainName: domain, alternativeNames: appHosts.length > 1 ? appHosts.slice(1) : undefined }, opts);
         if (cf) {
-            const record = certificate.validationRecord(domain);
-            const validation = new Dns(
-                `${prefix}-acm-validation`,
-                {
-                    zoneId: cf.zoneId,
-                    records: [{ key: "app", name: record.name, type: "CNAME", content: record.value, proxied: false, comment: `ACM validation for ${domain} (managed by alicerce)` }],
-                },
-                { provider: cf.provider },
-            );
-            validationRecordFqdns = validation.recordNames;
+            // The first record keeps its key ("app"): its URN predates the other names.
+            validationRecordFqdns = validationDns(`${prefix}-acm-validation`, certificate, cf.zoneId, cf.provider, "app");
         }
     }
 
@@ -187,8 +192,11 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ingressCidrs,
             ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
             certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
+            // Routing by host (p-app-hosts): only the app's names reach it; others get a 404 from the listener.
+            appHosts: appHosts.length > 1 ? appHosts : undefined,
             logsBucketName: deps.storage.logsBucketName,
             deletionProtection: settings.loadBalancerDeletionProtection,
+            healthPath: settings.app.healthPath,
         },
         { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
     );
@@ -235,10 +243,20 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     const env = pulumi
-        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName])
-        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket]) =>
-            awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
-        );
+        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName, deps.secrets.appEnvVersionId])
+        .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket, secretsVersion]) => ({
+            ...appEnvironment(settings.app, awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket })),
+            // A rotated app secret is a new version id: a new launch template version, so the instance refresh restarts every instance.
+            ...(secretsVersion !== undefined ? { [APP_SECRETS_VERSION_VARIABLE]: secretsVersion } : {}),
+        }))
+        // CDN URLs for public uploads (p-app-hosts): the bucket stays private, CloudFront reads the public prefix through OAC.
+        .apply((e) => (deps.cdnBaseUrl ? pulumi.output(deps.cdnBaseUrl).apply((base) => ({ ...e, CDN_BASE_URL: base, PUBLIC_PREFIX })) : pulumi.output(e)));
+    // p-app-env: each of the team's secrets is fetched by value at start, from the stack's own app-env secret.
+    const appEnvSecretArn = deps.secrets.appEnvSecretArn;
+    const bootSecrets =
+        appEnvSecretArn !== undefined
+            ? pulumi.output(appEnvSecretArn).apply((arn) => settings.app.secretNames.map((n): SecretEnv => ({ env: n, source: arn, key: `.${n}` })))
+            : [];
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
     if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
     const servers = new AppServers(
@@ -262,9 +280,17 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
             refreshAlarmNames: monitoring.rolloutAlarmNames,
             env,
-            secretArns: [db.masterSecretArn, deps.secrets.sessionSecretArn, ...(deps.queue ? [deps.queue.cache.secretArn] : [])],
-            // p-aws-workers: with a queue the API enqueues jobs and shares its rate limit through Valkey.
-            ...(deps.queue ? { bootSecrets: pulumi.output(deps.queue.cache.secretArn).apply((arn) => [redisUrlSecret(arn)]) } : {}),
+            secretArns: [
+                db.masterSecretArn,
+                deps.secrets.sessionSecretArn,
+                ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : []),
+                ...(deps.queue ? [deps.queue.cache.secretArn] : []),
+            ],
+            // With a queue the API enqueues jobs and shares its rate limit through Valkey.
+            bootSecrets: deps.queue
+                ? pulumi.all([bootSecrets, deps.queue.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)])
+                : bootSecrets,
+            appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             assetsBucketArn: deps.storage.assetsBucketArn,
             kmsKeyArn: deps.kms.keyArn,
             region: settings.region,
@@ -307,9 +333,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
                 amiId: deps.amiId,
                 repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
                 env: env.apply((e) => awsWorkerEnvironment(e)),
-                // The database credentials and the queue's URL; not the session key (the worker signs nothing).
-                secretArns: [db.masterSecretArn, q.cache.secretArn],
-                bootSecrets: pulumi.output(q.cache.secretArn).apply((arn) => [redisUrlSecret(arn)]),
+                // The database credentials, the team's own secrets and the queue's URL; not the session key (the worker signs nothing).
+                secretArns: [db.masterSecretArn, ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : []), q.cache.secretArn],
+                bootSecrets: pulumi.all([bootSecrets, q.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)]),
                 assetsBucketArn: deps.storage.assetsBucketArn,
                 kmsKeyArn: deps.kms.keyArn,
                 region: settings.region,
@@ -326,6 +352,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
     if (settings.domain !== undefined && cf) {
         const records: DnsRecordSpec[] = [{ key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied }];
+        // The app's other names and the wildcard (Cloudflare proxies wildcard records on every plan).
+        for (const h of appHosts.slice(1)) records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied });
         new Dns(`${prefix}-dns`, { zoneId: cf.zoneId, records, originTlsSettings: true }, { provider: cf.provider });
     } else if (settings.domain !== undefined && certificate) {
         const domain = settings.domain;

@@ -6,8 +6,9 @@ import type { CommonOutputs, DatabaseOutputs, Platform } from "../contract";
 import { kmsAliasName, namePrefix, rdsIdentifier } from "../../components/shared/naming";
 import { AuditTrail, trailArn, trailName } from "../../components/aws/audit";
 import { Database } from "../../components/aws/database";
-import { deployEdge, type EdgeOutputs, type QueueDependencies } from "./edge";
 import { replicationGroupId, ValkeyCache } from "../../components/aws/cache"; // p-aws-workers
+import { cloudflareFor, deployEdge, type EdgeOutputs, type QueueDependencies } from "./edge";
+import { deployCdn, PUBLIC_PREFIX } from "./cdn";
 import { Kms } from "../../components/aws/kms";
 import { architectureOf, resolveAmi, unpinnedAmiWarning } from "../../components/aws/compute";
 import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "../../components/aws/network";
@@ -60,6 +61,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     const provider = new aws.Provider("aws", {
         region: settings.region as aws.Region,
         defaultTags: { tags: { ...settings.tags } },
+        // p-plan-tool: `aws:profile` set the Pulumi way (an explicit provider does not read it itself).
+        ...(credentials.awsProfile ? { profile: credentials.awsProfile } : {}),
     });
     const randomProvider = new random.Provider("random");
     const { project, stack, region, protectData } = settings;
@@ -101,9 +104,14 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             description: `${project}/${stack}: data at rest`,
             protect: protectData,
             cloudTrailArn,
+            // CloudFront reads SSE-KMS public uploads through OAC (p-app-hosts).
+            cloudFrontReads: settings.cdn,
         },
         { provider },
     );
+
+    // The CDN comes before the storage: the assets bucket's policy names the distribution (p-app-hosts).
+    const cdn = deployCdn(settings, provider, account.accountId, cloudflareFor(settings, credentials));
 
     const storage = new Storage(
         "storage",
@@ -119,6 +127,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             // Logs are disposable where nothing is protected (mvp); above, the logs bucket stays with the stack's data.
             disposableLogs: !protectData,
             cloudTrailArn,
+            cdn: cdn?.publicUploads ? { distributionArn: cdn.cdn.distributionArn, publicPrefix: PUBLIC_PREFIX } : undefined,
         },
         { provider },
     );
@@ -141,7 +150,15 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
 
     const secrets = new AppSecrets(
         "secrets",
-        { secretNamePrefix: namePrefix(project, stack, "app-session"), kmsKeyArn: kms.keyArn, protect: protectData },
+        {
+            secretNamePrefix: namePrefix(project, stack, "app-session"),
+            kmsKeyArn: kms.keyArn,
+            protect: protectData,
+            // p-app-env: the team's secret variables, in their own secret of this stack (names only reach the plan).
+            ...(settings.app.secretNames.length > 0 && credentials.appSecrets !== undefined
+                ? { appEnv: { secretNamePrefix: namePrefix(project, stack, "app-env"), values: credentials.appSecrets } }
+                : {}),
+        },
         { providers: [provider, randomProvider] },
     );
 
@@ -213,7 +230,7 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     }
     // --- end p-aws-workers ---
 
-    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id, queue }, credentials);
+    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined, queue }, credentials);
 
     return {
         ...edge.outputs,
@@ -236,6 +253,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             identifier: database.identifier,
         },
         secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
+        // --- CDN (p-app-hosts) ---
+        ...(cdn ? { cdnUrl: cdn.cdn.baseUrl } : {}),
     };
 }
 
@@ -278,6 +297,19 @@ export function validateAws(view: ConfigView): string[] {
         }
     }
     // --- end p-aws-workers ---
+    // p-app-env: a prebuilt image of the wrong architecture fails only when the first instance pulls it.
+    const imageArch = view.value("imageArchitecture");
+    if (imageArch !== undefined && type) {
+        let arch: string | undefined;
+        try {
+            arch = architectureOf(type) === "arm64" ? "arm64" : "amd64";
+        } catch {
+            arch = undefined;
+        }
+        if (arch !== undefined && arch !== imageArch) {
+            problems.push(view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`));
+        }
+    }
     return problems;
 }
 

@@ -9,13 +9,18 @@ import { Dns } from "../../components/cloudflare/dns";
 import { digitalOceanTags, stableTags } from "../../components/shared/tags";
 import { Alerts } from "../../components/digitalocean/alerts";
 import { AppImage } from "../../components/digitalocean/appImage";
-import { AppServers } from "../../components/digitalocean/appServers";
+import { AppServers, DropletPool } from "../../components/digitalocean/appServers";
+import { Cache } from "../../components/digitalocean/cache";
 import { Database } from "../../components/digitalocean/database";
 import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loadBalancer";
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { digitalOceanAppEnvironment, HEALTH_PATH } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { hostsOf } from "../../components/shared/hosts";
+
+/** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
+export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
@@ -32,6 +37,10 @@ export interface DigitalOceanOutputs extends CommonOutputs {
     readonly configBucket: pulumi.Output<string>;
     /** The droplet autoscale pool running the app. */
     readonly autoscalePoolId: pulumi.Output<string>;
+    /** The queue workers' droplet pool, where the tier has workers (p-do-docker-workers). */
+    readonly workerPoolId?: pulumi.Output<string>;
+    /** The tag every worker droplet carries (the Valkey and database firewalls trust it). */
+    readonly workerTag?: pulumi.Output<string>;
     /** The URN of the stack's DigitalOcean provider. */
     readonly digitaloceanProvider: pulumi.Output<string>;
 }
@@ -44,7 +53,8 @@ export interface DigitalOceanOutputs extends CommonOutputs {
  * up a tier never replaces a database, bucket or secret.
  */
 export async function deployDigitalOcean(settings: StackSettings, credentials: ProviderSecrets = {}): Promise<DigitalOceanOutputs> {
-    const provider = new digitalocean.Provider("digitalocean", {});
+    // p-plan-tool: `digitalocean:token` set the Pulumi way (an explicit provider does not read it itself).
+    const provider = new digitalocean.Provider("digitalocean", credentials.digitaloceanToken ? { token: credentials.digitaloceanToken } : {});
     const randomProvider = new random.Provider("random", {});
     // pulumi-docker connects to the daemon when its provider is configured (pulumi-docker#1106): made only when an image is built.
     const dockerProvider = settings.image === undefined ? new docker.Provider("docker", {}) : undefined;
@@ -55,7 +65,12 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     const description = `${settings.project} ${settings.stack} (${settings.owner}, ${settings.costCenter})`;
 
     const project = new Project("project", { projectName: base, description }, opts);
-    const network = new Network("network", { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, description }, opts);
+    const network = new Network(
+        "network",
+        // p-do-docker-workers: the workers' own tag (their firewall opens no port; the data firewalls trust it).
+        { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, workerTagName: settings.workers === undefined ? undefined : `${base}-worker`, description },
+        opts,
+    );
     const storage = new Storage(
         "storage",
         {
@@ -68,9 +83,10 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     );
     const image = new AppImage(
         "app-image",
-        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base },
+        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base, context: settings.app.buildContext },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
+    const workerTag = network.workerTag;
     const database = new Database(
         "database",
         {
@@ -81,20 +97,32 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             maxInstances: settings.compute.maxInstances,
             vpcId: network.vpcId,
             appTag: network.appTag,
+            workerTag,
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
         },
         opts,
     );
-    // No Valkey cluster, whatever the tier's cache setting: the app reads no REDIS_URL yet, so a cluster would cost $15 a month for nothing.
+    // p-do-docker-workers: Valkey for the queue and the shared rate limit, where the tier has one.
+    const cache =
+        settings.cache === undefined || workerTag === undefined
+            ? undefined
+            : new Cache("cache", { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags }, opts);
     const edge = new LoadBalancer(
         "edge",
-        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName) },
+        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")), healthPath: settings.app.healthPath },
         opts,
     );
 
-    const { env, secrets } = digitalOceanAppEnvironment({
+    // The Spaces CDN in front of the assets bucket (p-app-hosts): it serves only public-read objects, so the app signs that ACL
+    // into public uploads (DigitalOcean docs, Spaces CDN: "files must be public to be served through the CDN").
+    const cdn = settings.cdn
+        ? new digitalocean.Cdn("assets-cdn", { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS }, { ...opts, parent: storage })
+        : undefined;
+    const cdnEnv: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: pulumi.interpolate`https://${cdn.endpoint}`, PUBLIC_PREFIX: "public/", PUBLIC_UPLOAD_ACL: "public-read" } : {};
+
+    const platformEnv = digitalOceanAppEnvironment({
         dbPoolMax: database.appPoolMax,
         assetsBucket: storage.assetsBucket,
         s3Endpoint: storage.s3Endpoint,
@@ -104,6 +132,16 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databasePoolUrl: database.poolUrl,
         databaseReaderUrl: database.readerUrl,
     });
+    // p-app-env: the team's plain settings join the user data's env; its secrets join the encrypted secrets document, one key each.
+    const env = { ...appEnvironment(settings.app, platformEnv.env), ...cdnEnv };
+    const appSecrets = credentials.appSecrets;
+    const secrets: Record<string, pulumi.Input<string>> = { ...platformEnv.secrets };
+    for (const n of settings.app.secretNames) {
+        if (n in secrets) throw new Error(`alicerce:appSecrets ${n} collides with a platform secret (stacks/ validation should have refused it)`);
+        if (appSecrets !== undefined) secrets[n] = pulumi.secret(appSecrets.apply((m) => m[n]));
+    }
+    // REDIS_URL (rediss://, with the password) goes into the secrets document, never the user data.
+    if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
     const app = new AppServers(
         "app",
@@ -123,6 +161,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             pullCredentials: image.pullCredentials,
             env,
             secrets,
+            appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             // PostgreSQL 15+: the app's user may not create tables in `public` of a database doadmin owns; the droplets grant it once per boot.
             databaseBootstrap: { adminUrl: database.adminUrl, sql: database.bootstrapSql, clientImage: database.clientImage },
             projectId: project.id,
@@ -130,6 +169,36 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         },
         { providers: [provider, randomProvider] },
     );
+
+    // p-do-docker-workers: the queue workers, from the same image with the worker command, behind no load balancer.
+    const workers =
+        settings.workers === undefined || workerTag === undefined
+            ? undefined
+            : new DropletPool(
+                "workers",
+                {
+                    region: settings.region,
+                    compute: settings.workers,
+                    vpcId: network.vpcId,
+                    appTag: workerTag,
+                    labelTags,
+                    sshKeyFingerprints: settings.sshKeyFingerprints,
+                    adminCidrs: settings.adminCidrs,
+                    configBucket: storage.configBucket,
+                    bootstrapAccessKey: storage.bootstrapAccessKey,
+                    bootstrapSecretKey: storage.bootstrapSecretKey,
+                    image: image.imageRef,
+                    pullCredentials: image.pullCredentials,
+                    env,
+                    secrets,
+                    projectId: project.id,
+                    protect: settings.protectData,
+                    command: WORKER_COMMAND,
+                    serviceName: "worker",
+                    secretsObject: "worker-secrets.json",
+                },
+                { providers: [provider, randomProvider] },
+            );
 
     // With a Cloudflare zone the app's record is managed there (the balancer serves the uploaded certificate
     // validation requires with a zone, so the zone can be Full (strict)); without one the plan warns which record to create.
@@ -152,7 +221,9 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             {
                 email: settings.alertEmail,
                 appTag: network.appTag,
-                healthUrl: pulumi.interpolate`${edge.url}${HEALTH_PATH}`,
+                workerTag,
+                cacheClusterId: cache?.clusterId,
+                healthUrl: pulumi.interpolate`${edge.url}${settings.app.healthPath ?? HEALTH_PATH}`,
                 checkType: settings.domain === undefined ? "http" : "https",
                 label: base,
             },
@@ -162,6 +233,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
 
     const members: pulumi.Input<string>[] = [edge.loadBalancerUrn, database.clusterUrn, storage.assetsBucketUrn, storage.backupsBucketUrn, storage.configBucketUrn];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
+    if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);
 
     return {
@@ -174,6 +246,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         configBucket: storage.configBucket,
         image: image.imageRef,
         autoscalePoolId: app.poolId,
+        ...(workers === undefined ? {} : { workerPoolId: workers.poolId, workerTag }),
         digitaloceanProvider: provider.urn,
     };
 }
@@ -184,13 +257,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
  */
 export function validateDigitalOcean(view: ConfigView): string[] {
     const { raw, preset } = view;
+    // p-app-env: every droplet is x86-64 (https://docs.digitalocean.com/products/droplets/details/features/).
+    const archProblems =
+        view.value("imageArchitecture") === "arm64"
+            ? [view.problem("imageArchitecture", "says alicerce:image is arm64, but DigitalOcean droplets are amd64 (x86-64); push an amd64 (or multi-architecture) image")]
+            : [];
     const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
     const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
-    if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability) && memoryGb !== undefined && memoryGb < 2) {
+    if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability.digitalocean) && memoryGb !== undefined && memoryGb < 2) {
         const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
-        return [view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
+        return [...archProblems, view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
     }
-    return [];
+    return archProblems;
 }
 
 /** The DigitalOcean platform. */

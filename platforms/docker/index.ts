@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsVpsMachine } from "../../components/aws/vps-machine";
 import { digitalOceanVpsMachine } from "../../components/digitalocean/vps-machine";
 import * as random from "@pulumi/random";
-import type { DockerStackSettings, ProviderSecrets } from "../../stacks";
+import type { ConfigView, DockerStackSettings, ProviderSecrets } from "../../stacks";
+import { architectureOf as awsArchitectureOf } from "../../components/aws/compute";
 import type { CommonOutputs, Platform } from "../contract";
 import { AppReplicas } from "../../components/docker/app";
 import { Backups } from "../../components/docker/backups";
@@ -38,6 +39,8 @@ export interface DockerOutputs extends CommonOutputs {
         readonly caddy?: pulumi.Output<string>;
         readonly backup: pulumi.Output<string>;
         readonly app: pulumi.Output<string>[];
+        /** One per queue worker (p-do-docker-workers). */
+        readonly workers: pulumi.Output<string>[];
     };
     /** The named volumes holding the stack's data, by role. */
     readonly volumes: {
@@ -90,8 +93,13 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
     let vps: VpsHost | undefined;
     if (host.vps) {
         const cloudProvider: pulumi.ProviderResource = host.vps === "aws"
-            ? new aws.Provider("aws", { region: settings.region as aws.Region, defaultTags: { tags: { ...settings.tags } } })
-            : new digitalocean.Provider("digitalocean", {});
+            ? new aws.Provider("aws", {
+                  region: settings.region as aws.Region,
+                  defaultTags: { tags: { ...settings.tags } },
+                  // p-plan-tool: `aws:profile` / `digitalocean:token` set the Pulumi way (explicit providers do not read them).
+                  ...(secrets.awsProfile ? { profile: secrets.awsProfile } : {}),
+              })
+            : new digitalocean.Provider("digitalocean", secrets.digitaloceanToken ? { token: secrets.digitaloceanToken } : {});
         vps = new VpsHost("host", {
             machine: host.vps === "aws" ? awsVpsMachine : digitalOceanVpsMachine,
             provider: cloudProvider,
@@ -152,6 +160,8 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         dataNetwork: networks.dataNetwork,
         limit: limits.app,
         replicas: host.appReplicas,
+        workers: host.workerReplicas,
+        workerLimit: host.workerLimit,
         postgres,
         redis,
         objectStore,
@@ -159,6 +169,8 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         publicUrl,
         image: settings.image,
         dependsOn: [storage.container],
+        // p-app-env: the team's app: its build directory, shape, settings and secrets.
+        app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
     }, parent);
     const proxy = new ReverseProxy("nginx", {
         namePrefix,
@@ -171,7 +183,14 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
         behindTlsEdge: settings.domain !== undefined,
     }, { ...parent, dependsOn: [app] });
     const tls = settings.domain
-        ? new TlsEdge("caddy", { namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy] }, parent)
+        ? new TlsEdge("caddy", {
+            namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy],
+            // Host names, the wildcard and the frontend (p-app-hosts).
+            sites: settings.hosts.routes,
+            frontendPath: settings.frontendPath,
+            // Validated in stacks/: alicerce:acmeDns needs cloudflare:apiToken.
+            dnsChallenge: settings.acmeDns ? { provider: settings.acmeDns, apiToken: secrets.cloudflareApiToken! } : undefined,
+        }, parent)
         : undefined;
 
     return {
@@ -190,15 +209,39 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             ...(tls ? { caddy: tls.containerName } : {}),
             backup: backups.schedulerName,
             app: app.containerNames,
+            workers: app.workerNames,
         },
         volumes: { postgres: postgres.volume, redis: redis.volume, objectStore: objectStore.volume, ...(tls ? { certificates: tls.volume } : {}) },
         backupRepository: backups.repository,
     };
 }
 
-/** The single-host platform. Its config rules are all shared ones (stacks/): it has none of its own. */
+/**
+ * The single host's own rule (p-app-env): a prebuilt image must match the
+ * created VPS's architecture (DigitalOcean droplets are amd64; an EC2 type's
+ * family says). A host you bring is not known here: the pull fails there.
+ */
+export function validateDocker(view: ConfigView): string[] {
+    const imageArch = view.value("imageArchitecture");
+    const vps = view.value("vps");
+    if (imageArch === undefined || vps === undefined) return [];
+    const size = view.value("instanceType") ?? view.preset?.singleHost.hostSize[vps];
+    let hostArch: string | undefined = vps === "digitalocean" ? "amd64" : undefined;
+    if (vps === "aws" && size) {
+        try {
+            hostArch = awsArchitectureOf(size) === "arm64" ? "arm64" : "amd64";
+        } catch {
+            hostArch = undefined;
+        }
+    }
+    return hostArch !== undefined && hostArch !== imageArch
+        ? [view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but the ${vps} host ${size} is ${hostArch}; push a ${hostArch} (or multi-architecture) image`)]
+        : [];
+}
+
+/** The single-host platform. */
 export const dockerPlatform = {
     cloud: "docker",
-    validate: () => [],
+    validate: validateDocker,
     deploy: deployDocker,
 } satisfies Platform<DockerStackSettings, DockerOutputs>;

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { estimateCost, formatUsd } from "../lib/cost";
+import { assumptionsForTier, budgetAdvice, estimateCost } from "../lib/cost";
 import { runStack, stackFiles } from "../../offline";
 import { runPolicies } from "../../offline/policies";
 import { compliantStack } from "./fixtures";
@@ -17,18 +17,15 @@ function budgeted(budgetUsd: number) {
 }
 
 describe("cost-budget", () => {
-    it("notes a stack whose estimate is over its budget, with the plan's own figures", async () => {
+    it("notes a stack whose estimate is over its budget with its three biggest items and the key that would bring it under", async () => {
         const s = budgeted(10);
-        const estimate = estimateCost(s.f.resources.map((r) => ({ ...r, custom: r.provider !== undefined })), { cloud: "aws", region: "us-east-1" });
+        s.f.outputs.tier = "prod";
+        const estimate = estimateCost(s.f.resources.map((r) => ({ ...r, custom: r.provider !== undefined })), { cloud: "aws", region: "us-east-1" }, assumptionsForTier("prod"));
         assert.ok(estimate.total > 10, `the fixture should cost more than $10, costs ${estimate.total}`);
-        const range = estimate.totalMax > estimate.total ? ` (up to ${formatUsd(estimate.totalMax)})` : "";
-        await expectViolations(s.f, [
-            {
-                policy: "cost-budget",
-                level: "advisory",
-                message: `The estimated monthly cost ${formatUsd(estimate.total)}${range} is over the budget of $10.00 (alicerce:budgetUsd) by ${formatUsd(estimate.total - 10)}; run npm run plan for the biggest items, or raise the budget.`,
-            },
-        ]);
+        const message = budgetAdvice(estimate, 10)!;
+        assert.match(message, /^The estimated monthly cost \$[\d.]+ is over the budget of \$10\.00 \(alicerce:budgetUsd\) by \$[\d.]+\. Biggest items: [^;]+; [^;]+; [^;]+\. To bring it under: /);
+        assert.match(message, /alicerce:[a-zA-Z]+ |raise alicerce:budgetUsd/);
+        await expectViolations(s.f, [{ policy: "cost-budget", level: "advisory", message }]);
     });
 
     it("is silent within budget, and mandatory when the pack config says so", async () => {
@@ -41,7 +38,7 @@ describe("cost-budget", () => {
         for (const stack of stackFiles()) {
             const run = await runStack(stack);
             if (run.outputs.cloud !== "aws") continue;
-            const estimate = estimateCost(run.resources, { cloud: "aws", region: run.outputs.region });
+            const estimate = estimateCost(run.resources, { cloud: "aws", region: run.outputs.region }, assumptionsForTier(run.outputs.tier));
             const flagged = (await runPolicies(run)).some((v) => v.policy === "cost-budget");
             assert.equal(flagged, estimate.total > Number(run.config["alicerce:budgetUsd"]), stack);
         }

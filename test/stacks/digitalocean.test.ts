@@ -44,7 +44,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
     });
     const labelTags = () => digitalOceanTags(standardTags({ project: "alicerce", stack: "do-prod", owner: "team-platform", costCenter: "cc-1001" }));
     const appTag = "alicerce-do-prod-app";
-    const pool = () => r.one(T.pool);
+    const pool = () => r.one(T.pool, "app-pool");
 
     it("1. makes a VPC per stack with its own range, and puts the droplets, balancer, databases and replica in it", () => {
         const vpc = r.one(T.vpc);
@@ -96,13 +96,13 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(doc.inputs.key, "secrets.json");
         assert.equal(doc.inputs.bucket, r.one(T.bucket, "storage-config").inputs.name ?? "storage-config-a1b2c3d");
         const secrets = JSON.parse(doc.inputs.content);
-        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_ADMIN_URL", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "SESSION_SIGNING_KEY", "registry"]);
+        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_ADMIN_URL", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY", "registry"]);
         for (const [name, value] of Object.entries<any>(secrets)) {
             const values = typeof value === "string" ? [value] : Object.values<string>(value);
             for (const v of values) assert.ok(!userData.includes(v), `${name} appears in the user data`);
         }
         assert.ok(secrets.SESSION_SIGNING_KEY.length >= 32);
-        assert.equal(r.one("random:index/randomPassword:RandomPassword").options.protect, true);
+        assert.equal(r.one("random:index/randomPassword:RandomPassword", "app-session-key").options.protect, true);
         assert.ok(userData.includes(`# secrets document etag: `), "a changed secret changes the template, so the pool replaces droplets");
     });
 
@@ -118,7 +118,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
         assert.match(secrets.DATABASE_URL, /^postgresql:\/\/app:[^@]+@private-database-cluster-[^:]+:25060\/app\?sslmode=require$/);
         assert.match(secrets.DATABASE_READER_URL, /^postgresql:\/\/app:[^@]+@private-database-replica-[^:]+:25060\/app\?sslmode=require$/);
-        assert.equal(secrets.REDIS_URL, undefined, "no cache until the app reads one");
+        assert.match(secrets.REDIS_URL, /^rediss:\/\/default:[^@]+@private-cache-cluster-[^:]+:25061$/, "Valkey over TLS on its private host");
         assert.equal(env.ASSETS_CDN_HOST, undefined, "no CDN until the app serves through one");
     });
 
@@ -130,7 +130,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.ok(userData.includes(`printf '%s\\n' 'GRANT USAGE, CREATE ON SCHEMA public TO "app";' |`));
         assert.ok(userData.includes(`--network host --env BOOTSTRAP_DATABASE_URL 'postgres:17-alpine'`));
         const containerSecrets = [...userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)].map((m) => m[1]).sort();
-        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "SESSION_SIGNING_KEY"]);
+        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY"]);
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
     });
@@ -155,7 +155,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
     });
 
     it("5. firewalls the droplets: port 80 only from the balancer, no SSH without admin ranges, outbound open", () => {
-        const fw = r.one(T.firewall);
+        const fw = r.one(T.firewall, "app-firewall");
         assert.deepEqual(fw.inputs.tags, [appTag]);
         assert.deepEqual(fw.inputs.inboundRules, [{ protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [idOf("edge-lb")] }]);
         assert.deepEqual(fw.inputs.outboundRules.map((o: any) => o.protocol).sort(), ["icmp", "tcp", "udp"]);
@@ -174,16 +174,17 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(replica.inputs.size, "db-s-2vcpu-4gb");
         assert.equal(replica.options.protect, true);
         const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(pg.name))!;
-        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }]);
+        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }, { type: "tag", value: "alicerce-do-prod-worker" }], "the app and the queue workers");
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
         const pool = r.one(T.pgPool);
         assert.deepEqual([pool.inputs.dbName, pool.inputs.user, pool.inputs.mode, pool.inputs.size], ["app", "app", "transaction", 19]);
     });
 
-    it("7. creates no Valkey cluster and no CDN endpoint: the app reads neither REDIS_URL nor a CDN host (app-image/src)", () => {
-        assert.deepEqual(r.ofType(T.cluster).map((c) => c.inputs.engine), ["pg"]);
-        assert.equal(r.ofType(T.cdn).length, 0);
+    it("7. runs one Valkey cluster for the queue beside PostgreSQL (see do-workers.test.ts); the prod preset's Spaces CDN fronts the assets bucket (the app reads CDN_BASE_URL: app-image/README.md)", () => {
+        assert.deepEqual(r.ofType(T.cluster).map((c) => c.inputs.engine).sort(), ["pg", "valkey"]);
+        assert.equal(r.ofType(T.cdn).length, 1);
+        assert.match(r.one(T.cdn).inputs.origin, /^storage-assets-a1b2c3d\.nyc3\.digitaloceanspaces\.com$/);
     });
 
     it("8. keeps assets in a versioned bucket with lifecycle and CORS, and backups in a private bucket", () => {
@@ -206,8 +207,9 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
 
     it("9. alerts on CPU > 80% and memory > 85% over 5 minutes, and on /healthz latency > 2 s, to the alert email", () => {
         const alerts = r.ofType(T.alert).map((a) => a.inputs);
-        const cpu = alerts.find((a) => a.type === "v1/insights/droplet/cpu")!;
-        const mem = alerts.find((a) => a.type === "v1/insights/droplet/memory_utilization_percent")!;
+        const onApp = alerts.filter((a) => JSON.stringify(a.tags) === JSON.stringify([appTag]));
+        const cpu = onApp.find((a) => a.type === "v1/insights/droplet/cpu")!;
+        const mem = onApp.find((a) => a.type === "v1/insights/droplet/memory_utilization_percent")!;
         for (const [a, value] of [[cpu, 80], [mem, 85]] as const) {
             assert.equal(a.value, value);
             assert.equal(a.compare, "GreaterThan");
@@ -229,7 +231,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const members: string[] = r.one(T.projectResources).inputs.resources;
         const lbUrn = members.find((m) => m.startsWith("do:loadbalancer:"));
         assert.ok(lbUrn, "load balancer");
-        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 2, "PostgreSQL and its replica");
+        assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 3, "PostgreSQL, its replica and Valkey");
         assert.equal(members.filter((m) => m.startsWith("do:space:")).length, 3, "assets, backups, config");
         assert.deepEqual(labelTags(), ["project:alicerce", "environment:do-prod", "owner:team-platform", "costcenter:cc-1001", "managedby:pulumi"]);
         for (const c of r.ofType(T.cluster)) assert.deepEqual(c.inputs.tags, labelTags(), c.name);
@@ -248,8 +250,8 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
 describe("DigitalOcean tiers", () => {
     it("mvp (do-dev) is a pool of one, a single PostgreSQL node, no replica, no cache, plain HTTP, alerts on http", async () => {
         const r = new Resources((await stackRun("do-dev")).resources);
-        assert.deepEqual(r.one(T.pool).inputs.config.minInstances, 1);
-        assert.deepEqual(r.one(T.pool).inputs.config.maxInstances, 1);
+        assert.deepEqual(r.one(T.pool, "app-pool").inputs.config.minInstances, 1);
+        assert.deepEqual(r.one(T.pool, "app-pool").inputs.config.maxInstances, 1);
         const pg = r.one(T.cluster);
         assert.equal(pg.inputs.nodeCount, 1);
         assert.equal(pg.options.protect, false);
@@ -264,12 +266,13 @@ describe("DigitalOcean tiers", () => {
         assert.equal(secrets.REDIS_URL, undefined);
     });
 
-    it("growth has a standby but no replica, and no cache yet", async () => {
+    it("growth has one 1 GB database node (our users' $59 plan; standby nodes need 2 GB plans), no replica, and Valkey for the queue", async () => {
         const run = await stackRun("do-growth");
         const r = new Resources(run.resources);
-        assert.equal(r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!.inputs.nodeCount, 2);
+        const pg = r.ofType(T.cluster).find((c) => c.inputs.engine === "pg")!;
+        assert.deepEqual([pg.inputs.nodeCount, pg.inputs.size], [1, "db-s-1vcpu-1gb"]);
         assert.equal(r.ofType(T.replica).length, 0);
-        assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 0);
+        assert.equal(r.ofType(T.cluster).filter((c) => c.inputs.engine === "valkey").length, 1);
         assert.ok(!run.logs.some((l) => /^estimated \$/.test(l.message)), "no second, disagreeing price list at program time");
     });
 
@@ -295,7 +298,7 @@ describe("DigitalOcean tiers", () => {
         assert.equal(prebuilt.ofType(T.image).length + prebuilt.ofType(T.creds).length + prebuilt.ofType(T.registry).length, 0);
         assert.equal(prebuilt.ofType("pulumi:providers:docker").length, 0, "a docker provider connects to the daemon; none is needed without a build");
         assert.equal(shared.ofType("pulumi:providers:docker").length, 1);
-        assert.ok(prebuilt.one(T.pool).inputs.dropletTemplate.userData.includes(image));
+        assert.ok(prebuilt.one(T.pool, "app-pool").inputs.dropletTemplate.userData.includes(image));
         assert.ok(!prebuilt.one(T.pool).inputs.dropletTemplate.userData.includes("docker login"));
     });
 
@@ -306,14 +309,16 @@ describe("DigitalOcean tiers", () => {
             return Object.fromEntries(data.map((x) => [x.urn, JSON.stringify({ name: x.inputs.name ?? null, ipRange: x.inputs.ipRange ?? null, region: x.inputs.region ?? null, engine: x.inputs.engine ?? null })]));
         };
         const mvp = await names("mvp");
-        assert.deepEqual(await names("growth"), mvp);
-        assert.deepEqual(await names("prod"), mvp);
+        // Growth adds the workers' tag; everything mvp had keeps its URN and its name.
+        const kept = (all: Record<string, string>) => Object.fromEntries(Object.keys(mvp).map((urn) => [urn, all[urn]]));
+        assert.deepEqual(kept(await names("growth")), mvp);
+        assert.deepEqual(kept(await names("prod")), mvp);
     });
 });
 
 /** What the droplet's container gets: the env file in the user data, plus each secret the prepare script writes, valued from the secrets document. */
 function containerEnvironment(r: Resources): Record<string, string> {
-    const userData: string = r.one(T.pool).inputs.dropletTemplate.userData;
+    const userData: string = r.one(T.pool, "app-pool").inputs.dropletTemplate.userData;
     const envFile = userData.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
     const env = Object.fromEntries(envFile.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
     const doc = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
@@ -455,7 +460,7 @@ describe("DigitalOcean: what every do-* stack declares passes the provider's val
 
     it("cluster storage autoscaling: threshold 15-95%, increment at least 10 GiB (database/resource_database_cluster.go)", () =>
         each((r) => {
-            const a = r.one(T.cluster).inputs.storageAutoscale;
+            const a = r.one(T.cluster, "database-cluster").inputs.storageAutoscale;
             assert.ok(a.thresholdPercent >= 15 && a.thresholdPercent <= 95 && a.incrementGib >= 10);
         }));
 
@@ -471,7 +476,7 @@ describe("DigitalOcean: what every do-* stack declares passes the provider's val
 
     it("autoscale pool: CPU and memory targets between 0 and 1 (dropletautoscale/resource_droplet_autoscale.go)", () =>
         each((r) => {
-            const c = r.one(T.pool).inputs.config;
+            const c = r.one(T.pool, "app-pool").inputs.config;
             for (const v of [c.targetCpuUtilization, c.targetMemoryUtilization]) assert.ok(v > 0 && v <= 1);
         }));
 

@@ -89,6 +89,24 @@ async function run(program: () => void): Promise<Resources> {
 }
 
 describe("transform(): SST-style hooks on a child's args and options", () => {
+    it("a function cannot move the child (parent, aliases) or drop its protection", () => {
+        const parent = { marker: "component" } as unknown as pulumi.Resource;
+        const aliases = [{ name: "old" }];
+        const [, , o] = transform<{ a: number }>(
+            (_x, op) => {
+                op.parent = undefined;
+                op.aliases = [];
+                op.protect = false;
+            },
+            "db-primary",
+            { a: 1 },
+            { parent, aliases, protect: true },
+        );
+        assert.equal(o.parent, parent);
+        assert.equal(o.aliases, aliases);
+        assert.equal(o.protect, true);
+    });
+
     // The shape and semantics of SST v3's Transform: sst/sst platform/src/components/component.ts
     it("merges an object over the args, calls a function with args, options and name, and never renames", () => {
         const args = { a: 1, b: "x" };

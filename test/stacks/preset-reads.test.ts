@@ -62,6 +62,11 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     "awsCache.nodeType": ["aws"],
     "awsCache.nodes": ["aws"],
     "awsCache.snapshotRetentionDays": ["aws"],
+    // p-do-docker-workers (the docker half of `workers` is read as singleHost.workerReplicas/workerLimit: components/docker/workers.test.ts)
+    workers: ["digitalocean"],
+    cache: ["digitalocean"],
+    // --- CDN (p-app-hosts) ---
+    cdn: ["aws", "digitalocean"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */

@@ -26,12 +26,14 @@ describe("review: cost, diagram and report on recorded runs", () => {
             near(component("web"), 24.528 + 3.2 + 22.265 + 7.3 + 9.2 + 33.3 + 3.65 + 14.61, "web = 118.053");
             // data: primary 0.032 × 730 × 2 = 46.72, 50 GB × 0.115 × 2 = 11.50, Enhanced Monitoring 0.05 GB × 0.50 = 0.025;
             // replica 23.36 + 50 GB × 0.115 = 5.75; bucket 0.115; key 1; secret 0.40; backup 50 GB × 0.095 = 4.75.
-            near(component("data"), 46.72 + 11.5 + 0.025 + 23.36 + 5.75 + 0.115 + 1 + 0.4 + 4.75, "data = 93.62");
+            // Requests: the bucket's 10,000 GET + 10,000 PUT 0.054, the key's 20,000 requests 0.06, the secret's 10,000 calls 0.05.
+            near(component("data"), 46.72 + 11.5 + 0.025 + 23.36 + 5.75 + 0.115 + 1 + 0.4 + 4.75 + 0.054 + 0.06 + 0.05, "data = 93.784");
             // ops: alarm 0.10; 30-day log group 0.50 + 1 GB × 0.03 = 0.53; dashboard 3; topic free.
             near(component("ops"), 0.1 + 0.53 + 3, "ops = 3.63");
-            near(e.total, 215.303, "total");
+            near(e.total, 215.467, "total");
             // Scaled out: 3 instances (+12.264 compute, +1.60 EBS), storage to 200 GB on primary (+34.50) and replica (+17.25).
-            near(e.totalMax, 215.303 + 12.264 + 1.6 + 34.5 + 17.25, "total when scaled out");
+            // ... and WAF requests at three times the traffic (+2 × 1.20).
+            near(e.totalMax, 215.467 + 12.264 + 1.6 + 34.5 + 17.25 + 2.4, "total when scaled out");
             assert.ok(by.has("web-asg|2 × (1-3 when scaling) t4g.small at $0.0168/h × 730 h"), [...by.keys()].join("\n"));
             assert.ok(e.free.some((f) => f.type === "aws:ec2/launchTemplate:LaunchTemplate"));
         });
@@ -60,11 +62,12 @@ describe("review: cost, diagram and report on recorded runs", () => {
         it("renders the Markdown report with the cost table, the diagram and the budget verdict", () => {
             const review = reviewOf(run);
             const md = stackMarkdown(review);
-            assert.match(md, /⚠️ \*\*\$215\.30 \(up to \$280\.92\) a month\*\*.*OVER the \$36\.20 budget by \$179\.10/);
-            assert.match(md, /\| web \| \$118\.05 \| \$131\.92 \|/);
+            // The report prices at the stack's tier traffic (mvp: 100 requests a minute): 0.067 LCU instead of 1, data transfer out, WAF requests.
+            assert.match(md, /⚠️ \*\*\$213\.35 \(up to \$289\.88\) a month\*\*.*OVER the \$36\.20 budget by \$177\.15/);
+            assert.match(md, /\| web \| \$116\.00 \| \$139\.84 \|/);
             assert.ok(md.includes("```mermaid\nflowchart LR\n"));
             const json = costJson(review);
-            assert.equal(json.totalUsd, 215.3);
+            assert.equal(json.totalUsd, 213.35);
             assert.equal(json.withinBudget, false);
         });
     });

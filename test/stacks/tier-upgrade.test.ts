@@ -7,45 +7,8 @@
 import { strict as assert } from "assert";
 import { TIERS, type Tier } from "../../stacks";
 import type { RecordedResource, StackRun } from "../../offline";
+import { REPLACED_ON_CHANGE } from "../../offline/force-new";
 import { tierRun, UPGRADE_STACK } from "./runs";
-
-/**
- * Inputs whose change replaces the resource (ForceNew in the AWS provider's
- * schema; every input of random.RandomPassword), plus a few that are not
- * ForceNew but must not move with the tier either (engineVersion, the
- * subnet group, the source and the final snapshot name of a database; the
- * stored secret value).
- */
-const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
-    "aws:ec2/vpc:Vpc": ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength", "assignGeneratedIpv6CidrBlock"],
-    "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId", "outpostArn"],
-    "aws:rds/instance:Instance": [
-        "identifier", "identifierPrefix", "engine", "engineVersion", "dbName", "username", "storageEncrypted", "kmsKeyId",
-        "availabilityZone", "characterSetName", "ncharCharacterSetName", "timezone", "snapshotIdentifier",
-        "restoreToPointInTime", "customIamInstanceProfile", "dbSubnetGroupName", "replicateSourceDb", "finalSnapshotIdentifier",
-    ],
-    "aws:rds/subnetGroup:SubnetGroup": ["name", "namePrefix"],
-    "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
-    "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
-    "aws:kms/key:Key": ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
-    "aws:kms/alias:Alias": ["name", "namePrefix"],
-    "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
-    "aws:secretsmanager/secretVersion:SecretVersion": ["secretId", "secretString"],
-    // The final snapshot's suffix: made once, so the name stays (finalSnapshotIdentifier itself is read only at deletion, not ForceNew).
-    "random:index/randomId:RandomId": ["byteLength", "keepers", "prefix"],
-    // p-aws-workers: ForceNew on aws_elasticache_replication_group / _subnet_group / _parameter_group
-    // (terraform-provider-aws internal/service/elasticache/replication_group.go, subnet_group.go, parameter_group.go);
-    // engine and engineVersion replace it only on a downgrade, and must not move with the tier either.
-    "aws:elasticache/replicationGroup:ReplicationGroup": [
-        "replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName", "port", "snapshotArns", "snapshotName",
-        "dataTieringEnabled", "networkType", "securityGroupNames", "globalReplicationGroupId", "engine", "engineVersion",
-    ],
-    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
-    "aws:elasticache/parameterGroup:ParameterGroup": ["name", "family"],
-    "random:index/randomPassword:RandomPassword": [
-        "length", "special", "upper", "lower", "numeric", "minSpecial", "minUpper", "minLower", "minNumeric", "overrideSpecial", "keepers",
-    ],
-};
 
 /** Resources of the data layer's components (by their logical-name prefixes). */
 const OURS = /^(kms|network|storage|secrets|database)-/;

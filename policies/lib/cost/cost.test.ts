@@ -1,5 +1,11 @@
 import { strict as assert } from "assert";
 import {
+    albLcuAt,
+    assumptionsForTier,
+    budgetAdvice,
+    DEFAULT_ASSUMPTIONS,
+    requestsPerMonth,
+    TIER_TRAFFIC_RPM,
     AWS_SA_EAST_1,
     AWS_US_EAST_1,
     costByComponent,
@@ -57,20 +63,25 @@ describe("cost model", () => {
             near(by("app-asg", /t4g\.micro/), 6.132, "1 × t4g.micro: 0.0084 × 730");
             near(by("app-asg", /^EBS/), 1.6, "20 GB gp3 × 0.08");
             near(by("app-asg", /public IPv4/), 3.65, "1 public address: 0.005 × 730");
-            near(by("app-alb", /^ALB/), 22.265, "ALB 0.0225 × 730 = 16.425, + 1 LCU 0.008 × 730 = 5.84");
+            near(by("app-alb", /^ALB/), 16.425, "ALB 0.0225 × 730");
+            near(by("app-alb", /LCU/), 5.84, "1 LCU 0.008 × 730");
             near(by("app-alb", /public IPv4/), 7.3, "2 AZ addresses: 2 × 0.005 × 730");
             near(by("data-db", /instance/), 11.68, "db.t4g.micro 0.016 × 730");
             near(by("data-db", /storage/), 2.3, "20 GB × 0.115");
             near(by("data-key", /key/), 1, "one KMS key");
-            near(by("data-secret", /secret/), 0.4, "one secret");
+            near(by("data-key", /requests/), 0.06, "20,000 KMS requests at $0.03 per 10,000");
+            near(by("data-secret", /^secret/), 0.4, "one secret");
+            near(by("data-secret", /API calls/), 0.05, "10,000 calls at $0.05 per 10,000");
+            near(by("data-bucket", /requests/), 0.054, "10,000 GET at $0.0004/1,000 + 10,000 PUT at $0.005/1,000");
             near(by("data-bucket", /GB/), 0.115, "5 GB × 0.023");
             near(by("app-cpu", /metric/), 0.1, "one standard alarm metric");
             near(by("app-logs", /ingested/), 0.514, "1 GB × 0.50 + 14/30 GB stored × 0.03 = 0.5 + 0.014");
         });
 
-        it("totals them: 6.132 + 1.6 + 3.65 + 22.265 + 7.3 + 11.68 + 2.3 + 1 + 0.4 + 0.115 + 0.1 + 0.514 = 57.056", () => {
-            near(estimate.total, 57.056, "total");
-            near(estimate.totalMax, 57.056, "nothing scales");
+        it("totals them: 6.132 + 1.6 + 3.65 + 22.265 + 7.3 + 11.68 + 2.3 + 1.06 + 0.45 + 0.169 + 0.1 + 0.514 = 57.22", () => {
+            near(estimate.total, 57.22, "total");
+            near(estimate.totalMax, 57.22, "nothing scales");
+            near(estimate.totalMin, 57.22, "no traffic assumed: nothing is idle-dependent");
         });
 
         it("groups by component and lists the subnet as free, not unpriced", () => {
@@ -255,5 +266,85 @@ describe("cost model", () => {
             assert.deepEqual(PRICED_TYPES.filter((t) => FREE_TYPES[t] !== undefined), []);
             assert.ok(n > 0);
         });
+    });
+});
+
+// Prices: https://aws.amazon.com/ec2/pricing/on-demand/ (data transfer out $0.09/GB), https://aws.amazon.com/s3/pricing/
+// ($0.005 per 1,000 PUT, $0.0004 per 1,000 GET), https://aws.amazon.com/elasticloadbalancing/pricing/ (LCU dimensions:
+// 25 new connections/s, 3,000 active connections/min, 1 GB/h for EC2 targets, 1,000 rule evaluations/s),
+// https://aws.amazon.com/cloudwatch/pricing/ ($0.50/GB ingested).
+describe("cost model at a tier's stated traffic", () => {
+    const prod = assumptionsForTier("prod");
+    const alb = res("aws:lb/loadBalancer:LoadBalancer", "edge-alb", { subnets: ["a", "b", "c"] });
+    const assets = res("aws:s3/bucket:Bucket", "storage-assets");
+    const logs = res("aws:cloudwatch/logGroup:LogGroup", "alicerce-app-logs", { retentionInDays: 30 });
+    const e = estimateCost([alb, assets, logs], US, prod);
+    const find = (name: string, basis: RegExp) => {
+        const found = e.lines.filter((l) => l.name === name && basis.test(l.basis));
+        assert.equal(found.length, 1, `one line for ${name} ${basis}`);
+        return found[0];
+    };
+
+    it("prod is 1,000 requests a minute: 43.8 million a month, 0.667 LCU (new connections dominate), 43.8 million WAF requests", () => {
+        assert.equal(TIER_TRAFFIC_RPM.prod, 1000);
+        assert.equal(requestsPerMonth(1000), 43_800_000);
+        near(prod.albLcuPerHour, 0.667, "16.67 new connections/s ÷ 25");
+        near(prod.wafMillionRequestsMonth, 43.8, "WAF requests");
+        near(albLcuAt(1000, 100), 6, "100 KB a request: 6 GB/h processed dominates");
+    });
+
+    it("prices data transfer out at the stated traffic: 43.8 M × 5 KB = 219 GB × $0.09 = $19.71, idle to × 3", () => {
+        const l = find("edge-alb", /data transfer out/);
+        near(l.monthlyUsd, 19.71, "data out");
+        assert.deepEqual(l.range?.map((x) => +x.toFixed(2)), [0, 59.13]);
+        near(find("edge-alb", /LCU/).monthlyUsd, 0.667 * 0.008 * 730, "LCU");
+    });
+
+    it("prices S3 requests in the app's bucket: 2.19 M GET ($0.876) + 219,000 PUT ($1.095)", () => {
+        near(find("storage-assets", /requests/).monthlyUsd, 1.971, "S3 requests");
+    });
+
+    it("prices the app's log group by traffic: 43.8 M × 200 B = 8.76 GB at $0.50 + 8.76 GB stored at $0.03", () => {
+        near(find("alicerce-app-logs", /ingested/).monthlyUsd, 8.76 * 0.5 + 8.76 * 0.03, "app logs");
+    });
+
+    it("gives a minimum (idle), a typical and a scaled-out figure", () => {
+        assert.ok(e.totalMin < e.total && e.total < e.totalMax, `${e.totalMin} < ${e.total} < ${e.totalMax}`);
+        near(e.totalMin, 16.425 + 3 * 3.65 + 0.115, "idle: ALB hours, 3 addresses, 5 GB stored; no traffic, LCU, requests or logs");
+    });
+
+    it("an ALB that is dualstack-without-public-ipv4 holds no public IPv4 address", () => {
+        const v6 = estimateCost([res("aws:lb/loadBalancer:LoadBalancer", "v6-alb", { subnets: ["a", "b"], ipAddressType: "dualstack-without-public-ipv4" })], US, prod);
+        assert.deepEqual(v6.lines.filter((l) => /IPv4/.test(l.basis)), []);
+    });
+
+    it("an unknown tier keeps the default assumptions (no traffic lines)", () => {
+        assert.equal(assumptionsForTier("staging"), DEFAULT_ASSUMPTIONS);
+        const idle = estimateCost([alb], US);
+        assert.deepEqual(idle.lines.filter((l) => /data transfer/.test(l.basis)), []);
+    });
+});
+
+describe("budget advice", () => {
+    const db = res("aws:rds/instance:Instance", "database-primary", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, multiAz: true });
+    const nat = res("aws:ec2/natGateway:NatGateway", "network-nat-0");
+    const key = res("aws:kms/key:Key", "kms");
+    const e = estimateCost([db, nat, key], US);
+
+    it("is silent within the budget", () => {
+        assert.equal(budgetAdvice(e, 1000), undefined);
+    });
+
+    it("names the three biggest items and the smallest single key that brings the stack under", () => {
+        // total: 23.36 + 4.6 + 33.30 + 1.06 = 62.32; $5 over: dbHighAvailability false saves 11.68, egress 33.30
+        const advice = budgetAdvice(e, e.total - 5)!;
+        assert.match(advice, /Biggest items: network-nat-0 \$33\.30 \(NAT gateway[^)]*\)[^;]*; database-primary \$23\.36 [^;]+; database-primary \$4\.60 [^;]+\./);
+        assert.match(advice, /To bring it under: set alicerce:dbHighAvailability false \(saves about \$11\.68; gives up the synchronous standby/);
+        assert.match(budgetAdvice(e, e.total - 20)!, /set alicerce:egress public-subnets \(saves about \$33\.30/);
+        assert.match(budgetAdvice(e, 1)!, /no single key brings it under; the biggest is alicerce:egress public-subnets/);
+    });
+
+    it("says when no config key lowers the items", () => {
+        assert.match(budgetAdvice(estimateCost([key], US), 0.5)!, /no config key lowers these items; raise alicerce:budgetUsd or pick a lower alicerce:tier/);
     });
 });

@@ -55,6 +55,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:s3/bucketPolicy:BucketPolicy": "no charge",
     "aws:s3/bucketLogging:BucketLogging": "no charge (log objects count as stored GB on the target bucket)",
     "aws:s3/bucketNotification:BucketNotification": "no charge",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "no charge (its bytes count as stored GB on the bucket)",
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "no charge (a signing setting of the distribution)",
     "aws:kms/alias:Alias": "no charge",
     "aws:cloudtrail/trail:Trail":
         "the first copy of management events in an account is free; its log files are stored in the logs bucket (priced there) and their S3 and KMS requests (~10,000 a month) cost cents; a second trail in the same account would pay $2.00 per 100,000 events",

@@ -7,7 +7,7 @@
  * reason it costs nothing, or reported as unpriced (so an estimate never
  * silently misses a resource).
  */
-import { DEFAULT_ASSUMPTIONS, describeAssumptions } from "./assumptions";
+import { albLcuAt, DEFAULT_ASSUMPTIONS, describeAssumptions, requestsPerMonth } from "./assumptions";
 import { FREE_TYPES } from "./free";
 import { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
 import { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
@@ -24,7 +24,7 @@ import {
     UsageAssumptions,
 } from "./types";
 
-export { DEFAULT_ASSUMPTIONS, describeAssumptions } from "./assumptions";
+export { albLcuAt, assumptionsForTier, DEFAULT_ASSUMPTIONS, describeAssumptions, requestsPerMonth, TIER_TRAFFIC_RPM } from "./assumptions";
 export { FREE_TYPES } from "./free";
 export { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
 export { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
@@ -78,6 +78,11 @@ function anyPublicSubnet(subnets: readonly PricedResource[]): boolean {
 }
 
 const unpriced = (reason: string): Priced => ({ unpriced: reason });
+
+/** A line priced by traffic: typical at the stated traffic, nothing when idle, × the scaled-out factor at most. */
+function trafficLine(monthlyUsd: number, basis: string, ctx: Context) {
+    return line(monthlyUsd, basis, [0, monthlyUsd * ctx.assume.scaledOutTrafficFactor]);
+}
 
 // ---------------------------------------------------------------- AWS
 
@@ -166,8 +171,11 @@ const loadBalancer: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const lines = [];
     if (kind === "application") {
         const lcu = ctx.assume.albLcuPerHour;
-        lines.push(line(hourly(table.albHour) + hourly(table.albLcuHour, lcu),
-            `ALB at ${rate(table.albHour)} + ${lcu} LCU at ${rate(table.albLcuHour)}, × ${HOURS_PER_MONTH} h`));
+        lines.push(line(hourly(table.albHour), `ALB at ${rate(table.albHour)} × ${HOURS_PER_MONTH} h`));
+        // LCUs grow with traffic, but not linearly below the dimension that dominates: priced at the scaled-out traffic for the range.
+        const scaledLcu = ctx.assume.requestsPerMinute > 0 ? albLcuAt(ctx.assume.requestsPerMinute * ctx.assume.scaledOutTrafficFactor, ctx.assume.originKbPerRequest) : lcu;
+        lines.push(line(hourly(table.albLcuHour, lcu), `${lcu} LCU at ${rate(table.albLcuHour)} × ${HOURS_PER_MONTH} h`,
+            ctx.assume.requestsPerMinute > 0 ? [0, hourly(table.albLcuHour, scaledLcu)] : undefined));
     } else {
         lines.push(line(hourly(table.nlbHour), `NLB at ${rate(table.nlbHour)} × ${HOURS_PER_MONTH} h (capacity units not modelled)`));
     }
@@ -177,7 +185,11 @@ const loadBalancer: Pricer<AwsPriceTable> = (r, table, ctx) => {
             : dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx).length;
         // An internet-facing load balancer holds one public IPv4 address per Availability Zone, billed like any other.
         const nodes = Math.max(subnets, 1);
-        lines.push(line(hourly(table.publicIpv4Hour, nodes), `public IPv4: ${nodes} addresses (one per AZ) at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`));
+        const dualstackNoIpv4 = r.inputs.ipAddressType === "dualstack-without-public-ipv4";
+        if (!dualstackNoIpv4) lines.push(line(hourly(table.publicIpv4Hour, nodes), `public IPv4: ${nodes} addresses (one per AZ) at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`));
+        // Responses leave AWS through the internet-facing load balancer: data transfer out at the stated traffic.
+        const gb = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.originKbPerRequest) / 1e6;
+        if (gb > 0) lines.push(trafficLine(gb * table.dataOutGb.usd, `data transfer out: ${+gb.toFixed(1)} GB at ${rate(table.dataOutGb)}`, ctx));
     }
     return { lines };
 };
@@ -261,9 +273,34 @@ const backupSelection: Pricer<AwsPriceTable> = (r, table, ctx) => {
         `backups: one full copy of ${gb} GB (allocated storage of ${databases.length} database${databases.length === 1 ? "" : "s"}) at ${rate(table.backupGbMonth)}; later snapshots are incremental`)] };
 };
 
-const s3Bucket: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+/** The bucket the app's own traffic reads and writes (its assets bucket); the others see a baseline. */
+const isAppBucket = (r: PricedResource) => /assets/.test(r.name);
+
+const s3Bucket: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const gb = ctx.assume.s3GbPerBucket;
-    return { lines: [line(gb * table.s3StandardGbMonth.usd, `${gb} GB assumed at ${rate(table.s3StandardGbMonth)}`)] };
+    const monthly = requestsPerMonth(ctx.assume.requestsPerMinute);
+    const app = isAppBucket(r) && monthly > 0;
+    const gets = app ? monthly * ctx.assume.s3ReadShare : 10_000;
+    const puts = app ? monthly * ctx.assume.s3WriteShare : 10_000;
+    const usd = (gets / 1000) * table.s3GetThousand.usd + (puts / 1000) * table.s3PutThousand.usd;
+    const basis = `requests: ${Math.round(gets)} GET at ${rate(table.s3GetThousand)} + ${Math.round(puts)} PUT at ${rate(table.s3PutThousand)}`;
+    return { lines: [line(gb * table.s3StandardGbMonth.usd, `${gb} GB assumed at ${rate(table.s3StandardGbMonth)}`), app ? trafficLine(usd, basis, ctx) : line(usd, basis)] };
+};
+
+const kmsKey: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const requests = ctx.assume.kmsRequestsPerKeyMonth;
+    return { lines: [
+        line(table.kmsKeyMonth.usd, `customer managed key at ${rate(table.kmsKeyMonth)}`),
+        line((requests / 10_000) * table.kmsTenThousandRequests.usd, `${requests} requests at ${rate(table.kmsTenThousandRequests)}`),
+    ] };
+};
+
+const secret: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const calls = ctx.assume.secretCallsPerSecretMonth;
+    return { lines: [
+        line(table.secretMonth.usd, `secret at ${rate(table.secretMonth)}`),
+        line((calls / 10_000) * table.secretTenThousandCalls.usd, `${calls} API calls at ${rate(table.secretTenThousandCalls)}`),
+    ] };
 };
 
 // --- p-aws-workers ---
@@ -291,10 +328,10 @@ const wafAcl: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const rules: unknown[] = Array.isArray(r.inputs.rules) ? r.inputs.rules : [];
     const requests = ctx.assume.wafMillionRequestsMonth;
     const botControl = JSON.stringify(rules).includes("AWSManagedRulesBotControlRuleSet");
-    const lines = [line(
-        table.wafAclMonth.usd + rules.length * table.wafRuleMonth.usd + requests * table.wafMillionRequests.usd,
-        `web ACL ${rate(table.wafAclMonth)} + ${rules.length} rules at ${rate(table.wafRuleMonth)} + ${requests} million requests at ${rate(table.wafMillionRequests)}`,
-    )];
+    const lines = [
+        line(table.wafAclMonth.usd + rules.length * table.wafRuleMonth.usd, `web ACL ${rate(table.wafAclMonth)} + ${rules.length} rules at ${rate(table.wafRuleMonth)}`),
+        trafficLine(requests * table.wafMillionRequests.usd, `${requests} million requests inspected at ${rate(table.wafMillionRequests)}`, ctx),
+    ];
     if (botControl) lines.push(line(table.wafBotControlMonth.usd, `Bot Control subscription at ${rate(table.wafBotControlMonth)}`));
     return { lines };
 };
@@ -309,13 +346,19 @@ const metricAlarm: Pricer<AwsPriceTable> = (r, table) => {
     return { lines: [line(metrics * price.usd, `${metrics} metric${metrics === 1 ? "" : "s"} at ${rate(price)}`)] };
 };
 
+/** The log group the app writes one line per request to. */
+const isAppLogGroup = (r: PricedResource) => /app/.test(r.name) && !/flow|audit|trail/.test(r.name);
+
 const logGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
-    const gb = ctx.assume.logGbPerGroupMonth;
+    const traffic = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.logBytesPerRequest) / 1e9;
+    const byTraffic = isAppLogGroup(r) && traffic > 0;
+    const gb = byTraffic ? +traffic.toFixed(2) : ctx.assume.logGbPerGroupMonth;
     const ingest = r.inputs.logGroupClass === "INFREQUENT_ACCESS" ? table.logsIngestInfrequentGb : table.logsIngestGb;
     // Retention 0 (or unset) keeps logs forever: a year is assumed; in steady state retention/30 months of logs are stored.
     const days = num(r.inputs.retentionInDays) ?? 0;
     const storedGb = gb * ((days > 0 ? days : 365) / 30);
-    return { lines: [line(gb * ingest.usd + storedGb * table.logsStorageGbMonth.usd,
+    const usd = gb * ingest.usd + storedGb * table.logsStorageGbMonth.usd;
+    return { lines: [(byTraffic ? (u: number, b: string) => trafficLine(u, b, ctx) : line)(usd,
         `${gb} GB ingested at ${rate(ingest)} + ${+storedGb.toFixed(2)} GB stored (${days > 0 ? `${days}-day retention` : "never expires: a year assumed"}) at ${rate(table.logsStorageGbMonth)}`)] };
 };
 
@@ -324,7 +367,25 @@ const ecrRepository: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     return { lines: [line(gb * table.ecrGbMonth.usd, `${gb} GB of images assumed at ${rate(table.ecrGbMonth)}`)] };
 };
 
+/** A distribution at the stated usage: transfer out and HTTPS requests (North America/Europe rates). */
+const cloudfrontDistribution: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const gb = ctx.assume.cdnGbOutMonth;
+    const m = ctx.assume.cdnMillionRequestsMonth;
+    return { lines: [
+        line(gb * table.cloudfrontGbOut.usd, `${gb} GB out at ${rate(table.cloudfrontGbOut)}`),
+        line(m * table.cloudfrontMillionHttpsRequests.usd, `${m} million HTTPS requests at ${rate(table.cloudfrontMillionHttpsRequests)}`),
+    ] };
+};
+
+/** A CloudFront Function, run on every request of its behavior: at most the distribution's requests. */
+const cloudfrontFunction: Pricer<AwsPriceTable> = (_r, table, ctx) => {
+    const m = ctx.assume.cdnMillionRequestsMonth;
+    return { lines: [line(m * table.cloudfrontFunctionMillionInvocations.usd, `${m} million invocations at ${rate(table.cloudfrontFunctionMillionInvocations)}`)] };
+};
+
 const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
+    "aws:cloudfront/distribution:Distribution": cloudfrontDistribution,
+    "aws:cloudfront/function:Function": cloudfrontFunction,
     "aws:autoscaling/group:Group": autoscalingGroup,
     "aws:ec2/instance:Instance": ec2Instance,
     "aws:ebs/volume:Volume": ebsVolume,
@@ -335,8 +396,8 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:rds/instance:Instance": rdsInstance,
     "aws:backup/selection:Selection": backupSelection,
     "aws:s3/bucket:Bucket": s3Bucket,
-    "aws:kms/key:Key": fixed((t) => t.kmsKeyMonth, "customer managed key"),
-    "aws:secretsmanager/secret:Secret": fixed((t) => t.secretMonth, "secret"),
+    "aws:kms/key:Key": kmsKey,
+    "aws:secretsmanager/secret:Secret": secret,
     "aws:wafv2/webAcl:WebAcl": wafAcl,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": fixed((t) => t.compositeAlarmMonth, "composite alarm"),
@@ -462,11 +523,13 @@ export function estimateCost(
     }
     const total = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
     const totalMax = lines.reduce((sum, l) => sum + (l.range?.[1] ?? l.monthlyUsd), 0);
+    const totalMin = lines.reduce((sum, l) => sum + (l.range?.[0] ?? l.monthlyUsd), 0);
     return {
         priceTable: table.cloud === "aws" ? `aws ${table.region}` : "digitalocean",
         lines,
         total,
         totalMax,
+        totalMin,
         assumptions: [...(note ? [note] : []), `${HOURS_PER_MONTH} hours a month`, ...describeAssumptions(assumptions)],
         unpriced: unpricedList,
         free,
@@ -488,4 +551,48 @@ export function costByComponent(estimate: CostEstimate): { component: string; mo
 /** Dollars as the reports print them: "$41.79". */
 export function formatUsd(n: number): string {
     return `$${n.toFixed(2)}`;
+}
+
+/** A config key that lowers a line, and what it saves. */
+export interface CostLever {
+    /** `alicerce:key value`, as a user would set it. */
+    readonly setting: string;
+    readonly savesUsd: number;
+    /** What it gives up. */
+    readonly gives: string;
+}
+
+/** The levers a line offers (a config key per resource kind), with what each saves. */
+export function leversFor(l: CostLine): CostLever[] {
+    const levers: CostLever[] = [];
+    if (/Multi-AZ \(× 2\)|standby\)/.test(l.basis)) {
+        levers.push({ setting: "alicerce:dbHighAvailability false", savesUsd: /standby\)/.test(l.basis) ? l.monthlyUsd - l.monthlyUsd / Number(/(\d+) ×/.exec(l.basis)?.[1] ?? 2) : l.monthlyUsd / 2, gives: "the synchronous standby (a zone outage then means a restore)" });
+    } else if (l.type === "aws:rds/instance:Instance" && /^instance:/.test(l.basis)) {
+        levers.push({ setting: "alicerce:dbInstanceClass <a smaller class>", savesUsd: l.monthlyUsd / 2, gives: "database headroom" });
+    }
+    if ((l.type === "aws:autoscaling/group:Group" && !/^(EBS|public)/.test(l.basis)) || l.type === "digitalocean:index/dropletAutoscale:DropletAutoscale") {
+        levers.push({ setting: "alicerce:instanceType <one size smaller>", savesUsd: l.monthlyUsd / 2, gives: "per-instance headroom" });
+    }
+    if (l.type === "aws:ec2/natGateway:NatGateway") levers.push({ setting: "alicerce:egress public-subnets", savesUsd: l.monthlyUsd, gives: "private app subnets (instances get a public address behind a closed security group)" });
+    return levers;
+}
+
+/**
+ * Why a stack is over its budget: the three biggest items and the config key
+ * that would bring it under (the lever saving the most, when none alone is
+ * enough). Undefined when the estimate is within the budget.
+ */
+export function budgetAdvice(estimate: CostEstimate, budgetUsd: number): string | undefined {
+    const over = estimate.total - budgetUsd;
+    if (over <= 0) return undefined;
+    const biggest = [...estimate.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd);
+    const top = biggest.slice(0, 3).map((l) => `${l.name} ${formatUsd(l.monthlyUsd)} (${l.basis})`);
+    const levers = biggest.flatMap(leversFor).sort((a, b) => b.savesUsd - a.savesUsd);
+    const enough = levers.filter((l) => l.savesUsd >= over).sort((a, b) => a.savesUsd - b.savesUsd)[0];
+    const lever = enough
+        ? `set ${enough.setting} (saves about ${formatUsd(enough.savesUsd)}; gives up ${enough.gives})`
+        : levers[0]
+          ? `no single key brings it under; the biggest is ${levers[0].setting} (saves about ${formatUsd(levers[0].savesUsd)}; gives up ${levers[0].gives})`
+          : "no config key lowers these items; raise alicerce:budgetUsd or pick a lower alicerce:tier";
+    return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (alicerce:budgetUsd) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}. To bring it under: ${lever}.`;
 }

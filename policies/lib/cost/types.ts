@@ -59,6 +59,26 @@ export interface UsageAssumptions {
     readonly endpointGbMonth: number;
     /** Enhanced Monitoring log GB per RDS instance per month at a 60-second interval. */
     readonly rdsEnhancedMonitoringGbMonthAt60s: number;
+    /** Requests a minute the app serves on average (the tier's stated traffic); drives every per-request and per-GB item below. */
+    readonly requestsPerMinute: number;
+    /** Average KB leaving the origin per request (static assets served by the CDN/Cloudflare cache are not counted). */
+    readonly originKbPerRequest: number;
+    /** Share of app requests that read an object from S3 (GET) and that write one (PUT). */
+    readonly s3ReadShare: number;
+    readonly s3WriteShare: number;
+    /** Bytes of application log per request (one structured line). */
+    readonly logBytesPerRequest: number;
+    /** KMS requests per key per month (decrypts at boot, S3 Bucket Keys, RDS, Secrets Manager). */
+    readonly kmsRequestsPerKeyMonth: number;
+    /** Secrets Manager API calls per secret per month (each instance reads at boot and on rotation). */
+    readonly secretCallsPerSecretMonth: number;
+    /** How much the traffic grows when the stack is scaled out (the "scaled-out" figure). */
+    readonly scaledOutTrafficFactor: number;
+    // --- CDN (p-app-hosts) ---
+    /** GB a month a CDN (CloudFront, the Spaces CDN) sends to visitors. */
+    readonly cdnGbOutMonth: number;
+    /** HTTPS requests a month a CDN answers, in millions. */
+    readonly cdnMillionRequestsMonth: number;
 }
 
 /** Prices of one AWS region. */
@@ -98,6 +118,10 @@ export interface AwsPriceTable {
     readonly alarmHighResMetricMonth: Price;
     readonly compositeAlarmMonth: Price;
     readonly customMetricMonth: Price;
+    // --- CDN (p-app-hosts) ---
+    readonly cloudfrontGbOut: Price;
+    readonly cloudfrontMillionHttpsRequests: Price;
+    readonly cloudfrontFunctionMillionInvocations: Price;
     readonly dashboardMonth: Price;
     readonly logsIngestGb: Price;
     readonly logsIngestInfrequentGb: Price;
@@ -108,6 +132,16 @@ export interface AwsPriceTable {
     readonly elasticacheValkey: PriceList;
     /** p-aws-workers: ElastiCache snapshot storage beyond the free copy, per GB-month. */
     readonly elasticacheBackupGbMonth: Price;
+    /** Data transfer out from EC2/ELB to the internet, first 10 TB a month, per GB. */
+    readonly dataOutGb: Price;
+    /** S3 Standard PUT, COPY, POST, LIST per 1,000 requests. */
+    readonly s3PutThousand: Price;
+    /** S3 Standard GET, SELECT per 1,000 requests. */
+    readonly s3GetThousand: Price;
+    /** KMS symmetric key requests per 10,000. */
+    readonly kmsTenThousandRequests: Price;
+    /** Secrets Manager API calls per 10,000. */
+    readonly secretTenThousandCalls: Price;
 }
 
 /** DigitalOcean prices (the same in every region). All monthly: DigitalOcean bills hourly up to a monthly cap. */
@@ -154,8 +188,10 @@ export interface CostEstimate {
     readonly lines: readonly CostLine[];
     /** Sum of the expected monthly costs. */
     readonly total: number;
-    /** Sum of the most each line can cost. */
+    /** Sum of the most each line can cost (every pool at its maximum, traffic × the scaled-out factor). */
     readonly totalMax: number;
+    /** Sum of the least each line can cost (every pool at its minimum, no traffic). */
+    readonly totalMin: number;
     /** The usage volumes and simplifications behind the figures, one sentence each. */
     readonly assumptions: readonly string[];
     /** Resources neither priced nor on the free list: the estimate misses them. */

@@ -1,0 +1,84 @@
+/**
+ * Which input changes replace a resource, and which resources hold data:
+ * the one definition the plan's diff (offline/diff.ts) and the tier-upgrade
+ * test (test/stacks/tier-upgrade.test.ts) both read.
+ */
+
+/**
+ * Inputs whose change replaces the resource: ForceNew in the provider's
+ * schema (terraform-provider-aws `internal/service/<svc>/<resource>.go`,
+ * e.g. `rds/instance.go`, `ec2/vpc_.go`, `s3/bucket.go`; every input of
+ * terraform-provider-random's random_password and random_id), plus a few
+ * that are not ForceNew but must not move with the tier either
+ * (engineVersion, the subnet group, the source and the final snapshot name
+ * of a database; the stored secret value). A type not listed here is
+ * compared input by input and shown as updated unless the program declared
+ * `replaceOnChanges` for it.
+ */
+export const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
+    "aws:ec2/vpc:Vpc": ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength", "assignGeneratedIpv6CidrBlock"],
+    "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId", "outpostArn"],
+    "aws:rds/instance:Instance": [
+        "identifier", "identifierPrefix", "engine", "engineVersion", "dbName", "username", "storageEncrypted", "kmsKeyId",
+        "availabilityZone", "characterSetName", "ncharCharacterSetName", "timezone", "snapshotIdentifier",
+        "restoreToPointInTime", "customIamInstanceProfile", "dbSubnetGroupName", "replicateSourceDb", "finalSnapshotIdentifier",
+    ],
+    "aws:rds/subnetGroup:SubnetGroup": ["name", "namePrefix"],
+    "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
+    "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+    "aws:kms/key:Key": ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+    "aws:kms/alias:Alias": ["name", "namePrefix"],
+    "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    "aws:secretsmanager/secretVersion:SecretVersion": ["secretId", "secretString"],
+    // The final snapshot's suffix: made once, so the name stays (finalSnapshotIdentifier itself is read only at deletion, not ForceNew).
+    "random:index/randomId:RandomId": ["byteLength", "keepers", "prefix"],
+    // ForceNew on aws_elasticache_replication_group / _subnet_group / _parameter_group
+    // (terraform-provider-aws internal/service/elasticache/replication_group.go, subnet_group.go, parameter_group.go);
+    // engine and engineVersion replace it only on a downgrade, and must not move with the tier either.
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName", "port", "snapshotArns", "snapshotName",
+        "dataTieringEnabled", "networkType", "securityGroupNames", "globalReplicationGroupId", "engine", "engineVersion",
+    ],
+    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
+    "aws:elasticache/parameterGroup:ParameterGroup": ["name", "family"],
+    "random:index/randomPassword:RandomPassword": [
+        "length", "special", "upper", "lower", "numeric", "minSpecial", "minUpper", "minLower", "minNumeric", "overrideSpecial", "keepers",
+    ],
+};
+
+/**
+ * Resources whose replacement loses data or everything inside them: a
+ * database (and its replica), a bucket, a key, a secret and its password, a
+ * volume, a registry, a network and its subnets, a cache that holds a queue.
+ */
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:rds/instance:Instance",
+    "aws:rds/cluster:Cluster",
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketV2:BucketV2",
+    "aws:kms/key:Key",
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretVersion:SecretVersion",
+    "aws:ecr/repository:Repository",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:elasticache/serverlessCache:ServerlessCache",
+    "aws:ebs/volume:Volume",
+    "random:index/randomPassword:RandomPassword",
+    "random:index/randomId:RandomId",
+    "digitalocean:index/vpc:Vpc",
+    "digitalocean:index/databaseCluster:DatabaseCluster",
+    "digitalocean:index/databaseReplica:DatabaseReplica",
+    "digitalocean:index/spacesBucket:SpacesBucket",
+    "digitalocean:index/volume:Volume",
+    "digitalocean:index/containerRegistry:ContainerRegistry",
+    "docker:index/volume:Volume",
+]);
+
+/** The inputs among `changed` that replace a resource of `type` (`replaceOnChanges` declared by the program included; `"*"` means any). */
+export function replacingInputs(type: string, changed: readonly string[], replaceOnChanges: readonly string[] = []): string[] {
+    const forceNew = new Set([...(REPLACED_ON_CHANGE[type] ?? []), ...replaceOnChanges.map((p) => p.split(/[.[]/)[0])]);
+    if (forceNew.has("*")) return [...changed];
+    return changed.filter((k) => forceNew.has(k));
+}

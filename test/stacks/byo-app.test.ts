@@ -1,0 +1,137 @@
+/**
+ * A team's own app on each cloud (test/fixtures/byo-app/Pulumi.byo-*.yaml): its directory, port, health path,
+ * command, release command, two plain settings and two secrets. The secrets reach the program as Pulumi does
+ * it for `pulumi config set --secret --path alicerce:appSecrets.NAME` (one JSON object, the whole key secret:
+ * pulumi/pulumi sdk/go/common/resource/config/value.go), read here as stand-ins. Each stand-in may appear only
+ * in a secret input of the store the cloud uses, never in user data, another input, an output or the plan.
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { ROOT, readStackConfig, runStack, StackRun } from "../../offline";
+import { planJson } from "../../offline/report";
+import { planText, policyReport } from "../../offline/plan";
+import { reviewOf, stackMarkdown } from "../../offline/review";
+
+const DIR = path.join(ROOT, "test", "fixtures", "byo-app");
+const STAND_INS = ["stand-in-for-alicerce-appSecrets-JWT-SECRET", "stand-in-for-alicerce-appSecrets-RABBITMQ-URL"];
+
+const runs = new Map<string, StackRun>();
+async function run(stack: string): Promise<StackRun> {
+    if (!runs.has(stack)) runs.set(stack, await runStack(stack, { stackDir: DIR }));
+    return runs.get(stack)!;
+}
+
+/** The resources whose recorded inputs hold a stand-in, and whether each such input is secret. */
+function holders(r: StackRun): { name: string; type: string; secret: boolean }[] {
+    return r.resources
+        .filter((res) => STAND_INS.some((s) => JSON.stringify(res.inputs).includes(s)))
+        .map((res) => ({
+            name: res.name,
+            type: res.type,
+            secret: Object.entries(res.inputs).every(([k, v]) => !STAND_INS.some((s) => JSON.stringify(v).includes(s)) || res.secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`))),
+        }));
+}
+
+async function planTexts(r: StackRun): Promise<string> {
+    const review = reviewOf(r, await policyReport(r));
+    return [planText({ run: r, review, json: planJson(r), ms: 0 }).join("\n"), stackMarkdown(review), JSON.stringify(planJson(r))].join("\n");
+}
+
+function userDataOf(r: StackRun, type: string, name: string, field: (inputs: any) => string): string {
+    const res = r.resources.find((x) => x.type === type && x.name === name);
+    assert.ok(res, `${type} ${name}`);
+    return field(res.inputs);
+}
+
+describe("bring your own app: settings, secrets and shape on every cloud", function () {
+    this.timeout(300_000);
+
+    it("reads a secret map the way the CLI hands it over: one JSON object, the whole key secret", () => {
+        const { config, secretKeys } = readStackConfig("byo-aws", DIR);
+        assert.deepEqual(JSON.parse(config["alicerce:appSecrets"]), { JWT_SECRET: STAND_INS[0], RABBITMQ_URL: STAND_INS[1] });
+        assert.ok(secretKeys.includes("alicerce:appSecrets"));
+        assert.ok(!secretKeys.includes("alicerce:appEnv"));
+    });
+
+    it("AWS: secrets in the stack's own app-env secret (KMS), read only by the instance role, fetched by name at start", async () => {
+        const r = await run("byo-aws");
+        const secret = r.resources.find((x) => x.type === "aws:secretsmanager/secret:Secret" && x.name === "secrets-app-env");
+        assert.ok(secret, "an app-env secret");
+        assert.ok(String(secret.inputs.kmsKeyId ?? "").length > 0, "encrypted with the stack key");
+        assert.deepEqual(holders(r), [{ name: "secrets-app-env", type: "aws:secretsmanager/secretVersion:SecretVersion", secret: true }]);
+        const policy = JSON.parse(r.resources.find((x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.name === "alicerce-app-policy")!.inputs.policy);
+        const read = policy.Statement.find((s: any) => s.Sid === "ReadOwnSecrets");
+        const arn = (secret as any).inputs.__arn ?? read.Resource.find((a: string) => a.includes("app-env"));
+        assert.equal(read.Resource.length, 3, "database, session and app-env secrets only");
+        assert.ok(read.Resource.some((a: string) => a.includes("app-env")), read.Resource.join(", "));
+        const userData = Buffer.from(userDataOf(r, "aws:ec2/launchTemplate:LaunchTemplate", "alicerce-app-lt", (i) => i.userData), "base64").toString("utf8");
+        for (const line of ["WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1", "FEATURE_FLAGS=billing,agenda", "PORT=3000"]) assert.ok(userData.includes(`\n${line}\n`), line);
+        for (const name of ["JWT_SECRET", "RABBITMQ_URL"]) {
+            assert.ok(userData.includes(`--secret-id '${arn}'`) && userData.includes(`'.${name}'`), name);
+            assert.ok(!userData.includes(`\n${name}=`), `${name} is never written in the env file`);
+        }
+        assert.ok(userData.includes("--publish 8080:3000"), "host 8080 (the target group) to the app's port");
+        assert.ok(userData.includes(`'node' 'server.js' 'migrate'`), "the release command runs in the prepare script");
+        assert.ok(/@sha256:[0-9a-f]{64} \\\n    "node" \\\n    "server.js"/.test(userData), "the command follows the image in ExecStart");
+        const tg = r.resources.find((x) => x.type === "aws:lb/targetGroup:TargetGroup")!;
+        assert.equal(tg.inputs.healthCheck.path, "/health/ready");
+        const image = r.resources.find((x) => x.type === "docker-build:index:Image" || x.type === "docker:index/image:Image");
+        assert.ok(image && JSON.stringify(image.inputs).includes("test/fixtures/byo-app/clinic-api"), "built from the team's directory");
+        assert.match(String(r.outputs.image), /@sha256:[0-9a-f]{64}$/, "the deployed digest is a stack output");
+    });
+
+    it("AWS: a rotated secret rolls the fleet (a new secret version id in the user data, never the value)", async () => {
+        const before = await run("byo-aws");
+        const rotated = await runStack("byo-aws", { stackDir: DIR, overrides: { "alicerce:appSecrets": JSON.stringify({ JWT_SECRET: "rotated-jwt-value", RABBITMQ_URL: STAND_INS[1] }) } });
+        const lt = (r: StackRun) => Buffer.from(r.resources.find((x) => x.name === "alicerce-app-lt")!.inputs.userData, "base64").toString("utf8");
+        const version = (text: string) => /\nALICERCE_SECRETS_VERSION=([0-9a-f-]{36})\n/.exec(text)?.[1];
+        assert.ok(version(lt(before)), "the version id is in the env file");
+        assert.notEqual(version(lt(rotated)), version(lt(before)), "a new launch template version, so an instance refresh");
+        assert.ok(!lt(rotated).includes("rotated-jwt-value"));
+    });
+
+    it("DigitalOcean: secrets only in the encrypted secrets document, settings in the user data", async () => {
+        const r = await run("byo-do");
+        assert.deepEqual(holders(r), [{ name: "app-secrets", type: "digitalocean:index/spacesBucketObject:SpacesBucketObject", secret: true }]);
+        const doc = JSON.parse(r.resources.find((x) => x.name === "app-secrets")!.inputs.content);
+        assert.equal(doc.JWT_SECRET, STAND_INS[0]);
+        assert.equal(doc.RABBITMQ_URL, STAND_INS[1]);
+        const pool = r.resources.find((x) => x.type === "digitalocean:index/dropletAutoscale:DropletAutoscale")!;
+        const userData: string = pool.inputs.dropletTemplate.userData;
+        for (const line of ["WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1", "PORT=3000"]) assert.ok(userData.includes(`\n${line}\n`), line);
+        assert.ok(userData.includes(`jq --raw-output --exit-status '.JWT_SECRET'`));
+        assert.ok(userData.includes(`'node' 'server.js' 'migrate'`));
+        const lb = r.resources.find((x) => x.type === "digitalocean:index/loadBalancer:LoadBalancer")!;
+        assert.equal(lb.inputs.healthcheck.path, "/health/ready");
+    });
+
+    it("single host: settings and secrets in the replicas' secret environment; a release container gates the replicas, which roll one at a time", async () => {
+        const r = await run("byo-docker");
+        const containers = r.resources.filter((x) => x.type === "docker:index/container:Container");
+        const replicas = containers.filter((c) => /^app-\d+$/.test(c.name));
+        const release = containers.find((c) => c.name === "app-release");
+        assert.ok(release, "a release container");
+        assert.deepEqual(release.inputs.command, ["node", "server.js", "migrate"]);
+        assert.equal(release.inputs.attach, true);
+        assert.deepEqual(
+            holders(r).map((h) => h.name).sort(),
+            ["app-release", ...replicas.map((c) => c.name)].sort(),
+        );
+        assert.ok(holders(r).every((h) => h.secret), "envs is secret");
+        for (const c of replicas) {
+            assert.ok(c.inputs.envs.includes("WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1") && c.inputs.envs.includes("PORT=3000"));
+            assert.deepEqual(c.inputs.command, ["node", "server.js"]);
+            assert.ok(c.inputs.healthcheck.tests.join(" ").includes("http://127.0.0.1:3000/health/ready"));
+            assert.ok(JSON.stringify(c.inputs.labels).includes("alicerce.release"), "waits for the release run");
+        }
+        if (replicas.length > 1) assert.ok(replicas[1].dependencies.includes(replicas[0].urn), "app-2 is replaced after app-1");
+    });
+
+    for (const stack of ["byo-aws", "byo-do", "byo-docker"]) {
+        it(`${stack}: no secret value in outputs, logs or the plan's text, markdown and JSON`, async () => {
+            const r = await run(stack);
+            const outside = [JSON.stringify(r.outputs), JSON.stringify(r.logs), await planTexts(r)].join("\n");
+            for (const s of STAND_INS) assert.ok(!outside.includes(s), `${s} leaked`);
+        });
+    }
+});
