@@ -21,9 +21,6 @@ export = async (): Promise<Record<string, unknown>> => {
         warnings: settings.warnings,
     };
     const secrets = readProviderSecrets();
-    const outputs =
-        settings.cloud === "docker"
-            ? await PLATFORMS.docker.deploy(settings, secrets)
-            : await PLATFORMS[settings.cloud].deploy(settings, secrets);
+    const outputs = settings.cloud === "docker" ? await PLATFORMS.docker.deploy(settings, secrets) : await PLATFORMS[settings.cloud].deploy(settings, secrets);
     return { ...common, ...outputs };
 };

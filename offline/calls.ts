@@ -26,8 +26,16 @@ const US_EAST_1_ZONE_IDS: Record<string, string> = { a: "use1-az4", b: "use1-az6
  * public "latest" SSM parameter points at.
  */
 export const AL2023_IMAGES: readonly { name: string; architecture: "arm64" | "x86_64"; ids: Record<string, string> }[] = [
-    { name: "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64", architecture: "arm64", ids: { "us-east-1": "ami-02e447f4c654c7179", "sa-east-1": "ami-0b2c3d4e5f6071829" } },
-    { name: "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64", architecture: "x86_64", ids: { "us-east-1": "ami-0f1e2d3c4b5a69780", "sa-east-1": "ami-0e1d2c3b4a5968778" } },
+    {
+        name: "al2023-ami-2023.12.20260710.0-kernel-6.1-arm64",
+        architecture: "arm64",
+        ids: { "us-east-1": "ami-02e447f4c654c7179", "sa-east-1": "ami-0b2c3d4e5f6071829" },
+    },
+    {
+        name: "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64",
+        architecture: "x86_64",
+        ids: { "us-east-1": "ami-0f1e2d3c4b5a69780", "sa-east-1": "ami-0e1d2c3b4a5968778" },
+    },
 ];
 
 /** DescribeImages' answer when nothing matches, as the provider reports it. */
@@ -112,9 +120,21 @@ const CALLS: Record<string, CallMock> = {
  * what the security group would admit.
  */
 export const CLOUDFLARE_IPV4 = [
-    "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
-    "108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17",
-    "162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+    "173.245.48.0/20",
+    "103.21.244.0/22",
+    "103.22.200.0/22",
+    "103.31.4.0/22",
+    "141.101.64.0/18",
+    "108.162.192.0/18",
+    "190.93.240.0/20",
+    "188.114.96.0/20",
+    "197.234.240.0/22",
+    "198.41.128.0/17",
+    "162.158.0.0/15",
+    "104.16.0.0/13",
+    "104.24.0.0/14",
+    "172.64.0.0/13",
+    "131.0.72.0/22",
 ];
 const CLOUDFLARE_IPV6 = ["2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"];
 CALLS["cloudflare:index/getIpRanges:getIpRanges"] = () => ({
@@ -130,7 +150,12 @@ CALLS["cloudflare:index/getIpRanges:getIpRanges"] = () => ({
 export type CallOverride = (inputs: Record<string, any>, region: string, usual: () => Record<string, unknown>) => Record<string, unknown>;
 
 /** The mock `call`; `overrides` (by token) replace the usual answer for one run. */
-export function mockCall(token: string, inputs: Record<string, any>, region: string, overrides: Readonly<Record<string, CallOverride>> = {}): Record<string, unknown> {
+export function mockCall(
+    token: string,
+    inputs: Record<string, any>,
+    region: string,
+    overrides: Readonly<Record<string, CallOverride>> = {},
+): Record<string, unknown> {
     const answer = CALLS[token];
     const usual = () => {
         if (!answer) throw new Error(`the offline engine has no answer for data source ${token}; add one to offline/calls.ts`);

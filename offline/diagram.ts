@@ -27,7 +27,12 @@ const TYPES = {
     dns: ["cloudflare:index/record:Record", "cloudflare:index/dnsRecord:DnsRecord", "aws:route53/record:Record", "digitalocean:index/dnsRecord:DnsRecord"],
     waf: ["aws:wafv2/webAcl:WebAcl"],
     lb: ["aws:lb/loadBalancer:LoadBalancer", "digitalocean:index/loadBalancer:LoadBalancer"],
-    compute: ["aws:autoscaling/group:Group", "aws:ec2/instance:Instance", "digitalocean:index/dropletAutoscale:DropletAutoscale", "digitalocean:index/droplet:Droplet"],
+    compute: [
+        "aws:autoscaling/group:Group",
+        "aws:ec2/instance:Instance",
+        "digitalocean:index/dropletAutoscale:DropletAutoscale",
+        "digitalocean:index/droplet:Droplet",
+    ],
     database: ["aws:rds/instance:Instance", "digitalocean:index/databaseCluster:DatabaseCluster", "digitalocean:index/databaseReplica:DatabaseReplica"],
     bucket: ["aws:s3/bucket:Bucket", "digitalocean:index/spacesBucket:SpacesBucket"],
     secret: ["aws:secretsmanager/secret:Secret"],
@@ -45,7 +50,10 @@ function nodeId(prefix: string, name: string): string {
 
 /** Mermaid labels are quoted: no double quotes inside, and `<br/>` for line breaks. */
 function label(...lines: (string | undefined)[]): string {
-    return lines.filter((l): l is string => l !== undefined && l !== "").map((l) => l.replace(/"/g, "'")).join("<br/>");
+    return lines
+        .filter((l): l is string => l !== undefined && l !== "")
+        .map((l) => l.replace(/"/g, "'"))
+        .join("<br/>");
 }
 
 function shape(n: Node): string {
@@ -123,14 +131,24 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
     }
 
     const wafs = of(TYPES.waf).map((r) =>
-        add({ id: nodeId("waf", r.name), label: label(r.name, "WAF web ACL", countOf(Array.isArray(r.inputs.rules) ? r.inputs.rules.length : 0, "rule")), shape: "hexagon" }));
+        add({
+            id: nodeId("waf", r.name),
+            label: label(r.name, "WAF web ACL", countOf(Array.isArray(r.inputs.rules) ? r.inputs.rules.length : 0, "rule")),
+            shape: "hexagon",
+        }),
+    );
     if (wafs.length > 0) {
         link(front, wafs);
         front = wafs;
     }
 
     const lbs = of(TYPES.lb).map((r) =>
-        add({ id: nodeId("lb", r.name), label: label(r.name, r.type.startsWith("aws:") ? `${r.inputs.loadBalancerType ?? "application"} load balancer` : "load balancer"), shape: "box" }));
+        add({
+            id: nodeId("lb", r.name),
+            label: label(r.name, r.type.startsWith("aws:") ? `${r.inputs.loadBalancerType ?? "application"} load balancer` : "load balancer"),
+            shape: "box",
+        }),
+    );
     if (lbs.length > 0) {
         link(front, lbs);
         front = lbs;
@@ -146,7 +164,11 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
         if (!isReplica) {
             // A DigitalOcean cluster may be Redis/Valkey (the queue and cache), spoken to over RESP, not SQL.
             const engine = String(r.inputs.engine ?? "pg");
-            link(compute, [dbIds.get(r.urn)!], /^(redis|valkey)$/.test(engine) ? "cache / queue" : /^(mongodb|kafka|opensearch)$/.test(engine) ? engine : "SQL");
+            link(
+                compute,
+                [dbIds.get(r.urn)!],
+                /^(redis|valkey)$/.test(engine) ? "cache / queue" : /^(mongodb|kafka|opensearch)$/.test(engine) ? engine : "SQL",
+            );
             continue;
         }
         const source = (r.dependencies ?? []).map((u) => dbIds.get(u)).find((id) => id !== undefined && id !== dbIds.get(r.urn));
@@ -154,7 +176,9 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
         link(compute, [dbIds.get(r.urn)!], "reads", true);
     }
 
-    const buckets = of(TYPES.bucket).map((r) => add({ id: nodeId("bucket", r.name), label: label(r.name, r.type.startsWith("aws:") ? "S3 bucket" : "Spaces bucket"), shape: "cylinder" }));
+    const buckets = of(TYPES.bucket).map((r) =>
+        add({ id: nodeId("bucket", r.name), label: label(r.name, r.type.startsWith("aws:") ? "S3 bucket" : "Spaces bucket"), shape: "cylinder" }),
+    );
     link(compute, buckets);
 
     const secrets = of(TYPES.secret);
@@ -162,7 +186,10 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
     if (secrets.length > 0 || keys.length > 0) {
         const secretsId = add({
             id: "secrets",
-            label: label(secrets.length > 0 ? `Secrets Manager: ${countOf(secrets.length, "secret")}` : undefined, keys.length > 0 ? `KMS: ${countOf(keys.length, "key")}` : undefined),
+            label: label(
+                secrets.length > 0 ? `Secrets Manager: ${countOf(secrets.length, "secret")}` : undefined,
+                keys.length > 0 ? `KMS: ${countOf(keys.length, "key")}` : undefined,
+            ),
             shape: "hexagon",
         });
         link(compute, [secretsId], "reads secrets");

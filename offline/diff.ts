@@ -63,7 +63,10 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
     const entries: DiffEntry[] = [];
     for (const r of after.resources.filter(managed)) {
         // The engine matches a resource to the state by its URN or any of its aliases.
-        const prior = [r.urn, ...r.options.aliases].map(key).map((k) => (old.has(k) && !matched.has(k) ? k : undefined)).find(Boolean);
+        const prior = [r.urn, ...r.options.aliases]
+            .map(key)
+            .map((k) => (old.has(k) && !matched.has(k) ? k : undefined))
+            .find(Boolean);
         if (prior === undefined) {
             entries.push(entry("add", r, [], [], false));
             continue;
@@ -136,20 +139,29 @@ export function formatDelta(delta: number | null): string {
 function line(e: DiffEntry): string {
     const flags = [e.stateful ? "holds data" : "", e.protected ? "protected" : ""].filter(Boolean).join(", ");
     const why = e.kind === "replace" ? ` because ${e.replacingInputs.join(", ")} changed` : e.kind === "update" ? `: ${e.changedInputs.join(", ")}` : "";
-    const also = e.kind === "replace" && e.changedInputs.length > e.replacingInputs.length ? ` (also ${e.changedInputs.filter((k) => !e.replacingInputs.includes(k)).join(", ")})` : "";
+    const also =
+        e.kind === "replace" && e.changedInputs.length > e.replacingInputs.length
+            ? ` (also ${e.changedInputs.filter((k) => !e.replacingInputs.includes(k)).join(", ")})`
+            : "";
     return `${VERB[e.kind]} ${e.name} (${e.type})${flags ? ` [${flags}]` : ""}${why}${also}`;
 }
 
 /** The diff as console lines. */
 export function diffText(diff: StackDiff): string[] {
     const { counts } = diff;
-    const lines = [`Changes ${diff.before} -> ${diff.after}: ${counts.add} to create, ${counts.update} to update, ${counts.replace} to replace, ${counts.delete} to delete.`];
+    const lines = [
+        `Changes ${diff.before} -> ${diff.after}: ${counts.add} to create, ${counts.update} to update, ${counts.replace} to replace, ${counts.delete} to delete.`,
+    ];
     const loss = diff.entries.filter((e) => e.dataLoss);
     if (loss.length > 0) {
-        lines.push(`  DATA AT RISK: ${loss.length} replacement${loss.length === 1 ? "" : "s"} or deletion${loss.length === 1 ? "" : "s"} of resources that hold data or are protected:`);
+        lines.push(
+            `  DATA AT RISK: ${loss.length} replacement${loss.length === 1 ? "" : "s"} or deletion${loss.length === 1 ? "" : "s"} of resources that hold data or are protected:`,
+        );
     }
     for (const e of diff.entries) lines.push(`  ${line(e)}`);
-    lines.push(`  Monthly cost: ${diff.costBefore === null ? "—" : formatUsd(diff.costBefore)} -> ${diff.costAfter === null ? "—" : formatUsd(diff.costAfter)} (${formatDelta(diff.costDelta)})`);
+    lines.push(
+        `  Monthly cost: ${diff.costBefore === null ? "—" : formatUsd(diff.costBefore)} -> ${diff.costAfter === null ? "—" : formatUsd(diff.costAfter)} (${formatDelta(diff.costDelta)})`,
+    );
     return lines;
 }
 
@@ -173,7 +185,10 @@ export function diffMarkdown(diff: StackDiff): string {
     if (diff.entries.length > 0) {
         out.push("<details><summary>Every change</summary>", "", "| | resource | type | inputs |", "|---|---|---|---|");
         for (const e of diff.entries) {
-            const inputs = e.kind === "replace" ? `${e.replacingInputs.map((k) => `**${k}**`).join(", ")}${e.changedInputs.length > e.replacingInputs.length ? `, ${e.changedInputs.filter((k) => !e.replacingInputs.includes(k)).join(", ")}` : ""}` : e.changedInputs.join(", ");
+            const inputs =
+                e.kind === "replace"
+                    ? `${e.replacingInputs.map((k) => `**${k}**`).join(", ")}${e.changedInputs.length > e.replacingInputs.length ? `, ${e.changedInputs.filter((k) => !e.replacingInputs.includes(k)).join(", ")}` : ""}`
+                    : e.changedInputs.join(", ");
             out.push(`| ${VERB[e.kind]}${e.dataLoss ? " ⚠️" : ""} | ${cell(e.name)} | \`${e.type}\` | ${cell(inputs)} |`);
         }
         out.push("", "</details>", "");

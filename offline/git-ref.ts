@@ -57,7 +57,11 @@ export function plansAtRef(
             for (const d of docs) result.set(d.stack, d);
             for (const s of present) {
                 if (!result.has(s)) {
-                    const why = planAt([s]).stderr.split("\n").filter((l) => l.trim() && !/^\s+at /.test(l)).slice(0, 5).join(" ");
+                    const why = planAt([s])
+                        .stderr.split("\n")
+                        .filter((l) => l.trim() && !/^\s+at /.test(l))
+                        .slice(0, 5)
+                        .join(" ");
                     result.set(s, { error: `the plan at ${ref} failed: ${why}` });
                 }
             }

@@ -28,7 +28,9 @@ const COMPUTED: Record<string, Computed> = {
             deletionProtection: i.deletionProtection ?? false,
             publiclyAccessible: i.publiclyAccessible ?? false,
             storageEncrypted: i.storageEncrypted ?? replica,
-            ...(typeof i.kmsKeyId === "string" && !i.kmsKeyId.startsWith("arn:") ? { kmsKeyId: arn("kms", `key/${i.kmsKeyId.replace(/^alias\//, "")}`, r) } : {}),
+            ...(typeof i.kmsKeyId === "string" && !i.kmsKeyId.startsWith("arn:")
+                ? { kmsKeyId: arn("kms", `key/${i.kmsKeyId.replace(/^alias\//, "")}`, r) }
+                : {}),
             address,
             endpoint: `${address}:5432`,
             port: 5432,
@@ -86,7 +88,12 @@ const COMPUTED: Record<string, Computed> = {
         status: "Deployed",
         etag: "E2QWRUHAPOMQZL",
     }),
-    "aws:cloudfront/function:Function": (n, i) => ({ arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:function/${i.name ?? n}`, etag: "ETVPDKIKX0DER", liveStageEtag: "ETVPDKIKX0DER", status: "UNASSOCIATED" }),
+    "aws:cloudfront/function:Function": (n, i) => ({
+        arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:function/${i.name ?? n}`,
+        etag: "ETVPDKIKX0DER",
+        liveStageEtag: "ETVPDKIKX0DER",
+        status: "UNASSOCIATED",
+    }),
     "aws:cloudfront/originAccessControl:OriginAccessControl": () => ({ etag: "E1OAC" }),
     "aws:cloudwatch/logGroup:LogGroup": (n, i, r) => {
         const name = i.name ?? `${i.namePrefix ?? `${n}-`}20260101000000000000000001`;
@@ -133,8 +140,15 @@ const COMPUTED: Record<string, Computed> = {
             snapshotRetentionLimit: i.snapshotRetentionLimit ?? 0,
         };
     },
-    "aws:elasticache/subnetGroup:SubnetGroup": (n, i, r) => ({ name: String(i.name ?? n).toLowerCase(), arn: arn("elasticache", `subnetgroup:${String(i.name ?? n).toLowerCase()}`, r), vpcId: "vpc-mock" }),
-    "aws:elasticache/parameterGroup:ParameterGroup": (n, i, r) => ({ name: String(i.name ?? n).toLowerCase(), arn: arn("elasticache", `parametergroup:${String(i.name ?? n).toLowerCase()}`, r) }),
+    "aws:elasticache/subnetGroup:SubnetGroup": (n, i, r) => ({
+        name: String(i.name ?? n).toLowerCase(),
+        arn: arn("elasticache", `subnetgroup:${String(i.name ?? n).toLowerCase()}`, r),
+        vpcId: "vpc-mock",
+    }),
+    "aws:elasticache/parameterGroup:ParameterGroup": (n, i, r) => ({
+        name: String(i.name ?? n).toLowerCase(),
+        arn: arn("elasticache", `parametergroup:${String(i.name ?? n).toLowerCase()}`, r),
+    }),
     // --- end p-aws-workers ---
     "aws:rds/parameterGroup:ParameterGroup": (n) => ({ name: `${n}-a1b2c3d` }),
     "aws:backup/vault:Vault": (n, i, r) => ({ name: i.name ?? `${n}-a1b2c3d`, arn: arn("backup", `backup-vault:${i.name ?? `${n}-a1b2c3d`}`, r) }),
@@ -144,21 +158,36 @@ const COMPUTED: Record<string, Computed> = {
     },
     // Secrets Manager gives every new value a new version id (PutSecretValue/CreateSecret VersionId, a UUID): a hash stands in.
     "aws:secretsmanager/secretVersion:SecretVersion": (n, i) => {
-        const h = createHash("sha256").update(`${n}:${JSON.stringify(i.secretString ?? i.secretBinary ?? "")}`).digest("hex");
+        const h = createHash("sha256")
+            .update(`${n}:${JSON.stringify(i.secretString ?? i.secretBinary ?? "")}`)
+            .digest("hex");
         return { versionId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`, versionStages: ["AWSCURRENT"] };
     },
     "random:index/randomId:RandomId": (n, i) => {
-        const hex = createHash("sha256").update(n).digest("hex").slice(0, 2 * (i.byteLength ?? 4));
-        return { hex, dec: BigInt(`0x${hex}`).toString(), b64Std: Buffer.from(hex, "hex").toString("base64"), b64Url: Buffer.from(hex, "hex").toString("base64url") };
+        const hex = createHash("sha256")
+            .update(n)
+            .digest("hex")
+            .slice(0, 2 * (i.byteLength ?? 4));
+        return {
+            hex,
+            dec: BigInt(`0x${hex}`).toString(),
+            b64Std: Buffer.from(hex, "hex").toString("base64"),
+            b64Url: Buffer.from(hex, "hex").toString("base64url"),
+        };
     },
     "random:index/randomPassword:RandomPassword": (n, i) => ({ result: mockRandomPassword(n, i.length), bcryptHash: "stand-in" }),
     "docker:index/remoteImage:RemoteImage": (n, i) => ({
-        imageId: `sha256:${Buffer.from(String(i.name ?? n)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+        imageId: `sha256:${Buffer.from(String(i.name ?? n))
+            .toString("hex")
+            .padEnd(64, "0")
+            .slice(0, 64)}`,
         repoDigest: `${String(i.name ?? n).split(":")[0]}@sha256:${"0".repeat(63)}2`,
     }),
-    "docker:index/container:Container": (n, i) => ({ name: i.name ?? `${n}-a1b2c3d`, 
+    "docker:index/container:Container": (n, i) => ({
+        name: i.name ?? `${n}-a1b2c3d`,
         // exit_code and container_logs are read back only for a container that ran to its end (attach, logs).
-        ...(i.attach ? { exitCode: 0, ...(i.logs ? { containerLogs: "" } : {}) } : {}) }),
+        ...(i.attach ? { exitCode: 0, ...(i.logs ? { containerLogs: "" } : {}) } : {}),
+    }),
     "docker:index/network:Network": (n, i) => ({ name: i.name ?? n, scope: "local" }),
     "docker:index/volume:Volume": (n, i) => ({ name: i.name ?? n, mountpoint: `/var/lib/docker/volumes/${i.name ?? n}/_data`, driver: "local" }),
     "digitalocean:index/droplet:Droplet": (n) => ({ ipv4Address: "203.0.113.10", ipv4AddressPrivate: "10.116.0.2", urn: `do:droplet:${n}` }),
@@ -263,11 +292,17 @@ export function refreshedStates(resources: readonly StatefulResource[]): Map<str
         if (/^aws:s3\/bucketServerSideEncryptionConfiguration(V2)?:/.test(r.type) && Array.isArray(r.state.rules) && r.state.rules.length > 0) {
             const rule = r.state.rules[0];
             state.serverSideEncryptionConfiguration = {
-                rule: { applyServerSideEncryptionByDefault: { kmsMasterKeyId: "", ...rule.applyServerSideEncryptionByDefault }, bucketKeyEnabled: rule.bucketKeyEnabled ?? false },
+                rule: {
+                    applyServerSideEncryptionByDefault: { kmsMasterKeyId: "", ...rule.applyServerSideEncryptionByDefault },
+                    bucketKeyEnabled: rule.bucketKeyEnabled ?? false,
+                },
             };
         }
         if (/^aws:s3\/bucketVersioning(V2)?:/.test(r.type)) {
-            state.versioning = { enabled: r.state.versioningConfiguration?.status === "Enabled", mfaDelete: r.state.versioningConfiguration?.mfaDelete === "Enabled" };
+            state.versioning = {
+                enabled: r.state.versioningConfiguration?.status === "Enabled",
+                mfaDelete: r.state.versioningConfiguration?.mfaDelete === "Enabled",
+            };
         }
     }
     return out;
@@ -291,18 +326,35 @@ const DIGITALOCEAN_COMPUTED: Record<string, Computed> = {
     "digitalocean:index/spacesBucket:SpacesBucket": (n, i, r) => {
         const name = doName(n, i);
         const region = i.region ?? r;
-        return { name, bucketDomainName: `${name}.${region}.digitaloceanspaces.com`, endpoint: `${region}.digitaloceanspaces.com`, bucketUrn: `do:space:${name}` };
+        return {
+            name,
+            bucketDomainName: `${name}.${region}.digitaloceanspaces.com`,
+            endpoint: `${region}.digitaloceanspaces.com`,
+            bucketUrn: `do:space:${name}`,
+        };
     },
-    "digitalocean:index/cdn:Cdn": (n, i) => ({ endpoint: String(i.origin ?? `${n}.nyc3.digitaloceanspaces.com`).replace(".digitaloceanspaces.com", ".cdn.digitaloceanspaces.com"), createdAt: "2025-01-01T00:00:00Z" }),
-    "digitalocean:index/spacesKey:SpacesKey": (n) => ({ accessKey: `DO00${createHash("sha256").update(n).digest("hex").slice(0, 16).toUpperCase()}`, secretKey: `${DO_STAND_IN}-${n}` }),
-    "digitalocean:index/spacesBucketObject:SpacesBucketObject": (_n, i) => ({ etag: createHash("md5").update(String(i.content ?? "")).digest("hex") }),
+    "digitalocean:index/cdn:Cdn": (n, i) => ({
+        endpoint: String(i.origin ?? `${n}.nyc3.digitaloceanspaces.com`).replace(".digitaloceanspaces.com", ".cdn.digitaloceanspaces.com"),
+        createdAt: "2025-01-01T00:00:00Z",
+    }),
+    "digitalocean:index/spacesKey:SpacesKey": (n) => ({
+        accessKey: `DO00${createHash("sha256").update(n).digest("hex").slice(0, 16).toUpperCase()}`,
+        secretKey: `${DO_STAND_IN}-${n}`,
+    }),
+    "digitalocean:index/spacesBucketObject:SpacesBucketObject": (_n, i) => ({
+        etag: createHash("md5")
+            .update(String(i.content ?? ""))
+            .digest("hex"),
+    }),
     "digitalocean:index/containerRegistry:ContainerRegistry": (n, i) => ({
         name: doName(n, i),
         endpoint: `registry.digitalocean.com/${doName(n, i)}`,
         serverUrl: "registry.digitalocean.com",
     }),
     "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (n) => ({
-        dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from(`${n}-user:${DO_STAND_IN}-${n}`).toString("base64") } } }),
+        dockerCredentials: JSON.stringify({
+            auths: { "registry.digitalocean.com": { auth: Buffer.from(`${n}-user:${DO_STAND_IN}-${n}`).toString("base64") } },
+        }),
         credentialExpirationTime: "2099-01-01T00:00:00Z",
     }),
     "digitalocean:index/databaseCluster:DatabaseCluster": (n, i, r) => {
@@ -364,7 +416,9 @@ export function mockOutputs(args: MockResourceArgs, region: string): MockResourc
         base.name ??= `${args.name}-a1b2c3d`;
     }
     if (args.type.startsWith("digitalocean:")) base.name ??= `${args.name}-a1b2c3d`;
-    const computed = (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type] ?? AUDIT_COMPUTED[args.type] ?? OTHER_COMPUTED[args.type])?.(args.name, args.inputs, region) ?? {};
+    const computed =
+        (COMPUTED[args.type] ?? DIGITALOCEAN_COMPUTED[args.type] ?? AUDIT_COMPUTED[args.type] ?? OTHER_COMPUTED[args.type])?.(args.name, args.inputs, region) ??
+        {};
     // The mock monitor passes the import id, "" when not importing; an empty id reads as unknown.
     return { id: args.id ? args.id : `${args.name}-id`, state: { ...base, ...computed } };
 }

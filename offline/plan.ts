@@ -61,11 +61,16 @@ export function blocksUp(plan: StackPlan): boolean {
 export function planText({ run, review, ms }: StackPlan): string[] {
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const lines: string[] = [];
-    lines.push(`alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`);
+    lines.push(
+        `alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`,
+    );
     lines.push(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)`, "");
     for (const log of run.logs.filter((l) => l.severity !== "info")) lines.push(`${log.severity}: ${log.message}`);
     const environments = stackEnvironments(run.stack);
-    if (environments.length > 0) lines.push(`note: the stack imports the Pulumi ESC environment ${environments.join(", ")}; its values are not resolved offline (the plan uses the stack file and --set only)`);
+    if (environments.length > 0)
+        lines.push(
+            `note: the stack imports the Pulumi ESC environment ${environments.join(", ")}; its values are not resolved offline (the plan uses the stack file and --set only)`,
+        );
     lines.push("", `Resources (${custom.length} cloud resources, ${run.resources.length - custom.length} components and providers):`);
     for (const line of renderTree(run.resources)) lines.push(`  ${line}`);
     lines.push("", "By type:");

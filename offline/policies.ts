@@ -88,7 +88,11 @@ function engineValue(value: unknown): any {
     if (pulumi.isUnknown(value)) return proxy.unknownStringValue;
     if (Array.isArray(value)) return value.map(engineValue);
     if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, engineValue(v)]));
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, engineValue(v)]),
+        );
     }
     return value;
 }
@@ -155,7 +159,12 @@ export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOpt
                 .filter(([k]) => k.startsWith(`${pkg}:`))
                 .map(([k, v]) => [k.slice(pkg.length + 1), v]),
         );
-        return { type: `pulumi:providers:${pkg}`, name: "default", urn: `${r.urn.split("::").slice(0, 2).join("::")}::pulumi:providers:${pkg}::default`, props: props(settings) };
+        return {
+            type: `pulumi:providers:${pkg}`,
+            name: "default",
+            urn: `${r.urn.split("::").slice(0, 2).join("::")}::pulumi:providers:${pkg}::default`,
+            props: props(settings),
+        };
     };
     const optionsOf = (r: RecordedResource): PolicyResourceOptions => ({
         ...NO_OPTIONS,
@@ -225,9 +234,7 @@ export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOpt
         if ("validateStack" in policy && typeof policy.validateStack === "function") {
             const stackPolicy = policy;
             const args: StackValidationArgs = { resources: [...stackResources.values()], stackTags: new Map(), getConfig, notApplicable };
-            await run(policy.name, () =>
-                stackPolicy.validateStack(args, (message, urn) => violations.push(describe(policy.name, level, message, urn))),
-            );
+            await run(policy.name, () => stackPolicy.validateStack(args, (message, urn) => violations.push(describe(policy.name, level, message, urn))));
             continue;
         }
         const resourcePolicy = policy as ResourceValidationPolicy;

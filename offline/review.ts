@@ -89,7 +89,9 @@ export function costText(review: StackReview): string[] {
     const lines = [`Estimated monthly cost (${cost.priceTable}, on-demand):`];
     for (const r of rows) lines.push(`  ${r.component.padEnd(width)}  ${range(r.monthlyUsd, r.maxUsd)}`);
     lines.push(`  ${"total".padEnd(width)}  ${range(cost.total, cost.totalMax)}  — ${budgetVerdict(cost.total, review.budgetUsd)}`);
-    lines.push(`  minimum ${formatUsd(cost.totalMin)} (fewest instances, idle) · typical ${formatUsd(cost.total)} (stated traffic) · scaled out ${formatUsd(cost.totalMax)}`);
+    lines.push(
+        `  minimum ${formatUsd(cost.totalMin)} (fewest instances, idle) · typical ${formatUsd(cost.total)} (stated traffic) · scaled out ${formatUsd(cost.totalMax)}`,
+    );
     lines.push("  Assumptions:", ...cost.assumptions.map((a) => `    - ${a}`));
     if (cost.unpriced.length > 0) {
         lines.push(`  not priced (the estimate misses these): ${cost.unpriced.map((u) => `${u.name} (${u.type}: ${u.reason})`).join("; ")}`);
@@ -119,7 +121,10 @@ export function stackMarkdown(review: StackReview): string {
     const over = review.budgetUsd !== undefined && cost.total > review.budgetUsd;
     const out: string[] = [];
     out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.region ? `in ${review.region}` : "on a Docker host you bring"}`, "");
-    out.push(`${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`, "");
+    out.push(
+        `${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`,
+        "",
+    );
     if (review.warnings.length > 0) out.push(...review.warnings.map((w) => `> ${cell(w)}`), "");
 
     out.push("### Cost by component", "", "| component | monthly | when scaled out |", "|---|---:|---:|");

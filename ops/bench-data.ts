@@ -25,7 +25,12 @@ async function main(): Promise<void> {
     const scale = Number(flags.get("scale") ?? "20");
     const count = Number(flags.get("objects") ?? "100");
     const kb = Number(flags.get("object-kb") ?? "256");
-    for (const [k, v] of [["scale", scale], ["objects", count], ["object-kb", kb]] as const) if (!Number.isInteger(v) || v < 1) problems.push(`--${k}: "${v}" is not a whole number of 1 or more`);
+    for (const [k, v] of [
+        ["scale", scale],
+        ["objects", count],
+        ["object-kb", kb],
+    ] as const)
+        if (!Number.isInteger(v) || v < 1) problems.push(`--${k}: "${v}" is not a whole number of 1 or more`);
     if (problems.length) throw new Error(problems.join("\n"));
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-bench-"));
@@ -44,7 +49,10 @@ async function main(): Promise<void> {
             const files = path.join(dir, "files");
             fs.mkdirSync(files);
             for (let i = 0; i < count; i++) fs.writeFileSync(path.join(files, `object-${i}.bin`), crypto.randomBytes(kb * 1024));
-            await rclone(["copy", files, "store:alicerce-uploads"], rcloneRemote("store", { endpoint: store.endpoint, bucket: "alicerce-uploads", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }));
+            await rclone(
+                ["copy", files, "store:alicerce-uploads"],
+                rcloneRemote("store", { endpoint: store.endpoint, bucket: "alicerce-uploads", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }),
+            );
             fs.rmSync(files, { recursive: true });
         });
         const dbSize = await psql(source.pg, "SELECT pg_size_pretty(pg_database_size(current_database()))");
@@ -57,17 +65,32 @@ async function main(): Promise<void> {
         await backup.step("backup.sh run (dump, uploads, manifest, prune, check 5%)", () =>
             run("sh", [BACKUP_SCRIPT, "run"], {
                 env: clientEnv(source.pg, {
-                    RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: password, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", SSL_CERT_FILE: backups.certFile, AWS_CA_BUNDLE: "",
-                    UPLOADS_BUCKET: "alicerce-uploads", ...rcloneRemote("store", { endpoint: store.endpoint, bucket: "alicerce-uploads", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }),
-                    WORK_DIR: path.join(dir, "work"), STATE_DIR: path.join(dir, "state"), BACKUP_HOST: "bench",
+                    RESTIC_REPOSITORY: repository,
+                    RESTIC_PASSWORD: password,
+                    AWS_ACCESS_KEY_ID: "S3RVER",
+                    AWS_SECRET_ACCESS_KEY: "S3RVER",
+                    SSL_CERT_FILE: backups.certFile,
+                    AWS_CA_BUNDLE: "",
+                    UPLOADS_BUCKET: "alicerce-uploads",
+                    ...rcloneRemote("store", { endpoint: store.endpoint, bucket: "alicerce-uploads", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }),
+                    WORK_DIR: path.join(dir, "work"),
+                    STATE_DIR: path.join(dir, "state"),
+                    BACKUP_HOST: "bench",
                 }),
             }),
         );
         console.log(`\nbackup\n${backup.summary()}`);
 
-        Object.assign(process.env, { RESTIC_PASSWORD: password, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", SSL_CERT_FILE: backups.certFile });
+        Object.assign(process.env, {
+            RESTIC_PASSWORD: password,
+            AWS_ACCESS_KEY_ID: "S3RVER",
+            AWS_SECRET_ACCESS_KEY: "S3RVER",
+            SSL_CERT_FILE: backups.certFile,
+        });
         const d = await drill(["--repository", repository], quiet);
-        console.log(`\nrestore drill (${d.ok ? "passed" : "FAILED"})\n${d.steps.map((s) => `${s.step.padEnd(56)} ${s.seconds.toFixed(2).padStart(8)} s`).join("\n")}\n${"total".padEnd(56)} ${d.totalSeconds.toFixed(2).padStart(8)} s`);
+        console.log(
+            `\nrestore drill (${d.ok ? "passed" : "FAILED"})\n${d.steps.map((s) => `${s.step.padEnd(56)} ${s.seconds.toFixed(2).padStart(8)} s`).join("\n")}\n${"total".padEnd(56)} ${d.totalSeconds.toFixed(2).padStart(8)} s`,
+        );
         for (const k of ["RESTIC_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "SSL_CERT_FILE"]) {
             if (saved[k] === undefined) delete process.env[k];
             else process.env[k] = saved[k];
@@ -75,12 +98,24 @@ async function main(): Promise<void> {
 
         const url = (c: ScratchCluster) => `postgres://${c.pg.PGUSER}:${c.pg.PGPASSWORD}@127.0.0.1:${c.pg.PGPORT}/app`;
         Object.assign(process.env, {
-            SOURCE_DATABASE_URL: url(source), SOURCE_S3_ENDPOINT: store.endpoint, SOURCE_S3_BUCKET: "alicerce-uploads", SOURCE_S3_ACCESS_KEY_ID: "S3RVER", SOURCE_S3_SECRET_ACCESS_KEY: "S3RVER",
-            TARGET_DATABASE_URL: url(target), TARGET_S3_ENDPOINT: dest.endpoint, TARGET_S3_BUCKET: "assets", TARGET_S3_ACCESS_KEY_ID: "S3RVER", TARGET_S3_SECRET_ACCESS_KEY: "S3RVER",
+            SOURCE_DATABASE_URL: url(source),
+            SOURCE_S3_ENDPOINT: store.endpoint,
+            SOURCE_S3_BUCKET: "alicerce-uploads",
+            SOURCE_S3_ACCESS_KEY_ID: "S3RVER",
+            SOURCE_S3_SECRET_ACCESS_KEY: "S3RVER",
+            TARGET_DATABASE_URL: url(target),
+            TARGET_S3_ENDPOINT: dest.endpoint,
+            TARGET_S3_BUCKET: "assets",
+            TARGET_S3_ACCESS_KEY_ID: "S3RVER",
+            TARGET_S3_SECRET_ACCESS_KEY: "S3RVER",
         });
         const m = await migrate(["--from", "connection", "--to", "connection"], quiet);
-        console.log(`\nmigration (${m.ok ? "verified" : "FAILED"}; dump ${(m.dumpBytes / 1_048_576).toFixed(1)} MB)\n${m.steps.map((s) => `${s.step.padEnd(56)} ${s.seconds.toFixed(2).padStart(8)} s`).join("\n")}\n${"total".padEnd(56)} ${m.totalSeconds.toFixed(2).padStart(8)} s`);
-        console.log(`\n${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB; PostgreSQL ${await psql(source.pg, "SHOW server_version")}; ${(await run("restic", ["version"])).trim()}; ${(await run("rclone", ["version"])).split("\n")[0]}`);
+        console.log(
+            `\nmigration (${m.ok ? "verified" : "FAILED"}; dump ${(m.dumpBytes / 1_048_576).toFixed(1)} MB)\n${m.steps.map((s) => `${s.step.padEnd(56)} ${s.seconds.toFixed(2).padStart(8)} s`).join("\n")}\n${"total".padEnd(56)} ${m.totalSeconds.toFixed(2).padStart(8)} s`,
+        );
+        console.log(
+            `\n${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB; PostgreSQL ${await psql(source.pg, "SHOW server_version")}; ${(await run("restic", ["version"])).trim()}; ${(await run("rclone", ["version"])).split("\n")[0]}`,
+        );
     } finally {
         await Promise.all([source.stop(), target.stop()]);
         for (const s of [store, backups, dest]) s.stop();

@@ -24,8 +24,17 @@ import { run } from "./lib/proc";
 /** An independent checksum (not backup.sh's): every row's text in key order, per table, and its count. */
 async function ordered(pg: ScratchCluster["pg"]): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const [table, key] of [["customers", "id"], ["documents", "id"], ["events", "id"], ["billing.invoices", "number"], ["empty_table", "id"]]) {
-        out[table] = await psql(pg, `SET bytea_output = 'hex'; SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t.${key})), '-') FROM ${table} t`);
+    for (const [table, key] of [
+        ["customers", "id"],
+        ["documents", "id"],
+        ["events", "id"],
+        ["billing.invoices", "number"],
+        ["empty_table", "id"],
+    ]) {
+        out[table] = await psql(
+            pg,
+            `SET bytea_output = 'hex'; SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t.${key})), '-') FROM ${table} t`,
+        );
     }
     return out;
 }
@@ -78,7 +87,15 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         store = await LocalS3.start(path.join(dir, "store"), { buckets: ["alicerce-uploads"] });
         backups = await LocalS3.start(path.join(dir, "backups"), { tls: true, buckets: ["acme-backups"] });
         repository = `s3:${backups.endpoint}/acme-backups/vps`;
-        storeRemote = { ...rcloneRemote("store", { endpoint: store.endpoint, bucket: "alicerce-uploads", provider: "Other", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }) };
+        storeRemote = {
+            ...rcloneRemote("store", {
+                endpoint: store.endpoint,
+                bucket: "alicerce-uploads",
+                provider: "Other",
+                accessKeyId: "S3RVER",
+                secretAccessKey: "S3RVER",
+            }),
+        };
         const files = path.join(dir, "files");
         for (let i = 0; i < 25; i++) {
             const key = i % 5 === 0 ? `avatars/user ${i}.png` : `docs/contract ${i}.pdf`;
@@ -101,7 +118,12 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         assert.equal(await psql(db.pg, "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"), "0");
         assert.equal((await bucketObjects("alicerce-uploads")).size, 0);
 
-        Object.assign(process.env, { RESTIC_PASSWORD: resticPassword, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", SSL_CERT_FILE: backups.certFile });
+        Object.assign(process.env, {
+            RESTIC_PASSWORD: resticPassword,
+            AWS_ACCESS_KEY_ID: "S3RVER",
+            AWS_SECRET_ACCESS_KEY: "S3RVER",
+            SSL_CERT_FILE: backups.certFile,
+        });
     });
 
     after(async () => {
@@ -129,7 +151,10 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         process.env.DRILL_TARGET_URL = `postgres://${db.pg.PGUSER}:${db.pg.PGPASSWORD}@127.0.0.1:${db.pg.PGPORT}/app`;
         const uploads = path.join(dir, "restored-uploads");
         const lines: string[] = [];
-        const report = await drill(["--repository", repository, "--database-url-env", "DRILL_TARGET_URL", "--uploads-dir", uploads, "--host", "alicerce-vps-example"], (l) => lines.push(l));
+        const report = await drill(
+            ["--repository", repository, "--database-url-env", "DRILL_TARGET_URL", "--uploads-dir", uploads, "--host", "alicerce-vps-example"],
+            (l) => lines.push(l),
+        );
         assert.deepEqual(report.differences, []);
         assert.equal(report.ok, true);
         assert.equal(report.tables, 5);
@@ -143,10 +168,25 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         await rclone(["copy", uploads, "store:alicerce-uploads"], storeRemote);
         assert.deepEqual(await bucketObjects("alicerce-uploads"), originalObjects);
         // The time of each step is printed, and the total.
-        for (const step of ["read the dump from the repository", "restore the database (pg_restore, one transaction)", "checksum every table", "restore the uploaded files", "checksum every object"]) {
-            assert.ok(lines.some((l) => new RegExp(`^  ${step.replace(/[()]/g, "\\$&")}: \\d+\\.\\d\\d s$`).test(l)), `no time printed for "${step}":\n${lines.join("\n")}`);
+        for (const step of [
+            "read the dump from the repository",
+            "restore the database (pg_restore, one transaction)",
+            "checksum every table",
+            "restore the uploaded files",
+            "checksum every object",
+        ]) {
+            assert.ok(
+                lines.some((l) => new RegExp(`^  ${step.replace(/[()]/g, "\\$&")}: \\d+\\.\\d\\d s$`).test(l)),
+                `no time printed for "${step}":\n${lines.join("\n")}`,
+            );
         }
-        assert.ok(lines.join("\n").split("\n").some((l) => /^total\s+\d+\.\d\d s$/.test(l)), lines.join("\n"));
+        assert.ok(
+            lines
+                .join("\n")
+                .split("\n")
+                .some((l) => /^total\s+\d+\.\d\d s$/.test(l)),
+            lines.join("\n"),
+        );
         assert.ok(!lines.join("\n").includes(resticPassword) && !lines.join("\n").includes(db.pg.PGPASSWORD!), "a password was printed");
     });
 
@@ -163,7 +203,10 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
     it("refuses to restore into a database that holds tables", async () => {
         process.env.DRILL_TARGET_URL = `postgres://${db.pg.PGUSER}:${db.pg.PGPASSWORD}@127.0.0.1:${db.pg.PGPORT}/app`;
         const rowsBefore = await ordered(db.pg);
-        await assert.rejects(drill(["--repository", repository, "--database-url-env", "DRILL_TARGET_URL"], () => undefined), /already has 5 tables \(9201 rows\); the drill restores only into an empty database/);
+        await assert.rejects(
+            drill(["--repository", repository, "--database-url-env", "DRILL_TARGET_URL"], () => undefined),
+            /already has 5 tables \(9201 rows\); the drill restores only into an empty database/,
+        );
         assert.deepEqual(await ordered(db.pg), rowsBefore);
     });
 
@@ -182,20 +225,26 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         await restic(["backup", "--host", "alicerce-vps-example", "--tag", "manifest", "--time", at, "--stdin", "--stdin-filename", "manifest.tsv"], altered);
         const report = await drill(["--repository", repository], () => undefined);
         assert.equal(report.ok, false);
-        assert.deepEqual(report.differences, ["table public.events: 6000 rows, expected 6001", `object ${key}: sha256 ${parsed.objects.get(key)}, expected ${"0".repeat(64)}`]);
+        assert.deepEqual(report.differences, [
+            "table public.events: 6000 rows, expected 6001",
+            `object ${key}: sha256 ${parsed.objects.get(key)}, expected ${"0".repeat(64)}`,
+        ]);
     });
 
     it("refuses bad input before touching anything, all problems at once", async () => {
         const saved = process.env.RESTIC_PASSWORD;
         delete process.env.RESTIC_PASSWORD;
         try {
-            await assert.rejects(drill(["--bogus", "--uploads-dir", __dirname], () => undefined), (err: Error) => {
-                assert.match(err.message, /--bogus: unknown flag/);
-                assert.match(err.message, /--repository: not set/);
-                assert.match(err.message, /RESTIC_PASSWORD: not set/);
-                assert.match(err.message, /--uploads-dir: .* is not empty/);
-                return true;
-            });
+            await assert.rejects(
+                drill(["--bogus", "--uploads-dir", __dirname], () => undefined),
+                (err: Error) => {
+                    assert.match(err.message, /--bogus: unknown flag/);
+                    assert.match(err.message, /--repository: not set/);
+                    assert.match(err.message, /RESTIC_PASSWORD: not set/);
+                    assert.match(err.message, /--uploads-dir: .* is not empty/);
+                    return true;
+                },
+            );
         } finally {
             process.env.RESTIC_PASSWORD = saved;
         }
@@ -205,16 +254,49 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
 describe("compareDigests", () => {
     const t = (rows: number, checksum: string) => ({ rows, checksum });
     it("names every missing, extra and changed table and object", () => {
-        const expected = { tables: new Map([["public.a", t(2, "1")], ["public.b", t(1, "2")]]), objects: new Map([["k1", "aa"], ["k2", "bb"]]) };
-        assert.deepEqual(compareDigests(expected, { tables: new Map([["public.a", t(2, "1")], ["public.b", t(1, "2")]]), objects: new Map([["k1", "aa"], ["k2", "bb"]]) }), []);
-        assert.deepEqual(compareDigests(expected, { tables: new Map([["public.a", t(2, "9")], ["public.c", t(0, "0")]]), objects: new Map([["k1", "ab"], ["k3", "cc"]]) }), [
-            "table public.a: 2 rows as expected, but their checksum differs",
-            "table public.b: missing (expected 1 rows)",
-            "table public.c: not in the source",
-            "object k1: sha256 ab, expected aa",
-            "object k2: missing",
-            "object k3: not in the source",
-        ]);
+        const expected = {
+            tables: new Map([
+                ["public.a", t(2, "1")],
+                ["public.b", t(1, "2")],
+            ]),
+            objects: new Map([
+                ["k1", "aa"],
+                ["k2", "bb"],
+            ]),
+        };
+        assert.deepEqual(
+            compareDigests(expected, {
+                tables: new Map([
+                    ["public.a", t(2, "1")],
+                    ["public.b", t(1, "2")],
+                ]),
+                objects: new Map([
+                    ["k1", "aa"],
+                    ["k2", "bb"],
+                ]),
+            }),
+            [],
+        );
+        assert.deepEqual(
+            compareDigests(expected, {
+                tables: new Map([
+                    ["public.a", t(2, "9")],
+                    ["public.c", t(0, "0")],
+                ]),
+                objects: new Map([
+                    ["k1", "ab"],
+                    ["k3", "cc"],
+                ]),
+            }),
+            [
+                "table public.a: 2 rows as expected, but their checksum differs",
+                "table public.b: missing (expected 1 rows)",
+                "table public.c: not in the source",
+                "object k1: sha256 ab, expected aa",
+                "object k2: missing",
+                "object k3: not in the source",
+            ],
+        );
     });
 
     it("backup.sh dump: the manifest describes the dump exactly while writes go on (one exported snapshot)", async function () {
@@ -234,7 +316,9 @@ describe("compareDigests", () => {
             await writer;
             const after = await psql(c.pg, "SELECT count(*) FROM events");
             assert.ok(Number(after) > Number(during), "the writer had stopped before the dump ended: nothing proven");
-            await run("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "-d", "app", path.join(dir, "d.dump")], { env: clientEnv(copy.pg) });
+            await run("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "-d", "app", path.join(dir, "d.dump")], {
+                env: clientEnv(copy.pg),
+            });
             const manifest = parseManifest(fs.readFileSync(path.join(dir, "m.tsv"), "utf8"));
             assert.deepEqual(compareDigests({ tables: manifest.tables, objects: new Map() }, { tables: await digestTables(copy.pg) }), []);
         } finally {
@@ -247,9 +331,15 @@ describe("compareDigests", () => {
         this.timeout(60_000);
         const c = await ScratchCluster.start();
         try {
-            await psql(c.pg, "CREATE TABLE x (id int, b bytea, at timestamptz, f float8); INSERT INTO x VALUES (1, '\\x0102', '2026-01-01T00:00:00Z', 0.1), (2, NULL, now(), 1e300);");
+            await psql(
+                c.pg,
+                "CREATE TABLE x (id int, b bytea, at timestamptz, f float8); INSERT INTO x VALUES (1, '\\x0102', '2026-01-01T00:00:00Z', 0.1), (2, NULL, now(), 1e300);",
+            );
             const a = (await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(c.pg) })).trim();
-            await psql(c.pg, "ALTER DATABASE app SET bytea_output = 'escape'; ALTER DATABASE app SET TimeZone = 'Asia/Tokyo'; ALTER DATABASE app SET DateStyle = 'SQL, DMY'; ALTER DATABASE app SET extra_float_digits = -3;");
+            await psql(
+                c.pg,
+                "ALTER DATABASE app SET bytea_output = 'escape'; ALTER DATABASE app SET TimeZone = 'Asia/Tokyo'; ALTER DATABASE app SET DateStyle = 'SQL, DMY'; ALTER DATABASE app SET extra_float_digits = -3;",
+            );
             await psql(c.pg, "CREATE TABLE y AS SELECT * FROM x ORDER BY id DESC; DROP TABLE x; ALTER TABLE y RENAME TO x;");
             const b = (await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(c.pg) })).trim();
             assert.equal(b, a);

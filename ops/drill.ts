@@ -18,7 +18,18 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareDigests, digestFiles, digestTables, findPgBin, parseManifest, pgEnvFromUrl, type PgEnv, restoreDump, ScratchCluster, contents } from "./lib/postgres";
+import {
+    compareDigests,
+    digestFiles,
+    digestTables,
+    findPgBin,
+    parseManifest,
+    pgEnvFromUrl,
+    type PgEnv,
+    restoreDump,
+    ScratchCluster,
+    contents,
+} from "./lib/postgres";
 import { treeBytes } from "./lib/objects";
 import { parseFlags, run, Steps } from "./lib/proc";
 
@@ -45,19 +56,31 @@ export interface DrillReport {
     readonly totalSeconds: number;
 }
 
-const USAGE = "usage: npm run drill -- --repository <restic repository> [--host <snapshot host>] [--snapshot <id>|latest] [--database-url-env NAME] [--uploads-dir DIR] [--pg-bin DIR] [--json FILE] [--keep]";
+const USAGE =
+    "usage: npm run drill -- --repository <restic repository> [--host <snapshot host>] [--snapshot <id>|latest] [--database-url-env NAME] [--uploads-dir DIR] [--pg-bin DIR] [--json FILE] [--keep]";
 
 /** Runs the drill; `argv` are the arguments after `--`. */
 export async function drill(argv: readonly string[], print: (line: string) => void = (l) => process.stderr.write(l + "\n")): Promise<DrillReport> {
-    const { flags, problems } = parseFlags(argv, { values: ["repository", "host", "snapshot", "database-url-env", "uploads-dir", "pg-bin", "json"], booleans: ["keep"] });
+    const { flags, problems } = parseFlags(argv, {
+        values: ["repository", "host", "snapshot", "database-url-env", "uploads-dir", "pg-bin", "json"],
+        booleans: ["keep"],
+    });
     const repository = flags.get("repository") ?? process.env.RESTIC_REPOSITORY;
-    if (!repository) problems.push("--repository: not set; use the stack's backup repository (output backupRepository), e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps");
-    if (!process.env.RESTIC_PASSWORD && !process.env.RESTIC_PASSWORD_FILE) problems.push("RESTIC_PASSWORD: not set (nor RESTIC_PASSWORD_FILE); export the repository's password, kept in your password manager (docs/single-host.md, The password)");
-    if (repository?.startsWith("s3:") && (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY)) problems.push("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: not set; an s3: repository needs a key that may read its bucket");
+    if (!repository)
+        problems.push(
+            "--repository: not set; use the stack's backup repository (output backupRepository), e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps",
+        );
+    if (!process.env.RESTIC_PASSWORD && !process.env.RESTIC_PASSWORD_FILE)
+        problems.push(
+            "RESTIC_PASSWORD: not set (nor RESTIC_PASSWORD_FILE); export the repository's password, kept in your password manager (docs/single-host.md, The password)",
+        );
+    if (repository?.startsWith("s3:") && (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY))
+        problems.push("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: not set; an s3: repository needs a key that may read its bucket");
     const urlEnv = flags.get("database-url-env");
     if (urlEnv && !process.env[urlEnv]) problems.push(`--database-url-env: ${urlEnv} is not set in the environment`);
     const uploadsDir = flags.get("uploads-dir");
-    if (uploadsDir && fs.existsSync(uploadsDir) && fs.readdirSync(uploadsDir).length > 0) problems.push(`--uploads-dir: ${uploadsDir} is not empty; give a new or empty directory`);
+    if (uploadsDir && fs.existsSync(uploadsDir) && fs.readdirSync(uploadsDir).length > 0)
+        problems.push(`--uploads-dir: ${uploadsDir} is not empty; give a new or empty directory`);
     if (problems.length) throw new Error([...problems, USAGE].join("\n"));
 
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-drill-"));
@@ -73,16 +96,26 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             const dumps = all.filter((s) => s.tags?.includes("postgres")).sort((a, b) => a.time.localeCompare(b.time));
             const wanted = flags.get("snapshot") ?? "latest";
             const dump = wanted === "latest" ? dumps.at(-1) : dumps.find((s) => s.id.startsWith(wanted) || s.short_id === wanted);
-            if (!dump) throw new Error(wanted === "latest" ? "the repository holds no database snapshot (tag postgres)" : `no database snapshot ${wanted}; see restic snapshots --tag postgres`);
+            if (!dump)
+                throw new Error(
+                    wanted === "latest"
+                        ? "the repository holds no database snapshot (tag postgres)"
+                        : `no database snapshot ${wanted}; see restic snapshots --tag postgres`,
+                );
             const sameRun = (tag: string) => all.find((s) => s.tags?.includes(tag) && s.time === dump.time && s.host === dump.host);
             const manifest = sameRun("manifest");
-            if (!manifest) throw new Error(`snapshot ${dump.short_id} (${dump.time}) has no manifest: it was made before backups recorded one; run a backup (backup.sh run) and drill that`);
+            if (!manifest)
+                throw new Error(
+                    `snapshot ${dump.short_id} (${dump.time}) has no manifest: it was made before backups recorded one; run a backup (backup.sh run) and drill that`,
+                );
             return { dump, manifest, uploads: sameRun("uploads") };
         });
         print(`  snapshot ${pick.dump.short_id} of ${pick.dump.host} at ${pick.dump.time}`);
 
         const dumpFile = path.join(work, "restore.dump");
-        await steps.step("read the dump from the repository", () => restic(["dump", pick.dump.id, pick.dump.paths[0].startsWith("/") ? pick.dump.paths[0] : `/${pick.dump.paths[0]}`], dumpFile));
+        await steps.step("read the dump from the repository", () =>
+            restic(["dump", pick.dump.id, pick.dump.paths[0].startsWith("/") ? pick.dump.paths[0] : `/${pick.dump.paths[0]}`], dumpFile),
+        );
         const expected = await steps.step("read the manifest", async () => parseManifest(await restic(["dump", pick.manifest.id, "/manifest.tsv"])));
 
         // Server binaries only for the scratch server; into a database you name, pg_restore from PATH will do.
@@ -94,7 +127,10 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             }
             const pg = pgEnvFromUrl(process.env[urlEnv]!, urlEnv);
             const c = await contents(pg);
-            if (c.tables > 0) throw new Error(`${urlEnv}: database ${pg.PGDATABASE} on ${pg.PGHOST} already has ${c.tables} tables (${c.rows} rows); the drill restores only into an empty database`);
+            if (c.tables > 0)
+                throw new Error(
+                    `${urlEnv}: database ${pg.PGDATABASE} on ${pg.PGHOST} already has ${c.tables} tables (${c.rows} rows); the drill restores only into an empty database`,
+                );
             return pg;
         });
         await steps.step("restore the database (pg_restore, one transaction)", () => restoreDump(target, dumpFile, { pgBin }));
@@ -111,7 +147,8 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             differences.push(...compareDigests({ tables: new Map(), objects: expected.objects }, { objects: digest }));
             objects = digest.size;
             objectBytes = treeBytes(files);
-        } else if (expected.objects.size > 0) differences.push(`the manifest lists ${expected.objects.size} objects but no uploads snapshot of the same run exists`);
+        } else if (expected.objects.size > 0)
+            differences.push(`the manifest lists ${expected.objects.size} objects but no uploads snapshot of the same run exists`);
 
         const report: DrillReport = {
             ok: differences.length === 0,

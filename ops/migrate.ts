@@ -19,10 +19,39 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { bucketDigest, bucketSize, type Bucket, listFiles, rclone, rcloneRemote, treeBytes } from "./lib/objects";
-import { compareDigests, consistentDump, contents, digestFiles, digestTables, freePort, parseManifest, pgEnvFromUrl, type PgEnv, restoreDump } from "./lib/postgres";
+import {
+    compareDigests,
+    consistentDump,
+    contents,
+    digestFiles,
+    digestTables,
+    freePort,
+    parseManifest,
+    pgEnvFromUrl,
+    type PgEnv,
+    restoreDump,
+} from "./lib/postgres";
 import { parseFlags, run, Steps } from "./lib/proc";
 
-const VALUES = ["from", "to", "ssh", "prefix", "region", "instance", "rds-endpoint", "db-secret-arn", "db-name", "cluster-id", "my-ip", "ca-file", "bucket", "s3-endpoint", "spaces-endpoint", "pg-bin", "json"] as const;
+const VALUES = [
+    "from",
+    "to",
+    "ssh",
+    "prefix",
+    "region",
+    "instance",
+    "rds-endpoint",
+    "db-secret-arn",
+    "db-name",
+    "cluster-id",
+    "my-ip",
+    "ca-file",
+    "bucket",
+    "s3-endpoint",
+    "spaces-endpoint",
+    "pg-bin",
+    "json",
+] as const;
 const USAGE = `usage: npm run migrate -- --from docker --ssh alicerce@<host> --prefix <project>-<stack>
                           | --from connection   (SOURCE_DATABASE_URL, SOURCE_S3_ENDPOINT, SOURCE_S3_BUCKET, SOURCE_S3_ACCESS_KEY_ID, SOURCE_S3_SECRET_ACCESS_KEY)
                         --to aws --region <r> --instance <i-…> --rds-endpoint <host> --db-secret-arn <arn> --ca-file <rds bundle> --bucket <assets bucket> [--db-name app] [--s3-endpoint URL]
@@ -92,7 +121,10 @@ function bucketFromEnv(prefix: "SOURCE" | "TARGET", problems: string[], required
 }
 
 /** The AWS CLI commands of the SSM path to RDS (pure: tested without AWS). */
-export function awsCommands(o: { region: string; instance: string; rdsEndpoint: string; localPort: number; secretArn: string }): { secret: string[]; session: string[] } {
+export function awsCommands(o: { region: string; instance: string; rdsEndpoint: string; localPort: number; secretArn: string }): {
+    secret: string[];
+    session: string[];
+} {
     return {
         // The RDS-managed master secret: JSON with username and password (never printed, never an argument).
         secret: ["secretsmanager", "get-secret-value", "--region", o.region, "--secret-id", o.secretArn, "--query", "SecretString", "--output", "text"],
@@ -100,9 +132,16 @@ export function awsCommands(o: { region: string; instance: string; rdsEndpoint: 
         // anywhere, RDS reached only from the instance's security group.
         // https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-sessions-start.html#sessions-remote-port-forwarding
         session: [
-            "ssm", "start-session", "--region", o.region, "--target", o.instance,
-            "--document-name", "AWS-StartPortForwardingSessionToRemoteHost",
-            "--parameters", JSON.stringify({ host: [o.rdsEndpoint], portNumber: ["5432"], localPortNumber: [String(o.localPort)] }),
+            "ssm",
+            "start-session",
+            "--region",
+            o.region,
+            "--target",
+            o.instance,
+            "--document-name",
+            "AWS-StartPortForwardingSessionToRemoteHost",
+            "--parameters",
+            JSON.stringify({ host: [o.rdsEndpoint], portNumber: ["5432"], localPortNumber: [String(o.localPort)] }),
         ],
     };
 }
@@ -123,7 +162,11 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
         let exited = false;
         child.once("exit", (code) => {
             exited = true;
-            reject(new Error(`the SSM session ended before the port opened (exit ${code}); is the session-manager-plugin installed, and may you start sessions on the instance?`));
+            reject(
+                new Error(
+                    `the SSM session ended before the port opened (exit ${code}); is the session-manager-plugin installed, and may you start sessions on the instance?`,
+                ),
+            );
         });
         const attempt = () => {
             if (exited) return;
@@ -175,7 +218,8 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
     } else if (from === "docker") {
         const ssh = need("ssh", "the single host's deploy login, e.g. alicerce@203.0.113.10");
         const prefix = need("prefix", "the stack's name prefix (<project>-<stack>, e.g. alicerce-vps-example)");
-        if (prefix && !/^[a-z0-9][a-z0-9-]*$/.test(prefix)) problems.push(`--prefix: "${prefix}" is not a container name prefix; use <project>-<stack>, e.g. alicerce-vps-example`);
+        if (prefix && !/^[a-z0-9][a-z0-9-]*$/.test(prefix))
+            problems.push(`--prefix: "${prefix}" is not a container name prefix; use <project>-<stack>, e.g. alicerce-vps-example`);
         if (ssh && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+$/.test(ssh)) problems.push(`--ssh: "${ssh}" is not user@host`);
         // Through the backup container, over SSH: it holds pg_dump of the server's major version, the
         // database password and a key that may only read the bucket; nothing is published on the host.
@@ -200,7 +244,12 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
                 fs.rmSync(tar);
             },
         };
-    } else problems.push(from ? `--from: "${from}" is not a source; use docker or connection` : "--from: not set; use docker (a single-host stack, over SSH) or connection (SOURCE_* variables)");
+    } else
+        problems.push(
+            from
+                ? `--from: "${from}" is not a source; use docker or connection`
+                : "--from: not set; use docker (a single-host stack, over SSH) or connection (SOURCE_* variables)",
+        );
 
     let target: Target | undefined;
     const to = flags.get("to");
@@ -242,7 +291,16 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
                     throw err;
                 }
                 // libpq connects to hostaddr (the tunnel) and checks the certificate against host (RDS's name).
-                const pg: PgEnv = { PGHOST: rdsEndpoint, PGHOSTADDR: "127.0.0.1", PGPORT: String(localPort), PGUSER: secret.username, PGPASSWORD: secret.password, PGDATABASE: flags.get("db-name") ?? "app", PGSSLMODE: "verify-full", PGSSLROOTCERT: ca };
+                const pg: PgEnv = {
+                    PGHOST: rdsEndpoint,
+                    PGHOSTADDR: "127.0.0.1",
+                    PGPORT: String(localPort),
+                    PGUSER: secret.username,
+                    PGPASSWORD: secret.password,
+                    PGDATABASE: flags.get("db-name") ?? "app",
+                    PGSSLMODE: "verify-full",
+                    PGSSLROOTCERT: ca,
+                };
                 // --s3-endpoint: another S3 endpoint than the region's (an interface VPC endpoint), addressed path-style.
                 const s3Endpoint = flags.get("s3-endpoint");
                 const ended = new Promise<void>((resolve) => session.once("exit", () => resolve()));
@@ -263,7 +321,8 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
         if (!url) problems.push("TARGET_DATABASE_URL: not set; the cluster's connection URI (doctl databases connection <cluster-id> --format URI)");
         if (myIp && !net.isIPv4(myIp)) problems.push(`--my-ip: "${myIp}" is not an IPv4 address; DigitalOcean trusted sources take IPv4 only`);
         if (ca && !fs.existsSync(ca)) problems.push(`--ca-file: ${ca} does not exist`);
-        if (!env("TARGET_S3_ACCESS_KEY_ID") || !env("TARGET_S3_SECRET_ACCESS_KEY")) problems.push("TARGET_S3_ACCESS_KEY_ID and TARGET_S3_SECRET_ACCESS_KEY: not set; a Spaces key for the bucket");
+        if (!env("TARGET_S3_ACCESS_KEY_ID") || !env("TARGET_S3_SECRET_ACCESS_KEY"))
+            problems.push("TARGET_S3_ACCESS_KEY_ID and TARGET_S3_SECRET_ACCESS_KEY: not set; a Spaces key for the bucket");
         let pg: PgEnv | undefined;
         try {
             pg = url ? pgEnvFromUrl(url, "TARGET_DATABASE_URL") : undefined;
@@ -292,7 +351,13 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
                 };
                 return {
                     pg: { ...pg!, PGSSLMODE: "verify-full", PGSSLROOTCERT: ca },
-                    remotes: rcloneRemote("to", { bucket, endpoint, provider: "DigitalOcean", accessKeyId: env("TARGET_S3_ACCESS_KEY_ID"), secretAccessKey: env("TARGET_S3_SECRET_ACCESS_KEY") }),
+                    remotes: rcloneRemote("to", {
+                        bucket,
+                        endpoint,
+                        provider: "DigitalOcean",
+                        accessKeyId: env("TARGET_S3_ACCESS_KEY_ID"),
+                        secretAccessKey: env("TARGET_S3_SECRET_ACCESS_KEY"),
+                    }),
                     bucket,
                     close: remove,
                 };
@@ -317,9 +382,15 @@ export async function migrate(argv: readonly string[], print: (line: string) => 
         await steps.step("check the target holds no data", async () => {
             const c = await contents(t.pg);
             const objects = t.bucket ? (await bucketSize("to", t.bucket, t.remotes)).count : 0;
-            const held = [c.tables > 0 ? `database ${t.pg.PGDATABASE} has ${c.tables} tables (${c.rows} rows)` : "", objects > 0 ? `bucket ${t.bucket} holds ${objects} objects` : ""].filter(Boolean);
+            const held = [
+                c.tables > 0 ? `database ${t.pg.PGDATABASE} has ${c.tables} tables (${c.rows} rows)` : "",
+                objects > 0 ? `bucket ${t.bucket} holds ${objects} objects` : "",
+            ].filter(Boolean);
             if (held.length === 0) return;
-            if (!p.force) throw new Error(`the target already holds data: ${held.join("; ")}. Nothing was changed. To replace the tables the dump holds (and add objects beside the bucket's), run again with --force`);
+            if (!p.force)
+                throw new Error(
+                    `the target already holds data: ${held.join("; ")}. Nothing was changed. To replace the tables the dump holds (and add objects beside the bucket's), run again with --force`,
+                );
             print(`  --force: ${held.join("; ")}; the dump's tables are dropped and recreated, other objects are kept`);
         });
 
@@ -364,8 +435,14 @@ export async function migrate(argv: readonly string[], print: (line: string) => 
         };
         print("");
         print(steps.summary());
-        print(`${report.tables} tables, ${report.rows} rows (dump ${(report.dumpBytes / 1_048_576).toFixed(1)} MB), ${report.objects} objects (${(report.objectBytes / 1_048_576).toFixed(1)} MB)`);
-        print(report.ok ? "migration verified: every table and object of the target equals the source's" : `migration FAILED verification:\n  ${differences.join("\n  ")}`);
+        print(
+            `${report.tables} tables, ${report.rows} rows (dump ${(report.dumpBytes / 1_048_576).toFixed(1)} MB), ${report.objects} objects (${(report.objectBytes / 1_048_576).toFixed(1)} MB)`,
+        );
+        print(
+            report.ok
+                ? "migration verified: every table and object of the target equals the source's"
+                : `migration FAILED verification:\n  ${differences.join("\n  ")}`,
+        );
         if (p.json) fs.writeFileSync(p.json, JSON.stringify(report, null, 2) + "\n");
         return report;
     } finally {

@@ -13,7 +13,14 @@ import { imageOfCheckpoint, parseArgs, successfulUpdates } from "./release";
 
 const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/clinic-api";
 const img = (c: string) => `${REPO}@sha256:${c.repeat(64)}`;
-const checkpoint = (image: string) => ({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:prod::alicerce::pulumi:pulumi:Stack::alicerce-prod", type: "pulumi:pulumi:Stack", outputs: { image, url: "https://x" } }] } });
+const checkpoint = (image: string) => ({
+    version: 3,
+    deployment: {
+        resources: [
+            { urn: "urn:pulumi:prod::alicerce::pulumi:pulumi:Stack::alicerce-prod", type: "pulumi:pulumi:Stack", outputs: { image, url: "https://x" } },
+        ],
+    },
+});
 
 /** Runs ops/release.ts with a stub pulumi whose history and checkpoints are given; returns the exit, stderr and calls. */
 function runRelease(args: string[], history: object[], images: Record<number, string>, upExit = 0) {
@@ -51,7 +58,11 @@ describe("npm run release -- --rollback (stub pulumi on PATH)", function () {
 
     it("pins the image of the newest earlier successful update that ran another image, then runs up", () => {
         // 7: current; 6: a failed update; 5: config-only (same image); 4: the previous release.
-        const r = runRelease(["--rollback", "--stack", "prod", "--yes"], [update(7), update(6, "failed"), update(5), update(4), update(3, "succeeded", "refresh")], { 7: img("b"), 5: img("b"), 4: img("a") });
+        const r = runRelease(
+            ["--rollback", "--stack", "prod", "--yes"],
+            [update(7), update(6, "failed"), update(5), update(4), update(3, "succeeded", "refresh")],
+            { 7: img("b"), 5: img("b"), 4: img("a") },
+        );
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.calls, [
             "pulumi stack history --json --stack prod",

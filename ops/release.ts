@@ -45,13 +45,17 @@ export function parseArgs(argv: readonly string[]): ReleaseArgs {
         else throw new Error(`unknown argument ${JSON.stringify(a)}; use --rollback or --to <repo@sha256:...>, with --stack <name> and --yes`);
     }
     if (rollback === (to !== undefined)) throw new Error("use exactly one of --rollback and --to <repo@sha256:...>");
-    if (to !== undefined && !IMAGE_BY_DIGEST.test(to)) throw new Error(`--to ${JSON.stringify(to)} is not an image pinned by digest; use repository@sha256:<64 hex>`);
+    if (to !== undefined && !IMAGE_BY_DIGEST.test(to))
+        throw new Error(`--to ${JSON.stringify(to)} is not an image pinned by digest; use repository@sha256:<64 hex>`);
     return { rollback, to, stack, yes };
 }
 
 /** The successful updates, newest first (history may list refreshes, previews and failed updates too). */
 export function successfulUpdates(history: readonly UpdateInfo[]): number[] {
-    return history.filter((u) => u.kind === "update" && u.result === "succeeded").sort((a, b) => b.version - a.version).map((u) => u.version);
+    return history
+        .filter((u) => u.kind === "update" && u.result === "succeeded")
+        .sort((a, b) => b.version - a.version)
+        .map((u) => u.version);
 }
 
 /** The `image` output of a checkpoint (`pulumi stack export`), from its root stack resource. */
@@ -85,9 +89,12 @@ export function release(args: ReleaseArgs, log: (line: string) => void = console
                 break;
             }
         }
-        if (target === undefined) throw new Error(`no earlier successful update ran another image than ${current ?? "the current one"}; nothing to roll back to`);
+        if (target === undefined)
+            throw new Error(`no earlier successful update ran another image than ${current ?? "the current one"}; nothing to roll back to`);
         if (!IMAGE_BY_DIGEST.test(target)) {
-            throw new Error(`the previous release's image ${JSON.stringify(target)} is not pullable by digest (a single host's local build); roll back the app's code and run pulumi up`);
+            throw new Error(
+                `the previous release's image ${JSON.stringify(target)} is not pullable by digest (a single host's local build); roll back the app's code and run pulumi up`,
+            );
         }
     }
     pulumi(["config", "set", "alicerce:image", target!], args.stack, false);

@@ -38,7 +38,11 @@ export function logBuckets(view: StackView): LogBuckets {
     };
     for (const lb of view.ofType(...T.loadBalancer)) {
         for (const p of ["accessLogs", "connectionLogs"].filter((p) => lb.props[p] !== undefined)) {
-            follow(lb, p, view.targets(lb, p, buckets, ["bucket", "id"], (v) => v?.bucket));
+            follow(
+                lb,
+                p,
+                view.targets(lb, p, buckets, ["bucket", "id"], (v) => v?.bucket),
+            );
         }
     }
     for (const f of view.ofType(...T.flowLog).filter((f) => f.props.logDestination !== undefined)) {
@@ -77,7 +81,9 @@ export const s3BucketEncryption: StackValidationPolicy = {
                 continue;
             }
             const rules = config.props.rules;
-            const algs = Array.isArray(rules) ? rules.map((r: any) => (isUnknown(r) ? UNKNOWN : r?.applyServerSideEncryptionByDefault?.sseAlgorithm)) : [UNKNOWN];
+            const algs = Array.isArray(rules)
+                ? rules.map((r: any) => (isUnknown(r) ? UNKNOWN : r?.applyServerSideEncryptionByDefault?.sseAlgorithm))
+                : [UNKNOWN];
             for (const b of targets) {
                 configured.add(b.urn);
                 algorithms.get(b.urn)!.push(...(algs.length > 0 ? algs : [undefined]));
@@ -140,7 +146,9 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
             if (p.replicationSourceIdentifier !== undefined) return;
             const encrypted = bool(p.storageEncrypted);
             if (!isUnknown(encrypted) && encrypted !== true) {
-                reportViolation(`RDS cluster ${quoted(args.name)} does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key).`);
+                reportViolation(
+                    `RDS cluster ${quoted(args.name)} does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key).`,
+                );
             }
         }),
     ],
@@ -186,17 +194,38 @@ export const ebsVolumesEncrypted: StackValidationPolicy = {
         for (const lt of view.ofType(...T.launchTemplate)) {
             const mappings = lt.props.blockDeviceMappings;
             const ebs = isUnknown(mappings) ? UNKNOWN : (mappings ?? []).filter((m: any) => isUnknown(m) || m?.ebs !== undefined);
-            check(lt, "Launch template", ebs, (m) => (isUnknown(m.ebs) ? UNKNOWN : m.ebs?.encrypted), (m) => m.deviceName);
+            check(
+                lt,
+                "Launch template",
+                ebs,
+                (m) => (isUnknown(m.ebs) ? UNKNOWN : m.ebs?.encrypted),
+                (m) => m.deviceName,
+            );
         }
         for (const instance of view.ofType(...T.instance)) {
             const { rootBlockDevice, ebsBlockDevices } = instance.props;
             if (isUnknown(rootBlockDevice) || isUnknown(ebsBlockDevices)) continue;
-            const volumes = [...(rootBlockDevice ? [{ ...rootBlockDevice, deviceName: rootBlockDevice.deviceName ?? "(root)" }] : []), ...(ebsBlockDevices ?? [])];
+            const volumes = [
+                ...(rootBlockDevice ? [{ ...rootBlockDevice, deviceName: rootBlockDevice.deviceName ?? "(root)" }] : []),
+                ...(ebsBlockDevices ?? []),
+            ];
             if (!rootBlockDevice && byDefault === false) {
-                check(instance, "EC2 instance", [], () => undefined, () => undefined);
+                check(
+                    instance,
+                    "EC2 instance",
+                    [],
+                    () => undefined,
+                    () => undefined,
+                );
                 continue;
             }
-            check(instance, "EC2 instance", volumes, (v) => v.encrypted, (v) => v.deviceName);
+            check(
+                instance,
+                "EC2 instance",
+                volumes,
+                (v) => v.encrypted,
+                (v) => v.deviceName,
+            );
         }
     },
 };
@@ -230,40 +259,27 @@ export const secretKms = requiresKms(
 );
 
 /** SNS topics are encrypted with KMS. */
-export const snsTopicKms = requiresKms(
-    "sns-topic-kms",
-    "SNS topics are encrypted at rest with KMS.",
-    aws.sns.Topic,
-    (p, name) =>
-        unset(p.kmsMasterKeyId)
-            ? `SNS topic ${quoted(name)} is not encrypted at rest; set kmsMasterKeyId to a customer-managed key whose policy lets CloudWatch publish (alarms cannot use the AWS-managed aws/sns key).`
-            : undefined,
+export const snsTopicKms = requiresKms("sns-topic-kms", "SNS topics are encrypted at rest with KMS.", aws.sns.Topic, (p, name) =>
+    unset(p.kmsMasterKeyId)
+        ? `SNS topic ${quoted(name)} is not encrypted at rest; set kmsMasterKeyId to a customer-managed key whose policy lets CloudWatch publish (alarms cannot use the AWS-managed aws/sns key).`
+        : undefined,
 );
 
 /** CloudWatch log groups are encrypted with KMS. */
-export const logGroupKms = requiresKms(
-    "log-group-kms",
-    "CloudWatch log groups are encrypted with a KMS key.",
-    aws.cloudwatch.LogGroup,
-    (p, name) =>
-        unset(p.kmsKeyId)
-            ? `CloudWatch log group ${quoted(name)} is not encrypted with KMS; set kmsKeyId to a KMS key ARN whose policy allows logs.<region>.amazonaws.com.`
-            : undefined,
+export const logGroupKms = requiresKms("log-group-kms", "CloudWatch log groups are encrypted with a KMS key.", aws.cloudwatch.LogGroup, (p, name) =>
+    unset(p.kmsKeyId)
+        ? `CloudWatch log group ${quoted(name)} is not encrypted with KMS; set kmsKeyId to a KMS key ARN whose policy allows logs.<region>.amazonaws.com.`
+        : undefined,
 );
 
 /** ECR repositories are encrypted with KMS. */
-export const ecrRepositoryKms = requiresKms(
-    "ecr-repository-kms",
-    "ECR repositories are encrypted with KMS.",
-    aws.ecr.Repository,
-    (p, name) => {
-        const configs = p.encryptionConfigurations;
-        if (isUnknown(configs)) return undefined;
-        const type = Array.isArray(configs) && configs.length > 0 ? configs[0]?.encryptionType : undefined;
-        if (isUnknown(type) || type === "KMS" || type === "KMS_DSSE") return undefined;
-        return `ECR repository ${quoted(name)} is encrypted with AES256, not KMS; set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }] (this replaces the repository, so set it before pushing images).`;
-    },
-);
+export const ecrRepositoryKms = requiresKms("ecr-repository-kms", "ECR repositories are encrypted with KMS.", aws.ecr.Repository, (p, name) => {
+    const configs = p.encryptionConfigurations;
+    if (isUnknown(configs)) return undefined;
+    const type = Array.isArray(configs) && configs.length > 0 ? configs[0]?.encryptionType : undefined;
+    if (isUnknown(type) || type === "KMS" || type === "KMS_DSSE") return undefined;
+    return `ECR repository ${quoted(name)} is encrypted with AES256, not KMS; set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }] (this replaces the repository, so set it before pushing images).`;
+});
 
 /** Security policies that allow TLS 1.2 and 1.3 only, with forward secrecy. */
 export function isModernTlsPolicy(policy: string): boolean {
@@ -358,7 +374,10 @@ export const loadBalancerHttps: StackValidationPolicy = {
         for (const lb of httpExposure(view)) {
             const required = HTTPS_REQUIRED.includes(tier);
             if (!lb.hasHttps && required) {
-                reportViolation(`Load balancer ${quoted(lb.node.name)} serves no HTTPS in a ${tier} stack; set alicerce:domain so it gets a certificate and an HTTPS listener.`, lb.node.urn);
+                reportViolation(
+                    `Load balancer ${quoted(lb.node.name)} serves no HTTPS in a ${tier} stack; set alicerce:domain so it gets a certificate and an HTTPS listener.`,
+                    lb.node.urn,
+                );
             }
             if (!lb.hasHttps && !required) continue;
             for (const served of lb.plainHttp) {
@@ -448,7 +467,10 @@ export const digitaloceanDatabaseFirewall: StackValidationPolicy = {
             if (!hasUnknown(rules)) {
                 for (const rule of rules ?? []) {
                     if (rule?.type === "ip_addr" && typeof rule?.value === "string" && isInternetRange(rule.value)) {
-                        reportViolation(`Database firewall ${quoted(fw.name)} admits ${rule.value}; name the app's droplets, tag or VPC range instead.`, fw.urn);
+                        reportViolation(
+                            `Database firewall ${quoted(fw.name)} admits ${rule.value}; name the app's droplets, tag or VPC range instead.`,
+                            fw.urn,
+                        );
                     }
                 }
             }

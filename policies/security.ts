@@ -72,7 +72,15 @@ function worldIngress(view: StackView): WorldIngress[] {
             if (hasUnknown([rule?.protocol, rule?.fromPort, rule?.toPort])) continue;
             for (const cidr of cidrsOf(rule?.cidrBlocks, rule?.ipv6CidrBlocks)) {
                 if (separate.has(key(sg, rule.protocol, rule.fromPort, rule.toPort, cidr))) continue;
-                found.push({ node: sg, what: `security group ${quoted(sg.name)}`, cidr, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, groups: [sg] });
+                found.push({
+                    node: sg,
+                    what: `security group ${quoted(sg.name)}`,
+                    cidr,
+                    protocol: rule.protocol,
+                    fromPort: rule.fromPort,
+                    toPort: rule.toPort,
+                    groups: [sg],
+                });
             }
         }
     }
@@ -80,14 +88,30 @@ function worldIngress(view: StackView): WorldIngress[] {
         const { cidrIpv4, cidrIpv6, ipProtocol, fromPort, toPort } = rule.props;
         if (hasUnknown([ipProtocol, fromPort, toPort])) continue;
         for (const cidr of cidrsOf(cidrIpv4, cidrIpv6)) {
-            found.push({ node: rule, what: `security group rule ${quoted(rule.name)}`, cidr, protocol: ipProtocol, fromPort, toPort, groups: view.targets(rule, "securityGroupId", groups, ["id"]) });
+            found.push({
+                node: rule,
+                what: `security group rule ${quoted(rule.name)}`,
+                cidr,
+                protocol: ipProtocol,
+                fromPort,
+                toPort,
+                groups: view.targets(rule, "securityGroupId", groups, ["id"]),
+            });
         }
     }
     for (const rule of view.ofType(...T.securityGroupRule)) {
         const { type, cidrBlocks, ipv6CidrBlocks, protocol, fromPort, toPort } = rule.props;
         if (type !== "ingress" || hasUnknown([protocol, fromPort, toPort])) continue;
         for (const cidr of cidrsOf(cidrBlocks, ipv6CidrBlocks)) {
-            found.push({ node: rule, what: `security group rule ${quoted(rule.name)}`, cidr, protocol, fromPort, toPort, groups: view.targets(rule, "securityGroupId", groups, ["id"]) });
+            found.push({
+                node: rule,
+                what: `security group rule ${quoted(rule.name)}`,
+                cidr,
+                protocol,
+                fromPort,
+                toPort,
+                groups: view.targets(rule, "securityGroupId", groups, ["id"]),
+            });
         }
     }
     return found;
@@ -96,7 +120,8 @@ function worldIngress(view: StackView): WorldIngress[] {
 /** No security group accepts the internet, except the load balancer's on 80 and 443. */
 export const securityGroupWorldIngress: StackValidationPolicy = {
     name: "security-group-world-ingress",
-    description: "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443.",
+    description:
+        "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
@@ -133,7 +158,10 @@ export const rdsNotPublic: ResourceValidationPolicy = {
     name: "rds-not-public",
     description: "RDS databases are not publicly accessible.",
     enforcementLevel: "mandatory",
-    validateResource: [validateResourceOfType(aws.rds.Instance, checkNotPublic("instance")), validateResourceOfType(aws.rds.ClusterInstance, checkNotPublic("cluster instance"))],
+    validateResource: [
+        validateResourceOfType(aws.rds.Instance, checkNotPublic("instance")),
+        validateResourceOfType(aws.rds.ClusterInstance, checkNotPublic("cluster instance")),
+    ],
 };
 
 const checkImdsV2 = (kind: string) => (props: any, args: { name: string }, reportViolation: (m: string) => void) => {
@@ -149,7 +177,10 @@ export const imdsV2Required: ResourceValidationPolicy = {
     name: "imdsv2-required",
     description: "Instances require IMDSv2 (metadata session tokens).",
     enforcementLevel: "mandatory",
-    validateResource: [validateResourceOfType(aws.ec2.LaunchTemplate, checkImdsV2("Launch template")), validateResourceOfType(aws.ec2.Instance, checkImdsV2("EC2 instance"))],
+    validateResource: [
+        validateResourceOfType(aws.ec2.LaunchTemplate, checkImdsV2("Launch template")),
+        validateResourceOfType(aws.ec2.Instance, checkImdsV2("EC2 instance")),
+    ],
 };
 
 const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
@@ -173,7 +204,10 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
             }
         }
         for (const bucket of buckets.filter((b) => !blocked.has(b.urn))) {
-            reportViolation(`S3 bucket ${quoted(bucket.name)} has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`, bucket.urn);
+            reportViolation(
+                `S3 bucket ${quoted(bucket.name)} has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`,
+                bucket.urn,
+            );
         }
     },
 };
@@ -204,17 +238,23 @@ export function publicIpSources(view: StackView): PublicIpSource[] {
 
     for (const lt of templates) {
         if (templateAssociates(lt) === true) {
-            found.push({ urn: lt.urn, message: `Launch template ${quoted(lt.name)} gives its instances a public IP (networkInterfaces associatePublicIpAddress "true")` });
+            found.push({
+                urn: lt.urn,
+                message: `Launch template ${quoted(lt.name)} gives its instances a public IP (networkInterfaces associatePublicIpAddress "true")`,
+            });
         }
     }
     for (const group of view.ofType(...T.autoscalingGroup)) {
-        const lt = view.targets(group, "launchTemplate", templates, ["id", "name"], (v) => (isUnknown(v?.id) ? UNKNOWN : v?.id ?? v?.name));
+        const lt = view.targets(group, "launchTemplate", templates, ["id", "name"], (v) => (isUnknown(v?.id) ? UNKNOWN : (v?.id ?? v?.name)));
         if (isUnknown(lt)) continue;
         const decided = lt.map(templateAssociates);
         if (decided.some((d) => d !== undefined)) continue;
         const open = publicSubnets(group, "vpcZoneIdentifiers");
         if (!isUnknown(open) && open.length > 0) {
-            found.push({ urn: group.urn, message: `Auto scaling group ${quoted(group.name)} launches into subnet${open.length > 1 ? "s" : ""} ${names(open)}, which assign${open.length > 1 ? "" : "s"} public IPs (mapPublicIpOnLaunch)` });
+            found.push({
+                urn: group.urn,
+                message: `Auto scaling group ${quoted(group.name)} launches into subnet${open.length > 1 ? "s" : ""} ${names(open)}, which assign${open.length > 1 ? "" : "s"} public IPs (mapPublicIpOnLaunch)`,
+            });
         }
     }
     for (const instance of view.ofType(...T.instance)) {
@@ -226,7 +266,10 @@ export function publicIpSources(view: StackView): PublicIpSource[] {
         }
         const open = publicSubnets(instance, "subnetId");
         if (!isUnknown(open) && open.length > 0) {
-            found.push({ urn: instance.urn, message: `EC2 instance ${quoted(instance.name)} runs in subnet ${names(open)}, which assigns public IPs (mapPublicIpOnLaunch)` });
+            found.push({
+                urn: instance.urn,
+                message: `EC2 instance ${quoted(instance.name)} runs in subnet ${names(open)}, which assigns public IPs (mapPublicIpOnLaunch)`,
+            });
         }
     }
     return found;
@@ -267,7 +310,10 @@ export const instancesPublicIpWithoutNat: StackValidationPolicy = {
         const tier = view.tier();
         if (isUnknown(tier) || !publicIpsByDesign(view, tier)) return;
         for (const source of publicIpSources(view)) {
-            reportViolation(`${source.message}: expected without a NAT gateway (egress through public subnets); keep its security group closed to the internet.`, source.urn);
+            reportViolation(
+                `${source.message}: expected without a NAT gateway (egress through public subnets); keep its security group closed to the internet.`,
+                source.urn,
+            );
         }
     },
 };
@@ -294,7 +340,10 @@ export const albWaf: StackValidationPolicy = {
             (isUnknown(to) ? view.mayTarget(association, "resourceArn", albs) : to).forEach((lb) => protectedUrns.add(lb.urn));
         }
         for (const lb of albs.filter((a) => !protectedUrns.has(a.urn))) {
-            reportViolation(`Internet-facing load balancer ${quoted(lb.name)} has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`, lb.urn);
+            reportViolation(
+                `Internet-facing load balancer ${quoted(lb.name)} has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`,
+                lb.urn,
+            );
         }
     },
 };
@@ -353,7 +402,9 @@ export const digitaloceanFirewallSsh: ResourceValidationPolicy = {
             if (isUnknown(sources)) continue;
             const open = sources.filter((s) => typeof s === "string" && isInternetRange(s));
             if (open.length > 0) {
-                reportViolation(`Firewall ${quoted(args.name)} opens SSH (port 22) to ${open.join(" and ")}; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`);
+                reportViolation(
+                    `Firewall ${quoted(args.name)} opens SSH (port 22) to ${open.join(" and ")}; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`,
+                );
             }
         }
     }),

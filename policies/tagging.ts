@@ -24,10 +24,7 @@ const AUTOSCALING_GROUP = "aws:autoscaling/group:Group";
  * would aim one stack's firewall or alert at every stack's droplets, so they
  * are exempt: they carry the stack's own droplet tag instead.
  */
-export const DIGITALOCEAN_TAG_SELECTORS: readonly string[] = [
-    "digitalocean:index/firewall:Firewall",
-    "digitalocean:index/monitorAlert:MonitorAlert",
-];
+export const DIGITALOCEAN_TAG_SELECTORS: readonly string[] = ["digitalocean:index/firewall:Firewall", "digitalocean:index/monitorAlert:MonitorAlert"];
 
 /** The provider's `defaultTags.tags` (the SDK sends provider inputs JSON-encoded). */
 export function providerDefaultTags(provider: PolicyProviderResource | undefined): Record<string, unknown> | Unknown {
@@ -101,4 +98,3 @@ export const requiredTags: ResourceValidationPolicy = {
         }
     },
 };
-

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
         for (let i = 0; i < WARM_RUNS; i++) warm.push((await timed(() => planOnce(stack)))[1]);
         warm.sort((a, b) => a - b);
         const resources = (await runStack(stack)).resources.length;
-        console.log(`  ${stack.padEnd(10)} ${String(resources).padStart(9)} ${`${first.toFixed(0)} ms`.padStart(9)} ${`${warm[Math.floor(WARM_RUNS / 2)].toFixed(0)} ms`.padStart(22)}`);
+        console.log(
+            `  ${stack.padEnd(10)} ${String(resources).padStart(9)} ${`${first.toFixed(0)} ms`.padStart(9)} ${`${warm[Math.floor(WARM_RUNS / 2)].toFixed(0)} ms`.padStart(22)}`,
+        );
     }
 
     console.log("\ninfra test suite (npx mocha, every test, one process):");

@@ -115,15 +115,18 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
     } catch (err) {
         throw new UsageError(`--policy-config ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
     }
-    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError(`--policy-config ${file}: not a JSON object of policy names; use e.g. {"alb-waf": "advisory"}`);
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+        throw new UsageError(`--policy-config ${file}: not a JSON object of policy names; use e.g. {"alb-waf": "advisory"}`);
     const names = POLICIES.map((p) => p.name);
     const levels = ["advisory", "mandatory", "remediate", "disabled"];
     const problems: string[] = [];
     for (const [name, value] of Object.entries(doc)) {
         if (name === "all") continue;
         if (!names.includes(name)) problems.push(`"${name}" is not a policy of the pack${didYouMean(name, names)}`);
-        const level = typeof value === "string" ? value : value && typeof value === "object" ? (value as { enforcementLevel?: unknown }).enforcementLevel : null;
-        if (level !== undefined && !levels.includes(level as string)) problems.push(`${name}: ${JSON.stringify(level ?? value)} is not an enforcement level; use one of ${levels.join(", ")}`);
+        const level =
+            typeof value === "string" ? value : value && typeof value === "object" ? (value as { enforcementLevel?: unknown }).enforcementLevel : null;
+        if (level !== undefined && !levels.includes(level as string))
+            problems.push(`${name}: ${JSON.stringify(level ?? value)} is not an enforcement level; use one of ${levels.join(", ")}`);
     }
     if (problems.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${problems.join("\n  ")}`);
     return doc as PolicyPackConfig;
@@ -219,7 +222,11 @@ async function main(): Promise<number> {
 
     // The reports first, failures and all, so the pull-request comment always has something true to say.
     if (args.json) {
-        const documents = outcomes.map((o) => (o.plan ? { ...o.plan.json, ...(o.diff ? { diff: o.diff } : o.diffError ? { diff: { error: o.diffError } } : {}) } : { stack: o.stack, error: o.error }));
+        const documents = outcomes.map((o) =>
+            o.plan
+                ? { ...o.plan.json, ...(o.diff ? { diff: o.diff } : o.diffError ? { diff: { error: o.diffError } } : {}) }
+                : { stack: o.stack, error: o.error },
+        );
         const text = JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2) + "\n";
         if (args.json === "-") process.stdout.write(text);
         else {

@@ -10,7 +10,19 @@ import * as nodePath from "path";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import type { AwsCachePreset, AwsWorkersPreset } from "./tiers"; // p-aws-workers
-import { Cloud, ComputePreset, ContainerLimitPreset, ContainerRole, DatabasePreset, ManagedCloud, NetworkPreset, Tier, TIER_PRESETS, TierPreset, VpsCloud } from "./tiers";
+import {
+    Cloud,
+    ComputePreset,
+    ContainerLimitPreset,
+    ContainerRole,
+    DatabasePreset,
+    ManagedCloud,
+    NetworkPreset,
+    Tier,
+    TIER_PRESETS,
+    TierPreset,
+    VpsCloud,
+} from "./tiers";
 
 export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUDS } from "./tiers";
 export type { Cloud, ContainerLimitPreset, ContainerRole, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
@@ -169,7 +181,11 @@ function awsQueueRules(ctx: RuleContext): void {
     const hasQueue = preset !== undefined && preset.awsCache.nodeType !== null && preset.awsWorkers.instanceType !== null;
     if (preset !== undefined && !hasQueue) {
         for (const key of AWS_QUEUE_KEYS) {
-            if (raw[key] !== undefined) say(key, `applies to a tier with a queue (ElastiCache and workers), and the ${tier} tier on aws has none; remove it, or move the stack to the prod tier`);
+            if (raw[key] !== undefined)
+                say(
+                    key,
+                    `applies to a tier with a queue (ElastiCache and workers), and the ${tier} tier on aws has none; remove it, or move the stack to the prod tier`,
+                );
         }
         return;
     }
@@ -179,12 +195,16 @@ function awsQueueRules(ctx: RuleContext): void {
         say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
     }
     const workerType = value("workersInstanceType");
-    if (workerType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(workerType)) say("workersInstanceType", "is not an EC2 instance type; use e.g. t4g.micro");
+    if (workerType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(workerType))
+        say("workersInstanceType", "is not an EC2 instance type; use e.g. t4g.micro");
     const nodeType = value("cacheNodeType");
     if (nodeType !== undefined) {
         const family = nodeType.split(".")[1];
         if (!(VALKEY_NODE_FAMILIES as readonly string[]).includes(family)) {
-            say("cacheNodeType", `is a ${family} node, which ElastiCache for Valkey does not run on; use a current-generation type of ${VALKEY_NODE_FAMILIES.join(", ")}, e.g. cache.t4g.small`);
+            say(
+                "cacheNodeType",
+                `is a ${family} node, which ElastiCache for Valkey does not run on; use a current-generation type of ${VALKEY_NODE_FAMILIES.join(", ")}, e.g. cache.t4g.small`,
+            );
         }
     }
     // The worker type's architecture against the app servers' is checked by platforms/aws (architectureOf).
@@ -271,14 +291,41 @@ export const AWS_PROJECT_NAME = /^(?!internal(-|$))[a-z][a-z0-9-]{0,15}$/;
 
 const CLOUD_NAMES: { readonly [C in ManagedCloud]: string } = { aws: "AWS", digitalocean: "DigitalOcean" };
 
-const DIGITALOCEAN_SERVICE_NAMES = { droplets: "droplets", vpc: "VPC", loadBalancers: "load balancers", databases: "managed databases", spaces: "Spaces" } as const;
+const DIGITALOCEAN_SERVICE_NAMES = {
+    droplets: "droplets",
+    vpc: "VPC",
+    loadBalancers: "load balancers",
+    databases: "managed databases",
+    spaces: "Spaces",
+} as const;
 
 /** Keys that configure managed services, which a single Docker host does not have. */
-const MANAGED_ONLY_KEYS = ["vpcCidr", "minInstances", "maxInstances", "dbInstanceClass", "dbStorageGb", "dbHighAvailability", "egress", "cloudflareZoneId", "cloudflareProxied", "lbIngressCidrs", "alertEmail"] as const;
+const MANAGED_ONLY_KEYS = [
+    "vpcCidr",
+    "minInstances",
+    "maxInstances",
+    "dbInstanceClass",
+    "dbStorageGb",
+    "dbHighAvailability",
+    "egress",
+    "cloudflareZoneId",
+    "cloudflareProxied",
+    "lbIngressCidrs",
+    "alertEmail",
+] as const;
 /** Keys only the AWS platform reads. */
 const AWS_ONLY_KEYS = ["availabilityZones", "amiName"] as const;
 /** Keys of the `docker` cloud only. */
-const DOCKER_ONLY_KEYS = ["dockerHost", "vps", "sshPublicKey", "appReplicas", "backupRepository", "backupAccessKeyId", "backupSecretAccessKey", "backupRetentionDays"] as const;
+const DOCKER_ONLY_KEYS = [
+    "dockerHost",
+    "vps",
+    "sshPublicKey",
+    "appReplicas",
+    "backupRepository",
+    "backupAccessKeyId",
+    "backupSecretAccessKey",
+    "backupRetentionDays",
+] as const;
 
 /** What every rule reads: the raw keys, each key's value when it parsed on its own, and where problems go. */
 interface RuleContext {
@@ -362,7 +409,10 @@ function commonRules(ctx: RuleContext): void {
     if (cloud === "docker" && !vps && raw.region !== undefined) {
         say("region", "has no meaning for a Docker host you bring; remove it, or set alicerce:vps to create the host in that region");
     }
-    for (const [key, shapes] of [["instanceType", INSTANCE_TYPE_SHAPE], ["dbInstanceClass", DB_CLASS_SHAPE]] as const) {
+    for (const [key, shapes] of [
+        ["instanceType", INSTANCE_TYPE_SHAPE],
+        ["dbInstanceClass", DB_CLASS_SHAPE],
+    ] as const) {
         const given = value(key);
         if (sizedOn && given !== undefined && !shapes[sizedOn].re.test(given)) say(key, `is not valid on ${sizedOn}; use ${shapes[sizedOn].example}`);
     }
@@ -375,7 +425,8 @@ function commonRules(ctx: RuleContext): void {
     for (const cidr of value("lbIngressCidrs") ?? []) {
         try {
             parseCidr(cidr);
-            if (isInternetRange(cidr)) say("lbIngressCidrs", `includes ${cidr}, which is everyone (${INTERNET_MEANING}); remove the key to admit everyone, or list narrower ranges`);
+            if (isInternetRange(cidr))
+                say("lbIngressCidrs", `includes ${cidr}, which is everyone (${INTERNET_MEANING}); remove the key to admit everyone, or list narrower ranges`);
         } catch (err) {
             say("lbIngressCidrs", `includes ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }
@@ -383,7 +434,11 @@ function commonRules(ctx: RuleContext): void {
     for (const cidr of value("adminCidrs") ?? []) {
         try {
             parseCidr(cidr);
-            if (isInternetRange(cidr)) say("adminCidrs", `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr} (${INTERNET_MEANING}); list your office or VPN ranges`);
+            if (isInternetRange(cidr))
+                say(
+                    "adminCidrs",
+                    `opens SSH${cloud === "docker" ? " (the Docker API)" : ""} to the whole internet with ${cidr} (${INTERNET_MEANING}); list your office or VPN ranges`,
+                );
         } catch (err) {
             say("adminCidrs", `holds ${cidr}, which is not a valid network (${(err as Error).message}); use e.g. 203.0.113.0/24`);
         }
@@ -393,7 +448,9 @@ function commonRules(ctx: RuleContext): void {
         // A Docker host has no alerting to send to alertEmail, so only its domain (HTTPS) is required.
         for (const key of cloud === "docker" ? (["domain"] as const) : (["domain", "alertEmail"] as const)) {
             if (raw[key] === undefined) {
-                report(`${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`);
+                report(
+                    `${NAMESPACE}:${key}: not set; the ${tier} tier serves HTTPS and pages someone, so it needs ${key === "domain" ? "a domain (e.g. app.example.com)" : "an alert email"}`,
+                );
             }
         }
     }
@@ -411,14 +468,23 @@ function appRules(ctx: RuleContext): void {
     const { raw, value, say } = ctx;
     const env = value("appEnv") ?? {};
     const secrets = value("appSecrets") ?? {};
-    for (const [key, map] of [["appEnv", env], ["appSecrets", secrets]] as const) {
+    for (const [key, map] of [
+        ["appEnv", env],
+        ["appSecrets", secrets],
+    ] as const) {
         for (const [name, v] of Object.entries(map)) {
-            if (!APP_ENV_NAME.test(name)) say(key, `has ${JSON.stringify(name)}, not a portable environment variable name; use uppercase letters, digits and '_', not starting with a digit (e.g. JWT_SECRET)`);
+            if (!APP_ENV_NAME.test(name))
+                say(
+                    key,
+                    `has ${JSON.stringify(name)}, not a portable environment variable name; use uppercase letters, digits and '_', not starting with a digit (e.g. JWT_SECRET)`,
+                );
             const platform = PLATFORM_VARIABLES[name];
             if (platform !== undefined) say(key, `has ${name}, which the platform sets itself (${name}: ${platform}); rename yours (e.g. APP_${name})`);
             // Docker's --env-file and the secrets document take one line per variable.
-            if (/[\n\r\0]/.test(v)) say(key, `has ${name} with a line break or NUL in its value; put one line per variable (encode multi-line values, e.g. base64)`);
-            if (key === "appSecrets" && v === "") say(key, `has ${name} empty; set it with pulumi config set --secret --path alicerce:appSecrets.${name} <value>`);
+            if (/[\n\r\0]/.test(v))
+                say(key, `has ${name} with a line break or NUL in its value; put one line per variable (encode multi-line values, e.g. base64)`);
+            if (key === "appSecrets" && v === "")
+                say(key, `has ${name} empty; set it with pulumi config set --secret --path alicerce:appSecrets.${name} <value>`);
         }
     }
     for (const name of Object.keys(env)) {
@@ -429,10 +495,16 @@ function appRules(ctx: RuleContext): void {
     // The image's inputs must not depend on where the checkout is (components/aws/registry.ts projectRelative).
     if (outside) say("appPath", "is outside the project; put your app's directory inside it (a subdirectory or a git submodule, e.g. apps/api)");
     else if (appPath !== undefined && !fs.existsSync(nodePath.join(PROJECT_DIR, appPath, "Dockerfile"))) {
-        say("appPath", `has no Dockerfile (looked for ${nodePath.join(appPath, "Dockerfile")} under the project); point it at the directory your docker-compose file's build: names`);
+        say(
+            "appPath",
+            `has no Dockerfile (looked for ${nodePath.join(appPath, "Dockerfile")} under the project); point it at the directory your docker-compose file's build: names`,
+        );
     }
     if (raw.appReleaseCommand !== undefined && raw.image === undefined && raw.appPath === undefined) {
-        say("appReleaseCommand", "is set, but no image contains it: app-image/ has no release step; set alicerce:appPath (your app's directory) or alicerce:image (your app's image by digest)");
+        say(
+            "appReleaseCommand",
+            "is set, but no image contains it: app-image/ has no release step; set alicerce:appPath (your app's directory) or alicerce:image (your app's image by digest)",
+        );
     }
     if (raw.imageArchitecture !== undefined && raw.image === undefined) {
         say("imageArchitecture", "describes alicerce:image, which is not set (a built image always matches the instance type); remove it");
@@ -514,7 +586,10 @@ function awsRules(ctx: RuleContext): void {
     if (zones !== undefined) {
         const foreign = zones.filter((z) => region !== undefined && !new RegExp(`^${region}[a-z]$`).test(z));
         if (region !== undefined && foreign.length > 0) {
-            say("availabilityZones", `lists ${foreign.join(", ")}, not a zone of ${region}; use names such as ${region}a, ${region}b (\`aws ec2 describe-availability-zones --region ${region}\`)`);
+            say(
+                "availabilityZones",
+                `lists ${foreign.join(", ")}, not a zone of ${region}; use names such as ${region}a, ${region}b (\`aws ec2 describe-availability-zones --region ${region}\`)`,
+            );
         }
         const repeated = zones.filter((z, i) => zones.indexOf(z) !== i);
         if (repeated.length > 0) say("availabilityZones", `lists ${[...new Set(repeated)].join(", ")} more than once; list each zone once`);
@@ -536,7 +611,10 @@ function digitalOceanRules(ctx: RuleContext): void {
         say("lbIngressCidrs", "is only used on aws (the load balancer's security group); remove it from this digitalocean stack");
     }
     if (raw.dbStorageGb !== undefined) {
-        say("dbStorageGb", "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more");
+        say(
+            "dbStorageGb",
+            "is not used on digitalocean: each plan includes its disk and storage autoscaling grows it; pick a larger alicerce:dbInstanceClass for more",
+        );
     }
     if (raw.sshKeyFingerprints === undefined) {
         report(
@@ -627,7 +705,12 @@ export type CloudRules = (view: ConfigView) => string[];
  * problem, those of the chosen cloud's own `rules` (its platform's
  * `validate`, platforms/<cloud>) included.
  */
-export function loadSettings(allConfig: Readonly<Record<string, string>>, project: string, stack: string, rules: Partial<Record<Cloud, CloudRules>> = {}): Settings {
+export function loadSettings(
+    allConfig: Readonly<Record<string, string>>,
+    project: string,
+    stack: string,
+    rules: Partial<Record<Cloud, CloudRules>> = {},
+): Settings {
     const problems: string[] = [];
     const { ctx, parsed } = loadConfig(allConfig, project, problems);
     commonRules(ctx);
@@ -672,26 +755,49 @@ function projectDir(): string {
  */
 function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>): void {
     const { raw, value, say, cloud } = ctx;
-    const { plan, problems } = planHosts({ domain: value("domain"), hosts: value("hosts"), wildcard: value("wildcardHost"), routes: value("hostRoutes"), zone: value("dnsZone") });
+    const { plan, problems } = planHosts({
+        domain: value("domain"),
+        hosts: value("hosts"),
+        wildcard: value("wildcardHost"),
+        routes: value("hostRoutes"),
+        zone: value("dnsZone"),
+    });
     for (const p of problems) say(p.key, p.text);
     const frontendHosts = hostsOf(plan, "frontend");
     const dir = value("frontendPath");
-    if (frontendHosts.length > 0 && raw.frontendPath === undefined) say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend but alicerce:frontendPath is not set; set the built SPA's directory, e.g. frontend/dist`);
+    if (frontendHosts.length > 0 && raw.frontendPath === undefined)
+        say(
+            "hostRoutes",
+            `sends ${frontendHosts.join(", ")} to the frontend but alicerce:frontendPath is not set; set the built SPA's directory, e.g. frontend/dist`,
+        );
     if (dir !== undefined) {
         const abs = nodePath.resolve(projectDir(), dir);
-        if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) say("frontendPath", `is not a directory (looked for ${abs}); build the frontend first, or fix the path`);
-        else if (!fs.existsSync(nodePath.join(abs, "index.html"))) say("frontendPath", `has no index.html (the SPA fallback serves it for every unknown path); point at the build output, e.g. frontend/dist`);
-        if (frontendHosts.length === 0) say("frontendPath", `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`);
+        if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory())
+            say("frontendPath", `is not a directory (looked for ${abs}); build the frontend first, or fix the path`);
+        else if (!fs.existsSync(nodePath.join(abs, "index.html")))
+            say("frontendPath", `has no index.html (the SPA fallback serves it for every unknown path); point at the build output, e.g. frontend/dist`);
+        if (frontendHosts.length === 0)
+            say(
+                "frontendPath",
+                `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`,
+            );
     }
     // Spaces has no index document or rewrite, so an SPA fallback cannot be served from Spaces + CDN.
     if (cloud === "digitalocean" && frontendHosts.length > 0) {
-        say("hostRoutes", `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`);
+        say(
+            "hostRoutes",
+            `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`,
+        );
     }
     const acmeDns = value("acmeDns");
-    if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined) say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
+    if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined)
+        say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
     if (cloud === "docker") {
         if (raw.wildcardHost !== undefined && raw.acmeDns === undefined) {
-            say("wildcardHost", "needs a DNS provider that answers ACME DNS-01 (a wildcard cannot be validated over HTTP); set alicerce:acmeDns cloudflare and the token with pulumi config set --secret cloudflare:apiToken");
+            say(
+                "wildcardHost",
+                "needs a DNS provider that answers ACME DNS-01 (a wildcard cannot be validated over HTTP); set alicerce:acmeDns cloudflare and the token with pulumi config set --secret cloudflare:apiToken",
+            );
         }
         if (acmeDns === "cloudflare" && allConfig["cloudflare:apiToken"] === undefined) {
             say("acmeDns", "needs a Cloudflare API token with Zone.DNS edit on the zone; set it with pulumi config set --secret cloudflare:apiToken");
@@ -701,7 +807,6 @@ function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>
 
 /** Resolving: a valid config over its tier's preset, with the warnings a reviewer should see. */
 function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierPreset, vps: VpsCloud | undefined, project: string, stack: string): Settings {
-
     const warnings: string[] = [];
     const common = {
         project,
@@ -734,17 +839,29 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
     };
 
     if (cfg.appPath !== undefined && cfg.image !== undefined) {
-        warnings.push(`alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`);
+        warnings.push(
+            `alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`,
+        );
     }
     if (cloud === "docker") {
-        if (!cfg.domain) warnings.push(`no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain before real users arrive: Caddy then obtains its certificate on the next up)`);
-        else warnings.push(`alicerce:domain ${cfg.domain}: point its A record at the host (stack output hostAddress); Caddy obtains the certificate over ACME once the name resolves there, and HTTPS fails until then`);
+        if (!cfg.domain)
+            warnings.push(
+                `no alicerce:domain: nginx serves plain HTTP only (allowed below prod; set a domain before real users arrive: Caddy then obtains its certificate on the next up)`,
+            );
+        else
+            warnings.push(
+                `alicerce:domain ${cfg.domain}: point its A record at the host (stack output hostAddress); Caddy obtains the certificate over ACME once the name resolves there, and HTTPS fails until then`,
+            );
         const existing = vps ? undefined : (cfg.dockerHost ?? DEFAULT_DOCKER_HOST);
         if (existing?.startsWith("ssh://")) {
-            warnings.push(`alicerce:dockerHost ${existing} is a host you manage: alicerce applies none of a created VPS's hardening there (ufw, fail2ban, unattended upgrades, key-only SSH, Docker log rotation); see docs/single-host.md`);
+            warnings.push(
+                `alicerce:dockerHost ${existing} is a host you manage: alicerce applies none of a created VPS's hardening there (ufw, fail2ban, unattended upgrades, key-only SSH, Docker log rotation); see docs/single-host.md`,
+            );
         }
         if (!cfg.backupRepository) {
-            warnings.push(`backups are kept in a restic repository on the same host: a lost host loses them too; set alicerce:backupRepository to an S3-compatible bucket (see docs/single-host.md)`);
+            warnings.push(
+                `backups are kept in a restic repository on the same host: a lost host loses them too; set alicerce:backupRepository to an S3-compatible bucket (see docs/single-host.md)`,
+            );
         }
         return {
             ...common,
@@ -770,10 +887,14 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
 
     if (!cfg.domain) warnings.push(`no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`);
     if (cloud === "aws" && cfg.domain && !cfg.cloudflareZoneId) {
-        warnings.push(`alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create the certificate's validation record and the app's DNS record at your DNS host (both are stack outputs); the first \`pulumi up\` waits until the certificate is issued`);
+        warnings.push(
+            `alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create the certificate's validation record and the app's DNS record at your DNS host (both are stack outputs); the first \`pulumi up\` waits until the certificate is issued`,
+        );
     }
     if (cloud === "digitalocean" && cfg.domain && !cfg.cloudflareZoneId) {
-        warnings.push(`alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create an A record ${cfg.domain} -> the load balancer's address (stack output loadBalancerIp) in the domain's DigitalOcean DNS zone; Let's Encrypt validates through that zone, so the first \`pulumi up\` fails until the zone is hosted at DigitalOcean`);
+        warnings.push(
+            `alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create an A record ${cfg.domain} -> the load balancer's address (stack output loadBalancerIp) in the domain's DigitalOcean DNS zone; Let's Encrypt validates through that zone, so the first \`pulumi up\` fails until the zone is hosted at DigitalOcean`,
+        );
     }
     if (!cfg.alertEmail && preset.alarms) warnings.push(`no alicerce:alertEmail: alarms fire but notify nobody`);
 
@@ -828,7 +949,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
         cdn: preset.cdn,
-    };}
+    };
+}
 
 // ---- p-do-docker-workers: queue worker keys ----
 /** The DigitalOcean workers and cache of a valid config (the rules below refuse workers keys on a tier without a queue). */
@@ -853,17 +975,22 @@ const DROPLET_WORKER_KEYS = ["workersInstanceType", "workersMin", "workersMax"] 
 /** The workers keys: each on the cloud that reads it, only where the tier has a queue, min at most max. */
 function workerRules(ctx: RuleContext): void {
     const { raw, value, say, cloud, preset, tier } = ctx;
-    if (cloud !== "docker" && raw.workersReplicas !== undefined) say("workersReplicas", "applies only when alicerce:cloud is docker; use workersMin and workersMax on DigitalOcean");
+    if (cloud !== "docker" && raw.workersReplicas !== undefined)
+        say("workersReplicas", "applies only when alicerce:cloud is docker; use workersMin and workersMax on DigitalOcean");
     for (const key of DROPLET_WORKER_KEYS) {
         if (raw[key] === undefined) continue;
         if (cloud === "docker") say(key, "applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host");
-        else if (cloud === "aws") continue; // awsQueueRules
+        else if (cloud === "aws")
+            continue; // awsQueueRules
         else if (cloud === "digitalocean" && preset !== undefined && preset.workers.digitalocean === null) {
             say(key, `sets workers, but the ${tier} tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key`);
         }
     }
     if (cloud !== undefined && cloud !== "aws" && raw.cacheNodeType !== undefined) {
-        say("cacheNodeType", `applies only when alicerce:cloud is aws (ElastiCache); ${cloud === "digitalocean" ? "the DigitalOcean Valkey size comes from the tier" : "a single host runs its own Redis container"}; remove it`);
+        say(
+            "cacheNodeType",
+            `applies only when alicerce:cloud is aws (ElastiCache); ${cloud === "digitalocean" ? "the DigitalOcean Valkey size comes from the tier" : "a single host runs its own Redis container"}; remove it`,
+        );
     }
     const presetWorkers = cloud === "digitalocean" ? preset?.workers.digitalocean : undefined;
     const min = value("workersMin") ?? presetWorkers?.minInstances;

@@ -11,12 +11,38 @@ import { HOST_NAME, WILDCARD_NAME } from "../components/shared/hosts";
  */
 
 const AWS_REGIONS = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "sa-east-1",
-    "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2",
-    "eu-north-1", "eu-south-1", "eu-south-2", "ap-south-1", "ap-south-2", "ap-southeast-1",
-    "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
-    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1", "me-south-1", "me-central-1",
-    "il-central-1", "af-south-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "ca-west-1",
+    "sa-east-1",
+    "mx-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-east-1",
+    "me-south-1",
+    "me-central-1",
+    "il-central-1",
+    "af-south-1",
 ] as const;
 
 /** Regions accepted per managed cloud (commercial AWS regions; DigitalOcean regions with every service the platform uses: see digitalocean-regions.ts). */
@@ -42,11 +68,9 @@ const wholeNumber = (min: number, max: number) =>
         .max(max, { error: `is out of range; use a whole number from ${min} to ${max}` });
 
 /** Tag values must be valid both as AWS tag values and inside DigitalOcean tag strings. */
-const tagValue = z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
-        error: "is not a valid tag value; use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
-    });
+const tagValue = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+    error: "is not a valid tag value; use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+});
 
 /**
  * A list key. Pulumi hands a YAML list over as JSON (`["a","b"]`); a
@@ -54,26 +78,24 @@ const tagValue = z
  * is accepted too. Each item is checked with `item`.
  */
 const stringList = (item: RegExp, error: string) =>
-    z
-        .string()
-        .transform((text, ctx) => {
-            let items: unknown = undefined;
-            const trimmed = text.trim();
-            if (trimmed.startsWith("[")) {
-                try {
-                    items = JSON.parse(trimmed);
-                } catch {
-                    items = undefined;
-                }
-            } else {
-                items = trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim());
+    z.string().transform((text, ctx) => {
+        let items: unknown = undefined;
+        const trimmed = text.trim();
+        if (trimmed.startsWith("[")) {
+            try {
+                items = JSON.parse(trimmed);
+            } catch {
+                items = undefined;
             }
-            if (!Array.isArray(items) || !items.every((i) => typeof i === "string" && item.test(i))) {
-                ctx.addIssue({ code: "custom", message: error });
-                return z.NEVER;
-            }
-            return items as string[];
-        });
+        } else {
+            items = trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim());
+        }
+        if (!Array.isArray(items) || !items.every((i) => typeof i === "string" && item.test(i))) {
+            ctx.addIssue({ code: "custom", message: error });
+            return z.NEVER;
+        }
+        return items as string[];
+    });
 
 /**
  * A map key (`alicerce:appEnv`). Pulumi hands a YAML map over as a JSON
@@ -123,7 +145,10 @@ export const configSchema = z.strictObject({
     cloud: z.enum(CLOUDS, { error: `is not a cloud; use one of ${CLOUDS.join(", ")}` }),
     tier: z.enum(TIERS, { error: `is not a tier; use one of ${TIERS.join(", ")}` }),
     /** Required for aws and digitalocean, and for docker with `vps`; meaningless for a Docker host you bring. */
-    region: z.string().regex(/^[a-z0-9-]+$/, { error: "is not a region name" }).optional(),
+    region: z
+        .string()
+        .regex(/^[a-z0-9-]+$/, { error: "is not a region name" })
+        .optional(),
     owner: tagValue,
     costCenter: tagValue,
     budgetUsd: z.coerce
@@ -154,7 +179,10 @@ export const configSchema = z.strictObject({
         })
         .optional(),
     /** AWS: IPv4 ranges the load balancer admits on 80/443 (a managed prefix list of at most 30 entries). */
-    lbIngressCidrs: stringList(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/, 'is not a list of IPv4 ranges; use e.g. ["203.0.113.0/24"] or 203.0.113.0/24,198.51.100.0/24')
+    lbIngressCidrs: stringList(
+        /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
+        'is not a list of IPv4 ranges; use e.g. ["203.0.113.0/24"] or 203.0.113.0/24,198.51.100.0/24',
+    )
         .refine((list) => list.length >= 1, { error: "is empty; list at least one IPv4 range, or remove the key" })
         .refine((list) => list.length <= 30, { error: "has too many ranges; the load balancer's prefix list holds at most 30" })
         .optional(),
@@ -163,10 +191,16 @@ export const configSchema = z.strictObject({
         .enum(["true", "false"], { error: "is not true or false" })
         .transform((v) => v === "true")
         .optional(),
-    instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not an instance type or droplet size" }).optional(),
+    instanceType: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not an instance type or droplet size" })
+        .optional(),
     minInstances: wholeNumber(1, 20).optional(),
     maxInstances: wholeNumber(1, 20).optional(),
-    dbInstanceClass: z.string().regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" }).optional(),
+    dbInstanceClass: z
+        .string()
+        .regex(/^db[.-][a-z0-9.-]+$/, { error: "is not a database class; use e.g. db.t4g.small (AWS) or db-s-1vcpu-2gb (DigitalOcean)" })
+        .optional(),
     dbStorageGb: wholeNumber(20, 16384).optional(),
     /** AWS: how app instances reach the internet, overriding the tier (cost against resilience: see README "Tiers"). */
     egress: z.enum(EGRESS_MODES, { error: `is not an egress mode; use one of ${EGRESS_MODES.join(", ")}` }).optional(),
@@ -215,7 +249,7 @@ export const configSchema = z.strictObject({
     /** IPv4 ranges allowed to reach SSH (droplets; a single Docker host and the Docker API over SSH). */
     adminCidrs: stringList(
         /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
-        "is not a list of IPv4 ranges; use e.g. [\"203.0.113.7/32\"] (your office or VPN egress)",
+        'is not a list of IPv4 ranges; use e.g. ["203.0.113.7/32"] (your office or VPN egress)',
     ).optional(),
     certificateName: z
         .string()
@@ -252,13 +286,17 @@ export const configSchema = z.strictObject({
      */
     amiName: z
         .string()
-        .regex(AL2023_AMI_NAME, { error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.12.20260710.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)" })
+        .regex(AL2023_AMI_NAME, {
+            error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.12.20260710.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)",
+        })
         .optional(),
     // --- queue workers and cache (AWS; the worker keys below serve AWS and DigitalOcean) ---
     /** AWS: the ElastiCache for Valkey node type, overriding the tier. */
     cacheNodeType: z
         .string()
-        .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "is not an ElastiCache node type; use e.g. cache.t4g.small (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html)" })
+        .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
+            error: "is not an ElastiCache node type; use e.g. cache.t4g.small (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html)",
+        })
         .optional(),
     // --- end p-aws-workers ---
     sshKeyFingerprints: stringList(
@@ -297,17 +335,24 @@ export const configSchema = z.strictObject({
     /** The team's own build context (a directory with a Dockerfile), relative to the project, instead of app-image/. */
     appPath: z
         .string()
-        .regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use the directory holding the app's Dockerfile, relative to the project (e.g. apps/api)" })
+        .regex(/^[A-Za-z0-9._\/-]+$/, {
+            error: "is not a directory path; use the directory holding the app's Dockerfile, relative to the project (e.g. apps/api)",
+        })
         .optional(),
     /** The architecture of the prebuilt alicerce:image (`docker buildx imagetools inspect`): checked against the instance type's. */
-    imageArchitecture: z.enum(["arm64", "amd64"], { error: "is not an architecture; use arm64 or amd64 (docker buildx imagetools inspect <image>)" }).optional(),
+    imageArchitecture: z
+        .enum(["arm64", "amd64"], { error: "is not an architecture; use arm64 or amd64 (docker buildx imagetools inspect <image>)" })
+        .optional(),
     // --- host names, routing by host, static frontend (p-app-hosts) ---
     /** More host names served beside alicerce:domain (`www.example.com`, `api.example.com`, the apex); all on one certificate. */
     hosts: stringList(HOST_NAME, 'is not a list of host names; use lowercase names such as ["www.example.com","api.example.com"]')
         .refine((list) => list.length <= 50, { error: "has too many names; at most 50 (an ACM certificate holds 10 by default, Let's Encrypt 100)" })
         .optional(),
     /** A wildcard for tenant subdomains (`*.clinics.example.com`), one label deep; needs DNS-01 on the single host. */
-    wildcardHost: z.string().regex(WILDCARD_NAME, { error: "is not a wildcard host; use *. followed by a lowercase name, e.g. *.clinics.example.com" }).optional(),
+    wildcardHost: z
+        .string()
+        .regex(WILDCARD_NAME, { error: "is not a wildcard host; use *. followed by a lowercase name, e.g. *.clinics.example.com" })
+        .optional(),
     /** The DNS zone every served name is under (`example.com`): names outside it are refused. */
     dnsZone: z.string().regex(HOST_NAME, { error: "is not a DNS zone name; use the zone's apex, e.g. example.com" }).optional(),
     /** Which service answers each name: `{"example.com":"frontend","api.example.com":"app"}` or `example.com=frontend,api.example.com=app`; unlisted names go to the app. */
@@ -317,11 +362,23 @@ export const configSchema = z.strictObject({
             const t = text.trim();
             let map: unknown;
             if (t.startsWith("{")) {
-                try { map = JSON.parse(t); } catch { map = undefined; }
+                try {
+                    map = JSON.parse(t);
+                } catch {
+                    map = undefined;
+                }
             } else {
-                map = Object.fromEntries(t.split(",").filter((x) => x.trim() !== "").map((x) => x.split("=").map((y) => y.trim())));
+                map = Object.fromEntries(
+                    t
+                        .split(",")
+                        .filter((x) => x.trim() !== "")
+                        .map((x) => x.split("=").map((y) => y.trim())),
+                );
             }
-            const ok = map !== null && typeof map === "object" && !Array.isArray(map) &&
+            const ok =
+                map !== null &&
+                typeof map === "object" &&
+                !Array.isArray(map) &&
                 Object.entries(map as object).every(([k, v]) => (HOST_NAME.test(k) || WILDCARD_NAME.test(k)) && typeof v === "string");
             if (!ok) {
                 ctx.addIssue({ code: "custom", message: 'is not a host-to-service map; use {"example.com":"frontend","api.example.com":"app"}' });
@@ -331,7 +388,10 @@ export const configSchema = z.strictObject({
         })
         .optional(),
     /** The built SPA to serve (a directory with index.html, relative to the project), e.g. `frontend/dist`. */
-    frontendPath: z.string().regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use a relative path such as frontend/dist" }).optional(),
+    frontendPath: z
+        .string()
+        .regex(/^[A-Za-z0-9._\/-]+$/, { error: "is not a directory path; use a relative path such as frontend/dist" })
+        .optional(),
     /** cloud docker: the DNS provider Caddy answers ACME DNS-01 with (needed for a wildcard); its token is `cloudflare:apiToken` (secret). */
     acmeDns: z.enum(["cloudflare"], { error: "is not a DNS-01 provider; use cloudflare" }).optional(),
 });

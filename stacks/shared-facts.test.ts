@@ -49,7 +49,11 @@ describe("shared facts: one definition for the program and the policy pack", () 
     for (const range of ["0.0.0.0/1", "128.0.0.0/1", "::/1", "0.0.0.0/0", "10.0.0.0/7"]) {
         it(`config refuses ${range} wherever the pack would flag it as the internet`, () => {
             assert.equal(isInternetRange(range), true, `the pack treats ${range} as the internet`);
-            for (const [cloud, base, key] of [["digitalocean", DO, "adminCidrs"], ["docker", VPS, "adminCidrs"], ["aws", AWS, "lbIngressCidrs"]] as const) {
+            for (const [cloud, base, key] of [
+                ["digitalocean", DO, "adminCidrs"],
+                ["docker", VPS, "adminCidrs"],
+                ["aws", AWS, "lbIngressCidrs"],
+            ] as const) {
                 const found = problems({ ...base, [`alicerce:${key}`]: range }).filter((p) => p.startsWith(`alicerce:${key}:`));
                 assert.equal(found.length, 1, `${cloud} ${key}=${range} must be refused once, got ${JSON.stringify(found)}`);
             }
@@ -97,6 +101,9 @@ describe("the policy pack stands alone", () => {
                 queue.push(dep);
             }
         }
-        assert.ok([...seen].some((f) => f.endsWith(path.join("lib", "tiers.ts"))), "the pack reads the shared tier list");
+        assert.ok(
+            [...seen].some((f) => f.endsWith(path.join("lib", "tiers.ts"))),
+            "the pack reads the shared tier list",
+        );
     });
 });

@@ -328,7 +328,10 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         awsCache: { nodeType: null, nodes: 1, snapshotRetentionDays: 0 },
         // --- end p-aws-workers ---
         // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
-        workers: { digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } } },
+        workers: {
+            digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 },
+            docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } },
+        },
         cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
         // --- CDN (p-app-hosts) ---
         cdn: false,
@@ -381,7 +384,10 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         awsCache: { nodeType: "cache.t4g.micro", nodes: 2, snapshotRetentionDays: 7 },
         // --- end p-aws-workers ---
         // p-do-docker-workers
-        workers: { digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 }, docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } } },
+        workers: {
+            digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 },
+            docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } },
+        },
         cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
         // --- CDN (p-app-hosts) ---
         cdn: true,

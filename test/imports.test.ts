@@ -48,7 +48,13 @@ describe("test/ holds tests only", () => {
             'import { ROOT } from "../offline";',
             'import * as fs from "fs";',
         ].join("\n");
-        assert.deepEqual(testImports(file, text), ["../test/harness", "../test/harness/index", "../test", "../test/support/pulumi-host.js", "../test/stacks/runs"]);
+        assert.deepEqual(testImports(file, text), [
+            "../test/harness",
+            "../test/harness/index",
+            "../test",
+            "../test/support/pulumi-host.js",
+            "../test/stacks/runs",
+        ]);
     });
 
     it("no file outside test/ (tests aside) imports from test/", () => {

@@ -16,17 +16,26 @@ import type { Tier } from "../stacks";
 import { stackRun, tierRun, UPGRADE_STACK } from "./stacks/runs";
 
 const json = async (run: Promise<import("../offline").StackRun>) => (await planOfRun(await run)).json;
-const tierDiff = async (from: Tier, to: Tier): Promise<StackDiff> =>
-    diffPlans(await json(tierRun(from)), await json(tierRun(to)), { before: from, after: to });
+const tierDiff = async (from: Tier, to: Tier): Promise<StackDiff> => diffPlans(await json(tierRun(from)), await json(tierRun(to)), { before: from, after: to });
 
 describe("plan diff", function () {
     this.timeout(180_000);
 
-    for (const [from, to] of [["mvp", "growth"], ["growth", "prod"], ["mvp", "prod"]] as [Tier, Tier][]) {
+    for (const [from, to] of [
+        ["mvp", "growth"],
+        ["growth", "prod"],
+        ["mvp", "prod"],
+    ] as [Tier, Tier][]) {
         it(`${from} -> ${to}: no replacement or deletion of a resource that holds data; the database is updated in place`, async () => {
             const diff = await tierDiff(from, to);
-            assert.deepEqual(diff.entries.filter((e) => e.dataLoss).map((e) => `${e.kind} ${e.name}`), []);
-            assert.deepEqual(diff.entries.filter((e) => e.kind === "replace" && e.stateful).map((e) => e.name), []);
+            assert.deepEqual(
+                diff.entries.filter((e) => e.dataLoss).map((e) => `${e.kind} ${e.name}`),
+                [],
+            );
+            assert.deepEqual(
+                diff.entries.filter((e) => e.kind === "replace" && e.stateful).map((e) => e.name),
+                [],
+            );
             const db = diff.entries.find((e) => e.name === "database-primary");
             assert.equal(db?.kind, "update");
             assert.ok(db!.changedInputs.includes("instanceClass") || db!.changedInputs.includes("multiAz"), db!.changedInputs.join(","));
@@ -39,7 +48,10 @@ describe("plan diff", function () {
     it("a vpcCidr change replaces the VPC and every subnet, flagged as data at risk and listed first", async () => {
         const before = await json(tierRun("mvp"));
         const after = await json(
-            runStack("dev", { stackName: UPGRADE_STACK, overrides: { "alicerce:tier": "mvp", "alicerce:domain": "app.example.com", "alicerce:vpcCidr": "10.30.0.0/16" } }),
+            runStack("dev", {
+                stackName: UPGRADE_STACK,
+                overrides: { "alicerce:tier": "mvp", "alicerce:domain": "app.example.com", "alicerce:vpcCidr": "10.30.0.0/16" },
+            }),
         );
         const diff = diffPlans(before, after, { before: "10.20.0.0/16", after: "10.30.0.0/16" });
         const vpc = diff.entries.find((e) => e.type === "aws:ec2/vpc:Vpc");
@@ -65,22 +77,50 @@ describe("plan diff", function () {
 
     it("two stacks compare by resource, whatever their stack names; a deleted protected resource is data at risk", async () => {
         const prod = await json(tierRun("prod"));
-        const same = diffPlans(prod, { ...prod, resources: prod.resources.map((r) => ({ ...r, urn: r.urn.replace(`urn:pulumi:${UPGRADE_STACK}::`, "urn:pulumi:other::") })) }, { before: "a", after: "b" });
+        const same = diffPlans(
+            prod,
+            { ...prod, resources: prod.resources.map((r) => ({ ...r, urn: r.urn.replace(`urn:pulumi:${UPGRADE_STACK}::`, "urn:pulumi:other::") })) },
+            { before: "a", after: "b" },
+        );
         assert.equal(same.entries.length, 0);
         // A log group renamed (deleted and created, no data at risk) and the database dropped: the database comes first.
-        const renamed = (r: (typeof prod.resources)[number]) => (r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "alicerce-app-logs" ? { ...r, name: "a-logs", urn: r.urn.replace(/::alicerce-app-logs$/, "::a-logs") } : r);
-        const gone = diffPlans(prod, { ...prod, resources: prod.resources.filter((r) => r.name !== "database-primary").map(renamed) }, { before: "a", after: "b" });
+        const renamed = (r: (typeof prod.resources)[number]) =>
+            r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "alicerce-app-logs"
+                ? { ...r, name: "a-logs", urn: r.urn.replace(/::alicerce-app-logs$/, "::a-logs") }
+                : r;
+        const gone = diffPlans(
+            prod,
+            { ...prod, resources: prod.resources.filter((r) => r.name !== "database-primary").map(renamed) },
+            { before: "a", after: "b" },
+        );
         assert.deepEqual(
             gone.entries.map((e) => [e.kind, e.name, e.protected, e.dataLoss]),
-            [["delete", "database-primary", true, true], ["delete", "alicerce-app-logs", false, false], ["add", "a-logs", false, false]],
+            [
+                ["delete", "database-primary", true, true],
+                ["delete", "alicerce-app-logs", false, false],
+                ["add", "a-logs", false, false],
+            ],
         );
     });
 });
 
 describe("plan report: what a stack is, not AWS assumptions", () => {
     it("a DigitalOcean Redis/Valkey cluster's edge is not labelled SQL; a PostgreSQL one is", async () => {
-        const base = { parent: undefined, custom: true, secretPaths: [], dependencies: [], aliases: [], options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [] } };
-        const res = (type: string, name: string, inputs: Record<string, unknown>) => ({ ...base, urn: `urn:pulumi:s::p::${type}::${name}`, type, name, inputs });
+        const base = {
+            parent: undefined,
+            custom: true,
+            secretPaths: [],
+            dependencies: [],
+            aliases: [],
+            options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [] },
+        };
+        const res = (type: string, name: string, inputs: Record<string, unknown>) => ({
+            ...base,
+            urn: `urn:pulumi:s::p::${type}::${name}`,
+            type,
+            name,
+            inputs,
+        });
         const diagram = renderMermaid([
             res("digitalocean:index/droplet:Droplet", "app", { size: "s-1vcpu-1gb" }),
             res("digitalocean:index/databaseCluster:DatabaseCluster", "pg", { engine: "pg" }),
@@ -90,7 +130,10 @@ describe("plan report: what a stack is, not AWS assumptions", () => {
         const toCache = edges.find((l: string) => /cache/.test(l.split(/-->|-\.->/)[1] ?? ""));
         assert.ok(toCache, diagram);
         assert.doesNotMatch(toCache!, /SQL/);
-        assert.ok(edges.some((l: string) => /SQL/.test(l) && /pg/.test(l)), diagram);
+        assert.ok(
+            edges.some((l: string) => /SQL/.test(l) && /pg/.test(l)),
+            diagram,
+        );
     });
 
     it("a Docker stack's Markdown heading names no region ('in undefined')", async () => {

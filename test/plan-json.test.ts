@@ -31,7 +31,11 @@ describe("plan JSON", function () {
         for (const stack of ["dev", "prod", "do-dev", "local"]) {
             const json = await doc(stack);
             for (const r of json.resources) {
-                assert.deepEqual(Object.keys(r.options).sort(), ["aliases", "deleteBeforeReplace", "ignoreChanges", "protect", "replaceOnChanges", "retainOnDelete"], r.urn);
+                assert.deepEqual(
+                    Object.keys(r.options).sort(),
+                    ["aliases", "deleteBeforeReplace", "ignoreChanges", "protect", "replaceOnChanges", "retainOnDelete"],
+                    r.urn,
+                );
             }
         }
     });
@@ -62,7 +66,10 @@ describe("plan JSON", function () {
         assert.deepEqual(store.options.aliases, [aliasUrn]);
         // A child named after its parent answers to the aliased parent's name too.
         const child = local.resources.find((r) => r.parent === store.urn && r.name === "objectstore-image")!;
-        assert.ok(child.options.aliases.some((u) => u.endsWith("::minio-image") && u.includes(`${store.type}$`)), child.options.aliases.join("\n"));
+        assert.ok(
+            child.options.aliases.some((u) => u.endsWith("::minio-image") && u.includes(`${store.type}$`)),
+            child.options.aliases.join("\n"),
+        );
         // A resource without aliases lists none.
         assert.deepEqual(one(await doc("dev"), "aws:rds/instance:Instance", "database-primary").options.aliases, []);
     });
@@ -72,7 +79,9 @@ describe("plan JSON", function () {
         assert.equal(json.outputs.cloud, "aws");
         assert.equal(json.outputs.tier, "prod");
         assert.deepEqual(json.outputs, runs.get("prod")!.outputs);
-        const run = await runStack("dev", { program: async () => ({ url: "https://app.example.com", db: { user: "app", password: pulumi.secret("s3cr3t-value") } }) });
+        const run = await runStack("dev", {
+            program: async () => ({ url: "https://app.example.com", db: { user: "app", password: pulumi.secret("s3cr3t-value") } }),
+        });
         const secretDoc = planJson(run);
         assert.deepEqual(secretDoc.outputs, { url: "https://app.example.com", db: { user: "app", password: "[secret]" } });
         assert.ok(!JSON.stringify(secretDoc).includes("s3cr3t-value"));
@@ -80,8 +89,14 @@ describe("plan JSON", function () {
 
     it("carries the program's warnings", async () => {
         const json = await doc("dev");
-        const logged = runs.get("dev")!.logs.filter((l) => l.severity === "warning").map((l) => l.message);
+        const logged = runs
+            .get("dev")!
+            .logs.filter((l) => l.severity === "warning")
+            .map((l) => l.message);
         assert.ok(logged.length > 0, "dev warns (no domain, no alert email)");
-        assert.deepEqual(json.warnings.filter((w) => w.severity === "warning").map((w) => w.message), logged);
+        assert.deepEqual(
+            json.warnings.filter((w) => w.severity === "warning").map((w) => w.message),
+            logged,
+        );
     });
 });

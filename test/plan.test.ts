@@ -50,7 +50,10 @@ describe("npm run plan", function () {
     });
 
     it("rejects an unknown stack, naming the ones there are", async () => {
-        const err = await plan("--stack", "nope").then(() => assert.fail("plan accepted an unknown stack"), (e) => e);
+        const err = await plan("--stack", "nope").then(
+            () => assert.fail("plan accepted an unknown stack"),
+            (e) => e,
+        );
         assert.equal(err.code, 2);
         assert.match(err.stderr, /no stack "nope" \(stacks: .*dev/);
     });
@@ -58,11 +61,26 @@ describe("npm run plan", function () {
 
 describe("npm run plan: the command line", function () {
     this.timeout(300_000);
-    const fail = (...args: string[]) => plan(...args).then((r) => assert.fail(`plan ${args.join(" ")} succeeded: ${r.stdout.slice(-300)}`), (e) => e);
+    const fail = (...args: string[]) =>
+        plan(...args).then(
+            (r) => assert.fail(`plan ${args.join(" ")} succeeded: ${r.stdout.slice(-300)}`),
+            (e) => e,
+        );
 
     it("--help names every option and exits 0", async () => {
         const { stdout } = await plan("--help");
-        for (const flag of ["-s, --stack", "--all", "--json <file|->", "--markdown", "--set", "--policy-config", "--diff <git-ref>", "--diff-stack", "--diff-tier"]) assert.ok(stdout.includes(flag), flag);
+        for (const flag of [
+            "-s, --stack",
+            "--all",
+            "--json <file|->",
+            "--markdown",
+            "--set",
+            "--policy-config",
+            "--diff <git-ref>",
+            "--diff-stack",
+            "--diff-tier",
+        ])
+            assert.ok(stdout.includes(flag), flag);
     });
 
     it("suggests the stack or tier meant, and a mistyped flag", async () => {

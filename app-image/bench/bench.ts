@@ -36,10 +36,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, i)] as number;
 }
 
-function runScenario(
-  scenario: string,
-  opts: autocannon.Options,
-): Promise<Row> {
+function runScenario(scenario: string, opts: autocannon.Options): Promise<Row> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let errors = 0;
@@ -71,7 +68,10 @@ async function main(): Promise<void> {
   let stopService: (() => Promise<void>) | undefined;
   try {
     const database = await cluster.createDatabase('bench');
-    const svc = await startService({ ...serviceEnv(cluster, database), RATE_LIMIT_POINTS: '1000000' }, { discardOutputAfterStart: true });
+    const svc = await startService(
+      { ...serviceEnv(cluster, database), RATE_LIMIT_POINTS: '1000000' },
+      { discardOutputAfterStart: true },
+    );
     stopService = () => svc.stop();
     await cluster.admin(
       "INSERT INTO notes (title, body) SELECT 'seed ' || g, repeat('x', 200) FROM generate_series(1, $1) g",
@@ -96,10 +96,29 @@ async function main(): Promise<void> {
     // Warm-up: JIT, pool connections, TLS handshakes.
     await runScenario('warm-up', { url, duration: 3, requests: [readById] });
     rows.push(await runScenario('GET /api/notes/:id (replica), max', { url, requests: [readById] }));
-    rows.push(await runScenario('GET /api/notes?limit=20 (replica), max', { url, requests: [{ method: 'GET', path: '/api/notes?limit=20' }] }));
+    rows.push(
+      await runScenario('GET /api/notes?limit=20 (replica), max', {
+        url,
+        requests: [{ method: 'GET', path: '/api/notes?limit=20' }],
+      }),
+    );
     rows.push(await runScenario('POST /api/notes (primary), max', { url, requests: [write] }));
-    rows.push(await runScenario(`GET /api/notes/:id at ${targetRate} req/s`, { url, connections: 2, overallRate: targetRate, requests: [readById] }));
-    rows.push(await runScenario(`POST /api/notes at ${targetRate} req/s`, { url, connections: 2, overallRate: targetRate, requests: [write] }));
+    rows.push(
+      await runScenario(`GET /api/notes/:id at ${targetRate} req/s`, {
+        url,
+        connections: 2,
+        overallRate: targetRate,
+        requests: [readById],
+      }),
+    );
+    rows.push(
+      await runScenario(`POST /api/notes at ${targetRate} req/s`, {
+        url,
+        connections: 2,
+        overallRate: targetRate,
+        requests: [write],
+      }),
+    );
 
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const { rows: version } = await cluster.admin<{ v: string }>("SELECT current_setting('server_version') AS v");
@@ -111,7 +130,9 @@ async function main(): Promise<void> {
     console.log('| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | errors |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of rows) {
-      console.log(`| ${r.scenario} | ${r.requests} | ${r.rps} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+      console.log(
+        `| ${r.scenario} | ${r.requests} | ${r.rps} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+      );
     }
   } finally {
     await stopService?.();

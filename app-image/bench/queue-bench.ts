@@ -50,26 +50,52 @@ async function main(): Promise<void> {
   const cluster = await startCluster();
   const redis = await startRedis();
   const s3Dir = mkdtempSync(join(tmpdir(), 's3rver-bench-'));
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: BUCKET }] });
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: s3Dir,
+    configureBuckets: [{ name: BUCKET }],
+  });
   const { port: s3Port } = await s3rver.run();
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3Port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${s3Port}`,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   const rows: string[] = [];
   try {
     for (const [index, scenario] of SCENARIOS.entries()) {
       const database = await cluster.createDatabase('qbench');
       const db = index + 1;
-      const pool = new pg.Pool({ host: '127.0.0.1', port: cluster.primaryPort, database, user: APP_ROLE, password: cluster.appPassword, ssl: { rejectUnauthorized: false }, max: 10 });
+      const pool = new pg.Pool({
+        host: '127.0.0.1',
+        port: cluster.primaryPort,
+        database,
+        user: APP_ROLE,
+        password: cluster.appPassword,
+        ssl: { rejectUnauthorized: false },
+        max: 10,
+      });
       await migrate(pool, { info: () => undefined });
       const body = randomBytes(OBJECT_BYTES);
       const ids: string[] = [];
       for (let i = 0; i < JOBS; i += 50) {
-        await Promise.all(Array.from({ length: Math.min(50, JOBS - i) }, async () => {
-          const id = randomUUID();
-          const key = `uploads/${id}/bench.bin`;
-          await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'application/octet-stream' }));
-          await pool.query(`INSERT INTO uploads (id, object_key, filename, content_type, size, visibility, status) VALUES ($1, $2, 'bench.bin', 'application/octet-stream', $3, 'private', 'queued')`, [id, key, body.length]);
-          ids.push(id);
-        }));
+        await Promise.all(
+          Array.from({ length: Math.min(50, JOBS - i) }, async () => {
+            const id = randomUUID();
+            const key = `uploads/${id}/bench.bin`;
+            await s3.send(
+              new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'application/octet-stream' }),
+            );
+            await pool.query(
+              `INSERT INTO uploads (id, object_key, filename, content_type, size, visibility, status) VALUES ($1, $2, 'bench.bin', 'application/octet-stream', $3, 'private', 'queued')`,
+              [id, key, body.length],
+            );
+            ids.push(id);
+          }),
+        );
       }
       const env = {
         ...serviceEnv(cluster, database, false),
@@ -81,11 +107,17 @@ async function main(): Promise<void> {
         WORKER_CONCURRENCY: String(scenario.concurrency),
       };
       const workers: ServiceProcess[] = [];
-      for (let w = 0; w < scenario.workers; w++) workers.push(await startWorker(env, { discardOutputAfterStart: true }));
+      for (let w = 0; w < scenario.workers; w++)
+        workers.push(await startWorker(env, { discardOutputAfterStart: true }));
       const connection = redis.client(db);
       const queue = new Queue<VerifyJobData>(VERIFY_QUEUE, { connection, prefix: QUEUE_PREFIX });
       const started = Date.now();
-      const jobOpts = (uploadId: string) => ({ jobId: verifyJobId(uploadId), attempts: 5, backoff: { type: 'exponential' as const, delay: 5000 }, removeOnComplete: false });
+      const jobOpts = (uploadId: string) => ({
+        jobId: verifyJobId(uploadId),
+        attempts: 5,
+        backoff: { type: 'exponential' as const, delay: 5000 },
+        removeOnComplete: false,
+      });
       if (scenario.rate === undefined) {
         await queue.addBulk(ids.map((uploadId) => ({ name: 'verify', data: { uploadId }, opts: jobOpts(uploadId) })));
       } else {
@@ -108,7 +140,9 @@ async function main(): Promise<void> {
       const lastFinish = Math.max(...jobs.map((j) => j.finishedOn ?? 0));
       const seconds = (lastFinish - started) / 1000;
       const recorded = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM upload_verifications')).rows[0]?.n;
-      rows.push(`| ${scenario.name} | ${JOBS} | ${(JOBS / seconds).toFixed(0)} | ${percentile(waits, 50)} | ${percentile(waits, 95)} | ${percentile(ends, 50)} | ${percentile(ends, 95)} | ${recorded} | ${failed} |`);
+      rows.push(
+        `| ${scenario.name} | ${JOBS} | ${(JOBS / seconds).toFixed(0)} | ${percentile(waits, 50)} | ${percentile(waits, 95)} | ${percentile(ends, 50)} | ${percentile(ends, 95)} | ${recorded} | ${failed} |`,
+      );
       await queue.close();
       connection.disconnect();
       await Promise.all(workers.map((w) => w.stop()));
@@ -121,8 +155,12 @@ async function main(): Promise<void> {
     await cluster.stop();
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\n${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${JOBS} jobs of ${OBJECT_BYTES / 1024} KiB objects per scenario\n`);
-  console.log('| scenario | jobs | jobs/s | queue latency p50 ms | p95 ms | end to end p50 ms | p95 ms | recorded | failed |');
+  console.log(
+    `\n${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${JOBS} jobs of ${OBJECT_BYTES / 1024} KiB objects per scenario\n`,
+  );
+  console.log(
+    '| scenario | jobs | jobs/s | queue latency p50 ms | p95 ms | end to end p50 ms | p95 ms | recorded | failed |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) console.log(r);
 }

@@ -13,7 +13,10 @@ import { cached, fetchJsonSecret, secretField, type SecretsClient } from './secr
 const DB_PASSWORD_TTL_MS = 60_000;
 
 /** Database user and password, from the URL or from Secrets Manager (re-read at most once a minute). */
-export async function resolveDbCredentials(config: AppConfig, secrets: () => SecretsClient): Promise<{ writer: DbCredentials; reader: DbCredentials }> {
+export async function resolveDbCredentials(
+  config: AppConfig,
+  secrets: () => SecretsClient,
+): Promise<{ writer: DbCredentials; reader: DbCredentials }> {
   const db = config.database;
   if (db.credentials.kind === 'secretsManager') {
     const arn = db.credentials.secretArn;
@@ -22,7 +25,10 @@ export async function resolveDbCredentials(config: AppConfig, secrets: () => Sec
     const user = secretField(first, 'username', arn);
     // Fail at start, not on the first query, when the secret has no password.
     secretField(first, 'password', arn);
-    const password = cached(async () => secretField(await fetchJsonSecret(client, arn), 'password', arn), DB_PASSWORD_TTL_MS);
+    const password = cached(
+      async () => secretField(await fetchJsonSecret(client, arn), 'password', arn),
+      DB_PASSWORD_TTL_MS,
+    );
     const creds = { user, password };
     return { writer: creds, reader: creds };
   }
@@ -59,4 +65,3 @@ export function describe(config: AppConfig): object {
     cdn: config.cdn.baseUrl ?? null,
   };
 }
-

@@ -29,9 +29,7 @@ export interface DbEndpoint {
 }
 
 /** How the database user and password are obtained. */
-export type DbCredentialSource =
-  | { kind: 'inline' }
-  | { kind: 'secretsManager'; secretArn: string };
+export type DbCredentialSource = { kind: 'inline' } | { kind: 'secretsManager'; secretArn: string };
 
 /** Database settings: the writer, the optional reader, credentials and TLS. */
 export interface DatabaseConfig {
@@ -50,9 +48,7 @@ export interface DatabaseConfig {
 }
 
 /** How the session signing key is obtained. */
-export type SigningKeySource =
-  | { kind: 'inline'; key: string }
-  | { kind: 'secretsManager'; secretArn: string };
+export type SigningKeySource = { kind: 'inline'; key: string } | { kind: 'secretsManager'; secretArn: string };
 
 /** S3 (or S3-compatible) settings for presigned uploads. */
 export interface AssetsConfig {
@@ -165,9 +161,7 @@ export interface ConfigIssue {
 }
 
 /** Result of {@link parseConfig}. */
-export type ConfigResult =
-  | { ok: true; config: AppConfig }
-  | { ok: false; issues: ConfigIssue[] };
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; issues: ConfigIssue[] };
 
 /** Thrown by {@link loadConfig}; its message lists every issue, one per line. */
 export class ConfigError extends Error {
@@ -176,9 +170,7 @@ export class ConfigError extends Error {
 
   /** @param issues - every problem found, in the order checked */
   constructor(issues: ConfigIssue[]) {
-    super(
-      'Invalid configuration:\n' + issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n'));
     this.name = 'ConfigError';
     this.issues = issues;
   }
@@ -234,7 +226,9 @@ export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
   const arn = (name: string): string | undefined => {
     const raw = get(name);
     if (raw === undefined) return undefined;
-    return SECRET_ARN.test(raw) ? raw : fail(name, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)');
+    return SECRET_ARN.test(raw)
+      ? raw
+      : fail(name, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)');
   };
 
   const port = int('PORT', 8080, 1, 65535);
@@ -263,9 +257,7 @@ export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
   );
 
   const usesAws =
-    (database?.credentials.kind === 'secretsManager') ||
-    signingKey?.kind === 'secretsManager' ||
-    endpoint === undefined;
+    database?.credentials.kind === 'secretsManager' || signingKey?.kind === 'secretsManager' || endpoint === undefined;
   let awsRegion = get('AWS_REGION');
   if (awsRegion === undefined) {
     if (usesAws) {
@@ -298,10 +290,19 @@ export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
   // CloudWatch namespaces: 1-255 characters, not starting with ':' (API_Metric, AWS CloudWatch API reference);
   // kept to the characters the console shows unescaped.
   if (!/^[A-Za-z0-9._/#-][A-Za-z0-9 ._/#:-]{0,254}$/.test(metrics.namespace)) {
-    fail('METRICS_NAMESPACE', `must be 1-255 characters of letters, digits, space and . _ / # : - not starting with ':' (got "${metrics.namespace}")`);
+    fail(
+      'METRICS_NAMESPACE',
+      `must be 1-255 characters of letters, digits, space and . _ / # : - not starting with ':' (got "${metrics.namespace}")`,
+    );
   }
 
-  if (issues.length > 0 || database === undefined || (role === 'api' && signingKey === undefined) || bucket === undefined || awsRegion === undefined) {
+  if (
+    issues.length > 0 ||
+    database === undefined ||
+    (role === 'api' && signingKey === undefined) ||
+    bucket === undefined ||
+    awsRegion === undefined
+  ) {
     return { ok: false, issues };
   }
   return {
@@ -366,10 +367,7 @@ function parseDatabase(
   }
   if (url === undefined && secretArnRaw === undefined) {
     if (readerUrl !== undefined) fail('DATABASE_READER_URL', 'needs DATABASE_URL for the writer');
-    return fail(
-      'DATABASE_URL, DB_SECRET_ARN',
-      'set DATABASE_URL, or DB_SECRET_ARN with DB_HOST and DB_NAME',
-    );
+    return fail('DATABASE_URL, DB_SECRET_ARN', 'set DATABASE_URL, or DB_SECRET_ARN with DB_HOST and DB_NAME');
   }
 
   if (url !== undefined) {
@@ -499,7 +497,10 @@ function parseCdn(get: Getter, fail: Failer): CdnConfig {
       u = undefined;
     }
     if (u === undefined || u.protocol !== 'https:' || u.search !== '' || u.hash !== '') {
-      fail('CDN_BASE_URL', `must be an https:// URL without query or fragment, e.g. https://d111111abcdef8.cloudfront.net (got "${rawBase}")`);
+      fail(
+        'CDN_BASE_URL',
+        `must be an https:// URL without query or fragment, e.g. https://d111111abcdef8.cloudfront.net (got "${rawBase}")`,
+      );
     } else {
       baseUrl = rawBase.replace(/\/+$/, '');
     }
@@ -507,7 +508,10 @@ function parseCdn(get: Getter, fail: Failer): CdnConfig {
   const publicPrefix = get('PUBLIC_PREFIX') ?? 'public/';
   // Also the CDN's path pattern (CloudFront: "public/*"), so keep it to characters that need no escaping.
   if (!/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*\/$/.test(publicPrefix) || publicPrefix.startsWith('uploads/')) {
-    fail('PUBLIC_PREFIX', `must be lower-case path segments of a-z 0-9 _ - ending in "/", other than uploads/ (got "${publicPrefix}")`);
+    fail(
+      'PUBLIC_PREFIX',
+      `must be lower-case path segments of a-z 0-9 _ - ending in "/", other than uploads/ (got "${publicPrefix}")`,
+    );
   }
   const acl = get('PUBLIC_UPLOAD_ACL');
   if (acl !== undefined && acl !== 'public-read') {

@@ -59,7 +59,16 @@ export const REPLICA_CONNECT_TIMEOUT_MS = 2000;
  */
 export const REPLICA_QUERY_TIMEOUT_MS = 20_000;
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 // PostgreSQL SQLSTATEs: class 08 (connection exception); 57P01 admin_shutdown, 57P02 crash_shutdown,
 // 57P03 cannot_connect_now (starting up, shutting down, not yet accepting connections).
 const UNREACHABLE_SQLSTATES = /^(08...|57P0[123])$/;
@@ -124,7 +133,8 @@ export function readerWithFallback(
       } catch (err) {
         // A read that queued for a busy replica pool while the replica was found unreachable goes to the writer;
         // a queue timeout of a busy, healthy replica fails the read (load, not an outage).
-        if (err instanceof Error && err.message === POOL_QUEUE_TIMEOUT && Date.now() < downUntil) return writer.query<R>(text, values);
+        if (err instanceof Error && err.message === POOL_QUEUE_TIMEOUT && Date.now() < downUntil)
+          return writer.query<R>(text, values);
         if (!isUnreachable(err)) throw err;
         markDown(err);
         return writer.query<R>(text, values);

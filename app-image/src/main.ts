@@ -66,12 +66,16 @@ async function main(): Promise<void> {
     let queue: Queue<VerifyJobData> | undefined;
     let rateLimitRedis: Redis | undefined;
     if (config.redis === undefined) {
-      logger.warn('REDIS_URL not set: uploads cannot be verified (POST /api/uploads/:id/complete answers 503) and the rate limit is per instance');
+      logger.warn(
+        'REDIS_URL not set: uploads cannot be verified (POST /api/uploads/:id/complete answers 503) and the rate limit is per instance',
+      );
     } else {
       queue = openVerifyQueue(createRedis(config.redis, 'producer'), config.queue);
       rateLimitRedis = createRedis(config.redis, 'rateLimit');
       // Without a listener, a lost connection would crash the process; ioredis reconnects by itself.
-      rateLimitRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis (rate limit) connection error'));
+      rateLimitRedis.on('error', (err) =>
+        logger.warn({ err: { message: err.message } }, 'redis (rate limit) connection error'),
+      );
       queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis (queue) connection error'));
       // Until this connection is ready every instance limits from memory, on its own: wait a little for it.
       if (!(await whenReady(rateLimitRedis, REDIS_READY_WAIT_MS))) {

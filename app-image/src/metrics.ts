@@ -36,7 +36,12 @@ export const QUEUE_DIMENSION = 'Queue';
  * @param stats - figures to report
  * @param timestampMs - when they were measured
  */
-export function emfDocument(namespace: string, queue: string, stats: QueueStats, timestampMs: number): Record<string, unknown> {
+export function emfDocument(
+  namespace: string,
+  queue: string,
+  stats: QueueStats,
+  timestampMs: number,
+): Record<string, unknown> {
   return {
     _aws: {
       Timestamp: timestampMs,

@@ -51,7 +51,11 @@ export function verifyJobOptions(queue: QueueConfig): JobsOptions {
  * @param queue - attempts and backoff, the jobs' defaults
  */
 export function openVerifyQueue(connection: ConnectionOptions, queue: QueueConfig): Queue<VerifyJobData> {
-  return new Queue<VerifyJobData>(VERIFY_QUEUE, { connection, prefix: QUEUE_PREFIX, defaultJobOptions: verifyJobOptions(queue) });
+  return new Queue<VerifyJobData>(VERIFY_QUEUE, {
+    connection,
+    prefix: QUEUE_PREFIX,
+    defaultJobOptions: verifyJobOptions(queue),
+  });
 }
 
 /**
@@ -64,7 +68,11 @@ export function openVerifyQueue(connection: ConnectionOptions, queue: QueueConfi
  * @param uploadId - upload to verify
  * @param retryDeadLetter - remove a failed job of this upload before adding
  */
-export async function enqueueVerification(queue: Queue<VerifyJobData>, uploadId: string, retryDeadLetter = false): Promise<void> {
+export async function enqueueVerification(
+  queue: Queue<VerifyJobData>,
+  uploadId: string,
+  retryDeadLetter = false,
+): Promise<void> {
   const jobId = verifyJobId(uploadId);
   if (retryDeadLetter) {
     const existing = await queue.getJob(jobId);
@@ -97,7 +105,10 @@ export async function queueStats(queue: Queue<VerifyJobData>, now: () => number 
   const candidates = await Promise.all(
     (['waiting', 'prioritized', 'delayed'] as const).map((state) => queue.getJobs([state], 0, 0, true)),
   );
-  const timestamps = candidates.flat().filter((j) => j !== undefined).map((j) => j.timestamp);
+  const timestamps = candidates
+    .flat()
+    .filter((j) => j !== undefined)
+    .map((j) => j.timestamp);
   const oldest = timestamps.length === 0 ? undefined : Math.min(...timestamps);
   return {
     depth: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),

@@ -23,7 +23,11 @@ export const RATE_LIMIT_KEY_PREFIX = 'alicerce:rl:api';
  * @param config - points per window and window length
  */
 export function createRateLimiter(redis: Redis | undefined, config: RateLimitConfig): RateLimiterAbstract {
-  const memory = new RateLimiterMemory({ keyPrefix: RATE_LIMIT_KEY_PREFIX, points: config.points, duration: config.windowSeconds });
+  const memory = new RateLimiterMemory({
+    keyPrefix: RATE_LIMIT_KEY_PREFIX,
+    points: config.points,
+    duration: config.windowSeconds,
+  });
   if (redis === undefined) return memory;
   return new RateLimiterRedis({
     storeClient: redis,

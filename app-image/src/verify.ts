@@ -65,7 +65,14 @@ export async function inspectObject(s3: S3Client, bucket: string, upload: Declar
     storedContentType = out.ContentType;
   } catch (err) {
     if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') {
-      return { outcome: 'rejected', reason: 'object not found in storage', sha256: undefined, actualSize: undefined, storedContentType: undefined, detectedContentType: undefined };
+      return {
+        outcome: 'rejected',
+        reason: 'object not found in storage',
+        sha256: undefined,
+        actualSize: undefined,
+        storedContentType: undefined,
+        detectedContentType: undefined,
+      };
     }
     throw err;
   }
@@ -103,7 +110,8 @@ export async function inspectObject(s3: S3Client, bucket: string, upload: Declar
   const stored = storedContentType?.split(';')[0]?.trim().toLowerCase();
   if (stored !== declared) return result(`stored content type ${stored ?? 'none'}, declared ${declared}`);
   if ((supportedMimeTypes as ReadonlySet<string>).has(declared)) {
-    if (detectedContentType !== declared) return result(`content looks like ${detectedContentType ?? 'an unknown type'}, declared ${declared}`);
+    if (detectedContentType !== declared)
+      return result(`content looks like ${detectedContentType ?? 'an unknown type'}, declared ${declared}`);
   } else if (detectedContentType !== undefined && declared !== 'application/octet-stream') {
     // application/octet-stream is "any bytes": whatever they look like matches it.
     return result(`content looks like ${detectedContentType}, declared ${declared}`);
@@ -136,7 +144,10 @@ export async function recordInspection(
   let broken = false;
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ status: string }>('SELECT status FROM uploads WHERE id = $1 FOR NO KEY UPDATE', [uploadId]);
+    const { rows } = await client.query<{ status: string }>(
+      'SELECT status FROM uploads WHERE id = $1 FOR NO KEY UPDATE',
+      [uploadId],
+    );
     if (rows[0] === undefined) {
       await client.query('ROLLBACK');
       return 'unknown-upload';
@@ -146,8 +157,17 @@ export async function recordInspection(
          (upload_id, outcome, reason, sha256, actual_size, stored_content_type, detected_content_type, job_id, attempt)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (upload_id) DO NOTHING`,
-      [uploadId, inspection.outcome, inspection.reason ?? null, inspection.sha256 ?? null, inspection.actualSize ?? null,
-        inspection.storedContentType ?? null, inspection.detectedContentType ?? null, job.id, job.attempt],
+      [
+        uploadId,
+        inspection.outcome,
+        inspection.reason ?? null,
+        inspection.sha256 ?? null,
+        inspection.actualSize ?? null,
+        inspection.storedContentType ?? null,
+        inspection.detectedContentType ?? null,
+        job.id,
+        job.attempt,
+      ],
     );
     if (inserted.rowCount === 0) {
       await client.query('ROLLBACK');
@@ -179,7 +199,13 @@ export async function recordInspection(
  * @param error - its message (no secrets: storage and database errors name hosts and keys, not credentials)
  * @param last - whether no attempt follows
  */
-export async function recordFailure(pool: pg.Pool, uploadId: string, attempt: number, error: string, last: boolean): Promise<void> {
+export async function recordFailure(
+  pool: pg.Pool,
+  uploadId: string,
+  attempt: number,
+  error: string,
+  last: boolean,
+): Promise<void> {
   await pool.query(
     `UPDATE uploads SET attempts = $2, last_error = $3, status = CASE WHEN $4 THEN 'failed' ELSE status END, updated_at = now()
       WHERE id = $1 AND status IN ('pending', 'queued', 'failed')`,
@@ -193,14 +219,26 @@ export async function recordFailure(pool: pg.Pool, uploadId: string, attempt: nu
  * @param pool - writer pool (the worker reads what the API just wrote: no replica lag)
  * @param uploadId - the upload
  */
-export async function loadUpload(pool: pg.Pool, uploadId: string): Promise<(DeclaredUpload & { status: string }) | undefined> {
-  const { rows } = await pool.query<{ id: string; object_key: string; content_type: string; size: string; status: string }>(
-    'SELECT id, object_key, content_type, size, status FROM uploads WHERE id = $1',
-    [uploadId],
-  );
+export async function loadUpload(
+  pool: pg.Pool,
+  uploadId: string,
+): Promise<(DeclaredUpload & { status: string }) | undefined> {
+  const { rows } = await pool.query<{
+    id: string;
+    object_key: string;
+    content_type: string;
+    size: string;
+    status: string;
+  }>('SELECT id, object_key, content_type, size, status FROM uploads WHERE id = $1', [uploadId]);
   const row = rows[0];
   if (row === undefined) return undefined;
-  return { id: row.id, objectKey: row.object_key, contentType: row.content_type, size: Number(row.size), status: row.status };
+  return {
+    id: row.id,
+    objectKey: row.object_key,
+    contentType: row.content_type,
+    size: Number(row.size),
+    status: row.status,
+  };
 }
 
 /** Minimal logger (pino-compatible). */
@@ -264,13 +302,22 @@ export function createVerifyProcessor(deps: { pool: pg.Pool; s3: S3Client; bucke
         deps.logger.info({ uploadId, jobId, recorded }, 'already recorded');
         return { outcome: recorded, recorded: false };
       }
-      deps.logger.info({ uploadId, jobId, attempt, outcome: inspection.outcome, reason: inspection.reason, sha256: inspection.sha256 }, 'upload verification recorded');
+      deps.logger.info(
+        { uploadId, jobId, attempt, outcome: inspection.outcome, reason: inspection.reason, sha256: inspection.sha256 },
+        'upload verification recorded',
+      );
       return { outcome: inspection.outcome, recorded: true };
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      deps.logger.warn({ uploadId, jobId, attempt, last, err: { message } }, last ? 'last attempt failed: dead-lettered' : 'attempt failed: will retry');
+      deps.logger.warn(
+        { uploadId, jobId, attempt, last, err: { message } },
+        last ? 'last attempt failed: dead-lettered' : 'attempt failed: will retry',
+      );
       await recordFailure(deps.pool, uploadId, attempt, message, last).catch((e: unknown) =>
-        deps.logger.warn({ uploadId, err: { message: e instanceof Error ? e.message : String(e) } }, 'could not note the failed attempt'),
+        deps.logger.warn(
+          { uploadId, err: { message: e instanceof Error ? e.message : String(e) } },
+          'could not note the failed attempt',
+        ),
       );
       throw err;
     }

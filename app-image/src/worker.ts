@@ -21,7 +21,14 @@ import { createPools, type Pools } from './db.js';
 import { createLogger } from './logger.js';
 import { emfDocument } from './metrics.js';
 import { migrate } from './migrations.js';
-import { openVerifyQueue, QUEUE_PREFIX, queueStats, VERIFY_QUEUE, type QueueStats, type VerifyJobData } from './queue.js';
+import {
+  openVerifyQueue,
+  QUEUE_PREFIX,
+  queueStats,
+  VERIFY_QUEUE,
+  type QueueStats,
+  type VerifyJobData,
+} from './queue.js';
 import { createRedis } from './redis.js';
 import { createS3Client } from './routes/uploads.js';
 import { createSecretsClient, type SecretsClient } from './secrets.js';
@@ -59,7 +66,12 @@ async function main(): Promise<void> {
     for (const c of [workerConnection, statsConnection]) {
       c.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
     }
-    const processor = createVerifyProcessor({ pool: pools.writer, s3: createS3Client(config.assets, config.awsRegion), bucket: config.assets.bucket, logger });
+    const processor = createVerifyProcessor({
+      pool: pools.writer,
+      s3: createS3Client(config.assets, config.awsRegion),
+      bucket: config.assets.bucket,
+      logger,
+    });
     const worker = new Worker<VerifyJobData, VerifyJobResult>(VERIFY_QUEUE, (job) => processor(job), {
       connection: workerConnection,
       prefix: QUEUE_PREFIX,
@@ -72,10 +84,15 @@ async function main(): Promise<void> {
     worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'worker error'));
     worker.on('failed', (job, err) => {
       if (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        logger.error({ jobId: job.id, uploadId: job.data.uploadId, attempts: job.attemptsMade, err: { message: err.message } }, 'job dead-lettered');
+        logger.error(
+          { jobId: job.id, uploadId: job.data.uploadId, attempts: job.attemptsMade, err: { message: err.message } },
+          'job dead-lettered',
+        );
       }
     });
-    worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker stopped without finishing): put back in the queue'));
+    worker.on('stalled', (jobId) =>
+      logger.warn({ jobId }, 'job stalled (its worker stopped without finishing): put back in the queue'),
+    );
     const queue = openVerifyQueue(statsConnection, config.queue);
 
     const measure = async (): Promise<QueueStats> => queueStats(queue);
@@ -88,7 +105,10 @@ async function main(): Promise<void> {
           writeSync(1, JSON.stringify(emfDocument(config.metrics.namespace, VERIFY_QUEUE, stats, Date.now())) + '\n');
         }
       } catch (err) {
-        logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'queue metrics unavailable');
+        logger.warn(
+          { err: { message: err instanceof Error ? err.message : String(err) } },
+          'queue metrics unavailable',
+        );
       }
     };
     const metricsTimer = setInterval(() => void report(), config.metrics.intervalMs);
@@ -101,7 +121,10 @@ async function main(): Promise<void> {
       };
       if (req.method === 'GET' && req.url === '/healthz') return send(200, { status: 'ok' });
       if (req.method === 'GET' && req.url === '/metrics') {
-        measure().then((stats) => send(200, { queue: VERIFY_QUEUE, ...stats }), () => send(503, { error: 'queue unavailable' }));
+        measure().then(
+          (stats) => send(200, { queue: VERIFY_QUEUE, ...stats }),
+          () => send(503, { error: 'queue unavailable' }),
+        );
         return;
       }
       send(404, { error: 'Not Found' });
@@ -109,11 +132,19 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
     void worker.run();
     logger.info({ port: config.port, queue: VERIFY_QUEUE, concurrency: config.queue.concurrency }, 'worker started');
-    installShutdown({ worker, http, metricsTimer, pools, logger, timeoutMs: config.shutdownTimeoutMs, close: async () => {
-      await queue.close();
-      workerConnection.disconnect();
-      statsConnection.disconnect();
-    } });
+    installShutdown({
+      worker,
+      http,
+      metricsTimer,
+      pools,
+      logger,
+      timeoutMs: config.shutdownTimeoutMs,
+      close: async () => {
+        await queue.close();
+        workerConnection.disconnect();
+        statsConnection.disconnect();
+      },
+    });
   } catch (err) {
     logger.fatal({ err }, 'start failed');
     await pools?.close().catch(() => undefined);

@@ -192,7 +192,12 @@ describe('API against a real primary and replica', function () {
       { name: 'blank title', status: 400, payload: '{"title":"   "}', message: /title/ },
       { name: 'numeric title', status: 400, payload: '{"title":42}', message: /title/ },
       { name: 'title too long', status: 400, payload: JSON.stringify({ title: 'x'.repeat(201) }), message: /title/ },
-      { name: 'body too long', status: 400, payload: JSON.stringify({ title: 't', body: 'x'.repeat(10001) }), message: /body/ },
+      {
+        name: 'body too long',
+        status: 400,
+        payload: JSON.stringify({ title: 't', body: 'x'.repeat(10001) }),
+        message: /body/,
+      },
       { name: 'unknown field', status: 400, payload: '{"title":"t","id":1}', message: /additional/ },
       {
         name: `request body over ${BODY_LIMIT_BYTES} bytes`,
@@ -200,7 +205,13 @@ describe('API against a real primary and replica', function () {
         payload: JSON.stringify({ title: 't', body: 'x'.repeat(BODY_LIMIT_BYTES) }),
         message: /too large/i,
       },
-      { name: 'not JSON at all', status: 415, payload: 'title=x', contentType: 'application/x-www-form-urlencoded', message: /Unsupported/i },
+      {
+        name: 'not JSON at all',
+        status: 415,
+        payload: 'title=x',
+        contentType: 'application/x-www-form-urlencoded',
+        message: /Unsupported/i,
+      },
     ];
     for (const c of cases) {
       it(`${c.name}: ${c.status}`, async function () {
@@ -246,7 +257,10 @@ describe('API against a real primary and replica', function () {
     const bad = [
       { name: 'missing size', payload: { filename: 'a.txt', contentType: 'text/plain' } },
       { name: 'size as a string', payload: { filename: 'a.txt', contentType: 'text/plain', size: '10' } },
-      { name: 'size over the limit', payload: { filename: 'a.txt', contentType: 'text/plain', size: MAX_UPLOAD_BYTES + 1 } },
+      {
+        name: 'size over the limit',
+        payload: { filename: 'a.txt', contentType: 'text/plain', size: MAX_UPLOAD_BYTES + 1 },
+      },
       { name: 'bad content type', payload: { filename: 'a.txt', contentType: 'text', size: 10 } },
       { name: 'empty filename', payload: { filename: '', contentType: 'text/plain', size: 10 } },
     ];
@@ -264,7 +278,10 @@ describe('API against a real primary and replica', function () {
       const id = `req-${randomBytes(6).toString('hex')}`;
       const res = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': id } });
       assert.equal(res.headers['x-request-id'], id);
-      const line = t.logText().split('\n').find((l) => l.includes(id));
+      const line = t
+        .logText()
+        .split('\n')
+        .find((l) => l.includes(id));
       assert.ok(line !== undefined, 'the request id is in the logs');
       assert.equal(JSON.parse(line).requestId, id);
     });
@@ -334,8 +351,17 @@ describe('API against a real primary and replica', function () {
 
     it('verify-full succeeds with the server CA and fails without it', async function () {
       const ca = readFileSync(cluster.caFile, 'utf8');
-      const verified = await buildTestApp(cluster, database, { sslMode: 'verify-full', ca, withReplica: false, migrate: false });
-      const unverified = await buildTestApp(cluster, database, { sslMode: 'verify-full', withReplica: false, migrate: false });
+      const verified = await buildTestApp(cluster, database, {
+        sslMode: 'verify-full',
+        ca,
+        withReplica: false,
+        migrate: false,
+      });
+      const unverified = await buildTestApp(cluster, database, {
+        sslMode: 'verify-full',
+        withReplica: false,
+        migrate: false,
+      });
       try {
         const { rows } = await verified.pools.writer.query<{ one: number }>('SELECT 1 AS one');
         assert.deepEqual(rows, [{ one: 1 }]);

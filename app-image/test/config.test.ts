@@ -62,8 +62,20 @@ describe('config: parseConfig', () => {
       DATABASE_URL: `postgresql://app:${encodeURIComponent(encoded)}@writer:6000/db1`,
       DATABASE_READER_URL: `postgresql://app:${encodeURIComponent(encoded)}@reader/db1`,
     });
-    assert.deepEqual(c.database.writer, { host: 'writer', port: 6000, database: 'db1', user: 'app', password: encoded });
-    assert.deepEqual(c.database.reader, { host: 'reader', port: 5432, database: 'db1', user: 'app', password: encoded });
+    assert.deepEqual(c.database.writer, {
+      host: 'writer',
+      port: 6000,
+      database: 'db1',
+      user: 'app',
+      password: encoded,
+    });
+    assert.deepEqual(c.database.reader, {
+      host: 'reader',
+      port: 5432,
+      database: 'db1',
+      user: 'app',
+      password: encoded,
+    });
     assert.deepEqual(c.database.credentials, { kind: 'inline' });
   });
 
@@ -80,7 +92,11 @@ describe('config: parseConfig', () => {
     { name: 'default', env: {}, expected: 'require' },
     { name: 'explicit disable', env: { DB_SSL_MODE: 'disable' }, expected: 'disable' },
     { name: 'explicit verify-full', env: { DB_SSL_MODE: 'verify-full' }, expected: 'verify-full' },
-    { name: 'from the URL', env: { DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full` }, expected: 'verify-full' },
+    {
+      name: 'from the URL',
+      env: { DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full` },
+      expected: 'verify-full',
+    },
     {
       name: 'DB_SSL_MODE wins over the URL',
       env: { DATABASE_URL: `${base.DATABASE_URL}?sslmode=disable`, DB_SSL_MODE: 'require' },
@@ -103,7 +119,12 @@ describe('config: parseConfig', () => {
 
   it('takes a public endpoint for presigned URLs beside the internal one', () => {
     const { AWS_REGION: _, ...rest } = base;
-    const c = configOf({ ...rest, S3_ENDPOINT: 'http://objectstore:8333', S3_PUBLIC_ENDPOINT: 'https://app.example.com', S3_FORCE_PATH_STYLE: 'true' });
+    const c = configOf({
+      ...rest,
+      S3_ENDPOINT: 'http://objectstore:8333',
+      S3_PUBLIC_ENDPOINT: 'https://app.example.com',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
     assert.equal(c.assets.endpoint, 'http://objectstore:8333');
     assert.equal(c.assets.publicEndpoint, 'https://app.example.com');
     assert.equal(configOf(base).assets.publicEndpoint, undefined);
@@ -117,31 +138,87 @@ describe('config: parseConfig', () => {
     { name: 'non-numeric PORT', env: { ...base, PORT: 'http' }, variables: ['PORT'] },
     { name: 'PORT out of range', env: { ...base, PORT: '70000' }, variables: ['PORT'] },
     { name: 'unknown LOG_LEVEL', env: { ...base, LOG_LEVEL: 'verbose' }, variables: ['LOG_LEVEL'] },
-    { name: 'negative SHUTDOWN_TIMEOUT_MS', env: { ...base, SHUTDOWN_TIMEOUT_MS: '-1' }, variables: ['SHUTDOWN_TIMEOUT_MS'] },
+    {
+      name: 'negative SHUTDOWN_TIMEOUT_MS',
+      env: { ...base, SHUTDOWN_TIMEOUT_MS: '-1' },
+      variables: ['SHUTDOWN_TIMEOUT_MS'],
+    },
     { name: 'unknown DB_SSL_MODE', env: { ...base, DB_SSL_MODE: 'prefer' }, variables: ['DB_SSL_MODE'] },
-    { name: 'unsupported sslmode in URL', env: { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=allow` }, variables: ['DATABASE_URL'] },
-    { name: 'CA file with TLS disabled', env: { ...base, DB_SSL_MODE: 'disable', DB_SSL_CA_FILE: '/ca.pem' }, variables: ['DB_SSL_CA_FILE'] },
-    { name: 'no database at all', env: { SESSION_SIGNING_KEY: key, ASSETS_BUCKET: 'a', AWS_REGION: 'eu-west-1' }, variables: ['DATABASE_URL, DB_SECRET_ARN'] },
-    { name: 'URL and secret together', env: { ...base, DB_SECRET_ARN: dbArn }, variables: ['DATABASE_URL, DB_SECRET_ARN'] },
+    {
+      name: 'unsupported sslmode in URL',
+      env: { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=allow` },
+      variables: ['DATABASE_URL'],
+    },
+    {
+      name: 'CA file with TLS disabled',
+      env: { ...base, DB_SSL_MODE: 'disable', DB_SSL_CA_FILE: '/ca.pem' },
+      variables: ['DB_SSL_CA_FILE'],
+    },
+    {
+      name: 'no database at all',
+      env: { SESSION_SIGNING_KEY: key, ASSETS_BUCKET: 'a', AWS_REGION: 'eu-west-1' },
+      variables: ['DATABASE_URL, DB_SECRET_ARN'],
+    },
+    {
+      name: 'URL and secret together',
+      env: { ...base, DB_SECRET_ARN: dbArn },
+      variables: ['DATABASE_URL, DB_SECRET_ARN'],
+    },
     { name: 'URL with DB_HOST', env: { ...base, DB_HOST: 'x' }, variables: ['DB_HOST'] },
     { name: 'not a URL', env: { ...base, DATABASE_URL: 'app:secret@host' }, variables: ['DATABASE_URL'] },
     { name: 'wrong URL scheme', env: { ...base, DATABASE_URL: 'mysql://a:b@h/d' }, variables: ['DATABASE_URL'] },
     { name: 'bad reader URL', env: { ...base, DATABASE_READER_URL: 'nope' }, variables: ['DATABASE_READER_URL'] },
-    { name: 'reader URL alone', env: { ...aws, DATABASE_READER_URL: base.DATABASE_URL }, variables: ['DATABASE_READER_URL'] },
-    { name: 'secret without host and name', env: { ...aws, DB_HOST: undefined, DB_NAME: undefined }, variables: ['DB_HOST', 'DB_NAME'] },
+    {
+      name: 'reader URL alone',
+      env: { ...aws, DATABASE_READER_URL: base.DATABASE_URL },
+      variables: ['DATABASE_READER_URL'],
+    },
+    {
+      name: 'secret without host and name',
+      env: { ...aws, DB_HOST: undefined, DB_NAME: undefined },
+      variables: ['DB_HOST', 'DB_NAME'],
+    },
     { name: 'bad DB_PORT', env: { ...aws, DB_PORT: '0' }, variables: ['DB_PORT'] },
     { name: 'malformed secret ARN', env: { ...aws, DB_SECRET_ARN: 'my-secret' }, variables: ['DB_SECRET_ARN'] },
-    { name: 'malformed app secret ARN', env: { ...aws, APP_SECRET_ARN: 'arn:aws:s3:::bucket' }, variables: ['APP_SECRET_ARN'] },
-    { name: 'no signing key', env: { ...base, SESSION_SIGNING_KEY: undefined }, variables: ['APP_SECRET_ARN, SESSION_SIGNING_KEY'] },
-    { name: 'both signing key sources', env: { ...base, APP_SECRET_ARN: appArn }, variables: ['APP_SECRET_ARN, SESSION_SIGNING_KEY'] },
+    {
+      name: 'malformed app secret ARN',
+      env: { ...aws, APP_SECRET_ARN: 'arn:aws:s3:::bucket' },
+      variables: ['APP_SECRET_ARN'],
+    },
+    {
+      name: 'no signing key',
+      env: { ...base, SESSION_SIGNING_KEY: undefined },
+      variables: ['APP_SECRET_ARN, SESSION_SIGNING_KEY'],
+    },
+    {
+      name: 'both signing key sources',
+      env: { ...base, APP_SECRET_ARN: appArn },
+      variables: ['APP_SECRET_ARN, SESSION_SIGNING_KEY'],
+    },
     { name: 'short signing key', env: { ...base, SESSION_SIGNING_KEY: 'short' }, variables: ['SESSION_SIGNING_KEY'] },
     { name: 'no bucket', env: { ...base, ASSETS_BUCKET: undefined }, variables: ['ASSETS_BUCKET'] },
     { name: 'bad S3_ENDPOINT', env: { ...base, S3_ENDPOINT: 'objectstore:8333' }, variables: ['S3_ENDPOINT'] },
-    { name: 'bad S3_PUBLIC_ENDPOINT', env: { ...base, S3_ENDPOINT: 'http://objectstore:8333', S3_PUBLIC_ENDPOINT: 'app.example.com' }, variables: ['S3_PUBLIC_ENDPOINT'] },
-    { name: 'S3_PUBLIC_ENDPOINT without S3_ENDPOINT', env: { ...base, S3_PUBLIC_ENDPOINT: 'https://app.example.com' }, variables: ['S3_PUBLIC_ENDPOINT'] },
-    { name: 'bad S3_FORCE_PATH_STYLE', env: { ...base, S3_FORCE_PATH_STYLE: 'maybe' }, variables: ['S3_FORCE_PATH_STYLE'] },
+    {
+      name: 'bad S3_PUBLIC_ENDPOINT',
+      env: { ...base, S3_ENDPOINT: 'http://objectstore:8333', S3_PUBLIC_ENDPOINT: 'app.example.com' },
+      variables: ['S3_PUBLIC_ENDPOINT'],
+    },
+    {
+      name: 'S3_PUBLIC_ENDPOINT without S3_ENDPOINT',
+      env: { ...base, S3_PUBLIC_ENDPOINT: 'https://app.example.com' },
+      variables: ['S3_PUBLIC_ENDPOINT'],
+    },
+    {
+      name: 'bad S3_FORCE_PATH_STYLE',
+      env: { ...base, S3_FORCE_PATH_STYLE: 'maybe' },
+      variables: ['S3_FORCE_PATH_STYLE'],
+    },
     { name: 'AWS S3 without region', env: { ...base, AWS_REGION: undefined }, variables: ['AWS_REGION'] },
-    { name: 'secrets without region', env: { ...aws, AWS_REGION: undefined, S3_ENDPOINT: 'http://objectstore:8333' }, variables: ['AWS_REGION'] },
+    {
+      name: 'secrets without region',
+      env: { ...aws, AWS_REGION: undefined, S3_ENDPOINT: 'http://objectstore:8333' },
+      variables: ['AWS_REGION'],
+    },
     { name: 'bad DB_POOL_MAX', env: { ...base, DB_POOL_MAX: '0' }, variables: ['DB_POOL_MAX'] },
   ];
   for (const row of bad) {
@@ -164,9 +241,24 @@ describe('config: parseConfig', () => {
         assert.ok(err instanceof ConfigError);
         assert.deepEqual(
           err.issues.map((i) => i.variable),
-          ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'SESSION_SIGNING_KEY', 'ASSETS_BUCKET', 'S3_FORCE_PATH_STYLE', 'AWS_REGION'],
+          [
+            'PORT',
+            'LOG_LEVEL',
+            'DATABASE_URL',
+            'SESSION_SIGNING_KEY',
+            'ASSETS_BUCKET',
+            'S3_FORCE_PATH_STYLE',
+            'AWS_REGION',
+          ],
         );
-        for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'SESSION_SIGNING_KEY', 'ASSETS_BUCKET', 'AWS_REGION']) {
+        for (const name of [
+          'PORT',
+          'LOG_LEVEL',
+          'DATABASE_URL',
+          'SESSION_SIGNING_KEY',
+          'ASSETS_BUCKET',
+          'AWS_REGION',
+        ]) {
           assert.match(err.message, new RegExp(`- ${name}: `));
         }
         assert.doesNotMatch(err.message, new RegExp(password));
@@ -222,7 +314,11 @@ describe('cached secrets', () => {
   it('reuses a value within the TTL and refreshes after it', async () => {
     let now = 0;
     let loads = 0;
-    const get = cached(async () => `v${++loads}`, 1000, () => now);
+    const get = cached(
+      async () => `v${++loads}`,
+      1000,
+      () => now,
+    );
     assert.equal(await get(), 'v1');
     now = 999;
     assert.equal(await get(), 'v1');
@@ -233,11 +329,15 @@ describe('cached secrets', () => {
 
   it('does not keep a failed load', async () => {
     let loads = 0;
-    const get = cached(async () => {
-      loads += 1;
-      if (loads === 1) throw new Error('throttled');
-      return 'ok';
-    }, 60_000, () => 0);
+    const get = cached(
+      async () => {
+        loads += 1;
+        if (loads === 1) throw new Error('throttled');
+        return 'ok';
+      },
+      60_000,
+      () => 0,
+    );
     await assert.rejects(get(), /throttled/);
     assert.equal(await get(), 'ok');
   });

@@ -56,7 +56,10 @@ describe('Dockerfile and .dockerignore', function () {
           assert.ok(existsSync(path), `line ${ins.line}: ${src} does not exist`);
           assert.ok(!ignored(src), `line ${ins.line}: ${src} is excluded by .dockerignore`);
           if (statSync(path).isDirectory()) {
-            assert.ok(filesUnder(path).some((f) => !ignored(`${src}/${f}`)), `${src} is empty once .dockerignore applies`);
+            assert.ok(
+              filesUnder(path).some((f) => !ignored(`${src}/${f}`)),
+              `${src} is empty once .dockerignore applies`,
+            );
           }
           checked += 1;
         }
@@ -66,7 +69,14 @@ describe('Dockerfile and .dockerignore', function () {
   });
 
   it('.dockerignore keeps dependencies, build output, tests and env files out of the context', function () {
-    for (const p of ['node_modules/pg/package.json', 'dist/main.js', 'test/api.test.ts', '.env', '.env.local', 'build-test/x.js']) {
+    for (const p of [
+      'node_modules/pg/package.json',
+      'dist/main.js',
+      'test/api.test.ts',
+      '.env',
+      '.env.local',
+      'build-test/x.js',
+    ]) {
       assert.ok(ignored(p), `${p} must be ignored`);
     }
     for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/main.ts', 'src/routes/notes.ts']) {
@@ -74,8 +84,12 @@ describe('Dockerfile and .dockerignore', function () {
     }
   });
 
-  it("the CMD runs the file that `tsc` produces, copied from the build stage", async function () {
-    const built = await run(process.execPath, [join(APP_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  it('the CMD runs the file that `tsc` produces, copied from the build stage', async function () {
+    const built = await run(process.execPath, [
+      join(APP_ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      'tsconfig.json',
+    ]);
     assert.equal(built.code, 0, 'npm run build (tsc) succeeds');
     const cmd = argsOf(final, 'CMD').at(-1);
     assert.ok(cmd !== undefined, 'final stage has a CMD');
@@ -95,16 +109,24 @@ describe('Dockerfile and .dockerignore', function () {
     const buildWorkdir = argsOf(buildStage, 'WORKDIR').at(-1)?.[0] ?? '/';
     const inBuild = posix.join(copy.sources[0] ?? '', posix.relative(posix.resolve(workdir, copy.dest), entryAbs));
     const relToContext = posix.relative(buildWorkdir, inBuild);
-    assert.ok(argsOf(buildStage, 'RUN').some((r) => r.join(' ').includes('npm run build')), 'build stage runs npm run build');
+    assert.ok(
+      argsOf(buildStage, 'RUN').some((r) => r.join(' ').includes('npm run build')),
+      'build stage runs npm run build',
+    );
 
-    const tsconfig = JSON.parse(readFileSync(join(APP_ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string } };
+    const tsconfig = JSON.parse(readFileSync(join(APP_ROOT, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { outDir: string };
+    };
     assert.equal(relToContext.split('/')[0], tsconfig.compilerOptions.outDir);
     assert.ok(existsSync(join(APP_ROOT, relToContext)), `${relToContext} exists after the build`);
   });
 
   it('the runtime stage installs production dependencies only and runs as a non-root user', function () {
     const runs = argsOf(final, 'RUN').map((r) => r.join(' '));
-    assert.ok(runs.some((r) => /npm ci\b.*--omit=dev/.test(r)), 'npm ci --omit=dev');
+    assert.ok(
+      runs.some((r) => /npm ci\b.*--omit=dev/.test(r)),
+      'npm ci --omit=dev',
+    );
     const user = argsOf(final, 'USER').at(-1)?.[0];
     assert.ok(user !== undefined, 'final stage sets USER');
     assert.ok(!['root', '0', '0:0', 'root:root'].includes(user), `USER ${user} is not root`);
@@ -142,12 +164,21 @@ describe('Dockerfile and .dockerignore', function () {
         sslCaFile: undefined,
         poolMax: 1,
       },
-      { writer: { user: 'x', password: testSecrets.signingKey }, reader: { user: 'x', password: testSecrets.signingKey } },
+      {
+        writer: { user: 'x', password: testSecrets.signingKey },
+        reader: { user: 'x', password: testSecrets.signingKey },
+      },
       undefined,
       logger,
     );
     const app = buildApp(
-      { pools, s3: new S3Client({ region: 'us-east-1' }), bucket: 'b', signingKey: testSecrets.signingKey, ...appExtras() },
+      {
+        pools,
+        s3: new S3Client({ region: 'us-east-1' }),
+        bucket: 'b',
+        signingKey: testSecrets.signingKey,
+        ...appExtras(),
+      },
       logger,
     );
     const port = await freePort();
@@ -158,7 +189,11 @@ describe('Dockerfile and .dockerignore', function () {
       await app.close();
       await pools.close();
     }
-    assert.deepEqual(await run(process.execPath, args.slice(1), { PORT: String(port) }), { code: 1 }, 'fails once the service is gone');
+    assert.deepEqual(
+      await run(process.execPath, args.slice(1), { PORT: String(port) }),
+      { code: 1 },
+      'fails once the service is gone',
+    );
   });
 });
 

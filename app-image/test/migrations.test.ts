@@ -52,9 +52,15 @@ describe('migrations', function () {
     const database = await cluster.createDatabase('mig');
     const pools = poolsFor(cluster, database);
     try {
-      assert.deepEqual(await migrate(pools.writer, quiet), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        await migrate(pools.writer, quiet),
+        MIGRATIONS.map((m) => m.version),
+      );
       assert.deepEqual(await migrate(pools.writer, quiet), []);
-      assert.deepEqual(await appliedVersions(cluster, database), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        await appliedVersions(cluster, database),
+        MIGRATIONS.map((m) => m.version),
+      );
       assert.equal(await advisoryLocksHeld(cluster, database), 0);
     } finally {
       await pools.close();
@@ -65,9 +71,15 @@ describe('migrations', function () {
     const database = await cluster.createDatabase('migfail');
     const pools = poolsFor(cluster, database);
     try {
-      const broken = [...MIGRATIONS, { version: 999, name: 'broken', sql: 'CREATE TABLE half (id int); SELECT no_such_function()' }];
+      const broken = [
+        ...MIGRATIONS,
+        { version: 999, name: 'broken', sql: 'CREATE TABLE half (id int); SELECT no_such_function()' },
+      ];
       await assert.rejects(migrate(pools.writer, quiet, broken), /no_such_function/);
-      assert.deepEqual(await appliedVersions(cluster, database), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        await appliedVersions(cluster, database),
+        MIGRATIONS.map((m) => m.version),
+      );
       const half = await cluster.admin("SELECT to_regclass('half') AS t", [], { database });
       assert.deepEqual(half.rows, [{ t: null }]);
       assert.equal(await advisoryLocksHeld(cluster, database), 0);
@@ -98,7 +110,10 @@ describe('migrations', function () {
       const before = await cluster.admin("SELECT to_regclass('schema_migrations') AS t", [], { database });
       assert.deepEqual(before.rows, [{ t: null }], 'nothing ran while the lock was held');
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-      assert.deepEqual(await running, MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        await running,
+        MIGRATIONS.map((m) => m.version),
+      );
     } finally {
       await holder.end();
       await pools.close();
@@ -116,7 +131,10 @@ describe('migrations', function () {
       }
       const appliedLines = [...a.logs, ...b.logs].filter((l) => l.msg === 'migration applied');
       assert.equal(appliedLines.length, MIGRATIONS.length, 'each migration applied by exactly one process');
-      assert.deepEqual(await appliedVersions(cluster, database), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        await appliedVersions(cluster, database),
+        MIGRATIONS.map((m) => m.version),
+      );
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

@@ -35,19 +35,30 @@ describe('config: queue, rate limit, CDN and metrics variables', () => {
 
   it('the worker needs REDIS_URL and no signing key', () => {
     const { SESSION_SIGNING_KEY: _k, ...noKey } = base;
-    assert.deepEqual(issues(noKey, 'worker').map((i) => i.variable), ['REDIS_URL']);
+    assert.deepEqual(
+      issues(noKey, 'worker').map((i) => i.variable),
+      ['REDIS_URL'],
+    );
     const ok = parseConfig({ ...noKey, REDIS_URL: 'redis://cache:6379' }, 'worker');
     assert.equal(ok.ok, true);
   });
 
   it('rediss:// means TLS, with the password in the URL (ElastiCache auth token, DigitalOcean Valkey user)', () => {
-    const r = parseConfig({ ...base, REDIS_URL: `rediss://default:${redisPassword}@cache.example.internal:25061/0`, REDIS_TLS_CA_FILE: '/etc/ssl/do-ca.pem' });
+    const r = parseConfig({
+      ...base,
+      REDIS_URL: `rediss://default:${redisPassword}@cache.example.internal:25061/0`,
+      REDIS_TLS_CA_FILE: '/etc/ssl/do-ca.pem',
+    });
     if (!r.ok) assert.fail(JSON.stringify(r.issues));
     assert.equal(r.config.redis?.tls, true);
     // ioredis turns rediss:// into tls (ioredis lib/Redis.ts parseOptions): our options add the CA only when given.
     assert.deepEqual(redisOptions({ url: 'rediss://h:6379', tls: true, tlsCaFile: undefined }, 'worker').tls, {});
     assert.equal(redisOptions({ url: 'redis://h:6379', tls: false, tlsCaFile: undefined }, 'worker').tls, undefined);
-    assert.equal(redisOptions({ url: 'redis://h:6379', tls: false, tlsCaFile: undefined }, 'worker').maxRetriesPerRequest, null, 'BullMQ workers require null');
+    assert.equal(
+      redisOptions({ url: 'redis://h:6379', tls: false, tlsCaFile: undefined }, 'worker').maxRetriesPerRequest,
+      null,
+      'BullMQ workers require null',
+    );
   });
 
   it('bad values: every problem at once, never echoing the Redis password', () => {
@@ -68,27 +79,51 @@ describe('config: queue, rate limit, CDN and metrics variables', () => {
       METRICS_NAMESPACE: ':bad',
     });
     assert.deepEqual(found.map((i) => i.variable).sort(), [
-      'CDN_BASE_URL', 'JOB_ATTEMPTS', 'METRICS_EMF', 'METRICS_NAMESPACE', 'PUBLIC_PREFIX', 'PUBLIC_UPLOAD_ACL',
-      'RATE_LIMIT_POINTS', 'RATE_LIMIT_WINDOW_SECONDS', 'REDIS_URL', 'TRUST_PROXY_HOPS', 'WORKER_CONCURRENCY', 'WORKER_LOCK_MS',
+      'CDN_BASE_URL',
+      'JOB_ATTEMPTS',
+      'METRICS_EMF',
+      'METRICS_NAMESPACE',
+      'PUBLIC_PREFIX',
+      'PUBLIC_UPLOAD_ACL',
+      'RATE_LIMIT_POINTS',
+      'RATE_LIMIT_WINDOW_SECONDS',
+      'REDIS_URL',
+      'TRUST_PROXY_HOPS',
+      'WORKER_CONCURRENCY',
+      'WORKER_LOCK_MS',
     ]);
     assert.ok(!JSON.stringify(found).includes(redisPassword));
   });
 
   it('REDIS_TLS_CA_FILE only with rediss://', () => {
-    assert.deepEqual(issues({ ...base, REDIS_URL: 'redis://cache:6379', REDIS_TLS_CA_FILE: '/ca.pem' }).map((i) => i.variable), ['REDIS_TLS_CA_FILE']);
+    assert.deepEqual(
+      issues({ ...base, REDIS_URL: 'redis://cache:6379', REDIS_TLS_CA_FILE: '/ca.pem' }).map((i) => i.variable),
+      ['REDIS_TLS_CA_FILE'],
+    );
   });
 
   it('CDN URLs: base without trailing slash, each key segment percent-encoded', () => {
     const r = parseConfig({ ...base, CDN_BASE_URL: 'https://d111111abcdef8.cloudfront.net/' });
     if (!r.ok) assert.fail(JSON.stringify(r.issues));
     assert.equal(r.config.cdn.baseUrl, 'https://d111111abcdef8.cloudfront.net');
-    assert.equal(cdnUrl('https://cdn.example.com', 'public/1/a b#c.png'), 'https://cdn.example.com/public/1/a%20b%23c.png');
+    assert.equal(
+      cdnUrl('https://cdn.example.com', 'public/1/a b#c.png'),
+      'https://cdn.example.com/public/1/a%20b%23c.png',
+    );
   });
 
   it('EMF document: every metric and dimension it declares is a member of the root (CloudWatch EMF specification)', () => {
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
-    const doc = emfDocument('Alicerce/Queue', 'upload-verify', { depth: 3, active: 1, failed: 2, oldestAgeSeconds: 42 }, 1_780_000_000_000);
-    const aws = doc._aws as { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+    const doc = emfDocument(
+      'Alicerce/Queue',
+      'upload-verify',
+      { depth: 3, active: 1, failed: 2, oldestAgeSeconds: 42 },
+      1_780_000_000_000,
+    );
+    const aws = doc._aws as {
+      Timestamp: number;
+      CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    };
     assert.equal(aws.Timestamp, 1_780_000_000_000);
     for (const d of aws.CloudWatchMetrics) {
       for (const set of d.Dimensions) for (const name of set) assert.equal(typeof doc[name], 'string');

@@ -23,7 +23,10 @@ import { serviceEnv, startService, startWorker, type LogLine, type ServiceProces
 const S3RVER_KEY = 'S3RVER';
 const BUCKET = 'alicerce-queue-test';
 // A real 1x1 PNG, so file-type recognises it by its magic number.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** Forwards to s3rver; fails (503) the next `failNext` requests, or all while `failAll`. */
 class FlakyProxy {
@@ -41,14 +44,19 @@ class FlakyProxy {
         this.failures += 1;
         req.resume();
         res.writeHead(503, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected by the test</Message></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected by the test</Message></Error>',
+        );
         return;
       }
       // Headers verbatim, Host included: the SigV4 signature covers it.
-      const upstream = httpRequest({ host: '127.0.0.1', port: this.target, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: this.target, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     });
@@ -121,7 +129,13 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     database = await cluster.createDatabase('queue');
     redisDb = nextRedisDb();
     s3Dir = mkdtempSync(join(tmpdir(), 's3rver-queue-'));
-    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: BUCKET }] });
+    s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: s3Dir,
+      configureBuckets: [{ name: BUCKET }],
+    });
     ({ port: s3Port } = await s3.run());
     proxy = new FlakyProxy(s3Port);
     await proxy.start();
@@ -147,11 +161,21 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
   const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
 
   /** Asks for an upload URL, PUTs the bytes, returns the upload id. */
-  async function upload(body: Buffer, contentType: string, extra: { visibility?: string; filename?: string } = {}, service = api): Promise<string> {
+  async function upload(
+    body: Buffer,
+    contentType: string,
+    extra: { visibility?: string; filename?: string } = {},
+    service = api,
+  ): Promise<string> {
     const res = await fetch(`${service.baseUrl}/api/uploads`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ filename: extra.filename ?? 'file.bin', contentType, size: body.length, ...(extra.visibility === undefined ? {} : { visibility: extra.visibility }) }),
+      body: JSON.stringify({
+        filename: extra.filename ?? 'file.bin',
+        contentType,
+        size: body.length,
+        ...(extra.visibility === undefined ? {} : { visibility: extra.visibility }),
+      }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     const ticket = await json<{ id: string; url: string; headers: Record<string, string> }>(res);
@@ -162,7 +186,11 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
 
   async function complete(id: string, expected = 202, service = api): Promise<void> {
     const res = await fetch(`${service.baseUrl}/api/uploads/${id}/complete`, { method: 'POST' });
-    assert.equal(res.status, expected, `${await res.text()}\n${res.status >= 500 ? service.output().slice(-3000) : ''}`);
+    assert.equal(
+      res.status,
+      expected,
+      `${await res.text()}\n${res.status >= 500 ? service.output().slice(-3000) : ''}`,
+    );
   }
 
   async function view(id: string): Promise<UploadView> {
@@ -176,13 +204,18 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     for (;;) {
       const v = await view(id);
       if (statuses.includes(v.status)) return v;
-      if (Date.now() > deadline) throw new Error(`upload ${id} still ${v.status} after ${timeoutMs} ms: ${JSON.stringify(v)}`);
+      if (Date.now() > deadline)
+        throw new Error(`upload ${id} still ${v.status} after ${timeoutMs} ms: ${JSON.stringify(v)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   const verificationRows = async (id: string) =>
-    (await cluster.admin<{ n: string }>('SELECT count(*) AS n FROM upload_verifications WHERE upload_id = $1', [id], { database })).rows[0]?.n;
+    (
+      await cluster.admin<{ n: string }>('SELECT count(*) AS n FROM upload_verifications WHERE upload_id = $1', [id], {
+        database,
+      })
+    ).rows[0]?.n;
 
   /**
    * Holds the worker mid-job: an uncommitted verification row for the upload, from the test, makes the worker's
@@ -192,7 +225,10 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     const client = await cluster.adminClient({ database });
     locks.push(client);
     await client.query('BEGIN');
-    await client.query(`INSERT INTO upload_verifications (upload_id, outcome, job_id, attempt) VALUES ($1, 'rejected', 'held-by-test', 0)`, [id]);
+    await client.query(
+      `INSERT INTO upload_verifications (upload_id, outcome, job_id, attempt) VALUES ($1, 'rejected', 'held-by-test', 0)`,
+      [id],
+    );
     return client;
   }
 
@@ -266,7 +302,7 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     assert.match(v.lastError ?? '', /503|SlowDown|injected/);
     assert.equal(v.verification, null);
     const job = await queue.getJob(verifyJobId(id));
-    assert.equal(await job?.getState(), 'failed', 'in BullMQ\'s failed set');
+    assert.equal(await job?.getState(), 'failed', "in BullMQ's failed set");
     await worker.waitForLog((l) => l.msg === 'job dead-lettered' && l.uploadId === id);
     const metrics = await json<{ failed: number }>(await fetch(`${worker.baseUrl}/metrics`));
     assert.equal(metrics.failed >= 1, true, JSON.stringify(metrics));
@@ -308,11 +344,19 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     await complete(later);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(worker.child.exitCode, null, 'still running while its job runs');
-    assert.equal(await (await queue.getJob(verifyJobId(later)))?.getState(), 'waiting', 'no new job taken while draining');
+    assert.equal(
+      await (await queue.getJob(verifyJobId(later)))?.getState(),
+      'waiting',
+      'no new job taken while draining',
+    );
     await lock.query('ROLLBACK');
     assert.deepEqual(await worker.exited, { code: 0, signal: null });
     assert.equal((await view(running)).status, 'verified');
-    assert.equal(await (await queue.getJob(verifyJobId(running)))?.getState(), 'completed', 'acknowledged, not left to stall');
+    assert.equal(
+      await (await queue.getJob(verifyJobId(running)))?.getState(),
+      'completed',
+      'acknowledged, not left to stall',
+    );
     assert.equal(await verificationRows(running), '1');
     // The next worker picks up what the drained one left.
     await spawnWorker();
@@ -340,7 +384,12 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
 
   it('reports queue depth, oldest waiting age and failures as CloudWatch EMF lines and on GET /metrics', async function () {
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
-    const worker = await spawnWorker({ WORKER_CONCURRENCY: '1', METRICS_EMF: 'true', METRICS_INTERVAL_MS: '200', METRICS_NAMESPACE: 'Test/Queue' });
+    const worker = await spawnWorker({
+      WORKER_CONCURRENCY: '1',
+      METRICS_EMF: 'true',
+      METRICS_INTERVAL_MS: '200',
+      METRICS_NAMESPACE: 'Test/Queue',
+    });
     const blocked = await upload(PNG, 'image/png');
     const lock = await holdRecord(blocked);
     await complete(blocked);
@@ -349,9 +398,17 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     for (const id of waiting) await complete(id);
     const line = await worker.waitForLog((l) => {
       const aws = l._aws as { CloudWatchMetrics?: unknown } | undefined;
-      return aws !== undefined && l[QUEUE_METRICS.depth] === 2 && l[QUEUE_METRICS.active] === 1 && (l[QUEUE_METRICS.oldestAge] as number) >= 1;
+      return (
+        aws !== undefined &&
+        l[QUEUE_METRICS.depth] === 2 &&
+        l[QUEUE_METRICS.active] === 1 &&
+        (l[QUEUE_METRICS.oldestAge] as number) >= 1
+      );
     });
-    const aws = line._aws as { Timestamp: unknown; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+    const aws = line._aws as {
+      Timestamp: unknown;
+      CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    };
     assert.equal(typeof aws.Timestamp, 'number');
     assert.ok(Math.abs((aws.Timestamp as number) - Date.now()) < 60_000, 'milliseconds since the epoch');
     const directive = aws.CloudWatchMetrics[0]!;
@@ -364,7 +421,12 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     }
     assert.deepEqual(directive.Metrics.map((m) => m.Name).sort(), Object.values(QUEUE_METRICS).sort());
     // The EMF line is the whole log event: one JSON object, nothing before or after it.
-    assert.ok(worker.output().split('\n').some((raw) => raw.startsWith('{"_aws":') && raw.endsWith('}')));
+    assert.ok(
+      worker
+        .output()
+        .split('\n')
+        .some((raw) => raw.startsWith('{"_aws":') && raw.endsWith('}')),
+    );
     const http = await json<Record<string, number>>(await fetch(`${worker.baseUrl}/metrics`));
     assert.equal(http.depth, 2);
     assert.equal(http.active, 1);
@@ -377,7 +439,8 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     const env = { ...baseEnv(), RATE_LIMIT_POINTS: '4', RATE_LIMIT_WINDOW_SECONDS: '60' };
     const [a, b] = await Promise.all([startService(env), startService(env)]);
     try {
-      const get = (s: ServiceProcess, xff: string) => fetch(`${s.baseUrl}/api/notes?limit=1`, { headers: { 'x-forwarded-for': xff } });
+      const get = (s: ServiceProcess, xff: string) =>
+        fetch(`${s.baseUrl}/api/notes?limit=1`, { headers: { 'x-forwarded-for': xff } });
       const client = `203.0.113.${randomBytes(1)[0]! % 200}`;
       const remaining: string[] = [];
       for (const s of [a, b, a, b]) {

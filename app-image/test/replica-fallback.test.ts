@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { isUnreachable, readerWithFallback, REPLICA_CONNECT_TIMEOUT_MS, REPLICA_RETRY_AFTER_MS, sslOptions } from '../src/db.js';
+import {
+  isUnreachable,
+  readerWithFallback,
+  REPLICA_CONNECT_TIMEOUT_MS,
+  REPLICA_RETRY_AFTER_MS,
+  sslOptions,
+} from '../src/db.js';
 import { APP_ROLE } from './support/postgres.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { sharedCluster, type PgCluster } from './support/postgres.js';
@@ -39,7 +45,10 @@ function startLoad(t: TestApp, workers: number) {
     async readsSince(at: number, n: number, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (served.filter((s) => s.at >= at).length < n) {
-        if (Date.now() > deadline) assert.fail(`only ${served.filter((s) => s.at >= at).length} reads in ${timeoutMs} ms (failures: ${failures.slice(0, 3).join('; ')})`);
+        if (Date.now() > deadline)
+          assert.fail(
+            `only ${served.filter((s) => s.at >= at).length} reads in ${timeoutMs} ms (failures: ${failures.slice(0, 3).join('; ')})`,
+          );
         await sleep(20);
       }
     },
@@ -60,12 +69,22 @@ describe('reader fallback to the writer', function () {
       ['starting up (57P03)', withCode('the database system is starting up', '57P03'), true],
       ['connection exception class 08', withCode('connection failure', '08006'), true],
       ['pg: connection lost', new Error('Connection terminated unexpectedly'), true],
-      ['pg-pool: connect timeout', new Error('Connection terminated due to connection timeout', { cause: new Error('Connection terminated unexpectedly') }), true],
+      [
+        'pg-pool: connect timeout',
+        new Error('Connection terminated due to connection timeout', {
+          cause: new Error('Connection terminated unexpectedly'),
+        }),
+        true,
+      ],
       // pg-pool index.js, connect(): a full pool's waiter past connectionTimeoutMillis (load, not an outage).
       ['pg-pool: queued past connectionTimeoutMillis', new Error('timeout exceeded when trying to connect'), false],
       // pg lib/client.js: query_timeout; a slow statement, which the writer would only run again.
       ['pg: query_timeout', new Error('Query read timeout'), false],
-      ['wrapped cause', new Error('Connection terminated due to connection timeout', { cause: withCode('x', 'ETIMEDOUT') }), true],
+      [
+        'wrapped cause',
+        new Error('Connection terminated due to connection timeout', { cause: withCode('x', 'ETIMEDOUT') }),
+        true,
+      ],
       ['undefined table (42P01)', withCode('relation "nope" does not exist', '42P01'), false],
       ['syntax error (42601)', withCode('syntax error at or near "SELEC"', '42601'), false],
       ['statement timeout (57014)', withCode('canceling statement due to statement timeout', '57014'), false],
@@ -87,7 +106,8 @@ describe('reader fallback to the writer', function () {
       cluster = await sharedCluster();
       database = await cluster.createDatabase('fallback');
       t = await buildTestApp(cluster, database);
-      for (let i = 0; i < 3; i++) await t.app.inject({ method: 'POST', url: '/api/notes', payload: { title: `n${i}` } });
+      for (let i = 0; i < 3; i++)
+        await t.app.inject({ method: 'POST', url: '/api/notes', payload: { title: `n${i}` } });
       await cluster.waitForReplica();
     });
 
@@ -107,7 +127,11 @@ describe('reader fallback to the writer', function () {
       );
       await sleep(300);
       const queued = t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
-      await assert.rejects(queued, /timeout exceeded when trying to connect/, 'the queued read fails on its own, not re-run on the writer');
+      await assert.rejects(
+        queued,
+        /timeout exceeded when trying to connect/,
+        'the queued read fails on its own, not re-run on the writer',
+      );
       for (const r of await Promise.all(slow)) assert.equal(r.rows[0]!.port, cluster.replicaPort);
       const { rows } = await t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
       assert.equal(rows[0]!.port, cluster.replicaPort, 'the next read is still on the replica');
@@ -128,7 +152,10 @@ describe('reader fallback to the writer', function () {
       });
       replica.on('error', () => undefined);
       const warnings: string[] = [];
-      const reader = readerWithFallback(replica, t.pools.writer, { warn: (_o, m) => warnings.push(m), info: () => undefined });
+      const reader = readerWithFallback(replica, t.pools.writer, {
+        warn: (_o, m) => warnings.push(m),
+        info: () => undefined,
+      });
       try {
         await assert.rejects(reader.query('SELECT inet_server_port() AS port, pg_sleep(1)'), /Query read timeout/);
         assert.deepEqual(warnings, []);
@@ -151,7 +178,11 @@ describe('reader fallback to the writer', function () {
         // A read answered just before the shutdown may be recorded a moment after it.
         const stopped = Date.now() + 100;
         await load.readsSince(stopped, 50);
-        assert.deepEqual(load.portsSince(stopped), new Set([cluster.primaryPort]), 'with the replica stopped, the writer serves every read');
+        assert.deepEqual(
+          load.portsSince(stopped),
+          new Set([cluster.primaryPort]),
+          'with the replica stopped, the writer serves every read',
+        );
 
         await cluster.startReplica();
         restarted = Date.now();
@@ -184,12 +215,19 @@ describe('reader fallback to the writer', function () {
       assert.ok((rowCount ?? 0) > 0, 'the reader had idle connections on the replica');
       await sleep(200);
       const { rows } = await t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
-      assert.equal(rows[0]!.port, cluster.primaryPort, 'the dropped connections were seen and reads moved to the writer');
+      assert.equal(
+        rows[0]!.port,
+        cluster.primaryPort,
+        'the dropped connections were seen and reads moved to the writer',
+      );
     });
 
     it('an error in the statement itself is not retried on the writer', async function () {
       await sleep(REPLICA_RETRY_AFTER_MS + 100);
-      await assert.rejects(t.pools.reader.query('SELECT * FROM no_such_table'), (err: unknown) => err instanceof pg.DatabaseError && err.code === '42P01');
+      await assert.rejects(
+        t.pools.reader.query('SELECT * FROM no_such_table'),
+        (err: unknown) => err instanceof pg.DatabaseError && err.code === '42P01',
+      );
       const { rows } = await t.pools.reader.query<{ port: number }>('SELECT inet_server_port() AS port');
       assert.equal(rows[0]!.port, cluster.replicaPort, 'reads stay on the replica');
     });

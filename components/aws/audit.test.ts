@@ -27,9 +27,16 @@ describe("data-tier logging (AWS)", () => {
             ["has space", false],
             ["192.168.5.4", false],
         ];
-        for (const [name, ok] of cases) it(`${JSON.stringify(name.length > 20 ? `${name.slice(0, 12)}...` : name)}: ${ok ? "accepted" : "refused"}`, () => assert.equal(trailNameProblems(name).length === 0, ok));
+        for (const [name, ok] of cases)
+            it(`${JSON.stringify(name.length > 20 ? `${name.slice(0, 12)}...` : name)}: ${ok ? "accepted" : "refused"}`, () =>
+                assert.equal(trailNameProblems(name).length === 0, ok));
         it("the stack's trail name is always one CloudTrail accepts", () => {
-            for (const [p, s] of [["alicerce", "prod"], ["My_App", "prod--eu"], ["x", "y"], ["a".repeat(16), "b".repeat(140)]]) {
+            for (const [p, s] of [
+                ["alicerce", "prod"],
+                ["My_App", "prod--eu"],
+                ["x", "y"],
+                ["a".repeat(16), "b".repeat(140)],
+            ]) {
                 assert.deepEqual(trailNameProblems(trailName(p, s)), [], `${p}/${s}`);
             }
         });
@@ -40,7 +47,11 @@ describe("data-tier logging (AWS)", () => {
             const res = await resourcesOf(stackRun(stack));
             const logsBucket = res.one("aws:s3/bucket:Bucket", "storage-logs");
             const loggings = res.ofType("aws:s3/bucketLogging:BucketLogging");
-            assert.deepEqual(loggings.map((l) => l.inputs.bucket).sort(), ["storage-assets-id", "storage-backups-id"], "assets and backups, not the logs bucket itself");
+            assert.deepEqual(
+                loggings.map((l) => l.inputs.bucket).sort(),
+                ["storage-assets-id", "storage-backups-id"],
+                "assets and backups, not the logs bucket itself",
+            );
             for (const l of loggings) {
                 assert.equal(l.inputs.targetBucket, logsBucket.inputs.bucket);
                 assert.match(l.inputs.targetPrefix, /^s3-access\/(assets|backups)\/$/);
@@ -52,7 +63,9 @@ describe("data-tier logging (AWS)", () => {
             assert.equal(enc.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
             // The logging service principal, scoped by aws:SourceArn (the source buckets) and aws:SourceAccount
             // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general).
-            const grant = statements(res.one("aws:s3/bucketPolicy:BucketPolicy", "storage-logs-policy").inputs.policy).find((s) => s.Sid === "S3ServerAccessLogs");
+            const grant = statements(res.one("aws:s3/bucketPolicy:BucketPolicy", "storage-logs-policy").inputs.policy).find(
+                (s) => s.Sid === "S3ServerAccessLogs",
+            );
             assert.deepEqual(grant?.Principal, { Service: "logging.s3.amazonaws.com" });
             assert.equal(grant?.Action, "s3:PutObject");
             assert.equal(grant?.Resource, `${bucketArn(stack, "logs")}/s3-access/*`);

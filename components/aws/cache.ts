@@ -111,22 +111,38 @@ export class ValkeyCache extends pulumi.ComponentResource {
         const kept = { parent: this, protect: args.protect };
         const problems = replicationGroupIdProblems(args.replicationGroupId);
         if (problems.length > 0) throw new Error(`replicationGroupId "${args.replicationGroupId}" ${problems.join("; ")}`);
-        if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 6) throw new Error(`nodes ${args.nodes}: a replication group has 1 to 6 nodes (a primary and up to 5 replicas)`);
+        if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 6)
+            throw new Error(`nodes ${args.nodes}: a replication group has 1 to 6 nodes (a primary and up to 5 replicas)`);
         if (!Number.isInteger(args.snapshotRetentionDays) || args.snapshotRetentionDays < 0 || args.snapshotRetentionDays > 35) {
             throw new Error(`snapshotRetentionDays ${args.snapshotRetentionDays}: ElastiCache keeps 0 to 35 days`);
         }
         const failover = args.nodes >= 2;
 
         // No egress rule: the provider revokes the allow-all egress EC2 adds to a new group, and Valkey opens no connection.
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "Valkey: 6379 from the app and worker security groups only" }, child);
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            { vpcId: args.vpcId, description: "Valkey: 6379 from the app and worker security groups only" },
+            child,
+        );
         for (const [key, id] of Object.entries(args.clientSecurityGroups)) {
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-from-${key}`,
-                { securityGroupId: sg.id, referencedSecurityGroupId: id, ipProtocol: "tcp", fromPort: VALKEY_PORT, toPort: VALKEY_PORT, description: `Valkey from the ${key} security group` },
+                {
+                    securityGroupId: sg.id,
+                    referencedSecurityGroupId: id,
+                    ipProtocol: "tcp",
+                    fromPort: VALKEY_PORT,
+                    toPort: VALKEY_PORT,
+                    description: `Valkey from the ${key} security group`,
+                },
                 child,
             );
         }
-        const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { name: args.replicationGroupId, description: "Valkey: private subnets", subnetIds: args.subnetIds }, child);
+        const subnets = new aws.elasticache.SubnetGroup(
+            `${name}-subnets`,
+            { name: args.replicationGroupId, description: "Valkey: private subnets", subnetIds: args.subnetIds },
+            child,
+        );
         const params = new aws.elasticache.ParameterGroup(
             `${name}-params`,
             {
@@ -173,7 +189,12 @@ export class ValkeyCache extends pulumi.ComponentResource {
 
         const secret = new aws.secretsmanager.Secret(
             `${name}-secret`,
-            { namePrefix: args.secretNamePrefix, description: "Valkey auth token and the app's REDIS_URL (JSON: authToken, url)", kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 30 },
+            {
+                namePrefix: args.secretNamePrefix,
+                description: "Valkey auth token and the app's REDIS_URL (JSON: authToken, url)",
+                kmsKeyId: args.kmsKeyArn,
+                recoveryWindowInDays: 30,
+            },
             kept,
         );
         new aws.secretsmanager.SecretVersion(

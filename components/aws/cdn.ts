@@ -32,11 +32,26 @@ export interface FrontendFile {
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
-    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8", ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml",
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
-    ".ico": "image/x-icon", ".txt": "text/plain; charset=utf-8", ".woff": "font/woff", ".woff2": "font/woff2", ".webmanifest": "application/manifest+json",
-    ".wasm": "application/wasm", ".xml": "application/xml",
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".webmanifest": "application/manifest+json",
+    ".wasm": "application/wasm",
+    ".xml": "application/xml",
 };
 
 /** Every file under `dir` with its key, type and cache header, sorted (stable resource names). Pure apart from reading the directory. */
@@ -97,7 +112,14 @@ export function frontendBucketPolicy(bucketArn: string, distributionArn: string)
         Version: "2012-10-17",
         Statement: [
             cloudFrontReadStatement(bucketArn, distributionArn, ""),
-            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
         ],
     } as unknown as PolicyDocument;
 }
@@ -135,43 +157,69 @@ export class Cdn extends pulumi.ComponentResource {
         super("alicerce:aws:Cdn", name, {}, opts);
         const child = { parent: this };
         if (!args.assetsOrigin && !args.frontendDir) throw new Error("a CDN needs the assets origin, the frontend, or both");
-        if (args.assetsOrigin && !/^([a-z0-9]+\/)+$/.test(args.assetsOrigin.publicPrefix)) throw new Error(`publicPrefix "${args.assetsOrigin.publicPrefix}" must be lower-case segments ending in /`);
-        if ((args.aliases?.length ?? 0) > 0 && args.certificateArn === undefined) throw new Error("aliases need a certificate (CloudFront requires one covering every alias)");
+        if (args.assetsOrigin && !/^([a-z0-9]+\/)+$/.test(args.assetsOrigin.publicPrefix))
+            throw new Error(`publicPrefix "${args.assetsOrigin.publicPrefix}" must be lower-case segments ending in /`);
+        if ((args.aliases?.length ?? 0) > 0 && args.certificateArn === undefined)
+            throw new Error("aliases need a certificate (CloudFront requires one covering every alias)");
 
         // One OAC per origin type is enough; SigV4 on every request (terraform-provider-aws cloudfront_origin_access_control: signing_behavior always|never|no-override).
-        const oac = new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
-            name: `${name}-oac`,
-            description: "alicerce: CloudFront reads private buckets",
-            originAccessControlOriginType: "s3",
-            signingBehavior: "always",
-            signingProtocol: "sigv4",
-        }, child);
+        const oac = new aws.cloudfront.OriginAccessControl(
+            `${name}-oac`,
+            {
+                name: `${name}-oac`,
+                description: "alicerce: CloudFront reads private buckets",
+                originAccessControlOriginType: "s3",
+                signingBehavior: "always",
+                signingProtocol: "sigv4",
+            },
+            child,
+        );
 
         let frontendBucket: aws.s3.Bucket | undefined;
         let fallback: aws.cloudfront.Function | undefined;
         if (args.frontendDir) {
             if (!args.frontendBucketName) throw new Error("frontendBucketName is required with frontendDir");
             frontendBucket = new aws.s3.Bucket(`${name}-frontend`, { bucket: args.frontendBucketName, forceDestroy: args.forceDestroy ?? true }, child);
-            new aws.s3.BucketPublicAccessBlock(`${name}-frontend-public-access`, { bucket: frontendBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
-            new aws.s3.BucketOwnershipControls(`${name}-frontend-ownership`, { bucket: frontendBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+            new aws.s3.BucketPublicAccessBlock(
+                `${name}-frontend-public-access`,
+                { bucket: frontendBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+                child,
+            );
+            new aws.s3.BucketOwnershipControls(
+                `${name}-frontend-ownership`,
+                { bucket: frontendBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+                child,
+            );
             // SSE-S3: CloudFront decrypts SSE-S3 objects through OAC without a KMS grant; build output is public by nature.
-            new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-frontend-encryption`, { bucket: frontendBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child);
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-frontend-encryption`,
+                { bucket: frontendBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+                child,
+            );
             for (const f of frontendFiles(args.frontendDir)) {
-                new aws.s3.BucketObjectv2(`${name}-file-${f.key.replace(/[^A-Za-z0-9.-]/g, "-")}`, {
-                    bucket: frontendBucket.id,
-                    key: f.key,
-                    source: new pulumi.asset.FileAsset(f.source),
-                    contentType: f.contentType,
-                    cacheControl: f.cacheControl,
-                }, child);
+                new aws.s3.BucketObjectv2(
+                    `${name}-file-${f.key.replace(/[^A-Za-z0-9.-]/g, "-")}`,
+                    {
+                        bucket: frontendBucket.id,
+                        key: f.key,
+                        source: new pulumi.asset.FileAsset(f.source),
+                        contentType: f.contentType,
+                        cacheControl: f.cacheControl,
+                    },
+                    child,
+                );
             }
-            fallback = new aws.cloudfront.Function(`${name}-spa-fallback`, {
-                name: `${name}-spa-fallback`.slice(0, 64),
-                runtime: "cloudfront-js-2.0",
-                comment: "SPA fallback: client-side routes get /index.html",
-                code: SPA_FALLBACK_FUNCTION,
-                publish: true,
-            }, child);
+            fallback = new aws.cloudfront.Function(
+                `${name}-spa-fallback`,
+                {
+                    name: `${name}-spa-fallback`.slice(0, 64),
+                    runtime: "cloudfront-js-2.0",
+                    comment: "SPA fallback: client-side routes get /index.html",
+                    code: SPA_FALLBACK_FUNCTION,
+                    publish: true,
+                },
+                child,
+            );
         }
 
         const origins: aws.types.input.cloudfront.DistributionOrigin[] = [];
@@ -186,35 +234,49 @@ export class Cdn extends pulumi.ComponentResource {
             cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
             responseHeadersPolicyId: SECURITY_HEADERS_POLICY_ID,
         });
-        const distribution = new aws.cloudfront.Distribution(`${name}-distribution`, {
-            enabled: true,
-            comment: `${name}: frontend and public uploads`,
-            httpVersion: "http2and3",
-            isIpv6Enabled: true,
-            priceClass: args.priceClass ?? "PriceClass_100",
-            defaultRootObject: frontendBucket ? "index.html" : undefined,
-            aliases: args.aliases ? [...args.aliases] : undefined,
-            origins,
-            defaultCacheBehavior: frontendBucket
-                ? { ...behavior("frontend"), functionAssociations: [{ eventType: "viewer-request", functionArn: fallback!.arn }] }
-                : behavior("assets"),
-            orderedCacheBehaviors: args.assetsOrigin && frontendBucket ? [{ ...behavior("assets"), pathPattern: `${args.assetsOrigin.publicPrefix}*` }] : undefined,
-            restrictions: { geoRestriction: { restrictionType: "none" } },
-            viewerCertificate: args.certificateArn
-                ? { acmCertificateArn: args.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
-                : { cloudfrontDefaultCertificate: true },
-        }, child);
+        const distribution = new aws.cloudfront.Distribution(
+            `${name}-distribution`,
+            {
+                enabled: true,
+                comment: `${name}: frontend and public uploads`,
+                httpVersion: "http2and3",
+                isIpv6Enabled: true,
+                priceClass: args.priceClass ?? "PriceClass_100",
+                defaultRootObject: frontendBucket ? "index.html" : undefined,
+                aliases: args.aliases ? [...args.aliases] : undefined,
+                origins,
+                defaultCacheBehavior: frontendBucket
+                    ? { ...behavior("frontend"), functionAssociations: [{ eventType: "viewer-request", functionArn: fallback!.arn }] }
+                    : behavior("assets"),
+                orderedCacheBehaviors:
+                    args.assetsOrigin && frontendBucket ? [{ ...behavior("assets"), pathPattern: `${args.assetsOrigin.publicPrefix}*` }] : undefined,
+                restrictions: { geoRestriction: { restrictionType: "none" } },
+                viewerCertificate: args.certificateArn
+                    ? { acmCertificateArn: args.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
+                    : { cloudfrontDefaultCertificate: true },
+            },
+            child,
+        );
 
         if (frontendBucket) {
-            new aws.s3.BucketPolicy(`${name}-frontend-policy`, {
-                bucket: frontendBucket.id,
-                policy: pulumi.all([frontendBucket.arn, distribution.arn]).apply(([b, d]) => JSON.stringify(frontendBucketPolicy(b, d))),
-            }, child);
+            new aws.s3.BucketPolicy(
+                `${name}-frontend-policy`,
+                {
+                    bucket: frontendBucket.id,
+                    policy: pulumi.all([frontendBucket.arn, distribution.arn]).apply(([b, d]) => JSON.stringify(frontendBucketPolicy(b, d))),
+                },
+                child,
+            );
             this.frontendBucketName = frontendBucket.bucket;
         }
         this.domainName = distribution.domainName;
         this.distributionArn = distribution.arn;
         this.baseUrl = pulumi.interpolate`https://${distribution.domainName}`;
-        this.registerOutputs({ domainName: this.domainName, distributionArn: this.distributionArn, baseUrl: this.baseUrl, frontendBucketName: this.frontendBucketName });
+        this.registerOutputs({
+            domainName: this.domainName,
+            distributionArn: this.distributionArn,
+            baseUrl: this.baseUrl,
+            frontendBucketName: this.frontendBucketName,
+        });
     }
 }

@@ -5,9 +5,24 @@ import { ecrRepositoryArn, parseEcrHost, parseEcrImage } from "./ecr";
 describe("app servers: pure helpers", () => {
     it("knows each instance type's architecture (a mismatched AMI fails only at launch)", () => {
         const cases: [string, string][] = [
-            ["t4g.micro", "arm64"], ["t4g.small", "arm64"], ["t4g.medium", "arm64"], ["m7g.large", "arm64"], ["c6gn.xlarge", "arm64"],
-            ["r8gd.2xlarge", "arm64"], ["x2gd.medium", "arm64"], ["im4gn.large", "arm64"], ["hpc7g.4xlarge", "arm64"], ["a1.medium", "arm64"], ["g5g.xlarge", "arm64"],
-            ["t3.micro", "x86_64"], ["t3a.small", "x86_64"], ["m5dn.large", "x86_64"], ["m7i-flex.large", "x86_64"], ["c7a.medium", "x86_64"], ["g5.xlarge", "x86_64"], ["inf2.xlarge", "x86_64"],
+            ["t4g.micro", "arm64"],
+            ["t4g.small", "arm64"],
+            ["t4g.medium", "arm64"],
+            ["m7g.large", "arm64"],
+            ["c6gn.xlarge", "arm64"],
+            ["r8gd.2xlarge", "arm64"],
+            ["x2gd.medium", "arm64"],
+            ["im4gn.large", "arm64"],
+            ["hpc7g.4xlarge", "arm64"],
+            ["a1.medium", "arm64"],
+            ["g5g.xlarge", "arm64"],
+            ["t3.micro", "x86_64"],
+            ["t3a.small", "x86_64"],
+            ["m5dn.large", "x86_64"],
+            ["m7i-flex.large", "x86_64"],
+            ["c7a.medium", "x86_64"],
+            ["g5.xlarge", "x86_64"],
+            ["inf2.xlarge", "x86_64"],
         ];
         for (const [type, arch] of cases) assert.equal(architectureOf(type), arch, type);
         assert.throws(() => architectureOf("s-1vcpu-1gb"), /not an EC2 instance type/);
@@ -30,16 +45,28 @@ describe("app servers: pure helpers", () => {
             region: "us-east-1",
         }) as { Statement: { Sid: string; Action: string[]; Resource: string | string[]; Condition?: unknown }[] };
         const by = (sid: string) => doc.Statement.find((s) => s.Sid === sid)!;
-        assert.deepEqual(by("ReadOwnSecrets").Resource, ["arn:aws:secretsmanager:us-east-1:123456789012:secret:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app"]);
+        assert.deepEqual(by("ReadOwnSecrets").Resource, [
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:app",
+        ]);
         assert.equal(by("EcrPull").Resource, "arn:aws:ecr:us-east-1:123456789012:repository/app");
         assert.equal(by("ContainerLogs").Resource, "arn:aws:logs:us-east-1:123456789012:log-group:/alicerce/prod/app:*");
-        assert.deepEqual(by("UseStackKeyThroughServices").Condition, { StringEquals: { "kms:ViaService": ["secretsmanager.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"] } });
+        assert.deepEqual(by("UseStackKeyThroughServices").Condition, {
+            StringEquals: { "kms:ViaService": ["secretsmanager.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"] },
+        });
         // Where "*" is the resource, the action has no resource-level permission, or a condition narrows it.
         for (const s of doc.Statement.filter((x) => x.Resource === "*")) {
             assert.ok(["EcrLogin", "AgentMetrics", "AgentDescribe"].includes(s.Sid), `${s.Sid} uses Resource "*"`);
-            assert.ok(s.Action.every((a) => /^(ecr:GetAuthorizationToken|cloudwatch:PutMetricData|ec2:Describe\w+)$/.test(a)), s.Sid);
+            assert.ok(
+                s.Action.every((a) => /^(ecr:GetAuthorizationToken|cloudwatch:PutMetricData|ec2:Describe\w+)$/.test(a)),
+                s.Sid,
+            );
         }
-        for (const s of doc.Statement) assert.ok(s.Action.every((a) => !a.includes("*")), `${s.Sid} has a wildcard action`);
+        for (const s of doc.Statement)
+            assert.ok(
+                s.Action.every((a) => !a.includes("*")),
+                `${s.Sid} has a wildcard action`,
+            );
     });
 
     it("finds the ECR repository of a prebuilt image, to grant pulling from it (and nothing for another registry)", () => {

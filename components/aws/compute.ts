@@ -66,7 +66,9 @@ export async function resolveAmi(p: { amiName?: string; architecture: Architectu
         );
     }
     if (image.architecture !== p.architecture) {
-        throw new Error(`alicerce:amiName: ${JSON.stringify(image.name)} is an ${image.architecture} image; the instance type is ${p.architecture}: use the ${p.architecture} image of the same release`);
+        throw new Error(
+            `alicerce:amiName: ${JSON.stringify(image.name)} is an ${image.architecture} image; the instance type is ${p.architecture}: use the ${p.architecture} image of the same release`,
+        );
     }
     return { id: image.imageId, name: image.name, architecture: image.architecture, pinned: p.amiName !== undefined };
 }
@@ -209,14 +211,28 @@ export function backlogMetricQueries(b: BacklogScaling, groupName: pulumi.Input<
             id: "backlog",
             label: `${b.metricName} (${b.stat})`,
             returnData: false,
-            metricStat: { metric: { namespace: b.namespace, metricName: b.metricName, dimensions: Object.entries(b.dimensions).map(([name, value]) => ({ name, value })) }, stat: b.stat },
+            metricStat: {
+                metric: {
+                    namespace: b.namespace,
+                    metricName: b.metricName,
+                    dimensions: Object.entries(b.dimensions).map(([name, value]) => ({ name, value })),
+                },
+                stat: b.stat,
+            },
         },
         {
             id: "inservice",
             label: "InService instances",
             returnData: false,
             // Needs the group's metrics collection (enabledMetrics has GroupInServiceInstances).
-            metricStat: { metric: { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances", dimensions: [{ name: "AutoScalingGroupName", value: groupName }] }, stat: "Average" },
+            metricStat: {
+                metric: {
+                    namespace: "AWS/AutoScaling",
+                    metricName: "GroupInServiceInstances",
+                    dimensions: [{ name: "AutoScalingGroupName", value: groupName }],
+                },
+                stat: "Average",
+            },
         },
         { id: "perinstance", label: "backlog per InService instance", expression: "backlog / inservice", returnData: true },
     ];
@@ -291,7 +307,12 @@ export function instancePolicy(p: {
         Statement: [
             // GetAuthorizationToken has no resource-level permissions.
             { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-            { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: p.repositoryArn },
+            {
+                Sid: "EcrPull",
+                Effect: "Allow",
+                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                Resource: p.repositoryArn,
+            },
             { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [...p.secretArns] },
             {
                 Sid: "UseStackKeyThroughServices",
@@ -302,8 +323,19 @@ export function instancePolicy(p: {
             },
             { Sid: "AssetsObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${p.assetsBucketArn}/*` },
             { Sid: "AssetsList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: p.assetsBucketArn },
-            { Sid: "ContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: `${p.logGroupArn}:*` },
-            { Sid: "AgentMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } } },
+            {
+                Sid: "ContainerLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: `${p.logGroupArn}:*`,
+            },
+            {
+                Sid: "AgentMetrics",
+                Effect: "Allow",
+                Action: ["cloudwatch:PutMetricData"],
+                Resource: "*",
+                Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
+            },
             // The agent reads the instance's Auto Scaling group from its tags.
             { Sid: "AgentDescribe", Effect: "Allow", Action: ["ec2:DescribeTags", "ec2:DescribeVolumes"], Resource: "*" },
         ],
@@ -401,59 +433,78 @@ export class ComputePool extends pulumi.ComponentResource {
         const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...a.instanceTags, Name: name } });
 
         const template = new aws.ec2.LaunchTemplate(
-            ...transform(t.launchTemplate, `${name}-lt`, {
-                description: `${a.roleDescription ?? "App instances"}: Amazon Linux 2023 running the app container`,
-                imageId: amiId,
-                instanceType: a.instanceType,
-                iamInstanceProfile: { arn: profile.arn },
-                // IMDSv2 only; hop limit 2 so the container (one hop behind docker's bridge) reaches it for the role's credentials.
-                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" },
-                // The AWS-managed EBS key: a customer key would need a grant to the Auto Scaling service-linked role, or launches fail.
-                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: a.rootVolumeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
-                networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: String(a.subnetsArePublic), securityGroups: [a.securityGroupId], deleteOnTermination: "true" }],
-                userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
-                updateDefaultVersion: true,
-                // The group tags the instances; volumes and network interfaces only get tags from here.
-                tagSpecifications: [tagSpec("volume"), tagSpec("network-interface")],
-                monitoring: { enabled: false },
-            }, { parent: this }),
+            ...transform(
+                t.launchTemplate,
+                `${name}-lt`,
+                {
+                    description: `${a.roleDescription ?? "App instances"}: Amazon Linux 2023 running the app container`,
+                    imageId: amiId,
+                    instanceType: a.instanceType,
+                    iamInstanceProfile: { arn: profile.arn },
+                    // IMDSv2 only; hop limit 2 so the container (one hop behind docker's bridge) reaches it for the role's credentials.
+                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" },
+                    // The AWS-managed EBS key: a customer key would need a grant to the Auto Scaling service-linked role, or launches fail.
+                    blockDeviceMappings: [
+                        { deviceName: "/dev/xvda", ebs: { volumeSize: a.rootVolumeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+                    ],
+                    networkInterfaces: [
+                        {
+                            deviceIndex: 0,
+                            associatePublicIpAddress: String(a.subnetsArePublic),
+                            securityGroups: [a.securityGroupId],
+                            deleteOnTermination: "true",
+                        },
+                    ],
+                    userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
+                    updateDefaultVersion: true,
+                    // The group tags the instances; volumes and network interfaces only get tags from here.
+                    tagSpecifications: [tagSpec("volume"), tagSpec("network-interface")],
+                    monitoring: { enabled: false },
+                },
+                { parent: this },
+            ),
         );
 
         const group = new aws.autoscaling.Group(
-            ...transform(t.group, `${name}-asg`, {
-                vpcZoneIdentifiers: a.subnetIds,
-                minSize: a.minInstances,
-                maxSize: a.maxInstances,
-                // The version number, not "$Latest": only a changed version starts an instance refresh (pulumi/pulumi#7551).
-                launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
-                targetGroupArns: a.loadBalancer === undefined ? undefined : [a.loadBalancer.targetGroupArn],
-                // Behind a load balancer an instance that fails its health checks is replaced; alone, only a failed EC2 status check counts.
-                healthCheckType: a.loadBalancer === undefined ? "EC2" : "ELB",
-                healthCheckGracePeriod: a.healthCheckGraceSeconds,
-                defaultInstanceWarmup: a.healthCheckGraceSeconds,
-                // Replace-before-terminate: 100% stay in service while up to 200% run, so even one instance rolls with no downtime.
-                // The alarms fail the refresh, so a bad image stops replacing instances. No autoRollback: the provider writes
-                // the new launch template version to the group before starting the refresh, so a "rollback" would relaunch
-                // the same version (hashicorp/terraform-provider-aws#34189); the way back is `up` with the previous image.
-                instanceRefresh: {
-                    strategy: "Rolling",
-                    preferences: {
-                        minHealthyPercentage: 100,
-                        maxHealthyPercentage: 200,
-                        // The bake: the refresh waits this long after a new instance is InService before moving on
-                        // (RefreshPreferences.InstanceWarmup), so the rollout alarms, whose windows outlast a normal launch,
-                        // can fail the refresh while the old instances still run.
-                        instanceWarmup: String(a.rolloutBakeSeconds),
-                        autoRollback: false,
-                        skipMatching: true,
-                        alarmSpecification: { alarms: a.refreshAlarmNames },
+            ...transform(
+                t.group,
+                `${name}-asg`,
+                {
+                    vpcZoneIdentifiers: a.subnetIds,
+                    minSize: a.minInstances,
+                    maxSize: a.maxInstances,
+                    // The version number, not "$Latest": only a changed version starts an instance refresh (pulumi/pulumi#7551).
+                    launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
+                    targetGroupArns: a.loadBalancer === undefined ? undefined : [a.loadBalancer.targetGroupArn],
+                    // Behind a load balancer an instance that fails its health checks is replaced; alone, only a failed EC2 status check counts.
+                    healthCheckType: a.loadBalancer === undefined ? "EC2" : "ELB",
+                    healthCheckGracePeriod: a.healthCheckGraceSeconds,
+                    defaultInstanceWarmup: a.healthCheckGraceSeconds,
+                    // Replace-before-terminate: 100% stay in service while up to 200% run, so even one instance rolls with no downtime.
+                    // The alarms fail the refresh, so a bad image stops replacing instances. No autoRollback: the provider writes
+                    // the new launch template version to the group before starting the refresh, so a "rollback" would relaunch
+                    // the same version (hashicorp/terraform-provider-aws#34189); the way back is `up` with the previous image.
+                    instanceRefresh: {
+                        strategy: "Rolling",
+                        preferences: {
+                            minHealthyPercentage: 100,
+                            maxHealthyPercentage: 200,
+                            // The bake: the refresh waits this long after a new instance is InService before moving on
+                            // (RefreshPreferences.InstanceWarmup), so the rollout alarms, whose windows outlast a normal launch,
+                            // can fail the refresh while the old instances still run.
+                            instanceWarmup: String(a.rolloutBakeSeconds),
+                            autoRollback: false,
+                            skipMatching: true,
+                            alarmSpecification: { alarms: a.refreshAlarmNames },
+                        },
                     },
+                    waitForCapacityTimeout: "15m",
+                    enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"],
+                    // Auto Scaling groups ignore the provider's default tags; instances get what the group propagates.
+                    tags: Object.entries({ ...a.instanceTags, Name: name }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
                 },
-                waitForCapacityTimeout: "15m",
-                enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"],
-                // Auto Scaling groups ignore the provider's default tags; instances get what the group propagates.
-                tags: Object.entries({ ...a.instanceTags, Name: name }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-            }, { parent: this }),
+                { parent: this },
+            ),
         );
 
         // With min == max there is nothing to scale.
@@ -465,7 +516,10 @@ export class ComputePool extends pulumi.ComponentResource {
                     {
                         autoscalingGroupName: group.name,
                         policyType: "TargetTrackingScaling",
-                        targetTrackingConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" }, targetValue: a.cpuTargetPercent },
+                        targetTrackingConfiguration: {
+                            predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+                            targetValue: a.cpuTargetPercent,
+                        },
                     },
                     { parent: this },
                 ),
@@ -534,6 +588,11 @@ export class ComputePool extends pulumi.ComponentResource {
 export class AppServers extends ComputePool {
     constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget, ...pool } = args;
-        super(name, { ...pool, loadBalancer: { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget } }, opts, "alicerce:aws:AppServers");
+        super(
+            name,
+            { ...pool, loadBalancer: { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget } },
+            opts,
+            "alicerce:aws:AppServers",
+        );
     }
 }

@@ -50,7 +50,8 @@ describe("AWS data-layer rules", () => {
         it(`${stack}: policy documents and lifecycle rules within AWS's limits`, async () => {
             const res = await resourcesOf(stackRun(stack));
             // S3 bucket policies: at most 20 KB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html).
-            for (const p of res.ofType("aws:s3/bucketPolicy:BucketPolicy")) assert.ok(bytes(p.inputs.policy) <= 20 * 1024, `${p.name}: ${bytes(p.inputs.policy)} bytes`);
+            for (const p of res.ofType("aws:s3/bucketPolicy:BucketPolicy"))
+                assert.ok(bytes(p.inputs.policy) <= 20 * 1024, `${p.name}: ${bytes(p.inputs.policy)} bytes`);
             // KMS key policies: at most 32 KB; descriptions at most 8192 characters (CreateKey, https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html).
             const key = res.one("aws:kms/key:Key");
             assert.ok(bytes(key.inputs.policy) <= 32 * 1024);
@@ -76,7 +77,8 @@ describe("AWS data-layer rules", () => {
             // (CreateBackupVault), plan, rule and selection ^[a-zA-Z0-9\-\_\.]{1,50}$ (CreateBackupPlan, BackupRuleInput, BackupSelection).
             const autoname = (r: { name: string; inputs: Record<string, any> }) => r.inputs.name ?? `${r.name}-a1b2c3d`;
             for (const v of res.ofType("aws:backup/vault:Vault")) assert.match(autoname(v), /^[a-zA-Z0-9_-]{2,50}$/);
-            for (const x of [...res.ofType("aws:backup/plan:Plan"), ...res.ofType("aws:backup/selection:Selection")]) assert.match(autoname(x), /^[a-zA-Z0-9_.-]{1,50}$/);
+            for (const x of [...res.ofType("aws:backup/plan:Plan"), ...res.ofType("aws:backup/selection:Selection")])
+                assert.match(autoname(x), /^[a-zA-Z0-9_.-]{1,50}$/);
             for (const plan of res.ofType("aws:backup/plan:Plan")) {
                 for (const rule of plan.inputs.rules) {
                     assert.match(rule.ruleName, /^[a-zA-Z0-9_.-]{1,50}$/);

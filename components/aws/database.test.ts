@@ -26,9 +26,21 @@ describe("Database", () => {
 
     it("defaults: database app, user app_admin, PostgreSQL 18, replica on the primary's class", () => {
         const d = withDatabaseDefaults({
-            identifier: "a", replicaIdentifier: "b", vpcId: "v", subnetIds: [], appSecurityGroupId: "sg", kmsKeyArn: "k",
-            instanceClass: "db.t4g.small", storageGb: 20, maxStorageGb: 20, multiAz: false, readReplica: false,
-            backupRetentionDays: 7, longTermBackupDays: 0, deletionProtection: false, monitoring: false,
+            identifier: "a",
+            replicaIdentifier: "b",
+            vpcId: "v",
+            subnetIds: [],
+            appSecurityGroupId: "sg",
+            kmsKeyArn: "k",
+            instanceClass: "db.t4g.small",
+            storageGb: 20,
+            maxStorageGb: 20,
+            multiAz: false,
+            readReplica: false,
+            backupRetentionDays: 7,
+            longTermBackupDays: 0,
+            deletionProtection: false,
+            monitoring: false,
         });
         assert.deepEqual([d.dbName, d.username, d.engineVersion, d.replicaInstanceClass, d.protect], ["app", "app_admin", "18", "db.t4g.small", false]);
     });
@@ -59,7 +71,10 @@ describe("Database", () => {
 
             const group = res.one("aws:rds/subnetGroup:SubnetGroup");
             assert.equal(db.inputs.dbSubnetGroupName, "database-subnets-a1b2c3d");
-            const isolated = res.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith("network-isolated-")).map((s) => `${s.name}-id`);
+            const isolated = res
+                .ofType("aws:ec2/subnet:Subnet")
+                .filter((s) => s.name.startsWith("network-isolated-"))
+                .map((s) => `${s.name}-id`);
             assert.deepEqual(group.inputs.subnetIds, isolated);
 
             const params = res.one("aws:rds/parameterGroup:ParameterGroup");
@@ -78,18 +93,51 @@ describe("Database", () => {
             const rules = res.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "database-sg-id");
             assert.equal(rules.length, 1);
             assert.deepEqual(
-                [rules[0].inputs.referencedSecurityGroupId, rules[0].inputs.ipProtocol, rules[0].inputs.fromPort, rules[0].inputs.toPort, rules[0].inputs.cidrIpv4],
+                [
+                    rules[0].inputs.referencedSecurityGroupId,
+                    rules[0].inputs.ipProtocol,
+                    rules[0].inputs.fromPort,
+                    rules[0].inputs.toPort,
+                    rules[0].inputs.cidrIpv4,
+                ],
                 ["network-app-id", "tcp", 5432, 5432, undefined],
             );
-            assert.equal(res.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === "database-sg-id").length, 0);
+            assert.equal(
+                res.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === "database-sg-id").length,
+                0,
+            );
         });
     }
 
     it("follows each tier: Multi-AZ, backups, deletion protection, protect, storage autoscaling, size", async () => {
         const expected = {
-            dev: { multiAz: false, backupRetentionPeriod: 7, deletionProtection: false, instanceClass: "db.t4g.micro", allocatedStorage: 20, maxAllocatedStorage: 0, protect: false },
-            growth: { multiAz: true, backupRetentionPeriod: 14, deletionProtection: true, instanceClass: "db.t4g.micro", allocatedStorage: 20, maxAllocatedStorage: 100, protect: true },
-            prod: { multiAz: true, backupRetentionPeriod: 30, deletionProtection: true, instanceClass: "db.t4g.small", allocatedStorage: 50, maxAllocatedStorage: 200, protect: true },
+            dev: {
+                multiAz: false,
+                backupRetentionPeriod: 7,
+                deletionProtection: false,
+                instanceClass: "db.t4g.micro",
+                allocatedStorage: 20,
+                maxAllocatedStorage: 0,
+                protect: false,
+            },
+            growth: {
+                multiAz: true,
+                backupRetentionPeriod: 14,
+                deletionProtection: true,
+                instanceClass: "db.t4g.micro",
+                allocatedStorage: 20,
+                maxAllocatedStorage: 100,
+                protect: true,
+            },
+            prod: {
+                multiAz: true,
+                backupRetentionPeriod: 30,
+                deletionProtection: true,
+                instanceClass: "db.t4g.small",
+                allocatedStorage: 50,
+                maxAllocatedStorage: 200,
+                protect: true,
+            },
         };
         for (const [stack, want] of Object.entries(expected)) {
             const db = await primaryOf(stack);
@@ -109,7 +157,10 @@ describe("Database", () => {
         const role = res.one("aws:iam/role:Role", "database-monitoring");
         assert.match(db.inputs.monitoringRoleArn, /:role\/database-monitoring$/);
         assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "monitoring.rds.amazonaws.com");
-        assert.equal(res.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "database-monitoring").inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole");
+        assert.equal(
+            res.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "database-monitoring").inputs.policyArn,
+            "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        );
         assert.deepEqual(db.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
         for (const log of ["postgresql", "upgrade"]) {
             const group = res.one("aws:cloudwatch/logGroup:LogGroup", `database-primary-${log}`);
@@ -148,7 +199,18 @@ describe("Database", () => {
         const replica = res.one(INSTANCE, "database-replica");
         assert.equal(replica.inputs.replicateSourceDb, "alicerce-prod-db");
         assert.equal(replica.inputs.identifier, "alicerce-prod-db-replica");
-        for (const inherited of ["username", "password", "dbName", "engine", "engineVersion", "kmsKeyId", "dbSubnetGroupName", "manageMasterUserPassword", "allocatedStorage", "backupRetentionPeriod"]) {
+        for (const inherited of [
+            "username",
+            "password",
+            "dbName",
+            "engine",
+            "engineVersion",
+            "kmsKeyId",
+            "dbSubnetGroupName",
+            "manageMasterUserPassword",
+            "allocatedStorage",
+            "backupRetentionPeriod",
+        ]) {
             assert.equal(replica.inputs[inherited], undefined, `the replica must not set ${inherited}`);
         }
         assert.equal(replica.inputs.instanceClass, "db.t4g.small");
@@ -185,13 +247,19 @@ describe("Database", () => {
         assert.match(rule.schedule, /^cron\(0 7 \? \* SUN \*\)$/);
         const selection = res.one("aws:backup/selection:Selection");
         assert.deepEqual(selection.inputs.resources, ["arn:aws:rds:us-east-1:123456789012:db:alicerce-prod-db"]);
-        assert.equal(JSON.parse(res.one("aws:iam/role:Role", "database-backup").inputs.assumeRolePolicy).Statement[0].Principal.Service, "backup.amazonaws.com");
+        assert.equal(
+            JSON.parse(res.one("aws:iam/role:Role", "database-backup").inputs.assumeRolePolicy).Statement[0].Principal.Service,
+            "backup.amazonaws.com",
+        );
         for (const stack of ["dev", "growth"]) assert.equal((await resourcesOf(stackRun(stack))).ofType("aws:backup/plan:Plan").length, 0);
     });
 });
 
 describe("AppSecrets", () => {
-    for (const [stack, protect] of [["dev", false], ["prod", true]] as const) {
+    for (const [stack, protect] of [
+        ["dev", false],
+        ["prod", true],
+    ] as const) {
         it(`${stack}: a generated signing key stored as JSON in Secrets Manager under the stack key, value only as a secret`, async () => {
             const res = await resourcesOf(stackRun(stack));
             const key = res.one("random:index/randomPassword:RandomPassword");

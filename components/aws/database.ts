@@ -227,15 +227,30 @@ export class Database extends pulumi.ComponentResource {
         const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: s.vpcId, description: "PostgreSQL: 5432 from the app security group only" }, child);
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-from-app`,
-            { securityGroupId: sg.id, referencedSecurityGroupId: s.appSecurityGroupId, ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, description: "PostgreSQL from the app" },
+            {
+                securityGroupId: sg.id,
+                referencedSecurityGroupId: s.appSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: POSTGRES_PORT,
+                toPort: POSTGRES_PORT,
+                description: "PostgreSQL from the app",
+            },
             child,
         );
-        const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: s.subnetIds, description: "Isolated subnets: no route to or from the internet" }, child);
+        const subnetGroup = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            { subnetIds: s.subnetIds, description: "Isolated subnets: no route to or from the internet" },
+            child,
+        );
         const parameters = new aws.rds.ParameterGroup(
             ...transform(
                 t.parameterGroup,
                 `${name}-params`,
-                { family: parameterGroupFamily(s.engineVersion), description: "TLS only; slow statements and lock waits logged", parameters: databaseParameters(s) },
+                {
+                    family: parameterGroupFamily(s.engineVersion),
+                    description: "TLS only; slow statements and lock waits logged",
+                    parameters: databaseParameters(s),
+                },
                 child,
             ),
         );

@@ -28,7 +28,10 @@ export function parseEcrImage(image: string): EcrImage | undefined {
     if (slash < 0) return undefined;
     const host = parseEcrHost(image.slice(0, slash));
     if (!host) return undefined;
-    const repository = image.slice(slash + 1).split("@")[0].replace(/:[^/]*$/, "");
+    const repository = image
+        .slice(slash + 1)
+        .split("@")[0]
+        .replace(/:[^/]*$/, "");
     return repository === "" ? undefined : { ...host, repository };
 }
 

@@ -54,7 +54,9 @@ export function awsHost(options: AwsHostOptions): HostStrategy {
         // ECR tokens are per region: log in with the registry's own region, which may differ from the stack's.
         registryLogin: (registry) => {
             const ecr = parseEcrHost(registry);
-            return ecr ? [`aws ecr get-login-password --region ${shellQuote(ecr.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`] : [];
+            return ecr
+                ? [`aws ecr get-login-password --region ${shellQuote(ecr.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`]
+                : [];
         },
         fetchSecret: (secret) =>
             `aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(secret.source)} --query SecretString --output text` +

@@ -6,7 +6,13 @@ const BUCKET = "arn:aws:s3:::b";
 describe("IAM documents", () => {
     it("data buckets: deny plain HTTP and TLS below 1.2, allow nothing", () => {
         const doc = dataBucketPolicy(BUCKET);
-        assert.deepEqual(doc.Statement.map((s) => [s.Sid, s.Effect]), [["DenyInsecureTransport", "Deny"], ["DenyOutdatedTls", "Deny"]]);
+        assert.deepEqual(
+            doc.Statement.map((s) => [s.Sid, s.Effect]),
+            [
+                ["DenyInsecureTransport", "Deny"],
+                ["DenyOutdatedTls", "Deny"],
+            ],
+        );
         assert.deepEqual(doc.Statement[1].Condition, { NumericLessThan: { "s3:TlsVersion": "1.2" } });
     });
 
@@ -22,7 +28,10 @@ describe("IAM documents", () => {
         for (const [region, account] of cases) assert.equal(legacyElbAccountId(region), account, region);
     });
 
-    for (const [region, legacy] of [["us-east-1", true], ["ca-west-1", false]] as const) {
+    for (const [region, legacy] of [
+        ["us-east-1", true],
+        ["ca-west-1", false],
+    ] as const) {
         it(`logs bucket in ${region}: ALB delivery by service principal${legacy ? " and legacy account" : " only"}, flow logs scoped to the account`, () => {
             const doc = logsBucketPolicy({ bucketArn: BUCKET, accountId: "111122223333", region, albPrefix: "alb", flowLogsPrefix: "flow-logs" });
             const sids = doc.Statement.map((s) => s.Sid);
@@ -54,7 +63,8 @@ describe("IAM documents", () => {
         assert.deepEqual(alarms.Principal, { Service: "cloudwatch.amazonaws.com" });
         assert.deepEqual(alarms.Action, ["kms:Decrypt", "kms:GenerateDataKey*"]);
         assert.deepEqual(alarms.Condition, { StringEquals: { "aws:SourceAccount": "111122223333" } });
-        for (const s of doc.Statement.filter((x) => x.Principal && "Service" in (x.Principal as object))) assert.ok(s.Condition, `${s.Sid} grants a service with no condition`);
+        for (const s of doc.Statement.filter((x) => x.Principal && "Service" in (x.Principal as object)))
+            assert.ok(s.Condition, `${s.Sid} grants a service with no condition`);
     });
 
     it("trust policies name one service and no Resource (IAM rejects one there)", () => {

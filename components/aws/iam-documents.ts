@@ -121,7 +121,15 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
         ...denyInsecureTransport(bucketArn),
         { Sid: "AlbAccessLogs", Effect: "Allow", Principal: { Service: ELB_LOG_DELIVERY_PRINCIPAL }, Action: "s3:PutObject", Resource: albObjects },
         ...(legacy
-            ? [{ Sid: "AlbAccessLogsLegacyRegion", Effect: "Allow" as const, Principal: { AWS: `arn:aws:iam::${legacy}:root` }, Action: "s3:PutObject", Resource: albObjects }]
+            ? [
+                  {
+                      Sid: "AlbAccessLogsLegacyRegion",
+                      Effect: "Allow" as const,
+                      Principal: { AWS: `arn:aws:iam::${legacy}:root` },
+                      Action: "s3:PutObject",
+                      Resource: albObjects,
+                  },
+              ]
             : []),
         {
             Sid: "FlowLogsWrite",
@@ -131,7 +139,14 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
             Resource: flowObjects,
             Condition: { ...fromThisAccount, StringEquals: { ...fromThisAccount.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" } },
         },
-        { Sid: "FlowLogsAclCheck", Effect: "Allow", Principal: { Service: LOG_DELIVERY_PRINCIPAL }, Action: ["s3:GetBucketAcl", "s3:ListBucket"], Resource: bucketArn, Condition: fromThisAccount },
+        {
+            Sid: "FlowLogsAclCheck",
+            Effect: "Allow",
+            Principal: { Service: LOG_DELIVERY_PRINCIPAL },
+            Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+            Resource: bucketArn,
+            Condition: fromThisAccount,
+        },
     ];
     if (args.accessLogs) {
         // S3 docs, "Permissions for log delivery": the logging service principal, scoped to the source buckets and account.
@@ -148,7 +163,14 @@ export function logsBucketPolicy(args: LogsBucketPolicyArgs): PolicyDocument {
         // CloudTrail docs, "Amazon S3 bucket policy for CloudTrail": ACL check on the bucket, writes under AWSLogs/<account>/, both for this trail only.
         const fromTrail = { "aws:SourceArn": args.cloudTrail.trailArn };
         statements.push(
-            { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: CLOUDTRAIL_PRINCIPAL }, Action: "s3:GetBucketAcl", Resource: bucketArn, Condition: { StringEquals: fromTrail } },
+            {
+                Sid: "CloudTrailAclCheck",
+                Effect: "Allow",
+                Principal: { Service: CLOUDTRAIL_PRINCIPAL },
+                Action: "s3:GetBucketAcl",
+                Resource: bucketArn,
+                Condition: { StringEquals: fromTrail },
+            },
             {
                 Sid: "CloudTrailWrite",
                 Effect: "Allow",
@@ -238,7 +260,14 @@ export function cloudTrailKeyStatements(accountId: string, trailArn: string): St
                 StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${accountId}:trail/*` },
             },
         },
-        { Sid: "CloudTrailDescribesKey", Effect: "Allow", Principal: { Service: CLOUDTRAIL_PRINCIPAL }, Action: "kms:DescribeKey", Resource: "*", Condition: { StringEquals: { "aws:SourceArn": trailArn } } },
+        {
+            Sid: "CloudTrailDescribesKey",
+            Effect: "Allow",
+            Principal: { Service: CLOUDTRAIL_PRINCIPAL },
+            Action: "kms:DescribeKey",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+        },
     ];
 }
 

@@ -10,7 +10,10 @@ describe("Kms", () => {
         assert.equal(withKmsDefaults({ aliasName: "alias/x", accountId: "1", region: "us-east-1", description: "d", protect: true }).protect, true);
     });
 
-    for (const [stack, protect] of [["dev", false], ["prod", true]] as const) {
+    for (const [stack, protect] of [
+        ["dev", false],
+        ["prod", true],
+    ] as const) {
         it(`${stack}: one symmetric customer-managed key with rotation, a stack alias, ${protect ? "" : "not "}protected`, async () => {
             const res = await resourcesOf(stackRun(stack));
             const key = res.one("aws:kms/key:Key");

@@ -46,7 +46,9 @@ export interface KmsArgs {
 export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
 
 /** {@link KmsArgs} with defaults applied; throws on a deletion window KMS would refuse. */
-export function withKmsDefaults(args: KmsArgs): Required<Omit<KmsArgs, "cloudTrailArn" | "cloudFrontReads">> & Pick<KmsArgs, "cloudTrailArn" | "cloudFrontReads"> {
+export function withKmsDefaults(
+    args: KmsArgs,
+): Required<Omit<KmsArgs, "cloudTrailArn" | "cloudFrontReads">> & Pick<KmsArgs, "cloudTrailArn" | "cloudFrontReads"> {
     const deletionWindowDays = args.deletionWindowDays ?? 30;
     const { min, max } = KMS_DELETION_WINDOW_DAYS;
     if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < min || deletionWindowDays > max) {

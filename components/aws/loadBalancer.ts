@@ -171,7 +171,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
                           addressFamily: "IPv4",
                           maxEntries: MAX_INGRESS_ENTRIES,
                           entries: pulumi.output(a.ingressCidrs).apply((cidrs) => {
-                              if (cidrs.length > MAX_INGRESS_ENTRIES) throw new Error(`${cidrs.length} ingress ranges; the load balancer takes at most ${MAX_INGRESS_ENTRIES}`);
+                              if (cidrs.length > MAX_INGRESS_ENTRIES)
+                                  throw new Error(`${cidrs.length} ingress ranges; the load balancer takes at most ${MAX_INGRESS_ENTRIES}`);
                               return [...new Set(cidrs)].sort().map((cidr) => ({ cidr, description: a.ingressDescription }));
                           }),
                       },
@@ -193,12 +194,26 @@ export class LoadBalancer extends pulumi.ComponentResource {
         }
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-out-app`,
-            { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: a.appPort, toPort: a.appPort, referencedSecurityGroupId: a.appSecurityGroupId, description: "to the app instances" },
+            {
+                securityGroupId: sg.id,
+                ipProtocol: "tcp",
+                fromPort: a.appPort,
+                toPort: a.appPort,
+                referencedSecurityGroupId: a.appSecurityGroupId,
+                description: "to the app instances",
+            },
             { parent: this },
         );
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-app-from-lb`,
-            { securityGroupId: a.appSecurityGroupId, ipProtocol: "tcp", fromPort: a.appPort, toPort: a.appPort, referencedSecurityGroupId: sg.id, description: "from the load balancer" },
+            {
+                securityGroupId: a.appSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: a.appPort,
+                toPort: a.appPort,
+                referencedSecurityGroupId: sg.id,
+                description: "from the load balancer",
+            },
             { parent: this },
         );
 
@@ -263,17 +278,28 @@ export class LoadBalancer extends pulumi.ComponentResource {
             );
             listener = new aws.lb.Listener(
                 `${name}-https`,
-                { loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: validation.certificateArn, defaultActions: byHost ? notServed : forward },
+                {
+                    loadBalancerArn: lb.arn,
+                    port: 443,
+                    protocol: "HTTPS",
+                    sslPolicy: TLS_POLICY,
+                    certificateArn: validation.certificateArn,
+                    defaultActions: byHost ? notServed : forward,
+                },
                 { parent: this },
             );
             if (byHost) {
                 hostRuleGroups(a.appHosts!).forEach((values, i) => {
-                    new aws.lb.ListenerRule(`${name}-hosts-${i + 1}`, {
-                        listenerArn: listener.arn,
-                        priority: HOST_RULE_FIRST_PRIORITY + i,
-                        conditions: [{ hostHeader: { values } }],
-                        actions: forward,
-                    }, { parent: this });
+                    new aws.lb.ListenerRule(
+                        `${name}-hosts-${i + 1}`,
+                        {
+                            listenerArn: listener.arn,
+                            priority: HOST_RULE_FIRST_PRIORITY + i,
+                            conditions: [{ hostHeader: { values } }],
+                            actions: forward,
+                        },
+                        { parent: this },
+                    );
                 });
             }
             new aws.lb.Listener(

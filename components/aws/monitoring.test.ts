@@ -1,5 +1,16 @@
 import { strict as assert } from "assert";
-import { AlarmSpec, alarmSpecs, AlarmTargets, dashboardBody, dashboardNameOf, FIVE_XX_RATE, ROLLOUT_ALARM_KEYS, rolloutBakeSeconds, rolloutWindow, unhealthyWindow } from "./monitoring";
+import {
+    AlarmSpec,
+    alarmSpecs,
+    AlarmTargets,
+    dashboardBody,
+    dashboardNameOf,
+    FIVE_XX_RATE,
+    ROLLOUT_ALARM_KEYS,
+    rolloutBakeSeconds,
+    rolloutWindow,
+    unhealthyWindow,
+} from "./monitoring";
 
 /**
  * A tiny evaluator for the metric math used here (IF, FILL, + - * /, >),
@@ -69,7 +80,10 @@ describe("monitoring: alarms from the runbooks", () => {
         const m = by("errors-5xx").metric as any;
         assert.equal(m.expression, FIVE_XX_RATE);
         assert.deepEqual(Object.keys(m.metrics).sort(), ["elb5xx", "requests", "target5xx"]);
-        assert.deepEqual([m.metrics.requests.metricName, m.metrics.target5xx.metricName, m.metrics.elb5xx.metricName], ["RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"]);
+        assert.deepEqual(
+            [m.metrics.requests.metricName, m.metrics.target5xx.metricName, m.metrics.elb5xx.metricName],
+            ["RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"],
+        );
         assert.equal(by("errors-5xx").treatMissingData, "notBreaching");
         // Evaluate the expression as CloudWatch would, with a missing metric as undefined.
         const rate = (requests?: number, target5xx?: number, elb5xx?: number) => evalMetricMath(m.expression, { requests, target5xx, elb5xx });
@@ -80,20 +94,31 @@ describe("monitoring: alarms from the runbooks", () => {
             [1000, 30, undefined, 3],
             [900, 0, 100, 10], // 100 unrouted 503s of 1000 answered requests
         ];
-        for (const [requests, target5xx, elb5xx, expected] of table) assert.equal(rate(requests, target5xx, elb5xx), expected, `${requests}/${target5xx}/${elb5xx}`);
+        for (const [requests, target5xx, elb5xx, expected] of table)
+            assert.equal(rate(requests, target5xx, elb5xx), expected, `${requests}/${target5xx}/${elb5xx}`);
         assert.ok((rate(undefined, undefined, 120) ?? 0) > by("errors-5xx").threshold, "an outage fires the alarm");
     });
 
     it("alarms when no instance is healthy, counting silence as an outage", () => {
         const s = by("healthy-hosts");
-        assert.deepEqual(s.metric, { namespace: "AWS/ApplicationELB", metricName: "HealthyHostCount", dimensions: { LoadBalancer: TARGETS.loadBalancerArnSuffix, TargetGroup: TARGETS.targetGroupArnSuffix }, stat: "Minimum" });
+        assert.deepEqual(s.metric, {
+            namespace: "AWS/ApplicationELB",
+            metricName: "HealthyHostCount",
+            dimensions: { LoadBalancer: TARGETS.loadBalancerArnSuffix, TargetGroup: TARGETS.targetGroupArnSuffix },
+            stat: "Minimum",
+        });
         assert.deepEqual([s.comparison, s.threshold, s.treatMissingData], ["LessThanThreshold", 1, "breaching"]);
     });
 
     it("stops rollouts on failing requests and failing health checks, alarms that exist in every stack", () => {
         assert.deepEqual([...ROLLOUT_ALARM_KEYS], ["rollout-errors", "unhealthy-hosts"]);
-        for (const key of ROLLOUT_ALARM_KEYS) assert.ok(alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }, OPTIONS).some((s) => s.key === key), key);
-        for (const key of ROLLOUT_ALARM_KEYS) assert.ok(!JSON.stringify(by(key).metric).includes(TARGETS.autoScalingGroupName), `${key} must not wait for the group it gates`);
+        for (const key of ROLLOUT_ALARM_KEYS)
+            assert.ok(
+                alarmSpecs({ ...TARGETS, dbReplicaIdentifier: undefined }, OPTIONS).some((s) => s.key === key),
+                key,
+            );
+        for (const key of ROLLOUT_ALARM_KEYS)
+            assert.ok(!JSON.stringify(by(key).metric).includes(TARGETS.autoScalingGroupName), `${key} must not wait for the group it gates`);
     });
 
     // A new instance registers with the target group at launch and fails /healthz until docker, the agent and the
@@ -104,8 +129,15 @@ describe("monitoring: alarms from the runbooks", () => {
             const gates = alarmSpecs(TARGETS, { launchGraceSeconds: grace }).filter((s) => (ROLLOUT_ALARM_KEYS as readonly string[]).includes(s.key));
             assert.equal(gates.length, ROLLOUT_ALARM_KEYS.length);
             for (const g of gates) {
-                assert.ok((g.datapointsToAlarm ?? g.evaluationPeriods) * g.period > grace, `${g.key}: ${g.datapointsToAlarm} x ${g.period} s must outlast ${grace} s`);
-                assert.deepEqual({ period: g.period, datapointsToAlarm: g.datapointsToAlarm, evaluationPeriods: g.evaluationPeriods }, g.key === "unhealthy-hosts" ? unhealthyWindow(grace) : rolloutWindow(grace), g.key);
+                assert.ok(
+                    (g.datapointsToAlarm ?? g.evaluationPeriods) * g.period > grace,
+                    `${g.key}: ${g.datapointsToAlarm} x ${g.period} s must outlast ${grace} s`,
+                );
+                assert.deepEqual(
+                    { period: g.period, datapointsToAlarm: g.datapointsToAlarm, evaluationPeriods: g.evaluationPeriods },
+                    g.key === "unhealthy-hosts" ? unhealthyWindow(grace) : rolloutWindow(grace),
+                    g.key,
+                );
             }
             // The refresh lets new instances serve longer than the gates take to fire, so the old fleet is still there when they do.
             assert.ok(rolloutBakeSeconds(grace) > rolloutWindow(grace).datapointsToAlarm * 60 + 60);
@@ -164,7 +196,8 @@ describe("monitoring: alarms from the runbooks", () => {
         const body = JSON.parse(dashboardBody(TARGETS, "us-east-1"));
         assert.equal(body.widgets.length, 6);
         const text = JSON.stringify(body);
-        for (const v of [TARGETS.loadBalancerArnSuffix, TARGETS.autoScalingGroupName, TARGETS.dbIdentifier, TARGETS.dbReplicaIdentifier!]) assert.ok(text.includes(v), v);
+        for (const v of [TARGETS.loadBalancerArnSuffix, TARGETS.autoScalingGroupName, TARGETS.dbIdentifier, TARGETS.dbReplicaIdentifier!])
+            assert.ok(text.includes(v), v);
         for (const w of body.widgets) assert.equal(w.properties.region, "us-east-1");
     });
 });

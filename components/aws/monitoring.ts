@@ -81,7 +81,8 @@ export function queueAlarmSpecs(q: QueueTargets): AlarmSpec[] {
     return [
         {
             key: "queue-depth",
-            description: "Queue: more than 1000 jobs waiting for 15 minutes. The workers are at their maximum or failing; check the worker logs, raise workersMax.",
+            description:
+                "Queue: more than 1000 jobs waiting for 15 minutes. The workers are at their maximum or failing; check the worker logs, raise workersMax.",
             metric: { namespace: QUEUE_NAMESPACE, metricName: "QueueDepth", dimensions: queue, stat: "Maximum" },
             comparison: "GreaterThanThreshold",
             threshold: 1000,
@@ -102,7 +103,11 @@ export function queueAlarmSpecs(q: QueueTargets): AlarmSpec[] {
         {
             key: "queue-failed-jobs",
             description: "Queue: new dead letters (a job failed its last attempt). GET /api/uploads/:id shows lastError; the worker logs say why.",
-            metric: { expression: "DIFF(failed)", label: "new dead letters", metrics: { failed: { namespace: QUEUE_NAMESPACE, metricName: "FailedJobs", dimensions: queue, stat: "Maximum" } } },
+            metric: {
+                expression: "DIFF(failed)",
+                label: "new dead letters",
+                metrics: { failed: { namespace: QUEUE_NAMESPACE, metricName: "FailedJobs", dimensions: queue, stat: "Maximum" } },
+            },
             comparison: "GreaterThanThreshold",
             threshold: 0,
             period: 300,
@@ -222,7 +227,12 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
     const lb = { LoadBalancer: t.loadBalancerArnSuffix };
     const tg = { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix };
     const db = { DBInstanceIdentifier: t.dbIdentifier };
-    const alb = (metricName: string, stat: string, dimensions: Record<string, string> = lb): AlarmMetric => ({ namespace: "AWS/ApplicationELB", metricName, dimensions, stat });
+    const alb = (metricName: string, stat: string, dimensions: Record<string, string> = lb): AlarmMetric => ({
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions,
+        stat,
+    });
     // RequestCount leaves out requests the load balancer could not route (no healthy target: an ELB 503),
     // so those join the denominator; no traffic at all is no error rate, not a division by zero.
     const fiveXxRate: AlarmSpec["metric"] = {
@@ -300,7 +310,8 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
         },
         {
             key: "healthy-hosts",
-            description: "Target group: no instance passes /healthz, so every request fails with 503. Check the container logs and the Auto Scaling group's activity.",
+            description:
+                "Target group: no instance passes /healthz, so every request fails with 503. Check the container logs and the Auto Scaling group's activity.",
             metric: alb("HealthyHostCount", "Minimum", tg),
             comparison: "LessThanThreshold",
             threshold: 1,
@@ -361,26 +372,97 @@ export function dashboardBody(t: AlarmTargets, region: string): string {
     const asg = ["AutoScalingGroupName", t.autoScalingGroupName];
     return JSON.stringify({
         widgets: [
-            widget("Requests and 5xx", [["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }], [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }], [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }]], 0, 0),
-            widget("Response time (p50, p95, p99)", [["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }], ["...", { stat: "p95" }], ["...", { stat: "p99" }]], 12, 0),
-            widget("App CPU and memory (%)", [["AWS/EC2", "CPUUtilization", ...asg], ["CWAgent", "mem_used_percent", ...asg]], 0, 6, { yAxis: { left: { min: 0, max: 100 } } }),
-            widget("Healthy and unhealthy instances", [["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }], [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }]], 12, 6),
-            widget("Database CPU (%) and connections", [["AWS/RDS", "CPUUtilization", ...db], [".", "DatabaseConnections", ".", ".", { yAxis: "right" }]], 0, 12),
+            widget(
+                "Requests and 5xx",
+                [
+                    ["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }],
+                    [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }],
+                    [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }],
+                ],
+                0,
+                0,
+            ),
+            widget(
+                "Response time (p50, p95, p99)",
+                [
+                    ["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }],
+                    ["...", { stat: "p95" }],
+                    ["...", { stat: "p99" }],
+                ],
+                12,
+                0,
+            ),
+            widget(
+                "App CPU and memory (%)",
+                [
+                    ["AWS/EC2", "CPUUtilization", ...asg],
+                    ["CWAgent", "mem_used_percent", ...asg],
+                ],
+                0,
+                6,
+                { yAxis: { left: { min: 0, max: 100 } } },
+            ),
+            widget(
+                "Healthy and unhealthy instances",
+                [
+                    ["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }],
+                    [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }],
+                ],
+                12,
+                6,
+            ),
+            widget(
+                "Database CPU (%) and connections",
+                [
+                    ["AWS/RDS", "CPUUtilization", ...db],
+                    [".", "DatabaseConnections", ".", ".", { yAxis: "right" }],
+                ],
+                0,
+                12,
+            ),
             widget(
                 "Database free storage and replica lag",
-                [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }], ...(t.dbReplicaIdentifier ? [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", t.dbReplicaIdentifier, { yAxis: "right" }]] : [])],
+                [
+                    ["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }],
+                    ...(t.dbReplicaIdentifier ? [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", t.dbReplicaIdentifier, { yAxis: "right" }]] : []),
+                ],
                 12,
                 12,
             ),
             // p-aws-workers: the queue and the cache.
             ...(t.queue
                 ? [
-                      widget("Queue: waiting, running and dead letters", [[QUEUE_NAMESPACE, "QueueDepth", "Queue", t.queue.queueName, { stat: "Maximum" }], [".", "ActiveJobs", ".", ".", { stat: "Maximum" }], [".", "FailedJobs", ".", ".", { stat: "Maximum", yAxis: "right" }]], 0, 18),
-                      widget("Queue: oldest waiting job (s)", [[QUEUE_NAMESPACE, "OldestJobAgeSeconds", "Queue", t.queue.queueName, { stat: "Maximum" }]], 12, 18),
-                      widget("Cache memory (%) and evictions", [
-                          ...t.queue.cacheClusterIds.map((id) => ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", id, { stat: "Maximum" }]),
-                          ...t.queue.cacheClusterIds.map((id) => ["AWS/ElastiCache", "Evictions", "CacheClusterId", id, { stat: "Sum", yAxis: "right" }]),
-                      ], 0, 24),
+                      widget(
+                          "Queue: waiting, running and dead letters",
+                          [
+                              [QUEUE_NAMESPACE, "QueueDepth", "Queue", t.queue.queueName, { stat: "Maximum" }],
+                              [".", "ActiveJobs", ".", ".", { stat: "Maximum" }],
+                              [".", "FailedJobs", ".", ".", { stat: "Maximum", yAxis: "right" }],
+                          ],
+                          0,
+                          18,
+                      ),
+                      widget(
+                          "Queue: oldest waiting job (s)",
+                          [[QUEUE_NAMESPACE, "OldestJobAgeSeconds", "Queue", t.queue.queueName, { stat: "Maximum" }]],
+                          12,
+                          18,
+                      ),
+                      widget(
+                          "Cache memory (%) and evictions",
+                          [
+                              ...t.queue.cacheClusterIds.map((id) => [
+                                  "AWS/ElastiCache",
+                                  "DatabaseMemoryUsagePercentage",
+                                  "CacheClusterId",
+                                  id,
+                                  { stat: "Maximum" },
+                              ]),
+                              ...t.queue.cacheClusterIds.map((id) => ["AWS/ElastiCache", "Evictions", "CacheClusterId", id, { stat: "Sum", yAxis: "right" }]),
+                          ],
+                          0,
+                          24,
+                      ),
                   ]
                 : []),
         ],
@@ -450,7 +532,15 @@ export class Monitoring extends pulumi.ComponentResource {
         const GROUP = "<auto-scaling-group>";
         const options: AlarmOptions = { launchGraceSeconds: args.launchGraceSeconds };
         const shape = alarmSpecs(
-            { autoScalingGroupName: GROUP, loadBalancerArnSuffix: "", targetGroupArnSuffix: "", dbIdentifier: "", dbReplicaIdentifier: hasReplica ? "" : undefined, dbStorageGb: args.dbStorageGb, queue: args.queue },
+            {
+                autoScalingGroupName: GROUP,
+                loadBalancerArnSuffix: "",
+                targetGroupArnSuffix: "",
+                dbIdentifier: "",
+                dbReplicaIdentifier: hasReplica ? "" : undefined,
+                dbStorageGb: args.dbStorageGb,
+                queue: args.queue,
+            },
             options,
         );
 
@@ -485,7 +575,12 @@ export class Monitoring extends pulumi.ComponentResource {
 
         this.topicArn = topic.arn;
         this.dashboardName = dashboard.dashboardName;
-        this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames, rolloutAlarmNames: this.rolloutAlarmNames });
+        this.registerOutputs({
+            topicArn: this.topicArn,
+            dashboardName: this.dashboardName,
+            alarmNames: this.alarmNames,
+            rolloutAlarmNames: this.rolloutAlarmNames,
+        });
     }
 }
 

@@ -37,7 +37,9 @@ describe("Network", () => {
         assert.ok(call);
         assert.deepEqual(run.outputs.azs, ["us-east-1a", "us-east-1b"]);
         assert.ok(
-            run.logs.some((l) => l.severity === "warning" && l.message.endsWith("pulumi config set --stack acme-dev alicerce:availabilityZones us-east-1a,us-east-1b")),
+            run.logs.some(
+                (l) => l.severity === "warning" && l.message.endsWith("pulumi config set --stack acme-dev alicerce:availabilityZones us-east-1a,us-east-1b"),
+            ),
             "the warning gives the exact command",
         );
         assert.equal(call.inputs.state, "available");
@@ -45,7 +47,11 @@ describe("Network", () => {
         assert.deepEqual(call.inputs.filters, [{ name: "opt-in-status", values: ["opt-in-not-required"] }]);
     });
 
-    for (const [stack, azCount] of [["dev", 2], ["growth", 2], ["prod", 3]] as const) {
+    for (const [stack, azCount] of [
+        ["dev", 2],
+        ["growth", 2],
+        ["prod", 3],
+    ] as const) {
         it(`${stack}: lays subnets out from the VPC range in ${azCount} AZs`, async () => {
             const res = await resourcesOf(stackRun(stack));
             const run = await stackRun(stack);
@@ -73,7 +79,10 @@ describe("Network", () => {
         assert.equal(res.ofType(NAT).length, 0);
         assert.equal(res.ofType("aws:ec2/eip:Eip").length, 0);
         const routes = res.ofType(ROUTE);
-        assert.deepEqual(routes.map((r) => r.name), ["network-public-internet"]);
+        assert.deepEqual(
+            routes.map((r) => r.name),
+            ["network-public-internet"],
+        );
         assert.equal(routes[0].inputs.gatewayId, "network-igw-id");
         assert.equal(routes[0].inputs.routeTableId, "network-public-id");
         assert.equal(run.outputs.appSubnetsArePublic, true);
@@ -116,7 +125,10 @@ describe("Network", () => {
             const ep = res.one("aws:ec2/vpcEndpoint:VpcEndpoint");
             assert.equal(ep.inputs.serviceName, "com.amazonaws.us-east-1.s3");
             assert.equal(ep.inputs.vpcEndpointType, "Gateway");
-            const tables = res.ofType("aws:ec2/routeTable:RouteTable").filter((t) => t.name !== "network-isolated").map((t) => `${t.name}-id`);
+            const tables = res
+                .ofType("aws:ec2/routeTable:RouteTable")
+                .filter((t) => t.name !== "network-isolated")
+                .map((t) => `${t.name}-id`);
             assert.deepEqual([...ep.inputs.routeTableIds].sort(), tables.sort());
         });
     }
@@ -128,7 +140,10 @@ describe("Network", () => {
         assert.equal(flow.inputs.logDestinationType, "s3");
         assert.equal(flow.inputs.logDestination, `arn:aws:s3:::${logs.inputs.bucket}/flow-logs/`);
         assert.equal(flow.inputs.trafficType, "ALL");
-        assert.ok(flow.dependencies.includes(res.one("aws:s3/bucketPolicy:BucketPolicy", "storage-logs-policy").urn), "flow logs start after the bucket grants delivery");
+        assert.ok(
+            flow.dependencies.includes(res.one("aws:s3/bucketPolicy:BucketPolicy", "storage-logs-policy").urn),
+            "flow logs start after the bucket grants delivery",
+        );
     });
 
     it("app security group: no inbound rule of its own (the edge adds the load balancer's), all outbound; the default group has no rule at all", async () => {
@@ -137,7 +152,11 @@ describe("Network", () => {
         assert.equal(sg.inputs.ingress, undefined);
         assert.equal(sg.inputs.egress, undefined);
         const ingress = res.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "network-app-id");
-        assert.deepEqual(ingress.map((r) => r.name), ["alicerce-lb-app-from-lb"], "only the load balancer reaches the app");
+        assert.deepEqual(
+            ingress.map((r) => r.name),
+            ["alicerce-lb-app-from-lb"],
+            "only the load balancer reaches the app",
+        );
         assert.equal(ingress[0].inputs.referencedSecurityGroupId, "alicerce-lb-sg-id");
         const egress = res.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === "network-app-id");
         assert.equal(egress.length, 1);

@@ -94,9 +94,13 @@ export function checkPinnedZones(
         if (at < 0) {
             problems.push(`${shown} lists ${name}, which this account does not have in ${region} or has not opted in to; ${use}`);
         } else if (excludedZoneIds.includes(usable.zoneIds[at])) {
-            problems.push(`${shown} lists ${name}, which is zone ${usable.zoneIds[at]} in this account, a zone without the app servers' instance types (no Graviton); ${use}`);
+            problems.push(
+                `${shown} lists ${name}, which is zone ${usable.zoneIds[at]} in this account, a zone without the app servers' instance types (no Graviton); ${use}`,
+            );
         } else if (!available.includes(name)) {
-            warnings.push(`alicerce:availabilityZones: ${name} (${usable.zoneIds[at]}) is not reported available now; its subnets stay where they are (a subnet's zone never changes), but launches there may fail until AWS restores it`);
+            warnings.push(
+                `alicerce:availabilityZones: ${name} (${usable.zoneIds[at]}) is not reported available now; its subnets stay where they are (a subnet's zone never changes), but launches there may fail until AWS restores it`,
+            );
         }
     }
     return { problems, warnings };
@@ -166,7 +170,9 @@ export class Network extends pulumi.ComponentResource {
         const layout = subnetLayout(args.vpcCidr, azs.length);
         const plan = egressPlan(args.egress, azs.length);
 
-        const vpc = new aws.ec2.Vpc(...transform(t.vpc, `${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } }, child));
+        const vpc = new aws.ec2.Vpc(
+            ...transform(t.vpc, `${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } }, child),
+        );
         // No rules: anything left in the default group by mistake gets no traffic (CIS AWS 5.4).
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: { Name: `${name}-default-locked` } }, child);
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: name } }, child);
@@ -223,7 +229,9 @@ export class Network extends pulumi.ComponentResource {
 
         // Isolated subnets: local routes only, so the database has no path to or from the internet.
         const isolatedRoutes = new aws.ec2.RouteTable(`${name}-isolated`, { vpcId: vpc.id, tags: { Name: `${name}-isolated` } }, child);
-        isolatedSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { routeTableId: isolatedRoutes.id, subnetId: s.id }, child));
+        isolatedSubnets.forEach(
+            (s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { routeTableId: isolatedRoutes.id, subnetId: s.id }, child),
+        );
 
         // Gateway endpoints are free: S3 traffic (images layers from ECR live in S3, uploads, backups) skips the NAT's $0.045/GB.
         new aws.ec2.VpcEndpoint(

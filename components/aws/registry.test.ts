@@ -17,7 +17,10 @@ describe("registry: pure helpers", () => {
     });
 
     it("tags a build context by its content: order-independent, and any change in a path or a byte gives a new tag", () => {
-        const files = [{ path: "Dockerfile", content: "FROM node:22" }, { path: "src/main.ts", content: "listen(8080)" }];
+        const files = [
+            { path: "Dockerfile", content: "FROM node:22" },
+            { path: "src/main.ts", content: "listen(8080)" },
+        ];
         const tag = contextTag(files, ARM);
         assert.match(tag, /^ctx-[0-9a-f]{20}-arm64$/);
         assert.equal(contextTag([...files].reverse(), ARM), tag);
@@ -50,7 +53,12 @@ describe("registry: pure helpers", () => {
             fs.writeFileSync(path.join(dir, "node_modules", "x", "index.js"), "x");
             fs.writeFileSync(path.join(dir, "test", "a.test.ts"), "x");
             fs.writeFileSync(path.join(dir, ".dockerignore"), "# comment\nnode_modules\ntest\n*.md\nDockerfile\n.dockerignore\n");
-            assert.deepEqual(readContext(dir).map((f) => f.path).sort(), [".dockerignore", "Dockerfile", "src/main.ts"]);
+            assert.deepEqual(
+                readContext(dir)
+                    .map((f) => f.path)
+                    .sort(),
+                [".dockerignore", "Dockerfile", "src/main.ts"],
+            );
             const before = contextTag(readContext(dir), ARM);
             fs.writeFileSync(path.join(dir, "node_modules", "x", "index.js"), "changed");
             assert.equal(contextTag(readContext(dir), ARM), before, "a local npm install does not change the tag");

@@ -59,7 +59,8 @@ const ROOT = path.resolve(__dirname, "..", "..");
 export function projectRelative(p: string, root: string = ROOT): string {
     const rel = (path.isAbsolute(p) ? path.relative(root, p) : path.normalize(p)).replace(/[\\/]+$/, "");
     if (rel === "" || rel === ".") return ".";
-    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`build context ${p} is outside the project ${root}; put it inside (the image's inputs must not depend on where the checkout is)`);
+    if (rel.startsWith("..") || path.isAbsolute(rel))
+        throw new Error(`build context ${p} is outside the project ${root}; put it inside (the image's inputs must not depend on where the checkout is)`);
     return rel.split(path.sep).join("/");
 }
 
@@ -240,7 +241,11 @@ export class Registry extends pulumi.ComponentResource {
             // The token comes from the registry's own account and region; it lasts 12 hours, enough for one `up`.
             const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
             const registry = { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) };
-            const dockerProvider = new docker.Provider(`${name}-docker`, { registryAuth: [{ address: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }] }, { parent: this });
+            const dockerProvider = new docker.Provider(
+                `${name}-docker`,
+                { registryAuth: [{ address: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }] },
+                { parent: this },
+            );
             const image = new docker.Image(
                 `${name}-image`,
                 {

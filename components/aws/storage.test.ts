@@ -3,7 +3,13 @@ import { resourcesOf, stackRun } from "../../test/stacks/runs";
 import type { Statement } from "./iam-documents";
 import { BUCKET_PURPOSES, lifecycleRules, withStorageDefaults } from "./storage";
 
-const base = withStorageDefaults({ project: "alicerce", stack: "t", accountId: "123456789012", region: "us-east-1", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k" });
+const base = withStorageDefaults({
+    project: "alicerce",
+    stack: "t",
+    accountId: "123456789012",
+    region: "us-east-1",
+    kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
+});
 const ruleIds = (rules: ReturnType<typeof lifecycleRules>) => rules.map((r) => r.id);
 
 describe("Storage", () => {
@@ -69,8 +75,13 @@ describe("Storage", () => {
                 const res = await resourcesOf(stackRun(stack));
                 const keyArn = `arn:aws:kms:us-east-1:123456789012:key/kms-key-0000-1111-2222`;
                 for (const purpose of ["assets", "backups"]) {
-                    const enc = res.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `storage-${purpose}-encryption`);
-                    assert.deepEqual(enc.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }]);
+                    const enc = res.one(
+                        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                        `storage-${purpose}-encryption`,
+                    );
+                    assert.deepEqual(enc.inputs.rules, [
+                        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true },
+                    ]);
                     const ver = res.one("aws:s3/bucketVersioning:BucketVersioning", `storage-${purpose}-versioning`);
                     assert.deepEqual(ver.inputs.versioningConfiguration, { status: "Enabled" });
                 }
@@ -104,7 +115,8 @@ describe("Storage", () => {
 
     it("backups never expire at any tier (a tier move must not delete them); logs expire after the tier's log retention", async () => {
         const rules = async (stack: string, purpose: string) =>
-            (await resourcesOf(stackRun(stack))).one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `storage-${purpose}-lifecycle`).inputs.rules;
+            (await resourcesOf(stackRun(stack))).one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `storage-${purpose}-lifecycle`).inputs
+                .rules;
         const archive = (rs: any[]) => rs.find((r) => r.id === "archive-backups");
         for (const stack of ["dev", "growth", "prod"]) assert.equal(archive(await rules(stack, "backups")).expiration, undefined, stack);
         assert.deepEqual((await rules("dev", "logs")).find((r: any) => r.id === "expire-logs").expiration, { days: 14 });
@@ -112,7 +124,11 @@ describe("Storage", () => {
     });
 
     it("growth and prod protect every bucket from `pulumi destroy`; mvp does not", async () => {
-        for (const [stack, protect] of [["dev", false], ["growth", true], ["prod", true]] as const) {
+        for (const [stack, protect] of [
+            ["dev", false],
+            ["growth", true],
+            ["prod", true],
+        ] as const) {
             const res = await resourcesOf(stackRun(stack));
             for (const b of res.ofType("aws:s3/bucket:Bucket")) assert.equal(b.options.protect, protect, `${stack} ${b.name}`);
         }

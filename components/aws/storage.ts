@@ -106,7 +106,9 @@ export function withStorageDefaults(args: StorageArgs): StorageSettings {
     const expire = args.backupExpireAfterDays ?? 0;
     // S3 PutBucketLifecycleConfiguration: in one rule, the expiration must come after the transition.
     if (expire > 0 && expire <= archive) {
-        throw new Error(`backupExpireAfterDays ${expire} must be greater than backupArchiveAfterDays ${archive} (S3 refuses an expiration not after the transition)`);
+        throw new Error(
+            `backupExpireAfterDays ${expire} must be greater than backupArchiveAfterDays ${archive} (S3 refuses an expiration not after the transition)`,
+        );
     }
     return {
         ...args,
@@ -220,7 +222,9 @@ export class Storage extends pulumi.ComponentResource {
         for (const purpose of BUCKET_PURPOSES) {
             const id = `${name}-${purpose}`;
             const bucketName = names[purpose];
-            const bucket = new aws.s3.Bucket(...transform(t.bucket, id, { bucket: bucketName, forceDestroy: forceDestroy(purpose, s) }, { parent: this, protect: s.protect }));
+            const bucket = new aws.s3.Bucket(
+                ...transform(t.bucket, id, { bucket: bucketName, forceDestroy: forceDestroy(purpose, s) }, { parent: this, protect: s.protect }),
+            );
             const child = { parent: this };
 
             const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -228,7 +232,11 @@ export class Storage extends pulumi.ComponentResource {
                 { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
                 child,
             );
-            const ownership = new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+            const ownership = new aws.s3.BucketOwnershipControls(
+                `${id}-ownership`,
+                { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+                child,
+            );
             const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
                 `${id}-encryption`,
                 {
@@ -243,7 +251,9 @@ export class Storage extends pulumi.ComponentResource {
                 child,
             );
             const versioning =
-                purpose === "logs" ? undefined : new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+                purpose === "logs"
+                    ? undefined
+                    : new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
             // Noncurrent-version rules need versioning in place first.
             const lifecycle = new aws.s3.BucketLifecycleConfiguration(
                 `${id}-lifecycle`,

@@ -15,21 +15,33 @@ export function awsVpsMachine(name: string, args: VpsMachineArgs, { child, keep 
     const ami = aws.ssm.getParameterOutput({ name: UBUNTU_ARM64_AMI_PARAMETER }, { provider: child.provider, parent: child.parent });
     const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { description: `alicerce single host ${name}: 22 from admin ranges, 80 and 443` }, child);
     args.adminCidrs.forEach((cidr, i) => {
-        new aws.vpc.SecurityGroupIngressRule(`${name}-ssh-${i}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr }, child);
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-ssh-${i}`,
+            { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr },
+            child,
+        );
     });
     for (const port of [80, 443]) {
-        new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0" }, child);
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-in-${port}`,
+            { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0" },
+            child,
+        );
     }
     new aws.vpc.SecurityGroupEgressRule(`${name}-out`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }, child);
-    const instance = new aws.ec2.Instance(`${name}`, {
-        ami: ami.value,
-        instanceType: args.size,
-        vpcSecurityGroupIds: [sg.id],
-        userData,
-        rootBlockDevice: { volumeSize: args.diskGb ?? 40, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-        monitoring: false,
-    }, { ...child, ...keep });
+    const instance = new aws.ec2.Instance(
+        `${name}`,
+        {
+            ami: ami.value,
+            instanceType: args.size,
+            vpcSecurityGroupIds: [sg.id],
+            userData,
+            rootBlockDevice: { volumeSize: args.diskGb ?? 40, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
+            metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+            monitoring: false,
+        },
+        { ...child, ...keep },
+    );
     const eip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", instance: instance.id }, child);
     return eip.publicIp;
 }

@@ -5,9 +5,20 @@ describe("waf: rules", () => {
     const rules = wafRules(2000);
 
     it("runs the four AWS managed groups, then a per-IP rate limit, each with its own metric", () => {
-        assert.deepEqual(rules.map((r) => r.name), [...MANAGED_RULE_GROUPS, "rate-limit-per-ip"]);
-        assert.deepEqual(MANAGED_RULE_GROUPS.slice().sort(), ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]);
-        assert.deepEqual(rules.map((r) => r.priority), [0, 1, 2, 3, 4]);
+        assert.deepEqual(
+            rules.map((r) => r.name),
+            [...MANAGED_RULE_GROUPS, "rate-limit-per-ip"],
+        );
+        assert.deepEqual(MANAGED_RULE_GROUPS.slice().sort(), [
+            "AWSManagedRulesAmazonIpReputationList",
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesSQLiRuleSet",
+        ]);
+        assert.deepEqual(
+            rules.map((r) => r.priority),
+            [0, 1, 2, 3, 4],
+        );
         for (const r of rules) assert.equal((r.visibilityConfig as any).metricName, r.name);
         const rate = rules[4] as any;
         assert.deepEqual(rate.action, { block: {} });

@@ -16,13 +16,23 @@ export const DROPLET_ALERTS = [
  * on `/metrics` (app-image/README.md), for your own scraper.
  */
 export const WORKER_ALERTS = [
-    { key: "worker-cpu", type: "v1/insights/droplet/cpu", value: 90, description: "worker droplet CPU above 90% for 5 minutes (the pool is at its maximum, or jobs are stuck)" },
+    {
+        key: "worker-cpu",
+        type: "v1/insights/droplet/cpu",
+        value: 90,
+        description: "worker droplet CPU above 90% for 5 minutes (the pool is at its maximum, or jobs are stuck)",
+    },
     { key: "worker-memory", type: "v1/insights/droplet/memory_utilization_percent", value: 85, description: "worker droplet memory above 85% for 5 minutes" },
 ] as const;
 
 /** Valkey alerts: memory matters most, with noeviction a full cache refuses new jobs. */
 export const CACHE_ALERTS = [
-    { key: "cache-memory", type: "v1/dbaas/alerts/memory_utilization_alerts", value: 75, description: "Valkey memory above 75% (at 100% it refuses new jobs: noeviction)" },
+    {
+        key: "cache-memory",
+        type: "v1/dbaas/alerts/memory_utilization_alerts",
+        value: 75,
+        description: "Valkey memory above 75% (at 100% it refuses new jobs: noeviction)",
+    },
     { key: "cache-cpu", type: "v1/dbaas/alerts/cpu_alerts", value: 80, description: "Valkey CPU above 80%" },
 ] as const;
 
@@ -74,7 +84,10 @@ export class Alerts extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        const watched: [readonly { key: string; type: string; value: number; description: string }[], { tags?: pulumi.Input<string>[]; entities?: pulumi.Input<string>[] }][] = [];
+        const watched: [
+            readonly { key: string; type: string; value: number; description: string }[],
+            { tags?: pulumi.Input<string>[]; entities?: pulumi.Input<string>[] },
+        ][] = [];
         if (args.workerTag !== undefined) watched.push([WORKER_ALERTS, { tags: [args.workerTag] }]);
         if (args.cacheClusterId !== undefined) watched.push([CACHE_ALERTS, { entities: [args.cacheClusterId] }]);
         for (const [alerts, target] of watched) {
@@ -98,7 +111,13 @@ export class Alerts extends pulumi.ComponentResource {
         const check = new digitalocean.UptimeCheck(
             `${name}-uptime`,
             // Region values take underscores (us_east); the camelCase ones in the SDK docs are a conversion artefact.
-            { name: `${args.label} healthz`, target: args.healthUrl, type: args.checkType, regions: ["us_east", "us_west", "eu_west", "se_asia"], enabled: true },
+            {
+                name: `${args.label} healthz`,
+                target: args.healthUrl,
+                type: args.checkType,
+                regions: ["us_east", "us_west", "eu_west", "se_asia"],
+                enabled: true,
+            },
             { parent: this },
         );
         new digitalocean.UptimeAlert(

@@ -22,10 +22,7 @@ export const SECRETS_OBJECT = "secrets.json";
  * by name, and the registry's read-only credentials. Pure; refuses values a
  * Docker env file cannot carry (line breaks).
  */
-export function secretsDocument(
-    secrets: Readonly<Record<string, string>>,
-    registry?: { username: string; password: string },
-): string {
+export function secretsDocument(secrets: Readonly<Record<string, string>>, registry?: { username: string; password: string }): string {
     for (const [key, value] of Object.entries(secrets)) {
         if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`secrets: "${key}" is not an environment variable name`);
         if (/[\r\n\0]/.test(value)) throw new Error(`secrets: the value of ${key} contains a line break`);
@@ -166,8 +163,9 @@ export class DropletPool extends pulumi.ComponentResource {
             const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protect });
             secrets[SESSION_KEY_VARIABLE] = sessionKey.result;
         }
-        const documentValues: Record<string, pulumi.Input<string>> =
-            args.databaseBootstrap === undefined ? secrets : { ...secrets, [ADMIN_URL_KEY]: args.databaseBootstrap.adminUrl };
+        const documentValues: Record<string, pulumi.Input<string>> = args.databaseBootstrap === undefined
+            ? secrets
+            : { ...secrets, [ADMIN_URL_KEY]: args.databaseBootstrap.adminUrl };
         const registry = args.pullCredentials === undefined ? undefined : pulumi.output(args.pullCredentials).apply(parseDockerCredentials);
         const document = pulumi
             .all([pulumi.output(documentValues), registry])
@@ -175,12 +173,21 @@ export class DropletPool extends pulumi.ComponentResource {
         const objectKey = args.secretsObject ?? SECRETS_OBJECT;
         const secretsObject = new digitalocean.SpacesBucketObject(
             `${name}-secrets`,
-            { region: args.region, bucket: args.configBucket, key: objectKey, acl: "private", contentType: "application/json", content: pulumi.secret(document) },
+            {
+                region: args.region,
+                bucket: args.configBucket,
+                key: objectKey,
+                acl: "private",
+                contentType: "application/json",
+                content: pulumi.secret(document),
+            },
             { parent: this },
         );
 
         const { inboundRules, outboundRules } = dropletFirewallRules(args.loadBalancerId, args.adminCidrs ?? []);
-        const firewall = new digitalocean.Firewall(...transform(t.firewall, `${name}-firewall`, { tags: [args.appTag], inboundRules, outboundRules }, { parent: this }));
+        const firewall = new digitalocean.Firewall(
+            ...transform(t.firewall, `${name}-firewall`, { tags: [args.appTag], inboundRules, outboundRules }, { parent: this }),
+        );
 
         const secretNames = Object.keys(secrets);
         const bootstrap = args.databaseBootstrap;
@@ -188,7 +195,13 @@ export class DropletPool extends pulumi.ComponentResource {
             pulumi
                 .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.output(args.env), secretsObject.etag])
                 .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, env, etag]) => {
-                    const host = digitalOceanSpacesHost({ region: args.region, configBucket, secretsObject: objectKey, bootstrapAccessKey, bootstrapSecretKey });
+                    const host = digitalOceanSpacesHost({
+                        region: args.region,
+                        configBucket,
+                        secretsObject: objectKey,
+                        bootstrapAccessKey,
+                        bootstrapSecretKey,
+                    });
                     const script = renderUserData(
                         {
                             image,
@@ -204,7 +217,11 @@ export class DropletPool extends pulumi.ComponentResource {
                             databaseBootstrap:
                                 bootstrap === undefined
                                     ? undefined
-                                    : { adminUrl: { env: ADMIN_URL_KEY, source: objectKey, key: `.${ADMIN_URL_KEY}` }, sql: bootstrap.sql, clientImage: bootstrap.clientImage },
+                                    : {
+                                          adminUrl: { env: ADMIN_URL_KEY, source: objectKey, key: `.${ADMIN_URL_KEY}` },
+                                          sql: bootstrap.sql,
+                                          clientImage: bootstrap.clientImage,
+                                      },
                         },
                         host,
                     );
@@ -213,24 +230,29 @@ export class DropletPool extends pulumi.ComponentResource {
                 }),
         );
         const pool = new digitalocean.DropletAutoscale(
-            ...transform(t.pool, `${name}-pool`, {
-                config: autoscaleConfig(args.compute),
-                dropletTemplate: {
-                    size: args.compute.instanceType,
-                    region: args.region,
-                    image: DROPLET_IMAGE,
-                    vpcUuid: args.vpcId,
-                    tags: [args.appTag, ...args.labelTags],
-                    sshKeys: [...args.sshKeyFingerprints],
-                    userData,
-                    // The agent reports the memory metric the autoscaler and the memory alert read.
-                    withDropletAgent: true,
-                    ipv6: false,
-                    // Public networking stays on for outbound (apt, registry, Spaces) without a NAT gateway; the firewall closes inbound.
-                    publicNetworking: true,
-                    projectId: args.projectId,
+            ...transform(
+                t.pool,
+                `${name}-pool`,
+                {
+                    config: autoscaleConfig(args.compute),
+                    dropletTemplate: {
+                        size: args.compute.instanceType,
+                        region: args.region,
+                        image: DROPLET_IMAGE,
+                        vpcUuid: args.vpcId,
+                        tags: [args.appTag, ...args.labelTags],
+                        sshKeys: [...args.sshKeyFingerprints],
+                        userData,
+                        // The agent reports the memory metric the autoscaler and the memory alert read.
+                        withDropletAgent: true,
+                        ipv6: false,
+                        // Public networking stays on for outbound (apt, registry, Spaces) without a NAT gateway; the firewall closes inbound.
+                        publicNetworking: true,
+                        projectId: args.projectId,
+                    },
                 },
-            }, { parent: this, dependsOn: [firewall] }),
+                { parent: this, dependsOn: [firewall] },
+            ),
         );
         this.poolId = pool.id;
         this.firewallId = firewall.id;

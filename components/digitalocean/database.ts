@@ -128,11 +128,7 @@ export class Database extends pulumi.ComponentResource {
                 { parent: this, protect: args.protect },
             ),
         );
-        new digitalocean.DatabaseFirewall(
-            `${name}-firewall`,
-            { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) },
-            { parent: this },
-        );
+        new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) }, { parent: this });
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
         const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
         const budget = connectionBudget(args.size, args.maxInstances);
@@ -146,9 +142,9 @@ export class Database extends pulumi.ComponentResource {
 
         const password = pulumi.secret(user.password);
         this.url = pulumi.secret(
-            pulumi.all([user.name, password, cluster.privateHost, cluster.port, db.name]).apply(([u, p, host, port, database]) =>
-                postgresUrl({ user: u, password: p, host, port, database }),
-            ),
+            pulumi
+                .all([user.name, password, cluster.privateHost, cluster.port, db.name])
+                .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
         );
         this.poolUrl = pulumi.secret(
             pulumi.all([user.name, password, pool.privateHost, pool.port, pool.name]).apply(([u, p, host, port, poolName]) =>
@@ -171,14 +167,22 @@ export class Database extends pulumi.ComponentResource {
             );
             this.replicaUrn = pulumi.interpolate`do:dbaas:${replica.uuid}`;
             this.readerUrl = pulumi.secret(
-                pulumi.all([user.name, password, replica.privateHost, replica.port, db.name]).apply(([u, p, host, port, database]) =>
-                    postgresUrl({ user: u, password: p, host, port, database }),
-                ),
+                pulumi
+                    .all([user.name, password, replica.privateHost, replica.port, db.name])
+                    .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
             );
         }
         this.clusterId = cluster.id;
         this.clusterUrn = cluster.clusterUrn;
-        this.registerOutputs({ clusterId: this.clusterId, clusterUrn: this.clusterUrn, replicaUrn: this.replicaUrn, url: this.url, readerUrl: this.readerUrl, poolUrl: this.poolUrl, adminUrl: this.adminUrl });
+        this.registerOutputs({
+            clusterId: this.clusterId,
+            clusterUrn: this.clusterUrn,
+            replicaUrn: this.replicaUrn,
+            url: this.url,
+            readerUrl: this.readerUrl,
+            poolUrl: this.poolUrl,
+            adminUrl: this.adminUrl,
+        });
     }
 }
 

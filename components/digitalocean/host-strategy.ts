@@ -33,13 +33,10 @@ export function digitalOceanHost(options: DigitalOceanHostOptions): HostStrategy
             "apt-get -o DPkg::Lock::Timeout=600 update -q",
             "apt-get -o DPkg::Lock::Timeout=600 install -y -q docker.io jq curl ca-certificates",
         ],
-        preparePreamble: (registry, secrets) =>
-            registry === DOCR || secrets.length > 0 ? [`DO_TOKEN="$(${options.apiTokenCommand})"`] : [],
+        preparePreamble: (registry, secrets) => (registry === DOCR || secrets.length > 0 ? [`DO_TOKEN="$(${options.apiTokenCommand})"`] : []),
         // DigitalOcean's registry takes the API token as both user name and password.
         registryLogin: (registry) =>
-            registry === DOCR
-                ? [`printf '%s' "$DO_TOKEN" | docker login --username "$DO_TOKEN" --password-stdin ${shellQuote(registry)}`]
-                : [],
+            registry === DOCR ? [`printf '%s' "$DO_TOKEN" | docker login --username "$DO_TOKEN" --password-stdin ${shellQuote(registry)}`] : [],
         fetchSecret: (secret) =>
             `curl --fail --silent --show-error --retry 5 --header "Authorization: Bearer $DO_TOKEN" ${shellQuote(`https://api.digitalocean.com/v2/${secret.source}`)}` +
             (secret.key ? ` | jq --raw-output --exit-status ${shellQuote(secret.key)}` : ""),
@@ -95,7 +92,11 @@ export function digitalOceanSpacesHost(options: DigitalOceanSpacesHostOptions): 
                   ]
                 : [],
         registryLogin: (registry) =>
-            registry === DOCR ? [`${fromConfig(".registry.password")} | docker login --username "$(${fromConfig(".registry.username")})" --password-stdin ${shellQuote(registry)}`] : [],
+            registry === DOCR
+                ? [
+                      `${fromConfig(".registry.password")} | docker login --username "$(${fromConfig(".registry.username")})" --password-stdin ${shellQuote(registry)}`,
+                  ]
+                : [],
         fetchSecret: (secret) => fromConfig(secret.key ?? `.${secret.env}`),
         logFlags: base.logFlags,
         setup: [],

@@ -8,7 +8,11 @@ export type CertificatePlan =
     /** No domain: plain HTTP only (allowed below prod; the plan warns). */
     | { readonly kind: "none" }
     /** Let's Encrypt through DigitalOcean: the domain's DNS must be hosted at DigitalOcean. */
-    | { readonly kind: "lets-encrypt"; readonly domain: string; /** More names (and a wildcard) on the same certificate. */ readonly alternativeNames?: readonly string[] }
+    | {
+          readonly kind: "lets-encrypt";
+          readonly domain: string;
+          /** More names (and a wildcard) on the same certificate. */ readonly alternativeNames?: readonly string[];
+      }
     /** An uploaded certificate (a bought one or a Cloudflare origin certificate), by name. */
     | { readonly kind: "uploaded"; readonly domain: string; readonly name: string };
 
@@ -16,7 +20,9 @@ export type CertificatePlan =
 export function certificatePlan(domain?: string, certificateName?: string, alternativeNames: readonly string[] = []): CertificatePlan {
     if (domain === undefined) return { kind: "none" };
     const others = alternativeNames.filter((n) => n !== domain);
-    return certificateName === undefined ? { kind: "lets-encrypt", domain, ...(others.length > 0 ? { alternativeNames: others } : {}) } : { kind: "uploaded", domain, name: certificateName };
+    return certificateName === undefined
+        ? { kind: "lets-encrypt", domain, ...(others.length > 0 ? { alternativeNames: others } : {}) }
+        : { kind: "uploaded", domain, name: certificateName };
 }
 
 /** Forwarding rules: HTTPS 443 terminates at the balancer when there is a certificate; HTTP 80 always (it redirects when HTTPS exists). */

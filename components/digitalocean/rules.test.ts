@@ -10,7 +10,12 @@ import { assetsCorsRules, assetsLifecycleRules, backupsLifecycleRules } from "./
 
 describe("digitalocean: sizing", () => {
     it("knows each plan's connection limit (25 per GiB, 3 reserved)", () => {
-        const cases: [string, number][] = [["db-s-1vcpu-1gb", 22], ["db-s-1vcpu-2gb", 47], ["db-s-2vcpu-4gb", 97], ["db-s-4vcpu-8gb", 197]];
+        const cases: [string, number][] = [
+            ["db-s-1vcpu-1gb", 22],
+            ["db-s-1vcpu-2gb", 47],
+            ["db-s-2vcpu-4gb", 97],
+            ["db-s-4vcpu-8gb", 197],
+        ];
         for (const [slug, limit] of cases) assert.equal(postgresConnectionLimit(slug), limit, slug);
         assert.throws(() => postgresConnectionLimit("db.t4g.micro"), /not a DigitalOcean database size slug/);
     });
@@ -56,8 +61,16 @@ describe("digitalocean: prices and database bootstrap", () => {
 
     it("points the doadmin URL at the app's database, TLS required, whatever the cluster's URI carried", () => {
         const cases: [string, string, string][] = [
-            ["postgresql://doadmin:pw@private-db.example:25060/defaultdb?sslmode=require", "app", "postgresql://doadmin:pw@private-db.example:25060/app?sslmode=require"],
-            ["postgresql://doadmin:p%40ss@private-db.example:25060/defaultdb", "app", "postgresql://doadmin:p%40ss@private-db.example:25060/app?sslmode=require"],
+            [
+                "postgresql://doadmin:pw@private-db.example:25060/defaultdb?sslmode=require",
+                "app",
+                "postgresql://doadmin:pw@private-db.example:25060/app?sslmode=require",
+            ],
+            [
+                "postgresql://doadmin:p%40ss@private-db.example:25060/defaultdb",
+                "app",
+                "postgresql://doadmin:p%40ss@private-db.example:25060/app?sslmode=require",
+            ],
             ["postgresql://doadmin:pw@h:25060/defaultdb?sslmode=disable&x=1", "my db", "postgresql://doadmin:pw@h:25060/my%20db?sslmode=require"],
         ];
         for (const [uri, db, want] of cases) assert.equal(adminUrlFor(uri, db), want);
@@ -107,7 +120,10 @@ describe("digitalocean: droplet firewall rules", () => {
 
 describe("digitalocean: storage rules", () => {
     it("lets browsers read assets from anywhere but upload only from the app's origin", () => {
-        assert.deepEqual(assetsCorsRules().map((r) => r.allowedMethods), [["GET", "HEAD"]]);
+        assert.deepEqual(
+            assetsCorsRules().map((r) => r.allowedMethods),
+            [["GET", "HEAD"]],
+        );
         const withApp = assetsCorsRules("https://app.example.com");
         const upload = withApp.find((r) => r.id === "upload")!;
         assert.deepEqual(upload.allowedOrigins, ["https://app.example.com"]);
@@ -126,12 +142,17 @@ describe("digitalocean: storage rules", () => {
 
 describe("digitalocean: secrets document and connection URLs", () => {
     it("holds each secret by name and the registry login, sorted, and refuses line breaks", () => {
-        const doc = JSON.parse(secretsDocument({ SESSION_SIGNING_KEY: "k".repeat(64), DATABASE_URL: "postgresql://u:p@h:1/d" }, { username: "u", password: "p" }));
+        const doc = JSON.parse(
+            secretsDocument({ SESSION_SIGNING_KEY: "k".repeat(64), DATABASE_URL: "postgresql://u:p@h:1/d" }, { username: "u", password: "p" }),
+        );
         assert.deepEqual(Object.keys(doc), ["DATABASE_URL", "SESSION_SIGNING_KEY", "registry"]);
         assert.deepEqual(doc.registry, { username: "u", password: "p" });
         assert.throws(() => secretsDocument({ X: "a\nb" }), /line break/);
         assert.throws(() => secretsDocument({ "bad-name": "x" }), /not an environment variable name/);
-        assert.deepEqual(secretEnvs(["B", "A"]), [{ env: "A", source: "secrets.json", key: ".A" }, { env: "B", source: "secrets.json", key: ".B" }]);
+        assert.deepEqual(secretEnvs(["B", "A"]), [
+            { env: "A", source: "secrets.json", key: ".A" },
+            { env: "B", source: "secrets.json", key: ".B" },
+        ]);
     });
 
     it("reads DigitalOcean's Docker credentials document", () => {

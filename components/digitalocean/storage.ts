@@ -28,7 +28,14 @@ export function assetsCorsRules(appOrigin?: string): digitalocean.types.input.Sp
         { id: "read", allowedMethods: ["GET", "HEAD"], allowedOrigins: ["*"], maxAgeSeconds: 3600 },
     ];
     if (appOrigin !== undefined) {
-        rules.push({ id: "upload", allowedMethods: ["PUT", "POST"], allowedOrigins: [appOrigin], allowedHeaders: ["*"], exposeHeaders: ["ETag"], maxAgeSeconds: 3600 });
+        rules.push({
+            id: "upload",
+            allowedMethods: ["PUT", "POST"],
+            allowedOrigins: [appOrigin],
+            allowedHeaders: ["*"],
+            exposeHeaders: ["ETag"],
+            maxAgeSeconds: 3600,
+        });
     }
     return rules;
 }
@@ -100,7 +107,13 @@ export class Storage extends pulumi.ComponentResource {
             ...transform(
                 t.bucket,
                 `${name}-backups`,
-                { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: backupsLifecycleRules(args.backupRetentionDays), forceDestroy: false },
+                {
+                    region: args.region,
+                    acl: "private",
+                    versioning: { enabled: true },
+                    lifecycleRules: backupsLifecycleRules(args.backupRetentionDays),
+                    forceDestroy: false,
+                },
                 dataOpts,
             ),
         );
@@ -109,21 +122,19 @@ export class Storage extends pulumi.ComponentResource {
             ...transform(
                 t.bucket,
                 `${name}-config`,
-                { region: args.region, acl: "private", versioning: { enabled: true }, lifecycleRules: [{ id: "noncurrent-versions", enabled: true, noncurrentVersionExpiration: { days: 7 } }], forceDestroy: false },
+                {
+                    region: args.region,
+                    acl: "private",
+                    versioning: { enabled: true },
+                    lifecycleRules: [{ id: "noncurrent-versions", enabled: true, noncurrentVersionExpiration: { days: 7 } }],
+                    forceDestroy: false,
+                },
                 dataOpts,
             ),
         );
 
-        const appKey = new digitalocean.SpacesKey(
-            `${name}-app-key`,
-            { grants: [{ bucket: assets.name, permission: "readwrite" }] },
-            { parent: this },
-        );
-        const bootstrapKey = new digitalocean.SpacesKey(
-            `${name}-bootstrap-key`,
-            { grants: [{ bucket: config.name, permission: "read" }] },
-            { parent: this },
-        );
+        const appKey = new digitalocean.SpacesKey(`${name}-app-key`, { grants: [{ bucket: assets.name, permission: "readwrite" }] }, { parent: this });
+        const bootstrapKey = new digitalocean.SpacesKey(`${name}-bootstrap-key`, { grants: [{ bucket: config.name, permission: "read" }] }, { parent: this });
 
         this.assetsBucket = assets.name;
         this.assetsBucketUrn = assets.bucketUrn;

@@ -71,7 +71,10 @@ export function workerAlias(i: number): string {
 export function healthcheckTest(port: number, healthPath: string, ownImage: boolean): string[] {
     const url = `http://127.0.0.1:${port}${healthPath}`;
     if (!ownImage) return ["CMD", "node", "-e", `fetch("${url}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
-    return ["CMD-SHELL", `node -e 'fetch("${url}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' 2>/dev/null || wget -q -O /dev/null '${url}' 2>/dev/null || curl -fsS -o /dev/null '${url}'`];
+    return [
+        "CMD-SHELL",
+        `node -e 'fetch("${url}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' 2>/dev/null || wget -q -O /dev/null '${url}' 2>/dev/null || curl -fsS -o /dev/null '${url}'`,
+    ];
 }
 
 /**
@@ -83,7 +86,9 @@ export function healthcheckTest(port: number, healthPath: string, ownImage: bool
 export function checkRelease(exitCode: number | undefined, logs: string | undefined): void {
     if (exitCode === 0) return;
     const tail = (logs ?? "").trim().split("\n").slice(-20).join("\n");
-    throw new Error(`release command ${exitCode === undefined ? "did not finish" : `exited with code ${exitCode}`}: the app was not rolled out; its log:\n${tail || "(empty)"}`);
+    throw new Error(
+        `release command ${exitCode === undefined ? "did not finish" : `exited with code ${exitCode}`}: the app was not rolled out; its log:\n${tail || "(empty)"}`,
+    );
 }
 
 export { APP_PORT, SHUTDOWN_TIMEOUT_MS } from "../shared/app-contract";
@@ -112,11 +117,15 @@ export class AppReplicas extends pulumi.ComponentResource {
         const sessionKey = new random.RandomPassword(`${name}-session-key`, { length: 64, special: false }, { parent: this, protect: args.protectData });
         const imageRef: pulumi.Output<string> = args.image
             ? new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this }).imageId
-            : new docker.Image(`${name}-image`, {
-                imageName: `${args.namePrefix}-app:local`,
-                build: { context: args.app?.buildContext !== undefined ? path.join(APP_IMAGE_CONTEXT, "..", args.app.buildContext) : APP_IMAGE_CONTEXT },
-                skipPush: true,
-            }, { parent: this }).repoDigest;
+            : new docker.Image(
+                  `${name}-image`,
+                  {
+                      imageName: `${args.namePrefix}-app:local`,
+                      build: { context: args.app?.buildContext !== undefined ? path.join(APP_IMAGE_CONTEXT, "..", args.app.buildContext) : APP_IMAGE_CONTEXT },
+                      skipPush: true,
+                  },
+                  { parent: this },
+              ).repoDigest;
 
         const shape = args.app?.shape ?? { port: APP_PORT, healthPath: HEALTH_PATH };
         const ownImage = args.image !== undefined || args.app?.buildContext !== undefined;
@@ -125,49 +134,77 @@ export class AppReplicas extends pulumi.ComponentResource {
         const envs = pulumi.secret(
             pulumi
                 .all({
-                    user: pg.user, password: pg.password, host: pg.host, port: pg.port.apply(String), database: pg.database,
-                    redisPassword: args.redis.password, redisHost: args.redis.host, redisPort: args.redis.port.apply(String),
-                    endpoint: store.endpoint, publicEndpoint: args.publicUrl, bucket: args.assetsBucket,
-                    accessKey: store.appAccessKey, secretKey: store.appSecretKey, session: sessionKey.result,
+                    user: pg.user,
+                    password: pg.password,
+                    host: pg.host,
+                    port: pg.port.apply(String),
+                    database: pg.database,
+                    redisPassword: args.redis.password,
+                    redisHost: args.redis.host,
+                    redisPort: args.redis.port.apply(String),
+                    endpoint: store.endpoint,
+                    publicEndpoint: args.publicUrl,
+                    bucket: args.assetsBucket,
+                    accessKey: store.appAccessKey,
+                    secretKey: store.appSecretKey,
+                    session: sessionKey.result,
                     appSecrets: pulumi.output(args.app?.secrets ?? {}).apply((m) => JSON.stringify(m)),
                 })
-                .apply(({ user, password, host, port, database, redisPassword, redisHost, redisPort, endpoint, publicEndpoint, bucket, accessKey, secretKey, session, appSecrets }) =>
-                    Object.entries({
-                        ...singleHostAppEnvironment({
-                            databaseUrl: `postgres://${user}:${password}@${host}:${port}/${database}`,
-                            redisUrl: `redis://:${redisPassword}@${redisHost}:${redisPort}/0`,
-                            assetsBucket: bucket,
-                            s3Endpoint: endpoint,
-                            s3PublicEndpoint: publicEndpoint,
-                            accessKeyId: accessKey,
-                            secretAccessKey: secretKey,
-                            sessionKey: session,
-                        }),
-                        // p-app-env: names were checked against the platform's (stacks/), so nothing here overrides it.
-                        ...(args.app?.env ?? {}),
-                        ...(JSON.parse(appSecrets) as Record<string, string>),
-                        PORT: String(shape.port),
-                    }).map(([key, value]) => `${key}=${value}`),
+                .apply(
+                    ({
+                        user,
+                        password,
+                        host,
+                        port,
+                        database,
+                        redisPassword,
+                        redisHost,
+                        redisPort,
+                        endpoint,
+                        publicEndpoint,
+                        bucket,
+                        accessKey,
+                        secretKey,
+                        session,
+                        appSecrets,
+                    }) =>
+                        Object.entries({
+                            ...singleHostAppEnvironment({
+                                databaseUrl: `postgres://${user}:${password}@${host}:${port}/${database}`,
+                                redisUrl: `redis://:${redisPassword}@${redisHost}:${redisPort}/0`,
+                                assetsBucket: bucket,
+                                s3Endpoint: endpoint,
+                                s3PublicEndpoint: publicEndpoint,
+                                accessKeyId: accessKey,
+                                secretAccessKey: secretKey,
+                                sessionKey: session,
+                            }),
+                            // p-app-env: names were checked against the platform's (stacks/), so nothing here overrides it.
+                            ...(args.app?.env ?? {}),
+                            ...(JSON.parse(appSecrets) as Record<string, string>),
+                            PORT: String(shape.port),
+                        }).map(([key, value]) => `${key}=${value}`),
                 ),
         );
 
         // The release command: one run per release (a new image or environment replaces this container), before any replica is replaced.
         let releaseGate: pulumi.Output<string> | undefined;
         if (shape.releaseCommand !== undefined) {
-            const release = new docker.Container(`${name}-release`, {
-                image: imageRef,
-                command: [...shape.releaseCommand],
-                envs,
-                ...networking([
-                    { name: args.edgeNetwork, gwPriority: 1 },
-                    { name: args.dataNetwork },
-                ]),
-                attach: true,
-                logs: true,
-                mustRun: false,
-                labels: [...args.labels, { label: "alicerce.role", value: "release" }],
-                ...hardening({ limit: args.limit, restart: "no" }),
-            }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+            const release = new docker.Container(
+                `${name}-release`,
+                {
+                    image: imageRef,
+                    command: [...shape.releaseCommand],
+                    envs,
+                    ...networking([{ name: args.edgeNetwork, gwPriority: 1 }, { name: args.dataNetwork }]),
+                    attach: true,
+                    logs: true,
+                    mustRun: false,
+                    labels: [...args.labels, { label: "alicerce.role", value: "release" }],
+                    ...hardening({ limit: args.limit, restart: "no" }),
+                },
+                { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
+            );
             releaseGate = pulumi.all([release.exitCode, release.containerLogs, release.id]).apply(([code, logs, id]) => {
                 checkRelease(code, logs);
                 return id;
@@ -180,34 +217,35 @@ export class AppReplicas extends pulumi.ComponentResource {
         let previous: docker.Container | undefined;
         for (let i = 0; i < args.replicas; i++) {
             const alias = replicaAlias(i);
-            const container = new docker.Container(`${name}-${i + 1}`, {
-                image: imageRef,
-                envs,
-                // The edge network is the app's way out: the data network is internal and has no gateway.
-                ...networking([
-                    { name: args.edgeNetwork, aliases: [alias], gwPriority: 1 },
-                    { name: args.dataNetwork },
-                ]),
-                healthcheck: {
-                    tests: healthcheckTest(shape.port, shape.healthPath, ownImage),
-                    interval: "10s",
-                    timeout: "3s",
-                    retries: 3,
-                    startPeriod: "20s",
+            const container = new docker.Container(
+                `${name}-${i + 1}`,
+                {
+                    image: imageRef,
+                    envs,
+                    // The edge network is the app's way out: the data network is internal and has no gateway.
+                    ...networking([{ name: args.edgeNetwork, aliases: [alias], gwPriority: 1 }, { name: args.dataNetwork }]),
+                    healthcheck: {
+                        tests: healthcheckTest(shape.port, shape.healthPath, ownImage),
+                        interval: "10s",
+                        timeout: "3s",
+                        retries: 3,
+                        startPeriod: "20s",
+                    },
+                    wait: true,
+                    waitTimeout: 120,
+                    stopTimeout: STOP_TIMEOUT_SECONDS,
+                    // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                    destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
+                    labels: [
+                        ...args.labels,
+                        { label: "alicerce.replica", value: alias },
+                        ...(releaseGate !== undefined ? [{ label: "alicerce.release", value: releaseGate }] : []),
+                    ],
+                    ...(shape.command !== undefined ? { command: [...shape.command] } : {}),
+                    ...hardening({ limit: args.limit }),
                 },
-                wait: true,
-                waitTimeout: 120,
-                stopTimeout: STOP_TIMEOUT_SECONDS,
-                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
-                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
-                labels: [
-                    ...args.labels,
-                    { label: "alicerce.replica", value: alias },
-                    ...(releaseGate !== undefined ? [{ label: "alicerce.release", value: releaseGate }] : []),
-                ],
-                ...(shape.command !== undefined ? { command: [...shape.command] } : {}),
-                ...hardening({ limit: args.limit }),
-            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: [...(args.dependsOn ?? []), ...(previous ? [previous] : [])] });
+                { parent: this, additionalSecretOutputs: ["envs"], dependsOn: [...(args.dependsOn ?? []), ...(previous ? [previous] : [])] },
+            );
             previous = container;
             this.upstreams.push(`${alias}:${shape.port}`);
             this.containerNames.push(container.name);
@@ -217,26 +255,35 @@ export class AppReplicas extends pulumi.ComponentResource {
         this.workerNames = [];
         for (let i = 0; i < (args.workers ?? 0); i++) {
             const alias = workerAlias(i);
-            const worker = new docker.Container(`${name}-${alias}`, {
-                image: imageRef,
-                command: [...WORKER_COMMAND],
-                envs,
-                ...networking([{ name: args.dataNetwork }]),
-                healthcheck: {
-                    tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-                    interval: "10s",
-                    timeout: "3s",
-                    retries: 3,
-                    startPeriod: "20s",
+            const worker = new docker.Container(
+                `${name}-${alias}`,
+                {
+                    image: imageRef,
+                    command: [...WORKER_COMMAND],
+                    envs,
+                    ...networking([{ name: args.dataNetwork }]),
+                    healthcheck: {
+                        tests: [
+                            "CMD",
+                            "node",
+                            "-e",
+                            `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+                        ],
+                        interval: "10s",
+                        timeout: "3s",
+                        retries: 3,
+                        startPeriod: "20s",
+                    },
+                    wait: true,
+                    waitTimeout: 120,
+                    // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
+                    stopTimeout: STOP_TIMEOUT_SECONDS,
+                    destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
+                    labels: [...args.labels, { label: "alicerce.worker", value: alias }],
+                    ...hardening({ limit: args.workerLimit ?? args.limit }),
                 },
-                wait: true,
-                waitTimeout: 120,
-                // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
-                stopTimeout: STOP_TIMEOUT_SECONDS,
-                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
-                labels: [...args.labels, { label: "alicerce.worker", value: alias }],
-                ...hardening({ limit: args.workerLimit ?? args.limit }),
-            }, { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+                { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
+            );
             this.workerNames.push(worker.name);
         }
         this.image = imageRef;

@@ -148,20 +148,41 @@ describe("backup.sh", () => {
             fs.chmodSync(dir, 0o755);
             const data = path.join(dir, "data");
             fs.mkdirSync(data);
-            fs.chownSync(data, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })), Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })));
+            fs.chownSync(
+                data,
+                Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })),
+                Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })),
+            );
             const pwfile = path.join(dir, "pw");
             fs.writeFileSync(pwfile, password + "\n", { mode: 0o644 });
             port = await freePort();
             asPostgres(`${PG_BIN}/initdb`, ["-D", data, "-U", "app", "--auth=scram-sha-256", `--pwfile=${pwfile}`, "--no-sync"]);
             fs.rmSync(pwfile);
-            asPostgres(`${PG_BIN}/pg_ctl`, ["-D", data, "-l", path.join(data, "server.log"), "-w", "-t", "30", "-o", `-p ${port} -k ${data} -c listen_addresses=127.0.0.1`, "start"]);
+            asPostgres(`${PG_BIN}/pg_ctl`, [
+                "-D",
+                data,
+                "-l",
+                path.join(data, "server.log"),
+                "-w",
+                "-t",
+                "30",
+                "-o",
+                `-p ${port} -k ${data} -c listen_addresses=127.0.0.1`,
+                "start",
+            ]);
             started = true;
             passwordFile = path.join(dir, "restic-password");
             fs.writeFileSync(passwordFile, resticPassword, { mode: 0o600 });
 
             psql("postgres", "CREATE DATABASE app");
-            psql("app", "CREATE TABLE patients (id serial PRIMARY KEY, name text NOT NULL); CREATE TABLE visits (id serial PRIMARY KEY, patient_id int REFERENCES patients(id), at timestamptz DEFAULT now(), note text)");
-            psql("app", `INSERT INTO patients (name) SELECT 'p' || g FROM generate_series(1, 1234) g; INSERT INTO visits (patient_id, note) SELECT 1 + g % 1234, md5(g::text) FROM generate_series(1, 5678) g; INSERT INTO patients (name) VALUES ('${marker}')`);
+            psql(
+                "app",
+                "CREATE TABLE patients (id serial PRIMARY KEY, name text NOT NULL); CREATE TABLE visits (id serial PRIMARY KEY, patient_id int REFERENCES patients(id), at timestamptz DEFAULT now(), note text)",
+            );
+            psql(
+                "app",
+                `INSERT INTO patients (name) SELECT 'p' || g FROM generate_series(1, 1234) g; INSERT INTO visits (patient_id, note) SELECT 1 + g % 1234, md5(g::text) FROM generate_series(1, 5678) g; INSERT INTO patients (name) VALUES ('${marker}')`,
+            );
 
             const s3 = await startS3rverProcess("{ directory: process.env.S3_DIR }", { S3_DIR: path.join(dir, "objectstore") });
             store = s3.process;
@@ -171,7 +192,10 @@ describe("backup.sh", () => {
 
         after(() => {
             store?.kill();
-            if (started) spawnSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`, "-D", path.join(dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop"], { timeout: 40_000 });
+            if (started)
+                spawnSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`, "-D", path.join(dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop"], {
+                    timeout: 40_000,
+                });
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
@@ -186,7 +210,11 @@ describe("backup.sh", () => {
             PGDATABASE: "app",
         });
         function psql(db: string, sql: string): string {
-            return execFileSync("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], { env: pgEnv(), encoding: "utf8", timeout: 30_000 }).trim();
+            return execFileSync("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], {
+                env: pgEnv(),
+                encoding: "utf8",
+                timeout: 30_000,
+            }).trim();
         }
         /** Row count and a checksum of every row, in key order. */
         const tableDigest = (db: string, table: string) =>
@@ -202,7 +230,12 @@ describe("backup.sh", () => {
             RCLONE_CONFIG_STORE_REGION: "us-east-1",
         });
         const rclone = (args: string[]) =>
-            execFileSync("rclone", args, { env: { PATH: process.env.PATH, HOME: dir, ...storeEnv() }, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
+            execFileSync("rclone", args, {
+                env: { PATH: process.env.PATH, HOME: dir, ...storeEnv() },
+                encoding: "utf8",
+                timeout: 60_000,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
         /** Every object of a bucket, key -> sha256, read back through the S3 API. */
         const bucketDigest = (bucket: string): Record<string, string> => {
             const copy = fs.mkdtempSync(path.join(dir, "bucket-copy-"));
@@ -269,7 +302,11 @@ describe("backup.sh", () => {
             assert.equal(r.status, 0, r.stderr);
             assert.ok(fs.existsSync(path.join(f.state, "last-success")), "no last-success after a good run");
             assert.equal(health(f.state), 0, "unhealthy right after a good run");
-            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the dump was left in the scratch directory");
+            assert.deepEqual(
+                fs.readdirSync(f.work).filter((e) => e.startsWith("run.")),
+                [],
+                "the dump was left in the scratch directory",
+            );
 
             const snaps = snapshots(f.repo);
             assert.deepEqual(snaps.map((s) => s.tags?.join(",")).sort(), ["manifest", "postgres", "uploads"]);
@@ -281,10 +318,22 @@ describe("backup.sh", () => {
             const manifest = restic(f.repo, ["dump", snaps.find((s) => s.tags?.includes("manifest"))!.id, "/manifest.tsv"]).toString();
             const digest = script(["digest"], scriptEnv(f));
             assert.equal(digest.status, 0, digest.stderr);
-            assert.equal(manifest.split("\n").filter((l) => l.startsWith("table\t")).join("\n") + "\n", digest.stdout);
+            assert.equal(
+                manifest
+                    .split("\n")
+                    .filter((l) => l.startsWith("table\t"))
+                    .join("\n") + "\n",
+                digest.stdout,
+            );
             assert.match(digest.stdout, /^table\tpublic\.patients\t1235\t\d+\ntable\tpublic\.visits\t5678\t\d+\n$/);
-            const objectLines = manifest.split("\n").filter((l) => l.startsWith("object\t")).map((l) => l.split("\t"));
-            assert.deepEqual(objectLines.map((l) => l[1]), ["avatars/1.png", "contract.pdf"]);
+            const objectLines = manifest
+                .split("\n")
+                .filter((l) => l.startsWith("object\t"))
+                .map((l) => l.split("\t"));
+            assert.deepEqual(
+                objectLines.map((l) => l[1]),
+                ["avatars/1.png", "contract.pdf"],
+            );
 
             // Encrypted: the marker row is in the dump, but no repository file holds it.
             for (const file of listFiles(f.repo)) {
@@ -303,8 +352,14 @@ describe("backup.sh", () => {
 
             // The uploads snapshot holds the objects under their keys.
             const uploadsSnapshot = snaps.find((s) => s.tags?.includes("uploads"))!.id;
-            const keys = restic(f.repo, ["ls", "--json", uploadsSnapshot]).toString().trim().split("\n").map((l) => JSON.parse(l) as { type?: string; path?: string })
-                .filter((e) => e.type === "file").map((e) => e.path).sort();
+            const keys = restic(f.repo, ["ls", "--json", uploadsSnapshot])
+                .toString()
+                .trim()
+                .split("\n")
+                .map((l) => JSON.parse(l) as { type?: string; path?: string })
+                .filter((e) => e.type === "file")
+                .map((e) => e.path)
+                .sort();
             assert.deepEqual(keys, ["/avatars/1.png", "/contract.pdf"]);
 
             // The bucket wiped, then restored from a named snapshot: every object back, same sha256.
@@ -316,11 +371,18 @@ describe("backup.sh", () => {
             const refused = script(["restore-uploads", uploadsSnapshot], scriptEnv(f));
             assert.notEqual(refused.status, 0);
             assert.match(refused.stderr, /UPLOADS_WRITE_ACCESS_KEY_ID and UPLOADS_WRITE_SECRET_ACCESS_KEY are not set/);
-            const files = script(["restore-uploads", uploadsSnapshot], scriptEnv(f, { UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }));
+            const files = script(
+                ["restore-uploads", uploadsSnapshot],
+                scriptEnv(f, { UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }),
+            );
             assert.equal(files.status, 0, files.stderr);
             assert.deepEqual(bucketDigest(f.bucket), before);
             assert.deepEqual(Object.fromEntries(objectLines.map((l) => [l[1], l[2]])), before, "the manifest's sha256 of each object");
-            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("restore-uploads.")), [], "the restored files were left in the scratch directory");
+            assert.deepEqual(
+                fs.readdirSync(f.work).filter((e) => e.startsWith("restore-uploads.")),
+                [],
+                "the restored files were left in the scratch directory",
+            );
         });
 
         // The object store unreadable: the dump may be stored, but the run fails before retention,
@@ -332,13 +394,20 @@ describe("backup.sh", () => {
         ] as const) {
             it(`run: the object store ${what} fails the run loudly: nothing pruned, no last-success, health non-zero`, () => {
                 const f = fixture(`store-${what.split(" ")[0]}`);
-                seedDays(f, [[3, 3], [2, 3]]);
+                seedDays(f, [
+                    [3, 3],
+                    [2, 3],
+                ]);
                 const before = snapshots(f.repo).map((s) => s.id);
                 const r = script(["run"], scriptEnv(f, { ...env(), RETENTION_DAYS: "1", RCLONE_RETRIES: "1", RCLONE_LOW_LEVEL_RETRIES: "1" }));
                 assert.notEqual(r.status, 0);
                 assert.match(r.stderr, new RegExp(`rclone sync of bucket ${f.bucket} failed[\\s\\S]*backup FAILED`));
                 const after = snapshots(f.repo);
-                for (const id of before) assert.ok(after.some((s) => s.id === id), `snapshot ${id} was pruned`);
+                for (const id of before)
+                    assert.ok(
+                        after.some((s) => s.id === id),
+                        `snapshot ${id} was pruned`,
+                    );
                 assert.ok(!after.some((s) => s.tags?.includes("uploads")), "an uploads snapshot was stored");
                 assert.ok(!after.some((s) => s.tags?.includes("manifest")), "a manifest was stored for a failed run");
                 assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
@@ -359,7 +428,27 @@ describe("backup.sh", () => {
                 storeDir = fs.mkdtempSync(path.join(dir, "s3-"));
                 certFile = path.join(dir, "s3-cert.pem");
                 const keyFile = path.join(dir, "s3-key.pem");
-                execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore", timeout: 30_000 });
+                execFileSync(
+                    "openssl",
+                    [
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-nodes",
+                        "-keyout",
+                        keyFile,
+                        "-out",
+                        certFile,
+                        "-days",
+                        "1",
+                        "-subj",
+                        "/CN=127.0.0.1",
+                        "-addext",
+                        "subjectAltName=IP:127.0.0.1",
+                    ],
+                    { stdio: "ignore", timeout: 30_000 },
+                );
                 const started = await startS3rverProcess(
                     `{ directory: process.env.S3_DIR, key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT), configureBuckets: [{ name: "acme-backups" }] }`,
                     { S3_DIR: path.join(storeDir, "data"), S3_KEY: keyFile, S3_CERT: certFile },
@@ -386,8 +475,12 @@ describe("backup.sh", () => {
                 assert.equal(r.status, 0, r.stderr);
                 assert.ok(fs.existsSync(path.join(f.state, "last-success")));
                 const objects = listFiles(path.join(storeDir, "data"));
-                assert.ok(objects.some((o) => o.startsWith("acme-backups/alicerce/snapshots/")), `no snapshots in the bucket: ${objects.join(", ")}`);
-                for (const o of objects) assert.ok(!fs.readFileSync(path.join(storeDir, "data", o)).includes(marker), `${o} holds plain text from the database`);
+                assert.ok(
+                    objects.some((o) => o.startsWith("acme-backups/alicerce/snapshots/")),
+                    `no snapshots in the bucket: ${objects.join(", ")}`,
+                );
+                for (const o of objects)
+                    assert.ok(!fs.readFileSync(path.join(storeDir, "data", o)).includes(marker), `${o} holds plain text from the database`);
 
                 psql("postgres", "CREATE DATABASE restored_s3");
                 const restored = script(["restore", "latest"], scriptEnv(f, { ...s3Env, RESTORE_DATABASE: "restored_s3" }));
@@ -395,7 +488,10 @@ describe("backup.sh", () => {
                 for (const table of ["patients", "visits"]) assert.equal(tableDigest("restored_s3", table), tableDigest("app", table), table);
                 const before = bucketDigest(f.bucket);
                 rclone(["delete", `store:${f.bucket}`]);
-                const restoredFiles = script(["restore-uploads"], scriptEnv(f, { ...s3Env, UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }));
+                const restoredFiles = script(
+                    ["restore-uploads"],
+                    scriptEnv(f, { ...s3Env, UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }),
+                );
                 assert.equal(restoredFiles.status, 0, restoredFiles.stderr);
                 assert.deepEqual(bucketDigest(f.bucket), before);
                 assert.equal(Object.keys(before).length, 2);
@@ -417,7 +513,11 @@ describe("backup.sh", () => {
             if (!fs.existsSync(f.repo)) restic(f.repo, ["init"]);
             for (const [ago, hour] of days) {
                 const at = new Date(dayStart(ago) + hour * 3_600_000).toISOString().replace("T", " ").slice(0, 19);
-                restic(f.repo, ["backup", "--host", "alicerce", "--tag", "postgres", "--stdin", "--stdin-filename", "app.dump", "--time", at], crypto.randomBytes(2048));
+                restic(
+                    f.repo,
+                    ["backup", "--host", "alicerce", "--tag", "postgres", "--stdin", "--stdin-filename", "app.dump", "--time", at],
+                    crypto.randomBytes(2048),
+                );
             }
         }
         /** Midnight UTC, `ago` days before today. */
@@ -430,43 +530,82 @@ describe("backup.sh", () => {
         // https://pubs.opengroup.org/onlinepubs/9799919799/utilities/V3_chap02.html#set
         it("scheduler: a night with the database unreachable adds nothing, prunes nothing, records no success, turns unhealthy", () => {
             const f = fixture("schedule-dbdown");
-            seedDays(f, [[5, 3], [4, 3], [3, 3]]);
-            const before = snapshots(f.repo).map((s) => s.id).sort();
+            seedDays(f, [
+                [5, 3],
+                [4, 3],
+                [3, 3],
+            ]);
+            const before = snapshots(f.repo)
+                .map((s) => s.id)
+                .sort();
             const packsBefore = listFiles(f.repo);
             // `sleep` returns at once the first time (the night has come) and fails the second, ending the loop.
             const bin = path.join(f.state, "..", "bin");
             fs.mkdirSync(bin);
             const counter = path.join(bin, "count");
-            fs.writeFileSync(path.join(bin, "sleep"), `#!/bin/sh\nn=$(cat '${counter}' 2>/dev/null || echo 0)\necho $((n + 1)) >'${counter}'\n[ "$n" -eq 0 ]\n`, { mode: 0o755 });
+            fs.writeFileSync(
+                path.join(bin, "sleep"),
+                `#!/bin/sh\nn=$(cat '${counter}' 2>/dev/null || echo 0)\necho $((n + 1)) >'${counter}'\n[ "$n" -eq 0 ]\n`,
+                { mode: 0o755 },
+            );
             const closedPort = String(port === 1 ? 2 : 1);
             const r = script(["schedule"], scriptEnv(f, { PATH: `${bin}:${process.env.PATH}`, PGPORT: closedPort, RETENTION_DAYS: "1" }));
             assert.equal(fs.readFileSync(counter, "utf8").trim(), "2", `the scheduler did not run one night: ${r.stderr}`);
             assert.ok(!fs.existsSync(path.join(f.state, "last-success")), "last-success after a failed night");
             assert.notEqual(health(f.state), 0, "healthy after a failed night");
-            assert.deepEqual(snapshots(f.repo).map((s) => s.id).sort(), before, "the repository's snapshots changed");
-            assert.deepEqual(listFiles(f.repo).filter((p) => !p.startsWith("locks/")), packsBefore, "files were added to or pruned from the repository");
+            assert.deepEqual(
+                snapshots(f.repo)
+                    .map((s) => s.id)
+                    .sort(),
+                before,
+                "the repository's snapshots changed",
+            );
+            assert.deepEqual(
+                listFiles(f.repo).filter((p) => !p.startsWith("locks/")),
+                packsBefore,
+                "files were added to or pruned from the repository",
+            );
             assert.match(r.stderr, /pg_dump failed[\s\S]*backup FAILED/);
         });
 
         it("scheduler: a good night stores snapshots, prunes past retention and records success", () => {
             const f = fixture("schedule-ok");
-            seedDays(f, [[5, 3], [4, 3], [3, 3]]);
+            seedDays(f, [
+                [5, 3],
+                [4, 3],
+                [3, 3],
+            ]);
             const bin = path.join(f.state, "..", "bin");
             fs.mkdirSync(bin);
             const counter = path.join(bin, "count");
-            fs.writeFileSync(path.join(bin, "sleep"), `#!/bin/sh\nn=$(cat '${counter}' 2>/dev/null || echo 0)\necho $((n + 1)) >'${counter}'\n[ "$n" -eq 0 ]\n`, { mode: 0o755 });
+            fs.writeFileSync(
+                path.join(bin, "sleep"),
+                `#!/bin/sh\nn=$(cat '${counter}' 2>/dev/null || echo 0)\necho $((n + 1)) >'${counter}'\n[ "$n" -eq 0 ]\n`,
+                { mode: 0o755 },
+            );
             const r = script(["schedule"], scriptEnv(f, { PATH: `${bin}:${process.env.PATH}`, RETENTION_DAYS: "2" }));
             assert.equal(fs.readFileSync(counter, "utf8").trim(), "2", r.stderr);
-            const kinds = snapshots(f.repo).map((s) => s.tags?.join(",")).sort();
-            assert.deepEqual(kinds, ["manifest", "postgres", "postgres", "uploads"], "keep-daily 2: today's and the latest earlier day's dumps, and today's uploads and manifest");
+            const kinds = snapshots(f.repo)
+                .map((s) => s.tags?.join(","))
+                .sort();
+            assert.deepEqual(
+                kinds,
+                ["manifest", "postgres", "postgres", "uploads"],
+                "keep-daily 2: today's and the latest earlier day's dumps, and today's uploads and manifest",
+            );
             assert.ok(fs.existsSync(path.join(f.state, "last-success")));
             assert.equal(health(f.state), 0);
         });
 
         it("run: the database unreachable leaves the repository untouched, no last-success, health non-zero", () => {
             const f = fixture("dbdown");
-            seedDays(f, [[3, 3], [2, 3]]);
-            const before = snapshots(f.repo).map((s) => s.id).sort();
+            seedDays(f, [
+                [3, 3],
+                [2, 3],
+            ]);
+            const before = snapshots(f.repo)
+                .map((s) => s.id)
+                .sort();
             const filesBefore = listFiles(f.repo);
             // A success from yesterday's run: the failure must still turn health red at once.
             fs.writeFileSync(path.join(f.state, "last-success"), "");
@@ -474,11 +613,23 @@ describe("backup.sh", () => {
             const r = script(["run"], scriptEnv(f, { PGPORT: String(port === 1 ? 2 : 1), RETENTION_DAYS: "1" }));
             assert.notEqual(r.status, 0);
             assert.match(r.stderr, /pg_dump failed/);
-            assert.deepEqual(snapshots(f.repo).map((s) => s.id).sort(), before);
-            assert.deepEqual(listFiles(f.repo).filter((p) => !p.startsWith("locks/")), filesBefore);
+            assert.deepEqual(
+                snapshots(f.repo)
+                    .map((s) => s.id)
+                    .sort(),
+                before,
+            );
+            assert.deepEqual(
+                listFiles(f.repo).filter((p) => !p.startsWith("locks/")),
+                filesBefore,
+            );
             assert.equal(fs.statSync(path.join(f.state, "last-success")).mtimeMs, stamp, "last-success was touched");
             assert.notEqual(health(f.state), 0);
-            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the scratch directory was not cleaned");
+            assert.deepEqual(
+                fs.readdirSync(f.work).filter((e) => e.startsWith("run.")),
+                [],
+                "the scratch directory was not cleaned",
+            );
         });
 
         it("run: a wrong database password fails the same way", () => {
@@ -499,7 +650,11 @@ describe("backup.sh", () => {
             assert.notEqual(r.status, 0);
             assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
             assert.notEqual(health(f.state), 0);
-            assert.deepEqual(fs.readdirSync(f.work).filter((e) => e.startsWith("run.")), [], "the dump was left in the scratch directory");
+            assert.deepEqual(
+                fs.readdirSync(f.work).filter((e) => e.startsWith("run.")),
+                [],
+                "the dump was left in the scratch directory",
+            );
         });
 
         it("run: a wrong repository password fails and never creates a second repository", () => {
@@ -511,14 +666,25 @@ describe("backup.sh", () => {
             const r = script(["run"], scriptEnv(f, { RESTIC_PASSWORD_FILE: wrong }));
             assert.notEqual(r.status, 0);
             assert.match(r.stderr, /cannot open the restic repository/);
-            assert.deepEqual(listFiles(f.repo).filter((p) => !p.startsWith("locks/")), filesBefore);
+            assert.deepEqual(
+                listFiles(f.repo).filter((p) => !p.startsWith("locks/")),
+                filesBefore,
+            );
             assert.ok(!fs.existsSync(path.join(f.state, "last-success")));
         });
 
         it("run: retention keeps one snapshot per day for RETENTION_DAYS days, per kind", () => {
             const f = fixture("retention");
             // Six earlier days, two snapshots on one of them.
-            seedDays(f, [[9, 3], [8, 3], [7, 3], [6, 3], [5, 1], [5, 3], [2, 3]]);
+            seedDays(f, [
+                [9, 3],
+                [8, 3],
+                [7, 3],
+                [6, 3],
+                [5, 1],
+                [5, 3],
+                [2, 3],
+            ]);
             const r = script(["run"], scriptEnv(f, { RETENTION_DAYS: "4" }));
             assert.equal(r.status, 0, r.stderr);
             const day = (s: Snapshot) => s.time.slice(0, 10);

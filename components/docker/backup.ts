@@ -81,7 +81,8 @@ export function backupEnvironment(o: BackupEnvironmentOptions): string[] {
     const subset = o.checkSubset ?? "5%";
     if (!Number.isInteger(retention) || retention < 1) throw new Error(`retentionDays ${retention} is not a whole number of days`);
     if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new Error(`hourUtc ${hour} is not an hour 0-23`);
-    if (!/^(\d{1,2}(\.\d+)?%|100%|\d+\/\d+|\d+[kKmMgGtT])$/.test(subset)) throw new Error(`checkSubset ${subset} is not n/t, x% or a size (restic check --read-data-subset)`);
+    if (!/^(\d{1,2}(\.\d+)?%|100%|\d+\/\d+|\d+[kKmMgGtT])$/.test(subset))
+        throw new Error(`checkSubset ${subset} is not n/t, x% or a size (restic check --read-data-subset)`);
     const s3 = o.repository.url.startsWith("s3:");
     if (s3 !== (o.repository.accessKeyId !== undefined && o.repository.secretAccessKey !== undefined)) {
         throw new Error(`repository ${o.repository.url}: an s3: repository needs an access key id and a secret key, and only an s3: repository takes them`);

@@ -63,10 +63,16 @@ describe("single host backups (restic): recorded specs", () => {
                 assert.equal(env.RCLONE_CONFIG_STORE_ENDPOINT, "http://objectstore:8333");
                 assert.equal(env.RCLONE_CONFIG_STORE_ACCESS_KEY_ID, "alicerce-backup");
                 assert.equal(env.RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY, mockRandomPassword("objectstore-backup-secret", 40));
-                const identities = JSON.parse(envMap(r.one(CONTAINER, "objectstore")).S3_IDENTITIES) as { identities: { name: string; credentials: { accessKey: string; secretKey: string }[]; actions: string[] }[] };
+                const identities = JSON.parse(envMap(r.one(CONTAINER, "objectstore")).S3_IDENTITIES) as {
+                    identities: { name: string; credentials: { accessKey: string; secretKey: string }[]; actions: string[] }[];
+                };
                 const backupId = identities.identities.find((i) => i.credentials.some((c) => c.accessKey === env.RCLONE_CONFIG_STORE_ACCESS_KEY_ID))!;
                 assert.equal(backupId.credentials[0].secretKey, env.RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY);
-                assert.deepEqual(backupId.actions, ["Read:alicerce-uploads", "List:alicerce-uploads"], "the backup job's key reads and lists the bucket, nothing more");
+                assert.deepEqual(
+                    backupId.actions,
+                    ["Read:alicerce-uploads", "List:alicerce-uploads"],
+                    "the backup job's key reads and lists the bucket, nothing more",
+                );
                 // No key in any process's arguments.
                 assert.ok(!JSON.stringify(scheduler.inputs.command ?? []).includes(env.RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY));
                 assert.equal(env.RETENTION_DAYS, "30");
@@ -83,14 +89,24 @@ describe("single host backups (restic): recorded specs", () => {
                 // uid 70, reads none of it), and a running server's LevelDB and volume files are no point-in-time copy.
                 const storeVolume = r.ofType(VOLUME).find((v) => v.parent?.includes("ObjectStore"))!;
                 assert.ok(storeVolume, "no object store volume");
-                assert.ok(!(scheduler.inputs.volumes as any[]).some((v) => v.volumeName === storeVolume.inputs.name), "the object store's volume is mounted in the backup job");
+                assert.ok(
+                    !(scheduler.inputs.volumes as any[]).some((v) => v.volumeName === storeVolume.inputs.name),
+                    "the object store's volume is mounted in the backup job",
+                );
                 assert.equal(mounts[BACKUP_PATHS.work].volumeName, r.one(VOLUME, "backups-work").inputs.name);
-                assert.deepEqual(r.ofType("docker:index/network:Network").filter((n) => n.name === "backups-egress"), [], "a way out with nothing to reach");
+                assert.deepEqual(
+                    r.ofType("docker:index/network:Network").filter((n) => n.name === "backups-egress"),
+                    [],
+                    "a way out with nothing to reach",
+                );
 
                 const protect = stack === "vps-example";
                 assert.equal(repository.options.protect, protect, "the repository volume follows protectData");
                 assert.equal(r.one("random:index/randomPassword:RandomPassword", "backups-restic-password").options.protect, protect);
-                assert.ok(run.logs.some((l) => l.message.includes("same host") && l.message.includes("alicerce:backupRepository")), "no warning that backups stay on the host");
+                assert.ok(
+                    run.logs.some((l) => l.message.includes("same host") && l.message.includes("alicerce:backupRepository")),
+                    "no warning that backups stay on the host",
+                );
             });
 
             it("gives the scheduler no object-store admin or app credentials, and the storage setup no database or repository secret", () => {
@@ -99,7 +115,10 @@ describe("single host backups (restic): recorded specs", () => {
                 const setup = r.one(CONTAINER, "storage-setup");
                 const storeRoot = mockRandomPassword("objectstore-root-password", 40);
                 assert.ok(!JSON.stringify(scheduler).includes(storeRoot));
-                assert.ok(!JSON.stringify(scheduler).includes(mockRandomPassword("objectstore-app-secret", 40)), "the scheduler holds the app's key, which may write");
+                assert.ok(
+                    !JSON.stringify(scheduler).includes(mockRandomPassword("objectstore-app-secret", 40)),
+                    "the scheduler holds the app's key, which may write",
+                );
                 assert.ok(JSON.stringify(setup.inputs).includes(storeRoot), "the setup is what holds the store's admin key");
                 for (const secret of [mockRandomPassword("backups-restic-password", 48), mockRandomPassword("postgres-password", 32)]) {
                     assert.ok(!JSON.stringify(setup.inputs).includes(secret), "the storage setup holds a database or repository secret");
@@ -124,7 +143,10 @@ describe("single host backups (restic): recorded specs", () => {
         assert.equal(env.AWS_SECRET_ACCESS_KEY, OFF_HOST["alicerce:backupSecretAccessKey"]);
         assert.equal(env.RETENTION_DAYS, "90");
         assert.ok(scheduler.secretPaths.includes("envs"));
-        assert.deepEqual(r.ofType(VOLUME).filter((v) => v.name === "backups-repository"), []);
+        assert.deepEqual(
+            r.ofType(VOLUME).filter((v) => v.name === "backups-repository"),
+            [],
+        );
         assert.ok(!(scheduler.inputs.volumes as any[]).some((v) => v.containerPath === BACKUP_PATHS.repository));
         assert.equal(run.outputs.backupRepository, OFF_HOST["alicerce:backupRepository"]);
         // The data network is internal (Docker: "internal: restrict external access to the network",
@@ -132,7 +154,10 @@ describe("single host backups (restic): recorded specs", () => {
         // reached through a non-internal network of the backup job's own, shared with no other container.
         const egress = r.one("docker:index/network:Network", "backups-egress");
         assert.equal(egress.inputs.internal, false);
-        assert.ok(scheduler.inputs.networksAdvanced.some((n: any) => n.name === egress.inputs.name), "the scheduler has no way out to the bucket");
+        assert.ok(
+            scheduler.inputs.networksAdvanced.some((n: any) => n.name === egress.inputs.name),
+            "the scheduler has no way out to the bucket",
+        );
         for (const c of r.ofType(CONTAINER).filter((x) => x.name !== "backups-scheduler")) {
             assert.ok(!(c.inputs.networksAdvanced ?? []).some((n: any) => n.name === egress.inputs.name), `${c.name} joins the backup egress network`);
         }
@@ -142,7 +167,10 @@ describe("single host backups (restic): recorded specs", () => {
     it("moving local from mvp to prod keeps the repository volume and its password (no new URN, same inputs)", async () => {
         const before = new Resources((await runStack("local")).resources);
         const after = new Resources((await runStack("local", { overrides: { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" } })).resources);
-        for (const [type, name] of [[VOLUME, "backups-repository"], ["random:index/randomPassword:RandomPassword", "backups-restic-password"]]) {
+        for (const [type, name] of [
+            [VOLUME, "backups-repository"],
+            ["random:index/randomPassword:RandomPassword", "backups-restic-password"],
+        ]) {
             assert.equal(after.one(type, name).urn, before.one(type, name).urn);
             assert.deepEqual({ ...after.one(type, name).inputs, labels: undefined }, { ...before.one(type, name).inputs, labels: undefined });
         }
@@ -159,7 +187,10 @@ describe("backupEnvironment", () => {
 
     it("refuses an s3: repository without keys, keys without one, and bad retention, hour or check share", () => {
         assert.throws(() => backupEnvironment({ ...base, repository: { url: "s3:https://s3.example.com/b" } }), /needs an access key id and a secret key/);
-        assert.throws(() => backupEnvironment({ ...base, repository: { url: "/repository", accessKeyId: "a", secretAccessKey: "b" } }), /only an s3: repository takes them/);
+        assert.throws(
+            () => backupEnvironment({ ...base, repository: { url: "/repository", accessKeyId: "a", secretAccessKey: "b" } }),
+            /only an s3: repository takes them/,
+        );
         assert.throws(() => backupEnvironment({ ...base, retentionDays: 0 }), /retentionDays 0/);
         assert.throws(() => backupEnvironment({ ...base, hourUtc: 24 }), /hourUtc 24/);
         assert.throws(() => backupEnvironment({ ...base, checkSubset: "all" }), /checkSubset all/);
@@ -191,21 +222,48 @@ describe("backup config keys", () => {
         assert.deepEqual(s.backups, { retentionDays: 30, repository: undefined });
         const off = loadSettings({ ...DOCKER, ...OFF_HOST, "alicerce:backupRetentionDays": "45" }, "alicerce", "local");
         assert.ok(off.cloud === "docker");
-        assert.deepEqual(off.backups, { retentionDays: 45, repository: { url: OFF_HOST["alicerce:backupRepository"], accessKeyId: OFF_HOST["alicerce:backupAccessKeyId"] } });
+        assert.deepEqual(off.backups, {
+            retentionDays: 45,
+            repository: { url: OFF_HOST["alicerce:backupRepository"], accessKeyId: OFF_HOST["alicerce:backupAccessKeyId"] },
+        });
     });
 
     for (const [what, config, expected] of [
-        ["a repository that is not an S3 URL", { ...OFF_HOST, "alicerce:backupRepository": "/mnt/backups" }, ['alicerce:backupRepository: "/mnt/backups" is not an S3 restic repository; use s3:https://<endpoint>/<bucket>[/<path>], e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps']],
-        ["a plain-HTTP repository", { ...OFF_HOST, "alicerce:backupRepository": "s3:http://10.0.0.5:9000/backups" }, ['alicerce:backupRepository: "s3:http://10.0.0.5:9000/backups" is not an S3 restic repository; use s3:https://<endpoint>/<bucket>[/<path>], e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps']],
-        ["a repository without its keys", { "alicerce:backupRepository": OFF_HOST["alicerce:backupRepository"] }, [
-            "alicerce:backupAccessKeyId: not set; it is required with alicerce:backupRepository: set the access key id of the bucket in alicerce:backupRepository",
-            "alicerce:backupSecretAccessKey: not set; it is required with alicerce:backupRepository: set the bucket's secret key, with pulumi config set --secret alicerce:backupSecretAccessKey",
-        ]],
-        ["keys without a repository", { "alicerce:backupAccessKeyId": OFF_HOST["alicerce:backupAccessKeyId"], "alicerce:backupSecretAccessKey": "do-not-print-me" }, [
-            `alicerce:backupAccessKeyId: "${OFF_HOST["alicerce:backupAccessKeyId"]}" is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key`,
-            "alicerce:backupSecretAccessKey: (secret) is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key",
-        ]],
-        ["a retention of 0 days", { "alicerce:backupRetentionDays": "0" }, ['alicerce:backupRetentionDays: "0" is out of range; use a whole number from 1 to 3650']],
+        [
+            "a repository that is not an S3 URL",
+            { ...OFF_HOST, "alicerce:backupRepository": "/mnt/backups" },
+            [
+                'alicerce:backupRepository: "/mnt/backups" is not an S3 restic repository; use s3:https://<endpoint>/<bucket>[/<path>], e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps',
+            ],
+        ],
+        [
+            "a plain-HTTP repository",
+            { ...OFF_HOST, "alicerce:backupRepository": "s3:http://10.0.0.5:9000/backups" },
+            [
+                'alicerce:backupRepository: "s3:http://10.0.0.5:9000/backups" is not an S3 restic repository; use s3:https://<endpoint>/<bucket>[/<path>], e.g. s3:https://nyc3.digitaloceanspaces.com/acme-backups/vps',
+            ],
+        ],
+        [
+            "a repository without its keys",
+            { "alicerce:backupRepository": OFF_HOST["alicerce:backupRepository"] },
+            [
+                "alicerce:backupAccessKeyId: not set; it is required with alicerce:backupRepository: set the access key id of the bucket in alicerce:backupRepository",
+                "alicerce:backupSecretAccessKey: not set; it is required with alicerce:backupRepository: set the bucket's secret key, with pulumi config set --secret alicerce:backupSecretAccessKey",
+            ],
+        ],
+        [
+            "keys without a repository",
+            { "alicerce:backupAccessKeyId": OFF_HOST["alicerce:backupAccessKeyId"], "alicerce:backupSecretAccessKey": "do-not-print-me" },
+            [
+                `alicerce:backupAccessKeyId: "${OFF_HOST["alicerce:backupAccessKeyId"]}" is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key`,
+                "alicerce:backupSecretAccessKey: (secret) is only used with alicerce:backupRepository (an off-host bucket); set the repository, or remove the key",
+            ],
+        ],
+        [
+            "a retention of 0 days",
+            { "alicerce:backupRetentionDays": "0" },
+            ['alicerce:backupRetentionDays: "0" is out of range; use a whole number from 1 to 3650'],
+        ],
     ] as const) {
         it(`refuses ${what}, in the house format, all at once`, () => {
             assert.deepEqual(problems(config as Record<string, string>), expected);

@@ -72,13 +72,17 @@ export class Backups extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:Backups", name, {}, opts);
-        const image = new docker.Image(`${name}-image`, {
-            imageName: `${args.namePrefix}-backup:local`,
-            // pg_dump must be at least the server's major version: the same image the server runs.
-            build: { context: BACKUP_IMAGE_CONTEXT, args: { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE, RCLONE_IMAGE } },
-            // Built on the Docker host itself; no registry is involved.
-            skipPush: true,
-        }, { parent: this });
+        const image = new docker.Image(
+            `${name}-image`,
+            {
+                imageName: `${args.namePrefix}-backup:local`,
+                // pg_dump must be at least the server's major version: the same image the server runs.
+                build: { context: BACKUP_IMAGE_CONTEXT, args: { POSTGRES_IMAGE: IMAGES.postgres, RESTIC_IMAGE, RCLONE_IMAGE } },
+                // Built on the Docker host itself; no registry is involved.
+                skipPush: true,
+            },
+            { parent: this },
+        );
 
         const pg = args.postgres;
         const common = {
@@ -92,58 +96,87 @@ export class Backups extends pulumi.ComponentResource {
         const work = new docker.Volume(`${name}-work`, { name: `${args.namePrefix}-backup-work`, labels: [...args.labels] }, { parent: this });
         const local = args.repository
             ? undefined
-            : new docker.Volume(`${name}-repository`, { name: `${args.namePrefix}-backups`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
+            : new docker.Volume(
+                  `${name}-repository`,
+                  { name: `${args.namePrefix}-backups`, labels: [...args.labels] },
+                  { parent: this, protect: args.protectData },
+              );
         const repositoryUrl = args.repository?.url ?? BACKUP_PATHS.repository;
         // The data network is internal (no route out): an off-host bucket needs a way out, on a
         // network of the backup job's own, so it shares no network with nginx or the app.
         const egress = args.repository
-            ? new docker.Network(`${name}-egress`, { name: `${args.namePrefix}-backup-egress`, driver: "bridge", internal: false, labels: [...args.labels] }, { parent: this })
+            ? new docker.Network(
+                  `${name}-egress`,
+                  { name: `${args.namePrefix}-backup-egress`, driver: "bridge", internal: false, labels: [...args.labels] },
+                  { parent: this },
+              )
             : undefined;
 
         const envs = pulumi.secret(
             pulumi
                 .all([
-                    pg.host, pg.port, pg.database, pg.user, pg.password, password.result,
+                    pg.host,
+                    pg.port,
+                    pg.database,
+                    pg.user,
+                    pg.password,
+                    password.result,
                     pulumi.all([args.repository?.accessKeyId ?? "", args.repository?.secretAccessKey ?? ""]),
                     pulumi.all([args.uploads.endpoint, args.uploads.bucket, args.uploads.accessKeyId, args.uploads.secretAccessKey]),
                 ])
-                .apply(([host, port, database, user, dbPassword, resticPassword, [accessKeyId, secretAccessKey], [uploadsEndpoint, bucket, uploadsKeyId, uploadsSecret]]) =>
-                    backupEnvironment({
-                        postgres: { host, port, database, user, password: dbPassword },
-                        repository: args.repository ? { url: repositoryUrl, accessKeyId, secretAccessKey } : { url: repositoryUrl },
+                .apply(
+                    ([
+                        host,
+                        port,
+                        database,
+                        user,
+                        dbPassword,
                         resticPassword,
-                        uploads: { endpoint: uploadsEndpoint, bucket, accessKeyId: uploadsKeyId, secretAccessKey: uploadsSecret },
-                        snapshotHost: args.namePrefix,
-                        retentionDays: args.retentionDays,
-                        hourUtc: args.hourUtc,
-                        memoryMb: args.limit.memoryMb,
-                    }),
+                        [accessKeyId, secretAccessKey],
+                        [uploadsEndpoint, bucket, uploadsKeyId, uploadsSecret],
+                    ]) =>
+                        backupEnvironment({
+                            postgres: { host, port, database, user, password: dbPassword },
+                            repository: args.repository ? { url: repositoryUrl, accessKeyId, secretAccessKey } : { url: repositoryUrl },
+                            resticPassword,
+                            uploads: { endpoint: uploadsEndpoint, bucket, accessKeyId: uploadsKeyId, secretAccessKey: uploadsSecret },
+                            snapshotHost: args.namePrefix,
+                            retentionDays: args.retentionDays,
+                            hourUtc: args.hourUtc,
+                            memoryMb: args.limit.memoryMb,
+                        }),
                 ),
         );
-        const scheduler = new docker.Container(`${name}-scheduler`, {
-            ...common,
-            // The data network first: it is the default gateway only when there is no egress network.
-            ...networking([{ name: args.network }, ...(egress ? [{ name: egress.name, gwPriority: 1 }] : [])]),
-            envs,
-            name: `${args.namePrefix}-backup`,
-            // restic records the host name in snapshots; backup.sh sets it explicitly, this keeps `restic` by hand consistent.
-            hostname: args.namePrefix,
-            command: ["schedule"],
-            healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
-            volumes: [
-                { volumeName: work.name, containerPath: BACKUP_PATHS.work },
-                ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository }] : []),
-            ],
-            ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
-        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn });
+        const scheduler = new docker.Container(
+            `${name}-scheduler`,
+            {
+                ...common,
+                // The data network first: it is the default gateway only when there is no egress network.
+                ...networking([{ name: args.network }, ...(egress ? [{ name: egress.name, gwPriority: 1 }] : [])]),
+                envs,
+                name: `${args.namePrefix}-backup`,
+                // restic records the host name in snapshots; backup.sh sets it explicitly, this keeps `restic` by hand consistent.
+                hostname: args.namePrefix,
+                command: ["schedule"],
+                healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
+                volumes: [
+                    { volumeName: work.name, containerPath: BACKUP_PATHS.work },
+                    ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository }] : []),
+                ],
+                ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
+            },
+            { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
+        );
 
         this.schedulerName = scheduler.name;
         this.imageName = image.imageName;
         this.repository = local ? local.name : pulumi.output(repositoryUrl);
         this.password = pulumi.secret(password.result);
         this.registerOutputs({
-            schedulerName: this.schedulerName, imageName: this.imageName,
-            repository: this.repository, password: this.password,
+            schedulerName: this.schedulerName,
+            imageName: this.imageName,
+            repository: this.repository,
+            password: this.password,
         });
     }
 }

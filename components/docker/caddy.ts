@@ -49,7 +49,9 @@ export interface CaddyfileOptions {
 }
 
 /** The options with defaults applied. */
-export function withCaddyDefaults(o: CaddyfileOptions): Required<Omit<CaddyfileOptions, "acmeCa" | "dnsChallenge">> & { acmeCa?: string; dnsChallenge?: "cloudflare" } {
+export function withCaddyDefaults(
+    o: CaddyfileOptions,
+): Required<Omit<CaddyfileOptions, "acmeCa" | "dnsChallenge">> & { acmeCa?: string; dnsChallenge?: "cloudflare" } {
     return {
         sites: o.sites ?? [{ host: o.domain, service: "app" }],
         dnsChallenge: o.dnsChallenge,
@@ -74,8 +76,10 @@ export function renderCaddyfile(options: CaddyfileOptions): string {
     if (!/^[a-z0-9.-]+:\d{1,5}$/.test(o.upstream)) throw new Error(`upstream "${o.upstream}" is not host:port`);
     if (o.acmeCa !== undefined && !/^https:\/\/[A-Za-z0-9.:/_-]+$/.test(o.acmeCa)) throw new Error(`acmeCa "${o.acmeCa}" is not an https URL`);
     for (const site of o.sites) {
-        if (!/^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(site.host)) throw new Error(`host "${site.host}" is not a public host name or wildcard`);
-        if (site.host.startsWith("*.") && o.dnsChallenge === undefined && !o.internalTls) throw new Error(`wildcard ${site.host} needs dnsChallenge: ACME issues wildcard certificates only over DNS-01`);
+        if (!/^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(site.host))
+            throw new Error(`host "${site.host}" is not a public host name or wildcard`);
+        if (site.host.startsWith("*.") && o.dnsChallenge === undefined && !o.internalTls)
+            throw new Error(`wildcard ${site.host} needs dnsChallenge: ACME issues wildcard certificates only over DNS-01`);
     }
     if (!/^\/[A-Za-z0-9._\/-]+$/.test(o.frontendRoot)) throw new Error(`frontendRoot "${o.frontendRoot}" is not an absolute path`);
     const blocks: string[] = [];

@@ -4,7 +4,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { APT_LOCK_TIMEOUT_SECONDS, BOOTSTRAP_SCRIPT, DEPLOY_USER, renderBootstrapScript, renderHostCloudInit, renderSshAllowScript, SSH_ALLOW_SCRIPT } from "./cloudinit";
+import {
+    APT_LOCK_TIMEOUT_SECONDS,
+    BOOTSTRAP_SCRIPT,
+    DEPLOY_USER,
+    renderBootstrapScript,
+    renderHostCloudInit,
+    renderSshAllowScript,
+    SSH_ALLOW_SCRIPT,
+} from "./cloudinit";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyOperatorKeyOperatorKeyOpera ops@laptop";
 
@@ -77,7 +85,10 @@ describe("host cloud-init", () => {
         assert.ok(at("ufw default deny incoming") >= 0);
         assert.ok(at("ufw default deny incoming") < at("ufw allow 80/tcp"));
         assert.ok(at("ufw allow 443/tcp") < at(`${SSH_ALLOW_SCRIPT} 203.0.113.0/24 198.51.100.7/32`));
-        assert.ok(!lines.some((l: string) => /^ufw (allow 22|allow ssh|--force enable)/.test(l)), "SSH opened to everyone, or ufw enabled before the SSH rules");
+        assert.ok(
+            !lines.some((l: string) => /^ufw (allow 22|allow ssh|--force enable)/.test(l)),
+            "SSH opened to everyone, or ufw enabled before the SSH rules",
+        );
         const allow = file(doc, SSH_ALLOW_SCRIPT).trimEnd().split("\n");
         assert.equal(allow.at(-1), "ufw --force enable");
         assert.equal(file(doc, "/etc/sudoers.d/50-alicerce-ssh-allow"), `${DEPLOY_USER} ALL=(root) NOPASSWD: ${SSH_ALLOW_SCRIPT}\n`);
@@ -122,26 +133,45 @@ describe("alicerce-ssh-allow (real ufw, private rule files)", function () {
 
     beforeEach(() => {
         dir = tmp();
-        for (const [from, to] of [["/etc/ufw", "etc-ufw"], ["/lib/ufw", "lib-ufw"]]) {
+        for (const [from, to] of [
+            ["/etc/ufw", "etc-ufw"],
+            ["/lib/ufw", "lib-ufw"],
+        ]) {
             const r = spawnSync("cp", ["-a", from, path.join(dir, to)]);
             assert.equal(r.status, 0, `ufw is needed: apt-get install ufw (${from} missing)`);
         }
         const conf = fs.readFileSync(path.join(dir, "etc-ufw", "ufw.conf"), "utf8");
         fs.writeFileSync(path.join(dir, "etc-ufw", "ufw.conf"), conf.replace(/^ENABLED=.*$/m, "ENABLED=no"));
         fs.mkdirSync(path.join(dir, "bin"));
-        fs.writeFileSync(path.join(dir, "bin", "ufw"), `#!/bin/sh\nif [ "$1" = --force ]; then echo "$*" >> "${dir}/enabled"; exit 0; fi\nexec /usr/sbin/ufw "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(dir, "bin", "ufw"),
+            `#!/bin/sh\nif [ "$1" = --force ]; then echo "$*" >> "${dir}/enabled"; exit 0; fi\nexec /usr/sbin/ufw "$@"\n`,
+            { mode: 0o755 },
+        );
         fs.writeFileSync(path.join(dir, "allow"), renderSshAllowScript(), { mode: 0o755 });
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     function allow(...cidrs: string[]) {
         const script = `mount --bind "$1/etc-ufw" /etc/ufw && mount --bind "$1/lib-ufw" /lib/ufw && shift && PATH="$D/bin:$PATH" exec "$D/allow" "$@"`;
-        return spawnSync("unshare", ["--mount", "sh", "-c", script, "sh", dir, ...cidrs], { encoding: "utf8", timeout: 30_000, env: { ...process.env, D: dir } });
+        return spawnSync("unshare", ["--mount", "sh", "-c", script, "sh", dir, ...cidrs], {
+            encoding: "utf8",
+            timeout: 30_000,
+            env: { ...process.env, D: dir },
+        });
     }
     function sshSources(): string[] {
-        const r = spawnSync("unshare", ["--mount", "sh", "-c", `mount --bind "$1/etc-ufw" /etc/ufw && mount --bind "$1/lib-ufw" /lib/ufw && exec ufw show added`, "sh", dir], { encoding: "utf8", timeout: 30_000 });
+        const r = spawnSync(
+            "unshare",
+            ["--mount", "sh", "-c", `mount --bind "$1/etc-ufw" /etc/ufw && mount --bind "$1/lib-ufw" /lib/ufw && exec ufw show added`, "sh", dir],
+            { encoding: "utf8", timeout: 30_000 },
+        );
         assert.equal(r.status, 0, r.stderr);
-        return r.stdout.split("\n").filter((l) => l.includes("port 22")).map((l) => /from (\S+)/.exec(l)![1]).sort();
+        return r.stdout
+            .split("\n")
+            .filter((l) => l.includes("port 22"))
+            .map((l) => /from (\S+)/.exec(l)![1])
+            .sort();
     }
 
     it("allows SSH from exactly the given ranges and enables ufw; a later change (pulumi up) replaces them", () => {

@@ -147,7 +147,12 @@ export function renderHostCloudInit(options: HostCloudInitOptions): string {
             {
                 path: "/etc/apt/apt.conf.d/20auto-upgrades",
                 permissions: "0644",
-                content: ['APT::Periodic::Update-Package-Lists "1";', 'APT::Periodic::Unattended-Upgrade "1";', 'APT::Periodic::AutocleanInterval "7";', ""].join("\n"),
+                content: [
+                    'APT::Periodic::Update-Package-Lists "1";',
+                    'APT::Periodic::Unattended-Upgrade "1";',
+                    'APT::Periodic::AutocleanInterval "7";',
+                    "",
+                ].join("\n"),
             },
             {
                 // Every apt run on the host (unattended-upgrades, an operator's) waits for the lock instead of failing.

@@ -41,7 +41,11 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 15_000)
     throw new Error(`timed out waiting for ${what}`);
 }
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
+interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: Buffer;
+}
 function request(url: string, options: https.RequestOptions & { body?: Buffer } = {}): Promise<Reply> {
     return new Promise((resolve, reject) => {
         const lib = url.startsWith("https:") ? https : http;
@@ -86,13 +90,39 @@ describe("TLS edge (Caddy) and nginx, real servers on loopback", function () {
         const run = path.join(dir, "nginx");
         fs.mkdirSync(run);
         const conf = path.join(run, "nginx.conf");
-        fs.writeFileSync(conf, renderNginxConfig({ upstreams: [`app-1:${ports.app}`, `app-2:${ports.app}`], behindTlsEdge: true, httpPort: ports.nginx, runDir: run, maxBodyMb: 1, nginxVersion: "1.22" }));
+        fs.writeFileSync(
+            conf,
+            renderNginxConfig({
+                upstreams: [`app-1:${ports.app}`, `app-2:${ports.app}`],
+                behindTlsEdge: true,
+                httpPort: ports.nginx,
+                runDir: run,
+                maxBodyMb: 1,
+                nginxVersion: "1.22",
+            }),
+        );
         fs.writeFileSync(path.join(run, "hosts"), "127.0.0.1 localhost app-1 app-2\n");
         const nginxLog = fs.openSync(path.join(run, "out"), "w");
-        children.push(spawn("unshare", ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -c "$2" -g 'daemon off;'`, "sh", path.join(run, "hosts"), conf], { stdio: ["ignore", nginxLog, nginxLog] }));
+        children.push(
+            spawn(
+                "unshare",
+                ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -c "$2" -g 'daemon off;'`, "sh", path.join(run, "hosts"), conf],
+                { stdio: ["ignore", nginxLog, nginxLog] },
+            ),
+        );
 
         const caddyfile = path.join(dir, "Caddyfile");
-        fs.writeFileSync(caddyfile, renderCaddyfile({ domain: DOMAIN, upstream: `127.0.0.1:${ports.nginx}`, httpPort: ports.http, httpsPort: ports.https, healthPort: ports.health, internalTls: true }));
+        fs.writeFileSync(
+            caddyfile,
+            renderCaddyfile({
+                domain: DOMAIN,
+                upstream: `127.0.0.1:${ports.nginx}`,
+                httpPort: ports.http,
+                httpsPort: ports.https,
+                healthPort: ports.health,
+                internalTls: true,
+            }),
+        );
         const caddyLog = fs.openSync(path.join(dir, "caddy.log"), "w");
         children.push(spawn("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"], { env: caddyEnv(dir), stdio: ["ignore", caddyLog, caddyLog] }));
 
@@ -103,7 +133,13 @@ describe("TLS edge (Caddy) and nginx, real servers on loopback", function () {
     });
 
     after(async () => {
-        for (const c of children) if (c.pid) try { process.kill(c.pid, "SIGTERM"); } catch { /* gone */ }
+        for (const c of children)
+            if (c.pid)
+                try {
+                    process.kill(c.pid, "SIGTERM");
+                } catch {
+                    /* gone */
+                }
         await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
         wss?.close();
         await new Promise((r) => (backend ? backend.close(r) : r(undefined)));
@@ -112,7 +148,12 @@ describe("TLS edge (Caddy) and nginx, real servers on loopback", function () {
 
     const rootCertPath = () => path.join(dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
     const tls = (p: string, extra: https.RequestOptions & { body?: Buffer } = {}) =>
-        request(`https://127.0.0.1:${ports.https}${p}`, { servername: DOMAIN, headers: { host: DOMAIN, ...(extra.headers ?? {}) }, ca: fs.readFileSync(rootCertPath()), ...extra });
+        request(`https://127.0.0.1:${ports.https}${p}`, {
+            servername: DOMAIN,
+            headers: { host: DOMAIN, ...(extra.headers ?? {}) },
+            ca: fs.readFileSync(rootCertPath()),
+            ...extra,
+        });
 
     it("serves the app over HTTPS for the domain, with HSTS and nginx's security headers; /healthz reaches the app", async () => {
         const r = await tls("/healthz");
@@ -142,7 +183,11 @@ describe("TLS edge (Caddy) and nginx, real servers on loopback", function () {
         const big = await tls("/big", { headers: { host: DOMAIN, "accept-encoding": "gzip" } });
         assert.equal(big.headers["content-encoding"], "gzip");
         assert.equal(JSON.parse(zlib.gunzipSync(big.body).toString()).data.length, 20_000);
-        const tooLarge = await tls("/upload", { method: "POST", body: Buffer.alloc(2 * 1024 * 1024), headers: { host: DOMAIN, "content-type": "application/octet-stream" } });
+        const tooLarge = await tls("/upload", {
+            method: "POST",
+            body: Buffer.alloc(2 * 1024 * 1024),
+            headers: { host: DOMAIN, "content-type": "application/octet-stream" },
+        });
         assert.equal(tooLarge.status, 413);
     });
 
@@ -151,13 +196,27 @@ describe("TLS edge (Caddy) and nginx, real servers on loopback", function () {
         ["Caddy and nginx (a stack with a domain), over TLS", () => `wss://127.0.0.1:${ports.https}/ws`],
     ] as const) {
         it(`carries a WebSocket through ${via}`, async () => {
-            const ws = new WebSocket(url(), { servername: DOMAIN, headers: { host: DOMAIN }, ca: fs.readFileSync(rootCertPath()), handshakeTimeout: 5000 } as https.RequestOptions);
+            const ws = new WebSocket(url(), {
+                servername: DOMAIN,
+                headers: { host: DOMAIN },
+                ca: fs.readFileSync(rootCertPath()),
+                handshakeTimeout: 5000,
+            } as https.RequestOptions);
             const reply = await new Promise<string>((resolve, reject) => {
                 const timer = setTimeout(() => reject(new Error("no echo within 5 s")), 5000);
                 ws.once("open", () => ws.send("hello"));
-                ws.once("message", (m) => { clearTimeout(timer); resolve(String(m)); });
-                ws.once("error", (e) => { clearTimeout(timer); reject(e); });
-                ws.once("unexpected-response", (_req, res) => { clearTimeout(timer); reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)); });
+                ws.once("message", (m) => {
+                    clearTimeout(timer);
+                    resolve(String(m));
+                });
+                ws.once("error", (e) => {
+                    clearTimeout(timer);
+                    reject(e);
+                });
+                ws.once("unexpected-response", (_req, res) => {
+                    clearTimeout(timer);
+                    reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
+                });
             });
             ws.close();
             assert.equal(reply, "echo:hello");
@@ -215,7 +274,10 @@ describe("Caddyfile", function () {
             const cap = spawnSync("setcap", ["cap_net_bind_service=+ep", bin], { encoding: "utf8" });
             assert.equal(cap.status, 0, `setcap (libcap2-bin) is needed, as root: ${cap.stderr}${cap.error ?? ""}`);
             const run = (bounding: string) =>
-                spawnSync("setpriv", ["--reuid=10001", "--regid=10001", "--clear-groups", "--no-new-privs", `--bounding-set=${bounding}`, bin, "version"], { encoding: "utf8", timeout: 10_000 });
+                spawnSync("setpriv", ["--reuid=10001", "--regid=10001", "--clear-groups", "--no-new-privs", `--bounding-set=${bounding}`, bin, "version"], {
+                    encoding: "utf8",
+                    timeout: 10_000,
+                });
             assert.notEqual(run("-all").status, 0, "cap_drop ALL alone: the binary cannot start");
             const kept = run(["-all", ...CADDY_CAPABILITIES.map((c) => `+${c.toLowerCase()}`)].join(","));
             assert.equal(kept.status, 0, kept.stderr);

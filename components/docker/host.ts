@@ -86,7 +86,19 @@ export class VpsHost extends pulumi.ComponentResource {
         const child = { parent: this, provider: args.provider };
         const keep: pulumi.CustomResourceOptions = { ignoreChanges: ["userData", "image", "sshKeys", "ami", "userDataBase64"], protect: args.protect };
 
-        this.ipv4Address = args.machine(name, { size: args.size, region: args.region, adminCidrs: args.adminCidrs, sshPublicKey: args.sshPublicKey, tags: args.tags, diskGb: args.diskGb, userData }, { child, keep });
+        this.ipv4Address = args.machine(
+            name,
+            {
+                size: args.size,
+                region: args.region,
+                adminCidrs: args.adminCidrs,
+                sshPublicKey: args.sshPublicKey,
+                tags: args.tags,
+                diskGb: args.diskGb,
+                userData,
+            },
+            { child, keep },
+        );
         // The SSH agent's key (SSH_AUTH_SOCK), as for the Docker provider's ssh. The host key is not checked on this
         // connection (the Docker provider's ssh pins it on first use); nothing secret is sent over it.
         const connection: command.types.input.remote.ConnectionArgs = {
@@ -96,15 +108,23 @@ export class VpsHost extends pulumi.ComponentResource {
             dialErrorLimit: 40,
             perDialTimeout: 15,
         };
-        const ready = new command.remote.Command(`${name}-cloud-init`, {
-            connection,
-            create: waitForCloudInitCommand(),
-        }, { parent: this, provider: args.commandProvider, customTimeouts: { create: "30m" } });
-        new command.remote.Command(`${name}-ssh-allow`, {
-            connection,
-            // A changed list changes the command, and Pulumi runs it again.
-            create: sshAllowCommand(args.adminCidrs),
-        }, { parent: this, provider: args.commandProvider, dependsOn: [ready] });
+        const ready = new command.remote.Command(
+            `${name}-cloud-init`,
+            {
+                connection,
+                create: waitForCloudInitCommand(),
+            },
+            { parent: this, provider: args.commandProvider, customTimeouts: { create: "30m" } },
+        );
+        new command.remote.Command(
+            `${name}-ssh-allow`,
+            {
+                connection,
+                // A changed list changes the command, and Pulumi runs it again.
+                create: sshAllowCommand(args.adminCidrs),
+            },
+            { parent: this, provider: args.commandProvider, dependsOn: [ready] },
+        );
         this.cloudInitStatus = ready.stdout;
         this.dockerHost = pulumi.all([this.ipv4Address, ready.stdout]).apply(([ip]) => `ssh://${DEPLOY_USER}@${ip}`);
         this.registerOutputs({ ipv4Address: this.ipv4Address, dockerHost: this.dockerHost, cloudInitStatus: this.cloudInitStatus });

@@ -25,7 +25,13 @@ const SITES = [
 ];
 
 function caddyEnv(dir: string): NodeJS.ProcessEnv {
-    return { ...process.env, HOME: dir, XDG_DATA_HOME: path.join(dir, "data"), XDG_CONFIG_HOME: path.join(dir, "config"), CLOUDFLARE_API_TOKEN: "test-token-not-real" };
+    return {
+        ...process.env,
+        HOME: dir,
+        XDG_DATA_HOME: path.join(dir, "data"),
+        XDG_CONFIG_HOME: path.join(dir, "config"),
+        CLOUDFLARE_API_TOKEN: "test-token-not-real",
+    };
 }
 function caddy(dir: string, args: string[], file: string) {
     return spawnSync("caddy", [...args, "--config", file, "--adapter", "caddyfile"], { env: caddyEnv(dir), encoding: "utf8", timeout: 30_000 });
@@ -96,20 +102,46 @@ describe("single host: several names, a wildcard, the frontend (real caddy and n
             fs.writeFileSync(path.join(www, "assets", "app.1a2b.js"), "console.log(1)");
             const run = path.join(dir, "nginx");
             fs.mkdirSync(run);
-            fs.writeFileSync(path.join(run, "nginx.conf"), renderNginxConfig({ upstreams: [`127.0.0.1:${app}`], behindTlsEdge: true, httpPort: nginx, runDir: run, maxBodyMb: 1, nginxVersion: "1.22" }));
+            fs.writeFileSync(
+                path.join(run, "nginx.conf"),
+                renderNginxConfig({ upstreams: [`127.0.0.1:${app}`], behindTlsEdge: true, httpPort: nginx, runDir: run, maxBodyMb: 1, nginxVersion: "1.22" }),
+            );
             const out = fs.openSync(path.join(run, "out"), "w");
             const t = spawnSync("nginx", ["-t", "-c", path.join(run, "nginx.conf")], { stdio: ["ignore", out, out] });
             assert.equal(t.status, 0, fs.readFileSync(path.join(run, "out"), "utf8"));
             children.push(spawn("nginx", ["-c", path.join(run, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", out, out] }));
             // HTTP sites (no certificate on loopback) with the same blocks the shipped config renders.
-            const conf = renderCaddyfile({ domain: "app.example.com", sites: SITES, upstream: `127.0.0.1:${nginx}`, httpPort, httpsPort, healthPort: health, frontendRoot: www, internalTls: true })
-                .replace(/^(\S.*) \{$/gm, (line, hosts: string) => (hosts.includes(".") && !hosts.startsWith("http") ? `${hosts.split(", ").map((h) => `http://${h}`).join(", ")} {` : line))
+            const conf = renderCaddyfile({
+                domain: "app.example.com",
+                sites: SITES,
+                upstream: `127.0.0.1:${nginx}`,
+                httpPort,
+                httpsPort,
+                healthPort: health,
+                frontendRoot: www,
+                internalTls: true,
+            })
+                .replace(/^(\S.*) \{$/gm, (line, hosts: string) =>
+                    hosts.includes(".") && !hosts.startsWith("http")
+                        ? `${hosts
+                              .split(", ")
+                              .map((h) => `http://${h}`)
+                              .join(", ")} {`
+                        : line,
+                )
                 .replace(/^\ttls internal\n/gm, "");
             const file = path.join(dir, "Caddyfile");
             fs.writeFileSync(file, conf);
             children.push(spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env: caddyEnv(dir), stdio: "ignore" }));
             const end = Date.now() + 20_000;
-            while (Date.now() < end && !(await get(httpPort, "api.example.com", "/").then((r) => r.body.startsWith("app:"), () => false))) await new Promise((r) => setTimeout(r, 100));
+            while (
+                Date.now() < end &&
+                !(await get(httpPort, "api.example.com", "/").then(
+                    (r) => r.body.startsWith("app:"),
+                    () => false,
+                ))
+            )
+                await new Promise((r) => setTimeout(r, 100));
 
             assert.equal((await get(httpPort, "api.example.com", "/x")).body, "app:api.example.com");
             assert.equal((await get(httpPort, "acme.clinics.example.com", "/x")).body, "app:acme.clinics.example.com", "the tenant's name reaches the app");

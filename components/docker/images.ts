@@ -44,10 +44,16 @@ export const ALLOWED_IMAGES: Readonly<Record<string, AllowedImage>> = {
         reason: "SeaweedFS's own image (Apache-2.0, amd64 + arm64, released monthly); S3 API with SigV4 presigned URLs and per-bucket identities",
         pinned: "version",
     },
-    [IMAGES.restic]: { reason: "the restic project's own image (BSD-2-Clause, amd64 + arm64); its static binary is copied into the backup image", pinned: "version" },
+    [IMAGES.restic]: {
+        reason: "the restic project's own image (BSD-2-Clause, amd64 + arm64); its static binary is copied into the backup image",
+        pinned: "version",
+    },
     [IMAGES.rclone]: { reason: "rclone's own image (MIT, amd64 + arm64); `rclone mkdir` creates buckets idempotently on any S3 server", pinned: "version" },
     [IMAGES.nginx]: { reason: "Docker Official Image (BSD-2-Clause); 1.28 stable line", pinned: "line" },
-    [IMAGES.caddy]: { reason: "Docker Official Image maintained with the Caddy team (Apache-2.0, amd64 + arm64); automatic HTTPS (ACME) in front of nginx when the stack has a domain", pinned: "line" },
+    [IMAGES.caddy]: {
+        reason: "Docker Official Image maintained with the Caddy team (Apache-2.0, amd64 + arm64); automatic HTTPS (ACME) in front of nginx when the stack has a domain",
+        pinned: "line",
+    },
     "node:22.23.3-bookworm-slim": { reason: "Docker Official Image (MIT); base of app-image, Node 22 LTS", pinned: "version" },
 };
 

@@ -23,17 +23,25 @@ export const HOST_MEMORY_MB: Readonly<Record<string, number>> = {
 };
 
 /** The memory all containers may use at most, in MB (Caddy counted: a stack with a domain runs it). */
-export function totalMemoryMb(l: ContainerLimits, appReplicas: number, workers: { replicas: number; limit: ContainerLimit } = { replicas: 0, limit: l.app }): number {
-    return l.postgres.memoryMb + l.redis.memoryMb + l.objectStore.memoryMb + l.nginx.memoryMb + l.caddy.memoryMb + l.backup.memoryMb + appReplicas * l.app.memoryMb
-        + workers.replicas * workers.limit.memoryMb;
+export function totalMemoryMb(
+    l: ContainerLimits,
+    appReplicas: number,
+    workers: { replicas: number; limit: ContainerLimit } = { replicas: 0, limit: l.app },
+): number {
+    return (
+        l.postgres.memoryMb +
+        l.redis.memoryMb +
+        l.objectStore.memoryMb +
+        l.nginx.memoryMb +
+        l.caddy.memoryMb +
+        l.backup.memoryMb +
+        appReplicas * l.app.memoryMb +
+        workers.replicas * workers.limit.memoryMb
+    );
 }
 
 /** PostgreSQL settings that follow its memory limit (shared_buffers a quarter, effective_cache_size three quarters). */
 export function postgresTuning(limit: ContainerLimit): string[] {
     const quarter = Math.floor(limit.memoryMb / 4);
-    return [
-        "-c", `shared_buffers=${quarter}MB`,
-        "-c", `effective_cache_size=${quarter * 3}MB`,
-        "-c", "max_connections=100",
-    ];
+    return ["-c", `shared_buffers=${quarter}MB`, "-c", `effective_cache_size=${quarter * 3}MB`, "-c", "max_connections=100"];
 }

@@ -29,24 +29,36 @@ export class HostNetworks extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostNetworksArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:HostNetworks", name, {}, opts);
-        const data = new docker.Network(`${name}-data`, {
-            name: `${args.namePrefix}-data`,
-            driver: "bridge",
-            internal: true,
-            labels: [...args.labels],
-        }, { parent: this });
-        const edge = new docker.Network(`${name}-edge`, {
-            name: `${args.namePrefix}-edge`,
-            driver: "bridge",
-            internal: false,
-            labels: [...args.labels],
-        }, { parent: this });
-        const storage = new docker.Network(`${name}-storage`, {
-            name: `${args.namePrefix}-storage`,
-            driver: "bridge",
-            internal: true,
-            labels: [...args.labels],
-        }, { parent: this });
+        const data = new docker.Network(
+            `${name}-data`,
+            {
+                name: `${args.namePrefix}-data`,
+                driver: "bridge",
+                internal: true,
+                labels: [...args.labels],
+            },
+            { parent: this },
+        );
+        const edge = new docker.Network(
+            `${name}-edge`,
+            {
+                name: `${args.namePrefix}-edge`,
+                driver: "bridge",
+                internal: false,
+                labels: [...args.labels],
+            },
+            { parent: this },
+        );
+        const storage = new docker.Network(
+            `${name}-storage`,
+            {
+                name: `${args.namePrefix}-storage`,
+                driver: "bridge",
+                internal: true,
+                labels: [...args.labels],
+            },
+            { parent: this },
+        );
         this.dataNetwork = data.name;
         this.edgeNetwork = edge.name;
         this.storageNetwork = storage.name;

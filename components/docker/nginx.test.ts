@@ -26,7 +26,10 @@ function nginxTest(options: Omit<NginxConfigOptions, "runDir" | "nginxVersion">)
         fs.writeFileSync(hosts, `127.0.0.1 localhost ${names.join(" ")}\n`);
         const out = path.join(dir, "out");
         // Output to a file: the config logs to /dev/stderr, which cannot be opened when it is a socket (node's pipes).
-        const r = spawnSync("unshare", ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -t -c "$2" >"$3" 2>&1`, "sh", hosts, conf, out], { encoding: "utf8", timeout: 30_000 });
+        const r = spawnSync("unshare", ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -t -c "$2" >"$3" 2>&1`, "sh", hosts, conf, out], {
+            encoding: "utf8",
+            timeout: 30_000,
+        });
         assert.equal(r.error, undefined, `could not run nginx -t: ${r.error}`);
         return { status: r.status, output: r.stderr + (fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "") };
     } finally {
@@ -43,7 +46,11 @@ describe("nginx config", () => {
             assert.match(r.output, /test is successful/);
         });
         it("behind the TLS edge (a domain), with an extra route to another upstream", () => {
-            const r = nginxTest({ upstreams: UPSTREAMS, behindTlsEdge: true, extraLocations: [{ pathPrefix: "/uploads/", upstream: "objects:9000", maxBodyMb: 100 }] });
+            const r = nginxTest({
+                upstreams: UPSTREAMS,
+                behindTlsEdge: true,
+                extraLocations: [{ pathPrefix: "/uploads/", upstream: "objects:9000", maxBodyMb: 100 }],
+            });
             assert.equal(r.status, 0, r.output);
         });
         it("and the check can fail: an upstream name nginx cannot resolve", () => {
@@ -69,8 +76,14 @@ describe("nginx config", () => {
             const tested = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge, nginxVersion: "1.22" }).split("\n");
             const onlyShipped = shipped.filter((l) => !tested.includes(l)).map((l) => l.trim());
             const onlyTested = tested.filter((l) => !shipped.includes(l)).map((l) => l.trim());
-            assert.deepEqual(onlyShipped, ["resolver 127.0.0.11 valid=10s ipv6=off;", ...UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s resolve;`)]);
-            assert.deepEqual(onlyTested, UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s;`));
+            assert.deepEqual(onlyShipped, [
+                "resolver 127.0.0.11 valid=10s ipv6=off;",
+                ...UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s resolve;`),
+            ]);
+            assert.deepEqual(
+                onlyTested,
+                UPSTREAMS.map((u) => `server ${u} max_fails=3 fail_timeout=10s;`),
+            );
         }
     });
 
@@ -102,7 +115,8 @@ describe("nginx config", () => {
     it("sends the security headers; HSTS is the TLS edge's (Caddy), never plain nginx's", () => {
         for (const behindTlsEdge of [false, true]) {
             const conf = renderNginxConfig({ upstreams: UPSTREAMS, behindTlsEdge });
-            for (const header of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"]) assert.ok(conf.includes(`add_header ${header}`), header);
+            for (const header of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"])
+                assert.ok(conf.includes(`add_header ${header}`), header);
             assert.ok(!conf.includes("Strict-Transport-Security"));
             assert.ok(!/\bssl\b/.test(conf), "nginx terminates no TLS");
         }

@@ -123,14 +123,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         // Also the idle limit of a WebSocket: a server that pings every 30 s keeps it open.
         `proxy_read_timeout 60s;`,
     ];
-    const health = [
-        `location = /nginx-health {`,
-        `    access_log off;`,
-        `    allow 127.0.0.1;`,
-        `    deny all;`,
-        `    return 200 "ok\\n";`,
-        `}`,
-    ];
+    const health = [`location = /nginx-health {`, `    access_log off;`, `    allow 127.0.0.1;`, `    deny all;`, `    return 200 "ok\\n";`, `}`];
     const extra = o.extraLocations.flatMap((l) => [
         `location ^~ ${l.pathPrefix} {`,
         ...(l.methods ? [`    limit_except ${l.methods.join(" ")} { deny all; }`] : []),
@@ -142,9 +135,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         `    proxy_request_buffering off;`,
         `}`,
     ]);
-    const realIp = o.behindTlsEdge
-        ? [...DOCKER_PRIVATE_RANGES.map((r) => `set_real_ip_from ${r};`), `real_ip_header X-Forwarded-For;`]
-        : [];
+    const realIp = o.behindTlsEdge ? [...DOCKER_PRIVATE_RANGES.map((r) => `set_real_ip_from ${r};`), `real_ip_header X-Forwarded-For;`] : [];
     const servers = [
         `server {`,
         `    listen ${o.httpPort} default_server;`,

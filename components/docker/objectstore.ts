@@ -63,8 +63,16 @@ export function s3Identities(o: S3IdentityOptions): { identities: S3Identity[] }
     const scoped = (action: string) => `${action}:${o.assetsBucket}`;
     return {
         identities: [
-            { name: "alicerce-admin", credentials: [{ accessKey: o.adminAccessKey, secretKey: o.adminSecretKey }], actions: ["Admin", "Read", "Write", "List", "Tagging"] },
-            { name: "alicerce-app", credentials: [{ accessKey: o.appAccessKey, secretKey: o.appSecretKey }], actions: ["Read", "Write", "List", "Tagging"].map(scoped) },
+            {
+                name: "alicerce-admin",
+                credentials: [{ accessKey: o.adminAccessKey, secretKey: o.adminSecretKey }],
+                actions: ["Admin", "Read", "Write", "List", "Tagging"],
+            },
+            {
+                name: "alicerce-app",
+                credentials: [{ accessKey: o.appAccessKey, secretKey: o.appSecretKey }],
+                actions: ["Read", "Write", "List", "Tagging"].map(scoped),
+            },
             { name: "alicerce-backup", credentials: [{ accessKey: o.backupAccessKey, secretKey: o.backupSecretKey }], actions: ["Read", "List"].map(scoped) },
         ],
     };
@@ -82,14 +90,20 @@ export function objectStoreCommand(): string[] {
         // glog's global flag (weed/glog/glog.go): logs go to stderr (Docker's rotated json-file log), not to
         // files in os.TempDir() (weed/glog/glog_file.go) that would fill the 64 MB /tmp tmpfs, which counts
         // against the memory limit. Global flags come before the subcommand.
-        "weed", "-logtostderr=true", "server",
+        "weed",
+        "-logtostderr=true",
+        "server",
         `-dir=${OBJECT_STORE_DATA_DIR}`,
-        "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
         // 0: as many volumes as the disk holds; each bucket is a collection with its own volumes.
         "-volume.max=0",
         // Small volumes: the image's entrypoint would preallocate 1 GB ones, too much for a small VPS disk.
         "-master.volumeSizeLimitMB=256",
-        "-s3", `-s3.port=${OBJECT_STORE_PORT}`, "-s3.ip.bind=0.0.0.0", "-s3.config=/tmp/s3.json",
+        "-s3",
+        `-s3.port=${OBJECT_STORE_PORT}`,
+        "-s3.ip.bind=0.0.0.0",
+        "-s3.config=/tmp/s3.json",
         // A bucket that still holds uploads is never deleted by one call.
         "-s3.allowDeleteBucketNotEmpty=false",
     ];
@@ -208,36 +222,58 @@ export class ObjectStore extends pulumi.ComponentResource {
         const backupSecret = new random.RandomPassword(`${name}-backup-secret`, { length: 40, special: false }, { parent: this });
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.objectStore, keepLocally: true }, { parent: this });
         // The volume keeps its Docker name from the MinIO days: renaming would replace it (and its data).
-        const volume = new docker.Volume(`${name}-data`, { name: `${args.namePrefix}-minio`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
+        const volume = new docker.Volume(
+            `${name}-data`,
+            { name: `${args.namePrefix}-minio`, labels: [...args.labels] },
+            { parent: this, protect: args.protectData },
+        );
         const adminUser = "alicerce-admin";
         const appUser = "alicerce-app";
         const backupUser = "alicerce-backup";
         const identities = pulumi.all([rootPassword.result, appSecret.result, backupSecret.result]).apply(([admin, app, backup]) =>
-            JSON.stringify(s3Identities({
-                adminAccessKey: adminUser, adminSecretKey: admin, appAccessKey: appUser, appSecretKey: app,
-                backupAccessKey: backupUser, backupSecretKey: backup, assetsBucket,
-            })));
-        this.container = new docker.Container(`${name}`, {
-            name: `${args.namePrefix}-objectstore`,
-            image: image.imageId,
-            entrypoints: ["/bin/sh", "-c"],
-            command: objectStoreCommand(),
-            envs: pulumi.secret(identities.apply((json) => objectStoreEnvironment(json, args.limit))),
-            ...networking([
-                { name: args.network, aliases: [OBJECT_STORE_ALIAS] },
-                { name: args.storageNetwork, aliases: [OBJECT_STORE_ALIAS] },
-            ]),
-            volumes: [{ volumeName: volume.name, containerPath: OBJECT_STORE_MOUNT }],
-            // /healthz answers once the S3 gateway serves (weed/s3api/s3api_server.go registerRouter).
-            healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${OBJECT_STORE_PORT}/healthz`], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
-            wait: true,
-            waitTimeout: 180,
-            stopTimeout: 30,
-            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
-            destroyGraceSeconds: 30,
-            labels: [...args.labels],
-            ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
-        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] });
+            JSON.stringify(
+                s3Identities({
+                    adminAccessKey: adminUser,
+                    adminSecretKey: admin,
+                    appAccessKey: appUser,
+                    appSecretKey: app,
+                    backupAccessKey: backupUser,
+                    backupSecretKey: backup,
+                    assetsBucket,
+                }),
+            ),
+        );
+        this.container = new docker.Container(
+            `${name}`,
+            {
+                name: `${args.namePrefix}-objectstore`,
+                image: image.imageId,
+                entrypoints: ["/bin/sh", "-c"],
+                command: objectStoreCommand(),
+                envs: pulumi.secret(identities.apply((json) => objectStoreEnvironment(json, args.limit))),
+                ...networking([
+                    { name: args.network, aliases: [OBJECT_STORE_ALIAS] },
+                    { name: args.storageNetwork, aliases: [OBJECT_STORE_ALIAS] },
+                ]),
+                volumes: [{ volumeName: volume.name, containerPath: OBJECT_STORE_MOUNT }],
+                // /healthz answers once the S3 gateway serves (weed/s3api/s3api_server.go registerRouter).
+                healthcheck: {
+                    tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${OBJECT_STORE_PORT}/healthz`],
+                    interval: "10s",
+                    timeout: "5s",
+                    retries: 5,
+                    startPeriod: "30s",
+                },
+                wait: true,
+                waitTimeout: 180,
+                stopTimeout: 30,
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: 30,
+                labels: [...args.labels],
+                ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
+            },
+            { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] },
+        );
 
         this.endpoint = pulumi.output(`http://${OBJECT_STORE_ALIAS}:${OBJECT_STORE_PORT}`);
         this.rootUser = pulumi.output(adminUser);
@@ -252,11 +288,18 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.volume = volume.name;
         this.uploadRoute = publicUploadRoute(assetsBucket);
         this.registerOutputs({
-            endpoint: this.endpoint, rootUser: this.rootUser, rootPassword: this.rootPassword,
-            appAccessKey: this.appAccessKey, appSecretKey: this.appSecretKey,
-            backupAccessKey: this.backupAccessKey, backupSecretKey: this.backupSecretKey,
-            assetsBucket: this.assetsBucket, backupsBucket: this.backupsBucket, containerName: this.containerName,
-            volume: this.volume, uploadRoute: this.uploadRoute,
+            endpoint: this.endpoint,
+            rootUser: this.rootUser,
+            rootPassword: this.rootPassword,
+            appAccessKey: this.appAccessKey,
+            appSecretKey: this.appSecretKey,
+            backupAccessKey: this.backupAccessKey,
+            backupSecretKey: this.backupSecretKey,
+            assetsBucket: this.assetsBucket,
+            backupsBucket: this.backupsBucket,
+            containerName: this.containerName,
+            volume: this.volume,
+            uploadRoute: this.uploadRoute,
         });
     }
 }

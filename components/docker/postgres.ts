@@ -47,30 +47,40 @@ export class Postgres extends pulumi.ComponentResource {
         // Letters and digits only: the password goes into URLs (DATABASE_URL) unescaped.
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this, protect: args.protectData });
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.postgres, keepLocally: true }, { parent: this });
-        const volume = new docker.Volume(`${name}-data`, { name: `${args.namePrefix}-pgdata`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
+        const volume = new docker.Volume(
+            `${name}-data`,
+            { name: `${args.namePrefix}-pgdata`, labels: [...args.labels] },
+            { parent: this, protect: args.protectData },
+        );
 
-        const container = new docker.Container(`${name}`, {
-            name: `${args.namePrefix}-postgres`,
-            image: image.imageId,
-            user: IMAGE_USERS.postgres,
-            command: ["postgres", ...postgresTuning(args.limit)],
-            envs: pulumi.secret(pulumi.interpolate`${password.result}`.apply((p) => [`POSTGRES_USER=${db}`, `POSTGRES_DB=${db}`, `POSTGRES_PASSWORD=${p}`])),
-            ...networking([{ name: args.network, aliases: [POSTGRES_ALIAS] }]),
-            volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
-            healthcheck: { tests: ["CMD", "pg_isready", "-U", db, "-d", db], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
-            wait: true,
-            waitTimeout: 120,
-            stopTimeout: 60,
-            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
-            destroyGraceSeconds: 60,
-            labels: [...args.labels],
-            ...hardening({ limit: args.limit, tmpfs: ["/tmp", "/var/run/postgresql"] }),
-        }, {
-            parent: this,
-            // Two servers on one data directory corrupt it: the old container goes before the new one starts.
-            deleteBeforeReplace: true,
-            additionalSecretOutputs: ["envs"],
-        });
+        const container = new docker.Container(
+            `${name}`,
+            {
+                name: `${args.namePrefix}-postgres`,
+                image: image.imageId,
+                user: IMAGE_USERS.postgres,
+                command: ["postgres", ...postgresTuning(args.limit)],
+                envs: pulumi.secret(
+                    pulumi.interpolate`${password.result}`.apply((p) => [`POSTGRES_USER=${db}`, `POSTGRES_DB=${db}`, `POSTGRES_PASSWORD=${p}`]),
+                ),
+                ...networking([{ name: args.network, aliases: [POSTGRES_ALIAS] }]),
+                volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+                healthcheck: { tests: ["CMD", "pg_isready", "-U", db, "-d", db], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
+                wait: true,
+                waitTimeout: 120,
+                stopTimeout: 60,
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: 60,
+                labels: [...args.labels],
+                ...hardening({ limit: args.limit, tmpfs: ["/tmp", "/var/run/postgresql"] }),
+            },
+            {
+                parent: this,
+                // Two servers on one data directory corrupt it: the old container goes before the new one starts.
+                deleteBeforeReplace: true,
+                additionalSecretOutputs: ["envs"],
+            },
+        );
 
         this.host = pulumi.output(POSTGRES_ALIAS);
         this.port = pulumi.output(5432);
@@ -80,8 +90,13 @@ export class Postgres extends pulumi.ComponentResource {
         this.volume = volume.name;
         this.containerName = container.name;
         this.registerOutputs({
-            host: this.host, port: this.port, database: this.database, user: this.user,
-            password: this.password, volume: this.volume, containerName: this.containerName,
+            host: this.host,
+            port: this.port,
+            database: this.database,
+            user: this.user,
+            password: this.password,
+            volume: this.volume,
+            containerName: this.containerName,
         });
     }
 }

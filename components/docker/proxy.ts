@@ -48,33 +48,42 @@ export class ReverseProxy extends pulumi.ComponentResource {
         this.config = renderNginxConfig(settings);
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.nginx, keepLocally: true }, { parent: this });
         const publishIp = args.publishIp ?? "0.0.0.0";
-        const container = new docker.Container(`${name}`, {
-            name: `${args.namePrefix}-nginx`,
-            image: image.imageId,
-            user: IMAGE_USERS.nginx,
-            // The config travels in the environment and is written to tmpfs at start: the root filesystem is read-only.
-            envs: [`NGINX_CONF=${this.config}`],
-            entrypoints: ["/bin/sh", "-c"],
-            command: [`mkdir -p ${settings.runDir} && printf '%s' "$NGINX_CONF" > ${settings.runDir}/nginx.conf && exec nginx -c ${settings.runDir}/nginx.conf -g 'daemon off;'`],
-            ...networking([
-                { name: args.edgeNetwork, aliases: ["nginx"], gwPriority: 1 },
-                ...(args.storageNetwork ? [{ name: args.storageNetwork }] : []),
-            ]),
-            ports: settings.behindTlsEdge ? [] : [{ internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" }],
-            healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${settings.httpPort}/nginx-health`], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" },
-            wait: true,
-            waitTimeout: 60,
-            stopTimeout: 15,
-            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
-            destroyGraceSeconds: 15,
-            labels: [...args.labels],
-            ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
-        }, {
-            parent: this,
-            // The published ports are held by the old container until it is gone.
-            deleteBeforeReplace: true,
-            dependsOn: args.dependsOn,
-        });
+        const container = new docker.Container(
+            `${name}`,
+            {
+                name: `${args.namePrefix}-nginx`,
+                image: image.imageId,
+                user: IMAGE_USERS.nginx,
+                // The config travels in the environment and is written to tmpfs at start: the root filesystem is read-only.
+                envs: [`NGINX_CONF=${this.config}`],
+                entrypoints: ["/bin/sh", "-c"],
+                command: [
+                    `mkdir -p ${settings.runDir} && printf '%s' "$NGINX_CONF" > ${settings.runDir}/nginx.conf && exec nginx -c ${settings.runDir}/nginx.conf -g 'daemon off;'`,
+                ],
+                ...networking([{ name: args.edgeNetwork, aliases: ["nginx"], gwPriority: 1 }, ...(args.storageNetwork ? [{ name: args.storageNetwork }] : [])]),
+                ports: settings.behindTlsEdge ? [] : [{ internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" }],
+                healthcheck: {
+                    tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${settings.httpPort}/nginx-health`],
+                    interval: "10s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "5s",
+                },
+                wait: true,
+                waitTimeout: 60,
+                stopTimeout: 15,
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: 15,
+                labels: [...args.labels],
+                ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
+            },
+            {
+                parent: this,
+                // The published ports are held by the old container until it is gone.
+                deleteBeforeReplace: true,
+                dependsOn: args.dependsOn,
+            },
+        );
         this.containerName = container.name;
         this.registerOutputs({ config: this.config, containerName: this.containerName });
     }

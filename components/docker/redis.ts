@@ -29,7 +29,8 @@ export interface RedisArgs {
 export function redisCommand(limit: ContainerLimit): string[] {
     const maxMemoryMb = Math.floor(limit.memoryMb * 0.8);
     return [
-        "sh", "-c",
+        "sh",
+        "-c",
         [
             `umask 077`,
             `printf 'requirepass %s\\n' "$REDISCLI_AUTH" > /tmp/auth.conf`,
@@ -52,25 +53,33 @@ export class Redis extends pulumi.ComponentResource {
         super("alicerce:docker:Redis", name, {}, opts);
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this, protect: args.protectData });
         const image = new docker.RemoteImage(`${name}-image`, { name: IMAGES.redis, keepLocally: true }, { parent: this });
-        const volume = new docker.Volume(`${name}-data`, { name: `${args.namePrefix}-redis`, labels: [...args.labels] }, { parent: this, protect: args.protectData });
-        const container = new docker.Container(`${name}`, {
-            name: `${args.namePrefix}-redis`,
-            image: image.imageId,
-            user: IMAGE_USERS.redis,
-            command: redisCommand(args.limit),
-            // redis-cli reads REDISCLI_AUTH, so the healthcheck needs no password argument either.
-            envs: pulumi.secret(password.result.apply((p) => [`REDISCLI_AUTH=${p}`])),
-            ...networking([{ name: args.network, aliases: [REDIS_ALIAS] }]),
-            volumes: [{ volumeName: volume.name, containerPath: "/data" }],
-            healthcheck: { tests: ["CMD-SHELL", "redis-cli ping | grep -q PONG"], interval: "10s", timeout: "5s", retries: 5, startPeriod: "10s" },
-            wait: true,
-            waitTimeout: 60,
-            stopTimeout: 30,
-            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
-            destroyGraceSeconds: 30,
-            labels: [...args.labels],
-            ...hardening({ limit: args.limit }),
-        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] });
+        const volume = new docker.Volume(
+            `${name}-data`,
+            { name: `${args.namePrefix}-redis`, labels: [...args.labels] },
+            { parent: this, protect: args.protectData },
+        );
+        const container = new docker.Container(
+            `${name}`,
+            {
+                name: `${args.namePrefix}-redis`,
+                image: image.imageId,
+                user: IMAGE_USERS.redis,
+                command: redisCommand(args.limit),
+                // redis-cli reads REDISCLI_AUTH, so the healthcheck needs no password argument either.
+                envs: pulumi.secret(password.result.apply((p) => [`REDISCLI_AUTH=${p}`])),
+                ...networking([{ name: args.network, aliases: [REDIS_ALIAS] }]),
+                volumes: [{ volumeName: volume.name, containerPath: "/data" }],
+                healthcheck: { tests: ["CMD-SHELL", "redis-cli ping | grep -q PONG"], interval: "10s", timeout: "5s", retries: 5, startPeriod: "10s" },
+                wait: true,
+                waitTimeout: 60,
+                stopTimeout: 30,
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: 30,
+                labels: [...args.labels],
+                ...hardening({ limit: args.limit }),
+            },
+            { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] },
+        );
 
         this.host = pulumi.output(REDIS_ALIAS);
         this.port = pulumi.output(6379);

@@ -11,7 +11,7 @@ import { redisCommand } from "./redis";
 import { OBJECT_STORE_DATA_DIR, objectStoreCommand, objectStoreEnvironment, publicUploadRoute, s3Identities } from "./objectstore";
 import { dockerHostAddress } from "../../platforms/docker";
 import { checkStorageSetup, STORAGE_SETUP_SCRIPT, storageSetupEnvironment } from "./storage-setup";
- 
+
 const S3rver = require("s3rver");
 
 const CONTAINER = "docker:index/container:Container";
@@ -62,7 +62,9 @@ function hostNames(text: string): string[] {
 function assertResolvable(r: Resources, client: RecordedResource, names: readonly string[]): void {
     const joined = networksJoined(client);
     for (const name of names) {
-        const servers = r.ofType(CONTAINER).filter((c) => c !== client && [...effectiveAliases(c)].some(([net, aliases]) => joined.has(net) && aliases.includes(name)));
+        const servers = r
+            .ofType(CONTAINER)
+            .filter((c) => c !== client && [...effectiveAliases(c)].some(([net, aliases]) => joined.has(net) && aliases.includes(name)));
         assert.ok(servers.length > 0, `${client.name} uses "${name}", but no container answers to it on a network ${client.name} shares`);
     }
 }
@@ -83,7 +85,9 @@ describe("single host: container networking (docker provider rules)", () => {
             const apps = r.ofType(CONTAINER).filter((c) => /^app-\d+$/.test(c.name));
             assert.ok(apps.length > 0);
             for (const app of apps) {
-                const urls = envOf(app).filter((e) => /^(DATABASE_URL|DATABASE_READER_URL|REDIS_URL|S3_ENDPOINT)=/.test(e)).map((e) => new URL(e.slice(e.indexOf("=") + 1)).hostname);
+                const urls = envOf(app)
+                    .filter((e) => /^(DATABASE_URL|DATABASE_READER_URL|REDIS_URL|S3_ENDPOINT)=/.test(e))
+                    .map((e) => new URL(e.slice(e.indexOf("=") + 1)).hostname);
                 assert.deepEqual([...new Set(urls)].sort(), ["objectstore", "postgres", "redis"]);
                 assertResolvable(r, app, [...new Set(urls)]);
             }
@@ -109,7 +113,11 @@ describe("single host: container networking (docker provider rules)", () => {
         const r = new Resources((await run("local")).resources);
         const storage = r.one("docker:index/network:Network", "networks-storage");
         assert.equal(storage.inputs.internal, true);
-        const members = r.ofType(CONTAINER).filter((c) => networksJoined(c).has(storage.inputs.name)).map((c) => c.name).sort();
+        const members = r
+            .ofType(CONTAINER)
+            .filter((c) => networksJoined(c).has(storage.inputs.name))
+            .map((c) => c.name)
+            .sort();
         assert.deepEqual(members, ["nginx", "objectstore"]);
     });
 });
@@ -146,12 +154,19 @@ describe("single host: images", () => {
     it("every image the program pulls, on every single-host stack, is on the allow-list with a reason", async () => {
         const seen = new Set<string>();
         for (const stack of STACKS) {
-            const r = new Resources((await run(stack, stack === "local" ? { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" } : undefined)).resources);
+            const r = new Resources(
+                (await run(stack, stack === "local" ? { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" } : undefined)).resources,
+            );
             const r2 = new Resources((await run(stack)).resources);
-            for (const res of [...r.ofType("docker:index/remoteImage:RemoteImage"), ...r2.ofType("docker:index/remoteImage:RemoteImage")]) seen.add(res.inputs.name);
+            for (const res of [...r.ofType("docker:index/remoteImage:RemoteImage"), ...r2.ofType("docker:index/remoteImage:RemoteImage")])
+                seen.add(res.inputs.name);
             // A container's image is a pulled image's id or a built image's digest, never a free-form name.
             for (const c of [...r.ofType(CONTAINER), ...r2.ofType(CONTAINER)]) {
-                assert.match(c.inputs.image, /^(sha256:[0-9a-f]{64}|[^\s@]+@sha256:[0-9a-f]{64})$/, `${c.name} runs an image that no RemoteImage or Image resource pins`);
+                assert.match(
+                    c.inputs.image,
+                    /^(sha256:[0-9a-f]{64}|[^\s@]+@sha256:[0-9a-f]{64})$/,
+                    `${c.name} runs an image that no RemoteImage or Image resource pins`,
+                );
             }
         }
         assert.ok(seen.size >= 4);
@@ -184,10 +199,18 @@ describe("single host: object store and its setup", () => {
         assert.match(cmd, /-s3\.ip\.bind=0\.0\.0\.0/);
         assert.ok(!cmd.includes("S3_IDENTITIES=") && !/secretKey/.test(cmd), "no secret in the command line");
         const ids = s3Identities({
-            adminAccessKey: "a", adminSecretKey: "x".repeat(40), appAccessKey: "b", appSecretKey: "y".repeat(40),
-            backupAccessKey: "c", backupSecretKey: "z".repeat(40), assetsBucket: "alicerce-uploads",
+            adminAccessKey: "a",
+            adminSecretKey: "x".repeat(40),
+            appAccessKey: "b",
+            appSecretKey: "y".repeat(40),
+            backupAccessKey: "c",
+            backupSecretKey: "z".repeat(40),
+            assetsBucket: "alicerce-uploads",
         }).identities;
-        assert.deepEqual(ids.map((i) => i.name), ["alicerce-admin", "alicerce-app", "alicerce-backup"]);
+        assert.deepEqual(
+            ids.map((i) => i.name),
+            ["alicerce-admin", "alicerce-app", "alicerce-backup"],
+        );
         assert.deepEqual(ids[1].actions, ["Read:alicerce-uploads", "Write:alicerce-uploads", "List:alicerce-uploads", "Tagging:alicerce-uploads"]);
         // The backup job reads and lists the assets bucket, nothing else (weed/s3api/auth_credentials.go: `Action:bucket`).
         assert.deepEqual(ids[2].actions, ["Read:alicerce-uploads", "List:alicerce-uploads"]);
@@ -216,7 +239,12 @@ describe("single host: object store and its setup", () => {
         const local = new Resources((await run("local")).resources).one(CONTAINER, "app-1");
         assert.ok(envOf(local).includes("S3_PUBLIC_ENDPOINT=http://localhost"));
         const vps = new Resources((await run("vps-example")).resources).one(CONTAINER, "app-1");
-        assert.ok(envOf(vps).includes("S3_PUBLIC_ENDPOINT=https://app.example.com"), envOf(vps).filter((e) => e.startsWith("S3_PUBLIC")).join());
+        assert.ok(
+            envOf(vps).includes("S3_PUBLIC_ENDPOINT=https://app.example.com"),
+            envOf(vps)
+                .filter((e) => e.startsWith("S3_PUBLIC"))
+                .join(),
+        );
     });
 
     it("the upload route keeps the signed path: prefix is the bucket, PUT only", () => {
@@ -253,7 +281,10 @@ describe("single host: object store and its setup", () => {
 
     it("a setup container that exits non-zero fails the whole run, with its log (provider read-back: exit_code, container_logs)", async () => {
         const failing = runStack("local", {
-            answer: (type, name) => (type === CONTAINER && name === "storage-setup" ? { exitCode: 1, containerLogs: "storage-setup: FAILED: cannot create bucket alicerce-uploads after 20 attempts\n" } : undefined),
+            answer: (type, name) =>
+                type === CONTAINER && name === "storage-setup"
+                    ? { exitCode: 1, containerLogs: "storage-setup: FAILED: cannot create bucket alicerce-uploads after 20 attempts\n" }
+                    : undefined,
         });
         await assert.rejects(failing, /storage setup exited with code 1[\s\S]*cannot create bucket alicerce-uploads/);
     });
@@ -279,23 +310,61 @@ describe("single host: object store and its setup", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         });
         // Asynchronous: s3rver answers from this very process, which spawnSync would block.
-        const runSetup = (endpoint: string, extra: Record<string, string> = {}) => new Promise<{ status: number; stderr: string }>((resolve) => {
-            const env = Object.fromEntries(storageSetupEnvironment({
-                endpoint, adminAccessKey: "S3RVER", adminSecretKey: "S3RVER", appAccessKey: "S3RVER", appSecretKey: "S3RVER",
-                assetsBucket: "alicerce-uploads", buckets: ["alicerce-uploads", "backups"], provider: "Other",
-            }).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-            const home = fs.mkdtempSync(path.join(os.tmpdir(), "setup-home-"));
-            execFile("sh", [STORAGE_SETUP_SCRIPT], { env: { PATH: process.env.PATH!, ...env, HOME: home, ...extra }, encoding: "utf8", timeout: 60_000 }, (err, _out, stderr) => {
-                fs.rmSync(home, { recursive: true, force: true });
-                resolve({ status: err ? Number((err as any).code ?? 1) || 1 : 0, stderr });
+        const runSetup = (endpoint: string, extra: Record<string, string> = {}) =>
+            new Promise<{ status: number; stderr: string }>((resolve) => {
+                const env = Object.fromEntries(
+                    storageSetupEnvironment({
+                        endpoint,
+                        adminAccessKey: "S3RVER",
+                        adminSecretKey: "S3RVER",
+                        appAccessKey: "S3RVER",
+                        appSecretKey: "S3RVER",
+                        assetsBucket: "alicerce-uploads",
+                        buckets: ["alicerce-uploads", "backups"],
+                        provider: "Other",
+                    }).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+                );
+                const home = fs.mkdtempSync(path.join(os.tmpdir(), "setup-home-"));
+                execFile(
+                    "sh",
+                    [STORAGE_SETUP_SCRIPT],
+                    { env: { PATH: process.env.PATH!, ...env, HOME: home, ...extra }, encoding: "utf8", timeout: 60_000 },
+                    (err, _out, stderr) => {
+                        fs.rmSync(home, { recursive: true, force: true });
+                        resolve({ status: err ? Number((err as any).code ?? 1) || 1 : 0, stderr });
+                    },
+                );
             });
-        });
-        const listBuckets = () => new Promise<string[]>((resolve, reject) => {
-            execFile("rclone", ["lsd", "s:"], {
-                env: { PATH: process.env.PATH!, HOME: os.tmpdir(), RCLONE_CONFIG_S_TYPE: "s3", RCLONE_CONFIG_S_PROVIDER: "Other", RCLONE_CONFIG_S_ENDPOINT: `http://127.0.0.1:${port}`, RCLONE_CONFIG_S_ACCESS_KEY_ID: "S3RVER", RCLONE_CONFIG_S_SECRET_ACCESS_KEY: "S3RVER" },
-                encoding: "utf8", timeout: 30_000,
-            }, (err, out) => (err ? reject(err) : resolve(out.trim().split("\n").map((l) => l.trim().split(/\s+/).pop()!).sort())));
-        });
+        const listBuckets = () =>
+            new Promise<string[]>((resolve, reject) => {
+                execFile(
+                    "rclone",
+                    ["lsd", "s:"],
+                    {
+                        env: {
+                            PATH: process.env.PATH!,
+                            HOME: os.tmpdir(),
+                            RCLONE_CONFIG_S_TYPE: "s3",
+                            RCLONE_CONFIG_S_PROVIDER: "Other",
+                            RCLONE_CONFIG_S_ENDPOINT: `http://127.0.0.1:${port}`,
+                            RCLONE_CONFIG_S_ACCESS_KEY_ID: "S3RVER",
+                            RCLONE_CONFIG_S_SECRET_ACCESS_KEY: "S3RVER",
+                        },
+                        encoding: "utf8",
+                        timeout: 30_000,
+                    },
+                    (err, out) =>
+                        err
+                            ? reject(err)
+                            : resolve(
+                                  out
+                                      .trim()
+                                      .split("\n")
+                                      .map((l) => l.trim().split(/\s+/).pop()!)
+                                      .sort(),
+                              ),
+                );
+            });
 
         it("shellcheck passes", () => {
             const res = spawnSync("shellcheck", [STORAGE_SETUP_SCRIPT], { encoding: "utf8" });
@@ -312,7 +381,12 @@ describe("single host: object store and its setup", () => {
         });
 
         it("exits non-zero, naming the bucket, when the server never answers", async () => {
-            const res = await runSetup("http://127.0.0.1:9", { SETUP_ATTEMPTS: "2", RCLONE_RETRIES: "1", RCLONE_LOW_LEVEL_RETRIES: "1", RCLONE_CONTIMEOUT: "2s" });
+            const res = await runSetup("http://127.0.0.1:9", {
+                SETUP_ATTEMPTS: "2",
+                RCLONE_RETRIES: "1",
+                RCLONE_LOW_LEVEL_RETRIES: "1",
+                RCLONE_CONTIMEOUT: "2s",
+            });
             assert.notEqual(res.status, 0);
             assert.match(res.stderr, /FAILED: cannot create bucket alicerce-uploads/);
         });
@@ -338,7 +412,11 @@ describe("single host: object store and its setup", () => {
             const hosts = path.join(dir, "hosts");
             fs.writeFileSync(hosts, "127.0.0.1 localhost app-1 objectstore\n");
             const out = path.join(dir, "out");
-            const r = spawnSync("unshare", ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -t -c "$2" >"$3" 2>&1`, "sh", hosts, file, out], { encoding: "utf8", timeout: 30_000 });
+            const r = spawnSync(
+                "unshare",
+                ["--mount", "sh", "-c", `mount --bind "$1" /etc/hosts && exec nginx -t -c "$2" >"$3" 2>&1`, "sh", hosts, file, out],
+                { encoding: "utf8", timeout: 30_000 },
+            );
             const output = r.stderr + (fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "");
             assert.equal(r.status, 0, output);
             assert.match(output, /test is successful/);

@@ -25,7 +25,10 @@ describe("single host (cloud docker): recorded container specs", () => {
                 const run_ = await run(stack);
                 const r = new Resources(run_.resources);
                 const published = r.ofType(CONTAINER).filter((c) => (c.inputs.ports ?? []).length > 0);
-                assert.deepEqual(published.map((c) => c.name), [run_.config["alicerce:domain"] ? "caddy" : "nginx"]);
+                assert.deepEqual(
+                    published.map((c) => c.name),
+                    [run_.config["alicerce:domain"] ? "caddy" : "nginx"],
+                );
                 for (const c of r.ofType(CONTAINER)) assert.notEqual(c.inputs.publishAllPorts, true, c.name);
                 const data = r.one("docker:index/network:Network", "networks-data");
                 assert.equal(data.inputs.internal, true, "the data network must have no route out");
@@ -34,7 +37,11 @@ describe("single host (cloud docker): recorded container specs", () => {
                 for (const name of ["postgres", "redis", "objectstore"]) {
                     const c = r.one(CONTAINER, name);
                     const expected = name === "objectstore" ? [data.inputs.name, storage.inputs.name] : [data.inputs.name];
-                    assert.deepEqual(c.inputs.networksAdvanced.map((n: any) => n.name), expected, `${name} is on another network too`);
+                    assert.deepEqual(
+                        c.inputs.networksAdvanced.map((n: any) => n.name),
+                        expected,
+                        `${name} is on another network too`,
+                    );
                     // Left at the provider's default "bridge", which the provider disconnects once networks_advanced is set.
                     assert.equal(c.inputs.networkMode, undefined, name);
                 }
@@ -58,7 +65,13 @@ describe("single host (cloud docker): recorded container specs", () => {
                     assert.equal(i.restart, "unless-stopped", c.name);
                     assert.ok(i.healthcheck?.tests?.length > 1, `${c.name} has no healthcheck`);
                 }
-                assert.deepEqual(r.ofType(CONTAINER).filter(isOneShot).map((c) => c.name), ["storage-setup"]);
+                assert.deepEqual(
+                    r
+                        .ofType(CONTAINER)
+                        .filter(isOneShot)
+                        .map((c) => c.name),
+                    ["storage-setup"],
+                );
                 assert.deepEqual(r.one(CONTAINER, "nginx").inputs.capabilities.adds, [], "nginx binds 8080/8443 as uid 101: it needs no capability");
             });
 
@@ -115,9 +128,18 @@ describe("single host (cloud docker): recorded container specs", () => {
                     // labels are ForceNew on volumes, networks and containers (terraform-provider-docker resource_docker_volume.go,
                     // resource_docker_network.go, resource_docker_container.go): only the keys that never change, so a handover replaces nothing.
                     for (const key of STABLE_TAG_KEYS) assert.ok(labels[key], `${res.type} ${res.name} lacks label ${key}`);
-                    const tagKeys = Object.keys(labels).filter((k) => (REQUIRED_TAG_KEYS as readonly string[]).includes(k)).sort();
-                    assert.deepEqual(tagKeys, [...STABLE_TAG_KEYS].sort(), `${res.type} ${res.name}: an Owner or CostCenter label would replace it on a handover`);
-                    assert.ok(res.options.ignoreChanges.includes("labels"), `${res.type} ${res.name}: objects made with the full label set must not be replaced`);
+                    const tagKeys = Object.keys(labels)
+                        .filter((k) => (REQUIRED_TAG_KEYS as readonly string[]).includes(k))
+                        .sort();
+                    assert.deepEqual(
+                        tagKeys,
+                        [...STABLE_TAG_KEYS].sort(),
+                        `${res.type} ${res.name}: an Owner or CostCenter label would replace it on a handover`,
+                    );
+                    assert.ok(
+                        res.options.ignoreChanges.includes("labels"),
+                        `${res.type} ${res.name}: objects made with the full label set must not be replaced`,
+                    );
                     assert.equal(labels.Environment, run_.stack);
                 }
             });
@@ -127,7 +149,10 @@ describe("single host (cloud docker): recorded container specs", () => {
     it("local: talks to the local Docker socket and serves plain HTTP on 80 only", async () => {
         const r = new Resources((await run("local")).resources);
         assert.equal(r.one("pulumi:providers:docker").inputs.host, "unix:///var/run/docker.sock");
-        assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports.map((p: any) => [p.external, p.internal]), [[80, 8080]]);
+        assert.deepEqual(
+            r.one(CONTAINER, "nginx").inputs.ports.map((p: any) => [p.external, p.internal]),
+            [[80, 8080]],
+        );
         assert.equal(r.ofType("digitalocean:index/droplet:Droplet").length, 0);
     });
 
@@ -152,14 +177,23 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.deepEqual(sshRule.sourceAddresses, admin);
         assert.deepEqual(fw.inputs.inboundRules.map((x: any) => x.portRange).sort(), ["22", "443", "80"]);
         assert.equal(r.one("pulumi:providers:docker").inputs.host, "ssh://alicerce@203.0.113.10");
-        assert.deepEqual(r.one(CONTAINER, "caddy").inputs.ports.map((p: any) => p.external).sort(), [443, 80]);
+        assert.deepEqual(
+            r
+                .one(CONTAINER, "caddy")
+                .inputs.ports.map((p: any) => p.external)
+                .sort(),
+            [443, 80],
+        );
         assert.deepEqual(r.one(CONTAINER, "nginx").inputs.ports, [], "behind Caddy, nginx publishes nothing");
         for (const v of r.ofType("docker:index/volume:Volume").filter((x) => x.name !== "backups-work")) assert.equal(v.options.protect, true, v.name);
     });
 
     // The first `up` of a created VPS: the Docker provider must not connect before cloud-init has installed Docker
     // (https://cloudinit.readthedocs.io/en/latest/reference/cli.html#status: `--wait` blocks until cloud-init is done).
-    for (const [stack, overrides, stackName] of [["vps-example", undefined, undefined], ["vps-example", { "alicerce:vps": "aws", "alicerce:region": "sa-east-1" }, "vps-aws"]] as const) {
+    for (const [stack, overrides, stackName] of [
+        ["vps-example", undefined, undefined],
+        ["vps-example", { "alicerce:vps": "aws", "alicerce:region": "sa-east-1" }, "vps-aws"],
+    ] as const) {
         it(`${stackName ?? stack}: the Docker provider connects only after cloud-init has finished on the host`, async () => {
             const r = new Resources((await run(stack, overrides, stackName)).resources);
             const wait = r.one("command:remote:Command", "host-cloud-init");
@@ -181,7 +215,10 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.equal(instance.inputs.rootBlockDevice.encrypted, true);
         assert.equal(instance.inputs.metadataOptions.httpTokens, "required");
         const ssh = r.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((x) => x.inputs.fromPort === 22);
-        assert.deepEqual(ssh.map((x) => x.inputs.cidrIpv4), ["203.0.113.0/24"]);
+        assert.deepEqual(
+            ssh.map((x) => x.inputs.cidrIpv4),
+            ["203.0.113.0/24"],
+        );
         const provider = r.one("pulumi:providers:aws");
         const tags = JSON.parse(provider.inputs.defaultTags).tags;
         assert.equal(tags.Environment, "vps-aws");
@@ -198,10 +235,18 @@ describe("single host (cloud docker): recorded container specs", () => {
         const before = new Resources((await run("local")).resources);
         const after = new Resources((await run("local", { "alicerce:tier": "prod", "alicerce:domain": "app.example.com" })).resources);
         for (const type of ["docker:index/volume:Volume", "random:index/randomPassword:RandomPassword", "docker:index/network:Network"]) {
-            const names = (r: Resources) => r.ofType(type).map((x) => [x.urn, JSON.stringify({ ...x.inputs, labels: undefined })]).sort();
+            const names = (r: Resources) =>
+                r
+                    .ofType(type)
+                    .map((x) => [x.urn, JSON.stringify({ ...x.inputs, labels: undefined })])
+                    .sort();
             // Adding a domain adds Caddy's certificate volume; everything that existed stays as it was.
             const added = type === "docker:index/volume:Volume" ? ["caddy-data"] : [];
-            assert.deepEqual(names(after).filter(([urn]) => !added.some((n) => urn.endsWith(`::${n}`))), names(before), type);
+            assert.deepEqual(
+                names(after).filter(([urn]) => !added.some((n) => urn.endsWith(`::${n}`))),
+                names(before),
+                type,
+            );
             assert.deepEqual(after.ofType(type).length - before.ofType(type).length, added.length, type);
         }
         for (const name of ["postgres", "redis", "objectstore"]) assert.equal(after.one(CONTAINER, name).inputs.name, before.one(CONTAINER, name).inputs.name);
@@ -219,7 +264,10 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.equal(caddy.inputs.readOnly, true);
         assert.ok(Object.keys(caddy.inputs.tmpfs).includes("/config"));
         assert.equal(caddy.options.deleteBeforeReplace, true);
-        assert.deepEqual(caddy.inputs.ports.map((p: any) => [p.external, p.internal]).sort(), [[443, 8443], [80, 8080]]);
+        assert.deepEqual(caddy.inputs.ports.map((p: any) => [p.external, p.internal]).sort(), [
+            [443, 8443],
+            [80, 8080],
+        ]);
         const caddyfile = envOf(caddy).find((e) => e.startsWith("CADDYFILE="))!;
         assert.match(caddyfile, /\napp\.example\.com \{\n/);
         assert.match(caddyfile, /reverse_proxy nginx:8080/);
@@ -227,7 +275,10 @@ describe("single host (cloud docker): recorded container specs", () => {
         assert.match(nginx, /real_ip_header X-Forwarded-For;/);
         assert.deepEqual(r.one(CONTAINER, "nginx").inputs.volumes ?? [], [], "no certificate files to mount");
         const nginxUrns = [r.one("alicerce:docker:ReverseProxy").urn, r.one(CONTAINER, "nginx").urn];
-        assert.ok(caddy.dependencies.some((d) => nginxUrns.includes(d)), `Caddy starts after nginx: ${caddy.dependencies.join(", ")}`);
+        assert.ok(
+            caddy.dependencies.some((d) => nginxUrns.includes(d)),
+            `Caddy starts after nginx: ${caddy.dependencies.join(", ")}`,
+        );
     });
 
     it("container limits fit each tier's VPS memory with room for the OS", () => {
@@ -243,4 +294,3 @@ describe("single host (cloud docker): recorded container specs", () => {
         }
     });
 });
-

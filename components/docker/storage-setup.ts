@@ -94,41 +94,54 @@ export class StorageSetup extends pulumi.ComponentResource {
         const envs = pulumi.secret(
             pulumi
                 .all({
-                    endpoint: store.endpoint, admin: store.rootUser, adminSecret: store.rootPassword, app: store.appAccessKey, appSecret: store.appSecretKey,
-                    assets: store.assetsBucket, backups: store.backupsBucket, server: store.container.id,
+                    endpoint: store.endpoint,
+                    admin: store.rootUser,
+                    adminSecret: store.rootPassword,
+                    app: store.appAccessKey,
+                    appSecret: store.appSecretKey,
+                    assets: store.assetsBucket,
+                    backups: store.backupsBucket,
+                    server: store.container.id,
                 })
                 .apply(({ endpoint, admin, adminSecret, app, appSecret, assets, backups, server }) => [
                     ...storageSetupEnvironment({
-                        endpoint, adminAccessKey: admin, adminSecretKey: adminSecret, appAccessKey: app, appSecretKey: appSecret,
-                        assetsBucket: assets, buckets: [assets, backups],
+                        endpoint,
+                        adminAccessKey: admin,
+                        adminSecretKey: adminSecret,
+                        appAccessKey: app,
+                        appSecretKey: appSecret,
+                        assetsBucket: assets,
+                        buckets: [assets, backups],
                     }),
                     // A new server (new container id) gets its buckets again; an unchanged one is not touched.
                     `STORE_CONTAINER=${server}`,
                     `SETUP_SCRIPT_SHA256=${createHash("sha256").update(script).digest("hex")}`,
                 ]),
         );
-        this.container = new docker.Container(`${name}`, {
-            name: `${args.namePrefix}-storage-init`,
-            image: image.imageId,
-            entrypoints: ["/bin/sh", "-c"],
-            command: [script],
-            envs,
-            ...networking([{ name: args.network }]),
-            // nobody: rclone needs no privilege, only $HOME on tmpfs.
-            user: "65534:65534",
-            attach: true,
-            logs: true,
-            mustRun: false,
-            labels: [...args.labels],
-            ...hardening({ limit: args.limit, restart: "no", tmpfs: ["/tmp"] }),
-        }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: [store.container] });
+        this.container = new docker.Container(
+            `${name}`,
+            {
+                name: `${args.namePrefix}-storage-init`,
+                image: image.imageId,
+                entrypoints: ["/bin/sh", "-c"],
+                command: [script],
+                envs,
+                ...networking([{ name: args.network }]),
+                // nobody: rclone needs no privilege, only $HOME on tmpfs.
+                user: "65534:65534",
+                attach: true,
+                logs: true,
+                mustRun: false,
+                labels: [...args.labels],
+                ...hardening({ limit: args.limit, restart: "no", tmpfs: ["/tmp"] }),
+            },
+            { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: [store.container] },
+        );
 
-        this.assetsBucket = pulumi
-            .all([this.container.exitCode, this.container.containerLogs, store.assetsBucket])
-            .apply(([code, logs, bucket]) => {
-                checkStorageSetup(code, logs);
-                return bucket;
-            });
+        this.assetsBucket = pulumi.all([this.container.exitCode, this.container.containerLogs, store.assetsBucket]).apply(([code, logs, bucket]) => {
+            checkStorageSetup(code, logs);
+            return bucket;
+        });
         this.registerOutputs({ assetsBucket: this.assetsBucket });
     }
 }

@@ -63,50 +63,76 @@ export class TlsEdge extends pulumi.ComponentResource {
             ? (() => {
                   fs.mkdirSync(path.join(work, "empty"), { recursive: true });
                   const dockerfile = path.join(work, "Dockerfile");
-                  fs.writeFileSync(dockerfile, renderEdgeDockerfile({ runtimeImage: IMAGES.caddy, builderImage: CADDY_BUILDER_IMAGE, dnsModule: args.dnsChallenge !== undefined, frontend: args.frontendPath !== undefined }));
-                  const built = new docker.Image(`${name}-edge-image`, {
-                      imageName: `${args.namePrefix}-edge:local`,
-                      build: { context, dockerfile },
-                      skipPush: true,
-                  }, { parent: this });
+                  fs.writeFileSync(
+                      dockerfile,
+                      renderEdgeDockerfile({
+                          runtimeImage: IMAGES.caddy,
+                          builderImage: CADDY_BUILDER_IMAGE,
+                          dnsModule: args.dnsChallenge !== undefined,
+                          frontend: args.frontendPath !== undefined,
+                      }),
+                  );
+                  const built = new docker.Image(
+                      `${name}-edge-image`,
+                      {
+                          imageName: `${args.namePrefix}-edge:local`,
+                          build: { context, dockerfile },
+                          skipPush: true,
+                      },
+                      { parent: this },
+                  );
                   // The digest changes with the frontend's files, so a new build replaces the container.
                   return { imageId: built.repoDigest };
               })()
             : { imageId: new docker.RemoteImage(`${name}-image`, { name: IMAGES.caddy, keepLocally: true }, { parent: this }).imageId };
         // Docker has no call to change a volume: any input change replaces it, and with it the certificates.
-        const volume = new docker.Volume(`${name}-data`, { name: `${args.namePrefix}-caddy-data`, labels: [...args.labels] }, { parent: this, protect: args.protectData, ignoreChanges: ["labels"] });
+        const volume = new docker.Volume(
+            `${name}-data`,
+            { name: `${args.namePrefix}-caddy-data`, labels: [...args.labels] },
+            { parent: this, protect: args.protectData, ignoreChanges: ["labels"] },
+        );
         const publishIp = args.publishIp ?? "0.0.0.0";
-        const container = new docker.Container(`${name}`, {
-            name: `${args.namePrefix}-caddy`,
-            image: image.imageId,
-            user: IMAGE_USERS.caddy,
-            // The config travels in the environment and is written to tmpfs at start: the root filesystem is read-only.
-            // The DNS token too (a secret in Pulumi's state); the Caddyfile only names it ({env.CLOUDFLARE_API_TOKEN}).
-            envs: args.dnsChallenge
-                ? pulumi.secret(pulumi.output(args.dnsChallenge.apiToken).apply((t) => [`CADDYFILE=${this.config}`, `CLOUDFLARE_API_TOKEN=${t}`]))
-                : [`CADDYFILE=${this.config}`],
-            entrypoints: ["/bin/sh", "-c"],
-            command: [`printf '%s' "$CADDYFILE" > /tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile`],
-            ...networking([{ name: args.edgeNetwork, aliases: ["caddy"], gwPriority: 1 }]),
-            ports: [
-                { internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" },
-                { internal: settings.httpsPort, external: 443, ip: publishIp, protocol: "tcp" },
-            ],
-            volumes: [{ volumeName: volume.name, containerPath: "/data" }],
-            healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${settings.healthPort}/caddy-health`], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" },
-            wait: true,
-            waitTimeout: 60,
-            stopTimeout: 15,
-            // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
-            destroyGraceSeconds: 15,
-            labels: [...args.labels],
-            ...hardening({ limit: args.limit, tmpfs: ["/tmp", "/config"], addCapabilities: CADDY_CAPABILITIES }),
-        }, {
-            parent: this,
-            // The published ports are held by the old container until it is gone.
-            deleteBeforeReplace: true,
-            dependsOn: args.dependsOn,
-        });
+        const container = new docker.Container(
+            `${name}`,
+            {
+                name: `${args.namePrefix}-caddy`,
+                image: image.imageId,
+                user: IMAGE_USERS.caddy,
+                // The config travels in the environment and is written to tmpfs at start: the root filesystem is read-only.
+                // The DNS token too (a secret in Pulumi's state); the Caddyfile only names it ({env.CLOUDFLARE_API_TOKEN}).
+                envs: args.dnsChallenge
+                    ? pulumi.secret(pulumi.output(args.dnsChallenge.apiToken).apply((t) => [`CADDYFILE=${this.config}`, `CLOUDFLARE_API_TOKEN=${t}`]))
+                    : [`CADDYFILE=${this.config}`],
+                entrypoints: ["/bin/sh", "-c"],
+                command: [`printf '%s' "$CADDYFILE" > /tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile`],
+                ...networking([{ name: args.edgeNetwork, aliases: ["caddy"], gwPriority: 1 }]),
+                ports: [
+                    { internal: settings.httpPort, external: 80, ip: publishIp, protocol: "tcp" },
+                    { internal: settings.httpsPort, external: 443, ip: publishIp, protocol: "tcp" },
+                ],
+                volumes: [{ volumeName: volume.name, containerPath: "/data" }],
+                healthcheck: {
+                    tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${settings.healthPort}/caddy-health`],
+                    interval: "10s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "5s",
+                },
+                wait: true,
+                waitTimeout: 60,
+                stopTimeout: 15,
+                // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
+                destroyGraceSeconds: 15,
+                labels: [...args.labels],
+                ...hardening({ limit: args.limit, tmpfs: ["/tmp", "/config"], addCapabilities: CADDY_CAPABILITIES }),
+            },
+            {
+                parent: this,
+                // The published ports are held by the old container until it is gone.
+                deleteBeforeReplace: true,
+                dependsOn: args.dependsOn,
+            },
+        );
         this.containerName = container.name;
         this.volume = volume.name;
         this.registerOutputs({ config: this.config, containerName: this.containerName, volume: this.volume });

@@ -41,10 +41,22 @@ interface ImageFacts {
 const IMAGE_FACTS: Record<string, ImageFacts> = {
     // seaweedfs/seaweedfs docker/Dockerfile.go_build: adduser seaweed (uid 1000), `mkdir -p /data/filerldb2 &&
     // chown -R seaweed:seaweed /data`, VOLUME /data; no USER (entrypoint.sh drops to seaweed with su-exec).
-    [IMAGES.objectStore]: { defaultUid: 0, directories: [{ path: "/data", uid: 1000, mode: 0o755 }, { path: "/data/filerldb2", uid: 1000, mode: 0o755 }] },
+    [IMAGES.objectStore]: {
+        defaultUid: 0,
+        directories: [
+            { path: "/data", uid: 1000, mode: 0o755 },
+            { path: "/data/filerldb2", uid: 1000, mode: 0o755 },
+        ],
+    },
     // docker-library/postgres 17/alpine*/Dockerfile: `mkdir -p "$PGDATA" && chown -R postgres:postgres "$PGDATA"
     // && chmod 1777 "$PGDATA"` (uid 70), /var/run/postgresql 3777; no USER (docker-entrypoint.sh drops with su-exec).
-    [IMAGES.postgres]: { defaultUid: 0, directories: [{ path: "/var/lib/postgresql/data", uid: 70, mode: 0o1777 }, { path: "/var/run/postgresql", uid: 70, mode: 0o3777 }] },
+    [IMAGES.postgres]: {
+        defaultUid: 0,
+        directories: [
+            { path: "/var/lib/postgresql/data", uid: 70, mode: 0o1777 },
+            { path: "/var/run/postgresql", uid: 70, mode: 0o3777 },
+        ],
+    },
     // docker-library/redis 7.4/alpine/Dockerfile: `mkdir /data && chown redis:redis /data` (uid 999), VOLUME /data.
     [IMAGES.redis]: { defaultUid: 0, directories: [{ path: "/data", uid: 999, mode: 0o755 }] },
     // nginxinc/docker-nginx: /var/cache/nginx is created by the package, owned by nginx (uid 101).
@@ -54,7 +66,13 @@ const IMAGE_FACTS: Record<string, ImageFacts> = {
     // rclone/rclone Dockerfile: WORKDIR /data (root), no USER.
     [IMAGES.rclone]: { defaultUid: 0, directories: [] },
     // components/docker/backup/Dockerfile: /work and /repository owned by postgres (uid 70); USER postgres.
-    backup: { defaultUid: 70, directories: [{ path: "/work", uid: 70, mode: 0o755 }, { path: "/repository", uid: 70, mode: 0o755 }] },
+    backup: {
+        defaultUid: 70,
+        directories: [
+            { path: "/work", uid: 70, mode: 0o755 },
+            { path: "/repository", uid: 70, mode: 0o755 },
+        ],
+    },
 };
 
 const runs = new Map<string, Promise<StackRun>>();
@@ -98,7 +116,9 @@ function unwritableVolumes(r: Resources): string[] {
             if (!v.volumeName || v.readOnly) continue;
             const dir = facts.directories.find((d) => d.path === v.containerPath);
             if (dir && dir.uid !== 0 && (dir.mode & 0o002) === 0) {
-                problems.push(`${c.name}: volume ${v.volumeName} at ${v.containerPath} takes ${image}'s owner uid ${dir.uid} (mode ${dir.mode.toString(8)}); root without CAP_DAC_OVERRIDE cannot write it`);
+                problems.push(
+                    `${c.name}: volume ${v.volumeName} at ${v.containerPath} takes ${image}'s owner uid ${dir.uid} (mode ${dir.mode.toString(8)}); root without CAP_DAC_OVERRIDE cannot write it`,
+                );
             }
         }
     }
@@ -136,10 +156,14 @@ describe("single host: named volumes are writable by the container that uses the
             // Everything up to `exec weed`, with the container's paths moved into the test's directories.
             const cmd = objectStoreCommand()[0]
                 .replace(/exec weed .*$/, "true")
-                .split("/tmp/").join(`${tmp}/`)
-                .split(OBJECT_STORE_MOUNT).join(volumeRoot);
+                .split("/tmp/")
+                .join(`${tmp}/`)
+                .split(OBJECT_STORE_MOUNT)
+                .join(volumeRoot);
             return spawnSync("setpriv", ["--inh-caps=-all", "--bounding-set=-all", "--", "sh", "-c", cmd], {
-                env: { PATH: process.env.PATH, S3_IDENTITIES: "{}" }, encoding: "utf8", timeout: 10_000,
+                env: { PATH: process.env.PATH, S3_IDENTITIES: "{}" },
+                encoding: "utf8",
+                timeout: 10_000,
             });
         };
         const volumeAs = (uid: number, mode: number) => {

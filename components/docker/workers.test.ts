@@ -20,7 +20,10 @@ describe("single host: queue worker containers (vps-example, growth)", () => {
     it("runs the tier's worker containers from the app's image with the worker command, on the data network only, stopping after the drain", async () => {
         const r = new Resources((await runStack("vps-example")).resources);
         const workers = r.ofType(CONTAINER).filter((c) => c.name.startsWith("app-worker-"));
-        assert.deepEqual(workers.map((w) => w.name), ["app-worker-1"]);
+        assert.deepEqual(
+            workers.map((w) => w.name),
+            ["app-worker-1"],
+        );
         const app = r.one(CONTAINER, "app-1");
         for (const w of workers) {
             assert.deepEqual(w.inputs.command, [...WORKER_COMMAND]);
@@ -28,7 +31,10 @@ describe("single host: queue worker containers (vps-example, growth)", () => {
             assert.ok(w.inputs.stopTimeout * 1000 > SHUTDOWN_TIMEOUT_MS, "docker must wait longer than the worker's drain");
             assert.equal(w.inputs.stopTimeout, STOP_TIMEOUT_SECONDS);
             const data = r.one("docker:index/network:Network", "networks-data");
-            assert.deepEqual(w.inputs.networksAdvanced.map((n: any) => n.name), [data.inputs.name]);
+            assert.deepEqual(
+                w.inputs.networksAdvanced.map((n: any) => n.name),
+                [data.inputs.name],
+            );
             assert.equal((w.inputs.ports ?? []).length, 0);
             assert.ok(w.secretPaths.includes("envs"), "the environment (REDIS_URL with its password) is a secret in state");
             const redisUrl = (w.inputs.envs as string[]).find((e) => e.startsWith("REDIS_URL="))!;
@@ -64,10 +70,13 @@ describe("single host: Redis configured for a queue, run for real", function () 
         const [sh, flag, script] = redisCommand({ memoryMb: 128, cpus: 0.25 });
         assert.deepEqual([sh, flag], ["sh", "-c"]);
         // The same script, with the container's paths moved into a scratch directory and a loopback port.
-        const local = script.replace(/\/tmp\/auth\.conf/g, path.join(dir, "auth.conf")).replace("--dir /data", `--dir ${dir} --port ${port} --bind 127.0.0.1 --save ''`);
+        const local = script
+            .replace(/\/tmp\/auth\.conf/g, path.join(dir, "auth.conf"))
+            .replace("--dir /data", `--dir ${dir} --port ${port} --bind 127.0.0.1 --save ''`);
         assert.ok(local.includes(`--dir ${dir}`), "the data directory flag is present");
         child = spawn("sh", ["-c", local], { env: { ...process.env, REDISCLI_AUTH: password }, stdio: "ignore" });
-        const cli = (...args: string[]) => spawnSync("redis-cli", ["-p", String(port), ...args], { env: { ...process.env, REDISCLI_AUTH: password }, encoding: "utf8" }).stdout.trim();
+        const cli = (...args: string[]) =>
+            spawnSync("redis-cli", ["-p", String(port), ...args], { env: { ...process.env, REDISCLI_AUTH: password }, encoding: "utf8" }).stdout.trim();
         const deadline = Date.now() + 10000;
         while (cli("PING") !== "PONG") {
             if (Date.now() > deadline) throw new Error("redis-server did not start");

@@ -241,8 +241,12 @@ export interface AppConfigEnvironment {
  * {@link PLATFORM_VARIABLES} before anything was declared; a collision here
  * is a bug, so it throws.
  */
-export function appEnvironment<V>(app: { readonly env: Readonly<Record<string, string>>; readonly port: number }, platform: Record<string, V>): Record<string, V | string> {
+export function appEnvironment<V>(
+    app: { readonly env: Readonly<Record<string, string>>; readonly port: number },
+    platform: Record<string, V>,
+): Record<string, V | string> {
     const clash = Object.keys(app.env).filter((n) => n in platform);
-    if (clash.length > 0) throw new Error(`app settings ${clash.join(", ")} collide with the platform's own variables (stacks/ validation should have refused them)`);
+    if (clash.length > 0)
+        throw new Error(`app settings ${clash.join(", ")} collide with the platform's own variables (stacks/ validation should have refused them)`);
     return { ...platform, ...app.env, ...(app.port !== APP_PORT ? { PORT: String(app.port) } : {}) };
 }

@@ -33,7 +33,10 @@ describe("subnetLayout", () => {
                 const layout = subnetLayout(vpc, azCount);
                 assert.equal(layout.length, SUBNET_TIERS.length * azCount);
                 for (const tier of SUBNET_TIERS) {
-                    assert.deepEqual(layout.filter((s) => s.tier === tier).map((s) => s.az), Array.from({ length: azCount }, (_, i) => i));
+                    assert.deepEqual(
+                        layout.filter((s) => s.tier === tier).map((s) => s.az),
+                        Array.from({ length: azCount }, (_, i) => i),
+                    );
                 }
                 const outer = parseCidr(vpc);
                 const cidrs = layout.map((s) => parseCidr(s.cidr));
@@ -62,9 +65,19 @@ describe("subnetLayout", () => {
         assert.deepEqual(subnetLayout("10.20.0.0/16", 3), subnetLayout("10.20.0.0/16", 3));
         assert.deepEqual(
             subnetLayout("10.20.0.0/16", 2).map((s) => `${s.tier}${s.az} ${s.cidr}`),
-            ["public0 10.20.0.0/20", "public1 10.20.16.0/20", "private0 10.20.64.0/20", "private1 10.20.80.0/20", "isolated0 10.20.128.0/20", "isolated1 10.20.144.0/20"],
+            [
+                "public0 10.20.0.0/20",
+                "public1 10.20.16.0/20",
+                "private0 10.20.64.0/20",
+                "private1 10.20.80.0/20",
+                "isolated0 10.20.128.0/20",
+                "isolated1 10.20.144.0/20",
+            ],
         );
-        assert.deepEqual(subnetLayout("192.168.0.0/20", 1).map((s) => s.cidr), ["192.168.0.0/24", "192.168.4.0/24", "192.168.8.0/24"]);
+        assert.deepEqual(
+            subnetLayout("192.168.0.0/20", 1).map((s) => s.cidr),
+            ["192.168.0.0/24", "192.168.4.0/24", "192.168.8.0/24"],
+        );
     });
 
     it("rejects AZ counts and VPC sizes it cannot lay out", () => {

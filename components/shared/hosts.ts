@@ -66,22 +66,38 @@ export function planHosts(i: HostInputs): { plan: HostPlan; problems: { key: str
     for (const n of [...(i.domain ? [i.domain] : []), ...(i.hosts ?? [])]) if (!names.includes(n)) names.push(n);
     if (i.wildcard) names.push(i.wildcard);
     if ((i.hosts?.length ?? 0) > 0 || i.wildcard) {
-        if (!i.domain) problems.push({ key: i.wildcard && !i.hosts?.length ? "wildcardHost" : "hosts", text: "is set but alicerce:domain is not; set the primary host name first" });
-        if (!i.zone) problems.push({ key: i.wildcard && !i.hosts?.length ? "wildcardHost" : "hosts", text: "is set but alicerce:dnsZone is not; set the DNS zone the names live in, e.g. example.com" });
+        if (!i.domain)
+            problems.push({
+                key: i.wildcard && !i.hosts?.length ? "wildcardHost" : "hosts",
+                text: "is set but alicerce:domain is not; set the primary host name first",
+            });
+        if (!i.zone)
+            problems.push({
+                key: i.wildcard && !i.hosts?.length ? "wildcardHost" : "hosts",
+                text: "is set but alicerce:dnsZone is not; set the DNS zone the names live in, e.g. example.com",
+            });
     }
     if (i.zone) {
         for (const n of names) {
             if (!inZone(n, i.zone)) {
                 const key = n === i.wildcard ? "wildcardHost" : n === i.domain ? "domain" : "hosts";
-                problems.push({ key, text: `${key === "hosts" ? `holds ${n}, which ` : ""}is outside the managed zone ${i.zone}; use names under ${i.zone}, or change alicerce:dnsZone` });
+                problems.push({
+                    key,
+                    text: `${key === "hosts" ? `holds ${n}, which ` : ""}is outside the managed zone ${i.zone}; use names under ${i.zone}, or change alicerce:dnsZone`,
+                });
             }
         }
     }
     const routes: HostRoute[] = names.map((host) => ({ host, service: "app" }));
     for (const [host, service] of Object.entries(i.routes ?? {})) {
         const r = routes.find((x) => x.host === host);
-        if (!r) problems.push({ key: "hostRoutes", text: `routes ${host}, which is not served; list it in alicerce:hosts (or alicerce:domain, alicerce:wildcardHost) first` });
-        else if (!(HOST_SERVICES as readonly string[]).includes(service)) problems.push({ key: "hostRoutes", text: `sends ${host} to "${service}", which is not a service; use one of ${HOST_SERVICES.join(", ")}` });
+        if (!r)
+            problems.push({
+                key: "hostRoutes",
+                text: `routes ${host}, which is not served; list it in alicerce:hosts (or alicerce:domain, alicerce:wildcardHost) first`,
+            });
+        else if (!(HOST_SERVICES as readonly string[]).includes(service))
+            problems.push({ key: "hostRoutes", text: `sends ${host} to "${service}", which is not a service; use one of ${HOST_SERVICES.join(", ")}` });
         else (r as { service: HostService }).service = service as HostService;
     }
     return { plan: { names, wildcard: i.wildcard, routes, zone: i.zone }, problems };

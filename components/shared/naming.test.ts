@@ -77,7 +77,10 @@ describe("naming", () => {
         ];
         for (const [name, problem] of cases) {
             const problems = s3BucketNameProblems(name);
-            assert.ok(problems.some((p) => problem.test(p)), `${name}: ${problems.join("; ")}`);
+            assert.ok(
+                problems.some((p) => problem.test(p)),
+                `${name}: ${problems.join("; ")}`,
+            );
         }
         assert.deepEqual(s3BucketNameProblems("alicerce-prod-logs-123456789012-us-east-1"), []);
     });

@@ -78,7 +78,8 @@ export function s3BucketName(parts: BucketNameParts): string {
 export function s3BucketNameProblems(name: string): string[] {
     const problems: string[] = [];
     if (name.length < 3 || name.length > S3_BUCKET_NAME_MAX) problems.push(`is ${name.length} characters; S3 allows 3 to ${S3_BUCKET_NAME_MAX}`);
-    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) problems.push("must be lowercase letters, digits, '.' and '-', starting and ending with a letter or digit");
+    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name))
+        problems.push("must be lowercase letters, digits, '.' and '-', starting and ending with a letter or digit");
     if (name.includes("..")) problems.push("must not contain '..'");
     if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) problems.push("must not look like an IP address");
     for (const prefix of ["xn--", "sthree-", "amzn-s3-demo-"]) if (name.startsWith(prefix)) problems.push(`must not start with "${prefix}"`);

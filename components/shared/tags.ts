@@ -37,9 +37,7 @@ export function standardTags(source: TagSource): StandardTags {
  * and `_` (at most 255 characters); anything else becomes `-`.
  */
 export function digitalOceanTags(tags: Partial<StandardTags>): string[] {
-    return Object.entries(tags).map(([key, value]) =>
-        `${key.toLowerCase()}:${value}`.replace(/[^A-Za-z0-9:_-]/g, "-").slice(0, 255),
-    );
+    return Object.entries(tags).map(([key, value]) => `${key.toLowerCase()}:${value}`.replace(/[^A-Za-z0-9:_-]/g, "-").slice(0, 255));
 }
 
 /** The tag keys that never change for a stack's life (Owner and CostCenter do: a team hands a stack over). */

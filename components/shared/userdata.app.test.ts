@@ -37,9 +37,13 @@ function boot(releaseExit: number): { sandbox: string; prepare: { status: number
     const stub = (name: string, body: string) => fs.writeFileSync(path.join(stubs, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
     stub("dnf", "exit 0");
     stub("systemctl", "exit 0");
-    stub("aws", `if [[ $1 == ecr ]]; then echo ecr-token; else printf '%s' ${JSON.stringify(JSON.stringify(SECRETS)).replace(/\$/g, "\\$").replace(/`/g, "\\`")}; fi`);
+    stub(
+        "aws",
+        `if [[ $1 == ecr ]]; then echo ecr-token; else printf '%s' ${JSON.stringify(JSON.stringify(SECRETS)).replace(/\$/g, "\\$").replace(/`/g, "\\`")}; fi`,
+    );
     stub("docker", `cat >/dev/null 2>&1 || true\necho "docker $*" >> ${log}\nif [[ " $* " == *" migrate "* ]]; then exit ${releaseExit}; fi`);
-    const moved = (text: string) => text.replaceAll("'/etc/", `'${sandbox}/etc/`).replaceAll("'/run/", `'${sandbox}/run/`).replaceAll("'/usr/local/sbin/", `'${sandbox}/usr/local/sbin/`);
+    const moved = (text: string) =>
+        text.replaceAll("'/etc/", `'${sandbox}/etc/`).replaceAll("'/run/", `'${sandbox}/run/`).replaceAll("'/usr/local/sbin/", `'${sandbox}/usr/local/sbin/`);
     for (const d of ["etc/systemd/system", "run", "usr/local/sbin"]) fs.mkdirSync(path.join(sandbox, d), { recursive: true });
     const env = { ...process.env, PATH: `${stubs}:${process.env.PATH}` };
     execFileSync("bash", ["-c", moved(renderUserData(spec, host))], { env });
@@ -54,10 +58,13 @@ function boot(releaseExit: number): { sandbox: string; prepare: { status: number
 
 /** Every file under a directory, with its text. */
 function files(dir: string): [string, string][] {
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => {
-        const p = path.join(e.parentPath, e.name);
-        return [p, fs.readFileSync(p, "utf8")];
-    });
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => {
+            const p = path.join(e.parentPath, e.name);
+            return [p, fs.readFileSync(p, "utf8")];
+        });
 }
 
 describe("user data with the team's settings, secrets and release command (run for real)", () => {
@@ -89,9 +96,18 @@ describe("user data with the team's settings, secrets and release command (run f
             assert.ok(release[0].includes(`--env-file ${b.sandbox}/etc/app/app.env --env-file ${b.sandbox}/run/app/secrets.env`), release[0]);
             assert.ok(release[0].includes(`${IMAGE} node server.js migrate`));
             // A second start (a restart on the same host) does not run it again.
-            const again = spawnSync("bash", [path.join(b.sandbox, "usr/local/sbin/app-prepare")], { env: { ...process.env, PATH: `${b.sandbox}/bin:${process.env.PATH}` }, encoding: "utf8" });
+            const again = spawnSync("bash", [path.join(b.sandbox, "usr/local/sbin/app-prepare")], {
+                env: { ...process.env, PATH: `${b.sandbox}/bin:${process.env.PATH}` },
+                encoding: "utf8",
+            });
             assert.equal(again.status, 0);
-            assert.equal(fs.readFileSync(path.join(b.sandbox, "docker.log"), "utf8").split("\n").filter((l) => l.includes(" migrate")).length, 1);
+            assert.equal(
+                fs
+                    .readFileSync(path.join(b.sandbox, "docker.log"), "utf8")
+                    .split("\n")
+                    .filter((l) => l.includes(" migrate")).length,
+                1,
+            );
         } finally {
             b.cleanup();
         }
@@ -116,6 +132,9 @@ describe("user data with the team's settings, secrets and release command (run f
         assert.equal(systemdQuote("$HOME"), '"$$HOME"');
         assert.ok(renderUnit(spec, host).includes(`${IMAGE} \\\n    "node" \\\n    "server.js" \\\n    "--name=100%%" \\\n    "$$HOME"`));
         assert.ok(renderUnit(spec, host).includes("--publish 8080:3000"));
-        assert.deepEqual(validateContainerSpec({ ...spec, command: [], releaseCommand: ["a\nb"] }), ["command is empty", 'releaseCommand argument "a\\nb" is empty or has a line break or NUL']);
+        assert.deepEqual(validateContainerSpec({ ...spec, command: [], releaseCommand: ["a\nb"] }), [
+            "command is empty",
+            'releaseCommand argument "a\\nb" is empty or has a line break or NUL',
+        ]);
     });
 });

@@ -42,7 +42,9 @@ describe("shared user data: DigitalOcean Spaces strategy (autoscale pools)", () 
     });
 
     it("fetches the secrets document with S3 SigV4 into a shell variable, never to disk", () => {
-        assert.ok(prepare.includes(`--aws-sigv4 'aws:amz:nyc3:s3' --user "$spaces_key" 'https://storage-config-a1b2c3d.nyc3.digitaloceanspaces.com/secrets.json'`));
+        assert.ok(
+            prepare.includes(`--aws-sigv4 'aws:amz:nyc3:s3' --user "$spaces_key" 'https://storage-config-a1b2c3d.nyc3.digitaloceanspaces.com/secrets.json'`),
+        );
         assert.match(prepare, /^config_json="\$\(curl --fail /m);
         assert.ok(prepare.includes("unset spaces_key"));
         assert.ok(prepare.includes(`jq --raw-output --exit-status '.DATABASE_URL' <<<"$config_json"`));
@@ -54,23 +56,41 @@ describe("shared user data: DigitalOcean Spaces strategy (autoscale pools)", () 
     });
 
     it("logs in to the DigitalOcean registry with the pull credentials from the document", () => {
-        assert.ok(prepare.includes(`jq --raw-output --exit-status '.registry.password' <<<"$config_json" | docker login --username "$(jq --raw-output --exit-status '.registry.username' <<<"$config_json")" --password-stdin 'registry.digitalocean.com'`));
+        assert.ok(
+            prepare.includes(
+                `jq --raw-output --exit-status '.registry.password' <<<"$config_json" | docker login --username "$(jq --raw-output --exit-status '.registry.username' <<<"$config_json")" --password-stdin 'registry.digitalocean.com'`,
+            ),
+        );
         const publicImage = renderPrepareScript({ ...SPEC, image: `ghcr.io/acme/app@sha256:${"cd34".repeat(16)}`, secrets: [] }, host);
         assert.ok(!publicImage.includes("config_json"), "nothing is fetched when nothing needs it");
     });
 
     it("blocks containers from the metadata service that serves the user data", () => {
-        assert.ok(prepare.includes("iptables -C DOCKER-USER -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -I DOCKER-USER -d 169.254.169.254/32 -j DROP"));
+        assert.ok(
+            prepare.includes("iptables -C DOCKER-USER -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -I DOCKER-USER -d 169.254.169.254/32 -j DROP"),
+        );
     });
 
     it("really extracts each secret from a document with jq, as the prepare script does", () => {
         if (spawnSync("jq", ["--version"]).error) throw new Error("jq is needed for this test: apt-get install -y jq");
-        const doc = JSON.stringify({ DATABASE_URL: "postgresql://app:p%40ss@private-db:25060/app?sslmode=require", registry: { username: "u", password: "p" } });
+        const doc = JSON.stringify({
+            DATABASE_URL: "postgresql://app:p%40ss@private-db:25060/app?sslmode=require",
+            registry: { username: "u", password: "p" },
+        });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-spaces-"));
         try {
-            const out = execFileSync("bash", ["-c", `config_json="$(cat "$1")"; jq --raw-output --exit-status '.DATABASE_URL' <<<"$config_json"`, "_", writeFile(dir, doc)], { encoding: "utf8" });
+            const out = execFileSync(
+                "bash",
+                ["-c", `config_json="$(cat "$1")"; jq --raw-output --exit-status '.DATABASE_URL' <<<"$config_json"`, "_", writeFile(dir, doc)],
+                { encoding: "utf8" },
+            );
             assert.equal(out.trim(), "postgresql://app:p%40ss@private-db:25060/app?sslmode=require");
-            const missing = spawnSync("bash", ["-c", `config_json="$(cat "$1")"; jq --raw-output --exit-status '.NOPE' <<<"$config_json"`, "_", writeFile(dir, doc)]);
+            const missing = spawnSync("bash", [
+                "-c",
+                `config_json="$(cat "$1")"; jq --raw-output --exit-status '.NOPE' <<<"$config_json"`,
+                "_",
+                writeFile(dir, doc),
+            ]);
             assert.notEqual(missing.status, 0, "a missing secret fails the start instead of running with an empty value");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -100,9 +120,12 @@ describe("shared user data: one-time database bootstrap (admin SQL from the host
         const prepare = renderPrepareScript(spec, host);
         assert.ok(prepare.includes(`jq --raw-output --exit-status '.DATABASE_ADMIN_URL' <<<"$config_json"`));
         assert.ok(!/printf '%s=%s\\n' 'DATABASE_ADMIN_URL'/.test(prepare));
-        assert.ok(prepare.indexOf("mv -f \"$tmp\" '/run/app/secrets.env'") < prepare.indexOf("DATABASE_ADMIN_URL"), "the secrets file is complete before the admin URL is read");
+        assert.ok(
+            prepare.indexOf("mv -f \"$tmp\" '/run/app/secrets.env'") < prepare.indexOf("DATABASE_ADMIN_URL"),
+            "the secrets file is complete before the admin URL is read",
+        );
         const publicImageNoSecrets = renderPrepareScript({ ...spec, image: `ghcr.io/acme/app@sha256:${"cd34".repeat(16)}`, secrets: [] }, host);
-        assert.ok(publicImageNoSecrets.includes("config_json=\"$(curl"), "the document is fetched when only the bootstrap needs it");
+        assert.ok(publicImageNoSecrets.includes('config_json="$(curl'), "the document is fetched when only the bootstrap needs it");
     });
 
     // Runs the rendered lines in bash with a stand-in docker that records what it was given.
@@ -114,7 +137,12 @@ describe("shared user data: one-time database bootstrap (admin SQL from the host
             `#!/bin/bash\nprintf '%s\\n' "$@" > ${JSON.stringify(path.join(dir, "argv"))}\nprintf '%s' "$BOOTSTRAP_DATABASE_URL" > ${JSON.stringify(path.join(dir, "url"))}\ncat > ${JSON.stringify(path.join(dir, "stdin"))}\n`,
             { mode: 0o755 },
         );
-        const script = ["set -euo pipefail", 'config_json="$(cat "$1")"', ...renderDatabaseBootstrap(bootstrap, host, marker), 'echo "left: ${admin_url:-}"'].join("\n");
+        const script = [
+            "set -euo pipefail",
+            'config_json="$(cat "$1")"',
+            ...renderDatabaseBootstrap(bootstrap, host, marker),
+            'echo "left: ${admin_url:-}"',
+        ].join("\n");
         fs.writeFileSync(path.join(dir, "doc.json"), JSON.stringify(doc));
         return spawnSync("bash", ["-c", script, "_", path.join(dir, "doc.json")], { encoding: "utf8", env: { PATH: `${bin}:${process.env.PATH}` } });
     }

@@ -6,16 +6,7 @@ import * as path from "path";
 import { TIERS, TIER_PRESETS, Tier } from "../../stacks/tiers";
 import { awsHost } from "../aws/host-strategy";
 import { digitalOceanHost } from "../digitalocean/host-strategy";
-import {
-    ContainerSpec,
-    HostStrategy,
-    registryOf,
-    renderPrepareScript,
-    renderUnit,
-    renderUserData,
-    shellQuote,
-    validateContainerSpec,
-} from "./userdata";
+import { ContainerSpec, HostStrategy, registryOf, renderPrepareScript, renderUnit, renderUserData, shellQuote, validateContainerSpec } from "./userdata";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const ECR_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/alicerce-app@${DIGEST}`;
@@ -36,7 +27,12 @@ function specFor(tier: Tier, cloud: "aws" | "digitalocean"): { spec: ContainerSp
         SHUTDOWN_TIMEOUT_MS: "25000",
     };
     if (cloud === "aws") {
-        Object.assign(env, { DB_SECRET_ARN: DB_SECRET, APP_SECRET_ARN: DB_SECRET.replace("rds!db-0a1b2c", "alicerce-session"), AWS_REGION: "us-east-1", ASSETS_BUCKET: "alicerce-assets-a1b2c3d" });
+        Object.assign(env, {
+            DB_SECRET_ARN: DB_SECRET,
+            APP_SECRET_ARN: DB_SECRET.replace("rds!db-0a1b2c", "alicerce-session"),
+            AWS_REGION: "us-east-1",
+            ASSETS_BUCKET: "alicerce-assets-a1b2c3d",
+        });
         return {
             spec: {
                 image: ECR_IMAGE,
@@ -103,7 +99,10 @@ describe("shared user data", () => {
                     assert.ok(script.includes("install -d -m 0700 '/etc/app'"));
                     assert.ok(script.includes("chmod 0600 '/etc/app/app.env'"));
                     const envBlock = script.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0];
-                    assert.deepEqual(envBlock.split("\n").map((l) => l.split("=")[0]), Object.keys(spec.env).sort());
+                    assert.deepEqual(
+                        envBlock.split("\n").map((l) => l.split("=")[0]),
+                        Object.keys(spec.env).sort(),
+                    );
                     for (const secret of spec.secrets ?? []) {
                         assert.ok(!envBlock.includes(secret.env), `${secret.env} must not be in the env file`);
                         assert.ok(renderPrepareScript(spec, host).includes(`printf '%s=%s\\n' '${secret.env}' "$value"`));
@@ -116,7 +115,11 @@ describe("shared user data", () => {
                     it("uses dnf, ECR login with the instance role, Secrets Manager, awslogs and the CloudWatch agent", () => {
                         assert.ok(script.includes("dnf install -y docker jq amazon-cloudwatch-agent"));
                         assert.ok(!script.includes("apt-get"));
-                        assert.ok(script.includes("aws ecr get-login-password --region 'us-east-1' | docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-1.amazonaws.com'"));
+                        assert.ok(
+                            script.includes(
+                                "aws ecr get-login-password --region 'us-east-1' | docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-1.amazonaws.com'",
+                            ),
+                        );
                         assert.ok(script.includes("--log-driver awslogs"));
                         assert.ok(script.includes("--log-opt awslogs-group=/alicerce/prod/app"));
                         assert.ok(script.includes('"AutoScalingGroupName": "${aws:AutoScalingGroupName}"'));
@@ -134,7 +137,11 @@ describe("shared user data", () => {
                         const prepare = renderPrepareScript(spec, host);
                         assert.ok(prepare.includes('DO_TOKEN="$(cat /root/.config/alicerce/do-token)"'));
                         assert.ok(prepare.includes("--password-stdin 'registry.digitalocean.com'"));
-                        assert.ok(prepare.includes("'https://api.digitalocean.com/v2/databases/9cc10173-e9ea-4176-9dbc-a4cee4c4ff30' | jq --raw-output --exit-status '.database.connection.password'"));
+                        assert.ok(
+                            prepare.includes(
+                                "'https://api.digitalocean.com/v2/databases/9cc10173-e9ea-4176-9dbc-a4cee4c4ff30' | jq --raw-output --exit-status '.database.connection.password'",
+                            ),
+                        );
                     });
                 }
             });
@@ -167,8 +174,19 @@ describe("shared user data", () => {
             secrets: [{ env: "DB_HOST", source: "arn", key: "password" }],
         };
         const problems = validateContainerSpec(bad);
-        for (const expected of ['serviceName "App"', "must be pinned by digest", "hostPort 0", 'environment variable "bad-name"', 'environment variable "MULTI" has a line break', 'environment variable "DB_HOST" is set twice', 'key "password" must be a jq path']) {
-            assert.ok(problems.some((p) => p.includes(expected)), `missing "${expected}" in:\n${problems.join("\n")}`);
+        for (const expected of [
+            'serviceName "App"',
+            "must be pinned by digest",
+            "hostPort 0",
+            'environment variable "bad-name"',
+            'environment variable "MULTI" has a line break',
+            'environment variable "DB_HOST" is set twice',
+            'key "password" must be a jq path',
+        ]) {
+            assert.ok(
+                problems.some((p) => p.includes(expected)),
+                `missing "${expected}" in:\n${problems.join("\n")}`,
+            );
         }
         assert.throws(() => renderUserData(bad, host), /invalid container spec:\n {2}serviceName "App"/);
         assert.deepEqual(validateContainerSpec(spec), []);
@@ -197,8 +215,18 @@ describe("shared user data", () => {
     it("logs in to an ECR registry with that registry's region, not the stack's (ECR tokens are per region)", () => {
         const host = awsHost({ region: "us-east-1", logGroupName: "/alicerce/prod/app" });
         const cases: [string, string[]][] = [
-            ["123456789012.dkr.ecr.us-east-1.amazonaws.com", ["aws ecr get-login-password --region 'us-east-1' | docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-1.amazonaws.com'"]],
-            ["210987654321.dkr.ecr.eu-west-1.amazonaws.com", ["aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'"]],
+            [
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                [
+                    "aws ecr get-login-password --region 'us-east-1' | docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-1.amazonaws.com'",
+                ],
+            ],
+            [
+                "210987654321.dkr.ecr.eu-west-1.amazonaws.com",
+                [
+                    "aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'",
+                ],
+            ],
             ["s3.amazonaws.com", []],
             ["ghcr.io", []],
         ];
@@ -218,7 +246,11 @@ describe("shared user data", () => {
         // /run needs root; the same script runs with /run/ moved under a temporary directory.
         const run = path.join(stubs, "run");
         const calls = path.join(stubs, "calls.log");
-        fs.writeFileSync(path.join(stubs, "aws"), `#!/bin/bash\necho "aws $*" >> ${calls}\nif [[ $1 == ecr ]]; then echo ecr-pass; else echo '{"username":"app","password":"p4ss w0rd='\\''x"}'; fi\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(stubs, "aws"),
+            `#!/bin/bash\necho "aws $*" >> ${calls}\nif [[ $1 == ecr ]]; then echo ecr-pass; else echo '{"username":"app","password":"p4ss w0rd='\\''x"}'; fi\n`,
+            { mode: 0o755 },
+        );
         fs.writeFileSync(path.join(stubs, "docker"), `#!/bin/bash\necho "docker $* stdin=$(cat)" >> ${calls}\n`, { mode: 0o755 });
         try {
             fs.mkdirSync(run);
@@ -243,7 +275,11 @@ describe("shared cloud-init: a container command (the worker role)", () => {
     const { spec, host } = specFor("growth", "digitalocean");
     it("runs the image with the command's words, quoted, after the image; without one the unit is unchanged", () => {
         const worker = renderUnit({ ...spec, serviceName: "worker", command: ["node", "--enable-source-maps", "dist/worker.js"] }, host);
-        assert.ok(worker.includes(`${DOCR_IMAGE} \\\n    "node" \\\n    "--enable-source-maps" \\\n    "dist/worker.js"\nExecStop=/usr/bin/docker stop --time 30 worker`));
+        assert.ok(
+            worker.includes(
+                `${DOCR_IMAGE} \\\n    "node" \\\n    "--enable-source-maps" \\\n    "dist/worker.js"\nExecStop=/usr/bin/docker stop --time 30 worker`,
+            ),
+        );
         assert.equal(renderUnit({ ...spec, command: undefined }, host), renderUnit(spec, host));
         assert.match(renderUnit(spec, host), /@sha256:[0-9a-f]{64}\nExecStop=/);
     });

@@ -25,7 +25,6 @@
  * Container Registry, the DigitalOcean API or Spaces, journald).
  */
 
-
 /** One secret the prepare script fetches at boot into the container's environment. */
 export interface SecretEnv {
     /** The environment variable the value lands in (`DB_PASSWORD`). */
@@ -191,9 +190,13 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
 export function validateContainerSpec(spec: ContainerSpec): string[] {
     const s = withDefaults(spec);
     const problems: string[] = [];
-    if (!SERVICE_NAME.test(s.serviceName)) problems.push(`serviceName "${s.serviceName}" must be 1-31 lowercase letters, digits or '-', starting with a letter`);
+    if (!SERVICE_NAME.test(s.serviceName))
+        problems.push(`serviceName "${s.serviceName}" must be 1-31 lowercase letters, digits or '-', starting with a letter`);
     if (!IMAGE_BY_DIGEST.test(s.image)) problems.push(`image "${s.image}" must be pinned by digest (registry/repository@sha256:<64 hex>)`);
-    for (const [what, port] of [["hostPort", s.hostPort], ["containerPort", s.containerPort]] as const) {
+    for (const [what, port] of [
+        ["hostPort", s.hostPort],
+        ["containerPort", s.containerPort],
+    ] as const) {
         if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${what} ${port} must be a whole number from 1 to 65535`);
     }
     if (!Number.isInteger(s.stopTimeoutSeconds) || s.stopTimeoutSeconds < 1 || s.stopTimeoutSeconds > 3600) {
@@ -212,7 +215,8 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
     const checkSecret = (secret: SecretEnv) => {
         claim(secret.env);
         if (secret.source === "" || /[\n\r\0]/.test(secret.source)) problems.push(`secret ${secret.env} has an empty or multi-line source`);
-        if (secret.key !== undefined && !JQ_PATH.test(secret.key)) problems.push(`secret ${secret.env} key "${secret.key}" must be a jq path such as .password`);
+        if (secret.key !== undefined && !JQ_PATH.test(secret.key))
+            problems.push(`secret ${secret.env} key "${secret.key}" must be a jq path such as .password`);
     };
     s.secrets.forEach(checkSecret);
     const bootstrap = s.databaseBootstrap;
@@ -225,10 +229,15 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
         const image = bootstrap.clientImage ?? DEFAULT_PSQL_IMAGE;
         if (!IMAGE_REF.test(image)) problems.push(`databaseBootstrap clientImage "${image}" is not an image reference`);
     }
-    for (const [what, argv] of [["command", s.command], ["releaseCommand", s.releaseCommand]] as const) {
+    for (const [what, argv] of [
+        ["command", s.command],
+        ["releaseCommand", s.releaseCommand],
+    ] as const) {
         if (argv === undefined) continue;
         if (argv.length === 0) problems.push(`${what} is empty`);
-        for (const arg of argv) if (arg === "" || /[\n\r\0]/.test(arg) || arg.includes(HEREDOC)) problems.push(`${what} argument ${JSON.stringify(arg)} is empty or has a line break or NUL`);
+        for (const arg of argv)
+            if (arg === "" || /[\n\r\0]/.test(arg) || arg.includes(HEREDOC))
+                problems.push(`${what} argument ${JSON.stringify(arg)} is empty or has a line break or NUL`);
     }
     for (const file of s.files) {
         if (!/^https:\/\/[A-Za-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(file.url)) problems.push(`file URL "${file.url}" must be a plain https:// URL`);
@@ -439,7 +448,10 @@ export function renderUserData(spec: ContainerSpec, host: HostStrategy): string 
     if (s.files.length > 0) lines.push("", "# Public files the container reads (CA bundles)");
     for (const f of s.files) {
         const dest = `${p.configDir}/files/${fileName(f)}`;
-        lines.push(`curl --fail --silent --show-error --location --retry 5 --proto '=https' --output ${shellQuote(dest)} ${shellQuote(f.url)}`, `chmod 0644 ${shellQuote(dest)}`);
+        lines.push(
+            `curl --fail --silent --show-error --location --retry 5 --proto '=https' --output ${shellQuote(dest)} ${shellQuote(f.url)}`,
+            `chmod 0644 ${shellQuote(dest)}`,
+        );
     }
     lines.push(
         "",

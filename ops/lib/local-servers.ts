@@ -28,14 +28,38 @@ export class LocalS3 {
             certFile = path.join(dir, "cert.pem");
             env.S3_KEY = path.join(dir, "key.pem");
             env.S3_CERT = certFile;
-            execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", env.S3_KEY, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore", timeout: 30_000 });
+            execFileSync(
+                "openssl",
+                [
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    env.S3_KEY,
+                    "-out",
+                    certFile,
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ],
+                { stdio: "ignore", timeout: 30_000 },
+            );
         }
         const program = `
             const S3rver = require("s3rver"); const fs = require("fs"); const e = process.env;
             const tls = e.S3_KEY ? { key: fs.readFileSync(e.S3_KEY), cert: fs.readFileSync(e.S3_CERT) } : {};
             new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: e.S3_DIR, configureBuckets: JSON.parse(e.S3_BUCKETS), ...tls })
                 .run().then((a) => console.log(JSON.stringify(a)), (err) => { console.error(err); process.exit(1); });`;
-        const child = spawn(process.execPath, ["-e", program], { cwd: path.join(__dirname, "..", ".."), env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn(process.execPath, ["-e", program], {
+            cwd: path.join(__dirname, "..", ".."),
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "inherit"],
+        });
         const port = await new Promise<number>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error("s3rver did not start in 20 s")), 20_000);
             child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));

@@ -14,7 +14,8 @@ import { run } from "./proc";
 export const BACKUP_SCRIPT = path.join(__dirname, "..", "..", "components", "docker", "backup", "backup.sh");
 
 /** libpq's connection variables (https://www.postgresql.org/docs/current/libpq-envars.html). */
-export type PgEnv = Record<"PGHOST" | "PGPORT" | "PGUSER" | "PGDATABASE", string> & Partial<Record<"PGPASSWORD" | "PGHOSTADDR" | "PGSSLMODE" | "PGSSLROOTCERT", string>>;
+export type PgEnv = Record<"PGHOST" | "PGPORT" | "PGUSER" | "PGDATABASE", string> &
+    Partial<Record<"PGPASSWORD" | "PGHOSTADDR" | "PGSSLMODE" | "PGSSLROOTCERT", string>>;
 
 /**
  * A `postgres://user:password@host:port/db?sslmode=…` URL as libpq variables,
@@ -27,9 +28,11 @@ export function pgEnvFromUrl(url: string, what: string): PgEnv {
     } catch {
         throw new Error(`${what}: not a URL; use postgres://user:password@host:5432/database`);
     }
-    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new Error(`${what}: "${u.protocol}" is not postgres:; use postgres://user:password@host:5432/database`);
+    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
+        throw new Error(`${what}: "${u.protocol}" is not postgres:; use postgres://user:password@host:5432/database`);
     const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
-    if (!u.hostname || !u.username || !database) throw new Error(`${what}: needs a host, a user and a database; use postgres://user:password@host:5432/database`);
+    if (!u.hostname || !u.username || !database)
+        throw new Error(`${what}: needs a host, a user and a database; use postgres://user:password@host:5432/database`);
     const env: PgEnv = {
         PGHOST: u.hostname.replace(/^\[|\]$/g, ""),
         PGPORT: u.port || "5432",
@@ -119,7 +122,10 @@ export function findPgBin(): string {
     const root = "/usr/lib/postgresql";
     const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v) && fs.existsSync(path.join(root, v, "bin", "initdb"))) : [];
     versions.sort((a, b) => Number(b) - Number(a));
-    if (versions.length === 0) throw new Error("no PostgreSQL server binaries (initdb) found under /usr/lib/postgresql; install postgresql (its major version at least the dump's), or set PG_BIN");
+    if (versions.length === 0)
+        throw new Error(
+            "no PostgreSQL server binaries (initdb) found under /usr/lib/postgresql; install postgresql (its major version at least the dump's), or set PG_BIN",
+        );
     return path.join(root, versions[0], "bin");
 }
 
@@ -148,7 +154,9 @@ export class ScratchCluster {
     ) {}
 
     /** Starts one in a new directory under the system's temporary directory; `stop` removes it. */
-    static async start(o: { database?: string; user?: string; bin?: string; ssl?: { readonly certFile: string; readonly keyFile: string } } = {}): Promise<ScratchCluster> {
+    static async start(
+        o: { database?: string; user?: string; bin?: string; ssl?: { readonly certFile: string; readonly keyFile: string } } = {},
+    ): Promise<ScratchCluster> {
         const bin = o.bin ?? findPgBin();
         const user = o.user ?? "app";
         const password = crypto.randomBytes(18).toString("base64url");
@@ -171,11 +179,32 @@ export class ScratchCluster {
         const port = await freePort();
         const as = (cmd: string, args: string[]) => (process.getuid?.() === 0 ? run("runuser", ["-u", "postgres", "--", cmd, ...args]) : run(cmd, args));
         try {
-            await as(path.join(bin, "initdb"), ["-D", data, "-U", user, "--auth=scram-sha-256", `--pwfile=${pwfile}`, "--no-sync", "--encoding=UTF8", "--locale=C"]);
+            await as(path.join(bin, "initdb"), [
+                "-D",
+                data,
+                "-U",
+                user,
+                "--auth=scram-sha-256",
+                `--pwfile=${pwfile}`,
+                "--no-sync",
+                "--encoding=UTF8",
+                "--locale=C",
+            ]);
         } finally {
             fs.rmSync(pwfile, { force: true });
         }
-        await as(path.join(bin, "pg_ctl"), ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "-o", [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, ...ssl].join(" "), "start"]);
+        await as(path.join(bin, "pg_ctl"), [
+            "-D",
+            data,
+            "-l",
+            path.join(dir, "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, ...ssl].join(" "),
+            "start",
+        ]);
         const cluster = new ScratchCluster(dir, { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: user, PGPASSWORD: password, PGDATABASE: "postgres" }, bin);
         const database = o.database ?? "app";
         await run(path.join(bin, "createdb"), [database], { env: clientEnv(cluster.pg) });
@@ -200,5 +229,17 @@ export async function psql(pg: PgEnv, sql: string): Promise<string> {
 /** pg_restore of a custom-format dump in one transaction; `clean` drops the objects it recreates first. */
 export async function restoreDump(pg: PgEnv, dumpFile: string, o: { clean?: boolean; pgBin?: string } = {}): Promise<void> {
     const bin = o.pgBin ? path.join(o.pgBin, "pg_restore") : "pg_restore";
-    await run(bin, ["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges", ...(o.clean ? ["--clean", "--if-exists"] : []), `--dbname=${pg.PGDATABASE}`, dumpFile], { env: clientEnv(pg) });
+    await run(
+        bin,
+        [
+            "--exit-on-error",
+            "--single-transaction",
+            "--no-owner",
+            "--no-privileges",
+            ...(o.clean ? ["--clean", "--if-exists"] : []),
+            `--dbname=${pg.PGDATABASE}`,
+            dumpFile,
+        ],
+        { env: clientEnv(pg) },
+    );
 }

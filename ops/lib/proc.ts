@@ -95,7 +95,10 @@ export class Steps {
 }
 
 /** `--name value` and `--flag` arguments; a repeated or unknown flag is an error, listed with the others. */
-export function parseFlags(argv: readonly string[], spec: { readonly values: readonly string[]; readonly booleans: readonly string[] }): { flags: Map<string, string>; problems: string[] } {
+export function parseFlags(
+    argv: readonly string[],
+    spec: { readonly values: readonly string[]; readonly booleans: readonly string[] },
+): { flags: Map<string, string>; problems: string[] } {
     const flags = new Map<string, string>();
     const problems: string[] = [];
     for (let i = 0; i < argv.length; i++) {

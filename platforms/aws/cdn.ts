@@ -29,10 +29,23 @@ export function namesNeedingValidation(names: readonly string[]): string[] {
 }
 
 /** Validation records through Cloudflare for every name of a certificate; their names, for the validation to wait on. */
-export function validationDns(name: string, certificate: Certificate, zoneId: string, provider: cloudflare.Provider, firstKey?: string): pulumi.Output<string[]> {
+export function validationDns(
+    name: string,
+    certificate: Certificate,
+    zoneId: string,
+    provider: cloudflare.Provider,
+    firstKey?: string,
+): pulumi.Output<string[]> {
     const records: DnsRecordSpec[] = namesNeedingValidation(certificate.domainNames).map((host, i) => {
         const r = certificate.validationRecord(host);
-        return { key: i === 0 && firstKey ? firstKey : hostKey(host), name: r.name, type: "CNAME", content: r.value, proxied: false, comment: `ACM validation for ${host} (managed by alicerce)` };
+        return {
+            key: i === 0 && firstKey ? firstKey : hostKey(host),
+            name: r.name,
+            type: "CNAME",
+            content: r.value,
+            proxied: false,
+            comment: `ACM validation for ${host} (managed by alicerce)`,
+        };
     });
     return new Dns(name, { zoneId, records }, { provider }).recordNames;
 }
@@ -65,27 +78,50 @@ export function deployCdn(
     let certificate: Certificate | undefined;
     let validated: pulumi.Output<string> | undefined;
     if (frontendHosts.length > 0) {
-        const east = settings.region === CLOUDFRONT_CERTIFICATE_REGION
-            ? provider
-            : new aws.Provider(`aws-${CLOUDFRONT_CERTIFICATE_REGION}`, { region: CLOUDFRONT_CERTIFICATE_REGION, defaultTags: { tags: { ...settings.tags } } });
+        const east =
+            settings.region === CLOUDFRONT_CERTIFICATE_REGION
+                ? provider
+                : new aws.Provider(`aws-${CLOUDFRONT_CERTIFICATE_REGION}`, {
+                      region: CLOUDFRONT_CERTIFICATE_REGION,
+                      defaultTags: { tags: { ...settings.tags } },
+                  });
         certificate = new Certificate(`${prefix}-cdn-cert`, { domainName: frontendHosts[0], alternativeNames: frontendHosts.slice(1) }, { provider: east });
         const fqdns = cf ? validationDns(`${prefix}-cdn-validation`, certificate, cf.zoneId, cf.provider) : undefined;
         // CloudFront refuses a certificate that is not yet issued: wait for it.
-        validated = new aws.acm.CertificateValidation(`${prefix}-cdn-cert-validation`, { certificateArn: certificate.arn, validationRecordFqdns: fqdns }, { provider: east }).certificateArn;
+        validated = new aws.acm.CertificateValidation(
+            `${prefix}-cdn-cert-validation`,
+            { certificateArn: certificate.arn, validationRecordFqdns: fqdns },
+            { provider: east },
+        ).certificateArn;
     }
-    const cdn = new Cdn(`${prefix}-cdn`, {
-        assetsOrigin: settings.cdn ? { domainName: `${assetsBucket}.s3.${settings.region}.amazonaws.com`, publicPrefix: PUBLIC_PREFIX } : undefined,
-        frontendDir: frontendHosts.length > 0 ? settings.frontendPath : undefined,
-        frontendBucketName: s3BucketName({ project: settings.project, stack: settings.stack, purpose: "frontend", accountId, region: settings.region }),
-        aliases: frontendHosts,
-        certificateArn: validated,
-    }, { provider });
+    const cdn = new Cdn(
+        `${prefix}-cdn`,
+        {
+            assetsOrigin: settings.cdn ? { domainName: `${assetsBucket}.s3.${settings.region}.amazonaws.com`, publicPrefix: PUBLIC_PREFIX } : undefined,
+            frontendDir: frontendHosts.length > 0 ? settings.frontendPath : undefined,
+            frontendBucketName: s3BucketName({ project: settings.project, stack: settings.stack, purpose: "frontend", accountId, region: settings.region }),
+            aliases: frontendHosts,
+            certificateArn: validated,
+        },
+        { provider },
+    );
     if (cf && frontendHosts.length > 0) {
         // Not proxied: CloudFront is the CDN and terminates TLS with its own certificate; Cloudflare flattens a CNAME at the apex.
-        new Dns(`${prefix}-cdn-dns`, {
-            zoneId: cf.zoneId,
-            records: frontendHosts.map((h) => ({ key: hostKey(h), name: h, type: "CNAME" as const, content: cdn.domainName, proxied: false, comment: "frontend on CloudFront (managed by alicerce)" })),
-        }, { provider: cf.provider });
+        new Dns(
+            `${prefix}-cdn-dns`,
+            {
+                zoneId: cf.zoneId,
+                records: frontendHosts.map((h) => ({
+                    key: hostKey(h),
+                    name: h,
+                    type: "CNAME" as const,
+                    content: cdn.domainName,
+                    proxied: false,
+                    comment: "frontend on CloudFront (managed by alicerce)",
+                })),
+            },
+            { provider: cf.provider },
+        );
     }
     return { cdn, publicUploads: settings.cdn };
 }

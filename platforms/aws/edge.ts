@@ -59,7 +59,10 @@ const cloudflareProviders = new WeakMap<StackSettings, { zoneId: string; provide
 export function cloudflareFor(settings: StackSettings, credentials: ProviderSecrets): { zoneId: string; provider: cloudflare.Provider } | undefined {
     if (settings.cloudflareZoneId === undefined) return undefined;
     if (!cloudflareProviders.has(settings)) {
-        cloudflareProviders.set(settings, { zoneId: settings.cloudflareZoneId, provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }) });
+        cloudflareProviders.set(settings, {
+            zoneId: settings.cloudflareZoneId,
+            provider: new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken }),
+        });
     }
     return cloudflareProviders.get(settings);
 }
@@ -82,7 +85,13 @@ export interface QueueDependencies {
 /** The BullMQ queue the workers run and report on (app-image/src/queue.ts VERIFY_QUEUE). */
 export const WORKER_QUEUE = "upload-verify";
 /** The EMF metrics the worker prints (app-image/src/metrics.ts: namespace `Alicerce/Queue`, dimension `Queue`). */
-export const QUEUE_METRICS = { namespace: "Alicerce/Queue", dimension: "Queue", depth: "QueueDepth", oldestAge: "OldestJobAgeSeconds", failed: "FailedJobs" } as const;
+export const QUEUE_METRICS = {
+    namespace: "Alicerce/Queue",
+    dimension: "Queue",
+    depth: "QueueDepth",
+    oldestAge: "OldestJobAgeSeconds",
+    failed: "FailedJobs",
+} as const;
 /** `REDIS_URL` from the cache's secret, fetched at every start into the tmpfs secrets file (never into the user data). */
 export function redisUrlSecret(secretArn: string): SecretEnv {
     return { env: "REDIS_URL", source: secretArn, key: ".url" };
@@ -155,7 +164,13 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
 
     const registry = new Registry(
         `${prefix}-registry`,
-        { kmsKeyArn: deps.kms.keyArn, image: settings.image, platform: dockerPlatform(arch), forceDelete: !settings.protectData, buildContext: settings.app.buildContext },
+        {
+            kmsKeyArn: deps.kms.keyArn,
+            image: settings.image,
+            platform: dockerPlatform(arch),
+            forceDelete: !settings.protectData,
+            buildContext: settings.app.buildContext,
+        },
         opts,
     );
 
@@ -243,9 +258,21 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     const env = pulumi
-        .all([db.masterSecretArn, db.writerAddress, db.readerAddress, db.port, db.dbName, deps.secrets.sessionSecretArn, deps.storage.assetsBucketName, deps.secrets.appEnvVersionId])
+        .all([
+            db.masterSecretArn,
+            db.writerAddress,
+            db.readerAddress,
+            db.port,
+            db.dbName,
+            deps.secrets.sessionSecretArn,
+            deps.storage.assetsBucketName,
+            deps.secrets.appEnvVersionId,
+        ])
         .apply(([dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket, secretsVersion]) => ({
-            ...appEnvironment(settings.app, awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket })),
+            ...appEnvironment(
+                settings.app,
+                awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
+            ),
             // A rotated app secret is a new version id: a new launch template version, so the instance refresh restarts every instance.
             ...(secretsVersion !== undefined ? { [APP_SECRETS_VERSION_VARIABLE]: secretsVersion } : {}),
         }))
@@ -258,7 +285,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ? pulumi.output(appEnvSecretArn).apply((arn) => settings.app.secretNames.map((n): SecretEnv => ({ env: n, source: arn, key: `.${n}` })))
             : [];
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
-    if (settings.image !== undefined && prebuilt === undefined) throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
+    if (settings.image !== undefined && prebuilt === undefined)
+        throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
     const servers = new AppServers(
         `${prefix}-app`,
         {
@@ -287,9 +315,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
                 ...(deps.queue ? [deps.queue.cache.secretArn] : []),
             ],
             // With a queue the API enqueues jobs and shares its rate limit through Valkey.
-            bootSecrets: deps.queue
-                ? pulumi.all([bootSecrets, deps.queue.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)])
-                : bootSecrets,
+            bootSecrets: deps.queue ? pulumi.all([bootSecrets, deps.queue.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)]) : bootSecrets,
             appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             assetsBucketArn: deps.storage.assetsBucketArn,
             kmsKeyArn: deps.kms.keyArn,
@@ -351,20 +377,23 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
 
     let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
     if (settings.domain !== undefined && cf) {
-        const records: DnsRecordSpec[] = [{ key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied }];
+        const records: DnsRecordSpec[] = [
+            { key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied },
+        ];
         // The app's other names and the wildcard (Cloudflare proxies wildcard records on every plan).
-        for (const h of appHosts.slice(1)) records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied });
+        for (const h of appHosts.slice(1))
+            records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied });
         new Dns(`${prefix}-dns`, { zoneId: cf.zoneId, records, originTlsSettings: true }, { provider: cf.provider });
     } else if (settings.domain !== undefined && certificate) {
         const domain = settings.domain;
-        dnsRecordsToCreate = pulumi
-            .all([certificate.validationRecord(domain), loadBalancer.dnsName])
-            .apply(([v, lbDns]) => [
-                { name: v.name, type: v.type, value: v.value },
-                { name: domain, type: "CNAME", value: lbDns },
-            ]);
+        dnsRecordsToCreate = pulumi.all([certificate.validationRecord(domain), loadBalancer.dnsName]).apply(([v, lbDns]) => [
+            { name: v.name, type: v.type, value: v.value },
+            { name: domain, type: "CNAME", value: lbDns },
+        ]);
         dnsRecordsToCreate.apply((records) =>
-            pulumi.log.warn(`create these DNS records at your DNS host (the certificate is issued once the first exists): ${records.map((r) => `${r.name} ${r.type} ${r.value}`).join("; ")}`),
+            pulumi.log.warn(
+                `create these DNS records at your DNS host (the certificate is issued once the first exists): ${records.map((r) => `${r.name} ${r.type} ${r.value}`).join("; ")}`,
+            ),
         );
     }
 

@@ -199,13 +199,25 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         );
         new aws.vpc.SecurityGroupEgressRule(
             "workers-egress",
-            { securityGroupId: workersSg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "AWS APIs, image pulls, OS updates, the database and Valkey" },
+            {
+                securityGroupId: workersSg.id,
+                ipProtocol: "-1",
+                cidrIpv4: "0.0.0.0/0",
+                description: "AWS APIs, image pulls, OS updates, the database and Valkey",
+            },
             { provider, parent: access },
         );
         // The workers read and record in PostgreSQL like the app.
         new aws.vpc.SecurityGroupIngressRule(
             "database-from-workers",
-            { securityGroupId: database.securityGroupId, referencedSecurityGroupId: workersSg.id, ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from the workers" },
+            {
+                securityGroupId: database.securityGroupId,
+                referencedSecurityGroupId: workersSg.id,
+                ipProtocol: "tcp",
+                fromPort: 5432,
+                toPort: 5432,
+                description: "PostgreSQL from the workers",
+            },
             { provider, parent: access },
         );
         const cacheSettings = settings.awsCache;
@@ -230,7 +242,12 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
     }
     // --- end p-aws-workers ---
 
-    const edge = deployEdge(settings, provider, { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined, queue }, credentials);
+    const edge = deployEdge(
+        settings,
+        provider,
+        { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined, queue },
+        credentials,
+    );
 
     return {
         ...edge.outputs,
@@ -280,7 +297,12 @@ export function validateAws(view: ConfigView): string[] {
         }
         const amiArch = AL2023_AMI_NAME.exec(ami)?.[2];
         if (arch !== undefined && amiArch !== undefined && amiArch !== arch) {
-            problems.push(view.problem("amiName", `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`));
+            problems.push(
+                view.problem(
+                    "amiName",
+                    `is an ${amiArch} image, but instance type ${type} is ${arch}; use the ${arch} image of the same release (${ami.replace(/(arm64|x86_64)$/, arch)})`,
+                ),
+            );
         }
     }
     // --- p-aws-workers: workers run the app servers' image, so they need the same architecture ---
@@ -293,7 +315,12 @@ export function validateAws(view: ConfigView): string[] {
             archs = undefined; // an invalid type is reported on its own key
         }
         if (archs !== undefined && archs[0] !== archs[1]) {
-            problems.push(view.problem("workersInstanceType", `is ${archs[0]}, but the app servers' ${type} is ${archs[1]} and both run one image; use a ${archs[1]} type such as ${archs[1] === "arm64" ? "t4g.micro" : "t3.micro"}`));
+            problems.push(
+                view.problem(
+                    "workersInstanceType",
+                    `is ${archs[0]}, but the app servers' ${type} is ${archs[1]} and both run one image; use a ${archs[1]} type such as ${archs[1] === "arm64" ? "t4g.micro" : "t3.micro"}`,
+                ),
+            );
         }
     }
     // --- end p-aws-workers ---
@@ -307,7 +334,12 @@ export function validateAws(view: ConfigView): string[] {
             arch = undefined;
         }
         if (arch !== undefined && arch !== imageArch) {
-            problems.push(view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`));
+            problems.push(
+                view.problem(
+                    "imageArchitecture",
+                    `says alicerce:image is ${imageArch}, but instance type ${type} is ${arch}; push a ${arch} (or multi-architecture) image, or pick a${arch === "arm64" ? "n amd64 type such as t3.small" : "n arm64 type such as t4g.small"}`,
+                ),
+            );
         }
     }
     return problems;

@@ -68,7 +68,13 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     const network = new Network(
         "network",
         // p-do-docker-workers: the workers' own tag (their firewall opens no port; the data firewalls trust it).
-        { region: settings.region, ipRange: settings.vpcCidr, appTagName: `${base}-app`, workerTagName: settings.workers === undefined ? undefined : `${base}-worker`, description },
+        {
+            region: settings.region,
+            ipRange: settings.vpcCidr,
+            appTagName: `${base}-app`,
+            workerTagName: settings.workers === undefined ? undefined : `${base}-worker`,
+            description,
+        },
         opts,
     );
     const storage = new Storage(
@@ -83,7 +89,14 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     );
     const image = new AppImage(
         "app-image",
-        { prebuilt: settings.image, registryName: settings.registryName, createRegistry: settings.createRegistry, registryRegion: settings.registryRegion, repository: base, context: settings.app.buildContext },
+        {
+            prebuilt: settings.image,
+            registryName: settings.registryName,
+            createRegistry: settings.createRegistry,
+            registryRegion: settings.registryRegion,
+            repository: base,
+            context: settings.app.buildContext,
+        },
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const workerTag = network.workerTag;
@@ -108,19 +121,35 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     const cache =
         settings.cache === undefined || workerTag === undefined
             ? undefined
-            : new Cache("cache", { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags }, opts);
+            : new Cache(
+                  "cache",
+                  { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags },
+                  opts,
+              );
     const edge = new LoadBalancer(
         "edge",
-        { region: settings.region, vpcId: network.vpcId, appTag: network.appTag, certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")), healthPath: settings.app.healthPath },
+        {
+            region: settings.region,
+            vpcId: network.vpcId,
+            appTag: network.appTag,
+            certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")),
+            healthPath: settings.app.healthPath,
+        },
         opts,
     );
 
     // The Spaces CDN in front of the assets bucket (p-app-hosts): it serves only public-read objects, so the app signs that ACL
     // into public uploads (DigitalOcean docs, Spaces CDN: "files must be public to be served through the CDN").
     const cdn = settings.cdn
-        ? new digitalocean.Cdn("assets-cdn", { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS }, { ...opts, parent: storage })
+        ? new digitalocean.Cdn(
+              "assets-cdn",
+              { origin: pulumi.interpolate`${storage.assetsBucket}.${settings.region}.digitaloceanspaces.com`, ttl: SPACES_CDN_TTL_SECONDS },
+              { ...opts, parent: storage },
+          )
         : undefined;
-    const cdnEnv: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: pulumi.interpolate`https://${cdn.endpoint}`, PUBLIC_PREFIX: "public/", PUBLIC_UPLOAD_ACL: "public-read" } : {};
+    const cdnEnv: Record<string, pulumi.Input<string>> = cdn
+        ? { CDN_BASE_URL: pulumi.interpolate`https://${cdn.endpoint}`, PUBLIC_PREFIX: "public/", PUBLIC_UPLOAD_ACL: "public-read" }
+        : {};
 
     const platformEnv = digitalOceanAppEnvironment({
         dbPoolMax: database.appPoolMax,
@@ -175,30 +204,30 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         settings.workers === undefined || workerTag === undefined
             ? undefined
             : new DropletPool(
-                "workers",
-                {
-                    region: settings.region,
-                    compute: settings.workers,
-                    vpcId: network.vpcId,
-                    appTag: workerTag,
-                    labelTags,
-                    sshKeyFingerprints: settings.sshKeyFingerprints,
-                    adminCidrs: settings.adminCidrs,
-                    configBucket: storage.configBucket,
-                    bootstrapAccessKey: storage.bootstrapAccessKey,
-                    bootstrapSecretKey: storage.bootstrapSecretKey,
-                    image: image.imageRef,
-                    pullCredentials: image.pullCredentials,
-                    env,
-                    secrets,
-                    projectId: project.id,
-                    protect: settings.protectData,
-                    command: WORKER_COMMAND,
-                    serviceName: "worker",
-                    secretsObject: "worker-secrets.json",
-                },
-                { providers: [provider, randomProvider] },
-            );
+                  "workers",
+                  {
+                      region: settings.region,
+                      compute: settings.workers,
+                      vpcId: network.vpcId,
+                      appTag: workerTag,
+                      labelTags,
+                      sshKeyFingerprints: settings.sshKeyFingerprints,
+                      adminCidrs: settings.adminCidrs,
+                      configBucket: storage.configBucket,
+                      bootstrapAccessKey: storage.bootstrapAccessKey,
+                      bootstrapSecretKey: storage.bootstrapSecretKey,
+                      image: image.imageRef,
+                      pullCredentials: image.pullCredentials,
+                      env,
+                      secrets,
+                      projectId: project.id,
+                      protect: settings.protectData,
+                      command: WORKER_COMMAND,
+                      serviceName: "worker",
+                      secretsObject: "worker-secrets.json",
+                  },
+                  { providers: [provider, randomProvider] },
+              );
 
     // With a Cloudflare zone the app's record is managed there (the balancer serves the uploaded certificate
     // validation requires with a zone, so the zone can be Full (strict)); without one the plan warns which record to create.
@@ -231,7 +260,13 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         );
     }
 
-    const members: pulumi.Input<string>[] = [edge.loadBalancerUrn, database.clusterUrn, storage.assetsBucketUrn, storage.backupsBucketUrn, storage.configBucketUrn];
+    const members: pulumi.Input<string>[] = [
+        edge.loadBalancerUrn,
+        database.clusterUrn,
+        storage.assetsBucketUrn,
+        storage.backupsBucketUrn,
+        storage.configBucketUrn,
+    ];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
     if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);
@@ -260,13 +295,24 @@ export function validateDigitalOcean(view: ConfigView): string[] {
     // p-app-env: every droplet is x86-64 (https://docs.digitalocean.com/products/droplets/details/features/).
     const archProblems =
         view.value("imageArchitecture") === "arm64"
-            ? [view.problem("imageArchitecture", "says alicerce:image is arm64, but DigitalOcean droplets are amd64 (x86-64); push an amd64 (or multi-architecture) image")]
+            ? [
+                  view.problem(
+                      "imageArchitecture",
+                      "says alicerce:image is arm64, but DigitalOcean droplets are amd64 (x86-64); push an amd64 (or multi-architecture) image",
+                  ),
+              ]
             : [];
     const dbClass = view.value("dbInstanceClass") ?? preset?.database.instanceClass.digitalocean;
     const memoryGb = dbClass ? slugMemoryGb(dbClass) : undefined;
     if ((view.value("dbHighAvailability") ?? preset?.database.highAvailability.digitalocean) && memoryGb !== undefined && memoryGb < 2) {
         const key = raw.dbInstanceClass !== undefined ? "dbInstanceClass" : raw.dbHighAvailability !== undefined ? "dbHighAvailability" : "tier";
-        return [...archProblems, view.problem(key, `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`)];
+        return [
+            ...archProblems,
+            view.problem(
+                key,
+                `gives a ${memoryGb} GB database plan with a standby node; DigitalOcean standby nodes need 2 GB or more, use e.g. db-s-1vcpu-2gb`,
+            ),
+        ];
     }
     return archProblems;
 }

@@ -92,14 +92,15 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
 
     let vps: VpsHost | undefined;
     if (host.vps) {
-        const cloudProvider: pulumi.ProviderResource = host.vps === "aws"
-            ? new aws.Provider("aws", {
-                  region: settings.region as aws.Region,
-                  defaultTags: { tags: { ...settings.tags } },
-                  // p-plan-tool: `aws:profile` / `digitalocean:token` set the Pulumi way (explicit providers do not read them).
-                  ...(secrets.awsProfile ? { profile: secrets.awsProfile } : {}),
-              })
-            : new digitalocean.Provider("digitalocean", secrets.digitaloceanToken ? { token: secrets.digitaloceanToken } : {});
+        const cloudProvider: pulumi.ProviderResource =
+            host.vps === "aws"
+                ? new aws.Provider("aws", {
+                      region: settings.region as aws.Region,
+                      defaultTags: { tags: { ...settings.tags } },
+                      // p-plan-tool: `aws:profile` / `digitalocean:token` set the Pulumi way (explicit providers do not read them).
+                      ...(secrets.awsProfile ? { profile: secrets.awsProfile } : {}),
+                  })
+                : new digitalocean.Provider("digitalocean", secrets.digitaloceanToken ? { token: secrets.digitaloceanToken } : {});
         vps = new VpsHost("host", {
             machine: host.vps === "aws" ? awsVpsMachine : digitalOceanVpsMachine,
             provider: cloudProvider,
@@ -126,71 +127,100 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
     const postgres = new Postgres("postgres", { ...common, network: networks.dataNetwork, limit: limits.postgres }, parent);
     const redis = new Redis("redis", { ...common, network: networks.dataNetwork, limit: limits.redis }, parent);
     // Renamed from "minio": the alias keeps the URNs of its passwords and data volume.
-    const objectStore = new ObjectStore("objectstore", {
-        ...common, network: networks.dataNetwork, storageNetwork: networks.storageNetwork, limit: limits.objectStore,
-    }, { ...parent, aliases: [{ name: "minio" }] });
+    const objectStore = new ObjectStore(
+        "objectstore",
+        {
+            ...common,
+            network: networks.dataNetwork,
+            storageNetwork: networks.storageNetwork,
+            limit: limits.objectStore,
+        },
+        { ...parent, aliases: [{ name: "minio" }] },
+    );
     const storage = new StorageSetup("storage-setup", { namePrefix, labels, network: networks.dataNetwork, limit: limits.backup, objectStore }, parent);
-    const backups = new Backups("backups", {
-        namePrefix,
-        labels,
-        protectData,
-        network: networks.dataNetwork,
-        limit: limits.backup,
-        postgres,
-        // The uploaded files: the assets bucket, read through the S3 API with the object store's read-only backup key.
-        uploads: {
-            endpoint: objectStore.endpoint,
-            bucket: storage.assetsBucket,
-            accessKeyId: objectStore.backupAccessKey,
-            secretAccessKey: objectStore.backupSecretKey,
+    const backups = new Backups(
+        "backups",
+        {
+            namePrefix,
+            labels,
+            protectData,
+            network: networks.dataNetwork,
+            limit: limits.backup,
+            postgres,
+            // The uploaded files: the assets bucket, read through the S3 API with the object store's read-only backup key.
+            uploads: {
+                endpoint: objectStore.endpoint,
+                bucket: storage.assetsBucket,
+                accessKeyId: objectStore.backupAccessKey,
+                secretAccessKey: objectStore.backupSecretKey,
+            },
+            repository: settings.backups.repository && {
+                ...settings.backups.repository,
+                // Validated as set (stacks/): getSecret returns it whenever the key is.
+                secretAccessKey: secrets.backupSecretAccessKey!,
+            },
+            retentionDays: settings.backups.retentionDays,
+            dependsOn: [storage.container],
         },
-        repository: settings.backups.repository && {
-            ...settings.backups.repository,
-            // Validated as set (stacks/): getSecret returns it whenever the key is.
-            secretAccessKey: secrets.backupSecretAccessKey!,
-        },
-        retentionDays: settings.backups.retentionDays,
-        dependsOn: [storage.container],
-    }, parent);
+        parent,
+    );
     const address = vps ? vps.ipv4Address : pulumi.output(dockerHostAddress(host.dockerHost!));
     const publicUrl = settings.domain ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${address}`;
-    const app = new AppReplicas("app", {
-        ...common,
-        edgeNetwork: networks.edgeNetwork,
-        dataNetwork: networks.dataNetwork,
-        limit: limits.app,
-        replicas: host.appReplicas,
-        workers: host.workerReplicas,
-        workerLimit: host.workerLimit,
-        postgres,
-        redis,
-        objectStore,
-        assetsBucket: storage.assetsBucket,
-        publicUrl,
-        image: settings.image,
-        dependsOn: [storage.container],
-        // p-app-env: the team's app: its build directory, shape, settings and secrets.
-        app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
-    }, parent);
-    const proxy = new ReverseProxy("nginx", {
-        namePrefix,
-        labels,
-        edgeNetwork: networks.edgeNetwork,
-        limit: limits.nginx,
-        upstreams: app.upstreams,
-        storageNetwork: networks.storageNetwork,
-        extraLocations: [objectStore.uploadRoute],
-        behindTlsEdge: settings.domain !== undefined,
-    }, { ...parent, dependsOn: [app] });
+    const app = new AppReplicas(
+        "app",
+        {
+            ...common,
+            edgeNetwork: networks.edgeNetwork,
+            dataNetwork: networks.dataNetwork,
+            limit: limits.app,
+            replicas: host.appReplicas,
+            workers: host.workerReplicas,
+            workerLimit: host.workerLimit,
+            postgres,
+            redis,
+            objectStore,
+            assetsBucket: storage.assetsBucket,
+            publicUrl,
+            image: settings.image,
+            dependsOn: [storage.container],
+            // p-app-env: the team's app: its build directory, shape, settings and secrets.
+            app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
+        },
+        parent,
+    );
+    const proxy = new ReverseProxy(
+        "nginx",
+        {
+            namePrefix,
+            labels,
+            edgeNetwork: networks.edgeNetwork,
+            limit: limits.nginx,
+            upstreams: app.upstreams,
+            storageNetwork: networks.storageNetwork,
+            extraLocations: [objectStore.uploadRoute],
+            behindTlsEdge: settings.domain !== undefined,
+        },
+        { ...parent, dependsOn: [app] },
+    );
     const tls = settings.domain
-        ? new TlsEdge("caddy", {
-            namePrefix, labels, edgeNetwork: networks.edgeNetwork, limit: limits.caddy, domain: settings.domain, protectData, dependsOn: [proxy],
-            // Host names, the wildcard and the frontend (p-app-hosts).
-            sites: settings.hosts.routes,
-            frontendPath: settings.frontendPath,
-            // Validated in stacks/: alicerce:acmeDns needs cloudflare:apiToken.
-            dnsChallenge: settings.acmeDns ? { provider: settings.acmeDns, apiToken: secrets.cloudflareApiToken! } : undefined,
-        }, parent)
+        ? new TlsEdge(
+              "caddy",
+              {
+                  namePrefix,
+                  labels,
+                  edgeNetwork: networks.edgeNetwork,
+                  limit: limits.caddy,
+                  domain: settings.domain,
+                  protectData,
+                  dependsOn: [proxy],
+                  // Host names, the wildcard and the frontend (p-app-hosts).
+                  sites: settings.hosts.routes,
+                  frontendPath: settings.frontendPath,
+                  // Validated in stacks/: alicerce:acmeDns needs cloudflare:apiToken.
+                  dnsChallenge: settings.acmeDns ? { provider: settings.acmeDns, apiToken: secrets.cloudflareApiToken! } : undefined,
+              },
+              parent,
+          )
         : undefined;
 
     return {
@@ -235,7 +265,12 @@ export function validateDocker(view: ConfigView): string[] {
         }
     }
     return hostArch !== undefined && hostArch !== imageArch
-        ? [view.problem("imageArchitecture", `says alicerce:image is ${imageArch}, but the ${vps} host ${size} is ${hostArch}; push a ${hostArch} (or multi-architecture) image`)]
+        ? [
+              view.problem(
+                  "imageArchitecture",
+                  `says alicerce:image is ${imageArch}, but the ${vps} host ${size} is ${hostArch}; push a ${hostArch} (or multi-architecture) image`,
+              ),
+          ]
         : [];
 }
 

@@ -46,8 +46,14 @@ export function scanTaggableTypes(nodeModules: string): TaggableTypes {
     const aws = resourceClasses(path.join(nodeModules, "@pulumi", "aws"));
     const takesTags = (args: string) => /\n    tags\?:/.test(args);
     return {
-        awsDefaultTagged: aws.filter((c) => /readonly tagsAll:/.test(c.dts)).map((c) => c.token).sort(),
-        awsExplicitOnly: aws.filter((c) => takesTags(c.args) && !/readonly tagsAll:/.test(c.dts)).map((c) => c.token).sort(),
+        awsDefaultTagged: aws
+            .filter((c) => /readonly tagsAll:/.test(c.dts))
+            .map((c) => c.token)
+            .sort(),
+        awsExplicitOnly: aws
+            .filter((c) => takesTags(c.args) && !/readonly tagsAll:/.test(c.dts))
+            .map((c) => c.token)
+            .sort(),
         digitalocean: resourceClasses(path.join(nodeModules, "@pulumi", "digitalocean"))
             .filter((c) => takesTags(c.args))
             .map((c) => c.token)

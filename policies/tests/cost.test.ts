@@ -20,10 +20,17 @@ describe("cost-budget", () => {
     it("notes a stack whose estimate is over its budget with its three biggest items and the key that would bring it under", async () => {
         const s = budgeted(10);
         s.f.outputs.tier = "prod";
-        const estimate = estimateCost(s.f.resources.map((r) => ({ ...r, custom: r.provider !== undefined })), { cloud: "aws", region: "us-east-1" }, assumptionsForTier("prod"));
+        const estimate = estimateCost(
+            s.f.resources.map((r) => ({ ...r, custom: r.provider !== undefined })),
+            { cloud: "aws", region: "us-east-1" },
+            assumptionsForTier("prod"),
+        );
         assert.ok(estimate.total > 10, `the fixture should cost more than $10, costs ${estimate.total}`);
         const message = budgetAdvice(estimate, 10)!;
-        assert.match(message, /^The estimated monthly cost \$[\d.]+ is over the budget of \$10\.00 \(alicerce:budgetUsd\) by \$[\d.]+\. Biggest items: [^;]+; [^;]+; [^;]+\. To bring it under: /);
+        assert.match(
+            message,
+            /^The estimated monthly cost \$[\d.]+ is over the budget of \$10\.00 \(alicerce:budgetUsd\) by \$[\d.]+\. Biggest items: [^;]+; [^;]+; [^;]+\. To bring it under: /,
+        );
         assert.match(message, /alicerce:[a-zA-Z]+ |raise alicerce:budgetUsd/);
         await expectViolations(s.f, [{ policy: "cost-budget", level: "advisory", message }]);
     });

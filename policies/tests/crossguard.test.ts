@@ -33,13 +33,17 @@ function startPack(): Promise<{ child: ChildProcess; port: string }> {
 
 function resourceMessage(r: Rec, props: Record<string, unknown>, providers: Map<string, Rec>): analyzer.AnalyzerResource {
     const m = new analyzer.AnalyzerResource();
-    m.setType(r.type).setName(r.name).setUrn(r.urn).setProperties(Struct.fromJavaScript(props as any));
+    m.setType(r.type)
+        .setName(r.name)
+        .setUrn(r.urn)
+        .setProperties(Struct.fromJavaScript(props as any));
     m.setOptions(new analyzer.AnalyzerResourceOptions().setProtect(false));
     const p = r.provider ? providers.get(r.provider.slice(0, r.provider.lastIndexOf("::"))) : undefined;
     if (p) m.setProvider(new analyzer.AnalyzerProviderResource().setType(p.type).setName(p.name).setUrn(p.urn).setProperties(Struct.fromJavaScript(p.inputs)));
     if (r.parent) m.setParent(r.parent);
     m.setDependenciesList([...r.dependencies]);
-    for (const [k, urns] of Object.entries(r.propertyDependencies)) m.getPropertydependenciesMap().set(k, new analyzer.AnalyzerPropertyDependencies().setUrnsList([...urns]));
+    for (const [k, urns] of Object.entries(r.propertyDependencies))
+        m.getPropertydependenciesMap().set(k, new analyzer.AnalyzerPropertyDependencies().setUrnsList([...urns]));
     return m;
 }
 
@@ -65,10 +69,16 @@ describe("policy pack: under CrossGuard", function () {
 
         const providers = new Map(s.f.resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]));
         const seen: string[] = [];
-        const record = (d: analyzer.AnalyzeDiagnostic, urn: string) => seen.push(`${LEVELS[d.getEnforcementlevel()]} ${d.getPolicyname()} ${urn} ${d.getMessage()}`);
+        const record = (d: analyzer.AnalyzeDiagnostic, urn: string) =>
+            seen.push(`${LEVELS[d.getEnforcementlevel()]} ${d.getPolicyname()} ${urn} ${d.getMessage()}`);
         for (const r of s.f.resources) {
             const m = resourceMessage(r, r.inputs, providers);
-            const req = new analyzer.AnalyzeRequest().setType(m.getType()).setName(m.getName()).setUrn(m.getUrn()).setProperties(m.getProperties()).setOptions(m.getOptions());
+            const req = new analyzer.AnalyzeRequest()
+                .setType(m.getType())
+                .setName(m.getName())
+                .setUrn(m.getUrn())
+                .setProperties(m.getProperties())
+                .setOptions(m.getOptions());
             if (m.hasProvider()) req.setProvider(m.getProvider());
             const res = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze, req);
             res.getDiagnosticsList().forEach((d) => record(d, r.urn));

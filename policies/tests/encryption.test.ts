@@ -103,7 +103,12 @@ describe("s3-bucket-encryption", () => {
     it("covers the deprecated BucketV2 name and accepts the deprecated inline configuration", async () => {
         const s = compliantStack();
         const v2 = s.f.add("aws:s3/bucketV2:BucketV2", "legacy", {});
-        s.f.add("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "legacy-block", { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { links: { bucket: v2 } });
+        s.f.add(
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "legacy-block",
+            { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            { links: { bucket: v2 } },
+        );
         await expectViolations(s.f, [mandatory("s3-bucket-encryption", "legacy", NO_ENCRYPTION("legacy"))]);
         v2.inputs.serverSideEncryptionConfiguration = { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } } };
         await expectViolations(s.f, []);
@@ -115,7 +120,11 @@ describe("rds-storage-encrypted", () => {
         const s = compliantStack();
         s.db.inputs.storageEncrypted = false;
         await expectViolations(s.f, [
-            mandatory("rds-storage-encrypted", "db", `RDS instance "db" does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key). It cannot be turned on later without restoring from a snapshot.`),
+            mandatory(
+                "rds-storage-encrypted",
+                "db",
+                `RDS instance "db" does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key). It cannot be turned on later without restoring from a snapshot.`,
+            ),
         ]);
     });
 
@@ -129,7 +138,11 @@ describe("rds-storage-encrypted", () => {
         const f = new Fixture();
         f.add("aws:rds/cluster:Cluster", "aurora", { engine: "aurora-postgresql", deletionProtection: true });
         await expectViolations(f, [
-            mandatory("rds-storage-encrypted", "aurora", `RDS cluster "aurora" does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key).`),
+            mandatory(
+                "rds-storage-encrypted",
+                "aurora",
+                `RDS cluster "aurora" does not encrypt its storage; set storageEncrypted: true (with kmsKeyId for the stack's key).`,
+            ),
         ]);
     });
 });
@@ -139,7 +152,11 @@ describe("ebs-volumes-encrypted", () => {
         const s = compliantStack();
         s.template.inputs.blockDeviceMappings[0].ebs.encrypted = "false";
         await expectViolations(s.f, [
-            mandatory("ebs-volumes-encrypted", "app", `Launch template "app" maps volume /dev/xvda without encryption; set encrypted "true" on it (with kmsKeyId for the stack's key).`),
+            mandatory(
+                "ebs-volumes-encrypted",
+                "app",
+                `Launch template "app" maps volume /dev/xvda without encryption; set encrypted "true" on it (with kmsKeyId for the stack's key).`,
+            ),
         ]);
     });
 
@@ -158,16 +175,38 @@ describe("ebs-volumes-encrypted", () => {
         await expectViolations(f, []);
         vm.inputs.ebsBlockDevices = [{ deviceName: "/dev/sdf", encrypted: false }];
         await expectViolations(f, [
-            mandatory("ebs-volumes-encrypted", "bastion", `EC2 instance "bastion" maps volume /dev/sdf without encryption; set encrypted "true" on it (with kmsKeyId for the stack's key).`),
+            mandatory(
+                "ebs-volumes-encrypted",
+                "bastion",
+                `EC2 instance "bastion" maps volume /dev/sdf without encryption; set encrypted "true" on it (with kmsKeyId for the stack's key).`,
+            ),
         ]);
     });
 });
 
 describe("KMS at rest: secrets, topics, log groups, repositories", () => {
     const cases = [
-        ["secret", "secret-kms", "app-secrets", "kmsKeyId", `Secrets Manager secret "app-secrets" uses the AWS-managed key; set kmsKeyId to the stack's KMS key.`],
-        ["topic", "sns-topic-kms", "alarms", "kmsMasterKeyId", `SNS topic "alarms" is not encrypted at rest; set kmsMasterKeyId to a customer-managed key whose policy lets CloudWatch publish (alarms cannot use the AWS-managed aws/sns key).`],
-        ["logGroup", "log-group-kms", "app-logs", "kmsKeyId", `CloudWatch log group "app-logs" is not encrypted with KMS; set kmsKeyId to a KMS key ARN whose policy allows logs.<region>.amazonaws.com.`],
+        [
+            "secret",
+            "secret-kms",
+            "app-secrets",
+            "kmsKeyId",
+            `Secrets Manager secret "app-secrets" uses the AWS-managed key; set kmsKeyId to the stack's KMS key.`,
+        ],
+        [
+            "topic",
+            "sns-topic-kms",
+            "alarms",
+            "kmsMasterKeyId",
+            `SNS topic "alarms" is not encrypted at rest; set kmsMasterKeyId to a customer-managed key whose policy lets CloudWatch publish (alarms cannot use the AWS-managed aws/sns key).`,
+        ],
+        [
+            "logGroup",
+            "log-group-kms",
+            "app-logs",
+            "kmsKeyId",
+            `CloudWatch log group "app-logs" is not encrypted with KMS; set kmsKeyId to a KMS key ARN whose policy allows logs.<region>.amazonaws.com.`,
+        ],
     ] as const;
     for (const [handle, policy, name, prop, message] of cases) {
         it(`${policy}: flags a ${handle} without ${prop}`, async () => {
@@ -181,7 +220,11 @@ describe("KMS at rest: secrets, topics, log groups, repositories", () => {
         const s = compliantStack();
         delete s.repository.inputs.encryptionConfigurations;
         await expectViolations(s.f, [
-            mandatory("ecr-repository-kms", "app", `ECR repository "app" is encrypted with AES256, not KMS; set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }] (this replaces the repository, so set it before pushing images).`),
+            mandatory(
+                "ecr-repository-kms",
+                "app",
+                `ECR repository "app" is encrypted with AES256, not KMS; set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }] (this replaces the repository, so set it before pushing images).`,
+            ),
         ]);
     });
 });
@@ -191,11 +234,19 @@ describe("listener-modern-tls", () => {
         const s = compliantStack();
         s.httpsListener.inputs.sslPolicy = "ELBSecurityPolicy-2016-08";
         await expectViolations(s.f, [
-            mandatory("listener-modern-tls", "https", `Listener "https" uses TLS policy ELBSecurityPolicy-2016-08, which allows old TLS versions or ciphers; set sslPolicy "ELBSecurityPolicy-TLS13-1-2-2021-06".`),
+            mandatory(
+                "listener-modern-tls",
+                "https",
+                `Listener "https" uses TLS policy ELBSecurityPolicy-2016-08, which allows old TLS versions or ciphers; set sslPolicy "ELBSecurityPolicy-TLS13-1-2-2021-06".`,
+            ),
         ]);
         delete s.httpsListener.inputs.sslPolicy;
         await expectViolations(s.f, [
-            mandatory("listener-modern-tls", "https", `Listener "https" uses TLS policy ELBSecurityPolicy-2016-08 (the default), which allows old TLS versions or ciphers; set sslPolicy "ELBSecurityPolicy-TLS13-1-2-2021-06".`),
+            mandatory(
+                "listener-modern-tls",
+                "https",
+                `Listener "https" uses TLS policy ELBSecurityPolicy-2016-08 (the default), which allows old TLS versions or ciphers; set sslPolicy "ELBSecurityPolicy-TLS13-1-2-2021-06".`,
+            ),
         ]);
     });
 
@@ -204,15 +255,30 @@ describe("listener-modern-tls", () => {
         s.httpsListener.type = "aws:alb/listener:Listener";
         s.httpsListener.inputs.sslPolicy = "ELBSecurityPolicy-TLS-1-1-2017-01";
         await expectViolations(s.f, [
-            mandatory("listener-modern-tls", "https", `Listener "https" uses TLS policy ELBSecurityPolicy-TLS-1-1-2017-01, which allows old TLS versions or ciphers; set sslPolicy "ELBSecurityPolicy-TLS13-1-2-2021-06".`),
+            mandatory(
+                "listener-modern-tls",
+                "https",
+                `Listener "https" uses TLS policy ELBSecurityPolicy-TLS-1-1-2017-01, which allows old TLS versions or ciphers; set sslPolicy "ELBSecurityPolicy-TLS13-1-2-2021-06".`,
+            ),
         ]);
     });
 
     it("accepts TLS 1.2+ forward-secret policies only", () => {
-        for (const p of ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", "ELBSecurityPolicy-FS-1-2-Res-2020-10"]) {
+        for (const p of [
+            "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "ELBSecurityPolicy-TLS13-1-3-2021-06",
+            "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+            "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+        ]) {
             assert.ok(isModernTlsPolicy(p), p);
         }
-        for (const p of ["ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS13-1-1-2021-06", "ELBSecurityPolicy-TLS13-1-0-2021-06", "ELBSecurityPolicy-FS-1-1-2019-08", "ELBSecurityPolicy-TLS-1-2-2017-01"]) {
+        for (const p of [
+            "ELBSecurityPolicy-2016-08",
+            "ELBSecurityPolicy-TLS13-1-1-2021-06",
+            "ELBSecurityPolicy-TLS13-1-0-2021-06",
+            "ELBSecurityPolicy-FS-1-1-2019-08",
+            "ELBSecurityPolicy-TLS-1-2-2017-01",
+        ]) {
             assert.ok(!isModernTlsPolicy(p), p);
         }
     });
@@ -230,7 +296,12 @@ describe("load-balancer-https and load-balancer-plain-http", () => {
 
     it("is not fooled by a listener rule that forwards on the redirecting HTTP listener", async () => {
         const s = compliantStack();
-        s.f.add("aws:lb/listenerRule:ListenerRule", "api-over-http", { actions: [{ type: "forward" }], conditions: [{ pathPattern: { values: ["/api/*"] } }] }, { links: { listenerArn: s.httpListener } });
+        s.f.add(
+            "aws:lb/listenerRule:ListenerRule",
+            "api-over-http",
+            { actions: [{ type: "forward" }], conditions: [{ pathPattern: { values: ["/api/*"] } }] },
+            { links: { listenerArn: s.httpListener } },
+        );
         await expectViolations(s.f, [mandatory("load-balancer-https", "api-over-http", PLAIN(`Listener rule "api-over-http"`))]);
     });
 
@@ -238,7 +309,9 @@ describe("load-balancer-https and load-balancer-plain-http", () => {
         const s = compliantStack("mvp");
         s.f.remove(s.httpsListener);
         s.httpListener.inputs.defaultActions = [{ type: "forward" }];
-        await expectViolations(s.f, [advisory("load-balancer-plain-http", "alb", `Load balancer "alb" serves plain HTTP only; set alicerce:domain before real users arrive.`)]);
+        await expectViolations(s.f, [
+            advisory("load-balancer-plain-http", "alb", `Load balancer "alb" serves plain HTTP only; set alicerce:domain before real users arrive.`),
+        ]);
     });
 
     it("in prod, a load balancer without HTTPS is a violation", async () => {
@@ -246,7 +319,11 @@ describe("load-balancer-https and load-balancer-plain-http", () => {
         s.f.remove(s.httpsListener);
         s.httpListener.inputs.defaultActions = [{ type: "forward" }];
         await expectViolations(s.f, [
-            mandatory("load-balancer-https", "alb", `Load balancer "alb" serves no HTTPS in a prod stack; set alicerce:domain so it gets a certificate and an HTTPS listener.`),
+            mandatory(
+                "load-balancer-https",
+                "alb",
+                `Load balancer "alb" serves no HTTPS in a prod stack; set alicerce:domain so it gets a certificate and an HTTPS listener.`,
+            ),
             mandatory("load-balancer-https", "http", PLAIN(`Listener "http"`)),
         ]);
     });
@@ -255,7 +332,11 @@ describe("load-balancer-https and load-balancer-plain-http", () => {
         const s = compliantStack();
         s.doLb.inputs.redirectHttpToHttps = false;
         await expectViolations(s.f, [
-            mandatory("load-balancer-https", "do-lb", `HTTP forwarding rule on load balancer "do-lb" serves plain HTTP; make HTTP redirect to HTTPS (a "redirect" action with protocol "HTTPS", or redirectHttpToHttps on DigitalOcean).`),
+            mandatory(
+                "load-balancer-https",
+                "do-lb",
+                `HTTP forwarding rule on load balancer "do-lb" serves plain HTTP; make HTTP redirect to HTTPS (a "redirect" action with protocol "HTTPS", or redirectHttpToHttps on DigitalOcean).`,
+            ),
         ]);
     });
 });
@@ -296,7 +377,11 @@ describe("digitalocean-database-firewall", () => {
         const s = compliantStack();
         s.f.remove(s.doDbFirewall);
         await expectViolations(s.f, [
-            mandatory("digitalocean-database-firewall", "do-db", `Database cluster "do-db" has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`),
+            mandatory(
+                "digitalocean-database-firewall",
+                "do-db",
+                `Database cluster "do-db" has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`,
+            ),
         ]);
     });
 
@@ -306,16 +391,32 @@ describe("digitalocean-database-firewall", () => {
         s.doDbFirewall.dependencies = [];
         s.doDbFirewall.inputs.clusterId = UNKNOWN_INPUT;
         await expectViolations(s.f, [
-            mandatory("digitalocean-database-firewall", "do-db", `Database cluster "do-db" has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`),
+            mandatory(
+                "digitalocean-database-firewall",
+                "do-db",
+                `Database cluster "do-db" has no firewall rules, so any address can try to connect; add a digitalocean.DatabaseFirewall for it admitting only the app.`,
+            ),
         ]);
     });
 
     it("flags a database firewall that admits the internet in halves", async () => {
         const s = compliantStack();
-        s.doDbFirewall.inputs.rules = [{ type: "ip_addr", value: "0.0.0.0/1" }, { type: "ip_addr", value: "128.0.0.0/1" }, { type: "ip_addr", value: "10.10.0.0/16" }];
+        s.doDbFirewall.inputs.rules = [
+            { type: "ip_addr", value: "0.0.0.0/1" },
+            { type: "ip_addr", value: "128.0.0.0/1" },
+            { type: "ip_addr", value: "10.10.0.0/16" },
+        ];
         await expectViolations(s.f, [
-            mandatory("digitalocean-database-firewall", "do-db-firewall", `Database firewall "do-db-firewall" admits 0.0.0.0/1; name the app's droplets, tag or VPC range instead.`),
-            mandatory("digitalocean-database-firewall", "do-db-firewall", `Database firewall "do-db-firewall" admits 128.0.0.0/1; name the app's droplets, tag or VPC range instead.`),
+            mandatory(
+                "digitalocean-database-firewall",
+                "do-db-firewall",
+                `Database firewall "do-db-firewall" admits 0.0.0.0/1; name the app's droplets, tag or VPC range instead.`,
+            ),
+            mandatory(
+                "digitalocean-database-firewall",
+                "do-db-firewall",
+                `Database firewall "do-db-firewall" admits 128.0.0.0/1; name the app's droplets, tag or VPC range instead.`,
+            ),
         ]);
     });
 
@@ -323,7 +424,11 @@ describe("digitalocean-database-firewall", () => {
         const s = compliantStack();
         s.doDbFirewall.inputs.rules = [{ type: "ip_addr", value: "0.0.0.0/0" }];
         await expectViolations(s.f, [
-            mandatory("digitalocean-database-firewall", "do-db-firewall", `Database firewall "do-db-firewall" admits 0.0.0.0/0; name the app's droplets, tag or VPC range instead.`),
+            mandatory(
+                "digitalocean-database-firewall",
+                "do-db-firewall",
+                `Database firewall "do-db-firewall" admits 0.0.0.0/0; name the app's droplets, tag or VPC range instead.`,
+            ),
         ]);
     });
 });

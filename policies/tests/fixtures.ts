@@ -150,7 +150,13 @@ export function compliantStack(tier: Tier = "prod") {
     const httpsListener = f.add(
         "aws:lb/listener:Listener",
         "https",
-        { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: UNKNOWN_INPUT, defaultActions: [{ type: "forward" }] },
+        {
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            certificateArn: UNKNOWN_INPUT,
+            defaultActions: [{ type: "forward" }],
+        },
         { links: { loadBalancerArn: alb } },
     );
     const httpListener = f.add(
@@ -207,7 +213,13 @@ export function compliantStack(tier: Tier = "prod") {
             { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 3000 },
         ],
     });
-    const doDb = f.add("digitalocean:index/databaseCluster:DatabaseCluster", "do-db", { engine: "pg", nodeCount: 2, size: "db-s-2vcpu-4gb", region: "nyc3", tags: DO_TAGS });
+    const doDb = f.add("digitalocean:index/databaseCluster:DatabaseCluster", "do-db", {
+        engine: "pg",
+        nodeCount: 2,
+        size: "db-s-2vcpu-4gb",
+        region: "nyc3",
+        tags: DO_TAGS,
+    });
     const doDbFirewall = f.add(
         "digitalocean:index/databaseFirewall:DatabaseFirewall",
         "do-db-firewall",
@@ -221,9 +233,39 @@ export function compliantStack(tier: Tier = "prod") {
     const droplet = f.add("digitalocean:index/droplet:Droplet", "do-app", { image: "ubuntu-24-04-x64", size: "s-2vcpu-4gb", region: "nyc3", tags: DO_TAGS });
 
     return {
-        f, key, data, dataEncryption, dataBlock, logs, logsEncryption, logsBlock, privateSubnet, publicSubnet, lbGroup, https, http,
-        appGroup, appFromLb, alb, httpsListener, httpListener, waf, template, group, params, db, replica, secret, topic, logGroup,
-        repository, doLb, doDb, doDbFirewall, doFirewall, droplet,
+        f,
+        key,
+        data,
+        dataEncryption,
+        dataBlock,
+        logs,
+        logsEncryption,
+        logsBlock,
+        privateSubnet,
+        publicSubnet,
+        lbGroup,
+        https,
+        http,
+        appGroup,
+        appFromLb,
+        alb,
+        httpsListener,
+        httpListener,
+        waf,
+        template,
+        group,
+        params,
+        db,
+        replica,
+        secret,
+        topic,
+        logGroup,
+        repository,
+        doLb,
+        doDb,
+        doDbFirewall,
+        doFirewall,
+        droplet,
     };
 }
 

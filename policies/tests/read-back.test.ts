@@ -43,7 +43,10 @@ describe("policy pack: on the outputs the provider reads back", () => {
         const s = compliantStack();
         s.f.remove(s.dataEncryption);
         const found = (await violations(s.f)).filter((v) => v.policy === "s3-bucket-encryption");
-        assert.deepEqual(found.map((v) => v.name), ["data"]);
+        assert.deepEqual(
+            found.map((v) => v.name),
+            ["data"],
+        );
         assert.match(found[0].message, /no server-side encryption configuration \(S3 applies only its default, SSE-S3\)/);
     });
 
@@ -52,26 +55,40 @@ describe("policy pack: on the outputs the provider reads back", () => {
         // DescribeSecurityGroups, which lists rules created by aws_vpc_security_group_ingress_rule as well.
         it(`Pulumi.${stack}.yaml has no mandatory violation on refreshed outputs either`, async () => {
             const found = await runPolicies(await runStack(stack), { refreshed: true });
-            assert.deepEqual(found.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
+            assert.deepEqual(
+                found.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`),
+                [],
+            );
         });
     }
 
     it("refreshed, the load balancer's group lists its separate rules, and a world-open rule is reported once (on the rule)", async () => {
         const prod = await runStack("prod");
         const custom = prod.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
-        const states = refreshedStates(custom.map((r) => {
-            const state = stackProperties(r, prod) as Record<string, any>;
-            return { urn: r.urn, type: r.type, id: state.id, state };
-        }));
+        const states = refreshedStates(
+            custom.map((r) => {
+                const state = stackProperties(r, prod) as Record<string, any>;
+                return { urn: r.urn, type: r.type, id: state.id, state };
+            }),
+        );
         const lbGroup = new Resources(prod.resources).ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => /-lb-sg$|^.*lb.*-sg$/.test(g.name))!;
         assert.ok(lbGroup, "the load balancer's security group");
-        assert.deepEqual(states.get(lbGroup.urn)!.ingress.map((r: any) => r.fromPort).sort(), [443, 80]);
+        assert.deepEqual(
+            states
+                .get(lbGroup.urn)!
+                .ingress.map((r: any) => r.fromPort)
+                .sort(),
+            [443, 80],
+        );
         assert.equal((stackProperties(lbGroup, prod) as Record<string, any>).ingress.length, 0, "after Create, no separate rule exists yet");
         const refreshed = await runPolicies(prod, { refreshed: true });
         assert.equal(refreshed.filter((v) => v.policy === "security-group-world-ingress").length, 0);
         const broken = await runStack("prod", { program: brokenProdStack });
         const world = (await runPolicies(broken, { refreshed: true })).filter((v) => v.policy === "security-group-world-ingress");
-        assert.deepEqual(world.map((v) => v.name), ["ssh"]);
+        assert.deepEqual(
+            world.map((v) => v.name),
+            ["ssh"],
+        );
         const afterCreate = (await runPolicies(broken)).filter((v) => v.policy === "security-group-world-ingress");
         assert.deepEqual(afterCreate, world);
     });

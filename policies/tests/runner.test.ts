@@ -42,7 +42,8 @@ describe("policy pack: the pack itself", () => {
                     if (!["node_modules", ".git", "bin"].includes(e.name)) walk(file);
                 } else if (file.endsWith(".ts")) {
                     const text = fs.readFileSync(file, "utf8");
-                    if (/new PolicyPack\(/.test(text) && file !== path.join(ROOT, "policies", "index.ts") && !file.endsWith("runner.test.ts")) importers.push(file);
+                    if (/new PolicyPack\(/.test(text) && file !== path.join(ROOT, "policies", "index.ts") && !file.endsWith("runner.test.ts"))
+                        importers.push(file);
                     if (/from "(\.\.?\/)+(policies\/)?index"/.test(text) && file.includes(`${path.sep}policies${path.sep}`)) importers.push(file);
                 }
             }
@@ -81,7 +82,10 @@ describe("policy pack: config and the runner", () => {
         };
         const [v] = await runPolicies(s.f.input, { policies: [naive] });
         assert.equal(v.level, "advisory");
-        assert.match(v.message, /^can't run policy 'naive' from policy pack 'alicerce' during preview: string value at \.bucket can't be known during preview$/);
+        assert.match(
+            v.message,
+            /^can't run policy 'naive' from policy pack 'alicerce' during preview: string value at \.bucket can't be known during preview$/,
+        );
     });
 });
 
@@ -99,7 +103,12 @@ describe("policy pack: a value unknown during preview is never a violation", () 
 
     it("a violating value that becomes unknown is no longer reported", async () => {
         const s = compliantStack();
-        Object.assign(s.db.inputs, { storageEncrypted: UNKNOWN_INPUT, publiclyAccessible: UNKNOWN_INPUT, multiAz: UNKNOWN_INPUT, backupRetentionPeriod: UNKNOWN_INPUT });
+        Object.assign(s.db.inputs, {
+            storageEncrypted: UNKNOWN_INPUT,
+            publiclyAccessible: UNKNOWN_INPUT,
+            multiAz: UNKNOWN_INPUT,
+            backupRetentionPeriod: UNKNOWN_INPUT,
+        });
         s.key.inputs.enableKeyRotation = UNKNOWN_INPUT;
         s.template.inputs.metadataOptions = { httpTokens: UNKNOWN_INPUT };
         s.template.inputs.blockDeviceMappings = [{ deviceName: "/dev/xvda", ebs: { encrypted: UNKNOWN_INPUT } }];

@@ -10,14 +10,26 @@ const WORLD_MESSAGE = (what: string, ports: string, cidr = "0.0.0.0/0") =>
 describe("security-group-world-ingress", () => {
     it("flags SSH from the internet on the app's security group", async () => {
         const s = compliantStack();
-        s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, { links: { securityGroupId: s.appGroup } });
+        s.f.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "ssh",
+            { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" },
+            { links: { securityGroupId: s.appGroup } },
+        );
         await expectViolations(s.f, [mandatory("security-group-world-ingress", "ssh", WORLD_MESSAGE(`Security group rule "ssh"`, "port 22"))]);
     });
 
     it("flags 443 from the internet on a group that is not the load balancer's", async () => {
         const s = compliantStack();
-        s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv6: "::/0" }, { links: { securityGroupId: s.appGroup } });
-        await expectViolations(s.f, [mandatory("security-group-world-ingress", "app-https", WORLD_MESSAGE(`Security group rule "app-https"`, "port 443", "::/0"))]);
+        s.f.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "app-https",
+            { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv6: "::/0" },
+            { links: { securityGroupId: s.appGroup } },
+        );
+        await expectViolations(s.f, [
+            mandatory("security-group-world-ingress", "app-https", WORLD_MESSAGE(`Security group rule "app-https"`, "port 443", "::/0")),
+        ]);
     });
 
     it("flags other ports, ranges and all-protocol rules even on the load balancer's group", async () => {
@@ -32,8 +44,18 @@ describe("security-group-world-ingress", () => {
 
     it("flags the internet opened in pieces: 0.0.0.0/1 and 128.0.0.0/1, or ::/1", async () => {
         const s = compliantStack();
-        for (const [name, cidr] of [["ssh-low", { cidrIpv4: "0.0.0.0/1" }], ["ssh-high", { cidrIpv4: "128.0.0.0/1" }], ["ssh-v6", { cidrIpv6: "::/1" }], ["ssh-vpc", { cidrIpv4: "10.0.0.0/8" }]] as const) {
-            s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, { ipProtocol: "tcp", fromPort: 22, toPort: 22, ...cidr }, { links: { securityGroupId: s.appGroup } });
+        for (const [name, cidr] of [
+            ["ssh-low", { cidrIpv4: "0.0.0.0/1" }],
+            ["ssh-high", { cidrIpv4: "128.0.0.0/1" }],
+            ["ssh-v6", { cidrIpv6: "::/1" }],
+            ["ssh-vpc", { cidrIpv4: "10.0.0.0/8" }],
+        ] as const) {
+            s.f.add(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                name,
+                { ipProtocol: "tcp", fromPort: 22, toPort: 22, ...cidr },
+                { links: { securityGroupId: s.appGroup } },
+            );
         }
         await expectViolations(s.f, [
             mandatory("security-group-world-ingress", "ssh-high", WORLD_MESSAGE(`Security group rule "ssh-high"`, "port 22", "128.0.0.0/1")),
@@ -47,16 +69,36 @@ describe("security-group-world-ingress", () => {
         // securityGroups: [pulumi.all([lb.id, app.id]).apply(([lb]) => lb)]
         s.alb.inputs.securityGroups = [idOf(s.lbGroup)];
         s.alb.propertyDependencies = { ...s.alb.propertyDependencies, securityGroups: [s.lbGroup.urn, s.appGroup.urn] };
-        s.f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, { links: { securityGroupId: s.appGroup } });
+        s.f.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "app-https",
+            { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" },
+            { links: { securityGroupId: s.appGroup } },
+        );
         await expectViolations(s.f, [mandatory("security-group-world-ingress", "app-https", WORLD_MESSAGE(`Security group rule "app-https"`, "port 443"))]);
     });
 
     it("reads any IPv4 range wider than /8 or IPv6 range wider than /16 as the internet", () => {
         const cases: [string, boolean][] = [
-            ["0.0.0.0/0", true], ["0.0.0.0/1", true], ["128.0.0.0/1", true], ["64.0.0.0/7", true], ["1.2.3.4/2", true],
-            ["10.0.0.0/8", false], ["172.16.0.0/12", false], ["203.0.113.0/24", false], ["203.0.113.7", false],
-            ["::/0", true], ["::/1", true], ["2000::/3", true], ["2001:db8::/15", true],
-            ["2400::/16", false], ["2001:db8::/32", false], ["fc00::/7", false], ["fd00::/8", false], ["fe80::/10", false], ["not-a-cidr", false],
+            ["0.0.0.0/0", true],
+            ["0.0.0.0/1", true],
+            ["128.0.0.0/1", true],
+            ["64.0.0.0/7", true],
+            ["1.2.3.4/2", true],
+            ["10.0.0.0/8", false],
+            ["172.16.0.0/12", false],
+            ["203.0.113.0/24", false],
+            ["203.0.113.7", false],
+            ["::/0", true],
+            ["::/1", true],
+            ["2000::/3", true],
+            ["2001:db8::/15", true],
+            ["2400::/16", false],
+            ["2001:db8::/32", false],
+            ["fc00::/7", false],
+            ["fd00::/8", false],
+            ["fe80::/10", false],
+            ["not-a-cidr", false],
         ];
         for (const [cidr, internet] of cases) assert.equal(isInternetRange(cidr), internet, cidr);
     });
@@ -64,7 +106,12 @@ describe("security-group-world-ingress", () => {
     it("covers inline ingress blocks and aws.ec2.SecurityGroupRule", async () => {
         const s = compliantStack();
         s.appGroup.inputs.ingress = [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] }];
-        s.f.add("aws:ec2/securityGroupRule:SecurityGroupRule", "legacy", { type: "ingress", protocol: "tcp", fromPort: 3000, toPort: 3000, cidrBlocks: ["0.0.0.0/0"] }, { links: { securityGroupId: s.appGroup } });
+        s.f.add(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "legacy",
+            { type: "ingress", protocol: "tcp", fromPort: 3000, toPort: 3000, cidrBlocks: ["0.0.0.0/0"] },
+            { links: { securityGroupId: s.appGroup } },
+        );
         await expectViolations(s.f, [
             mandatory("security-group-world-ingress", "app", WORLD_MESSAGE(`Security group "app"`, "port 5432")),
             mandatory("security-group-world-ingress", "legacy", WORLD_MESSAGE(`Security group rule "legacy"`, "port 3000")),
@@ -76,7 +123,9 @@ describe("rds-not-public", () => {
     it("flags a publicly accessible database", async () => {
         const s = compliantStack();
         s.db.inputs.publiclyAccessible = true;
-        await expectViolations(s.f, [mandatory("rds-not-public", "db", `RDS instance "db" is publicly accessible; set publiclyAccessible: false (the app reaches it inside the VPC).`)]);
+        await expectViolations(s.f, [
+            mandatory("rds-not-public", "db", `RDS instance "db" is publicly accessible; set publiclyAccessible: false (the app reaches it inside the VPC).`),
+        ]);
     });
 });
 
@@ -84,9 +133,21 @@ describe("imdsv2-required", () => {
     it("flags a launch template that allows IMDSv1, or says nothing", async () => {
         const s = compliantStack();
         s.template.inputs.metadataOptions = { httpTokens: "optional" };
-        await expectViolations(s.f, [mandatory("imdsv2-required", "app", `Launch template "app" allows IMDSv1 (metadataOptions.httpTokens is "optional"); set metadataOptions: { httpTokens: "required" }.`)]);
+        await expectViolations(s.f, [
+            mandatory(
+                "imdsv2-required",
+                "app",
+                `Launch template "app" allows IMDSv1 (metadataOptions.httpTokens is "optional"); set metadataOptions: { httpTokens: "required" }.`,
+            ),
+        ]);
         delete s.template.inputs.metadataOptions;
-        await expectViolations(s.f, [mandatory("imdsv2-required", "app", `Launch template "app" allows IMDSv1 (metadataOptions.httpTokens is "not set"); set metadataOptions: { httpTokens: "required" }.`)]);
+        await expectViolations(s.f, [
+            mandatory(
+                "imdsv2-required",
+                "app",
+                `Launch template "app" allows IMDSv1 (metadataOptions.httpTokens is "not set"); set metadataOptions: { httpTokens: "required" }.`,
+            ),
+        ]);
     });
 });
 
@@ -95,7 +156,11 @@ describe("s3-public-access-block", () => {
         const s = compliantStack();
         s.f.remove(s.dataBlock);
         await expectViolations(s.f, [
-            mandatory("s3-public-access-block", "data", `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
+            mandatory(
+                "s3-public-access-block",
+                "data",
+                `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`,
+            ),
         ]);
     });
 
@@ -104,7 +169,11 @@ describe("s3-public-access-block", () => {
         s.dataBlock.propertyDependencies = { bucket: [s.data.urn, s.logs.urn] };
         s.dataBlock.inputs.bucket = "alicerce-test-logs";
         await expectViolations(s.f, [
-            mandatory("s3-public-access-block", "data", `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
+            mandatory(
+                "s3-public-access-block",
+                "data",
+                `S3 bucket "data" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`,
+            ),
         ]);
     });
 
@@ -114,7 +183,11 @@ describe("s3-public-access-block", () => {
         s.dataBlock.inputs.bucket = UNKNOWN_INPUT;
         s.f.remove(s.logsBlock);
         await expectViolations(s.f, [
-            mandatory("s3-public-access-block", "logs", `S3 bucket "logs" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`),
+            mandatory(
+                "s3-public-access-block",
+                "logs",
+                `S3 bucket "logs" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with all four settings true.`,
+            ),
         ]);
     });
 
@@ -123,7 +196,11 @@ describe("s3-public-access-block", () => {
         s.dataBlock.inputs.blockPublicPolicy = false;
         delete s.dataBlock.inputs.restrictPublicBuckets;
         await expectViolations(s.f, [
-            mandatory("s3-public-access-block", "data-block", `Public access block "data-block" leaves blockPublicPolicy, restrictPublicBuckets off; set all four to true.`),
+            mandatory(
+                "s3-public-access-block",
+                "data-block",
+                `Public access block "data-block" leaves blockPublicPolicy, restrictPublicBuckets off; set all four to true.`,
+            ),
         ]);
     });
 });
@@ -133,13 +210,21 @@ describe("instances-no-public-ip and instances-public-ip-without-nat", () => {
         const prod = compliantStack("prod");
         prod.f.link(prod.group, "vpcZoneIdentifiers", [prod.publicSubnet]);
         await expectViolations(prod.f, [
-            mandatory("instances-no-public-ip", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in prod instances stay in private subnets and reach the internet through NAT.`),
+            mandatory(
+                "instances-no-public-ip",
+                "app",
+                `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in prod instances stay in private subnets and reach the internet through NAT.`,
+            ),
         ]);
         const growth = compliantStack("growth");
         growth.f.add("aws:ec2/natGateway:NatGateway", "nat", { connectivityType: "public" });
         growth.f.link(growth.group, "vpcZoneIdentifiers", [growth.publicSubnet]);
         await expectViolations(growth.f, [
-            mandatory("instances-no-public-ip", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in growth instances stay in private subnets and reach the internet through NAT.`),
+            mandatory(
+                "instances-no-public-ip",
+                "app",
+                `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch); in growth instances stay in private subnets and reach the internet through NAT.`,
+            ),
         ]);
     });
 
@@ -148,7 +233,11 @@ describe("instances-no-public-ip and instances-public-ip-without-nat", () => {
             const s = compliantStack(tier);
             s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
             await expectViolations(s.f, [
-                advisory("instances-public-ip-without-nat", "app", `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch): expected without a NAT gateway (egress through public subnets); keep its security group closed to the internet.`),
+                advisory(
+                    "instances-public-ip-without-nat",
+                    "app",
+                    `Auto scaling group "app" launches into subnet "public-a", which assigns public IPs (mapPublicIpOnLaunch): expected without a NAT gateway (egress through public subnets); keep its security group closed to the internet.`,
+                ),
             ]);
         }
     });
@@ -157,7 +246,11 @@ describe("instances-no-public-ip and instances-public-ip-without-nat", () => {
         const s = compliantStack();
         s.template.inputs.networkInterfaces = [{ deviceIndex: 0, associatePublicIpAddress: "true" }];
         await expectViolations(s.f, [
-            mandatory("instances-no-public-ip", "app", `Launch template "app" gives its instances a public IP (networkInterfaces associatePublicIpAddress "true"); in prod instances stay in private subnets and reach the internet through NAT.`),
+            mandatory(
+                "instances-no-public-ip",
+                "app",
+                `Launch template "app" gives its instances a public IP (networkInterfaces associatePublicIpAddress "true"); in prod instances stay in private subnets and reach the internet through NAT.`,
+            ),
         ]);
         s.template.inputs.networkInterfaces = [{ deviceIndex: 0, associatePublicIpAddress: "false" }];
         s.f.link(s.group, "vpcZoneIdentifiers", [s.publicSubnet]);
@@ -171,7 +264,11 @@ describe("alb-waf", () => {
             const s = compliantStack(tier);
             s.f.remove(s.waf);
             await expectViolations(s.f, [
-                mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`),
+                mandatory(
+                    "alb-waf",
+                    "alb",
+                    `Internet-facing load balancer "alb" has no WAF web ACL in a ${tier} stack; associate one with an aws.wafv2.WebAclAssociation.`,
+                ),
             ]);
         }
         const mvp = compliantStack("mvp");
@@ -184,7 +281,11 @@ describe("alb-waf", () => {
         const internal = s.f.add("aws:lb/loadBalancer:LoadBalancer", "internal", { internal: true });
         s.waf.propertyDependencies = { resourceArn: [internal.urn] };
         await expectViolations(s.f, [
-            mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`),
+            mandatory(
+                "alb-waf",
+                "alb",
+                `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`,
+            ),
         ]);
     });
 
@@ -194,7 +295,11 @@ describe("alb-waf", () => {
         s.waf.dependencies = [];
         s.waf.inputs.resourceArn = UNKNOWN_INPUT;
         await expectViolations(s.f, [
-            mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`),
+            mandatory(
+                "alb-waf",
+                "alb",
+                `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`,
+            ),
         ]);
     });
 
@@ -203,7 +308,11 @@ describe("alb-waf", () => {
         delete s.f.outputs.tier;
         s.f.remove(s.waf);
         await expectViolations(s.f, [
-            mandatory("alb-waf", "alb", `Internet-facing load balancer "alb" has no WAF web ACL in a prod stack; associate one with an aws.wafv2.WebAclAssociation.`),
+            mandatory(
+                "alb-waf",
+                "alb",
+                `Internet-facing load balancer "alb" has no WAF web ACL in a prod stack; associate one with an aws.wafv2.WebAclAssociation.`,
+            ),
         ]);
     });
 });
@@ -223,7 +332,9 @@ describe("prod-database-resilience", () => {
         const s = compliantStack("prod");
         assert.equal(s.replica.inputs.multiAz, undefined);
         delete s.replica.inputs.deletionProtection;
-        await expectViolations(s.f, [mandatory("prod-database-resilience", "db-replica", `Prod database "db-replica" can be deleted by mistake; set deletionProtection: true.`)]);
+        await expectViolations(s.f, [
+            mandatory("prod-database-resilience", "db-replica", `Prod database "db-replica" can be deleted by mistake; set deletionProtection: true.`),
+        ]);
     });
 
     it("does not apply below prod", async () => {
@@ -239,7 +350,11 @@ describe("digitalocean-firewall-ssh", () => {
             const s = compliantStack();
             s.doFirewall.inputs.inboundRules.push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0", "::/0"] });
             await expectViolations(s.f, [
-                mandatory("digitalocean-firewall-ssh", "do-firewall", `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/0 and ::/0; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`),
+                mandatory(
+                    "digitalocean-firewall-ssh",
+                    "do-firewall",
+                    `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/0 and ::/0; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`,
+                ),
             ]);
         }
     });
@@ -248,7 +363,11 @@ describe("digitalocean-firewall-ssh", () => {
         const s = compliantStack();
         s.doFirewall.inputs.inboundRules.push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/1", "128.0.0.0/1", "::/1"] });
         await expectViolations(s.f, [
-            mandatory("digitalocean-firewall-ssh", "do-firewall", `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/1 and 128.0.0.0/1 and ::/1; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`),
+            mandatory(
+                "digitalocean-firewall-ssh",
+                "do-firewall",
+                `Firewall "do-firewall" opens SSH (port 22) to 0.0.0.0/1 and 128.0.0.0/1 and ::/1; reach droplets through the DigitalOcean console or a VPN, or name a trusted address range.`,
+            ),
         ]);
     });
 

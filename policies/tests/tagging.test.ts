@@ -16,8 +16,18 @@ function bucketOn(provider: "tagged" | "bare", tags?: Record<string, string>): F
     if (provider === "bare") f.aws.inputs = { region: "us-east-1" };
     const bucket = f.add(BUCKET, "data", tags ? { tags } : {});
     const untagged = { provider: null };
-    f.add("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "enc", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] }, { ...untagged, links: { bucket } });
-    f.add("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "block", { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { ...untagged, links: { bucket } });
+    f.add(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "enc",
+        { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
+        { ...untagged, links: { bucket } },
+    );
+    f.add(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "block",
+        { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        { ...untagged, links: { bucket } },
+    );
     return f;
 }
 
@@ -49,9 +59,13 @@ describe("required-tags", () => {
     });
 
     it("takes its required keys from the pack config", async () => {
-        await expectViolations(bucketOn("tagged"), [mandatory("required-tags", "data", `${BUCKET} "data" is missing the tag Team; set it in its provider's defaultTags (or its own tags).`)], {
-            "required-tags": { requiredTags: ["Project", "Team"] },
-        });
+        await expectViolations(
+            bucketOn("tagged"),
+            [mandatory("required-tags", "data", `${BUCKET} "data" is missing the tag Team; set it in its provider's defaultTags (or its own tags).`)],
+            {
+                "required-tags": { requiredTags: ["Project", "Team"] },
+            },
+        );
     });
 
     it("stays silent while the provider's or the resource's tags are unknown", async () => {
@@ -67,7 +81,11 @@ describe("required-tags", () => {
         const f = new Fixture("prod");
         const group = f.add("aws:autoscaling/group:Group", "app", { tags: [{ key: "Project", value: "alicerce", propagateAtLaunch: false }] });
         await expectViolations(f, [
-            mandatory("required-tags", "app", `Auto scaling group "app" is missing the tags Project, Environment, Owner, CostCenter, ManagedBy; add them to its tags with propagateAtLaunch: true (auto scaling groups ignore the provider's defaultTags, and their instances get only what is propagated).`),
+            mandatory(
+                "required-tags",
+                "app",
+                `Auto scaling group "app" is missing the tags Project, Environment, Owner, CostCenter, ManagedBy; add them to its tags with propagateAtLaunch: true (auto scaling groups ignore the provider's defaultTags, and their instances get only what is propagated).`,
+            ),
         ]);
         group.inputs.tags = Object.entries(STANDARD_TAGS).map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
         await expectViolations(f, []);
@@ -77,7 +95,11 @@ describe("required-tags", () => {
         const f = new Fixture("prod");
         const droplet = f.add("digitalocean:index/droplet:Droplet", "app", { tags: ["project:alicerce", "environment:"] });
         await expectViolations(f, [
-            mandatory("required-tags", "app", `digitalocean:index/droplet:Droplet "app" is missing the tags environment:<value>, owner:<value>, costcenter:<value>, managedby:<value>; add them to its tags.`),
+            mandatory(
+                "required-tags",
+                "app",
+                `digitalocean:index/droplet:Droplet "app" is missing the tags environment:<value>, owner:<value>, costcenter:<value>, managedby:<value>; add them to its tags.`,
+            ),
         ]);
         droplet.inputs.tags = DO_TAGS;
         await expectViolations(f, []);
@@ -89,7 +111,11 @@ describe("required-tags", () => {
         f.add("digitalocean:index/monitorAlert:MonitorAlert", "alerts-cpu", { tags: ["alicerce-prod-app"] });
         const droplet = f.add("digitalocean:index/droplet:Droplet", "app", { tags: ["alicerce-prod-app"] });
         await expectViolations(f, [
-            mandatory("required-tags", "app", `digitalocean:index/droplet:Droplet "app" is missing the tags project:<value>, environment:<value>, owner:<value>, costcenter:<value>, managedby:<value>; add them to its tags.`),
+            mandatory(
+                "required-tags",
+                "app",
+                `digitalocean:index/droplet:Droplet "app" is missing the tags project:<value>, environment:<value>, owner:<value>, costcenter:<value>, managedby:<value>; add them to its tags.`,
+            ),
         ]);
         droplet.inputs.tags = DO_TAGS;
         await expectViolations(f, []);
@@ -100,7 +126,11 @@ describe("required-tags", () => {
         const f = new Fixture("prod");
         const replica = f.add("digitalocean:index/databaseReplica:DatabaseReplica", "database-replica", { tags: ["project:alicerce", "managedby:pulumi"] });
         await expectViolations(f, [
-            mandatory("required-tags", "database-replica", `digitalocean:index/databaseReplica:DatabaseReplica "database-replica" is missing the tag environment:<value>; add them to its tags.`),
+            mandatory(
+                "required-tags",
+                "database-replica",
+                `digitalocean:index/databaseReplica:DatabaseReplica "database-replica" is missing the tag environment:<value>; add them to its tags.`,
+            ),
         ]);
         replica.inputs.tags = ["project:alicerce", "environment:prod", "managedby:pulumi"];
         await expectViolations(f, []);
@@ -117,7 +147,12 @@ describe("taggable resource types", () => {
     });
 
     it("know which types take defaultTags and which do not", () => {
-        for (const t of ["aws:s3/bucket:Bucket", "aws:ec2/launchTemplate:LaunchTemplate", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:rds/instance:Instance"]) {
+        for (const t of [
+            "aws:s3/bucket:Bucket",
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "aws:rds/instance:Instance",
+        ]) {
             assert.ok(AWS_DEFAULT_TAGGED.includes(t), t);
         }
         assert.ok(AWS_EXPLICIT_ONLY.includes("aws:autoscaling/group:Group"));

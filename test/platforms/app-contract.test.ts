@@ -37,7 +37,9 @@ function parse(env: Record<string, string>): { ok: boolean; issues: string[]; re
         },
     });
     const result = loadAppParseConfig()(watched);
-    return result.ok ? { ok: true, issues: [], read, config: result.config } : { ok: false, issues: result.issues.map((i) => `${i.variable}: ${i.message}`), read };
+    return result.ok
+        ? { ok: true, issues: [], read, config: result.config }
+        : { ok: false, issues: result.issues.map((i) => `${i.variable}: ${i.message}`), read };
 }
 
 /** Each hosting strategy's environment, with realistic stand-in values. */
@@ -111,7 +113,9 @@ describe("the app contract, checked against the app's own parseConfig (app-image
     it("every shipped single host runs its app containers with the one shutdown timeout", async () => {
         for (const stack of ["local", "vps-example"]) {
             const run = await stackRun(stack);
-            const apps = run.resources.filter((r) => r.type === "docker:index/container:Container" && (r.inputs.envs ?? []).some((e: string) => e.startsWith("SESSION_SIGNING_KEY=")));
+            const apps = run.resources.filter(
+                (r) => r.type === "docker:index/container:Container" && (r.inputs.envs ?? []).some((e: string) => e.startsWith("SESSION_SIGNING_KEY=")),
+            );
             assert.ok(apps.length > 0, `${stack}: no app container recorded`);
             for (const app of apps) {
                 assert.ok(app.inputs.envs.includes(`SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}`), `${stack}: ${app.name}`);

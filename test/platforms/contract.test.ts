@@ -28,7 +28,10 @@ describe("platforms: one contract", () => {
             it(`${stack} (${cloud}): exports the common outputs under their shared names, and no retired name`, async () => {
                 const run = await stackRun(stack);
                 for (const name of COMMON_OUTPUT_NAMES) {
-                    assert.ok(typeof run.outputs[name] === "string" && run.outputs[name] !== "", `${stack}: output ${name} is ${JSON.stringify(run.outputs[name])}`);
+                    assert.ok(
+                        typeof run.outputs[name] === "string" && run.outputs[name] !== "",
+                        `${stack}: output ${name} is ${JSON.stringify(run.outputs[name])}`,
+                    );
                 }
                 for (const name of RETIRED_OUTPUT_NAMES) assert.ok(!(name in run.outputs), `${stack}: exports the retired name ${name}`);
             });
@@ -36,7 +39,11 @@ describe("platforms: one contract", () => {
     }
 
     it("the same thing has the same name on every cloud that has it (url, buckets, VPC, database)", async () => {
-        const outputs = await Promise.all(Object.values(SHIPPED).flat().map(async (stack) => ({ stack, outputs: (await stackRun(stack)).outputs })));
+        const outputs = await Promise.all(
+            Object.values(SHIPPED)
+                .flat()
+                .map(async (stack) => ({ stack, outputs: (await stackRun(stack)).outputs })),
+        );
         const dev = outputs.find((o) => o.stack === "dev")!.outputs;
         const doDev = outputs.find((o) => o.stack === "do-dev")!.outputs;
         // Both managed clouds have a VPC and a backups bucket: one name for each.

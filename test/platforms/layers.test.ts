@@ -21,7 +21,14 @@ function sources(dir: string): string[] {
 /** The repository-relative targets of a file's relative imports and re-exports (static, `import type` and `require` alike). */
 export function importsOf(file: string, text = fs.readFileSync(path.join(ROOT, file), "utf8")): string[] {
     const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm)].map((m) => m[1]);
-    return specifiers.filter((s) => s.startsWith(".")).map((s) => path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), s)).split(path.sep).join("/"));
+    return specifiers
+        .filter((s) => s.startsWith("."))
+        .map((s) =>
+            path
+                .relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), s))
+                .split(path.sep)
+                .join("/"),
+        );
 }
 
 /** Layer `from` imports nothing in any of `forbidden` (folders, repository-relative). */
@@ -45,7 +52,10 @@ describe("layers: who may import whom", () => {
 
     it("stacks/ never imports a cloud's components or the platforms: the platforms apply their own rules (validate)", () => {
         // components/shared holds cloud-neutral facts (CIDR math, tag keys) that config validation shares with the components.
-        assert.deepEqual(violations("stacks", ["components/aws", "components/digitalocean", "components/docker", "components/cloudflare", "platforms", "index"]), []);
+        assert.deepEqual(
+            violations("stacks", ["components/aws", "components/digitalocean", "components/docker", "components/cloudflare", "platforms", "index"]),
+            [],
+        );
     });
 
     it("platforms/ never import each other (each cloud composes its own components)", () => {

@@ -50,10 +50,18 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
                     assert.ok(span <= (period < 3600 ? 86_400 : 604_800), `${a.name}: evaluates ${span} s`);
                     // DatapointsToAlarm: 1 to EvaluationPeriods.
                     assert.ok(Number.isInteger(i.evaluationPeriods) && i.evaluationPeriods >= 1, a.name);
-                    assert.ok(i.datapointsToAlarm >= 1 && i.datapointsToAlarm <= i.evaluationPeriods, `${a.name}: ${i.datapointsToAlarm} of ${i.evaluationPeriods}`);
+                    assert.ok(
+                        i.datapointsToAlarm >= 1 && i.datapointsToAlarm <= i.evaluationPeriods,
+                        `${a.name}: ${i.datapointsToAlarm} of ${i.evaluationPeriods}`,
+                    );
                     // TreatMissingData: breaching | notBreaching | ignore | missing.
                     assert.ok(["breaching", "notBreaching", "ignore", "missing"].includes(i.treatMissingData), `${a.name}: ${i.treatMissingData}`);
-                    assert.ok(["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"].includes(i.comparisonOperator), a.name);
+                    assert.ok(
+                        ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"].includes(
+                            i.comparisonOperator,
+                        ),
+                        a.name,
+                    );
                     // AlarmDescription 0-1024 characters; AlarmActions and OKActions at most 5 each.
                     assert.ok(i.alarmDescription.length <= 1024, a.name);
                     assert.ok((i.alarmActions ?? []).length <= 5 && (i.okActions ?? []).length <= 5, a.name);
@@ -95,7 +103,8 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
                 assert.ok(Number.isInteger(asg.healthCheckGracePeriod) && asg.healthCheckGracePeriod >= 0);
                 assert.ok(Number.isInteger(asg.defaultInstanceWarmup) && asg.defaultInstanceWarmup >= 0);
                 assert.match(asg.waitForCapacityTimeout, /^\d+[smh]$/, "wait_for_capacity_timeout parses as a duration");
-                for (const policy of r.ofType(T.policy).filter((p) => p.name.startsWith("alicerce-app-"))) { // the workers' backlog policy: aws-queue.test.ts
+                for (const policy of r.ofType(T.policy).filter((p) => p.name.startsWith("alicerce-app-"))) {
+                    // the workers' backlog policy: aws-queue.test.ts
                     const label = policy.inputs.targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel;
                     // PredefinedMetricSpecification ResourceLabel: app/<lb>/<id>/targetgroup/<tg>/<id>, 1-1023 characters.
                     if (label !== undefined) assert.ok(label.length <= 1023 && /^app\/[^/]+\/[^/]+\/targetgroup\/[^/]+\/[^/]+$/.test(label), label);
@@ -107,7 +116,10 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
                 const r = await resourcesOf(stackRun(stack));
                 const asg = r.one(T.asg, "alicerce-app-asg").inputs; // the web pool (prod also has alicerce-workers-asg, held to its rules in aws-queue.test.ts)
                 const gates = asg.instanceRefresh.preferences.alarmSpecification.alarms.map((n: string) => alarmNamed(r, n));
-                assert.deepEqual(gates.map((g: RecordedResource) => g.name.replace("alicerce-monitoring-", "")), [...ROLLOUT_ALARM_KEYS]);
+                assert.deepEqual(
+                    gates.map((g: RecordedResource) => g.name.replace("alicerce-monitoring-", "")),
+                    [...ROLLOUT_ALARM_KEYS],
+                );
                 const bake = Number(asg.instanceRefresh.preferences.instanceWarmup);
                 for (const g of gates) {
                     const w = windowOf(g);
@@ -126,14 +138,15 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
             it("launch template: user data within EC2's 16 KB, a description within 255 characters, tag specifications EC2 accepts", async () => {
                 // Every pool's template (prod also has the workers').
                 for (const { inputs: lt } of (await resourcesOf(stackRun(stack))).ofType(T.lt)) {
-                // EC2 user data: at most 16 KB before base64 encoding (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html).
-                assert.ok(Buffer.from(lt.userData, "base64").length <= 16 * 1024, `${Buffer.from(lt.userData, "base64").length} bytes`);
-                assert.ok(lt.description.length <= 255);
-                // LaunchTemplateTagSpecificationRequest ResourceType: instance, volume, network-interface, spot-instances-request.
-                for (const t of lt.tagSpecifications) assert.ok(["instance", "volume", "network-interface", "spot-instances-request"].includes(t.resourceType));
-                // InstanceMetadataOptions HttpPutResponseHopLimit: 1-64.
-                assert.ok(lt.metadataOptions.httpPutResponseHopLimit >= 1 && lt.metadataOptions.httpPutResponseHopLimit <= 64);
-                assert.match(lt.imageId, /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/);
+                    // EC2 user data: at most 16 KB before base64 encoding (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html).
+                    assert.ok(Buffer.from(lt.userData, "base64").length <= 16 * 1024, `${Buffer.from(lt.userData, "base64").length} bytes`);
+                    assert.ok(lt.description.length <= 255);
+                    // LaunchTemplateTagSpecificationRequest ResourceType: instance, volume, network-interface, spot-instances-request.
+                    for (const t of lt.tagSpecifications)
+                        assert.ok(["instance", "volume", "network-interface", "spot-instances-request"].includes(t.resourceType));
+                    // InstanceMetadataOptions HttpPutResponseHopLimit: 1-64.
+                    assert.ok(lt.metadataOptions.httpPutResponseHopLimit >= 1 && lt.metadataOptions.httpPutResponseHopLimit <= 64);
+                    assert.match(lt.imageId, /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/);
                 }
             });
 
@@ -159,11 +172,7 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
 describe("zones and the AMI are chosen once and kept", () => {
     /** The AZ and CIDR of every subnet, by logical name (the URN's last part). */
     const subnetPlan = (run: StackRun) =>
-        Object.fromEntries(
-            new Resources(run.resources)
-                .ofType(T.subnet)
-                .map((s) => [s.urn, { az: s.inputs.availabilityZone, cidr: s.inputs.cidrBlock }]),
-        );
+        Object.fromEntries(new Resources(run.resources).ofType(T.subnet).map((s) => [s.urn, { az: s.inputs.availabilityZone, cidr: s.inputs.cidrBlock }]));
 
     for (const stack of ["growth", "prod"] as const) {
         // EC2 CreateSubnet's AvailabilityZone cannot change: the provider's aws_subnet schema marks availability_zone
@@ -202,7 +211,13 @@ describe("zones and the AMI are chosen once and kept", () => {
         });
         assert.deepEqual(usual.outputs.azs, ["us-east-1a", "us-east-1b", "us-east-1c"]);
         assert.notDeepEqual(subnetPlan(shifted), subnetPlan(usual));
-        assert.ok(usual.logs.some((l) => l.severity === "warning" && l.message.includes("pulumi config set --stack prod alicerce:availabilityZones us-east-1a,us-east-1b,us-east-1c")));
+        assert.ok(
+            usual.logs.some(
+                (l) =>
+                    l.severity === "warning" &&
+                    l.message.includes("pulumi config set --stack prod alicerce:availabilityZones us-east-1a,us-east-1b,us-east-1c"),
+            ),
+        );
     });
 
     for (const stack of AWS_STACKS) {
@@ -211,7 +226,11 @@ describe("zones and the AMI are chosen once and kept", () => {
             assert.equal(run.config["alicerce:availabilityZones"], undefined);
             const azs = stack === "prod" ? ["us-east-1a", "us-east-1b", "us-east-1c"] : ["us-east-1a", "us-east-1b"];
             assert.deepEqual(run.outputs.azs, azs);
-            assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.endsWith(`pulumi config set --stack ${stack} alicerce:availabilityZones ${azs.join(",")}`)));
+            assert.ok(
+                run.logs.some(
+                    (l) => l.severity === "warning" && l.message.endsWith(`pulumi config set --stack ${stack} alicerce:availabilityZones ${azs.join(",")}`),
+                ),
+            );
         });
     }
 
@@ -231,7 +250,10 @@ describe("zones and the AMI are chosen once and kept", () => {
         await assert.rejects(
             runStack("prod", { overrides: { "alicerce:availabilityZones": PINNED }, callOverrides: { [ZONES]: az3Account } }),
             (err: Error) => {
-                assert.match(err.message, /alicerce:availabilityZones: "us-east-1a,us-east-1b,us-east-1c" lists us-east-1a, which is zone use1-az3 in this account/);
+                assert.match(
+                    err.message,
+                    /alicerce:availabilityZones: "us-east-1a,us-east-1b,us-east-1c" lists us-east-1a, which is zone use1-az3 in this account/,
+                );
                 assert.match(err.message, /; use zones of us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f/);
                 return true;
             },
@@ -264,7 +286,11 @@ describe("zones and the AMI are chosen once and kept", () => {
         });
         assert.deepEqual(subnetPlan(impaired), subnetPlan(before));
         assert.deepEqual(impaired.outputs.azs, before.outputs.azs);
-        assert.ok(impaired.logs.some((l) => l.severity === "warning" && l.message.startsWith("alicerce:availabilityZones: us-east-1a (use1-az4) is not reported available now")));
+        assert.ok(
+            impaired.logs.some(
+                (l) => l.severity === "warning" && l.message.startsWith("alicerce:availabilityZones: us-east-1a (use1-az4) is not reported available now"),
+            ),
+        );
     });
 
     it("a newer Amazon Linux release in the look-up leaves the launch template as it is (no rollout until amiName changes)", async () => {

@@ -37,7 +37,8 @@ const T = {
  * autoname (the logical name, a hyphen and 7 random characters), which the
  * harness's mocks imitate.
  */
-const nameOf = (r: RecordedResource): string => r.inputs.name ?? (r.inputs.namePrefix !== undefined ? `${r.inputs.namePrefix}20260101000000000000000001` : `${r.name}-a1b2c3d`);
+const nameOf = (r: RecordedResource): string =>
+    r.inputs.name ?? (r.inputs.namePrefix !== undefined ? `${r.inputs.namePrefix}20260101000000000000000001` : `${r.name}-a1b2c3d`);
 
 /** "Managed by Pulumi" is what the provider sends when a group has no description. */
 const groupDescription = (r: RecordedResource): string => r.inputs.description ?? "Managed by Pulumi";

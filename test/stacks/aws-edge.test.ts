@@ -92,7 +92,9 @@ describe("AWS edge in the shipped stacks", () => {
             assert.ok(logs, "the storage component's logs bucket");
             assert.deepEqual(lb.inputs.accessLogs, { bucket: logs.inputs.bucket, prefix: "alb", enabled: true });
             assert.ok(dependsOn(lb, logs));
-            const policy = r.ofType("aws:s3/bucketPolicy:BucketPolicy").find((p) => p.parent === logs.parent && JSON.stringify(p.inputs).includes("logdelivery.elasticloadbalancing"));
+            const policy = r
+                .ofType("aws:s3/bucketPolicy:BucketPolicy")
+                .find((p) => p.parent === logs.parent && JSON.stringify(p.inputs).includes("logdelivery.elasticloadbalancing"));
             assert.ok(policy && dependsOn(lb, policy), "the load balancer waits for the bucket policy that admits ELB log delivery");
         });
 
@@ -150,15 +152,26 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.ok(!run.calls.some((c) => c.token === "aws:ssm/getParameter:getParameter"), "a pinned stack never reads the latest");
                 assert.equal(lt.inputs.imageId, "ami-02e447f4c654c7179", "the us-east-1 id of the pinned arm64 image");
                 assert.equal(lt.inputs.instanceType, preset.compute.instanceType.aws);
-                assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" });
+                assert.deepEqual(lt.inputs.metadataOptions, {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    httpPutResponseHopLimit: 2,
+                    instanceMetadataTags: "disabled",
+                });
                 assert.deepEqual(lt.inputs.blockDeviceMappings[0].ebs, { volumeSize: 12, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
                 assert.equal(lt.inputs.keyName, undefined);
                 assert.equal(lt.inputs.networkInterfaces[0].associatePublicIpAddress, String(preset.network.egress === "public-subnets"));
-                assert.deepEqual(lt.inputs.tagSpecifications.map((t: any) => t.resourceType), ["volume", "network-interface"]);
+                assert.deepEqual(
+                    lt.inputs.tagSpecifications.map((t: any) => t.resourceType),
+                    ["volume", "network-interface"],
+                );
                 assert.equal(lt.inputs.tagSpecifications[0].tags.Environment, stack, "the standard tags reach the volumes");
                 const asgTags = r.one(T.asg, "alicerce-app-asg").inputs.tags;
                 for (const key of ["Project", "Environment", "Owner", "CostCenter", "ManagedBy", "Name"]) {
-                    assert.ok(asgTags.some((t: any) => t.key === key && t.propagateAtLaunch === true), `the group propagates ${key} to its instances`);
+                    assert.ok(
+                        asgTags.some((t: any) => t.key === key && t.propagateAtLaunch === true),
+                        `the group propagates ${key} to its instances`,
+                    );
                 }
             });
 
@@ -170,7 +183,11 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.ok(script.startsWith("#!/bin/bash\n"));
                 assert.ok(script.includes(`\n    ${run.outputs.image}\n`), "docker run names the image by digest");
                 const env = Object.fromEntries(
-                    script.split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1].split("\nALICERCE_EOF")[0].split("\n").map((l) => [l.split("=")[0], l.slice(l.indexOf("=") + 1)]),
+                    script
+                        .split("cat > '/etc/app/app.env' <<'ALICERCE_EOF'\n")[1]
+                        .split("\nALICERCE_EOF")[0]
+                        .split("\n")
+                        .map((l) => [l.split("=")[0], l.slice(l.indexOf("=") + 1)]),
                 );
                 const db = r.all.find((x) => x.type === "aws:rds/instance:Instance" && !x.inputs.replicateSourceDb)!;
                 assert.equal(env.DB_HOST, `${db.inputs.identifier}.c0ffee.us-east-1.rds.amazonaws.com`);
@@ -184,7 +201,9 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.equal(env.AWS_REGION, "us-east-1");
                 assert.ok(script.includes("https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"));
                 assert.ok(script.includes(`--log-opt awslogs-group=/alicerce/${stack}/app`));
-                const secretValues = r.all.flatMap((x) => x.secretPaths.map((p) => p.split(".").reduce<any>((v, k) => v?.[k], x.inputs))).filter((v) => typeof v === "string" && v.length >= 8);
+                const secretValues = r.all
+                    .flatMap((x) => x.secretPaths.map((p) => p.split(".").reduce<any>((v, k) => v?.[k], x.inputs)))
+                    .filter((v) => typeof v === "string" && v.length >= 8);
                 assert.ok(secretValues.length > 0, "the run has secret values to look for (registry password, generated keys)");
                 for (const v of secretValues) assert.ok(!script.includes(v), "a secret value is in the user data");
             });
@@ -201,7 +220,10 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.equal(parsed.config.database.sslMode, "verify-full");
                 assert.equal(parsed.config.database.reader !== undefined, preset.database.readReplica, "a reader pool only with a replica");
                 // The check itself can fail: the app refuses a broken contract.
-                assert.deepEqual(appConfigProblems({ ...env, DB_SECRET_ARN: "" }).map((p) => p.split(":")[0]), ["DATABASE_URL, DB_SECRET_ARN"]);
+                assert.deepEqual(
+                    appConfigProblems({ ...env, DB_SECRET_ARN: "" }).map((p) => p.split(":")[0]),
+                    ["DATABASE_URL, DB_SECRET_ARN"],
+                );
             });
 
             it("scales between the tier's bounds on ELB health, rolling new launch template versions with no capacity drop", async () => {
@@ -221,17 +243,25 @@ describe("AWS edge in the shipped stacks", () => {
                 for (const gate of gates) assert.ok(dependsOn(asg, gate), `the group waits for ${gate.name}`);
                 assert.equal(asg.inputs.instanceRefresh.preferences.autoRollback, false);
                 const appTier = preset.network.egress === "public-subnets" ? "public" : "private";
-                const appSubnetIds = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith(`network-${appTier}-`)).map((s) => `${s.name}-id`);
+                const appSubnetIds = r
+                    .ofType("aws:ec2/subnet:Subnet")
+                    .filter((s) => s.name.startsWith(`network-${appTier}-`))
+                    .map((s) => `${s.name}-id`);
                 assert.equal(appSubnetIds.length, preset.network.azCount);
                 assert.deepEqual([...asg.inputs.vpcZoneIdentifiers].sort(), appSubnetIds.sort(), `instances run in the ${appTier} subnets`);
                 const policies = r.ofType(T.scaling).filter((p) => p.name.startsWith("alicerce-app-")); // the web pool's (p-aws-workers)
                 if (preset.compute.maxInstances > preset.compute.minInstances) {
                     const types = policies.map((p) => p.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType).sort();
                     assert.deepEqual(types, ["ALBRequestCountPerTarget", "ASGAverageCPUUtilization"]);
-                    const cpu = policies.find((p) => p.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType === "ASGAverageCPUUtilization")!;
+                    const cpu = policies.find(
+                        (p) => p.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType === "ASGAverageCPUUtilization",
+                    )!;
                     assert.equal(cpu.inputs.targetTrackingConfiguration.targetValue, preset.compute.cpuTargetPercent);
                     const req = policies.find((p) => p !== cpu)!;
-                    assert.match(req.inputs.targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel, /^app\/alicerce-lb-alb\/\w+\/targetgroup\/alicerce-lb-app\/\w+$/);
+                    assert.match(
+                        req.inputs.targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel,
+                        /^app\/alicerce-lb-alb\/\w+\/targetgroup\/alicerce-lb-app\/\w+$/,
+                    );
                 } else {
                     assert.equal(policies.length, 0, "one fixed instance: nothing to scale");
                 }
@@ -242,11 +272,18 @@ describe("AWS edge in the shipped stacks", () => {
                 const doc = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy);
                 const secretArns = r.ofType("aws:secretsmanager/secret:Secret").length;
                 const secrets = doc.Statement.find((s: any) => s.Sid === "ReadOwnSecrets").Resource;
-                assert.equal(secrets.length, preset.awsCache.nodeType !== null ? 3 : 2, "database, session key, and the queue's REDIS_URL where the tier has one (p-aws-workers)");
+                assert.equal(
+                    secrets.length,
+                    preset.awsCache.nodeType !== null ? 3 : 2,
+                    "database, session key, and the queue's REDIS_URL where the tier has one (p-aws-workers)",
+                );
                 assert.ok(secrets.every((a: string) => a.startsWith("arn:aws:secretsmanager:us-east-1:")));
                 assert.ok(secretArns >= 1);
                 assert.match(doc.Statement.find((s: any) => s.Sid === "EcrPull").Resource, /:repository\/alicerce-registry-repo/);
-                assert.equal(doc.Statement.find((s: any) => s.Sid === "ContainerLogs").Resource, `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:log-group:/alicerce/${stack}/app:*`);
+                assert.equal(
+                    doc.Statement.find((s: any) => s.Sid === "ContainerLogs").Resource,
+                    `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:log-group:/alicerce/${stack}/app:*`,
+                );
                 const attach = r.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "alicerce-app-ssm");
                 assert.equal(attach.inputs.policyArn, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
                 assert.equal(r.ofType(T.ingress).filter((i) => i.inputs.fromPort === 22).length, 0);
@@ -262,7 +299,11 @@ describe("AWS edge in the shipped stacks", () => {
                 for (const i of ingress) assert.equal(i.inputs.toPort, i.inputs.fromPort);
                 if (stack === "prod") {
                     const list = r.one(T.prefixList);
-                    assert.deepEqual(list.inputs.entries.map((e: any) => e.cidr), [...CLOUDFLARE_IPV4].sort(), "Cloudflare's published ranges");
+                    assert.deepEqual(
+                        list.inputs.entries.map((e: any) => e.cidr),
+                        [...CLOUDFLARE_IPV4].sort(),
+                        "Cloudflare's published ranges",
+                    );
                     assert.ok(run.calls.some((c) => c.token === "cloudflare:index/getIpRanges:getIpRanges"));
                     for (const i of ingress) assert.ok(i.inputs.prefixListId && i.inputs.cidrIpv4 === undefined);
                     assert.ok(list.inputs.maxEntries * ingress.length <= 60, "a security group takes 60 rules; a prefix list counts as its max entries");
@@ -286,7 +327,10 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.equal(lb.inputs.internal, false);
                 assert.equal(lb.inputs.loadBalancerType, "application");
                 assert.equal(lb.inputs.subnets.length, preset.network.azCount);
-                const publicSubnetIds = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith("network-public-")).map((s) => `${s.name}-id`);
+                const publicSubnetIds = r
+                    .ofType("aws:ec2/subnet:Subnet")
+                    .filter((s) => s.name.startsWith("network-public-"))
+                    .map((s) => `${s.name}-id`);
                 assert.ok(lb.inputs.subnets.length >= 2, "an ALB needs two AZs");
                 assert.deepEqual([...lb.inputs.subnets].sort(), publicSubnetIds.sort());
                 assert.equal(lb.inputs.dropInvalidHeaderFields, true);
@@ -303,7 +347,10 @@ describe("AWS edge in the shipped stacks", () => {
                     const r = new Resources(run.resources);
                     const listeners = r.ofType(T.listener);
                     assert.equal(listeners.length, 1);
-                    assert.deepEqual([listeners[0].inputs.port, listeners[0].inputs.protocol, listeners[0].inputs.defaultActions[0].type], [80, "HTTP", "forward"]);
+                    assert.deepEqual(
+                        [listeners[0].inputs.port, listeners[0].inputs.protocol, listeners[0].inputs.defaultActions[0].type],
+                        [80, "HTTP", "forward"],
+                    );
                     assert.match(run.outputs.url, /^http:\/\/.+\.elb\.amazonaws\.com$/);
                     assert.ok(run.outputs.warnings.some((w: string) => w.includes("plain HTTP")));
                     assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.includes("plain HTTP")));
@@ -330,9 +377,16 @@ describe("AWS edge in the shipped stacks", () => {
                     const r = new Resources(run.resources);
                     const acl = r.one(T.acl);
                     assert.equal(acl.inputs.scope, "REGIONAL");
-                    assert.deepEqual(acl.inputs.rules.map((x: any) => x.name), [
-                        "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet", "rate-limit-per-ip",
-                    ]);
+                    assert.deepEqual(
+                        acl.inputs.rules.map((x: any) => x.name),
+                        [
+                            "AWSManagedRulesAmazonIpReputationList",
+                            "AWSManagedRulesCommonRuleSet",
+                            "AWSManagedRulesKnownBadInputsRuleSet",
+                            "AWSManagedRulesSQLiRuleSet",
+                            "rate-limit-per-ip",
+                        ],
+                    );
                     const logging = r.one(T.wafLogging);
                     const group = r.all.find((x) => x.type === T.logGroup && dependsOn(logging, x))!;
                     assert.match(group.inputs.namePrefix, /^aws-waf-logs-/);
@@ -364,8 +418,23 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("alarms on the runbooks' signals, with replica lag only where there is a replica, and one dashboard", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const keys = r.ofType(T.alarm).map((a) => a.name.replace("alicerce-monitoring-", "")).sort();
-                const expected = ["app-cpu", "app-memory", "db-cpu", "db-free-storage", "errors-5xx", "healthy-hosts", "latency-p95", "rollout-errors", "unhealthy-hosts", ...(preset.database.readReplica ? ["db-replica-lag"] : []), ...(preset.awsCache.nodeType !== null ? ["queue-depth", "queue-oldest-job", "queue-failed-jobs", "cache-memory", "cache-evictions"] : [])].sort();
+                const keys = r
+                    .ofType(T.alarm)
+                    .map((a) => a.name.replace("alicerce-monitoring-", ""))
+                    .sort();
+                const expected = [
+                    "app-cpu",
+                    "app-memory",
+                    "db-cpu",
+                    "db-free-storage",
+                    "errors-5xx",
+                    "healthy-hosts",
+                    "latency-p95",
+                    "rollout-errors",
+                    "unhealthy-hosts",
+                    ...(preset.database.readReplica ? ["db-replica-lag"] : []),
+                    ...(preset.awsCache.nodeType !== null ? ["queue-depth", "queue-oldest-job", "queue-failed-jobs", "cache-memory", "cache-evictions"] : []),
+                ].sort();
                 assert.deepEqual(keys, expected);
                 const p95 = r.one(T.alarm, "alicerce-monitoring-latency-p95");
                 assert.deepEqual([p95.inputs.extendedStatistic, p95.inputs.statistic, p95.inputs.threshold], ["p95", undefined, 2]);
@@ -377,7 +446,9 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.deepEqual(r.one(T.alarm, "alicerce-monitoring-db-cpu").inputs.dimensions, { DBInstanceIdentifier: db.inputs.identifier });
                 if (preset.database.readReplica) {
                     const replica = r.all.find((x) => x.type === "aws:rds/instance:Instance" && x.inputs.replicateSourceDb)!;
-                    assert.deepEqual(r.one(T.alarm, "alicerce-monitoring-db-replica-lag").inputs.dimensions, { DBInstanceIdentifier: replica.inputs.identifier });
+                    assert.deepEqual(r.one(T.alarm, "alicerce-monitoring-db-replica-lag").inputs.dimensions, {
+                        DBInstanceIdentifier: replica.inputs.identifier,
+                    });
                 }
                 const dash = r.one("aws:cloudwatch/dashboard:Dashboard");
                 assert.equal(dash.inputs.dashboardName, `alicerce-${stack}`);
@@ -386,7 +457,8 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("exports the app URL, load balancer DNS name, Auto Scaling group name and the image with its digest", async () => {
                 const run = await stackRun(stack);
-                for (const key of ["url", "loadBalancerDnsName", "autoScalingGroupName", "image"]) assert.ok(typeof run.outputs[key] === "string" && run.outputs[key] !== "", key);
+                for (const key of ["url", "loadBalancerDnsName", "autoScalingGroupName", "image"])
+                    assert.ok(typeof run.outputs[key] === "string" && run.outputs[key] !== "", key);
                 assert.match(run.outputs.loadBalancerDnsName, /\.elb\.amazonaws\.com$/);
                 assert.match(run.outputs.image, /@sha256:[0-9a-f]{64}$/);
             });
@@ -399,9 +471,15 @@ describe("AWS edge in the shipped stacks", () => {
             const r = new Resources(run.resources);
             const records = r.ofType(T.cfRecord);
             const app = records.find((x) => x.inputs.name === "app.example.com")!;
-            assert.deepEqual([app.inputs.type, app.inputs.content, app.inputs.proxied, app.inputs.zoneId], ["CNAME", run.outputs.loadBalancerDnsName, true, run.config["alicerce:cloudflareZoneId"]]);
+            assert.deepEqual(
+                [app.inputs.type, app.inputs.content, app.inputs.proxied, app.inputs.zoneId],
+                ["CNAME", run.outputs.loadBalancerDnsName, true, run.config["alicerce:cloudflareZoneId"]],
+            );
             const validation = records.find((x) => x !== app)!;
-            assert.deepEqual([validation.inputs.name, validation.inputs.type, validation.inputs.content, validation.inputs.proxied], ["_x1.app.example.com", "CNAME", "_x2.acm-validations.aws", false]);
+            assert.deepEqual(
+                [validation.inputs.name, validation.inputs.type, validation.inputs.content, validation.inputs.proxied],
+                ["_x1.app.example.com", "CNAME", "_x2.acm-validations.aws", false],
+            );
             const issued = r.one(T.certValidation);
             assert.deepEqual(issued.inputs.validationRecordFqdns, ["_x1.app.example.com"]);
             assert.ok(dependsOn(issued, validation), "ACM validation waits for the Cloudflare record");
@@ -451,15 +529,25 @@ describe("AWS edge in the shipped stacks", () => {
             const r = new Resources((await variant("cross-account", { "alicerce:image": image })).resources);
             const pull = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy).Statement.find((s: any) => s.Sid === "EcrPull");
             assert.equal(pull.Resource, "arn:aws:ecr:eu-west-1:210987654321:repository/shared/app");
-            assert.ok(userDataOf(r).includes("aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'"));
+            assert.ok(
+                userDataOf(r).includes(
+                    "aws ecr get-login-password --region 'eu-west-1' | docker login --username AWS --password-stdin '210987654321.dkr.ecr.eu-west-1.amazonaws.com'",
+                ),
+            );
         });
 
         it("an x86 instance type gets the x86_64 AMI and an amd64 build (pinned, or the latest when not pinned)", async () => {
-            const pinned = new Resources((await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" })).resources);
+            const pinned = new Resources(
+                (await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" }))
+                    .resources,
+            );
             assert.equal(pinned.one(T.lt, "alicerce-app-lt").inputs.imageId, "ami-0f1e2d3c4b5a69780");
             const run = await variant("x86", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": undefined });
             const r = new Resources(run.resources);
-            assert.equal(run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!.inputs.name, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+            assert.equal(
+                run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!.inputs.name,
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+            );
             assert.equal(r.one(T.lt, "alicerce-app-lt").inputs.imageId, "ami-0f1e2d3c4b5a69780");
             assert.equal(r.one(T.image).inputs.build.platform, "linux/amd64");
             assert.match(r.one(T.image).inputs.imageName, /:ctx-[0-9a-f]{20}-amd64$/, "another platform, another immutable tag");
@@ -467,7 +555,10 @@ describe("AWS edge in the shipped stacks", () => {
 
         it("alicerce:lbIngressCidrs replaces Cloudflare's ranges; cloudflareProxied false admits anyone and leaves records unproxied", async () => {
             const listed = new Resources((await variant("listed", { "alicerce:lbIngressCidrs": "203.0.113.0/24,198.51.100.0/24" })).resources);
-            assert.deepEqual(listed.one(T.prefixList).inputs.entries.map((e: any) => e.cidr), ["198.51.100.0/24", "203.0.113.0/24"]);
+            assert.deepEqual(
+                listed.one(T.prefixList).inputs.entries.map((e: any) => e.cidr),
+                ["198.51.100.0/24", "203.0.113.0/24"],
+            );
             const open = new Resources((await variant("unproxied", { "alicerce:cloudflareProxied": "false" })).resources);
             assert.equal(open.ofType(T.prefixList).length, 0);
             assert.equal(open.ofType(T.cfRecord).find((x) => x.inputs.name === "app.example.com")!.inputs.proxied, false);

@@ -55,14 +55,25 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         assert.ok(asg.inputs.minSize >= 1 && asg.inputs.maxSize > asg.inputs.minSize);
         const lt = r.one(T.lt, "alicerce-workers-lt");
         // IMDSv2 only: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html
-        assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" });
+        assert.deepEqual(lt.inputs.metadataOptions, {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 2,
+            instanceMetadataTags: "disabled",
+        });
         assert.equal(lt.inputs.blockDeviceMappings[0].ebs.encrypted, "true");
         assert.equal(lt.inputs.keyName, undefined);
         const sg = r.one(T.sg, "workers-sg");
         assert.ok(fed(lt, "networkInterfaces", sg), "the launch template uses the workers' group");
         // No ingress at all: neither inline nor as a rule resource on the workers' group.
         assert.deepEqual(sg.inputs.ingress ?? [], []);
-        assert.deepEqual(r.ofType(T.ingress).filter((i) => fed(i, "securityGroupId", sg)).map((i) => i.name), []);
+        assert.deepEqual(
+            r
+                .ofType(T.ingress)
+                .filter((i) => fed(i, "securityGroupId", sg))
+                .map((i) => i.name),
+            [],
+        );
         assert.equal(r.ofType(T.egress).filter((e) => fed(e, "securityGroupId", sg)).length, 1);
         const ssm = r.one(T.attach, "alicerce-workers-ssm");
         assert.match(ssm.inputs.policyArn, /AmazonSSMManagedInstanceCore$/);
@@ -88,7 +99,8 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         assert.match(worker, /printf '%s=%s\\n' 'REDIS_URL' "\$value"/);
         assert.match(worker, /--secret-id 'arn:aws:secretsmanager:[^']+' --query SecretString --output text \| jq --raw-output --exit-status '\.url'/);
         const token = r.one(T.rg).inputs.authToken as string;
-        for (const lt of r.ofType(T.lt)) assert.ok(!userDataOf(lt).includes(token) && !userDataOf(lt).includes("rediss://"), `${lt.name} user data holds the token`);
+        for (const lt of r.ofType(T.lt))
+            assert.ok(!userDataOf(lt).includes(token) && !userDataOf(lt).includes("rediss://"), `${lt.name} user data holds the token`);
         assert.ok(r.one(T.version, "queue-secret").secretPaths.includes("secretString"));
         assert.ok(fed(r.one(T.rolePolicy, "alicerce-workers-policy"), "policy", secret));
     });
@@ -102,7 +114,10 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         assert.equal(tt.predefinedMetricSpecification, undefined);
         const metrics = tt.customizedMetricSpecification.metrics as any[];
         // Exactly one query returns data, and it is the expression; ids start with a lowercase letter.
-        assert.deepEqual(metrics.filter((m) => m.returnData).map((m) => m.expression), ["backlog / inservice"]);
+        assert.deepEqual(
+            metrics.filter((m) => m.returnData).map((m) => m.expression),
+            ["backlog / inservice"],
+        );
         for (const m of metrics) assert.match(m.id, /^[a-z][a-zA-Z0-9_]*$/);
         const backlog = metrics.find((m) => m.id === "backlog").metricStat;
         assert.deepEqual(backlog.metric, { namespace: "Alicerce/Queue", metricName: "QueueDepth", dimensions: [{ name: "Queue", value: "upload-verify" }] });
@@ -145,7 +160,12 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         const isolated = r.ofType(T.subnet).filter((s) => s.name.includes("isolated"));
         assert.ok(isolated.length >= 2);
         for (const s of isolated) assert.ok(fed(subnets, "subnetIds", s), `${s.name} in the subnet group`);
-        assert.ok(!r.ofType(T.subnet).filter((s) => !s.name.includes("isolated")).some((s) => fed(subnets, "subnetIds", s)));
+        assert.ok(
+            !r
+                .ofType(T.subnet)
+                .filter((s) => !s.name.includes("isolated"))
+                .some((s) => fed(subnets, "subnetIds", s)),
+        );
         const sg = r.one(T.sg, "queue-sg");
         assert.ok(fed(g, "securityGroupIds", sg));
         assert.deepEqual(sg.inputs.ingress ?? [], []);
@@ -177,7 +197,10 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         }
         const mem = r.one(T.alarm, "alicerce-monitoring-cache-memory");
         const nodes = mem.inputs.metricQueries.filter((q: any) => q.metric);
-        assert.deepEqual(nodes.map((q: any) => q.metric.dimensions.CacheClusterId), [`${r.one(T.rg).inputs.replicationGroupId}-001`, `${r.one(T.rg).inputs.replicationGroupId}-002`]);
+        assert.deepEqual(
+            nodes.map((q: any) => q.metric.dimensions.CacheClusterId),
+            [`${r.one(T.rg).inputs.replicationGroupId}-001`, `${r.one(T.rg).inputs.replicationGroupId}-002`],
+        );
         assert.equal(nodes[0].metric.metricName, "DatabaseMemoryUsagePercentage");
         assert.equal(r.one(T.alarm, "alicerce-monitoring-queue-oldest-job").inputs.treatMissingData, "breaching");
         const body = JSON.parse(r.one(T.dashboard).inputs.dashboardBody);
@@ -199,9 +222,26 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         // ForceNew on aws_elasticache_replication_group: replication_group_id, at_rest_encryption_enabled, kms_key_id,
         // subnet_group_name, port, snapshot_arns, snapshot_name, data_tiering_enabled, network_type, security_group_names
         // (terraform-provider-aws internal/service/elasticache/replication_group.go); engine/version only on a downgrade.
-        const forceNew = ["replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName", "port", "snapshotArns", "snapshotName", "dataTieringEnabled", "networkType", "securityGroupNames", "engine", "engineVersion"];
+        const forceNew = [
+            "replicationGroupId",
+            "atRestEncryptionEnabled",
+            "kmsKeyId",
+            "subnetGroupName",
+            "port",
+            "snapshotArns",
+            "snapshotName",
+            "dataTieringEnabled",
+            "networkType",
+            "securityGroupNames",
+            "engine",
+            "engineVersion",
+        ];
         const bigger = new Resources(
-            (await runStack("prod", { overrides: { "alicerce:cacheNodeType": "cache.t4g.small", "alicerce:workersMax": "8", "alicerce:workersInstanceType": "t4g.small" } })).resources,
+            (
+                await runStack("prod", {
+                    overrides: { "alicerce:cacheNodeType": "cache.t4g.small", "alicerce:workersMax": "8", "alicerce:workersInstanceType": "t4g.small" },
+                })
+            ).resources,
         );
         const [a, b] = [r.one(T.rg), bigger.one(T.rg)];
         assert.equal(a.urn, b.urn);
@@ -251,17 +291,42 @@ describe("AWS queue config: bad input gets the house error, all at once", () => 
             "alicerce:workersInstanceType": "t3.small",
         });
         assert.ok(p.includes('alicerce:workersMin: "5" gives workersMin 5 above workersMax 3; make workersMin at most workersMax'), p.join("\n"));
-        assert.ok(p.some((x) => x.startsWith('alicerce:cacheNodeType: "cache.t2.micro" is a t2 node, which ElastiCache for Valkey does not run on; use')), p.join("\n"));
-        assert.ok(p.some((x) => x.startsWith('alicerce:workersInstanceType: "t3.small" is x86_64, but the app servers\' t4g.medium is arm64')), p.join("\n"));
+        assert.ok(
+            p.some((x) => x.startsWith('alicerce:cacheNodeType: "cache.t2.micro" is a t2 node, which ElastiCache for Valkey does not run on; use')),
+            p.join("\n"),
+        );
+        assert.ok(
+            p.some((x) => x.startsWith('alicerce:workersInstanceType: "t3.small" is x86_64, but the app servers\' t4g.medium is arm64')),
+            p.join("\n"),
+        );
         assert.equal(p.length, 3, p.join("\n"));
-        const shapes = problems({ ...base, "alicerce:tier": "prod", "alicerce:workersMax": "21", "alicerce:cacheNodeType": "t4g.small", "alicerce:workersMin": "0" });
-        assert.ok(shapes.some((x) => x.startsWith('alicerce:workersMax: "21" is out of range; use a whole number from 1 to 20')), shapes.join("\n"));
-        assert.ok(shapes.some((x) => x.startsWith('alicerce:workersMin: "0" is out of range')), shapes.join("\n"));
-        assert.ok(shapes.some((x) => x.startsWith('alicerce:cacheNodeType: "t4g.small" is not an ElastiCache node type')), shapes.join("\n"));
+        const shapes = problems({
+            ...base,
+            "alicerce:tier": "prod",
+            "alicerce:workersMax": "21",
+            "alicerce:cacheNodeType": "t4g.small",
+            "alicerce:workersMin": "0",
+        });
+        assert.ok(
+            shapes.some((x) => x.startsWith('alicerce:workersMax: "21" is out of range; use a whole number from 1 to 20')),
+            shapes.join("\n"),
+        );
+        assert.ok(
+            shapes.some((x) => x.startsWith('alicerce:workersMin: "0" is out of range')),
+            shapes.join("\n"),
+        );
+        assert.ok(
+            shapes.some((x) => x.startsWith('alicerce:cacheNodeType: "t4g.small" is not an ElastiCache node type')),
+            shapes.join("\n"),
+        );
     });
 
     it("valid overrides resolve over the prod preset", () => {
-        const s = loadSettings({ ...base, "alicerce:tier": "prod", "alicerce:workersMax": "6", "alicerce:cacheNodeType": "cache.m7g.large" }, "alicerce", "dev") as any;
+        const s = loadSettings(
+            { ...base, "alicerce:tier": "prod", "alicerce:workersMax": "6", "alicerce:cacheNodeType": "cache.m7g.large" },
+            "alicerce",
+            "dev",
+        ) as any;
         assert.equal(s.awsWorkers.maxInstances, 6);
         assert.equal(s.awsCache.nodeType, "cache.m7g.large");
         assert.equal(s.awsCache.nodes, 2);
@@ -285,7 +350,10 @@ describe("user data: a command runs the same image in another role, and without 
 
 describe("the worker's environment on AWS is one the app's own parser accepts for the worker", () => {
     it("prod's worker env plus a REDIS_URL of the secret's form parses as a worker, and METRICS_EMF is on", async () => {
-        const parse = loadAppParseConfig() as unknown as (env: Record<string, string>, role: string) => { ok: boolean; issues?: { variable: string; message: string }[]; config?: any };
+        const parse = loadAppParseConfig() as unknown as (
+            env: Record<string, string>,
+            role: string,
+        ) => { ok: boolean; issues?: { variable: string; message: string }[]; config?: any };
         const r = await resourcesOf(stackRun("prod"));
         const text = userDataOf(r.one(T.lt, "alicerce-workers-lt"));
         const envBlock = /cat > '\/etc\/worker\/app\.env' <<'ALICERCE_EOF'\n([\s\S]*?)\nALICERCE_EOF/.exec(text)![1];

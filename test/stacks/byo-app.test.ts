@@ -28,7 +28,11 @@ function holders(r: StackRun): { name: string; type: string; secret: boolean }[]
         .map((res) => ({
             name: res.name,
             type: res.type,
-            secret: Object.entries(res.inputs).every(([k, v]) => !STAND_INS.some((s) => JSON.stringify(v).includes(s)) || res.secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`))),
+            secret: Object.entries(res.inputs).every(
+                ([k, v]) =>
+                    !STAND_INS.some((s) => JSON.stringify(v).includes(s)) ||
+                    res.secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)),
+            ),
         }));
 }
 
@@ -63,9 +67,16 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         const read = policy.Statement.find((s: any) => s.Sid === "ReadOwnSecrets");
         const arn = (secret as any).inputs.__arn ?? read.Resource.find((a: string) => a.includes("app-env"));
         assert.equal(read.Resource.length, 3, "database, session and app-env secrets only");
-        assert.ok(read.Resource.some((a: string) => a.includes("app-env")), read.Resource.join(", "));
-        const userData = Buffer.from(userDataOf(r, "aws:ec2/launchTemplate:LaunchTemplate", "alicerce-app-lt", (i) => i.userData), "base64").toString("utf8");
-        for (const line of ["WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1", "FEATURE_FLAGS=billing,agenda", "PORT=3000"]) assert.ok(userData.includes(`\n${line}\n`), line);
+        assert.ok(
+            read.Resource.some((a: string) => a.includes("app-env")),
+            read.Resource.join(", "),
+        );
+        const userData = Buffer.from(
+            userDataOf(r, "aws:ec2/launchTemplate:LaunchTemplate", "alicerce-app-lt", (i) => i.userData),
+            "base64",
+        ).toString("utf8");
+        for (const line of ["WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1", "FEATURE_FLAGS=billing,agenda", "PORT=3000"])
+            assert.ok(userData.includes(`\n${line}\n`), line);
         for (const name of ["JWT_SECRET", "RABBITMQ_URL"]) {
             assert.ok(userData.includes(`--secret-id '${arn}'`) && userData.includes(`'.${name}'`), name);
             assert.ok(!userData.includes(`\n${name}=`), `${name} is never written in the env file`);
@@ -82,7 +93,10 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
 
     it("AWS: a rotated secret rolls the fleet (a new secret version id in the user data, never the value)", async () => {
         const before = await run("byo-aws");
-        const rotated = await runStack("byo-aws", { stackDir: DIR, overrides: { "alicerce:appSecrets": JSON.stringify({ JWT_SECRET: "rotated-jwt-value", RABBITMQ_URL: STAND_INS[1] }) } });
+        const rotated = await runStack("byo-aws", {
+            stackDir: DIR,
+            overrides: { "alicerce:appSecrets": JSON.stringify({ JWT_SECRET: "rotated-jwt-value", RABBITMQ_URL: STAND_INS[1] }) },
+        });
         const lt = (r: StackRun) => Buffer.from(r.resources.find((x) => x.name === "alicerce-app-lt")!.inputs.userData, "base64").toString("utf8");
         const version = (text: string) => /\nALICERCE_SECRETS_VERSION=([0-9a-f-]{36})\n/.exec(text)?.[1];
         assert.ok(version(lt(before)), "the version id is in the env file");
@@ -114,10 +128,15 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         assert.deepEqual(release.inputs.command, ["node", "server.js", "migrate"]);
         assert.equal(release.inputs.attach, true);
         assert.deepEqual(
-            holders(r).map((h) => h.name).sort(),
+            holders(r)
+                .map((h) => h.name)
+                .sort(),
             ["app-release", ...replicas.map((c) => c.name)].sort(),
         );
-        assert.ok(holders(r).every((h) => h.secret), "envs is secret");
+        assert.ok(
+            holders(r).every((h) => h.secret),
+            "envs is secret",
+        );
         for (const c of replicas) {
             assert.ok(c.inputs.envs.includes("WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1") && c.inputs.envs.includes("PORT=3000"));
             assert.deepEqual(c.inputs.command, ["node", "server.js"]);

@@ -85,7 +85,10 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(t.projectId, idOf("project-project"));
         assert.match(t.userData, /^#!\/bin\/bash\n# First boot \(digitalocean\)/);
         assert.ok(t.userData.includes("--publish 80:8080"));
-        assert.ok(p.secretPaths.some((s) => s.startsWith("dropletTemplate")), "the user data (bootstrap key) is a secret in state");
+        assert.ok(
+            p.secretPaths.some((s) => s.startsWith("dropletTemplate")),
+            "the user data (bootstrap key) is a secret in state",
+        );
     });
 
     it("3. keeps every secret out of the user data: they sit in the private config bucket's document, fetched at start", () => {
@@ -96,7 +99,16 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(doc.inputs.key, "secrets.json");
         assert.equal(doc.inputs.bucket, r.one(T.bucket, "storage-config").inputs.name ?? "storage-config-a1b2c3d");
         const secrets = JSON.parse(doc.inputs.content);
-        assert.deepEqual(Object.keys(secrets).sort(), ["AWS_SECRET_ACCESS_KEY", "DATABASE_ADMIN_URL", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY", "registry"]);
+        assert.deepEqual(Object.keys(secrets).sort(), [
+            "AWS_SECRET_ACCESS_KEY",
+            "DATABASE_ADMIN_URL",
+            "DATABASE_POOL_URL",
+            "DATABASE_READER_URL",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SESSION_SIGNING_KEY",
+            "registry",
+        ]);
         for (const [name, value] of Object.entries<any>(secrets)) {
             const values = typeof value === "string" ? [value] : Object.values<string>(value);
             for (const v of values) assert.ok(!userData.includes(v), `${name} appears in the user data`);
@@ -130,7 +142,14 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.ok(userData.includes(`printf '%s\\n' 'GRANT USAGE, CREATE ON SCHEMA public TO "app";' |`));
         assert.ok(userData.includes(`--network host --env BOOTSTRAP_DATABASE_URL 'postgres:17-alpine'`));
         const containerSecrets = [...userData.matchAll(/printf '%s=%s\\n' '([A-Z_]+)'/g)].map((m) => m[1]).sort();
-        assert.deepEqual(containerSecrets, ["AWS_SECRET_ACCESS_KEY", "DATABASE_POOL_URL", "DATABASE_READER_URL", "DATABASE_URL", "REDIS_URL", "SESSION_SIGNING_KEY"]);
+        assert.deepEqual(containerSecrets, [
+            "AWS_SECRET_ACCESS_KEY",
+            "DATABASE_POOL_URL",
+            "DATABASE_READER_URL",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SESSION_SIGNING_KEY",
+        ]);
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
     });
@@ -174,7 +193,14 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         assert.equal(replica.inputs.size, "db-s-2vcpu-4gb");
         assert.equal(replica.options.protect, true);
         const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(pg.name))!;
-        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }, { type: "tag", value: "alicerce-do-prod-worker" }], "the app and the queue workers");
+        assert.deepEqual(
+            fw.inputs.rules,
+            [
+                { type: "tag", value: appTag },
+                { type: "tag", value: "alicerce-do-prod-worker" },
+            ],
+            "the app and the queue workers",
+        );
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
         const pool = r.one(T.pgPool);
@@ -182,7 +208,13 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
     });
 
     it("7. runs one Valkey cluster for the queue beside PostgreSQL (see do-workers.test.ts); the prod preset's Spaces CDN fronts the assets bucket (the app reads CDN_BASE_URL: app-image/README.md)", () => {
-        assert.deepEqual(r.ofType(T.cluster).map((c) => c.inputs.engine).sort(), ["pg", "valkey"]);
+        assert.deepEqual(
+            r
+                .ofType(T.cluster)
+                .map((c) => c.inputs.engine)
+                .sort(),
+            ["pg", "valkey"],
+        );
         assert.equal(r.ofType(T.cdn).length, 1);
         assert.match(r.one(T.cdn).inputs.origin, /^storage-assets-a1b2c3d\.nyc3\.digitaloceanspaces\.com$/);
     });
@@ -210,7 +242,10 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const onApp = alerts.filter((a) => JSON.stringify(a.tags) === JSON.stringify([appTag]));
         const cpu = onApp.find((a) => a.type === "v1/insights/droplet/cpu")!;
         const mem = onApp.find((a) => a.type === "v1/insights/droplet/memory_utilization_percent")!;
-        for (const [a, value] of [[cpu, 80], [mem, 85]] as const) {
+        for (const [a, value] of [
+            [cpu, 80],
+            [mem, 85],
+        ] as const) {
             assert.equal(a.value, value);
             assert.equal(a.compare, "GreaterThan");
             assert.equal(a.window, "5m");
@@ -259,7 +294,10 @@ describe("DigitalOcean tiers", () => {
         assert.equal(r.ofType(T.cert).length, 0);
         const lb = r.one(T.lb);
         assert.equal(lb.inputs.redirectHttpToHttps, false);
-        assert.deepEqual(lb.inputs.forwardingRules.map((f: any) => f.entryPort), [80]);
+        assert.deepEqual(
+            lb.inputs.forwardingRules.map((f: any) => f.entryPort),
+            [80],
+        );
         assert.equal(r.one(T.check).inputs.target, "http://203.0.113.10/healthz");
         const secrets = JSON.parse(r.one(T.object, "app-secrets").inputs.content);
         assert.equal(secrets.DATABASE_READER_URL, undefined, "reads go to the writer without a replica");
@@ -277,7 +315,10 @@ describe("DigitalOcean tiers", () => {
     });
 
     it("uses an uploaded certificate by name when the domain's DNS is elsewhere", async () => {
-        const run = await runStack("do-prod", { stackName: "do-cert", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" } });
+        const run = await runStack("do-prod", {
+            stackName: "do-cert",
+            overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" },
+        });
         const r = new Resources(run.resources);
         assert.equal(r.ofType(T.cert).length, 0);
         assert.equal(r.one(T.lb).inputs.forwardingRules.find((f: any) => f.entryPort === 443).certificateName, "app-origin");
@@ -286,15 +327,28 @@ describe("DigitalOcean tiers", () => {
     it("opens SSH only to alicerce:adminCidrs", async () => {
         const run = await runStack("do-dev", { stackName: "do-ssh", overrides: { "alicerce:adminCidrs": '["203.0.113.7/32"]' } });
         const fw = new Resources(run.resources).one(T.firewall);
-        assert.deepEqual(fw.inputs.inboundRules.find((i: any) => i.portRange === "22"), { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] });
+        assert.deepEqual(
+            fw.inputs.inboundRules.find((i: any) => i.portRange === "22"),
+            { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] },
+        );
     });
 
     it("pushes into the account's registry by name without creating it, and builds nothing for a prebuilt image", async () => {
-        const shared = new Resources((await runStack("do-dev", { stackName: "do-shared", overrides: { "alicerce:registryName": "acme", "alicerce:createRegistry": undefined } })).resources);
+        const shared = new Resources(
+            (await runStack("do-dev", { stackName: "do-shared", overrides: { "alicerce:registryName": "acme", "alicerce:createRegistry": undefined } }))
+                .resources,
+        );
         assert.equal(shared.ofType(T.registry).length, 0);
         assert.equal(shared.one(T.creds, "app-image-push").inputs.registryName, "acme");
         const image = `ghcr.io/acme/app@sha256:${"ab12".repeat(16)}`;
-        const prebuilt = new Resources((await runStack("do-dev", { stackName: "do-prebuilt", overrides: { "alicerce:image": image, "alicerce:registryName": undefined, "alicerce:createRegistry": undefined } })).resources);
+        const prebuilt = new Resources(
+            (
+                await runStack("do-dev", {
+                    stackName: "do-prebuilt",
+                    overrides: { "alicerce:image": image, "alicerce:registryName": undefined, "alicerce:createRegistry": undefined },
+                })
+            ).resources,
+        );
         assert.equal(prebuilt.ofType(T.image).length + prebuilt.ofType(T.creds).length + prebuilt.ofType(T.registry).length, 0);
         assert.equal(prebuilt.ofType("pulumi:providers:docker").length, 0, "a docker provider connects to the daemon; none is needed without a build");
         assert.equal(shared.ofType("pulumi:providers:docker").length, 1);
@@ -305,8 +359,20 @@ describe("DigitalOcean tiers", () => {
     it("moving one stack from mvp to growth to prod renames and replaces nothing that holds data", async () => {
         const names = async (tier: string) => {
             const run = await runStack("do-dev", { stackName: "do-upgrade", overrides: { "alicerce:tier": tier, "alicerce:domain": "app.example.com" } });
-            const data = run.resources.filter((x) => [T.vpc, T.tag, T.bucket, T.db, T.user, T.project, T.registry].includes(x.type) || (x.type === T.cluster && x.inputs.engine === "pg"));
-            return Object.fromEntries(data.map((x) => [x.urn, JSON.stringify({ name: x.inputs.name ?? null, ipRange: x.inputs.ipRange ?? null, region: x.inputs.region ?? null, engine: x.inputs.engine ?? null })]));
+            const data = run.resources.filter(
+                (x) => [T.vpc, T.tag, T.bucket, T.db, T.user, T.project, T.registry].includes(x.type) || (x.type === T.cluster && x.inputs.engine === "pg"),
+            );
+            return Object.fromEntries(
+                data.map((x) => [
+                    x.urn,
+                    JSON.stringify({
+                        name: x.inputs.name ?? null,
+                        ipRange: x.inputs.ipRange ?? null,
+                        region: x.inputs.region ?? null,
+                        engine: x.inputs.engine ?? null,
+                    }),
+                ]),
+            );
         };
         const mvp = await names("mvp");
         // Growth adds the workers' tag; everything mvp had keeps its URN and its name.
@@ -405,22 +471,45 @@ describe("DigitalOcean: one container registry per account, across every shipped
 
 describe("DigitalOcean: the app's DNS record", () => {
     it("with alicerce:cloudflareZoneId, manages an A record to the load balancer in the zone (proxied by default) and the zone's origin TLS", async () => {
-        const run = await runStack("do-prod", { stackName: "do-dns", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" } });
+        const run = await runStack("do-prod", {
+            stackName: "do-dns",
+            overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" },
+        });
         const r = new Resources(run.resources);
         const record = r.one("cloudflare:index/dnsRecord:DnsRecord");
         assert.deepEqual(
             [record.inputs.zoneId, record.inputs.name, record.inputs.type, record.inputs.content, record.inputs.proxied],
             ["023e105f4ecef8ad9ca31a8372d0c353", "app.example.com", "A", "203.0.113.10", true],
         );
-        assert.deepEqual(r.ofType("cloudflare:index/zoneSetting:ZoneSetting").map((z) => [z.inputs.settingId, z.inputs.value]).sort(), [["always_use_https", "on"], ["min_tls_version", "1.2"], ["ssl", "strict"]]);
-        const unproxied = await runStack("do-prod", { stackName: "do-dns-grey", overrides: { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353", "alicerce:cloudflareProxied": "false" } });
+        assert.deepEqual(
+            r
+                .ofType("cloudflare:index/zoneSetting:ZoneSetting")
+                .map((z) => [z.inputs.settingId, z.inputs.value])
+                .sort(),
+            [
+                ["always_use_https", "on"],
+                ["min_tls_version", "1.2"],
+                ["ssl", "strict"],
+            ],
+        );
+        const unproxied = await runStack("do-prod", {
+            stackName: "do-dns-grey",
+            overrides: {
+                "alicerce:certificateName": "app-origin",
+                "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353",
+                "alicerce:cloudflareProxied": "false",
+            },
+        });
         assert.equal(new Resources(unproxied.resources).one("cloudflare:index/dnsRecord:DnsRecord").inputs.proxied, false);
     });
 
     it("without a zone, warns which record to create (as on AWS), and creates none", async () => {
         const run = await stackRun("do-prod");
         assert.equal(new Resources(run.resources).ofType("cloudflare:index/dnsRecord:DnsRecord").length, 0);
-        assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.includes("create an A record app.example.com")), JSON.stringify(run.logs));
+        assert.ok(
+            run.logs.some((l) => l.severity === "warning" && l.message.includes("create an A record app.example.com")),
+            JSON.stringify(run.logs),
+        );
     });
 });
 

@@ -53,7 +53,10 @@ describe("DigitalOcean queue workers and Valkey (do-prod)", () => {
     });
 
     it("keeps REDIS_URL (rediss://, with the password) in the encrypted secrets documents, never in user data", () => {
-        for (const [pool, object] of [["app-pool", "app-secrets"], ["workers-pool", "workers-secrets"]]) {
+        for (const [pool, object] of [
+            ["app-pool", "app-secrets"],
+            ["workers-pool", "workers-secrets"],
+        ]) {
             const doc = r.one(T.object, object);
             assert.deepEqual(doc.secretPaths, ["content"]);
             const secrets = JSON.parse(doc.inputs.content);
@@ -76,17 +79,33 @@ describe("DigitalOcean queue workers and Valkey (do-prod)", () => {
         assert.equal(cfg.inputs.clusterId, idOf(valkey.name));
         assert.deepEqual([cfg.inputs.valkeyMaxmemoryPolicy, cfg.inputs.persistence, cfg.inputs.ssl], ["noeviction", "rdb", true]);
         const fw = r.ofType(T.dbFirewall).find((f) => f.inputs.clusterId === idOf(valkey.name))!;
-        assert.deepEqual(fw.inputs.rules, [{ type: "tag", value: appTag }, { type: "tag", value: workerTag }]);
+        assert.deepEqual(fw.inputs.rules, [
+            { type: "tag", value: appTag },
+            { type: "tag", value: workerTag },
+        ]);
         const pgFw = r.one(T.dbFirewall, "database-firewall");
-        assert.deepEqual(pgFw.inputs.rules, [{ type: "tag", value: appTag }, { type: "tag", value: workerTag }], "workers record results in PostgreSQL");
+        assert.deepEqual(
+            pgFw.inputs.rules,
+            [
+                { type: "tag", value: appTag },
+                { type: "tag", value: workerTag },
+            ],
+            "workers record results in PostgreSQL",
+        );
     });
 
     it("alerts on worker CPU/memory by tag and on Valkey memory/CPU by cluster", () => {
         const alerts = r.ofType(T.alert).map((a) => a.inputs);
         const valkey = r.ofType(T.cluster).find((c) => c.inputs.engine === "valkey")!;
-        const onWorkers = alerts.filter((a) => JSON.stringify(a.tags) === JSON.stringify([workerTag])).map((a) => a.type).sort();
+        const onWorkers = alerts
+            .filter((a) => JSON.stringify(a.tags) === JSON.stringify([workerTag]))
+            .map((a) => a.type)
+            .sort();
         assert.deepEqual(onWorkers, ["v1/insights/droplet/cpu", "v1/insights/droplet/memory_utilization_percent"]);
-        const onCache = alerts.filter((a) => JSON.stringify(a.entities) === JSON.stringify([idOf(valkey.name)])).map((a) => a.type).sort();
+        const onCache = alerts
+            .filter((a) => JSON.stringify(a.entities) === JSON.stringify([idOf(valkey.name)]))
+            .map((a) => a.type)
+            .sort();
         assert.deepEqual(onCache, ["v1/dbaas/alerts/cpu_alerts", "v1/dbaas/alerts/memory_utilization_alerts"]);
     });
 });
@@ -109,9 +128,19 @@ describe("DigitalOcean: tier moves keep the queue", () => {
     // (terraform-provider-digitalocean digitalocean/database/resource_database_cluster.go); size and node_count resize in place.
     it("growth -> prod resizes the Valkey cluster in place: same URN, same name, engine and VPC", async () => {
         const valkey = async (tier: string) => {
-            const run = await runStack("do-dev", { stackName: "do-upgrade", overrides: { "alicerce:tier": tier, "alicerce:domain": "app.example.com", "alicerce:alertEmail": "oncall@example.com" } });
+            const run = await runStack("do-dev", {
+                stackName: "do-upgrade",
+                overrides: { "alicerce:tier": tier, "alicerce:domain": "app.example.com", "alicerce:alertEmail": "oncall@example.com" },
+            });
             const c = run.resources.find((x) => x.type === T.cluster && x.inputs.engine === "valkey")!;
-            return { urn: c.urn, name: c.inputs.name ?? null, engine: c.inputs.engine, vpc: c.inputs.privateNetworkUuid, project: c.inputs.projectId ?? null, size: c.inputs.size };
+            return {
+                urn: c.urn,
+                name: c.inputs.name ?? null,
+                engine: c.inputs.engine,
+                vpc: c.inputs.privateNetworkUuid,
+                project: c.inputs.projectId ?? null,
+                size: c.inputs.size,
+            };
         };
         const growth = await valkey("growth");
         const prod = await valkey("prod");

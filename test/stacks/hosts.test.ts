@@ -77,7 +77,10 @@ describe("host names, wildcard and frontend on the single host (recorded inputs)
         assert.match(file, /acme_dns cloudflare \{env\.CLOUDFLARE_API_TOKEN\}/);
         assert.ok(!file.includes("stand-in-token"), "the token is not in the Caddyfile");
         assert.ok(envs.includes("CLOUDFLARE_API_TOKEN=stand-in-token"));
-        assert.ok(caddy.secretPaths.some((p) => p.startsWith("envs")), "the environment is a secret in the state");
+        assert.ok(
+            caddy.secretPaths.some((p) => p.startsWith("envs")),
+            "the environment is a secret in the state",
+        );
         const image = r.ofType("docker:index/image:Image").find((i) => i.name === "caddy-edge-image")!;
         assert.ok(image, "the edge image is built");
         assert.equal(path.resolve(image.inputs.build.context), path.join(ROOT, "test", "fixtures", "frontend"));
@@ -133,7 +136,13 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
         assert.ok(dependsOnType(r, d, "aws:acm/certificateValidation:CertificateValidation"), "the distribution waits for the certificate");
         const oac = r.one("aws:cloudfront/originAccessControl:OriginAccessControl");
         assert.deepEqual([oac.inputs.originAccessControlOriginType, oac.inputs.signingBehavior, oac.inputs.signingProtocol], ["s3", "always", "sigv4"]);
-        assert.deepEqual(d.inputs.origins.map((o: { originId: string; originAccessControlId: string }) => [o.originId, o.originAccessControlId]), [["frontend", `${oac.name}-id`], ["assets", `${oac.name}-id`]]);
+        assert.deepEqual(
+            d.inputs.origins.map((o: { originId: string; originAccessControlId: string }) => [o.originId, o.originAccessControlId]),
+            [
+                ["frontend", `${oac.name}-id`],
+                ["assets", `${oac.name}-id`],
+            ],
+        );
         assert.equal(d.inputs.defaultCacheBehavior.targetOriginId, "frontend");
         assert.equal(d.inputs.defaultCacheBehavior.viewerProtocolPolicy, "redirect-to-https");
         assert.equal(d.inputs.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-request");
@@ -141,7 +150,10 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
         assert.equal(d.inputs.orderedCacheBehaviors[0].targetOriginId, "assets");
         assert.equal(d.inputs.customErrorResponses, undefined, "no distribution-wide error rewriting");
         const files = r.ofType("aws:s3/bucketObjectv2:BucketObjectv2");
-        assert.deepEqual(files.map((f) => [f.inputs.key, f.inputs.cacheControl]).sort(), [["assets/app.1a2b3c.js", "public, max-age=31536000, immutable"], ["index.html", "no-cache"]]);
+        assert.deepEqual(files.map((f) => [f.inputs.key, f.inputs.cacheControl]).sort(), [
+            ["assets/app.1a2b3c.js", "public, max-age=31536000, immutable"],
+            ["index.html", "no-cache"],
+        ]);
         const block = r.ofType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find((b) => b.name.includes("cdn-frontend"))!;
         assert.ok(block.inputs.blockPublicPolicy && block.inputs.restrictPublicBuckets);
     });
@@ -166,7 +178,11 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
     });
 });
 
-function dependsOnType(r: Resources, from: { dependencies: readonly string[]; propertyDependencies?: Readonly<Record<string, readonly string[]>> }, type: string): boolean {
+function dependsOnType(
+    r: Resources,
+    from: { dependencies: readonly string[]; propertyDependencies?: Readonly<Record<string, readonly string[]>> },
+    type: string,
+): boolean {
     const urns = new Set([...from.dependencies, ...Object.values(from.propertyDependencies ?? {}).flat()]);
     return r.ofType(type).some((x) => urns.has(x.urn));
 }

@@ -17,7 +17,9 @@ import { ROOT } from "../../offline";
 
 /** Copies the files a checkout has (tracked and new, not ignored) to `dest`, sharing node_modules by a link. */
 function checkout(dest: string): void {
-    const list = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    const list = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
+        .split("\0")
+        .filter(Boolean);
     for (const rel of list) {
         const from = path.join(ROOT, rel);
         if (!fs.existsSync(from) || !fs.statSync(from).isFile()) continue;
@@ -90,7 +92,10 @@ describe("the app image from two checkouts at different paths", function () {
         walk(appDir);
         const clean = imageRun(ci);
         const writable = imageRun(desktop);
-        const tag = (r: { image: Record<string, unknown> }) => String((r.image as any).inputs.imageName).split(":").at(-1);
+        const tag = (r: { image: Record<string, unknown> }) =>
+            String((r.image as any).inputs.imageName)
+                .split(":")
+                .at(-1);
         assert.notEqual(tag(writable), tag(clean), "the modes are part of the tag (as of the provider's hash)");
         assert.ok(!clean.warnings.some((w) => w.includes("go-w")), "a clean checkout gets no warning");
         const warning = writable.warnings.find((w) => w.includes("group- or other-writable"));

@@ -173,7 +173,10 @@ describe("a compute pool declared alone, with no load balancer", () => {
             policies.map((p) => p.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType),
             ["ASGAverageCPUUtilization"],
         );
-        assert.ok(r.all.every((x) => !x.type.startsWith("aws:lb/")), "a pool alone declares no load balancer part");
+        assert.ok(
+            r.all.every((x) => !x.type.startsWith("aws:lb/")),
+            "a pool alone declares no load balancer part",
+        );
     });
 
     it("AWS: in public subnets (mvp, no NAT) the pool gets a public IP for egress, like the web role", async () => {
@@ -197,7 +200,10 @@ describe("a compute pool declared alone, with no load balancer", () => {
         assert.deepEqual(asg.inputs.targetGroupArns, ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef"]);
         assert.equal(asg.inputs.healthCheckType, "ELB");
         const requests = r.one(T.policy, "app-requests");
-        assert.equal(requests.inputs.targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel, "app/alb/0123456789abcdef/targetgroup/app/0123456789abcdef");
+        assert.equal(
+            requests.inputs.targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel,
+            "app/alb/0123456789abcdef/targetgroup/app/0123456789abcdef",
+        );
         assert.equal(requests.inputs.targetTrackingConfiguration.targetValue, 1000);
     });
 
@@ -213,7 +219,10 @@ describe("a compute pool declared alone, with no load balancer", () => {
         assert.deepEqual(fw.inputs.tags, ["alicerce-dev-worker"]);
         const droplets = r.one(T.doPool, "worker-pool");
         assert.equal(droplets.inputs.dropletTemplate.vpcUuid, "vpc-1");
-        assert.ok(droplets.secretPaths.some((p) => p.startsWith("dropletTemplate")), "user data is a secret");
+        assert.ok(
+            droplets.secretPaths.some((p) => p.startsWith("dropletTemplate")),
+            "user data is a secret",
+        );
         assert.equal(r.ofType(T.password).length, 0);
     });
 
@@ -221,7 +230,10 @@ describe("a compute pool declared alone, with no load balancer", () => {
         const r = await run(() => new DoAppServers("app", { ...doPoolArgs(), appTag: "alicerce-dev-app", loadBalancerId: "lb-1" }));
         const fw = r.one(T.doFirewall, "app-firewall");
         assert.equal(fw.parent, r.one("alicerce:digitalocean:AppServers", "app").urn);
-        assert.deepEqual(fw.inputs.inboundRules.map((x: any) => x.sourceLoadBalancerUids), [["lb-1"]]);
+        assert.deepEqual(
+            fw.inputs.inboundRules.map((x: any) => x.sourceLoadBalancerUids),
+            [["lb-1"]],
+        );
         assert.equal(r.one(T.password, "app-session-key").parent, fw.parent);
     });
 });
@@ -252,7 +264,9 @@ describe("transform hooks change a child's args and options", () => {
     });
 
     it("AWS network, database; DigitalOcean network: the hooked child changes, the URN does not", async () => {
-        const plain = await run(() => new AwsNetwork("net", { vpcCidr: "10.0.0.0/16", azs: ["us-east-1a", "us-east-1b"], egress: "public-subnets", region: "us-east-1" } as any));
+        const plain = await run(
+            () => new AwsNetwork("net", { vpcCidr: "10.0.0.0/16", azs: ["us-east-1a", "us-east-1b"], egress: "public-subnets", region: "us-east-1" } as any),
+        );
         const hooked = await run(
             () =>
                 new AwsNetwork("net", {
@@ -260,7 +274,10 @@ describe("transform hooks change a child's args and options", () => {
                     azs: ["us-east-1a", "us-east-1b"],
                     egress: "public-subnets",
                     region: "us-east-1",
-                    transform: { vpc: (args: aws.ec2.VpcArgs, opts: pulumi.CustomResourceOptions) => void ((args.tags = { Name: "net", team: "core" }), (opts.protect = true)) },
+                    transform: {
+                        vpc: (args: aws.ec2.VpcArgs, opts: pulumi.CustomResourceOptions) =>
+                            void ((args.tags = { Name: "net", team: "core" }), (opts.protect = true)),
+                    },
                 } as any),
         );
         const before = plain.one(T.vpc);
@@ -296,7 +313,16 @@ describe("transform hooks change a child's args and options", () => {
         assert.equal(primary.inputs.performanceInsightsEnabled, true);
         assert.equal(primary.inputs.storageEncrypted, true);
 
-        const doNet = await run(() => new DoNetwork("net", { region: "nyc3", ipRange: "10.10.0.0/20", description: "d", appTagName: "t", transform: { vpc: { description: "changed" } } }));
+        const doNet = await run(
+            () =>
+                new DoNetwork("net", {
+                    region: "nyc3",
+                    ipRange: "10.10.0.0/20",
+                    description: "d",
+                    appTagName: "t",
+                    transform: { vpc: { description: "changed" } },
+                }),
+        );
         assert.equal(doNet.one(T.doVpc).inputs.description, "changed");
     });
 
@@ -331,7 +357,10 @@ describe("the web roles keep every URN they were deployed under (stateless parts
                 .filter(([type, urn]) => ROLE_TYPES.has(type) && /AppServers/.test(urn));
             assert.ok(snapshot.length >= 3, `${stack}: the snapshot has the app servers`);
             const now = new Set((await stackRun(stack)).resources.map((r) => r.urn));
-            assert.deepEqual(snapshot.filter(([, urn]) => !now.has(urn)), []);
+            assert.deepEqual(
+                snapshot.filter(([, urn]) => !now.has(urn)),
+                [],
+            );
         });
     }
 });

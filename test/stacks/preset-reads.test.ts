@@ -147,8 +147,16 @@ describe("tier presets: every field is read by every platform it applies to", fu
     it("declares who reads each preset field, and every tier has the same fields", () => {
         for (const tier of TIERS) {
             const fields = fieldsOf(TIER_PRESETS[tier]);
-            assert.deepEqual(fields.filter((f) => READERS[f] === undefined), [], `${tier}: preset fields nobody is declared to read (add them to READERS, and read them)`);
-            assert.deepEqual(Object.keys(READERS).filter((f) => !fields.includes(f)), [], `${tier}: READERS lists fields the preset does not have`);
+            assert.deepEqual(
+                fields.filter((f) => READERS[f] === undefined),
+                [],
+                `${tier}: preset fields nobody is declared to read (add them to READERS, and read them)`,
+            );
+            assert.deepEqual(
+                Object.keys(READERS).filter((f) => !fields.includes(f)),
+                [],
+                `${tier}: READERS lists fields the preset does not have`,
+            );
         }
     });
 
@@ -157,7 +165,13 @@ describe("tier presets: every field is read by every platform it applies to", fu
     });
 
     it("config reads the fields only validation uses: flipping one changes what a stack is told", () => {
-        const bare = { "alicerce:cloud": "aws", "alicerce:region": "us-east-1", "alicerce:owner": "team-platform", "alicerce:costCenter": "cc-1001", "alicerce:budgetUsd": "36.2" };
+        const bare = {
+            "alicerce:cloud": "aws",
+            "alicerce:region": "us-east-1",
+            "alicerce:owner": "team-platform",
+            "alicerce:costCenter": "cc-1001",
+            "alicerce:budgetUsd": "36.2",
+        };
         for (const [field, who] of Object.entries(READERS).filter(([, who]) => who.includes("config"))) {
             const [group, key] = field.includes(".") ? field.split(".") : [undefined, field];
             const changed = TIERS.some((tier) => {
@@ -179,7 +193,9 @@ describe("tier presets: every field is read by every platform it applies to", fu
     for (const cloud of ["aws", "digitalocean", "docker"] as const) {
         it(`${cloud}: the platform reads every preset field that applies to it`, () => {
             const reads = byCloud.get(cloud)!;
-            const unread = Object.entries(READERS).filter(([f, who]) => who.includes(cloud) && !reads.has(f)).map(([f]) => f);
+            const unread = Object.entries(READERS)
+                .filter(([f, who]) => who.includes(cloud) && !reads.has(f))
+                .map(([f]) => f);
             assert.deepEqual(unread, [], `${cloud} never reads these preset fields`);
         });
     }

@@ -5,8 +5,7 @@ import { fixturePlatform } from "../fixtures/platform";
 import { runStack, stackFiles, StackRun } from "../../offline";
 import { stackRun } from "./whole-stack.test";
 
-const near = (actual: number, expected: number, what: string) =>
-    assert.ok(Math.abs(actual - expected) < 0.005, `${what}: ${actual} is not ${expected}`);
+const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 0.005, `${what}: ${actual} is not ${expected}`);
 
 describe("review: cost, diagram and report on recorded runs", () => {
     describe("a complete AWS platform declared with the real resources (test/fixtures/platform.ts)", () => {
@@ -55,7 +54,8 @@ describe("review: cost, diagram and report on recorded runs", () => {
                 "app_web_asg --> bucket_data_uploads",
                 "app_web_asg -->|reads secrets| secrets",
                 "app_web_asg -->|egress| nat",
-            ]) has(edge);
+            ])
+                has(edge);
             assert.ok(!diagram.includes("dns"), "no DNS record was declared, so no DNS box");
         });
 

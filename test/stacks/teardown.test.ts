@@ -43,7 +43,11 @@ describe("teardown (AWS): what `pulumi destroy` keeps", () => {
                 const bucket = (purpose: string) => res.one("aws:s3/bucket:Bucket", `storage-${purpose}`);
                 assert.equal(bucket("assets").inputs.forceDestroy, false);
                 assert.equal(bucket("backups").inputs.forceDestroy, false);
-                assert.equal(bucket("logs").inputs.forceDestroy, tier === "mvp", "logs are disposable at mvp only (above, the logs bucket holds the audit trail)");
+                assert.equal(
+                    bucket("logs").inputs.forceDestroy,
+                    tier === "mvp",
+                    "logs are disposable at mvp only (above, the logs bucket holds the audit trail)",
+                );
             });
         });
     }

@@ -31,8 +31,10 @@ function retentions(run: StackRun): Map<string, number> {
                 out.set(`${r.name} ${rule.id} old versions`, days(rule.noncurrentVersionExpiration?.noncurrentDays));
             }
         }
-        if (r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb === undefined) out.set(`${r.name} backupRetentionPeriod`, days(r.inputs.backupRetentionPeriod));
-        if (r.type === "aws:backup/plan:Plan") for (const rule of r.inputs.rules ?? []) out.set(`${r.name} ${rule.ruleName} deleteAfter`, days(rule.lifecycle?.deleteAfter));
+        if (r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb === undefined)
+            out.set(`${r.name} backupRetentionPeriod`, days(r.inputs.backupRetentionPeriod));
+        if (r.type === "aws:backup/plan:Plan")
+            for (const rule of r.inputs.rules ?? []) out.set(`${r.name} ${rule.ruleName} deleteAfter`, days(rule.lifecycle?.deleteAfter));
         if (r.type === "aws:secretsmanager/secret:Secret") out.set(`${r.name} recoveryWindowInDays`, days(r.inputs.recoveryWindowInDays));
     }
     return out;
@@ -62,7 +64,11 @@ describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod
         assert.equal(count("random:index/randomId:RandomId"), 1);
     });
 
-    for (const [from, to] of [["mvp", "growth"], ["growth", "prod"], ["mvp", "prod"]] as [Tier, Tier][]) {
+    for (const [from, to] of [
+        ["mvp", "growth"],
+        ["growth", "prod"],
+        ["mvp", "prod"],
+    ] as [Tier, Tier][]) {
         it(`${from} -> ${to}: every tracked resource keeps its URN and its replacement-triggering inputs`, async () => {
             const before = tracked(await tierRun(from));
             const after = byUrn(await tierRun(to));
@@ -82,7 +88,8 @@ describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod
                 .map(([what, days]) => `${what}: ${days} -> ${after.get(what)} days`);
             // The backups bucket at mvp keeps objects for ever: an expiry added at prod would delete every backup older than it.
             assert.deepEqual(shortened, []);
-            for (const [what, days] of after) if (!before.has(what)) assert.ok(days === Infinity || !/storage-backups/.test(what), `${what} expires backups from ${to} on`);
+            for (const [what, days] of after)
+                if (!before.has(what)) assert.ok(days === Infinity || !/storage-backups/.test(what), `${what} expires backups from ${to} on`);
         });
 
         it(`${from} -> ${to}: nothing of the data layer is deleted (only added or updated)`, async () => {
@@ -105,7 +112,12 @@ describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod
     it("growth and prod protect the key, buckets, database and secret; the upgrade turns protection on in place", async () => {
         for (const tier of ["growth", "prod"] as const) {
             const run = await tierRun(tier);
-            const protectedTypes = ["aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:secretsmanager/secret:Secret", "random:index/randomPassword:RandomPassword"];
+            const protectedTypes = [
+                "aws:kms/key:Key",
+                "aws:s3/bucket:Bucket",
+                "aws:secretsmanager/secret:Secret",
+                "random:index/randomPassword:RandomPassword",
+            ];
             for (const r of run.resources.filter((x) => protectedTypes.includes(x.type))) assert.equal(r.options.protect, true, `${tier} ${r.name}`);
             assert.equal(run.resources.find((r) => r.name === "database-primary")?.options.protect, true);
         }
@@ -115,7 +127,9 @@ describe(`tier upgrade: one stack (${UPGRADE_STACK}) moved mvp -> growth -> prod
     it("what the upgrade changes on the primary database is in-place: class, Multi-AZ, storage, backups, protection", async () => {
         const [mvp, prod] = await Promise.all([tierRun("mvp"), tierRun("prod")]);
         const db = (run: StackRun) => run.resources.find((r) => r.name === "database-primary")!;
-        const changed = Object.keys({ ...db(mvp).inputs, ...db(prod).inputs }).filter((k) => JSON.stringify(db(mvp).inputs[k]) !== JSON.stringify(db(prod).inputs[k]));
+        const changed = Object.keys({ ...db(mvp).inputs, ...db(prod).inputs }).filter(
+            (k) => JSON.stringify(db(mvp).inputs[k]) !== JSON.stringify(db(prod).inputs[k]),
+        );
         assert.ok(changed.length > 0);
         for (const k of changed) assert.ok(!REPLACED_ON_CHANGE["aws:rds/instance:Instance"].includes(k), `${k} changes and would replace the database`);
         assert.ok(changed.includes("multiAz") && changed.includes("instanceClass") && changed.includes("allocatedStorage"));

@@ -66,7 +66,10 @@ function snapshot(stack: string): { type: string; urn: string }[] {
 
 describe("URN stability against the committed snapshot", () => {
     it("has a snapshot for every shipped stack, and every snapshot names a shipped stack", () => {
-        const snapshots = fs.readdirSync(SNAPSHOT_DIR).map((f) => f.replace(/\.txt$/, "")).sort();
+        const snapshots = fs
+            .readdirSync(SNAPSHOT_DIR)
+            .map((f) => f.replace(/\.txt$/, ""))
+            .sort();
         assert.deepEqual(snapshots, stackFiles());
     });
 

@@ -4,8 +4,25 @@ import * as path from "path";
 import * as ts from "typescript";
 
 /** The app's own config parser, as app-image/src/config.ts exports it (the subset these tests read). */
-export type ParseConfig = (env: Readonly<Record<string, string | undefined>>) =>
-    | { ok: true; config: { awsRegion: string; shutdownTimeoutMs: number; database: { writer: { host: string; port: number; database?: string; user?: string }; reader?: { host: string }; sslMode: string; poolMax: number; credentials: { kind: string } }; signingKey: { kind: string }; assets: { bucket: string; endpoint?: string } } }
+export type ParseConfig = (
+    env: Readonly<Record<string, string | undefined>>,
+) =>
+    | {
+          ok: true;
+          config: {
+              awsRegion: string;
+              shutdownTimeoutMs: number;
+              database: {
+                  writer: { host: string; port: number; database?: string; user?: string };
+                  reader?: { host: string };
+                  sslMode: string;
+                  poolMax: number;
+                  credentials: { kind: string };
+              };
+              signingKey: { kind: string };
+              assets: { bucket: string; endpoint?: string };
+          };
+      }
     | { ok: false; issues: { variable: string; message: string }[] };
 
 const CONFIG_SOURCE = path.join(__dirname, "..", "..", "app-image", "src", "config.ts");
@@ -19,7 +36,10 @@ const CONFIG_SOURCE = path.join(__dirname, "..", "..", "app-image", "src", "conf
 export function loadAppParseConfig(): ParseConfig {
     const source = fs.readFileSync(CONFIG_SOURCE, "utf8");
     if (/^\s*import\s/m.test(source)) throw new Error(`${CONFIG_SOURCE} now imports other modules; load it another way`);
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 }, fileName: CONFIG_SOURCE });
+    const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        fileName: CONFIG_SOURCE,
+    });
     const mod = new Module(CONFIG_SOURCE) as Module & { _compile(code: string, filename: string): void };
     mod.filename = CONFIG_SOURCE;
     mod._compile(outputText, CONFIG_SOURCE);
@@ -49,6 +69,7 @@ export function containerEnvironment(userData: string, envFile = "/etc/app/app.e
     const block = userData.split(opening)[1].split("\nALICERCE_EOF")[0];
     const env: Record<string, string> = {};
     for (const line of block.split("\n").filter((l) => l !== "")) env[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
-    for (const m of userData.matchAll(/printf '%s=%s\\n' '([A-Z_][A-Z0-9_]*)' "\$value"/g)) env[m[1]] = `stand-in-value-of-${m[1].toLowerCase()}`.padEnd(40, "-");
+    for (const m of userData.matchAll(/printf '%s=%s\\n' '([A-Z_][A-Z0-9_]*)' "\$value"/g))
+        env[m[1]] = `stand-in-value-of-${m[1].toLowerCase()}`.padEnd(40, "-");
     return env;
 }

@@ -64,7 +64,11 @@ export interface UploadTicket {
  * @param region - signing region
  * @param endpoint - the endpoint to use; presigning passes the public one
  */
-export function createS3Client(assets: AssetsConfig, region: string, endpoint: string | undefined = assets.endpoint): S3Client {
+export function createS3Client(
+  assets: AssetsConfig,
+  region: string,
+  endpoint: string | undefined = assets.endpoint,
+): S3Client {
   return new S3Client({
     region,
     ...(endpoint === undefined ? {} : { endpoint }),
@@ -94,7 +98,10 @@ export function createPresignClient(assets: AssetsConfig, region: string): S3Cli
  */
 export function safeFileName(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-100);
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(-100);
   return cleaned === '' ? 'file' : cleaned;
 }
 
@@ -217,7 +224,11 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDeps
           additionalProperties: false,
           properties: {
             filename: { type: 'string', minLength: 1, maxLength: 255 },
-            contentType: { type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$' },
+            contentType: {
+              type: 'string',
+              maxLength: 100,
+              pattern: '^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$',
+            },
             size: { type: 'integer', minimum: 1, maximum: MAX_UPLOAD_BYTES },
             visibility: { type: 'string', enum: ['public', 'private'] },
           },
@@ -237,33 +248,37 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDeps
     },
   );
 
-  app.post<{ Params: { id: string } }>('/api/uploads/:id/complete', { schema: { params: ID_PARAMS } }, async (request, reply) => {
-    const { id } = request.params;
-    if (deps.queue === undefined) throw new HttpError(503, 'upload verification is not configured on this service');
-    // pending -> queued; queued stays queued (the job may have been lost with a Redis outage: enqueue again);
-    // failed (dead-lettered) -> queued with a new job. verified and rejected are final.
-    const { rows } = await deps.writer.query<{ previous: string }>(
-      `UPDATE uploads u SET status = 'queued', completed_at = coalesce(u.completed_at, now()), updated_at = now()
+  app.post<{ Params: { id: string } }>(
+    '/api/uploads/:id/complete',
+    { schema: { params: ID_PARAMS } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (deps.queue === undefined) throw new HttpError(503, 'upload verification is not configured on this service');
+      // pending -> queued; queued stays queued (the job may have been lost with a Redis outage: enqueue again);
+      // failed (dead-lettered) -> queued with a new job. verified and rejected are final.
+      const { rows } = await deps.writer.query<{ previous: string }>(
+        `UPDATE uploads u SET status = 'queued', completed_at = coalesce(u.completed_at, now()), updated_at = now()
          FROM (SELECT id, status AS previous FROM uploads WHERE id = $1 FOR NO KEY UPDATE) p
         WHERE u.id = p.id AND p.previous IN ('pending', 'queued', 'failed')
         RETURNING p.previous`,
-      [id],
-    );
-    const previous = rows[0]?.previous;
-    if (previous === undefined) {
-      const current = await deps.writer.query<{ status: string }>('SELECT status FROM uploads WHERE id = $1', [id]);
-      const status = current.rows[0]?.status;
-      if (status === undefined) throw new HttpError(404, `upload ${id} not found`);
-      return reply.code(200).send({ id, status });
-    }
-    try {
-      await enqueueVerification(deps.queue, id, previous === 'failed');
-    } catch (err) {
-      request.log.error({ err, uploadId: id }, 'enqueue failed');
-      throw new HttpError(503, 'the verification queue is unavailable; retry');
-    }
-    return reply.code(202).send({ id, status: 'queued' });
-  });
+        [id],
+      );
+      const previous = rows[0]?.previous;
+      if (previous === undefined) {
+        const current = await deps.writer.query<{ status: string }>('SELECT status FROM uploads WHERE id = $1', [id]);
+        const status = current.rows[0]?.status;
+        if (status === undefined) throw new HttpError(404, `upload ${id} not found`);
+        return reply.code(200).send({ id, status });
+      }
+      try {
+        await enqueueVerification(deps.queue, id, previous === 'failed');
+      } catch (err) {
+        request.log.error({ err, uploadId: id }, 'enqueue failed');
+        throw new HttpError(503, 'the verification queue is unavailable; retry');
+      }
+      return reply.code(202).send({ id, status: 'queued' });
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/uploads/:id', { schema: { params: ID_PARAMS } }, async (request, reply) => {
     const { rows } = await deps.reader.query<UploadRow>(
@@ -277,9 +292,12 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDeps
     if (row === undefined) throw new HttpError(404, `upload ${request.params.id} not found`);
     let url: string | null = null;
     if (row.status === 'verified') {
-      url = row.visibility === 'public' && deps.cdn.baseUrl !== undefined
-        ? cdnUrl(deps.cdn.baseUrl, row.object_key)
-        : await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: deps.bucket, Key: row.object_key }), { expiresIn: DOWNLOAD_URL_TTL_SECONDS });
+      url =
+        row.visibility === 'public' && deps.cdn.baseUrl !== undefined
+          ? cdnUrl(deps.cdn.baseUrl, row.object_key)
+          : await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: deps.bucket, Key: row.object_key }), {
+              expiresIn: DOWNLOAD_URL_TTL_SECONDS,
+            });
     }
     return reply.send({
       id: row.id,
@@ -293,15 +311,16 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDeps
       lastError: row.last_error,
       createdAt: row.created_at.toISOString(),
       completedAt: row.completed_at?.toISOString() ?? null,
-      verification: row.outcome === null
-        ? null
-        : {
-            outcome: row.outcome,
-            reason: row.reason,
-            sha256: row.sha256,
-            actualSize: row.actual_size === null ? null : Number(row.actual_size),
-            recordedAt: row.recorded_at?.toISOString() ?? null,
-          },
+      verification:
+        row.outcome === null
+          ? null
+          : {
+              outcome: row.outcome,
+              reason: row.reason,
+              sha256: row.sha256,
+              actualSize: row.actual_size === null ? null : Number(row.actual_size),
+              recordedAt: row.recorded_at?.toISOString() ?? null,
+            },
       url,
     });
   });

@@ -23,7 +23,9 @@ import { testSecrets } from './service.js';
  * defaults give them (no Redis: an in-memory limiter generous enough not to
  * get in the way of other tests).
  */
-export function appExtras(overrides: { queue?: Queue<VerifyJobData>; cdn?: CdnConfig; points?: number } = {}): Pick<AppDeps, 'queue' | 'rateLimiter' | 'rateLimit' | 'trustProxyHops' | 'cdn'> {
+export function appExtras(
+  overrides: { queue?: Queue<VerifyJobData>; cdn?: CdnConfig; points?: number } = {},
+): Pick<AppDeps, 'queue' | 'rateLimiter' | 'rateLimit' | 'trustProxyHops' | 'cdn'> {
   const rateLimit = { points: overrides.points ?? 1_000_000, windowSeconds: 60 };
   return {
     queue: overrides.queue,
@@ -84,7 +86,10 @@ export async function buildTestApp(
     forcePathStyle: true,
     credentials: { accessKeyId: testSecrets.awsAccessKeyId, secretAccessKey: testSecrets.awsSecretAccessKey },
   });
-  const app = buildApp({ pools, s3, bucket: 'test-assets', signingKey: testSecrets.signingKey, ...appExtras() }, logger);
+  const app = buildApp(
+    { pools, s3, bucket: 'test-assets', signingKey: testSecrets.signingKey, ...appExtras() },
+    logger,
+  );
   await app.ready();
   return {
     app,

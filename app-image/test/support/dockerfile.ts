@@ -39,10 +39,14 @@ export function parseDockerfile(text: string): Stage[] {
     if (current !== undefined && /^\s*#/.test(line)) return;
     const continued = /\\\s*$/.test(line);
     const piece = continued ? line.replace(/\\\s*$/, '') : line;
-    current = current === undefined ? { text: piece.trim(), line: i + 1 } : { text: `${current.text} ${piece.trim()}`, line: current.line };
+    current =
+      current === undefined
+        ? { text: piece.trim(), line: i + 1 }
+        : { text: `${current.text} ${piece.trim()}`, line: current.line };
     if (!continued) {
       const match = /^(\S+)\s*(.*)$/.exec(current.text);
-      if (match !== null) instructions.push({ keyword: (match[1] ?? '').toUpperCase(), rest: match[2] ?? '', line: current.line });
+      if (match !== null)
+        instructions.push({ keyword: (match[1] ?? '').toUpperCase(), rest: match[2] ?? '', line: current.line });
       current = undefined;
     }
   });
@@ -113,7 +117,10 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
     .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => {
       const negate = l.startsWith('!');
-      const pattern = (negate ? l.slice(1) : l).trim().replace(/^\.?\//, '').replace(/\/$/, '');
+      const pattern = (negate ? l.slice(1) : l)
+        .trim()
+        .replace(/^\.?\//, '')
+        .replace(/\/$/, '');
       return { negate, re: globToRegExp(pattern) };
     });
   return (path) => {

@@ -18,6 +18,8 @@ export const mochaHooks = {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void Promise.allSettled([stopAllServices(), stopSharedCluster(), stopSharedRedis()]).finally(() => process.exit(130));
+    void Promise.allSettled([stopAllServices(), stopSharedCluster(), stopSharedRedis()]).finally(() =>
+      process.exit(130),
+    );
   });
 }

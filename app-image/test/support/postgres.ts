@@ -9,7 +9,17 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync, chownSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+  chownSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +91,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -105,7 +117,9 @@ export async function startCluster(): Promise<PgCluster> {
   const asRoot = process.getuid?.() === 0;
   // As root, initdb refuses to run: server processes run as the postgres user.
   const pgRun = (tool: string, args: string[], timeoutMs?: number) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], timeoutMs) : run(join(bin, tool), args, timeoutMs);
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], timeoutMs)
+      : run(join(bin, tool), args, timeoutMs);
 
   const dir = mkdtempSync(join(tmpdir(), 'alicerce-pg-'));
   const primaryDir = join(dir, 'primary');
@@ -145,10 +159,21 @@ export async function startCluster(): Promise<PgCluster> {
     mkdirSync(sockDir);
     mkdirSync(tlsDir);
     await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-      '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', keyFile, '-out', caFile,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      caFile,
     ]);
     chmodSync(keyFile, 0o600);
     const pwFile = join(dir, 'superuser.pw');
@@ -159,8 +184,16 @@ export async function startCluster(): Promise<PgCluster> {
     }
 
     await pgRun('initdb', [
-      '-D', primaryDir, '-U', 'postgres', '-E', 'UTF8', '--locale=C',
-      '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`,
+      '-D',
+      primaryDir,
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      `--pwfile=${pwFile}`,
     ]);
     rmSync(pwFile);
     appendFileSync(
@@ -198,7 +231,18 @@ export async function startCluster(): Promise<PgCluster> {
     const replicaPort = await freePort();
     const startServer = async (dataDir: string, port: number) => {
       running.add(dataDir);
-      await pgRun('pg_ctl', ['-D', dataDir, '-o', `-p ${port}`, '-l', join(dir, `${port}.log`), '-w', '-t', '60', 'start']);
+      await pgRun('pg_ctl', [
+        '-D',
+        dataDir,
+        '-o',
+        `-p ${port}`,
+        '-l',
+        join(dir, `${port}.log`),
+        '-w',
+        '-t',
+        '60',
+        'start',
+      ]);
     };
     await startServer(primaryDir, primaryPort);
 
@@ -235,7 +279,21 @@ export async function startCluster(): Promise<PgCluster> {
       }
     }
 
-    await pgRun('pg_basebackup', ['-h', sockDir, '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '-c', 'fast']);
+    await pgRun('pg_basebackup', [
+      '-h',
+      sockDir,
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replicaDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+    ]);
     await startServer(replicaDir, replicaPort);
 
     const waitForReplica = async (timeoutMs = 20_000) => {

@@ -36,7 +36,9 @@ export interface RedisServer {
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`${cmd} failed: ${stderr}`)) : resolve()));
+    execFile(cmd, args, { timeout: 30_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`${cmd} failed: ${stderr}`)) : resolve(),
+    );
   });
 }
 
@@ -46,19 +48,54 @@ export async function startRedis(): Promise<RedisServer> {
   const keyFile = join(dir, 'server.key');
   const caFile = join(dir, 'server.crt');
   await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', caFile,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    caFile,
   ]);
   const password = randomBytes(24).toString('hex');
   const port = await freePort();
   const tlsPort = await freePort();
-  const child: ChildProcess = spawn('redis-server', [
-    '--bind', '127.0.0.1', '--port', String(port), '--tls-port', String(tlsPort),
-    '--tls-cert-file', caFile, '--tls-key-file', keyFile, '--tls-auth-clients', 'no',
-    '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', dir,
-    // What a queue needs (issue: no eviction of queue keys); BullMQ warns on anything else.
-    '--maxmemory-policy', 'noeviction',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      caFile,
+      '--tls-key-file',
+      keyFile,
+      '--tls-auth-clients',
+      'no',
+      '--requirepass',
+      password,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      // What a queue needs (issue: no eviction of queue keys); BullMQ warns on anything else.
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));

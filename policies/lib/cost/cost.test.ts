@@ -35,16 +35,28 @@ describe("cost model", () => {
     describe("an mvp-like AWS stack (us-east-1), hand-computed", () => {
         const app = component("app");
         const data = component("data");
-        const template = res("aws:ec2/launchTemplate:LaunchTemplate", "app-template", {
-            instanceType: "t4g.micro",
-            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 20, volumeType: "gp3" } }],
-            networkInterfaces: [{ associatePublicIpAddress: "true" }],
-        }, { parent: app.urn });
+        const template = res(
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "app-template",
+            {
+                instanceType: "t4g.micro",
+                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 20, volumeType: "gp3" } }],
+                networkInterfaces: [{ associatePublicIpAddress: "true" }],
+            },
+            { parent: app.urn },
+        );
         const resources = [
-            app, data, template,
+            app,
+            data,
+            template,
             res("aws:autoscaling/group:Group", "app-asg", { minSize: 1, maxSize: 1 }, { parent: app.urn, dependencies: [template.urn] }),
             res("aws:lb/loadBalancer:LoadBalancer", "app-alb", { subnets: ["subnet-a", "subnet-b"] }, { parent: app.urn }),
-            res("aws:rds/instance:Instance", "data-db", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, storageType: "gp3" }, { parent: data.urn }),
+            res(
+                "aws:rds/instance:Instance",
+                "data-db",
+                { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, storageType: "gp3" },
+                { parent: data.urn },
+            ),
             res("aws:kms/key:Key", "data-key", {}, { parent: data.urn }),
             res("aws:secretsmanager/secret:Secret", "data-secret", {}, { parent: data.urn }),
             res("aws:s3/bucket:Bucket", "data-bucket", {}, { parent: data.urn }),
@@ -86,7 +98,10 @@ describe("cost model", () => {
 
         it("groups by component and lists the subnet as free, not unpriced", () => {
             const groups = costByComponent(estimate);
-            assert.deepEqual(groups.map((g) => g.component), ["app", "data"]);
+            assert.deepEqual(
+                groups.map((g) => g.component),
+                ["app", "data"],
+            );
             near(groups[0].monthlyUsd, 6.132 + 1.6 + 3.65 + 22.265 + 7.3 + 0.1 + 0.514, "app");
             assert.deepEqual(estimate.unpriced, []);
             assert.deepEqual(estimate.free.map((f) => f.type).sort(), ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/subnet:Subnet"]);
@@ -102,7 +117,10 @@ describe("cost model", () => {
             const compute = e.lines.find((l) => /t4g\.medium/.test(l.basis))!;
             // No desiredCapacity: AWS starts at minSize. 2 × 0.0336 × 730 = 49.056; 5 × = 122.64.
             near(compute.monthlyUsd, 49.056, "2 × t4g.medium");
-            assert.deepEqual(compute.range?.map((x) => +x.toFixed(3)), [49.056, 122.64]);
+            assert.deepEqual(
+                compute.range?.map((x) => +x.toFixed(3)),
+                [49.056, 122.64],
+            );
             // Root volume: 8 GB gp3 × 0.08 = 0.64 per instance; 2 to 5 instances.
             near(e.lines.find((l) => /^EBS/.test(l.basis))!.monthlyUsd, 1.28, "2 × 8 GB gp3");
             assert.ok(!e.lines.some((l) => /public IPv4/.test(l.basis)), "private subnets: no public address");
@@ -111,15 +129,27 @@ describe("cost model", () => {
 
         it("RDS Multi-AZ doubles instance and storage; the replica inherits storage; storage autoscaling gives the range", () => {
             const primary = res("aws:rds/instance:Instance", "db", {
-                identifier: "db", engine: "postgres", instanceClass: "db.t4g.small", multiAz: true, allocatedStorage: 50, maxAllocatedStorage: 200,
-                storageType: "gp3", performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 7, monitoringInterval: 60,
+                identifier: "db",
+                engine: "postgres",
+                instanceClass: "db.t4g.small",
+                multiAz: true,
+                allocatedStorage: 50,
+                maxAllocatedStorage: 200,
+                storageType: "gp3",
+                performanceInsightsEnabled: true,
+                performanceInsightsRetentionPeriod: 7,
+                monitoringInterval: 60,
             });
             const replica = res("aws:rds/instance:Instance", "db-replica", { replicateSourceDb: "db", instanceClass: "db.t4g.small" });
             const e = estimateCost([primary, replica], US);
             const of = (name: string, basis: RegExp) => e.lines.find((l) => l.name === name && basis.test(l.basis))!;
             near(of("db", /instance/).monthlyUsd, 46.72, "0.032 × 730 × 2");
             near(of("db", /storage/).monthlyUsd, 11.5, "50 GB × 0.115 × 2");
-            assert.deepEqual(of("db", /storage/).range?.map((x) => +x.toFixed(2)), [11.5, 46], "to 200 GB × 0.115 × 2");
+            assert.deepEqual(
+                of("db", /storage/).range?.map((x) => +x.toFixed(2)),
+                [11.5, 46],
+                "to 200 GB × 0.115 × 2",
+            );
             near(of("db", /Performance Insights/).monthlyUsd, 0, "7 days are free");
             near(of("db", /Enhanced Monitoring/).monthlyUsd, 0.025, "0.05 GB × 0.50");
             near(of("db-replica", /read replica/).monthlyUsd, 23.36, "0.032 × 730, single-AZ");
@@ -128,7 +158,13 @@ describe("cost model", () => {
         });
 
         it("Performance Insights beyond 7 days is priced per vCPU", () => {
-            const db = res("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.t4g.small", allocatedStorage: 20, performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 31 });
+            const db = res("aws:rds/instance:Instance", "db", {
+                engine: "postgres",
+                instanceClass: "db.t4g.small",
+                allocatedStorage: 20,
+                performanceInsightsEnabled: true,
+                performanceInsightsRetentionPeriod: 31,
+            });
             // 2 vCPU × 0.0125 × 730 = 18.25.
             near(estimateCost([db], US).lines.find((l) => /Performance Insights/.test(l.basis))!.monthlyUsd, 18.25, "Database Insights Advanced");
         });
@@ -137,18 +173,33 @@ describe("cost model", () => {
     describe("other AWS items", () => {
         it("prices NAT, Elastic IP, WAF, endpoints and backups from their inputs", () => {
             const db = res("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 40 });
-            const e = estimateCost([
-                res("aws:ec2/natGateway:NatGateway", "nat"),
-                res("aws:ec2/eip:Eip", "nat-ip", { domain: "vpc" }),
-                res("aws:wafv2/webAcl:WebAcl", "waf", { rules: [{ name: "a" }, { name: "b" }, { name: "c", statement: { managedRuleGroupStatement: { name: "AWSManagedRulesBotControlRuleSet" } } }] }),
-                res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { vpcEndpointType: "Gateway" }),
-                res("aws:ec2/vpcEndpoint:VpcEndpoint", "ecr", { vpcEndpointType: "Interface", subnetIds: ["a", "b", "c"] }),
-                db,
-                res("aws:backup/selection:Selection", "backup", {}, { dependencies: [db.urn] }),
-                res("aws:cloudwatch/metricAlarm:MetricAlarm", "anomaly", { thresholdMetricId: "ad1", metricQueries: [{ id: "m1", metric: { period: 60 } }, { id: "ad1", expression: "ANOMALY_DETECTION_BAND(m1)" }] }),
-                res("aws:cloudwatch/metricAlarm:MetricAlarm", "fast", { period: 10 }),
-                res("aws:cloudwatch/logGroup:LogGroup", "forever", {}),
-            ], US);
+            const e = estimateCost(
+                [
+                    res("aws:ec2/natGateway:NatGateway", "nat"),
+                    res("aws:ec2/eip:Eip", "nat-ip", { domain: "vpc" }),
+                    res("aws:wafv2/webAcl:WebAcl", "waf", {
+                        rules: [
+                            { name: "a" },
+                            { name: "b" },
+                            { name: "c", statement: { managedRuleGroupStatement: { name: "AWSManagedRulesBotControlRuleSet" } } },
+                        ],
+                    }),
+                    res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { vpcEndpointType: "Gateway" }),
+                    res("aws:ec2/vpcEndpoint:VpcEndpoint", "ecr", { vpcEndpointType: "Interface", subnetIds: ["a", "b", "c"] }),
+                    db,
+                    res("aws:backup/selection:Selection", "backup", {}, { dependencies: [db.urn] }),
+                    res("aws:cloudwatch/metricAlarm:MetricAlarm", "anomaly", {
+                        thresholdMetricId: "ad1",
+                        metricQueries: [
+                            { id: "m1", metric: { period: 60 } },
+                            { id: "ad1", expression: "ANOMALY_DETECTION_BAND(m1)" },
+                        ],
+                    }),
+                    res("aws:cloudwatch/metricAlarm:MetricAlarm", "fast", { period: 10 }),
+                    res("aws:cloudwatch/logGroup:LogGroup", "forever", {}),
+                ],
+                US,
+            );
             const of = (name: string) => e.lines.filter((l) => l.name === name).reduce((s, l) => s + l.monthlyUsd, 0);
             near(of("nat"), 33.3, "0.045 × 730 = 32.85, + 10 GB × 0.045 = 0.45");
             near(of("nat-ip"), 3.65, "0.005 × 730");
@@ -181,7 +232,10 @@ describe("cost model", () => {
 
     describe("DigitalOcean, a growth-like stack", () => {
         const resources = [
-            res("digitalocean:index/dropletAutoscale:DropletAutoscale", "app", { config: { minInstances: 1, maxInstances: 3 }, dropletTemplate: { size: "s-1vcpu-2gb" } }),
+            res("digitalocean:index/dropletAutoscale:DropletAutoscale", "app", {
+                config: { minInstances: 1, maxInstances: 3 },
+                dropletTemplate: { size: "s-1vcpu-2gb" },
+            }),
             res("digitalocean:index/loadBalancer:LoadBalancer", "lb", { sizeUnit: 1 }),
             res("digitalocean:index/databaseCluster:DatabaseCluster", "db", { engine: "pg", size: "db-s-1vcpu-2gb", nodeCount: 1 }),
             res("digitalocean:index/spacesBucket:SpacesBucket", "uploads"),
@@ -195,40 +249,51 @@ describe("cost model", () => {
         it("totals 12 (1 droplet) + 12 (LB node) + 30 (database) + 5 (Spaces, once) + 0 (starter registry) = 59", () => {
             near(e.total, 59, "total");
             near(e.totalMax, 59 + 24, "3 droplets at most");
-            assert.deepEqual(e.lines.filter((l) => l.type.endsWith("SpacesBucket")).map((l) => l.monthlyUsd), [5, 0]);
+            assert.deepEqual(
+                e.lines.filter((l) => l.type.endsWith("SpacesBucket")).map((l) => l.monthlyUsd),
+                [5, 0],
+            );
             assert.deepEqual(e.unpriced, []);
         });
 
         it("prices standby nodes and read-only nodes per node", () => {
-            const ha = estimateCost([
-                res("digitalocean:index/databaseCluster:DatabaseCluster", "db", { engine: "pg", size: "db-s-2vcpu-4gb", nodeCount: 2 }),
-                res("digitalocean:index/databaseReplica:DatabaseReplica", "ro", { size: "db-s-2vcpu-4gb" }),
-            ], { cloud: "digitalocean" });
+            const ha = estimateCost(
+                [
+                    res("digitalocean:index/databaseCluster:DatabaseCluster", "db", { engine: "pg", size: "db-s-2vcpu-4gb", nodeCount: 2 }),
+                    res("digitalocean:index/databaseReplica:DatabaseReplica", "ro", { size: "db-s-2vcpu-4gb" }),
+                ],
+                { cloud: "digitalocean" },
+            );
             near(ha.total, 2 * 60 + 60, "primary + standby + read-only node at $60");
         });
     });
 
     describe("what it cannot price", () => {
         it("reports unknown types and unknown sizes instead of pricing them at zero", () => {
-            const e = estimateCost([
-                res("aws:lambda/function:Function", "fn"),
-                res("aws:ec2/instance:Instance", "big", { instanceType: "u-24tb1.metal" }),
-                res("aws:rds/instance:Instance", "mysql", { engine: "mysql", instanceClass: "db.t4g.micro", allocatedStorage: 20 }),
-            ], US);
-            assert.deepEqual(e.unpriced.map((u) => [u.name, u.reason]), [
-                ["fn", "no price and not on the free list"],
-                ["big", "no price for instance type u-24tb1.metal in us-east-1"],
-                ["mysql", "only RDS for PostgreSQL is priced (engine mysql)"],
-            ]);
+            const e = estimateCost(
+                [
+                    res("aws:lambda/function:Function", "fn"),
+                    res("aws:ec2/instance:Instance", "big", { instanceType: "u-24tb1.metal" }),
+                    res("aws:rds/instance:Instance", "mysql", { engine: "mysql", instanceClass: "db.t4g.micro", allocatedStorage: 20 }),
+                ],
+                US,
+            );
+            assert.deepEqual(
+                e.unpriced.map((u) => [u.name, u.reason]),
+                [
+                    ["fn", "no price and not on the free list"],
+                    ["big", "no price for instance type u-24tb1.metal in us-east-1"],
+                    ["mysql", "only RDS for PostgreSQL is priced (engine mysql)"],
+                ],
+            );
             assert.equal(e.total, 0);
         });
 
         it("never prices components, providers or the stack", () => {
-            const e = estimateCost([
-                res("pulumi:pulumi:Stack", "alicerce-dev", {}, { custom: false }),
-                res("pulumi:providers:aws", "aws"),
-                component("app"),
-            ], US);
+            const e = estimateCost(
+                [res("pulumi:pulumi:Stack", "alicerce-dev", {}, { custom: false }), res("pulumi:providers:aws", "aws"), component("app")],
+                US,
+            );
             assert.deepEqual([e.lines, e.unpriced, e.free], [[], [], []]);
         });
     });
@@ -244,7 +309,11 @@ describe("cost model", () => {
             return out;
         };
 
-        for (const [name, table] of [["aws us-east-1", AWS_US_EAST_1], ["aws sa-east-1", AWS_SA_EAST_1], ["digitalocean", DIGITALOCEAN]] as const) {
+        for (const [name, table] of [
+            ["aws us-east-1", AWS_US_EAST_1],
+            ["aws sa-east-1", AWS_SA_EAST_1],
+            ["digitalocean", DIGITALOCEAN],
+        ] as const) {
             it(`${name}: every price cites a public page and the date it was read`, () => {
                 const all = prices(table);
                 assert.ok(all.length > 20);
@@ -258,12 +327,15 @@ describe("cost model", () => {
 
         it("São Paulo prices every instance type and class us-east-1 prices for the tiers", () => {
             const tiers = ["t4g.micro", "t4g.small", "t4g.medium"];
-            for (const t of tiers) assert.ok((AWS_SA_EAST_1).ec2[t].usd > AWS_US_EAST_1.ec2[t].usd, t);
+            for (const t of tiers) assert.ok(AWS_SA_EAST_1.ec2[t].usd > AWS_US_EAST_1.ec2[t].usd, t);
             for (const c of ["db.t4g.micro", "db.t4g.small"]) assert.ok(AWS_SA_EAST_1.rdsPostgres[c].usd > AWS_US_EAST_1.rdsPostgres[c].usd, c);
         });
 
         it("no type is both priced and on the free list", () => {
-            assert.deepEqual(PRICED_TYPES.filter((t) => FREE_TYPES[t] !== undefined), []);
+            assert.deepEqual(
+                PRICED_TYPES.filter((t) => FREE_TYPES[t] !== undefined),
+                [],
+            );
             assert.ok(n > 0);
         });
     });
@@ -296,7 +368,10 @@ describe("cost model at a tier's stated traffic", () => {
     it("prices data transfer out at the stated traffic: 43.8 M × 5 KB = 219 GB × $0.09 = $19.71, idle to × 3", () => {
         const l = find("edge-alb", /data transfer out/);
         near(l.monthlyUsd, 19.71, "data out");
-        assert.deepEqual(l.range?.map((x) => +x.toFixed(2)), [0, 59.13]);
+        assert.deepEqual(
+            l.range?.map((x) => +x.toFixed(2)),
+            [0, 59.13],
+        );
         near(find("edge-alb", /LCU/).monthlyUsd, 0.667 * 0.008 * 730, "LCU");
     });
 
@@ -314,14 +389,24 @@ describe("cost model at a tier's stated traffic", () => {
     });
 
     it("an ALB that is dualstack-without-public-ipv4 holds no public IPv4 address", () => {
-        const v6 = estimateCost([res("aws:lb/loadBalancer:LoadBalancer", "v6-alb", { subnets: ["a", "b"], ipAddressType: "dualstack-without-public-ipv4" })], US, prod);
-        assert.deepEqual(v6.lines.filter((l) => /IPv4/.test(l.basis)), []);
+        const v6 = estimateCost(
+            [res("aws:lb/loadBalancer:LoadBalancer", "v6-alb", { subnets: ["a", "b"], ipAddressType: "dualstack-without-public-ipv4" })],
+            US,
+            prod,
+        );
+        assert.deepEqual(
+            v6.lines.filter((l) => /IPv4/.test(l.basis)),
+            [],
+        );
     });
 
     it("an unknown tier keeps the default assumptions (no traffic lines)", () => {
         assert.equal(assumptionsForTier("staging"), DEFAULT_ASSUMPTIONS);
         const idle = estimateCost([alb], US);
-        assert.deepEqual(idle.lines.filter((l) => /data transfer/.test(l.basis)), []);
+        assert.deepEqual(
+            idle.lines.filter((l) => /data transfer/.test(l.basis)),
+            [],
+        );
     });
 });
 
@@ -338,7 +423,10 @@ describe("budget advice", () => {
     it("names the three biggest items and the smallest single key that brings the stack under", () => {
         // total: 23.36 + 4.6 + 33.30 + 1.06 = 62.32; $5 over: dbHighAvailability false saves 11.68, egress 33.30
         const advice = budgetAdvice(e, e.total - 5)!;
-        assert.match(advice, /Biggest items: network-nat-0 \$33\.30 \(NAT gateway[^)]*\)[^;]*; database-primary \$23\.36 [^;]+; database-primary \$4\.60 [^;]+\./);
+        assert.match(
+            advice,
+            /Biggest items: network-nat-0 \$33\.30 \(NAT gateway[^)]*\)[^;]*; database-primary \$23\.36 [^;]+; database-primary \$4\.60 [^;]+\./,
+        );
         assert.match(advice, /To bring it under: set alicerce:dbHighAvailability false \(saves about \$11\.68; gives up the synchronous standby/);
         assert.match(budgetAdvice(e, e.total - 20)!, /set alicerce:egress public-subnets \(saves about \$33\.30/);
         assert.match(budgetAdvice(e, 1)!, /no single key brings it under; the biggest is alicerce:egress public-subnets/);

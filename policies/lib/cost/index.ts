@@ -12,17 +12,7 @@ import { FREE_TYPES } from "./free";
 import { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
 import { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
 import { DIGITALOCEAN } from "./prices/digitalocean";
-import {
-    AwsPriceTable,
-    CostEstimate,
-    CostLine,
-    CostTarget,
-    DigitalOceanPriceTable,
-    HOURS_PER_MONTH,
-    Price,
-    PricedResource,
-    UsageAssumptions,
-} from "./types";
+import { AwsPriceTable, CostEstimate, CostLine, CostTarget, DigitalOceanPriceTable, HOURS_PER_MONTH, Price, PricedResource, UsageAssumptions } from "./types";
 
 export { albLcuAt, assumptionsForTier, DEFAULT_ASSUMPTIONS, describeAssumptions, requestsPerMonth, TIER_TRAFFIC_RPM } from "./assumptions";
 export { FREE_TYPES } from "./free";
@@ -142,9 +132,7 @@ const autoscalingGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const instanceType = template.inputs.instanceType;
     if (typeof instanceType !== "string") return unpriced(`launch template ${template.name} sets no instanceType`);
     const nics: unknown[] = Array.isArray(template.inputs.networkInterfaces) ? template.inputs.networkInterfaces : [];
-    const isPublic =
-        nics.some((n: any) => bool(n?.associatePublicIpAddress)) ||
-        anyPublicSubnet(dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx));
+    const isPublic = nics.some((n: any) => bool(n?.associatePublicIpAddress)) || anyPublicSubnet(dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx));
     return priceInstances({ desired, min, max }, instanceType, template.inputs.blockDeviceMappings, isPublic, table);
 };
 
@@ -173,20 +161,34 @@ const loadBalancer: Pricer<AwsPriceTable> = (r, table, ctx) => {
         const lcu = ctx.assume.albLcuPerHour;
         lines.push(line(hourly(table.albHour), `ALB at ${rate(table.albHour)} × ${HOURS_PER_MONTH} h`));
         // LCUs grow with traffic, but not linearly below the dimension that dominates: priced at the scaled-out traffic for the range.
-        const scaledLcu = ctx.assume.requestsPerMinute > 0 ? albLcuAt(ctx.assume.requestsPerMinute * ctx.assume.scaledOutTrafficFactor, ctx.assume.originKbPerRequest) : lcu;
-        lines.push(line(hourly(table.albLcuHour, lcu), `${lcu} LCU at ${rate(table.albLcuHour)} × ${HOURS_PER_MONTH} h`,
-            ctx.assume.requestsPerMinute > 0 ? [0, hourly(table.albLcuHour, scaledLcu)] : undefined));
+        const scaledLcu =
+            ctx.assume.requestsPerMinute > 0 ? albLcuAt(ctx.assume.requestsPerMinute * ctx.assume.scaledOutTrafficFactor, ctx.assume.originKbPerRequest) : lcu;
+        lines.push(
+            line(
+                hourly(table.albLcuHour, lcu),
+                `${lcu} LCU at ${rate(table.albLcuHour)} × ${HOURS_PER_MONTH} h`,
+                ctx.assume.requestsPerMinute > 0 ? [0, hourly(table.albLcuHour, scaledLcu)] : undefined,
+            ),
+        );
     } else {
         lines.push(line(hourly(table.nlbHour), `NLB at ${rate(table.nlbHour)} × ${HOURS_PER_MONTH} h (capacity units not modelled)`));
     }
     if (!bool(r.inputs.internal)) {
-        const subnets = Array.isArray(r.inputs.subnets) ? r.inputs.subnets.length
-            : Array.isArray(r.inputs.subnetMappings) ? r.inputs.subnetMappings.length
-            : dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx).length;
+        const subnets = Array.isArray(r.inputs.subnets)
+            ? r.inputs.subnets.length
+            : Array.isArray(r.inputs.subnetMappings)
+              ? r.inputs.subnetMappings.length
+              : dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx).length;
         // An internet-facing load balancer holds one public IPv4 address per Availability Zone, billed like any other.
         const nodes = Math.max(subnets, 1);
         const dualstackNoIpv4 = r.inputs.ipAddressType === "dualstack-without-public-ipv4";
-        if (!dualstackNoIpv4) lines.push(line(hourly(table.publicIpv4Hour, nodes), `public IPv4: ${nodes} addresses (one per AZ) at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`));
+        if (!dualstackNoIpv4)
+            lines.push(
+                line(
+                    hourly(table.publicIpv4Hour, nodes),
+                    `public IPv4: ${nodes} addresses (one per AZ) at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`,
+                ),
+            );
         // Responses leave AWS through the internet-facing load balancer: data transfer out at the stated traffic.
         const gb = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.originKbPerRequest) / 1e6;
         if (gb > 0) lines.push(trafficLine(gb * table.dataOutGb.usd, `data transfer out: ${+gb.toFixed(1)} GB at ${rate(table.dataOutGb)}`, ctx));
@@ -196,8 +198,14 @@ const loadBalancer: Pricer<AwsPriceTable> = (r, table, ctx) => {
 
 const natGateway: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     const gb = ctx.assume.natGbPerGatewayMonth;
-    return { lines: [line(hourly(table.natHour) + gb * table.natGb.usd,
-        `NAT gateway at ${rate(table.natHour)} × ${HOURS_PER_MONTH} h + ${gb} GB at ${rate(table.natGb)} (its Elastic IP is priced apart)`)] };
+    return {
+        lines: [
+            line(
+                hourly(table.natHour) + gb * table.natGb.usd,
+                `NAT gateway at ${rate(table.natHour)} × ${HOURS_PER_MONTH} h + ${gb} GB at ${rate(table.natGb)} (its Elastic IP is priced apart)`,
+            ),
+        ],
+    };
 };
 
 const elasticIp: Pricer<AwsPriceTable> = (_r, table) => ({
@@ -210,16 +218,24 @@ const vpcEndpoint: Pricer<AwsPriceTable> = (r, table, ctx) => {
     if (kind !== "Interface") return unpriced(`${kind} endpoints are not priced`);
     const azs = Math.max(Array.isArray(r.inputs.subnetIds) ? r.inputs.subnetIds.length : dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx).length, 1);
     const gb = ctx.assume.endpointGbMonth;
-    return { lines: [line(hourly(table.interfaceEndpointAzHour, azs) + gb * table.interfaceEndpointGb.usd,
-        `interface endpoint in ${azs} AZ at ${rate(table.interfaceEndpointAzHour)} × ${HOURS_PER_MONTH} h + ${gb} GB at ${rate(table.interfaceEndpointGb)}`)] };
+    return {
+        lines: [
+            line(
+                hourly(table.interfaceEndpointAzHour, azs) + gb * table.interfaceEndpointGb.usd,
+                `interface endpoint in ${azs} AZ at ${rate(table.interfaceEndpointAzHour)} × ${HOURS_PER_MONTH} h + ${gb} GB at ${rate(table.interfaceEndpointGb)}`,
+            ),
+        ],
+    };
 };
 
 /** The instance an RDS read replica copies (by dependency, else by identifier). */
 function replicaSource(r: PricedResource, ctx: Context): PricedResource | undefined {
     const source = r.inputs.replicateSourceDb;
     if (source === undefined) return undefined;
-    return dependenciesOfType(r, "aws:rds/instance:Instance", ctx)[0]
-        ?? ctx.all.find((x) => x.type === "aws:rds/instance:Instance" && x !== r && (x.inputs.identifier === source || x.name === source));
+    return (
+        dependenciesOfType(r, "aws:rds/instance:Instance", ctx)[0] ??
+        ctx.all.find((x) => x.type === "aws:rds/instance:Instance" && x !== r && (x.inputs.identifier === source || x.name === source))
+    );
 }
 
 const rdsInstance: Pricer<AwsPriceTable> = (r, table, ctx) => {
@@ -243,22 +259,34 @@ const rdsInstance: Pricer<AwsPriceTable> = (r, table, ctx) => {
     if (!storagePrice) return unpriced(`no price for RDS storage type ${storageType}`);
     const perGb = storagePrice.usd * copies;
     const range: [number, number] | undefined = maxGb !== undefined && maxGb > gb ? [gb * perGb, maxGb * perGb] : undefined;
-    lines.push(line(gb * perGb, `storage: ${gb} GB ${storageType}${copies === 2 ? " × 2 (Multi-AZ)" : ""} at ${rate(storagePrice)}${range ? ` (autoscaling to ${maxGb} GB)` : ""}`, range));
+    lines.push(
+        line(
+            gb * perGb,
+            `storage: ${gb} GB ${storageType}${copies === 2 ? " × 2 (Multi-AZ)" : ""} at ${rate(storagePrice)}${range ? ` (autoscaling to ${maxGb} GB)` : ""}`,
+            range,
+        ),
+    );
 
     const retention = num(r.inputs.performanceInsightsRetentionPeriod) ?? 7;
     const advanced = r.inputs.databaseInsightsMode === "advanced" || (bool(r.inputs.performanceInsightsEnabled) && retention > 7);
     if (advanced) {
         const vcpus = table.rdsVcpus[cls];
         if (vcpus === undefined) return unpriced(`no vCPU count for ${cls}`);
-        lines.push(line(hourly(table.rdsInsightsVcpuHour, vcpus),
-            `Performance Insights beyond 7 days (Database Insights Advanced): ${vcpus} vCPU at ${rate(table.rdsInsightsVcpuHour)} × ${HOURS_PER_MONTH} h`));
+        lines.push(
+            line(
+                hourly(table.rdsInsightsVcpuHour, vcpus),
+                `Performance Insights beyond 7 days (Database Insights Advanced): ${vcpus} vCPU at ${rate(table.rdsInsightsVcpuHour)} × ${HOURS_PER_MONTH} h`,
+            ),
+        );
     } else if (bool(r.inputs.performanceInsightsEnabled)) {
         lines.push(line(0, "Performance Insights with 7 days of history: free"));
     }
     const interval = num(r.inputs.monitoringInterval) ?? 0;
     if (interval > 0) {
         const logGb = ctx.assume.rdsEnhancedMonitoringGbMonthAt60s * (60 / interval);
-        lines.push(line(logGb * table.logsIngestGb.usd, `Enhanced Monitoring every ${interval} s: ${+logGb.toFixed(3)} GB of logs at ${rate(table.logsIngestGb)}`));
+        lines.push(
+            line(logGb * table.logsIngestGb.usd, `Enhanced Monitoring every ${interval} s: ${+logGb.toFixed(3)} GB of logs at ${rate(table.logsIngestGb)}`),
+        );
     }
     return { lines };
 };
@@ -266,11 +294,18 @@ const rdsInstance: Pricer<AwsPriceTable> = (r, table, ctx) => {
 const backupSelection: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const selected = dependenciesOfType(r, "aws:rds/instance:Instance", ctx);
     // A selection by tag names no instance: every primary of the stack is assumed selected.
-    const databases = (selected.length > 0 ? selected : ctx.all.filter((x) => x.type === "aws:rds/instance:Instance"))
-        .filter((x) => x.inputs.replicateSourceDb === undefined);
+    const databases = (selected.length > 0 ? selected : ctx.all.filter((x) => x.type === "aws:rds/instance:Instance")).filter(
+        (x) => x.inputs.replicateSourceDb === undefined,
+    );
     const gb = databases.reduce((sum, d) => sum + (num(d.inputs.allocatedStorage) ?? 0), 0);
-    return { lines: [line(gb * table.backupGbMonth.usd,
-        `backups: one full copy of ${gb} GB (allocated storage of ${databases.length} database${databases.length === 1 ? "" : "s"}) at ${rate(table.backupGbMonth)}; later snapshots are incremental`)] };
+    return {
+        lines: [
+            line(
+                gb * table.backupGbMonth.usd,
+                `backups: one full copy of ${gb} GB (allocated storage of ${databases.length} database${databases.length === 1 ? "" : "s"}) at ${rate(table.backupGbMonth)}; later snapshots are incremental`,
+            ),
+        ],
+    };
 };
 
 /** The bucket the app's own traffic reads and writes (its assets bucket); the others see a baseline. */
@@ -284,23 +319,32 @@ const s3Bucket: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const puts = app ? monthly * ctx.assume.s3WriteShare : 10_000;
     const usd = (gets / 1000) * table.s3GetThousand.usd + (puts / 1000) * table.s3PutThousand.usd;
     const basis = `requests: ${Math.round(gets)} GET at ${rate(table.s3GetThousand)} + ${Math.round(puts)} PUT at ${rate(table.s3PutThousand)}`;
-    return { lines: [line(gb * table.s3StandardGbMonth.usd, `${gb} GB assumed at ${rate(table.s3StandardGbMonth)}`), app ? trafficLine(usd, basis, ctx) : line(usd, basis)] };
+    return {
+        lines: [
+            line(gb * table.s3StandardGbMonth.usd, `${gb} GB assumed at ${rate(table.s3StandardGbMonth)}`),
+            app ? trafficLine(usd, basis, ctx) : line(usd, basis),
+        ],
+    };
 };
 
 const kmsKey: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     const requests = ctx.assume.kmsRequestsPerKeyMonth;
-    return { lines: [
-        line(table.kmsKeyMonth.usd, `customer managed key at ${rate(table.kmsKeyMonth)}`),
-        line((requests / 10_000) * table.kmsTenThousandRequests.usd, `${requests} requests at ${rate(table.kmsTenThousandRequests)}`),
-    ] };
+    return {
+        lines: [
+            line(table.kmsKeyMonth.usd, `customer managed key at ${rate(table.kmsKeyMonth)}`),
+            line((requests / 10_000) * table.kmsTenThousandRequests.usd, `${requests} requests at ${rate(table.kmsTenThousandRequests)}`),
+        ],
+    };
 };
 
 const secret: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     const calls = ctx.assume.secretCallsPerSecretMonth;
-    return { lines: [
-        line(table.secretMonth.usd, `secret at ${rate(table.secretMonth)}`),
-        line((calls / 10_000) * table.secretTenThousandCalls.usd, `${calls} API calls at ${rate(table.secretTenThousandCalls)}`),
-    ] };
+    return {
+        lines: [
+            line(table.secretMonth.usd, `secret at ${rate(table.secretMonth)}`),
+            line((calls / 10_000) * table.secretTenThousandCalls.usd, `${calls} API calls at ${rate(table.secretTenThousandCalls)}`),
+        ],
+    };
 };
 
 // --- p-aws-workers ---
@@ -315,21 +359,32 @@ const elasticacheReplicationGroup: Pricer<AwsPriceTable> = (r, table) => {
     const nodes = num(r.inputs.numCacheClusters) ?? 1;
     const lines = [line(hourly(price, nodes), `${nodes} × ${nodeType} (Valkey) at ${rate(price)} × ${HOURS_PER_MONTH} h`)];
     const days = num(r.inputs.snapshotRetentionLimit) ?? 0;
-    if (days > 0) lines.push(line(0, `daily snapshots kept ${days} days: one copy free per cluster, the rest at ${rate(table.elasticacheBackupGbMonth)} (a queue holds well under 1 GB)`));
+    if (days > 0)
+        lines.push(
+            line(
+                0,
+                `daily snapshots kept ${days} days: one copy free per cluster, the rest at ${rate(table.elasticacheBackupGbMonth)} (a queue holds well under 1 GB)`,
+            ),
+        );
     return { lines };
 };
 // --- end p-aws-workers ---
 
-const fixed = (pick: (t: AwsPriceTable) => Price, what: string): Pricer<AwsPriceTable> => (_r, table) => ({
-    lines: [line(pick(table).usd, `${what} at ${rate(pick(table))}`)],
-});
+const fixed =
+    (pick: (t: AwsPriceTable) => Price, what: string): Pricer<AwsPriceTable> =>
+    (_r, table) => ({
+        lines: [line(pick(table).usd, `${what} at ${rate(pick(table))}`)],
+    });
 
 const wafAcl: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const rules: unknown[] = Array.isArray(r.inputs.rules) ? r.inputs.rules : [];
     const requests = ctx.assume.wafMillionRequestsMonth;
     const botControl = JSON.stringify(rules).includes("AWSManagedRulesBotControlRuleSet");
     const lines = [
-        line(table.wafAclMonth.usd + rules.length * table.wafRuleMonth.usd, `web ACL ${rate(table.wafAclMonth)} + ${rules.length} rules at ${rate(table.wafRuleMonth)}`),
+        line(
+            table.wafAclMonth.usd + rules.length * table.wafRuleMonth.usd,
+            `web ACL ${rate(table.wafAclMonth)} + ${rules.length} rules at ${rate(table.wafRuleMonth)}`,
+        ),
         trafficLine(requests * table.wafMillionRequests.usd, `${requests} million requests inspected at ${rate(table.wafMillionRequests)}`, ctx),
     ];
     if (botControl) lines.push(line(table.wafBotControlMonth.usd, `Bot Control subscription at ${rate(table.wafBotControlMonth)}`));
@@ -358,8 +413,14 @@ const logGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const days = num(r.inputs.retentionInDays) ?? 0;
     const storedGb = gb * ((days > 0 ? days : 365) / 30);
     const usd = gb * ingest.usd + storedGb * table.logsStorageGbMonth.usd;
-    return { lines: [(byTraffic ? (u: number, b: string) => trafficLine(u, b, ctx) : line)(usd,
-        `${gb} GB ingested at ${rate(ingest)} + ${+storedGb.toFixed(2)} GB stored (${days > 0 ? `${days}-day retention` : "never expires: a year assumed"}) at ${rate(table.logsStorageGbMonth)}`)] };
+    return {
+        lines: [
+            (byTraffic ? (u: number, b: string) => trafficLine(u, b, ctx) : line)(
+                usd,
+                `${gb} GB ingested at ${rate(ingest)} + ${+storedGb.toFixed(2)} GB stored (${days > 0 ? `${days}-day retention` : "never expires: a year assumed"}) at ${rate(table.logsStorageGbMonth)}`,
+            ),
+        ],
+    };
 };
 
 const ecrRepository: Pricer<AwsPriceTable> = (_r, table, ctx) => {
@@ -371,16 +432,20 @@ const ecrRepository: Pricer<AwsPriceTable> = (_r, table, ctx) => {
 const cloudfrontDistribution: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     const gb = ctx.assume.cdnGbOutMonth;
     const m = ctx.assume.cdnMillionRequestsMonth;
-    return { lines: [
-        line(gb * table.cloudfrontGbOut.usd, `${gb} GB out at ${rate(table.cloudfrontGbOut)}`),
-        line(m * table.cloudfrontMillionHttpsRequests.usd, `${m} million HTTPS requests at ${rate(table.cloudfrontMillionHttpsRequests)}`),
-    ] };
+    return {
+        lines: [
+            line(gb * table.cloudfrontGbOut.usd, `${gb} GB out at ${rate(table.cloudfrontGbOut)}`),
+            line(m * table.cloudfrontMillionHttpsRequests.usd, `${m} million HTTPS requests at ${rate(table.cloudfrontMillionHttpsRequests)}`),
+        ],
+    };
 };
 
 /** A CloudFront Function, run on every request of its behavior: at most the distribution's requests. */
 const cloudfrontFunction: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     const m = ctx.assume.cdnMillionRequestsMonth;
-    return { lines: [line(m * table.cloudfrontFunctionMillionInvocations.usd, `${m} million invocations at ${rate(table.cloudfrontFunctionMillionInvocations)}`)] };
+    return {
+        lines: [line(m * table.cloudfrontFunctionMillionInvocations.usd, `${m} million invocations at ${rate(table.cloudfrontFunctionMillionInvocations)}`)],
+    };
 };
 
 const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
@@ -491,11 +556,7 @@ function componentOf(r: PricedResource, byUrn: ReadonlyMap<string, PricedResourc
  * public addresses), the total at desired counts, the most it can reach when
  * everything scales, the usage assumptions, and what it could not price.
  */
-export function estimateCost(
-    resources: readonly PricedResource[],
-    target: CostTarget,
-    assumptions: UsageAssumptions = DEFAULT_ASSUMPTIONS,
-): CostEstimate {
+export function estimateCost(resources: readonly PricedResource[], target: CostTarget, assumptions: UsageAssumptions = DEFAULT_ASSUMPTIONS): CostEstimate {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const ctx: Context = { byUrn, all: resources, assume: assumptions, spacesCounted: false };
     const { table, note } = priceTableFor(target);
@@ -545,7 +606,9 @@ export function costByComponent(estimate: CostEstimate): { component: string; mo
         s.maxUsd += l.range?.[1] ?? l.monthlyUsd;
         sums.set(l.component, s);
     }
-    return [...sums.entries()].map(([component, s]) => ({ component, ...s })).sort((a, b) => b.monthlyUsd - a.monthlyUsd || a.component.localeCompare(b.component));
+    return [...sums.entries()]
+        .map(([component, s]) => ({ component, ...s }))
+        .sort((a, b) => b.monthlyUsd - a.monthlyUsd || a.component.localeCompare(b.component));
 }
 
 /** Dollars as the reports print them: "$41.79". */
@@ -566,14 +629,23 @@ export interface CostLever {
 export function leversFor(l: CostLine): CostLever[] {
     const levers: CostLever[] = [];
     if (/Multi-AZ \(× 2\)|standby\)/.test(l.basis)) {
-        levers.push({ setting: "alicerce:dbHighAvailability false", savesUsd: /standby\)/.test(l.basis) ? l.monthlyUsd - l.monthlyUsd / Number(/(\d+) ×/.exec(l.basis)?.[1] ?? 2) : l.monthlyUsd / 2, gives: "the synchronous standby (a zone outage then means a restore)" });
+        levers.push({
+            setting: "alicerce:dbHighAvailability false",
+            savesUsd: /standby\)/.test(l.basis) ? l.monthlyUsd - l.monthlyUsd / Number(/(\d+) ×/.exec(l.basis)?.[1] ?? 2) : l.monthlyUsd / 2,
+            gives: "the synchronous standby (a zone outage then means a restore)",
+        });
     } else if (l.type === "aws:rds/instance:Instance" && /^instance:/.test(l.basis)) {
         levers.push({ setting: "alicerce:dbInstanceClass <a smaller class>", savesUsd: l.monthlyUsd / 2, gives: "database headroom" });
     }
     if ((l.type === "aws:autoscaling/group:Group" && !/^(EBS|public)/.test(l.basis)) || l.type === "digitalocean:index/dropletAutoscale:DropletAutoscale") {
         levers.push({ setting: "alicerce:instanceType <one size smaller>", savesUsd: l.monthlyUsd / 2, gives: "per-instance headroom" });
     }
-    if (l.type === "aws:ec2/natGateway:NatGateway") levers.push({ setting: "alicerce:egress public-subnets", savesUsd: l.monthlyUsd, gives: "private app subnets (instances get a public address behind a closed security group)" });
+    if (l.type === "aws:ec2/natGateway:NatGateway")
+        levers.push({
+            setting: "alicerce:egress public-subnets",
+            savesUsd: l.monthlyUsd,
+            gives: "private app subnets (instances get a public address behind a closed security group)",
+        });
     return levers;
 }
 
