@@ -10,6 +10,7 @@ import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
 import * as nodePath from "path";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
+import type { AwsCachePreset, AwsWorkersPreset } from "./tiers"; // p-aws-workers
 import {
     Cloud,
     ComputePreset,
@@ -147,6 +148,12 @@ export interface StackSettings extends CommonSettings {
     readonly auditTrail: boolean;
     /** Where copies of the database backups and the buckets go (`alicerce:secondRegion`), never the stack's region. */
     readonly secondRegion?: string;
+    // --- p-aws-workers ---
+    /** AWS: the worker pool, or undefined where the tier has none (the same field names as the preset's). */
+    readonly awsWorkers?: AwsWorkersSettings;
+    /** AWS: ElastiCache for Valkey, or undefined where the tier has no queue. */
+    readonly awsCache?: AwsCacheSettings;
+    // --- end p-aws-workers ---
     /** DigitalOcean: the queue workers' droplet pool, or undefined where the tier has no queue (p-do-docker-workers). */
     readonly workers?: DropletWorkerSettings;
     /** DigitalOcean: the queue's managed Valkey size, or undefined (p-do-docker-workers). */
@@ -154,6 +161,61 @@ export interface StackSettings extends CommonSettings {
     /** A CDN in front of public uploads (p-app-hosts). */
     readonly cdn: boolean;
 }
+
+// --- p-aws-workers ---
+/** AWS workers after tier defaults and stack overrides. */
+export interface AwsWorkersSettings extends Omit<AwsWorkersPreset, "instanceType"> {
+    readonly instanceType: string;
+}
+/** AWS cache after tier defaults and stack overrides. */
+export interface AwsCacheSettings extends Omit<AwsCachePreset, "nodeType"> {
+    readonly nodeType: string;
+}
+
+/** Keys of the AWS worker pool and cache. */
+const AWS_QUEUE_KEYS = ["workersInstanceType", "workersMin", "workersMax", "cacheNodeType"] as const;
+
+/**
+ * ElastiCache node families Valkey runs on (current generation only; T1/T2, M1-M4, C1, R3/R4 are previous
+ * generation): https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
+ */
+export const VALKEY_NODE_FAMILIES = ["t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn"] as const;
+
+/** Rules of the AWS worker pool and cache: sizes, ranges, and a worker or cache key on a tier without a queue. */
+function awsQueueRules(ctx: RuleContext): void {
+    const { raw, value, say, preset, tier } = ctx;
+    const hasQueue = preset !== undefined && preset.awsCache.nodeType !== null && preset.awsWorkers.instanceType !== null;
+    if (preset !== undefined && !hasQueue) {
+        for (const key of AWS_QUEUE_KEYS) {
+            if (raw[key] !== undefined)
+                say(
+                    key,
+                    `applies to a tier with a queue (ElastiCache and workers), and the ${tier} tier on aws has none; remove it, or move the stack to the prod tier`,
+                );
+        }
+        return;
+    }
+    const min = value("workersMin") ?? preset?.awsWorkers.minInstances;
+    const max = value("workersMax") ?? preset?.awsWorkers.maxInstances;
+    if (min !== undefined && max !== undefined && min > max) {
+        say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
+    }
+    const workerType = value("workersInstanceType");
+    if (workerType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(workerType))
+        say("workersInstanceType", "is not an EC2 instance type; use e.g. t4g.micro");
+    const nodeType = value("cacheNodeType");
+    if (nodeType !== undefined) {
+        const family = nodeType.split(".")[1];
+        if (!(VALKEY_NODE_FAMILIES as readonly string[]).includes(family)) {
+            say(
+                "cacheNodeType",
+                `is a ${family} node, which ElastiCache for Valkey does not run on; use a current-generation type of ${VALKEY_NODE_FAMILIES.join(", ")}, e.g. cache.t4g.small`,
+            );
+        }
+    }
+    // The worker type's architecture against the app servers' is checked by platforms/aws (architectureOf).
+}
+// --- end p-aws-workers ---
 
 /** The single Docker host of a `docker` stack. */
 export interface SingleHostSettings {
@@ -696,6 +758,7 @@ export function loadSettings(
     if (ctx.cloud === "docker") dockerRules(ctx);
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
+    if (ctx.cloud === "aws") awsQueueRules(ctx); // p-aws-workers
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
     workerRules(ctx); // p-do-docker-workers
     hostRules(ctx, allConfig);
@@ -911,6 +974,19 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
         ...(cfg.secondRegion ? { secondRegion: cfg.secondRegion } : {}),
+        // --- p-aws-workers ---
+        ...(cloud === "aws" && preset.awsWorkers.instanceType !== null && preset.awsCache.nodeType !== null
+            ? {
+                  awsWorkers: {
+                      ...preset.awsWorkers,
+                      instanceType: cfg.workersInstanceType ?? preset.awsWorkers.instanceType,
+                      minInstances: cfg.workersMin ?? preset.awsWorkers.minInstances,
+                      maxInstances: cfg.workersMax ?? preset.awsWorkers.maxInstances,
+                  },
+                  awsCache: { ...preset.awsCache, nodeType: cfg.cacheNodeType ?? preset.awsCache.nodeType },
+              }
+            : {}),
+        // --- end p-aws-workers ---
         // p-do-docker-workers
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
@@ -952,10 +1028,17 @@ function workerRules(ctx: RuleContext): void {
     for (const key of DROPLET_WORKER_KEYS) {
         if (raw[key] === undefined) continue;
         if (cloud === "docker") say(key, "applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host");
-        else if (cloud === "aws") say(key, "is not read on AWS by this platform; remove it");
+        else if (cloud === "aws")
+            continue; // awsQueueRules
         else if (cloud === "digitalocean" && preset !== undefined && preset.workers.digitalocean === null) {
             say(key, `sets workers, but the ${tier} tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key`);
         }
+    }
+    if (cloud !== undefined && cloud !== "aws" && raw.cacheNodeType !== undefined) {
+        say(
+            "cacheNodeType",
+            `applies only when alicerce:cloud is aws (ElastiCache); ${cloud === "digitalocean" ? "the DigitalOcean Valkey size comes from the tier" : "a single host runs its own Redis container"}; remove it`,
+        );
     }
     const presetWorkers = cloud === "digitalocean" ? preset?.workers.digitalocean : undefined;
     const min = value("workersMin") ?? presetWorkers?.minInstances;

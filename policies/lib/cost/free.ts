@@ -62,6 +62,9 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
         "the first copy of management events in an account is free; its log files are stored in the logs bucket (priced there) and their S3 and KMS requests (~10,000 a month) cost cents; a second trail in the same account would pay $2.00 per 100,000 events",
     "aws:kms/keyPolicy:KeyPolicy": "no charge",
     "aws:secretsmanager/secretVersion:SecretVersion": "no charge (the secret is priced)",
+    // p-aws-workers
+    "aws:elasticache/subnetGroup:SubnetGroup": "no charge (configuration of the replication group, which is priced)",
+    "aws:elasticache/parameterGroup:ParameterGroup": "no charge (configuration of the replication group, which is priced)",
     "aws:secretsmanager/secretPolicy:SecretPolicy": "no charge",
     "aws:secretsmanager/secretRotation:SecretRotation": "no charge (the rotation function's Lambda time is negligible)",
     "aws:rds/subnetGroup:SubnetGroup": "no charge",

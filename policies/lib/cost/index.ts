@@ -380,6 +380,29 @@ const secret: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     };
 };
 
+// --- p-aws-workers ---
+/** ElastiCache: node-hours of every node (numCacheClusters), plus snapshots beyond the free copy. */
+const elasticacheReplicationGroup: Pricer<AwsPriceTable> = (r, table) => {
+    const nodeType = typeof r.inputs.nodeType === "string" ? r.inputs.nodeType : undefined;
+    if (nodeType === undefined) return unpriced("no nodeType");
+    const engine = typeof r.inputs.engine === "string" ? r.inputs.engine : "redis";
+    if (engine !== "valkey") return unpriced(`engine ${engine}: only valkey is priced`);
+    const price = table.elasticacheValkey[nodeType];
+    if (price === undefined) return unpriced(`no price for ${nodeType}`);
+    const nodes = num(r.inputs.numCacheClusters) ?? 1;
+    const lines = [line(hourly(price, nodes), `${nodes} × ${nodeType} (Valkey) at ${rate(price)} × ${HOURS_PER_MONTH} h`)];
+    const days = num(r.inputs.snapshotRetentionLimit) ?? 0;
+    if (days > 0)
+        lines.push(
+            line(
+                0,
+                `daily snapshots kept ${days} days: one copy free per cluster, the rest at ${rate(table.elasticacheBackupGbMonth)} (a queue holds well under 1 GB)`,
+            ),
+        );
+    return { lines };
+};
+// --- end p-aws-workers ---
+
 const fixed =
     (pick: (t: AwsPriceTable) => Price, what: string): Pricer<AwsPriceTable> =>
     (_r, table) => ({
@@ -483,6 +506,7 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:cloudwatch/logGroup:LogGroup": logGroup,
     "aws:ecr/repository:Repository": ecrRepository,
     "aws:route53/zone:Zone": fixed((t) => t.route53ZoneMonth, "hosted zone"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": elasticacheReplicationGroup, // p-aws-workers
 };
 
 // ---------------------------------------------------------------- DigitalOcean

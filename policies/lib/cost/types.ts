@@ -132,6 +132,10 @@ export interface AwsPriceTable {
     readonly logsStorageGbMonth: Price;
     readonly ecrGbMonth: Price;
     readonly route53ZoneMonth: Price;
+    /** p-aws-workers: ElastiCache for Valkey node-based, on-demand per node-hour. */
+    readonly elasticacheValkey: PriceList;
+    /** p-aws-workers: ElastiCache snapshot storage beyond the free copy, per GB-month. */
+    readonly elasticacheBackupGbMonth: Price;
     /** Data transfer out from EC2/ELB to the internet, first 10 TB a month, per GB. */
     readonly dataOutGb: Price;
     /** S3 Standard PUT, COPY, POST, LIST per 1,000 requests. */

@@ -81,4 +81,17 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     logsIngestGb: p(0.9, "GB", src(us.logsIngestGb)),
     logsIngestInfrequentGb: p(0.45, "GB", src(us.logsIngestInfrequentGb)),
     logsStorageGbMonth: p(0.05, "GB-month", src(us.logsStorageGbMonth)),
+    // --- p-aws-workers: ElastiCache for Valkey, us-east-1 x 1.6 (sa-east-1's EC2 t4g ratio), to be re-read from the pricing page ---
+    elasticacheValkey: Object.fromEntries(
+        Object.entries(us.elasticacheValkey).map(([k, v]) => [
+            k,
+            {
+                ...v,
+                usd: Math.round(v.usd * 1.6 * 10000) / 10000,
+                note: "derived: us-east-1 x 1.6 (sa-east-1's t4g EC2 ratio); re-read the ElastiCache pricing page",
+            },
+        ]),
+    ),
+    elasticacheBackupGbMonth: { ...us.elasticacheBackupGbMonth, usd: 0.136, note: "derived: us-east-1 x 1.6; re-read the ElastiCache pricing page" },
+    // --- end p-aws-workers ---
 };
