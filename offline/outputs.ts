@@ -36,6 +36,12 @@ const COMPUTED: Record<string, Computed> = {
             port: 5432,
             arn: arn("rds", `db:${i.identifier ?? n}`, r),
             resourceId: `db-${n.toUpperCase().replace(/[^A-Z0-9]/g, "")}`,
+            // A restored instance (snapshotIdentifier, restoreToPointInTime) reads back its source's database name,
+            // master user and engine version (DescribeDBInstances DBName, MasterUsername, EngineVersion): the stacks'
+            // sources are created with "app", "app_admin" and PostgreSQL 18.
+            ...(i.snapshotIdentifier !== undefined || i.restoreToPointInTime !== undefined
+                ? { dbName: i.dbName ?? "app", username: i.username ?? "app_admin", engineVersion: i.engineVersion ?? "18", engine: i.engine ?? "postgres" }
+                : {}),
             masterUserSecrets: i.manageMasterUserPassword
                 ? [{ secretArn: arn("secretsmanager", `secret:rds!db-${n}-AbCdEf`, r), secretStatus: "active", kmsKeyId: i.masterUserSecretKmsKeyId }]
                 : [],

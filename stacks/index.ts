@@ -3,11 +3,12 @@ import { z } from "zod";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
+import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, digitalOceanRegionsWith, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
+import { DIGITALOCEAN_PITR_DAYS, parseRestoreFrom, restoreProblems, restoreSlug, type RestoreSettings, secondRegionProblems } from "./restore";
 import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
 import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
 import * as nodePath from "path";
-import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
 import {
     Cloud,
@@ -27,6 +28,7 @@ export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUD
 export type { Cloud, ContainerLimitPreset, ContainerRole, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
 export { AL2023_AMI_NAME } from "./schema";
 export type { RawConfig } from "./schema";
+export type { RestoreKind, RestoreSettings } from "./restore";
 
 /** How config messages describe "the internet", as the policy pack defines it (policies/lib/cidr.ts). */
 const INTERNET_MEANING = `a prefix shorter than /${IPV4_MIN_PREFIX} is the internet to the policy pack`;
@@ -82,6 +84,8 @@ interface CommonSettings {
     readonly tags: StandardTags;
     /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
     readonly warnings: readonly string[];
+    /** A database restored beside the stack's own one (`alicerce:restoreFrom`), and whether the app uses it. */
+    readonly restore?: RestoreSettings;
     /** The team's own app: its shape, plain settings and the names (only) of its secrets. */
     readonly app: AppSettings;
     // --- host names and the static frontend (p-app-hosts) ---
@@ -141,6 +145,8 @@ export interface StackSettings extends CommonSettings {
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
     readonly auditTrail: boolean;
+    /** Where copies of the database backups and the buckets go (`alicerce:secondRegion`), never the stack's region. */
+    readonly secondRegion?: string;
     /** DigitalOcean: the queue workers' droplet pool, or undefined where the tier has no queue (p-do-docker-workers). */
     readonly workers?: DropletWorkerSettings;
     /** DigitalOcean: the queue's managed Valkey size, or undefined (p-do-docker-workers). */
@@ -394,6 +400,39 @@ function commonRules(ctx: RuleContext): void {
     }
 }
 
+// --- restore and second region ---
+/** The moment restore times are checked against; tests set it. */
+export const clock = { now: (): Date => new Date() };
+
+/**
+ * Rules of `alicerce:restoreFrom`, `alicerce:useRestoredDatabase` and
+ * `alicerce:secondRegion` (stacks/restore.ts): the source's form for the
+ * cloud, a point in time inside the window, never a switch to a database that
+ * does not exist (nor the removal of the one the app uses), a second region
+ * that is another region of the same cloud.
+ */
+function restoreRules(ctx: RuleContext): void {
+    const { raw, value, say, cloud, preset, region } = ctx;
+    const from = value("restoreFrom");
+    if (from !== undefined && cloud !== undefined) {
+        const window = cloud === "aws" ? (preset?.database.backupRetentionDays ?? 0) : DIGITALOCEAN_PITR_DAYS;
+        for (const p of restoreProblems(from, cloud, window, clock.now())) say("restoreFrom", p);
+    }
+    if (value("useRestoredDatabase") === true && raw.restoreFrom === undefined) {
+        say(
+            "useRestoredDatabase",
+            "switches the app to a restored database, but alicerce:restoreFrom is not set: there is none, and if the app used one, removing the source would delete it; set alicerce:useRestoredDatabase false first (the app goes back to the stack's own database), or set alicerce:restoreFrom back",
+        );
+    }
+    if (raw.secondRegion !== undefined && cloud === "docker")
+        say("secondRegion", "applies to aws and digitalocean; on a single host set alicerce:backupRepository to a bucket in another region");
+    const second = value("secondRegion");
+    if (second !== undefined && (cloud === "aws" || cloud === "digitalocean")) {
+        const accepted = cloud === "aws" ? REGIONS.aws : digitalOceanRegionsWith(["spaces"]);
+        for (const p of secondRegionProblems(second, region, accepted, CLOUD_NAMES[cloud])) say("secondRegion", p);
+    }
+}
+// --- end restore and second region ---
 /** Where `alicerce:appPath` is resolved from (the directory holding Pulumi.yaml, where the CLI runs the program). */
 export const PROJECT_DIR = nodePath.join(__dirname, "..");
 
@@ -652,6 +691,7 @@ export function loadSettings(
     const problems: string[] = [];
     const { ctx, parsed } = loadConfig(allConfig, project, problems);
     commonRules(ctx);
+    restoreRules(ctx);
     appRules(ctx);
     if (ctx.cloud === "docker") dockerRules(ctx);
     else managedRules(ctx);
@@ -759,6 +799,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         protectData: preset.protectData,
         tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
         warnings,
+        ...(cfg.restoreFrom ? { restore: resolveRestore(cfg.restoreFrom, cfg.useRestoredDatabase ?? false) } : {}),
         app: {
             port: cfg.appPort ?? DEFAULT_APP_SHAPE.port,
             healthPath: cfg.appHealthPath ?? DEFAULT_APP_SHAPE.healthPath,
@@ -869,11 +910,18 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
+        ...(cfg.secondRegion ? { secondRegion: cfg.secondRegion } : {}),
         // p-do-docker-workers
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
         cdn: preset.cdn,
     };
+}
+
+/** A validated `alicerce:restoreFrom` as settings. */
+function resolveRestore(text: string, active: boolean): RestoreSettings {
+    const { kind, value } = parseRestoreFrom(text);
+    return { kind, value, slug: restoreSlug(kind, value), active };
 }
 
 // ---- p-do-docker-workers: queue worker keys ----

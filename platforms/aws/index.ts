@@ -13,6 +13,7 @@ import { architectureOf, resolveAmi, unpinnedAmiWarning } from "../../components
 import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "../../components/aws/network";
 import { parseEcrImage } from "../../components/aws/ecr";
 import { AppSecrets } from "../../components/aws/secrets";
+import { SecondRegion } from "../../components/aws/second-region";
 import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "../../components/aws/storage";
 
 /** The stack outputs of an AWS platform (no secret among them: secrets go by ARN). */
@@ -39,6 +40,14 @@ export interface AwsOutputs extends CommonOutputs, Omit<EdgeOutputs, keyof Commo
     readonly database: DatabaseOutputs & { readonly identifier: pulumi.Output<string> };
     /** The Secrets Manager secrets the app reads: the database credentials (RDS-managed) and the session key. */
     readonly secretArns: { readonly database: pulumi.Output<string>; readonly app: pulumi.Output<string> };
+    /** The database restored beside the stack's own one (`alicerce:restoreFrom`), and whether the app uses it. */
+    readonly restoredDatabase?: { readonly identifier: pulumi.Output<string>; readonly inUse: boolean };
+    /** Where the copies are (`alicerce:secondRegion`): the vault and the replica buckets. */
+    readonly secondRegion?: {
+        readonly region: string;
+        readonly vaultArn: pulumi.Output<string>;
+        readonly buckets: { readonly [purpose: string]: pulumi.Output<string> };
+    };
 }
 
 /**
@@ -161,7 +170,31 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         { providers: [provider, randomProvider] },
     );
 
+    // --- second region: copies of the buckets and the database's long-term backups ---
+    const second = settings.secondRegion
+        ? new SecondRegion(
+              "second-region",
+              {
+                  project,
+                  stack,
+                  accountId: account.accountId,
+                  region,
+                  secondRegion: settings.secondRegion,
+                  tags: settings.tags,
+                  sourceKmsKeyArn: kms.keyArn,
+                  buckets: {
+                      assets: { name: storage.assetsBucketName, arn: storage.assetsBucketArn },
+                      backups: { name: storage.backupsBucketName, arn: storage.backupsBucketArn },
+                  },
+                  protect: protectData,
+              },
+              { provider },
+          )
+        : undefined;
+    // --- end second region ---
+
     const db = settings.database;
+    const restore = settings.restore;
     const database = new Database(
         "database",
         {
@@ -183,6 +216,20 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             monitoring: db.enhancedMonitoring,
             logRetentionDays: settings.logRetentionDays,
             protect: protectData,
+            // --- restore and second region ---
+            ...(restore && (restore.kind === "snapshot" || restore.kind === "time")
+                ? {
+                      restore: {
+                          kind: restore.kind,
+                          value: restore.value,
+                          slug: restore.slug,
+                          active: restore.active,
+                          identifier: rdsIdentifier(project, stack, `db-restored-${restore.slug}`),
+                      },
+                  }
+                : {}),
+            ...(second ? { copyToVaultArn: second.vaultArn } : {}),
+            // --- end restore and second region ---
         },
         { providers: [provider, randomProvider] },
     );
@@ -215,6 +262,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             identifier: database.identifier,
         },
         secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
+        ...(database.restoredIdentifier ? { restoredDatabase: { identifier: database.restoredIdentifier, inUse: restore?.active ?? false } } : {}),
+        ...(second ? { secondRegion: { region: settings.secondRegion!, vaultArn: second.vaultArn, buckets: second.replicaBuckets } } : {}),
         // --- CDN (p-app-hosts) ---
         ...(cdn ? { cdnUrl: cdn.cdn.baseUrl } : {}),
     };

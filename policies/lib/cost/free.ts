@@ -68,7 +68,6 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:rds/parameterGroup:ParameterGroup": "no charge",
     "aws:rds/optionGroup:OptionGroup": "no charge",
     "aws:backup/vault:Vault": "no charge by itself; stored backups are priced on the backup selection",
-    "aws:backup/plan:Plan": "no charge for the rules; stored backups are priced on the backup selection",
     "aws:backup/vaultPolicy:VaultPolicy": "no charge",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "no charge",
     "aws:ecr/repositoryPolicy:RepositoryPolicy": "no charge",

@@ -308,6 +308,39 @@ const backupSelection: Pricer<AwsPriceTable> = (r, table, ctx) => {
     };
 };
 
+// --- second region: cross-region copies ---
+/** The rules themselves are free; a copy action to another region's vault costs that vault's storage and the transfer. */
+const backupPlan: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const rules: any[] = Array.isArray(r.inputs.rules) ? r.inputs.rules : [];
+    const copies = rules.flatMap((rule) => (Array.isArray(rule?.copyActions) ? rule.copyActions : []));
+    if (copies.length === 0) return { lines: [line(0, "backup rules: no charge (stored backups are priced on the backup selection)")] };
+    const databases = ctx.all.filter((x) => x.type === "aws:rds/instance:Instance" && x.inputs.replicateSourceDb === undefined && !/-restored-/.test(x.name));
+    const gb = databases.reduce((sum, d) => sum + (num(d.inputs.allocatedStorage) ?? 0), 0) * copies.length;
+    return {
+        lines: [
+            line(
+                gb * table.backupGbMonth.usd,
+                `copies in the second region's vault: one full copy of ${gb} GB at ${rate(table.backupGbMonth)}; later copies are incremental`,
+            ),
+            line(gb * table.interRegionTransferGb.usd, `cross-region transfer: ${gb} GB a month at ${rate(table.interRegionTransferGb)}`),
+        ],
+    };
+};
+
+const bucketReplication: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const rules = Array.isArray(r.inputs.rules) ? r.inputs.rules.filter((x: any) => x?.status === "Enabled").length : 0;
+    const gb = ctx.assume.s3ReplicatedGbPerBucketMonth * Math.min(rules, 1);
+    return {
+        lines: [
+            line(
+                gb * table.interRegionTransferGb.usd,
+                `replication to the second region: ${gb} GB a month at ${rate(table.interRegionTransferGb)} (the replica bucket's storage is priced on it)`,
+            ),
+        ],
+    };
+};
+// --- end second region ---
+
 /** The bucket the app's own traffic reads and writes (its assets bucket); the others see a baseline. */
 const isAppBucket = (r: PricedResource) => /assets/.test(r.name);
 
@@ -437,6 +470,8 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpcEndpoint,
     "aws:rds/instance:Instance": rdsInstance,
     "aws:backup/selection:Selection": backupSelection,
+    "aws:backup/plan:Plan": backupPlan,
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": bucketReplication,
     "aws:s3/bucket:Bucket": s3Bucket,
     "aws:kms/key:Key": kmsKey,
     "aws:secretsmanager/secret:Secret": secret,

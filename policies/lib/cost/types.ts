@@ -59,6 +59,8 @@ export interface UsageAssumptions {
     readonly endpointGbMonth: number;
     /** Enhanced Monitoring log GB per RDS instance per month at a 60-second interval. */
     readonly rdsEnhancedMonitoringGbMonthAt60s: number;
+    /** GB of new or changed objects a replicated S3 bucket sends to the second region per month. */
+    readonly s3ReplicatedGbPerBucketMonth: number;
     /** Requests a minute the app serves on average (the tier's stated traffic); drives every per-request and per-GB item below. */
     readonly requestsPerMinute: number;
     /** Average KB leaving the origin per request (static assets served by the CDN/Cloudflare cache are not counted). */
@@ -107,6 +109,8 @@ export interface AwsPriceTable {
     readonly rdsInsightsVcpuHour: Price;
     /** AWS Backup warm storage for RDS snapshots per GB-month. */
     readonly backupGbMonth: Price;
+    /** Data transfer to another AWS region (S3 replication, AWS Backup cross-region copies), per GB. */
+    readonly interRegionTransferGb: Price;
     readonly s3StandardGbMonth: Price;
     readonly kmsKeyMonth: Price;
     readonly secretMonth: Price;

@@ -64,6 +64,7 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     rdsStorage: list("GB-month", src(us.rdsStorage.gp3), { gp3: 0.219, gp2: 0.219 }),
     rdsInsightsVcpuHour: p(0.0125, "vCPU-hour", src(us.rdsInsightsVcpuHour), "the us-east-1 figure; not cross-checked for São Paulo"),
     backupGbMonth: p(0.125, "GB-month", src(us.backupGbMonth)),
+    interRegionTransferGb: p(0.138, "GB", src(us.interRegionTransferGb), "data transfer out of South America (São Paulo) to another AWS region"),
     dataOutGb: p(0.15, "GB", src(us.dataOutGb), "Data Transfer OUT to Internet, next 9.999 TB/month; region selector South America (São Paulo)"),
     s3PutThousand: p(0.007, "thousand requests", src(us.s3PutThousand), "region selector South America (São Paulo)"),
     s3GetThousand: p(0.00056, "thousand requests", src(us.s3GetThousand), "region selector South America (São Paulo)"),

@@ -93,6 +93,12 @@ export const AWS_US_EAST_1: AwsPriceTable = {
         "CloudWatch Database Insights Advanced mode, which replaced paid Performance Insights retention; 7 days (Standard mode) is free",
     ),
     backupGbMonth: p(0.095, "GB-month", "https://aws.amazon.com/backup/pricing/", "warm storage of Amazon RDS snapshots"),
+    interRegionTransferGb: p(
+        0.02,
+        "GB",
+        "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer",
+        "data transfer out of us-east-1 to another AWS region (S3 replication and AWS Backup copies are billed the same)",
+    ),
     dataOutGb: p(
         0.09,
         "GB",
