@@ -129,7 +129,15 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             ? undefined
             : new Cache(
                   "cache",
-                  { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags },
+                  {
+                      region: settings.region,
+                      size: settings.cache.size,
+                      vpcId: network.vpcId,
+                      appTag: network.appTag,
+                      workerTag,
+                      tags: labelTags,
+                      protect: settings.protectData,
+                  },
                   opts,
               );
     const edge = new LoadBalancer(
