@@ -223,6 +223,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       projectId: project.id,
                       protect: settings.protectData,
                       command: WORKER_COMMAND,
+                      // q-do: workers scale on CPU alone (their memory does not follow the backlog).
+                      scaleOnMemory: false,
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },
