@@ -58,7 +58,7 @@ export const DIGITALOCEAN: DigitalOceanPriceTable = {
         "s-2vcpu-4gb-intel": 4000,
         "s-4vcpu-8gb-intel": 6000,
     },
-    dropletTransferOverageGb: p(0.01, "GiB", "https://docs.digitalocean.com/products/droplets/details/pricing/", "outbound beyond the team's pooled allowance"),
+    dropletTransferOverageGb: p(0.01, "GiB", DROPLETS, "outbound beyond the team's pooled allowance (docs.digitalocean.com/products/droplets/details/pricing)"),
     spacesIncluded: { storedGb: 250, transferOutGb: 1024 },
     spacesOverage: {
         storedGb: p(0.02, "GiB-month", "https://www.digitalocean.com/pricing/spaces-object-storage", "stored beyond the subscription's 250 GiB"),
