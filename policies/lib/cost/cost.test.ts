@@ -470,6 +470,13 @@ describe("cost model: DigitalOcean usage (q-do)", () => {
         const over = estimateCost(web("s-1vcpu-512mb-10gb", 1), { cloud: "digitalocean" }, heavy);
         near(transfer(over).monthlyUsd, 38.8, "(4380 - 500) × 0.01");
         near(transfer(over).range![1], (3 * 4380 - 500) * 0.01, "three times the traffic");
+        // A single host without a load balancer: its droplet carries the line (s-2vcpu-4gb: 4,000 GB).
+        const host = estimateCost(
+            [res("digitalocean:index/droplet:Droplet", "host", { size: "s-2vcpu-4gb" })],
+            { cloud: "digitalocean" },
+            assumptionsForTier("growth"),
+        );
+        assert.match(transfer(host).basis, /65\.7 GB against the 4000 GB/);
         // Idle: no transfer line at all.
         assert.equal(estimateCost(web("s-1vcpu-1gb", 1), { cloud: "digitalocean" }).lines.filter((l) => /^data transfer/.test(l.basis)).length, 0);
     });

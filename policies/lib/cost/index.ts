@@ -572,10 +572,13 @@ function spacesUsageLines(t: DigitalOceanPriceTable, ctx: Context) {
 }
 
 const DIGITALOCEAN_PRICERS: Readonly<Record<string, Pricer<DigitalOceanPriceTable>>> = {
-    "digitalocean:index/droplet:Droplet": (r, t) => {
+    "digitalocean:index/droplet:Droplet": (r, t, ctx) => {
         const price = sized(r.inputs.size, t.droplets, "droplet");
         if (typeof price === "string") return unpriced(price);
-        return { lines: [line(price.usd, `1 × ${r.inputs.size} at ${rate(price)}`)] };
+        // q-do: with no load balancer (a single host), the first droplet carries the stack's transfer line.
+        const noLb = !ctx.all.some((x) => x.type === "digitalocean:index/loadBalancer:LoadBalancer");
+        const first = ctx.all.find((x) => x.type === "digitalocean:index/droplet:Droplet") === r;
+        return { lines: [line(price.usd, `1 × ${r.inputs.size} at ${rate(price)}`), ...(noLb && first ? dropletTransferLines(t, ctx) : [])] };
     },
     "digitalocean:index/dropletAutoscale:DropletAutoscale": (r, t) => {
         const size = r.inputs.dropletTemplate?.size;
