@@ -237,6 +237,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       projectId: project.id,
                       protect: settings.protectData,
                       command: workerCommandOf(settings.app),
+                      // Workers scale on CPU alone (their memory does not follow the backlog).
+                      scaleOnMemory: false,
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },
