@@ -668,7 +668,7 @@ describe("stack config validation: queue workers", () => {
     };
     it("applies the tier's workers and Valkey on DigitalOcean growth, and none at mvp", () => {
         const growth = managed({ ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:workersMax": "5" });
-        assert.deepEqual(growth.workers, { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 5, cpuTargetPercent: 70 });
+        assert.deepEqual(growth.workers, { instanceType: "s-1vcpu-512mb-10gb", minInstances: 1, maxInstances: 5, cpuTargetPercent: 70 });
         assert.deepEqual(growth.cache, { size: "db-s-1vcpu-1gb" });
         const mvp = managed({ ...VALID, ...DO });
         assert.equal(mvp.workers, undefined);
@@ -697,7 +697,9 @@ describe("stack config validation: queue workers", () => {
                 'alicerce:workersReplicas: "17" is out of range; use a whole number from 0 to 16',
             ],
         );
-        assert.deepEqual(problems({ "alicerce:workersMax": "2" }), ['alicerce:workersMax: "2" is not read on AWS by this platform; remove it']);
+        assert.deepEqual(problems({ "alicerce:workersMax": "2" }), [
+            'alicerce:workersMax: "2" applies to a tier with a queue (ElastiCache and workers), and the mvp tier on aws has none; remove it, or move the stack to the prod tier',
+        ]);
     });
 
     it("sets the single host's worker containers per tier, overridable", () => {
