@@ -96,6 +96,15 @@ export const ASSUMPTION_CLOUDS: readonly [RegExp, BilledBy | "any"][] = [
     [/^on-demand prices/, "any"],
     [/^an Auto Scaling group /, "aws"],
     [/^DigitalOcean: /, "digitalocean"],
+    [/ replicated per bucket to a second region/, "aws"],
+    // describeDigitalOceanAssumptions: a DigitalOcean estimate's own lines.
+    [/^droplet transfer: /, "digitalocean"],
+    [/^load balancer: billed per node/, "digitalocean"],
+    [/^Spaces: /, "digitalocean"],
+    [/^container registry: /, "digitalocean"],
+    [/^managed PostgreSQL and Valkey: /, "digitalocean"],
+    [/^on-demand list prices/, "digitalocean"],
+    [/^an autoscale pool /, "digitalocean"],
 ];
 
 /** The cloud an assumption line is about, or undefined when {@link ASSUMPTION_CLOUDS} does not know it. */
