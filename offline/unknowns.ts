@@ -80,7 +80,8 @@ export function outputRows(redacted: Record<string, unknown>, mock: MockValues, 
     const scalar = (v: unknown): string => {
         if (v === null || v === undefined) return "—";
         if (typeof v === "string") return mock.has(v) ? KNOWN_AFTER_UP : v === "" ? '""' : v;
-        return typeof v === "object" ? JSON.stringify(mock.value(v)) : String(v as number | boolean | bigint);
+        if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+        return JSON.stringify(mock.value(v));
     };
     const walk = (v: unknown, name: string) => {
         if (Array.isArray(v)) {
