@@ -21,7 +21,7 @@ describe("npm run plan", function () {
         try {
             const file = path.join(dir, "plan.json");
             const { stdout } = await plan("--stack", "prod", "--json", file);
-            assert.match(stdout, /stack prod: aws \/ prod in us-east-1/);
+            assert.match(stdout, /stack prod \(Pulumi\.prod\.yaml\): aws \/ prod in us-east-1/);
             assert.match(stdout, /alicerce-prod {2}\(pulumi:pulumi:Stack\)/);
             const doc = JSON.parse(fs.readFileSync(file, "utf8"));
             assert.equal(doc.stack, "prod");
