@@ -161,7 +161,8 @@ export function policyConfigProblems(config: unknown, policies: Policies = POLIC
             continue;
         }
         if (typeof value === "string") {
-            if (!ENFORCEMENT_LEVELS.includes(value as EnforcementLevel)) problems.push(`${name}: ${JSON.stringify(value)} is not an enforcement level; use one of ${levels}`);
+            if (!ENFORCEMENT_LEVELS.includes(value as EnforcementLevel))
+                problems.push(`${name}: ${JSON.stringify(value)} is not an enforcement level; use one of ${levels}`);
             continue;
         }
         if (value === null || typeof value !== "object" || Array.isArray(value)) {

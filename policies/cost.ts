@@ -63,7 +63,10 @@ export const costBudget: StackValidationPolicy = {
                 minLength: 1,
                 description: "The region to price (us-east-1, sa-east-1, nyc3, ...). Unset: the `region` stack output, else the AWS provider's region.",
             },
-            tier: { ...TIER_SETTING.tier, description: "The tier whose traffic assumptions are priced. Unset: the `tier` stack output, else the default assumptions." },
+            tier: {
+                ...TIER_SETTING.tier,
+                description: "The tier whose traffic assumptions are priced. Unset: the `tier` stack output, else the default assumptions.",
+            },
         },
     },
     validateStack: (args, reportViolation) => {

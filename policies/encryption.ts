@@ -87,7 +87,8 @@ export const s3BucketEncryption: StackValidationPolicy = {
                 required: ["key", "value"],
                 additionalProperties: false,
                 default: { ...LOG_BUCKET_TAG },
-                description: "The tag that marks a log bucket, which may use SSE-S3 (log buckets receiving ALB access logs, flow logs or S3 server access logs are found without it).",
+                description:
+                    "The tag that marks a log bucket, which may use SSE-S3 (log buckets receiving ALB access logs, flow logs or S3 server access logs are found without it).",
             },
         },
     },

@@ -28,7 +28,7 @@ export interface CacheArgs {
     readonly appTag: pulumi.Input<string>;
     /** The worker droplets' tag: trusted. */
     readonly workerTag: pulumi.Input<string>;
-    readonly tags: pulumi.Input<string>[];
+    readonly tags: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
