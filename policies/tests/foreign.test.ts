@@ -9,7 +9,11 @@
  * (https://www.pulumi.com/docs/iac/using-pulumi/crossguard/configuration/).
  */
 import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { promisify } from "util";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { ROOT, runStack, StackRun } from "../../offline";
 import { PolicyConfigError, policyConfigProblems, runPolicies } from "../../offline/policies";
@@ -145,5 +149,33 @@ describe("policy pack: a bad policy config", () => {
         assert.equal(err.message, `policy config:\n  ${err.problems.join("\n  ")}`);
         assert.deepEqual(err.problems, policyConfigProblems(bad));
         assert.doesNotMatch(err.message, /\n\s+at /);
+    });
+    it("npm run plan --policy-config refuses it the same way: exit 2, the list, no stack trace", async function () {
+        this.timeout(120_000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-policy-config-"));
+        try {
+            const file = path.join(dir, "policy.json");
+            // Names and levels are right; only the settings are wrong, which the plan's own name/level check let through before.
+            const settingsOnly = { "required-tags": { requiredTags: "team" }, "cost-budget": { budgetUsd: -5, currency: "EUR" } };
+            fs.writeFileSync(file, JSON.stringify(settingsOnly));
+            const plan = [
+                require.resolve("ts-node/dist/bin.js"),
+                "--transpile-only",
+                path.join(ROOT, "scripts", "plan.ts"),
+                "-s",
+                "dev",
+                "--policy-config",
+                file,
+            ];
+            const err: any = await promisify(execFile)(process.execPath, plan, { cwd: ROOT }).then(
+                () => assert.fail("the plan must refuse the config"),
+                (e: unknown) => e,
+            );
+            assert.equal(err.code, 2);
+            assert.equal(err.stderr, `plan: --policy-config ${file}:\nplan:   ${policyConfigProblems(settingsOnly).join("\nplan:   ")}\n`);
+            assert.doesNotMatch(err.stderr, /^\s+at /m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
