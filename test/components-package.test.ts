@@ -68,7 +68,7 @@ describe("components: the package entry another program imports", function () {
             Object.keys(entry).sort(),
             ["aws", "cloudflare", "digitalocean", "digitalOceanTags", "docker", "REQUIRED_TAG_KEYS", "standardTags"].sort(),
         );
-        for (const name of ["Network", "Database", "Storage", "LoadBalancer", "ComputePool", "AppServers", "Kms", "Registry", "Waf"]) {
+        for (const name of ["Network", "Database", "ValkeyCache", "Storage", "LoadBalancer", "ComputePool", "AppServers", "Kms", "Registry", "Waf"]) {
             assert.equal(typeof entry.aws[name], "function", `aws.${name}`);
         }
         for (const name of ["Network", "Database", "Cache", "LoadBalancer", "Storage", "DropletPool"]) {

@@ -4,6 +4,7 @@
  * Args and the types its Args name.
  */
 export { AuditTrail, type AuditTrailArgs } from "./audit";
+export { ValkeyCache, type ValkeyCacheArgs } from "./cache";
 export { Cdn, type CdnArgs } from "./cdn";
 export { Certificate, type CertificateArgs, type ValidationRecord } from "./certificate";
 export { AppServers, type AppServersArgs, ComputePool, type ComputePoolArgs, type ComputePoolTransform, type PoolLoadBalancer } from "./compute";
@@ -13,6 +14,7 @@ export { LoadBalancer, type LoadBalancerArgs, type LoadBalancerTransform } from 
 export { Monitoring, type MonitoringArgs } from "./monitoring";
 export { type Egress, Network, type NetworkArgs, type NetworkTransform } from "./network";
 export { type Platform, Registry, type RegistryArgs } from "./registry";
+export { SecondRegion, type SecondRegionArgs } from "./second-region";
 export { AppSecrets, type AppSecretsArgs } from "./secrets";
 export { Storage, type StorageArgs, type StorageTransform } from "./storage";
 export { Waf, type WafArgs } from "./waf";

@@ -11,5 +11,6 @@ export { Database, type DatabaseArgs, type DatabaseTransform } from "./database"
 export { type CertificatePlan, LoadBalancer, type LoadBalancerArgs, type LoadBalancerTransform } from "./loadBalancer";
 export { Network, type NetworkArgs, type NetworkTransform } from "./network";
 export { Project, type ProjectArgs } from "./project";
+export { SecondRegionCopies, type SecondRegionCopiesArgs } from "./second-region";
 export type { AppServerSizing } from "./sizing";
 export { Storage, type StorageArgs, type StorageTransform } from "./storage";
