@@ -72,7 +72,7 @@ export interface DropletPoolArgs {
     /** Label tags (`project:alicerce`, ...). */
     readonly labelTags: string[];
     /** Required by autoscale pools; port 22 is still closed unless `adminCidrs` opens it. */
-    readonly sshKeyFingerprints: readonly string[];
+    readonly sshKeyFingerprints: readonly pulumi.Input<string>[];
     /** IPv4 ranges allowed to SSH. @default [] (port 22 closed) */
     readonly adminCidrs?: readonly string[];
     /**
