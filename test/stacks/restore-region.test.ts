@@ -188,7 +188,10 @@ describe("second region: AWS prod", function () {
         }
         const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "second-region-replication").inputs.policy);
         const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
+        // kms:Decrypt twice: the source key (read the originals) and the destination key (S3 User Guide,
+        // replication-config-for-kms-objects.html: the destination key permissions include kms:Decrypt).
         assert.deepEqual(actions, [
+            "kms:Decrypt",
             "kms:Decrypt",
             "kms:Encrypt",
             "kms:GenerateDataKey",
