@@ -27,7 +27,10 @@ const DEST_KEY = "arn:aws:kms:us-west-2:123456789012:key/2222";
 
 /** IAM StringLike: `*` any characters, `?` one character, the rest literal. */
 function like(pattern: string, value: string): boolean {
-    const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const re = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${re}$`).test(value);
 }
 
