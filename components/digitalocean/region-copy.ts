@@ -232,8 +232,10 @@ export interface RegionCopyArgs {
     readonly region: string;
     readonly secondRegion: string;
     readonly vpcId: pulumi.Input<string>;
-    /** The copy droplet's own tag (its firewall applies to it; the database firewall trusts it). */
-    readonly tagName: string;
+    /** The copy droplet's own tag (its firewall applies to it; the database firewall trusts it), made by the caller before the database. */
+    readonly tag: pulumi.Input<string>;
+    /** The droplet's name. */
+    readonly dropletName: string;
     readonly labelTags: string[];
     readonly sshKeyFingerprints: readonly string[];
     readonly adminCidrs: readonly string[];
@@ -270,12 +272,10 @@ export interface RegionCopyArgs {
  */
 export class RegionCopy extends pulumi.ComponentResource {
     public readonly dropletUrn: pulumi.Output<string>;
-    public readonly tagName: pulumi.Output<string>;
     public readonly heartbeatUrl: pulumi.Output<string>;
 
     constructor(name: string, args: RegionCopyArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:RegionCopy", name, {}, opts);
-        const tag = new digitalocean.Tag(`${name}-tag`, { name: args.tagName }, { parent: this });
         // Alphanumeric (an env file takes it literally); 48 of 62 symbols is ~285 bits.
         const resticPassword = new random.RandomPassword(`${name}-repository-password`, { length: 48, special: false }, { parent: this, protect: args.protect });
         const db = pulumi.output(args.databaseUrl).apply((u) => {
@@ -311,7 +311,7 @@ export class RegionCopy extends pulumi.ComponentResource {
             { parent: this },
         );
         const { inboundRules, outboundRules } = dropletFirewallRules(undefined, args.adminCidrs);
-        const firewall = new digitalocean.Firewall(`${name}-firewall`, { tags: [tag.name], inboundRules, outboundRules }, { parent: this });
+        const firewall = new digitalocean.Firewall(`${name}-firewall`, { tags: [args.tag], inboundRules, outboundRules }, { parent: this });
         // https://docs.digitalocean.com/reference/api/digitalocean/#tag/Databases/operation/databases_get_ca
         const ca = digitalocean.getDatabaseCaOutput({ clusterId: args.databaseClusterId }, { parent: this });
         const userData = pulumi.secret(
@@ -339,12 +339,12 @@ export class RegionCopy extends pulumi.ComponentResource {
         const droplet = new digitalocean.Droplet(
             `${name}-droplet`,
             {
-                name: args.tagName,
+                name: args.dropletName,
                 size: REGION_COPY_SIZE,
                 region: args.region,
                 image: DROPLET_IMAGE,
                 vpcUuid: args.vpcId,
-                tags: [tag.name, ...args.labelTags],
+                tags: [args.tag, ...args.labelTags],
                 sshKeys: [...args.sshKeyFingerprints],
                 userData,
                 monitoring: true,
@@ -368,7 +368,6 @@ export class RegionCopy extends pulumi.ComponentResource {
         }
         // The project takes the droplet's URN (`do:droplet:<id>`), as for the other members.
         this.dropletUrn = pulumi.interpolate`do:droplet:${droplet.id}`;
-        this.tagName = tag.name;
-        this.registerOutputs({ dropletUrn: this.dropletUrn, tagName: this.tagName, heartbeatUrl: this.heartbeatUrl });
+        this.registerOutputs({ dropletUrn: this.dropletUrn, heartbeatUrl: this.heartbeatUrl });
     }
 }
