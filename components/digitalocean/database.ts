@@ -144,7 +144,11 @@ export class Database extends pulumi.ComponentResource {
                 { parent: this, protect: args.protect },
             ),
         );
-        new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) }, { parent: this });
+        new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) },
+            { parent: this },
+        );
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
         const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
         const budget = connectionBudget(args.size, args.maxInstances);

@@ -161,9 +161,18 @@ export function renderRegionCopyUnit(spec: RegionCopySpec): string {
 
 /** The timer: every night, and at the next boot if the droplet was off at that time (`Persistent=`, systemd.timer(5)). */
 export function renderRegionCopyTimer(): string {
-    return ["[Unit]", "Description=alicerce second-region copy, nightly", "", "[Timer]", `OnCalendar=${REGION_COPY_CALENDAR}`, "Persistent=true", "", "[Install]", "WantedBy=timers.target", ""].join(
-        "\n",
-    );
+    return [
+        "[Unit]",
+        "Description=alicerce second-region copy, nightly",
+        "",
+        "[Timer]",
+        `OnCalendar=${REGION_COPY_CALENDAR}`,
+        "Persistent=true",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+    ].join("\n");
 }
 
 /**
@@ -180,7 +189,12 @@ export function renderRegionCopyUserData(spec: RegionCopySpec): string {
         bootstrapAccessKey: spec.bootstrapAccessKey,
         bootstrapSecretKey: spec.bootstrapSecretKey,
     });
-    const heredoc = (file: string, body: string, mode: string) => [`cat > ${shellQuote(file)} <<'${HEREDOC}'`, body.trimEnd(), HEREDOC, `chmod ${mode} ${shellQuote(file)}`];
+    const heredoc = (file: string, body: string, mode: string) => [
+        `cat > ${shellQuote(file)} <<'${HEREDOC}'`,
+        body.trimEnd(),
+        HEREDOC,
+        `chmod ${mode} ${shellQuote(file)}`,
+    ];
     const files: Record<string, string> = {
         Dockerfile: fs.readFileSync(path.join(BACKUP_DIR, "Dockerfile"), "utf8"),
         "backup.sh": fs.readFileSync(path.join(BACKUP_DIR, "backup.sh"), "utf8"),
@@ -188,7 +202,8 @@ export function renderRegionCopyUserData(spec: RegionCopySpec): string {
     for (const [name, body] of Object.entries({ ...files, ca: spec.databaseCa })) {
         if (body.split("\n").includes(HEREDOC)) throw new Error(`region copy: ${name} contains the line ${HEREDOC}`);
     }
-    if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(spec.databaseCa)) throw new Error("region copy: the database CA is not a PEM certificate");
+    if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(spec.databaseCa))
+        throw new Error("region copy: the database CA is not a PEM certificate");
     const env = Object.entries(regionCopyEnvironment(spec))
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([k, v]) => {
@@ -277,7 +292,11 @@ export class RegionCopy extends pulumi.ComponentResource {
     constructor(name: string, args: RegionCopyArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:RegionCopy", name, {}, opts);
         // Alphanumeric (an env file takes it literally); 48 of 62 symbols is ~285 bits.
-        const resticPassword = new random.RandomPassword(`${name}-repository-password`, { length: 48, special: false }, { parent: this, protect: args.protect });
+        const resticPassword = new random.RandomPassword(
+            `${name}-repository-password`,
+            { length: 48, special: false },
+            { parent: this, protect: args.protect },
+        );
         const db = pulumi.output(args.databaseUrl).apply((u) => {
             const url = new URL(u);
             return {
@@ -316,7 +335,16 @@ export class RegionCopy extends pulumi.ComponentResource {
         const ca = digitalocean.getDatabaseCaOutput({ clusterId: args.databaseClusterId }, { parent: this });
         const userData = pulumi.secret(
             pulumi
-                .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.copyBucket, args.assetsBucket, args.backupsBucket, db, ca.certificate])
+                .all([
+                    args.configBucket,
+                    args.bootstrapAccessKey,
+                    args.bootstrapSecretKey,
+                    args.copyBucket,
+                    args.assetsBucket,
+                    args.backupsBucket,
+                    db,
+                    ca.certificate,
+                ])
                 .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, copyBucket, assetsBucket, backupsBucket, d, certificate]) =>
                     renderRegionCopyUserData({
                         region: args.region,
@@ -362,7 +390,13 @@ export class RegionCopy extends pulumi.ComponentResource {
             new digitalocean.UptimeAlert(
                 `${name}-heartbeat-down`,
                 // The object is gone from every region at once (deleted or expired), so one region is enough to alert.
-                { name: `${args.label} second-region copy failed or stopped`, checkId: check.id, type: "down", period: "10m", notifications: [{ emails: [args.alertEmail] }] },
+                {
+                    name: `${args.label} second-region copy failed or stopped`,
+                    checkId: check.id,
+                    type: "down",
+                    period: "10m",
+                    notifications: [{ emails: [args.alertEmail] }],
+                },
                 { parent: this },
             );
         }
