@@ -2,7 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, WORKER_COMMAND } from "../shared/app-contract";
+import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, workerCommandOf } from "../shared/app-contract";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
@@ -260,7 +260,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                 `${name}-${alias}`,
                 {
                     image: imageRef,
-                    command: [...WORKER_COMMAND],
+                    command: [...workerCommandOf(shape)],
                     envs,
                     ...networking([{ name: args.dataNetwork }]),
                     healthcheck: {

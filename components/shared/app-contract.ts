@@ -219,6 +219,13 @@ export interface AppShape {
      * instance starts serving (database migrations); a non-zero exit stops the rollout.
      */
     readonly releaseCommand?: readonly string[];
+    /** The queue workers' command (`alicerce:workersCommand`); unset, app-image/'s {@link WORKER_COMMAND}. */
+    readonly workerCommand?: readonly string[];
+}
+
+/** The command a queue worker runs: the team's own, or app-image/'s worker. */
+export function workerCommandOf(shape: AppShape | undefined): readonly string[] {
+    return shape?.workerCommand ?? WORKER_COMMAND;
 }
 
 /** The shape of `app-image/`. */

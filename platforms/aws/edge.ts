@@ -7,7 +7,7 @@ import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_
 import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, ComputePool, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
-import { awsWorkerEnvironment, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { awsWorkerEnvironment, workerCommandOf } from "../../components/shared/app-contract";
 import { LoadBalancer } from "../../components/aws/loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
 import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
@@ -352,7 +352,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
                     stat: "Maximum",
                     targetPerInstance: q.workers.backlogPerInstance,
                 },
-                command: WORKER_COMMAND,
+                command: workerCommandOf(settings.app),
                 serviceName: "worker",
                 roleDescription: "Worker instances",
                 image: registry.imageRef,

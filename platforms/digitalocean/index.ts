@@ -16,7 +16,7 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, workerCommandOf } from "../../components/shared/app-contract";
 import { hostsOf } from "../../components/shared/hosts";
 
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
@@ -233,7 +233,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       secrets,
                       projectId: project.id,
                       protect: settings.protectData,
-                      command: WORKER_COMMAND,
+                      command: workerCommandOf(settings.app),
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },

@@ -366,3 +366,20 @@ describe("the worker's environment on AWS is one the app's own parser accepts fo
         assert.equal(parse(env, "worker").ok, false);
     });
 });
+
+describe("the team's own app: the workers run its worker command (alicerce:workersCommand)", () => {
+    it("prod with alicerce:appPath and alicerce:workersCommand: the worker launch template runs that command, the web role its own", async () => {
+        const run = await runStack("prod", {
+            overrides: {
+                "alicerce:appPath": "test/fixtures/byo-app/clinic-api",
+                "alicerce:appCommand": '["node","server.js"]',
+                "alicerce:workersCommand": '["node","worker.js","--queue","verify"]',
+            },
+        });
+        const r = new Resources(run.resources);
+        assert.match(userDataOf(r.one(T.lt, "alicerce-workers-lt")), / {4}"node" \\\n {4}"worker\.js" \\\n {4}"--queue" \\\n {4}"verify"\n/);
+        const web = userDataOf(r.one(T.lt, "alicerce-app-lt"));
+        assert.match(web, / {4}"node" \\\n {4}"server\.js"\n/);
+        assert.ok(!web.includes("worker.js"));
+    });
+});
