@@ -219,8 +219,8 @@ export class Database extends pulumi.ComponentResource {
             );
             new digitalocean.DatabaseFirewall(
                 `${name}-restored-${r.slug}-firewall`,
-                // The copy droplet too: with the restored cluster active, it dumps that one.
-                { clusterId: restored.id, rules: trustedTagRules(args.appTag, undefined, args.copyTag) },
+                // The same droplets as the stack's own cluster: with the restored cluster active, the workers use it and the copy dumps it.
+                { clusterId: restored.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) },
                 { parent: this },
             );
             this.restoredClusterId = restored.id;
