@@ -238,6 +238,8 @@ export function renderRegionCopyUserData(spec: RegionCopySpec): string {
         ...heredoc(`/etc/systemd/system/${SERVICE}.timer`, renderRegionCopyTimer(), "0644"),
         "systemctl daemon-reload",
         `systemctl enable --now ${SERVICE}.timer`,
+        // A first copy now, so the heartbeat the uptime check watches exists from the first hours, not the first night.
+        `systemctl start --no-block ${SERVICE}.service`,
         "",
     ].join("\n");
 }

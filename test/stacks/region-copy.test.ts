@@ -168,6 +168,7 @@ describe("second region on DigitalOcean: the copy droplet's scripts", function (
         assert.ok(userData.includes(`cat > '/opt/region-copy/backup.sh' <<'ALICERCE_EOF'\n${script}\nALICERCE_EOF\n`));
         assert.match(renderRegionCopyPrepare(spec), /docker build --quiet --build-arg POSTGRES_IMAGE='postgres:17-alpine'/);
         assert.ok(Buffer.byteLength(userData) < 64 * 1024, "DigitalOcean takes at most 64 KiB of user data");
+        assert.match(userData, /^systemctl enable --now region-copy\.timer\nsystemctl start --no-block region-copy\.service$/m);
     });
 
     it("the timer's calendar passes systemd-analyze; the unit is a oneshot; the timer fires nightly at 03:30 UTC and catches up after downtime", () => {
