@@ -117,6 +117,17 @@ describe("second region on DigitalOcean: the nightly copy", function () {
         assert.equal(bucket.urn.endsWith("second-region-copies"), true);
     });
 
+    it("every resource of it has a component parent and the stack's explicit provider (as whole-stack.test.ts holds every shipped stack to)", async () => {
+        const run = await runStack("do-prod", { overrides: SECOND });
+        const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
+        const mine = run.resources.filter((x) => x.custom && x.name.startsWith("second-region-copy"));
+        assert.equal(mine.length, 8, mine.map((x) => x.name).join(", "));
+        for (const r of mine) {
+            assert.notEqual(r.parent, stackUrn, `${r.type} ${r.name} sits directly under the stack`);
+            assert.ok(r.provider, `${r.type} ${r.name} has no explicit provider`);
+        }
+    });
+
     it("nothing of it without a second region", async () => {
         const r = new Resources((await run("do-growth", {})).resources);
         assert.equal(r.ofType(DROPLET).length, 0);
