@@ -103,7 +103,9 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     );
     const workerTag = network.workerTag;
     // --- second-region copy: the copy droplet's tag, trusted by the database firewall ---
-    const copyTag = settings.secondRegion ? new digitalocean.Tag("second-region-copy-tag", { name: `${base}-region-copy` }, { ...opts, parent: network }).name : undefined;
+    const copyTag = settings.secondRegion
+        ? new digitalocean.Tag("second-region-copy-tag", { name: `${base}-region-copy` }, { ...opts, parent: network }).name
+        : undefined;
     // --- end second-region copy ---
     const database = new Database(
         "database",
