@@ -119,7 +119,10 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         assert.equal(lb.inputs.healthcheck.path, "/health/ready");
     });
 
-    it("single host: settings and secrets in the replicas' secret environment; a release container gates the replicas, which roll one at a time", async () => {
+    // Secrets as files, never in a container's environment (docker inspect shows Config.Env to anyone with the socket):
+    // uploaded into a one-shot writer's volume mount, because Docker refuses uploads to a read-only root filesystem
+    // (moby daemon/archive.go containerExtractToDir; terraform-provider-docker uploads at "/", resource_docker_container_funcs.go).
+    it("single host: secrets only in the writer's uploads (secret), as files the replicas mount read-only; a release container gates the replicas, which roll one at a time", async () => {
         const r = await run("byo-docker");
         const containers = r.resources.filter((x) => x.type === "docker:index/container:Container");
         const replicas = containers.filter((c) => /^app-\d+$/.test(c.name));
@@ -127,16 +130,30 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         assert.ok(release, "a release container");
         assert.deepEqual(release.inputs.command, ["node", "server.js", "migrate"]);
         assert.equal(release.inputs.attach, true);
+        assert.deepEqual(holders(r), [{ name: "app-secrets-writer", type: "docker:index/container:Container", secret: true }]);
+        const writer = containers.find((c) => c.name === "app-secrets-writer")!;
         assert.deepEqual(
-            holders(r)
-                .map((h) => h.name)
-                .sort(),
-            ["app-release", ...replicas.map((c) => c.name)].sort(),
+            writer.inputs.uploads.map((u: any) => [u.file, u.permissions]),
+            [
+                ["/run/secrets/JWT_SECRET", "0400"],
+                ["/run/secrets/RABBITMQ_URL", "0400"],
+            ],
         );
-        assert.ok(
-            holders(r).every((h) => h.secret),
-            "envs is secret",
-        );
+        assert.ok(!JSON.stringify([writer.inputs.command, writer.inputs.envs ?? []]).includes("stand-in"), "no value on the writer's command line");
+        assert.equal(writer.inputs.readOnly, false, "an upload needs a writable root filesystem");
+        const volume = r.resources.find((x) => x.type === "docker:index/volume:Volume" && x.name === "app-secrets-volume");
+        assert.ok(volume, "a secrets volume");
+        assert.deepEqual(writer.inputs.mounts, [{ type: "volume", source: volume.inputs.name, target: "/run/secrets" }]);
+        for (const c of [...replicas, release]) {
+            assert.deepEqual(c.inputs.mounts, [{ type: "volume", source: volume.inputs.name, target: "/run/secrets", readOnly: true }], c.name);
+            assert.deepEqual(c.inputs.groupAdds, ["61000"], c.name);
+            assert.equal(c.inputs.readOnly, true, `${c.name} keeps its read-only root filesystem`);
+            assert.ok(
+                c.inputs.envs.includes("JWT_SECRET_FILE=/run/secrets/JWT_SECRET") && c.inputs.envs.includes("RABBITMQ_URL_FILE=/run/secrets/RABBITMQ_URL"),
+            );
+            assert.ok(!c.inputs.envs.some((e: string) => /^(JWT_SECRET|RABBITMQ_URL)=/.test(e)), `${c.name}: a secret in the environment`);
+            assert.ok(JSON.stringify(c.inputs.labels).includes("alicerce.secrets"), `${c.name} waits for the files`);
+        }
         for (const c of replicas) {
             assert.ok(c.inputs.envs.includes("WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1") && c.inputs.envs.includes("PORT=3000"));
             assert.deepEqual(c.inputs.command, ["node", "server.js"]);
