@@ -163,6 +163,55 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         if (replicas.length > 1) assert.ok(replicas[1].dependencies.includes(replicas[0].urn), "app-2 is replaced after app-1");
     });
 
+    // The Done-when of "bring your own app": two names (the API, the apex) and a tenant wildcard, routed by host, and the
+    // frontend on the apex, on each cloud, from the fixture stack files.
+    it("AWS: the API and the wildcard on the balancer's certificate and listener rule, the apex's SPA on CloudFront from a private bucket", async () => {
+        const r = await run("byo-aws");
+        const cert = r.resources.find((x) => x.type === "aws:acm/certificate:Certificate" && x.name === "alicerce-cert-cert")!;
+        assert.equal(cert.inputs.domainName, "api.example.com");
+        assert.deepEqual(cert.inputs.subjectAlternativeNames, ["*.clinics.example.com"]);
+        const rule = r.resources.find((x) => x.type === "aws:lb/listenerRule:ListenerRule")!;
+        assert.deepEqual(rule.inputs.conditions[0].hostHeader.values, ["api.example.com", "*.clinics.example.com"]);
+        const d = r.resources.find((x) => x.type === "aws:cloudfront/distribution:Distribution")!;
+        assert.deepEqual(d.inputs.aliases, ["example.com"]);
+        assert.equal(d.inputs.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-request", "the SPA fallback");
+        const files = r.resources.filter((x) => x.type === "aws:s3/bucketObjectv2:BucketObjectv2");
+        assert.deepEqual(files.map((f) => [f.inputs.key, f.inputs.cacheControl]).sort(), [
+            ["assets/app.1a2b3c.js", "public, max-age=31536000, immutable"],
+            ["index.html", "no-cache"],
+        ]);
+        const block = r.resources.find((x) => x.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock" && x.name.includes("cdn-frontend"))!;
+        assert.equal(block.inputs.restrictPublicBuckets, true);
+    });
+
+    it("DigitalOcean: one certificate for the three names on the balancer, the apex's SPA from Spaces + the Spaces CDN through the droplets' proxy", async () => {
+        const r = await run("byo-do");
+        const cert = r.resources.find((x) => x.type === "digitalocean:index/certificate:Certificate")!;
+        assert.deepEqual(cert.inputs.domains, ["api.example.com", "example.com", "*.clinics.example.com"]);
+        const objects = r.resources.filter((x) => x.type === "digitalocean:index/spacesBucketObject:SpacesBucketObject" && x.name.startsWith("frontend-file-"));
+        assert.deepEqual(objects.map((o) => [o.inputs.key, o.inputs.cacheControl, o.inputs.acl]).sort(), [
+            ["assets/app.1a2b3c.js", "public, max-age=31536000, immutable", "public-read"],
+            ["index.html", "no-cache", "public-read"],
+        ]);
+        assert.ok(r.resources.some((x) => x.type === "digitalocean:index/cdn:Cdn" && x.name === "frontend-cdn"));
+        const pool = r.resources.find((x) => x.type === "digitalocean:index/dropletAutoscale:DropletAutoscale" && x.name === "app-pool")!;
+        const userData: string = pool.inputs.dropletTemplate.userData;
+        assert.match(userData, /server_name example\.com;/, "the apex to the frontend");
+        assert.match(userData, /--publish 8081:3000/, "the team's port behind the proxy");
+        assert.match(userData, /rewrite \^ \/index\.html break;/, "the SPA fallback");
+    });
+
+    it("single host: Caddy serves the three names (the wildcard through DNS-01) and the apex's SPA from the edge image", async () => {
+        const r = await run("byo-docker");
+        const caddy = r.resources.find((x) => x.type === "docker:index/container:Container" && x.name === "caddy")!;
+        const file: string = caddy.inputs.envs.find((e: string) => e.startsWith("CADDYFILE="));
+        assert.match(file, /^(CADDYFILE=)?api\.example\.com, \*\.clinics\.example\.com \{$/m);
+        assert.match(file, /^example\.com \{$/m);
+        assert.match(file, /acme_dns cloudflare/);
+        const image = r.resources.find((x) => x.type === "docker:index/image:Image" && x.name === "caddy-edge-image")!;
+        assert.equal(path.resolve(image.inputs.build.context), path.join(ROOT, "test", "fixtures", "frontend"));
+    });
+
     for (const stack of ["byo-aws", "byo-do", "byo-docker"]) {
         it(`${stack}: no secret value in outputs, logs or the plan's text, markdown and JSON`, async () => {
             const r = await run(stack);
