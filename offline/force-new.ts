@@ -47,6 +47,26 @@ export const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretId", "secretString"],
     // The final snapshot's suffix: made once, so the name stays (finalSnapshotIdentifier itself is read only at deletion, not ForceNew).
     "random:index/randomId:RandomId": ["byteLength", "keepers", "prefix"],
+    // ForceNew on aws_elasticache_replication_group / _subnet_group / _parameter_group
+    // (terraform-provider-aws internal/service/elasticache/replication_group.go, subnet_group.go, parameter_group.go);
+    // engine and engineVersion replace it only on a downgrade, and must not move with the tier either.
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "replicationGroupId",
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "subnetGroupName",
+        "port",
+        "snapshotArns",
+        "snapshotName",
+        "dataTieringEnabled",
+        "networkType",
+        "securityGroupNames",
+        "globalReplicationGroupId",
+        "engine",
+        "engineVersion",
+    ],
+    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
+    "aws:elasticache/parameterGroup:ParameterGroup": ["name", "family"],
     "random:index/randomPassword:RandomPassword": [
         "length",
         "special",

@@ -26,7 +26,8 @@ export interface AppReplicasArgs {
     readonly limit: ContainerLimit;
     /** How many containers; each is reachable on the edge network as `app-<n>`. A plain number: it decides how many resources exist. */
     readonly replicas: number;
-    readonly postgres: Postgres;
+    /** Where the app's database is (the running one, or a restored one in the same server). */
+    readonly postgres: Pick<Postgres, "user" | "password" | "host" | "port" | "database">;
     readonly redis: Redis;
     readonly objectStore: ObjectStore;
     /** The assets bucket, from storage setup: resolves only once the bucket exists and the app's key works. */

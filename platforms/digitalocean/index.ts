@@ -24,6 +24,7 @@ import { hostKey } from "../aws/cdn";
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
 export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
+import { SecondRegionCopies } from "../../components/digitalocean/second-region";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
 export interface DigitalOceanOutputs extends CommonOutputs {
@@ -116,6 +117,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
+            // --- restore: a cluster beside the stack's own one (alicerce:restoreFrom) ---
+            ...(settings.restore && (settings.restore.kind === "backup" || settings.restore.kind === "time")
+                ? { restore: { at: settings.restore.value, slug: settings.restore.slug, active: settings.restore.active } }
+                : {}),
+            // --- end restore ---
         },
         opts,
     );
@@ -291,6 +297,22 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         storage.configBucketUrn,
     ];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
+    // --- restore and second region ---
+    if (database.restoredClusterUrn !== undefined) members.push(database.restoredClusterUrn);
+    const second = settings.secondRegion
+        ? new SecondRegionCopies(
+              "second-region",
+              {
+                  secondRegion: settings.secondRegion,
+                  sourceBuckets: [storage.assetsBucket, storage.backupsBucket],
+                  keepDays: 90,
+                  protect: settings.protectData,
+              },
+              opts,
+          )
+        : undefined;
+    if (second) members.push(second.bucketUrn);
+    // --- end restore and second region ---
     if (cache !== undefined) members.push(cache.clusterUrn);
     if (frontend !== undefined) members.push(frontend.bucketUrn);
     project.attach(members);
@@ -307,6 +329,9 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         autoscalePoolId: app.poolId,
         ...(workers === undefined ? {} : { workerPoolId: workers.poolId, workerTag }),
         digitaloceanProvider: provider.urn,
+        ...(second
+            ? { secondRegion: { region: settings.secondRegion!, bucket: second.bucket, endpoint: second.endpoint, copyAccessKey: second.accessKey } }
+            : {}),
     };
 }
 
