@@ -100,7 +100,7 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
     before(async () => {
         const run = await runStack("prod", { overrides: { ...HOSTS_CONFIG } });
         r = new Resources(run.resources);
-        const lt = r.one("aws:ec2/launchTemplate:LaunchTemplate");
+        const lt = r.one("aws:ec2/launchTemplate:LaunchTemplate", "alicerce-app-lt");
         const userData = Buffer.from(lt.inputs.userData, "base64").toString("utf8");
         env = Object.fromEntries([...userData.matchAll(/^(CDN_BASE_URL|PUBLIC_PREFIX)=(.*)$/gm)].map((m) => [m[1], m[2].replace(/^['"]|['"]$/g, "")]));
     });
@@ -171,7 +171,7 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
         assert.match(st.Resource, /^arn:aws:s3:::.*-assets-.*\/public\/\*$/);
         assert.ok(st.Condition.StringEquals["AWS:SourceArn"].startsWith(distArn));
         assert.ok(d.name.endsWith("-distribution"));
-        const key = JSON.parse(r.one("aws:kms/key:Key").inputs.policy);
+        const key = JSON.parse(r.one("aws:kms/key:Key", "kms-key").inputs.policy);
         assert.ok(key.Statement.some((s: { Sid: string }) => s.Sid === "CloudFrontDecryptsThroughOac"));
     });
 
