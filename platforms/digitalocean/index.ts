@@ -17,9 +17,8 @@ import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
 import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
-import { hostsOf } from "../../components/shared/hosts";
+import { hostKey, hostsOf } from "../../components/shared/hosts";
 import { Frontend } from "../../components/digitalocean/frontend";
-import { hostKey } from "../aws/cdn";
 
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
 export const SPACES_CDN_TTL_SECONDS = 3600;
