@@ -32,6 +32,7 @@ import {
 } from "./lib/postgres";
 import { treeBytes } from "./lib/objects";
 import { parseFlags, run, Steps } from "./lib/proc";
+import { printVerifiedCopy, verifiedCopy, type VerifiedCopyReport } from "./lib/report";
 
 export interface Snapshot {
     readonly id: string;
@@ -43,17 +44,8 @@ export interface Snapshot {
 }
 
 /** What a drill found, also written as JSON with --json. */
-export interface DrillReport {
-    readonly ok: boolean;
+export interface DrillReport extends VerifiedCopyReport {
     readonly snapshot: { readonly id: string; readonly time: string; readonly host: string };
-    readonly tables: number;
-    readonly rows: number;
-    readonly dumpBytes: number;
-    readonly objects: number;
-    readonly objectBytes: number;
-    readonly differences: string[];
-    readonly steps: { step: string; seconds: number }[];
-    readonly totalSeconds: number;
 }
 
 const USAGE =
@@ -168,22 +160,16 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             differences.push(`the manifest lists ${expected.objects.size} objects but no uploads snapshot of the same run exists`);
 
         const report: DrillReport = {
-            ok: differences.length === 0,
+            ...verifiedCopy({ tables, dumpFile, objects, objectBytes, differences, steps }),
             snapshot: { id: pick.dump.id, time: pick.dump.time, host: pick.dump.host },
-            tables: tables.size,
-            rows: [...tables.values()].reduce((n, t) => n + t.rows, 0),
-            dumpBytes: fs.statSync(dumpFile).size,
-            objects,
-            objectBytes,
-            differences,
-            steps: [...steps.timings],
-            totalSeconds: steps.total(),
         };
-        print("");
-        print(steps.summary());
-        print(`${report.tables} tables, ${report.rows} rows (dump ${mb(report.dumpBytes)}), ${report.objects} objects (${mb(report.objectBytes)})`);
-        print(report.ok ? "drill passed: every table and object equals the backup's manifest" : `drill FAILED:\n  ${differences.join("\n  ")}`);
-        if (flags.has("json")) fs.writeFileSync(flags.get("json")!, JSON.stringify(report, null, 2) + "\n");
+        printVerifiedCopy(
+            print,
+            steps,
+            report,
+            { passed: "drill passed: every table and object equals the backup's manifest", failed: "drill FAILED" },
+            flags.get("json"),
+        );
         return report;
     } finally {
         await cluster?.stop();
@@ -191,8 +177,6 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
         else fs.rmSync(work, { recursive: true, force: true });
     }
 }
-
-const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 if (require.main === module) {
     drill(process.argv.slice(2)).then(

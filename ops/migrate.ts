@@ -36,6 +36,7 @@ import {
     restoreDump,
 } from "./lib/postgres";
 import { parseFlags, run, Steps } from "./lib/proc";
+import { printVerifiedCopy, verifiedCopy, type VerifiedCopyReport } from "./lib/report";
 
 const VALUES = [
     "from",
@@ -76,18 +77,9 @@ export const DOCKER_OBJECTS_SCRIPT =
     'dir="${WORK_DIR:-/work}/migrate-uploads" && mkdir -p "$dir" && rclone sync --retries 3 "store:$UPLOADS_BUCKET" "$dir" && tar -C "$dir" -cf - .';
 
 /** What a migration found and how long it took, also written as JSON with --json. */
-export interface MigrationReport {
-    readonly ok: boolean;
-    readonly tables: number;
-    readonly rows: number;
-    readonly dumpBytes: number;
-    readonly objects: number;
-    readonly objectBytes: number;
-    readonly differences: string[];
+export interface MigrationReport extends VerifiedCopyReport {
     /** With --force: tables and sequences only the target has (not in the dump, left as they were). */
     readonly kept: string[];
-    readonly steps: { step: string; seconds: number }[];
-    readonly totalSeconds: number;
 }
 
 /** Where the data comes from. Only read: nothing here writes or deletes source data. */
@@ -528,29 +520,14 @@ async function transfer(p: ReturnType<typeof plan>, t: OpenTarget, work: string,
         objectBytes = listFiles(staging).length ? treeBytes(staging) : 0;
     }
 
-    const report: MigrationReport = {
-        ok: differences.length === 0,
-        tables: tables.size,
-        rows: [...tables.values()].reduce((n, x) => n + x.rows, 0),
-        dumpBytes: fs.statSync(dumpFile).size,
-        objects,
-        objectBytes,
-        differences,
-        kept,
-        steps: [...steps.timings],
-        totalSeconds: steps.total(),
-    };
-    print("");
-    print(steps.summary());
-    print(
-        `${report.tables} tables, ${report.rows} rows (dump ${(report.dumpBytes / 1_048_576).toFixed(1)} MB), ${report.objects} objects (${(report.objectBytes / 1_048_576).toFixed(1)} MB)`,
+    const report: MigrationReport = { ...verifiedCopy({ tables, dumpFile, objects, objectBytes, differences, steps }), kept };
+    printVerifiedCopy(
+        print,
+        steps,
+        report,
+        { passed: "migration verified: every table and object of the target equals the source's", failed: "migration FAILED verification" },
+        p.json,
     );
-    print(
-        report.ok
-            ? "migration verified: every table and object of the target equals the source's"
-            : `migration FAILED verification:\n  ${differences.join("\n  ")}`,
-    );
-    if (p.json) fs.writeFileSync(p.json, JSON.stringify(report, null, 2) + "\n");
     return report;
 }
 

@@ -545,6 +545,20 @@ function appRules(ctx: RuleContext): void {
             "is set, but no image contains it: app-image/ has no release step; set alicerce:appPath (your app's directory) or alicerce:image (your app's image by digest)",
         );
     }
+    // The workers run the app's image with app-image/'s worker command unless told otherwise: the team's image has no dist/worker.js.
+    const { cloud, preset } = ctx;
+    const workers =
+        cloud === "aws"
+            ? preset?.awsWorkers.instanceType != null
+            : cloud === "digitalocean"
+              ? preset?.workers.digitalocean != null
+              : cloud === "docker" && (value("workersReplicas") ?? preset?.workers.docker.replicas ?? 0) > 0;
+    if (raw.appPath !== undefined && raw.workersCommand === undefined && workers) {
+        say(
+            "appPath",
+            `builds your own app, and the ${ctx.tier} tier runs queue workers from its image with app-image/'s worker command (node dist/worker.js); set alicerce:workersCommand to your worker's command (e.g. '["node","worker.js"]')${cloud === "docker" ? ", or alicerce:workersReplicas 0" : ""}`,
+        );
+    }
     if (raw.imageArchitecture !== undefined && raw.image === undefined) {
         say("imageArchitecture", "describes alicerce:image, which is not set (a built image always matches the instance type); remove it");
     }
@@ -863,6 +877,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
             healthPath: cfg.appHealthPath ?? DEFAULT_APP_SHAPE.healthPath,
             ...(cfg.appCommand !== undefined ? { command: cfg.appCommand } : {}),
             ...(cfg.appReleaseCommand !== undefined ? { releaseCommand: cfg.appReleaseCommand } : {}),
+            ...(cfg.workersCommand !== undefined ? { workerCommand: cfg.workersCommand } : {}),
             env: cfg.appEnv ?? {},
             // Names only: the values stay Pulumi secrets (readProviderSecrets).
             secretNames: Object.keys(cfg.appSecrets ?? {}).sort(),

@@ -356,6 +356,8 @@ export const configSchema = z.strictObject({
     appCommand: commandLine.optional(),
     /** Runs once per release before new instances take traffic (database migrations); its failure stops the rollout. */
     appReleaseCommand: commandLine.optional(),
+    /** The queue workers' command where the tier runs workers (required with alicerce:appPath there: app-image/'s worker is not in your image). */
+    workersCommand: commandLine.optional(),
     /** The team's own build context (a directory with a Dockerfile), relative to the project, instead of app-image/. */
     appPath: z
         .string()

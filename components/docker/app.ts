@@ -2,7 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, WORKER_COMMAND } from "../shared/app-contract";
+import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, workerCommandOf } from "../shared/app-contract";
 import { AppSecrets, secretFileVariables, secretMountArgs } from "./app-secrets";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
@@ -10,9 +10,10 @@ import type { ContainerLimit } from "./limits";
 import type { ObjectStore } from "./objectstore";
 import type { Postgres } from "./postgres";
 import type { Redis } from "./redis";
+import { PACKAGE_ROOT } from "../shared/package-root";
 
 /** The app image's build context. */
-export const APP_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "app-image");
+export const APP_IMAGE_CONTEXT = path.join(PACKAGE_ROOT, "app-image");
 
 /** Arguments of {@link AppReplicas}. */
 export interface AppReplicasArgs {
@@ -277,7 +278,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                 `${name}-${alias}`,
                 {
                     image: imageRef,
-                    command: [...WORKER_COMMAND],
+                    command: [...workerCommandOf(shape)],
                     envs,
                     ...networking([{ name: args.dataNetwork }]),
                     healthcheck: {

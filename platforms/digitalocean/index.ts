@@ -16,7 +16,7 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, workerCommandOf } from "../../components/shared/app-contract";
 import { hostKey, hostsOf } from "../../components/shared/hosts";
 import { Frontend } from "../../components/digitalocean/frontend";
 
@@ -130,7 +130,15 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             ? undefined
             : new Cache(
                   "cache",
-                  { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags },
+                  {
+                      region: settings.region,
+                      size: settings.cache.size,
+                      vpcId: network.vpcId,
+                      appTag: network.appTag,
+                      workerTag,
+                      tags: labelTags,
+                      protect: settings.protectData,
+                  },
                   opts,
               );
     const edge = new LoadBalancer(
@@ -238,7 +246,9 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       secrets,
                       projectId: project.id,
                       protect: settings.protectData,
-                      command: WORKER_COMMAND,
+                      command: workerCommandOf(settings.app),
+                      // Workers scale on CPU alone (their memory does not follow the backlog).
+                      scaleOnMemory: false,
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },
