@@ -309,7 +309,25 @@ function aliasSpecs(req: any): AliasSpec[] {
 function deserialize(struct: any): Record<string, any> {
     // Keep secrets wrapped here; unwrapSecrets records where they were.
     const rpc = require("@pulumi/pulumi/runtime/rpc");
-    return rpc.deserializeProperties(struct, true);
+    // q-frontend: an asset or archive (a FileAsset's `source`) would come back as an object holding a Promise, which reports
+    // cannot clone (planJson): record it as plain data instead, `{ asset: { path } }`.
+    const plain = (v: any): any => {
+        if (Array.isArray(v)) return v.map(plain);
+        if (v === null || typeof v !== "object") return v;
+        const sig = v[rpc.specialSigKey];
+        if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) {
+            const { [rpc.specialSigKey]: _sig, ...rest } = v;
+            return { [sig === rpc.specialAssetSig ? "asset" : "archive"]: rest };
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    };
+    const js = plain(struct?.toJavaScript?.() ?? {});
+    // As rpc.deserializeProperties does: an undefined property does not exist.
+    return Object.fromEntries(
+        Object.entries(js)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, rpc.deserializeProperty(v, true)]),
+    );
 }
 
 let running: Promise<unknown> = Promise.resolve();

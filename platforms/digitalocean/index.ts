@@ -17,7 +17,8 @@ import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
 import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, workerCommandOf } from "../../components/shared/app-contract";
-import { hostsOf } from "../../components/shared/hosts";
+import { hostKey, hostsOf } from "../../components/shared/hosts";
+import { Frontend } from "../../components/digitalocean/frontend";
 
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
 export const SPACES_CDN_TTL_SECONDS = 3600;
@@ -153,7 +154,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             region: settings.region,
             vpcId: network.vpcId,
             appTag: network.appTag,
-            certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")),
+            // q-frontend: the frontend's names reach the droplets through the balancer too, so its certificate covers every name.
+            certificate: certificatePlan(settings.domain, settings.certificateName, settings.hosts.names),
             healthPath: settings.app.healthPath,
         },
         opts,
@@ -193,6 +195,13 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // REDIS_URL (rediss://, with the password) goes into the secrets document, never the user data.
     if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
+    // q-frontend: the static frontend in its own Spaces bucket behind the Spaces CDN; the droplets' proxy routes its names there.
+    const frontendHosts = hostsOf(settings.hosts, "frontend");
+    const frontend =
+        frontendHosts.length > 0 && settings.frontendPath !== undefined
+            ? new Frontend("frontend", { region: settings.region, dir: settings.frontendPath, ttl: SPACES_CDN_TTL_SECONDS }, opts)
+            : undefined;
+
     const app = new AppServers(
         "app",
         {
@@ -216,6 +225,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             databaseBootstrap: { adminUrl: database.adminUrl, sql: database.bootstrapSql, clientImage: database.clientImage },
             projectId: project.id,
             protect: settings.protectData,
+            ...(frontend === undefined ? {} : { frontendProxy: { hosts: frontendHosts, cdnEndpoint: frontend.cdnEndpoint } }),
         },
         { providers: [provider, randomProvider] },
     );
@@ -265,6 +275,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             },
             { provider: cf },
         );
+        // q-frontend: every other name (alicerce:hosts, the wildcard) to the balancer too; the droplets route by host.
+        const others = settings.hosts.names.filter((h) => h !== settings.domain);
+        if (others.length > 0) {
+            new Dns(
+                "dns-hosts",
+                {
+                    zoneId: settings.cloudflareZoneId,
+                    records: others.map((h) => ({ key: hostKey(h), name: h, type: "A" as const, content: edge.ip, proxied: settings.cloudflareProxied })),
+                },
+                { provider: cf },
+            );
+        }
     }
 
     if (settings.alarms && settings.alertEmail !== undefined) {
@@ -342,6 +364,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     }
     // --- end restore and second region ---
     if (cache !== undefined) members.push(cache.clusterUrn);
+    if (frontend !== undefined) members.push(frontend.bucketUrn);
     project.attach(members);
 
     return {
