@@ -57,7 +57,19 @@ export interface RecordedResource {
         readonly deleteBeforeReplace: boolean;
         readonly ignoreChanges: readonly string[];
         readonly replaceOnChanges: readonly string[];
+        /** `customTimeouts` as the engine receives them (`"4h"`), only those the program set. */
+        readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
     };
+}
+
+/** The custom timeouts a registration carries, if the program set any. */
+function customTimeouts(req: any): { customTimeouts?: { create?: string; update?: string; delete?: string } } {
+    const t = req.getCustomtimeouts?.();
+    if (!t) return {};
+    const set = Object.fromEntries(
+        (["create", "update", "delete"] as const).map((k) => [k, t[`get${k[0].toUpperCase()}${k.slice(1)}`]()]).filter(([, v]) => v),
+    );
+    return Object.keys(set).length > 0 ? { customTimeouts: set } : {};
 }
 
 /** One alias of a resource: a whole URN, or the parts of one (empty parts default to the resource's own). */
@@ -282,6 +294,7 @@ class RecordingMonitor extends MockMonitor {
                         deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
                         ignoreChanges: req.getIgnorechangesList?.() ?? [],
                         replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+                        ...customTimeouts(req),
                     },
                 });
             }
@@ -327,7 +340,25 @@ function aliasSpecs(req: any): AliasSpec[] {
 function deserialize(struct: any): Record<string, any> {
     // Keep secrets wrapped here; unwrapSecrets records where they were.
     const rpc = require("@pulumi/pulumi/runtime/rpc");
-    return rpc.deserializeProperties(struct, true);
+    // q-frontend: an asset or archive (a FileAsset's `source`) would come back as an object holding a Promise, which reports
+    // cannot clone (planJson): record it as plain data instead, `{ asset: { path } }`.
+    const plain = (v: any): any => {
+        if (Array.isArray(v)) return v.map(plain);
+        if (v === null || typeof v !== "object") return v;
+        const sig = v[rpc.specialSigKey];
+        if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) {
+            const { [rpc.specialSigKey]: _sig, ...rest } = v;
+            return { [sig === rpc.specialAssetSig ? "asset" : "archive"]: rest };
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    };
+    const js = plain(struct?.toJavaScript?.() ?? {});
+    // As rpc.deserializeProperties does: an undefined property does not exist.
+    return Object.fromEntries(
+        Object.entries(js)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, rpc.deserializeProperty(v, true)]),
+    );
 }
 
 let running: Promise<unknown> = Promise.resolve();

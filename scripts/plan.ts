@@ -14,6 +14,7 @@ import { displayPath, explainUnresolved, ROOT, stackEnvironments, StackFileError
 import { diffPlans, diffText, formatDelta, StackDiff } from "../offline/diff";
 import { plansAtRef } from "../offline/git-ref";
 import { blocksUp, planStack, planText, StackPlan } from "../offline/plan";
+import { policyConfigProblems } from "../offline/policies";
 import type { PlanJson } from "../offline/report";
 import { PlanRow, reviewMarkdown, statusOf, violationsText } from "../offline/review";
 import { didYouMean } from "../offline/suggest";
@@ -159,6 +160,9 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
         }
     }
     if (problems.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${problems.join("\n  ")}`);
+    // Each policy's settings against its schema, as the Pulumi CLI checks them (offline/policies.ts).
+    const settings = policyConfigProblems(doc);
+    if (settings.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${settings.join("\n  ")}`);
     return doc as PolicyPackConfig;
 }
 
