@@ -57,6 +57,8 @@ export interface RecordedResource {
         readonly deleteBeforeReplace: boolean;
         readonly ignoreChanges: readonly string[];
         readonly replaceOnChanges: readonly string[];
+        /** `customTimeouts` as the engine gets them (`"4h"`; empty: the provider's default). */
+        readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
     };
 }
 
@@ -251,6 +253,11 @@ class RecordingMonitor extends MockMonitor {
                         deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
                         ignoreChanges: req.getIgnorechangesList?.() ?? [],
                         replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+                        customTimeouts: {
+                            create: req.getCustomtimeouts?.()?.getCreate?.() ?? "",
+                            update: req.getCustomtimeouts?.()?.getUpdate?.() ?? "",
+                            delete: req.getCustomtimeouts?.()?.getDelete?.() ?? "",
+                        },
                     },
                 });
             }
