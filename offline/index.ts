@@ -57,9 +57,19 @@ export interface RecordedResource {
         readonly deleteBeforeReplace: boolean;
         readonly ignoreChanges: readonly string[];
         readonly replaceOnChanges: readonly string[];
-        /** `customTimeouts` as the engine gets them (`"4h"`; empty: the provider's default). */
-        readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
+        /** `customTimeouts` as the engine receives them (`"4h"`), only those the program set. */
+        readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
     };
+}
+
+/** The custom timeouts a registration carries, if the program set any. */
+function customTimeouts(req: any): { customTimeouts?: { create?: string; update?: string; delete?: string } } {
+    const t = req.getCustomtimeouts?.();
+    if (!t) return {};
+    const set = Object.fromEntries(
+        (["create", "update", "delete"] as const).map((k) => [k, t[`get${k[0].toUpperCase()}${k.slice(1)}`]()]).filter(([, v]) => v),
+    );
+    return Object.keys(set).length > 0 ? { customTimeouts: set } : {};
 }
 
 /** One alias of a resource: a whole URN, or the parts of one (empty parts default to the resource's own). */
@@ -253,11 +263,7 @@ class RecordingMonitor extends MockMonitor {
                         deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
                         ignoreChanges: req.getIgnorechangesList?.() ?? [],
                         replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
-                        customTimeouts: {
-                            create: req.getCustomtimeouts?.()?.getCreate?.() ?? "",
-                            update: req.getCustomtimeouts?.()?.getUpdate?.() ?? "",
-                            delete: req.getCustomtimeouts?.()?.getDelete?.() ?? "",
-                        },
+                        ...customTimeouts(req),
                     },
                 });
             }

@@ -23,6 +23,7 @@ import { hostsOf } from "../../components/shared/hosts";
 export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
 import { SecondRegionCopies } from "../../components/digitalocean/second-region";
+import { RegionCopy } from "../../components/digitalocean/region-copy";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
 export interface DigitalOceanOutputs extends CommonOutputs {
@@ -101,6 +102,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const workerTag = network.workerTag;
+    // --- second-region copy: the copy droplet's tag, trusted by the database firewall ---
+    const copyTag = settings.secondRegion
+        ? new digitalocean.Tag("second-region-copy-tag", { name: `${base}-region-copy` }, { ...opts, parent: network }).name
+        : undefined;
+    // --- end second-region copy ---
     const database = new Database(
         "database",
         {
@@ -112,6 +118,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             vpcId: network.vpcId,
             appTag: network.appTag,
             workerTag,
+            copyTag,
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
@@ -129,7 +136,15 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             ? undefined
             : new Cache(
                   "cache",
-                  { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags },
+                  {
+                      region: settings.region,
+                      size: settings.cache.size,
+                      vpcId: network.vpcId,
+                      appTag: network.appTag,
+                      workerTag,
+                      tags: labelTags,
+                      protect: settings.protectData,
+                  },
                   opts,
               );
     const edge = new LoadBalancer(
@@ -229,6 +244,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       projectId: project.id,
                       protect: settings.protectData,
                       command: workerCommandOf(settings.app),
+                      // Workers scale on CPU alone (their memory does not follow the backlog).
+                      scaleOnMemory: false,
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },
@@ -289,6 +306,40 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
           )
         : undefined;
     if (second) members.push(second.bucketUrn);
+    // The nightly copy into it (components/digitalocean/region-copy.ts): a small droplet in the VPC, watched by an uptime check.
+    if (second && copyTag) {
+        const copy = new RegionCopy(
+            "second-region-copy",
+            {
+                region: settings.region,
+                secondRegion: settings.secondRegion!,
+                vpcId: network.vpcId,
+                tag: copyTag,
+                dropletName: `${base}-region-copy`,
+                labelTags,
+                sshKeyFingerprints: settings.sshKeyFingerprints,
+                adminCidrs: settings.adminCidrs,
+                configBucket: storage.configBucket,
+                bootstrapAccessKey: storage.bootstrapAccessKey,
+                bootstrapSecretKey: storage.bootstrapSecretKey,
+                copyBucket: second.bucket,
+                copyAccessKey: second.accessKey,
+                copySecretKey: second.secretKey,
+                assetsBucket: storage.assetsBucket,
+                backupsBucket: storage.backupsBucket,
+                databaseUrl: database.url,
+                databaseClusterId: settings.restore?.active && database.restoredClusterId !== undefined ? database.restoredClusterId : database.clusterId,
+                postgresImage: database.clientImage,
+                retentionDays: settings.database.longTermBackupDays > 0 ? settings.database.longTermBackupDays : settings.database.backupRetentionDays,
+                backupHost: base,
+                alertEmail: settings.alarms ? settings.alertEmail : undefined,
+                label: base,
+                protect: settings.protectData,
+            },
+            { providers: [provider, randomProvider] },
+        );
+        members.push(copy.dropletUrn);
+    }
     // --- end restore and second region ---
     if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);

@@ -90,6 +90,31 @@ export function describeAssumptions(a: UsageAssumptions): string[] {
         `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
         "on-demand prices, no free tier, no Savings Plans or reserved capacity",
         "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum",
-        "DigitalOcean: droplets' outbound transfer is within their included allowance at this traffic (1 TB for the smallest)",
+    ];
+}
+
+// --- q-do: what each DigitalOcean line assumes ---
+
+/**
+ * The assumptions of a DigitalOcean estimate, one line each, saying what
+ * traffic and usage each kind of line is priced at. DigitalOcean bills no
+ * request, no load balancer capacity and no transfer inside a VPC: only
+ * outbound transfer beyond the allowances (droplets: pooled per team,
+ * https://docs.digitalocean.com/products/droplets/details/pricing/; Spaces: the
+ * subscription's, https://www.digitalocean.com/pricing/spaces-object-storage).
+ */
+export function describeDigitalOceanAssumptions(a: UsageAssumptions): string[] {
+    const monthly = requestsPerMonth(a.requestsPerMinute);
+    const outGb = +((monthly * a.originKbPerRequest) / 1e6).toFixed(1);
+    const perSecond = +(a.requestsPerMinute / 60).toFixed(1);
+    return [
+        `traffic: ${a.requestsPerMinute} requests a minute on average (${+(monthly / 1e6).toFixed(2)} million a month, ${perSecond} a second); scaled out: × ${a.scaledOutTrafficFactor}; minimum: idle`,
+        `droplet transfer: ${a.originKbPerRequest} KB leaves the app droplets per request (${outGb} GB a month), against the allowance the stack's droplets add to the team's pool ($0.01/GiB beyond, priced on the load balancer's line); static assets come from the CDN`,
+        `load balancer: billed per node, no per-request or per-GB charge (bandwidth neutral); one node takes 10,000 requests a second, far above ${perSecond}`,
+        `Spaces: ${a.s3GbPerBucket} GB stored per bucket and ${a.cdnGbOutMonth} GB a month out through each Spaces CDN endpoint, against the subscription's 250 GiB and 1 TiB ($0.02/GiB-month and $0.01/GiB beyond); Spaces bills no requests`,
+        `container registry: ${a.ecrGbPerRepository} GB of images per repository, inside the tier's storage (basic: 5 GiB)`,
+        "managed PostgreSQL and Valkey: a node's plan includes its storage and backups; traffic inside the VPC is free",
+        "on-demand list prices; a resource that runs all month costs its monthly price",
+        "an autoscale pool runs its minimum; the range runs from its minimum to its maximum",
     ];
 }
