@@ -4,7 +4,15 @@ import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/s
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, digitalOceanRegionsWith, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
-import { DIGITALOCEAN_PITR_DAYS, parseRestoreFrom, restoreProblems, restoreSlug, type RestoreSettings, secondRegionProblems } from "./restore";
+import {
+    DIGITALOCEAN_PITR_DAYS,
+    parseRestoreFrom,
+    restoreProblems,
+    restoreSlug,
+    type RestoreSettings,
+    restoreTimeWarning,
+    secondRegionProblems,
+} from "./restore";
 import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
 import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
@@ -477,8 +485,7 @@ function restoreRules(ctx: RuleContext): void {
     const { raw, value, say, cloud, preset, region } = ctx;
     const from = value("restoreFrom");
     if (from !== undefined && cloud !== undefined) {
-        const window = cloud === "aws" ? (preset?.database.backupRetentionDays ?? 0) : DIGITALOCEAN_PITR_DAYS;
-        for (const p of restoreProblems(from, cloud, window, clock.now())) say("restoreFrom", p);
+        for (const p of restoreProblems(from, cloud, restoreWindowDays(cloud, preset), clock.now())) say("restoreFrom", p);
     }
     if (value("useRestoredDatabase") === true && raw.restoreFrom === undefined) {
         say(
@@ -493,6 +500,10 @@ function restoreRules(ctx: RuleContext): void {
         const accepted = cloud === "aws" ? REGIONS.aws : digitalOceanRegionsWith(["spaces"]);
         for (const p of secondRegionProblems(second, region, accepted, CLOUD_NAMES[cloud])) say("secondRegion", p);
     }
+}
+/** The point-in-time window restore times are checked against: RDS backup retention; DigitalOcean's 7 days. */
+function restoreWindowDays(cloud: Cloud, preset: TierPreset | undefined): number {
+    return cloud === "aws" ? (preset?.database.backupRetentionDays ?? 0) : DIGITALOCEAN_PITR_DAYS;
 }
 // --- end restore and second region ---
 /** Where `alicerce:appPath` is resolved from (the directory holding Pulumi.yaml, where the CLI runs the program). */
@@ -889,6 +900,10 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         ...(cfg.acmeDns ? { acmeDns: cfg.acmeDns } : {}),
     };
 
+    // --- restore: a point in time older than the window warns (stacks/restore.ts restoreTimeWarning) ---
+    const oldRestore = cfg.restoreFrom ? restoreTimeWarning(cfg.restoreFrom, cloud, restoreWindowDays(cloud, preset), clock.now()) : undefined;
+    if (oldRestore) warnings.push(`alicerce:restoreFrom: "${cfg.restoreFrom}" ${oldRestore}`);
+    // --- end restore ---
     if (cfg.appPath !== undefined && cfg.image !== undefined) {
         warnings.push(
             `alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`,

@@ -215,7 +215,10 @@ export class Database extends pulumi.ComponentResource {
                     backupRestore: { databaseName: cluster.name, ...(r.at === "latest" ? {} : { backupCreatedAt: r.at }) },
                 },
                 // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview.
-                { parent: this, protect: r.active || args.protect },
+                // The provider waits 30 minutes for a create by default (digitalocean_database_cluster, Timeouts:
+                // "create - (Defaults to 30 minutes)"); a restore copies the whole base backup and replays WAL first,
+                // so a large database needs longer: RESTORED_CLUSTER_CREATE_TIMEOUT.
+                { parent: this, protect: r.active || args.protect, customTimeouts: { create: RESTORED_CLUSTER_CREATE_TIMEOUT } },
             );
             new digitalocean.DatabaseFirewall(
                 `${name}-restored-${r.slug}-firewall`,
@@ -252,6 +255,13 @@ export class Database extends pulumi.ComponentResource {
         });
     }
 }
+
+/**
+ * How long `pulumi up` waits for a restored cluster to come online (the provider's default
+ * is 30 minutes, shorter than the restore of a large database; an `up` that gives up leaves
+ * the cluster out of the state while DigitalOcean keeps creating it).
+ */
+export const RESTORED_CLUSTER_CREATE_TIMEOUT = "4h";
 
 /** Database firewall rules trusting the app droplets' tag and, when there are workers, theirs. */
 export function trustedTagRules(

@@ -640,6 +640,80 @@ describe("backup.sh", () => {
             }
         });
 
+        // Review of issue 16, minor: `restic:latest` is the newest dump WITH a manifest of its run, as the
+        // drill picks (ops/drill.ts pickSnapshots); a run that failed after storing its dump is passed over.
+        it("restore-new restic:latest passes over a newer dump of a failed run (no manifest)", () => {
+            const f = fixture("restore-new-latest");
+            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "" })).status, 0);
+            const want = tableDigest("app", "patients");
+            // A later run that stored its dump and died before its manifest: a dump pg_restore cannot read.
+            const later = new Date(Date.now() + 3_600_000).toISOString().replace("T", " ").slice(0, 19);
+            restic(
+                f.repo,
+                ["backup", "--host", "alicerce", "--tag", "postgres", "--stdin", "--stdin-filename", "app.dump", "--time", later],
+                crypto.randomBytes(4096),
+            );
+            const r = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_latest" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_latest", "patients"), want);
+        });
+
+        // Review of issue 16, B1: with alicerce:useRestoredDatabase the scheduler dumps the restored database
+        // (PGDATABASE=app_restored_<slug>), so its snapshots hold app_restored_<slug>.dump; a restore from them
+        // (the restore container still names the stack's own database) reads the dump the snapshot holds.
+        it("after the switch the nightly run dumps the restored database, and restore-new restores from those snapshots", () => {
+            const f = fixture("restore-new-follow");
+            psql("postgres", "CREATE DATABASE app_restored_0f0f0f0f TEMPLATE app");
+            psql("app_restored_0f0f0f0f", "INSERT INTO patients (name) VALUES ('written to the restored database')");
+            const run = script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "", PGDATABASE: "app_restored_0f0f0f0f" }));
+            assert.equal(run.status, 0, run.stderr);
+            const dumps = snapshots(f.repo).filter((x) => x.tags?.includes("postgres"));
+            assert.deepEqual(dumps[0].paths, ["/app_restored_0f0f0f0f.dump"]);
+            const r = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_1e1e1e1e" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_1e1e1e1e", "patients"), tableDigest("app_restored_0f0f0f0f", "patients"));
+            assert.equal(psql("app_restored_1e1e1e1e", "SELECT count(*) FROM patients WHERE name = 'written to the restored database'"), "1");
+        });
+
+        // Review of issue 16, M4: `gzip -dc f | psql -1` commits whatever a truncated file holds (a pipeline's
+        // status is its last command's: POSIX Shell Command Language 2.9.2 Pipelines,
+        // https://pubs.opengroup.org/onlinepubs/9799919799/utilities/V3_chap02.html#tag_19_09_02). gzip -t
+        // checks the stream and its CRC (https://www.gnu.org/software/gzip/manual/gzip.html#Invoking-gzip);
+        // pg_dump ends a plain dump with "-- PostgreSQL database dump complete" (src/bin/pg_dump/pg_backup_archiver.c).
+        it("restore-new refuses a truncated .sql.gz or .sql dump and leaves no target", () => {
+            const f = fixture("restore-new-truncated");
+            const plain = path.join(dir, "full.sql");
+            execFileSync("pg_dump", ["--no-owner", "-f", plain, "-d", "app"], { env: pgEnv(), timeout: 60_000 });
+            const text = fs.readFileSync(plain, "utf8");
+            // Cut after the patients' data (committed by psql -1 as far as it goes), before the visits.
+            const cut = text.slice(0, text.indexOf("COPY public.visits"));
+            assert.ok(cut.length > 1000 && cut.includes("COPY public.patients"));
+            const gz = path.join(dir, "truncated.sql.gz");
+            const whole = execFileSync("gzip", ["-c"], { input: text });
+            fs.writeFileSync(gz, whole.subarray(0, Math.floor(whole.length * 0.6)));
+            const sql = path.join(dir, "truncated.sql");
+            fs.writeFileSync(sql, cut);
+            // A gzip file that is complete but holds a truncated dump.
+            const gzCut = path.join(dir, "cut.sql.gz");
+            fs.writeFileSync(gzCut, execFileSync("gzip", ["-c"], { input: cut }));
+            for (const [file, db] of [
+                [gz, "app_restored_trunc_gz"],
+                [sql, "app_restored_trunc_sql"],
+                [gzCut, "app_restored_cut_gz"],
+            ]) {
+                const r = script(["restore-new", "dump", file], scriptEnv(f, { RESTORE_DATABASE: db }));
+                assert.notEqual(r.status, 0, `${file} was restored as complete`);
+                assert.match(r.stderr, /gzip -t failed|dump complete/);
+                assert.equal(psql("postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '${db}%'`), "0", db);
+            }
+            // The whole file still restores.
+            const ok = path.join(dir, "whole.sql.gz");
+            fs.writeFileSync(ok, whole);
+            const r = script(["restore-new", "dump", ok], scriptEnv(f, { RESTORE_DATABASE: "app_restored_whole_gz" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_whole_gz", "visits"), tableDigest("app", "visits"));
+        });
+
         /** A repository holding dumps of earlier days (`[days ago, hour UTC]`), which forget may prune. */
         function seedDays(f: ReturnType<typeof fixture>, days: readonly (readonly [number, number])[]) {
             if (!fs.existsSync(f.repo)) restic(f.repo, ["init"]);

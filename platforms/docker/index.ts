@@ -163,7 +163,7 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             dependsOn: [storage.container],
             // --- restore: a new database beside the running one (alicerce:restoreFrom) ---
             ...(settings.restore && (settings.restore.kind === "restic" || settings.restore.kind === "dump")
-                ? { restore: { kind: settings.restore.kind, source: settings.restore.value, slug: settings.restore.slug } }
+                ? { restore: { kind: settings.restore.kind, source: settings.restore.value, slug: settings.restore.slug, active: settings.restore.active } }
                 : {}),
             // --- end restore ---
         },

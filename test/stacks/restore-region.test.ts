@@ -21,6 +21,7 @@ import { strict as assert } from "assert";
 import { Resources, runStack, type StackRun } from "../../offline";
 import { mockOutputs } from "../../offline/outputs";
 import { stackRun } from "./runs";
+import { checkRestore } from "../../components/docker/backups";
 
 const RDS = "aws:rds/instance:Instance";
 const DO_CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
@@ -194,9 +195,22 @@ describe("restore as configuration: DigitalOcean", function () {
         assert.equal(restoredOn.inputs.backupRestore.backupCreatedAt, at);
         assert.equal(restoredOn.inputs.privateNetworkUuid, own(base).inputs.privateNetworkUuid);
         assert.equal(restoredOn.options.protect, true);
-        // Its firewall trusts the app droplets' tag only, like the stack's cluster's.
+        // Review of issue 16, M2: its firewall trusts the app droplets' tag and the workers' tag, like the stack's
+        // cluster's: after the switch the workers get the same DATABASE_URL (a database firewall rule of type `tag`
+        // admits the droplets carrying it: https://docs.digitalocean.com/reference/api/digitalocean/#tag/Databases/operation/databases_update_firewall_rules).
         const fw = on.ofType("digitalocean:index/databaseFirewall:DatabaseFirewall").find((x) => x.name === `${restoredOn.name}-firewall`)!;
+        const workerTag = on.one("digitalocean:index/dropletAutoscale:DropletAutoscale", "workers-pool").inputs.dropletTemplate.tags;
+        assert.ok(
+            fw.inputs.rules.some(
+                (rule: { type: string; value: string }) => rule.type === "tag" && workerTag.includes(rule.value) && !rule.value.endsWith("-app"),
+            ),
+        );
         assert.deepEqual(fw.inputs.rules, on.one("digitalocean:index/databaseFirewall:DatabaseFirewall", "database-firewall").inputs.rules);
+        // Review of issue 16, M9: the provider waits 30 minutes for a create by default ("create - (Defaults to 30
+        // minutes)", https://registry.terraform.io/providers/digitalocean/digitalocean/latest/docs/resources/database_cluster#timeouts);
+        // a restore of a large database takes longer. The stack's own cluster keeps the default (no replacement, no diff).
+        assert.equal(restoredOn.options.customTimeouts?.create, "4h");
+        assert.equal(own(on).options.customTimeouts?.create, undefined);
         const secrets = (r: Resources) => JSON.parse(r.one("digitalocean:index/spacesBucketObject:SpacesBucketObject", "app-secrets").inputs.content);
         assert.match(secrets(off).DATABASE_URL, /@private-database-cluster-/);
         assert.match(secrets(on).DATABASE_URL, new RegExp(`^postgresql://app:[^@]+@private-${restoredOn.name}-[^:]+:25060/app\\?sslmode=require$`));
@@ -318,6 +332,33 @@ describe("restore as configuration: single host", function () {
         assert.match(url(on), new RegExp(`@postgres:5432/app_restored_${slug}$`));
         const app = on.one(CONTAINER, "app-1");
         assert.ok(app.dependencies.includes(restore.urn), "the app starts on the restored database only after the restore finished");
+    });
+
+    // Review of issue 16, B1: after the switch the app writes app_restored_<slug>; the nightly backup must dump
+    // that database (its manifest and dump name follow PGDATABASE in backup.sh), or after RETENTION_DAYS every
+    // snapshot holding the app's data is pruned. It runs only once the restore container succeeded.
+    it("useRestoredDatabase: the nightly backup dumps the restored database, after the restore; without it, the stack's own", async () => {
+        const off = new Resources((await run("local", { "alicerce:restoreFrom": "restic:latest" })).resources);
+        const on = new Resources((await run("local", { "alicerce:restoreFrom": "restic:latest", "alicerce:useRestoredDatabase": "true" })).resources);
+        const restore = on.ofType(CONTAINER).find((c) => c.name.startsWith("backups-restore-"))!;
+        const slug = restore.name.slice("backups-restore-".length);
+        const db = (r: Resources) => envOf(r.one(CONTAINER, "backups-scheduler")).filter((e) => e.startsWith("PGDATABASE="));
+        assert.deepEqual(db(off), ["PGDATABASE=app"]);
+        assert.deepEqual(db(on), [`PGDATABASE=app_restored_${slug}`]);
+        assert.ok(on.one(CONTAINER, "backups-scheduler").dependencies.includes(restore.urn), "the scheduler waits for the restore");
+        assert.ok(on.one(CONTAINER, "backups-scheduler").secretPaths.includes("envs"));
+    });
+
+    // Review of issue 16, M5: the docker provider keeps an exited container (must_run false) and its create
+    // succeeds whatever the exit code (terraform-provider-docker resource_docker_container_funcs.go: with
+    // attach it waits, then reads exit_code back), so a failed restore is never retried by itself.
+    it("a failed restore names the container's URN to run it again with pulumi up --replace", () => {
+        const urn = "urn:pulumi:local::alicerce::alicerce:docker:SingleHost$alicerce:docker:Backups$docker:index/container:Container::backups-restore-1a2b3c4d";
+        assert.throws(
+            () => checkRestore(1, "error: cannot read the dump", urn),
+            (e: Error) => e.message.includes(`pulumi up --replace '${urn}'`) && e.message.includes("cannot read the dump") && e.message.includes("untouched"),
+        );
+        assert.doesNotThrow(() => checkRestore(0, "", urn));
     });
 
     it("a dump file on the host is mounted read-only, alone, into the restore container", async () => {

@@ -322,6 +322,47 @@ snapshots() {
     restic snapshots --host "$BACKUP_HOST"
 }
 
+# pick_dump SNAPSHOT: prints `<id> <path>` of the database snapshot to restore.
+# `latest` is the newest dump that has a manifest of the same run (same time
+# and host), as the drill picks (ops/drill.ts pickSnapshots): a run that
+# failed after storing its dump is passed over. An id (or its prefix) names
+# one dump. The path is read from the snapshot, not rebuilt from PGDATABASE:
+# after alicerce:useRestoredDatabase the nightly dump is named after the
+# restored database. restic's JSON is read by the database server itself
+# (the image has no JSON tool).
+pick_dump() {
+    snaps=$(restic snapshots --json --host "$BACKUP_HOST") || die "cannot list the snapshots of $BACKUP_HOST"
+    picked=$(psql -X -q -t -A -F ' ' -v ON_ERROR_STOP=1 -v snaps="$snaps" -v wanted="$1" <<'SQL'
+WITH s AS (
+    SELECT e->>'id' AS id, e->>'short_id' AS short_id, e->>'time' AS at, e->>'hostname' AS host,
+           coalesce(e->'tags', '[]') AS tags, e->'paths'->>0 AS path
+      FROM jsonb_array_elements(coalesce(nullif(:'snaps', 'null'), '[]')::jsonb) e)
+SELECT d.id, CASE WHEN d.path LIKE '/%' THEN d.path ELSE '/' || d.path END
+  FROM s d
+ WHERE d.tags ? 'postgres'
+   AND CASE WHEN :'wanted' = 'latest'
+            THEN EXISTS (SELECT 1 FROM s m WHERE m.tags ? 'manifest' AND m.at = d.at AND m.host = d.host)
+            ELSE left(d.id, length(:'wanted')) = :'wanted' OR d.short_id = :'wanted' END
+ ORDER BY d.at::timestamptz DESC
+ LIMIT 1;
+SQL
+    ) || die "cannot read the snapshot list"
+    if [ -z "$picked" ]; then
+        [ "$1" = latest ] && die "no database snapshot of $BACKUP_HOST has a manifest of the same run (a run that failed is passed over); run a backup (backup.sh run)"
+        die "no database snapshot $1 of $BACKUP_HOST"
+    fi
+    printf '%s\n' "$picked"
+}
+
+# read_dump SNAPSHOT FILE: the picked dump into FILE.
+read_dump() {
+    picked=$(pick_dump "$1") || exit 1
+    id=${picked%% *}
+    name=${picked#* }
+    log "reading $name from snapshot $id"
+    restic dump "$id" "$name" >"$2" || die "cannot read $name from snapshot $id"
+}
+
 # restore [SNAPSHOT]: the dump is read from the repository, verified, then
 # restored in a single transaction: a failure leaves the database as it was.
 restore() {
@@ -331,8 +372,7 @@ restore() {
     work=$(mktemp -d "$WORK_DIR/restore.XXXXXX")
     # shellcheck disable=SC2064 # expand now: $work is fixed for this run
     trap "rm -rf '$work'" EXIT
-    log "reading $(dump_name) from snapshot $snapshot"
-    restic dump --host "$BACKUP_HOST" --tag postgres "$snapshot" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $snapshot"
+    read_dump "$snapshot" "$work/restore.dump"
     pg_restore --list "$work/restore.dump" >/dev/null || die "the dump in snapshot $snapshot is not readable by pg_restore"
     log "restoring into database $target"
     pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error \
@@ -367,13 +407,24 @@ restore_new() {
     trap "rm -rf '$work'" EXIT
     case $kind in
         restic)
-            log "reading $(dump_name) from snapshot $source"
-            restic dump --host "$BACKUP_HOST" --tag postgres "$source" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $source"
+            read_dump "$source" "$work/restore.dump"
             file="$work/restore.dump" ;;
         dump)
             [ -r "$source" ] || die "cannot read the dump file $source"
             file=$source ;;
         *) die "restore-new: unknown kind $kind (restic or dump)" ;;
+    esac
+    # A plain or gzipped SQL file is committed by psql as far as it goes: a truncated one would
+    # pass as complete (a pipeline's status is psql's). gzip -t checks the whole stream and its
+    # CRC; pg_dump ends a plain dump with "-- PostgreSQL database dump complete".
+    case $file in
+        *.sql.gz)
+            gzip -t "$file" 2>/dev/null || die "$kind:$source is not a complete gzip file (gzip -t failed: truncated or damaged)"
+            gzip -dc "$file" | tail -n 10 | grep -q '^-- PostgreSQL database dump complete' \
+                || die "$kind:$source does not end with pg_dump's \"-- PostgreSQL database dump complete\" line: truncated, or not a pg_dump" ;;
+        *.sql)
+            tail -n 10 "$file" | grep -q '^-- PostgreSQL database dump complete' \
+                || die "$kind:$source does not end with pg_dump's \"-- PostgreSQL database dump complete\" line: truncated, or not a pg_dump" ;;
     esac
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$partial\"" -c "CREATE DATABASE \"$partial\"" >/dev/null || die "cannot create database $partial"
     log "restoring $kind:$source into a new database $target"
