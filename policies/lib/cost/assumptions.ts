@@ -69,25 +69,47 @@ export function assumptionsForTier(tier: string | undefined, base: UsageAssumpti
     };
 }
 
-/** The assumptions as sentences for the report, one line each. */
-export function describeAssumptions(a: UsageAssumptions): string[] {
+/**
+ * The assumptions as sentences for the report, one line each: for one
+ * cloud's price table only (`aws`, `digitalocean`), or every line when no
+ * cloud is given. An AWS stack is not told about droplet allowances, nor a
+ * DigitalOcean one about LCUs, NAT gateways or KMS.
+ */
+export function describeAssumptions(a: UsageAssumptions, cloud?: "aws" | "digitalocean"): string[] {
     const monthly = requestsPerMonth(a.requestsPerMinute);
-    return [
-        `traffic: ${a.requestsPerMinute} requests a minute on average (${+(monthly / 1e6).toFixed(2)} million a month); scaled out: × ${a.scaledOutTrafficFactor}; minimum: idle`,
-        `${a.originKbPerRequest} KB leaves the origin per request (${+((monthly * a.originKbPerRequest) / 1e6).toFixed(1)} GB a month of data transfer out); static assets come from the CDN's cache`,
-        `${a.albLcuPerHour} load balancer capacity unit (LCU) per hour on average (one new connection per request)`,
-        `${a.s3ReadShare * 100}% of requests read an S3 object and ${a.s3WriteShare * 100}% write one, in the app's assets bucket; other buckets: 10,000 of each a month`,
-        `${a.logBytesPerRequest} bytes of application log per request, in the app's log group; ${a.logGbPerGroupMonth} GB a month in every other log group, kept for its retention period`,
-        `${a.kmsRequestsPerKeyMonth} KMS requests per key and ${a.secretCallsPerSecretMonth} Secrets Manager calls per secret a month`,
-        `${a.natGbPerGatewayMonth} GB a month through each NAT gateway`,
-        `${a.wafMillionRequestsMonth} million requests a month inspected by each WAF web ACL`,
-        `${a.s3GbPerBucket} GB stored per S3 bucket (Standard class)`,
-        `${a.ecrGbPerRepository} GB stored per container repository`,
-        `${a.endpointGbMonth} GB a month through each VPC interface endpoint`,
-        `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`,
-        `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
-        "on-demand prices, no free tier, no Savings Plans or reserved capacity",
-        "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum",
-        "DigitalOcean: droplets' outbound transfer is within their included allowance at this traffic (1 TB for the smallest)",
+    const both = ["aws", "digitalocean"] as const;
+    const lines: [readonly string[], string][] = [
+        [
+            both,
+            `traffic: ${a.requestsPerMinute} requests a minute on average (${+(monthly / 1e6).toFixed(2)} million a month); scaled out: × ${a.scaledOutTrafficFactor}; minimum: idle`,
+        ],
+        [
+            both,
+            `${a.originKbPerRequest} KB leaves the origin per request (${+((monthly * a.originKbPerRequest) / 1e6).toFixed(1)} GB a month of data transfer out); static assets come from the CDN's cache`,
+        ],
+        [["aws"], `${a.albLcuPerHour} load balancer capacity unit (LCU) per hour on average (one new connection per request)`],
+        [
+            ["aws"],
+            `${a.s3ReadShare * 100}% of requests read an S3 object and ${a.s3WriteShare * 100}% write one, in the app's assets bucket; other buckets: 10,000 of each a month`,
+        ],
+        [
+            ["aws"],
+            `${a.logBytesPerRequest} bytes of application log per request, in the app's log group; ${a.logGbPerGroupMonth} GB a month in every other log group, kept for its retention period`,
+        ],
+        [["aws"], `${a.kmsRequestsPerKeyMonth} KMS requests per key and ${a.secretCallsPerSecretMonth} Secrets Manager calls per secret a month`],
+        [["aws"], `${a.natGbPerGatewayMonth} GB a month through each NAT gateway`],
+        [["aws"], `${a.wafMillionRequestsMonth} million requests a month inspected by each WAF web ACL`],
+        [["aws"], `${a.s3GbPerBucket} GB stored per S3 bucket (Standard class)`],
+        [["aws"], `${a.ecrGbPerRepository} GB stored per container repository`],
+        [["aws"], `${a.endpointGbMonth} GB a month through each VPC interface endpoint`],
+        [["aws"], `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`],
+        [
+            both,
+            `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
+        ],
+        [both, "on-demand prices, no free tier, no Savings Plans or reserved capacity"],
+        [["aws"], "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum"],
+        [["digitalocean"], "DigitalOcean: droplets' outbound transfer is within their included allowance at this traffic (1 TB for the smallest)"],
     ];
+    return lines.filter(([clouds]) => cloud === undefined || clouds.includes(cloud)).map(([, text]) => text);
 }

@@ -567,7 +567,7 @@ export function estimateCost(resources: readonly PricedResource[], target: CostT
         total,
         totalMax,
         totalMin,
-        assumptions: [...(note ? [note] : []), `${HOURS_PER_MONTH} hours a month`, ...describeAssumptions(assumptions)],
+        assumptions: [...(note ? [note] : []), `${HOURS_PER_MONTH} hours a month`, ...describeAssumptions(assumptions, table.cloud)],
         unpriced: unpricedList,
         free,
     };
