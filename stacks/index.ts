@@ -147,6 +147,8 @@ export interface StackSettings extends CommonSettings {
     readonly cache?: { readonly size: string };
     /** A CDN in front of public uploads (p-app-hosts). */
     readonly cdn: boolean;
+    /** q-budget-aws: AWS: behind Cloudflare's proxy, the load balancer has public IPv6 addresses only. */
+    readonly loadBalancerIpv6Only: boolean;
 }
 
 /** The single Docker host of a `docker` stack. */
@@ -873,6 +875,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
         cdn: preset.cdn,
+        // q-budget-aws
+        loadBalancerIpv6Only: preset.loadBalancerIpv6Only,
     };
 }
 

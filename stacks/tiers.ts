@@ -35,7 +35,7 @@ export { TIERS, type Tier };
 export type PerCloud<T, Docker = T> = { readonly [C in ManagedCloud]: T } & { readonly docker: Docker };
 
 /** The egress modes, cheapest first. */
-export const EGRESS_MODES = ["public-subnets", "nat-single", "nat-per-az"] as const;
+export const EGRESS_MODES = ["public-subnets", "nat-instance", "nat-single", "nat-per-az"] as const;
 /** How private instances reach the internet (ECR, Secrets Manager, SSM, OS updates). */
 export type Egress = (typeof EGRESS_MODES)[number];
 
@@ -193,6 +193,14 @@ export interface TierPreset {
      * A static frontend gets a CDN whatever this says (it is how it is served).
      */
     readonly cdn: boolean;
+    // ---- q-budget-aws: the AWS edge (issue 17) ----
+    /**
+     * AWS: behind Cloudflare's proxy (`cloudflareZoneId`, proxied), the load balancer faces the internet over IPv6
+     * only (`dualstack-without-public-ipv4`): no public IPv4 address, $3.65 a month saved per AZ. Cloudflare reaches
+     * origins over IPv6; clients keep reaching Cloudflare over both. Without the proxy the load balancer stays IPv4.
+     */
+    readonly loadBalancerIpv6Only: boolean;
+    // ---- end q-budget-aws ----
 }
 
 /** The tier presets. */
@@ -244,6 +252,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cache: { digitalocean: null },
         // --- CDN (p-app-hosts) ---
         cdn: false,
+        // q-budget-aws
+        loadBalancerIpv6Only: true,
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
@@ -296,6 +306,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
         // --- CDN (p-app-hosts) ---
         cdn: false,
+        // q-budget-aws
+        loadBalancerIpv6Only: true,
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -318,7 +330,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: true,
             enhancedMonitoring: true,
         },
-        network: { azCount: 3, egress: "nat-single" },
+        // q-budget-aws: a NAT instance with the stack's egress Elastic IP ($3.70 instead of $33.30; README "Tiers")
+        network: { azCount: 3, egress: "nat-instance" },
         singleHost: {
             appReplicas: 4,
             hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" },
@@ -347,5 +360,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
         // --- CDN (p-app-hosts) ---
         cdn: true,
+        // q-budget-aws
+        loadBalancerIpv6Only: true,
     },
 };

@@ -7,7 +7,7 @@ import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_
 import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
-import { LoadBalancer } from "../../components/aws/loadBalancer";
+import { LoadBalancer, type LoadBalancerIpAddressType } from "../../components/aws/loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
 import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
 import { Registry } from "../../components/aws/registry";
@@ -77,6 +77,16 @@ export function ingressChoice(s: Pick<StackSettings, "lbIngressCidrs" | "cloudfl
     if (s.lbIngressCidrs !== undefined) return { kind: "listed", cidrs: s.lbIngressCidrs };
     if (s.cloudflareZoneId !== undefined && s.cloudflareProxied) return { kind: "cloudflare" };
     return { kind: "anyone" };
+}
+
+/**
+ * The load balancer's address type (q-budget-aws): IPv6 only when the tier asks for it and Cloudflare's proxy is
+ * the only client (Cloudflare reaches origins over IPv6: https://blog.cloudflare.com/always-on-ipv6/, "proxied to
+ * the backend over whichever IP version the backend infrastructure can accept"). Listed ranges are IPv4 and
+ * anyone includes IPv4-only clients, so those keep IPv4.
+ */
+export function loadBalancerIpAddressType(s: Pick<StackSettings, "loadBalancerIpv6Only">, ingress: IngressChoice): LoadBalancerIpAddressType {
+    return s.loadBalancerIpv6Only && ingress.kind === "cloudflare" ? "dualstack-without-public-ipv4" : "ipv4";
 }
 
 /** The header Cloudflare's proxy puts the visitor's IP in. */
@@ -150,12 +160,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     }
 
     const ingress = ingressChoice(settings);
-    const ingressCidrs =
-        ingress.kind === "listed"
-            ? [...ingress.cidrs]
-            : ingress.kind === "cloudflare"
-              ? cloudflare.getIpRangesOutput({}, { provider: cf!.provider }).ipv4Cidrs
-              : undefined;
+    const cloudflareRanges = ingress.kind === "cloudflare" ? cloudflare.getIpRangesOutput({}, { provider: cf!.provider }) : undefined;
+    const ingressCidrs = ingress.kind === "listed" ? [...ingress.cidrs] : cloudflareRanges?.ipv4Cidrs;
+    const ipAddressType = loadBalancerIpAddressType(settings, ingress);
 
     const storageIsResource = pulumi.Resource.isInstance(deps.storage);
     const loadBalancer = new LoadBalancer(
@@ -165,6 +172,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             publicSubnetIds: deps.network.publicSubnetIds,
             appSecurityGroupId: deps.network.appSecurityGroupId,
             ingressCidrs,
+            ipAddressType,
+            ...(ipAddressType !== "ipv4" ? { ingressIpv6Cidrs: cloudflareRanges?.ipv6Cidrs } : {}),
             ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
             certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
             // Routing by host (p-app-hosts): only the app's names reach it; others get a 404 from the listener.
