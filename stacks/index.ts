@@ -149,6 +149,10 @@ export interface StackSettings extends CommonSettings {
     readonly cdn: boolean;
     /** q-budget-aws: AWS: behind Cloudflare's proxy, the load balancer has public IPv6 addresses only. */
     readonly loadBalancerIpv6Only: boolean;
+    /** q-budget-aws: AWS: keep the WAF's log group where the tier has no WAF. */
+    readonly keepWafLogGroup: boolean;
+    /** q-budget-aws: AWS: a CloudWatch dashboard. */
+    readonly dashboard: boolean;
 }
 
 /** The single Docker host of a `docker` stack. */
@@ -877,6 +881,8 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         cdn: preset.cdn,
         // q-budget-aws
         loadBalancerIpv6Only: preset.loadBalancerIpv6Only,
+        keepWafLogGroup: preset.keepWafLogGroup,
+        dashboard: preset.dashboard,
     };
 }
 

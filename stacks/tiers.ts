@@ -200,6 +200,13 @@ export interface TierPreset {
      * origins over IPv6; clients keep reaching Cloudflare over both. Without the proxy the load balancer stays IPv4.
      */
     readonly loadBalancerIpv6Only: boolean;
+    /**
+     * AWS: keep the WAF's log group when the tier has no WAF (`waf` false): a stack moved down from, or deployed
+     * when, the tier had one holds WAF logs until their retention ends. Idle, it costs nothing but stored logs.
+     */
+    readonly keepWafLogGroup: boolean;
+    /** AWS: a CloudWatch dashboard of the app, load balancer and database ($3 a month; the alarms exist without it). */
+    readonly dashboard: boolean;
     // ---- end q-budget-aws ----
 }
 
@@ -254,12 +261,15 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cdn: false,
         // q-budget-aws
         loadBalancerIpv6Only: true,
+        keepWafLogGroup: false,
+        dashboard: true,
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
         compute: {
             // p-budgets: a 1 GB droplet ($6) keeps do-growth within its $59 (README "Stacks and what they cost")
-            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-1gb", docker: null },
+            // q-budget-aws: t4g.micro (2 vCPU, 1 GiB) carries 300 requests a minute; the group scales to 3 ($6.13 saved)
+            instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
             maxInstances: 3,
             cpuTargetPercent: 60,
@@ -292,7 +302,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             },
         },
         loadBalancerDeletionProtection: false,
-        waf: true,
+        // q-budget-aws: AWS WAF only in production, as our users plan it; growth sits behind Cloudflare's managed rules
+        waf: false,
         requiresDomain: false,
         alarms: true,
         logRetentionDays: 30,
@@ -308,6 +319,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cdn: false,
         // q-budget-aws
         loadBalancerIpv6Only: true,
+        keepWafLogGroup: true,
+        dashboard: false,
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -362,5 +375,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cdn: true,
         // q-budget-aws
         loadBalancerIpv6Only: true,
+        keepWafLogGroup: true,
+        dashboard: true,
     },
 };

@@ -104,7 +104,8 @@ export interface EdgeOutputs {
     readonly image: pulumi.Output<string>;
     readonly repositoryUrl: pulumi.Output<string>;
     readonly alarmTopicArn: pulumi.Output<string>;
-    readonly dashboardName: pulumi.Output<string>;
+    /** The CloudWatch dashboard, where the tier has one. */
+    readonly dashboardName?: pulumi.Output<string>;
     readonly wafWebAclArn?: pulumi.Output<string>;
     /** Records to create by hand when no Cloudflare zone is configured: ACM validation and the app's CNAME. */
     readonly dnsRecordsToCreate?: pulumi.Output<{ name: string; type: string; value: string }[]>;
@@ -185,19 +186,22 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
     );
 
-    const waf = settings.waf
-        ? new Waf(
-              `${prefix}-waf`,
-              {
-                  loadBalancerArn: loadBalancer.arn,
-                  // Proxied: the load balancer admits only Cloudflare, which names the client in this header.
-                  clientIpHeader: ingress.kind === "cloudflare" ? CLOUDFLARE_CLIENT_IP_HEADER : undefined,
-                  logRetentionDays: settings.logRetentionDays,
-                  kmsKeyArn: deps.kms.keyArn,
-              },
-              opts,
-          )
-        : undefined;
+    // q-budget-aws: a tier without AWS WAF that keeps the WAF's log group keeps the component with the log group only.
+    const waf =
+        settings.waf || settings.keepWafLogGroup
+            ? new Waf(
+                  `${prefix}-waf`,
+                  {
+                      loadBalancerArn: loadBalancer.arn,
+                      // Proxied: the load balancer admits only Cloudflare, which names the client in this header.
+                      clientIpHeader: ingress.kind === "cloudflare" ? CLOUDFLARE_CLIENT_IP_HEADER : undefined,
+                      logRetentionDays: settings.logRetentionDays,
+                      kmsKeyArn: deps.kms.keyArn,
+                      webAcl: settings.waf,
+                  },
+                  opts,
+              )
+            : undefined;
 
     const db = deps.database;
     const replicaIdentifier = settings.database.readReplica
@@ -219,6 +223,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             dbReplicaIdentifier: replicaIdentifier,
             dbStorageGb: settings.database.storageGb,
             dashboardName: dashboardNameOf(settings.project, settings.stack),
+            // q-budget-aws
+            dashboard: settings.dashboard,
             launchGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
         },
         opts,
@@ -328,8 +334,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             image: registry.imageRef,
             repositoryUrl: registry.repositoryUrl,
             alarmTopicArn: monitoring.topicArn,
-            dashboardName: monitoring.dashboardName,
-            ...(waf ? { wafWebAclArn: waf.webAclArn } : {}),
+            ...(monitoring.dashboardName ? { dashboardName: monitoring.dashboardName } : {}),
+            ...(waf?.webAclArn ? { wafWebAclArn: waf.webAclArn } : {}),
             ...(dnsRecordsToCreate ? { dnsRecordsToCreate } : {}),
         },
     };

@@ -61,6 +61,8 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     cdn: ["aws", "digitalocean"],
     // q-budget-aws
     loadBalancerIpv6Only: ["aws"],
+    keepWafLogGroup: ["aws"],
+    dashboard: ["aws"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */
