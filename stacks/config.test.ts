@@ -101,7 +101,7 @@ describe("stack config validation", () => {
         [
             "an egress mode that does not exist",
             { "alicerce:egress": "nat" },
-            'alicerce:egress: "nat" is not an egress mode; use one of public-subnets, nat-single, nat-per-az',
+            'alicerce:egress: "nat" is not an egress mode; use one of public-subnets, nat-instance, nat-single, nat-per-az',
         ],
         ["a high-availability flag that is not a boolean", { "alicerce:dbHighAvailability": "yes" }, 'alicerce:dbHighAvailability: "yes" is not true or false'],
         [

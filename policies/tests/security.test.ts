@@ -280,7 +280,8 @@ describe("alb-waf", () => {
 
     it("is not fooled by a WAF association on another load balancer", async () => {
         const s = compliantStack("prod");
-        const internal = s.f.add("aws:lb/loadBalancer:LoadBalancer", "internal", { internal: true });
+        // A network load balancer: no WAF can sit on it, and no HTTPS rule applies to it.
+        const internal = s.f.add("aws:lb/loadBalancer:LoadBalancer", "internal", { internal: true, loadBalancerType: "network" });
         s.waf.propertyDependencies = { resourceArn: [internal.urn] };
         await expectViolations(s.f, [
             mandatory(
