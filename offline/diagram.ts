@@ -110,7 +110,9 @@ function databaseLabel(r: DiagramResource): string {
 export function renderMermaid(resources: readonly DiagramResource[]): string {
     const cloud = resources.filter((r) => r.custom !== false && !r.type.startsWith("pulumi:"));
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const of = (types: readonly string[]) => cloud.filter((r) => types.includes(r.type));
+    // q-budget-aws: an EC2 instance with source/destination checking off forwards for others (a NAT instance): egress, not compute.
+    const forwards = (r: DiagramResource) => r.type === "aws:ec2/instance:Instance" && r.inputs.sourceDestCheck === false;
+    const of = (types: readonly string[]) => cloud.filter((r) => types.includes(r.type) && (types !== TYPES.compute || !forwards(r)));
 
     const nodes: Node[] = [];
     const edges: string[] = [];
@@ -199,8 +201,15 @@ export function renderMermaid(resources: readonly DiagramResource[]): string {
     link(registries, compute, "image", true);
 
     const nats = of(TYPES.nat);
-    if (nats.length > 0) {
-        const natId = add({ id: "nat", label: label(countOf(nats.length, "NAT gateway")), shape: "box" });
+    const natInstances = cloud.filter(forwards);
+    if (nats.length + natInstances.length > 0) {
+        const natId = add({
+            id: "nat",
+            label: label(
+                ...[nats.length > 0 ? countOf(nats.length, "NAT gateway") : "", natInstances.length > 0 ? countOf(natInstances.length, "NAT instance") : ""],
+            ),
+            shape: "box",
+        });
         const internet = add({ id: "internet", label: "internet", shape: "stadium" });
         link(compute, [natId], "egress");
         link([natId], [internet]);

@@ -9,6 +9,7 @@ import { LoadBalancer } from "../../components/aws/loadBalancer";
 import { loadBalancerIpAddressType } from "../../platforms/aws/edge";
 import { CLOUDFLARE_IPV4 } from "../../offline/calls";
 import { Resources, runStack } from "../../offline";
+import { renderMermaid } from "../../offline/diagram";
 import { assumptionsForTier, estimateCost, PricedResource } from "../../policies/lib/cost";
 import { resourcesOf, stackRun } from "./runs";
 
@@ -93,6 +94,12 @@ describe("AWS budget levers", function () {
             assert.ok(Math.abs(network(instance) - (0.0042 * 730 + 8 * 0.08 + 0.005 * 730)) < 0.005, `${network(instance)}`);
             assert.ok(Math.abs(network(gateway) - (0.045 * 730 + 10 * 0.045 + 0.005 * 730)) < 0.005, `${network(gateway)}`);
             assert.ok(Math.abs(gateway.total - instance.total - (network(gateway) - network(instance))) < 0.005, "nothing else changes");
+        });
+
+        it("the plan's diagram draws it as egress, not as an app server", async () => {
+            const mermaid = renderMermaid((await stackRun("prod")).resources);
+            assert.match(mermaid, /nat\["1 NAT instance"\]/);
+            assert.doesNotMatch(mermaid, /app_network_nat_instance/);
         });
     });
 
