@@ -61,6 +61,75 @@ export const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretId", "secretString"],
     // The final snapshot's suffix: made once, so the name stays (finalSnapshotIdentifier itself is read only at deletion, not ForceNew).
     "random:index/randomId:RandomId": ["byteLength", "keepers", "prefix"],
+    // ForceNew on aws_elasticache_replication_group / _subnet_group / _parameter_group
+    // (terraform-provider-aws internal/service/elasticache/replication_group.go, subnet_group.go, parameter_group.go);
+    // engine and engineVersion replace it only on a downgrade, and must not move with the tier either.
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "replicationGroupId",
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "subnetGroupName",
+        "port",
+        "snapshotArns",
+        "snapshotName",
+        "dataTieringEnabled",
+        "networkType",
+        "securityGroupNames",
+        "globalReplicationGroupId",
+        "engine",
+        "engineVersion",
+    ],
+    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
+    "aws:elasticache/parameterGroup:ParameterGroup": ["name", "family"],
+    // terraform-provider-aws ecr/repository.go, backup/vault.go, ec2/ec2_instance.go (the single host on AWS). Tags are never ForceNew.
+    "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],
+    "aws:backup/vault:Vault": ["name", "kmsKeyArn"],
+    "aws:ec2/instance:Instance": [
+        "ami",
+        "availabilityZone",
+        "subnetId",
+        "keyName",
+        "associatePublicIpAddress",
+        "ebsOptimized",
+        "hibernation",
+        "placementGroup",
+    ],
+    // terraform-provider-digitalocean at 401992a1e493a0e3cfc833197820867991fc011f: database/resource_database_cluster.go
+    // (name, engine, private_network_uuid, project_id), resource_database_replica.go (name, cluster_id, region,
+    // private_network_uuid, tags), resource_database_db.go and resource_database_user.go (cluster_id, name),
+    // spaces/resource_spaces_bucket.go (region; name is the bucket's identity), registry/resource_container_registry.go
+    // (name, region), vpc/resource_vpc.go (region, ip_range), volume/resource_volume.go (region, name, description,
+    // snapshot_id, initial_filesystem_type, initial_filesystem_label), droplet/resource_droplet.go (image, region,
+    // ssh_keys, user_data, monitoring, droplet_agent, vpc_uuid: the single host's droplet holds its data).
+    "digitalocean:index/databaseCluster:DatabaseCluster": ["name", "engine", "privateNetworkUuid", "projectId"],
+    "digitalocean:index/databaseReplica:DatabaseReplica": ["name", "clusterId", "region", "privateNetworkUuid", "tags"],
+    "digitalocean:index/databaseDb:DatabaseDb": ["clusterId", "name"],
+    "digitalocean:index/databaseUser:DatabaseUser": ["clusterId", "name"],
+    "digitalocean:index/spacesBucket:SpacesBucket": ["name", "region"],
+    "digitalocean:index/containerRegistry:ContainerRegistry": ["name", "region"],
+    "digitalocean:index/vpc:Vpc": ["region", "ipRange"],
+    "digitalocean:index/volume:Volume": ["region", "name", "description", "snapshotId", "initialFilesystemType", "initialFilesystemLabel"],
+    "digitalocean:index/droplet:Droplet": ["image", "region", "sshKeys", "userData", "monitoring", "dropletAgent", "vpcUuid"],
+    // terraform-provider-docker at 83c00e0bf3cec8f00bab77a9315ab69a58dcda32: internal/provider/resource_docker_volume.go
+    // (name, labels, driver, driver_opts); resource_docker_network.go (a network holds no data, but replacing one creates
+    // it again under the same name before the old one is gone, which Docker refuses); resource_docker_container.go
+    // (labels) for the containers that serve the data (PostgreSQL, Redis, the object store): replaced means restarted.
+    "docker:index/volume:Volume": ["name", "labels", "driver", "driverOpts"],
+    "docker:index/network:Network": [
+        "name",
+        "labels",
+        "checkDuplicate",
+        "driver",
+        "options",
+        "internal",
+        "attachable",
+        "ingress",
+        "ipv6",
+        "ipamDriver",
+        "ipamOptions",
+        "ipamConfigs",
+    ],
+    "docker:index/container:Container": ["labels"],
     "random:index/randomPassword:RandomPassword": [
         "length",
         "special",

@@ -322,6 +322,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
         else config[key] = value;
     }
     const region = config[`${project}:region`] ?? config["alicerce:region"] ?? "us-east-1";
+    const providerRegions = new Map<string, string>();
     const calls: RecordedCall[] = [];
     const logs: { severity: string; message: string }[] = [];
     // The mock monitor loses an invoke error's message on the way back, so failures are kept here too.
@@ -329,7 +330,10 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
 
     const monitor = new RecordingMonitor({
         newResource: (args) => {
-            const result = mockOutputs(args, region);
+            // A resource answers in its provider's region (a second-region provider's resources are there, not in the stack's).
+            if (args.type.startsWith("pulumi:providers:") && typeof args.inputs.region === "string") providerRegions.set(args.name, args.inputs.region);
+            const providerName = args.provider?.split("::").at(-2);
+            const result = mockOutputs(args, (providerName && providerRegions.get(providerName)) || region);
             const extra = options.answer?.(args.type, args.name, args.inputs);
             return extra ? { ...result, state: { ...result.state, ...extra } } : result;
         },

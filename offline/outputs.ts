@@ -43,6 +43,12 @@ const COMPUTED: Record<string, Computed> = {
             port: 5432,
             arn: arn("rds", `db:${i.identifier ?? n}`, r),
             resourceId: `db-${n.toUpperCase().replace(/[^A-Z0-9]/g, "")}`,
+            // A restored instance (snapshotIdentifier, restoreToPointInTime) reads back its source's database name,
+            // master user and engine version (DescribeDBInstances DBName, MasterUsername, EngineVersion): the stacks'
+            // sources are created with "app", "app_admin" and PostgreSQL 18.
+            ...(i.snapshotIdentifier !== undefined || i.restoreToPointInTime !== undefined
+                ? { dbName: i.dbName ?? "app", username: i.username ?? "app_admin", engineVersion: i.engineVersion ?? "18", engine: i.engine ?? "postgres" }
+                : {}),
             masterUserSecrets: i.manageMasterUserPassword
                 ? [{ secretArn: arn("secretsmanager", `secret:rds!db-${n}-AbCdEf`, r), secretStatus: "active", kmsKeyId: i.masterUserSecretKmsKeyId }]
                 : [],
@@ -117,6 +123,46 @@ const COMPUTED: Record<string, Computed> = {
         arn: arn("ecr", `repository/${i.name ?? `${n}-a1b2c3d`}`, r),
     }),
     "aws:rds/subnetGroup:SubnetGroup": (n) => ({ name: `${n}-a1b2c3d` }),
+    // --- p-aws-workers: ElastiCache for Valkey ---
+    // What the provider reads back after CreateReplicationGroup (terraform-provider-aws
+    // internal/service/elasticache/replication_group.go resourceReplicationGroupRead; API_ReplicationGroup.html):
+    // the primary endpoint `master.<id>.<hash>.<region-short>.cache.amazonaws.com` (its form with TLS on),
+    // the reader endpoint `replica.<id>...`, member clusters `<id>-001`..., the actual engine version, the
+    // group lowercased, at-rest encryption on by default for valkey, a KMS key read back as its ARN; the auth
+    // token is write-only (never read back), cluster mode off without node groups.
+    "aws:elasticache/replicationGroup:ReplicationGroup": (n, i, r) => {
+        const id = String(i.replicationGroupId ?? n).toLowerCase();
+        const nodes = Number(i.numCacheClusters ?? 1);
+        return {
+            replicationGroupId: id,
+            arn: arn("elasticache", `replicationgroup:${id}`, r),
+            engine: i.engine ?? "redis",
+            engineVersionActual: i.engineVersion === "8.0" ? "8.0.1" : `${i.engineVersion ?? "7.1"}.0`,
+            atRestEncryptionEnabled: i.atRestEncryptionEnabled ?? i.engine === "valkey",
+            transitEncryptionEnabled: i.transitEncryptionEnabled ?? false,
+            ...(typeof i.kmsKeyId === "string" && !i.kmsKeyId.startsWith("arn:") ? { kmsKeyId: arn("kms", `key/${i.kmsKeyId}`, r) } : {}),
+            clusterEnabled: false,
+            clusterMode: "disabled",
+            multiAzEnabled: i.multiAzEnabled ?? false,
+            automaticFailoverEnabled: i.automaticFailoverEnabled ?? false,
+            port: i.port ?? 6379,
+            primaryEndpointAddress: `master.${id}.ab12cd.use1.cache.amazonaws.com`,
+            readerEndpointAddress: `replica.${id}.ab12cd.use1.cache.amazonaws.com`,
+            configurationEndpointAddress: "",
+            memberClusters: Array.from({ length: nodes }, (_, k) => `${id}-${String(k + 1).padStart(3, "0")}`),
+            snapshotRetentionLimit: i.snapshotRetentionLimit ?? 0,
+        };
+    },
+    "aws:elasticache/subnetGroup:SubnetGroup": (n, i, r) => ({
+        name: String(i.name ?? n).toLowerCase(),
+        arn: arn("elasticache", `subnetgroup:${String(i.name ?? n).toLowerCase()}`, r),
+        vpcId: "vpc-mock",
+    }),
+    "aws:elasticache/parameterGroup:ParameterGroup": (n, i, r) => ({
+        name: String(i.name ?? n).toLowerCase(),
+        arn: arn("elasticache", `parametergroup:${String(i.name ?? n).toLowerCase()}`, r),
+    }),
+    // --- end p-aws-workers ---
     "aws:rds/parameterGroup:ParameterGroup": (n) => ({ name: `${n}-a1b2c3d` }),
     "aws:backup/vault:Vault": (n, i, r) => ({ name: i.name ?? `${n}-a1b2c3d`, arn: arn("backup", `backup-vault:${i.name ?? `${n}-a1b2c3d`}`, r) }),
     "aws:secretsmanager/secret:Secret": (n, i, r) => {

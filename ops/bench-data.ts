@@ -18,6 +18,7 @@ import { LocalS3, seedSql } from "./lib/local-servers";
 import { rclone, rcloneRemote } from "./lib/objects";
 import { BACKUP_SCRIPT, clientEnv, psql, ScratchCluster } from "./lib/postgres";
 import { parseFlags, run, Steps } from "./lib/proc";
+import { mb } from "./lib/report";
 import { migrate } from "./migrate";
 
 async function main(): Promise<void> {
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
         });
         const m = await migrate(["--from", "connection", "--to", "connection"], quiet);
         console.log(
-            `\nmigration (${m.ok ? "verified" : "FAILED"}; dump ${(m.dumpBytes / 1_048_576).toFixed(1)} MB)\n${m.steps.map((s) => `${s.step.padEnd(56)} ${s.seconds.toFixed(2).padStart(8)} s`).join("\n")}\n${"total".padEnd(56)} ${m.totalSeconds.toFixed(2).padStart(8)} s`,
+            `\nmigration (${m.ok ? "verified" : "FAILED"}; dump ${mb(m.dumpBytes)})\n${m.steps.map((s) => `${s.step.padEnd(56)} ${s.seconds.toFixed(2).padStart(8)} s`).join("\n")}\n${"total".padEnd(56)} ${m.totalSeconds.toFixed(2).padStart(8)} s`,
         );
         console.log(
             `\n${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB; PostgreSQL ${await psql(source.pg, "SHOW server_version")}; ${(await run("restic", ["version"])).trim()}; ${(await run("rclone", ["version"])).split("\n")[0]}`,

@@ -4,10 +4,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { drill } from "./drill";
+import { drill, pickSnapshots, type Snapshot } from "./drill";
 import { LocalS3, seedSql } from "./lib/local-servers";
 import { listFiles, rclone, rcloneRemote } from "./lib/objects";
-import { BACKUP_SCRIPT, clientEnv, compareDigests, digestTables, parseManifest, psql, ScratchCluster } from "./lib/postgres";
+import { BACKUP_SCRIPT, clientEnv, compareDigests, digestDatabase, parseManifest, psql, ScratchCluster } from "./lib/postgres";
 import { run } from "./lib/proc";
 
 // The restore drill, end to end with real parts only: a real PostgreSQL holding
@@ -200,6 +200,32 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         assert.equal(fs.readdirSync(os.tmpdir()).filter((e) => e.startsWith("alicerce-pg-") || e.startsWith("alicerce-drill-")).length, before);
     });
 
+    it("latest: a newer dump whose run stored no manifest (a run that failed after the dump) is passed over for the newest dump with one", async () => {
+        // backup.sh run stores the dump, then the uploads, then the manifest, each a restic snapshot of the same --time;
+        // a run that fails in between leaves a dump alone. https://restic.readthedocs.io/en/stable/040_backup.html (--time, --tag)
+        const restic = (args: string[], input?: string) => run("restic", args, { env: backupEnv(), input });
+        const before = JSON.parse(await restic(["snapshots", "--json"])) as Snapshot[];
+        const good = before.find((s) => s.tags?.includes("postgres"))!;
+        const later = new Date(Date.parse(good.time) + 3_600_000).toISOString().replace("T", " ").slice(0, 19);
+        await restic(
+            ["backup", "--host", "alicerce-vps-example", "--tag", "postgres", "--time", later, "--stdin", "--stdin-filename", "app.dump"],
+            "not a dump",
+        );
+        const orphan = (JSON.parse(await restic(["snapshots", "--json"])) as Snapshot[]).find((s) => !before.some((b) => b.id === s.id))!;
+        try {
+            const report = await drill(["--repository", repository], () => undefined);
+            assert.equal(report.ok, true, report.differences.join("\n"));
+            assert.equal(report.snapshot.id, good.id);
+            // Named explicitly, the orphan is refused with the reason.
+            await assert.rejects(
+                drill(["--repository", repository, "--snapshot", orphan.short_id], () => undefined),
+                new RegExp(`snapshot ${orphan.short_id} \\(.*\\) has no manifest`),
+            );
+        } finally {
+            await restic(["forget", orphan.id]);
+        }
+    });
+
     it("refuses to restore into a database that holds tables", async () => {
         process.env.DRILL_TARGET_URL = `postgres://${db.pg.PGUSER}:${db.pg.PGPASSWORD}@127.0.0.1:${db.pg.PGPORT}/app`;
         const rowsBefore = await ordered(db.pg);
@@ -248,6 +274,38 @@ describe("npm run drill (restore drill against real PostgreSQL, restic and S3-co
         } finally {
             process.env.RESTIC_PASSWORD = saved;
         }
+    });
+});
+
+describe("pickSnapshots", () => {
+    const snap = (id: string, time: string, tag: string, host = "h"): Snapshot => ({
+        id: id.padEnd(64, "0"),
+        short_id: id,
+        time,
+        host,
+        tags: [tag],
+        paths: [`/${tag}`],
+    });
+    it("latest is the newest dump with a manifest of the same time and host; none at all is told apart from none verifiable", () => {
+        const all = [
+            snap("d1", "2026-03-01T03:00:00Z", "postgres"),
+            snap("m1", "2026-03-01T03:00:00Z", "manifest"),
+            snap("u1", "2026-03-01T03:00:00Z", "uploads"),
+            snap("d2", "2026-03-02T03:00:00Z", "postgres"),
+            snap("m2", "2026-03-02T03:00:00Z", "manifest", "other"),
+            snap("d3", "2026-03-03T03:00:00Z", "postgres"),
+        ];
+        const p = pickSnapshots(all, "latest");
+        assert.deepEqual([p.dump?.short_id, p.manifest?.short_id, p.uploads?.short_id, p.dumps], ["d1", "m1", "u1", 3]);
+        assert.deepEqual(pickSnapshots(all, "d3").manifest, undefined);
+        assert.deepEqual(
+            pickSnapshots(
+                all.filter((s) => !s.tags?.includes("manifest")),
+                "latest",
+            ),
+            { dumps: 3 },
+        );
+        assert.deepEqual(pickSnapshots([], "latest"), { dumps: 0 });
     });
 });
 
@@ -304,7 +362,7 @@ describe("compareDigests", () => {
         const [c, copy] = await Promise.all([ScratchCluster.start(), ScratchCluster.start()]);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-consistent-"));
         try {
-            await psql(c.pg, seedSql(1));
+            await psql(c.pg, seedSql(1) + "SELECT lo_from_bytea(0, decode(repeat('ab', 5000), 'hex'));");
             // A writer inserting and updating rows every few milliseconds for the whole dump.
             const writer = run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1"], {
                 env: clientEnv(c.pg),
@@ -320,10 +378,73 @@ describe("compareDigests", () => {
                 env: clientEnv(copy.pg),
             });
             const manifest = parseManifest(fs.readFileSync(path.join(dir, "m.tsv"), "utf8"));
-            assert.deepEqual(compareDigests({ tables: manifest.tables, objects: new Map() }, { tables: await digestTables(copy.pg) }), []);
+            // Tables and large objects exactly; sequences no lower than recorded (they are outside snapshots).
+            assert.equal(manifest.largeObjects?.count, 1);
+            assert.ok(manifest.sequences.has("public.events_id_seq"));
+            assert.deepEqual(compareDigests(manifest, await digestDatabase(copy.pg)), []);
         } finally {
             await Promise.all([c.stop(), copy.stop()]);
             fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("backup.sh digest records sequences and large objects: setval and lo_put change it, and a restore behind them is a difference", async function () {
+        // Sequences are not transactional and a table checksum does not see them; large objects live in pg_largeobject.
+        // https://www.postgresql.org/docs/current/functions-sequence.html (setval), https://www.postgresql.org/docs/current/lo-funcs.html (lo_put)
+        this.timeout(60_000);
+        const c = await ScratchCluster.start();
+        const digest = async () => parseManifest(await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(c.pg) }));
+        try {
+            await psql(
+                c.pg,
+                "CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) SELECT 'r' || g FROM generate_series(1, 5) g; SELECT lo_from_bytea(424242, 'original');",
+            );
+            const a = await digest();
+            assert.deepEqual(a.sequences.get("public.t_id_seq"), { lastValue: "5", isCalled: true });
+            assert.equal(a.largeObjects?.count, 1);
+            await psql(c.pg, "SELECT setval('t_id_seq', 2)");
+            const b = await digest();
+            assert.deepEqual(b.tables, a.tables);
+            assert.deepEqual(compareDigests(a, b), ["sequence public.t_id_seq: at 2, expected at least 5"]);
+            await psql(c.pg, "SELECT setval('t_id_seq', 5); SELECT lo_put(424242, 0, 'O')");
+            const d = await digest();
+            assert.notEqual(d.largeObjects?.checksum, a.largeObjects?.checksum);
+            assert.deepEqual(compareDigests(a, d), ["large objects: 1 as expected, but their checksum differs"]);
+            // Ahead of the manifest (ids taken while the dump ran) is no difference; a manifest without these lines compares tables only.
+            await psql(c.pg, "SELECT lo_put(424242, 0, 'o'); SELECT setval('t_id_seq', 9)");
+            assert.deepEqual(compareDigests(a, await digest()), []);
+            assert.deepEqual(compareDigests({ tables: a.tables, objects: new Map() }, b), []);
+        } finally {
+            await c.stop();
+        }
+    });
+
+    it("backup.sh digest of money is independent of the server's lc_monetary", async function () {
+        // money is printed in lc_monetary's format: https://www.postgresql.org/docs/current/datatype-money.html
+        this.timeout(120_000);
+        const locales = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-locale-"));
+        fs.chmodSync(locales, 0o755);
+        // A locale of our own (glibc's localedef, LOCPATH), so the test needs no system locale.
+        await run("localedef", ["-i", "de_DE", "-f", "UTF-8", path.join(locales, "de_DE.UTF-8")]).catch((err: Error) => {
+            if (!fs.existsSync(path.join(locales, "de_DE.UTF-8", "LC_MONETARY"))) throw err;
+        });
+        const saved = process.env.LOCPATH;
+        process.env.LOCPATH = locales;
+        let c: ScratchCluster | undefined;
+        try {
+            c = await ScratchCluster.start();
+            await psql(c.pg, "CREATE TABLE m (id int, price money); INSERT INTO m VALUES (1, 1234.5), (2, -0.25);");
+            const a = (await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(c.pg) })).trim();
+            await psql(c.pg, "ALTER DATABASE app SET lc_monetary = 'de_DE.UTF-8'");
+            // The setting took: money prints in German now.
+            assert.match(await psql(c.pg, "SELECT price::text FROM m WHERE id = 1"), /1\.234,50/);
+            const b = (await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(c.pg) })).trim();
+            assert.equal(b, a);
+        } finally {
+            if (saved === undefined) delete process.env.LOCPATH;
+            else process.env.LOCPATH = saved;
+            await c?.stop();
+            fs.rmSync(locales, { recursive: true, force: true });
         }
     });
 
@@ -343,7 +464,7 @@ describe("compareDigests", () => {
             await psql(c.pg, "CREATE TABLE y AS SELECT * FROM x ORDER BY id DESC; DROP TABLE x; ALTER TABLE y RENAME TO x;");
             const b = (await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(c.pg) })).trim();
             assert.equal(b, a);
-            assert.match(a, /^table\tpublic\.x\t2\t\d+$/);
+            assert.match(a, /^table\tpublic\.x\t2\t\d+\nlarge-objects\t0\t0$/);
         } finally {
             await c.stop();
         }

@@ -20,8 +20,8 @@ import * as os from "os";
 import * as path from "path";
 import {
     compareDigests,
+    digestDatabase,
     digestFiles,
-    digestTables,
     findPgBin,
     parseManifest,
     pgEnvFromUrl,
@@ -32,8 +32,9 @@ import {
 } from "./lib/postgres";
 import { treeBytes } from "./lib/objects";
 import { parseFlags, run, Steps } from "./lib/proc";
+import { printVerifiedCopy, verifiedCopy, type VerifiedCopyReport } from "./lib/report";
 
-interface Snapshot {
+export interface Snapshot {
     readonly id: string;
     readonly short_id: string;
     readonly time: string;
@@ -43,21 +44,27 @@ interface Snapshot {
 }
 
 /** What a drill found, also written as JSON with --json. */
-export interface DrillReport {
-    readonly ok: boolean;
+export interface DrillReport extends VerifiedCopyReport {
     readonly snapshot: { readonly id: string; readonly time: string; readonly host: string };
-    readonly tables: number;
-    readonly rows: number;
-    readonly dumpBytes: number;
-    readonly objects: number;
-    readonly objectBytes: number;
-    readonly differences: string[];
-    readonly steps: { step: string; seconds: number }[];
-    readonly totalSeconds: number;
 }
 
 const USAGE =
     "usage: npm run drill -- --repository <restic repository> [--host <snapshot host>] [--snapshot <id>|latest] [--database-url-env NAME] [--uploads-dir DIR] [--pg-bin DIR] [--json FILE] [--keep]";
+
+/**
+ * The database snapshot to restore and the manifest and uploads snapshots of
+ * the same run (same time and host). `latest` is the newest dump that has a
+ * manifest of its run: a run that failed after storing its dump (the
+ * repository unreachable for the rest) leaves a dump without one, which
+ * cannot be verified.
+ */
+export function pickSnapshots(all: readonly Snapshot[], wanted: string): { dumps: number; dump?: Snapshot; manifest?: Snapshot; uploads?: Snapshot } {
+    const dumps = all.filter((s) => s.tags?.includes("postgres")).sort((a, b) => a.time.localeCompare(b.time));
+    const sameRun = (dump: Snapshot, tag: string) => all.find((s) => s.tags?.includes(tag) && s.time === dump.time && s.host === dump.host);
+    const dump = wanted === "latest" ? dumps.filter((d) => sameRun(d, "manifest")).at(-1) : dumps.find((s) => s.id.startsWith(wanted) || s.short_id === wanted);
+    if (!dump) return { dumps: dumps.length };
+    return { dumps: dumps.length, dump, manifest: sameRun(dump, "manifest"), uploads: sameRun(dump, "uploads") };
+}
 
 /** Runs the drill; `argv` are the arguments after `--`. */
 export async function drill(argv: readonly string[], print: (line: string) => void = (l) => process.stderr.write(l + "\n")): Promise<DrillReport> {
@@ -93,22 +100,23 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             const all = JSON.parse(await restic(["snapshots", "--json", ...(flags.has("host") ? ["--host", flags.get("host")!] : [])])) as Snapshot[];
             const hosts = [...new Set(all.map((s) => s.host))];
             if (hosts.length > 1) throw new Error(`the repository holds snapshots of several hosts (${hosts.join(", ")}); choose one with --host`);
-            const dumps = all.filter((s) => s.tags?.includes("postgres")).sort((a, b) => a.time.localeCompare(b.time));
             const wanted = flags.get("snapshot") ?? "latest";
-            const dump = wanted === "latest" ? dumps.at(-1) : dumps.find((s) => s.id.startsWith(wanted) || s.short_id === wanted);
-            if (!dump)
+            const picked = pickSnapshots(all, wanted);
+            if (!picked.dump) {
                 throw new Error(
-                    wanted === "latest"
-                        ? "the repository holds no database snapshot (tag postgres)"
-                        : `no database snapshot ${wanted}; see restic snapshots --tag postgres`,
+                    wanted !== "latest"
+                        ? `no database snapshot ${wanted}; see restic snapshots --tag postgres`
+                        : picked.dumps === 0
+                          ? "the repository holds no database snapshot (tag postgres)"
+                          : `none of the ${picked.dumps} database snapshots has a manifest of the same run: they were made before backups recorded one, or a run failed before storing it; run a backup (backup.sh run) and drill that`,
                 );
-            const sameRun = (tag: string) => all.find((s) => s.tags?.includes(tag) && s.time === dump.time && s.host === dump.host);
-            const manifest = sameRun("manifest");
-            if (!manifest)
+            }
+            const dump = picked.dump;
+            if (!picked.manifest)
                 throw new Error(
-                    `snapshot ${dump.short_id} (${dump.time}) has no manifest: it was made before backups recorded one; run a backup (backup.sh run) and drill that`,
+                    `snapshot ${dump.short_id} (${dump.time}) has no manifest: it was made before backups recorded one, or its run failed before storing it; run a backup (backup.sh run) and drill that`,
                 );
-            return { dump, manifest, uploads: sameRun("uploads") };
+            return { dump, manifest: picked.manifest, uploads: picked.uploads };
         });
         print(`  snapshot ${pick.dump.short_id} of ${pick.dump.host} at ${pick.dump.time}`);
 
@@ -134,8 +142,9 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             return pg;
         });
         await steps.step("restore the database (pg_restore, one transaction)", () => restoreDump(target, dumpFile, { pgBin }));
-        const tables = await steps.step("checksum every table", () => digestTables(target));
-        const differences = compareDigests({ tables: expected.tables, objects: new Map() }, { tables });
+        const restored = await steps.step("checksum every table", () => digestDatabase(target));
+        const tables = restored.tables;
+        const differences = compareDigests(expected, restored);
 
         let objectBytes = 0;
         let objects = 0;
@@ -144,29 +153,23 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
             fs.mkdirSync(files, { recursive: true });
             await steps.step("restore the uploaded files", () => restic(["restore", pick.uploads!.id, "--target", files]));
             const digest = await steps.step("checksum every object", () => digestFiles(files));
-            differences.push(...compareDigests({ tables: new Map(), objects: expected.objects }, { objects: digest }));
+            differences.push(...compareDigests(expected, { objects: digest }));
             objects = digest.size;
             objectBytes = treeBytes(files);
         } else if (expected.objects.size > 0)
             differences.push(`the manifest lists ${expected.objects.size} objects but no uploads snapshot of the same run exists`);
 
         const report: DrillReport = {
-            ok: differences.length === 0,
+            ...verifiedCopy({ tables, dumpFile, objects, objectBytes, differences, steps }),
             snapshot: { id: pick.dump.id, time: pick.dump.time, host: pick.dump.host },
-            tables: tables.size,
-            rows: [...tables.values()].reduce((n, t) => n + t.rows, 0),
-            dumpBytes: fs.statSync(dumpFile).size,
-            objects,
-            objectBytes,
-            differences,
-            steps: [...steps.timings],
-            totalSeconds: steps.total(),
         };
-        print("");
-        print(steps.summary());
-        print(`${report.tables} tables, ${report.rows} rows (dump ${mb(report.dumpBytes)}), ${report.objects} objects (${mb(report.objectBytes)})`);
-        print(report.ok ? "drill passed: every table and object equals the backup's manifest" : `drill FAILED:\n  ${differences.join("\n  ")}`);
-        if (flags.has("json")) fs.writeFileSync(flags.get("json")!, JSON.stringify(report, null, 2) + "\n");
+        printVerifiedCopy(
+            print,
+            steps,
+            report,
+            { passed: "drill passed: every table and object equals the backup's manifest", failed: "drill FAILED" },
+            flags.get("json"),
+        );
         return report;
     } finally {
         await cluster?.stop();
@@ -174,8 +177,6 @@ export async function drill(argv: readonly string[], print: (line: string) => vo
         else fs.rmSync(work, { recursive: true, force: true });
     }
 }
-
-const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 if (require.main === module) {
     drill(process.argv.slice(2)).then(

@@ -8,8 +8,9 @@
  * pg_restore into the target in one transaction through a private path (an
  * SSM port-forwarding session to RDS through an app instance; a trusted
  * source for this machine's address only, removed afterwards, on
- * DigitalOcean), the objects copied with rclone, then every table and object
- * of the target compared with the source. Refuses a target that holds data
+ * DigitalOcean, where it restores as the stack's own database user into the
+ * stack's database), the objects copied with rclone, then every table,
+ * sequence, large object and object of the target compared with the source. Refuses a target that holds data
  * unless --force. Only reads the source. Prints the time of each step.
  * Secrets come from the environment, never from arguments (see docs/migration.md).
  */
@@ -23,15 +24,19 @@ import {
     compareDigests,
     consistentDump,
     contents,
+    type DatabaseDigest,
+    digestDatabase,
     digestFiles,
-    digestTables,
+    dumpSchemas,
     freePort,
     parseManifest,
     pgEnvFromUrl,
     type PgEnv,
+    psql,
     restoreDump,
 } from "./lib/postgres";
 import { parseFlags, run, Steps } from "./lib/proc";
+import { printVerifiedCopy, verifiedCopy, type VerifiedCopyReport } from "./lib/report";
 
 const VALUES = [
     "from",
@@ -55,29 +60,26 @@ const VALUES = [
 const USAGE = `usage: npm run migrate -- --from docker --ssh alicerce@<host> --prefix <project>-<stack>
                           | --from connection   (SOURCE_DATABASE_URL, SOURCE_S3_ENDPOINT, SOURCE_S3_BUCKET, SOURCE_S3_ACCESS_KEY_ID, SOURCE_S3_SECRET_ACCESS_KEY)
                         --to aws --region <r> --instance <i-…> --rds-endpoint <host> --db-secret-arn <arn> --ca-file <rds bundle> --bucket <assets bucket> [--db-name app] [--s3-endpoint URL]
-                          | --to digitalocean --cluster-id <uuid> --my-ip <this machine's IPv4> --ca-file <cluster CA> --spaces-endpoint https://<region>.digitaloceanspaces.com --bucket <assets bucket>
-                              (TARGET_DATABASE_URL, TARGET_S3_ACCESS_KEY_ID, TARGET_S3_SECRET_ACCESS_KEY)
+                          | --to digitalocean --cluster-id <uuid> --my-ip <this machine's IPv4> --ca-file <cluster CA> --spaces-endpoint https://<region>.digitaloceanspaces.com --bucket <assets bucket> [--db-name app]
+                              (TARGET_S3_ACCESS_KEY_ID, TARGET_S3_SECRET_ACCESS_KEY; the database user's password is read with doctl)
                           | --to connection   (TARGET_DATABASE_URL, TARGET_S3_ENDPOINT, TARGET_S3_BUCKET, TARGET_S3_ACCESS_KEY_ID, TARGET_S3_SECRET_ACCESS_KEY)
                         [--force] [--pg-bin DIR] [--json FILE]`;
 
 /**
- * Run by `sh -c` inside a single host's backup container: brings its copy of
- * the uploads bucket up to date (the nightly backup's own `rclone sync`, with
- * its read-only key) and streams it as a tar archive to stdout.
+ * Run by `sh -c` inside a single host's backup container: brings the
+ * migration's own copy of the uploads bucket up to date (`rclone sync` with
+ * the job's read-only key, into `$WORK_DIR/migrate-uploads`, kept between a
+ * rehearsal and the final sync) and streams it as a tar archive to stdout.
+ * Never the nightly backup's copy (`$UPLOADS_STAGING`): a backup running at
+ * the same time would store a half-synced tree.
  */
-export const DOCKER_OBJECTS_SCRIPT = 'rclone sync --retries 3 "store:$UPLOADS_BUCKET" "$UPLOADS_STAGING" && tar -C "$UPLOADS_STAGING" -cf - .';
+export const DOCKER_OBJECTS_SCRIPT =
+    'dir="${WORK_DIR:-/work}/migrate-uploads" && mkdir -p "$dir" && rclone sync --retries 3 "store:$UPLOADS_BUCKET" "$dir" && tar -C "$dir" -cf - .';
 
 /** What a migration found and how long it took, also written as JSON with --json. */
-export interface MigrationReport {
-    readonly ok: boolean;
-    readonly tables: number;
-    readonly rows: number;
-    readonly dumpBytes: number;
-    readonly objects: number;
-    readonly objectBytes: number;
-    readonly differences: string[];
-    readonly steps: { step: string; seconds: number }[];
-    readonly totalSeconds: number;
+export interface MigrationReport extends VerifiedCopyReport {
+    /** With --force: tables and sequences only the target has (not in the dump, left as they were). */
+    readonly kept: string[];
 }
 
 /** Where the data comes from. Only read: nothing here writes or deletes source data. */
@@ -96,6 +98,8 @@ interface OpenTarget {
     /** rclone remote `to:` */
     readonly remotes: Record<string, string>;
     readonly bucket?: string;
+    /** Why a step failed when the path itself is to blame (a trusted source removed under us), or undefined. */
+    readonly explain?: (err: Error) => Promise<Error | undefined>;
     close(): Promise<void>;
 }
 
@@ -146,15 +150,34 @@ export function awsCommands(o: { region: string; instance: string; rdsEndpoint: 
     };
 }
 
-/** The doctl commands of the trusted-source path (pure: tested without DigitalOcean). */
-export function doctlCommands(o: { clusterId: string; myIp: string }): { list: string[]; append: string[]; remove: (uuid: string) => string[] } {
+/** The doctl commands of the trusted-source path and of the stack user's connection (pure: tested without DigitalOcean). */
+export function doctlCommands(o: { clusterId: string; myIp: string; dbName: string }): {
+    list: string[];
+    append: string[];
+    remove: (uuid: string) => string[];
+    connection: string[];
+    user: string[];
+    dbs: string[];
+} {
     // https://docs.digitalocean.com/reference/doctl/reference/databases/firewalls/
     return {
         list: ["databases", "firewalls", "list", o.clusterId, "--output", "json"],
         append: ["databases", "firewalls", "append", o.clusterId, "--rule", `ip_addr:${o.myIp}`],
         remove: (uuid) => ["databases", "firewalls", "remove", o.clusterId, "--uuid", uuid],
+        // The cluster's public host and port (its user is doadmin, its database defaultdb: neither is used).
+        // https://docs.digitalocean.com/reference/doctl/reference/databases/connection/
+        connection: ["databases", "connection", o.clusterId, "--output", "json"],
+        // The stack's database user (named like its database) with its password, which the API returns.
+        // https://docs.digitalocean.com/reference/doctl/reference/databases/user/get/
+        user: ["databases", "user", "get", o.clusterId, o.dbName, "--output", "json"],
+        // https://docs.digitalocean.com/reference/doctl/reference/databases/db/list/
+        dbs: ["databases", "db", "list", o.clusterId, "--output", "json"],
     };
 }
+
+/** Messages of libpq and the kernel when a connection is refused, cut or never answered. */
+const CONNECTION_LOST =
+    /server closed the connection unexpectedly|could not connect to server|connection to server .* failed|Connection refused|Connection reset|timeout expired|no pg_hba\.conf entry|SSL SYSCALL error|EOF detected|terminating connection/i;
 
 function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -317,24 +340,38 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
         const ca = need("ca-file", "the cluster's CA certificate (doctl databases get-ca <cluster-id>)");
         const endpoint = need("spaces-endpoint", "https://<region>.digitaloceanspaces.com");
         const bucket = need("bucket", "the stack's assets bucket (Space)");
-        const url = env("TARGET_DATABASE_URL");
-        if (!url) problems.push("TARGET_DATABASE_URL: not set; the cluster's connection URI (doctl databases connection <cluster-id> --format URI)");
+        // The stack's database and its user share one name (components/digitalocean/database.ts, appName).
+        const dbName = flags.get("db-name") ?? "app";
+        if (dbName === "defaultdb" || dbName === "doadmin")
+            problems.push(
+                `--db-name: "${dbName}" is the cluster's own, not the stack's; use the stack's database (app unless the stack names it otherwise): the app reads only that one, as the user of the same name`,
+            );
+        else if (!/^[A-Za-z0-9_-]{1,63}$/.test(dbName)) problems.push(`--db-name: "${dbName}" is not a database name; use the stack's database, e.g. app`);
+        if (env("TARGET_DATABASE_URL"))
+            problems.push(
+                "TARGET_DATABASE_URL: not used with --to digitalocean; unset it: the command connects as the stack's database user, whose password it reads with doctl",
+            );
         if (myIp && !net.isIPv4(myIp)) problems.push(`--my-ip: "${myIp}" is not an IPv4 address; DigitalOcean trusted sources take IPv4 only`);
         if (ca && !fs.existsSync(ca)) problems.push(`--ca-file: ${ca} does not exist`);
         if (!env("TARGET_S3_ACCESS_KEY_ID") || !env("TARGET_S3_SECRET_ACCESS_KEY"))
             problems.push("TARGET_S3_ACCESS_KEY_ID and TARGET_S3_SECRET_ACCESS_KEY: not set; a Spaces key for the bucket");
-        let pg: PgEnv | undefined;
-        try {
-            pg = url ? pgEnvFromUrl(url, "TARGET_DATABASE_URL") : undefined;
-        } catch (err) {
-            problems.push((err as Error).message);
-        }
         target = {
-            description: `DigitalOcean cluster ${clusterId} and Space ${bucket}`,
+            description: `database ${dbName} (as user ${dbName}) of DigitalOcean cluster ${clusterId} and Space ${bucket}`,
             open: async (print) => {
-                const cmds = doctlCommands({ clusterId, myIp });
+                const cmds = doctlCommands({ clusterId, myIp, dbName });
+                const doctl = async <T>(args: string[]) => JSON.parse(await run("doctl", args)) as T;
+                const names = (await doctl<{ name: string }[]>(cmds.dbs)).map((d) => d.name);
+                if (!names.includes(dbName))
+                    throw new Error(`--db-name: cluster ${clusterId} has no database "${dbName}" (it has ${names.join(", ")}); use the stack's database`);
+                // The API returns a PostgreSQL user's password (doctl databases user get); an array of one.
+                const users = await doctl<{ name: string; password?: string }[] | { name: string; password?: string }>(cmds.user);
+                const user = (Array.isArray(users) ? users : [users]).find((u) => u.name === dbName);
+                if (!user?.password)
+                    throw new Error(`cluster ${clusterId} has no user "${dbName}" with a password; the stack's database user is named like its database`);
+                const conn = await doctl<{ host: string; port: number }>(cmds.connection);
+
                 type Rule = { uuid: string; type: string; value: string };
-                const rules = async () => JSON.parse(await run("doctl", cmds.list)) as Rule[];
+                const rules = async () => doctl<Rule[] | null>(cmds.list).then((r) => r ?? []);
                 const mine = (r: Rule) => r.type === "ip_addr" && r.value === myIp;
                 const existing = (await rules()).find(mine);
                 let added: string | undefined;
@@ -344,13 +381,20 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
                     added = (await rules()).find(mine)?.uuid;
                     if (!added) throw new Error(`the trusted-source rule for ${myIp} did not appear on cluster ${clusterId}`);
                 }
-                const remove = async () => {
-                    if (!added) return;
-                    print(`  doctl ${cmds.remove(added).join(" ")}`);
-                    await run("doctl", cmds.remove(added));
-                };
+                const ruleGone = async () => !(await rules()).some(mine);
                 return {
-                    pg: { ...pg!, PGSSLMODE: "verify-full", PGSSLROOTCERT: ca },
+                    // As the stack's own user, into the stack's database: the restored tables are the app's (pg_restore --no-owner
+                    // makes the connecting user their owner). doadmin is no superuser on DigitalOcean and the app user only holds
+                    // USAGE, CREATE on schema public: tables doadmin restored would be closed to the app.
+                    pg: {
+                        PGHOST: conn.host,
+                        PGPORT: String(conn.port),
+                        PGUSER: dbName,
+                        PGPASSWORD: user.password,
+                        PGDATABASE: dbName,
+                        PGSSLMODE: "verify-full",
+                        PGSSLROOTCERT: ca,
+                    },
                     remotes: rcloneRemote("to", {
                         bucket,
                         endpoint,
@@ -359,7 +403,24 @@ export function plan(argv: readonly string[]): { source: Source; target: Target;
                         secretAccessKey: env("TARGET_S3_SECRET_ACCESS_KEY"),
                     }),
                     bucket,
-                    close: remove,
+                    explain: async (err) => {
+                        if (!CONNECTION_LOST.test(err.message)) return undefined;
+                        const gone = await ruleGone().catch(() => false);
+                        return new Error(
+                            gone
+                                ? `the connection to cluster ${clusterId} dropped: the trusted source for ${myIp} is gone. The rule is outside the stack's DatabaseFirewall, and a \`pulumi up\` of the stack resets the firewall to its own rules. The restore runs in one transaction, so the database is as before or whole; run the migration again, with no \`pulumi up\` while it runs. (${err.message.split("\n").at(-1)})`
+                                : `the connection to cluster ${clusterId} dropped (the trusted source for ${myIp} is still there: check this machine's public address and network); the restore runs in one transaction, so the database is as before or whole; run the migration again. (${err.message.split("\n").at(-1)})`,
+                        );
+                    },
+                    close: async () => {
+                        if (!added) return;
+                        if (await ruleGone()) {
+                            print(`  the trusted-source rule ${added} is already gone`);
+                            return;
+                        }
+                        print(`  doctl ${cmds.remove(added).join(" ")}`);
+                        await run("doctl", cmds.remove(added));
+                    },
                 };
             },
         };
@@ -379,76 +440,95 @@ export async function migrate(argv: readonly string[], print: (line: string) => 
     try {
         open = await steps.step("open the private path to the target", () => p.target.open(print));
         const t = open;
-        await steps.step("check the target holds no data", async () => {
-            const c = await contents(t.pg);
-            const objects = t.bucket ? (await bucketSize("to", t.bucket, t.remotes)).count : 0;
-            const held = [
-                c.tables > 0 ? `database ${t.pg.PGDATABASE} has ${c.tables} tables (${c.rows} rows)` : "",
-                objects > 0 ? `bucket ${t.bucket} holds ${objects} objects` : "",
-            ].filter(Boolean);
-            if (held.length === 0) return;
-            if (!p.force)
-                throw new Error(
-                    `the target already holds data: ${held.join("; ")}. Nothing was changed. To replace the tables the dump holds (and add objects beside the bucket's), run again with --force`,
-                );
-            print(`  --force: ${held.join("; ")}; the dump's tables are dropped and recreated, other objects are kept`);
-        });
-
-        const dumpFile = path.join(work, "source.dump");
-        const manifestFile = path.join(work, "manifest.tsv");
-        await steps.step("dump the source (one snapshot, with its manifest)", () => p.source.dump(dumpFile, manifestFile));
-        const expected = parseManifest(fs.readFileSync(manifestFile, "utf8"));
-        await steps.step("restore into the target (pg_restore, one transaction)", () => restoreDump(t.pg, dumpFile, { clean: p.force, pgBin: p.pgBin }));
-        const tables = await steps.step("checksum every target table", () => digestTables(t.pg));
-        const differences = compareDigests({ tables: expected.tables, objects: new Map() }, { tables });
-
-        let objects = 0;
-        let objectBytes = 0;
-        if (p.source.copyObjects && t.bucket) {
-            const staging = path.join(work, "objects");
-            fs.mkdirSync(staging);
-            await steps.step("copy the objects out of the source", () => p.source.copyObjects!(staging));
-            const copied = await steps.step("checksum the copied objects", () => digestFiles(staging));
-            if (p.source.objectCount) {
-                const n = await p.source.objectCount();
-                if (n !== copied.size) differences.push(`the source bucket holds ${n} objects, ${copied.size} were copied`);
-            }
-            await steps.step("copy the objects into the target bucket", () => rclone(["copy", staging, `to:${t.bucket}`], t.remotes));
-            const landed = await steps.step("checksum every target object (read back)", () => bucketDigest("to", t.bucket!, t.remotes));
-            // Objects the target held before (kept under --force) are not the source's: compare the source's keys only.
-            const mine = p.force ? new Map([...landed].filter(([k]) => copied.has(k))) : landed;
-            differences.push(...compareDigests({ tables: new Map(), objects: copied }, { objects: mine }));
-            objects = copied.size;
-            objectBytes = listFiles(staging).length ? treeBytes(staging) : 0;
+        try {
+            return await transfer(p, t, work, steps, print);
+        } catch (err) {
+            throw (await t.explain?.(err as Error)) ?? err;
         }
-
-        const report: MigrationReport = {
-            ok: differences.length === 0,
-            tables: tables.size,
-            rows: [...tables.values()].reduce((n, x) => n + x.rows, 0),
-            dumpBytes: fs.statSync(dumpFile).size,
-            objects,
-            objectBytes,
-            differences,
-            steps: [...steps.timings],
-            totalSeconds: steps.total(),
-        };
-        print("");
-        print(steps.summary());
-        print(
-            `${report.tables} tables, ${report.rows} rows (dump ${(report.dumpBytes / 1_048_576).toFixed(1)} MB), ${report.objects} objects (${(report.objectBytes / 1_048_576).toFixed(1)} MB)`,
-        );
-        print(
-            report.ok
-                ? "migration verified: every table and object of the target equals the source's"
-                : `migration FAILED verification:\n  ${differences.join("\n  ")}`,
-        );
-        if (p.json) fs.writeFileSync(p.json, JSON.stringify(report, null, 2) + "\n");
-        return report;
     } finally {
         await open?.close().catch((err: Error) => print(`warning: closing the path to the target failed: ${err.message}`));
         fs.rmSync(work, { recursive: true, force: true });
     }
+}
+
+/** Tables and sequences the target has and the dump lacks: left alone by --force, listed, not compared. */
+function onlyInTarget(expected: DatabaseDigest, actual: DatabaseDigest): { kept: string[]; compared: DatabaseDigest } {
+    const tables = new Map([...actual.tables].filter(([n]) => expected.tables.has(n)));
+    const sequences = new Map([...actual.sequences].filter(([n]) => expected.sequences.has(n)));
+    const kept = [
+        ...[...actual.tables.keys()].filter((n) => !tables.has(n)).map((n) => `table ${n}`),
+        ...[...actual.sequences.keys()].filter((n) => !sequences.has(n)).map((n) => `sequence ${n}`),
+    ];
+    return { kept, compared: { tables, sequences, largeObjects: actual.largeObjects } };
+}
+
+/** The steps after the path is open: check, dump, restore, copy, verify. */
+async function transfer(p: ReturnType<typeof plan>, t: OpenTarget, work: string, steps: Steps, print: (line: string) => void): Promise<MigrationReport> {
+    await steps.step("check the target holds no data", async () => {
+        const c = await contents(t.pg);
+        const objects = t.bucket ? (await bucketSize("to", t.bucket, t.remotes)).count : 0;
+        const held = [
+            c.tables > 0 ? `database ${t.pg.PGDATABASE} has ${c.tables} tables (${c.rows} rows)` : "",
+            c.largeObjects > 0 ? `database ${t.pg.PGDATABASE} has ${c.largeObjects} large objects` : "",
+            objects > 0 ? `bucket ${t.bucket} holds ${objects} objects` : "",
+        ].filter(Boolean);
+        if (held.length === 0) return;
+        if (!p.force)
+            throw new Error(
+                `the target already holds data: ${held.join("; ")}. Nothing was changed. To replace the tables the dump holds (and add objects beside the bucket's), run again with --force`,
+            );
+        print(`  --force: ${held.join("; ")}; the dump's tables are dropped and recreated, other objects are kept`);
+    });
+
+    const dumpFile = path.join(work, "source.dump");
+    const manifestFile = path.join(work, "manifest.tsv");
+    await steps.step("dump the source (one snapshot, with its manifest)", () => p.source.dump(dumpFile, manifestFile));
+    const expected = parseManifest(fs.readFileSync(manifestFile, "utf8"));
+    // The dump's other schemas are created by the target's user: refused before any change if it may not.
+    const schemas = await dumpSchemas(dumpFile, p.pgBin);
+    if (schemas.length > 0 && (await psql(t.pg, "SELECT has_database_privilege(current_database(), 'CREATE')")) !== "t") {
+        throw new Error(
+            `the dump creates schema ${schemas.join(", ")}, and user ${t.pg.PGUSER} may not create schemas in database ${t.pg.PGDATABASE}. Nothing was changed. ` +
+                `Let it, as the database's owner (doadmin on DigitalOcean): GRANT CREATE ON DATABASE ${t.pg.PGDATABASE} TO ${t.pg.PGUSER}; then run again`,
+        );
+    }
+    await steps.step("restore into the target (pg_restore, one transaction)", () => restoreDump(t.pg, dumpFile, { clean: p.force, pgBin: p.pgBin }));
+    const restored = await steps.step("checksum every target table", () => digestDatabase(t.pg));
+    // With --force the target's own tables the dump lacks are kept: listed, not a difference.
+    const { kept, compared } = p.force ? onlyInTarget(expected, restored) : { kept: [], compared: restored };
+    const tables = compared.tables;
+    const differences = compareDigests({ ...expected, objects: new Map() }, compared);
+    for (const k of kept) print(`  ${k}: only in the target (kept)`);
+
+    let objects = 0;
+    let objectBytes = 0;
+    if (p.source.copyObjects && t.bucket) {
+        const staging = path.join(work, "objects");
+        fs.mkdirSync(staging);
+        await steps.step("copy the objects out of the source", () => p.source.copyObjects!(staging));
+        const copied = await steps.step("checksum the copied objects", () => digestFiles(staging));
+        if (p.source.objectCount) {
+            const n = await p.source.objectCount();
+            if (n !== copied.size) differences.push(`the source bucket holds ${n} objects, ${copied.size} were copied`);
+        }
+        await steps.step("copy the objects into the target bucket", () => rclone(["copy", staging, `to:${t.bucket}`], t.remotes));
+        const landed = await steps.step("checksum every target object (read back)", () => bucketDigest("to", t.bucket!, t.remotes));
+        // Objects the target held before (kept under --force) are not the source's: compare the source's keys only.
+        const mine = p.force ? new Map([...landed].filter(([k]) => copied.has(k))) : landed;
+        differences.push(...compareDigests({ tables: new Map(), objects: copied }, { objects: mine }));
+        objects = copied.size;
+        objectBytes = listFiles(staging).length ? treeBytes(staging) : 0;
+    }
+
+    const report: MigrationReport = { ...verifiedCopy({ tables, dumpFile, objects, objectBytes, differences, steps }), kept };
+    printVerifiedCopy(
+        print,
+        steps,
+        report,
+        { passed: "migration verified: every table and object of the target equals the source's", failed: "migration FAILED verification" },
+        p.json,
+    );
+    return report;
 }
 
 if (require.main === module) {

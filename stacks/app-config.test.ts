@@ -126,6 +126,36 @@ describe("the team's app config", () => {
         );
     });
 
+    it("the team's own app on a tier with queue workers names its worker command (app-image/'s worker is not in its image)", () => {
+        const own = { "alicerce:appPath": "test/fixtures/byo-app/clinic-api" };
+        const prod = {
+            ...BASE,
+            ...own,
+            "alicerce:tier": "prod",
+            "alicerce:budgetUsd": "253.7",
+            "alicerce:domain": "app.example.com",
+            "alicerce:alertEmail": "a@example.com",
+        };
+        const found = problems(prod);
+        assert.ok(
+            found.some(
+                (p) =>
+                    p.startsWith('alicerce:appPath: "test/fixtures/byo-app/clinic-api" builds your own app, and the prod tier runs queue workers') &&
+                    p.includes("alicerce:workersCommand"),
+            ),
+            found.join("\n"),
+        );
+        // mvp has no workers on AWS: nothing to name.
+        assert.ok(!problems({ ...BASE, ...own }).some((p) => p.includes("workersCommand")));
+        // The single host runs workers only when asked: 0 replicas needs no command.
+        const docker = { ...BASE, ...own, "alicerce:cloud": "docker", "alicerce:tier": "growth", "alicerce:region": undefined as unknown as string };
+        delete (docker as Record<string, string | undefined>)["alicerce:region"];
+        assert.ok(problems(docker).some((p) => p.includes("or alicerce:workersReplicas 0")));
+        assert.ok(!problems({ ...docker, "alicerce:workersReplicas": "0" }).some((p) => p.includes("workersCommand")));
+        const s = loadSettings({ ...prod, "alicerce:workersCommand": '["node","worker.js"]' }, "alicerce", "prod", PLATFORM_RULES);
+        assert.deepEqual(s.app.workerCommand, ["node", "worker.js"]);
+    });
+
     it("resolves the app's shape and names only (never secret values) into the settings", () => {
         const s = loadSettings(
             {

@@ -697,7 +697,9 @@ describe("stack config validation: queue workers", () => {
                 'alicerce:workersReplicas: "17" is out of range; use a whole number from 0 to 16',
             ],
         );
-        assert.deepEqual(problems({ "alicerce:workersMax": "2" }), ['alicerce:workersMax: "2" is not read on AWS by this platform; remove it']);
+        assert.deepEqual(problems({ "alicerce:workersMax": "2" }), [
+            'alicerce:workersMax: "2" applies to a tier with a queue (ElastiCache and workers), and the mvp tier on aws has none; remove it, or move the stack to the prod tier',
+        ]);
     });
 
     it("sets the single host's worker containers per tier, overridable", () => {

@@ -3,12 +3,14 @@ import { z } from "zod";
 import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/shared/cidr";
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
+import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, digitalOceanRegionsWith, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
+import { DIGITALOCEAN_PITR_DAYS, parseRestoreFrom, restoreProblems, restoreSlug, type RestoreSettings, secondRegionProblems } from "./restore";
 import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
 import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
 import * as nodePath from "path";
-import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
+import type { AwsCachePreset, AwsWorkersPreset } from "./tiers"; // p-aws-workers
 import {
     Cloud,
     ComputePreset,
@@ -27,6 +29,7 @@ export { CLOUDS, CONTAINER_ROLES, MANAGED_CLOUDS, TIERS, TIER_PRESETS, VPS_CLOUD
 export type { Cloud, ContainerLimitPreset, ContainerRole, Egress, ManagedCloud, Tier, TierPreset, VpsCloud } from "./tiers";
 export { AL2023_AMI_NAME } from "./schema";
 export type { RawConfig } from "./schema";
+export type { RestoreKind, RestoreSettings } from "./restore";
 
 /** How config messages describe "the internet", as the policy pack defines it (policies/lib/cidr.ts). */
 const INTERNET_MEANING = `a prefix shorter than /${IPV4_MIN_PREFIX} is the internet to the policy pack`;
@@ -82,6 +85,8 @@ interface CommonSettings {
     readonly tags: StandardTags;
     /** Things that are allowed but a reviewer should see (shown by the plan and as a stack output). */
     readonly warnings: readonly string[];
+    /** A database restored beside the stack's own one (`alicerce:restoreFrom`), and whether the app uses it. */
+    readonly restore?: RestoreSettings;
     /** The team's own app: its shape, plain settings and the names (only) of its secrets. */
     readonly app: AppSettings;
     // --- host names and the static frontend (p-app-hosts) ---
@@ -141,6 +146,14 @@ export interface StackSettings extends CommonSettings {
     readonly alarms: boolean;
     /** AWS: a CloudTrail trail of management events into the logs bucket. */
     readonly auditTrail: boolean;
+    /** Where copies of the database backups and the buckets go (`alicerce:secondRegion`), never the stack's region. */
+    readonly secondRegion?: string;
+    // --- p-aws-workers ---
+    /** AWS: the worker pool, or undefined where the tier has none (the same field names as the preset's). */
+    readonly awsWorkers?: AwsWorkersSettings;
+    /** AWS: ElastiCache for Valkey, or undefined where the tier has no queue. */
+    readonly awsCache?: AwsCacheSettings;
+    // --- end p-aws-workers ---
     /** DigitalOcean: the queue workers' droplet pool, or undefined where the tier has no queue (p-do-docker-workers). */
     readonly workers?: DropletWorkerSettings;
     /** DigitalOcean: the queue's managed Valkey size, or undefined (p-do-docker-workers). */
@@ -154,6 +167,61 @@ export interface StackSettings extends CommonSettings {
     /** q-budget-aws: AWS: a CloudWatch dashboard. */
     readonly dashboard: boolean;
 }
+
+// --- p-aws-workers ---
+/** AWS workers after tier defaults and stack overrides. */
+export interface AwsWorkersSettings extends Omit<AwsWorkersPreset, "instanceType"> {
+    readonly instanceType: string;
+}
+/** AWS cache after tier defaults and stack overrides. */
+export interface AwsCacheSettings extends Omit<AwsCachePreset, "nodeType"> {
+    readonly nodeType: string;
+}
+
+/** Keys of the AWS worker pool and cache. */
+const AWS_QUEUE_KEYS = ["workersInstanceType", "workersMin", "workersMax", "cacheNodeType"] as const;
+
+/**
+ * ElastiCache node families Valkey runs on (current generation only; T1/T2, M1-M4, C1, R3/R4 are previous
+ * generation): https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
+ */
+export const VALKEY_NODE_FAMILIES = ["t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn"] as const;
+
+/** Rules of the AWS worker pool and cache: sizes, ranges, and a worker or cache key on a tier without a queue. */
+function awsQueueRules(ctx: RuleContext): void {
+    const { raw, value, say, preset, tier } = ctx;
+    const hasQueue = preset !== undefined && preset.awsCache.nodeType !== null && preset.awsWorkers.instanceType !== null;
+    if (preset !== undefined && !hasQueue) {
+        for (const key of AWS_QUEUE_KEYS) {
+            if (raw[key] !== undefined)
+                say(
+                    key,
+                    `applies to a tier with a queue (ElastiCache and workers), and the ${tier} tier on aws has none; remove it, or move the stack to the prod tier`,
+                );
+        }
+        return;
+    }
+    const min = value("workersMin") ?? preset?.awsWorkers.minInstances;
+    const max = value("workersMax") ?? preset?.awsWorkers.maxInstances;
+    if (min !== undefined && max !== undefined && min > max) {
+        say(raw.workersMin !== undefined ? "workersMin" : "workersMax", `gives workersMin ${min} above workersMax ${max}; make workersMin at most workersMax`);
+    }
+    const workerType = value("workersInstanceType");
+    if (workerType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(workerType))
+        say("workersInstanceType", "is not an EC2 instance type; use e.g. t4g.micro");
+    const nodeType = value("cacheNodeType");
+    if (nodeType !== undefined) {
+        const family = nodeType.split(".")[1];
+        if (!(VALKEY_NODE_FAMILIES as readonly string[]).includes(family)) {
+            say(
+                "cacheNodeType",
+                `is a ${family} node, which ElastiCache for Valkey does not run on; use a current-generation type of ${VALKEY_NODE_FAMILIES.join(", ")}, e.g. cache.t4g.small`,
+            );
+        }
+    }
+    // The worker type's architecture against the app servers' is checked by platforms/aws (architectureOf).
+}
+// --- end p-aws-workers ---
 
 /** The single Docker host of a `docker` stack. */
 export interface SingleHostSettings {
@@ -400,6 +468,39 @@ function commonRules(ctx: RuleContext): void {
     }
 }
 
+// --- restore and second region ---
+/** The moment restore times are checked against; tests set it. */
+export const clock = { now: (): Date => new Date() };
+
+/**
+ * Rules of `alicerce:restoreFrom`, `alicerce:useRestoredDatabase` and
+ * `alicerce:secondRegion` (stacks/restore.ts): the source's form for the
+ * cloud, a point in time inside the window, never a switch to a database that
+ * does not exist (nor the removal of the one the app uses), a second region
+ * that is another region of the same cloud.
+ */
+function restoreRules(ctx: RuleContext): void {
+    const { raw, value, say, cloud, preset, region } = ctx;
+    const from = value("restoreFrom");
+    if (from !== undefined && cloud !== undefined) {
+        const window = cloud === "aws" ? (preset?.database.backupRetentionDays ?? 0) : DIGITALOCEAN_PITR_DAYS;
+        for (const p of restoreProblems(from, cloud, window, clock.now())) say("restoreFrom", p);
+    }
+    if (value("useRestoredDatabase") === true && raw.restoreFrom === undefined) {
+        say(
+            "useRestoredDatabase",
+            "switches the app to a restored database, but alicerce:restoreFrom is not set: there is none, and if the app used one, removing the source would delete it; set alicerce:useRestoredDatabase false first (the app goes back to the stack's own database), or set alicerce:restoreFrom back",
+        );
+    }
+    if (raw.secondRegion !== undefined && cloud === "docker")
+        say("secondRegion", "applies to aws and digitalocean; on a single host set alicerce:backupRepository to a bucket in another region");
+    const second = value("secondRegion");
+    if (second !== undefined && (cloud === "aws" || cloud === "digitalocean")) {
+        const accepted = cloud === "aws" ? REGIONS.aws : digitalOceanRegionsWith(["spaces"]);
+        for (const p of secondRegionProblems(second, region, accepted, CLOUD_NAMES[cloud])) say("secondRegion", p);
+    }
+}
+// --- end restore and second region ---
 /** Where `alicerce:appPath` is resolved from (the directory holding Pulumi.yaml, where the CLI runs the program). */
 export const PROJECT_DIR = nodePath.join(__dirname, "..");
 
@@ -448,6 +549,20 @@ function appRules(ctx: RuleContext): void {
         say(
             "appReleaseCommand",
             "is set, but no image contains it: app-image/ has no release step; set alicerce:appPath (your app's directory) or alicerce:image (your app's image by digest)",
+        );
+    }
+    // The workers run the app's image with app-image/'s worker command unless told otherwise: the team's image has no dist/worker.js.
+    const { cloud, preset } = ctx;
+    const workers =
+        cloud === "aws"
+            ? preset?.awsWorkers.instanceType != null
+            : cloud === "digitalocean"
+              ? preset?.workers.digitalocean != null
+              : cloud === "docker" && (value("workersReplicas") ?? preset?.workers.docker.replicas ?? 0) > 0;
+    if (raw.appPath !== undefined && raw.workersCommand === undefined && workers) {
+        say(
+            "appPath",
+            `builds your own app, and the ${ctx.tier} tier runs queue workers from its image with app-image/'s worker command (node dist/worker.js); set alicerce:workersCommand to your worker's command (e.g. '["node","worker.js"]')${cloud === "docker" ? ", or alicerce:workersReplicas 0" : ""}`,
         );
     }
     if (raw.imageArchitecture !== undefined && raw.image === undefined) {
@@ -658,10 +773,12 @@ export function loadSettings(
     const problems: string[] = [];
     const { ctx, parsed } = loadConfig(allConfig, project, problems);
     commonRules(ctx);
+    restoreRules(ctx);
     appRules(ctx);
     if (ctx.cloud === "docker") dockerRules(ctx);
     else managedRules(ctx);
     if (ctx.cloud === "aws") awsRules(ctx);
+    if (ctx.cloud === "aws") awsQueueRules(ctx); // p-aws-workers
     if (ctx.cloud === "digitalocean") digitalOceanRules(ctx);
     workerRules(ctx); // p-do-docker-workers
     hostRules(ctx, allConfig);
@@ -765,11 +882,13 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         protectData: preset.protectData,
         tags: standardTags({ project, stack, owner: cfg.owner, costCenter: cfg.costCenter }),
         warnings,
+        ...(cfg.restoreFrom ? { restore: resolveRestore(cfg.restoreFrom, cfg.useRestoredDatabase ?? false) } : {}),
         app: {
             port: cfg.appPort ?? DEFAULT_APP_SHAPE.port,
             healthPath: cfg.appHealthPath ?? DEFAULT_APP_SHAPE.healthPath,
             ...(cfg.appCommand !== undefined ? { command: cfg.appCommand } : {}),
             ...(cfg.appReleaseCommand !== undefined ? { releaseCommand: cfg.appReleaseCommand } : {}),
+            ...(cfg.workersCommand !== undefined ? { workerCommand: cfg.workersCommand } : {}),
             env: cfg.appEnv ?? {},
             // Names only: the values stay Pulumi secrets (readProviderSecrets).
             secretNames: Object.keys(cfg.appSecrets ?? {}).sort(),
@@ -875,6 +994,20 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         waf: preset.waf,
         alarms: preset.alarms,
         auditTrail: preset.auditTrail,
+        ...(cfg.secondRegion ? { secondRegion: cfg.secondRegion } : {}),
+        // --- p-aws-workers ---
+        ...(cloud === "aws" && preset.awsWorkers.instanceType !== null && preset.awsCache.nodeType !== null
+            ? {
+                  awsWorkers: {
+                      ...preset.awsWorkers,
+                      instanceType: cfg.workersInstanceType ?? preset.awsWorkers.instanceType,
+                      minInstances: cfg.workersMin ?? preset.awsWorkers.minInstances,
+                      maxInstances: cfg.workersMax ?? preset.awsWorkers.maxInstances,
+                  },
+                  awsCache: { ...preset.awsCache, nodeType: cfg.cacheNodeType ?? preset.awsCache.nodeType },
+              }
+            : {}),
+        // --- end p-aws-workers ---
         // p-do-docker-workers
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
@@ -884,6 +1017,12 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         keepWafLogGroup: preset.keepWafLogGroup,
         dashboard: preset.dashboard,
     };
+}
+
+/** A validated `alicerce:restoreFrom` as settings. */
+function resolveRestore(text: string, active: boolean): RestoreSettings {
+    const { kind, value } = parseRestoreFrom(text);
+    return { kind, value, slug: restoreSlug(kind, value), active };
 }
 
 // ---- p-do-docker-workers: queue worker keys ----
@@ -914,10 +1053,17 @@ function workerRules(ctx: RuleContext): void {
     for (const key of DROPLET_WORKER_KEYS) {
         if (raw[key] === undefined) continue;
         if (cloud === "docker") say(key, "applies only when alicerce:cloud is digitalocean; use workersReplicas on a single host");
-        else if (cloud === "aws") say(key, "is not read on AWS by this platform; remove it");
+        else if (cloud === "aws")
+            continue; // awsQueueRules
         else if (cloud === "digitalocean" && preset !== undefined && preset.workers.digitalocean === null) {
             say(key, `sets workers, but the ${tier} tier has no queue (Valkey) on DigitalOcean; use tier growth or prod, or remove the key`);
         }
+    }
+    if (cloud !== undefined && cloud !== "aws" && raw.cacheNodeType !== undefined) {
+        say(
+            "cacheNodeType",
+            `applies only when alicerce:cloud is aws (ElastiCache); ${cloud === "digitalocean" ? "the DigitalOcean Valkey size comes from the tier" : "a single host runs its own Redis container"}; remove it`,
+        );
     }
     const presetWorkers = cloud === "digitalocean" ? preset?.workers.digitalocean : undefined;
     const min = value("workersMin") ?? presetWorkers?.minInstances;

@@ -290,19 +290,52 @@ export const configSchema = z.strictObject({
             error: "is not an Amazon Linux 2023 AMI name; use e.g. al2023-ami-2023.12.20260710.0-kernel-6.1-arm64 (docs/aws-edge.md: updating the AMI)",
         })
         .optional(),
+    // --- restore and second region (docs/data-recovery.md) ---
+    /**
+     * Create a restored database BESIDE the stack's own one, from `<kind>:<value>`:
+     * aws `snapshot:<RDS snapshot id>` or `time:<UTC time>|latest` (point in time);
+     * digitalocean `backup:latest` or `time:<UTC time>`; docker `dump:<file on the host>` or
+     * `restic:<snapshot id>|latest`. The stack's own database is never touched.
+     */
+    restoreFrom: z
+        .string()
+        .regex(/^(snapshot|time|backup|dump|restic):\S{1,255}$/, {
+            error: "is not a restore source; use <kind>:<value>: snapshot:<id> or time:<UTC time>|latest (aws), backup:latest or time:<UTC time> (digitalocean), dump:<file> or restic:<snapshot id>|latest (docker)",
+        })
+        .optional(),
+    /** The app uses the database made by `restoreFrom` (true) or the stack's own one (false, the default). Going back is setting it false. */
+    useRestoredDatabase: z
+        .enum(["true", "false"], { error: "is not true or false" })
+        .transform((v) => v === "true")
+        .optional(),
+    /** aws, digitalocean: copies of the database backups and the buckets go to this second region (not the stack's). */
+    secondRegion: z
+        .string()
+        .regex(/^[a-z0-9-]+$/, { error: "is not a region name" })
+        .optional(),
+    // --- end restore and second region ---
+    // --- queue workers and cache (AWS; the worker keys below serve AWS and DigitalOcean) ---
+    /** AWS: the ElastiCache for Valkey node type, overriding the tier. */
+    cacheNodeType: z
+        .string()
+        .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
+            error: "is not an ElastiCache node type; use e.g. cache.t4g.small (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html)",
+        })
+        .optional(),
+    // --- end p-aws-workers ---
     sshKeyFingerprints: stringList(
         /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
         "is not a list of SSH key fingerprints; use the MD5 fingerprints shown by `doctl compute ssh-key list`",
     ).optional(),
-    // ---- p-do-docker-workers: queue workers ----
-    /** DigitalOcean: the worker droplets' size slug, overriding the tier. */
+    // ---- queue workers (AWS and DigitalOcean) ----
+    /** The worker pool's instance type (AWS, same architecture as alicerce:instanceType: one image) or droplet size (DigitalOcean), overriding the tier. */
     workersInstanceType: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not a droplet size; use e.g. s-1vcpu-2gb" })
+        .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "is not an instance type or droplet size; use e.g. t4g.micro on AWS, s-1vcpu-2gb on DigitalOcean" })
         .optional(),
-    /** DigitalOcean: fewest worker droplets (the autoscale pool's minimum). */
+    /** Fewest workers (AWS Auto Scaling group minimum, DigitalOcean autoscale pool minimum), overriding the tier. */
     workersMin: wholeNumber(1, 20).optional(),
-    /** DigitalOcean: most worker droplets the pool may run (it scales on CPU). */
+    /** Most workers the autoscaler may run (AWS: on queue backlog; DigitalOcean: on CPU), overriding the tier. */
     workersMax: wholeNumber(1, 20).optional(),
     /** cloud docker: worker containers next to the app containers (0 for none). */
     workersReplicas: wholeNumber(0, 16).optional(),
@@ -323,6 +356,8 @@ export const configSchema = z.strictObject({
     appCommand: commandLine.optional(),
     /** Runs once per release before new instances take traffic (database migrations); its failure stops the rollout. */
     appReleaseCommand: commandLine.optional(),
+    /** The queue workers' command where the tier runs workers (required with alicerce:appPath there: app-image/'s worker is not in your image). */
+    workersCommand: commandLine.optional(),
     /** The team's own build context (a directory with a Dockerfile), relative to the project, instead of app-image/. */
     appPath: z
         .string()

@@ -126,6 +126,29 @@ export interface SingleHostPreset {
     readonly containerLimits: { readonly [R in ContainerRole]: ContainerLimitPreset };
 }
 
+// --- p-aws-workers (issue 15 on AWS): the worker pool and the ElastiCache for Valkey queue/cache ---
+/** AWS workers: an Auto Scaling group with no load balancer running the app image's worker command. */
+export interface AwsWorkersPreset {
+    /** EC2 instance type of a worker; `null`: no worker pool at this tier (then no cache either needs to exist). */
+    readonly instanceType: string | null;
+    /** Fewest workers running. */
+    readonly minInstances: number;
+    /** Most workers the autoscaler may run. */
+    readonly maxInstances: number;
+    /** Jobs waiting per InService worker the backlog target tracking steers towards (`QueueDepth` / `GroupInServiceInstances`). */
+    readonly backlogPerInstance: number;
+}
+
+/** AWS: ElastiCache for Valkey, the queue (BullMQ) and shared rate limit store. */
+export interface AwsCachePreset {
+    /** ElastiCache node type; `null`: no cache at this tier (and so no workers: they need a queue). */
+    readonly nodeType: string | null;
+    /** Nodes: one primary plus replicas. Two or more turn on Multi-AZ with automatic failover. */
+    readonly nodes: number;
+    /** Days of daily snapshots kept (ElastiCache keeps at most 35). */
+    readonly snapshotRetentionDays: number;
+}
+// --- end p-aws-workers ---
 // ---- p-do-docker-workers: queue workers and the queue's cache (DigitalOcean, single host) ----
 /** A pool of queue workers on DigitalOcean (droplets running the app image's worker command, no load balancer). */
 export interface DropletWorkerPreset {
@@ -182,6 +205,12 @@ export interface TierPreset {
      * logs bucket). The first copy of management events is free.
      */
     readonly auditTrail: boolean;
+    // --- p-aws-workers ---
+    /** AWS: the worker pool (see {@link AwsWorkersPreset}). */
+    readonly awsWorkers: AwsWorkersPreset;
+    /** AWS: the Valkey queue/cache (see {@link AwsCachePreset}). */
+    readonly awsCache: AwsCachePreset;
+    // --- end p-aws-workers ---
     /** Queue workers (p-do-docker-workers). */
     readonly workers: WorkersPreset;
     /** The queue's managed Valkey (p-do-docker-workers). */
@@ -253,6 +282,11 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 14,
         protectData: false,
         auditTrail: false,
+        // --- p-aws-workers ---
+        // No queue at mvp or growth: the cheapest cache with a failover replica is ~$19 a month, and growth is already over its budget.
+        awsWorkers: { instanceType: null, minInstances: 1, maxInstances: 1, backlogPerInstance: 100 },
+        awsCache: { nodeType: null, nodes: 1, snapshotRetentionDays: 0 },
+        // --- end p-aws-workers ---
         // p-do-docker-workers: no Valkey on DigitalOcean mvp ($15 a month). The mvp host (2 GB) has no room left for a
         // worker container: set alicerce:workersReplicas 1 on a bigger host (a laptop, or growth's 4 GB).
         workers: { digitalocean: null, docker: { replicas: 0, limit: { memoryMb: 256, cpus: 0.5 } } },
@@ -309,6 +343,11 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 30,
         protectData: true,
         auditTrail: false,
+        // --- p-aws-workers ---
+        // Growth's budget ($69.20) is already exceeded without them; the app runs without Redis (uploads are not verified, the rate limit is per instance).
+        awsWorkers: { instanceType: null, minInstances: 1, maxInstances: 1, backlogPerInstance: 100 },
+        awsCache: { nodeType: null, nodes: 1, snapshotRetentionDays: 0 },
+        // --- end p-aws-workers ---
         // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
         workers: {
             digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 },
@@ -365,6 +404,11 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         logRetentionDays: 90,
         protectData: true,
         auditTrail: true,
+        // --- p-aws-workers ---
+        // Prod: two cache.t4g.micro Valkey nodes in two AZs (Multi-AZ, automatic failover) and 1-4 t4g.micro workers scaling on backlog.
+        awsWorkers: { instanceType: "t4g.micro", minInstances: 1, maxInstances: 4, backlogPerInstance: 100 },
+        awsCache: { nodeType: "cache.t4g.micro", nodes: 2, snapshotRetentionDays: 7 },
+        // --- end p-aws-workers ---
         // p-do-docker-workers
         workers: {
             digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 },

@@ -87,6 +87,11 @@ export interface QueueConfig {
   concurrency: number;
   /** How long a job's lock lasts without renewal: a killed worker's job is retried after about this long. */
   lockMs: number;
+  /**
+   * How many times a job may be found stalled (its worker gone, its lock expired) and put back before BullMQ fails
+   * it for good with "job stalled more than allowable limit" (the Worker's `maxStalledCount`).
+   */
+  maxStalledCount: number;
 }
 
 /** Shared rate limit on `/api/` routes. */
@@ -275,6 +280,8 @@ export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
     backoffMs: int('JOB_BACKOFF_MS', 5000, 0, 3_600_000),
     concurrency: int('WORKER_CONCURRENCY', 4, 1, 256),
     lockMs: int('WORKER_LOCK_MS', 30_000, 1000, 600_000),
+    // BullMQ's own default is 1 (Worker constructor in bullmq dist/esm/classes/worker.js); 0 fails a job on its first stall.
+    maxStalledCount: int('MAX_STALLED_COUNT', 1, 0, 1000),
   };
   const rateLimit: RateLimitConfig = {
     points: int('RATE_LIMIT_POINTS', 300, 1, 1_000_000),

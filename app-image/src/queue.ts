@@ -60,25 +60,34 @@ export function openVerifyQueue(connection: ConnectionOptions, queue: QueueConfi
 
 /**
  * Adds the verification of an upload. The job id is derived from the upload,
- * so adding it again while the job exists (waiting, running, retrying,
- * completed or dead-lettered) adds nothing; a dead-lettered job is removed
- * first when `retryDeadLetter` is set, so a client can ask again.
+ * so adding it again while the job exists (waiting, running, retrying or
+ * completed) adds nothing. A job in BullMQ's failed set is removed first, so a
+ * client can ask again: whether the worker dead-lettered it after its last
+ * attempt, or BullMQ failed it without running it ("job stalled more than
+ * allowable limit", when it stalled more than `MAX_STALLED_COUNT` times) and
+ * the upload's row was left `queued`. The caller calls this only for an upload
+ * that is not final (`pending`, `queued`, `failed`): the record itself is
+ * idempotent, so a job run again records once.
  *
  * @param queue - the verification queue
  * @param uploadId - upload to verify
- * @param retryDeadLetter - remove a failed job of this upload before adding
+ * @returns whether a failed job was removed (and a fresh one added)
  */
-export async function enqueueVerification(
-  queue: Queue<VerifyJobData>,
-  uploadId: string,
-  retryDeadLetter = false,
-): Promise<void> {
+export async function enqueueVerification(queue: Queue<VerifyJobData>, uploadId: string): Promise<boolean> {
   const jobId = verifyJobId(uploadId);
-  if (retryDeadLetter) {
-    const existing = await queue.getJob(jobId);
-    if (existing !== undefined && (await existing.isFailed())) await existing.remove();
+  let retried = false;
+  const existing = await queue.getJob(jobId);
+  if (existing !== undefined && (await existing.isFailed())) {
+    try {
+      await existing.remove();
+      retried = true;
+    } catch (err) {
+      // Another request removed it first (and added the new job), or a worker holds it: fine unless it is still failed.
+      if (await existing.isFailed()) throw err;
+    }
   }
   await queue.add('verify', { uploadId }, { jobId });
+  return retried;
 }
 
 /** Queue figures for alarms and scaling. */

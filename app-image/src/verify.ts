@@ -214,6 +214,39 @@ export async function recordFailure(
 }
 
 /**
+ * The text kept as an upload's `last_error` for a failed attempt: the error's
+ * name and message (no stack).
+ *
+ * @param err - what the attempt threw, or what BullMQ failed the job with
+ */
+export function failureMessage(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * Records that BullMQ failed a job for good: the upload becomes `failed`
+ * (dead-lettered) with the reason, unless its result was recorded meanwhile.
+ * The processor does this itself on its last attempt; this is for failures
+ * that never reach the processor, such as a job BullMQ fails because it stalled
+ * more than `maxStalledCount` times ("job stalled more than allowable limit",
+ * set by its moveStalledJobsToWait script and applied by the next worker that
+ * takes the job, without running it). Running it twice writes the same row.
+ *
+ * @param pool - writer pool
+ * @param uploadId - the upload
+ * @param attempts - attempts BullMQ counted for the job (`attemptsMade`)
+ * @param error - why it failed
+ */
+export async function recordDeadLetter(
+  pool: pg.Pool,
+  uploadId: string,
+  attempts: number,
+  error: string,
+): Promise<void> {
+  await recordFailure(pool, uploadId, attempts, error, true);
+}
+
+/**
  * Reads the declared facts of an upload.
  *
  * @param pool - writer pool (the worker reads what the API just wrote: no replica lag)
@@ -308,7 +341,7 @@ export function createVerifyProcessor(deps: { pool: pg.Pool; s3: S3Client; bucke
       );
       return { outcome: inspection.outcome, recorded: true };
     } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const message = failureMessage(err);
       deps.logger.warn(
         { uploadId, jobId, attempt, last, err: { message } },
         last ? 'last attempt failed: dead-lettered' : 'attempt failed: will retry',

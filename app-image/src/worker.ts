@@ -32,10 +32,7 @@ import {
 import { createRedis } from './redis.js';
 import { createS3Client } from './routes/uploads.js';
 import { createSecretsClient, type SecretsClient } from './secrets.js';
-import { createVerifyProcessor, type VerifyJobResult } from './verify.js';
-
-/** How many times a job may be found stalled (its worker gone) and put back before it is failed. */
-export const MAX_STALLED_COUNT = 2;
+import { createVerifyProcessor, failureMessage, recordDeadLetter, type VerifyJobResult } from './verify.js';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -78,17 +75,38 @@ async function main(): Promise<void> {
       concurrency: config.queue.concurrency,
       lockDuration: config.queue.lockMs,
       stalledInterval: config.queue.lockMs,
-      maxStalledCount: MAX_STALLED_COUNT,
+      // A job found stalled more than this many times is failed by BullMQ itself, without running the processor.
+      maxStalledCount: config.queue.maxStalledCount,
       autorun: false,
     });
     worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'worker error'));
+    // 'failed' is emitted after every failed attempt, including the ones BullMQ fails without running the processor
+    // (a job that stalled more than maxStalledCount times: Worker.processJob -> getUnrecoverableErrorMessage). When
+    // the job is now in the failed set for good, the upload is dead-lettered in PostgreSQL with the reason.
+    const pending = new Set<Promise<void>>();
+    const writer = pools.writer;
     worker.on('failed', (job, err) => {
-      if (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      if (job === undefined) return;
+      const p = (async () => {
+        if (!(await job.isFailed())) return; // retried later (delayed or waiting): not a dead letter
+        await recordDeadLetter(writer, job.data.uploadId, job.attemptsMade, failureMessage(err));
         logger.error(
           { jobId: job.id, uploadId: job.data.uploadId, attempts: job.attemptsMade, err: { message: err.message } },
           'job dead-lettered',
         );
-      }
+      })()
+        .catch((e: unknown) =>
+          logger.warn(
+            {
+              jobId: job.id,
+              uploadId: job.data.uploadId,
+              err: { message: e instanceof Error ? e.message : String(e) },
+            },
+            'could not record the dead letter',
+          ),
+        )
+        .finally(() => pending.delete(p));
+      pending.add(p);
     });
     worker.on('stalled', (jobId) =>
       logger.warn({ jobId }, 'job stalled (its worker stopped without finishing): put back in the queue'),
@@ -140,6 +158,8 @@ async function main(): Promise<void> {
       logger,
       timeoutMs: config.shutdownTimeoutMs,
       close: async () => {
+        // Dead letters being recorded finish before the pools close.
+        await Promise.allSettled([...pending]);
         await queue.close();
         workerConnection.disconnect();
         statsConnection.disconnect();

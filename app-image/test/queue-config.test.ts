@@ -26,7 +26,8 @@ describe('config: queue, rate limit, CDN and metrics variables', () => {
     if (!r.ok) assert.fail(JSON.stringify(r.issues));
     const c = r.config;
     assert.equal(c.redis, undefined);
-    assert.deepEqual(c.queue, { attempts: 5, backoffMs: 5000, concurrency: 4, lockMs: 30000 });
+    // maxStalledCount 1: BullMQ's own Worker default (node_modules/bullmq/dist/esm/classes/worker.js constructor).
+    assert.deepEqual(c.queue, { attempts: 5, backoffMs: 5000, concurrency: 4, lockMs: 30000, maxStalledCount: 1 });
     assert.deepEqual(c.rateLimit, { points: 300, windowSeconds: 60 });
     assert.equal(c.trustProxyHops, 1);
     assert.deepEqual(c.cdn, { baseUrl: undefined, publicPrefix: 'public/', publicAcl: undefined });
@@ -93,6 +94,27 @@ describe('config: queue, rate limit, CDN and metrics variables', () => {
       'WORKER_LOCK_MS',
     ]);
     assert.ok(!JSON.stringify(found).includes(redisPassword));
+  });
+
+  it('MAX_STALLED_COUNT: an integer from 0 (fail on the first stall) to 1000, every bad value reported', () => {
+    // BullMQ's Worker throws on a negative or non-number maxStalledCount ("maxStalledCount must be greater or equal
+    // than 0", bullmq dist/esm/classes/worker.js); its moveStalledJobsToWait Lua script fails a job once
+    // `stalledCount > maxStalledJobCount`, so 0 is meaningful: the first stall fails the job.
+    for (const [raw, expected] of [
+      ['0', 0],
+      ['3', 3],
+      [' 1000 ', 1000],
+      ['', 1],
+    ] as const) {
+      const r = parseConfig({ ...base, REDIS_URL: 'redis://cache:6379', MAX_STALLED_COUNT: raw }, 'worker');
+      if (!r.ok) assert.fail(`${raw}: ${JSON.stringify(r.issues)}`);
+      assert.equal(r.config.queue.maxStalledCount, expected, raw);
+    }
+    for (const raw of ['-1', '1.5', 'two', '1001', '1e3']) {
+      const found = issues({ ...base, MAX_STALLED_COUNT: raw, JOB_ATTEMPTS: '0' });
+      assert.deepEqual(found.map((i) => i.variable).sort(), ['JOB_ATTEMPTS', 'MAX_STALLED_COUNT'], raw);
+      assert.match(found.find((i) => i.variable === 'MAX_STALLED_COUNT')?.message ?? '', /integer between 0 and 1000/);
+    }
   });
 
   it('REDIS_TLS_CA_FILE only with rediss://', () => {

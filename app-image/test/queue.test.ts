@@ -332,6 +332,107 @@ describe('upload verification queue: API and worker processes, real Redis, Postg
     await second.waitForLog((l) => l.msg === 'upload verification recorded' && l.uploadId === id);
   });
 
+  /**
+   * Makes an upload's job stall until BullMQ fails it for good. The test holds the record step (see holdRecord), so
+   * each worker that takes the job blocks there; the test SIGKILLs it (and ends its database session, which would
+   * otherwise wait on the lock) and starts another. That worker's stalled-job check, BullMQ's
+   * moveStalledJobsToWait Lua script (node_modules/bullmq/dist/esm/commands/moveStalledJobsToWait-9.lua), finds the
+   * job in the active list with no lock, increments its stall count (`HINCRBY jobKey stc 1`) and puts it back to
+   * wait; once `stalledCount > maxStalledJobCount` (the Worker's maxStalledCount) it also sets the deferred failure
+   * "job stalled more than allowable limit" (`HSET jobKey defa`). The next worker that takes such a job does not run
+   * the processor: Worker.processJob sees getUnrecoverableErrorMessage(job) (node_modules/bullmq/dist/esm/classes/
+   * worker.js) and moves it to the failed set with an UnrecoverableError, emitting only the Worker's 'failed' event.
+   *
+   * @returns how many times the job stalled, and the worker that failed it (still running)
+   */
+  async function stallUntilFailed(
+    id: string,
+    extra: Record<string, string>,
+  ): Promise<{ stalls: number; last: ServiceProcess; lock: pg.Client }> {
+    const lock = await holdRecord(id);
+    await complete(id);
+    const blockedPids = async () =>
+      (
+        await cluster.admin<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = $1 AND wait_event_type = 'Lock' AND application_name LIKE 'alicerce-app%'
+              AND query LIKE '%INSERT INTO upload_verifications%'`,
+          [database],
+        )
+      ).rows.map((r) => r.pid);
+    for (let stalls = 0; ; stalls += 1) {
+      if (stalls > 6) throw new Error('the job never failed: maxStalledCount is not applied');
+      const w = await spawnWorker(extra);
+      const deadline = Date.now() + 30_000;
+      let state: string | undefined;
+      for (;;) {
+        state = await (await queue.getJob(verifyJobId(id)))?.getState();
+        if (state === 'failed') return { stalls, last: w, lock };
+        if ((await blockedPids()).length > 0) break;
+        if (Date.now() > deadline) throw new Error(`job ${state} after 30 s: neither failed nor running`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      w.child.kill('SIGKILL');
+      await w.exited;
+      // The killed worker's session still waits on the test's lock: end it, as a lost host's would end.
+      for (const pid of await blockedPids()) await cluster.admin('SELECT pg_terminate_backend($1)', [pid]);
+      while ((await blockedPids()).length > 0) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('a job that stalls more than MAX_STALLED_COUNT times is dead-lettered, visible through the API with its reason', async function () {
+    // BullMQ fails such a job without running the processor (see stallUntilFailed), so the processor's own failure
+    // path never runs: the Worker's 'failed' event must record the dead letter.
+    const id = await upload(PNG, 'image/png');
+    const { stalls, last } = await stallUntilFailed(id, { MAX_STALLED_COUNT: '1' });
+    const v = await waitForStatus(id, ['failed', 'verified', 'rejected'], 15_000);
+    assert.equal(v.status, 'failed', JSON.stringify(v));
+    assert.match(v.lastError ?? '', /job stalled more than allowable limit/);
+    assert.equal(v.verification, null);
+    // moveStalledJobsToWait fails it when stalledCount > maxStalledJobCount: with 1, on its second stall.
+    assert.equal(stalls, 2, 'MAX_STALLED_COUNT=1: put back after the first stall, failed after the second');
+    const job = await queue.getJob(verifyJobId(id));
+    assert.equal(job?.failedReason, 'job stalled more than allowable limit');
+    assert.equal(await verificationRows(id), '0');
+    await last.waitForLog((l) => l.msg === 'job dead-lettered' && l.uploadId === id);
+  });
+
+  it('completing again an upload whose job BullMQ failed for stalling (row still queued) runs it once and records once', async function () {
+    const id = await upload(PNG, 'image/png');
+    const { last, lock } = await stallUntilFailed(id, { MAX_STALLED_COUNT: '0' });
+    const failed = await queue.getJob(verifyJobId(id));
+    assert.equal(failed?.failedReason, 'job stalled more than allowable limit');
+    // Drained: whatever its 'failed' listener records is written before it exits.
+    await last.stop(10_000);
+    // The row as a worker that died right after BullMQ failed the job leaves it (or a worker without the listener):
+    // queued, with the job in the failed set. The upload is not final, so completing again must run it again.
+    await cluster.admin(`UPDATE uploads SET status = 'queued' WHERE id = $1 AND status IN ('queued', 'failed')`, [id], {
+      database,
+    });
+    await lock.query('ROLLBACK');
+    const worker = await spawnWorker();
+    await complete(id);
+    const v = await waitForStatus(id, ['verified', 'rejected', 'failed']);
+    assert.equal(v.status, 'verified', JSON.stringify(v));
+    assert.equal(v.verification?.sha256, createHash('sha256').update(PNG).digest('hex'));
+    assert.equal(await verificationRows(id), '1');
+    const job = await queue.getJob(verifyJobId(id));
+    assert.equal(await job?.getState(), 'completed');
+    assert.equal(job?.attemptsStarted, 1, 'a fresh job, run once');
+    await worker.waitForLog((l) => l.msg === 'upload verification recorded' && l.uploadId === id);
+    // Completing once more changes nothing: the result is final.
+    await complete(id, 200);
+    assert.equal(await verificationRows(id), '1');
+    assert.equal(
+      worker
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('upload verification recorded') && l.includes(id)).length,
+      1,
+      'recorded once',
+    );
+  });
+
   it('SIGTERM drains: the running job finishes and is recorded, no new job is taken, the worker exits 0', async function () {
     const worker = await spawnWorker();
     const running = await upload(PNG, 'image/png');

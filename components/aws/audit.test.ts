@@ -79,7 +79,7 @@ describe("data-tier logging (AWS)", () => {
     it("prod: a multi-region CloudTrail trail of management events, validated, under the stack key, into the logs bucket", async () => {
         const res = await resourcesOf(stackRun("prod"));
         const trail = res.one("aws:cloudtrail/trail:Trail");
-        const key = res.one("aws:kms/key:Key");
+        const key = res.one("aws:kms/key:Key", "kms-key");
         const arn = trailArn("us-east-1", ACCOUNT, "alicerce-prod-audit");
         assert.equal(trail.inputs.name, "alicerce-prod-audit");
         assert.equal(trail.inputs.enableLogFileValidation, true);

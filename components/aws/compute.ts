@@ -161,7 +161,83 @@ export interface ComputePoolArgs {
     readonly instanceTags: Readonly<Record<string, string>>;
     /** Changes to the child resources' args and options (see {@link Transform}). */
     readonly transform?: ComputePoolTransform;
+    // --- p-aws-workers ---
+    /**
+     * The command the container runs instead of the image's own, e.g. the worker's {@link WORKER_COMMAND}.
+     * @default undefined (the image's CMD: the web role's user data is unchanged)
+     */
+    readonly command?: readonly string[];
+    /**
+     * Names the container, its systemd unit and files on the host.
+     * @default "app"
+     */
+    readonly serviceName?: string;
+    /**
+     * Scale on a backlog metric per InService instance (target tracking over metric math), besides CPU.
+     * @default undefined (CPU only, and requests behind a load balancer)
+     */
+    readonly backlog?: BacklogScaling;
+    /**
+     * What the launch template and role describe the instances as.
+     * @default "App instances"
+     */
+    readonly roleDescription?: string;
+    // --- end p-aws-workers ---
 }
+
+// --- p-aws-workers ---
+
+/**
+ * Target tracking on a queue's backlog per instance: `metric` (one time
+ * series for the whole queue, e.g. the EMF `QueueDepth` every worker
+ * reports) divided by the group's `GroupInServiceInstances`, as AWS's
+ * backlog-per-instance example does
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-target-tracking-metric-math.html).
+ */
+export interface BacklogScaling {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+    /** The statistic of the backlog metric over each minute (every worker reports the same queue: `Maximum`). */
+    readonly stat: string;
+    /** Jobs waiting per InService instance to steer towards. */
+    readonly targetPerInstance: number;
+}
+
+/** The metric-math queries of a backlog target-tracking policy; the expression is the only one returning data. */
+export function backlogMetricQueries(b: BacklogScaling, groupName: pulumi.Input<string>) {
+    return [
+        {
+            id: "backlog",
+            label: `${b.metricName} (${b.stat})`,
+            returnData: false,
+            metricStat: {
+                metric: {
+                    namespace: b.namespace,
+                    metricName: b.metricName,
+                    dimensions: Object.entries(b.dimensions).map(([name, value]) => ({ name, value })),
+                },
+                stat: b.stat,
+            },
+        },
+        {
+            id: "inservice",
+            label: "InService instances",
+            returnData: false,
+            // Needs the group's metrics collection (enabledMetrics has GroupInServiceInstances).
+            metricStat: {
+                metric: {
+                    namespace: "AWS/AutoScaling",
+                    metricName: "GroupInServiceInstances",
+                    dimensions: [{ name: "AutoScalingGroupName", value: groupName }],
+                },
+                stat: "Average",
+            },
+        },
+        { id: "perinstance", label: "backlog per InService instance", expression: "backlog / inservice", returnData: true },
+    ];
+}
+// --- end p-aws-workers ---
 
 /** The load balancer side of a web pool. */
 export interface PoolLoadBalancer {
@@ -309,7 +385,7 @@ export class ComputePool extends pulumi.ComponentResource {
                 t.role,
                 `${name}-role`,
                 {
-                    description: "App instances: pull the app image, read this stack's secrets, ship logs and metrics, SSM sessions",
+                    description: `${a.roleDescription ?? "App instances"}: pull the app image, read this stack's secrets, ship logs and metrics, SSM sessions`,
                     assumeRolePolicy: JSON.stringify({
                         Version: "2012-10-17",
                         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -345,8 +421,11 @@ export class ComputePool extends pulumi.ComponentResource {
                     secrets: bootSecrets,
                     files: a.bootFiles,
                     stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
-                    command: shape.command,
-                    releaseCommand: shape.releaseCommand,
+                    // Only when set: the web role's spec (and so its user data) stays exactly what it was.
+                    ...(a.serviceName !== undefined ? { serviceName: a.serviceName } : {}),
+                    // A role with its own command (the workers) runs no release command: the web role's hosts run it.
+                    command: a.command ?? shape.command,
+                    releaseCommand: a.command !== undefined ? undefined : shape.releaseCommand,
                 },
                 awsHost({ region: a.region, logGroupName: a.logGroupName }),
             ),
@@ -358,7 +437,7 @@ export class ComputePool extends pulumi.ComponentResource {
                 t.launchTemplate,
                 `${name}-lt`,
                 {
-                    description: "App instances: Amazon Linux 2023 running the app container",
+                    description: `${a.roleDescription ?? "App instances"}: Amazon Linux 2023 running the app container`,
                     imageId: amiId,
                     instanceType: a.instanceType,
                     iamInstanceProfile: { arn: profile.arn },
@@ -445,6 +524,25 @@ export class ComputePool extends pulumi.ComponentResource {
                     { parent: this },
                 ),
             );
+            // p-aws-workers: a worker pool also scales on its queue's backlog per InService instance.
+            const backlog = a.backlog;
+            if (backlog !== undefined) {
+                new aws.autoscaling.Policy(
+                    ...transform(
+                        t.scalingPolicy,
+                        `${name}-backlog`,
+                        {
+                            autoscalingGroupName: group.name,
+                            policyType: "TargetTrackingScaling",
+                            targetTrackingConfiguration: {
+                                customizedMetricSpecification: { metrics: backlogMetricQueries(backlog, group.name) },
+                                targetValue: backlog.targetPerInstance,
+                            },
+                        },
+                        { parent: this },
+                    ),
+                );
+            }
             const lb = a.loadBalancer;
             if (lb !== undefined) {
                 new aws.autoscaling.Policy(

@@ -53,7 +53,7 @@ describe("AWS data-layer rules", () => {
             for (const p of res.ofType("aws:s3/bucketPolicy:BucketPolicy"))
                 assert.ok(bytes(p.inputs.policy) <= 20 * 1024, `${p.name}: ${bytes(p.inputs.policy)} bytes`);
             // KMS key policies: at most 32 KB; descriptions at most 8192 characters (CreateKey, https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html).
-            const key = res.one("aws:kms/key:Key");
+            const key = res.one("aws:kms/key:Key", "kms-key");
             assert.ok(bytes(key.inputs.policy) <= 32 * 1024);
             assert.ok(key.inputs.description.length <= 8192);
             // S3 lifecycle: rule ids up to 255 characters, unique per configuration; days positive

@@ -238,7 +238,7 @@ describe("Database", () => {
 
     it("prod keeps weekly copies 90 days in an AWS Backup vault under the stack key; lower tiers have none", async () => {
         const res = await resourcesOf(stackRun("prod"));
-        const vault = res.one("aws:backup/vault:Vault");
+        const vault = res.one("aws:backup/vault:Vault", "database-vault");
         assert.equal(vault.inputs.kmsKeyArn, KEY_ARN);
         assert.equal(vault.options.protect, true);
         const rule = res.one("aws:backup/plan:Plan").inputs.rules[0];

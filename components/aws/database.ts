@@ -106,10 +106,27 @@ export interface DatabaseArgs {
     readonly protect?: boolean;
     /** Changes to the child resources' args and options (see {@link Transform}). */
     readonly transform?: DatabaseTransform;
+    /** A database restored BESIDE the primary (never in its place); the app uses it when `active`. */
+    readonly restore?: DatabaseRestore;
+    /** A vault in another region each long-term copy is copied to, kept as long (the plan rule's copy action). */
+    readonly copyToVaultArn?: pulumi.Input<string>;
+}
+
+/** A restored instance: from an RDS snapshot, or the primary's point in time (`latest` or a UTC time). */
+export interface DatabaseRestore {
+    readonly kind: "snapshot" | "time";
+    readonly value: string;
+    /** Derived from the source: part of the restored instance's logical name and identifier, so a new source is a new instance. */
+    readonly slug: string;
+    /** The restored instance's RDS identifier (see `rdsIdentifier`). */
+    readonly identifier: string;
+    /** The app (writer address, master secret) uses the restored instance. */
+    readonly active: boolean;
 }
 
 /** {@link DatabaseArgs} with defaults applied. */
-export type DatabaseSettings = Required<Omit<DatabaseArgs, "transform">> & Pick<DatabaseArgs, "transform">;
+export type DatabaseSettings = Required<Omit<DatabaseArgs, "transform" | "restore" | "copyToVaultArn">> &
+    Pick<DatabaseArgs, "transform" | "restore" | "copyToVaultArn">;
 
 /** {@link DatabaseArgs} with defaults applied. */
 export function withDatabaseDefaults(args: DatabaseArgs): DatabaseSettings {
@@ -217,6 +234,10 @@ export class Database extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
     /** The replica's RDS identifier, when there is one. */
     public readonly replicaIdentifier?: pulumi.Output<string>;
+    /** The stack's own primary, whichever instance the app uses. */
+    public readonly primaryIdentifier: pulumi.Output<string>;
+    /** The restored instance's identifier (`alicerce:restoreFrom`), when there is one. */
+    public readonly restoredIdentifier?: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:Database", name, {}, opts);
@@ -358,16 +379,68 @@ export class Database extends pulumi.ComponentResource {
 
         if (s.longTermBackupDays > 0) this.longTermBackups(name, s, primary);
 
-        this.writerAddress = primary.address;
-        this.readerAddress = replica?.address;
-        this.port = primary.port;
-        this.masterSecretArn = primary.masterUserSecrets.apply((secrets) => {
+        // --- restore: a NEW instance beside the primary; the primary's inputs never depend on it ---
+        let restored: aws.rds.Instance | undefined;
+        if (s.restore) {
+            const r = s.restore;
+            // snapshotIdentifier and restoreToPointInTime force a new instance (terraform-provider-aws
+            // internal/service/rds/instance.go: both ForceNew). They are set only here, never on the primary, and
+            // the logical name carries the source's slug: another source is another instance, never a replacement.
+            // The database name, master user, engine version and KMS key come from the source (RestoreDBInstance*).
+            restored = new aws.rds.Instance(
+                `${name}-restored-${r.slug}`,
+                {
+                    identifier: r.identifier,
+                    ...(r.kind === "snapshot"
+                        ? { snapshotIdentifier: r.value }
+                        : {
+                              restoreToPointInTime:
+                                  r.value === "latest"
+                                      ? { sourceDbInstanceIdentifier: primary.identifier, useLatestRestorableTime: true }
+                                      : { sourceDbInstanceIdentifier: primary.identifier, restoreTime: r.value },
+                          }),
+                    engine: "postgres",
+                    instanceClass: s.instanceClass,
+                    ...storage,
+                    storageEncrypted: true,
+                    kmsKeyId: s.kmsKeyArn,
+                    manageMasterUserPassword: true,
+                    masterUserSecretKmsKeyId: s.kmsKeyArn,
+                    port: POSTGRES_PORT,
+                    dbSubnetGroupName: subnetGroup.name,
+                    vpcSecurityGroupIds: [sg.id],
+                    parameterGroupName: parameters.name,
+                    publiclyAccessible: false,
+                    multiAz: r.active && s.multiAz,
+                    backupRetentionPeriod: s.backupRetentionDays,
+                    backupWindow: WINDOWS.backup,
+                    maintenanceWindow: WINDOWS.maintenance,
+                    copyTagsToSnapshot: true,
+                    deletionProtection: r.active || s.deletionProtection,
+                    skipFinalSnapshot: false,
+                    finalSnapshotIdentifier: finalSnapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(r.identifier, hex)),
+                    applyImmediately: true,
+                },
+                // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview
+                // instead of deleting the database the app runs on.
+                { parent: this, protect: r.active || s.protect },
+            );
+        }
+        const active = restored && s.restore?.active ? restored : primary;
+        // --- end restore ---
+
+        this.writerAddress = active.address;
+        this.readerAddress = active === primary ? replica?.address : undefined;
+        this.port = active.port;
+        this.masterSecretArn = active.masterUserSecrets.apply((secrets) => {
             const arn = secrets?.[0]?.secretArn;
-            if (!arn) throw new Error(`RDS returned no master user secret for ${s.identifier}`);
+            if (!arn) throw new Error(`RDS returned no master user secret for ${active === primary ? s.identifier : s.restore?.identifier}`);
             return arn;
         });
         this.dbName = pulumi.output(s.dbName);
-        this.identifier = primary.identifier;
+        this.identifier = active.identifier;
+        this.primaryIdentifier = primary.identifier;
+        this.restoredIdentifier = restored?.identifier;
         this.securityGroupId = sg.id;
         this.replicaIdentifier = replica?.identifier;
         this.registerOutputs({
@@ -379,6 +452,8 @@ export class Database extends pulumi.ComponentResource {
             identifier: this.identifier,
             securityGroupId: this.securityGroupId,
             replicaIdentifier: this.replicaIdentifier,
+            primaryIdentifier: this.primaryIdentifier,
+            restoredIdentifier: this.restoredIdentifier,
         });
     }
 
@@ -426,6 +501,10 @@ export class Database extends pulumi.ComponentResource {
                         startWindow: 60,
                         completionWindow: 360,
                         lifecycle: { deleteAfter: s.longTermBackupDays },
+                        // A copy of each recovery point in the second region's vault (its own key), kept as long.
+                        ...(s.copyToVaultArn
+                            ? { copyActions: [{ destinationVaultArn: s.copyToVaultArn, lifecycle: { deleteAfter: s.longTermBackupDays } }] }
+                            : {}),
                     },
                 ],
             },

@@ -16,7 +16,7 @@ describe("Kms", () => {
     ] as const) {
         it(`${stack}: one symmetric customer-managed key with rotation, a stack alias, ${protect ? "" : "not "}protected`, async () => {
             const res = await resourcesOf(stackRun(stack));
-            const key = res.one("aws:kms/key:Key");
+            const key = res.one("aws:kms/key:Key", "kms-key");
             assert.equal(key.inputs.enableKeyRotation, true);
             assert.equal(key.inputs.customerMasterKeySpec, "SYMMETRIC_DEFAULT");
             assert.equal(key.inputs.keyUsage, "ENCRYPT_DECRYPT");
@@ -24,7 +24,7 @@ describe("Kms", () => {
             assert.equal(key.options.protect, protect);
             const policy = JSON.parse(key.inputs.policy);
             assert.equal(policy.Statement[0].Principal.AWS, "arn:aws:iam::123456789012:root");
-            const alias = res.one("aws:kms/alias:Alias");
+            const alias = res.one("aws:kms/alias:Alias", "kms-alias");
             assert.equal(alias.inputs.name, `alias/alicerce-${stack}`);
             assert.equal(alias.inputs.targetKeyId, "kms-key-0000-1111-2222");
             assert.equal(res.byUrn(key.parent!)?.type, "alicerce:aws:Kms");

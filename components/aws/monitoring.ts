@@ -48,7 +48,95 @@ export interface AlarmTargets {
     readonly dbReplicaIdentifier?: string;
     /** The database's allocated storage, for the free-storage threshold. */
     readonly dbStorageGb: number;
+    /** p-aws-workers: the queue the workers report on and the cache's nodes, where the stack has them. */
+    readonly queue?: QueueTargets;
 }
+
+// --- p-aws-workers ---
+/** The queue and cache the alarms watch (plain names: ours, not computed). */
+export interface QueueTargets {
+    /** The BullMQ queue (the EMF metrics' `Queue` dimension). */
+    readonly queueName: string;
+    /** The cache's member clusters (`CacheClusterId`): the primary moves on failover, so alarms take the worst node. */
+    readonly cacheClusterIds: readonly string[];
+}
+
+/** The namespace the worker's EMF metrics land in (app-image METRICS_NAMESPACE default). */
+export const QUEUE_NAMESPACE = "Alicerce/Queue";
+
+/**
+ * The queue and cache alarms: backlog (`QueueDepth` above 1000 for 15
+ * minutes: the workers are not keeping up even at their maximum), the
+ * oldest waiting job older than 15 minutes (missing data breaches: no
+ * worker reporting means nothing is processed), new dead letters
+ * (`FailedJobs` counts the kept dead letters, so the alarm is on its
+ * increase), cache memory above 80% on any node (with `noeviction` a full
+ * cache refuses new jobs) and any eviction (there should be none).
+ */
+export function queueAlarmSpecs(q: QueueTargets): AlarmSpec[] {
+    const queue = { Queue: q.queueName };
+    const node = (metricName: string, stat: string) =>
+        Object.fromEntries(q.cacheClusterIds.map((id, i) => [`n${i}`, { namespace: "AWS/ElastiCache", metricName, dimensions: { CacheClusterId: id }, stat }]));
+    const ids = q.cacheClusterIds.map((_, i) => `n${i}`).join(", ");
+    return [
+        {
+            key: "queue-depth",
+            description:
+                "Queue: more than 1000 jobs waiting for 15 minutes. The workers are at their maximum or failing; check the worker logs, raise workersMax.",
+            metric: { namespace: QUEUE_NAMESPACE, metricName: "QueueDepth", dimensions: queue, stat: "Maximum" },
+            comparison: "GreaterThanThreshold",
+            threshold: 1000,
+            period: 60,
+            evaluationPeriods: 15,
+            treatMissingData: "missing",
+        },
+        {
+            key: "queue-oldest-job",
+            description: "Queue: the oldest waiting job is over 15 minutes old, or no worker has reported for 5 minutes. Check the worker group and its logs.",
+            metric: { namespace: QUEUE_NAMESPACE, metricName: "OldestJobAgeSeconds", dimensions: queue, stat: "Maximum" },
+            comparison: "GreaterThanThreshold",
+            threshold: 900,
+            period: 60,
+            evaluationPeriods: 5,
+            treatMissingData: "breaching",
+        },
+        {
+            key: "queue-failed-jobs",
+            description: "Queue: new dead letters (a job failed its last attempt). GET /api/uploads/:id shows lastError; the worker logs say why.",
+            metric: {
+                expression: "DIFF(failed)",
+                label: "new dead letters",
+                metrics: { failed: { namespace: QUEUE_NAMESPACE, metricName: "FailedJobs", dimensions: queue, stat: "Maximum" } },
+            },
+            comparison: "GreaterThanThreshold",
+            threshold: 0,
+            period: 300,
+            evaluationPeriods: 1,
+            treatMissingData: "notBreaching",
+        },
+        {
+            key: "cache-memory",
+            description: "Cache: a Valkey node above 80% of its memory for 5 minutes. With noeviction a full cache refuses new jobs; raise cacheNodeType.",
+            metric: { expression: `MAX([${ids}])`, label: "memory used % (worst node)", metrics: node("DatabaseMemoryUsagePercentage", "Maximum") },
+            comparison: "GreaterThanThreshold",
+            threshold: 80,
+            period: 60,
+            evaluationPeriods: 5,
+            treatMissingData: "missing",
+        },
+        {
+            key: "cache-evictions",
+            description: "Cache: keys were evicted (maxmemory-policy should be noeviction: check the parameter group); queued jobs may be lost.",
+            metric: { expression: `SUM([${ids}])`, label: "evictions (all nodes)", metrics: node("Evictions", "Sum") },
+            comparison: "GreaterThanThreshold",
+            threshold: 0,
+            period: 300,
+            evaluationPeriods: 1,
+            treatMissingData: "notBreaching",
+        },
+    ];
+}
+// --- end p-aws-workers ---
 
 const GIB = 1024 ** 3;
 
@@ -265,6 +353,7 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
             treatMissingData: "missing",
         });
     }
+    if (t.queue !== undefined) specs.push(...queueAlarmSpecs(t.queue)); // p-aws-workers
     return specs;
 }
 
@@ -340,6 +429,42 @@ export function dashboardBody(t: AlarmTargets, region: string): string {
                 12,
                 12,
             ),
+            // p-aws-workers: the queue and the cache.
+            ...(t.queue
+                ? [
+                      widget(
+                          "Queue: waiting, running and dead letters",
+                          [
+                              [QUEUE_NAMESPACE, "QueueDepth", "Queue", t.queue.queueName, { stat: "Maximum" }],
+                              [".", "ActiveJobs", ".", ".", { stat: "Maximum" }],
+                              [".", "FailedJobs", ".", ".", { stat: "Maximum", yAxis: "right" }],
+                          ],
+                          0,
+                          18,
+                      ),
+                      widget(
+                          "Queue: oldest waiting job (s)",
+                          [[QUEUE_NAMESPACE, "OldestJobAgeSeconds", "Queue", t.queue.queueName, { stat: "Maximum" }]],
+                          12,
+                          18,
+                      ),
+                      widget(
+                          "Cache memory (%) and evictions",
+                          [
+                              ...t.queue.cacheClusterIds.map((id) => [
+                                  "AWS/ElastiCache",
+                                  "DatabaseMemoryUsagePercentage",
+                                  "CacheClusterId",
+                                  id,
+                                  { stat: "Maximum" },
+                              ]),
+                              ...t.queue.cacheClusterIds.map((id) => ["AWS/ElastiCache", "Evictions", "CacheClusterId", id, { stat: "Sum", yAxis: "right" }]),
+                          ],
+                          0,
+                          24,
+                      ),
+                  ]
+                : []),
         ],
     });
 }
@@ -369,6 +494,8 @@ export interface MonitoringArgs {
     readonly dashboard?: boolean;
     /** The app servers' health check grace period in seconds: the rollout alarms wait longer than this. */
     readonly launchGraceSeconds: number;
+    /** p-aws-workers: the queue and cache to alarm on, where the stack has them. */
+    readonly queue?: QueueTargets;
 }
 
 /**
@@ -404,6 +531,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 dbIdentifier,
                 dbReplicaIdentifier,
                 dbStorageGb: args.dbStorageGb,
+                queue: args.queue,
             }));
         const withGroup = pulumi.all([others, args.autoScalingGroupName]).apply(([o, autoScalingGroupName]): AlarmTargets => ({ ...o, autoScalingGroupName }));
         const withoutGroup = others.apply((o): AlarmTargets => ({ ...o, autoScalingGroupName: "" }));
@@ -418,6 +546,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 dbIdentifier: "",
                 dbReplicaIdentifier: hasReplica ? "" : undefined,
                 dbStorageGb: args.dbStorageGb,
+                queue: args.queue,
             },
             options,
         );

@@ -41,6 +41,17 @@ export interface DatabaseArgs {
     readonly protect: boolean;
     /** Changes to the child resources' args and options (see {@link Transform}). */
     readonly transform?: DatabaseTransform;
+    /** A cluster restored BESIDE the stack's own one (never in its place); the app uses it when `active`. */
+    readonly restore?: DatabaseRestore;
+}
+
+/** A restored cluster: DigitalOcean's newest backup (`latest`) or a point in time (UTC) of the stack's cluster. */
+export interface DatabaseRestore {
+    /** `latest`, or an ISO 8601 UTC time. */
+    readonly at: string;
+    /** Derived from the source: part of the restored cluster's logical name, so a new source is a new cluster. */
+    readonly slug: string;
+    readonly active: boolean;
 }
 
 /** A PostgreSQL connection URL (TLS required). */
@@ -103,6 +114,9 @@ export class Database extends pulumi.ComponentResource {
     public readonly bootstrapSql: string[];
     /** A psql client of the cluster's major version. */
     public readonly clientImage: string;
+    /** The restored cluster (`alicerce:restoreFrom`), when there is one. */
+    public readonly restoredClusterId?: pulumi.Output<string>;
+    public readonly restoredClusterUrn?: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:digitalocean:Database", name, {}, opts);
@@ -172,6 +186,52 @@ export class Database extends pulumi.ComponentResource {
                     .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
             );
         }
+        // --- restore: a NEW cluster beside the stack's own one, which it only reads from ---
+        if (args.restore) {
+            const r = args.restore;
+            // backup_restore is read only by Create (terraform-provider-digitalocean
+            // digitalocean/database/resource_database_cluster.go: not ForceNew, never read back, ignored by Update):
+            // set on an existing cluster it would do nothing, so a restore is always a new cluster, under a logical
+            // name (hence a cluster name) carrying the source's slug. The restore is physical (base backup + WAL), so
+            // the cluster comes back with the app's database and its role, password included.
+            const restored = new digitalocean.DatabaseCluster(
+                `${name}-restored-${r.slug}`,
+                {
+                    engine: "pg",
+                    version: POSTGRES_VERSION,
+                    size: args.size,
+                    region: args.region,
+                    nodeCount: databaseNodeCount(r.active && args.highAvailability),
+                    privateNetworkUuid: args.vpcId,
+                    maintenanceWindows: [MAINTENANCE_WINDOW],
+                    storageAutoscale: { enabled: true, thresholdPercent: 80, incrementGib: 10 },
+                    tags: args.tags,
+                    backupRestore: { databaseName: cluster.name, ...(r.at === "latest" ? {} : { backupCreatedAt: r.at }) },
+                },
+                // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview.
+                { parent: this, protect: r.active || args.protect },
+            );
+            new digitalocean.DatabaseFirewall(
+                `${name}-restored-${r.slug}-firewall`,
+                { clusterId: restored.id, rules: [{ type: "tag", value: args.appTag }] },
+                { parent: this },
+            );
+            this.restoredClusterId = restored.id;
+            this.restoredClusterUrn = restored.clusterUrn;
+            if (r.active) {
+                const direct = pulumi.secret(
+                    pulumi
+                        .all([user.name, password, restored.privateHost, restored.port, db.name])
+                        .apply(([u, p, host, port, database]) => postgresUrl({ user: u, password: p, host, port, database })),
+                );
+                this.url = direct;
+                // The stack's pool belongs to the stack's cluster: the restored one is reached directly.
+                this.poolUrl = direct;
+                this.readerUrl = undefined;
+                this.adminUrl = pulumi.secret(pulumi.all([restored.privateUri, db.name]).apply(([uri, database]) => adminUrlFor(uri, database)));
+            }
+        }
+        // --- end restore ---
         this.clusterId = cluster.id;
         this.clusterUrn = cluster.clusterUrn;
         this.registerOutputs({

@@ -2,7 +2,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, WORKER_COMMAND } from "../shared/app-contract";
+import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, workerCommandOf } from "../shared/app-contract";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
@@ -25,7 +25,8 @@ export interface AppReplicasArgs {
     readonly limit: ContainerLimit;
     /** How many containers; each is reachable on the edge network as `app-<n>`. A plain number: it decides how many resources exist. */
     readonly replicas: number;
-    readonly postgres: Postgres;
+    /** Where the app's database is (the running one, or a restored one in the same server). */
+    readonly postgres: Pick<Postgres, "user" | "password" | "host" | "port" | "database">;
     readonly redis: Redis;
     readonly objectStore: ObjectStore;
     /** The assets bucket, from storage setup: resolves only once the bucket exists and the app's key works. */
@@ -259,7 +260,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                 `${name}-${alias}`,
                 {
                     image: imageRef,
-                    command: [...WORKER_COMMAND],
+                    command: [...workerCommandOf(shape)],
                     envs,
                     ...networking([{ name: args.dataNetwork }]),
                     healthcheck: {

@@ -321,11 +321,14 @@ describe("backup.sh", () => {
             assert.equal(
                 manifest
                     .split("\n")
-                    .filter((l) => l.startsWith("table\t"))
+                    .filter((l) => l !== "" && !l.startsWith("object\t"))
                     .join("\n") + "\n",
                 digest.stdout,
             );
-            assert.match(digest.stdout, /^table\tpublic\.patients\t1235\t\d+\ntable\tpublic\.visits\t5678\t\d+\n$/);
+            assert.match(
+                digest.stdout,
+                /^sequence\tpublic\.patients_id_seq\t1235\tt\nsequence\tpublic\.visits_id_seq\t5678\tt\ntable\tpublic\.patients\t1235\t\d+\ntable\tpublic\.visits\t5678\t\d+\nlarge-objects\t0\t0\n$/,
+            );
             const objectLines = manifest
                 .split("\n")
                 .filter((l) => l.startsWith("object\t"))
@@ -506,6 +509,67 @@ describe("backup.sh", () => {
             const r = script(["restore", "deadbeef"], scriptEnv(f, { RESTORE_DATABASE: "untouched" }));
             assert.notEqual(r.status, 0);
             assert.equal(psql("untouched", "SELECT count(*) FROM keep"), "2");
+        });
+
+        // alicerce:restoreFrom on the single host: the one-shot restore container runs `backup.sh restore-new`.
+        // The running database must come out untouched whatever happens, and nothing existing is overwritten.
+        it("restore-new makes a NEW database from a restic snapshot, the running one untouched; a repeat is a no-op", () => {
+            const f = fixture("restore-new");
+            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "" })).status, 0);
+            const before = { patients: tableDigest("app", "patients"), visits: tableDigest("app", "visits") };
+            // Damage after the backup: the restored database must hold the backup's rows, the running one keeps the damage.
+            psql("app", "DELETE FROM visits WHERE id % 2 = 0");
+            const damaged = tableDigest("app", "visits");
+            const r = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_1a2b3c4d" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_1a2b3c4d", "patients"), before.patients);
+            assert.equal(tableDigest("app_restored_1a2b3c4d", "visits"), before.visits);
+            assert.equal(tableDigest("app", "visits"), damaged, "the running database is untouched");
+            assert.equal(
+                psql("postgres", "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'app_restored_1a2b3c4d'"),
+                "alicerce-restored-from:restic:latest",
+            );
+            // The container runs again at each `up` where it is replaced: the same source is a no-op, even after writes.
+            psql("app_restored_1a2b3c4d", "INSERT INTO patients (name) VALUES ('written after the switch')");
+            const again = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_1a2b3c4d" }));
+            assert.equal(again.status, 0, again.stderr);
+            assert.equal(psql("app_restored_1a2b3c4d", "SELECT count(*) FROM patients WHERE name = 'written after the switch'"), "1");
+        });
+
+        it("restore-new refuses the running database, an existing database of another source, and a failed restore leaves no target", () => {
+            const f = fixture("restore-new-refused");
+            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "" })).status, 0);
+            const running = tableDigest("app", "patients");
+            const intoRunning = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app" }));
+            assert.notEqual(intoRunning.status, 0);
+            assert.match(intoRunning.stderr, /is the running database app; a restore always makes a new one/);
+            psql("postgres", "CREATE DATABASE app_restored_other");
+            psql("app_restored_other", "CREATE TABLE keep (id int); INSERT INTO keep VALUES (1)");
+            const other = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_other" }));
+            assert.notEqual(other.status, 0);
+            assert.match(other.stderr, /exists and was not restored from restic:latest; it is never overwritten/);
+            assert.equal(psql("app_restored_other", "SELECT count(*) FROM keep"), "1");
+            const missing = script(["restore-new", "restic", "deadbeef"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_missing" }));
+            assert.notEqual(missing.status, 0);
+            assert.equal(psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'app_restored_missing%'"), "0");
+            assert.equal(tableDigest("app", "patients"), running);
+        });
+
+        it("restore-new makes a NEW database from a dump file (custom format and plain SQL)", () => {
+            const f = fixture("restore-new-dump");
+            const custom = path.join(dir, "app.dump");
+            execFileSync("pg_dump", ["-Fc", "-f", custom, "-d", "app"], { env: pgEnv(), timeout: 60_000 });
+            const plain = path.join(dir, "app.sql");
+            execFileSync("pg_dump", ["--no-owner", "-f", plain, "-d", "app"], { env: pgEnv(), timeout: 60_000 });
+            const want = tableDigest("app", "patients");
+            for (const [file, db] of [
+                [custom, "app_restored_custom"],
+                [plain, "app_restored_plain"],
+            ]) {
+                const r = script(["restore-new", "dump", file], scriptEnv(f, { RESTORE_DATABASE: db }));
+                assert.equal(r.status, 0, r.stderr);
+                assert.equal(tableDigest(db, "patients"), want, db);
+            }
         });
 
         /** A repository holding dumps of earlier days (`[days ago, hour UTC]`), which forget may prune. */

@@ -51,6 +51,30 @@ export interface BackupsArgs {
     readonly protectData?: boolean;
     /** What the scheduler waits for (the buckets, made by StorageSetup). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** A NEW database restored beside the running one (`alicerce:restoreFrom`), by a one-shot container. */
+    readonly restore?: SingleHostRestore;
+}
+
+/** A restore on the single host: a restic snapshot of the stack's repository, or a dump file on the host. */
+export interface SingleHostRestore {
+    readonly kind: "restic" | "dump";
+    /** The snapshot id or `latest`; or the dump's absolute path on the host. */
+    readonly source: string;
+    /** 8 hex digits of the source: the new database's name and the container's logical name carry it. */
+    readonly slug: string;
+}
+
+/** Where a dump file's directory is mounted (read-only) in the restore container. */
+export const RESTORE_SOURCE_DIR = "/restore-source";
+
+/** The database a restore makes: the running database's name plus the source's slug, never the running one. */
+export function restoredDatabaseName(database: string, slug: string): string {
+    return `${database}_restored_${slug}`;
+}
+
+/** Fails with the restore container's own words when it exited non-zero (the app then never starts on it). */
+export function checkRestore(exitCode: number | undefined, logs: string | undefined): void {
+    if (exitCode !== 0) throw new Error(`the restore container exited ${exitCode ?? "without a code"}; the running database is untouched:\n${logs ?? ""}`);
 }
 
 /**
@@ -69,6 +93,8 @@ export class Backups extends pulumi.ComponentResource {
     public readonly repository: pulumi.Output<string>;
     /** The repository's encryption password. Secret; without it no backup can be read. */
     public readonly password: pulumi.Output<string>;
+    /** The database the restore made, once the restore container succeeded (`alicerce:restoreFrom`). */
+    public readonly restoredDatabase?: pulumi.Output<string>;
 
     constructor(name: string, args: BackupsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:docker:Backups", name, {}, opts);
@@ -167,6 +193,40 @@ export class Backups extends pulumi.ComponentResource {
             },
             { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
         );
+
+        // --- restore: a one-shot container that makes the NEW database before the app starts on it ---
+        if (args.restore) {
+            const r = args.restore;
+            const database = pg.database.apply((d) => restoredDatabaseName(d, r.slug));
+            const hostDir = r.kind === "dump" ? r.source.slice(0, r.source.lastIndexOf("/")) || "/" : undefined;
+            const source = r.kind === "dump" ? `${RESTORE_SOURCE_DIR}/${r.source.slice(r.source.lastIndexOf("/") + 1)}` : r.source;
+            const restore = new docker.Container(
+                `${name}-restore-${r.slug}`,
+                {
+                    ...common,
+                    ...networking([{ name: args.network }, ...(egress ? [{ name: egress.name, gwPriority: 1 }] : [])]),
+                    envs: pulumi.secret(pulumi.all([envs, database]).apply(([e, d]) => [...e, `RESTORE_DATABASE=${d}`])),
+                    name: `${args.namePrefix}-restore-${r.slug}`,
+                    hostname: args.namePrefix,
+                    command: ["restore-new", r.kind, source],
+                    attach: true,
+                    logs: true,
+                    mustRun: false,
+                    volumes: [
+                        { volumeName: work.name, containerPath: BACKUP_PATHS.work },
+                        ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository, readOnly: true }] : []),
+                        ...(hostDir ? [{ hostPath: hostDir, containerPath: RESTORE_SOURCE_DIR, readOnly: true }] : []),
+                    ],
+                    ...hardening({ limit: args.limit, restart: "no", tmpfs: ["/tmp"] }),
+                },
+                { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
+            );
+            this.restoredDatabase = pulumi.all([restore.exitCode, restore.containerLogs, database]).apply(([code, logs, d]) => {
+                checkRestore(code, logs);
+                return d;
+            });
+        }
+        // --- end restore ---
 
         this.schedulerName = scheduler.name;
         this.imageName = image.imageName;

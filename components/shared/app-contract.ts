@@ -61,6 +61,21 @@ export function awsAppEnvironment(p: {
     };
 }
 
+// --- p-aws-workers ---
+/**
+ * The worker's environment on AWS: the app's, less what the worker does not
+ * use (it signs nothing, so no `APP_SECRET_ARN`; it never reads a replica, so
+ * no `DB_READER_HOST`), plus its queue metrics as CloudWatch Embedded Metric
+ * Format lines on stdout (the `awslogs` driver turns them into metrics).
+ * `REDIS_URL` is not here: it holds the auth token, so it is fetched from
+ * Secrets Manager at every start (user data only names the secret).
+ */
+export function awsWorkerEnvironment(app: Readonly<Record<string, string>>): Record<string, string> {
+    const { APP_SECRET_ARN: _signing, DB_READER_HOST: _reader, ...env } = app;
+    return { ...env, METRICS_EMF: "true" };
+}
+// --- end p-aws-workers ---
+
 /** The container's environment on DigitalOcean, split by where each part may be written. */
 export interface DigitalOceanAppEnvironment {
     /** Non-secret: written into the user data (visible to anyone who can read the pool's template). */
@@ -204,6 +219,13 @@ export interface AppShape {
      * instance starts serving (database migrations); a non-zero exit stops the rollout.
      */
     readonly releaseCommand?: readonly string[];
+    /** The queue workers' command (`alicerce:workersCommand`); unset, app-image/'s {@link WORKER_COMMAND}. */
+    readonly workerCommand?: readonly string[];
+}
+
+/** The command a queue worker runs: the team's own, or app-image/'s worker. */
+export function workerCommandOf(shape: AppShape | undefined): readonly string[] {
+    return shape?.workerCommand ?? WORKER_COMMAND;
 }
 
 /** The shape of `app-image/`. */

@@ -34,7 +34,7 @@ export function slug(text: string): string {
  * and appending a hash of the full name, so two long names that share a
  * prefix still differ. `tail` is always kept whole.
  */
-function fit(head: string, tail: string, max: number): string {
+export function fit(head: string, tail: string, max: number): string {
     const full = tail ? `${head}-${tail}` : head;
     if (full.length <= max) return full;
     const keep = max - (tail ? tail.length + 1 : 0) - 9;

@@ -20,9 +20,18 @@ export class LocalS3 {
         readonly certFile?: string,
     ) {}
 
-    static async start(dir: string, o: { tls?: boolean; buckets?: readonly string[] } = {}): Promise<LocalS3> {
+    /**
+     * `serviceEndpoint`: the domain under which it takes virtual-hosted requests
+     * (`<bucket>.s3.<serviceEndpoint>`, as Spaces gets them); reach it through
+     * HTTP_PROXY=`endpoint` then, since such names do not resolve here.
+     */
+    static async start(dir: string, o: { tls?: boolean; buckets?: readonly string[]; serviceEndpoint?: string } = {}): Promise<LocalS3> {
         fs.mkdirSync(dir, { recursive: true });
-        const env: Record<string, string> = { S3_DIR: path.join(dir, "data"), S3_BUCKETS: JSON.stringify((o.buckets ?? []).map((name) => ({ name }))) };
+        const env: Record<string, string> = {
+            S3_DIR: path.join(dir, "data"),
+            S3_BUCKETS: JSON.stringify((o.buckets ?? []).map((name) => ({ name }))),
+            S3_SERVICE_ENDPOINT: o.serviceEndpoint ?? "amazonaws.com",
+        };
         let certFile: string | undefined;
         if (o.tls) {
             certFile = path.join(dir, "cert.pem");
@@ -53,7 +62,7 @@ export class LocalS3 {
         const program = `
             const S3rver = require("s3rver"); const fs = require("fs"); const e = process.env;
             const tls = e.S3_KEY ? { key: fs.readFileSync(e.S3_KEY), cert: fs.readFileSync(e.S3_CERT) } : {};
-            new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: e.S3_DIR, configureBuckets: JSON.parse(e.S3_BUCKETS), ...tls })
+            new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: e.S3_DIR, configureBuckets: JSON.parse(e.S3_BUCKETS), serviceEndpoint: e.S3_SERVICE_ENDPOINT, ...tls })
                 .run().then((a) => console.log(JSON.stringify(a)), (err) => { console.error(err); process.exit(1); });`;
         const child = spawn(process.execPath, ["-e", program], {
             cwd: path.join(__dirname, "..", ".."),

@@ -55,25 +55,70 @@ export function clientEnv(pg: PgEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 
 /** Every table's row count and checksum (backup.sh's manifest lines). */
 export type TableDigest = Map<string, { readonly rows: number; readonly checksum: string }>;
+/** Every sequence's `last_value` and `is_called`, by name. */
+export type SequenceDigest = Map<string, { readonly lastValue: string; readonly isCalled: boolean }>;
+/** The large objects' count and checksum. */
+export interface LargeObjectDigest {
+    readonly count: number;
+    readonly checksum: string;
+}
 /** Every object's sha256, by key. */
 export type ObjectDigest = Map<string, string>;
 
-/** Parses backup.sh's manifest lines (`table` and `object`); other lines are an error. */
-export function parseManifest(text: string): { tables: TableDigest; objects: ObjectDigest } {
+/** What backup.sh records of a database: tables, sequences and large objects. */
+export interface DatabaseDigest {
+    readonly tables: TableDigest;
+    readonly sequences: SequenceDigest;
+    /** Undefined in a manifest written before backup.sh recorded sequences and large objects. */
+    readonly largeObjects?: LargeObjectDigest;
+}
+
+/** A whole manifest: the database's digest and the objects'. */
+export interface Manifest extends DatabaseDigest {
+    readonly objects: ObjectDigest;
+}
+
+/** Parses backup.sh's manifest lines (`table`, `sequence`, `large-objects` and `object`); other lines are an error. */
+export function parseManifest(text: string): Manifest {
     const tables: TableDigest = new Map();
+    const sequences: SequenceDigest = new Map();
     const objects: ObjectDigest = new Map();
+    let largeObjects: LargeObjectDigest | undefined;
     for (const line of text.split("\n")) {
         if (line === "") continue;
         const f = line.split("\t");
         if (f[0] === "table" && f.length === 4) tables.set(f[1], { rows: Number(f[2]), checksum: f[3] });
+        else if (f[0] === "sequence" && f.length === 4 && (f[3] === "t" || f[3] === "f")) sequences.set(f[1], { lastValue: f[2], isCalled: f[3] === "t" });
+        else if (f[0] === "large-objects" && f.length === 3) largeObjects = { count: Number(f[1]), checksum: f[2] };
         else if (f[0] === "object" && f.length === 3) objects.set(f[1], f[2]);
         else throw new Error(`manifest line not understood: ${JSON.stringify(line.slice(0, 120))}`);
     }
-    return { tables, objects };
+    return { tables, sequences, largeObjects, objects };
 }
 
-/** Every difference between what was recorded and what is there, one line each; empty when equal. */
-export function compareDigests(expected: { tables: TableDigest; objects: ObjectDigest }, actual: { tables?: TableDigest; objects?: ObjectDigest }): string[] {
+const sequenceState = (s: { lastValue: string; isCalled: boolean }) => `${s.lastValue}${s.isCalled ? "" : " (not yet called)"}`;
+
+/**
+ * A sequence is behind the manifest when it would hand out a value the
+ * recorded one already passed. backup.sh reads sequences (not transactional)
+ * just before pg_dump does: with writes going on, the dump's value may be
+ * ahead of the manifest's, never behind. Ascending sequences (serial,
+ * identity); a descending one matches only when nothing wrote during the dump.
+ */
+function behind(a: { lastValue: string; isCalled: boolean }, e: { lastValue: string; isCalled: boolean }): boolean {
+    const [av, ev] = [BigInt(a.lastValue), BigInt(e.lastValue)];
+    return av < ev || (av === ev && e.isCalled && !a.isCalled);
+}
+
+/**
+ * Every difference between what was recorded and what is there, one line each;
+ * empty when equal. Only the parts `actual` holds are compared; sequences and
+ * large objects only when `expected` recorded them (older manifests did not).
+ */
+export function compareDigests(
+    expected: { readonly tables: TableDigest; readonly objects: ObjectDigest; readonly sequences?: SequenceDigest; readonly largeObjects?: LargeObjectDigest },
+    actual: { tables?: TableDigest; sequences?: SequenceDigest; largeObjects?: LargeObjectDigest; objects?: ObjectDigest },
+): string[] {
     const out: string[] = [];
     if (actual.tables) {
         for (const [name, e] of expected.tables) {
@@ -83,6 +128,19 @@ export function compareDigests(expected: { tables: TableDigest; objects: ObjectD
             else if (a.checksum !== e.checksum) out.push(`table ${name}: ${a.rows} rows as expected, but their checksum differs`);
         }
         for (const name of actual.tables.keys()) if (!expected.tables.has(name)) out.push(`table ${name}: not in the source`);
+    }
+    if (actual.sequences && expected.largeObjects) {
+        for (const [name, e] of expected.sequences ?? []) {
+            const a = actual.sequences.get(name);
+            if (!a) out.push(`sequence ${name}: missing (expected at ${sequenceState(e)})`);
+            else if (behind(a, e)) out.push(`sequence ${name}: at ${sequenceState(a)}, expected at least ${sequenceState(e)}`);
+        }
+        for (const name of actual.sequences.keys()) if (!expected.sequences?.has(name)) out.push(`sequence ${name}: not in the source`);
+    }
+    if (actual.largeObjects && expected.largeObjects) {
+        const [a, e] = [actual.largeObjects, expected.largeObjects];
+        if (a.count !== e.count) out.push(`large objects: ${a.count}, expected ${e.count}`);
+        else if (a.checksum !== e.checksum) out.push(`large objects: ${a.count} as expected, but their checksum differs`);
     }
     if (actual.objects) {
         for (const [key, sha] of expected.objects) {
@@ -95,9 +153,15 @@ export function compareDigests(expected: { tables: TableDigest; objects: ObjectD
     return out;
 }
 
+/** Row counts and checksums of every table, every sequence's state and the large objects' checksum, of the database `pg` names. */
+export async function digestDatabase(pg: PgEnv): Promise<DatabaseDigest> {
+    const m = parseManifest(await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(pg) }));
+    return { tables: m.tables, sequences: m.sequences, largeObjects: m.largeObjects };
+}
+
 /** Row counts and checksums of every table of the database `pg` names. */
 export async function digestTables(pg: PgEnv): Promise<TableDigest> {
-    return parseManifest(await run("sh", [BACKUP_SCRIPT, "digest"], { env: clientEnv(pg) })).tables;
+    return (await digestDatabase(pg)).tables;
 }
 
 /** The sha256 of every file under `dir`, keyed by its path relative to `dir` (an object key). */
@@ -110,10 +174,10 @@ export async function consistentDump(pg: PgEnv, dumpFile: string, manifestFile: 
     await run("sh", [BACKUP_SCRIPT, "dump", dumpFile, manifestFile], { env: clientEnv(pg, pgBin ? { PATH: `${pgBin}:${process.env.PATH}` } : {}) });
 }
 
-/** How many tables the database holds outside the system schemas, and how many rows they hold in all. */
-export async function contents(pg: PgEnv): Promise<{ tables: number; rows: number }> {
-    const tables = await digestTables(pg);
-    return { tables: tables.size, rows: [...tables.values()].reduce((n, t) => n + t.rows, 0) };
+/** How many tables the database holds outside the system schemas, how many rows they hold in all, and its large objects. */
+export async function contents(pg: PgEnv): Promise<{ tables: number; rows: number; largeObjects: number }> {
+    const d = await digestDatabase(pg);
+    return { tables: d.tables.size, rows: [...d.tables.values()].reduce((n, t) => n + t.rows, 0), largeObjects: d.largeObjects?.count ?? 0 };
 }
 
 /** The directory of the newest PostgreSQL server binaries here (Debian's layout), or PG_BIN. */
@@ -242,4 +306,11 @@ export async function restoreDump(pg: PgEnv, dumpFile: string, o: { clean?: bool
         ],
         { env: clientEnv(pg) },
     );
+}
+
+/** The schemas a custom-format dump creates (its `SCHEMA` entries; `public` is never one: every database has it). */
+export async function dumpSchemas(dumpFile: string, pgBin?: string): Promise<string[]> {
+    const list = await run(pgBin ? path.join(pgBin, "pg_restore") : "pg_restore", ["--list", dumpFile]);
+    // TOC lines: `<id>; <catalog oid> <oid> SCHEMA - <name> <owner>` (https://www.postgresql.org/docs/current/app-pgrestore.html, --list)
+    return [...list.matchAll(/^\d+; \d+ \d+ SCHEMA - (\S+)/gm)].map((m) => m[1]);
 }

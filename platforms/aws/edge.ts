@@ -6,7 +6,8 @@ import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
 import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
 import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
-import { AppServers, architectureOf, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
+import { AppServers, architectureOf, ComputePool, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
+import { awsWorkerEnvironment, workerCommandOf } from "../../components/shared/app-contract";
 import { LoadBalancer, type LoadBalancerIpAddressType } from "../../components/aws/loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
 import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
@@ -47,6 +48,8 @@ export interface EdgeDependencies {
     };
     /** The app servers' AMI id, resolved once per run (`resolveAmi`); absent, the latest Amazon Linux 2023 is read. */
     readonly amiId?: In<string>;
+    /** p-aws-workers: the queue and the worker pool's settings, where the tier has them. */
+    readonly queue?: QueueDependencies;
     /** `https://<distribution>`: the app hands out CDN URLs for public uploads (CDN_BASE_URL). */
     readonly cdnBaseUrl?: In<string>;
 }
@@ -63,6 +66,37 @@ export function cloudflareFor(settings: StackSettings, credentials: ProviderSecr
     }
     return cloudflareProviders.get(settings);
 }
+
+// --- p-aws-workers ---
+/** What the worker pool and the queue alarms need. */
+export interface QueueDependencies {
+    readonly cache: {
+        /** The secret holding `{"authToken", "url"}` (the app's `REDIS_URL` is its `.url`). */
+        readonly secretArn: In<string>;
+        readonly replicationGroupId: string;
+        /** The member cluster ids (CloudWatch's `CacheClusterId`). */
+        readonly memberClusterIds: readonly string[];
+        readonly primaryEndpoint: In<string>;
+    };
+    readonly workerSecurityGroupId: In<string>;
+    readonly workers: { readonly instanceType: string; readonly minInstances: number; readonly maxInstances: number; readonly backlogPerInstance: number };
+}
+
+/** The BullMQ queue the workers run and report on (app-image/src/queue.ts VERIFY_QUEUE). */
+export const WORKER_QUEUE = "upload-verify";
+/** The EMF metrics the worker prints (app-image/src/metrics.ts: namespace `Alicerce/Queue`, dimension `Queue`). */
+export const QUEUE_METRICS = {
+    namespace: "Alicerce/Queue",
+    dimension: "Queue",
+    depth: "QueueDepth",
+    oldestAge: "OldestJobAgeSeconds",
+    failed: "FailedJobs",
+} as const;
+/** `REDIS_URL` from the cache's secret, fetched at every start into the tmpfs secrets file (never into the user data). */
+export function redisUrlSecret(secretArn: string): SecretEnv {
+    return { env: "REDIS_URL", source: secretArn, key: ".url" };
+}
+// --- end p-aws-workers ---
 
 /** Who may reach the load balancer, decided from the stack's settings. */
 export type IngressChoice = { readonly kind: "anyone" } | { readonly kind: "listed"; readonly cidrs: readonly string[] } | { readonly kind: "cloudflare" };
@@ -109,6 +143,10 @@ export interface EdgeOutputs {
     readonly wafWebAclArn?: pulumi.Output<string>;
     /** Records to create by hand when no Cloudflare zone is configured: ACM validation and the app's CNAME. */
     readonly dnsRecordsToCreate?: pulumi.Output<{ name: string; type: string; value: string }[]>;
+    /** p-aws-workers: the worker pool's Auto Scaling group, where the tier has workers. */
+    readonly workersAutoScalingGroupName?: pulumi.Output<string>;
+    /** p-aws-workers: the Valkey primary endpoint (TLS, auth token in the secret), where the tier has a queue. */
+    readonly cacheEndpoint?: pulumi.Output<string>;
 }
 
 /** The components the edge made, for tests and for the platform to wire further. */
@@ -120,6 +158,8 @@ export interface Edge {
     readonly monitoring: Monitoring;
     readonly waf?: Waf;
     readonly certificate?: Certificate;
+    /** p-aws-workers: the worker pool, where the tier has one. */
+    readonly workers?: ComputePool;
 }
 
 /**
@@ -226,6 +266,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             // q-budget-aws
             dashboard: settings.dashboard,
             launchGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+            // p-aws-workers: queue and cache alarms, to the same topic.
+            ...(deps.queue ? { queue: { queueName: WORKER_QUEUE, cacheClusterIds: deps.queue.cache.memberClusterIds } } : {}),
         },
         opts,
     );
@@ -281,8 +323,14 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
             refreshAlarmNames: monitoring.rolloutAlarmNames,
             env,
-            secretArns: [db.masterSecretArn, deps.secrets.sessionSecretArn, ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : [])],
-            bootSecrets,
+            secretArns: [
+                db.masterSecretArn,
+                deps.secrets.sessionSecretArn,
+                ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : []),
+                ...(deps.queue ? [deps.queue.cache.secretArn] : []),
+            ],
+            // With a queue the API enqueues jobs and shares its rate limit through Valkey.
+            bootSecrets: deps.queue ? pulumi.all([bootSecrets, deps.queue.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)]) : bootSecrets,
             appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
             assetsBucketArn: deps.storage.assetsBucketArn,
             kmsKeyArn: deps.kms.keyArn,
@@ -296,6 +344,51 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     );
 
     resolveGroupName(servers.autoScalingGroupName);
+
+    // --- p-aws-workers: the worker pool: the same image, the worker command, no load balancer, scaling on backlog ---
+    let workers: ComputePool | undefined;
+    if (deps.queue) {
+        const q = deps.queue;
+        workers = new ComputePool(
+            `${prefix}-workers`,
+            {
+                subnetIds: deps.network.appSubnetIds,
+                subnetsArePublic: deps.network.appSubnetsArePublic,
+                securityGroupId: q.workerSecurityGroupId,
+                instanceType: q.workers.instanceType,
+                minInstances: q.workers.minInstances,
+                maxInstances: q.workers.maxInstances,
+                cpuTargetPercent: settings.compute.cpuTargetPercent,
+                backlog: {
+                    namespace: QUEUE_METRICS.namespace,
+                    metricName: QUEUE_METRICS.depth,
+                    dimensions: { [QUEUE_METRICS.dimension]: WORKER_QUEUE },
+                    // Every worker reports the same queue: the largest report of the minute.
+                    stat: "Maximum",
+                    targetPerInstance: q.workers.backlogPerInstance,
+                },
+                command: workerCommandOf(settings.app),
+                serviceName: "worker",
+                roleDescription: "Worker instances",
+                image: registry.imageRef,
+                amiId: deps.amiId,
+                repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
+                env: env.apply((e) => awsWorkerEnvironment(e)),
+                // The database credentials, the team's own secrets and the queue's URL; not the session key (the worker signs nothing).
+                secretArns: [db.masterSecretArn, ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : []), q.cache.secretArn],
+                bootSecrets: pulumi.all([bootSecrets, q.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)]),
+                assetsBucketArn: deps.storage.assetsBucketArn,
+                kmsKeyArn: deps.kms.keyArn,
+                region: settings.region,
+                logGroupName: `/${settings.project}/${settings.stack}/worker`,
+                logRetentionDays: settings.logRetentionDays,
+                bootFiles: [{ url: RDS_CA_BUNDLE_URL, containerPath: DB_CA_PATH }],
+                instanceTags: { ...settings.tags },
+            },
+            opts,
+        );
+    }
+    // --- end p-aws-workers ---
 
     let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
     if (settings.domain !== undefined && cf) {
@@ -327,6 +420,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         monitoring,
         waf,
         certificate,
+        workers,
         outputs: {
             url,
             loadBalancerDnsName: loadBalancer.dnsName,
@@ -337,6 +431,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ...(monitoring.dashboardName ? { dashboardName: monitoring.dashboardName } : {}),
             ...(waf?.webAclArn ? { wafWebAclArn: waf.webAclArn } : {}),
             ...(dnsRecordsToCreate ? { dnsRecordsToCreate } : {}),
+            ...(workers ? { workersAutoScalingGroupName: workers.autoScalingGroupName } : {}),
+            ...(deps.queue ? { cacheEndpoint: pulumi.output(deps.queue.cache.primaryEndpoint) } : {}),
         },
     };
 }

@@ -6,13 +6,15 @@ import type { CommonOutputs, DatabaseOutputs, Platform } from "../contract";
 import { kmsAliasName, namePrefix, rdsIdentifier } from "../../components/shared/naming";
 import { AuditTrail, trailArn, trailName } from "../../components/aws/audit";
 import { Database } from "../../components/aws/database";
-import { cloudflareFor, deployEdge, type EdgeOutputs } from "./edge";
+import { replicationGroupId, ValkeyCache } from "../../components/aws/cache"; // p-aws-workers
+import { cloudflareFor, deployEdge, type EdgeOutputs, type QueueDependencies } from "./edge";
 import { deployCdn, PUBLIC_PREFIX } from "./cdn";
 import { Kms } from "../../components/aws/kms";
 import { architectureOf, resolveAmi, unpinnedAmiWarning } from "../../components/aws/compute";
 import { checkPinnedZones, chooseAzs, Network, unpinnedZonesWarning } from "../../components/aws/network";
 import { parseEcrImage } from "../../components/aws/ecr";
 import { AppSecrets } from "../../components/aws/secrets";
+import { SecondRegion } from "../../components/aws/second-region";
 import { CLOUDTRAIL_PREFIX, FLOW_LOGS_PREFIX, Storage } from "../../components/aws/storage";
 
 /** The stack outputs of an AWS platform (no secret among them: secrets go by ARN). */
@@ -39,6 +41,14 @@ export interface AwsOutputs extends CommonOutputs, Omit<EdgeOutputs, keyof Commo
     readonly database: DatabaseOutputs & { readonly identifier: pulumi.Output<string> };
     /** The Secrets Manager secrets the app reads: the database credentials (RDS-managed) and the session key. */
     readonly secretArns: { readonly database: pulumi.Output<string>; readonly app: pulumi.Output<string> };
+    /** The database restored beside the stack's own one (`alicerce:restoreFrom`), and whether the app uses it. */
+    readonly restoredDatabase?: { readonly identifier: pulumi.Output<string>; readonly inUse: boolean };
+    /** Where the copies are (`alicerce:secondRegion`): the vault and the replica buckets. */
+    readonly secondRegion?: {
+        readonly region: string;
+        readonly vaultArn: pulumi.Output<string>;
+        readonly buckets: { readonly [purpose: string]: pulumi.Output<string> };
+    };
 }
 
 /**
@@ -163,7 +173,31 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
         { providers: [provider, randomProvider] },
     );
 
+    // --- second region: copies of the buckets and the database's long-term backups ---
+    const second = settings.secondRegion
+        ? new SecondRegion(
+              "second-region",
+              {
+                  project,
+                  stack,
+                  accountId: account.accountId,
+                  region,
+                  secondRegion: settings.secondRegion,
+                  tags: settings.tags,
+                  sourceKmsKeyArn: kms.keyArn,
+                  buckets: {
+                      assets: { name: storage.assetsBucketName, arn: storage.assetsBucketArn },
+                      backups: { name: storage.backupsBucketName, arn: storage.backupsBucketArn },
+                  },
+                  protect: protectData,
+              },
+              { provider },
+          )
+        : undefined;
+    // --- end second region ---
+
     const db = settings.database;
+    const restore = settings.restore;
     const database = new Database(
         "database",
         {
@@ -185,14 +219,82 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             monitoring: db.enhancedMonitoring,
             logRetentionDays: settings.logRetentionDays,
             protect: protectData,
+            // --- restore and second region ---
+            ...(restore && (restore.kind === "snapshot" || restore.kind === "time")
+                ? {
+                      restore: {
+                          kind: restore.kind,
+                          value: restore.value,
+                          slug: restore.slug,
+                          active: restore.active,
+                          identifier: rdsIdentifier(project, stack, `db-restored-${restore.slug}`),
+                      },
+                  }
+                : {}),
+            ...(second ? { copyToVaultArn: second.vaultArn } : {}),
+            // --- end restore and second region ---
         },
         { providers: [provider, randomProvider] },
     );
 
+    // --- p-aws-workers: the queue (ElastiCache for Valkey) and the workers' security group, where the tier has them ---
+    let queue: QueueDependencies | undefined;
+    if (settings.awsCache !== undefined && settings.awsWorkers !== undefined) {
+        const access = new pulumi.ComponentResource("alicerce:aws:WorkerAccess", "workers-access", {}, { provider });
+        const workersSg = new aws.ec2.SecurityGroup(
+            "workers-sg",
+            { vpcId: network.vpcId, description: "Worker instances: no inbound at all (SSM sessions go out, not in)", tags: { Name: "workers" } },
+            { provider, parent: access },
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            "workers-egress",
+            {
+                securityGroupId: workersSg.id,
+                ipProtocol: "-1",
+                cidrIpv4: "0.0.0.0/0",
+                description: "AWS APIs, image pulls, OS updates, the database and Valkey",
+            },
+            { provider, parent: access },
+        );
+        // The workers read and record in PostgreSQL like the app.
+        new aws.vpc.SecurityGroupIngressRule(
+            "database-from-workers",
+            {
+                securityGroupId: database.securityGroupId,
+                referencedSecurityGroupId: workersSg.id,
+                ipProtocol: "tcp",
+                fromPort: 5432,
+                toPort: 5432,
+                description: "PostgreSQL from the workers",
+            },
+            { provider, parent: access },
+        );
+        const cacheSettings = settings.awsCache;
+        const cache = new ValkeyCache(
+            "queue",
+            {
+                replicationGroupId: replicationGroupId(project, stack),
+                vpcId: network.vpcId,
+                // The isolated subnets, like the database: no route to or from the internet.
+                subnetIds: network.isolatedSubnetIds,
+                clientSecurityGroups: { app: network.appSecurityGroupId, workers: workersSg.id },
+                kmsKeyArn: kms.keyArn,
+                nodeType: cacheSettings.nodeType,
+                nodes: cacheSettings.nodes,
+                snapshotRetentionDays: cacheSettings.snapshotRetentionDays,
+                secretNamePrefix: namePrefix(project, stack, "queue"),
+                protect: protectData,
+            },
+            { providers: [provider, randomProvider] },
+        );
+        queue = { cache, workerSecurityGroupId: workersSg.id, workers: settings.awsWorkers };
+    }
+    // --- end p-aws-workers ---
+
     const edge = deployEdge(
         settings,
         provider,
-        { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined },
+        { kms, network, storage, secrets, database, amiId: ami.id, cdnBaseUrl: cdn?.publicUploads ? cdn.cdn.baseUrl : undefined, queue },
         credentials,
     );
 
@@ -217,6 +319,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             identifier: database.identifier,
         },
         secretArns: { database: database.masterSecretArn, app: secrets.sessionSecretArn },
+        ...(database.restoredIdentifier ? { restoredDatabase: { identifier: database.restoredIdentifier, inUse: restore?.active ?? false } } : {}),
+        ...(second ? { secondRegion: { region: settings.secondRegion!, vaultArn: second.vaultArn, buckets: second.replicaBuckets } } : {}),
         // --- CDN (p-app-hosts) ---
         ...(cdn ? { cdnUrl: cdn.cdn.baseUrl } : {}),
     };
@@ -252,6 +356,25 @@ export function validateAws(view: ConfigView): string[] {
             );
         }
     }
+    // --- p-aws-workers: workers run the app servers' image, so they need the same architecture ---
+    const workerType = view.value("workersInstanceType");
+    if (workerType !== undefined && type) {
+        let archs: [string, string] | undefined;
+        try {
+            archs = [architectureOf(workerType), architectureOf(type)];
+        } catch {
+            archs = undefined; // an invalid type is reported on its own key
+        }
+        if (archs !== undefined && archs[0] !== archs[1]) {
+            problems.push(
+                view.problem(
+                    "workersInstanceType",
+                    `is ${archs[0]}, but the app servers' ${type} is ${archs[1]} and both run one image; use a ${archs[1]} type such as ${archs[1] === "arm64" ? "t4g.micro" : "t3.micro"}`,
+                ),
+            );
+        }
+    }
+    // --- end p-aws-workers ---
     // p-app-env: a prebuilt image of the wrong architecture fails only when the first instance pulls it.
     const imageArch = view.value("imageArchitecture");
     if (imageArch !== undefined && type) {

@@ -16,12 +16,13 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, WORKER_COMMAND } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, workerCommandOf } from "../../components/shared/app-contract";
 import { hostsOf } from "../../components/shared/hosts";
 
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
 export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
+import { SecondRegionCopies } from "../../components/digitalocean/second-region";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
 export interface DigitalOceanOutputs extends CommonOutputs {
@@ -114,6 +115,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
+            // --- restore: a cluster beside the stack's own one (alicerce:restoreFrom) ---
+            ...(settings.restore && (settings.restore.kind === "backup" || settings.restore.kind === "time")
+                ? { restore: { at: settings.restore.value, slug: settings.restore.slug, active: settings.restore.active } }
+                : {}),
+            // --- end restore ---
         },
         opts,
     );
@@ -222,7 +228,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       secrets,
                       projectId: project.id,
                       protect: settings.protectData,
-                      command: WORKER_COMMAND,
+                      command: workerCommandOf(settings.app),
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },
@@ -268,6 +274,22 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         storage.configBucketUrn,
     ];
     if (database.replicaUrn !== undefined) members.push(database.replicaUrn);
+    // --- restore and second region ---
+    if (database.restoredClusterUrn !== undefined) members.push(database.restoredClusterUrn);
+    const second = settings.secondRegion
+        ? new SecondRegionCopies(
+              "second-region",
+              {
+                  secondRegion: settings.secondRegion,
+                  sourceBuckets: [storage.assetsBucket, storage.backupsBucket],
+                  keepDays: 90,
+                  protect: settings.protectData,
+              },
+              opts,
+          )
+        : undefined;
+    if (second) members.push(second.bucketUrn);
+    // --- end restore and second region ---
     if (cache !== undefined) members.push(cache.clusterUrn);
     project.attach(members);
 
@@ -283,6 +305,9 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         autoscalePoolId: app.poolId,
         ...(workers === undefined ? {} : { workerPoolId: workers.poolId, workerTag }),
         digitaloceanProvider: provider.urn,
+        ...(second
+            ? { secondRegion: { region: settings.secondRegion!, bucket: second.bucket, endpoint: second.endpoint, copyAccessKey: second.accessKey } }
+            : {}),
     };
 }
 

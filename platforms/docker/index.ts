@@ -161,6 +161,11 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             },
             retentionDays: settings.backups.retentionDays,
             dependsOn: [storage.container],
+            // --- restore: a new database beside the running one (alicerce:restoreFrom) ---
+            ...(settings.restore && (settings.restore.kind === "restic" || settings.restore.kind === "dump")
+                ? { restore: { kind: settings.restore.kind, source: settings.restore.value, slug: settings.restore.slug } }
+                : {}),
+            // --- end restore ---
         },
         parent,
     );
@@ -176,7 +181,11 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             replicas: host.appReplicas,
             workers: host.workerReplicas,
             workerLimit: host.workerLimit,
-            postgres,
+            // alicerce:useRestoredDatabase: the same server and user, the restored database (the running one stays).
+            postgres:
+                settings.restore?.active && backups.restoredDatabase
+                    ? { user: postgres.user, password: postgres.password, host: postgres.host, port: postgres.port, database: backups.restoredDatabase }
+                    : postgres,
             redis,
             objectStore,
             assetsBucket: storage.assetsBucket,

@@ -83,7 +83,7 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
 
             it("the instance refresh and the group are ones Auto Scaling accepts", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const asg = r.one(T.asg).inputs;
+                const asg = r.one(T.asg, "alicerce-app-asg").inputs; // the web pool (prod also has alicerce-workers-asg, held to its rules in aws-queue.test.ts)
                 const p = asg.instanceRefresh.preferences;
                 // RefreshPreferences: MinHealthyPercentage 0-100, MaxHealthyPercentage 100-200, at most 100 apart;
                 // AlarmSpecification up to 10 alarm names of 1-255 characters.
@@ -103,7 +103,8 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
                 assert.ok(Number.isInteger(asg.healthCheckGracePeriod) && asg.healthCheckGracePeriod >= 0);
                 assert.ok(Number.isInteger(asg.defaultInstanceWarmup) && asg.defaultInstanceWarmup >= 0);
                 assert.match(asg.waitForCapacityTimeout, /^\d+[smh]$/, "wait_for_capacity_timeout parses as a duration");
-                for (const policy of r.ofType(T.policy)) {
+                for (const policy of r.ofType(T.policy).filter((p) => p.name.startsWith("alicerce-app-"))) {
+                    // the workers' backlog policy: aws-queue.test.ts
                     const label = policy.inputs.targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel;
                     // PredefinedMetricSpecification ResourceLabel: app/<lb>/<id>/targetgroup/<tg>/<id>, 1-1023 characters.
                     if (label !== undefined) assert.ok(label.length <= 1023 && /^app\/[^/]+\/[^/]+\/targetgroup\/[^/]+\/[^/]+$/.test(label), label);
@@ -113,7 +114,7 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
 
             it("a rollout stops only on signals a bad release gives: every gate outlasts a normal launch, and the refresh waits for the gates", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const asg = r.one(T.asg).inputs;
+                const asg = r.one(T.asg, "alicerce-app-asg").inputs; // the web pool (prod also has alicerce-workers-asg, held to its rules in aws-queue.test.ts)
                 const gates = asg.instanceRefresh.preferences.alarmSpecification.alarms.map((n: string) => alarmNamed(r, n));
                 assert.deepEqual(
                     gates.map((g: RecordedResource) => g.name.replace("alicerce-monitoring-", "")),
@@ -135,15 +136,18 @@ describe("AWS app servers, alarms and subnets against the provider's rules", () 
             });
 
             it("launch template: user data within EC2's 16 KB, a description within 255 characters, tag specifications EC2 accepts", async () => {
-                const lt = (await resourcesOf(stackRun(stack))).one(T.lt).inputs;
-                // EC2 user data: at most 16 KB before base64 encoding (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html).
-                assert.ok(Buffer.from(lt.userData, "base64").length <= 16 * 1024, `${Buffer.from(lt.userData, "base64").length} bytes`);
-                assert.ok(lt.description.length <= 255);
-                // LaunchTemplateTagSpecificationRequest ResourceType: instance, volume, network-interface, spot-instances-request.
-                for (const t of lt.tagSpecifications) assert.ok(["instance", "volume", "network-interface", "spot-instances-request"].includes(t.resourceType));
-                // InstanceMetadataOptions HttpPutResponseHopLimit: 1-64.
-                assert.ok(lt.metadataOptions.httpPutResponseHopLimit >= 1 && lt.metadataOptions.httpPutResponseHopLimit <= 64);
-                assert.match(lt.imageId, /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/);
+                // Every pool's template (prod also has the workers').
+                for (const { inputs: lt } of (await resourcesOf(stackRun(stack))).ofType(T.lt)) {
+                    // EC2 user data: at most 16 KB before base64 encoding (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html).
+                    assert.ok(Buffer.from(lt.userData, "base64").length <= 16 * 1024, `${Buffer.from(lt.userData, "base64").length} bytes`);
+                    assert.ok(lt.description.length <= 255);
+                    // LaunchTemplateTagSpecificationRequest ResourceType: instance, volume, network-interface, spot-instances-request.
+                    for (const t of lt.tagSpecifications)
+                        assert.ok(["instance", "volume", "network-interface", "spot-instances-request"].includes(t.resourceType));
+                    // InstanceMetadataOptions HttpPutResponseHopLimit: 1-64.
+                    assert.ok(lt.metadataOptions.httpPutResponseHopLimit >= 1 && lt.metadataOptions.httpPutResponseHopLimit <= 64);
+                    assert.match(lt.imageId, /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/);
+                }
             });
 
             it("subnets sit in the pinned zones of the stack's region, /16 to /28 each", async () => {
@@ -298,7 +302,7 @@ describe("zones and the AMI are chosen once and kept", () => {
                 [LATEST_AMI]: (_i, _r, usual) => ({ ...usual(), value: newer.id, version: 2 }),
             },
         });
-        const lt = (run: StackRun) => new Resources(run.resources).one(T.lt).inputs;
+        const lt = (run: StackRun) => new Resources(run.resources).one(T.lt, "alicerce-app-lt").inputs;
         assert.equal(lt(after).imageId, lt(before).imageId);
         assert.deepEqual(lt(after), lt(before), "the same launch template inputs: no new version, no instance refresh");
         const pinned = AL2023_IMAGES.find((i) => i.name === before.config["alicerce:amiName"])!;
@@ -308,7 +312,7 @@ describe("zones and the AMI are chosen once and kept", () => {
     it("without a pinned AMI, the latest is used and the plan warns with the command that pins it", async () => {
         const run = await runStack("dev", { overrides: { "alicerce:amiName": undefined } });
         const latest = AL2023_IMAGES.filter((i) => i.architecture === "arm64").at(-1)!;
-        assert.equal(new Resources(run.resources).one(T.lt).inputs.imageId, latest.ids["us-east-1"]);
+        assert.equal(new Resources(run.resources).one(T.lt, "alicerce-app-lt").inputs.imageId, latest.ids["us-east-1"]);
         assert.ok(run.logs.some((l) => l.severity === "warning" && l.message.endsWith(`pulumi config set --stack dev alicerce:amiName ${latest.name}`)));
     });
 

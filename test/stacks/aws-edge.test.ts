@@ -48,7 +48,7 @@ const AWS_STACKS = ["dev", "growth", "prod"] as const;
 
 /** The user data of the stack's launch template, decoded. */
 function userDataOf(r: Resources): string {
-    return Buffer.from(r.one(T.lt).inputs.userData, "base64").toString("utf8");
+    return Buffer.from(r.one(T.lt, "alicerce-app-lt").inputs.userData, "base64").toString("utf8");
 }
 
 /** True when `from` depends on `to` (its URN is among the recorded dependencies). */
@@ -70,7 +70,7 @@ describe("AWS edge in the shipped stacks", () => {
             assert.equal(https.inputs.defaultActions[0].type, "forward");
             assert.match(https.inputs.defaultActions[0].targetGroupArn, /:targetgroup\/alicerce-lb-app\//);
             assert.ok(dependsOn(https, tg), "the HTTPS listener depends on the target group");
-            const asg = r.one(T.asg);
+            const asg = r.one(T.asg, "alicerce-app-asg");
             assert.deepEqual(asg.inputs.targetGroupArns, [https.inputs.defaultActions[0].targetGroupArn]);
             assert.ok(dependsOn(asg, tg), "the Auto Scaling group depends on the target group");
             assert.ok(dependsOn(https, r.one(T.lb)));
@@ -103,7 +103,7 @@ describe("AWS edge in the shipped stacks", () => {
             const r = new Resources(run.resources);
             const topic = r.one(T.topic);
             const alarms = r.ofType(T.alarm);
-            assert.equal(alarms.length, 10);
+            assert.equal(alarms.length, 15, "10 runbook alarms and 5 of the queue and cache (p-aws-workers)");
             // The rollout gate on the 5xx rate notifies nobody: errors-5xx pages for the same symptom.
             for (const a of alarms.filter((x) => x.name !== "alicerce-monitoring-rollout-errors")) {
                 assert.deepEqual(a.inputs.alarmActions, [run.outputs.alarmTopicArn], a.name);
@@ -143,7 +143,7 @@ describe("AWS edge in the shipped stacks", () => {
             it("runs instances from AL2023 of the right architecture, IMDSv2 with hop limit 2, an encrypted gp3 root, no SSH key", async () => {
                 const run = await stackRun(stack);
                 const r = new Resources(run.resources);
-                const lt = r.one(T.lt);
+                const lt = r.one(T.lt, "alicerce-app-lt");
                 // The pinned image (alicerce:amiName), looked up by name among Amazon's own, deprecated ones included.
                 const amiCall = run.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
                 assert.deepEqual(amiCall.inputs.filters, [{ name: "name", values: [run.config["alicerce:amiName"]] }]);
@@ -166,7 +166,7 @@ describe("AWS edge in the shipped stacks", () => {
                     ["volume", "network-interface"],
                 );
                 assert.equal(lt.inputs.tagSpecifications[0].tags.Environment, stack, "the standard tags reach the volumes");
-                const asgTags = r.one(T.asg).inputs.tags;
+                const asgTags = r.one(T.asg, "alicerce-app-asg").inputs.tags;
                 for (const key of ["Project", "Environment", "Owner", "CostCenter", "ManagedBy", "Name"]) {
                     assert.ok(
                         asgTags.some((t: any) => t.key === key && t.propagateAtLaunch === true),
@@ -211,6 +211,8 @@ describe("AWS edge in the shipped stacks", () => {
             it("gives the container an environment the app's own config check accepts (the app-image contract, checked by the app)", async () => {
                 const r = await resourcesOf(stackRun(stack));
                 const env = containerEnvironment(userDataOf(r));
+                // p-aws-workers: REDIS_URL (prod) is fetched from the queue secret; give it that secret's form.
+                if (env.REDIS_URL !== undefined) env.REDIS_URL = `rediss://:${"a".repeat(64)}@master.alicerce-prod-queue.ab12cd.use1.cache.amazonaws.com:6379`;
                 assert.deepEqual(appConfigProblems(env), []);
                 const parsed = loadAppParseConfig()(env);
                 assert.ok(parsed.ok);
@@ -226,7 +228,7 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("scales between the tier's bounds on ELB health, rolling new launch template versions with no capacity drop", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const asg = r.one(T.asg);
+                const asg = r.one(T.asg, "alicerce-app-asg");
                 assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize], [preset.compute.minInstances, preset.compute.maxInstances]);
                 assert.equal(asg.inputs.desiredCapacity, undefined, "each `up` must not reset what the autoscaler chose");
                 assert.equal(asg.inputs.healthCheckType, "ELB");
@@ -247,7 +249,7 @@ describe("AWS edge in the shipped stacks", () => {
                     .map((s) => `${s.name}-id`);
                 assert.equal(appSubnetIds.length, preset.network.azCount);
                 assert.deepEqual([...asg.inputs.vpcZoneIdentifiers].sort(), appSubnetIds.sort(), `instances run in the ${appTier} subnets`);
-                const policies = r.ofType(T.scaling);
+                const policies = r.ofType(T.scaling).filter((p) => p.name.startsWith("alicerce-app-")); // the web pool's (p-aws-workers)
                 if (preset.compute.maxInstances > preset.compute.minInstances) {
                     const types = policies.map((p) => p.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType).sort();
                     assert.deepEqual(types, ["ALBRequestCountPerTarget", "ASGAverageCPUUtilization"]);
@@ -267,10 +269,14 @@ describe("AWS edge in the shipped stacks", () => {
 
             it("gives the instance role exactly this stack's secrets, repository and log group, and SSM instead of SSH", async () => {
                 const r = await resourcesOf(stackRun(stack));
-                const doc = JSON.parse(r.one(T.rolePolicy).inputs.policy);
+                const doc = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy);
                 const secretArns = r.ofType("aws:secretsmanager/secret:Secret").length;
                 const secrets = doc.Statement.find((s: any) => s.Sid === "ReadOwnSecrets").Resource;
-                assert.equal(secrets.length, 2);
+                assert.equal(
+                    secrets.length,
+                    preset.awsCache.nodeType !== null ? 3 : 2,
+                    "database, session key, and the queue's REDIS_URL where the tier has one (p-aws-workers)",
+                );
                 assert.ok(secrets.every((a: string) => a.startsWith("arn:aws:secretsmanager:us-east-1:")));
                 assert.ok(secretArns >= 1);
                 assert.match(doc.Statement.find((s: any) => s.Sid === "EcrPull").Resource, /:repository\/alicerce-registry-repo/);
@@ -434,6 +440,7 @@ describe("AWS edge in the shipped stacks", () => {
                     "rollout-errors",
                     "unhealthy-hosts",
                     ...(preset.database.readReplica ? ["db-replica-lag"] : []),
+                    ...(preset.awsCache.nodeType !== null ? ["queue-depth", "queue-oldest-job", "queue-failed-jobs", "cache-memory", "cache-evictions"] : []),
                 ].sort();
                 assert.deepEqual(keys, expected);
                 const p95 = r.one(T.alarm, "alicerce-monitoring-latency-p95");
@@ -544,14 +551,14 @@ describe("AWS edge in the shipped stacks", () => {
                 (await variant("x86-pinned", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": "al2023-ami-2023.12.20260710.0-kernel-6.1-x86_64" }))
                     .resources,
             );
-            assert.equal(pinned.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
+            assert.equal(pinned.one(T.lt, "alicerce-app-lt").inputs.imageId, "ami-0f1e2d3c4b5a69780");
             const run = await variant("x86", { "alicerce:instanceType": "t3.medium", "alicerce:amiName": undefined });
             const r = new Resources(run.resources);
             assert.equal(
                 run.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")!.inputs.name,
                 "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
             );
-            assert.equal(r.one(T.lt).inputs.imageId, "ami-0f1e2d3c4b5a69780");
+            assert.equal(r.one(T.lt, "alicerce-app-lt").inputs.imageId, "ami-0f1e2d3c4b5a69780");
             assert.equal(r.one(T.image).inputs.build.platform, "linux/amd64");
             assert.match(r.one(T.image).inputs.imageName, /:ctx-[0-9a-f]{20}-amd64$/, "another platform, another immutable tag");
         });

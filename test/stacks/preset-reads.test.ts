@@ -54,6 +54,14 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     logRetentionDays: ["aws"],
     protectData: ["aws", "digitalocean", "docker"],
     auditTrail: ["aws"],
+    // p-aws-workers
+    "awsWorkers.instanceType": ["aws"],
+    "awsWorkers.minInstances": ["aws"],
+    "awsWorkers.maxInstances": ["aws"],
+    "awsWorkers.backlogPerInstance": ["aws"],
+    "awsCache.nodeType": ["aws"],
+    "awsCache.nodes": ["aws"],
+    "awsCache.snapshotRetentionDays": ["aws"],
     // p-do-docker-workers (the docker half of `workers` is read as singleHost.workerReplicas/workerLimit: components/docker/workers.test.ts)
     workers: ["digitalocean"],
     cache: ["digitalocean"],

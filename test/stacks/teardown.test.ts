@@ -19,8 +19,10 @@ describe("teardown (AWS): what `pulumi destroy` keeps", () => {
         describe(`${stack} (${tier})`, () => {
             it("keeps the stack key (retainOnDelete): the final snapshot, backups and secrets are encrypted with it", async () => {
                 const res = await resourcesOf(stackRun(stack));
-                const key = res.one("aws:kms/key:Key");
+                const key = res.one("aws:kms/key:Key", "kms-key");
                 assert.equal(key.options.retainOnDelete, true, "destroy would schedule the key for deletion and orphan the final snapshot");
+                // The second region's key (alicerce:secondRegion) encrypts the copies there: kept the same way.
+                for (const other of res.ofType("aws:kms/key:Key").filter((k) => k !== key)) assert.equal(other.options.retainOnDelete, true, other.name);
                 // The database, its final snapshot, the backup vault and the secrets all name this key.
                 const db = res.one("aws:rds/instance:Instance", "database-primary");
                 assert.equal(db.inputs.kmsKeyId, `arn:aws:kms:us-east-1:123456789012:key/${key.name}-0000-1111-2222`);

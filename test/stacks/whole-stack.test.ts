@@ -46,7 +46,8 @@ describe("every shipped stack", () => {
                     assert.equal(tags.Environment, run.stack);
                     assert.equal(tags.Owner, cfg["alicerce:owner"]);
                     assert.equal(tags.CostCenter, cfg["alicerce:costCenter"]);
-                    assert.equal(p.inputs.region, cfg["alicerce:region"]);
+                    // The stack's region; the second region's provider (alicerce:secondRegion) is the only other one.
+                    assert.equal(p.inputs.region, p.name === "second-region-aws" ? cfg["alicerce:secondRegion"] : cfg["alicerce:region"]);
                 }
             });
 

@@ -254,8 +254,9 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDeps
     async (request, reply) => {
       const { id } = request.params;
       if (deps.queue === undefined) throw new HttpError(503, 'upload verification is not configured on this service');
-      // pending -> queued; queued stays queued (the job may have been lost with a Redis outage: enqueue again);
-      // failed (dead-lettered) -> queued with a new job. verified and rejected are final.
+      // pending -> queued; queued stays queued (the job may have been lost with a Redis outage, or failed by BullMQ
+      // for stalling too often without the row knowing: enqueue again); failed (dead-lettered) -> queued with a new
+      // job. verified and rejected are final.
       const { rows } = await deps.writer.query<{ previous: string }>(
         `UPDATE uploads u SET status = 'queued', completed_at = coalesce(u.completed_at, now()), updated_at = now()
          FROM (SELECT id, status AS previous FROM uploads WHERE id = $1 FOR NO KEY UPDATE) p
@@ -271,7 +272,10 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDeps
         return reply.code(200).send({ id, status });
       }
       try {
-        await enqueueVerification(deps.queue, id, previous === 'failed');
+        // Any job of this upload still in BullMQ's failed set is removed and added again (not only when the row
+        // says failed: a job failed for stalling never ran the worker's failure path).
+        const retried = await enqueueVerification(deps.queue, id);
+        if (retried) request.log.info({ uploadId: id, previous }, 'failed verification job queued again');
       } catch (err) {
         request.log.error({ err, uploadId: id }, 'enqueue failed');
         throw new HttpError(503, 'the verification queue is unavailable; retry');

@@ -15,10 +15,15 @@
 #   backup.sh snapshots            list the snapshots
 #   backup.sh dump FILE MANIFEST   a pg_dump of PGDATABASE into FILE and the row count and checksum of every
 #                                  table into MANIFEST, both from one snapshot of the database
-#   backup.sh digest               print the row count and checksum of every table of PGDATABASE
+#   backup.sh digest               print the row count and checksum of every table of PGDATABASE, the
+#                                  state of every sequence and a checksum of the large objects
 #   backup.sh digest-files DIR     print the sha256 of every file under DIR (an object key per file)
 #   backup.sh restore [SNAPSHOT]   restore the database from SNAPSHOT (an id, or latest; default latest)
 #                                  into RESTORE_DATABASE (default PGDATABASE), in one transaction
+#   backup.sh restore-new KIND SOURCE  create RESTORE_DATABASE (a NEW database) from a restic snapshot
+#                                  (KIND restic, SOURCE an id or latest) or a dump file (KIND dump, SOURCE a
+#                                  .dump, .sql or .sql.gz path); never touches another database: done once,
+#                                  a repeat with the same source is a no-op, any other existing database an error
 #   backup.sh restore-uploads [SNAPSHOT]  copy the uploaded files of SNAPSHOT back into UPLOADS_RESTORE_BUCKET
 #                                  (default UPLOADS_BUCKET), with the key in UPLOADS_WRITE_ACCESS_KEY_ID and
 #                                  UPLOADS_WRITE_SECRET_ACCESS_KEY (the nightly key only reads); objects
@@ -70,11 +75,15 @@ dump_name() {
 }
 
 # The SQL that prints `table<TAB>schema.name<TAB>rows<TAB>checksum` for every
-# ordinary table, in name order. The checksum is the sum of the first 60 bits
-# of each row's md5 (order-independent: no sort of the table); rows are cast
-# to text under fixed output settings, so the same rows give the same value
-# on any server of the same major version whatever its defaults.
-digest_sql() {
+# ordinary table, in name order; `sequence<TAB>schema.name<TAB>last_value<TAB>is_called`
+# for every sequence (a restore that lost them hands out ids already used);
+# and one `large-objects<TAB>count<TAB>checksum` line (pg_largeobject, which
+# table checksums do not see). A checksum is the sum of the first 60 bits of
+# each row's md5 (order-independent: no sort of the table); rows are cast to
+# text under fixed output settings (lc_monetary too: `money` prints in its
+# locale), so the same rows give the same value on any server of the same
+# major version whatever its defaults. In pieces, for consistent_dump.
+digest_settings_sql() {
     cat <<'SQL'
 \pset format unaligned
 \pset tuples_only on
@@ -84,6 +93,12 @@ SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 SET bytea_output = 'hex';
 SET extra_float_digits = 1;
+SET lc_monetary = 'C';
+SQL
+}
+
+digest_tables_sql() {
+    cat <<'SQL'
 SELECT format('SELECT %L, %L, count(*), coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint), 0) FROM %I.%I t',
               'table', n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -91,6 +106,33 @@ SELECT format('SELECT %L, %L, count(*), coalesce(sum((''x'' || left(md5(t::text)
  ORDER BY n.nspname, c.relname
 \gexec
 SQL
+}
+
+# Sequences are not transactional: a snapshot does not hold their state.
+digest_sequences_sql() {
+    cat <<'SQL'
+SELECT format('SELECT %L, %L, last_value, is_called FROM %I.%I',
+              'sequence', n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'S' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY n.nspname, c.relname
+\gexec
+SQL
+}
+
+digest_large_objects_sql() {
+    cat <<'SQL'
+SELECT 'large-objects', count(*), coalesce(sum(('x' || left(md5(m.oid::text || ':' || md5(lo_get(m.oid))), 15))::bit(60)::bigint), 0)
+  FROM pg_largeobject_metadata m;
+SQL
+}
+
+# In consistent_dump's order.
+digest_sql() {
+    digest_settings_sql
+    digest_sequences_sql
+    digest_tables_sql
+    digest_large_objects_sql
 }
 
 # digest: every table's row count and checksum, on stdout.
@@ -102,7 +144,10 @@ digest() {
 # snapshot of the database. A read-only repeatable-read transaction exports
 # its snapshot; pg_dump --snapshot reads exactly that snapshot while psql,
 # still inside the transaction, computes the checksums: writes during the
-# dump change neither, so the manifest describes the dump exactly.
+# dump change neither, so the manifest describes the dump exactly. Sequences
+# are outside snapshots: they are read after the export and before pg_dump,
+# so every id in the snapshot is at most the recorded value, and the dump's
+# value is at least it (equal when nothing writes).
 consistent_dump() {
     DUMP_FILE=$1 DUMP_OK="$1.ok"
     export DUMP_FILE DUMP_OK
@@ -111,9 +156,12 @@ consistent_dump() {
     {
         printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" \
             "SELECT pg_export_snapshot() AS snapshot \\gset" \
-            "\\setenv PG_SNAPSHOT :snapshot" \
-            '\! pg_dump --snapshot="$PG_SNAPSHOT" --format=custom --no-owner --no-privileges --file="$DUMP_FILE" && touch "$DUMP_OK"'
-        digest_sql
+            "\\setenv PG_SNAPSHOT :snapshot"
+        digest_settings_sql
+        digest_sequences_sql
+        printf '%s\n' '\! pg_dump --snapshot="$PG_SNAPSHOT" --format=custom --no-owner --no-privileges --file="$DUMP_FILE" && touch "$DUMP_OK"'
+        digest_tables_sql
+        digest_large_objects_sql
         printf '%s\n' "COMMIT;"
     } | psql -X -q -v ON_ERROR_STOP=1 >"$2" || die "pg_dump failed: the dump transaction did not run to its end"
     [ -e "$DUMP_OK" ] || die "pg_dump failed"
@@ -259,6 +307,55 @@ restore() {
     log "restored database $target from snapshot $snapshot"
 }
 
+# restore-new KIND SOURCE: a NEW database RESTORE_DATABASE made from a restic
+# snapshot or a dump file, beside the running one (alicerce:restoreFrom). The
+# restore goes into <target>_partial, which is renamed only once complete and
+# marked with its source (COMMENT ON DATABASE): a failure leaves no target, a
+# repeat of the same source is a no-op, and an existing target from another
+# source (or none) is an error: nothing is ever overwritten.
+restore_new() {
+    kind=$1
+    source=$2
+    target=${RESTORE_DATABASE:?RESTORE_DATABASE is not set}
+    case $target in *[!a-z0-9_]*|"") die "RESTORE_DATABASE must be lowercase letters, digits and _: $target" ;; esac
+    [ "$target" != "${PGDATABASE:-}" ] || die "RESTORE_DATABASE is the running database $target; a restore always makes a new one"
+    mark="alicerce-restored-from:$kind:$source"
+    exists=$(psql -X -q -t -A -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$target'") || die "cannot reach the database server"
+    if [ "$exists" = "1" ]; then
+        found=$(psql -X -q -t -A -d postgres -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = '$target'")
+        [ "$found" = "$mark" ] || die "database $target exists and was not restored from $kind:$source; it is never overwritten"
+        log "database $target was already restored from $kind:$source"
+        return 0
+    fi
+    partial="${target}_partial"
+    mkdir -p "$WORK_DIR" "$TMPDIR"
+    work=$(mktemp -d "$WORK_DIR/restore-new.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: $work is fixed for this run
+    trap "rm -rf '$work'" EXIT
+    case $kind in
+        restic)
+            log "reading $(dump_name) from snapshot $source"
+            restic dump --host "$BACKUP_HOST" --tag postgres "$source" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $source"
+            file="$work/restore.dump" ;;
+        dump)
+            [ -r "$source" ] || die "cannot read the dump file $source"
+            file=$source ;;
+        *) die "restore-new: unknown kind $kind (restic or dump)" ;;
+    esac
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$partial\"" -c "CREATE DATABASE \"$partial\"" >/dev/null || die "cannot create database $partial"
+    log "restoring $kind:$source into a new database $target"
+    case $file in
+        *.sql.gz) gzip -dc "$file" | psql -X -q -1 -v ON_ERROR_STOP=1 -d "$partial" >/dev/null ;;
+        *.sql) psql -X -q -1 -v ON_ERROR_STOP=1 -d "$partial" -f "$file" >/dev/null ;;
+        *)
+            pg_restore --list "$file" >/dev/null || die "$kind:$source is not a dump pg_restore can read"
+            pg_restore --no-owner --no-privileges --single-transaction --exit-on-error --dbname="$partial" "$file" ;;
+    esac || die "restoring $kind:$source failed; the running database is untouched"
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER DATABASE \"$partial\" RENAME TO \"$target\"" -c "COMMENT ON DATABASE \"$target\" IS '$mark'" >/dev/null \
+        || die "cannot rename $partial to $target"
+    log "restored $kind:$source into the new database $target"
+}
+
 # restore-uploads [SNAPSHOT]: the snapshot's files are restored into a scratch
 # directory, then copied into the bucket (`rclone copy`: objects missing or
 # different are written, none is deleted). The nightly key can only read:
@@ -288,9 +385,10 @@ case "${1:-}" in
     health) health ;;
     snapshots) snapshots ;;
     restore) restore "${2:-}" ;;
+    restore-new) restore_new "${2:?usage: backup.sh restore-new restic|dump SOURCE}" "${3:?usage: backup.sh restore-new restic|dump SOURCE}" ;;
     restore-uploads) restore_uploads "${2:-}" ;;
     dump) consistent_dump "${2:?usage: backup.sh dump FILE MANIFEST}" "${3:?usage: backup.sh dump FILE MANIFEST}" ;;
     digest) digest ;;
     digest-files) digest_files "${2:?usage: backup.sh digest-files DIR}" ;;
-    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-uploads [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
+    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-new KIND SOURCE|restore-uploads [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
 esac

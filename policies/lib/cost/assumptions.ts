@@ -14,6 +14,7 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
     ecrGbPerRepository: 1,
     endpointGbMonth: 1,
     rdsEnhancedMonitoringGbMonthAt60s: 0.05,
+    s3ReplicatedGbPerBucketMonth: 1,
     requestsPerMinute: 0,
     originKbPerRequest: 5,
     s3ReadShare: 0.05,
@@ -103,6 +104,10 @@ export function describeAssumptions(a: UsageAssumptions, cloud?: "aws" | "digita
         [["aws"], `${a.ecrGbPerRepository} GB stored per container repository`],
         [["aws"], `${a.endpointGbMonth} GB a month through each VPC interface endpoint`],
         [["aws"], `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`],
+        [
+            ["aws"],
+            `${a.s3ReplicatedGbPerBucketMonth} GB a month of new or changed objects replicated per bucket to a second region; a cross-region backup copy sends the database's allocated storage once a month`,
+        ],
         [
             both,
             `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,

@@ -308,6 +308,39 @@ const backupSelection: Pricer<AwsPriceTable> = (r, table, ctx) => {
     };
 };
 
+// --- second region: cross-region copies ---
+/** The rules themselves are free; a copy action to another region's vault costs that vault's storage and the transfer. */
+const backupPlan: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const rules: any[] = Array.isArray(r.inputs.rules) ? r.inputs.rules : [];
+    const copies = rules.flatMap((rule) => (Array.isArray(rule?.copyActions) ? rule.copyActions : []));
+    if (copies.length === 0) return { lines: [line(0, "backup rules: no charge (stored backups are priced on the backup selection)")] };
+    const databases = ctx.all.filter((x) => x.type === "aws:rds/instance:Instance" && x.inputs.replicateSourceDb === undefined && !/-restored-/.test(x.name));
+    const gb = databases.reduce((sum, d) => sum + (num(d.inputs.allocatedStorage) ?? 0), 0) * copies.length;
+    return {
+        lines: [
+            line(
+                gb * table.backupGbMonth.usd,
+                `copies in the second region's vault: one full copy of ${gb} GB at ${rate(table.backupGbMonth)}; later copies are incremental`,
+            ),
+            line(gb * table.interRegionTransferGb.usd, `cross-region transfer: ${gb} GB a month at ${rate(table.interRegionTransferGb)}`),
+        ],
+    };
+};
+
+const bucketReplication: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const rules = Array.isArray(r.inputs.rules) ? r.inputs.rules.filter((x: any) => x?.status === "Enabled").length : 0;
+    const gb = ctx.assume.s3ReplicatedGbPerBucketMonth * Math.min(rules, 1);
+    return {
+        lines: [
+            line(
+                gb * table.interRegionTransferGb.usd,
+                `replication to the second region: ${gb} GB a month at ${rate(table.interRegionTransferGb)} (the replica bucket's storage is priced on it)`,
+            ),
+        ],
+    };
+};
+// --- end second region ---
+
 /** The bucket the app's own traffic reads and writes (its assets bucket); the others see a baseline. */
 const isAppBucket = (r: PricedResource) => /assets/.test(r.name);
 
@@ -346,6 +379,29 @@ const secret: Pricer<AwsPriceTable> = (_r, table, ctx) => {
         ],
     };
 };
+
+// --- p-aws-workers ---
+/** ElastiCache: node-hours of every node (numCacheClusters), plus snapshots beyond the free copy. */
+const elasticacheReplicationGroup: Pricer<AwsPriceTable> = (r, table) => {
+    const nodeType = typeof r.inputs.nodeType === "string" ? r.inputs.nodeType : undefined;
+    if (nodeType === undefined) return unpriced("no nodeType");
+    const engine = typeof r.inputs.engine === "string" ? r.inputs.engine : "redis";
+    if (engine !== "valkey") return unpriced(`engine ${engine}: only valkey is priced`);
+    const price = table.elasticacheValkey[nodeType];
+    if (price === undefined) return unpriced(`no price for ${nodeType}`);
+    const nodes = num(r.inputs.numCacheClusters) ?? 1;
+    const lines = [line(hourly(price, nodes), `${nodes} × ${nodeType} (Valkey) at ${rate(price)} × ${HOURS_PER_MONTH} h`)];
+    const days = num(r.inputs.snapshotRetentionLimit) ?? 0;
+    if (days > 0)
+        lines.push(
+            line(
+                0,
+                `daily snapshots kept ${days} days: one copy free per cluster, the rest at ${rate(table.elasticacheBackupGbMonth)} (a queue holds well under 1 GB)`,
+            ),
+        );
+    return { lines };
+};
+// --- end p-aws-workers ---
 
 const fixed =
     (pick: (t: AwsPriceTable) => Price, what: string): Pricer<AwsPriceTable> =>
@@ -437,6 +493,8 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpcEndpoint,
     "aws:rds/instance:Instance": rdsInstance,
     "aws:backup/selection:Selection": backupSelection,
+    "aws:backup/plan:Plan": backupPlan,
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": bucketReplication,
     "aws:s3/bucket:Bucket": s3Bucket,
     "aws:kms/key:Key": kmsKey,
     "aws:secretsmanager/secret:Secret": secret,
@@ -448,6 +506,7 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:cloudwatch/logGroup:LogGroup": logGroup,
     "aws:ecr/repository:Repository": ecrRepository,
     "aws:route53/zone:Zone": fixed((t) => t.route53ZoneMonth, "hosted zone"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": elasticacheReplicationGroup, // p-aws-workers
 };
 
 // ---------------------------------------------------------------- DigitalOcean

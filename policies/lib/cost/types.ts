@@ -59,6 +59,8 @@ export interface UsageAssumptions {
     readonly endpointGbMonth: number;
     /** Enhanced Monitoring log GB per RDS instance per month at a 60-second interval. */
     readonly rdsEnhancedMonitoringGbMonthAt60s: number;
+    /** GB of new or changed objects a replicated S3 bucket sends to the second region per month. */
+    readonly s3ReplicatedGbPerBucketMonth: number;
     /** Requests a minute the app serves on average (the tier's stated traffic); drives every per-request and per-GB item below. */
     readonly requestsPerMinute: number;
     /** Average KB leaving the origin per request (static assets served by the CDN/Cloudflare cache are not counted). */
@@ -107,6 +109,8 @@ export interface AwsPriceTable {
     readonly rdsInsightsVcpuHour: Price;
     /** AWS Backup warm storage for RDS snapshots per GB-month. */
     readonly backupGbMonth: Price;
+    /** Data transfer to another AWS region (S3 replication, AWS Backup cross-region copies), per GB. */
+    readonly interRegionTransferGb: Price;
     readonly s3StandardGbMonth: Price;
     readonly kmsKeyMonth: Price;
     readonly secretMonth: Price;
@@ -128,6 +132,10 @@ export interface AwsPriceTable {
     readonly logsStorageGbMonth: Price;
     readonly ecrGbMonth: Price;
     readonly route53ZoneMonth: Price;
+    /** p-aws-workers: ElastiCache for Valkey node-based, on-demand per node-hour. */
+    readonly elasticacheValkey: PriceList;
+    /** p-aws-workers: ElastiCache snapshot storage beyond the free copy, per GB-month. */
+    readonly elasticacheBackupGbMonth: Price;
     /** Data transfer out from EC2/ELB to the internet, first 10 TB a month, per GB. */
     readonly dataOutGb: Price;
     /** S3 Standard PUT, COPY, POST, LIST per 1,000 requests. */

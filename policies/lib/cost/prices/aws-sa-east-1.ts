@@ -64,6 +64,7 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     rdsStorage: list("GB-month", src(us.rdsStorage.gp3), { gp3: 0.219, gp2: 0.219 }),
     rdsInsightsVcpuHour: p(0.0125, "vCPU-hour", src(us.rdsInsightsVcpuHour), "the us-east-1 figure; not cross-checked for São Paulo"),
     backupGbMonth: p(0.125, "GB-month", src(us.backupGbMonth)),
+    interRegionTransferGb: p(0.138, "GB", src(us.interRegionTransferGb), "data transfer out of South America (São Paulo) to another AWS region"),
     dataOutGb: p(0.15, "GB", src(us.dataOutGb), "Data Transfer OUT to Internet, next 9.999 TB/month; region selector South America (São Paulo)"),
     s3PutThousand: p(0.007, "thousand requests", src(us.s3PutThousand), "region selector South America (São Paulo)"),
     s3GetThousand: p(0.00056, "thousand requests", src(us.s3GetThousand), "region selector South America (São Paulo)"),
@@ -80,4 +81,17 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     logsIngestGb: p(0.9, "GB", src(us.logsIngestGb)),
     logsIngestInfrequentGb: p(0.45, "GB", src(us.logsIngestInfrequentGb)),
     logsStorageGbMonth: p(0.05, "GB-month", src(us.logsStorageGbMonth)),
+    // --- p-aws-workers: ElastiCache for Valkey, us-east-1 x 1.6 (sa-east-1's EC2 t4g ratio), to be re-read from the pricing page ---
+    elasticacheValkey: Object.fromEntries(
+        Object.entries(us.elasticacheValkey).map(([k, v]) => [
+            k,
+            {
+                ...v,
+                usd: Math.round(v.usd * 1.6 * 10000) / 10000,
+                note: "derived: us-east-1 x 1.6 (sa-east-1's t4g EC2 ratio); re-read the ElastiCache pricing page",
+            },
+        ]),
+    ),
+    elasticacheBackupGbMonth: { ...us.elasticacheBackupGbMonth, usd: 0.136, note: "derived: us-east-1 x 1.6; re-read the ElastiCache pricing page" },
+    // --- end p-aws-workers ---
 };

@@ -19,6 +19,7 @@ const VPC = "https://aws.amazon.com/vpc/pricing/";
 const PRIVATELINK = "https://aws.amazon.com/privatelink/pricing/";
 const RDS = "https://aws.amazon.com/rds/postgresql/pricing/";
 const CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/";
+const ELASTICACHE = "https://aws.amazon.com/elasticache/pricing/"; // p-aws-workers
 
 const p = (usd: number, unit: string, source: string, note?: string): Price => ({ usd, unit, source, read: READ, ...(note ? { note } : {}) });
 const list = (unit: string, source: string, prices: Record<string, number>): PriceList =>
@@ -93,6 +94,12 @@ export const AWS_US_EAST_1: AwsPriceTable = {
         "CloudWatch Database Insights Advanced mode, which replaced paid Performance Insights retention; 7 days (Standard mode) is free",
     ),
     backupGbMonth: p(0.095, "GB-month", "https://aws.amazon.com/backup/pricing/", "warm storage of Amazon RDS snapshots"),
+    interRegionTransferGb: p(
+        0.02,
+        "GB",
+        "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer",
+        "data transfer out of us-east-1 to another AWS region (S3 replication and AWS Backup copies are billed the same)",
+    ),
     dataOutGb: p(
         0.09,
         "GB",
@@ -139,4 +146,19 @@ export const AWS_US_EAST_1: AwsPriceTable = {
     logsStorageGbMonth: p(0.03, "GB-month", CLOUDWATCH, "archived (compressed) log storage"),
     ecrGbMonth: p(0.1, "GB-month", "https://aws.amazon.com/ecr/pricing/"),
     route53ZoneMonth: p(0.5, "hosted zone-month", "https://aws.amazon.com/route53/pricing/"),
+    // --- p-aws-workers: ElastiCache for Valkey node-based (20% below Redis OSS on the same node) ---
+    elasticacheValkey: list("node-hour", ELASTICACHE, {
+        "cache.t4g.micro": 0.0128,
+        "cache.t4g.small": 0.0256,
+        "cache.t4g.medium": 0.052,
+        "cache.t3.micro": 0.0136,
+        "cache.t3.small": 0.0272,
+        "cache.t3.medium": 0.0544,
+        "cache.m7g.large": 0.1264,
+        "cache.m6g.large": 0.1192,
+        "cache.r7g.large": 0.1744,
+        "cache.r6g.large": 0.1648,
+    }),
+    elasticacheBackupGbMonth: p(0.085, "GB-month", ELASTICACHE, "one snapshot per cluster is kept free; a queue's snapshots are small"),
+    // --- end p-aws-workers ---
 };
