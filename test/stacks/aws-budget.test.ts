@@ -10,7 +10,7 @@ import { loadBalancerIpAddressType } from "../../platforms/aws/edge";
 import { CLOUDFLARE_IPV4 } from "../../offline/calls";
 import { Resources, runStack } from "../../offline";
 import { renderMermaid } from "../../offline/diagram";
-import { assumptionsForTier, estimateCost, PricedResource } from "../../policies/lib/cost";
+import { assumptionsForTier, estimateCost } from "../../policies/lib/cost";
 import { resourcesOf, stackRun } from "./runs";
 
 const LB = "aws:lb/loadBalancer:LoadBalancer";
@@ -21,7 +21,7 @@ const US = { cloud: "aws", region: "us-east-1" } as const;
 /** The stack's estimate, as `npm run plan` prices it (the tier's stated traffic). */
 async function estimate(stack: string, overrides: Record<string, string | undefined> = {}) {
     const run = Object.keys(overrides).length > 0 ? await runStack(stack, { overrides }) : await stackRun(stack);
-    return estimateCost(run.resources as unknown as PricedResource[], US, assumptionsForTier(run.config["alicerce:tier"]));
+    return estimateCost(run.resources, US, assumptionsForTier(run.config["alicerce:tier"]));
 }
 
 describe("AWS budget levers", function () {
