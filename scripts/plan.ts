@@ -12,6 +12,7 @@ import { explainUnresolved, stackEnvironments, stackFiles } from "../offline";
 import { diffPlans, diffText, formatDelta, StackDiff } from "../offline/diff";
 import { plansAtRef } from "../offline/git-ref";
 import { blocksUp, planStack, planText, StackPlan } from "../offline/plan";
+import { policyConfigProblems } from "../offline/policies";
 import type { PlanJson } from "../offline/report";
 import { PlanRow, reviewMarkdown, statusOf, violationsText } from "../offline/review";
 import { didYouMean } from "../offline/suggest";
@@ -129,6 +130,9 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
             problems.push(`${name}: ${JSON.stringify(level ?? value)} is not an enforcement level; use one of ${levels.join(", ")}`);
     }
     if (problems.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${problems.join("\n  ")}`);
+    // Each policy's settings against its schema, as the Pulumi CLI checks them (offline/policies.ts).
+    const settings = policyConfigProblems(doc);
+    if (settings.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${settings.join("\n  ")}`);
     return doc as PolicyPackConfig;
 }
 

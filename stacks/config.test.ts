@@ -671,7 +671,7 @@ describe("stack config validation: queue workers", () => {
     };
     it("applies the tier's workers and Valkey on DigitalOcean growth, and none at mvp", () => {
         const growth = managed({ ...VALID, ...DO, "alicerce:tier": "growth", "alicerce:workersMax": "5" });
-        assert.deepEqual(growth.workers, { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 5, cpuTargetPercent: 70 });
+        assert.deepEqual(growth.workers, { instanceType: "s-1vcpu-512mb-10gb", minInstances: 1, maxInstances: 5, cpuTargetPercent: 70 });
         assert.deepEqual(growth.cache, { size: "db-s-1vcpu-1gb" });
         const mvp = managed({ ...VALID, ...DO });
         assert.equal(mvp.workers, undefined);

@@ -350,7 +350,9 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         // --- end p-aws-workers ---
         // p-do-docker-workers: our users' $59 DigitalOcean platform includes a 1 GB Redis: Valkey plus one worker droplet.
         workers: {
-            digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 },
+            // q-do: a 512 MB worker ($4, not $6) keeps do-growth within our users' $59: one Node process streaming objects
+            // needs ~120 MB; the pool scales on CPU only (a worker's memory is flat), so the droplet's base use never scales it.
+            digitalocean: { instanceType: "s-1vcpu-512mb-10gb", minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 },
             docker: { replicas: 1, limit: { memoryMb: 256, cpus: 0.5 } },
         },
         cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
@@ -365,7 +367,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     prod: {
         compute: {
             // p-budgets: t4g.small (2 vCPU, 2 GiB) × 2 carries 1,000 requests a minute; scaling adds more
-            instanceType: { aws: "t4g.small", digitalocean: "s-2vcpu-4gb", docker: null },
+            // q-do: s-1vcpu-2gb ($12, not $24): the app is one Node process, which uses one vCPU; two carry 1,000 requests a minute
+            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
             minInstances: 2,
             maxInstances: 5,
             cpuTargetPercent: 50,
@@ -411,7 +414,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         // --- end p-aws-workers ---
         // p-do-docker-workers
         workers: {
-            digitalocean: { instanceType: "s-1vcpu-2gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 },
+            // q-do: two 1 GB workers ($6 each, not $12): still two, so a lost droplet delays no job
+            digitalocean: { instanceType: "s-1vcpu-1gb", minInstances: 2, maxInstances: 4, cpuTargetPercent: 60 },
             docker: { replicas: 2, limit: { memoryMb: 256, cpus: 0.5 } },
         },
         cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },

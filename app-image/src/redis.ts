@@ -5,12 +5,23 @@
  * token) and DigitalOcean's managed Valkey hand them out:
  * `rediss://:TOKEN@host:6379` (or `rediss://USER:PASSWORD@host:25061`).
  * ioredis turns `rediss://` into a TLS connection that checks the server's
- * certificate and host name against Node's CA store, plus `REDIS_TLS_CA_FILE`
- * when the provider signs with its own CA.
+ * certificate and host name against Node's CA store (never
+ * `rejectUnauthorized: false`), plus `REDIS_TLS_CA_FILE` when the server
+ * signs with its own CA. Both managed services sign with a public CA that
+ * Node's bundled store trusts, so neither needs a CA file: DigitalOcean's
+ * Valkey presents a Let's Encrypt certificate
+ * (https://docs.digitalocean.com/products/databases/valkey/how-to/connect/:
+ * "does not require that you download a CA certificate"; its
+ * `digitalocean_database_ca` is the PostgreSQL/MySQL project CA), ElastiCache
+ * an Amazon Trust Services one. The URL's host name is also sent as SNI
+ * (RFC 6066 server_name), which `tls.connect` leaves out unless told, so an
+ * endpoint that picks its certificate by name presents the right one.
  *
  * @packageDocumentation
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from './config.js';
 
@@ -30,10 +41,10 @@ export type RedisUse =
  * @param use - what the connection is for
  */
 export function redisOptions(config: RedisConfig, use: RedisUse): RedisOptions {
-  const ca = config.tlsCaFile === undefined ? undefined : readFileSync(config.tlsCaFile, 'utf8');
+  const tls = config.tls ? redisTlsOptions(config) : undefined;
   return {
     connectionName: `alicerce-${use}`,
-    ...(config.tls ? { tls: ca === undefined ? {} : { ca } } : {}),
+    ...(tls === undefined ? {} : { tls }),
     connectTimeout: 5000,
     // Reconnect with a capped backoff, forever: a failover or a maintenance window must not kill the process.
     retryStrategy: (times: number) => Math.min(times * 200, 5000),
@@ -43,6 +54,19 @@ export function redisOptions(config: RedisConfig, use: RedisUse): RedisOptions {
         ? { maxRetriesPerRequest: 1, enableOfflineQueue: true }
         : { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
   };
+}
+
+/**
+ * TLS options for a `rediss://` URL: SNI from the URL's host name (not for an
+ * IP address, which SNI may not carry), the CA file's certificates when one
+ * is given; verification stays Node's default (chain and host name).
+ *
+ * @param config - URL and CA file
+ */
+export function redisTlsOptions(config: RedisConfig): ConnectionOptions {
+  const host = new URL(config.url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const ca = config.tlsCaFile === undefined ? undefined : readFileSync(config.tlsCaFile, 'utf8');
+  return { ...(isIP(host) === 0 ? { servername: host } : {}), ...(ca === undefined ? {} : { ca }) };
 }
 
 /**

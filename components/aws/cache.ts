@@ -197,7 +197,7 @@ export class ValkeyCache extends pulumi.ComponentResource {
             },
             kept,
         );
-        new aws.secretsmanager.SecretVersion(
+        const version = new aws.secretsmanager.SecretVersion(
             `${name}-secret`,
             {
                 secretId: secret.id,
@@ -210,7 +210,9 @@ export class ValkeyCache extends pulumi.ComponentResource {
 
         this.primaryEndpoint = group.primaryEndpointAddress;
         this.port = VALKEY_PORT;
-        this.secretArn = secret.arn;
+        // The ARN once the value is written: instances that read it at boot (the app, the workers) are declared after the
+        // replication group has an endpoint, so none starts before REDIS_URL exists (ElastiCache takes ~10-20 min to create one).
+        this.secretArn = pulumi.all([version.id, secret.arn]).apply(([, arn]) => arn);
         this.securityGroupId = sg.id;
         this.replicationGroupId = args.replicationGroupId;
         this.memberClusterIds = memberClusterIds(args.replicationGroupId, args.nodes);

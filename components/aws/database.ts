@@ -31,7 +31,7 @@ export interface DatabaseArgs {
     /** The VPC the database's security group belongs to. */
     readonly vpcId: pulumi.Input<string>;
     /** The isolated subnets (two AZs at least) of the DB subnet group. */
-    readonly subnetIds: pulumi.Input<string>[];
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The app instances' security group: the only source admitted on 5432. */
     readonly appSecurityGroupId: pulumi.Input<string>;
     /** The stack key: storage, snapshots, the master secret, Performance Insights and the log groups. */

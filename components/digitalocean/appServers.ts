@@ -72,7 +72,7 @@ export interface DropletPoolArgs {
     /** Label tags (`project:alicerce`, ...). */
     readonly labelTags: string[];
     /** Required by autoscale pools; port 22 is still closed unless `adminCidrs` opens it. */
-    readonly sshKeyFingerprints: readonly string[];
+    readonly sshKeyFingerprints: readonly pulumi.Input<string>[];
     /** IPv4 ranges allowed to SSH. @default [] (port 22 closed) */
     readonly adminCidrs?: readonly string[];
     /**
@@ -125,6 +125,13 @@ export interface DropletPoolArgs {
      * @default app-image/'s: 8080, the image's CMD, no release command
      */
     readonly appShape?: { readonly containerPort?: number; readonly command?: readonly string[]; readonly releaseCommand?: readonly string[] };
+    /**
+     * Steer the pool on memory as well as CPU. Off for queue workers: a
+     * worker's memory is flat whatever its backlog, so on a small droplet the
+     * base system's share alone would hold the pool at its maximum.
+     * @default true
+     */
+    readonly scaleOnMemory?: boolean;
 }
 
 /** Arguments of {@link AppServers}: a pool behind the load balancer, with the session signing key. */
@@ -234,7 +241,7 @@ export class DropletPool extends pulumi.ComponentResource {
                 t.pool,
                 `${name}-pool`,
                 {
-                    config: autoscaleConfig(args.compute),
+                    config: autoscaleConfig(args.compute, args.scaleOnMemory ?? true),
                     dropletTemplate: {
                         size: args.compute.instanceType,
                         region: args.region,

@@ -28,7 +28,9 @@ export interface CacheArgs {
     readonly appTag: pulumi.Input<string>;
     /** The worker droplets' tag: trusted. */
     readonly workerTag: pulumi.Input<string>;
-    readonly tags: pulumi.Input<string>[];
+    readonly tags: pulumi.Input<pulumi.Input<string>[]>;
+    /** Pulumi `protect`: the cluster holds queued jobs (DigitalOcean has no deletion protection flag; this is the guard, as for the database). */
+    readonly protect: boolean;
 }
 
 /**
@@ -65,7 +67,8 @@ export class Cache extends pulumi.ComponentResource {
                 maintenanceWindows: [MAINTENANCE_WINDOW],
                 tags: args.tags,
             },
-            { parent: this },
+            // A destroy, or a move to a tier without a queue, stops here instead of deleting queued jobs.
+            { parent: this, protect: args.protect },
         );
         new digitalocean.DatabaseValkeyConfig(
             `${name}-config`,

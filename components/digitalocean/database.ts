@@ -25,14 +25,14 @@ export interface DatabaseArgs {
     /** The queue workers' tag, also trusted (they record their results in PostgreSQL). @default undefined (no workers) */
     readonly workerTag?: pulumi.Input<string>;
     /** Label tags (`project:alicerce`, ...) for the cluster (tags update in place there). */
-    readonly tags: pulumi.Input<string>[];
+    readonly tags: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Tags for the read replica: only ones that never change. `tags` is
      * ForceNew on a replica (terraform-provider-digitalocean,
      * digitalocean/database/resource_database_replica.go), so an owner or
      * cost-center tag there would rebuild it on a handover.
      */
-    readonly replicaTags: pulumi.Input<string>[];
+    readonly replicaTags: pulumi.Input<pulumi.Input<string>[]>;
     /** The most app droplets that may run (sizes each one's connection pool). */
     readonly maxInstances: number;
     /** The app's database and user name. @default "app" */

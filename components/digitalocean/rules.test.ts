@@ -40,8 +40,15 @@ describe("digitalocean: sizing", () => {
         assert.deepEqual(c, { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.5, targetMemoryUtilization: 0.75, cooldownMinutes: 5 });
         for (const tier of TIERS) {
             const t = autoscaleConfig(TIER_PRESETS[tier].compute);
-            assert.ok(t.targetCpuUtilization >= 0.05 && t.targetCpuUtilization <= 1 && t.targetMemoryUtilization <= 1);
+            assert.ok(t.targetCpuUtilization >= 0.05 && t.targetCpuUtilization <= 1 && t.targetMemoryUtilization! <= 1);
         }
+    });
+
+    // q-do: target_memory_utilization is optional and sent omitempty (terraform-provider-digitalocean
+    // digitalocean/dropletautoscale/resource_droplet_autoscale.go; vendor/github.com/digitalocean/godo/droplet_autoscale.go).
+    it("leaves the memory target unset for a pool that steers on CPU alone", () => {
+        const c = autoscaleConfig({ minInstances: 1, maxInstances: 2, cpuTargetPercent: 70 }, false);
+        assert.deepEqual(c, { minInstances: 1, maxInstances: 2, targetCpuUtilization: 0.7, cooldownMinutes: 5 });
     });
 
     it("adds one standby node for high availability", () => {

@@ -77,14 +77,19 @@ export const MAINTENANCE_WINDOW = { day: "sunday", hour: "04:00" } as const;
 /** Memory the autoscaler steers towards, as a fraction (the API takes 0.05-1). */
 export const MEMORY_TARGET = 0.75;
 
-/** The autoscale pool's `config` for a tier's compute. */
-export function autoscaleConfig(compute: Pick<AppServerSizing, "minInstances" | "maxInstances" | "cpuTargetPercent">) {
+/**
+ * The autoscale pool's `config` for a tier's compute. `scaleOnMemory` false
+ * leaves `target_memory_utilization` unset (terraform-provider-digitalocean
+ * digitalocean/dropletautoscale/resource_droplet_autoscale.go: optional; godo
+ * droplet_autoscale.go sends it `omitempty`), so the pool steers on CPU alone.
+ */
+export function autoscaleConfig(compute: Pick<AppServerSizing, "minInstances" | "maxInstances" | "cpuTargetPercent">, scaleOnMemory = true) {
     return {
         minInstances: compute.minInstances,
         maxInstances: compute.maxInstances,
         // The API takes a fraction from 0.05 to 1, not a percentage.
         targetCpuUtilization: compute.cpuTargetPercent / 100,
-        targetMemoryUtilization: MEMORY_TARGET,
+        ...(scaleOnMemory ? { targetMemoryUtilization: MEMORY_TARGET } : {}),
         // At least as long as a droplet takes to boot, install Docker and pass health checks, or the pool thrashes.
         cooldownMinutes: 5,
     };

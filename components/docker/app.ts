@@ -9,9 +9,10 @@ import type { ContainerLimit } from "./limits";
 import type { ObjectStore } from "./objectstore";
 import type { Postgres } from "./postgres";
 import type { Redis } from "./redis";
+import { PACKAGE_ROOT } from "../shared/package-root";
 
 /** The app image's build context. */
-export const APP_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "app-image");
+export const APP_IMAGE_CONTEXT = path.join(PACKAGE_ROOT, "app-image");
 
 /** Arguments of {@link AppReplicas}. */
 export interface AppReplicasArgs {

@@ -24,6 +24,19 @@ export const SHUTDOWN_TIMEOUT_MS = 25_000;
 /** How long the container runtime waits after SIGTERM before SIGKILL: the drain, plus a margin for the process to exit. */
 export const STOP_TIMEOUT_SECONDS = Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 5;
 
+/**
+ * Proxies in front of the app whose `X-Forwarded-For` entries it trusts
+ * (app-image/src/config.ts `TRUST_PROXY_HOPS`, default 1: the load balancer).
+ * Behind Cloudflare and the load balancer the header reads `client, edge`:
+ * with one hop the client's address would be Cloudflare's edge, and every
+ * visitor through one edge would share one rate-limit bucket. Two hops only
+ * where the load balancer admits nothing but Cloudflare, or a client could
+ * forge the first entry.
+ */
+export function proxyHopsEnvironment(onlyCloudflareReachesTheLoadBalancer: boolean): Record<string, string> {
+    return onlyCloudflareReachesTheLoadBalancer ? { TRUST_PROXY_HOPS: "2" } : {};
+}
+
 /** The worker role's command: the same image as the web role (app-image/Dockerfile; app-image/README.md "Worker"). */
 export const WORKER_COMMAND = ["node", "--enable-source-maps", "dist/worker.js"] as const;
 
@@ -198,6 +211,7 @@ export const PLATFORM_VARIABLES: Readonly<Record<string, string>> = {
     DATABASE_POOL_URL: "the pooled database connection",
     DATABASE_READER_URL: "the read replica connection",
     REDIS_URL: "the Redis/Valkey connection",
+    TRUST_PROXY_HOPS: "the proxies in front of the app (the load balancer, and Cloudflare where it proxies)",
     SESSION_SIGNING_KEY: "the generated session key",
     SHUTDOWN_TIMEOUT_MS: "the graceful shutdown the platforms' stop timeouts are sized for",
     ALICERCE_SECRETS_VERSION: "the version of the app's secrets (AWS), which rolls the instances when one changes",

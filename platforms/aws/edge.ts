@@ -3,7 +3,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderSecrets, StackSettings } from "../../stacks";
 import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
-import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_PATH } from "../../components/shared/app-contract";
+import { APP_SECRETS_VERSION_VARIABLE, appEnvironment, awsAppEnvironment, DB_CA_PATH, proxyHopsEnvironment } from "../../components/shared/app-contract";
 import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, ComputePool, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
@@ -288,6 +288,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
                 settings.app,
                 awsAppEnvironment({ region: settings.region, dbSecretArn, dbHost, dbReaderHost, dbPort, dbName, appSecretArn, assetsBucket }),
             ),
+            // Behind Cloudflare the client is the second address from the right (the load balancer admits only Cloudflare).
+            ...proxyHopsEnvironment(ingressChoice(settings).kind === "cloudflare"),
             // A rotated app secret is a new version id: a new launch template version, so the instance refresh restarts every instance.
             ...(secretsVersion !== undefined ? { [APP_SECRETS_VERSION_VARIABLE]: secretsVersion } : {}),
         }))

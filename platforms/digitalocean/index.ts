@@ -129,7 +129,15 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             ? undefined
             : new Cache(
                   "cache",
-                  { region: settings.region, size: settings.cache.size, vpcId: network.vpcId, appTag: network.appTag, workerTag, tags: labelTags },
+                  {
+                      region: settings.region,
+                      size: settings.cache.size,
+                      vpcId: network.vpcId,
+                      appTag: network.appTag,
+                      workerTag,
+                      tags: labelTags,
+                      protect: settings.protectData,
+                  },
                   opts,
               );
     const edge = new LoadBalancer(
@@ -229,6 +237,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                       projectId: project.id,
                       protect: settings.protectData,
                       command: workerCommandOf(settings.app),
+                      // Workers scale on CPU alone (their memory does not follow the backlog).
+                      scaleOnMemory: false,
                       serviceName: "worker",
                       secretsObject: "worker-secrets.json",
                   },

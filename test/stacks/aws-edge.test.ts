@@ -571,6 +571,9 @@ describe("AWS edge in the shipped stacks", () => {
             );
             const open = new Resources((await variant("unproxied", { "alicerce:cloudflareProxied": "false" })).resources);
             assert.equal(open.ofType(T.prefixList).length, 0);
+            // Anyone may reach the load balancer, or only listed ranges: one trusted hop, or a client could forge its address.
+            for (const v of [listed, open])
+                assert.ok(!Buffer.from(v.one(T.lt, "alicerce-app-lt").inputs.userData, "base64").toString().includes("TRUST_PROXY_HOPS"));
             assert.equal(open.ofType(T.cfRecord).find((x) => x.inputs.name === "app.example.com")!.inputs.proxied, false);
         });
     });

@@ -139,7 +139,7 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         assert.equal(g.inputs.transitEncryptionEnabled, true);
         assert.equal(g.inputs.transitEncryptionMode, "required");
         assert.equal(g.inputs.atRestEncryptionEnabled, true);
-        assert.ok(fed(g, "kmsKeyId", r.one(T.kms)), "at rest under the stack key");
+        assert.ok(fed(g, "kmsKeyId", r.one(T.kms, "kms-key")), "at rest under the stack key");
         // auth_token: 16-128 characters, none of @ " / (terraform-provider-aws internal/service/elasticache/validate.go).
         assert.match(g.inputs.authToken, AUTH_TOKEN_RULE);
         assert.ok(g.secretPaths.includes("authToken"));
@@ -180,9 +180,24 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
         assert.ok(fed(g, "parameterGroupName", params));
     });
 
+    it("behind Cloudflare (prod: the load balancer admits only Cloudflare) the shared rate limit keys on the client: two trusted proxy hops", () => {
+        // Cloudflare sends X-Forwarded-For: <client>; the ALB appends the edge's address (https://developers.cloudflare.com/fundamentals/reference/http-headers/#x-forwarded-for,
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html). Fastify's trustProxy as a
+        // number trusts that many hops from the socket (proxy-addr), so 1 would give the edge's address to every visitor behind it.
+        assert.match(userDataOf(r.one(T.lt, "alicerce-app-lt")), /\nTRUST_PROXY_HOPS=2\n/);
+    });
+
+    it("no instance boots before the queue secret has its value: both launch templates' user data waits for the secret version", () => {
+        // The version is written once ElastiCache reports the primary endpoint (10-20 minutes after the group starts creating);
+        // a user data fed by the secret's ARN alone would let the prepare script (set -e; jq --exit-status .url) fail on every start.
+        const version = r.one(T.version, "queue-secret");
+        for (const lt of ["alicerce-app-lt", "alicerce-workers-lt"])
+            assert.ok(fed(r.one(T.lt, lt), "userData", version), `${lt} does not wait for the queue secret's value`);
+    });
+
     it("the queue secret holds the token and a rediss:// URL to the primary endpoint, under the stack key", () => {
         const secret = r.one(T.secret, "queue-secret");
-        assert.ok(fed(secret, "kmsKeyId", r.one(T.kms)));
+        assert.ok(fed(secret, "kmsKeyId", r.one(T.kms, "kms-key")));
         const value = JSON.parse(r.one(T.version, "queue-secret").inputs.secretString);
         const token = r.one(T.rg).inputs.authToken;
         assert.equal(value.authToken, token);

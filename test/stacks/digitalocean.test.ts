@@ -76,7 +76,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const p = pool();
         assert.deepEqual(p.inputs.config, { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.5, targetMemoryUtilization: 0.75, cooldownMinutes: 5 });
         const t = p.inputs.dropletTemplate;
-        assert.equal(t.size, "s-2vcpu-4gb");
+        assert.equal(t.size, "s-1vcpu-2gb");
         assert.equal(t.region, "nyc3");
         assert.equal(t.image, "ubuntu-24-04-x64");
         assert.deepEqual(t.tags, [appTag, ...labelTags()]);

@@ -36,7 +36,7 @@ describe("DigitalOcean queue workers and Valkey (do-prod)", () => {
         const app = r.one(T.pool, "app-pool");
         assert.equal(r.one(T.tag, "network-worker").inputs.name, workerTag);
         assert.deepEqual([worker.inputs.config.minInstances, worker.inputs.config.maxInstances, worker.inputs.config.targetCpuUtilization], [2, 4, 0.6]);
-        assert.equal(worker.inputs.dropletTemplate.size, "s-1vcpu-2gb");
+        assert.equal(worker.inputs.dropletTemplate.size, "s-1vcpu-1gb");
         assert.equal(worker.inputs.dropletTemplate.tags[0], workerTag);
         assert.ok(!worker.inputs.dropletTemplate.tags.includes(appTag), "workers are not behind the balancer");
         const ud: string = worker.inputs.dropletTemplate.userData;
@@ -118,7 +118,7 @@ describe("DigitalOcean workers per tier", () => {
         const growth: StackRun = await stackRun("do-growth");
         const g = new Resources(growth.resources);
         const w = g.one(T.pool, "workers-pool");
-        assert.deepEqual([w.inputs.dropletTemplate.size, w.inputs.config.minInstances, w.inputs.config.maxInstances], ["s-1vcpu-1gb", 1, 2]);
+        assert.deepEqual([w.inputs.dropletTemplate.size, w.inputs.config.minInstances, w.inputs.config.maxInstances], ["s-1vcpu-512mb-10gb", 1, 2]);
         assert.equal(g.ofType(T.cluster).find((c) => c.inputs.engine === "valkey")!.inputs.size, "db-s-1vcpu-1gb");
     });
 });

@@ -70,51 +70,51 @@ export function assumptionsForTier(tier: string | undefined, base: UsageAssumpti
     };
 }
 
-/**
- * The assumptions as sentences for the report, one line each: for one
- * cloud's price table only (`aws`, `digitalocean`), or every line when no
- * cloud is given. An AWS stack is not told about droplet allowances, nor a
- * DigitalOcean one about LCUs, NAT gateways or KMS.
- */
-export function describeAssumptions(a: UsageAssumptions, cloud?: "aws" | "digitalocean"): string[] {
+/** The assumptions as sentences for the report, one line each. */
+export function describeAssumptions(a: UsageAssumptions): string[] {
     const monthly = requestsPerMonth(a.requestsPerMinute);
-    const both = ["aws", "digitalocean"] as const;
-    const lines: [readonly string[], string][] = [
-        [
-            both,
-            `traffic: ${a.requestsPerMinute} requests a minute on average (${+(monthly / 1e6).toFixed(2)} million a month); scaled out: × ${a.scaledOutTrafficFactor}; minimum: idle`,
-        ],
-        [
-            both,
-            `${a.originKbPerRequest} KB leaves the origin per request (${+((monthly * a.originKbPerRequest) / 1e6).toFixed(1)} GB a month of data transfer out); static assets come from the CDN's cache`,
-        ],
-        [["aws"], `${a.albLcuPerHour} load balancer capacity unit (LCU) per hour on average (one new connection per request)`],
-        [
-            ["aws"],
-            `${a.s3ReadShare * 100}% of requests read an S3 object and ${a.s3WriteShare * 100}% write one, in the app's assets bucket; other buckets: 10,000 of each a month`,
-        ],
-        [
-            ["aws"],
-            `${a.logBytesPerRequest} bytes of application log per request, in the app's log group; ${a.logGbPerGroupMonth} GB a month in every other log group, kept for its retention period`,
-        ],
-        [["aws"], `${a.kmsRequestsPerKeyMonth} KMS requests per key and ${a.secretCallsPerSecretMonth} Secrets Manager calls per secret a month`],
-        [["aws"], `${a.natGbPerGatewayMonth} GB a month through each NAT gateway`],
-        [["aws"], `${a.wafMillionRequestsMonth} million requests a month inspected by each WAF web ACL`],
-        [["aws"], `${a.s3GbPerBucket} GB stored per S3 bucket (Standard class)`],
-        [["aws"], `${a.ecrGbPerRepository} GB stored per container repository`],
-        [["aws"], `${a.endpointGbMonth} GB a month through each VPC interface endpoint`],
-        [["aws"], `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`],
-        [
-            ["aws"],
-            `${a.s3ReplicatedGbPerBucketMonth} GB a month of new or changed objects replicated per bucket to a second region; a cross-region backup copy sends the database's allocated storage once a month`,
-        ],
-        [
-            both,
-            `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
-        ],
-        [both, "on-demand prices, no free tier, no Savings Plans or reserved capacity"],
-        [["aws"], "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum"],
-        [["digitalocean"], "DigitalOcean: droplets' outbound transfer is within their included allowance at this traffic (1 TB for the smallest)"],
+    return [
+        `traffic: ${a.requestsPerMinute} requests a minute on average (${+(monthly / 1e6).toFixed(2)} million a month); scaled out: × ${a.scaledOutTrafficFactor}; minimum: idle`,
+        `${a.originKbPerRequest} KB leaves the origin per request (${+((monthly * a.originKbPerRequest) / 1e6).toFixed(1)} GB a month of data transfer out); static assets come from the CDN's cache`,
+        `${a.albLcuPerHour} load balancer capacity unit (LCU) per hour on average (one new connection per request)`,
+        `${a.s3ReadShare * 100}% of requests read an S3 object and ${a.s3WriteShare * 100}% write one, in the app's assets bucket; other buckets: 10,000 of each a month`,
+        `${a.logBytesPerRequest} bytes of application log per request, in the app's log group; ${a.logGbPerGroupMonth} GB a month in every other log group, kept for its retention period`,
+        `${a.kmsRequestsPerKeyMonth} KMS requests per key and ${a.secretCallsPerSecretMonth} Secrets Manager calls per secret a month`,
+        `${a.natGbPerGatewayMonth} GB a month through each NAT gateway`,
+        `${a.wafMillionRequestsMonth} million requests a month inspected by each WAF web ACL`,
+        `${a.s3GbPerBucket} GB stored per S3 bucket (Standard class)`,
+        `${a.ecrGbPerRepository} GB stored per container repository`,
+        `${a.endpointGbMonth} GB a month through each VPC interface endpoint`,
+        `${a.rdsEnhancedMonitoringGbMonthAt60s} GB a month of Enhanced Monitoring logs per database at a 60-second interval`,
+        `${a.s3ReplicatedGbPerBucketMonth} GB a month of new or changed objects replicated per bucket to a second region; a cross-region backup copy sends the database's allocated storage once a month`,
+        `${a.cdnGbOutMonth} GB a month and ${a.cdnMillionRequestsMonth} million HTTPS requests through each CDN distribution (CloudFront: North America/Europe rates; the Spaces CDN's transfer is in the Spaces subscription's 1 TB)`,
+        "on-demand prices, no free tier, no Savings Plans or reserved capacity",
+        "an Auto Scaling group runs its desired capacity (its minimum when unset); the range runs from its minimum to its maximum",
     ];
-    return lines.filter(([clouds]) => cloud === undefined || clouds.includes(cloud)).map(([, text]) => text);
+}
+
+// --- q-do: what each DigitalOcean line assumes ---
+
+/**
+ * The assumptions of a DigitalOcean estimate, one line each, saying what
+ * traffic and usage each kind of line is priced at. DigitalOcean bills no
+ * request, no load balancer capacity and no transfer inside a VPC: only
+ * outbound transfer beyond the allowances (droplets: pooled per team,
+ * https://docs.digitalocean.com/products/droplets/details/pricing/; Spaces: the
+ * subscription's, https://www.digitalocean.com/pricing/spaces-object-storage).
+ */
+export function describeDigitalOceanAssumptions(a: UsageAssumptions): string[] {
+    const monthly = requestsPerMonth(a.requestsPerMinute);
+    const outGb = +((monthly * a.originKbPerRequest) / 1e6).toFixed(1);
+    const perSecond = +(a.requestsPerMinute / 60).toFixed(1);
+    return [
+        `traffic: ${a.requestsPerMinute} requests a minute on average (${+(monthly / 1e6).toFixed(2)} million a month, ${perSecond} a second); scaled out: × ${a.scaledOutTrafficFactor}; minimum: idle`,
+        `droplet transfer: ${a.originKbPerRequest} KB leaves the app droplets per request (${outGb} GB a month), against the allowance the stack's droplets add to the team's pool ($0.01/GiB beyond, priced on the load balancer's line); static assets come from the CDN`,
+        `load balancer: billed per node, no per-request or per-GB charge (bandwidth neutral); one node takes 10,000 requests a second, far above ${perSecond}`,
+        `Spaces: ${a.s3GbPerBucket} GB stored per bucket and ${a.cdnGbOutMonth} GB a month out through each Spaces CDN endpoint, against the subscription's 250 GiB and 1 TiB ($0.02/GiB-month and $0.01/GiB beyond); Spaces bills no requests`,
+        `container registry: ${a.ecrGbPerRepository} GB of images per repository, inside the tier's storage (basic: 5 GiB)`,
+        "managed PostgreSQL and Valkey: a node's plan includes its storage and backups; traffic inside the VPC is free",
+        "on-demand list prices; a resource that runs all month costs its monthly price",
+        "an autoscale pool runs its minimum; the range runs from its minimum to its maximum",
+    ];
 }

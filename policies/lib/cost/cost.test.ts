@@ -250,7 +250,7 @@ describe("cost model", () => {
             near(e.total, 59, "total");
             near(e.totalMax, 59 + 24, "3 droplets at most");
             assert.deepEqual(
-                e.lines.filter((l) => l.type.endsWith("SpacesBucket")).map((l) => l.monthlyUsd),
+                e.lines.filter((l) => l.type.endsWith("SpacesBucket") && !l.basis.startsWith("usage")).map((l) => l.monthlyUsd),
                 [5, 0],
             );
             assert.deepEqual(e.unpriced, []);
@@ -410,7 +410,7 @@ describe("cost model at a tier's stated traffic", () => {
         const digitalocean = doEstimate.assumptions.join("\n");
         assert.match(aws, /LCU/);
         assert.doesNotMatch(aws, /DigitalOcean|droplet/);
-        assert.match(digitalocean, /droplets' outbound transfer/);
+        assert.match(digitalocean, /droplet transfer/);
         assert.doesNotMatch(digitalocean, /LCU|NAT gateway|KMS|WAF|Auto Scaling/);
         // Both keep the traffic they are priced at.
         for (const text of [aws, digitalocean]) assert.match(text, /1000 requests a minute/);
@@ -450,5 +450,74 @@ describe("budget advice", () => {
 
     it("says when no config key lowers the items", () => {
         assert.match(budgetAdvice(estimateCost([key], US), 0.5)!, /no config key lowers these items; raise alicerce:budgetUsd or pick a lower alicerce:tier/);
+    });
+});
+
+// --- q-do: DigitalOcean prices, transfer and assumptions ---
+describe("cost model: DigitalOcean usage (q-do)", () => {
+    // https://www.digitalocean.com/pricing/droplets: premium Intel 1/2/4/8 GB is $8/$16/$32/$64 a month
+    // (premium AMD is $7/$14/$28/$56); the regular 512 MB droplet is $4 with 500 GB of transfer.
+    it("prices premium Intel droplets apart from premium AMD", () => {
+        const usd = (slug: string) => DIGITALOCEAN.droplets[slug].usd;
+        assert.deepEqual(["s-1vcpu-1gb-intel", "s-1vcpu-2gb-intel", "s-2vcpu-4gb-intel", "s-4vcpu-8gb-intel"].map(usd), [8, 16, 32, 64]);
+        assert.deepEqual(["s-1vcpu-1gb-amd", "s-1vcpu-2gb-amd", "s-2vcpu-4gb-amd", "s-4vcpu-8gb-amd"].map(usd), [7, 14, 28, 56]);
+        assert.equal(usd("s-1vcpu-512mb-10gb"), 4);
+    });
+
+    // https://docs.digitalocean.com/products/droplets/details/pricing/ ("Droplet Bandwidth"): each plan includes
+    // outbound transfer, pooled across the team's droplets; beyond it $0.01 per GiB. Load balancers are bandwidth
+    // neutral (https://docs.digitalocean.com/products/networking/load-balancers/).
+    const web = (size: string, min: number) => [
+        res("digitalocean:index/dropletAutoscale:DropletAutoscale", `app-${size}`, {
+            config: { minInstances: min, maxInstances: min + 2 },
+            dropletTemplate: { size },
+        }),
+        res("digitalocean:index/loadBalancer:LoadBalancer", `lb-${size}`, { sizeUnit: 1 }),
+    ];
+    const transfer = (e: ReturnType<typeof estimateCost>) => e.lines.find((l) => /^data transfer out/.test(l.basis))!;
+
+    it("prices droplet transfer beyond the pooled allowance, and none within it", () => {
+        // 1,000 requests a minute × 5 KB = 219 GB a month: inside one 1 GB droplet's 1,000 GB.
+        const within = estimateCost(web("s-1vcpu-1gb", 1), { cloud: "digitalocean" }, assumptionsForTier("prod"));
+        assert.equal(transfer(within).monthlyUsd, 0);
+        assert.match(transfer(within).basis, /219 GB against the 1000 GB/);
+        // 100 KB a response: 4,380 GB against a 512 MB droplet's 500 GB -> 3,880 GB × $0.01.
+        const heavy = { ...assumptionsForTier("prod"), originKbPerRequest: 100 };
+        const over = estimateCost(web("s-1vcpu-512mb-10gb", 1), { cloud: "digitalocean" }, heavy);
+        near(transfer(over).monthlyUsd, 38.8, "(4380 - 500) × 0.01");
+        near(transfer(over).range![1], (3 * 4380 - 500) * 0.01, "three times the traffic");
+        // A single host without a load balancer: its droplet carries the line (s-2vcpu-4gb: 4,000 GB).
+        const host = estimateCost(
+            [res("digitalocean:index/droplet:Droplet", "host", { size: "s-2vcpu-4gb" })],
+            { cloud: "digitalocean" },
+            assumptionsForTier("growth"),
+        );
+        assert.match(transfer(host).basis, /65\.7 GB against the 4000 GB/);
+        // Idle: no transfer line at all.
+        assert.equal(estimateCost(web("s-1vcpu-1gb", 1), { cloud: "digitalocean" }).lines.filter((l) => /^data transfer/.test(l.basis)).length, 0);
+    });
+
+    // https://www.digitalocean.com/pricing/spaces-object-storage: $5 a month includes 250 GiB stored and 1 TiB out
+    // (the CDN's transfer counts there); $0.02/GiB-month and $0.01/GiB beyond.
+    it("prices Spaces storage and CDN transfer beyond the subscription", () => {
+        const spaces = [res("digitalocean:index/spacesBucket:SpacesBucket", "a"), res("digitalocean:index/cdn:Cdn", "cdn")];
+        const usage = (e: ReturnType<typeof estimateCost>) => e.lines.find((l) => /^usage:/.test(l.basis))!;
+        assert.equal(usage(estimateCost(spaces, { cloud: "digitalocean" })).monthlyUsd, 0);
+        const big = { ...DEFAULT_ASSUMPTIONS, s3GbPerBucket: 300, cdnGbOutMonth: 2024 };
+        near(usage(estimateCost(spaces, { cloud: "digitalocean" }, big)).monthlyUsd, 50 * 0.02 + 1000 * 0.01, "50 GiB and 1,000 GiB over");
+    });
+
+    it("states what each DigitalOcean line assumes, and nothing AWS-only", () => {
+        const e = estimateCost(web("s-1vcpu-1gb", 1), { cloud: "digitalocean" }, assumptionsForTier("growth"));
+        const text = e.assumptions.join("\n");
+        assert.match(text, /300 requests a minute .*5 a second/);
+        assert.match(text, /droplet transfer: 5 KB .*65\.7 GB a month/);
+        assert.match(text, /load balancer: billed per node, no per-request or per-GB charge/);
+        assert.match(text, /Spaces: 5 GB stored per bucket and 50 GB a month out through each Spaces CDN/);
+        assert.match(text, /container registry: 1 GB of images per repository/);
+        assert.doesNotMatch(text, /NAT|WAF|KMS|LCU|CloudWatch|log group|S3 bucket|Enhanced Monitoring|Auto Scaling group/);
+        // And the AWS estimate does not carry DigitalOcean's lines.
+        const aws = estimateCost([res("aws:kms/key:Key", "k")], { cloud: "aws", region: "us-east-1" }, assumptionsForTier("growth"));
+        assert.doesNotMatch(aws.assumptions.join("\n"), /DigitalOcean|droplet/);
     });
 });

@@ -7,14 +7,22 @@
  * reason it costs nothing, or reported as unpriced (so an estimate never
  * silently misses a resource).
  */
-import { albLcuAt, DEFAULT_ASSUMPTIONS, describeAssumptions, requestsPerMonth } from "./assumptions";
+import { albLcuAt, DEFAULT_ASSUMPTIONS, describeAssumptions, describeDigitalOceanAssumptions, requestsPerMonth } from "./assumptions";
 import { FREE_TYPES } from "./free";
 import { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
 import { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
 import { DIGITALOCEAN } from "./prices/digitalocean";
 import { AwsPriceTable, CostEstimate, CostLine, CostTarget, DigitalOceanPriceTable, HOURS_PER_MONTH, Price, PricedResource, UsageAssumptions } from "./types";
 
-export { albLcuAt, assumptionsForTier, DEFAULT_ASSUMPTIONS, describeAssumptions, requestsPerMonth, TIER_TRAFFIC_RPM } from "./assumptions";
+export {
+    albLcuAt,
+    assumptionsForTier,
+    DEFAULT_ASSUMPTIONS,
+    describeAssumptions,
+    describeDigitalOceanAssumptions,
+    requestsPerMonth,
+    TIER_TRAFFIC_RPM,
+} from "./assumptions";
 export { FREE_TYPES } from "./free";
 export { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
 export { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
@@ -514,11 +522,63 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
 const sized = (size: unknown, prices: DigitalOceanPriceTable["droplets"], what: string): Price | string =>
     prices[String(size)] ?? `no price for ${what} size ${String(size)}`;
 
+// --- q-do: DigitalOcean transfer and Spaces usage at the stated traffic ---
+
+/** Droplets the stack runs at the fewest (autoscale pools at their minimum), by size slug. */
+function dropletCounts(ctx: Context): { size: string; count: number }[] {
+    return ctx.all.flatMap((r) => {
+        if (r.type === "digitalocean:index/droplet:Droplet") return [{ size: String(r.inputs.size), count: 1 }];
+        if (r.type !== "digitalocean:index/dropletAutoscale:DropletAutoscale") return [];
+        const c = r.inputs.config ?? {};
+        return [{ size: String(r.inputs.dropletTemplate?.size), count: num(c.targetNumberInstances) ?? num(c.minInstances) ?? 1 }];
+    });
+}
+
+/**
+ * The app's responses leave DigitalOcean from its droplets (a load balancer
+ * is bandwidth neutral: https://docs.digitalocean.com/products/networking/load-balancers/),
+ * counted against the team's pooled transfer allowance, which the stack's
+ * own droplets grow; only the excess is billed.
+ */
+function dropletTransferLines(t: DigitalOceanPriceTable, ctx: Context) {
+    const gb = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.originKbPerRequest) / 1e6;
+    if (gb <= 0) return [];
+    const allowance = dropletCounts(ctx).reduce((sum, d) => sum + d.count * (t.dropletTransferGb[d.size] ?? 0), 0);
+    const over = (traffic: number) => Math.max(0, traffic - allowance) * t.dropletTransferOverageGb.usd;
+    const typical = over(gb);
+    return [
+        line(
+            typical,
+            `data transfer out: ${+gb.toFixed(1)} GB against the ${allowance} GB the stack's droplets add to the team's pooled allowance, ${rate(t.dropletTransferOverageGb)} beyond`,
+            [0, over(gb * ctx.assume.scaledOutTrafficFactor)],
+        ),
+    ];
+}
+
+/** Storage and outbound transfer (Spaces and its CDN) beyond what the subscription includes. */
+function spacesUsageLines(t: DigitalOceanPriceTable, ctx: Context) {
+    const buckets = ctx.all.filter((r) => r.type === "digitalocean:index/spacesBucket:SpacesBucket").length;
+    const cdns = ctx.all.filter((r) => r.type === "digitalocean:index/cdn:Cdn").length;
+    const stored = buckets * ctx.assume.s3GbPerBucket;
+    const out = cdns * ctx.assume.cdnGbOutMonth;
+    const storedOver = Math.max(0, stored - t.spacesIncluded.storedGb) * t.spacesOverage.storedGb.usd;
+    const outOver = Math.max(0, out - t.spacesIncluded.transferOutGb) * t.spacesOverage.transferOutGb.usd;
+    return [
+        line(
+            storedOver + outOver,
+            `usage: ${stored} GB stored (${buckets} bucket${buckets === 1 ? "" : "s"}) and ${out} GB out through the CDN, against ${t.spacesIncluded.storedGb} GiB and ${t.spacesIncluded.transferOutGb} GiB included; ${rate(t.spacesOverage.storedGb)} and ${rate(t.spacesOverage.transferOutGb)} beyond`,
+        ),
+    ];
+}
+
 const DIGITALOCEAN_PRICERS: Readonly<Record<string, Pricer<DigitalOceanPriceTable>>> = {
-    "digitalocean:index/droplet:Droplet": (r, t) => {
+    "digitalocean:index/droplet:Droplet": (r, t, ctx) => {
         const price = sized(r.inputs.size, t.droplets, "droplet");
         if (typeof price === "string") return unpriced(price);
-        return { lines: [line(price.usd, `1 × ${r.inputs.size} at ${rate(price)}`)] };
+        // q-do: with no load balancer (a single host), the first droplet carries the stack's transfer line.
+        const noLb = !ctx.all.some((x) => x.type === "digitalocean:index/loadBalancer:LoadBalancer");
+        const first = ctx.all.find((x) => x.type === "digitalocean:index/droplet:Droplet") === r;
+        return { lines: [line(price.usd, `1 × ${r.inputs.size} at ${rate(price)}`), ...(noLb && first ? dropletTransferLines(t, ctx) : [])] };
     },
     "digitalocean:index/dropletAutoscale:DropletAutoscale": (r, t) => {
         const size = r.inputs.dropletTemplate?.size;
@@ -531,11 +591,13 @@ const DIGITALOCEAN_PRICERS: Readonly<Record<string, Pricer<DigitalOceanPriceTabl
         const counted = min === max ? `${min} ×` : `${min} × (${min}-${max} when scaling)`;
         return { lines: [line(min * price.usd, `${counted} ${size} at ${rate(price)}`, [min * price.usd, max * price.usd])] };
     },
-    "digitalocean:index/loadBalancer:LoadBalancer": (r, t) => {
+    "digitalocean:index/loadBalancer:LoadBalancer": (r, t, ctx) => {
         const legacy = r.inputs.size !== undefined && r.inputs.sizeUnit === undefined ? t.loadBalancerSizes[String(r.inputs.size)] : undefined;
-        if (legacy) return { lines: [line(legacy.usd, `${r.inputs.size} at ${rate(legacy)}`)] };
         const nodes = num(r.inputs.sizeUnit) ?? 1;
-        return { lines: [line(nodes * t.loadBalancerNodeMonth.usd, `${nodes} node${nodes === 1 ? "" : "s"} at ${rate(t.loadBalancerNodeMonth)}`)] };
+        const lb = legacy
+            ? line(legacy.usd, `${r.inputs.size} at ${rate(legacy)}`)
+            : line(nodes * t.loadBalancerNodeMonth.usd, `${nodes} node${nodes === 1 ? "" : "s"} at ${rate(t.loadBalancerNodeMonth)}`);
+        return { lines: [lb, ...dropletTransferLines(t, ctx)] };
     },
     "digitalocean:index/databaseCluster:DatabaseCluster": (r, t) => {
         const price = sized(r.inputs.size, t.databaseNodes, "database");
@@ -552,7 +614,12 @@ const DIGITALOCEAN_PRICERS: Readonly<Record<string, Pricer<DigitalOceanPriceTabl
     "digitalocean:index/spacesBucket:SpacesBucket": (_r, t, ctx) => {
         if (ctx.spacesCounted) return { lines: [line(0, "included in the team's Spaces subscription (counted once)")] };
         ctx.spacesCounted = true;
-        return { lines: [line(t.spacesMonth.usd, `Spaces subscription at ${rate(t.spacesMonth)} (250 GiB, 1 TiB out; shared by every bucket)`)] };
+        return {
+            lines: [
+                line(t.spacesMonth.usd, `Spaces subscription at ${rate(t.spacesMonth)} (250 GiB, 1 TiB out; shared by every bucket)`),
+                ...spacesUsageLines(t, ctx),
+            ],
+        };
     },
     "digitalocean:index/containerRegistry:ContainerRegistry": (r, t) => {
         const tier = String(r.inputs.subscriptionTierSlug ?? "starter");
@@ -626,7 +693,11 @@ export function estimateCost(resources: readonly PricedResource[], target: CostT
         total,
         totalMax,
         totalMin,
-        assumptions: [...(note ? [note] : []), `${HOURS_PER_MONTH} hours a month`, ...describeAssumptions(assumptions, table.cloud)],
+        // q-do: each cloud's lines say what its own priced items assume.
+        assumptions:
+            table.cloud === "aws"
+                ? [...(note ? [note] : []), `${HOURS_PER_MONTH} hours a month`, ...describeAssumptions(assumptions)]
+                : describeDigitalOceanAssumptions(assumptions),
         unpriced: unpricedList,
         free,
     };
@@ -687,13 +758,18 @@ export function leversFor(l: CostLine): CostLever[] {
 /**
  * Why a stack is over its budget: the three biggest items and the config key
  * that would bring it under (the lever saving the most, when none alone is
- * enough). Undefined when the estimate is within the budget.
+ * enough). Undefined when the estimate is within the budget. `budgetFrom`
+ * names where the budget was set; a budget set outside alicerce's config
+ * (another program's, through the pack config) gets no alicerce levers.
  */
-export function budgetAdvice(estimate: CostEstimate, budgetUsd: number): string | undefined {
+export function budgetAdvice(estimate: CostEstimate, budgetUsd: number, budgetFrom = "alicerce:budgetUsd"): string | undefined {
     const over = estimate.total - budgetUsd;
     if (over <= 0) return undefined;
     const biggest = [...estimate.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd);
     const top = biggest.slice(0, 3).map((l) => `${l.name} ${formatUsd(l.monthlyUsd)} (${l.basis})`);
+    if (!budgetFrom.startsWith("alicerce:")) {
+        return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (${budgetFrom}) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}.`;
+    }
     const levers = biggest.flatMap(leversFor).sort((a, b) => b.savesUsd - a.savesUsd);
     const enough = levers.filter((l) => l.savesUsd >= over).sort((a, b) => a.savesUsd - b.savesUsd)[0];
     const lever = enough
@@ -701,5 +777,5 @@ export function budgetAdvice(estimate: CostEstimate, budgetUsd: number): string 
         : levers[0]
           ? `no single key brings it under; the biggest is ${levers[0].setting} (saves about ${formatUsd(levers[0].savesUsd)}; gives up ${levers[0].gives})`
           : "no config key lowers these items; raise alicerce:budgetUsd or pick a lower alicerce:tier";
-    return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (alicerce:budgetUsd) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}. To bring it under: ${lever}.`;
+    return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (${budgetFrom}) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}. To bring it under: ${lever}.`;
 }

@@ -165,6 +165,15 @@ export interface DigitalOceanPriceTable {
     readonly registryTiers: PriceList;
     readonly uptimeCheckMonth: Price;
     readonly volumeGbMonth: Price;
+    // --- q-do: transfer allowances and overage ---
+    /** Outbound GB a month each droplet size includes (pooled across the team's droplets). */
+    readonly dropletTransferGb: Readonly<Record<string, number>>;
+    /** Droplet outbound transfer beyond the pooled allowance. */
+    readonly dropletTransferOverageGb: Price;
+    /** What the Spaces subscription includes a month (GiB). */
+    readonly spacesIncluded: { readonly storedGb: number; readonly transferOutGb: number };
+    /** Spaces storage and transfer (Spaces and its CDN) beyond the subscription. */
+    readonly spacesOverage: { readonly storedGb: Price; readonly transferOutGb: Price };
 }
 
 /** Which table prices a stack. */
