@@ -842,13 +842,8 @@ function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>
                 `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`,
             );
     }
-    // Spaces has no index document or rewrite, so an SPA fallback cannot be served from Spaces + CDN.
-    if (cloud === "digitalocean" && frontendHosts.length > 0) {
-        say(
-            "hostRoutes",
-            `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`,
-        );
-    }
+    // q-frontend: DigitalOcean serves the frontend from Spaces + the Spaces CDN through the droplets' host-routing proxy
+    // (components/digitalocean/frontend.ts explains why Spaces alone cannot give the SPA fallback).
     const acmeDns = value("acmeDns");
     if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined)
         say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");

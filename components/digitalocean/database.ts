@@ -24,6 +24,8 @@ export interface DatabaseArgs {
     readonly appTag: pulumi.Input<string>;
     /** The queue workers' tag, also trusted (they record their results in PostgreSQL). @default undefined (no workers) */
     readonly workerTag?: pulumi.Input<string>;
+    /** The second-region copy droplet's tag, also trusted (it runs pg_dump). @default undefined (no copy) */
+    readonly copyTag?: pulumi.Input<string>;
     /** Label tags (`project:alicerce`, ...) for the cluster (tags update in place there). */
     readonly tags: pulumi.Input<pulumi.Input<string>[]>;
     /**
@@ -142,7 +144,11 @@ export class Database extends pulumi.ComponentResource {
                 { parent: this, protect: args.protect },
             ),
         );
-        new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) }, { parent: this });
+        new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) },
+            { parent: this },
+        );
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
         const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
         const budget = connectionBudget(args.size, args.maxInstances);
@@ -213,7 +219,8 @@ export class Database extends pulumi.ComponentResource {
             );
             new digitalocean.DatabaseFirewall(
                 `${name}-restored-${r.slug}-firewall`,
-                { clusterId: restored.id, rules: [{ type: "tag", value: args.appTag }] },
+                // The same droplets as the stack's own cluster: with the restored cluster active, the workers use it and the copy dumps it.
+                { clusterId: restored.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) },
                 { parent: this },
             );
             this.restoredClusterId = restored.id;
@@ -247,8 +254,13 @@ export class Database extends pulumi.ComponentResource {
 }
 
 /** Database firewall rules trusting the app droplets' tag and, when there are workers, theirs. */
-export function trustedTagRules(appTag: pulumi.Input<string>, workerTag?: pulumi.Input<string>): digitalocean.types.input.DatabaseFirewallRule[] {
+export function trustedTagRules(
+    appTag: pulumi.Input<string>,
+    workerTag?: pulumi.Input<string>,
+    copyTag?: pulumi.Input<string>,
+): digitalocean.types.input.DatabaseFirewallRule[] {
     const rules: digitalocean.types.input.DatabaseFirewallRule[] = [{ type: "tag", value: appTag }];
     if (workerTag !== undefined) rules.push({ type: "tag", value: workerTag });
+    if (copyTag !== undefined) rules.push({ type: "tag", value: copyTag });
     return rules;
 }

@@ -453,7 +453,7 @@ describe("backup.sh", () => {
                     { stdio: "ignore", timeout: 30_000 },
                 );
                 const started = await startS3rverProcess(
-                    `{ directory: process.env.S3_DIR, key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT), configureBuckets: [{ name: "acme-backups" }] }`,
+                    `{ directory: process.env.S3_DIR, key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT), configureBuckets: [{ name: "acme-backups" }, { name: "acme-copies" }] }`,
                     { S3_DIR: path.join(storeDir, "data"), S3_KEY: keyFile, S3_CERT: certFile },
                 );
                 server = started.process;
@@ -498,6 +498,74 @@ describe("backup.sh", () => {
                 assert.equal(restoredFiles.status, 0, restoredFiles.stderr);
                 assert.deepEqual(bucketDigest(f.bucket), before);
                 assert.equal(Object.keys(before).length, 2);
+            });
+
+            // The DigitalOcean second region (components/digitalocean/region-copy.ts) runs this script with two buckets of the
+            // primary region (EXTRA_BUCKETS) and a heartbeat object its uptime check watches (HEARTBEAT_OBJECT), into a restic
+            // repository in a bucket on ANOTHER server (here the HTTPS s3rver; the sources are on the plain-HTTP one).
+            // rclone rcat / deletefile: https://rclone.org/commands/rclone_rcat/, https://rclone.org/commands/rclone_deletefile/;
+            // rclone's S3 `acl` option (public-read for the heartbeat only): https://rclone.org/s3/#s3-acl
+            it("second region: the dump, the uploads and an extra bucket into a repository in another bucket; heartbeat on success, gone on failure; restores from it alone", () => {
+                const f = fixture("region");
+                const exports = "exports-region";
+                const files = path.join(dir, "exports-src");
+                fs.mkdirSync(path.join(files, "2026"), { recursive: true });
+                fs.writeFileSync(path.join(files, "2026", "export-1.csv.gz"), crypto.randomBytes(30_000));
+                fs.writeFileSync(path.join(files, "index.json"), `{"marker":"${marker}"}`);
+                rclone(["mkdir", `store:${exports}`]);
+                rclone(["copy", files, `store:${exports}`]);
+                fs.rmSync(files, { recursive: true });
+                const copyEnv = {
+                    RESTIC_REPOSITORY: endpoint.replace("/acme-backups/alicerce", "/acme-copies/restic"),
+                    AWS_ACCESS_KEY_ID: "S3RVER",
+                    AWS_SECRET_ACCESS_KEY: "S3RVER",
+                    SSL_CERT_FILE: certFile,
+                    EXTRA_BUCKETS: `backups=${exports}`,
+                    HEARTBEAT_OBJECT: "copy:acme-copies/heartbeat/last-success",
+                    RCLONE_CONFIG_COPY_TYPE: "s3",
+                    RCLONE_CONFIG_COPY_PROVIDER: "Other",
+                    RCLONE_CONFIG_COPY_ENDPOINT: endpoint.replace(/^s3:/, "").replace("/acme-backups/alicerce", ""),
+                    RCLONE_CONFIG_COPY_ACCESS_KEY_ID: "S3RVER",
+                    RCLONE_CONFIG_COPY_SECRET_ACCESS_KEY: "S3RVER",
+                    RCLONE_CONFIG_COPY_REGION: "us-east-1",
+                    RCLONE_CONFIG_COPY_ACL: "public-read",
+                };
+                const heartbeat = path.join(storeDir, "data", "acme-copies", "heartbeat", "last-success._S3rver_object");
+                const r = script(["run"], scriptEnv(f, copyEnv));
+                assert.equal(r.status, 0, r.stderr);
+                assert.ok(fs.existsSync(heartbeat), `no heartbeat object after a successful run: ${listFiles(path.join(storeDir, "data")).join(", ")}`);
+                assert.match(fs.readFileSync(heartbeat, "utf8"), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+                const listed = JSON.parse(
+                    execFileSync("restic", ["--no-cache", "snapshots", "--json"], {
+                        env: { PATH: process.env.PATH, TZ: "UTC", RESTIC_PASSWORD_FILE: passwordFile, ...copyEnv },
+                        encoding: "utf8",
+                        timeout: 60_000,
+                    }),
+                ) as Snapshot[];
+                const kinds = listed.map((s) => (s.tags ?? []).join(",")).sort();
+                assert.deepEqual(kinds, ["bucket-backups", "manifest", "postgres", "uploads"]);
+                // Encrypted: neither the database's marker nor the export's is readable in the copy bucket.
+                for (const o of listFiles(path.join(storeDir, "data", "acme-copies")))
+                    assert.ok(!fs.readFileSync(path.join(storeDir, "data", "acme-copies", o)).includes(marker), `${o} holds plain text`);
+
+                // Restore from the copy alone: the database into a new one, the extra bucket into an empty bucket.
+                const restoredDb = script(["restore-new", "restic", "latest"], scriptEnv(f, { ...copyEnv, RESTORE_DATABASE: "restored_region" }));
+                assert.equal(restoredDb.status, 0, restoredDb.stderr);
+                for (const table of ["patients", "visits"]) assert.equal(tableDigest("restored_region", table), tableDigest("app", table), table);
+                rclone(["mkdir", "store:exports-restored"]);
+                const restoredBucket = script(
+                    ["restore-bucket", "backups", "exports-restored"],
+                    scriptEnv(f, { ...copyEnv, UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }),
+                );
+                assert.equal(restoredBucket.status, 0, restoredBucket.stderr);
+                const original = bucketDigest(exports);
+                assert.equal(Object.keys(original).length, 2);
+                assert.deepEqual(bucketDigest("exports-restored"), original);
+
+                // A failed night (the database refuses the password) deletes the heartbeat at once.
+                const failed = script(["run"], scriptEnv(f, { ...copyEnv, PGPASSWORD: "wrong" }));
+                assert.notEqual(failed.status, 0);
+                assert.ok(!fs.existsSync(heartbeat), "the heartbeat survived a failed run");
             });
         });
 

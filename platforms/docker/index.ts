@@ -193,7 +193,14 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             image: settings.image,
             dependsOn: [storage.container],
             // p-app-env: the team's app: its build directory, shape, settings and secrets.
-            app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
+            app: {
+                buildContext: settings.app.buildContext,
+                shape: settings.app,
+                env: settings.app.env,
+                secrets: secrets.appSecrets,
+                // q-frontend: each secret a file in /run/secrets (components/docker/app-secrets.ts), never in the environment.
+                secretNames: settings.app.secretNames,
+            },
         },
         parent,
     );

@@ -106,6 +106,75 @@ describe("restore as configuration: AWS", function () {
     });
 });
 
+describe("restore as configuration: AWS, the restored instance like a primary", function () {
+    this.timeout(300_000);
+    const primaryOf = (r: Resources) => r.one(RDS, "database-primary");
+    const restoredOf = (r: Resources) => r.ofType(RDS).find((x) => x.name.startsWith("database-restored-"))!;
+
+    // AWS Backup copies only the resources its selection names; the app may run on the restored instance for weeks
+    // (https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html). Both are selected.
+    it("the long-term (and second-region) copies select the primary AND the restored instance while both exist", async () => {
+        const selection = (r: Resources) => r.one("aws:backup/selection:Selection").inputs.resources;
+        const base = new Resources((await stackRun("prod")).resources);
+        assert.equal(selection(base).length, 1);
+        assert.match(selection(base)[0], new RegExp(`:db:${primaryOf(base).inputs.identifier}$`));
+        for (const active of ["true", "false"]) {
+            const r = new Resources(
+                (await run("prod", { "alicerce:restoreFrom": "time:latest", "alicerce:useRestoredDatabase": active, "alicerce:secondRegion": "us-west-2" }))
+                    .resources,
+            );
+            const arns = selection(r);
+            assert.equal(arns.length, 2, `useRestoredDatabase ${active}`);
+            assert.match(arns[0], new RegExp(`:db:${primaryOf(r).inputs.identifier}$`));
+            assert.match(arns[1], new RegExp(`:db:${restoredOf(r).inputs.identifier}$`));
+            assert.equal(r.one("aws:backup/plan:Plan").inputs.rules[0].copyActions.length, 1, "each selected instance is copied to the second region");
+        }
+    });
+
+    // RestoreDBInstanceFromDBSnapshot has no KmsKeyId: the instance keeps the snapshot's key
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html); the
+    // provider sends none and reads back the instance's key into kms_key_id, Optional+Computed+ForceNew
+    // (terraform-provider-aws internal/service/rds/instance.go): a stack key set here would replace the restored
+    // instance at the next `up` whenever the snapshot was under another key. A point in time keeps the primary's key.
+    it("a snapshot restore sets no KMS key (it keeps the snapshot's); a point in time names the stack key it keeps", async () => {
+        const snap = new Resources((await run("dev", { "alicerce:restoreFrom": "snapshot:alicerce-dev-db-final-1a2b3c4d" })).resources);
+        assert.equal(restoredOf(snap).inputs.kmsKeyId, undefined);
+        assert.equal(restoredOf(snap).inputs.storageEncrypted, true);
+        const pitr = new Resources((await run("dev", { "alicerce:restoreFrom": "time:latest" })).resources);
+        assert.equal(restoredOf(pitr).inputs.kmsKeyId, primaryOf(pitr).inputs.kmsKeyId);
+    });
+
+    // The provider waits Create (default 40 min) for "available" and records the instance only after
+    // (terraform-provider-aws internal/service/rds/instance.go: Timeouts.Create 40m; d.SetId after
+    // waitDBInstanceAvailable): a large restore needs a longer wait.
+    it("waits up to 4 hours for a restore to become available", async () => {
+        const r = new Resources((await run("dev", { "alicerce:restoreFrom": "time:latest" })).resources);
+        assert.deepEqual(restoredOf(r).options.customTimeouts, { create: "4h" });
+        assert.equal(primaryOf(r).options.customTimeouts, undefined, "the primary is as it was");
+    });
+
+    it("has the primary's monitoring: enhanced monitoring, Performance Insights under the stack key, logs to its own log groups", async () => {
+        const r = new Resources((await run("prod", { "alicerce:restoreFrom": "time:latest" })).resources);
+        const restored = restoredOf(r);
+        for (const k of [
+            "monitoringInterval",
+            "monitoringRoleArn",
+            "performanceInsightsEnabled",
+            "performanceInsightsKmsKeyId",
+            "performanceInsightsRetentionPeriod",
+        ])
+            assert.deepEqual(restored.inputs[k], primaryOf(r).inputs[k], k);
+        assert.equal(restored.inputs.monitoringInterval, 60);
+        assert.deepEqual(restored.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        for (const log of ["postgresql", "upgrade"]) {
+            const group = r.ofType("aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === `/aws/rds/instance/${restored.inputs.identifier}/${log}`);
+            assert.ok(group, `${log} log group`);
+            assert.ok(restored.dependencies.includes(group.urn), "made before RDS exports to it");
+            assert.ok(group.inputs.kmsKeyId);
+        }
+    });
+});
+
 describe("restore as configuration: DigitalOcean", function () {
     this.timeout(300_000);
 
@@ -188,7 +257,10 @@ describe("second region: AWS prod", function () {
         }
         const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "second-region-replication").inputs.policy);
         const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
+        // kms:Decrypt twice: the source key (read the originals) and the destination key (S3 User Guide,
+        // replication-config-for-kms-objects.html: the destination key permissions include kms:Decrypt).
         assert.deepEqual(actions, [
+            "kms:Decrypt",
             "kms:Decrypt",
             "kms:Encrypt",
             "kms:GenerateDataKey",
