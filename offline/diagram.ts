@@ -137,7 +137,9 @@ export function renderMermaid(resources: readonly DiagramResource[], options: { 
     const masked = (n: Node): Node => ({ ...n, label: mask(n.label) });
     const cloud = resources.filter((r) => r.custom !== false && !r.type.startsWith("pulumi:"));
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const of = (types: readonly string[]) => cloud.filter((r) => types.includes(r.type));
+    // q-budget-aws: an EC2 instance with source/destination checking off forwards for others (a NAT instance): egress, not compute.
+    const forwards = (r: DiagramResource) => r.type === "aws:ec2/instance:Instance" && r.inputs.sourceDestCheck === false;
+    const of = (types: readonly string[]) => cloud.filter((r) => types.includes(r.type) && (types !== TYPES.compute || !forwards(r)));
 
     const nodes: Node[] = [];
     const edges: string[] = [];
@@ -244,8 +246,15 @@ export function renderMermaid(resources: readonly DiagramResource[], options: { 
     link(registries, compute, "image", true);
 
     const nats = of(TYPES.nat);
-    if (nats.length > 0) {
-        const natId = add({ id: "nat", label: label(countOf(nats.length, "NAT gateway")), shape: "box" });
+    const natInstances = cloud.filter(forwards);
+    if (nats.length + natInstances.length > 0) {
+        const natId = add({
+            id: "nat",
+            label: label(
+                ...[nats.length > 0 ? countOf(nats.length, "NAT gateway") : "", natInstances.length > 0 ? countOf(natInstances.length, "NAT instance") : ""],
+            ),
+            shape: "box",
+        });
         const internet = add({ id: "internet", label: "internet", shape: "stadium" });
         link(compute, [natId], "egress");
         link([natId], [internet]);

@@ -33,7 +33,15 @@ const arn = (service: string, resource: string, region: string) => made(`arn:aws
  * A type missing here still gets its inputs back plus `id`, `arn` and `name`.
  */
 const COMPUTED: Record<string, Computed> = {
-    "aws:ec2/vpc:Vpc": (n) => made({ defaultSecurityGroupId: `sg-${n}-default`, mainRouteTableId: `rtb-${n}-main` }),
+    "aws:ec2/vpc:Vpc": (n, i) =>
+        made({
+            defaultSecurityGroupId: `sg-${n}-default`,
+            mainRouteTableId: `rtb-${n}-main`,
+            // q-budget-aws: AWS assigns a /56 from its pool when asked (CreateVpc AmazonProvidedIpv6CidrBlock); read back as ipv6_cidr_block.
+            ...(i.assignGeneratedIpv6CidrBlock ? { ipv6CidrBlock: "2600:1f18:4a1:b200::/56", ipv6AssociationId: `vpc-cidr-assoc-${n}` } : {}),
+        }),
+    // q-budget-aws: an instance's primary interface is read back after launch (DescribeInstances).
+    "aws:ec2/instance:Instance": (n) => made({ primaryNetworkInterfaceId: `eni-${n}` }),
     "aws:rds/instance:Instance": (n, i, r) => {
         const address = made(`${i.identifier ?? n}.c0ffee.${r}.rds.amazonaws.com`);
         const replica = i.replicateSourceDb !== undefined;

@@ -320,13 +320,16 @@ export const instancesPublicIpWithoutNat: StackValidationPolicy = {
     },
 };
 
-/** Tiers in which internet-facing load balancers sit behind a WAF. */
-const WAF_TIERS: readonly Tier[] = ["growth", "prod"];
+/**
+ * Tiers in which internet-facing load balancers sit behind AWS WAF: production, as our users plan it (growth sits
+ * behind Cloudflare's proxy and its free managed ruleset; README "Stacks and what they cost").
+ */
+const WAF_TIERS: readonly Tier[] = ["prod"];
 
-/** Internet-facing application load balancers in growth and prod have a WAF web ACL. */
+/** Internet-facing application load balancers in prod have a WAF web ACL. */
 export const albWaf: StackValidationPolicy = {
     name: "alb-waf",
-    description: "Internet-facing application load balancers in growth and prod have a WAF web ACL.",
+    description: "Internet-facing application load balancers in prod have a WAF web ACL.",
     enforcementLevel: "mandatory",
     configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {

@@ -168,6 +168,12 @@ export interface StackSettings extends CommonSettings {
     readonly cache?: { readonly size: string };
     /** A CDN in front of public uploads (p-app-hosts). */
     readonly cdn: boolean;
+    /** q-budget-aws: AWS: behind Cloudflare's proxy, the load balancer has public IPv6 addresses only. */
+    readonly loadBalancerIpv6Only: boolean;
+    /** q-budget-aws: AWS: keep the WAF's log group where the tier has no WAF. */
+    readonly keepWafLogGroup: boolean;
+    /** q-budget-aws: AWS: a CloudWatch dashboard. */
+    readonly dashboard: boolean;
 }
 
 // --- p-aws-workers ---
@@ -1016,6 +1022,10 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
         cdn: preset.cdn,
+        // q-budget-aws
+        loadBalancerIpv6Only: preset.loadBalancerIpv6Only,
+        keepWafLogGroup: preset.keepWafLogGroup,
+        dashboard: preset.dashboard,
     };
 }
 
