@@ -366,9 +366,10 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
         compute: {
-            // p-budgets: t4g.small (2 vCPU, 2 GiB) × 2 carries 1,000 requests a minute; scaling adds more
-            // q-do: s-1vcpu-2gb ($12, not $24): the app is one Node process, which uses one vCPU; two carry 1,000 requests a minute
-            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-2gb", docker: null },
+            // aws: t4g.micro (2 vCPU, 1 GiB) × 2 carries 1,000 requests a minute (17 a second; one Node process per instance,
+            // as at growth); the group scales to 5 ($12.26 saved against t4g.small, less memory headroom per instance).
+            // digitalocean: s-1vcpu-2gb ($12, not $24): the app is one Node process, which uses one vCPU; two carry 1,000 requests a minute
+            instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-2gb", docker: null },
             minInstances: 2,
             maxInstances: 5,
             cpuTargetPercent: 50,

@@ -311,7 +311,7 @@ describe("AWS queue config: bad input gets the house error, all at once", () => 
             p.join("\n"),
         );
         assert.ok(
-            p.some((x) => x.startsWith('alicerce:workersInstanceType: "t3.small" is x86_64, but the app servers\' t4g.small is arm64')),
+            p.some((x) => x.startsWith('alicerce:workersInstanceType: "t3.small" is x86_64, but the app servers\' t4g.micro is arm64')),
             p.join("\n"),
         );
         assert.equal(p.length, 3, p.join("\n"));
