@@ -16,7 +16,7 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, workerCommandOf } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, proxyHopsEnvironment, workerCommandOf } from "../../components/shared/app-contract";
 import { hostsOf } from "../../components/shared/hosts";
 
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
@@ -140,6 +140,12 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                   },
                   opts,
               );
+    // Behind Cloudflare's proxy the balancer admits Cloudflare's published ranges only, so the app may trust two proxy hops.
+    const cf =
+        settings.domain !== undefined && settings.cloudflareZoneId !== undefined
+            ? new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken })
+            : undefined;
+    const onlyCloudflare = cf !== undefined && settings.cloudflareProxied;
     const edge = new LoadBalancer(
         "edge",
         {
@@ -148,6 +154,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             appTag: network.appTag,
             certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")),
             healthPath: settings.app.healthPath,
+            ...(onlyCloudflare ? { allowedCidrs: cloudflare.getIpRangesOutput({}, { provider: cf }).ipv4Cidrs } : {}),
         },
         opts,
     );
@@ -176,7 +183,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databaseReaderUrl: database.readerUrl,
     });
     // p-app-env: the team's plain settings join the user data's env; its secrets join the encrypted secrets document, one key each.
-    const env = { ...appEnvironment(settings.app, platformEnv.env), ...cdnEnv };
+    const env = { ...appEnvironment(settings.app, platformEnv.env), ...cdnEnv, ...proxyHopsEnvironment(onlyCloudflare) };
     const appSecrets = credentials.appSecrets;
     const secrets: Record<string, pulumi.Input<string>> = { ...platformEnv.secrets };
     for (const n of settings.app.secretNames) {
@@ -248,7 +255,6 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // With a Cloudflare zone the app's record is managed there (the balancer serves the uploaded certificate
     // validation requires with a zone, so the zone can be Full (strict)); without one the plan warns which record to create.
     if (settings.domain !== undefined && settings.cloudflareZoneId !== undefined) {
-        const cf = new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken });
         new Dns(
             "dns",
             {
@@ -256,7 +262,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                 records: [{ key: "app", name: settings.domain, type: "A", content: edge.ip, proxied: settings.cloudflareProxied }],
                 originTlsSettings: true,
             },
-            { provider: cf },
+            { provider: cf! },
         );
     }
 
