@@ -15,6 +15,8 @@ export default defineConfig(
         ".plan/",
         // Scratch projects made by test/tooling.test.ts while it runs.
         ".lint-probe-*/",
+        // Another program's code that imports the built package entry (bin/); test/components-package.test.ts type-checks it after the build.
+        "test/fixtures/components-consumer/",
         // Generated (see .prettierignore); its freshness test compares bytes.
         "policies/lib/taggable-types.ts",
         "policies/generated/taggable-types.ts",

@@ -55,6 +55,12 @@ const CALLS: Record<string, CallMock> = {
         const kept = zones.filter((z) => !(i.excludeZoneIds ?? []).includes(z.zoneId) && !(i.excludeNames ?? []).includes(z.name));
         return { id: r, names: kept.map((z) => z.name), zoneIds: kept.map((z) => z.zoneId), groupNames: [r] };
     },
+    // The cluster's CA, PEM, as the provider decodes it (terraform-provider-digitalocean digitalocean/database/datasource_database_ca.go).
+    "digitalocean:index/getDatabaseCa:getDatabaseCa": (i) => ({
+        id: i.clusterId,
+        clusterId: i.clusterId,
+        certificate: "-----BEGIN CERTIFICATE-----\nMIIEQTCCAqmgAwIBAgIUOfflineDatabaseCaOfflineDatabaseCa0wDQYJKoZIhvcNAQEM\n-----END CERTIFICATE-----\n",
+    }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
         id: MOCK_ACCOUNT_ID,
         accountId: MOCK_ACCOUNT_ID,

@@ -16,8 +16,22 @@
  * `replaceOnChanges` for it.
  */
 export const REPLACED_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
-    "aws:ec2/vpc:Vpc": ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength", "assignGeneratedIpv6CidrBlock"],
-    "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId", "outpostArn"],
+    // q-budget-aws: assign_generated_ipv6_cidr_block is updated in place (vpc_.go resourceVPCUpdate ->
+    // modifyVPCIPv6CIDRBlockAssociation), not ForceNew; a subnet's ipv6_cidr_block is ForceNew only once
+    // assign_ipv6_address_on_creation was true (vpc_subnet.go CustomizeDiff), which alicerce never sets.
+    "aws:ec2/vpc:Vpc": ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"],
+    "aws:ec2/subnet:Subnet": [
+        "vpcId",
+        "cidrBlock",
+        "availabilityZone",
+        "availabilityZoneId",
+        "outpostArn",
+        "ipv4IpamPoolId",
+        "ipv4NetmaskLength",
+        "ipv6IpamPoolId",
+        "ipv6Native",
+        "ipv6NetmaskLength",
+    ],
     "aws:rds/instance:Instance": [
         "identifier",
         "identifierPrefix",

@@ -57,7 +57,19 @@ export interface RecordedResource {
         readonly deleteBeforeReplace: boolean;
         readonly ignoreChanges: readonly string[];
         readonly replaceOnChanges: readonly string[];
+        /** `customTimeouts` as the engine receives them (`"4h"`), only those the program set. */
+        readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
     };
+}
+
+/** The custom timeouts a registration carries, if the program set any. */
+function customTimeouts(req: any): { customTimeouts?: { create?: string; update?: string; delete?: string } } {
+    const t = req.getCustomtimeouts?.();
+    if (!t) return {};
+    const set = Object.fromEntries(
+        (["create", "update", "delete"] as const).map((k) => [k, t[`get${k[0].toUpperCase()}${k.slice(1)}`]()]).filter(([, v]) => v),
+    );
+    return Object.keys(set).length > 0 ? { customTimeouts: set } : {};
 }
 
 /** One alias of a resource: a whole URN, or the parts of one (empty parts default to the resource's own). */
@@ -93,6 +105,14 @@ export interface StackRun {
     readonly outputSecretPaths: readonly string[];
     /** Log lines the program wrote with `pulumi.log` (warnings and errors). */
     readonly logs: readonly { severity: string; message: string }[];
+    /** The stack file the config came from. */
+    readonly stackFile?: string;
+    /**
+     * The stand-ins the mocks made up where only the cloud knows the value
+     * after `up` (ids, ARNs, DNS names, addresses, generated names): the
+     * reports show "(known after up)" wherever they appear (offline/unknowns.ts).
+     */
+    readonly mockValues?: readonly string[];
 }
 
 /** Options of {@link runStack}. */
@@ -113,6 +133,29 @@ export interface RunOptions {
     readonly stackDir?: string;
     /** Extra state the provider returns for one resource (a container's non-zero `exitCode`), on top of the mocks'. */
     readonly answer?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
+}
+
+/** A stack file that cannot be read: not there, not YAML, not a mapping. The message names the file. */
+export class StackFileError extends Error {}
+
+/** A path as a person reads it: relative to the working directory when under it, else absolute. */
+export function displayPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : path.resolve(file);
+}
+
+/** A stack file's YAML document; a {@link StackFileError} naming the file (and the line) when it is not a YAML mapping. */
+function readYaml(file: string): Record<string, any> {
+    let doc: unknown;
+    try {
+        doc = parseYaml(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new StackFileError(`${displayPath(file)}: not valid YAML: ${(err as Error).message.split("\n")[0].replace(/:$/, "")}`);
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== "object" || Array.isArray(doc))
+        throw new StackFileError(`${displayPath(file)}: not a YAML mapping (expected \`config:\` at the top level)`);
+    return doc as Record<string, any>;
 }
 
 /** Every `Pulumi.<stack>.yaml` in the repository, by stack name. */
@@ -142,8 +185,8 @@ export function projectName(): string {
  */
 export function readStackConfig(stack: string, dir: string = ROOT): { config: Record<string, string>; secretKeys: string[] } {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)}; stacks here: ${stackFiles().join(", ")}`);
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+    if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${displayPath(file)}; stacks here: ${stackFiles().join(", ")}`);
+    const doc = readYaml(file);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
@@ -182,7 +225,7 @@ function standIns(value: unknown, at: string): unknown {
 export function stackEnvironments(stack: string, dir: string = ROOT): string[] {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) return [];
-    const env = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}).environment;
+    const env = readYaml(file).environment;
     const list: unknown = Array.isArray(env) ? env : env && typeof env === "object" ? (env as { imports?: unknown }).imports : undefined;
     return Array.isArray(list) ? list.map((e) => (typeof e === "string" ? e : Object.keys(e ?? {})[0])).filter((e): e is string => typeof e === "string") : [];
 }
@@ -251,6 +294,7 @@ class RecordingMonitor extends MockMonitor {
                         deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
                         ignoreChanges: req.getIgnorechangesList?.() ?? [],
                         replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+                        ...customTimeouts(req),
                     },
                 });
             }
@@ -296,7 +340,25 @@ function aliasSpecs(req: any): AliasSpec[] {
 function deserialize(struct: any): Record<string, any> {
     // Keep secrets wrapped here; unwrapSecrets records where they were.
     const rpc = require("@pulumi/pulumi/runtime/rpc");
-    return rpc.deserializeProperties(struct, true);
+    // q-frontend: an asset or archive (a FileAsset's `source`) would come back as an object holding a Promise, which reports
+    // cannot clone (planJson): record it as plain data instead, `{ asset: { path } }`.
+    const plain = (v: any): any => {
+        if (Array.isArray(v)) return v.map(plain);
+        if (v === null || typeof v !== "object") return v;
+        const sig = v[rpc.specialSigKey];
+        if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) {
+            const { [rpc.specialSigKey]: _sig, ...rest } = v;
+            return { [sig === rpc.specialAssetSig ? "asset" : "archive"]: rest };
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    };
+    const js = plain(struct?.toJavaScript?.() ?? {});
+    // As rpc.deserializeProperties does: an undefined property does not exist.
+    return Object.fromEntries(
+        Object.entries(js)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, rpc.deserializeProperty(v, true)]),
+    );
 }
 
 let running: Promise<unknown> = Promise.resolve();
@@ -324,6 +386,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const region = config[`${project}:region`] ?? config["alicerce:region"] ?? "us-east-1";
     const providerRegions = new Map<string, string>();
     const calls: RecordedCall[] = [];
+    const mockValues = new Set<string>();
     const logs: { severity: string; message: string }[] = [];
     // The mock monitor loses an invoke error's message on the way back, so failures are kept here too.
     const callFailures: string[] = [];
@@ -333,7 +396,7 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             // A resource answers in its provider's region (a second-region provider's resources are there, not in the stack's).
             if (args.type.startsWith("pulumi:providers:") && typeof args.inputs.region === "string") providerRegions.set(args.name, args.inputs.region);
             const providerName = args.provider?.split("::").at(-2);
-            const result = mockOutputs(args, (providerName && providerRegions.get(providerName)) || region);
+            const result = mockOutputs(args, (providerName && providerRegions.get(providerName)) || region, mockValues);
             const extra = options.answer?.(args.type, args.name, args.inputs);
             return extra ? { ...result, state: { ...result.state, ...extra } } : result;
         },
@@ -383,6 +446,8 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
             outputs: unwrapped.value,
             outputSecretPaths: [...new Set([...unwrapped.secretPaths, ...monitor.stackOutputSecretPaths])].sort(),
             logs,
+            mockValues: [...mockValues].sort(),
+            stackFile: path.join(options.stackDir ?? ROOT, `Pulumi.${stack}.yaml`),
         };
     } finally {
         await settings.waitForRPCs().catch(() => undefined);

@@ -5,10 +5,11 @@
  */
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { POLICIES } from "../policies/pack";
-import { runStack, RunOptions, stackEnvironments, StackRun } from "./index";
+import * as path from "path";
+import { displayPath, runStack, RunOptions, stackEnvironments, StackRun } from "./index";
 import { runPolicies } from "./policies";
 import { countByType, planJson, PlanJson, renderTree } from "./report";
-import { costJson, costText, PolicyReport, policyText, reviewOf, StackReview } from "./review";
+import { costJson, costText, outputsText, PolicyReport, policyText, reviewOf, StackReview } from "./review";
 
 /** Options of {@link planStack}. */
 export interface PlanOptions {
@@ -16,6 +17,8 @@ export interface PlanOptions {
     readonly overrides?: RunOptions["overrides"];
     /** Per-policy levels and settings, as `pulumi preview --policy-pack-config` takes them. */
     readonly policyConfig?: PolicyPackConfig;
+    /** The directory of `Pulumi.<stack>.yaml` when it is not the project's. */
+    readonly stackDir?: string;
 }
 
 /** One stack's plan: the recorded run, its review, the JSON document and how long the run took. */
@@ -40,7 +43,7 @@ export async function policyReport(run: StackRun, config: PolicyPackConfig = {})
 /** Plans one stack. Throws the program's own error (a `ConfigError` for bad config). */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
     const started = process.hrtime.bigint();
-    const run = await runStack(stack, { overrides: options.overrides });
+    const run = await runStack(stack, { overrides: options.overrides, stackDir: options.stackDir });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     return planOfRun(run, options.policyConfig, ms);
 }
@@ -62,11 +65,11 @@ export function planText({ run, review, ms }: StackPlan): string[] {
     const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const lines: string[] = [];
     lines.push(
-        `alicerce plan — stack ${run.stack}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} in ${run.config["alicerce:region"] ?? "no region (a Docker host you bring)"}`,
+        `alicerce plan — stack ${run.stack}${run.stackFile ? ` (${displayPath(run.stackFile)})` : ""}: ${run.config["alicerce:cloud"]} / ${run.config["alicerce:tier"]} ${review.where}`,
     );
     lines.push(`(offline: the real program under mocks; computed in ${ms.toFixed(0)} ms)`, "");
-    for (const log of run.logs.filter((l) => l.severity !== "info")) lines.push(`${log.severity}: ${log.message}`);
-    const environments = stackEnvironments(run.stack);
+    lines.push(...review.warnings);
+    const environments = run.stackFile ? stackEnvironments(path.basename(run.stackFile).slice(7, -5), path.dirname(run.stackFile)) : [];
     if (environments.length > 0)
         lines.push(
             `note: the stack imports the Pulumi ESC environment ${environments.join(", ")}; its values are not resolved offline (the plan uses the stack file and --set only)`,
@@ -75,7 +78,7 @@ export function planText({ run, review, ms }: StackPlan): string[] {
     for (const line of renderTree(run.resources)) lines.push(`  ${line}`);
     lines.push("", "By type:");
     for (const [type, count] of countByType(run.resources)) lines.push(`  ${String(count).padStart(4)}  ${type}`);
-    lines.push("", ...costText(review), "", ...policyText(review.policy));
+    lines.push("", ...costText(review), "", ...policyText(review.policy), "", ...outputsText(review.outputs));
     lines.push("", "Architecture (Mermaid; rendered in the --markdown report):", review.diagram, "");
     return lines;
 }

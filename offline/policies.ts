@@ -30,6 +30,7 @@ import type {
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 import * as pulumi from "@pulumi/pulumi";
+import Ajv from "ajv";
 import type { RecordedResource } from "./index";
 import { mockOutputs, refreshedStates } from "./outputs";
 import { STACK_TYPE } from "../policies/lib/stack";
@@ -117,11 +118,84 @@ function providerUrn(reference: string): string {
     return reference.slice(0, reference.lastIndexOf("::"));
 }
 
-/** The enforcement level a policy runs at under the given config. */
+/** The enforcement level a policy runs at under the given config (its own entry, else `all`, else its default). */
 export function levelOf(policy: { name: string; enforcementLevel?: EnforcementLevel }, config: PolicyPackConfig = {}): EnforcementLevel {
     const c = config[policy.name];
     const configured = typeof c === "string" ? c : c?.enforcementLevel;
-    return configured ?? policy.enforcementLevel ?? "advisory";
+    const all = config.all;
+    return configured ?? (typeof all === "string" ? all : all?.enforcementLevel) ?? policy.enforcementLevel ?? "advisory";
+}
+
+/** The enforcement levels a policy config may set. */
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** A policy config the pack cannot run with; `problems` holds one line per mistake. */
+export class PolicyConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`policy config:\n  ${problems.join("\n  ")}`);
+        this.name = "PolicyConfigError";
+    }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+/**
+ * Every mistake in a policy config (empty when it is valid), each line naming
+ * the policy, the setting, the value given and what is allowed. The Pulumi
+ * CLI checks each policy's settings against its `configSchema` (JSON Schema)
+ * before the pack runs (pulumi/pulumi `sdk/go/pkg/resource/analyzer/config.go`,
+ * `ValidatePolicyPackConfig`); so does this, with Ajv, and it also refuses
+ * settings and policies the pack does not have (a typo the CLI would ignore).
+ */
+export function policyConfigProblems(config: unknown, policies: Policies = POLICIES): string[] {
+    if (config === null || typeof config !== "object" || Array.isArray(config)) {
+        return [`${JSON.stringify(config)} is not a policy config; use an object of policy names, e.g. {"alb-waf": "advisory"}`];
+    }
+    const problems: string[] = [];
+    const levels = ENFORCEMENT_LEVELS.join(", ");
+    const byName = new Map(policies.map((p) => [p.name, p]));
+    for (const [name, value] of Object.entries(config)) {
+        const policy = byName.get(name);
+        if (!policy && name !== "all") {
+            problems.push(`${name}: is not a policy of the pack ${PACK_NAME}; use one of all, ${[...byName.keys()].join(", ")}`);
+            continue;
+        }
+        if (typeof value === "string") {
+            if (!ENFORCEMENT_LEVELS.includes(value as EnforcementLevel))
+                problems.push(`${name}: ${JSON.stringify(value)} is not an enforcement level; use one of ${levels}`);
+            continue;
+        }
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            problems.push(`${name}: ${JSON.stringify(value)} is not a policy setting; use an enforcement level (${levels}) or an object of settings`);
+            continue;
+        }
+        const { enforcementLevel, ...settings } = value as Record<string, unknown>;
+        if (enforcementLevel !== undefined && !ENFORCEMENT_LEVELS.includes(enforcementLevel as EnforcementLevel)) {
+            problems.push(`${name}.enforcementLevel: ${JSON.stringify(enforcementLevel)} is not an enforcement level; use one of ${levels}`);
+        }
+        const schema = policy?.configSchema;
+        const known = Object.keys(schema?.properties ?? {});
+        for (const key of Object.keys(settings).filter((k) => !known.includes(k))) {
+            problems.push(
+                `${name}.${key}: is not a setting of ${name}; ${known.length > 0 ? `use ${known.join(", ")} (or enforcementLevel)` : "it takes only enforcementLevel"}`,
+            );
+        }
+        if (!schema) continue;
+        const validate = ajv.compile({ type: "object", properties: schema.properties, required: schema.required ?? [] });
+        if (validate(settings)) continue;
+        for (const e of validate.errors ?? []) {
+            const at = e.instancePath
+                .split("/")
+                .slice(1)
+                .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+            if (e.keyword === "required") at.push(String(e.params.missingProperty));
+            const value = at.reduce<any>((v, k) => (v === undefined || v === null ? undefined : v[k]), settings);
+            const shown = e.keyword === "required" ? "is not set" : `${JSON.stringify(value)} is not allowed`;
+            const allowed = e.keyword === "enum" ? `use one of ${(e.params.allowedValues as unknown[]).join(", ")}` : `it ${e.message}`;
+            problems.push(`${[name, ...at].join(".")}: ${shown}; ${allowed}`);
+        }
+    }
+    return problems;
 }
 
 /** A policy's config: its schema's defaults, overridden by the pack config (without the level). */
@@ -143,6 +217,8 @@ export async function runPolicies(recorded: PolicyInput, options: RunPoliciesOpt
     const input = { ...recorded, resources: [...recorded.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)) };
     const policies = options.policies ?? POLICIES;
     const packConfig = options.config ?? {};
+    const problems = policyConfigProblems(packConfig, policies);
+    if (problems.length > 0) throw new PolicyConfigError(problems);
     const byUrn = new Map(input.resources.map((r) => [r.urn, r]));
     const violations: PolicyViolation[] = [];
 

@@ -5,6 +5,7 @@
 import { aliasUrns } from "./aliases";
 import type { RecordedResource, StackRun } from "./index";
 import { redactSecrets } from "./secrets";
+import { MockValues } from "./unknowns";
 
 /** Resource options that change what `up` and `destroy` do to a resource, as the plan JSON shows them. */
 export interface PlanResourceOptions {
@@ -43,7 +44,9 @@ export interface PlanJson {
     resources: PlanResource[];
     /** The stack outputs, secret values replaced by `"[secret]"`. */
     outputs: Record<string, unknown>;
-    /** What the program logged as warnings and errors (`pulumi.log.warn`), in order. */
+    /** Which outputs hold a value only a real `up` knows (the mocks' stand-in is kept in `outputs`), as dotted paths. */
+    knownAfterUp?: { outputs: string[] };
+    /** What the program logged as warnings and errors (`pulumi.log.warn`), stand-ins read "(known after up)", in order. */
     warnings: { severity: "warning" | "error"; message: string }[];
     [section: string]: unknown;
 }
@@ -81,6 +84,7 @@ export function countByType(resources: readonly RecordedResource[]): [string, nu
 export function planJson(run: StackRun): PlanJson {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const memo = new Map<string, string[]>();
+    const mock = new MockValues(run.mockValues);
     return {
         stack: run.stack,
         cloud: run.config["alicerce:cloud"],
@@ -102,8 +106,10 @@ export function planJson(run: StackRun): PlanJson {
             },
         })),
         outputs: redactSecrets(run.outputs, run.outputSecretPaths ?? []),
+        // The outputs keep the mocks' stand-ins (a diff of two plans compares them); this says which ones they are.
+        knownAfterUp: { outputs: mock.paths(redactSecrets(run.outputs, run.outputSecretPaths ?? [])) },
         warnings: run.logs
             .filter((l): l is { severity: "warning" | "error"; message: string } => l.severity === "warning" || l.severity === "error")
-            .map((l) => ({ severity: l.severity, message: l.message })),
+            .map((l) => ({ severity: l.severity, message: mock.text(l.message) })),
     };
 }

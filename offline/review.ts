@@ -9,6 +9,8 @@ import type { StackRun } from "./index";
 import { renderMermaid } from "./diagram";
 import { countByType } from "./report";
 import { diffMarkdown, formatDelta, type StackDiff } from "./diff";
+import { redactSecrets } from "./secrets";
+import { KNOWN_AFTER_UP, MockValues, OutputRow, outputRows } from "./unknowns";
 
 /** The first line of the PR comment: the workflow finds its own comment by it and updates it in place. */
 export const COMMENT_MARKER = "<!-- alicerce-plan -->";
@@ -39,12 +41,16 @@ export interface StackReview {
     readonly cloud: string;
     readonly tier: string;
     readonly region: string;
+    /** Where it runs, as the headings say it: `in us-east-1`, `on a DigitalOcean droplet in nyc3`, `on a Docker host you bring`. */
+    readonly where: string;
     readonly budgetUsd?: number;
     readonly cost: CostEstimate;
     readonly policy?: PolicyReport;
     readonly diagram: string;
     readonly warnings: readonly string[];
     readonly resourceCounts: readonly [string, number][];
+    /** The stack outputs: secrets as `[secret]`, what only `up` knows as "(known after up)". */
+    readonly outputs: readonly OutputRow[];
 }
 
 /** The price table a run's config selects (a single Docker host is priced by the cloud of its VPS, if any). */
@@ -55,21 +61,98 @@ export function costTarget(config: Readonly<Record<string, string>>): CostTarget
         : { cloud: "aws", region: config["alicerce:region"] ?? "us-east-1" };
 }
 
+/** Whose bill a stack's resources are on: a cloud, or (a single Docker host with no VPS) only the host's owner. */
+export type BilledBy = "aws" | "digitalocean" | "docker";
+
+/** The cloud that bills a run's resources: `alicerce:cloud`, or for a Docker host the cloud of its VPS, or none. */
+export function billedBy(config: Readonly<Record<string, string>>): BilledBy {
+    const cloud = config["alicerce:cloud"] === "docker" ? (config["alicerce:vps"] ?? "docker") : config["alicerce:cloud"];
+    return cloud === "digitalocean" || cloud === "docker" ? cloud : "aws";
+}
+
+/**
+ * Which cloud each usage assumption of the cost model is about, by its
+ * wording (policies/lib/cost/assumptions.ts `describeAssumptions`): a stack
+ * is shown only its own cloud's lines and those of every cloud.
+ * test/plan-report.test.ts checks that every line the model writes is
+ * classified here, so a new line cannot slip through unseen.
+ */
+export const ASSUMPTION_CLOUDS: readonly [RegExp, BilledBy | "any"][] = [
+    [/^no price table for /, "aws"],
+    [/^\d+ hours a month$/, "any"],
+    [/^traffic: /, "any"],
+    [/ leaves the origin per request/, "any"],
+    [/load balancer capacity unit \(LCU\)/, "aws"],
+    [/ of requests read an S3 object/, "aws"],
+    [/ bytes of application log per request/, "aws"],
+    [/ KMS requests per key /, "aws"],
+    [/ through each NAT gateway$/, "aws"],
+    [/ inspected by each WAF web ACL$/, "aws"],
+    [/ stored per S3 bucket /, "aws"],
+    [/ stored per container repository$/, "aws"],
+    [/ through each VPC interface endpoint$/, "aws"],
+    [/ Enhanced Monitoring logs /, "aws"],
+    [/ through each CDN distribution /, "any"],
+    [/^on-demand prices/, "any"],
+    [/^an Auto Scaling group /, "aws"],
+    [/^DigitalOcean: /, "digitalocean"],
+    [/ replicated per bucket to a second region/, "aws"],
+    // describeDigitalOceanAssumptions: a DigitalOcean estimate's own lines.
+    [/^droplet transfer: /, "digitalocean"],
+    [/^load balancer: billed per node/, "digitalocean"],
+    [/^Spaces: /, "digitalocean"],
+    [/^container registry: /, "digitalocean"],
+    [/^managed PostgreSQL and Valkey: /, "digitalocean"],
+    [/^on-demand list prices/, "digitalocean"],
+    [/^an autoscale pool /, "digitalocean"],
+];
+
+/** The cloud an assumption line is about, or undefined when {@link ASSUMPTION_CLOUDS} does not know it. */
+export function assumptionCloud(line: string): BilledBy | "any" | undefined {
+    return ASSUMPTION_CLOUDS.find(([re]) => re.test(line))?.[1];
+}
+
+/** What a Docker host with no VPS states instead of a cloud's assumptions. */
+export const DOCKER_HOST_ASSUMPTION =
+    "a Docker host you bring: its own cost (hardware and power, or a server's bill) is not in the estimate; the containers add nothing";
+
+/** The estimate as a stack of this cloud reads it: its own price table's name and only its own assumption lines. */
+export function ownCloudEstimate(cost: CostEstimate, billed: BilledBy): CostEstimate {
+    if (billed === "docker") return { ...cost, priceTable: "a Docker host you bring", assumptions: [DOCKER_HOST_ASSUMPTION] };
+    return { ...cost, assumptions: cost.assumptions.filter((a) => [billed, "any", undefined].includes(assumptionCloud(a))) };
+}
+
 /** The review of one recorded run. */
 export function reviewOf(run: StackRun, policy?: PolicyReport): StackReview {
     const budget = Number(run.config["alicerce:budgetUsd"]);
+    const mock = new MockValues(run.mockValues);
     return {
         stack: run.stack,
         cloud: run.config["alicerce:cloud"],
         tier: run.config["alicerce:tier"],
         region: run.config["alicerce:region"],
+        where: whereText(run.config),
         budgetUsd: Number.isFinite(budget) ? budget : undefined,
-        cost: estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])),
-        policy,
-        diagram: renderMermaid(run.resources),
-        warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${l.message}`),
+        cost: ownCloudEstimate(estimateCost(run.resources, costTarget(run.config), assumptionsForTier(run.config["alicerce:tier"])), billedBy(run.config)),
+        policy: policy && { ...policy, findings: policy.findings.map((f) => ({ ...f, message: mock.text(f.message) })) },
+        diagram: renderMermaid(run.resources, { mask: (s) => mock.text(s) }),
+        warnings: run.logs.filter((l) => l.severity === "warning" || l.severity === "error").map((l) => `${l.severity}: ${mock.text(l.message)}`),
         resourceCounts: countByType(run.resources),
+        outputs: outputRows(
+            redactSecrets(run.outputs, run.outputSecretPaths ?? []),
+            mock,
+            run.logs.map((l) => l.message),
+        ),
     };
+}
+
+/** Where a stack runs: `in us-east-1`; a Docker host `on a DigitalOcean droplet in nyc3` or `on a Docker host you bring`. */
+export function whereText(config: Readonly<Record<string, string>>): string {
+    const region = config["alicerce:region"];
+    if (config["alicerce:cloud"] !== "docker") return region ? `in ${region}` : "in its provider's default region";
+    const billed = billedBy(config);
+    if (billed === "docker") return "on a Docker host you bring";
+    return `on ${billed === "digitalocean" ? "a DigitalOcean droplet" : "an EC2 instance"}${region ? ` in ${region}` : ""}`;
 }
 
 /** "within budget ($X left)" or "over budget by $X". */
@@ -103,6 +186,32 @@ export function costText(review: StackReview): string[] {
     return lines;
 }
 
+/** The stack outputs as console lines. */
+export function outputsText(outputs: readonly OutputRow[]): string[] {
+    if (outputs.length === 0) return ["Outputs: none."];
+    const width = Math.max(...outputs.map((o) => o.name.length));
+    return [`Outputs ("${KNOWN_AFTER_UP}": only a real up knows the value):`, ...outputs.map((o) => `  ${o.name.padEnd(width)}  ${o.value}`)];
+}
+
+/** The stack outputs as a collapsed Markdown table. */
+export function outputsMarkdown(outputs: readonly OutputRow[]): string[] {
+    if (outputs.length === 0) return [];
+    const unknown = outputs.filter((o) => o.value.startsWith(KNOWN_AFTER_UP)).length;
+    return [
+        `<details><summary>Stack outputs (${outputs.length}; ${unknown} known after up)</summary>`,
+        "",
+        "| output | value |",
+        "|---|---|",
+        ...outputs.map(
+            (o) =>
+                `| \`${o.name}\` | ${o.value === KNOWN_AFTER_UP || o.value.startsWith(`${KNOWN_AFTER_UP} ×`) ? `_${cell(o.value)}_` : `\`${cell(o.value)}\``} |`,
+        ),
+        "",
+        "</details>",
+        "",
+    ];
+}
+
 /** The policy section as console lines. */
 export function policyText(policy: PolicyReport | undefined): string[] {
     if (!policy) return ["Policies: the offline policy runner is not wired into this plan yet (run `pulumi preview --policy-pack policies`)."];
@@ -120,7 +229,7 @@ export function stackMarkdown(review: StackReview): string {
     const { cost } = review;
     const over = review.budgetUsd !== undefined && cost.total > review.budgetUsd;
     const out: string[] = [];
-    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.region ? `in ${review.region}` : "on a Docker host you bring"}`, "");
+    out.push(`## \`${review.stack}\` — ${review.cloud} / ${review.tier} ${review.where}`, "");
     out.push(
         `${over ? "⚠️" : "✅"} **${range(cost.total, cost.totalMax)} a month** (on-demand estimate, ${cost.priceTable}): ${budgetVerdict(cost.total, review.budgetUsd)}.`,
         "",
@@ -143,6 +252,7 @@ export function stackMarkdown(review: StackReview): string {
     const policy = policyText(review.policy);
     out.push(policy[0], ...policy.slice(1).map((l) => `- ${l.trim()}`), "");
 
+    out.push(...outputsMarkdown(review.outputs));
     out.push("### Architecture", "", "```mermaid", review.diagram, "```", "");
     out.push("<details><summary>Resources by type</summary>", "", "| count | type |", "|---:|---|");
     for (const [type, n] of review.resourceCounts) out.push(`| ${n} | \`${type}\` |`);
@@ -184,7 +294,9 @@ export function reviewMarkdown(rows: readonly (StackReview | PlanRow)[]): string
     const compared = all.some((r) => r.diff || r.diffError);
     const summary = all.map((row) => {
         const r = row.review;
-        const delta = compared ? ` ${row.diff ? formatDelta(row.diff.costDelta) : "new"} |` : "";
+        const counts = row.diff?.counts;
+        const changes = counts ? `+${counts.add} ~${counts.update} ±${counts.replace} -${counts.delete}` : row.diffError ? "not compared" : "—";
+        const delta = compared ? ` ${changes} | ${row.diff ? formatDelta(row.diff.costDelta) : row.diffError ? "new" : "—"} |` : "";
         if (!r) return `| \`${row.stack}\` | — | — |${delta} — | — | ${statusOf(row)} |`;
         return `| \`${r.stack}\` | ${r.cloud} / ${r.tier} | ${formatUsd(r.cost.total)} |${delta} ${r.budgetUsd !== undefined ? formatUsd(r.budgetUsd) : "—"} | ${violationsText(r.policy)} | ${statusOf(row)} |`;
     });
@@ -202,12 +314,32 @@ export function reviewMarkdown(rows: readonly (StackReview | PlanRow)[]): string
         "",
         "Computed offline: the real program under Pulumi's mocks, no cloud account. Costs are on-demand estimates from the recorded inputs.",
         "",
-        `| stack | cloud / tier | estimate / month |${compared ? " change |" : ""} budget | policy violations | |`,
-        `|---|---|---:|${compared ? "---:|" : ""}---:|---|---|`,
+        `| stack | cloud / tier | estimate / month |${compared ? " changes (+create ~update ±replace -delete) | cost change |" : ""} budget | policy violations | |`,
+        `|---|---|---:|${compared ? "---|---:|" : ""}---:|---|---|`,
         ...summary,
         "",
+        ...dataAtRisk(all),
         ...sections,
     ].join("\n");
+}
+
+/**
+ * Every stack's replacements and deletions of resources that hold data or
+ * are protected, in one block under the summary table: the first thing a
+ * reviewer reads, and never cut from a long comment.
+ */
+function dataAtRisk(rows: readonly PlanRow[]): string[] {
+    const risky = rows.flatMap((row) => (row.diff?.entries ?? []).filter((e) => e.dataLoss).map((e) => ({ stack: row.stack, e })));
+    if (risky.length === 0) return [];
+    return [
+        "> [!CAUTION]",
+        `> **Data at risk**: ${risky.length} replacement${risky.length === 1 ? "" : "s"} or deletion${risky.length === 1 ? "" : "s"} of resources that hold data or are protected:`,
+        ...risky.map(
+            ({ stack, e }) =>
+                `> - \`${stack}\`: ${e.kind === "replace" ? "replaces" : "deletes"} ${cell(e.name)} (\`${e.type}\`)${e.replacingInputs.length > 0 ? ` because ${e.replacingInputs.map(cell).join(", ")} changed` : ""}`,
+        ),
+        "",
+    ];
 }
 
 /** The `cost` section of `npm run plan -- --json`. */

@@ -569,6 +569,41 @@ fail("unknown command " + a.join(" "));
             ["tag"],
         );
     });
+
+    // Review of issue 16, M3: on DigitalOcean the app user holds only USAGE, CREATE on schema public of a
+    // database doadmin owns; CREATE EXTENSION needs CREATE on the database (trusted extensions) or more, and
+    // COMMENT ON EXTENSION its ownership (https://www.postgresql.org/docs/current/sql-createextension.html,
+    // https://www.postgresql.org/docs/current/sql-comment.html: "you must own the object"). DigitalOcean offers
+    // a listed set, created by doadmin (https://docs.digitalocean.com/products/databases/postgresql/details/supported-extensions/).
+    // The EXTENSION entries are found with pg_restore --list and left out with --use-list
+    // (https://www.postgresql.org/docs/current/app-pgrestore.html).
+    it("a source using extensions: refused before any change with the exact CREATE EXTENSION statements; restored once doadmin ran them", async () => {
+        await psql(
+            source.pg,
+            "CREATE EXTENSION citext; CREATE EXTENSION pgcrypto; CREATE TABLE emails (address citext PRIMARY KEY, token text NOT NULL DEFAULT encode(gen_random_bytes(8), 'hex')); INSERT INTO emails (address) VALUES ('Ana@Example.com'), ('bo@example.com')",
+        );
+        await psql(target.pg, "REVOKE CREATE ON DATABASE app FROM app");
+        const before = await ordered(target.pg);
+        await assert.rejects(
+            migrate(args("--force"), () => undefined),
+            (err: Error) => {
+                assert.match(err.message, /^the dump creates schema billing, and user app may not create schemas in database app\./m, "every problem at once");
+                assert.match(err.message, /^the dump uses extension (citext, pgcrypto|pgcrypto, citext), which database app lacks\. Nothing was changed\./m);
+                assert.match(err.message, /doadmin on DigitalOcean/);
+                assert.match(err.message, /CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;/);
+                assert.match(err.message, /CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;/);
+                return true;
+            },
+        );
+        assert.deepEqual(await ordered(target.pg), before);
+        // What the operator runs as doadmin; then the migration restores without touching the extensions.
+        await psql(target.pg, "GRANT CREATE ON DATABASE app TO app");
+        await psql(target.pg, "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public; CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public");
+        const report = await migrate(args("--force"), () => undefined);
+        assert.deepEqual(report.differences, []);
+        assert.equal(await psql(asApp(), "SELECT count(*) FROM emails WHERE address = 'ana@example.com'"), "1", "citext compares as in the source");
+        assert.equal(await psql(target.pg, "SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'citext'"), "doadmin");
+    });
 });
 
 describe("migrate: the private paths' commands", () => {

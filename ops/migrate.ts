@@ -27,7 +27,9 @@ import {
     type DatabaseDigest,
     digestDatabase,
     digestFiles,
+    dumpExtensions,
     dumpSchemas,
+    listWithoutExtensions,
     freePort,
     parseManifest,
     pgEnvFromUrl,
@@ -484,15 +486,35 @@ async function transfer(p: ReturnType<typeof plan>, t: OpenTarget, work: string,
     const manifestFile = path.join(work, "manifest.tsv");
     await steps.step("dump the source (one snapshot, with its manifest)", () => p.source.dump(dumpFile, manifestFile));
     const expected = parseManifest(fs.readFileSync(manifestFile, "utf8"));
-    // The dump's other schemas are created by the target's user: refused before any change if it may not.
+    // Checked before any change, every problem at once.
+    const refused: string[] = [];
+    // The dump's other schemas are created by the target's user: refused if it may not.
     const schemas = await dumpSchemas(dumpFile, p.pgBin);
     if (schemas.length > 0 && (await psql(t.pg, "SELECT has_database_privilege(current_database(), 'CREATE')")) !== "t") {
-        throw new Error(
+        refused.push(
             `the dump creates schema ${schemas.join(", ")}, and user ${t.pg.PGUSER} may not create schemas in database ${t.pg.PGDATABASE}. Nothing was changed. ` +
                 `Let it, as the database's owner (doadmin on DigitalOcean): GRANT CREATE ON DATABASE ${t.pg.PGDATABASE} TO ${t.pg.PGUSER}; then run again`,
         );
     }
-    await steps.step("restore into the target (pg_restore, one transaction)", () => restoreDump(t.pg, dumpFile, { clean: p.force, pgBin: p.pgBin }));
+    // Extensions: created beforehand by the database's owner, never by the restore (a managed database's app
+    // user may not CREATE EXTENSION, nor COMMENT ON one it does not own): the restore leaves their entries out.
+    const extensions = await dumpExtensions(dumpFile, work, p.pgBin);
+    if (extensions.length > 0) {
+        const present = new Set((await psql(t.pg, "SELECT extname FROM pg_extension")).split("\n"));
+        const missing = extensions.filter((e) => !present.has(e.name));
+        if (missing.length > 0) {
+            refused.push(
+                `the dump uses extension ${missing.map((e) => e.name).join(", ")}, which database ${t.pg.PGDATABASE} lacks. Nothing was changed. ` +
+                    `The migration never creates extensions (user ${t.pg.PGUSER} may not on a managed database, nor comment on them): create them as the database's owner ` +
+                    `(doadmin on DigitalOcean, which offers a listed set: https://docs.digitalocean.com/products/databases/postgresql/details/supported-extensions/), connected to database ${t.pg.PGDATABASE}: ` +
+                    `${missing.map((e) => e.statement).join(" ")} then run again`,
+            );
+        }
+    }
+    if (refused.length > 0) throw new Error(refused.join("\n"));
+    const useList = path.join(work, "restore.list");
+    await listWithoutExtensions(dumpFile, useList, p.pgBin);
+    await steps.step("restore into the target (pg_restore, one transaction)", () => restoreDump(t.pg, dumpFile, { clean: p.force, pgBin: p.pgBin, useList }));
     const restored = await steps.step("checksum every target table", () => digestDatabase(t.pg));
     // With --force the target's own tables the dump lacks are kept: listed, not a difference.
     const { kept, compared } = p.force ? onlyInTarget(expected, restored) : { kept: [], compared: restored };

@@ -6,11 +6,23 @@ import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { T } from "./lib/aws-types";
 import { isInternetRange } from "./lib/cidr";
-import { Node, StackView, Tier } from "./lib/stack";
+import { Node, StackView, Tier, TIER_SETTING, TierConfig } from "./lib/stack";
 import { bool, hasUnknown, isUnknown, plain, quoted, UNKNOWN, Unknown } from "./lib/values";
 
-/** The tag that marks a bucket as a log bucket (SSE-S3 allowed). */
+/** The tag that marks a bucket as a log bucket (SSE-S3 allowed), unless the pack config names another. */
 export const LOG_BUCKET_TAG = { key: "alicerce:purpose", value: "logs" } as const;
+
+/** A tag, as the pack config names one. */
+export interface TagSetting {
+    readonly key: string;
+    readonly value: string;
+}
+
+/** The config of {@link s3BucketEncryption}. */
+export interface BucketEncryptionConfig {
+    /** The tag that marks a log bucket, which may use SSE-S3. */
+    readonly logBucketTag?: TagSetting;
+}
 
 const KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"];
 
@@ -23,14 +35,14 @@ export interface LogBuckets {
 }
 
 /**
- * The log buckets of a stack: tagged `alicerce:purpose=logs`, or the target of
+ * The log buckets of a stack: tagged `alicerce:purpose=logs` (or the given tag), or the target of
  * an ALB access/connection log, a VPC flow log or S3 server access logging.
  * A destination that cannot be resolved yet makes the buckets it depends on
  * undecided, not every bucket.
  */
-export function logBuckets(view: StackView): LogBuckets {
+export function logBuckets(view: StackView, tag: TagSetting = LOG_BUCKET_TAG): LogBuckets {
     const buckets = view.ofType(...T.bucket);
-    const found = new Set(buckets.filter((b) => b.props.tags?.[LOG_BUCKET_TAG.key] === LOG_BUCKET_TAG.value).map((b) => b.urn));
+    const found = new Set(buckets.filter((b) => b.props.tags?.[tag.key] === tag.value).map((b) => b.urn));
     const undecided = new Set<string>();
     const follow = (from: Node, prop: string, to: Node[] | Unknown) => {
         if (isUnknown(to)) view.mayTarget(from, prop, buckets).forEach((b) => undecided.add(b.urn));
@@ -67,7 +79,21 @@ export const s3BucketEncryption: StackValidationPolicy = {
     name: "s3-bucket-encryption",
     description: "S3 buckets are encrypted at rest with KMS (SSE-S3 only on log buckets).",
     enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            logBucketTag: {
+                type: "object",
+                properties: { key: { type: "string", minLength: 1 }, value: { type: "string" } },
+                required: ["key", "value"],
+                additionalProperties: false,
+                default: { ...LOG_BUCKET_TAG },
+                description:
+                    "The tag that marks a log bucket, which may use SSE-S3 (log buckets receiving ALB access logs, flow logs or S3 server access logs are found without it).",
+            },
+        },
+    },
     validateStack: (args, reportViolation) => {
+        const logTag = args.getConfig<BucketEncryptionConfig>().logBucketTag ?? LOG_BUCKET_TAG;
         const view = new StackView(args.resources);
         const buckets = view.ofType(...T.bucket);
         const algorithms = new Map<string, unknown[]>(buckets.map((b) => [b.urn, []]));
@@ -89,7 +115,7 @@ export const s3BucketEncryption: StackValidationPolicy = {
                 algorithms.get(b.urn)!.push(...(algs.length > 0 ? algs : [undefined]));
             }
         }
-        const logs = logBuckets(view);
+        const logs = logBuckets(view, logTag);
         for (const bucket of buckets) {
             const inline = bucket.props.serverSideEncryptionConfiguration;
             const algs = [...algorithms.get(bucket.urn)!];
@@ -118,7 +144,7 @@ export const s3BucketEncryption: StackValidationPolicy = {
             if (algs.some(hasUnknown) || algs.every((a) => KMS_ALGORITHMS.includes(a as string))) continue;
             if (logs.has(bucket.urn) || logs.undecided.has(bucket.urn)) continue;
             reportViolation(
-                `S3 bucket ${quoted(bucket.name)} is encrypted with SSE-S3, not KMS; set sseAlgorithm "aws:kms" with a KMS key (SSE-S3 is allowed only on log buckets: tagged ${LOG_BUCKET_TAG.key}=${LOG_BUCKET_TAG.value}, or receiving ALB access logs or flow logs).`,
+                `S3 bucket ${quoted(bucket.name)} is encrypted with SSE-S3, not KMS; set sseAlgorithm "aws:kms" with a KMS key (SSE-S3 is allowed only on log buckets: tagged ${logTag.key}=${logTag.value}, or receiving ALB access logs or flow logs).`,
                 bucket.urn,
             );
         }
@@ -367,9 +393,10 @@ export const loadBalancerHttps: StackValidationPolicy = {
     name: "load-balancer-https",
     description: "Load balancers serve HTTPS, with HTTP only redirecting to it.",
     enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
-        const tier = view.tier();
+        const tier = view.tier(args.getConfig<TierConfig>().tier);
         if (isUnknown(tier)) return;
         for (const lb of httpExposure(view)) {
             const required = HTTPS_REQUIRED.includes(tier);
@@ -395,9 +422,10 @@ export const loadBalancerPlainHttp: StackValidationPolicy = {
     name: "load-balancer-plain-http",
     description: "A load balancer serves plain HTTP only (allowed below prod until a domain is set).",
     enforcementLevel: "advisory",
+    configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
-        const tier = view.tier();
+        const tier = view.tier(args.getConfig<TierConfig>().tier);
         if (isUnknown(tier) || HTTPS_REQUIRED.includes(tier)) return;
         for (const lb of httpExposure(view)) {
             if (!lb.hasHttps && lb.plainHttp.length > 0) {

@@ -8,7 +8,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { T } from "./lib/aws-types";
 import { isInternetRange } from "./lib/cidr";
-import { Node, StackView, Tier } from "./lib/stack";
+import { Node, StackView, Tier, TIER_SETTING, TierConfig } from "./lib/stack";
 import { bool, hasUnknown, isUnknown, plain, quoted, strings, UNKNOWN, Unknown } from "./lib/values";
 
 /** The only ports the load balancer may open to the internet. */
@@ -290,9 +290,10 @@ export const instancesNoPublicIp: StackValidationPolicy = {
     name: "instances-no-public-ip",
     description: "Instances have no public IP addresses in prod, or wherever a NAT gateway provides egress.",
     enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
-        const tier = view.tier();
+        const tier = view.tier(args.getConfig<TierConfig>().tier);
         if (isUnknown(tier) || publicIpsByDesign(view, tier)) return;
         for (const source of publicIpSources(view)) {
             reportViolation(`${source.message}; in ${tier} instances stay in private subnets and reach the internet through NAT.`, source.urn);
@@ -305,9 +306,10 @@ export const instancesPublicIpWithoutNat: StackValidationPolicy = {
     name: "instances-public-ip-without-nat",
     description: "Instances with public IPs in a stack below prod without a NAT gateway (its egress design needs them).",
     enforcementLevel: "advisory",
+    configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
-        const tier = view.tier();
+        const tier = view.tier(args.getConfig<TierConfig>().tier);
         if (isUnknown(tier) || !publicIpsByDesign(view, tier)) return;
         for (const source of publicIpSources(view)) {
             reportViolation(
@@ -318,17 +320,21 @@ export const instancesPublicIpWithoutNat: StackValidationPolicy = {
     },
 };
 
-/** Tiers in which internet-facing load balancers sit behind a WAF. */
-const WAF_TIERS: readonly Tier[] = ["growth", "prod"];
+/**
+ * Tiers in which internet-facing load balancers sit behind AWS WAF: production, as our users plan it (growth sits
+ * behind Cloudflare's proxy and its free managed ruleset; README "Stacks and what they cost").
+ */
+const WAF_TIERS: readonly Tier[] = ["prod"];
 
-/** Internet-facing application load balancers in growth and prod have a WAF web ACL. */
+/** Internet-facing application load balancers in prod have a WAF web ACL. */
 export const albWaf: StackValidationPolicy = {
     name: "alb-waf",
-    description: "Internet-facing application load balancers in growth and prod have a WAF web ACL.",
+    description: "Internet-facing application load balancers in prod have a WAF web ACL.",
     enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
-        const tier = view.tier();
+        const tier = view.tier(args.getConfig<TierConfig>().tier);
         if (isUnknown(tier) || !WAF_TIERS.includes(tier)) return;
         const albs = view.ofType(...T.loadBalancer).filter((lb) => {
             const type = lb.props.loadBalancerType ?? "application";
@@ -356,9 +362,10 @@ export const prodDatabaseResilience: StackValidationPolicy = {
     name: "prod-database-resilience",
     description: `Prod databases are Multi-AZ, deletion-protected and keep backups for at least ${PROD_MIN_BACKUP_DAYS} days (read replicas: deletion protection only).`,
     enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_SETTING } },
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
-        if (view.tier() !== "prod") return;
+        if (view.tier(args.getConfig<TierConfig>().tier) !== "prod") return;
         for (const db of view.ofType(...T.dbInstance)) {
             const { replicateSourceDb, multiAz, deletionProtection, backupRetentionPeriod } = db.props;
             const replica = replicateSourceDb !== undefined;

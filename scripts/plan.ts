@@ -6,12 +6,15 @@
  * A thin command line (`--help`): the engine is offline/ (offline/plan.ts).
  */
 import * as fs from "fs";
+import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import Ajv from "ajv";
 import { POLICIES } from "../policies/pack";
-import { explainUnresolved, stackEnvironments, stackFiles } from "../offline";
+import { displayPath, explainUnresolved, ROOT, stackEnvironments, StackFileError, stackFiles } from "../offline";
 import { diffPlans, diffText, formatDelta, StackDiff } from "../offline/diff";
 import { plansAtRef } from "../offline/git-ref";
 import { blocksUp, planStack, planText, StackPlan } from "../offline/plan";
+import { policyConfigProblems } from "../offline/policies";
 import type { PlanJson } from "../offline/report";
 import { PlanRow, reviewMarkdown, statusOf, violationsText } from "../offline/review";
 import { didYouMean } from "../offline/suggest";
@@ -23,7 +26,8 @@ const HELP = `npm run plan -- [options]
 What a stack would create, cost and be allowed to do, computed offline (the
 real program under Pulumi's mocks; no Pulumi CLI, no cloud account).
 
-  -s, --stack <name>        plan this stack (Pulumi.<name>.yaml); repeatable; default dev
+  -s, --stack <name|file>   plan this stack: a name (Pulumi.<name>.yaml beside Pulumi.yaml) or a
+                            Pulumi.<name>.yaml path (another directory's too); repeatable; default dev
       --all                 plan every stack; a stack that fails still gets its row
       --json <file|->       write the JSON plan (one document, or an array for several stacks); - for stdout
       --markdown <file>     write the Markdown report (the pull-request comment)
@@ -41,6 +45,8 @@ Flags take their value as the next argument or after "=" (--stack=prod).`;
 
 interface Args {
     stacks: string[];
+    /** The directory of a stack given as a `Pulumi.<stack>.yaml` path outside the project. */
+    stackDirs: Record<string, string>;
     all: boolean;
     json?: string;
     markdown?: string;
@@ -61,7 +67,8 @@ const FLAGS = [...VALUED, "--all", "--help"];
 
 /** Parses the command line; throws a {@link UsageError} naming every problem it finds first. */
 export function parseArgs(argv: string[], stacks: readonly string[] = stackFiles()): Args {
-    const args: Args = { stacks: [], all: false, overrides: {}, help: false };
+    const args: Args = { stacks: [], stackDirs: {}, all: false, overrides: {}, help: false };
+    const problems: string[] = [];
     for (let i = 0; i < argv.length; i++) {
         let flag = argv[i];
         let value: string | undefined;
@@ -75,8 +82,14 @@ export function parseArgs(argv: string[], stacks: readonly string[] = stackFiles
             if (value === undefined || (value.startsWith("-") && !(flag === "--json" && value === "-"))) throw new UsageError(`${flag} needs a value`);
             i++;
         } else if (!VALUED.includes(flag) && value !== undefined) throw new UsageError(`${flag} takes no value`);
-        if (flag === "--stack") args.stacks.push(value!);
-        else if (flag === "--all") args.all = true;
+        if (flag === "--stack") {
+            const file = stackPath(value!);
+            if (typeof file === "string") problems.push(file);
+            else if (file) {
+                args.stacks.push(file.stack);
+                if (file.dir !== ROOT) args.stackDirs[file.stack] = file.dir;
+            } else args.stacks.push(value!);
+        } else if (flag === "--all") args.all = true;
         else if (flag === "--help") args.help = true;
         else if (flag === "--json") args.json = value;
         else if (flag === "--markdown") args.markdown = value;
@@ -92,10 +105,9 @@ export function parseArgs(argv: string[], stacks: readonly string[] = stackFiles
     }
     if (args.help) return args;
     if (args.all) args.stacks.push(...stacks);
-    if (args.stacks.length === 0) args.stacks.push("dev");
-    const problems: string[] = [];
+    if (args.stacks.length === 0 && problems.length === 0) args.stacks.push("dev");
     for (const stack of [...args.stacks, ...(args.diffStack ? [args.diffStack] : [])]) {
-        if (!stacks.includes(stack)) problems.push(`no stack "${stack}"${didYouMean(stack, stacks)} (stacks: ${stacks.join(", ")})`);
+        if (!stacks.includes(stack) && !args.stackDirs[stack]) problems.push(`no stack "${stack}"${didYouMean(stack, stacks)} (stacks: ${stacks.join(", ")})`);
     }
     if (args.diffTier !== undefined && !(TIERS as readonly string[]).includes(args.diffTier)) {
         problems.push(`--diff-tier: "${args.diffTier}" is not a tier${didYouMean(args.diffTier, TIERS)} (tiers: ${TIERS.join(", ")})`);
@@ -105,6 +117,20 @@ export function parseArgs(argv: string[], stacks: readonly string[] = stackFiles
     if ((args.diffStack || args.diffTier) && args.stacks.length > 1) problems.push(`--diff-stack and --diff-tier compare one stack; got ${args.stacks.length}`);
     if (problems.length > 0) throw new UsageError(problems.join("\n"));
     return args;
+}
+
+/**
+ * A `--stack` value that is a path to a stack file (`Pulumi.dev.yaml`,
+ * `../infra/Pulumi.prod.yaml`): its stack name and directory; a problem
+ * naming the file when it is not one; undefined for a plain stack name.
+ */
+function stackPath(value: string): { stack: string; dir: string } | string | undefined {
+    if (!/[\\/]|\.ya?ml$/.test(value)) return undefined;
+    const file = path.resolve(value);
+    const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1];
+    if (!stack) return `--stack ${value}: not a stack file; a stack file is named Pulumi.<stack>.yaml`;
+    if (!fs.existsSync(file)) return `--stack ${value}: no such file (${file})`;
+    return { stack, dir: path.dirname(file) };
 }
 
 /** Reads and checks the policy config: a JSON object of known policy names, each a level or an object. */
@@ -127,9 +153,49 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
             typeof value === "string" ? value : value && typeof value === "object" ? (value as { enforcementLevel?: unknown }).enforcementLevel : null;
         if (level !== undefined && !levels.includes(level as string))
             problems.push(`${name}: ${JSON.stringify(level ?? value)} is not an enforcement level; use one of ${levels.join(", ")}`);
+        const policy = POLICIES.find((p) => p.name === name);
+        if (policy && value && typeof value === "object" && !Array.isArray(value)) {
+            const { enforcementLevel: _level, ...settings } = value as Record<string, unknown>;
+            problems.push(...settingsProblems(name, policy.configSchema, settings));
+        }
     }
     if (problems.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${problems.join("\n  ")}`);
+    // Each policy's settings against its schema, as the Pulumi CLI checks them (offline/policies.ts).
+    const settings = policyConfigProblems(doc);
+    if (settings.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${settings.join("\n  ")}`);
     return doc as PolicyPackConfig;
+}
+
+/**
+ * What is wrong with one policy's settings, checked against its
+ * `configSchema` with a JSON Schema validator (Ajv), as the engine checks
+ * them with gojsonschema before a preview (pulumi/pulumi
+ * sdk/go/common/resource/analyzer/config.go `validatePolicyPackConfig`:
+ * "<policy>: <problem>"); a setting the policy does not have is named too.
+ */
+function settingsProblems(
+    name: string,
+    schema: { properties?: Record<string, unknown>; required?: string[] } | undefined,
+    settings: Record<string, unknown>,
+): string[] {
+    const known = Object.keys(schema?.properties ?? {});
+    const problems = Object.keys(settings)
+        .filter((k) => !known.includes(k))
+        .map(
+            (k) =>
+                `${name}: "${k}" is not a setting of this policy${didYouMean(k, known)} (${known.length > 0 ? `settings: ${known.join(", ")}` : "it takes none"})`,
+        );
+    if (!schema) return problems;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile({
+        type: "object",
+        properties: schema.properties ?? {},
+        required: schema.required ?? [],
+    });
+    if (!validate(settings)) {
+        for (const e of validate.errors ?? [])
+            problems.push(`${name}: ${e.instancePath ? `${e.instancePath.slice(1).replace(/\//g, ".")} ` : ""}${e.message ?? "is not valid"}`);
+    }
+    return problems;
 }
 
 /** The program's message, with "did you mean" after a mistyped tier (`alicerce:tier: "prd" is not a tier; ...`). */
@@ -139,6 +205,27 @@ function withTierHint(message: string): string {
 
 interface Outcome extends PlanRow {
     readonly plan?: StackPlan;
+}
+
+/**
+ * The one line after the per-stack summary: stacks (planned, failed,
+ * blocked), cloud resources in all, policy violations by level, and how many
+ * stacks are over their budget.
+ */
+export function summaryLine(outcomes: readonly PlanRow[]): string {
+    const planned = outcomes.filter((o) => o.review);
+    const failed = outcomes.length - planned.length;
+    const findings = planned.flatMap((o) => o.review!.policy?.findings ?? []);
+    const mandatory = findings.filter((f) => f.enforcementLevel === "mandatory").length;
+    const blocked = planned.filter((o) => o.review!.policy?.findings.some((f) => f.enforcementLevel === "mandatory")).length;
+    const resources = planned.reduce((n, o) => n + o.review!.resourceCounts.reduce((m, [, c]) => m + c, 0), 0);
+    const over = planned.filter((o) => o.review!.budgetUsd !== undefined && o.review!.cost.total > o.review!.budgetUsd).length;
+    const s = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+    return (
+        `${s(outcomes.length, "stack")}: ${planned.length} planned, ${failed} failed validation, ${blocked} blocked by a mandatory policy; ` +
+        `${s(resources, "cloud resource")}; ${s(findings.length, "policy violation")} (${mandatory} mandatory, ${findings.length - mandatory} advisory); ` +
+        `${s(over, "stack")} over budget.`
+    );
 }
 
 async function main(): Promise<number> {
@@ -156,14 +243,16 @@ async function main(): Promise<number> {
         console.error(`plan: ${err.message.replace(/\n/g, "\nplan: ")}`);
         return 2;
     }
+    const fileOf = (stack: string) => displayPath(path.join(args.stackDirs[stack] ?? ROOT, `Pulumi.${stack}.yaml`));
     // With `--json -` the JSON owns stdout; the console report goes to stderr.
     const say = args.json === "-" ? (s: string) => console.error(s) : (s: string) => console.log(s);
 
     const plan = async (stack: string, overrides: Record<string, string> = args.overrides): Promise<{ plan?: StackPlan; error?: string }> => {
         try {
-            return { plan: await planStack(stack, { overrides, policyConfig }) };
+            return { plan: await planStack(stack, { overrides, policyConfig, stackDir: args.stackDirs[stack] }) };
         } catch (err) {
-            if (err instanceof ConfigError) return { error: explainUnresolved(withTierHint(err.message), stackEnvironments(stack)) };
+            if (err instanceof ConfigError) return { error: explainUnresolved(withTierHint(err.message), stackEnvironments(stack, args.stackDirs[stack])) };
+            if (err instanceof StackFileError) return { error: err.message };
             // Anything else is the program failing: keep its message (the stack trace goes to the log) and carry on with the others.
             console.error(err);
             return { error: `the program failed: ${(err as Error)?.message ?? String(err)}` };
@@ -216,7 +305,8 @@ async function main(): Promise<number> {
             else if (diffError) text.push(`Changes: not compared (${diffError})`, "");
             say(text.join("\n"));
         } else {
-            console.error(`plan: stack ${stack}: ${after.error}`);
+            const error = after.error ?? "";
+            console.error(`plan: stack ${stack}${error.startsWith(fileOf(stack)) ? "" : ` (${fileOf(stack)})`}: ${error}`);
         }
     }
 
@@ -228,19 +318,20 @@ async function main(): Promise<number> {
                 : { stack: o.stack, error: o.error },
         );
         const text = JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2) + "\n";
-        if (args.json === "-") process.stdout.write(text);
+        // A pipe takes a large document in several writes: wait for it before the process exits.
+        if (args.json === "-") await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
         else {
             fs.writeFileSync(args.json, text);
-            say(`wrote ${args.json}`);
+            say(`wrote the JSON plan to ${displayPath(args.json)}`);
         }
     }
     if (args.markdown) {
         fs.writeFileSync(args.markdown, reviewMarkdown(outcomes));
-        say(`wrote ${args.markdown}`);
+        say(`wrote the Markdown report to ${displayPath(args.markdown)}`);
     }
     const failed = outcomes.filter((o) => !o.plan);
     const blocked = outcomes.filter((o) => o.plan && blocksUp(o.plan));
-    if (outcomes.length > 1) {
+    if (outcomes.length > 1 || args.all) {
         say("");
         say("Summary:");
         for (const o of outcomes) {
@@ -248,9 +339,7 @@ async function main(): Promise<number> {
             const delta = o.diff ? ` (${formatDelta(o.diff.costDelta)})` : "";
             say(`  ${o.stack.padEnd(14)} ${cost.padStart(10)}${delta}  violations: ${violationsText(o.review?.policy)}  ${statusOf(o)}`);
         }
-        say(
-            `${outcomes.length} stacks: ${outcomes.length - failed.length} planned, ${failed.length} failed validation, ${blocked.length} blocked by a mandatory policy.`,
-        );
+        say(summaryLine(outcomes));
     }
     // Like `pulumi up` with the pack: a mandatory violation (or a stack that cannot run) fails the plan.
     return failed.length > 0 || blocked.length > 0 ? 1 : 0;

@@ -101,7 +101,7 @@ describe("stack config validation", () => {
         [
             "an egress mode that does not exist",
             { "alicerce:egress": "nat" },
-            'alicerce:egress: "nat" is not an egress mode; use one of public-subnets, nat-single, nat-per-az',
+            'alicerce:egress: "nat" is not an egress mode; use one of public-subnets, nat-instance, nat-single, nat-per-az',
         ],
         ["a high-availability flag that is not a boolean", { "alicerce:dbHighAvailability": "yes" }, 'alicerce:dbHighAvailability: "yes" is not true or false'],
         [
@@ -471,7 +471,10 @@ describe("tier presets", () => {
         assert.deepEqual([TIER_PRESETS.growth.compute.minInstances, TIER_PRESETS.growth.compute.maxInstances], [1, 3]);
         assert.equal(TIER_PRESETS.growth.database.highAvailability.aws, true);
         assert.equal(TIER_PRESETS.growth.database.backupRetentionDays, 14);
-        assert.equal(TIER_PRESETS.growth.waf, true);
+        // Issue 17: our users plan AWS WAF only in production; growth has Cloudflare in front, and alarms.
+        assert.equal(TIER_PRESETS.growth.waf, false);
+        assert.equal(TIER_PRESETS.growth.alarms, true);
+        assert.equal(TIER_PRESETS.prod.waf, true);
         assert.deepEqual([TIER_PRESETS.prod.compute.minInstances, TIER_PRESETS.prod.compute.maxInstances], [2, 5]);
         assert.equal(TIER_PRESETS.prod.database.readReplica, true);
         assert.equal(TIER_PRESETS.prod.database.backupRetentionDays, 30);

@@ -4,7 +4,15 @@ import { cidrOverlaps, isPrivateCidr, MAX_AZS, parseCidr } from "../components/s
 import { isInternetRange, IPV4_MIN_PREFIX } from "../policies/lib/cidr";
 import { StandardTags, standardTags } from "../components/shared/tags";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_REGION_SERVICES, digitalOceanRegionsWith, NEAREST_REGISTRY_REGION } from "./digitalocean-regions";
-import { DIGITALOCEAN_PITR_DAYS, parseRestoreFrom, restoreProblems, restoreSlug, type RestoreSettings, secondRegionProblems } from "./restore";
+import {
+    DIGITALOCEAN_PITR_DAYS,
+    parseRestoreFrom,
+    restoreProblems,
+    restoreSlug,
+    type RestoreSettings,
+    restoreTimeWarning,
+    secondRegionProblems,
+} from "./restore";
 import { APP_ENV_NAME, DEFAULT_APP_SHAPE, PLATFORM_VARIABLES, type AppShape } from "../components/shared/app-contract";
 import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
@@ -160,6 +168,12 @@ export interface StackSettings extends CommonSettings {
     readonly cache?: { readonly size: string };
     /** A CDN in front of public uploads (p-app-hosts). */
     readonly cdn: boolean;
+    /** q-budget-aws: AWS: behind Cloudflare's proxy, the load balancer has public IPv6 addresses only. */
+    readonly loadBalancerIpv6Only: boolean;
+    /** q-budget-aws: AWS: keep the WAF's log group where the tier has no WAF. */
+    readonly keepWafLogGroup: boolean;
+    /** q-budget-aws: AWS: a CloudWatch dashboard. */
+    readonly dashboard: boolean;
 }
 
 // --- p-aws-workers ---
@@ -477,8 +491,7 @@ function restoreRules(ctx: RuleContext): void {
     const { raw, value, say, cloud, preset, region } = ctx;
     const from = value("restoreFrom");
     if (from !== undefined && cloud !== undefined) {
-        const window = cloud === "aws" ? (preset?.database.backupRetentionDays ?? 0) : DIGITALOCEAN_PITR_DAYS;
-        for (const p of restoreProblems(from, cloud, window, clock.now())) say("restoreFrom", p);
+        for (const p of restoreProblems(from, cloud, restoreWindowDays(cloud, preset), clock.now())) say("restoreFrom", p);
     }
     if (value("useRestoredDatabase") === true && raw.restoreFrom === undefined) {
         say(
@@ -493,6 +506,10 @@ function restoreRules(ctx: RuleContext): void {
         const accepted = cloud === "aws" ? REGIONS.aws : digitalOceanRegionsWith(["spaces"]);
         for (const p of secondRegionProblems(second, region, accepted, CLOUD_NAMES[cloud])) say("secondRegion", p);
     }
+}
+/** The point-in-time window restore times are checked against: RDS backup retention; DigitalOcean's 7 days. */
+function restoreWindowDays(cloud: Cloud, preset: TierPreset | undefined): number {
+    return cloud === "aws" ? (preset?.database.backupRetentionDays ?? 0) : DIGITALOCEAN_PITR_DAYS;
 }
 // --- end restore and second region ---
 /** Where `alicerce:appPath` is resolved from (the directory holding Pulumi.yaml, where the CLI runs the program). */
@@ -836,13 +853,8 @@ function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>
                 `is set but no name is routed to the frontend; add e.g. alicerce:hostRoutes {"${value("domain") ?? "example.com"}":"frontend"}`,
             );
     }
-    // Spaces has no index document or rewrite, so an SPA fallback cannot be served from Spaces + CDN.
-    if (cloud === "digitalocean" && frontendHosts.length > 0) {
-        say(
-            "hostRoutes",
-            `sends ${frontendHosts.join(", ")} to the frontend, which DigitalOcean stacks cannot serve yet (Spaces has no SPA fallback to index.html); route them to the app, or host the frontend on App Platform as a static site`,
-        );
-    }
+    // q-frontend: DigitalOcean serves the frontend from Spaces + the Spaces CDN through the droplets' host-routing proxy
+    // (components/digitalocean/frontend.ts explains why Spaces alone cannot give the SPA fallback).
     const acmeDns = value("acmeDns");
     if (cloud !== undefined && cloud !== "docker" && raw.acmeDns !== undefined)
         say("acmeDns", "is only used on docker (Caddy's DNS-01); remove it from this stack");
@@ -894,6 +906,10 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         ...(cfg.acmeDns ? { acmeDns: cfg.acmeDns } : {}),
     };
 
+    // --- restore: a point in time older than the window warns (stacks/restore.ts restoreTimeWarning) ---
+    const oldRestore = cfg.restoreFrom ? restoreTimeWarning(cfg.restoreFrom, cloud, restoreWindowDays(cloud, preset), clock.now()) : undefined;
+    if (oldRestore) warnings.push(`alicerce:restoreFrom: "${cfg.restoreFrom}" ${oldRestore}`);
+    // --- end restore ---
     if (cfg.appPath !== undefined && cfg.image !== undefined) {
         warnings.push(
             `alicerce:image ${cfg.image} is pinned, so alicerce:appPath ${cfg.appPath} is not built (a rollback); \`pulumi config rm alicerce:image\` and \`pulumi up\` build it again`,
@@ -1006,6 +1022,10 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         ...(cloud === "digitalocean" ? droplerWorkerSettings(cfg, preset) : {}),
         // --- CDN (p-app-hosts) ---
         cdn: preset.cdn,
+        // q-budget-aws
+        loadBalancerIpv6Only: preset.loadBalancerIpv6Only,
+        keepWafLogGroup: preset.keepWafLogGroup,
+        dashboard: preset.dashboard,
     };
 }
 

@@ -50,6 +50,16 @@ function problems(config: Record<string, string>): string[] {
     }
 }
 
+function warnings(config: Record<string, string>): readonly string[] {
+    const saved = clock.now;
+    clock.now = () => NOW;
+    try {
+        return loadSettings(config, "alicerce", "dev", PLATFORM_RULES).warnings.filter((w) => w.startsWith("alicerce:restoreFrom"));
+    } finally {
+        clock.now = saved;
+    }
+}
+
 describe("restore and second-region keys", () => {
     it("accepts each cloud's sources and resolves them with a slug", () => {
         for (const [base, from] of [
@@ -108,17 +118,41 @@ describe("restore and second-region keys", () => {
         assert.match(problems({ ...DO, "alicerce:restoreFrom": "backup:2026-11-29" })[0], /is not a DigitalOcean backup; use backup:latest/);
     });
 
-    it("refuses a point in time in the future or outside the tier's window (RDS retention; DigitalOcean's 7 days)", () => {
+    // Review of issue 16, B2: the window moves on every day, while the restore in use keeps its
+    // `time:` value in the config (and removing it is refused while the app uses it): older than the
+    // window must stay deployable. A new restore that old fails at the provider with its own message
+    // (RDS RestoreDBInstanceToPointInTime: "RestoreTime ... must be before the latest restorable time
+    // and after the earliest", https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html;
+    // DigitalOcean: "restore ... within the last seven days",
+    // https://docs.digitalocean.com/products/databases/postgresql/how-to/restore-from-backups/).
+    it("refuses a point in time in the future; older than the tier's window is a warning (RDS retention; DigitalOcean's 7 days)", () => {
         assert.deepEqual(problems({ ...AWS, "alicerce:restoreFrom": "time:2026-11-30T12:05:00Z" }), [
             'alicerce:restoreFrom: "time:2026-11-30T12:05:00Z" is in the future (now 2026-11-30T12:00:00.000Z); use a time in the last 7 days',
         ]);
         // mvp keeps 7 days of RDS backups; prod 30.
-        assert.deepEqual(problems({ ...AWS, "alicerce:restoreFrom": "time:2026-11-20T12:00:00Z" }), [
-            'alicerce:restoreFrom: "time:2026-11-20T12:00:00Z" is outside the 7-day point-in-time window (oldest 2026-11-23T12:00:00.000Z); use a later time, or a snapshot (snapshot:<id>, e.g. from the AWS Backup vault) kept longer',
+        assert.deepEqual(problems({ ...AWS, "alicerce:restoreFrom": "time:2026-11-20T12:00:00Z" }), []);
+        assert.deepEqual(warnings({ ...AWS, "alicerce:restoreFrom": "time:2026-11-20T12:00:00Z" }), [
+            'alicerce:restoreFrom: "time:2026-11-20T12:00:00Z" is older than the 7-day point-in-time window (oldest 2026-11-23T12:00:00.000Z): fine for a database already restored from it; a NEW restore from it fails at the provider: use a later time, or a snapshot (snapshot:<id>, e.g. from the AWS Backup vault) kept longer',
         ]);
-        assert.deepEqual(problems({ ...AWS, "alicerce:tier": "growth", "alicerce:restoreFrom": "time:2026-11-20T12:00:00Z" }), []);
-        assert.match(problems({ ...DO, "alicerce:restoreFrom": "time:2026-11-22T12:00:00Z" })[0], /is outside the 7-day point-in-time window/);
+        assert.deepEqual(warnings({ ...AWS, "alicerce:tier": "growth", "alicerce:restoreFrom": "time:2026-11-20T12:00:00Z" }), []);
+        assert.deepEqual(problems({ ...DO, "alicerce:restoreFrom": "time:2026-11-22T12:00:00Z" }), []);
+        assert.match(warnings({ ...DO, "alicerce:restoreFrom": "time:2026-11-22T12:00:00Z" })[0], /is older than the 7-day point-in-time window/);
         assert.match(problems({ ...DO, "alicerce:restoreFrom": "time:latest" })[0], /uses latest, which is backup:latest on digitalocean/);
+    });
+
+    it("a point-in-time restore in use stays deployable after the window passes (the clock moves on)", () => {
+        const config = { ...DO, "alicerce:restoreFrom": "time:2026-11-29T09:41:00Z", "alicerce:useRestoredDatabase": "true" };
+        assert.deepEqual(problems(config), []);
+        const saved = clock.now;
+        clock.now = () => new Date("2027-01-15T00:00:00Z");
+        try {
+            const s = loadSettings(config, "alicerce", "dev", PLATFORM_RULES);
+            assert.equal(s.restore?.active, true);
+            assert.equal(s.restore?.value, "2026-11-29T09:41:00Z");
+            assert.ok(s.warnings.some((w) => w.includes("is older than the 7-day point-in-time window")));
+        } finally {
+            clock.now = saved;
+        }
     });
 
     it("refuses switching the app to a restored database that is not configured (and so removing the one the app runs on)", () => {

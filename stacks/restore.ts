@@ -76,12 +76,8 @@ export function restoreProblems(text: string, cloud: Cloud, retentionDays: numbe
             return ["is not a UTC time; use time:2026-11-30T09:41:00Z (ISO 8601, ending in Z) or time:latest"];
         const at = Date.parse(value);
         if (at > now.getTime()) return [`is in the future (now ${now.toISOString()}); use a time in the last ${retentionDays} days`];
-        const oldest = now.getTime() - retentionDays * 86_400_000;
-        if (at < oldest) {
-            return [
-                `is outside the ${retentionDays}-day point-in-time window (oldest ${new Date(oldest).toISOString()}); use a later time, or a snapshot${cloud === "aws" ? " (snapshot:<id>, e.g. from the AWS Backup vault)" : ""} kept longer`,
-            ];
-        }
+        // Older than the window is a warning (restoreTimeWarning), never an error: the restore made
+        // days ago stays in the config while the app uses it, and the window moves on every day.
         return [];
     }
     if (kind === "snapshot") {
@@ -103,6 +99,21 @@ export function restoreProblems(text: string, cloud: Cloud, retentionDays: numbe
     return HOST_PATH.test(value) && /\.(dump|sql|sql\.gz)$/.test(value)
         ? []
         : ["is not a dump file on the host; use dump:/absolute/path/file.dump (pg_dump custom format, .dump) or .sql / .sql.gz (plain), without '..'"];
+}
+
+/**
+ * A point in time older than the window (text completing `alicerce:restoreFrom: "<value>" ...`),
+ * or undefined. A warning, not an error: once restored, the database exists and the same
+ * value stays in the config while the app uses it (refusing it would make the stack
+ * undeployable as the window moves on, and removing the key is refused while it is in use);
+ * a new restore that old fails at the provider with the provider's own message.
+ */
+export function restoreTimeWarning(text: string, cloud: Cloud, retentionDays: number, now: Date): string | undefined {
+    const { kind, value } = parseRestoreFrom(text);
+    if (kind !== "time" || !RESTORE_KINDS[cloud].includes(kind) || !UTC_TIME.test(value) || Number.isNaN(Date.parse(value))) return undefined;
+    const oldest = now.getTime() - retentionDays * 86_400_000;
+    if (Date.parse(value) >= oldest) return undefined;
+    return `is older than the ${retentionDays}-day point-in-time window (oldest ${new Date(oldest).toISOString()}): fine for a database already restored from it; a NEW restore from it fails at the provider: use a later time, or a snapshot${cloud === "aws" ? " (snapshot:<id>, e.g. from the AWS Backup vault)" : ""} kept longer`;
 }
 
 /** What is wrong with a second region (texts completing `alicerce:secondRegion: "<value>" ...`). */

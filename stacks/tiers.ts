@@ -35,7 +35,7 @@ export { TIERS, type Tier };
 export type PerCloud<T, Docker = T> = { readonly [C in ManagedCloud]: T } & { readonly docker: Docker };
 
 /** The egress modes, cheapest first. */
-export const EGRESS_MODES = ["public-subnets", "nat-single", "nat-per-az"] as const;
+export const EGRESS_MODES = ["public-subnets", "nat-instance", "nat-single", "nat-per-az"] as const;
 /** How private instances reach the internet (ECR, Secrets Manager, SSM, OS updates). */
 export type Egress = (typeof EGRESS_MODES)[number];
 
@@ -222,6 +222,21 @@ export interface TierPreset {
      * A static frontend gets a CDN whatever this says (it is how it is served).
      */
     readonly cdn: boolean;
+    // ---- q-budget-aws: the AWS edge (issue 17) ----
+    /**
+     * AWS: behind Cloudflare's proxy (`cloudflareZoneId`, proxied), the load balancer faces the internet over IPv6
+     * only (`dualstack-without-public-ipv4`): no public IPv4 address, $3.65 a month saved per AZ. Cloudflare reaches
+     * origins over IPv6; clients keep reaching Cloudflare over both. Without the proxy the load balancer stays IPv4.
+     */
+    readonly loadBalancerIpv6Only: boolean;
+    /**
+     * AWS: keep the WAF's log group when the tier has no WAF (`waf` false): a stack moved down from, or deployed
+     * when, the tier had one holds WAF logs until their retention ends. Idle, it costs nothing but stored logs.
+     */
+    readonly keepWafLogGroup: boolean;
+    /** AWS: a CloudWatch dashboard of the app, load balancer and database ($3 a month; the alarms exist without it). */
+    readonly dashboard: boolean;
+    // ---- end q-budget-aws ----
 }
 
 /** The tier presets. */
@@ -278,12 +293,17 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cache: { digitalocean: null },
         // --- CDN (p-app-hosts) ---
         cdn: false,
+        // q-budget-aws
+        loadBalancerIpv6Only: true,
+        keepWafLogGroup: false,
+        dashboard: true,
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
         compute: {
             // p-budgets: a 1 GB droplet ($6) keeps do-growth within its $59 (README "Stacks and what they cost")
-            instanceType: { aws: "t4g.small", digitalocean: "s-1vcpu-1gb", docker: null },
+            // q-budget-aws: t4g.micro (2 vCPU, 1 GiB) carries 300 requests a minute; the group scales to 3 ($6.13 saved)
+            instanceType: { aws: "t4g.micro", digitalocean: "s-1vcpu-1gb", docker: null },
             minInstances: 1,
             maxInstances: 3,
             cpuTargetPercent: 60,
@@ -316,7 +336,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             },
         },
         loadBalancerDeletionProtection: false,
-        waf: true,
+        // q-budget-aws: AWS WAF only in production, as our users plan it; growth sits behind Cloudflare's managed rules
+        waf: false,
         requiresDomain: false,
         alarms: true,
         logRetentionDays: 30,
@@ -337,6 +358,10 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cache: { digitalocean: { size: "db-s-1vcpu-1gb" } },
         // --- CDN (p-app-hosts) ---
         cdn: false,
+        // q-budget-aws
+        loadBalancerIpv6Only: true,
+        keepWafLogGroup: true,
+        dashboard: false,
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -360,7 +385,8 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
             performanceInsights: true,
             enhancedMonitoring: true,
         },
-        network: { azCount: 3, egress: "nat-single" },
+        // q-budget-aws: a NAT instance with the stack's egress Elastic IP ($3.70 instead of $33.30; README "Tiers")
+        network: { azCount: 3, egress: "nat-instance" },
         singleHost: {
             appReplicas: 4,
             hostSize: { aws: "t4g.large", digitalocean: "s-4vcpu-8gb" },
@@ -395,5 +421,9 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         cache: { digitalocean: { size: "db-s-1vcpu-2gb" } },
         // --- CDN (p-app-hosts) ---
         cdn: true,
+        // q-budget-aws
+        loadBalancerIpv6Only: true,
+        keepWafLogGroup: true,
+        dashboard: true,
     },
 };

@@ -72,7 +72,7 @@ describe("plan diff", function () {
         // The Markdown puts the caution block before the table of every change.
         const md = reviewMarkdown([{ stack: "upgrade", review: (await planOfRun(await tierRun("mvp"))).review, diff }]);
         assert.ok(md.indexOf("[!CAUTION]") > 0 && md.indexOf("[!CAUTION]") < md.indexOf("Every change"));
-        assert.match(md, /\| change \|/);
+        assert.match(md, /\| changes \(\+create ~update ±replace -delete\) \| cost change \|/);
     });
 
     it("two stacks compare by resource, whatever their stack names; a deleted protected resource is data at risk", async () => {

@@ -21,7 +21,7 @@ describe("npm run plan", function () {
         try {
             const file = path.join(dir, "plan.json");
             const { stdout } = await plan("--stack", "prod", "--json", file);
-            assert.match(stdout, /stack prod: aws \/ prod in us-east-1/);
+            assert.match(stdout, /stack prod \(Pulumi\.prod\.yaml\): aws \/ prod in us-east-1/);
             assert.match(stdout, /alicerce-prod {2}\(pulumi:pulumi:Stack\)/);
             const doc = JSON.parse(fs.readFileSync(file, "utf8"));
             assert.equal(doc.stack, "prod");
@@ -111,6 +111,70 @@ describe("npm run plan: the command line", function () {
         }
     });
 
+    // The engine checks each policy's settings against its configSchema before a preview (pulumi/pulumi
+    // sdk/go/common/resource/analyzer/config.go validatePolicyPackConfig, gojsonschema): "<policy>: <problem>".
+    it("a policy setting of the wrong type or unknown to the policy is refused, with no stack trace", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-plan-"));
+        try {
+            const file = path.join(dir, "policy.json");
+            fs.writeFileSync(file, JSON.stringify({ "required-tags": { requiredTags: "Owner" }, "cost-budget": { limit: 3 } }));
+            const err = await fail("-s", "dev", "--policy-config", file);
+            assert.equal(err.code, 2);
+            assert.match(err.stderr, /required-tags: requiredTags must be array/);
+            assert.match(err.stderr, /cost-budget: "limit" is not a setting of this policy/);
+            assert.doesNotMatch(err.stderr, /^\s+at /m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("takes a stack as a Pulumi.<stack>.yaml path, names the file it read and the file it wrote, and a bad stack file without a stack trace", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-plan-"));
+        try {
+            fs.copyFileSync(path.join(ROOT, "Pulumi.local.yaml"), path.join(dir, "Pulumi.mine.yaml"));
+            fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  alicerce:cloud: docker\n  alicerce:tier: [mvp\n");
+            const md = path.join(dir, "plan.md");
+            const err = await fail(
+                "-s",
+                path.join(dir, "Pulumi.mine.yaml"),
+                "-s",
+                path.join(dir, "Pulumi.broken.yaml"),
+                "-s",
+                "Pulumi.local.yaml",
+                "--markdown",
+                md,
+            );
+            assert.equal(err.code, 1);
+            assert.match(err.stdout, new RegExp(`alicerce plan — stack mine \\(${path.join(dir, "Pulumi.mine.yaml").replace(/[.]/g, "\\.")}\\)`));
+            assert.match(err.stdout, /alicerce plan — stack local \(Pulumi\.local\.yaml\)/);
+            assert.match(err.stderr, new RegExp(`plan: stack broken: ${path.join(dir, "Pulumi.broken.yaml").replace(/[.]/g, "\\.")}: not valid YAML`));
+            assert.doesNotMatch(err.stderr, /^\s+at /m);
+            assert.ok(err.stdout.includes(`wrote the Markdown report to ${md}`));
+            assert.match(fs.readFileSync(md, "utf8"), /## `broken` — fails validation/);
+            const missing = await fail("-s", path.join(dir, "Pulumi.gone.yaml"), "-s", path.join(dir, "stack.yaml"));
+            assert.equal(missing.code, 2);
+            assert.match(missing.stderr, /Pulumi\.gone\.yaml: no such file/);
+            assert.match(missing.stderr, /stack\.yaml: not a stack file; a stack file is named Pulumi\.<stack>\.yaml/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("--all ends with one line: stacks, cloud resources, policy violations, stacks over budget; --json - carries every stack whole", async () => {
+        const { stdout, stderr } = await plan("--all", "--json", "-");
+        // The JSON of every stack is larger than a pipe takes at once: all of it arrives before the exit.
+        const doc = JSON.parse(stdout) as { resources: { custom: boolean; type: string }[]; policy: { findings: unknown[] } }[];
+        const resources = doc.reduce((n, d) => n + d.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length, 0);
+        const violations = doc.reduce((n, d) => n + d.policy.findings.length, 0);
+        const last = stderr.trim().split("\n").at(-1)!;
+        assert.match(
+            last,
+            new RegExp(
+                `^${doc.length} stacks: ${doc.length} planned, 0 failed validation, 0 blocked by a mandatory policy; ${resources} cloud resources; ${violations} policy violations \\(0 mandatory, ${violations} advisory\\); \\d+ stacks? over budget\\.$`,
+            ),
+        );
+    });
+
     it("--json - writes the JSON plan alone on stdout (the report goes to stderr)", async () => {
         const { stdout, stderr } = await plan("--stack=local", "--json", "-");
         const doc = JSON.parse(stdout);
@@ -136,7 +200,7 @@ describe("npm run plan: the command line", function () {
             assert.match(docs[0].error, /alicerce:registryName/);
             assert.equal(docs[1].stack, "do-dev");
             assert.ok(docs[1].resources.length > 0);
-            assert.match(err.stdout, /2 stacks: 1 planned, 1 failed validation, 0 blocked by a mandatory policy\./);
+            assert.match(err.stdout, /2 stacks: 1 planned, 1 failed validation, 0 blocked by a mandatory policy;/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -2,7 +2,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ROOT, stackFiles } from "../offline";
+import { ROOT, runStack, stackFiles } from "../offline";
+import { diffPlans } from "../offline/diff";
+import { planOfRun } from "../offline/plan";
+import { reviewMarkdown } from "../offline/review";
 import { stackRun } from "./stacks/runs";
 
 /**
@@ -167,7 +170,7 @@ describe("GitHub workflows", () => {
         const pr = doc("pr.yml");
         assert.ok(pr.jobs.ci.steps.some((s: any) => /bash \.ci\/run/.test(s.run ?? "")));
         const plan = pr.jobs.plan.steps;
-        assert.ok(plan.some((s: any) => /npm run plan -- --all --markdown plan\.md --json plan\.json/.test(s.run ?? "")));
+        assert.ok(plan.some((s: any) => /npm run plan -- --all --diff "origin\/\$BASE_REF" --markdown plan\.md --json plan\.json/.test(s.run ?? "")));
         const comment = plan.find((s: any) => String(s.uses).startsWith("actions/github-script@"));
         assert.match(comment.with.script, /require\("\.\/\.github\/scripts\/plan-comment\.js"\)/);
         const preview = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
@@ -381,6 +384,48 @@ const opened = (s: string) => (s.match(/<details\b/g) ?? []).length - (s.match(/
 describe("the plan job's comment and summary (.github/scripts/plan-comment.js)", () => {
     const runUrl = "https://github.com/acme/infra/actions/runs/42";
     const artifactUrl = "https://github.com/acme/infra/actions/runs/42/artifacts/9";
+
+    // The comment says what the pull request changes: every stack planned as the base branch has it
+    // (git archive of origin/<base>, so the whole history is fetched) and compared. github.base_ref is the
+    // base branch's name on pull_request events (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context);
+    // it reaches the shell through env, never spliced into the script (GitHub's script-injection guidance:
+    // https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-an-intermediate-environment-variable).
+    it("plans every stack with --diff against the pull request's base branch, with the history to plan it", () => {
+        const job = doc("pr.yml").jobs.plan;
+        const checkout = job.steps.find((s: any) => String(s.uses ?? "").startsWith("actions/checkout@"));
+        assert.equal(checkout.with?.["fetch-depth"], 0, "the base branch's commits are fetched");
+        const plan = job.steps.find((s: any) => s.id === "plan");
+        assert.equal(plan.env.BASE_REF, "${{ github.base_ref }}");
+        assert.doesNotMatch(plan.run, /\$\{\{/, "no expression spliced into the script");
+        const args = plan.run.replace(/^npm run plan -- /, "").match(/"[^"]*"|\S+/g);
+        assert.deepEqual(args, ["--all", "--diff", '"origin/$BASE_REF"', "--markdown", "plan.md", "--json", "plan.json"]);
+    });
+
+    // GitHub's limit on a comment body is 65,536 characters (see below); the data at risk and every stack's
+    // changes and cost delta sit in the summary at the top, so a cut never hides them.
+    it("a comparison of every shipped stack: changes and cost delta per stack, data at risk at the top, within 65,536 characters", async function () {
+        this.timeout(300_000);
+        const rows = [];
+        for (const stack of stackFiles()) {
+            const plan = await planOfRun(await stackRun(stack));
+            let before = plan.json;
+            // One stack's base had another VPC range: the pull request replaces the VPC and its subnets.
+            if (stack === "dev") before = (await planOfRun(await runStack("dev", { overrides: { "alicerce:vpcCidr": "10.30.0.0/16" } }))).json;
+            rows.push({ stack, review: plan.review, diff: diffPlans(before, plan.json, { before: "origin/main", after: "this pull request" }) });
+        }
+        const md = reviewMarkdown(rows);
+        const body = planComment.commentBody({ plan: md, outcome: "success", runUrl, artifactUrl });
+        assert.ok(body.length <= planComment.COMMENT_LIMIT, `${body.length} characters`);
+        assert.match(body, /\| stack \| cloud \/ tier \| estimate \/ month \| changes \(\+create ~update ±replace -delete\) \| cost change \|/);
+        for (const stack of stackFiles()) {
+            assert.match(body, new RegExp(`\\| \`${stack}\` \\| [^|]+ \\| \\$[\\d,.]+ \\| \\+\\d+ ~\\d+ ±\\d+ -\\d+ \\| [^|]+ \\|`), `${stack}'s row`);
+        }
+        assert.match(body, /\| `dev` \| aws \/ mvp \| [^|]+ \| \+0 ~\d+ ±\d+ -0 \|/);
+        const risk = body.indexOf("**Data at risk**");
+        assert.ok(risk > 0, "the data at risk is stated");
+        assert.ok(risk < body.indexOf("\n## `"), "before the first stack's section");
+        assert.match(body.slice(risk), /- `dev`: replaces network-vpc \(`aws:ec2\/vpc:Vpc`\) because cidrBlock changed/);
+    });
 
     // GitHub runs a step whose `if` lacks a status function as `success() && ...`: after the plan step fails, every
     // later step would be skipped. !cancelled() (or always()) runs it after a failure too.

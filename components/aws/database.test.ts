@@ -90,7 +90,14 @@ describe("Database", () => {
             assert.deepEqual(db.inputs.vpcSecurityGroupIds, ["database-sg-id"]);
             const sg = res.one("aws:ec2/securityGroup:SecurityGroup", "database-sg");
             assert.equal(sg.inputs.ingress, undefined);
-            const rules = res.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "database-sg-id");
+            // prod's queue workers record in PostgreSQL too: their own rule (platforms/aws, database-from-workers), from their group only.
+            const all = res.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "database-sg-id");
+            const workers = all.filter((r) => r.name === "database-from-workers");
+            assert.deepEqual(
+                workers.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]),
+                stack === "prod" ? [["workers-sg-id", 5432, 5432, undefined]] : [],
+            );
+            const rules = all.filter((r) => r !== workers[0]);
             assert.equal(rules.length, 1);
             assert.deepEqual(
                 [
@@ -262,15 +269,15 @@ describe("AppSecrets", () => {
     ] as const) {
         it(`${stack}: a generated signing key stored as JSON in Secrets Manager under the stack key, value only as a secret`, async () => {
             const res = await resourcesOf(stackRun(stack));
-            const key = res.one("random:index/randomPassword:RandomPassword");
+            const key = res.one("random:index/randomPassword:RandomPassword", "secrets-session-key");
             assert.equal(key.inputs.length, 64);
             assert.equal(key.inputs.special, false);
-            const secret = res.one("aws:secretsmanager/secret:Secret");
+            const secret = res.one("aws:secretsmanager/secret:Secret", "secrets-session");
             assert.equal(secret.inputs.kmsKeyId, KEY_ARN);
             assert.equal(secret.inputs.namePrefix, `alicerce-${stack}-app-session-`);
             assert.equal(secret.options.protect, protect);
             assert.equal(key.options.protect, protect);
-            const version = res.one("aws:secretsmanager/secretVersion:SecretVersion");
+            const version = res.one("aws:secretsmanager/secretVersion:SecretVersion", "secrets-session");
             assert.equal(version.inputs.secretId, "secrets-session-id");
             assert.deepEqual(version.secretPaths, ["secretString"]);
             assert.deepEqual(Object.keys(JSON.parse(version.inputs.secretString)), ["sessionSigningKey"]);

@@ -31,7 +31,7 @@ export interface DatabaseArgs {
     /** The VPC the database's security group belongs to. */
     readonly vpcId: pulumi.Input<string>;
     /** The isolated subnets (two AZs at least) of the DB subnet group. */
-    readonly subnetIds: pulumi.Input<string>[];
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The app instances' security group: the only source admitted on 5432. */
     readonly appSecurityGroupId: pulumi.Input<string>;
     /** The stack key: storage, snapshots, the master secret, Performance Insights and the log groups. */
@@ -198,6 +198,9 @@ export function maxAllocatedStorage(storageGb: number, maxStorageGb: number): nu
     if (maxStorageGb <= storageGb) return 0;
     return Math.max(maxStorageGb, Math.ceil(storageGb * 1.1));
 }
+
+/** How long `pulumi up` waits for a restored instance to become available (the provider's default is 40 minutes). */
+export const RESTORE_CREATE_TIMEOUT = "4h";
 
 /** The logs RDS for PostgreSQL exports to CloudWatch Logs. */
 export const EXPORTED_LOGS = ["postgresql", "upgrade"] as const;
@@ -377,8 +380,6 @@ export class Database extends pulumi.ComponentResource {
             );
         }
 
-        if (s.longTermBackupDays > 0) this.longTermBackups(name, s, primary);
-
         // --- restore: a NEW instance beside the primary; the primary's inputs never depend on it ---
         let restored: aws.rds.Instance | undefined;
         if (s.restore) {
@@ -403,7 +404,12 @@ export class Database extends pulumi.ComponentResource {
                     instanceClass: s.instanceClass,
                     ...storage,
                     storageEncrypted: true,
-                    kmsKeyId: s.kmsKeyArn,
+                    // The storage key comes from the source: RestoreDBInstanceFromDBSnapshot takes no KmsKeyId and the
+                    // provider sends none, then reads back the snapshot's key; kms_key_id is Optional+Computed+ForceNew
+                    // (terraform-provider-aws internal/service/rds/instance.go), so the stack key here would replace a
+                    // restore from a snapshot under another key at the next `up`. Unset, it is computed: no diff. A point
+                    // in time is of the primary, under the stack key, so the value is the one RDS reads back.
+                    ...(r.kind === "snapshot" ? {} : { kmsKeyId: s.kmsKeyArn }),
                     manageMasterUserPassword: true,
                     masterUserSecretKmsKeyId: s.kmsKeyArn,
                     port: POSTGRES_PORT,
@@ -420,14 +426,30 @@ export class Database extends pulumi.ComponentResource {
                     skipFinalSnapshot: false,
                     finalSnapshotIdentifier: finalSnapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(r.identifier, hex)),
                     applyImmediately: true,
+                    // The same monitoring as the primary: it may become the database the app runs on.
+                    ...monitoring,
                 },
-                // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview
-                // instead of deleting the database the app runs on.
-                { parent: this, protect: r.active || s.protect },
+                {
+                    parent: this,
+                    // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview
+                    // instead of deleting the database the app runs on.
+                    protect: r.active || s.protect,
+                    dependsOn: logGroups(r.identifier, `restored-${r.slug}`),
+                    // A restore copies the whole volume before RDS reports it available: a large one takes hours. The
+                    // provider's create timeout is 40 minutes and it records the instance (SetId) only after that wait
+                    // succeeds (terraform-provider-aws internal/service/rds/instance.go, resourceInstanceCreate), so a
+                    // timed-out wait leaves an instance Pulumi does not know holding the identifier.
+                    customTimeouts: { create: RESTORE_CREATE_TIMEOUT },
+                },
             );
         }
         const active = restored && s.restore?.active ? restored : primary;
         // --- end restore ---
+
+        // Both instances when there is a restored one: the app writes to whichever is active, and the other is
+        // what the team switches back to (useRestoredDatabase false), so a copy of only one would leave the
+        // other's data without long-term or second-region copies for as long as both exist.
+        if (s.longTermBackupDays > 0) this.longTermBackups(name, s, restored ? [primary, restored] : [primary]);
 
         this.writerAddress = active.address;
         this.readerAddress = active === primary ? replica?.address : undefined;
@@ -478,7 +500,7 @@ export class Database extends pulumi.ComponentResource {
      * in minutes, unlike an S3 export. Snapshots are incremental at $0.095 per
      * GB-month, so 13 weekly copies of a 50 GB database cost about $6-8 a month.
      */
-    private longTermBackups(name: string, s: DatabaseSettings, primary: aws.rds.Instance): void {
+    private longTermBackups(name: string, s: DatabaseSettings, instances: aws.rds.Instance[]): void {
         const vault = new aws.backup.Vault(`${name}-vault`, { kmsKeyArn: s.kmsKeyArn }, { parent: this, protect: s.protect });
         const role = new aws.iam.Role(
             `${name}-backup`,
@@ -512,7 +534,7 @@ export class Database extends pulumi.ComponentResource {
         );
         new aws.backup.Selection(
             `${name}-long-term`,
-            { planId: plan.id, iamRoleArn: role.arn, resources: [primary.arn] },
+            { planId: plan.id, iamRoleArn: role.arn, resources: instances.map((i) => i.arn) },
             { parent: this, dependsOn: [attachment] },
         );
     }

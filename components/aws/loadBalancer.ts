@@ -67,6 +67,20 @@ export interface LoadBalancerArgs {
      * @default undefined (0.0.0.0/0)
      */
     readonly ingressCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The addresses the load balancer faces the internet with: `ipv4`, or `dualstack-without-public-ipv4` (public
+     * IPv6 only, no public IPv4 address at $3.65 a month per AZ; for a load balancer that only Cloudflare's proxy
+     * reaches, which connects to origins over IPv6). The VPC and the subnets need IPv6 blocks and an IPv6 route
+     * (ELB User Guide, "IP address types for your Application Load Balancer"). Changed in place (SetIpAddressType;
+     * ip_address_type is not ForceNew in terraform-provider-aws internal/service/elbv2/load_balancer.go).
+     * @default "ipv4"
+     */
+    readonly ipAddressType?: LoadBalancerIpAddressType;
+    /**
+     * IPv6 ranges admitted on 80/443 when the load balancer has IPv6 addresses, kept in their own prefix list.
+     * Required with `ingressCidrs` and `dualstack-without-public-ipv4`; undefined otherwise admits every IPv6 client.
+     */
+    readonly ingressIpv6Cidrs?: pulumi.Input<pulumi.Input<string>[]>;
     /** What the ranges are, for the prefix list's entries and the rules' descriptions ("Cloudflare", "office"; EC2's character set, {@link EC2_TEXT}). */
     readonly ingressDescription?: string;
     /**
@@ -107,10 +121,23 @@ export interface LoadBalancerArgs {
     readonly transform?: LoadBalancerTransform;
 }
 
+/**
+ * The IP address types an internet-facing ALB takes (ELB API SetIpAddressType: ipv4 | dualstack |
+ * dualstack-without-public-ipv4; internal load balancers must use ipv4). `dualstack` is not offered: it keeps
+ * the public IPv4 addresses, so it costs the same and admits more.
+ */
+export const LOAD_BALANCER_IP_ADDRESS_TYPES = ["ipv4", "dualstack-without-public-ipv4"] as const;
+/** An IP address type of {@link LOAD_BALANCER_IP_ADDRESS_TYPES}. */
+export type LoadBalancerIpAddressType = (typeof LOAD_BALANCER_IP_ADDRESS_TYPES)[number];
+
 /** The args with their defaults. */
 export function withDefaults(args: LoadBalancerArgs) {
+    if (args.ipAddressType === "dualstack-without-public-ipv4" && args.ingressCidrs !== undefined && args.ingressIpv6Cidrs === undefined) {
+        throw new Error("LoadBalancer: dualstack-without-public-ipv4 with IPv4 ingress ranges only would admit no client; give ingressIpv6Cidrs too");
+    }
     return {
         ...args,
+        ipAddressType: args.ipAddressType ?? "ipv4",
         appPort: args.appPort ?? 8080,
         ingressDescription: args.ingressDescription ?? "allowed clients",
         deletionProtection: args.deletionProtection ?? false,
@@ -178,7 +205,39 @@ export class LoadBalancer extends pulumi.ComponentResource {
                       },
                       { parent: this },
                   );
+        const ipv6 = a.ipAddressType !== "ipv4";
+        const prefixListIpv6 =
+            ipv6 && a.ingressIpv6Cidrs !== undefined
+                ? new aws.ec2.ManagedPrefixList(
+                      `${name}-clients-ipv6`,
+                      {
+                          addressFamily: "IPv6",
+                          maxEntries: MAX_INGRESS_ENTRIES,
+                          entries: pulumi.output(a.ingressIpv6Cidrs).apply((cidrs) => {
+                              if (cidrs.length > MAX_INGRESS_ENTRIES)
+                                  throw new Error(`${cidrs.length} IPv6 ingress ranges; the load balancer takes at most ${MAX_INGRESS_ENTRIES}`);
+                              return [...new Set(cidrs)].sort().map((cidr) => ({ cidr, description: a.ingressDescription }));
+                          }),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
         for (const port of listenerPorts(this.https)) {
+            // EC2 counts a security group's 60 inbound rules per address family, so the IPv6 list fills its own 60.
+            if (ipv6) {
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-in-${port}-ipv6`,
+                    {
+                        securityGroupId: sg.id,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        ...(prefixListIpv6 ? { prefixListId: prefixListIpv6.id } : { cidrIpv6: "::/0" }),
+                        description: `${port === 443 ? "HTTPS" : "HTTP"} over IPv6 from ${prefixListIpv6 ? a.ingressDescription : "anyone"}`,
+                    },
+                    { parent: this },
+                );
+            }
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-in-${port}`,
                 {
@@ -224,7 +283,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 {
                     loadBalancerType: "application",
                     internal: false,
-                    ipAddressType: "ipv4",
+                    ipAddressType: a.ipAddressType,
                     subnets: a.publicSubnetIds,
                     securityGroups: [sg.id],
                     dropInvalidHeaderFields: true,

@@ -486,6 +486,12 @@ export interface MonitoringArgs {
     readonly dbStorageGb: number;
     /** The dashboard's name (unique in the account and region; see {@link dashboardNameOf}). */
     readonly dashboardName: string;
+    /**
+     * The CloudWatch dashboard ($3 a month; the alarms do not need it). Without it, the same metrics are in the
+     * CloudWatch console's automatic dashboards for EC2, ELB and RDS.
+     * @default true
+     */
+    readonly dashboard?: boolean;
     /** The app servers' health check grace period in seconds: the rollout alarms wait longer than this. */
     readonly launchGraceSeconds: number;
     /** p-aws-workers: the queue and cache to alarm on, where the stack has them. */
@@ -499,7 +505,8 @@ export interface MonitoringArgs {
  */
 export class Monitoring extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
-    public readonly dashboardName: pulumi.Output<string>;
+    /** The dashboard's name; undefined without a dashboard. */
+    public readonly dashboardName?: pulumi.Output<string>;
     /** The alarms' names, by key. */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
     /** The names of the {@link ROLLOUT_ALARM_KEYS} alarms, for the Auto Scaling group's instance refresh. */
@@ -567,14 +574,17 @@ export class Monitoring extends pulumi.ComponentResource {
         }
         this.rolloutAlarmNames = ROLLOUT_ALARM_KEYS.map((key) => this.alarmNames[key]);
 
-        const dashboard = new aws.cloudwatch.Dashboard(
-            `${name}-dashboard`,
-            { dashboardName: args.dashboardName, dashboardBody: withGroup.apply((t) => dashboardBody(t, args.region)) },
-            { parent: this },
-        );
+        const dashboard =
+            (args.dashboard ?? true)
+                ? new aws.cloudwatch.Dashboard(
+                      `${name}-dashboard`,
+                      { dashboardName: args.dashboardName, dashboardBody: withGroup.apply((t) => dashboardBody(t, args.region)) },
+                      { parent: this },
+                  )
+                : undefined;
 
         this.topicArn = topic.arn;
-        this.dashboardName = dashboard.dashboardName;
+        this.dashboardName = dashboard?.dashboardName;
         this.registerOutputs({
             topicArn: this.topicArn,
             dashboardName: this.dashboardName,

@@ -1,8 +1,10 @@
 import { strict as assert } from "assert";
 import { resourcesOf, stackRun } from "../../test/stacks/runs";
 import { Resources, runStack } from "../../offline";
-import { subnetLayout } from "../shared/cidr";
-import { chooseAzs, egressPlan } from "./network";
+import { replacingInputs } from "../../offline/force-new";
+import { ipv6SubnetCidr, subnetIndex, subnetLayout } from "../shared/cidr";
+import { spawnSync } from "child_process";
+import { chooseAzs, egressPlan, natInstanceUserData } from "./network";
 
 const SUBNET = "aws:ec2/subnet:Subnet";
 const ROUTE = "aws:ec2/route:Route";
@@ -10,16 +12,17 @@ const NAT = "aws:ec2/natGateway:NatGateway";
 
 describe("Network", () => {
     describe("egressPlan", () => {
-        const cases: [Parameters<typeof egressPlan>[0], number, number, number[], boolean][] = [
-            ["public-subnets", 2, 0, [], true],
-            ["nat-single", 2, 1, [0, 0], false],
-            ["nat-single", 3, 1, [0, 0, 0], false],
-            ["nat-per-az", 2, 2, [0, 1], false],
-            ["nat-per-az", 3, 3, [0, 1, 2], false],
+        const cases: [Parameters<typeof egressPlan>[0], number, number, number[], boolean, boolean][] = [
+            ["public-subnets", 2, 0, [], true, false],
+            ["nat-instance", 3, 0, [], false, true],
+            ["nat-single", 2, 1, [0, 0], false, false],
+            ["nat-single", 3, 1, [0, 0, 0], false, false],
+            ["nat-per-az", 2, 2, [0, 1], false, false],
+            ["nat-per-az", 3, 3, [0, 1, 2], false, false],
         ];
-        for (const [egress, azs, nats, natForAz, pub] of cases) {
-            it(`${egress} over ${azs} AZs: ${nats} NAT gateway(s), app subnets ${pub ? "public" : "private"}`, () => {
-                assert.deepEqual(egressPlan(egress, azs), { natGateways: nats, natForAz, appSubnetsArePublic: pub });
+        for (const [egress, azs, nats, natForAz, pub, natInstance] of cases) {
+            it(`${egress} over ${azs} AZs: ${nats} NAT gateway(s)${natInstance ? ", one NAT instance" : ""}, app subnets ${pub ? "public" : "private"}`, () => {
+                assert.deepEqual(egressPlan(egress, azs), { natGateways: nats, natForAz, appSubnetsArePublic: pub, natInstance });
             });
         }
     });
@@ -81,11 +84,68 @@ describe("Network", () => {
         const routes = res.ofType(ROUTE);
         assert.deepEqual(
             routes.map((r) => r.name),
-            ["network-public-internet"],
+            ["network-public-internet", "network-public-internet-ipv6"],
         );
-        assert.equal(routes[0].inputs.gatewayId, "network-igw-id");
-        assert.equal(routes[0].inputs.routeTableId, "network-public-id");
+        for (const route of routes) {
+            assert.equal(route.inputs.gatewayId, "network-igw-id");
+            assert.equal(route.inputs.routeTableId, "network-public-id");
+        }
         assert.equal(run.outputs.appSubnetsArePublic, true);
+    });
+
+    // q-budget-aws: IPv6 for a load balancer without public IPv4. ELB User Guide, "IP address types for your Application
+    // Load Balancer" (dualstack requirements): the VPC and the load balancer's subnets need IPv6 blocks and the route
+    // tables an IPv6 route. EC2: a subnet's IPv6 block is a /64 of the VPC's /56.
+    for (const stack of ["dev", "growth", "prod"]) {
+        it(`${stack}: an Amazon-provided IPv6 block on the VPC, a /64 of it on each public subnet, none elsewhere`, async () => {
+            const res = await resourcesOf(stackRun(stack));
+            assert.equal(res.one("aws:ec2/vpc:Vpc").inputs.assignGeneratedIpv6CidrBlock, true);
+            const subnets = res.ofType(SUBNET);
+            const blocks = subnets.filter((s) => s.inputs.ipv6CidrBlock !== undefined);
+            assert.deepEqual(
+                blocks.map((s) => s.name),
+                subnets.filter((s) => /public/.test(s.name)).map((s) => s.name),
+            );
+            for (const s of blocks) {
+                assert.match(s.inputs.ipv6CidrBlock, /^2600:1f18:4a1:b2[0-9a-f]{2}::\/64$/, s.name);
+                // With assign_ipv6_address_on_creation true, a change of the block would replace the subnet
+                // (terraform-provider-aws internal/service/ec2/vpc_subnet.go, CustomizeDiff ForceNewIf ipv6_cidr_block).
+                assert.equal(s.inputs.assignIpv6AddressOnCreation, false, s.name);
+            }
+            assert.equal(new Set(blocks.map((s) => s.inputs.ipv6CidrBlock)).size, blocks.length, "no two subnets share a block");
+            const v6 = res.one(ROUTE, "network-public-internet-ipv6");
+            assert.equal(v6.inputs.destinationIpv6CidrBlock, "::/0");
+        });
+    }
+
+    it("adding IPv6 to a deployed VPC and its public subnets replaces neither (what the plan's diff and the tier-upgrade test read)", () => {
+        // terraform-provider-aws internal/service/ec2/vpc_.go: assign_generated_ipv6_cidr_block has no ForceNew and
+        // resourceVPCUpdate associates the block (modifyVPCIPv6CIDRBlockAssociation); vpc_subnet.go: ipv6_cidr_block and
+        // assign_ipv6_address_on_creation have no ForceNew (CustomizeDiff forces one only when the old assign was true).
+        assert.deepEqual(replacingInputs("aws:ec2/vpc:Vpc", ["assignGeneratedIpv6CidrBlock"]), []);
+        assert.deepEqual(replacingInputs("aws:ec2/subnet:Subnet", ["ipv6CidrBlock", "assignIpv6AddressOnCreation"]), []);
+        // ...while the ones that are ForceNew stay so.
+        assert.deepEqual(replacingInputs("aws:ec2/vpc:Vpc", ["cidrBlock"]), ["cidrBlock"]);
+        assert.deepEqual(replacingInputs("aws:ec2/subnet:Subnet", ["ipv6Native", "ipv6IpamPoolId", "cidrBlock"]), [
+            "ipv6Native",
+            "ipv6IpamPoolId",
+            "cidrBlock",
+        ]);
+    });
+
+    it("ipv6SubnetCidr: the n-th /64 of a /56, the same index as the IPv4 block, refused outside it", () => {
+        assert.equal(ipv6SubnetCidr("2600:1f18:4a1:b200::/56", 0), "2600:1f18:4a1:b200::/64");
+        assert.equal(ipv6SubnetCidr("2600:1f18:4a1:b200::/56", 1), "2600:1f18:4a1:b201::/64");
+        assert.equal(ipv6SubnetCidr("2600:1f18:4a1:b200::/56", 255), "2600:1f18:4a1:b2ff::/64");
+        assert.equal(ipv6SubnetCidr("2600:1f18:0:0::/56", 0), "2600:1f18::/64");
+        assert.throws(() => ipv6SubnetCidr("2600:1f18:4a1:b200::/56", 256), /256 \/64 blocks/);
+        assert.throws(() => ipv6SubnetCidr("2600:1f18:4a1:b201::/56", 0), /host bits/);
+        assert.throws(() => ipv6SubnetCidr("10.0.0.0/16", 0), /not an IPv6 CIDR/);
+        // Block kind * MAX_AZS + az, as for IPv4: public a..d are 0-3, private 4-7, isolated 8-11.
+        assert.deepEqual(
+            subnetLayout("10.20.0.0/16", 2).map((s) => subnetIndex(s)),
+            [0, 1, 4, 5, 8, 9],
+        );
     });
 
     it("growth: no NAT gateway; app instances sit in the public subnets (the tier's egress)", async () => {
@@ -94,8 +154,49 @@ describe("Network", () => {
         assert.equal((await stackRun("growth")).outputs.appSubnetsArePublic, true);
     });
 
-    it("prod: one NAT gateway in the first public subnet, used by every private subnet", async () => {
+    // q-budget-aws: the NAT instance (prod's egress). EC2 User Guide, "NAT instances": source/destination checking off,
+    // a public address, a route from the private subnets to its network interface; AL2023 forwards with nftables.
+    it("prod: one NAT instance in the first public subnet, with the egress Elastic IP, used by every private subnet; no NAT gateway", async () => {
         const res = await resourcesOf(stackRun("prod"));
+        assert.deepEqual(res.ofType(NAT), []);
+        const nat = res.one("aws:ec2/instance:Instance", "network-nat-instance");
+        assert.equal(nat.inputs.subnetId, "network-public-0-id");
+        assert.equal(nat.inputs.sourceDestCheck, false);
+        assert.equal(nat.inputs.instanceType, "t4g.nano");
+        assert.equal(nat.inputs.metadataOptions.httpTokens, "required");
+        assert.equal(nat.inputs.rootBlockDevice.encrypted, true);
+        // The address partners may have allow-listed keeps its logical name (and so its URN), now on the instance.
+        const eip = res.one("aws:ec2/eip:Eip", "network-nat-0-ip");
+        assert.equal(eip.inputs.instance, "network-nat-instance-id");
+        for (const i of [0, 1, 2]) {
+            const route = res.one(ROUTE, `network-private-${i}-internet`);
+            assert.equal(route.inputs.networkInterfaceId, "eni-network-nat-instance");
+            assert.equal(route.inputs.destinationCidrBlock, "0.0.0.0/0");
+            assert.equal(route.inputs.natGatewayId, undefined);
+        }
+        // Nothing reaches it but the VPC; the isolated (database) subnets still have no route out.
+        const ingress = res.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.startsWith("network-nat-instance"));
+        assert.deepEqual(
+            ingress.map((r) => r.inputs.cidrIpv4),
+            ["10.20.0.0/16"],
+        );
+        assert.deepEqual(
+            res.ofType(ROUTE).filter((r) => /isolated/.test(r.name)),
+            [],
+        );
+        assert.equal((await stackRun("prod")).outputs.appSubnetsArePublic, false);
+    });
+
+    it("the NAT instance's boot script is shellcheck-clean and masquerades only the VPC's range", () => {
+        const script = natInstanceUserData("10.20.0.0/16");
+        assert.match(script, /ip saddr 10\.20\.0\.0\/16 oifname "\$\{dev\}" masquerade/);
+        assert.match(script, /net\.ipv4\.ip_forward = 1/);
+        const checked = spawnSync("shellcheck", ["--shell=bash", "-"], { input: script, encoding: "utf8" });
+        assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    });
+
+    it("prod with alicerce:egress nat-single: one NAT gateway in the first public subnet, used by every private subnet", async () => {
+        const res = new Resources((await runStack("prod", { overrides: { "alicerce:egress": "nat-single" } })).resources);
         const nat = res.one(NAT);
         assert.equal(nat.inputs.subnetId, "network-public-0-id");
         assert.equal(nat.inputs.allocationId, "network-nat-0-ip-id");

@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-/** How app subnets reach the internet: their own public addresses, one NAT gateway, or one NAT per AZ. */
-export type Egress = "public-subnets" | "nat-single" | "nat-per-az";
-import { MAX_AZS, subnetLayout } from "../shared/cidr";
+/** How app subnets reach the internet: their own public addresses, one NAT instance, one NAT gateway, or one NAT per AZ. */
+export type Egress = "public-subnets" | "nat-instance" | "nat-single" | "nat-per-az";
+import { ipv6SubnetCidr, MAX_AZS, subnetIndex, subnetLayout } from "../shared/cidr";
 import { Transform, transform } from "../shared/transform";
 
 /** How the app subnets reach the internet, as resources. */
@@ -14,6 +14,8 @@ export interface EgressPlan {
     readonly natForAz: readonly number[];
     /** App instances go in the public subnets (with a public IP and no inbound rules) instead of the private ones. */
     readonly appSubnetsArePublic: boolean;
+    /** One NAT instance (in the first AZ) instead of NAT gateways: every private subnet routes through it. */
+    readonly natInstance: boolean;
 }
 
 /**
@@ -28,18 +30,58 @@ export interface EgressPlan {
  * - `nat-single` (growth): one NAT gateway, in the first AZ, for all private
  *   subnets. An AZ outage takes egress with it, which the app survives for a
  *   while (it needs egress only to pull images and read secrets at start).
- * - `nat-per-az` (prod): one NAT gateway per AZ, each private subnet routing
+ * - `nat-per-az`: one NAT gateway per AZ, each private subnet routing
  *   through its own AZ's: no cross-AZ dependency and no cross-AZ data charge.
+ * - `nat-instance` (prod): one small EC2 instance forwarding and masquerading
+ *   for the private subnets, with the stack's egress Elastic IP: about
+ *   $3.50 a month instead of $32.85 plus $0.045 per GB. A single instance:
+ *   while it is down or being replaced (EC2 automatic recovery), private
+ *   instances cannot start (image pulls, secrets) but keep serving; its
+ *   throughput is the instance's (t4g.nano: up to 5 Gbps burst).
  */
 export function egressPlan(egress: Egress, azCount: number): EgressPlan {
     switch (egress) {
         case "public-subnets":
-            return { natGateways: 0, natForAz: [], appSubnetsArePublic: true };
+            return { natGateways: 0, natForAz: [], appSubnetsArePublic: true, natInstance: false };
+        case "nat-instance":
+            return { natGateways: 0, natForAz: [], appSubnetsArePublic: false, natInstance: true };
         case "nat-single":
-            return { natGateways: 1, natForAz: Array.from({ length: azCount }, () => 0), appSubnetsArePublic: false };
+            return { natGateways: 1, natForAz: Array.from({ length: azCount }, () => 0), appSubnetsArePublic: false, natInstance: false };
         case "nat-per-az":
-            return { natGateways: azCount, natForAz: Array.from({ length: azCount }, (_, i) => i), appSubnetsArePublic: false };
+            return { natGateways: azCount, natForAz: Array.from({ length: azCount }, (_, i) => i), appSubnetsArePublic: false, natInstance: false };
     }
+}
+
+/**
+ * The NAT instance's first boot (Amazon Linux 2023): IPv4 forwarding on,
+ * and nftables masquerading what comes from the VPC out of the interface
+ * of the default route. The package install retries until the Elastic IP
+ * is attached (the instance has no other public address).
+ */
+export function natInstanceUserData(vpcCidr: string): string {
+    return [
+        "#!/bin/bash",
+        "# NAT instance: forward and masquerade the VPC's outbound IPv4 traffic. Rendered by alicerce.",
+        "set -euo pipefail",
+        "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf",
+        "sysctl --system",
+        "for attempt in $(seq 1 30); do",
+        "    if dnf install -y nftables; then break; fi",
+        '    if [ "$attempt" -eq 30 ]; then exit 1; fi',
+        "    sleep 10",
+        "done",
+        "dev=\"$(ip -4 route show default | awk '{ print $5; exit }')\"",
+        "cat > /etc/sysconfig/nftables.conf <<EOF",
+        "table ip nat {",
+        "    chain postrouting {",
+        "        type nat hook postrouting priority srcnat; policy accept;",
+        `        ip saddr ${vpcCidr} oifname "\${dev}" masquerade`,
+        "    }",
+        "}",
+        "EOF",
+        "systemctl enable --now nftables",
+        "",
+    ].join("\n");
 }
 
 /**
@@ -123,6 +165,11 @@ export interface NetworkArgs {
     /** The stack's region, for the S3 gateway endpoint's service name. */
     readonly region: string;
     /**
+     * The NAT instance of egress `nat-instance`: an Amazon Linux 2023 image and an instance type of the same
+     * architecture (t4g.nano on arm64). Required with that egress, ignored otherwise.
+     */
+    readonly natInstance?: { readonly amiId: pulumi.Input<string>; readonly instanceType: string };
+    /**
      * Where VPC flow logs go: an S3 ARN with prefix, `arn:aws:s3:::logs-bucket/flow-logs/`.
      * Flow logs to S3 cost $0.25 per GB delivered; omit to turn them off.
      */
@@ -170,8 +217,16 @@ export class Network extends pulumi.ComponentResource {
         const layout = subnetLayout(args.vpcCidr, azs.length);
         const plan = egressPlan(args.egress, azs.length);
 
+        // An Amazon-provided IPv6 /56 (free): the load balancer can then face Cloudflare over IPv6 alone. Added in place to a
+        // deployed VPC: assign_generated_ipv6_cidr_block is not ForceNew (terraform-provider-aws internal/service/ec2/vpc_.go,
+        // resourceVPCUpdate -> modifyVPCIPv6CIDRBlockAssociation).
         const vpc = new aws.ec2.Vpc(
-            ...transform(t.vpc, `${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } }, child),
+            ...transform(
+                t.vpc,
+                `${name}-vpc`,
+                { cidrBlock: args.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, assignGeneratedIpv6CidrBlock: true, tags: { Name: name } },
+                child,
+            ),
         );
         // No rules: anything left in the default group by mistake gets no traffic (CIS AWS 5.4).
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: { Name: `${name}-default-locked` } }, child);
@@ -190,6 +245,15 @@ export class Network extends pulumi.ComponentResource {
                                 availabilityZone: azs[s.az],
                                 // Instances that need a public address ask for one in their launch template.
                                 mapPublicIpOnLaunch: false,
+                                // Public subnets get a /64 of the VPC's block (the load balancer's IPv6 addresses). Nothing is given
+                                // an IPv6 address on creation: with assign_ipv6_address_on_creation true, a later change of the block
+                                // would replace the subnet (terraform-provider-aws internal/service/ec2/vpc_subnet.go, CustomizeDiff).
+                                ...(tier === "public"
+                                    ? {
+                                          ipv6CidrBlock: vpc.ipv6CidrBlock.apply((block) => ipv6SubnetCidr(block, subnetIndex(s))),
+                                          assignIpv6AddressOnCreation: false,
+                                      }
+                                    : {}),
                                 tags: { Name: `${name}-${tier}-${azs[s.az]}`, Subnet: tier },
                             },
                             child,
@@ -201,6 +265,8 @@ export class Network extends pulumi.ComponentResource {
 
         const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${name}-public` } }, child);
         new aws.ec2.Route(`${name}-public-internet`, { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, child);
+        // The load balancer subnets' route tables must route IPv6 (ELB: "Dualstack requirements").
+        new aws.ec2.Route(`${name}-public-internet-ipv6`, { routeTableId: publicRoutes.id, destinationIpv6CidrBlock: "::/0", gatewayId: igw.id }, child);
         publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { routeTableId: publicRoutes.id, subnetId: s.id }, child));
 
         const nats = Array.from({ length: plan.natGateways }, (_, i) => {
@@ -213,6 +279,51 @@ export class Network extends pulumi.ComponentResource {
             );
         });
 
+        // egress nat-instance: one small instance forwards for the private subnets, with the NAT gateway's Elastic IP (same
+        // logical name: the stack's egress address stays the one partners may have allow-listed).
+        let natInterfaceId: pulumi.Output<string> | undefined;
+        if (plan.natInstance) {
+            if (args.natInstance === undefined) throw new Error(`${name}: egress nat-instance needs natInstance (an AMI and an instance type)`);
+            const natSg = new aws.ec2.SecurityGroup(
+                `${name}-nat-instance`,
+                { vpcId: vpc.id, description: "NAT instance: forwards the private subnets' outbound traffic; nothing else in", tags: { Name: `${name}-nat` } },
+                child,
+            );
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-nat-instance-in`,
+                { securityGroupId: natSg.id, ipProtocol: "-1", cidrIpv4: args.vpcCidr, description: "outbound traffic of the VPC to forward" },
+                child,
+            );
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-nat-instance-out`,
+                { securityGroupId: natSg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "the internet, on behalf of the private subnets" },
+                child,
+            );
+            const natInstance = new aws.ec2.Instance(
+                `${name}-nat-instance`,
+                {
+                    ami: args.natInstance.amiId,
+                    instanceType: args.natInstance.instanceType,
+                    subnetId: publicSubnets[0].id,
+                    vpcSecurityGroupIds: [natSg.id],
+                    // A NAT forwards packets that are neither from nor to itself (EC2 User Guide, "NAT instances").
+                    sourceDestCheck: false,
+                    // Its egress address is the Elastic IP below; until it is attached the boot script retries.
+                    associatePublicIpAddress: false,
+                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
+                    rootBlockDevice: { volumeType: "gp3", volumeSize: 8, encrypted: true, deleteOnTermination: true },
+                    // EC2 simplified automatic recovery (on by default for EBS-only instances) moves it to healthy hardware.
+                    maintenanceOptions: { autoRecovery: "default" },
+                    userData: natInstanceUserData(args.vpcCidr),
+                    userDataReplaceOnChange: true,
+                    tags: { Name: `${name}-nat` },
+                },
+                child,
+            );
+            new aws.ec2.Eip(`${name}-nat-0-ip`, { domain: "vpc", instance: natInstance.id, tags: { Name: `${name}-nat-${azs[0]}` } }, child);
+            natInterfaceId = natInstance.primaryNetworkInterfaceId;
+        }
+
         // One route table per AZ whatever the egress, so moving from one NAT to one per AZ only retargets routes.
         const privateRoutes = privateSubnets.map((s, i) => {
             const table = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: { Name: `${name}-private-${azs[i]}` } }, child);
@@ -221,6 +332,12 @@ export class Network extends pulumi.ComponentResource {
                 new aws.ec2.Route(
                     `${name}-private-${i}-internet`,
                     { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nats[plan.natForAz[i]].id },
+                    child,
+                );
+            } else if (natInterfaceId !== undefined) {
+                new aws.ec2.Route(
+                    `${name}-private-${i}-internet`,
+                    { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: natInterfaceId },
                     child,
                 );
             }

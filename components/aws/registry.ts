@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import ignore from "@balena/dockerignore";
+import { PACKAGE_ROOT } from "../shared/package-root";
 
 /** A CPU architecture as docker names the platform. */
 export type Platform = "linux/arm64" | "linux/amd64";
@@ -46,8 +47,8 @@ export interface RegistryArgs {
     readonly forceDelete?: boolean;
 }
 
-/** The repository root (`components/aws/..`). */
-const ROOT = path.resolve(__dirname, "..", "..");
+/** The repository root (the alicerce package's, from source or from the compiled entry). */
+const ROOT = PACKAGE_ROOT;
 
 /**
  * A path as the image resource records it: relative to the project root,

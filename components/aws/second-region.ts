@@ -22,12 +22,26 @@ export interface SecondRegionArgs {
     readonly protect: boolean;
 }
 
+/** The `aws:s3:arn` encryption contexts of objects in these buckets: the bucket's ARN (S3 Bucket Key) and each object's. */
+function encryptionContexts(buckets: string[]): string[] {
+    return buckets.flatMap((arn) => [arn, `${arn}/*`]);
+}
+
 /**
  * The IAM policy S3 replication runs with: read the source buckets'
  * replication configuration and object versions, write replicas to the
  * destination buckets, decrypt with the source key and encrypt with the
  * destination key, nothing else (S3 User Guide, "Setting up permissions for
  * live replication" and "Replicating encrypted objects (SSE-KMS)").
+ *
+ * The KMS conditions name both `<bucket ARN>` and `<bucket ARN>/*`: with an S3
+ * Bucket Key (both ends set `bucketKeyEnabled`) the encryption context S3
+ * sends to KMS is the bucket's ARN, without one it is the object's ARN ("You
+ * must update your IAM policies to use the bucket ARN for the encryption
+ * context", S3 User Guide, replication-config-for-kms-objects.html, "Amazon S3
+ * Bucket Keys and replication"). The destination key also grants
+ * `kms:Decrypt` (the same page's example policy and its list of destination
+ * key permissions).
  */
 export function replicationPolicy(
     sources: string[],
@@ -54,18 +68,18 @@ export function replicationPolicy(
                 Action: ["kms:Decrypt"],
                 Resource: [sourceKey],
                 Condition: {
-                    StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": sources.map((arn) => `${arn}/*`) },
+                    StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": encryptionContexts(sources) },
                 },
             },
             {
                 Sid: "EncryptReplicas",
                 Effect: "Allow",
-                Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+                Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
                 Resource: [destinationKey],
                 Condition: {
                     StringLike: {
                         "kms:ViaService": `s3.${secondRegion}.amazonaws.com`,
-                        "kms:EncryptionContext:aws:s3:arn": destinations.map((arn) => `${arn}/*`),
+                        "kms:EncryptionContext:aws:s3:arn": encryptionContexts(destinations),
                     },
                 },
             },

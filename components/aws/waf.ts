@@ -22,6 +22,12 @@ export interface WafArgs {
     readonly logRetentionDays: number;
     /** The key that encrypts the logs (its policy must let CloudWatch Logs use it). */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /**
+     * The web ACL itself. False keeps only the log group (a tier without AWS WAF that a stack may have had one in:
+     * its logs stay until their retention ends, and the log group keeps its URN for when the WAF comes back).
+     * @default true
+     */
+    readonly webAcl?: boolean;
 }
 
 /** The AWS managed rule groups, in evaluation order (cheapest and most certain first). */
@@ -90,12 +96,24 @@ export function wafRules(rateLimitPer5Minutes: number, clientIpHeader?: string):
  * credential headers redacted.
  */
 export class Waf extends pulumi.ComponentResource {
-    public readonly webAclArn: pulumi.Output<string>;
+    /** The web ACL's ARN; undefined when `webAcl` is false. */
+    public readonly webAclArn?: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
 
     constructor(name: string, args: WafArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:Waf", name, {}, opts);
         const rateLimit = args.rateLimitPer5Minutes ?? 2000;
+        // WAF only logs to a log group whose name starts with aws-waf-logs-.
+        const logs = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { namePrefix: `aws-waf-logs-${name}-`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+            { parent: this },
+        );
+        this.logGroupName = logs.name;
+        if (args.webAcl === false) {
+            this.registerOutputs({ logGroupName: this.logGroupName });
+            return;
+        }
 
         const acl = new aws.wafv2.WebAcl(
             `${name}-acl`,
@@ -106,12 +124,6 @@ export class Waf extends pulumi.ComponentResource {
                 rules: wafRules(rateLimit, args.clientIpHeader),
                 visibilityConfig: { cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `${name}-acl` },
             },
-            { parent: this },
-        );
-        // WAF only logs to a log group whose name starts with aws-waf-logs-.
-        const logs = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            { namePrefix: `aws-waf-logs-${name}-`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
             { parent: this },
         );
         new aws.wafv2.WebAclLoggingConfiguration(
@@ -127,7 +139,6 @@ export class Waf extends pulumi.ComponentResource {
         new aws.wafv2.WebAclAssociation(`${name}-on-lb`, { resourceArn: args.loadBalancerArn, webAclArn: acl.arn }, { parent: this });
 
         this.webAclArn = acl.arn;
-        this.logGroupName = logs.name;
         this.registerOutputs({ webAclArn: this.webAclArn, logGroupName: this.logGroupName });
     }
 }

@@ -7,6 +7,7 @@ import { digitalOceanSpacesHost } from "./host-strategy";
 import { parseDockerCredentials } from "./appImage";
 import { APP_PORT, type AppServerSizing, autoscaleConfig, DROPLET_PORT } from "./sizing";
 import { SESSION_KEY_VARIABLE, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
+import { APP_BEHIND_PROXY_PORT, renderFrontendProxyConf, renderFrontendProxyUserData } from "./frontend";
 
 /** The droplet image: Ubuntu 24.04 LTS, supported to 2029 (Docker comes from Ubuntu's docker.io package). */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
@@ -72,7 +73,7 @@ export interface DropletPoolArgs {
     /** Label tags (`project:alicerce`, ...). */
     readonly labelTags: string[];
     /** Required by autoscale pools; port 22 is still closed unless `adminCidrs` opens it. */
-    readonly sshKeyFingerprints: readonly string[];
+    readonly sshKeyFingerprints: readonly pulumi.Input<string>[];
     /** IPv4 ranges allowed to SSH. @default [] (port 22 closed) */
     readonly adminCidrs?: readonly string[];
     /**
@@ -132,6 +133,12 @@ export interface DropletPoolArgs {
      * @default true
      */
     readonly scaleOnMemory?: boolean;
+    /**
+     * The static frontend's names and its Spaces CDN endpoint (q-frontend): an nginx on each droplet takes the
+     * load balancer's traffic and routes by host (components/digitalocean/frontend.ts); the app moves behind it.
+     * @default undefined (no proxy: the app takes the load balancer's traffic itself; user data unchanged)
+     */
+    readonly frontendProxy?: { readonly hosts: readonly string[]; readonly cdnEndpoint: pulumi.Input<string> };
 }
 
 /** Arguments of {@link AppServers}: a pool behind the load balancer, with the session signing key. */
@@ -200,8 +207,16 @@ export class DropletPool extends pulumi.ComponentResource {
         const bootstrap = args.databaseBootstrap;
         const userData = pulumi.secret(
             pulumi
-                .all([args.configBucket, args.bootstrapAccessKey, args.bootstrapSecretKey, args.image, pulumi.output(args.env), secretsObject.etag])
-                .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, env, etag]) => {
+                .all([
+                    args.configBucket,
+                    args.bootstrapAccessKey,
+                    args.bootstrapSecretKey,
+                    args.image,
+                    pulumi.output(args.env),
+                    secretsObject.etag,
+                    args.frontendProxy?.cdnEndpoint,
+                ])
+                .apply(([configBucket, bootstrapAccessKey, bootstrapSecretKey, image, env, etag, cdnEndpoint]) => {
                     const host = digitalOceanSpacesHost({
                         region: args.region,
                         configBucket,
@@ -212,7 +227,7 @@ export class DropletPool extends pulumi.ComponentResource {
                     const script = renderUserData(
                         {
                             image,
-                            hostPort: DROPLET_PORT,
+                            hostPort: args.frontendProxy === undefined ? DROPLET_PORT : APP_BEHIND_PROXY_PORT,
                             containerPort: args.appShape?.containerPort ?? APP_PORT,
                             command: args.appShape?.command,
                             releaseCommand: args.appShape?.releaseCommand,
@@ -232,8 +247,19 @@ export class DropletPool extends pulumi.ComponentResource {
                         },
                         host,
                     );
+                    const proxy =
+                        args.frontendProxy === undefined || cdnEndpoint === undefined
+                            ? ""
+                            : renderFrontendProxyUserData(
+                                  renderFrontendProxyConf({
+                                      frontendHosts: args.frontendProxy.hosts,
+                                      origin: `https://${cdnEndpoint}`,
+                                      originHost: cdnEndpoint,
+                                      app: `127.0.0.1:${APP_BEHIND_PROXY_PORT}`,
+                                  }),
+                              ).join("\n");
                     // A changed secret changes the template, so the pool replaces its droplets and they read the new values.
-                    return `${script}# secrets document etag: ${etag}\n`;
+                    return `${script}${proxy}# secrets document etag: ${etag}\n`;
                 }),
         );
         const pool = new digitalocean.DropletAutoscale(

@@ -28,7 +28,7 @@ export interface CacheArgs {
     readonly appTag: pulumi.Input<string>;
     /** The worker droplets' tag: trusted. */
     readonly workerTag: pulumi.Input<string>;
-    readonly tags: pulumi.Input<string>[];
+    readonly tags: pulumi.Input<pulumi.Input<string>[]>;
     /** Pulumi `protect`: the cluster holds queued jobs (DigitalOcean has no deletion protection flag; this is the guard, as for the database). */
     readonly protect: boolean;
 }

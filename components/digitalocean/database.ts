@@ -24,15 +24,17 @@ export interface DatabaseArgs {
     readonly appTag: pulumi.Input<string>;
     /** The queue workers' tag, also trusted (they record their results in PostgreSQL). @default undefined (no workers) */
     readonly workerTag?: pulumi.Input<string>;
+    /** The second-region copy droplet's tag, also trusted (it runs pg_dump). @default undefined (no copy) */
+    readonly copyTag?: pulumi.Input<string>;
     /** Label tags (`project:alicerce`, ...) for the cluster (tags update in place there). */
-    readonly tags: pulumi.Input<string>[];
+    readonly tags: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Tags for the read replica: only ones that never change. `tags` is
      * ForceNew on a replica (terraform-provider-digitalocean,
      * digitalocean/database/resource_database_replica.go), so an owner or
      * cost-center tag there would rebuild it on a handover.
      */
-    readonly replicaTags: pulumi.Input<string>[];
+    readonly replicaTags: pulumi.Input<pulumi.Input<string>[]>;
     /** The most app droplets that may run (sizes each one's connection pool). */
     readonly maxInstances: number;
     /** The app's database and user name. @default "app" */
@@ -142,7 +144,11 @@ export class Database extends pulumi.ComponentResource {
                 { parent: this, protect: args.protect },
             ),
         );
-        new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag) }, { parent: this });
+        new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: cluster.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) },
+            { parent: this },
+        );
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: appName }, { parent: this, protect: args.protect });
         const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: appName }, { parent: this });
         const budget = connectionBudget(args.size, args.maxInstances);
@@ -209,11 +215,15 @@ export class Database extends pulumi.ComponentResource {
                     backupRestore: { databaseName: cluster.name, ...(r.at === "latest" ? {} : { backupCreatedAt: r.at }) },
                 },
                 // Protected while the app uses it: removing or changing alicerce:restoreFrom then fails the preview.
-                { parent: this, protect: r.active || args.protect },
+                // The provider waits 30 minutes for a create by default (digitalocean_database_cluster, Timeouts:
+                // "create - (Defaults to 30 minutes)"); a restore copies the whole base backup and replays WAL first,
+                // so a large database needs longer: RESTORED_CLUSTER_CREATE_TIMEOUT.
+                { parent: this, protect: r.active || args.protect, customTimeouts: { create: RESTORED_CLUSTER_CREATE_TIMEOUT } },
             );
             new digitalocean.DatabaseFirewall(
                 `${name}-restored-${r.slug}-firewall`,
-                { clusterId: restored.id, rules: [{ type: "tag", value: args.appTag }] },
+                // The same droplets as the stack's own cluster: with the restored cluster active, the workers use it and the copy dumps it.
+                { clusterId: restored.id, rules: trustedTagRules(args.appTag, args.workerTag, args.copyTag) },
                 { parent: this },
             );
             this.restoredClusterId = restored.id;
@@ -246,9 +256,21 @@ export class Database extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * How long `pulumi up` waits for a restored cluster to come online (the provider's default
+ * is 30 minutes, shorter than the restore of a large database; an `up` that gives up leaves
+ * the cluster out of the state while DigitalOcean keeps creating it).
+ */
+export const RESTORED_CLUSTER_CREATE_TIMEOUT = "4h";
+
 /** Database firewall rules trusting the app droplets' tag and, when there are workers, theirs. */
-export function trustedTagRules(appTag: pulumi.Input<string>, workerTag?: pulumi.Input<string>): digitalocean.types.input.DatabaseFirewallRule[] {
+export function trustedTagRules(
+    appTag: pulumi.Input<string>,
+    workerTag?: pulumi.Input<string>,
+    copyTag?: pulumi.Input<string>,
+): digitalocean.types.input.DatabaseFirewallRule[] {
     const rules: digitalocean.types.input.DatabaseFirewallRule[] = [{ type: "tag", value: appTag }];
     if (workerTag !== undefined) rules.push({ type: "tag", value: workerTag });
+    if (copyTag !== undefined) rules.push({ type: "tag", value: copyTag });
     return rules;
 }

@@ -1,5 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { HEARTBEAT_EXPIRY_DAYS } from "./region-copy";
 
 /** Arguments of {@link SecondRegionCopies}. */
 export interface SecondRegionCopiesArgs {
@@ -37,6 +38,8 @@ export class SecondRegionCopies extends pulumi.ComponentResource {
                 versioning: { enabled: true },
                 lifecycleRules: [
                     { id: "old-versions", enabled: true, noncurrentVersionExpiration: { days: args.keepDays }, abortIncompleteMultipartUploadDays: 7 },
+                    // The copy job's heartbeat (components/digitalocean/region-copy.ts): not rewritten for this long, it expires and the uptime check alerts.
+                    { id: "heartbeat", enabled: true, prefix: "heartbeat/", expiration: { days: HEARTBEAT_EXPIRY_DAYS } },
                 ],
                 forceDestroy: false,
             },

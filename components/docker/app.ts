@@ -3,15 +3,17 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { APP_PORT, type AppShape, HEALTH_PATH, singleHostAppEnvironment, STOP_TIMEOUT_SECONDS, workerCommandOf } from "../shared/app-contract";
+import { AppSecrets, secretFileVariables, secretMountArgs } from "./app-secrets";
 import { hardening, networking } from "./container";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
 import type { ObjectStore } from "./objectstore";
 import type { Postgres } from "./postgres";
 import type { Redis } from "./redis";
+import { PACKAGE_ROOT } from "../shared/package-root";
 
 /** The app image's build context. */
-export const APP_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "app-image");
+export const APP_IMAGE_CONTEXT = path.join(PACKAGE_ROOT, "app-image");
 
 /** Arguments of {@link AppReplicas}. */
 export interface AppReplicasArgs {
@@ -57,6 +59,8 @@ export interface AppReplicasArgs {
         readonly env?: Readonly<Record<string, string>>;
         /** `alicerce:appSecrets`, as one secret Output. */
         readonly secrets?: pulumi.Input<Record<string, string>>;
+        /** The secrets' names (plain): each becomes a file in /run/secrets and a `<NAME>_FILE` variable (app-secrets.ts). */
+        readonly secretNames?: readonly string[];
     };
 }
 
@@ -132,6 +136,18 @@ export class AppReplicas extends pulumi.ComponentResource {
         const ownImage = args.image !== undefined || args.app?.buildContext !== undefined;
         const pg = args.postgres;
         const store = args.objectStore;
+        // The team's secrets as files in a volume, never in the containers' environment (docker inspect shows that).
+        const secretNames = [...(args.app?.secretNames ?? [])].sort();
+        const appSecrets =
+            secretNames.length > 0
+                ? new AppSecrets(
+                      `${name}-secrets`,
+                      { namePrefix: args.namePrefix, names: secretNames, values: args.app?.secrets ?? {}, labels: args.labels, limit: args.limit },
+                      { parent: this },
+                  )
+                : undefined;
+        const secretFiles = appSecrets === undefined ? {} : secretMountArgs(appSecrets);
+        const secretsLabel = appSecrets === undefined ? [] : [{ label: "alicerce.secrets", value: appSecrets.gate }];
         const envs = pulumi.secret(
             pulumi
                 .all({
@@ -149,7 +165,6 @@ export class AppReplicas extends pulumi.ComponentResource {
                     accessKey: store.appAccessKey,
                     secretKey: store.appSecretKey,
                     session: sessionKey.result,
-                    appSecrets: pulumi.output(args.app?.secrets ?? {}).apply((m) => JSON.stringify(m)),
                 })
                 .apply(
                     ({
@@ -167,7 +182,6 @@ export class AppReplicas extends pulumi.ComponentResource {
                         accessKey,
                         secretKey,
                         session,
-                        appSecrets,
                     }) =>
                         Object.entries({
                             ...singleHostAppEnvironment({
@@ -182,9 +196,10 @@ export class AppReplicas extends pulumi.ComponentResource {
                             }),
                             // p-app-env: names were checked against the platform's (stacks/), so nothing here overrides it.
                             ...(args.app?.env ?? {}),
-                            ...(JSON.parse(appSecrets) as Record<string, string>),
                             PORT: String(shape.port),
-                        }).map(([key, value]) => `${key}=${value}`),
+                        })
+                            .map(([key, value]) => `${key}=${value}`)
+                            .concat(secretFileVariables(secretNames)),
                 ),
         );
 
@@ -201,8 +216,9 @@ export class AppReplicas extends pulumi.ComponentResource {
                     attach: true,
                     logs: true,
                     mustRun: false,
-                    labels: [...args.labels, { label: "alicerce.role", value: "release" }],
+                    labels: [...args.labels, { label: "alicerce.role", value: "release" }, ...secretsLabel],
                     ...hardening({ limit: args.limit, restart: "no" }),
+                    ...secretFiles,
                 },
                 { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
             );
@@ -241,9 +257,11 @@ export class AppReplicas extends pulumi.ComponentResource {
                         ...args.labels,
                         { label: "alicerce.replica", value: alias },
                         ...(releaseGate !== undefined ? [{ label: "alicerce.release", value: releaseGate }] : []),
+                        ...secretsLabel,
                     ],
                     ...(shape.command !== undefined ? { command: [...shape.command] } : {}),
                     ...hardening({ limit: args.limit }),
+                    ...secretFiles,
                 },
                 { parent: this, additionalSecretOutputs: ["envs"], dependsOn: [...(args.dependsOn ?? []), ...(previous ? [previous] : [])] },
             );
@@ -280,8 +298,9 @@ export class AppReplicas extends pulumi.ComponentResource {
                     // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
                     stopTimeout: STOP_TIMEOUT_SECONDS,
                     destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
-                    labels: [...args.labels, { label: "alicerce.worker", value: alias }],
+                    labels: [...args.labels, { label: "alicerce.worker", value: alias }, ...secretsLabel],
                     ...hardening({ limit: args.workerLimit ?? args.limit }),
+                    ...secretFiles,
                 },
                 { parent: this, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
             );

@@ -453,7 +453,7 @@ describe("backup.sh", () => {
                     { stdio: "ignore", timeout: 30_000 },
                 );
                 const started = await startS3rverProcess(
-                    `{ directory: process.env.S3_DIR, key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT), configureBuckets: [{ name: "acme-backups" }] }`,
+                    `{ directory: process.env.S3_DIR, key: fs.readFileSync(process.env.S3_KEY), cert: fs.readFileSync(process.env.S3_CERT), configureBuckets: [{ name: "acme-backups" }, { name: "acme-copies" }] }`,
                     { S3_DIR: path.join(storeDir, "data"), S3_KEY: keyFile, S3_CERT: certFile },
                 );
                 server = started.process;
@@ -498,6 +498,74 @@ describe("backup.sh", () => {
                 assert.equal(restoredFiles.status, 0, restoredFiles.stderr);
                 assert.deepEqual(bucketDigest(f.bucket), before);
                 assert.equal(Object.keys(before).length, 2);
+            });
+
+            // The DigitalOcean second region (components/digitalocean/region-copy.ts) runs this script with two buckets of the
+            // primary region (EXTRA_BUCKETS) and a heartbeat object its uptime check watches (HEARTBEAT_OBJECT), into a restic
+            // repository in a bucket on ANOTHER server (here the HTTPS s3rver; the sources are on the plain-HTTP one).
+            // rclone rcat / deletefile: https://rclone.org/commands/rclone_rcat/, https://rclone.org/commands/rclone_deletefile/;
+            // rclone's S3 `acl` option (public-read for the heartbeat only): https://rclone.org/s3/#s3-acl
+            it("second region: the dump, the uploads and an extra bucket into a repository in another bucket; heartbeat on success, gone on failure; restores from it alone", () => {
+                const f = fixture("region");
+                const exports = "exports-region";
+                const files = path.join(dir, "exports-src");
+                fs.mkdirSync(path.join(files, "2026"), { recursive: true });
+                fs.writeFileSync(path.join(files, "2026", "export-1.csv.gz"), crypto.randomBytes(30_000));
+                fs.writeFileSync(path.join(files, "index.json"), `{"marker":"${marker}"}`);
+                rclone(["mkdir", `store:${exports}`]);
+                rclone(["copy", files, `store:${exports}`]);
+                fs.rmSync(files, { recursive: true });
+                const copyEnv = {
+                    RESTIC_REPOSITORY: endpoint.replace("/acme-backups/alicerce", "/acme-copies/restic"),
+                    AWS_ACCESS_KEY_ID: "S3RVER",
+                    AWS_SECRET_ACCESS_KEY: "S3RVER",
+                    SSL_CERT_FILE: certFile,
+                    EXTRA_BUCKETS: `backups=${exports}`,
+                    HEARTBEAT_OBJECT: "copy:acme-copies/heartbeat/last-success",
+                    RCLONE_CONFIG_COPY_TYPE: "s3",
+                    RCLONE_CONFIG_COPY_PROVIDER: "Other",
+                    RCLONE_CONFIG_COPY_ENDPOINT: endpoint.replace(/^s3:/, "").replace("/acme-backups/alicerce", ""),
+                    RCLONE_CONFIG_COPY_ACCESS_KEY_ID: "S3RVER",
+                    RCLONE_CONFIG_COPY_SECRET_ACCESS_KEY: "S3RVER",
+                    RCLONE_CONFIG_COPY_REGION: "us-east-1",
+                    RCLONE_CONFIG_COPY_ACL: "public-read",
+                };
+                const heartbeat = path.join(storeDir, "data", "acme-copies", "heartbeat", "last-success._S3rver_object");
+                const r = script(["run"], scriptEnv(f, copyEnv));
+                assert.equal(r.status, 0, r.stderr);
+                assert.ok(fs.existsSync(heartbeat), `no heartbeat object after a successful run: ${listFiles(path.join(storeDir, "data")).join(", ")}`);
+                assert.match(fs.readFileSync(heartbeat, "utf8"), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+                const listed = JSON.parse(
+                    execFileSync("restic", ["--no-cache", "snapshots", "--json"], {
+                        env: { PATH: process.env.PATH, TZ: "UTC", RESTIC_PASSWORD_FILE: passwordFile, ...copyEnv },
+                        encoding: "utf8",
+                        timeout: 60_000,
+                    }),
+                ) as Snapshot[];
+                const kinds = listed.map((s) => (s.tags ?? []).join(",")).sort();
+                assert.deepEqual(kinds, ["bucket-backups", "manifest", "postgres", "uploads"]);
+                // Encrypted: neither the database's marker nor the export's is readable in the copy bucket.
+                for (const o of listFiles(path.join(storeDir, "data", "acme-copies")))
+                    assert.ok(!fs.readFileSync(path.join(storeDir, "data", "acme-copies", o)).includes(marker), `${o} holds plain text`);
+
+                // Restore from the copy alone: the database into a new one, the extra bucket into an empty bucket.
+                const restoredDb = script(["restore-new", "restic", "latest"], scriptEnv(f, { ...copyEnv, RESTORE_DATABASE: "restored_region" }));
+                assert.equal(restoredDb.status, 0, restoredDb.stderr);
+                for (const table of ["patients", "visits"]) assert.equal(tableDigest("restored_region", table), tableDigest("app", table), table);
+                rclone(["mkdir", "store:exports-restored"]);
+                const restoredBucket = script(
+                    ["restore-bucket", "backups", "exports-restored"],
+                    scriptEnv(f, { ...copyEnv, UPLOADS_WRITE_ACCESS_KEY_ID: "S3RVER", UPLOADS_WRITE_SECRET_ACCESS_KEY: "S3RVER" }),
+                );
+                assert.equal(restoredBucket.status, 0, restoredBucket.stderr);
+                const original = bucketDigest(exports);
+                assert.equal(Object.keys(original).length, 2);
+                assert.deepEqual(bucketDigest("exports-restored"), original);
+
+                // A failed night (the database refuses the password) deletes the heartbeat at once.
+                const failed = script(["run"], scriptEnv(f, { ...copyEnv, PGPASSWORD: "wrong" }));
+                assert.notEqual(failed.status, 0);
+                assert.ok(!fs.existsSync(heartbeat), "the heartbeat survived a failed run");
             });
         });
 
@@ -570,6 +638,80 @@ describe("backup.sh", () => {
                 assert.equal(r.status, 0, r.stderr);
                 assert.equal(tableDigest(db, "patients"), want, db);
             }
+        });
+
+        // Review of issue 16, minor: `restic:latest` is the newest dump WITH a manifest of its run, as the
+        // drill picks (ops/drill.ts pickSnapshots); a run that failed after storing its dump is passed over.
+        it("restore-new restic:latest passes over a newer dump of a failed run (no manifest)", () => {
+            const f = fixture("restore-new-latest");
+            assert.equal(script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "" })).status, 0);
+            const want = tableDigest("app", "patients");
+            // A later run that stored its dump and died before its manifest: a dump pg_restore cannot read.
+            const later = new Date(Date.now() + 3_600_000).toISOString().replace("T", " ").slice(0, 19);
+            restic(
+                f.repo,
+                ["backup", "--host", "alicerce", "--tag", "postgres", "--stdin", "--stdin-filename", "app.dump", "--time", later],
+                crypto.randomBytes(4096),
+            );
+            const r = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_latest" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_latest", "patients"), want);
+        });
+
+        // Review of issue 16, B1: with alicerce:useRestoredDatabase the scheduler dumps the restored database
+        // (PGDATABASE=app_restored_<slug>), so its snapshots hold app_restored_<slug>.dump; a restore from them
+        // (the restore container still names the stack's own database) reads the dump the snapshot holds.
+        it("after the switch the nightly run dumps the restored database, and restore-new restores from those snapshots", () => {
+            const f = fixture("restore-new-follow");
+            psql("postgres", "CREATE DATABASE app_restored_0f0f0f0f TEMPLATE app");
+            psql("app_restored_0f0f0f0f", "INSERT INTO patients (name) VALUES ('written to the restored database')");
+            const run = script(["run"], scriptEnv(f, { UPLOADS_BUCKET: "", PGDATABASE: "app_restored_0f0f0f0f" }));
+            assert.equal(run.status, 0, run.stderr);
+            const dumps = snapshots(f.repo).filter((x) => x.tags?.includes("postgres"));
+            assert.deepEqual(dumps[0].paths, ["/app_restored_0f0f0f0f.dump"]);
+            const r = script(["restore-new", "restic", "latest"], scriptEnv(f, { RESTORE_DATABASE: "app_restored_1e1e1e1e" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_1e1e1e1e", "patients"), tableDigest("app_restored_0f0f0f0f", "patients"));
+            assert.equal(psql("app_restored_1e1e1e1e", "SELECT count(*) FROM patients WHERE name = 'written to the restored database'"), "1");
+        });
+
+        // Review of issue 16, M4: `gzip -dc f | psql -1` commits whatever a truncated file holds (a pipeline's
+        // status is its last command's: POSIX Shell Command Language 2.9.2 Pipelines,
+        // https://pubs.opengroup.org/onlinepubs/9799919799/utilities/V3_chap02.html#tag_19_09_02). gzip -t
+        // checks the stream and its CRC (https://www.gnu.org/software/gzip/manual/gzip.html#Invoking-gzip);
+        // pg_dump ends a plain dump with "-- PostgreSQL database dump complete" (src/bin/pg_dump/pg_backup_archiver.c).
+        it("restore-new refuses a truncated .sql.gz or .sql dump and leaves no target", () => {
+            const f = fixture("restore-new-truncated");
+            const plain = path.join(dir, "full.sql");
+            execFileSync("pg_dump", ["--no-owner", "-f", plain, "-d", "app"], { env: pgEnv(), timeout: 60_000 });
+            const text = fs.readFileSync(plain, "utf8");
+            // Cut after the patients' data (committed by psql -1 as far as it goes), before the visits.
+            const cut = text.slice(0, text.indexOf("COPY public.visits"));
+            assert.ok(cut.length > 1000 && cut.includes("COPY public.patients"));
+            const gz = path.join(dir, "truncated.sql.gz");
+            const whole = execFileSync("gzip", ["-c"], { input: text });
+            fs.writeFileSync(gz, whole.subarray(0, Math.floor(whole.length * 0.6)));
+            const sql = path.join(dir, "truncated.sql");
+            fs.writeFileSync(sql, cut);
+            // A gzip file that is complete but holds a truncated dump.
+            const gzCut = path.join(dir, "cut.sql.gz");
+            fs.writeFileSync(gzCut, execFileSync("gzip", ["-c"], { input: cut }));
+            for (const [file, db] of [
+                [gz, "app_restored_trunc_gz"],
+                [sql, "app_restored_trunc_sql"],
+                [gzCut, "app_restored_cut_gz"],
+            ]) {
+                const r = script(["restore-new", "dump", file], scriptEnv(f, { RESTORE_DATABASE: db }));
+                assert.notEqual(r.status, 0, `${file} was restored as complete`);
+                assert.match(r.stderr, /gzip -t failed|dump complete/);
+                assert.equal(psql("postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '${db}%'`), "0", db);
+            }
+            // The whole file still restores.
+            const ok = path.join(dir, "whole.sql.gz");
+            fs.writeFileSync(ok, whole);
+            const r = script(["restore-new", "dump", ok], scriptEnv(f, { RESTORE_DATABASE: "app_restored_whole_gz" }));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(tableDigest("app_restored_whole_gz", "visits"), tableDigest("app", "visits"));
         });
 
         /** A repository holding dumps of earlier days (`[days ago, hour UTC]`), which forget may prune. */

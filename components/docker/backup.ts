@@ -1,8 +1,9 @@
 import * as path from "path";
 import { IMAGES } from "./images";
+import { PACKAGE_ROOT } from "../shared/package-root";
 
 /** The build context of the backup image (Dockerfile and backup.sh). */
-export const BACKUP_IMAGE_CONTEXT = path.join(__dirname, "backup");
+export const BACKUP_IMAGE_CONTEXT = path.join(PACKAGE_ROOT, "components", "docker", "backup");
 
 /** Where the backup container sees things. */
 export const BACKUP_PATHS = {

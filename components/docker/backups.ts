@@ -62,6 +62,12 @@ export interface SingleHostRestore {
     readonly source: string;
     /** 8 hex digits of the source: the new database's name and the container's logical name carry it. */
     readonly slug: string;
+    /**
+     * `alicerce:useRestoredDatabase`: the app writes the restored database, so the nightly
+     * backup dumps it (and its manifest) instead of the stack's own, now unused, one.
+     * @default false
+     */
+    readonly active?: boolean;
 }
 
 /** Where a dump file's directory is mounted (read-only) in the restore container. */
@@ -72,9 +78,18 @@ export function restoredDatabaseName(database: string, slug: string): string {
     return `${database}_restored_${slug}`;
 }
 
-/** Fails with the restore container's own words when it exited non-zero (the app then never starts on it). */
-export function checkRestore(exitCode: number | undefined, logs: string | undefined): void {
-    if (exitCode !== 0) throw new Error(`the restore container exited ${exitCode ?? "without a code"}; the running database is untouched:\n${logs ?? ""}`);
+/**
+ * Fails with the restore container's own words when it exited non-zero (the app then never starts on it).
+ * The Docker provider keeps an exited container (`must_run` false) and reports its create as done
+ * whatever the exit code, so nothing runs the restore again by itself: the message names the
+ * container's URN for `pulumi up --replace` once the cause is fixed (docs/data-recovery.md).
+ */
+export function checkRestore(exitCode: number | undefined, logs: string | undefined, urn?: string): void {
+    if (exitCode === 0) return;
+    const retry = urn
+        ? `fix the cause (below), then run the restore again with: pulumi up --replace '${urn}' (or remove alicerce:restoreFrom)`
+        : "fix the cause (below), then run the restore again with pulumi up --replace <urn of the restore container> (or remove alicerce:restoreFrom)";
+    throw new Error(`the restore container exited ${exitCode ?? "without a code"}; the running database is untouched; ${retry}:\n${logs ?? ""}`);
 }
 
 /**
@@ -138,61 +153,43 @@ export class Backups extends pulumi.ComponentResource {
               )
             : undefined;
 
-        const envs = pulumi.secret(
-            pulumi
-                .all([
-                    pg.host,
-                    pg.port,
-                    pg.database,
-                    pg.user,
-                    pg.password,
-                    password.result,
-                    pulumi.all([args.repository?.accessKeyId ?? "", args.repository?.secretAccessKey ?? ""]),
-                    pulumi.all([args.uploads.endpoint, args.uploads.bucket, args.uploads.accessKeyId, args.uploads.secretAccessKey]),
-                ])
-                .apply(
-                    ([
-                        host,
-                        port,
-                        database,
-                        user,
-                        dbPassword,
-                        resticPassword,
-                        [accessKeyId, secretAccessKey],
-                        [uploadsEndpoint, bucket, uploadsKeyId, uploadsSecret],
-                    ]) =>
-                        backupEnvironment({
-                            postgres: { host, port, database, user, password: dbPassword },
-                            repository: args.repository ? { url: repositoryUrl, accessKeyId, secretAccessKey } : { url: repositoryUrl },
+        const envsFor = (db: pulumi.Input<string>) =>
+            pulumi.secret(
+                pulumi
+                    .all([
+                        pg.host,
+                        pg.port,
+                        db,
+                        pg.user,
+                        pg.password,
+                        password.result,
+                        pulumi.all([args.repository?.accessKeyId ?? "", args.repository?.secretAccessKey ?? ""]),
+                        pulumi.all([args.uploads.endpoint, args.uploads.bucket, args.uploads.accessKeyId, args.uploads.secretAccessKey]),
+                    ])
+                    .apply(
+                        ([
+                            host,
+                            port,
+                            database,
+                            user,
+                            dbPassword,
                             resticPassword,
-                            uploads: { endpoint: uploadsEndpoint, bucket, accessKeyId: uploadsKeyId, secretAccessKey: uploadsSecret },
-                            snapshotHost: args.namePrefix,
-                            retentionDays: args.retentionDays,
-                            hourUtc: args.hourUtc,
-                            memoryMb: args.limit.memoryMb,
-                        }),
-                ),
-        );
-        const scheduler = new docker.Container(
-            `${name}-scheduler`,
-            {
-                ...common,
-                // The data network first: it is the default gateway only when there is no egress network.
-                ...networking([{ name: args.network }, ...(egress ? [{ name: egress.name, gwPriority: 1 }] : [])]),
-                envs,
-                name: `${args.namePrefix}-backup`,
-                // restic records the host name in snapshots; backup.sh sets it explicitly, this keeps `restic` by hand consistent.
-                hostname: args.namePrefix,
-                command: ["schedule"],
-                healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
-                volumes: [
-                    { volumeName: work.name, containerPath: BACKUP_PATHS.work },
-                    ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository }] : []),
-                ],
-                ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
-            },
-            { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
-        );
+                            [accessKeyId, secretAccessKey],
+                            [uploadsEndpoint, bucket, uploadsKeyId, uploadsSecret],
+                        ]) =>
+                            backupEnvironment({
+                                postgres: { host, port, database, user, password: dbPassword },
+                                repository: args.repository ? { url: repositoryUrl, accessKeyId, secretAccessKey } : { url: repositoryUrl },
+                                resticPassword,
+                                uploads: { endpoint: uploadsEndpoint, bucket, accessKeyId: uploadsKeyId, secretAccessKey: uploadsSecret },
+                                snapshotHost: args.namePrefix,
+                                retentionDays: args.retentionDays,
+                                hourUtc: args.hourUtc,
+                                memoryMb: args.limit.memoryMb,
+                            }),
+                    ),
+            );
+        const envs = envsFor(pg.database);
 
         // --- restore: a one-shot container that makes the NEW database before the app starts on it ---
         if (args.restore) {
@@ -221,12 +218,35 @@ export class Backups extends pulumi.ComponentResource {
                 },
                 { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
             );
-            this.restoredDatabase = pulumi.all([restore.exitCode, restore.containerLogs, database]).apply(([code, logs, d]) => {
-                checkRestore(code, logs);
+            this.restoredDatabase = pulumi.all([restore.exitCode, restore.containerLogs, database, restore.urn]).apply(([code, logs, d, urn]) => {
+                checkRestore(code, logs, urn);
                 return d;
             });
         }
         // --- end restore ---
+
+        // alicerce:useRestoredDatabase: the nightly dump, its name and its manifest follow the database the app writes.
+        const schedulerEnvs = args.restore?.active && this.restoredDatabase ? envsFor(this.restoredDatabase) : envs;
+        const scheduler = new docker.Container(
+            `${name}-scheduler`,
+            {
+                ...common,
+                // The data network first: it is the default gateway only when there is no egress network.
+                ...networking([{ name: args.network }, ...(egress ? [{ name: egress.name, gwPriority: 1 }] : [])]),
+                envs: schedulerEnvs,
+                name: `${args.namePrefix}-backup`,
+                // restic records the host name in snapshots; backup.sh sets it explicitly, this keeps `restic` by hand consistent.
+                hostname: args.namePrefix,
+                command: ["schedule"],
+                healthcheck: { tests: ["CMD", "/usr/local/bin/backup.sh", "health"], interval: "5m", timeout: "10s", retries: 1, startPeriod: "1m" },
+                volumes: [
+                    { volumeName: work.name, containerPath: BACKUP_PATHS.work },
+                    ...(local ? [{ volumeName: local.name, containerPath: BACKUP_PATHS.repository }] : []),
+                ],
+                ...hardening({ limit: args.limit, tmpfs: ["/tmp"] }),
+            },
+            { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.dependsOn },
+        );
 
         this.schedulerName = scheduler.name;
         this.imageName = image.imageName;

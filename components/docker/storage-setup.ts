@@ -8,9 +8,10 @@ import { IMAGES } from "./images";
 import type { DockerLabel } from "./labels";
 import type { ContainerLimit } from "./limits";
 import type { ObjectStore } from "./objectstore";
+import { PACKAGE_ROOT } from "../shared/package-root";
 
 /** The setup script, run by `sh` in the rclone image. */
-export const STORAGE_SETUP_SCRIPT = path.join(__dirname, "storage", "setup.sh");
+export const STORAGE_SETUP_SCRIPT = path.join(PACKAGE_ROOT, "components", "docker", "storage", "setup.sh");
 
 /** What {@link storageSetupEnvironment} needs. */
 export interface StorageSetupEnvironmentOptions {

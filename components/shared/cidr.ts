@@ -106,3 +106,62 @@ export function subnetLayout(vpcCidr: string, azCount: number): PlannedSubnet[] 
         Array.from({ length: azCount }, (_, az) => ({ tier, az, cidr: formatCidr(nthSubnet(vpc, prefix, t * MAX_AZS + az)) })),
     );
 }
+
+// ---- q-budget-aws: IPv6 subnets (issue 17) ----
+
+/** The 8 hextets of an IPv6 address as one 128-bit number; throws on anything that is not one. */
+function parseIpv6(text: string): bigint {
+    const halves = text.split("::");
+    if (halves.length > 2 || !/^[0-9a-fA-F:]+$/.test(text)) throw new Error(`"${text}" is not an IPv6 address`);
+    const part = (s: string) => (s === "" ? [] : s.split(":"));
+    const head = part(halves[0]);
+    const tail = halves.length === 2 ? part(halves[1]) : [];
+    const missing = 8 - head.length - tail.length;
+    if ((halves.length === 1 && missing !== 0) || missing < 0) throw new Error(`"${text}" is not an IPv6 address`);
+    const groups = [...head, ...Array.from({ length: halves.length === 2 ? missing : 0 }, () => "0"), ...tail];
+    if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) throw new Error(`"${text}" is not an IPv6 address`);
+    return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
+}
+
+/** A 128-bit number as a compressed IPv6 address (RFC 5952: lowercase, the longest run of zero groups as `::`). */
+function formatIpv6(value: bigint): string {
+    const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt((7 - i) * 16)) & 0xffffn));
+    let best = { at: -1, len: 0 };
+    for (let i = 0; i < 8;) {
+        if (groups[i] !== 0) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < 8 && groups[j] === 0) j++;
+        if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
+        i = j;
+    }
+    const hex = groups.map((g) => g.toString(16));
+    if (best.at < 0) return hex.join(":");
+    return `${hex.slice(0, best.at).join(":")}::${hex.slice(best.at + best.len).join(":")}`;
+}
+
+/**
+ * The `index`-th /64 of a VPC's IPv6 block (AWS assigns a /56: 256 /64s; a
+ * subnet's IPv6 block must be a /64, EC2 CreateSubnet / AssociateSubnetCidrBlock).
+ * Subnets use the same index as their IPv4 block ({@link subnetLayout}:
+ * `kind * MAX_AZS + az`), so it is stable when AZs are added.
+ */
+export function ipv6SubnetCidr(vpcIpv6Cidr: string, index: number): string {
+    const m = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(vpcIpv6Cidr);
+    if (!m) throw new Error(`"${vpcIpv6Cidr}" is not an IPv6 CIDR such as 2600:1f18:0:ab00::/56`);
+    const prefix = Number(m[2]);
+    if (prefix > 64) throw new Error(`"${vpcIpv6Cidr}" is longer than /64: it holds no /64 subnet`);
+    const base = parseIpv6(m[1]);
+    const hostBits = 128n - BigInt(prefix);
+    if (base & ((1n << hostBits) - 1n)) throw new Error(`"${vpcIpv6Cidr}" has host bits set`);
+    const count = 2 ** (64 - prefix);
+    if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`${vpcIpv6Cidr} holds ${count} /64 blocks; block ${index} does not exist`);
+    return `${formatIpv6(base + (BigInt(index) << 64n))}/64`;
+}
+
+/** The index of a planned subnet's block in its VPC ({@link subnetLayout}), for its IPv6 block too. */
+export function subnetIndex(subnet: Pick<PlannedSubnet, "tier" | "az">): number {
+    return SUBNET_TIERS.indexOf(subnet.tier) * MAX_AZS + subnet.az;
+}

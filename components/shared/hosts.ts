@@ -107,3 +107,8 @@ export function planHosts(i: HostInputs): { plan: HostPlan; problems: { key: str
 export function hostsOf(plan: HostPlan, service: HostService): string[] {
     return plan.routes.filter((r) => r.service === service).map((r) => r.host);
 }
+
+/** A logical-name key for a host (`api-example-com`, `wild-clinics-example-com`): DNS records and certificate files are keyed by it. */
+export function hostKey(host: string): string {
+    return host.replace(/^\*\./, "wild-").replace(/[^a-z0-9-]/g, "-");
+}

@@ -290,8 +290,11 @@ export async function psql(pg: PgEnv, sql: string): Promise<string> {
     return (await run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"], { env: clientEnv(pg), input: sql })).trim();
 }
 
-/** pg_restore of a custom-format dump in one transaction; `clean` drops the objects it recreates first. */
-export async function restoreDump(pg: PgEnv, dumpFile: string, o: { clean?: boolean; pgBin?: string } = {}): Promise<void> {
+/**
+ * pg_restore of a custom-format dump in one transaction; `clean` drops the objects it recreates first;
+ * `useList` restores only the entries of that list (`pg_restore --use-list`, e.g. {@link listWithoutExtensions}).
+ */
+export async function restoreDump(pg: PgEnv, dumpFile: string, o: { clean?: boolean; pgBin?: string; useList?: string } = {}): Promise<void> {
     const bin = o.pgBin ? path.join(o.pgBin, "pg_restore") : "pg_restore";
     await run(
         bin,
@@ -301,6 +304,7 @@ export async function restoreDump(pg: PgEnv, dumpFile: string, o: { clean?: bool
             "--no-owner",
             "--no-privileges",
             ...(o.clean ? ["--clean", "--if-exists"] : []),
+            ...(o.useList ? [`--use-list=${o.useList}`] : []),
             `--dbname=${pg.PGDATABASE}`,
             dumpFile,
         ],
@@ -313,4 +317,38 @@ export async function dumpSchemas(dumpFile: string, pgBin?: string): Promise<str
     const list = await run(pgBin ? path.join(pgBin, "pg_restore") : "pg_restore", ["--list", dumpFile]);
     // TOC lines: `<id>; <catalog oid> <oid> SCHEMA - <name> <owner>` (https://www.postgresql.org/docs/current/app-pgrestore.html, --list)
     return [...list.matchAll(/^\d+; \d+ \d+ SCHEMA - (\S+)/gm)].map((m) => m[1]);
+}
+
+/** TOC lines of an extension and of its comment (`pg_restore --list`): `<id>; 3079 <oid> EXTENSION - <name> <owner>`, `<id>; 0 0 COMMENT - EXTENSION <name> ...`. */
+const EXTENSION_ENTRY = /^\d+; \d+ \d+ (EXTENSION - (\S+)|COMMENT - EXTENSION (\S+))/;
+
+/**
+ * The extensions a custom-format dump creates (its `EXTENSION` entries), each with the
+ * statement pg_restore would run for it (`CREATE EXTENSION IF NOT EXISTS <name> WITH SCHEMA <schema>`),
+ * read from the dump itself (`pg_restore --use-list` of those entries, `--file=-`).
+ * Creating an extension and `COMMENT ON EXTENSION` need rights an application user does not
+ * hold on a managed database (DigitalOcean: the database's owner, doadmin): the operator runs
+ * these statements first, and the restore leaves the entries out ({@link listWithoutExtensions}).
+ */
+export async function dumpExtensions(dumpFile: string, work: string, pgBin?: string): Promise<{ name: string; statement: string }[]> {
+    const bin = pgBin ? path.join(pgBin, "pg_restore") : "pg_restore";
+    const lines = (await run(bin, ["--list", dumpFile])).split("\n");
+    const entries = lines.filter((l) => /^\d+; \d+ \d+ EXTENSION - /.test(l));
+    if (entries.length === 0) return [];
+    const list = path.join(work, "extensions.list");
+    fs.writeFileSync(list, entries.join("\n") + "\n");
+    const sql = await run(bin, [`--use-list=${list}`, "--file=-", dumpFile]);
+    return entries.map((l) => {
+        const name = l.match(EXTENSION_ENTRY)![2];
+        const statement = sql.split("\n").find((s) => new RegExp(`^CREATE EXTENSION IF NOT EXISTS "?${name.replace(/[^A-Za-z0-9_-]/g, "")}"?( |;)`).test(s));
+        return { name, statement: statement ?? `CREATE EXTENSION IF NOT EXISTS "${name}";` };
+    });
+}
+
+/** Writes a `pg_restore --use-list` file of every entry of the dump except its EXTENSION and COMMENT - EXTENSION ones; returns how many were left out. */
+export async function listWithoutExtensions(dumpFile: string, listFile: string, pgBin?: string): Promise<number> {
+    const lines = (await run(pgBin ? path.join(pgBin, "pg_restore") : "pg_restore", ["--list", dumpFile])).split("\n");
+    const kept = lines.filter((l) => !EXTENSION_ENTRY.test(l));
+    fs.writeFileSync(listFile, kept.join("\n") + "\n");
+    return lines.length - kept.length;
 }

@@ -5,7 +5,7 @@ import type { StackSettings } from "../../stacks";
 import { Cdn } from "../../components/aws/cdn";
 import { Certificate } from "../../components/aws/certificate";
 import { Dns, DnsRecordSpec } from "../../components/cloudflare/dns";
-import { hostsOf } from "../../components/shared/hosts";
+import { hostKey, hostsOf } from "../../components/shared/hosts";
 import { s3BucketName } from "../../components/shared/naming";
 
 /** The key prefix of public uploads: the path the CDN serves (app-image/README.md, PUBLIC_PREFIX). */
@@ -14,10 +14,8 @@ export const PUBLIC_PREFIX = "public/";
 /** CloudFront takes certificates only from ACM in us-east-1 (CloudFront Developer Guide, "Requirements for using SSL/TLS certificates with CloudFront"). */
 export const CLOUDFRONT_CERTIFICATE_REGION = "us-east-1";
 
-/** A logical-name key for a host (`api-example-com`, `wild-clinics-example-com`). */
-export function hostKey(host: string): string {
-    return host.replace(/^\*\./, "wild-").replace(/[^a-z0-9-]/g, "-");
-}
+/** A logical-name key for a host (components/shared/hosts.ts; q-frontend moved it there for the DigitalOcean platform too). */
+export { hostKey };
 
 /**
  * The names whose ACM validation record must be created: ACM gives `*.x` the

@@ -8,7 +8,7 @@ import type { SecretEnv } from "../../components/shared/userdata";
 import { Certificate } from "../../components/aws/certificate";
 import { AppServers, architectureOf, ComputePool, DEFAULT_HEALTH_CHECK_GRACE_SECONDS, dockerPlatform } from "../../components/aws/compute";
 import { awsWorkerEnvironment, workerCommandOf } from "../../components/shared/app-contract";
-import { LoadBalancer } from "../../components/aws/loadBalancer";
+import { LoadBalancer, type LoadBalancerIpAddressType } from "../../components/aws/loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
 import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
 import { Registry } from "../../components/aws/registry";
@@ -113,6 +113,16 @@ export function ingressChoice(s: Pick<StackSettings, "lbIngressCidrs" | "cloudfl
     return { kind: "anyone" };
 }
 
+/**
+ * The load balancer's address type (q-budget-aws): IPv6 only when the tier asks for it and Cloudflare's proxy is
+ * the only client (Cloudflare reaches origins over IPv6: https://blog.cloudflare.com/always-on-ipv6/, "proxied to
+ * the backend over whichever IP version the backend infrastructure can accept"). Listed ranges are IPv4 and
+ * anyone includes IPv4-only clients, so those keep IPv4.
+ */
+export function loadBalancerIpAddressType(s: Pick<StackSettings, "loadBalancerIpv6Only">, ingress: IngressChoice): LoadBalancerIpAddressType {
+    return s.loadBalancerIpv6Only && ingress.kind === "cloudflare" ? "dualstack-without-public-ipv4" : "ipv4";
+}
+
 /** The header Cloudflare's proxy puts the visitor's IP in. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = "CF-Connecting-IP";
 
@@ -128,7 +138,8 @@ export interface EdgeOutputs {
     readonly image: pulumi.Output<string>;
     readonly repositoryUrl: pulumi.Output<string>;
     readonly alarmTopicArn: pulumi.Output<string>;
-    readonly dashboardName: pulumi.Output<string>;
+    /** The CloudWatch dashboard, where the tier has one. */
+    readonly dashboardName?: pulumi.Output<string>;
     readonly wafWebAclArn?: pulumi.Output<string>;
     /** Records to create by hand when no Cloudflare zone is configured: ACM validation and the app's CNAME. */
     readonly dnsRecordsToCreate?: pulumi.Output<{ name: string; type: string; value: string }[]>;
@@ -190,12 +201,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     }
 
     const ingress = ingressChoice(settings);
-    const ingressCidrs =
-        ingress.kind === "listed"
-            ? [...ingress.cidrs]
-            : ingress.kind === "cloudflare"
-              ? cloudflare.getIpRangesOutput({}, { provider: cf!.provider }).ipv4Cidrs
-              : undefined;
+    const cloudflareRanges = ingress.kind === "cloudflare" ? cloudflare.getIpRangesOutput({}, { provider: cf!.provider }) : undefined;
+    const ingressCidrs = ingress.kind === "listed" ? [...ingress.cidrs] : cloudflareRanges?.ipv4Cidrs;
+    const ipAddressType = loadBalancerIpAddressType(settings, ingress);
 
     const storageIsResource = pulumi.Resource.isInstance(deps.storage);
     const loadBalancer = new LoadBalancer(
@@ -205,6 +213,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             publicSubnetIds: deps.network.publicSubnetIds,
             appSecurityGroupId: deps.network.appSecurityGroupId,
             ingressCidrs,
+            ipAddressType,
+            ...(ipAddressType !== "ipv4" ? { ingressIpv6Cidrs: cloudflareRanges?.ipv6Cidrs } : {}),
             ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
             certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
             // Routing by host (p-app-hosts): only the app's names reach it; others get a 404 from the listener.
@@ -216,19 +226,22 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
     );
 
-    const waf = settings.waf
-        ? new Waf(
-              `${prefix}-waf`,
-              {
-                  loadBalancerArn: loadBalancer.arn,
-                  // Proxied: the load balancer admits only Cloudflare, which names the client in this header.
-                  clientIpHeader: ingress.kind === "cloudflare" ? CLOUDFLARE_CLIENT_IP_HEADER : undefined,
-                  logRetentionDays: settings.logRetentionDays,
-                  kmsKeyArn: deps.kms.keyArn,
-              },
-              opts,
-          )
-        : undefined;
+    // q-budget-aws: a tier without AWS WAF that keeps the WAF's log group keeps the component with the log group only.
+    const waf =
+        settings.waf || settings.keepWafLogGroup
+            ? new Waf(
+                  `${prefix}-waf`,
+                  {
+                      loadBalancerArn: loadBalancer.arn,
+                      // Proxied: the load balancer admits only Cloudflare, which names the client in this header.
+                      clientIpHeader: ingress.kind === "cloudflare" ? CLOUDFLARE_CLIENT_IP_HEADER : undefined,
+                      logRetentionDays: settings.logRetentionDays,
+                      kmsKeyArn: deps.kms.keyArn,
+                      webAcl: settings.waf,
+                  },
+                  opts,
+              )
+            : undefined;
 
     const db = deps.database;
     const replicaIdentifier = settings.database.readReplica
@@ -250,6 +263,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             dbReplicaIdentifier: replicaIdentifier,
             dbStorageGb: settings.database.storageGb,
             dashboardName: dashboardNameOf(settings.project, settings.stack),
+            // q-budget-aws
+            dashboard: settings.dashboard,
             launchGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
             // p-aws-workers: queue and cache alarms, to the same topic.
             ...(deps.queue ? { queue: { queueName: WORKER_QUEUE, cacheClusterIds: deps.queue.cache.memberClusterIds } } : {}),
@@ -415,8 +430,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             image: registry.imageRef,
             repositoryUrl: registry.repositoryUrl,
             alarmTopicArn: monitoring.topicArn,
-            dashboardName: monitoring.dashboardName,
-            ...(waf ? { wafWebAclArn: waf.webAclArn } : {}),
+            ...(monitoring.dashboardName ? { dashboardName: monitoring.dashboardName } : {}),
+            ...(waf?.webAclArn ? { wafWebAclArn: waf.webAclArn } : {}),
             ...(dnsRecordsToCreate ? { dnsRecordsToCreate } : {}),
             ...(workers ? { workersAutoScalingGroupName: workers.autoScalingGroupName } : {}),
             ...(deps.queue ? { cacheEndpoint: pulumi.output(deps.queue.cache.primaryEndpoint) } : {}),

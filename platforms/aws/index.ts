@@ -152,6 +152,8 @@ export async function deployAws(settings: StackSettings, credentials: ProviderSe
             azs,
             egress: settings.network.egress,
             region,
+            // q-budget-aws: the NAT instance runs the app servers' pinned Amazon Linux 2023, on the smallest type of its architecture.
+            natInstance: { amiId: ami.id, instanceType: ami.architecture === "arm64" ? "t4g.nano" : "t3.nano" },
             flowLogsDestination: pulumi.interpolate`${storage.logsBucketArn}/${FLOW_LOGS_PREFIX}/`,
         },
         { provider },

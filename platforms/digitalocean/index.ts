@@ -17,12 +17,14 @@ import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
 import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, proxyHopsEnvironment, workerCommandOf } from "../../components/shared/app-contract";
-import { hostsOf } from "../../components/shared/hosts";
+import { hostKey, hostsOf } from "../../components/shared/hosts";
+import { Frontend } from "../../components/digitalocean/frontend";
 
 /** Spaces CDN cache lifetime: an hour (3600 s is DigitalOcean's default; allowed: 60, 600, 3600, 86400, 604800). */
 export const SPACES_CDN_TTL_SECONDS = 3600;
 import { Storage } from "../../components/digitalocean/storage";
 import { SecondRegionCopies } from "../../components/digitalocean/second-region";
+import { RegionCopy } from "../../components/digitalocean/region-copy";
 
 /** The stack outputs of a DigitalOcean platform (no secret among them). */
 export interface DigitalOceanOutputs extends CommonOutputs {
@@ -101,6 +103,11 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         { providers: dockerProvider === undefined ? [provider] : [provider, dockerProvider] },
     );
     const workerTag = network.workerTag;
+    // --- second-region copy: the copy droplet's tag, trusted by the database firewall ---
+    const copyTag = settings.secondRegion
+        ? new digitalocean.Tag("second-region-copy-tag", { name: `${base}-region-copy` }, { ...opts, parent: network }).name
+        : undefined;
+    // --- end second-region copy ---
     const database = new Database(
         "database",
         {
@@ -112,6 +119,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             vpcId: network.vpcId,
             appTag: network.appTag,
             workerTag,
+            copyTag,
             tags: labelTags,
             replicaTags: digitalOceanTags(stableTags(settings.tags)),
             protect: settings.protectData,
@@ -152,7 +160,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             region: settings.region,
             vpcId: network.vpcId,
             appTag: network.appTag,
-            certificate: certificatePlan(settings.domain, settings.certificateName, hostsOf(settings.hosts, "app")),
+            // q-frontend: the frontend's names reach the droplets through the balancer too, so its certificate covers every name.
+            certificate: certificatePlan(settings.domain, settings.certificateName, settings.hosts.names),
             healthPath: settings.app.healthPath,
             ...(onlyCloudflare ? { allowedCidrs: cloudflare.getIpRangesOutput({}, { provider: cf }).ipv4Cidrs } : {}),
         },
@@ -193,6 +202,13 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // REDIS_URL (rediss://, with the password) goes into the secrets document, never the user data.
     if (cache !== undefined) secrets.REDIS_URL = cache.url;
 
+    // q-frontend: the static frontend in its own Spaces bucket behind the Spaces CDN; the droplets' proxy routes its names there.
+    const frontendHosts = hostsOf(settings.hosts, "frontend");
+    const frontend =
+        frontendHosts.length > 0 && settings.frontendPath !== undefined
+            ? new Frontend("frontend", { region: settings.region, dir: settings.frontendPath, ttl: SPACES_CDN_TTL_SECONDS }, opts)
+            : undefined;
+
     const app = new AppServers(
         "app",
         {
@@ -216,6 +232,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             databaseBootstrap: { adminUrl: database.adminUrl, sql: database.bootstrapSql, clientImage: database.clientImage },
             projectId: project.id,
             protect: settings.protectData,
+            ...(frontend === undefined ? {} : { frontendProxy: { hosts: frontendHosts, cdnEndpoint: frontend.cdnEndpoint } }),
         },
         { providers: [provider, randomProvider] },
     );
@@ -264,6 +281,18 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             },
             { provider: cf! },
         );
+        // q-frontend: every other name (alicerce:hosts, the wildcard) to the balancer too; the droplets route by host.
+        const others = settings.hosts.names.filter((h) => h !== settings.domain);
+        if (others.length > 0) {
+            new Dns(
+                "dns-hosts",
+                {
+                    zoneId: settings.cloudflareZoneId,
+                    records: others.map((h) => ({ key: hostKey(h), name: h, type: "A" as const, content: edge.ip, proxied: settings.cloudflareProxied })),
+                },
+                { provider: cf! },
+            );
+        }
     }
 
     if (settings.alarms && settings.alertEmail !== undefined) {
@@ -305,8 +334,43 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
           )
         : undefined;
     if (second) members.push(second.bucketUrn);
+    // The nightly copy into it (components/digitalocean/region-copy.ts): a small droplet in the VPC, watched by an uptime check.
+    if (second && copyTag) {
+        const copy = new RegionCopy(
+            "second-region-copy",
+            {
+                region: settings.region,
+                secondRegion: settings.secondRegion!,
+                vpcId: network.vpcId,
+                tag: copyTag,
+                dropletName: `${base}-region-copy`,
+                labelTags,
+                sshKeyFingerprints: settings.sshKeyFingerprints,
+                adminCidrs: settings.adminCidrs,
+                configBucket: storage.configBucket,
+                bootstrapAccessKey: storage.bootstrapAccessKey,
+                bootstrapSecretKey: storage.bootstrapSecretKey,
+                copyBucket: second.bucket,
+                copyAccessKey: second.accessKey,
+                copySecretKey: second.secretKey,
+                assetsBucket: storage.assetsBucket,
+                backupsBucket: storage.backupsBucket,
+                databaseUrl: database.url,
+                databaseClusterId: settings.restore?.active && database.restoredClusterId !== undefined ? database.restoredClusterId : database.clusterId,
+                postgresImage: database.clientImage,
+                retentionDays: settings.database.longTermBackupDays > 0 ? settings.database.longTermBackupDays : settings.database.backupRetentionDays,
+                backupHost: base,
+                alertEmail: settings.alarms ? settings.alertEmail : undefined,
+                label: base,
+                protect: settings.protectData,
+            },
+            { providers: [provider, randomProvider] },
+        );
+        members.push(copy.dropletUrn);
+    }
     // --- end restore and second region ---
     if (cache !== undefined) members.push(cache.clusterUrn);
+    if (frontend !== undefined) members.push(frontend.bucketUrn);
     project.attach(members);
 
     return {

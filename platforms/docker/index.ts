@@ -163,7 +163,7 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             dependsOn: [storage.container],
             // --- restore: a new database beside the running one (alicerce:restoreFrom) ---
             ...(settings.restore && (settings.restore.kind === "restic" || settings.restore.kind === "dump")
-                ? { restore: { kind: settings.restore.kind, source: settings.restore.value, slug: settings.restore.slug } }
+                ? { restore: { kind: settings.restore.kind, source: settings.restore.value, slug: settings.restore.slug, active: settings.restore.active } }
                 : {}),
             // --- end restore ---
         },
@@ -193,7 +193,14 @@ export async function deployDocker(settings: DockerStackSettings, secrets: Provi
             image: settings.image,
             dependsOn: [storage.container],
             // p-app-env: the team's app: its build directory, shape, settings and secrets.
-            app: { buildContext: settings.app.buildContext, shape: settings.app, env: settings.app.env, secrets: secrets.appSecrets },
+            app: {
+                buildContext: settings.app.buildContext,
+                shape: settings.app,
+                env: settings.app.env,
+                secrets: secrets.appSecrets,
+                // q-frontend: each secret a file in /run/secrets (components/docker/app-secrets.ts), never in the environment.
+                secretNames: settings.app.secretNames,
+            },
         },
         parent,
     );

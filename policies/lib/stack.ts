@@ -18,6 +18,21 @@ import { isUnknown, plain, UNKNOWN, Unknown } from "./values";
 
 export { TIERS, type Tier } from "./tiers";
 
+/** The config of a policy whose rule depends on the tier. */
+export interface TierConfig {
+    /** The tier the stack is held to; unset: the program's `tier` stack output, else prod. */
+    readonly tier?: Tier;
+}
+
+/** The `tier` setting of a tier-dependent policy's config schema (no default: unset falls back as {@link StackView.tier} says). */
+export const TIER_SETTING = {
+    tier: {
+        type: "string" as const,
+        enum: [...TIERS] as string[],
+        description: "The tier the stack is held to (mvp, growth, prod). Unset: the program's `tier` stack output if it exports one, else prod.",
+    },
+};
+
 /** The type token of the stack itself, whose properties are the stack outputs. */
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -93,11 +108,14 @@ export class StackView {
     }
 
     /**
-     * The stack's tier, from the `tier` stack output. {@link UNKNOWN} while
-     * unknown; `prod` (the strictest) when the program exports no valid tier,
-     * so a missing output tightens the rules rather than loosening them.
+     * The stack's tier: the policy's `tier` setting when the pack config sets
+     * one; otherwise the program's `tier` stack output (alicerce exports
+     * one), {@link UNKNOWN} while that is unknown; otherwise `prod` (the
+     * strictest), so a program that says nothing gets the tightest rules
+     * rather than the loosest.
      */
-    tier(): Tier | Unknown {
+    tier(configured?: unknown): Tier | Unknown {
+        if ((TIERS as readonly unknown[]).includes(configured)) return configured as Tier;
         const stack = this.nodes.find((n) => n.type === STACK_TYPE);
         const tier = stack?.props?.tier;
         if (isUnknown(tier)) return UNKNOWN;

@@ -55,7 +55,7 @@ describe("policy pack: the pack itself", () => {
 
 describe("policy pack: config and the runner", () => {
     it("overrides a policy's enforcement level, or disables it", async () => {
-        const s = compliantStack("growth");
+        const s = compliantStack("prod");
         s.f.remove(s.waf);
         const [violation] = await runPolicies(s.f.input, { config: { "alb-waf": "advisory" } });
         assert.equal(violation.level, "advisory");

@@ -259,8 +259,8 @@ describe("instances-no-public-ip and instances-public-ip-without-nat", () => {
 });
 
 describe("alb-waf", () => {
-    it("flags an internet-facing load balancer without a WAF in growth and prod, not in mvp", async () => {
-        for (const tier of ["growth", "prod"] as const) {
+    it("flags an internet-facing load balancer without a WAF in prod, not in mvp or growth (behind Cloudflare there)", async () => {
+        for (const tier of ["prod"] as const) {
             const s = compliantStack(tier);
             s.f.remove(s.waf);
             await expectViolations(s.f, [
@@ -271,26 +271,29 @@ describe("alb-waf", () => {
                 ),
             ]);
         }
-        const mvp = compliantStack("mvp");
-        mvp.f.remove(mvp.waf);
-        await expectViolations(mvp.f, []);
+        for (const tier of ["mvp", "growth"] as const) {
+            const s = compliantStack(tier);
+            s.f.remove(s.waf);
+            await expectViolations(s.f, []);
+        }
     });
 
     it("is not fooled by a WAF association on another load balancer", async () => {
-        const s = compliantStack("growth");
-        const internal = s.f.add("aws:lb/loadBalancer:LoadBalancer", "internal", { internal: true });
+        const s = compliantStack("prod");
+        // A network load balancer: no WAF can sit on it, and no HTTPS rule applies to it.
+        const internal = s.f.add("aws:lb/loadBalancer:LoadBalancer", "internal", { internal: true, loadBalancerType: "network" });
         s.waf.propertyDependencies = { resourceArn: [internal.urn] };
         await expectViolations(s.f, [
             mandatory(
                 "alb-waf",
                 "alb",
-                `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`,
+                `Internet-facing load balancer "alb" has no WAF web ACL in a prod stack; associate one with an aws.wafv2.WebAclAssociation.`,
             ),
         ]);
     });
 
     it("while one association's load balancer is unknown, still checks the load balancers it cannot name", async () => {
-        const s = compliantStack("growth");
+        const s = compliantStack("prod");
         s.waf.propertyDependencies = {};
         s.waf.dependencies = [];
         s.waf.inputs.resourceArn = UNKNOWN_INPUT;
@@ -298,7 +301,7 @@ describe("alb-waf", () => {
             mandatory(
                 "alb-waf",
                 "alb",
-                `Internet-facing load balancer "alb" has no WAF web ACL in a growth stack; associate one with an aws.wafv2.WebAclAssociation.`,
+                `Internet-facing load balancer "alb" has no WAF web ACL in a prod stack; associate one with an aws.wafv2.WebAclAssociation.`,
             ),
         ]);
     });

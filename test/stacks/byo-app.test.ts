@@ -119,7 +119,10 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         assert.equal(lb.inputs.healthcheck.path, "/health/ready");
     });
 
-    it("single host: settings and secrets in the replicas' secret environment; a release container gates the replicas, which roll one at a time", async () => {
+    // Secrets as files, never in a container's environment (docker inspect shows Config.Env to anyone with the socket):
+    // uploaded into a one-shot writer's volume mount, because Docker refuses uploads to a read-only root filesystem
+    // (moby daemon/archive.go containerExtractToDir; terraform-provider-docker uploads at "/", resource_docker_container_funcs.go).
+    it("single host: secrets only in the writer's uploads (secret), as files the replicas mount read-only; a release container gates the replicas, which roll one at a time", async () => {
         const r = await run("byo-docker");
         const containers = r.resources.filter((x) => x.type === "docker:index/container:Container");
         const replicas = containers.filter((c) => /^app-\d+$/.test(c.name));
@@ -127,16 +130,30 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
         assert.ok(release, "a release container");
         assert.deepEqual(release.inputs.command, ["node", "server.js", "migrate"]);
         assert.equal(release.inputs.attach, true);
+        assert.deepEqual(holders(r), [{ name: "app-secrets-writer", type: "docker:index/container:Container", secret: true }]);
+        const writer = containers.find((c) => c.name === "app-secrets-writer")!;
         assert.deepEqual(
-            holders(r)
-                .map((h) => h.name)
-                .sort(),
-            ["app-release", ...replicas.map((c) => c.name)].sort(),
+            writer.inputs.uploads.map((u: any) => [u.file, u.permissions]),
+            [
+                ["/run/secrets/JWT_SECRET", "0400"],
+                ["/run/secrets/RABBITMQ_URL", "0400"],
+            ],
         );
-        assert.ok(
-            holders(r).every((h) => h.secret),
-            "envs is secret",
-        );
+        assert.ok(!JSON.stringify([writer.inputs.command, writer.inputs.envs ?? []]).includes("stand-in"), "no value on the writer's command line");
+        assert.equal(writer.inputs.readOnly, false, "an upload needs a writable root filesystem");
+        const volume = r.resources.find((x) => x.type === "docker:index/volume:Volume" && x.name === "app-secrets-volume");
+        assert.ok(volume, "a secrets volume");
+        assert.deepEqual(writer.inputs.mounts, [{ type: "volume", source: volume.inputs.name, target: "/run/secrets" }]);
+        for (const c of [...replicas, release]) {
+            assert.deepEqual(c.inputs.mounts, [{ type: "volume", source: volume.inputs.name, target: "/run/secrets", readOnly: true }], c.name);
+            assert.deepEqual(c.inputs.groupAdds, ["61000"], c.name);
+            assert.equal(c.inputs.readOnly, true, `${c.name} keeps its read-only root filesystem`);
+            assert.ok(
+                c.inputs.envs.includes("JWT_SECRET_FILE=/run/secrets/JWT_SECRET") && c.inputs.envs.includes("RABBITMQ_URL_FILE=/run/secrets/RABBITMQ_URL"),
+            );
+            assert.ok(!c.inputs.envs.some((e: string) => /^(JWT_SECRET|RABBITMQ_URL)=/.test(e)), `${c.name}: a secret in the environment`);
+            assert.ok(JSON.stringify(c.inputs.labels).includes("alicerce.secrets"), `${c.name} waits for the files`);
+        }
         for (const c of replicas) {
             assert.ok(c.inputs.envs.includes("WHATSAPP_GATEWAY_URL=https://gateway.example.com/v1") && c.inputs.envs.includes("PORT=3000"));
             assert.deepEqual(c.inputs.command, ["node", "server.js"]);
@@ -144,6 +161,55 @@ describe("bring your own app: settings, secrets and shape on every cloud", funct
             assert.ok(JSON.stringify(c.inputs.labels).includes("alicerce.release"), "waits for the release run");
         }
         if (replicas.length > 1) assert.ok(replicas[1].dependencies.includes(replicas[0].urn), "app-2 is replaced after app-1");
+    });
+
+    // The Done-when of "bring your own app": two names (the API, the apex) and a tenant wildcard, routed by host, and the
+    // frontend on the apex, on each cloud, from the fixture stack files.
+    it("AWS: the API and the wildcard on the balancer's certificate and listener rule, the apex's SPA on CloudFront from a private bucket", async () => {
+        const r = await run("byo-aws");
+        const cert = r.resources.find((x) => x.type === "aws:acm/certificate:Certificate" && x.name === "alicerce-cert-cert")!;
+        assert.equal(cert.inputs.domainName, "api.example.com");
+        assert.deepEqual(cert.inputs.subjectAlternativeNames, ["*.clinics.example.com"]);
+        const rule = r.resources.find((x) => x.type === "aws:lb/listenerRule:ListenerRule")!;
+        assert.deepEqual(rule.inputs.conditions[0].hostHeader.values, ["api.example.com", "*.clinics.example.com"]);
+        const d = r.resources.find((x) => x.type === "aws:cloudfront/distribution:Distribution")!;
+        assert.deepEqual(d.inputs.aliases, ["example.com"]);
+        assert.equal(d.inputs.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-request", "the SPA fallback");
+        const files = r.resources.filter((x) => x.type === "aws:s3/bucketObjectv2:BucketObjectv2");
+        assert.deepEqual(files.map((f) => [f.inputs.key, f.inputs.cacheControl]).sort(), [
+            ["assets/app.1a2b3c.js", "public, max-age=31536000, immutable"],
+            ["index.html", "no-cache"],
+        ]);
+        const block = r.resources.find((x) => x.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock" && x.name.includes("cdn-frontend"))!;
+        assert.equal(block.inputs.restrictPublicBuckets, true);
+    });
+
+    it("DigitalOcean: one certificate for the three names on the balancer, the apex's SPA from Spaces + the Spaces CDN through the droplets' proxy", async () => {
+        const r = await run("byo-do");
+        const cert = r.resources.find((x) => x.type === "digitalocean:index/certificate:Certificate")!;
+        assert.deepEqual(cert.inputs.domains, ["api.example.com", "example.com", "*.clinics.example.com"]);
+        const objects = r.resources.filter((x) => x.type === "digitalocean:index/spacesBucketObject:SpacesBucketObject" && x.name.startsWith("frontend-file-"));
+        assert.deepEqual(objects.map((o) => [o.inputs.key, o.inputs.cacheControl, o.inputs.acl]).sort(), [
+            ["assets/app.1a2b3c.js", "public, max-age=31536000, immutable", "public-read"],
+            ["index.html", "no-cache", "public-read"],
+        ]);
+        assert.ok(r.resources.some((x) => x.type === "digitalocean:index/cdn:Cdn" && x.name === "frontend-cdn"));
+        const pool = r.resources.find((x) => x.type === "digitalocean:index/dropletAutoscale:DropletAutoscale" && x.name === "app-pool")!;
+        const userData: string = pool.inputs.dropletTemplate.userData;
+        assert.match(userData, /server_name example\.com;/, "the apex to the frontend");
+        assert.match(userData, /--publish 8081:3000/, "the team's port behind the proxy");
+        assert.match(userData, /rewrite \^ \/index\.html break;/, "the SPA fallback");
+    });
+
+    it("single host: Caddy serves the three names (the wildcard through DNS-01) and the apex's SPA from the edge image", async () => {
+        const r = await run("byo-docker");
+        const caddy = r.resources.find((x) => x.type === "docker:index/container:Container" && x.name === "caddy")!;
+        const file: string = caddy.inputs.envs.find((e: string) => e.startsWith("CADDYFILE="));
+        assert.match(file, /^(CADDYFILE=)?api\.example\.com, \*\.clinics\.example\.com \{$/m);
+        assert.match(file, /^example\.com \{$/m);
+        assert.match(file, /acme_dns cloudflare/);
+        const image = r.resources.find((x) => x.type === "docker:index/image:Image" && x.name === "caddy-edge-image")!;
+        assert.equal(path.resolve(image.inputs.build.context), path.join(ROOT, "test", "fixtures", "frontend"));
     });
 
     for (const stack of ["byo-aws", "byo-do", "byo-docker"]) {

@@ -198,8 +198,10 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
             [
                 { type: "tag", value: appTag },
                 { type: "tag", value: "alicerce-do-prod-worker" },
+                // The nightly copy to the second region (alicerce:secondRegion sfo3) dumps the database.
+                { type: "tag", value: "alicerce-do-prod-region-copy" },
             ],
-            "the app and the queue workers",
+            "the app, the queue workers and the second-region copy",
         );
         assert.equal(r.one(T.db).inputs.name, "app");
         assert.equal(r.one(T.user).inputs.name, "app");
@@ -252,7 +254,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
             assert.deepEqual(a.tags, [appTag]);
             assert.deepEqual(a.alerts, { emails: ["oncall@example.com"] });
         }
-        const check = r.one(T.check);
+        const check = r.one(T.check, "alerts-uptime");
         assert.equal(check.inputs.target, "https://app.example.com/healthz");
         assert.equal(check.inputs.type, "https");
         const latency = r.ofType(T.uptimeAlert).find((a) => a.inputs.type === "latency")!;
@@ -267,7 +269,7 @@ describe("DigitalOcean platform (do-prod, the whole stack wired together)", () =
         const lbUrn = members.find((m) => m.startsWith("do:loadbalancer:"));
         assert.ok(lbUrn, "load balancer");
         assert.equal(members.filter((m) => m.startsWith("do:dbaas:")).length, 3, "PostgreSQL, its replica and Valkey");
-        assert.equal(members.filter((m) => m.startsWith("do:space:")).length, 3, "assets, backups, config");
+        assert.equal(members.filter((m) => m.startsWith("do:space:")).length, 4, "assets, backups, config, the second region's copy");
         assert.deepEqual(labelTags(), ["project:alicerce", "environment:do-prod", "owner:team-platform", "costcenter:cc-1001", "managedby:pulumi"]);
         for (const c of r.ofType(T.cluster)) assert.deepEqual(c.inputs.tags, labelTags(), c.name);
         // tags are ForceNew on a replica (terraform-provider-digitalocean, digitalocean/database/resource_database_replica.go): only tags that never change.

@@ -19,6 +19,7 @@ const T = {
     pool: "digitalocean:index/dropletAutoscale:DropletAutoscale",
     object: "digitalocean:index/spacesBucketObject:SpacesBucketObject",
     valkeyConfig: "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig",
+    cluster: "digitalocean:index/databaseCluster:DatabaseCluster",
 };
 
 describe("DigitalOcean Valkey TLS: what the droplets get (q-do)", () => {
@@ -41,8 +42,10 @@ describe("DigitalOcean Valkey TLS: what the droplets get (q-do)", () => {
                     assert.doesNotMatch(text, /REDIS_TLS_CA_FILE|NODE_TLS_REJECT_UNAUTHORIZED|rejectUnauthorized|NODE_EXTRA_CA_CERTS/, pool);
                 }
             }
+            // The PostgreSQL cluster's CA may be read (the second-region copy verifies it); never the Valkey cluster's.
+            const valkey = r.one(T.cluster, "cache-cluster");
             assert.deepEqual(
-                run.calls.filter((c) => /getDatabaseCa/i.test(c.token)),
+                run.calls.filter((c) => /getDatabaseCa/i.test(c.token) && c.inputs.clusterId === `${valkey.name}-id`),
                 [],
                 "no CA is fetched for Valkey",
             );

@@ -89,6 +89,8 @@ describe("DigitalOcean queue workers and Valkey (do-prod)", () => {
             [
                 { type: "tag", value: appTag },
                 { type: "tag", value: workerTag },
+                // do-prod's nightly copy to the second region dumps the database.
+                { type: "tag", value: "alicerce-do-prod-region-copy" },
             ],
             "workers record results in PostgreSQL",
         );

@@ -4,6 +4,9 @@
  * must stop a stack before any resource is declared.
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Resources, ROOT, runStack } from "../../offline";
 
@@ -97,7 +100,7 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
     before(async () => {
         const run = await runStack("prod", { overrides: { ...HOSTS_CONFIG } });
         r = new Resources(run.resources);
-        const lt = r.one("aws:ec2/launchTemplate:LaunchTemplate");
+        const lt = r.one("aws:ec2/launchTemplate:LaunchTemplate", "alicerce-app-lt");
         const userData = Buffer.from(lt.inputs.userData, "base64").toString("utf8");
         env = Object.fromEntries([...userData.matchAll(/^(CDN_BASE_URL|PUBLIC_PREFIX)=(.*)$/gm)].map((m) => [m[1], m[2].replace(/^['"]|['"]$/g, "")]));
     });
@@ -168,7 +171,7 @@ describe("host names, wildcard, frontend and CDN on AWS (recorded inputs)", func
         assert.match(st.Resource, /^arn:aws:s3:::.*-assets-.*\/public\/\*$/);
         assert.ok(st.Condition.StringEquals["AWS:SourceArn"].startsWith(distArn));
         assert.ok(d.name.endsWith("-distribution"));
-        const key = JSON.parse(r.one("aws:kms/key:Key").inputs.policy);
+        const key = JSON.parse(r.one("aws:kms/key:Key", "kms-key").inputs.policy);
         assert.ok(key.Statement.some((s: { Sid: string }) => s.Sid === "CloudFrontDecryptsThroughOac"));
     });
 
@@ -209,8 +212,51 @@ describe("host names and the Spaces CDN on DigitalOcean (recorded inputs)", func
         assert.match(text, /PUBLIC_UPLOAD_ACL/);
     });
 
-    it("refuses a frontend route on DigitalOcean (no SPA fallback on Spaces) with a clear error", async () => {
-        const msg = await problemsOf("do-prod", { ...HOSTS_CONFIG });
-        assert.match(msg, /alicerce:hostRoutes: .* sends example\.com, www\.example\.com to the frontend, which DigitalOcean stacks cannot serve yet/);
+    // Spaces + its CDN have no SPA fallback (no index/error document on CDN endpoints: "CDN is not supported for bucket
+    // websites", https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/), so the frontend's names go
+    // to the balancer and the droplets' nginx routes them to the CDN (components/digitalocean/frontend.ts).
+    it("serves the frontend: its files in a private Spaces bucket as public-read objects with cache headers behind the Spaces CDN, its names through the balancer to the droplets' proxy", async () => {
+        const run = await runStack("do-prod", { overrides: { ...HOSTS_CONFIG } });
+        const r = new Resources(run.resources);
+        const bucket = r.ofType("digitalocean:index/spacesBucket:SpacesBucket").find((b) => b.name === "frontend-bucket")!;
+        assert.ok(bucket, "a frontend bucket");
+        assert.equal(bucket.inputs.acl, "private", "no listing");
+        const objects = r.ofType("digitalocean:index/spacesBucketObject:SpacesBucketObject").filter((o) => o.name.startsWith("frontend-file-"));
+        assert.deepEqual(objects.map((o) => [o.inputs.key, o.inputs.cacheControl, o.inputs.acl]).sort(), [
+            ["assets/app.1a2b3c.js", "public, max-age=31536000, immutable", "public-read"],
+            ["index.html", "no-cache", "public-read"],
+        ]);
+        assert.ok(
+            objects.every((o) => /^[0-9a-f]{32}$/.test(o.inputs.etag)),
+            "the file's MD5 re-uploads a changed file",
+        );
+        const cdns = r.ofType("digitalocean:index/cdn:Cdn");
+        const cdn = cdns.find((c) => c.name === "frontend-cdn")!;
+        assert.equal(cdn.inputs.origin, `${bucket.inputs.name ?? "frontend-bucket-a1b2c3d"}.nyc3.digitaloceanspaces.com`);
+        // Every name reaches the balancer, so its one certificate covers the frontend's names too.
+        const cert = r.one("digitalocean:index/certificate:Certificate");
+        assert.deepEqual(cert.inputs.domains, ["app.example.com", "api.example.com", "example.com", "www.example.com", "*.clinics.example.com"]);
+        const pool = r.ofType("digitalocean:index/dropletAutoscale:DropletAutoscale").find((p) => p.name === "app-pool")!;
+        const userData: string = pool.inputs.dropletTemplate.userData;
+        assert.match(userData, /--publish 8081:8080/, "the app behind the proxy");
+        const conf = /cat > '\/etc\/alicerce\/edge\/default\.conf' <<'ALICERCE_EDGE'\n([\s\S]*?)\nALICERCE_EDGE/.exec(userData)?.[1];
+        assert.ok(conf, "the proxy's config in the user data");
+        assert.match(conf, /server_name example\.com www\.example\.com;/);
+        assert.match(conf, /set \$frontend_origin https:\/\/frontend-bucket-[a-z0-9]+\.nyc3\.cdn\.digitaloceanspaces\.com;/);
+        // The rendered config as the droplet gets it passes the real nginx's check.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alicerce-do-edge-conf-"));
+        try {
+            fs.writeFileSync(path.join(dir, "default.conf"), conf);
+            fs.writeFileSync(
+                path.join(dir, "nginx.conf"),
+                `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n    client_body_temp_path ${dir}/body;\n    proxy_temp_path ${dir}/proxy;\n    include ${dir}/default.conf;\n}\n`,
+            );
+            const t = spawnSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], { encoding: "utf8", timeout: 30_000 });
+            assert.equal(t.status, 0, t.stderr);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const cfg = JSON.parse(r.ofType("digitalocean:index/projectResources:ProjectResources").map((p) => JSON.stringify(p.inputs.resources))[0] ?? "[]");
+        assert.ok(JSON.stringify(cfg).includes("do:space:frontend-bucket"), "the bucket joins the project");
     });
 });

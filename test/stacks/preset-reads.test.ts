@@ -67,6 +67,10 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     cache: ["digitalocean"],
     // --- CDN (p-app-hosts) ---
     cdn: ["aws", "digitalocean"],
+    // q-budget-aws
+    loadBalancerIpv6Only: ["aws"],
+    keepWafLogGroup: ["aws"],
+    dashboard: ["aws"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */

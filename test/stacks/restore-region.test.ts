@@ -21,6 +21,7 @@ import { strict as assert } from "assert";
 import { Resources, runStack, type StackRun } from "../../offline";
 import { mockOutputs } from "../../offline/outputs";
 import { stackRun } from "./runs";
+import { checkRestore } from "../../components/docker/backups";
 
 const RDS = "aws:rds/instance:Instance";
 const DO_CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
@@ -106,6 +107,75 @@ describe("restore as configuration: AWS", function () {
     });
 });
 
+describe("restore as configuration: AWS, the restored instance like a primary", function () {
+    this.timeout(300_000);
+    const primaryOf = (r: Resources) => r.one(RDS, "database-primary");
+    const restoredOf = (r: Resources) => r.ofType(RDS).find((x) => x.name.startsWith("database-restored-"))!;
+
+    // AWS Backup copies only the resources its selection names; the app may run on the restored instance for weeks
+    // (https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html). Both are selected.
+    it("the long-term (and second-region) copies select the primary AND the restored instance while both exist", async () => {
+        const selection = (r: Resources) => r.one("aws:backup/selection:Selection").inputs.resources;
+        const base = new Resources((await stackRun("prod")).resources);
+        assert.equal(selection(base).length, 1);
+        assert.match(selection(base)[0], new RegExp(`:db:${primaryOf(base).inputs.identifier}$`));
+        for (const active of ["true", "false"]) {
+            const r = new Resources(
+                (await run("prod", { "alicerce:restoreFrom": "time:latest", "alicerce:useRestoredDatabase": active, "alicerce:secondRegion": "us-west-2" }))
+                    .resources,
+            );
+            const arns = selection(r);
+            assert.equal(arns.length, 2, `useRestoredDatabase ${active}`);
+            assert.match(arns[0], new RegExp(`:db:${primaryOf(r).inputs.identifier}$`));
+            assert.match(arns[1], new RegExp(`:db:${restoredOf(r).inputs.identifier}$`));
+            assert.equal(r.one("aws:backup/plan:Plan").inputs.rules[0].copyActions.length, 1, "each selected instance is copied to the second region");
+        }
+    });
+
+    // RestoreDBInstanceFromDBSnapshot has no KmsKeyId: the instance keeps the snapshot's key
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html); the
+    // provider sends none and reads back the instance's key into kms_key_id, Optional+Computed+ForceNew
+    // (terraform-provider-aws internal/service/rds/instance.go): a stack key set here would replace the restored
+    // instance at the next `up` whenever the snapshot was under another key. A point in time keeps the primary's key.
+    it("a snapshot restore sets no KMS key (it keeps the snapshot's); a point in time names the stack key it keeps", async () => {
+        const snap = new Resources((await run("dev", { "alicerce:restoreFrom": "snapshot:alicerce-dev-db-final-1a2b3c4d" })).resources);
+        assert.equal(restoredOf(snap).inputs.kmsKeyId, undefined);
+        assert.equal(restoredOf(snap).inputs.storageEncrypted, true);
+        const pitr = new Resources((await run("dev", { "alicerce:restoreFrom": "time:latest" })).resources);
+        assert.equal(restoredOf(pitr).inputs.kmsKeyId, primaryOf(pitr).inputs.kmsKeyId);
+    });
+
+    // The provider waits Create (default 40 min) for "available" and records the instance only after
+    // (terraform-provider-aws internal/service/rds/instance.go: Timeouts.Create 40m; d.SetId after
+    // waitDBInstanceAvailable): a large restore needs a longer wait.
+    it("waits up to 4 hours for a restore to become available", async () => {
+        const r = new Resources((await run("dev", { "alicerce:restoreFrom": "time:latest" })).resources);
+        assert.deepEqual(restoredOf(r).options.customTimeouts, { create: "4h" });
+        assert.equal(primaryOf(r).options.customTimeouts, undefined, "the primary is as it was");
+    });
+
+    it("has the primary's monitoring: enhanced monitoring, Performance Insights under the stack key, logs to its own log groups", async () => {
+        const r = new Resources((await run("prod", { "alicerce:restoreFrom": "time:latest" })).resources);
+        const restored = restoredOf(r);
+        for (const k of [
+            "monitoringInterval",
+            "monitoringRoleArn",
+            "performanceInsightsEnabled",
+            "performanceInsightsKmsKeyId",
+            "performanceInsightsRetentionPeriod",
+        ])
+            assert.deepEqual(restored.inputs[k], primaryOf(r).inputs[k], k);
+        assert.equal(restored.inputs.monitoringInterval, 60);
+        assert.deepEqual(restored.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        for (const log of ["postgresql", "upgrade"]) {
+            const group = r.ofType("aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === `/aws/rds/instance/${restored.inputs.identifier}/${log}`);
+            assert.ok(group, `${log} log group`);
+            assert.ok(restored.dependencies.includes(group.urn), "made before RDS exports to it");
+            assert.ok(group.inputs.kmsKeyId);
+        }
+    });
+});
+
 describe("restore as configuration: DigitalOcean", function () {
     this.timeout(300_000);
 
@@ -125,9 +195,22 @@ describe("restore as configuration: DigitalOcean", function () {
         assert.equal(restoredOn.inputs.backupRestore.backupCreatedAt, at);
         assert.equal(restoredOn.inputs.privateNetworkUuid, own(base).inputs.privateNetworkUuid);
         assert.equal(restoredOn.options.protect, true);
-        // Its firewall trusts the app droplets' tag only, like the stack's cluster's.
+        // Review of issue 16, M2: its firewall trusts the app droplets' tag and the workers' tag, like the stack's
+        // cluster's: after the switch the workers get the same DATABASE_URL (a database firewall rule of type `tag`
+        // admits the droplets carrying it: https://docs.digitalocean.com/reference/api/digitalocean/#tag/Databases/operation/databases_update_firewall_rules).
         const fw = on.ofType("digitalocean:index/databaseFirewall:DatabaseFirewall").find((x) => x.name === `${restoredOn.name}-firewall`)!;
+        const workerTag = on.one("digitalocean:index/dropletAutoscale:DropletAutoscale", "workers-pool").inputs.dropletTemplate.tags;
+        assert.ok(
+            fw.inputs.rules.some(
+                (rule: { type: string; value: string }) => rule.type === "tag" && workerTag.includes(rule.value) && !rule.value.endsWith("-app"),
+            ),
+        );
         assert.deepEqual(fw.inputs.rules, on.one("digitalocean:index/databaseFirewall:DatabaseFirewall", "database-firewall").inputs.rules);
+        // Review of issue 16, M9: the provider waits 30 minutes for a create by default ("create - (Defaults to 30
+        // minutes)", https://registry.terraform.io/providers/digitalocean/digitalocean/latest/docs/resources/database_cluster#timeouts);
+        // a restore of a large database takes longer. The stack's own cluster keeps the default (no replacement, no diff).
+        assert.equal(restoredOn.options.customTimeouts?.create, "4h");
+        assert.equal(own(on).options.customTimeouts?.create, undefined);
         const secrets = (r: Resources) => JSON.parse(r.one("digitalocean:index/spacesBucketObject:SpacesBucketObject", "app-secrets").inputs.content);
         assert.match(secrets(off).DATABASE_URL, /@private-database-cluster-/);
         assert.match(secrets(on).DATABASE_URL, new RegExp(`^postgresql://app:[^@]+@private-${restoredOn.name}-[^:]+:25060/app\\?sslmode=require$`));
@@ -188,7 +271,10 @@ describe("second region: AWS prod", function () {
         }
         const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "second-region-replication").inputs.policy);
         const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
+        // kms:Decrypt twice: the source key (read the originals) and the destination key (S3 User Guide,
+        // replication-config-for-kms-objects.html: the destination key permissions include kms:Decrypt).
         assert.deepEqual(actions, [
+            "kms:Decrypt",
             "kms:Decrypt",
             "kms:Encrypt",
             "kms:GenerateDataKey",
@@ -246,6 +332,33 @@ describe("restore as configuration: single host", function () {
         assert.match(url(on), new RegExp(`@postgres:5432/app_restored_${slug}$`));
         const app = on.one(CONTAINER, "app-1");
         assert.ok(app.dependencies.includes(restore.urn), "the app starts on the restored database only after the restore finished");
+    });
+
+    // Review of issue 16, B1: after the switch the app writes app_restored_<slug>; the nightly backup must dump
+    // that database (its manifest and dump name follow PGDATABASE in backup.sh), or after RETENTION_DAYS every
+    // snapshot holding the app's data is pruned. It runs only once the restore container succeeded.
+    it("useRestoredDatabase: the nightly backup dumps the restored database, after the restore; without it, the stack's own", async () => {
+        const off = new Resources((await run("local", { "alicerce:restoreFrom": "restic:latest" })).resources);
+        const on = new Resources((await run("local", { "alicerce:restoreFrom": "restic:latest", "alicerce:useRestoredDatabase": "true" })).resources);
+        const restore = on.ofType(CONTAINER).find((c) => c.name.startsWith("backups-restore-"))!;
+        const slug = restore.name.slice("backups-restore-".length);
+        const db = (r: Resources) => envOf(r.one(CONTAINER, "backups-scheduler")).filter((e) => e.startsWith("PGDATABASE="));
+        assert.deepEqual(db(off), ["PGDATABASE=app"]);
+        assert.deepEqual(db(on), [`PGDATABASE=app_restored_${slug}`]);
+        assert.ok(on.one(CONTAINER, "backups-scheduler").dependencies.includes(restore.urn), "the scheduler waits for the restore");
+        assert.ok(on.one(CONTAINER, "backups-scheduler").secretPaths.includes("envs"));
+    });
+
+    // Review of issue 16, M5: the docker provider keeps an exited container (must_run false) and its create
+    // succeeds whatever the exit code (terraform-provider-docker resource_docker_container_funcs.go: with
+    // attach it waits, then reads exit_code back), so a failed restore is never retried by itself.
+    it("a failed restore names the container's URN to run it again with pulumi up --replace", () => {
+        const urn = "urn:pulumi:local::alicerce::alicerce:docker:SingleHost$alicerce:docker:Backups$docker:index/container:Container::backups-restore-1a2b3c4d";
+        assert.throws(
+            () => checkRestore(1, "error: cannot read the dump", urn),
+            (e: Error) => e.message.includes(`pulumi up --replace '${urn}'`) && e.message.includes("cannot read the dump") && e.message.includes("untouched"),
+        );
+        assert.doesNotThrow(() => checkRestore(0, "", urn));
     });
 
     it("a dump file on the host is mounted read-only, alone, into the restore container", async () => {

@@ -28,6 +28,8 @@
 #                                  (default UPLOADS_BUCKET), with the key in UPLOADS_WRITE_ACCESS_KEY_ID and
 #                                  UPLOADS_WRITE_SECRET_ACCESS_KEY (the nightly key only reads); objects
 #                                  added since are kept, none is deleted
+#   backup.sh restore-bucket LABEL BUCKET [SNAPSHOT]  the same for one of EXTRA_BUCKETS (its snapshots are
+#                                  tagged bucket-LABEL), into BUCKET on the `store:` remote, with the same write key
 #
 # Environment:
 #   PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD  the database (libpq variables)
@@ -39,6 +41,12 @@
 #                        (read by rclone itself; a key that may read and list the bucket)
 #   UPLOADS_STAGING      the bucket's copy on disk, kept between runs so each night copies only what changed
 #                        (default $WORK_DIR/uploads)
+#   EXTRA_BUCKETS        more buckets of the same remote, as space-separated LABEL=BUCKET pairs (a DigitalOcean
+#                        stack's second region: `backups=<its exports bucket>`); each is copied like the uploads,
+#                        into $WORK_DIR/buckets/LABEL, and stored as its own snapshot tagged bucket-LABEL
+#   HEARTBEAT_OBJECT     an rclone path (`copy:bucket/heartbeat/last-success`) written (the time of the run) after
+#                        every successful run and deleted after a failed one: an uptime check on its URL turns
+#                        a failure, or no run at all once the object expires, into an alert; empty: none
 #   BACKUP_HOST          the host name recorded in snapshots (default alicerce)
 #   RETENTION_DAYS       daily snapshots kept (default 30)
 #   CHECK_SUBSET         share of the repository's data re-read and verified each run (default 5%)
@@ -52,6 +60,8 @@ BACKUP_HOUR_UTC=${BACKUP_HOUR_UTC:-3}
 BACKUP_HOST=${BACKUP_HOST:-alicerce}
 CHECK_SUBSET=${CHECK_SUBSET:-5%}
 UPLOADS_BUCKET=${UPLOADS_BUCKET:-}
+EXTRA_BUCKETS=${EXTRA_BUCKETS:-}
+HEARTBEAT_OBJECT=${HEARTBEAT_OBJECT:-}
 WORK_DIR=${WORK_DIR:-/work}
 UPLOADS_STAGING=${UPLOADS_STAGING:-$WORK_DIR/uploads}
 STATE_DIR=${STATE_DIR:-/tmp}
@@ -202,12 +212,22 @@ finish() {
     if [ "$status" -ne 0 ]; then
         mkdir -p "$STATE_DIR" && touch "$STATE_DIR/last-failure"
         log "backup FAILED (exit $status); no new last-success"
+        # The watched object goes at once; if even that fails, it expires (its bucket's lifecycle rule).
+        if [ -n "$HEARTBEAT_OBJECT" ]; then
+            rclone deletefile --retries 3 "$HEARTBEAT_OBJECT" 2>/dev/null || log "could not delete $HEARTBEAT_OBJECT; it expires on its own"
+        fi
     fi
     exit "$status"
 }
 
 run() {
     case "$RETENTION_DAYS" in '' | *[!0-9]* | 0) die "RETENTION_DAYS \"$RETENTION_DAYS\" is not a whole number of days (1 or more)" ;; esac
+    for pair in $EXTRA_BUCKETS; do
+        case "$pair" in
+            [a-z]*=?*) case "${pair%%=*}" in *[!a-z0-9-]*) die "EXTRA_BUCKETS: \"$pair\" is not LABEL=BUCKET (LABEL in a-z, 0-9 and -)" ;; esac ;;
+            *) die "EXTRA_BUCKETS: \"$pair\" is not LABEL=BUCKET (LABEL in a-z, 0-9 and -)" ;;
+        esac
+    done
     mkdir -p "$WORK_DIR" "$TMPDIR" "$STATE_DIR"
     work=$(mktemp -d "$WORK_DIR/run.XXXXXX")
     trap finish EXIT
@@ -241,6 +261,16 @@ run() {
         (cd "$UPLOADS_STAGING" && restic backup --quiet --host "$BACKUP_HOST" --tag uploads --time "$at" .) || die "restic backup of the uploads failed"
         digest_files "$UPLOADS_STAGING" >>"$manifest"
     fi
+    for pair in $EXTRA_BUCKETS; do
+        label=${pair%%=*} bucket=${pair#*=}
+        staging="$WORK_DIR/buckets/$label"
+        mkdir -p "$staging"
+        log "copying bucket $bucket ($label) from the object store"
+        rclone sync --retries 3 --low-level-retries 3 "store:$bucket" "$staging" || die "rclone sync of bucket $bucket failed"
+        (cd "$staging" && restic backup --quiet --host "$BACKUP_HOST" --tag "bucket-$label" --time "$at" .) || die "restic backup of bucket $bucket failed"
+        # Its own kind of line: the drill compares `object` lines with the uploads alone.
+        digest_files "$staging" | awk -v label="$label" 'BEGIN { FS = OFS = "\t" } { print "bucket-object", label "/" $2, $3 }' >>"$manifest"
+    done
     # What the drill compares a restore with (tag manifest): tables and objects, no data.
     restic backup --quiet --host "$BACKUP_HOST" --tag manifest --time "$at" --stdin --stdin-filename manifest.tsv <"$manifest" || die "restic backup of the manifest failed"
 
@@ -252,6 +282,9 @@ run() {
     log "checking the repository (${CHECK_SUBSET} of the data)"
     restic check --read-data-subset="$CHECK_SUBSET" >/dev/null || die "restic check failed"
 
+    if [ -n "$HEARTBEAT_OBJECT" ]; then
+        date -u +%Y-%m-%dT%H:%M:%SZ | rclone rcat --retries 3 "$HEARTBEAT_OBJECT" || die "cannot write the heartbeat $HEARTBEAT_OBJECT"
+    fi
     touch "$STATE_DIR/last-success"
     rm -f "$STATE_DIR/last-failure"
     log "done: $(dump_name)${UPLOADS_BUCKET:+ and bucket $UPLOADS_BUCKET}; ${RETENTION_DAYS} daily snapshots kept"
@@ -289,6 +322,47 @@ snapshots() {
     restic snapshots --host "$BACKUP_HOST"
 }
 
+# pick_dump SNAPSHOT: prints `<id> <path>` of the database snapshot to restore.
+# `latest` is the newest dump that has a manifest of the same run (same time
+# and host), as the drill picks (ops/drill.ts pickSnapshots): a run that
+# failed after storing its dump is passed over. An id (or its prefix) names
+# one dump. The path is read from the snapshot, not rebuilt from PGDATABASE:
+# after alicerce:useRestoredDatabase the nightly dump is named after the
+# restored database. restic's JSON is read by the database server itself
+# (the image has no JSON tool).
+pick_dump() {
+    snaps=$(restic snapshots --json --host "$BACKUP_HOST") || die "cannot list the snapshots of $BACKUP_HOST"
+    picked=$(psql -X -q -t -A -F ' ' -v ON_ERROR_STOP=1 -v snaps="$snaps" -v wanted="$1" <<'SQL'
+WITH s AS (
+    SELECT e->>'id' AS id, e->>'short_id' AS short_id, e->>'time' AS at, e->>'hostname' AS host,
+           coalesce(e->'tags', '[]') AS tags, e->'paths'->>0 AS path
+      FROM jsonb_array_elements(coalesce(nullif(:'snaps', 'null'), '[]')::jsonb) e)
+SELECT d.id, CASE WHEN d.path LIKE '/%' THEN d.path ELSE '/' || d.path END
+  FROM s d
+ WHERE d.tags ? 'postgres'
+   AND CASE WHEN :'wanted' = 'latest'
+            THEN EXISTS (SELECT 1 FROM s m WHERE m.tags ? 'manifest' AND m.at = d.at AND m.host = d.host)
+            ELSE left(d.id, length(:'wanted')) = :'wanted' OR d.short_id = :'wanted' END
+ ORDER BY d.at::timestamptz DESC
+ LIMIT 1;
+SQL
+    ) || die "cannot read the snapshot list"
+    if [ -z "$picked" ]; then
+        [ "$1" = latest ] && die "no database snapshot of $BACKUP_HOST has a manifest of the same run (a run that failed is passed over); run a backup (backup.sh run)"
+        die "no database snapshot $1 of $BACKUP_HOST"
+    fi
+    printf '%s\n' "$picked"
+}
+
+# read_dump SNAPSHOT FILE: the picked dump into FILE.
+read_dump() {
+    picked=$(pick_dump "$1") || exit 1
+    id=${picked%% *}
+    name=${picked#* }
+    log "reading $name from snapshot $id"
+    restic dump "$id" "$name" >"$2" || die "cannot read $name from snapshot $id"
+}
+
 # restore [SNAPSHOT]: the dump is read from the repository, verified, then
 # restored in a single transaction: a failure leaves the database as it was.
 restore() {
@@ -298,8 +372,7 @@ restore() {
     work=$(mktemp -d "$WORK_DIR/restore.XXXXXX")
     # shellcheck disable=SC2064 # expand now: $work is fixed for this run
     trap "rm -rf '$work'" EXIT
-    log "reading $(dump_name) from snapshot $snapshot"
-    restic dump --host "$BACKUP_HOST" --tag postgres "$snapshot" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $snapshot"
+    read_dump "$snapshot" "$work/restore.dump"
     pg_restore --list "$work/restore.dump" >/dev/null || die "the dump in snapshot $snapshot is not readable by pg_restore"
     log "restoring into database $target"
     pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error \
@@ -334,13 +407,24 @@ restore_new() {
     trap "rm -rf '$work'" EXIT
     case $kind in
         restic)
-            log "reading $(dump_name) from snapshot $source"
-            restic dump --host "$BACKUP_HOST" --tag postgres "$source" "/$(dump_name)" >"$work/restore.dump" || die "cannot read /$(dump_name) from snapshot $source"
+            read_dump "$source" "$work/restore.dump"
             file="$work/restore.dump" ;;
         dump)
             [ -r "$source" ] || die "cannot read the dump file $source"
             file=$source ;;
         *) die "restore-new: unknown kind $kind (restic or dump)" ;;
+    esac
+    # A plain or gzipped SQL file is committed by psql as far as it goes: a truncated one would
+    # pass as complete (a pipeline's status is psql's). gzip -t checks the whole stream and its
+    # CRC; pg_dump ends a plain dump with "-- PostgreSQL database dump complete".
+    case $file in
+        *.sql.gz)
+            gzip -t "$file" 2>/dev/null || die "$kind:$source is not a complete gzip file (gzip -t failed: truncated or damaged)"
+            gzip -dc "$file" | tail -n 10 | grep -q '^-- PostgreSQL database dump complete' \
+                || die "$kind:$source does not end with pg_dump's \"-- PostgreSQL database dump complete\" line: truncated, or not a pg_dump" ;;
+        *.sql)
+            tail -n 10 "$file" | grep -q '^-- PostgreSQL database dump complete' \
+                || die "$kind:$source does not end with pg_dump's \"-- PostgreSQL database dump complete\" line: truncated, or not a pg_dump" ;;
     esac
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$partial\"" -c "CREATE DATABASE \"$partial\"" >/dev/null || die "cannot create database $partial"
     log "restoring $kind:$source into a new database $target"
@@ -362,7 +446,8 @@ restore_new() {
 # the operator passes a key that may write, for this command only.
 restore_uploads() {
     snapshot=${1:-latest}
-    bucket=${UPLOADS_RESTORE_BUCKET:-${UPLOADS_BUCKET:-}}
+    tag=${2:-uploads}
+    bucket=${3:-${UPLOADS_RESTORE_BUCKET:-${UPLOADS_BUCKET:-}}}
     [ -n "$bucket" ] || die "UPLOADS_BUCKET (or UPLOADS_RESTORE_BUCKET) is not set"
     if [ -z "${UPLOADS_WRITE_ACCESS_KEY_ID:-}" ] || [ -z "${UPLOADS_WRITE_SECRET_ACCESS_KEY:-}" ]; then
         die "UPLOADS_WRITE_ACCESS_KEY_ID and UPLOADS_WRITE_SECRET_ACCESS_KEY are not set: the backup job's own key only reads; pass a key that may write bucket $bucket (docs/single-host.md, Restore)"
@@ -371,12 +456,12 @@ restore_uploads() {
     work=$(mktemp -d "$WORK_DIR/restore-uploads.XXXXXX")
     # shellcheck disable=SC2064 # expand now: $work is fixed for this run
     trap "rm -rf '$work'" EXIT
-    log "restoring the uploads from snapshot $snapshot"
-    restic restore --host "$BACKUP_HOST" --tag uploads --target "$work" "$snapshot" >/dev/null || die "restic restore of the uploads failed"
+    log "restoring the $tag files from snapshot $snapshot"
+    restic restore --host "$BACKUP_HOST" --tag "$tag" --target "$work" "$snapshot" >/dev/null || die "restic restore of the $tag files failed"
     log "copying them into bucket $bucket"
     RCLONE_CONFIG_STORE_ACCESS_KEY_ID=$UPLOADS_WRITE_ACCESS_KEY_ID RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY=$UPLOADS_WRITE_SECRET_ACCESS_KEY \
         rclone copy --s3-no-check-bucket "$work" "store:$bucket" || die "rclone copy into bucket $bucket failed"
-    log "restored the uploads from snapshot $snapshot into bucket $bucket"
+    log "restored the $tag files from snapshot $snapshot into bucket $bucket"
 }
 
 case "${1:-}" in
@@ -387,8 +472,9 @@ case "${1:-}" in
     restore) restore "${2:-}" ;;
     restore-new) restore_new "${2:?usage: backup.sh restore-new restic|dump SOURCE}" "${3:?usage: backup.sh restore-new restic|dump SOURCE}" ;;
     restore-uploads) restore_uploads "${2:-}" ;;
+    restore-bucket) restore_uploads "${4:-}" "bucket-${2:?usage: backup.sh restore-bucket LABEL BUCKET [SNAPSHOT]}" "${3:?usage: backup.sh restore-bucket LABEL BUCKET [SNAPSHOT]}" ;;
     dump) consistent_dump "${2:?usage: backup.sh dump FILE MANIFEST}" "${3:?usage: backup.sh dump FILE MANIFEST}" ;;
     digest) digest ;;
     digest-files) digest_files "${2:?usage: backup.sh digest-files DIR}" ;;
-    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-new KIND SOURCE|restore-uploads [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
+    *) die "usage: backup.sh run|schedule|health|snapshots|restore [SNAPSHOT]|restore-new KIND SOURCE|restore-uploads [SNAPSHOT]|restore-bucket LABEL BUCKET [SNAPSHOT]|dump FILE MANIFEST|digest|digest-files DIR" ;;
 esac

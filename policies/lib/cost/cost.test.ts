@@ -400,6 +400,22 @@ describe("cost model at a tier's stated traffic", () => {
         );
     });
 
+    it("states only its own cloud's assumptions: no droplet allowance on AWS, no LCU, NAT or KMS on DigitalOcean", () => {
+        const aws = estimateCost([alb], US, prod).assumptions.join("\n");
+        const doEstimate = estimateCost(
+            [res("digitalocean:index/droplet:Droplet", "web", { size: "s-1vcpu-1gb" })],
+            { cloud: "digitalocean", region: "nyc3" },
+            prod,
+        );
+        const digitalocean = doEstimate.assumptions.join("\n");
+        assert.match(aws, /LCU/);
+        assert.doesNotMatch(aws, /DigitalOcean|droplet/);
+        assert.match(digitalocean, /droplet transfer/);
+        assert.doesNotMatch(digitalocean, /LCU|NAT gateway|KMS|WAF|Auto Scaling/);
+        // Both keep the traffic they are priced at.
+        for (const text of [aws, digitalocean]) assert.match(text, /1000 requests a minute/);
+    });
+
     it("an unknown tier keeps the default assumptions (no traffic lines)", () => {
         assert.equal(assumptionsForTier("staging"), DEFAULT_ASSUMPTIONS);
         const idle = estimateCost([alb], US);

@@ -758,13 +758,18 @@ export function leversFor(l: CostLine): CostLever[] {
 /**
  * Why a stack is over its budget: the three biggest items and the config key
  * that would bring it under (the lever saving the most, when none alone is
- * enough). Undefined when the estimate is within the budget.
+ * enough). Undefined when the estimate is within the budget. `budgetFrom`
+ * names where the budget was set; a budget set outside alicerce's config
+ * (another program's, through the pack config) gets no alicerce levers.
  */
-export function budgetAdvice(estimate: CostEstimate, budgetUsd: number): string | undefined {
+export function budgetAdvice(estimate: CostEstimate, budgetUsd: number, budgetFrom = "alicerce:budgetUsd"): string | undefined {
     const over = estimate.total - budgetUsd;
     if (over <= 0) return undefined;
     const biggest = [...estimate.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd);
     const top = biggest.slice(0, 3).map((l) => `${l.name} ${formatUsd(l.monthlyUsd)} (${l.basis})`);
+    if (!budgetFrom.startsWith("alicerce:")) {
+        return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (${budgetFrom}) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}.`;
+    }
     const levers = biggest.flatMap(leversFor).sort((a, b) => b.savesUsd - a.savesUsd);
     const enough = levers.filter((l) => l.savesUsd >= over).sort((a, b) => a.savesUsd - b.savesUsd)[0];
     const lever = enough
@@ -772,5 +777,5 @@ export function budgetAdvice(estimate: CostEstimate, budgetUsd: number): string 
         : levers[0]
           ? `no single key brings it under; the biggest is ${levers[0].setting} (saves about ${formatUsd(levers[0].savesUsd)}; gives up ${levers[0].gives})`
           : "no config key lowers these items; raise alicerce:budgetUsd or pick a lower alicerce:tier";
-    return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (alicerce:budgetUsd) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}. To bring it under: ${lever}.`;
+    return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (${budgetFrom}) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}. To bring it under: ${lever}.`;
 }
