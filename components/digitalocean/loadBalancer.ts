@@ -49,6 +49,12 @@ export interface LoadBalancerArgs {
     /** The droplets it balances, by tag (autoscaled droplets join and leave on their own). */
     readonly appTag: pulumi.Input<string>;
     readonly certificate: CertificatePlan;
+    /**
+     * The only sources the balancer admits (its firewall's `allow` list), as
+     * CIDRs: Cloudflare's published ranges when Cloudflare proxies the domain.
+     * @default undefined (anyone)
+     */
+    readonly allowedCidrs?: pulumi.Input<pulumi.Input<string>[]>;
     /** Changes to the child resources' args and options (see {@link Transform}). */
     readonly transform?: LoadBalancerTransform;
 }
@@ -107,6 +113,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     enableBackendKeepalive: true,
                     httpIdleTimeoutSeconds: 60,
                     tlsCipherPolicy: "STRONG",
+                    // `{type}:{source}` rules, type `ip` or `cidr` (DigitalOcean API, load balancer `firewall.allow`;
+                    // terraform-provider-digitalocean digitalocean/loadbalancer/resource_loadbalancer.go `firewall`). The
+                    // firewall filters traffic into the balancer; its health checks go from the balancer to the droplets.
+                    ...(args.allowedCidrs === undefined
+                        ? {}
+                        : { firewall: { allows: pulumi.output(args.allowedCidrs).apply((cidrs) => cidrs.map((c) => `cidr:${c}`)) } }),
                 },
                 { parent: this },
             ),

@@ -16,7 +16,7 @@ import { certificatePlan, LoadBalancer } from "../../components/digitalocean/loa
 import { Network } from "../../components/digitalocean/network";
 import { Project } from "../../components/digitalocean/project";
 import { slugMemoryGb } from "../../components/digitalocean/sizing";
-import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, workerCommandOf } from "../../components/shared/app-contract";
+import { appEnvironment, digitalOceanAppEnvironment, HEALTH_PATH, proxyHopsEnvironment, workerCommandOf } from "../../components/shared/app-contract";
 import { hostKey, hostsOf } from "../../components/shared/hosts";
 import { Frontend } from "../../components/digitalocean/frontend";
 
@@ -148,6 +148,12 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                   },
                   opts,
               );
+    // Behind Cloudflare's proxy the balancer admits Cloudflare's published ranges only, so the app may trust two proxy hops.
+    const cf =
+        settings.domain !== undefined && settings.cloudflareZoneId !== undefined
+            ? new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken })
+            : undefined;
+    const onlyCloudflare = cf !== undefined && settings.cloudflareProxied;
     const edge = new LoadBalancer(
         "edge",
         {
@@ -157,6 +163,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
             // q-frontend: the frontend's names reach the droplets through the balancer too, so its certificate covers every name.
             certificate: certificatePlan(settings.domain, settings.certificateName, settings.hosts.names),
             healthPath: settings.app.healthPath,
+            ...(onlyCloudflare ? { allowedCidrs: cloudflare.getIpRangesOutput({}, { provider: cf }).ipv4Cidrs } : {}),
         },
         opts,
     );
@@ -185,7 +192,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
         databaseReaderUrl: database.readerUrl,
     });
     // p-app-env: the team's plain settings join the user data's env; its secrets join the encrypted secrets document, one key each.
-    const env = { ...appEnvironment(settings.app, platformEnv.env), ...cdnEnv };
+    const env = { ...appEnvironment(settings.app, platformEnv.env), ...cdnEnv, ...proxyHopsEnvironment(onlyCloudflare) };
     const appSecrets = credentials.appSecrets;
     const secrets: Record<string, pulumi.Input<string>> = { ...platformEnv.secrets };
     for (const n of settings.app.secretNames) {
@@ -265,7 +272,6 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
     // With a Cloudflare zone the app's record is managed there (the balancer serves the uploaded certificate
     // validation requires with a zone, so the zone can be Full (strict)); without one the plan warns which record to create.
     if (settings.domain !== undefined && settings.cloudflareZoneId !== undefined) {
-        const cf = new cloudflare.Provider("cloudflare", { apiToken: credentials.cloudflareApiToken });
         new Dns(
             "dns",
             {
@@ -273,7 +279,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                 records: [{ key: "app", name: settings.domain, type: "A", content: edge.ip, proxied: settings.cloudflareProxied }],
                 originTlsSettings: true,
             },
-            { provider: cf },
+            { provider: cf! },
         );
         // q-frontend: every other name (alicerce:hosts, the wildcard) to the balancer too; the droplets route by host.
         const others = settings.hosts.names.filter((h) => h !== settings.domain);
@@ -284,7 +290,7 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                     zoneId: settings.cloudflareZoneId,
                     records: others.map((h) => ({ key: hostKey(h), name: h, type: "A" as const, content: edge.ip, proxied: settings.cloudflareProxied })),
                 },
-                { provider: cf },
+                { provider: cf! },
             );
         }
     }

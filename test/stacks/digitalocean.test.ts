@@ -505,6 +505,38 @@ describe("DigitalOcean: the app's DNS record", () => {
         assert.equal(new Resources(unproxied.resources).one("cloudflare:index/dnsRecord:DnsRecord").inputs.proxied, false);
     });
 
+    // The balancer's firewall takes `cidr:<range>` allow rules (DigitalOcean API reference, load balancers, `firewall.allow`:
+    // "the rules for allowing traffic to the load balancer (in the form 'ip:1.2.3.4' or 'cidr:1.2.0.0/16')";
+    // @pulumi/digitalocean types/input.d.ts LoadBalancerFirewall.allows). Behind Cloudflare's proxy only Cloudflare's
+    // ranges (https://www.cloudflare.com/ips/) reach it, so X-Forwarded-For reads `client, edge` and two hops are trusted
+    // (app-image/src/config.ts TRUST_PROXY_HOPS): the rate limit keys on the visitor, not on Cloudflare's edge.
+    it("behind Cloudflare's proxy, the balancer admits Cloudflare's ranges only and the app trusts two proxy hops; unproxied, anyone and one hop", async () => {
+        const zone = { "alicerce:certificateName": "app-origin", "alicerce:cloudflareZoneId": "023e105f4ecef8ad9ca31a8372d0c353" };
+        const proxied = await runStack("do-prod", { stackName: "do-cf-fw", overrides: zone });
+        const r = new Resources(proxied.resources);
+        const allows: string[] = r.one("digitalocean:index/loadBalancer:LoadBalancer").inputs.firewall.allows;
+        assert.ok(allows.length > 10, JSON.stringify(allows));
+        assert.ok(allows.includes("cidr:173.245.48.0/20") && allows.includes("cidr:104.16.0.0/13"), JSON.stringify(allows));
+        assert.ok(
+            allows.every((a) => /^cidr:\d+\.\d+\.\d+\.\d+\/\d+$/.test(a)),
+            JSON.stringify(allows),
+        );
+        assert.ok(proxied.calls.some((c) => c.token === "cloudflare:index/getIpRanges:getIpRanges"));
+        for (const pool of r.ofType("digitalocean:index/dropletAutoscale:DropletAutoscale")) {
+            assert.match(pool.inputs.dropletTemplate.userData, /TRUST_PROXY_HOPS=2\b/, pool.name);
+        }
+        for (const [stackName, overrides] of [
+            ["do-cf-grey", { ...zone, "alicerce:cloudflareProxied": "false" }],
+            ["do-no-cf", {}],
+        ] as const) {
+            const open = new Resources((await runStack("do-prod", { stackName, overrides })).resources);
+            assert.equal(open.one("digitalocean:index/loadBalancer:LoadBalancer").inputs.firewall, undefined, stackName);
+            for (const pool of open.ofType("digitalocean:index/dropletAutoscale:DropletAutoscale")) {
+                assert.doesNotMatch(pool.inputs.dropletTemplate.userData, /TRUST_PROXY_HOPS/, `${stackName} ${pool.name}`);
+            }
+        }
+    });
+
     it("without a zone, warns which record to create (as on AWS), and creates none", async () => {
         const run = await stackRun("do-prod");
         assert.equal(new Resources(run.resources).ofType("cloudflare:index/dnsRecord:DnsRecord").length, 0);
