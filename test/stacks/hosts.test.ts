@@ -239,6 +239,11 @@ describe("host names and the Spaces CDN on DigitalOcean (recorded inputs)", func
         const pool = r.ofType("digitalocean:index/dropletAutoscale:DropletAutoscale").find((p) => p.name === "app-pool")!;
         const userData: string = pool.inputs.dropletTemplate.userData;
         assert.match(userData, /--publish 8081:8080/, "the app behind the proxy");
+        // The edge is enabled before the app's `enable --now`: a failed first start ends the script under set -e,
+        // and the load balancer's port 80 must still open when systemd brings the app up later.
+        const edgeAt = userData.indexOf("systemctl enable --now alicerce-edge.service");
+        const appAt = userData.search(/systemctl enable --now '?app\.service/);
+        assert.ok(edgeAt > 0 && appAt > edgeAt, `edge at ${edgeAt}, app at ${appAt}`);
         const conf = /cat > '\/etc\/alicerce\/edge\/default\.conf' <<'ALICERCE_EDGE'\n([\s\S]*?)\nALICERCE_EDGE/.exec(userData)?.[1];
         assert.ok(conf, "the proxy's config in the user data");
         assert.match(conf, /server_name example\.com www\.example\.com;/);
