@@ -58,6 +58,19 @@ describe("host names, wildcard and frontend: bad input", function () {
         assert.match(noIndex, /alicerce:frontendPath: "test\/fixtures\/frontend-no-index" has no index\.html/);
     });
 
+    it("refuses more names than one certificate takes: 10 on AWS (ACM's default quota), before any resource", async () => {
+        // https://docs.aws.amazon.com/acm/latest/userguide/acm-limits.html: "Domain names per ACM certificate: 10" (adjustable).
+        const ten = JSON.stringify(Array.from({ length: 9 }, (_, i) => `t${i}.example.com`));
+        const eleven = JSON.stringify(Array.from({ length: 10 }, (_, i) => `t${i}.example.com`));
+        const ok = await problemsOf("dev", { ...HOSTS_CONFIG, "alicerce:wildcardHost": undefined as unknown as string, "alicerce:hosts": ten });
+        assert.doesNotMatch(ok, /one ACM certificate takes/);
+        const msg = await problemsOf("dev", { ...HOSTS_CONFIG, "alicerce:hosts": eleven });
+        assert.match(
+            msg,
+            /alicerce:hosts: .* gives 12 host names \(alicerce:domain, alicerce:hosts and alicerce:wildcardHost together\), more than the 10 one ACM certificate takes/,
+        );
+    });
+
     it("refuses a wildcard more than one label deep and a host list that is not host names", async () => {
         const msg = await problemsOf("dev", { ...HOSTS_CONFIG, "alicerce:wildcardHost": "*.*.example.com", "alicerce:hosts": "API.example.com" });
         assert.match(msg, /alicerce:wildcardHost: "\*\.\*\.example\.com" is not a wildcard host/);
