@@ -35,6 +35,7 @@ import type { RecordedResource } from "./index";
 import { mockOutputs, refreshedStates } from "./outputs";
 import { STACK_TYPE } from "../policies/lib/stack";
 import { PACK_NAME, POLICIES } from "../policies/pack";
+import { closest } from "./suggest";
 
 const proxy = proxyModule as unknown as {
     unknownCheckingProxy<T>(value: T): T;
@@ -157,7 +158,10 @@ export function policyConfigProblems(config: unknown, policies: Policies = POLIC
     for (const [name, value] of Object.entries(config)) {
         const policy = byName.get(name);
         if (!policy && name !== "all") {
-            problems.push(`${name}: is not a policy of the pack ${PACK_NAME}; use one of all, ${[...byName.keys()].join(", ")}`);
+            const near = closest(name, [...byName.keys()]);
+            problems.push(
+                `${name}: is not a policy of the pack ${PACK_NAME}; ${near ? `did you mean "${near}"? ` : ""}use one of all, ${[...byName.keys()].join(", ")}`,
+            );
             continue;
         }
         if (typeof value === "string") {
@@ -177,7 +181,7 @@ export function policyConfigProblems(config: unknown, policies: Policies = POLIC
         const known = Object.keys(schema?.properties ?? {});
         for (const key of Object.keys(settings).filter((k) => !known.includes(k))) {
             problems.push(
-                `${name}.${key}: is not a setting of ${name}; ${known.length > 0 ? `use ${known.join(", ")} (or enforcementLevel)` : "it takes only enforcementLevel"}`,
+                `${name}.${key}: is not a setting of ${name}; ${closest(key, known) ? `did you mean "${closest(key, known)}"? ` : ""}${known.length > 0 ? `use ${known.join(", ")} (or enforcementLevel)` : "it takes only enforcementLevel"}`,
             );
         }
         if (!schema) continue;

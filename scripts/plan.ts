@@ -8,8 +8,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import Ajv from "ajv";
-import { POLICIES } from "../policies/pack";
 import { displayPath, explainUnresolved, ROOT, stackEnvironments, StackFileError, stackFiles } from "../offline";
 import { diffPlans, diffText, formatDelta, StackDiff } from "../offline/diff";
 import { plansAtRef } from "../offline/git-ref";
@@ -141,61 +139,10 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
     } catch (err) {
         throw new UsageError(`--policy-config ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
     }
-    if (doc === null || typeof doc !== "object" || Array.isArray(doc))
-        throw new UsageError(`--policy-config ${file}: not a JSON object of policy names; use e.g. {"alb-waf": "advisory"}`);
-    const names = POLICIES.map((p) => p.name);
-    const levels = ["advisory", "mandatory", "remediate", "disabled"];
-    const problems: string[] = [];
-    for (const [name, value] of Object.entries(doc)) {
-        if (name === "all") continue;
-        if (!names.includes(name)) problems.push(`"${name}" is not a policy of the pack${didYouMean(name, names)}`);
-        const level =
-            typeof value === "string" ? value : value && typeof value === "object" ? (value as { enforcementLevel?: unknown }).enforcementLevel : null;
-        if (level !== undefined && !levels.includes(level as string))
-            problems.push(`${name}: ${JSON.stringify(level ?? value)} is not an enforcement level; use one of ${levels.join(", ")}`);
-        const policy = POLICIES.find((p) => p.name === name);
-        if (policy && value && typeof value === "object" && !Array.isArray(value)) {
-            const { enforcementLevel: _level, ...settings } = value as Record<string, unknown>;
-            problems.push(...settingsProblems(name, policy.configSchema, settings));
-        }
-    }
+    // Each policy's level and settings against its schema, as the Pulumi CLI checks them (offline/policies.ts): one checker.
+    const problems = policyConfigProblems(doc);
     if (problems.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${problems.join("\n  ")}`);
-    // Each policy's settings against its schema, as the Pulumi CLI checks them (offline/policies.ts).
-    const settings = policyConfigProblems(doc);
-    if (settings.length > 0) throw new UsageError(`--policy-config ${file}:\n  ${settings.join("\n  ")}`);
     return doc as PolicyPackConfig;
-}
-
-/**
- * What is wrong with one policy's settings, checked against its
- * `configSchema` with a JSON Schema validator (Ajv), as the engine checks
- * them with gojsonschema before a preview (pulumi/pulumi
- * sdk/go/common/resource/analyzer/config.go `validatePolicyPackConfig`:
- * "<policy>: <problem>"); a setting the policy does not have is named too.
- */
-function settingsProblems(
-    name: string,
-    schema: { properties?: Record<string, unknown>; required?: string[] } | undefined,
-    settings: Record<string, unknown>,
-): string[] {
-    const known = Object.keys(schema?.properties ?? {});
-    const problems = Object.keys(settings)
-        .filter((k) => !known.includes(k))
-        .map(
-            (k) =>
-                `${name}: "${k}" is not a setting of this policy${didYouMean(k, known)} (${known.length > 0 ? `settings: ${known.join(", ")}` : "it takes none"})`,
-        );
-    if (!schema) return problems;
-    const validate = new Ajv({ allErrors: true, strict: false }).compile({
-        type: "object",
-        properties: schema.properties ?? {},
-        required: schema.required ?? [],
-    });
-    if (!validate(settings)) {
-        for (const e of validate.errors ?? [])
-            problems.push(`${name}: ${e.instancePath ? `${e.instancePath.slice(1).replace(/\//g, ".")} ` : ""}${e.message ?? "is not valid"}`);
-    }
-    return problems;
 }
 
 /** The program's message, with "did you mean" after a mistyped tier (`alicerce:tier: "prd" is not a tier; ...`). */

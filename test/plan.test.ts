@@ -100,7 +100,7 @@ describe("npm run plan: the command line", function () {
             fs.writeFileSync(file, JSON.stringify({ "alb-wf": "advisory", "required-tags": "hard" }));
             const err = await fail("-s", "dev", "--policy-config", file);
             assert.equal(err.code, 2);
-            assert.match(err.stderr, /"alb-wf" is not a policy of the pack; did you mean "alb-waf"\?/);
+            assert.match(err.stderr, /alb-wf: is not a policy of the pack alicerce; did you mean "alb-waf"\? use one of/);
             assert.match(err.stderr, /required-tags: "hard" is not an enforcement level/);
             fs.writeFileSync(file, "{ not json");
             const broken = await fail("-s", "dev", "--policy-config", file);
@@ -120,8 +120,8 @@ describe("npm run plan: the command line", function () {
             fs.writeFileSync(file, JSON.stringify({ "required-tags": { requiredTags: "Owner" }, "cost-budget": { limit: 3 } }));
             const err = await fail("-s", "dev", "--policy-config", file);
             assert.equal(err.code, 2);
-            assert.match(err.stderr, /required-tags: requiredTags must be array/);
-            assert.match(err.stderr, /cost-budget: "limit" is not a setting of this policy/);
+            assert.match(err.stderr, /required-tags\.requiredTags: "Owner" is not allowed; it must be array/);
+            assert.match(err.stderr, /cost-budget\.limit: is not a setting of cost-budget; use budgetUsd, region, tier \(or enforcementLevel\)/);
             assert.doesNotMatch(err.stderr, /^\s+at /m);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -29,8 +29,11 @@ export interface CacheArgs {
     /** The worker droplets' tag: trusted. */
     readonly workerTag: pulumi.Input<string>;
     readonly tags: pulumi.Input<pulumi.Input<string>[]>;
-    /** Pulumi `protect`: the cluster holds queued jobs (DigitalOcean has no deletion protection flag; this is the guard, as for the database). */
-    readonly protect: boolean;
+    /**
+     * Pulumi `protect`: the cluster holds queued jobs (DigitalOcean has no deletion protection flag; this is the guard, as for the database).
+     * @default false
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -68,7 +71,7 @@ export class Cache extends pulumi.ComponentResource {
                 tags: args.tags,
             },
             // A destroy, or a move to a tier without a queue, stops here instead of deleting queued jobs.
-            { parent: this, protect: args.protect },
+            { parent: this, protect: args.protect ?? false },
         );
         new digitalocean.DatabaseValkeyConfig(
             `${name}-config`,

@@ -121,7 +121,7 @@ describe("policy pack: a bad policy config", () => {
     };
     const expected = [
         'all: "strict" is not an enforcement level; use one of advisory, mandatory, remediate, disabled',
-        `alb-wafs: is not a policy of the pack alicerce; use one of all, ${POLICIES.map((p) => p.name).join(", ")}`,
+        `alb-wafs: is not a policy of the pack alicerce; did you mean "alb-waf"? use one of all, ${POLICIES.map((p) => p.name).join(", ")}`,
         'required-tags.requiredTags: "team" is not allowed; it must be array',
         'prod-database-resilience.enforcementLevel: "warn" is not an enforcement level; use one of advisory, mandatory, remediate, disabled',
         'prod-database-resilience.tier: "production" is not allowed; use one of mvp, growth, prod',
