@@ -27,6 +27,18 @@ describe("provider config and the project's namespace", function () {
         assert.ok(provider!.secretPaths.includes("token"), provider!.secretPaths.join(","));
     });
 
+    // The provider's `token` input wins over DIGITALOCEAN_TOKEN, which is only its default
+    // (terraform-provider-digitalocean digitalocean/provider.go: `token` DefaultFunc MultiEnvDefaultFunc DIGITALOCEAN_TOKEN, DIGITALOCEAN_ACCESS_TOKEN):
+    // a token in the stack file overrides CI's read-only preview token, and the plan says so.
+    it("digitalocean:token set in a stack is warned about (it overrides CI's read-only DIGITALOCEAN_TOKEN); unset, no warning", async () => {
+        const set = await runStack("do-dev", { overrides: { "digitalocean:token": "dop_v1_example" } });
+        const warned = (run: typeof set) => run.logs.filter((l) => l.severity === "warning" && l.message.includes("digitalocean:token is set"));
+        assert.equal(warned(set).length, 1);
+        assert.match(warned(set)[0].message, /overrides DIGITALOCEAN_TOKEN/);
+        assert.ok(!warned(set)[0].message.includes("dop_v1_example"));
+        assert.equal(warned(await runStack("do-dev")).length, 0);
+    });
+
     it("aws:region that is not the stack's region is refused, naming both keys", async () => {
         await assert.rejects(
             runStack("dev", { overrides: { "aws:region": "eu-west-1" } }),
@@ -36,6 +48,38 @@ describe("provider config and the project's namespace", function () {
             runStack("do-dev", { overrides: { "aws:region": "eu-west-1" } }),
             /aws:region: "eu-west-1" is set but this stack creates nothing on AWS/,
         );
+    });
+
+    // An explicit provider reads none of its package's config namespace
+    // (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration); the keys are
+    // those of pulumi-aws and pulumi-digitalocean's provider config (https://www.pulumi.com/registry/packages/aws/installation-configuration/,
+    // https://www.pulumi.com/registry/packages/digitalocean/installation-configuration/). Each one the program does
+    // not pass through is refused, all at once, never showing its value.
+    it("provider keys the program does not pass through are refused, all at once, without their values", async () => {
+        const overrides = {
+            "aws:accessKey": "AKIAEXAMPLEVALUE1",
+            "aws:secretKey": "secret-value-2",
+            "aws:token": "session-value-3",
+            "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/x" }]),
+            "aws:allowedAccountIds": JSON.stringify(["123456789012"]),
+            "aws:sharedCredentialsFiles": JSON.stringify(["/tmp/creds"]),
+            "digitalocean:spacesAccessId": "spaces-id-value-4",
+            "digitalocean:spacesSecretKey": "spaces-secret-value-5",
+            "digitalocean:apiEndpoint": "https://api.example.com",
+            "cloudflare:apiKey": "cf-key-value-6",
+        };
+        const err = await runStack("dev", { overrides }).then(
+            () => assert.fail("the stack loaded"),
+            (e: Error) => e,
+        );
+        for (const [key, value] of Object.entries(overrides)) {
+            assert.match(err.message, new RegExp(`${key}: is set, but the program's explicit [a-z]+ provider does not read it .*; (use|check) `), key);
+            assert.ok(!err.message.includes(value), `${key}'s value is shown`);
+        }
+        assert.match(err.message, /aws:accessKey: is set, .*; use the AWS_ACCESS_KEY_ID environment variable/);
+        assert.match(err.message, /digitalocean:spacesSecretKey: is set, .*; use the SPACES_SECRET_ACCESS_KEY environment variable/);
+        // What is passed through is not refused.
+        await runStack("dev", { overrides: { "aws:profile": "team-a", "aws:region": "us-east-1" } });
     });
 
     it("a renamed project reads its own namespace (acme-web:tier) and still reads alicerce: keys", async () => {
