@@ -360,6 +360,8 @@ interface RuleContext {
     readonly missing: (key: keyof RawConfig, why: string) => void;
     /** Reports a problem line as it is. */
     readonly report: (line: string) => void;
+    /** f18: the namespace a key was read from (`alicerce`, or the project's name); the project's for a key not set. */
+    readonly ns: (key: string) => string;
     readonly cloud?: RawConfig["cloud"];
     readonly tier?: Tier;
     readonly preset?: TierPreset;
@@ -377,15 +379,22 @@ interface RuleContext {
  */
 function loadConfig(allConfig: Readonly<Record<string, string>>, project: string, problems: string[]) {
     const raw: Record<string, string> = {};
+    // f18: the namespace each key was read from, so a problem names the key as the user wrote it (`acme-web:tier`).
+    const from: Record<string, string> = {};
     // p-plan-tool: `pulumi config set tier prod` writes `<project>:tier`; a renamed project reads its own namespace,
     // and `alicerce:` keeps working (the project's own key wins when both are set).
     for (const namespace of projectNamespaces(project)) {
         for (const [key, value] of Object.entries(allConfig)) {
-            if (key.startsWith(`${namespace}:`)) raw[key.slice(namespace.length + 1)] = value;
+            if (key.startsWith(`${namespace}:`)) {
+                raw[key.slice(namespace.length + 1)] = value;
+                from[key.slice(namespace.length + 1)] = namespace;
+            }
         }
     }
+    // A key not set is named in the namespace `pulumi config set` writes: the project's.
+    const ns = (key: string) => from[key] ?? projectNamespaces(project)[projectNamespaces(project).length - 1];
     const parsed = configSchema.safeParse(raw);
-    if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
+    if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw, ns)));
 
     const value = <K extends keyof RawConfig>(key: K): RawConfig[K] | undefined => {
         const r = configSchema.shape[key].safeParse(raw[key]);
@@ -398,8 +407,9 @@ function loadConfig(allConfig: Readonly<Record<string, string>>, project: string
         raw,
         project,
         value,
-        say: (key, problem) => problems.push(`${NAMESPACE}:${key}: ${shown(key, raw)} ${problem}`),
-        missing: (key, why) => problems.push(`${NAMESPACE}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`),
+        say: (key, problem) => problems.push(`${ns(key)}:${key}: ${shown(key, raw)} ${problem}`),
+        missing: (key, why) => problems.push(`${ns(key)}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`),
+        ns,
         report: (line) => problems.push(line),
         cloud,
         tier,
@@ -854,7 +864,7 @@ export function loadSettings(
                 value: ctx.value,
                 tier: ctx.tier,
                 preset: ctx.preset,
-                problem: (key, text) => `${NAMESPACE}:${key}: ${shown(key, ctx.raw)} ${text}`,
+                problem: (key, text) => `${ctx.ns(key)}:${key}: ${shown(key, ctx.raw)} ${text}`,
             }),
         );
     }
@@ -1174,18 +1184,18 @@ export function readProviderSecrets(): ProviderSecrets {
 }
 
 /** One zod issue as message lines in the house format. */
-function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): string[] {
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>, ns: (key: string) => string = () => NAMESPACE): string[] {
     if (issue.code === "unrecognized_keys") {
         return issue.keys.map((key) => {
             const near = closest(key, CONFIG_KEYS);
-            return `${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} is not a known key${near ? ` (did you mean ${NAMESPACE}:${near}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
+            return `${ns(key)}:${key}: ${JSON.stringify(raw[key])} is not a known key${near ? ` (did you mean ${ns(key)}:${near}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
         });
     }
     const key = String(issue.path[0] ?? "");
     if (raw[key] === undefined) {
-        return [`${NAMESPACE}:${key}: not set; it is required: set ${REQUIRED_HINTS[key as keyof RawConfig] ?? "a value"}`];
+        return [`${ns(key)}:${key}: not set; it is required: set ${REQUIRED_HINTS[key as keyof RawConfig] ?? "a value"}`];
     }
-    return [`${NAMESPACE}:${key}: ${shown(key, raw)} ${issue.message}`];
+    return [`${ns(key)}:${key}: ${shown(key, raw)} ${issue.message}`];
 }
 
 /** A key's value as problems quote it; a secret key's value is never shown. */

@@ -10,6 +10,7 @@
  */
 import { strict as assert } from "assert";
 import { runStack } from "../offline";
+import { ConfigError, loadSettings } from "../stacks";
 
 describe("provider config and the project's namespace", function () {
     this.timeout(180_000);
@@ -82,13 +83,69 @@ describe("provider config and the project's namespace", function () {
         await runStack("dev", { overrides: { "aws:profile": "team-a", "aws:region": "us-east-1" } });
     });
 
-    it("a renamed project reads its own namespace (acme-web:tier) and still reads alicerce: keys", async () => {
+    // After a rename the Pulumi CLI reads Pulumi.yaml's declared keys (cloud, tier, owner, costCenter, budgetUsd: no
+    // defaults) from the project's namespace only, and refuses the stack before the program runs
+    // (pulumi/pulumi sdk/go/common/workspace/project.go ValidateStackConfigAndApplyProjectConfig; messages as in
+    // project_test.go: "Stack 'dev' is missing configuration values 'another' and 'values'").
+    it("a renamed project whose stack files still say alicerce: is refused as the CLI refuses it, naming the keys and the sed that renames them", async () => {
+        await assert.rejects(
+            runStack("dev", { project: "acme-web" }),
+            (err: Error) =>
+                err.message.startsWith("Stack 'dev' is missing configuration values 'budgetUsd', 'cloud', 'costCenter', 'owner' and 'tier'") &&
+                err.message.includes("alicerce:cloud") &&
+                err.message.includes("sed -i 's/^  alicerce:/  acme-web:/' Pulumi.*.yaml"),
+        );
+        // One key renamed by hand: only the others are missing.
+        await assert.rejects(
+            runStack("dev", { project: "acme-web", overrides: { "acme-web:tier": "growth" } }),
+            /missing configuration values 'budgetUsd', 'cloud', 'costCenter' and 'owner'/,
+        );
+        // Under the shipped project name nothing is missing.
+        await runStack("dev");
+    });
+
+    it("a renamed project reads its own namespace (acme-web:tier) once its stack file is renamed, and still reads optional alicerce: keys", async () => {
         const run = await runStack("dev", {
             project: "acme-web",
-            overrides: { "acme-web:tier": "growth", "acme-web:domain": "app.example.com", "acme-web:alertEmail": "ops@example.com" },
+            overrides: {
+                // What `sed -i 's/^  alicerce:/  acme-web:/'` does to the required keys; region, amiName stay alicerce:.
+                ...Object.fromEntries(["cloud", "tier", "owner", "costCenter", "budgetUsd"].map((k) => [`alicerce:${k}`, undefined])),
+                "acme-web:cloud": "aws",
+                "acme-web:owner": "team-platform",
+                "acme-web:costCenter": "cc-1001",
+                "acme-web:budgetUsd": "200",
+                "acme-web:tier": "growth",
+                "acme-web:domain": "app.example.com",
+                "acme-web:alertEmail": "ops@example.com",
+            },
         });
         assert.equal(run.outputs.tier, "growth");
-        // The rest of the stack file is still `alicerce:` (cloud, region, owner...).
+        // The rest of the stack file is still `alicerce:` (region, amiName...).
         assert.ok(run.resources.some((r) => r.type === "aws:rds/instance:Instance" && r.urn.startsWith("urn:pulumi:dev::acme-web::")));
+    });
+
+    it("problems name each key in the namespace the user wrote it in (acme-web:tier), a key not set in the project's", () => {
+        const config = {
+            "acme-web:cloud": "aws",
+            "acme-web:tier": "prd",
+            "acme-web:owner": "team-platform",
+            "acme-web:costCenter": "cc-1001",
+            "acme-web:budgetUsd": "lots",
+            "alicerce:maxInstances": "50",
+            "acme-web:colour": "blue",
+        };
+        let problems: readonly string[] = [];
+        try {
+            loadSettings(config, "acme-web", "dev");
+        } catch (err) {
+            assert.ok(err instanceof ConfigError, String(err));
+            problems = err.problems;
+        }
+        const of = (key: string) => problems.find((p) => p.includes(`:${key}: `)) ?? "";
+        assert.match(of("tier"), /^acme-web:tier: "prd" is not a tier/);
+        assert.match(of("budgetUsd"), /^acme-web:budgetUsd: "lots" is not a number/);
+        assert.match(of("maxInstances"), /^alicerce:maxInstances: "50" is out of range/);
+        assert.match(of("region"), /^acme-web:region: not set; it is required/);
+        assert.match(of("colour"), /^acme-web:colour: "blue" is not a known key/);
     });
 });
