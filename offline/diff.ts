@@ -8,7 +8,7 @@
  */
 import { isDeepStrictEqual } from "util";
 import { formatUsd } from "../policies/lib/cost";
-import { replacingInputs, STATEFUL_TYPES } from "./force-new";
+import { holdsData, replacingInputs } from "./force-new";
 import type { PlanJson, PlanResource } from "./report";
 
 /** What `up` would do to one resource. */
@@ -25,7 +25,7 @@ export interface DiffEntry {
     readonly changedInputs: readonly string[];
     /** The changed inputs that force the replacement (ForceNew, or declared `replaceOnChanges`). */
     readonly replacingInputs: readonly string[];
-    /** The resource holds data (offline/force-new.ts `STATEFUL_TYPES`). */
+    /** The resource holds data (offline/force-new.ts `holdsData`: a `STATEFUL_TYPES` type, or the single Docker host's VM). */
     readonly stateful: boolean;
     /** The resource is protected (before the change): `up` refuses to replace or delete it. */
     readonly protected: boolean;
@@ -77,9 +77,9 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
             entries.push(entry("replace", r, ["(type)"], ["(type)"], was.options.protect));
             continue;
         }
-        const changed = [...new Set([...Object.keys(was.inputs), ...Object.keys(r.inputs)])]
-            .filter((k) => !isDeepStrictEqual(was.inputs[k], r.inputs[k]))
-            .sort();
+        // What `up` ignores (the `ignoreChanges` resource option) is not a change.
+        const inputs = withIgnoredChanges(r.inputs, was.inputs, r.options.ignoreChanges);
+        const changed = [...new Set([...Object.keys(was.inputs), ...Object.keys(inputs)])].filter((k) => !isDeepStrictEqual(was.inputs[k], inputs[k])).sort();
         if (changed.length === 0) continue;
         const replacing = replacingInputs(r.type, changed, r.options.replaceOnChanges);
         entries.push(entry(replacing.length > 0 ? "replace" : "update", r, changed, replacing, was.options.protect));
@@ -101,7 +101,7 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
 }
 
 function entry(kind: DiffKind, r: PlanResource, changedInputs: string[], replacing: string[], wasProtected: boolean): DiffEntry {
-    const stateful = STATEFUL_TYPES.has(r.type);
+    const stateful = holdsData(r);
     const isProtected = wasProtected || (kind !== "add" && r.options.protect);
     return {
         kind,
@@ -114,6 +114,61 @@ function entry(kind: DiffKind, r: PlanResource, changedInputs: string[], replaci
         protected: isProtected,
         dataLoss: (kind === "replace" || kind === "delete") && (stateful || isProtected),
     };
+}
+
+/**
+ * The new inputs with each `ignoreChanges` path set back to its old value (or removed where the old inputs had none),
+ * as the engine does before it diffs (pulumi/pulumi pkg/resource/deploy/step_generator.go `processIgnoreChanges`;
+ * https://www.pulumi.com/docs/iac/concepts/resources/options/ignorechanges/, property paths: https://www.pulumi.com/docs/reference/property-paths/). Paths are Pulumi property paths: `userData`,
+ * `tags.Name`, `rules[0].port`, `tags["a.b"]`, and `*` (the property paths' wildcard) for every input.
+ */
+export function withIgnoredChanges(
+    inputs: Record<string, unknown>,
+    oldInputs: Record<string, unknown>,
+    ignoreChanges: readonly string[],
+): Record<string, unknown> {
+    if (ignoreChanges.includes("*")) return structuredClone(oldInputs);
+    const out: Record<string, unknown> = structuredClone(inputs);
+    for (const path of ignoreChanges) {
+        const parts = propertyPath(path);
+        if (parts.length === 0) continue;
+        const old = getPath(oldInputs, parts);
+        setPath(out, parts, old.found ? structuredClone(old.value) : undefined, old.found);
+    }
+    return out;
+}
+
+/** `a.b[0]["c.d"]` -> `["a", "b", 0, "c.d"]`. */
+function propertyPath(path: string): (string | number)[] {
+    const parts: (string | number)[] = [];
+    const re = /\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|\.?([^.[\]]+)/g;
+    for (let m = re.exec(path); m; m = re.exec(path)) parts.push(m[1] !== undefined ? Number(m[1]) : m[2] !== undefined ? m[2] : m[3]);
+    return parts;
+}
+
+function getPath(root: unknown, parts: readonly (string | number)[]): { found: boolean; value?: unknown } {
+    let cur: unknown = root;
+    for (const p of parts) {
+        if (cur === null || typeof cur !== "object" || !(p in cur)) return { found: false };
+        cur = (cur as Record<string | number, unknown>)[p];
+    }
+    return { found: true, value: cur };
+}
+
+function setPath(root: Record<string, unknown>, parts: readonly (string | number)[], value: unknown, present: boolean): void {
+    let cur: unknown = root;
+    for (const p of parts.slice(0, -1)) {
+        if (cur === null || typeof cur !== "object") return;
+        if (!(p in cur)) {
+            if (!present) return;
+            (cur as Record<string | number, unknown>)[p] = typeof p === "number" ? [] : {};
+        }
+        cur = (cur as Record<string | number, unknown>)[p];
+    }
+    if (cur === null || typeof cur !== "object") return;
+    const last = parts[parts.length - 1];
+    if (present) (cur as Record<string | number, unknown>)[last] = value;
+    else delete (cur as Record<string | number, unknown>)[last];
 }
 
 /** Components (and the stack) are not provider resources: their own "inputs" are not sent to a cloud. */

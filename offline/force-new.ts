@@ -181,3 +181,25 @@ export function replacingInputs(type: string, changed: readonly string[], replac
     if (forceNew.has("*")) return [...changed];
     return changed.filter((k) => forceNew.has(k));
 }
+
+/**
+ * The component that holds the single Docker host's VM (components/docker/host.ts): PostgreSQL, uploads and
+ * backups live on that VM's disk, so replacing it loses them. An EC2 instance elsewhere (the NAT instance of
+ * components/aws/network.ts) holds nothing.
+ */
+export const SINGLE_HOST_COMPONENT = "alicerce:docker:VpsHost";
+
+/** The VM types a single host is made of (components/aws/vps-machine.ts, components/digitalocean/vps-machine.ts). */
+const HOST_VM_TYPES: ReadonlySet<string> = new Set(["aws:ec2/instance:Instance", "digitalocean:index/droplet:Droplet"]);
+
+/** The type of the resource a URN names (its qualified type's last part: `urn:pulumi:S::P::parent$type::name`). */
+export function typeOfUrn(urn: string): string | undefined {
+    const m = /^urn:pulumi:[^:]*::[^:]*::(.+)::[^:]*$/.exec(urn);
+    return m ? m[1].split("$").pop() : undefined;
+}
+
+/** The resource holds data: its type is in {@link STATEFUL_TYPES}, or it is the VM of a single Docker host (its parent's type tells). */
+export function holdsData(r: { readonly type: string; readonly parent?: string | null }): boolean {
+    if (STATEFUL_TYPES.has(r.type)) return true;
+    return HOST_VM_TYPES.has(r.type) && !!r.parent && typeOfUrn(r.parent) === SINGLE_HOST_COMPONENT;
+}

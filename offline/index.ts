@@ -172,6 +172,48 @@ export function projectName(): string {
     return parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name;
 }
 
+/** f18: the `config:` block of the project's `Pulumi.yaml` (the keys it declares, in its own namespace): beside the stack files, else this repository's. */
+export function declaredProjectConfig(dir: string = ROOT): Record<string, { default?: unknown } | null> {
+    const file = fs.existsSync(path.join(dir, "Pulumi.yaml")) ? path.join(dir, "Pulumi.yaml") : path.join(ROOT, "Pulumi.yaml");
+    return (parseYaml(fs.readFileSync(file, "utf8")).config ?? {}) as Record<string, { default?: unknown } | null>;
+}
+
+/**
+ * f18: the Pulumi CLI's refusal of a stack that lacks a key the project
+ * declares without a default (pulumi/pulumi sdk/go/common/workspace/project.go
+ * `ValidateStackConfigAndApplyProjectConfig`, missingStackConfigurationKeysError;
+ * its messages are those of project_test.go: "Stack 'dev' is missing
+ * configuration value 'values'", "... values 'hello', 'values' and 'world'").
+ * A declared key without a namespace belongs to the project's namespace, so
+ * after a rename a stack file still written with `alicerce:` keys is refused
+ * by every `pulumi preview`; the message says how to rename them. Undefined
+ * when nothing is missing.
+ */
+export function missingProjectConfig(
+    stack: string,
+    project: string,
+    config: Readonly<Record<string, string>>,
+    declared: Readonly<Record<string, { default?: unknown } | null>>,
+): string | undefined {
+    const required = Object.entries(declared)
+        .filter(([key, spec]) => !key.includes(":") && (spec === null || spec.default === undefined))
+        .map(([key]) => key);
+    const missing = required.filter((key) => config[`${project}:${key}`] === undefined).sort();
+    if (missing.length === 0) return undefined;
+    const quoted = missing.map((k) => `'${k}'`);
+    const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+    const cli = `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${list}`;
+    const elsewhere = missing.map((k) => Object.keys(config).find((c) => c.endsWith(`:${k}`) && c !== `${project}:${k}`)).filter((c) => c !== undefined);
+    const namespaces = [...new Set(elsewhere.map((c) => c.slice(0, c.indexOf(":"))))];
+    const hint =
+        namespaces.length > 0
+            ? `the stack file sets ${elsewhere.join(", ")}, but the project (Pulumi.yaml name) is ${project}, and the Pulumi CLI reads these keys from its namespace only; rename the stack files' keys: ${namespaces
+                  .map((ns) => `sed -i 's/^  ${ns}:/  ${project}:/' Pulumi.*.yaml`)
+                  .join("; ")}`
+            : `set ${missing.length === 1 ? "it" : "them"}: ${missing.map((k) => `pulumi config set ${project}:${k} <value>`).join("; ")}`;
+    return `${cli} (Pulumi.yaml declares ${missing.length === 1 ? "it" : "them"} without a default); ${hint}`;
+}
+
 /**
  * Reads `Pulumi.<stack>.yaml` the way the CLI hands config to a program:
  * every value a string (numbers, booleans and objects JSON-encoded) and
@@ -382,6 +424,11 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     for (const [key, value] of Object.entries(options.overrides ?? {})) {
         if (value === undefined) delete config[key];
         else config[key] = value;
+    }
+    // f18: the CLI's own check, before the program runs (ESC environments may set the keys: not checked offline).
+    if (stackEnvironments(stack, options.stackDir).length === 0) {
+        const missing = missingProjectConfig(stackName, project, config, declaredProjectConfig(options.stackDir));
+        if (missing) throw new StackFileError(missing);
     }
     const region = config[`${project}:region`] ?? config["alicerce:region"] ?? "us-east-1";
     const providerRegions = new Map<string, string>();

@@ -360,6 +360,8 @@ interface RuleContext {
     readonly missing: (key: keyof RawConfig, why: string) => void;
     /** Reports a problem line as it is. */
     readonly report: (line: string) => void;
+    /** f18: the namespace a key was read from (`alicerce`, or the project's name); the project's for a key not set. */
+    readonly ns: (key: string) => string;
     readonly cloud?: RawConfig["cloud"];
     readonly tier?: Tier;
     readonly preset?: TierPreset;
@@ -377,15 +379,22 @@ interface RuleContext {
  */
 function loadConfig(allConfig: Readonly<Record<string, string>>, project: string, problems: string[]) {
     const raw: Record<string, string> = {};
+    // f18: the namespace each key was read from, so a problem names the key as the user wrote it (`acme-web:tier`).
+    const from: Record<string, string> = {};
     // p-plan-tool: `pulumi config set tier prod` writes `<project>:tier`; a renamed project reads its own namespace,
     // and `alicerce:` keeps working (the project's own key wins when both are set).
     for (const namespace of projectNamespaces(project)) {
         for (const [key, value] of Object.entries(allConfig)) {
-            if (key.startsWith(`${namespace}:`)) raw[key.slice(namespace.length + 1)] = value;
+            if (key.startsWith(`${namespace}:`)) {
+                raw[key.slice(namespace.length + 1)] = value;
+                from[key.slice(namespace.length + 1)] = namespace;
+            }
         }
     }
+    // A key not set is named in the namespace `pulumi config set` writes: the project's.
+    const ns = (key: string) => from[key] ?? projectNamespaces(project)[projectNamespaces(project).length - 1];
     const parsed = configSchema.safeParse(raw);
-    if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
+    if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw, ns)));
 
     const value = <K extends keyof RawConfig>(key: K): RawConfig[K] | undefined => {
         const r = configSchema.shape[key].safeParse(raw[key]);
@@ -398,8 +407,9 @@ function loadConfig(allConfig: Readonly<Record<string, string>>, project: string
         raw,
         project,
         value,
-        say: (key, problem) => problems.push(`${NAMESPACE}:${key}: ${shown(key, raw)} ${problem}`),
-        missing: (key, why) => problems.push(`${NAMESPACE}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`),
+        say: (key, problem) => problems.push(`${ns(key)}:${key}: ${shown(key, raw)} ${problem}`),
+        missing: (key, why) => problems.push(`${ns(key)}:${key}: not set; it is required${why}: set ${REQUIRED_HINTS[key] ?? "a value"}`),
+        ns,
         report: (line) => problems.push(line),
         cloud,
         tier,
@@ -604,7 +614,59 @@ function providerConfigRules(allConfig: Readonly<Record<string, string>>, ctx: {
     if (awsRegion !== undefined && !usesAws) {
         problems.push(`aws:region: ${JSON.stringify(awsRegion)} is set but this stack creates nothing on AWS; use ${NAMESPACE}:region, and remove aws:region`);
     }
+    // f18: every other key of these namespaces would be silently ignored by the explicit providers: refused (values never shown).
+    for (const key of Object.keys(allConfig).sort()) {
+        const [namespace, name] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+        const passed = PROVIDER_KEYS_PASSED[namespace];
+        if (passed === undefined || passed.includes(name)) continue;
+        const hint = PROVIDER_KEY_HINTS[key] ?? PROVIDER_NAMESPACE_HINTS[namespace];
+        problems.push(
+            `${key}: is set, but the program's explicit ${namespace} provider does not read it (it passes only ${passed.map((k) => `${namespace}:${k}`).join(", ")}); ${hint}`,
+        );
+    }
 }
+
+/** f18: the provider config keys the program passes to its explicit providers ({@link readProviderSecrets}, aws:region checked above). */
+const PROVIDER_KEYS_PASSED: Readonly<Record<string, readonly string[]>> = {
+    aws: ["region", "profile"],
+    digitalocean: ["token"],
+    cloudflare: ["apiToken"],
+};
+
+/**
+ * f18: what to use instead of a provider key the program does not pass through: the provider's own environment
+ * variables, which an explicit provider still reads (terraform-provider-aws via aws-sdk-go-base: AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html;
+ * terraform-provider-digitalocean digitalocean/provider.go and pulumi-digitalocean provider/resources.go: DIGITALOCEAN_API_URL, SPACES_ACCESS_KEY_ID,
+ * SPACES_SECRET_ACCESS_KEY, SPACES_ENDPOINT_URL), or a profile for roles.
+ */
+const PROVIDER_KEY_HINTS: Readonly<Record<string, string>> = {
+    "aws:accessKey": "use the AWS_ACCESS_KEY_ID environment variable, or a profile in ~/.aws/credentials named by aws:profile, and remove aws:accessKey",
+    "aws:secretKey": "use the AWS_SECRET_ACCESS_KEY environment variable, or a profile in ~/.aws/credentials named by aws:profile, and remove aws:secretKey",
+    "aws:token": "use the AWS_SESSION_TOKEN environment variable, or a profile named by aws:profile, and remove aws:token",
+    "aws:assumeRole": "use a profile with role_arn (and source_profile) in ~/.aws/config named by aws:profile, and remove aws:assumeRole",
+    "aws:assumeRoles": "use a profile with role_arn (and source_profile) in ~/.aws/config named by aws:profile, and remove aws:assumeRoles",
+    "aws:assumeRoleWithWebIdentity":
+        "use AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (as CI's OIDC login sets them), and remove aws:assumeRoleWithWebIdentity",
+    "aws:allowedAccountIds":
+        "check the account with `aws sts get-caller-identity` before `pulumi up` (the provider does not check it), and remove aws:allowedAccountIds",
+    "aws:forbiddenAccountIds":
+        "check the account with `aws sts get-caller-identity` before `pulumi up` (the provider does not check it), and remove aws:forbiddenAccountIds",
+    "aws:sharedCredentialsFiles": "use the AWS_SHARED_CREDENTIALS_FILE environment variable, and remove aws:sharedCredentialsFiles",
+    "aws:sharedConfigFiles": "use the AWS_CONFIG_FILE environment variable, and remove aws:sharedConfigFiles",
+    "aws:defaultTags": `every resource is already tagged from ${NAMESPACE}:owner and ${NAMESPACE}:costCenter; remove aws:defaultTags`,
+    "digitalocean:spacesAccessId": "use the SPACES_ACCESS_KEY_ID environment variable, and remove digitalocean:spacesAccessId",
+    "digitalocean:spacesSecretKey": "use the SPACES_SECRET_ACCESS_KEY environment variable, and remove digitalocean:spacesSecretKey",
+    "digitalocean:spacesEndpoint": "use the SPACES_ENDPOINT_URL environment variable, and remove digitalocean:spacesEndpoint",
+    "digitalocean:apiEndpoint": "use the DIGITALOCEAN_API_URL environment variable, and remove digitalocean:apiEndpoint",
+};
+
+/** f18: the hint for any other key of a provider namespace. */
+const PROVIDER_NAMESPACE_HINTS: Readonly<Record<string, string>> = {
+    aws: "use the AWS SDK's environment variables (AWS_*) or a profile named by aws:profile, and remove it",
+    digitalocean: "use the provider's environment variables (DIGITALOCEAN_*, SPACES_*), and remove it",
+    cloudflare: "use cloudflare:apiToken (an API token), and remove it",
+};
 
 /** Rules of the managed clouds (also run while `alicerce:cloud` itself is invalid, so its other problems still show). */
 function managedRules(ctx: RuleContext): void {
@@ -802,7 +864,7 @@ export function loadSettings(
                 value: ctx.value,
                 tier: ctx.tier,
                 preset: ctx.preset,
-                problem: (key, text) => `${NAMESPACE}:${key}: ${shown(key, ctx.raw)} ${text}`,
+                problem: (key, text) => `${ctx.ns(key)}:${key}: ${shown(key, ctx.raw)} ${text}`,
             }),
         );
     }
@@ -1110,6 +1172,14 @@ export interface ProviderSecrets {
 
 /** Reads {@link ProviderSecrets} from the stack's config, as secrets. Not pure: call it from the program only. */
 export function readProviderSecrets(): ProviderSecrets {
+    // f18: the explicit provider's `token` input wins over DIGITALOCEAN_TOKEN (terraform-provider-digitalocean
+    // digitalocean/provider.go: the env var is only the default of `token`), so a token in the stack file also
+    // overrides the read-only token CI exports for previews (docs/deploy-digitalocean.md).
+    if (new pulumi.Config("digitalocean").get("token") !== undefined) {
+        pulumi.log.warn(
+            "digitalocean:token is set in the stack: it overrides DIGITALOCEAN_TOKEN, so CI's read-only preview token is not used; remove it from stacks that CI previews (pulumi config rm digitalocean:token)",
+        );
+    }
     return {
         cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
         backupSecretAccessKey:
@@ -1124,18 +1194,18 @@ export function readProviderSecrets(): ProviderSecrets {
 }
 
 /** One zod issue as message lines in the house format. */
-function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): string[] {
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>, ns: (key: string) => string = () => NAMESPACE): string[] {
     if (issue.code === "unrecognized_keys") {
         return issue.keys.map((key) => {
             const near = closest(key, CONFIG_KEYS);
-            return `${NAMESPACE}:${key}: ${JSON.stringify(raw[key])} is not a known key${near ? ` (did you mean ${NAMESPACE}:${near}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
+            return `${ns(key)}:${key}: ${JSON.stringify(raw[key])} is not a known key${near ? ` (did you mean ${ns(key)}:${near}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
         });
     }
     const key = String(issue.path[0] ?? "");
     if (raw[key] === undefined) {
-        return [`${NAMESPACE}:${key}: not set; it is required: set ${REQUIRED_HINTS[key as keyof RawConfig] ?? "a value"}`];
+        return [`${ns(key)}:${key}: not set; it is required: set ${REQUIRED_HINTS[key as keyof RawConfig] ?? "a value"}`];
     }
-    return [`${NAMESPACE}:${key}: ${shown(key, raw)} ${issue.message}`];
+    return [`${ns(key)}:${key}: ${shown(key, raw)} ${issue.message}`];
 }
 
 /** A key's value as problems quote it; a secret key's value is never shown. */

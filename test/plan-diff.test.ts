@@ -8,8 +8,9 @@
  */
 import { strict as assert } from "assert";
 import { runStack } from "../offline";
-import { diffPlans, diffText, StackDiff } from "../offline/diff";
+import { diffPlans, diffText, StackDiff, withIgnoredChanges } from "../offline/diff";
 import { planOfRun } from "../offline/plan";
+import type { PlanJson, PlanResource } from "../offline/report";
 import { renderMermaid } from "../offline/diagram";
 import { reviewMarkdown, reviewOf, stackMarkdown } from "../offline/review";
 import type { Tier } from "../stacks";
@@ -101,6 +102,78 @@ describe("plan diff", function () {
                 ["add", "a-logs", false, false],
             ],
         );
+    });
+});
+
+describe("plan diff: ignoreChanges and the single host's data", function () {
+    this.timeout(180_000);
+    // The engine copies each `ignoreChanges` path's old value into the new inputs before it diffs
+    // (pulumi/pulumi pkg/resource/deploy/step_generator.go `processIgnoreChanges`;
+    // https://www.pulumi.com/docs/iac/concepts/resources/options/ignorechanges/, property paths: https://www.pulumi.com/docs/reference/property-paths/): components/docker/host.ts ignores the
+    // VM's userData, so new cloud-init (here from new admin ranges) never replaces the host, although user_data
+    // is ForceNew (terraform-provider-digitalocean droplet/resource_droplet.go).
+    it("a cloud-init change on the single host is no replacement of its droplet (ignoreChanges userData)", async () => {
+        const before = await json(stackRun("vps-example"));
+        const after = await json(runStack("vps-example", { overrides: { "alicerce:adminCidrs": JSON.stringify(["198.51.100.0/24"]) } }));
+        const droplet = (p: typeof before) => p.resources.find((r) => r.type === "digitalocean:index/droplet:Droplet")!;
+        assert.ok(droplet(after).options.ignoreChanges.includes("userData"));
+        assert.notDeepEqual(droplet(before).inputs.userData, droplet(after).inputs.userData, "the cloud-init differs");
+        const diff = diffPlans(before, after, { before: "a", after: "b" });
+        assert.deepEqual(
+            diff.entries.filter((e) => e.type === "digitalocean:index/droplet:Droplet"),
+            [],
+        );
+        assert.ok(diff.entries.length > 0, "the firewall and the ssh-allow command still change");
+    });
+
+    it("ignoreChanges paths as the engine reads them: a top-level key, a nested key, a quoted key, one absent before", () => {
+        assert.deepEqual(
+            withIgnoredChanges({ a: 1, tags: { Name: "n", x: 2, y: 3 }, u: "new", b: 2 }, { a: 0, tags: { Name: "o", x: 1, y: 0 }, u: "old" }, [
+                "u",
+                "tags.Name",
+                'tags["x"]',
+                "b",
+            ]),
+            { a: 1, tags: { Name: "o", x: 1, y: 3 }, u: "old" },
+        );
+        assert.deepEqual(withIgnoredChanges({ a: 1 }, { a: 0 }, ["*"]), { a: 0 });
+    });
+
+    // The single host's VM holds PostgreSQL and the uploads (docs/docker.md): replacing it is data at risk; the NAT
+    // instance (components/aws/network.ts) holds nothing. subnetId is ForceNew on aws_instance
+    // (terraform-provider-aws internal/service/ec2/ec2_instance.go).
+    it("replacing the single host's VM is data at risk; replacing the AWS NAT instance is not", async () => {
+        const moved = (p: PlanJson, pick: (r: PlanResource) => boolean, inputs: Record<string, unknown>): PlanJson => ({
+            ...p,
+            resources: p.resources.map((r) => (pick(r) ? { ...r, inputs: { ...r.inputs, ...inputs } } : r)),
+        });
+        const host = await json(runStack("vps-example", { overrides: { "alicerce:vps": "aws", "alicerce:region": "us-east-1" } }));
+        const vm = (r: PlanResource) => r.type === "aws:ec2/instance:Instance";
+        assert.equal(host.resources.filter(vm).length, 1);
+        const hostDiff = diffPlans(host, moved(host, vm, { subnetId: "subnet-other" }), { before: "a", after: "b" });
+        assert.deepEqual(
+            hostDiff.entries.map((e) => [e.kind, e.type, e.stateful, e.dataLoss]),
+            [["replace", "aws:ec2/instance:Instance", true, true]],
+        );
+        const droplet = await json(stackRun("vps-example"));
+        const dropletDiff = diffPlans(
+            droplet,
+            moved(droplet, (r) => r.type === "digitalocean:index/droplet:Droplet", { region: "sfo3" }),
+            {
+                before: "a",
+                after: "b",
+            },
+        );
+        assert.deepEqual(
+            dropletDiff.entries.map((e) => [e.kind, e.stateful, e.dataLoss]),
+            [["replace", true, true]],
+        );
+        const prod = await json(stackRun("prod"));
+        const nats = prod.resources.filter(vm);
+        assert.ok(nats.length > 0, "prod has NAT instances");
+        const natDiff = diffPlans(prod, moved(prod, vm, { subnetId: "subnet-other" }), { before: "a", after: "b" });
+        assert.equal(natDiff.entries.length, nats.length);
+        for (const e of natDiff.entries) assert.deepEqual([e.kind, e.stateful, e.dataLoss], ["replace", false, false], e.name);
     });
 });
 
