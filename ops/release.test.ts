@@ -81,6 +81,15 @@ describe("npm run release -- --rollback (stub pulumi on PATH)", function () {
         assert.ok(!r.calls.some((c) => c.startsWith("pulumi up") || c.startsWith("pulumi config set")));
     });
 
+    it("on a self-managed backend (no earlier deployments to export) says how to roll back with --to, and never runs up", () => {
+        // pulumi stack export --version N: only Pulumi Cloud implements it; s3://, file:// and --local refuse
+        // ("does not provide the ability to export previous deployments", pulumi/pulumi stack_export.go). The stub's export fails here.
+        const r = runRelease(["--rollback"], [update(2), update(1)], {});
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /only Pulumi Cloud does\); roll back with npm run release -- --to <image@sha256:\.\.\.>/);
+        assert.ok(!r.calls.some((c) => c.startsWith("pulumi up") || c.startsWith("pulumi config set")));
+    });
+
     it("refuses a previous image that cannot be pulled by digest (a single host's local build)", () => {
         const r = runRelease(["--rollback"], [update(2), update(1)], { 2: `sha256:${"b".repeat(64)}`, 1: `sha256:${"a".repeat(64)}` });
         assert.equal(r.status, 1);

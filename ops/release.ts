@@ -79,10 +79,22 @@ export function release(args: ReleaseArgs, log: (line: string) => void = console
     if (args.rollback) {
         const versions = successfulUpdates(JSON.parse(pulumi(["stack", "history", "--json"], args.stack, true)));
         if (versions.length < 2) throw new Error(`the stack has ${versions.length} successful update(s): there is no previous release to return to`);
-        const current = imageOfCheckpoint(JSON.parse(pulumi(["stack", "export", "--version", String(versions[0])], args.stack, true)));
+        const exportVersion = (v: number) => {
+            try {
+                return JSON.parse(pulumi(["stack", "export", "--version", String(v)], args.stack, true));
+            } catch (err) {
+                // Only Pulumi Cloud exports earlier deployments; a self-managed backend (s3://, file://, --local) refuses:
+                // "the current backend ... does not provide the ability to export previous deployments" (pulumi/pulumi
+                // pkg/cmd/pulumi stack_export.go, SpecificDeploymentExporter).
+                throw new Error(
+                    `${(err as Error).message}: this backend keeps no earlier deployments to read (only Pulumi Cloud does); roll back with npm run release -- --to <image@sha256:...> (the digest your CI pushed before, or the image output of an earlier pulumi up log)`,
+                );
+            }
+        };
+        const current = imageOfCheckpoint(exportVersion(versions[0]));
         // The newest earlier update that ran another image (a config-only update ran the same one).
         for (const v of versions.slice(1)) {
-            const image = imageOfCheckpoint(JSON.parse(pulumi(["stack", "export", "--version", String(v)], args.stack, true)));
+            const image = imageOfCheckpoint(exportVersion(v));
             if (image !== undefined && image !== current) {
                 target = image;
                 log(`update ${v} ran ${image} (now: ${current ?? "unknown"})`);

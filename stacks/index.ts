@@ -834,6 +834,16 @@ function hostRules(ctx: RuleContext, allConfig: Readonly<Record<string, string>>
         zone: value("dnsZone"),
     });
     for (const p of problems) say(p.key, p.text);
+    // One certificate covers every name: ACM takes 10 names per certificate by default (a quota raised on request,
+    // https://docs.aws.amazon.com/acm/latest/userguide/acm-limits.html); Let's Encrypt takes 100
+    // (https://letsencrypt.org/docs/rate-limits/: names per certificate).
+    const maxNames = cloud === "aws" ? 10 : 100;
+    if (plan.names.length > maxNames) {
+        say(
+            raw.hosts !== undefined ? "hosts" : "domain",
+            `gives ${plan.names.length} host names (alicerce:domain, alicerce:hosts and alicerce:wildcardHost together), more than the ${maxNames} one ${cloud === "aws" ? "ACM" : "Let's Encrypt"} certificate takes; use a wildcard (alicerce:wildcardHost) for tenant names${cloud === "aws" ? ", or have AWS raise the ACM quota first" : ""}`,
+        );
+    }
     const frontendHosts = hostsOf(plan, "frontend");
     const dir = value("frontendPath");
     if (frontendHosts.length > 0 && raw.frontendPath === undefined)

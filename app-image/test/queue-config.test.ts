@@ -53,7 +53,9 @@ describe('config: queue, rate limit, CDN and metrics variables', () => {
     if (!r.ok) assert.fail(JSON.stringify(r.issues));
     assert.equal(r.config.redis?.tls, true);
     // ioredis turns rediss:// into tls (ioredis lib/Redis.ts parseOptions): our options add the CA only when given.
-    assert.deepEqual(redisOptions({ url: 'rediss://h:6379', tls: true, tlsCaFile: undefined }, 'worker').tls, { servername: 'h' });
+    assert.deepEqual(redisOptions({ url: 'rediss://h:6379', tls: true, tlsCaFile: undefined }, 'worker').tls, {
+      servername: 'h',
+    });
     assert.equal(redisOptions({ url: 'redis://h:6379', tls: false, tlsCaFile: undefined }, 'worker').tls, undefined);
     assert.equal(
       redisOptions({ url: 'redis://h:6379', tls: false, tlsCaFile: undefined }, 'worker').maxRetriesPerRequest,

@@ -258,8 +258,13 @@ export class DropletPool extends pulumi.ComponentResource {
                                       app: `127.0.0.1:${APP_BEHIND_PROXY_PORT}`,
                                   }),
                               ).join("\n");
+                    // The edge unit goes in before the app's `systemctl enable --now`: under `set -e` a first start that fails
+                    // (a secrets fetch, the release command) ends the user data there, and the load balancer's port 80 would
+                    // stay closed for good although systemd brings the app up later.
+                    const start = script.lastIndexOf("\nsystemctl daemon-reload\n");
+                    const body = proxy === "" ? script : `${script.slice(0, start + 1)}${proxy}${script.slice(start + 1)}`;
                     // A changed secret changes the template, so the pool replaces its droplets and they read the new values.
-                    return `${script}${proxy}# secrets document etag: ${etag}\n`;
+                    return `${body}# secrets document etag: ${etag}\n`;
                 }),
         );
         const pool = new digitalocean.DropletAutoscale(

@@ -131,6 +131,8 @@ describe("DigitalOcean frontend: the droplets' host-routing proxy (real nginx, l
             else res.writeHead(404, { "Content-Type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
         });
         const app = http.createServer((req, res) => res.writeHead(200).end(`app:${req.headers.host}:${req.url}:${req.headers["x-forwarded-proto"]}`));
+        // A WebSocket handshake reaches the app only when the proxy passes Upgrade and Connection on (https://nginx.org/en/docs/http/websocket.html).
+        app.on("upgrade", (req, socket) => socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`));
         try {
             const [originPort, appPort, nginxPort] = await Promise.all([freePort(), freePort(), freePort()]);
             await new Promise<void>((r) => origin.listen(originPort, "127.0.0.1", r));
@@ -190,6 +192,22 @@ describe("DigitalOcean frontend: the droplets' host-routing proxy (real nginx, l
             assert.equal(byAddress.body, "app:10.10.0.5:/health/ready:https", "the balancer's health check by address reaches the app");
             const tenant = await request(nginxPort, "north.clinics.example.com", "/x");
             assert.match(tenant.body, /^app:north\.clinics\.example\.com/);
+            const upgraded = await new Promise<string>((resolve, reject) => {
+                const req = http.request({
+                    host: "127.0.0.1",
+                    port: nginxPort,
+                    path: "/socket",
+                    headers: { Host: "api.example.com", Upgrade: "websocket", Connection: "Upgrade" },
+                });
+                req.on("upgrade", (res, socket) => {
+                    socket.destroy();
+                    resolve(`${res.statusCode} ${res.headers.upgrade}`);
+                });
+                req.on("response", (res) => resolve(`${res.statusCode}`));
+                req.on("error", reject);
+                req.end();
+            });
+            assert.equal(upgraded, "101 websocket", "a WebSocket handshake reaches the app");
         } finally {
             for (const c of children) c.kill("SIGTERM");
             await new Promise((r) => setTimeout(r, 300));

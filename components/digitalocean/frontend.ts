@@ -89,6 +89,12 @@ export function renderFrontendProxyConf(o: FrontendProxyOptions): string {
         // A variable in proxy_pass makes nginx resolve the CDN's name at run time, within the record's TTL (cap 300 s).
         `resolver ${o.resolver ?? "127.0.0.53"} valid=300s ipv6=off;`,
         "",
+        // WebSockets: nginx drops the hop-by-hop Upgrade and Connection headers unless passed on (https://nginx.org/en/docs/http/websocket.html).
+        "map $http_upgrade $connection_upgrade {",
+        "    default upgrade;",
+        "    '' '';",
+        "}",
+        "",
         "# Every name that is not the frontend's (the app's names, the load balancer's health checks by address).",
         "server {",
         `    listen ${listen} default_server;`,
@@ -97,7 +103,8 @@ export function renderFrontendProxyConf(o: FrontendProxyOptions): string {
         "    location / {",
         `        proxy_pass http://${o.app};`,
         "        proxy_http_version 1.1;",
-        '        proxy_set_header Connection "";',
+        "        proxy_set_header Upgrade $http_upgrade;",
+        "        proxy_set_header Connection $connection_upgrade;",
         "        proxy_set_header Host $host;",
         // The load balancer sets these; the app reads the client's address and scheme from them.
         "        proxy_set_header X-Forwarded-For $http_x_forwarded_for;",

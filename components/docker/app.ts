@@ -281,20 +281,28 @@ export class AppReplicas extends pulumi.ComponentResource {
                     command: [...workerCommandOf(shape)],
                     envs,
                     ...networking([{ name: args.dataNetwork }]),
-                    healthcheck: {
-                        tests: [
-                            "CMD",
-                            "node",
-                            "-e",
-                            `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-                        ],
-                        interval: "10s",
-                        timeout: "3s",
-                        retries: 3,
-                        startPeriod: "20s",
-                    },
-                    wait: true,
-                    waitTimeout: 120,
+                    // app-image's worker serves /healthz on 8080 (app-image/src/worker.ts): wait for it. A team's own worker
+                    // (alicerce:workersCommand) promises no HTTP endpoint nor node in its image: Docker's restart policy keeps
+                    // it running, and `wait` would fail the create after waitTimeout (kreuzwerker resource_docker_container_funcs.go,
+                    // errContainerFailedToBeInHealthyState).
+                    ...(shape.workerCommand === undefined
+                        ? {
+                              healthcheck: {
+                                  tests: [
+                                      "CMD",
+                                      "node",
+                                      "-e",
+                                      `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+                                  ],
+                                  interval: "10s",
+                                  timeout: "3s",
+                                  retries: 3,
+                                  startPeriod: "20s",
+                              },
+                              wait: true,
+                              waitTimeout: 120,
+                          }
+                        : {}),
                     // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
                     stopTimeout: STOP_TIMEOUT_SECONDS,
                     destroyGraceSeconds: STOP_TIMEOUT_SECONDS,

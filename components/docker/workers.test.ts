@@ -44,6 +44,30 @@ describe("single host: queue worker containers (vps-example, growth)", () => {
         }
     });
 
+    it("the team's own worker (alicerce:workersCommand) runs its command with no healthcheck to wait for: it promises no HTTP endpoint nor node", async () => {
+        // With wait, the provider fails the create when the container never turns healthy
+        // (kreuzwerker/terraform-provider-docker internal/provider/resource_docker_container_funcs.go: errContainerFailedToBeInHealthyState).
+        const own = new Resources(
+            (
+                await runStack("local", {
+                    overrides: {
+                        "alicerce:workersReplicas": "1",
+                        "alicerce:appPath": "test/fixtures/byo-app/clinic-api",
+                        "alicerce:workersCommand": '["node","worker.js"]',
+                    },
+                })
+            ).resources,
+        );
+        const w = own.one(CONTAINER, "app-worker-1");
+        assert.deepEqual(w.inputs.command, ["node", "worker.js"]);
+        assert.equal(w.inputs.healthcheck, undefined);
+        assert.ok(!w.inputs.wait);
+        // app-image's own worker serves /healthz: waited for.
+        const ref = new Resources((await runStack("local", { overrides: { "alicerce:workersReplicas": "1" } })).resources).one(CONTAINER, "app-worker-1");
+        assert.equal(ref.inputs.wait, true);
+        assert.match(ref.inputs.healthcheck.tests.join(" "), /healthz/);
+    });
+
     it("mvp (local) runs none by default; alicerce:workersReplicas sets the count", async () => {
         const local = new Resources((await runStack("local")).resources);
         assert.equal(local.ofType(CONTAINER).filter((c) => c.name.startsWith("app-worker-")).length, 0);

@@ -11,6 +11,7 @@ import { ConfigError, loadSettings } from "../../stacks";
 import { awsPlatform } from "../../platforms/aws";
 import { RecordedResource, Resources, runStack, StackRun } from "../../offline";
 import { resourcesOf, stackRun } from "./runs";
+import { REPLACED_ON_CHANGE } from "../../offline/force-new";
 import { loadAppParseConfig } from "../support/app-config";
 
 const T = {
@@ -234,23 +235,8 @@ describe("AWS queue: workers, ElastiCache for Valkey, backlog scaling, alarms (p
     }
 
     it("a bigger cache node and more workers (the overrides a tier move brings) change no input that replaces the group", async () => {
-        // ForceNew on aws_elasticache_replication_group: replication_group_id, at_rest_encryption_enabled, kms_key_id,
-        // subnet_group_name, port, snapshot_arns, snapshot_name, data_tiering_enabled, network_type, security_group_names
-        // (terraform-provider-aws internal/service/elasticache/replication_group.go); engine/version only on a downgrade.
-        const forceNew = [
-            "replicationGroupId",
-            "atRestEncryptionEnabled",
-            "kmsKeyId",
-            "subnetGroupName",
-            "port",
-            "snapshotArns",
-            "snapshotName",
-            "dataTieringEnabled",
-            "networkType",
-            "securityGroupNames",
-            "engine",
-            "engineVersion",
-        ];
+        // ForceNew inputs of aws_elasticache_replication_group, with their source: offline/force-new.ts.
+        const forceNew = REPLACED_ON_CHANGE[T.rg];
         const bigger = new Resources(
             (
                 await runStack("prod", {

@@ -58,6 +58,19 @@ describe("host names, wildcard and frontend: bad input", function () {
         assert.match(noIndex, /alicerce:frontendPath: "test\/fixtures\/frontend-no-index" has no index\.html/);
     });
 
+    it("refuses more names than one certificate takes: 10 on AWS (ACM's default quota), before any resource", async () => {
+        // https://docs.aws.amazon.com/acm/latest/userguide/acm-limits.html: "Domain names per ACM certificate: 10" (adjustable).
+        const ten = JSON.stringify(Array.from({ length: 9 }, (_, i) => `t${i}.example.com`));
+        const eleven = JSON.stringify(Array.from({ length: 10 }, (_, i) => `t${i}.example.com`));
+        const ok = await problemsOf("dev", { ...HOSTS_CONFIG, "alicerce:wildcardHost": undefined as unknown as string, "alicerce:hosts": ten });
+        assert.doesNotMatch(ok, /one ACM certificate takes/);
+        const msg = await problemsOf("dev", { ...HOSTS_CONFIG, "alicerce:hosts": eleven });
+        assert.match(
+            msg,
+            /alicerce:hosts: .* gives 12 host names \(alicerce:domain, alicerce:hosts and alicerce:wildcardHost together\), more than the 10 one ACM certificate takes/,
+        );
+    });
+
     it("refuses a wildcard more than one label deep and a host list that is not host names", async () => {
         const msg = await problemsOf("dev", { ...HOSTS_CONFIG, "alicerce:wildcardHost": "*.*.example.com", "alicerce:hosts": "API.example.com" });
         assert.match(msg, /alicerce:wildcardHost: "\*\.\*\.example\.com" is not a wildcard host/);
@@ -239,6 +252,11 @@ describe("host names and the Spaces CDN on DigitalOcean (recorded inputs)", func
         const pool = r.ofType("digitalocean:index/dropletAutoscale:DropletAutoscale").find((p) => p.name === "app-pool")!;
         const userData: string = pool.inputs.dropletTemplate.userData;
         assert.match(userData, /--publish 8081:8080/, "the app behind the proxy");
+        // The edge is enabled before the app's `enable --now`: a failed first start ends the script under set -e,
+        // and the load balancer's port 80 must still open when systemd brings the app up later.
+        const edgeAt = userData.indexOf("systemctl enable --now alicerce-edge.service");
+        const appAt = userData.search(/systemctl enable --now '?app\.service/);
+        assert.ok(edgeAt > 0 && appAt > edgeAt, `edge at ${edgeAt}, app at ${appAt}`);
         const conf = /cat > '\/etc\/alicerce\/edge\/default\.conf' <<'ALICERCE_EDGE'\n([\s\S]*?)\nALICERCE_EDGE/.exec(userData)?.[1];
         assert.ok(conf, "the proxy's config in the user data");
         assert.match(conf, /server_name example\.com www\.example\.com;/);
