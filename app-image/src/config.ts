@@ -122,6 +122,23 @@ export interface MetricsConfig {
   namespace: string;
 }
 
+/** Thresholds of `/healthz/queue` (any figure above its threshold answers 503). */
+export interface QueueHealthConfig {
+  /** Waiting jobs (`waiting + prioritized + delayed`) above which the queue is unhealthy. */
+  maxDepth: number;
+  /** Age in seconds of the oldest waiting job above which the queue is unhealthy. */
+  maxOldestAgeSeconds: number;
+  /** Dead letters (jobs failed for good) counted over this many seconds back; any one is unhealthy. */
+  failedWindowSeconds: number;
+}
+
+/** The defaults: the AWS alarms' thresholds (1000 jobs, 15 minutes) and a 15-minute window for dead letters. */
+export const QUEUE_HEALTH_DEFAULTS: QueueHealthConfig = {
+  maxDepth: 1000,
+  maxOldestAgeSeconds: 900,
+  failedWindowSeconds: 900,
+};
+
 /** Which process the configuration is for: the HTTP API or the queue worker. */
 export type ProcessRole = 'api' | 'worker';
 
@@ -155,6 +172,8 @@ export interface AppConfig {
   cdn: CdnConfig;
   /** Queue metrics (worker). */
   metrics: MetricsConfig;
+  /** Thresholds of `GET /healthz/queue` (API). */
+  queueHealth: QueueHealthConfig;
 }
 
 /** One invalid or missing variable. */
@@ -289,6 +308,16 @@ export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
   };
   const trustProxyHops = int('TRUST_PROXY_HOPS', 1, 0, 10);
   const cdn = parseCdn(get, fail);
+  const queueHealth: QueueHealthConfig = {
+    maxDepth: int('QUEUE_HEALTH_MAX_DEPTH', QUEUE_HEALTH_DEFAULTS.maxDepth, 0, 100_000_000),
+    maxOldestAgeSeconds: int('QUEUE_HEALTH_MAX_OLDEST_SECONDS', QUEUE_HEALTH_DEFAULTS.maxOldestAgeSeconds, 1, 604_800),
+    failedWindowSeconds: int(
+      'QUEUE_HEALTH_FAILED_WINDOW_SECONDS',
+      QUEUE_HEALTH_DEFAULTS.failedWindowSeconds,
+      60,
+      604_800,
+    ),
+  };
   const metrics: MetricsConfig = {
     emf: parseBoolean(get('METRICS_EMF'), () => fail('METRICS_EMF', 'must be true or false')),
     intervalMs: int('METRICS_INTERVAL_MS', 60_000, 100, 3_600_000),
@@ -329,6 +358,7 @@ export function parseConfig(env: Env, role: ProcessRole = 'api'): ConfigResult {
       trustProxyHops,
       cdn,
       metrics,
+      queueHealth,
     },
   };
 }

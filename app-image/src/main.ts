@@ -93,6 +93,7 @@ async function main(): Promise<void> {
         rateLimit: config.rateLimit,
         trustProxyHops: config.trustProxyHops,
         cdn: config.cdn,
+        queueHealth: config.queueHealth,
       },
       logger,
     );

@@ -9,9 +9,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Queue } from 'bullmq';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import type { CdnConfig, RateLimitConfig } from './config.js';
+import { QUEUE_HEALTH_DEFAULTS, type CdnConfig, type QueueHealthConfig, type RateLimitConfig } from './config.js';
 import { checkPool, type Pools } from './db.js';
 import type { VerifyJobData } from './queue.js';
+import { registerQueueHealth } from './queue-health.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerNotesRoutes } from './routes/notes.js';
 import { registerUploadRoutes } from './routes/uploads.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   trustProxyHops: number;
   /** CDN for public objects. */
   cdn: CdnConfig;
+  /** Thresholds of `/healthz/queue`. @default QUEUE_HEALTH_DEFAULTS */
+  queueHealth?: QueueHealthConfig;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -118,6 +121,8 @@ export function buildApp(deps: AppDeps, logger: FastifyBaseLogger): FastifyInsta
   registerRateLimit(app, deps.rateLimiter, deps.rateLimit.points);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  registerQueueHealth(app, deps.queue, deps.queueHealth ?? QUEUE_HEALTH_DEFAULTS);
 
   app.get('/readyz', async (request, reply) => {
     const { writer, replica, readerIsWriter } = deps.pools;

@@ -13,7 +13,8 @@ export const DROPLET_ALERTS = [
  * (`v1/dbaas/alerts/...` types, the database alerts DigitalOcean offers:
  * @pulumi/digitalocean monitorAlert.d.ts `type`). Queue depth, oldest-job
  * age and failed jobs are not DigitalOcean metrics: the workers export them
- * on `/metrics` (app-image/README.md), for your own scraper.
+ * on `/metrics` (app-image/README.md), and the API turns them into the
+ * status of `/healthz/queue`, which an uptime check watches (`queueHealthUrl`).
  */
 export const WORKER_ALERTS = [
     {
@@ -36,6 +37,15 @@ export const CACHE_ALERTS = [
     { key: "cache-cpu", type: "v1/dbaas/alerts/cpu_alerts", value: 80, description: "Valkey CPU above 80%" },
 ] as const;
 
+/**
+ * How long `/healthz/queue` must answer an error from every region before
+ * the queue alert emails (an UptimeAlert `period`: 2m, 3m, 5m, 10m, 15m, 30m
+ * or 1h, @pulumi/digitalocean uptimeAlert.d.ts). Five minutes: shorter than
+ * the app's 15-minute window for dead letters (QUEUE_HEALTH_FAILED_WINDOW_SECONDS),
+ * so one failed job pages once; a backlog must last 5 minutes.
+ */
+export const QUEUE_ALERT_PERIOD = "5m";
+
 /** Latency the uptime alert fires above, in milliseconds. */
 export const LATENCY_THRESHOLD_MS = 2000;
 
@@ -51,6 +61,12 @@ export interface AlertsArgs {
     readonly cacheClusterId?: pulumi.Input<string>;
     /** The health URL the uptime check probes (`https://domain/healthz`). */
     readonly healthUrl: pulumi.Input<string>;
+    /**
+     * The app's queue health URL (`https://domain/healthz/queue`, app-image/README.md), probed where the stack has a
+     * queue: DigitalOcean has no custom metrics, so the app turns backlog, oldest-job age and dead letters into a 503.
+     * @default undefined (no queue, no check)
+     */
+    readonly queueHealthUrl?: pulumi.Input<string>;
     /** `https` or `http`, matching the URL. */
     readonly checkType: "http" | "https";
     /** Shown in alert names. */
@@ -61,7 +77,9 @@ export interface AlertsArgs {
  * Monitoring: CPU > 80% and memory > 85% over 5 minutes on the app
  * droplets (by tag, so autoscaled droplets are covered as they come), and
  * an uptime check on `/healthz` alerting when latency passes 2 s or the app
- * is down from every region. Alert policies and checks cannot be tagged.
+ * is down from every region. Where the stack has a queue, a second uptime
+ * check on `/healthz/queue` alerts when it answers an error from every region
+ * for {@link QUEUE_ALERT_PERIOD}. Alert policies and checks cannot be tagged.
  */
 export class Alerts extends pulumi.ComponentResource {
     public readonly uptimeCheckId: pulumi.Output<string>;
@@ -138,6 +156,30 @@ export class Alerts extends pulumi.ComponentResource {
             { name: `${args.label} down everywhere`, checkId: check.id, type: "down_global", period: "2m", notifications: [{ emails: [args.email] }] },
             { parent: this },
         );
+        if (args.queueHealthUrl !== undefined) {
+            const queueCheck = new digitalocean.UptimeCheck(
+                `${name}-queue`,
+                {
+                    name: `${args.label} queue health`,
+                    target: args.queueHealthUrl,
+                    type: args.checkType,
+                    regions: ["us_east", "us_west", "eu_west", "se_asia"],
+                    enabled: true,
+                },
+                { parent: this },
+            );
+            new digitalocean.UptimeAlert(
+                `${name}-queue-down`,
+                {
+                    name: `${args.label} queue unhealthy (backlog, oldest job or dead letters)`,
+                    checkId: queueCheck.id,
+                    type: "down_global",
+                    period: QUEUE_ALERT_PERIOD,
+                    notifications: [{ emails: [args.email] }],
+                },
+                { parent: this },
+            );
+        }
         this.uptimeCheckId = check.id;
         this.registerOutputs({ uptimeCheckId: this.uptimeCheckId });
     }

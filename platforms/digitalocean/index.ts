@@ -304,6 +304,8 @@ export async function deployDigitalOcean(settings: StackSettings, credentials: P
                 workerTag,
                 cacheClusterId: cache?.clusterId,
                 healthUrl: pulumi.interpolate`${edge.url}${settings.app.healthPath ?? HEALTH_PATH}`,
+                // f15-alarms: the queue's alarms, as the app's /healthz/queue status, where there is a queue.
+                queueHealthUrl: cache === undefined ? undefined : pulumi.interpolate`${edge.url}/healthz/queue`,
                 checkType: settings.domain === undefined ? "http" : "https",
                 label: base,
             },
