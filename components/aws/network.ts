@@ -286,7 +286,11 @@ export class Network extends pulumi.ComponentResource {
             if (args.natInstance === undefined) throw new Error(`${name}: egress nat-instance needs natInstance (an AMI and an instance type)`);
             const natSg = new aws.ec2.SecurityGroup(
                 `${name}-nat-instance`,
-                { vpcId: vpc.id, description: "NAT instance: forwards outbound traffic of the private subnets; nothing else in", tags: { Name: `${name}-nat` } },
+                {
+                    vpcId: vpc.id,
+                    description: "NAT instance: forwards outbound traffic of the private subnets; nothing else in",
+                    tags: { Name: `${name}-nat` },
+                },
                 child,
             );
             new aws.vpc.SecurityGroupIngressRule(
