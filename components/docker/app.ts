@@ -241,15 +241,7 @@ export class AppReplicas extends pulumi.ComponentResource {
                     envs,
                     // The edge network is the app's way out: the data network is internal and has no gateway.
                     ...networking([{ name: args.edgeNetwork, aliases: [alias], gwPriority: 1 }, { name: args.dataNetwork }]),
-                    healthcheck: {
-                        tests: healthcheckTest(shape.port, shape.healthPath, ownImage),
-                        interval: "10s",
-                        timeout: "3s",
-                        retries: 3,
-                        startPeriod: "20s",
-                    },
-                    wait: true,
-                    waitTimeout: 120,
+                    ...waitHealthy(healthcheckTest(shape.port, shape.healthPath, ownImage)),
                     stopTimeout: STOP_TIMEOUT_SECONDS,
                     // The provider stops a container it destroys only with destroyGraceSeconds; without it, SIGKILL at once (see stop-grace.test.ts).
                     destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
@@ -286,22 +278,12 @@ export class AppReplicas extends pulumi.ComponentResource {
                     // it running, and `wait` would fail the create after waitTimeout (kreuzwerker resource_docker_container_funcs.go,
                     // errContainerFailedToBeInHealthyState).
                     ...(shape.workerCommand === undefined
-                        ? {
-                              healthcheck: {
-                                  tests: [
-                                      "CMD",
-                                      "node",
-                                      "-e",
-                                      `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-                                  ],
-                                  interval: "10s",
-                                  timeout: "3s",
-                                  retries: 3,
-                                  startPeriod: "20s",
-                              },
-                              wait: true,
-                              waitTimeout: 120,
-                          }
+                        ? waitHealthy([
+                              "CMD",
+                              "node",
+                              "-e",
+                              `fetch("http://127.0.0.1:${APP_PORT}${HEALTH_PATH}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+                          ])
                         : {}),
                     // Above the worker's drain (SHUTDOWN_TIMEOUT_MS): a running job finishes, or goes back to the queue, before SIGKILL.
                     stopTimeout: STOP_TIMEOUT_SECONDS,
@@ -317,4 +299,9 @@ export class AppReplicas extends pulumi.ComponentResource {
         this.image = imageRef;
         this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, workerNames: this.workerNames, image: this.image });
     }
+}
+
+/** A Docker healthcheck the provider waits for at create (`wait`): up to 120 s to turn healthy, or the create fails. */
+function waitHealthy(tests: string[]): { healthcheck: docker.types.input.ContainerHealthcheck; wait: true; waitTimeout: number } {
+    return { healthcheck: { tests, interval: "10s", timeout: "3s", retries: 3, startPeriod: "20s" }, wait: true, waitTimeout: 120 };
 }
