@@ -45,6 +45,26 @@ export interface StackDiff {
     readonly costBefore: number | null;
     readonly costAfter: number | null;
     readonly costDelta: number | null;
+    /** What to do for `up` to carry out this change (steps the plan alone cannot show); empty when nothing. */
+    readonly notes: readonly string[];
+}
+
+/**
+ * Deletions that need a step before `up`. The instance edge's Elastic IP is associated by its instance at boot
+ * (components/aws/origin.ts), so Pulumi's state does not know it is in use: terraform-provider-aws deletes an
+ * `aws_eip` by disassociating only the association its state records, then ReleaseAddress, which EC2 refuses for
+ * an address in use in a VPC (InvalidIPAddress.InUse; internal/service/ec2/vpc_eip.go resourceEIPDelete,
+ * EC2 API ReleaseAddress). A refresh reads the association first (resourceEIPRead sets association_id).
+ */
+export function deletionNotes(deleted: readonly PlanResource[]): string[] {
+    const edge = deleted.filter(
+        (r) => r.type === "aws:ec2/eip:Eip" && (r.inputs.tags as Record<string, unknown> | undefined)?.["alicerce:edge"] === "instance",
+    );
+    return edge.length === 0
+        ? []
+        : [
+              `run this change as \`pulumi up --refresh\`: ${edge.map((r) => r.name).join(", ")} is the instance edge's Elastic IP, which its instance associated itself; without a refresh Pulumi does not know it is in use and EC2 refuses to release it (InvalidIPAddress.InUse). The app's address then moves to the load balancer (stack output url).`,
+          ];
 }
 
 /**
@@ -84,7 +104,8 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
         const replacing = replacingInputs(r.type, changed, r.options.replaceOnChanges);
         entries.push(entry(replacing.length > 0 ? "replace" : "update", r, changed, replacing, was.options.protect));
     }
-    for (const [k, r] of old) if (!matched.has(k)) entries.push(entry("delete", r, [], [], r.options.protect));
+    const deleted = [...old].filter(([k]) => !matched.has(k)).map(([, r]) => r);
+    for (const r of deleted) entries.push(entry("delete", r, [], [], r.options.protect));
     entries.sort((a, b) => Number(b.dataLoss) - Number(a.dataLoss) || ORDER[a.kind] - ORDER[b.kind] || a.urn.localeCompare(b.urn));
     const counts = { add: 0, update: 0, replace: 0, delete: 0 };
     for (const e of entries) counts[e.kind]++;
@@ -97,6 +118,7 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
         costBefore,
         costAfter,
         costDelta: costBefore === null || costAfter === null ? null : Math.round((costAfter - costBefore) * 100) / 100,
+        notes: deletionNotes(deleted),
     };
 }
 
@@ -217,6 +239,7 @@ export function diffText(diff: StackDiff): string[] {
     lines.push(
         `  Monthly cost: ${diff.costBefore === null ? "—" : formatUsd(diff.costBefore)} -> ${diff.costAfter === null ? "—" : formatUsd(diff.costAfter)} (${formatDelta(diff.costDelta)})`,
     );
+    for (const note of diff.notes) lines.push(`  Note: ${note}`);
     return lines;
 }
 
@@ -237,6 +260,7 @@ export function diffMarkdown(diff: StackDiff): string {
         for (const e of loss) out.push(`> - ${cell(line(e))}`);
         out.push("");
     }
+    for (const note of diff.notes) out.push("> [!IMPORTANT]", `> ${cell(note)}`, "");
     if (diff.entries.length > 0) {
         out.push("<details><summary>Every change</summary>", "", "| | resource | type | inputs |", "|---|---|---|---|");
         for (const e of diff.entries) {

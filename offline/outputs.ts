@@ -234,7 +234,9 @@ const COMPUTED: Record<string, Computed> = {
     "docker:index/volume:Volume": (n, i) => ({ name: i.name ?? n, mountpoint: made(`/var/lib/docker/volumes/${i.name ?? n}/_data`), driver: "local" }),
     "digitalocean:index/droplet:Droplet": (n) => made({ ipv4Address: "203.0.113.10", ipv4AddressPrivate: "10.116.0.2", urn: `do:droplet:${n}` }),
     "digitalocean:index/sshKey:SshKey": () => made({ fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" }),
-    "aws:ec2/eip:Eip": () => made({ publicIp: "198.51.100.20", allocationId: "eipalloc-0a1b2c3d" }),
+    // aws_eip reads back its allocation id (also its id), address and ARN (arn:aws:ec2:<region>:<account>:elastic-ip/<allocation id>).
+    "aws:ec2/eip:Eip": (_n, i, r) =>
+        made({ publicIp: "198.51.100.20", allocationId: "eipalloc-0a1b2c3d", arn: arn("ec2", "elastic-ip/eipalloc-0a1b2c3d", r), domain: i.domain ?? "vpc" }),
     "docker:index/image:Image": (n, i) => ({
         repoDigest: made(`${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(63)}1`),
         baseImageName: i.imageName ?? n,

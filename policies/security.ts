@@ -117,20 +117,31 @@ function worldIngress(view: StackView): WorldIngress[] {
     return found;
 }
 
-/** No security group accepts the internet, except the load balancer's on 80 and 443. */
+/**
+ * The tag alicerce puts on the instance edge's security group (components/aws/origin.ts EDGE_TAG): in a stack
+ * with no load balancer, that group is the one facing the internet.
+ */
+export const EDGE_GROUP_TAG = { key: "alicerce:edge", value: "instance" } as const;
+
+/** No security group accepts the internet, except the load balancer's (or, with no load balancer, the instance edge's) on 80 and 443. */
 export const securityGroupWorldIngress: StackValidationPolicy = {
     name: "security-group-world-ingress",
     description:
-        "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443.",
+        "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443 (in a stack without a load balancer: the instance edge's group, tagged alicerce:edge=instance).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
         const groups = view.ofType(...T.securityGroup);
         let lbGroups: Set<string> | Unknown = new Set<string>();
-        for (const lb of view.ofType(...T.loadBalancer)) {
+        const loadBalancers = view.ofType(...T.loadBalancer);
+        for (const lb of loadBalancers) {
             const attached = view.targets(lb, "securityGroups", groups, ["id"]);
             if (isUnknown(attached)) lbGroups = UNKNOWN;
             else if (!isUnknown(lbGroups)) attached.forEach((g) => (lbGroups as Set<string>).add(g.urn));
+        }
+        // The instance edge: one app instance serves the internet from its Elastic IP; only where nothing else does.
+        if (loadBalancers.length === 0 && !isUnknown(lbGroups)) {
+            for (const g of groups) if (g.props.tags?.[EDGE_GROUP_TAG.key] === EDGE_GROUP_TAG.value) lbGroups.add(g.urn);
         }
         for (const rule of worldIngress(view)) {
             const web = ["tcp", "6"].includes(String(rule.protocol)) && rule.fromPort === rule.toPort && WEB_PORTS.includes(rule.fromPort as number);
@@ -140,7 +151,7 @@ export const securityGroupWorldIngress: StackValidationPolicy = {
                 if (rule.groups.length > 0 && rule.groups.every((g) => lbSet.has(g.urn))) continue;
             }
             reportViolation(
-                `${rule.what[0].toUpperCase()}${rule.what.slice(1)} opens ${portText(rule)} to ${rule.cidr}; only the load balancer's security group may accept the internet, and only on ports 80 and 443.`,
+                `${rule.what[0].toUpperCase()}${rule.what.slice(1)} opens ${portText(rule)} to ${rule.cidr}; only the load balancer's security group (without one, the instance edge's) may accept the internet, and only on ports 80 and 443.`,
                 rule.node.urn,
             );
         }

@@ -18,7 +18,7 @@ import { HostPlan, hostsOf, planHosts } from "../components/shared/hosts";
 import * as fs from "fs";
 import * as nodePath from "path";
 import { CONFIG_KEYS, configSchema, DIGITALOCEAN_ONLY_KEYS, RawConfig, REGIONS, REQUIRED_HINTS, SECRET_KEYS, VPS_REGIONS } from "./schema";
-import type { AwsCachePreset, AwsWorkersPreset } from "./tiers"; // p-aws-workers
+import type { AwsCachePreset, AwsWorkersPreset, EdgeMode } from "./tiers"; // p-aws-workers
 import {
     Cloud,
     ComputePreset,
@@ -174,6 +174,11 @@ export interface StackSettings extends CommonSettings {
     readonly keepWafLogGroup: boolean;
     /** q-budget-aws: AWS: a CloudWatch dashboard. */
     readonly dashboard: boolean;
+    /**
+     * AWS: where traffic reaches the app (`load-balancer`, or `instance`: one instance holding an Elastic IP, no
+     * load balancer). Always `load-balancer` with a domain (HTTPS) and on the other clouds.
+     */
+    readonly edge: EdgeMode;
 }
 
 // --- p-aws-workers ---
@@ -334,7 +339,7 @@ const MANAGED_ONLY_KEYS = [
     "alertEmail",
 ] as const;
 /** Keys only the AWS platform reads. */
-const AWS_ONLY_KEYS = ["availabilityZones", "amiName"] as const;
+const AWS_ONLY_KEYS = ["availabilityZones", "amiName", "edge"] as const;
 /** Keys of the `docker` cloud only. */
 const DOCKER_ONLY_KEYS = [
     "dockerHost",
@@ -733,6 +738,47 @@ function awsRules(ctx: RuleContext): void {
         }
         if (zones.length > MAX_AZS) say("availabilityZones", `lists ${zones.length} zones; the VPC layout has room for ${MAX_AZS}`);
     }
+    edgeRules(ctx);
+}
+
+/**
+ * q-budget-aws: the instance edge (no load balancer) serves plain HTTP from one instance holding the stack's
+ * Elastic IP, so it takes no domain (HTTPS comes from the load balancer's ACM certificate), exactly one instance
+ * (an address points at one instance), and public subnets (an Elastic IP on an instance whose subnet routes out
+ * through a NAT answers from the NAT's address, so replies never reach the client).
+ */
+function edgeRules(ctx: RuleContext): void {
+    const { value, say, preset } = ctx;
+    const explicit = value("edge");
+    const domain = value("domain");
+    if (explicit === "instance" && domain !== undefined) {
+        say(
+            "edge",
+            `is instance, which serves plain HTTP only, and alicerce:domain ${domain} needs HTTPS: use load-balancer (the ALB with an ACM certificate, about $24 a month more) or remove alicerce:domain`,
+        );
+    }
+    if ((explicit ?? preset?.edge) !== "instance" || domain !== undefined) return;
+    const min = value("minInstances") ?? preset?.compute.minInstances;
+    const max = value("maxInstances") ?? preset?.compute.maxInstances;
+    const by = explicit !== undefined ? "alicerce:edge instance" : `the ${ctx.tier} tier's instance edge`;
+    // A value the stack sets is that key's problem; one the tier gives is the edge's (the user did not write it).
+    const problem = (key: "minInstances" | "maxInstances" | "egress", text: string) =>
+        value(key) !== undefined
+            ? say(key, `is ${value(key)}; ${text}`)
+            : say("edge", `is instance, and the ${ctx.tier} tier's ${key} is ${preset?.[key === "egress" ? "network" : "compute"][key as never]}; ${text}`);
+    for (const [key, n] of [
+        ["minInstances", min],
+        ["maxInstances", max],
+    ] as const) {
+        if (n !== undefined && n !== 1)
+            problem(key, `${by} holds one Elastic IP on one instance: set alicerce:${key} 1, or alicerce:edge load-balancer to run more behind the ALB`);
+    }
+    const egress = value("egress") ?? preset?.network.egress;
+    if (egress !== undefined && egress !== "public-subnets")
+        problem(
+            "egress",
+            `${by} answers from its Elastic IP, which needs the instance in a public subnet: use alicerce:egress public-subnets, or alicerce:edge load-balancer`,
+        );
 }
 
 /** Rules of the `digitalocean` cloud. */
@@ -1029,7 +1075,17 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         };
     }
 
-    if (!cfg.domain) warnings.push(`no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`);
+    const edge: EdgeMode = cloud === "aws" && !cfg.domain ? (cfg.edge ?? preset.edge) : "load-balancer";
+    if (!cfg.domain)
+        warnings.push(
+            edge === "instance"
+                ? `no alicerce:domain: the app instance serves plain HTTP only, on its Elastic IP (allowed below prod; set a domain before real users arrive: the load balancer then serves HTTPS, about $24 a month more)`
+                : `no alicerce:domain: the load balancer serves plain HTTP only (allowed below prod; set a domain before real users arrive)`,
+        );
+    if (cloud === "aws" && cfg.domain && preset.edge === "instance")
+        warnings.push(
+            `alicerce:domain ${cfg.domain}: HTTPS comes from a load balancer with an ACM certificate, about $24 a month more than the ${tier} tier's instance edge (plain HTTP on an Elastic IP)`,
+        );
     if (cloud === "aws" && cfg.domain && !cfg.cloudflareZoneId) {
         warnings.push(
             `alicerce:domain ${cfg.domain} has no alicerce:cloudflareZoneId: create the certificate's validation record and the app's DNS record at your DNS host (both are stack outputs); the first \`pulumi up\` waits until the certificate is issued`,
@@ -1098,6 +1154,7 @@ function resolveSettings(cfg: RawConfig, cloud: Cloud, tier: Tier, preset: TierP
         loadBalancerIpv6Only: preset.loadBalancerIpv6Only,
         keepWafLogGroup: preset.keepWafLogGroup,
         dashboard: preset.dashboard,
+        edge,
     };
 }
 

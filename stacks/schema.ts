@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DIGITALOCEAN_PLATFORM_SERVICES, DIGITALOCEAN_VPS_SERVICES, digitalOceanRegionsWith } from "./digitalocean-regions";
-import { CLOUDS, EGRESS_MODES, TIERS, VPS_CLOUDS } from "./tiers";
+import { CLOUDS, EDGE_MODES, EGRESS_MODES, TIERS, VPS_CLOUDS } from "./tiers";
 import { HOST_NAME, WILDCARD_NAME } from "../components/shared/hosts";
 
 /**
@@ -204,6 +204,8 @@ export const configSchema = z.strictObject({
     dbStorageGb: wholeNumber(20, 16384).optional(),
     /** AWS: how app instances reach the internet, overriding the tier (cost against resilience: see README "Tiers"). */
     egress: z.enum(EGRESS_MODES, { error: `is not an egress mode; use one of ${EGRESS_MODES.join(", ")}` }).optional(),
+    /** AWS: where traffic reaches the app without a domain, overriding the tier (`instance`: no load balancer; docs/aws-edge.md). */
+    edge: z.enum(EDGE_MODES, { error: `is not an edge; use one of ${EDGE_MODES.join(", ")}` }).optional(),
     /** A standby database node (RDS Multi-AZ, a DigitalOcean standby), overriding the tier. */
     dbHighAvailability: z
         .enum(["true", "false"], { error: "is not true or false" })

@@ -39,6 +39,15 @@ export const EGRESS_MODES = ["public-subnets", "nat-instance", "nat-single", "na
 /** How private instances reach the internet (ECR, Secrets Manager, SSM, OS updates). */
 export type Egress = (typeof EGRESS_MODES)[number];
 
+/**
+ * AWS: where traffic reaches the app. `load-balancer`: an ALB in front of the Auto Scaling group.
+ * `instance`: no load balancer; the one app instance holds an Elastic IP it takes at boot once its app is healthy
+ * (docs/aws-edge.md, "Instance edge"). Plain HTTP only: with `alicerce:domain` the edge is the load balancer.
+ */
+export const EDGE_MODES = ["load-balancer", "instance"] as const;
+/** An edge of {@link EDGE_MODES}. */
+export type EdgeMode = (typeof EDGE_MODES)[number];
+
 /** App servers. */
 export interface ComputePreset {
     /** EC2 instance type (AWS) or droplet size slug (DigitalOcean); none on a Docker host. */
@@ -236,6 +245,11 @@ export interface TierPreset {
     readonly keepWafLogGroup: boolean;
     /** AWS: a CloudWatch dashboard of the app, load balancer and database ($3 a month; the alarms exist without it). */
     readonly dashboard: boolean;
+    /**
+     * AWS: the edge without a domain ({@link EDGE_MODES}). mvp: `instance` (the load balancer and its two
+     * addresses are $23.73 of a $36.20 budget); with `alicerce:domain` every tier uses the load balancer (HTTPS).
+     */
+    readonly edge: EdgeMode;
     // ---- end q-budget-aws ----
 }
 
@@ -297,6 +311,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         loadBalancerIpv6Only: true,
         keepWafLogGroup: false,
         dashboard: true,
+        edge: "instance",
     },
     // A growing customer base: autoscaling 1-3, Multi-AZ PostgreSQL, WAF
     growth: {
@@ -362,6 +377,7 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         loadBalancerIpv6Only: true,
         keepWafLogGroup: true,
         dashboard: false,
+        edge: "load-balancer",
     },
     // Production: autoscaling 2-5, Multi-AZ PostgreSQL with a read replica, 30-day backups
     prod: {
@@ -426,5 +442,6 @@ export const TIER_PRESETS: { readonly [T in Tier]: TierPreset } = {
         loadBalancerIpv6Only: true,
         keepWafLogGroup: true,
         dashboard: true,
+        edge: "load-balancer",
     },
 };

@@ -4,6 +4,7 @@ import { APP_PORT, STOP_TIMEOUT_SECONDS } from "../shared/app-contract";
 import { Transform, transform } from "../shared/transform";
 import { ContainerSpec, renderUserData, SecretEnv } from "../shared/userdata";
 import { awsHost } from "./host-strategy";
+import { ORIGIN_HOOK_NAME, ORIGIN_HOOK_TIMEOUT_SECONDS, ORIGIN_PORT, originHost, originPolicyStatements } from "./origin";
 
 /** An EC2 CPU architecture as AWS names it in AMI parameters. */
 export type Architecture = "arm64" | "x86_64";
@@ -183,6 +184,24 @@ export interface ComputePoolArgs {
      */
     readonly roleDescription?: string;
     // --- end p-aws-workers ---
+    /**
+     * q-budget-aws: the instance edge (no load balancer): the instance serves on port 80 and takes this Elastic
+     * IP at boot once its app is healthy (components/aws/origin.ts); a launch lifecycle hook keeps a new instance
+     * out of service until then, so an instance refresh moves traffic only to a healthy instance.
+     * @default undefined
+     */
+    readonly origin?: PoolOrigin;
+}
+
+/** The instance edge's address and security group, as a pool takes them. */
+export interface PoolOrigin {
+    readonly allocationId: pulumi.Input<string>;
+    readonly allocationArn: pulumi.Input<string>;
+    readonly publicIp: pulumi.Input<string>;
+    /** The edge's security group (HTTP from the internet), attached beside the pool's own. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The app's health path (`alicerce:appHealthPath`), probed on the host. */
+    readonly healthPath: string;
 }
 
 // --- p-aws-workers ---
@@ -270,11 +289,11 @@ export interface AppServersArgs extends Omit<ComputePoolArgs, "loadBalancer"> {
      * @default 1000
      */
     readonly requestsPerTarget?: number;
-    /** The target group the instances register in. */
-    readonly targetGroupArn: pulumi.Input<string>;
+    /** The target group the instances register in; absent with the instance edge (`origin`). */
+    readonly targetGroupArn?: pulumi.Input<string>;
     /** `app/<lb>/<id>/targetgroup/<tg>/<id>` pieces, for the request-count scaling metric. */
-    readonly loadBalancerArnSuffix: pulumi.Input<string>;
-    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    readonly loadBalancerArnSuffix?: pulumi.Input<string>;
+    readonly targetGroupArnSuffix?: pulumi.Input<string>;
 }
 
 /** The args with their defaults. */
@@ -374,6 +393,9 @@ export class ComputePool extends pulumi.ComponentResource {
         const a = withDefaults(args);
         const t = a.transform ?? {};
         if (a.minInstances < 1 || a.minInstances > a.maxInstances) throw new Error(`instances ${a.minInstances}-${a.maxInstances}: need 1 <= min <= max`);
+        if (a.origin !== undefined && (a.minInstances !== 1 || a.maxInstances !== 1))
+            throw new Error(`instances ${a.minInstances}-${a.maxInstances}: the instance edge holds one Elastic IP on one instance (min = max = 1)`);
+        if (a.origin !== undefined && a.loadBalancer !== undefined) throw new Error("a pool serves behind a load balancer or from the instance edge, not both");
         this.architecture = architectureOf(a.instanceType);
 
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -400,10 +422,14 @@ export class ComputePool extends pulumi.ComponentResource {
             {
                 role: role.name,
                 policy: pulumi
-                    .all([a.repositoryArn, a.secretArns, logGroup.arn, a.assetsBucketArn, a.kmsKeyArn])
-                    .apply(([repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn]) =>
-                        JSON.stringify(instancePolicy({ repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn, region: a.region })),
-                    ),
+                    .all([a.repositoryArn, a.secretArns, logGroup.arn, a.assetsBucketArn, a.kmsKeyArn, a.origin?.allocationArn])
+                    .apply(([repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn, allocationArn]) => {
+                        const policy = instancePolicy({ repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn, region: a.region });
+                        // The instance edge: this address, its own instances and group, its health metric.
+                        if (allocationArn !== undefined)
+                            (policy.Statement as unknown[]).push(...originPolicyStatements({ allocationArn, region: a.region, poolName: name }));
+                        return JSON.stringify(policy);
+                    }),
             },
             { parent: this },
         );
@@ -411,25 +437,41 @@ export class ComputePool extends pulumi.ComponentResource {
 
         const amiId = a.amiId ?? aws.ssm.getParameterOutput({ name: amiParameterName(this.architecture) }, { parent: this }).value;
         const shape = args.appShape ?? {};
-        const userData = pulumi.all([a.image, a.env, a.bootSecrets]).apply(([image, env, bootSecrets]) =>
-            renderUserData(
-                {
-                    image,
-                    hostPort: APP_PORT,
-                    containerPort: shape.containerPort ?? APP_PORT,
-                    env,
-                    secrets: bootSecrets,
-                    files: a.bootFiles,
-                    stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
-                    // Only when set: the web role's spec (and so its user data) stays exactly what it was.
-                    ...(a.serviceName !== undefined ? { serviceName: a.serviceName } : {}),
-                    // A role with its own command (the workers) runs no release command: the web role's hosts run it.
-                    command: a.command ?? shape.command,
-                    releaseCommand: a.command !== undefined ? undefined : shape.releaseCommand,
-                },
-                awsHost({ region: a.region, logGroupName: a.logGroupName }),
-            ),
-        );
+        const origin = a.origin;
+        const userData = pulumi
+            .all([a.image, a.env, a.bootSecrets, origin?.allocationId, origin?.publicIp])
+            .apply(([image, env, bootSecrets, allocationId, publicIp]) => {
+                const host = awsHost({ region: a.region, logGroupName: a.logGroupName });
+                const edge =
+                    origin !== undefined
+                        ? originHost({
+                              region: a.region,
+                              allocationId: allocationId!,
+                              publicIp: publicIp!,
+                              healthUrl: `http://127.0.0.1:${ORIGIN_PORT}${origin.healthPath}`,
+                          })
+                        : undefined;
+                return renderUserData(
+                    {
+                        image,
+                        hostPort: APP_PORT,
+                        // The instance edge serves the internet itself, on port 80; 8080 stays where a load balancer looks, so
+                        // the instance running when a tier upgrade adds one is healthy in its target group at once.
+                        ...(origin !== undefined ? { additionalHostPorts: [ORIGIN_PORT] } : {}),
+                        containerPort: shape.containerPort ?? APP_PORT,
+                        env,
+                        secrets: bootSecrets,
+                        files: a.bootFiles,
+                        stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                        // Only when set: the web role's spec (and so its user data) stays exactly what it was.
+                        ...(a.serviceName !== undefined ? { serviceName: a.serviceName } : {}),
+                        // A role with its own command (the workers) runs no release command: the web role's hosts run it.
+                        command: a.command ?? shape.command,
+                        releaseCommand: a.command !== undefined ? undefined : shape.releaseCommand,
+                    },
+                    edge !== undefined ? { ...host, setup: [...host.setup, ...edge.setup], afterStart: edge.afterStart } : host,
+                );
+            });
         const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...a.instanceTags, Name: name } });
 
         const template = new aws.ec2.LaunchTemplate(
@@ -451,7 +493,7 @@ export class ComputePool extends pulumi.ComponentResource {
                         {
                             deviceIndex: 0,
                             associatePublicIpAddress: String(a.subnetsArePublic),
-                            securityGroups: [a.securityGroupId],
+                            securityGroups: origin !== undefined ? [a.securityGroupId, origin.securityGroupId] : [a.securityGroupId],
                             deleteOnTermination: "true",
                         },
                     ],
@@ -506,6 +548,23 @@ export class ComputePool extends pulumi.ComponentResource {
                 { parent: this },
             ),
         );
+
+        // q-budget-aws: a new instance stays out of service (Pending:Wait) until it holds the edge's address; one whose app
+        // never gets healthy abandons its launch. An instance refresh waits for the hook, so it moves traffic only to a
+        // healthy instance, and fails after an hour of abandoned launches (Auto Scaling User Guide, instance refresh).
+        if (origin !== undefined) {
+            new aws.autoscaling.LifecycleHook(
+                `${name}-origin-hook`,
+                {
+                    name: ORIGIN_HOOK_NAME,
+                    autoscalingGroupName: group.name,
+                    lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+                    defaultResult: "ABANDON",
+                    heartbeatTimeout: ORIGIN_HOOK_TIMEOUT_SECONDS,
+                },
+                { parent: this },
+            );
+        }
 
         // With min == max there is nothing to scale.
         if (a.maxInstances > a.minInstances) {
@@ -581,16 +640,20 @@ export class ComputePool extends pulumi.ComponentResource {
 
 /**
  * The web role: a {@link ComputePool} registered in the load balancer's
- * target group, scaling on CPU and on requests per instance. Its type token
+ * target group, scaling on CPU and on requests per instance; or, with the
+ * instance edge (`origin`), one instance holding the stack's Elastic IP. Its type token
  * stays `alicerce:aws:AppServers`, so every child keeps the URN it was
  * deployed under.
  */
 export class AppServers extends ComputePool {
     constructor(name: string, args: AppServersArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget, ...pool } = args;
+        const behindLoadBalancer = targetGroupArn !== undefined && loadBalancerArnSuffix !== undefined && targetGroupArnSuffix !== undefined;
+        if (!behindLoadBalancer && pool.origin === undefined)
+            throw new Error("AppServers: give the load balancer's target group and pieces, or the instance edge (origin)");
         super(
             name,
-            { ...pool, loadBalancer: { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget } },
+            { ...pool, loadBalancer: behindLoadBalancer ? { targetGroupArn, loadBalancerArnSuffix, targetGroupArnSuffix, requestsPerTarget } : undefined },
             opts,
             "alicerce:aws:AppServers",
         );

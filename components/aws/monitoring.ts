@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ORIGIN_METRIC } from "./origin";
 
 /** One metric an alarm reads. */
 export interface AlarmMetric {
@@ -41,8 +42,11 @@ export interface AlarmSpec {
 /** The names alarms are built over (resolved values, not Outputs: this is pure). */
 export interface AlarmTargets {
     readonly autoScalingGroupName: string;
+    /** The load balancer's pieces; empty strings with the instance edge (`origin`), whose alarms read no ALB metric. */
     readonly loadBalancerArnSuffix: string;
     readonly targetGroupArnSuffix: string;
+    /** q-budget-aws: the instance edge's Elastic IP allocation (the dimension of its health metric); undefined behind a load balancer. */
+    readonly origin?: { readonly allocationId: string };
     readonly dbIdentifier: string;
     /** The read replica, when there is one (replica lag is measured there). */
     readonly dbReplicaIdentifier?: string;
@@ -155,6 +159,23 @@ export const FIVE_XX_RATE =
 export const ROLLOUT_ALARM_KEYS = ["rollout-errors", "unhealthy-hosts"] as const;
 
 /**
+ * The instance edge's rollout gate: its health metric. A new instance takes the address only once healthy (the
+ * launch hook keeps it out of service until then), so the gate fires for a release that turns unhealthy after.
+ */
+export const ORIGIN_ROLLOUT_ALARM_KEYS = ["origin-unhealthy"] as const;
+
+/** The load balancer's alarms, which the instance edge does not have (it has `origin-unhealthy` instead). */
+export const LOAD_BALANCER_ALARM_KEYS = ["latency-p95", "errors-5xx", "rollout-errors", "unhealthy-hosts", "healthy-hosts"] as const;
+
+/** The alarm keys that gate an instance refresh, for a stack with or without a load balancer. */
+export function rolloutAlarmKeys(instanceEdge: boolean): readonly string[] {
+    return instanceEdge ? ORIGIN_ROLLOUT_ALARM_KEYS : ROLLOUT_ALARM_KEYS;
+}
+
+/** The `origin-unhealthy` alarm: 3 one-minute datapoints (the reporter runs every minute; one late report does not page). */
+export const ORIGIN_ALARM_MINUTES = 3;
+
+/**
  * The evaluation of the `rollout-errors` gate for a launch grace period: one-minute
  * datapoints, firing when more minutes breach than the grace period lasts
  * (300 s: 7 of the last 9 minutes), so the errors of a new instance that is
@@ -192,7 +213,9 @@ export function unhealthyWindow(launchGraceSeconds: number): { period: number; d
  * balancer's metrics to arrive and two for the alarm to evaluate and the
  * refresh to notice (300 s grace: 14 minutes).
  */
-export function rolloutBakeSeconds(launchGraceSeconds: number): number {
+export function rolloutBakeSeconds(launchGraceSeconds: number, instanceEdge = false): number {
+    // The instance edge's gate is the origin alarm alone: its minutes, a minute of delay and two to evaluate.
+    if (instanceEdge) return (ORIGIN_ALARM_MINUTES + 3) * 60;
     const w = [rolloutWindow(launchGraceSeconds), unhealthyWindow(launchGraceSeconds)];
     return Math.max(...w.map((x) => (x.datapointsToAlarm + 3) * x.period));
 }
@@ -341,6 +364,28 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
             treatMissingData: "missing",
         },
     ];
+    // q-budget-aws: the instance edge has no load balancer, so none of its metrics: the holder of the address reports
+    // its app's health instead (components/aws/origin/report.sh).
+    if (t.origin !== undefined) {
+        const alb = new Set<string>(LOAD_BALANCER_ALARM_KEYS);
+        specs.splice(0, specs.length, ...specs.filter((x) => !alb.has(x.key)));
+        specs.splice(2, 0, {
+            key: "origin-unhealthy",
+            description: `Instance edge: the instance holding the stack's Elastic IP failed /healthz, or nobody reported holding it, for ${ORIGIN_ALARM_MINUTES} minutes: the app is down. Check the container logs and the Auto Scaling group's activity; during an instance refresh this fails the refresh.`,
+            metric: {
+                namespace: ORIGIN_METRIC.namespace,
+                metricName: ORIGIN_METRIC.metricName,
+                dimensions: { [ORIGIN_METRIC.dimension]: t.origin.allocationId },
+                stat: "Maximum",
+            },
+            comparison: "LessThanThreshold",
+            threshold: 1,
+            period: 60,
+            evaluationPeriods: ORIGIN_ALARM_MINUTES,
+            // Only the holder reports, every minute: silence is not health.
+            treatMissingData: "breaching",
+        });
+    }
     if (t.dbReplicaIdentifier !== undefined) {
         specs.push({
             key: "db-replica-lag",
@@ -370,28 +415,47 @@ export function dashboardBody(t: AlarmTargets, region: string): string {
     const lb = ["LoadBalancer", t.loadBalancerArnSuffix];
     const db = ["DBInstanceIdentifier", t.dbIdentifier];
     const asg = ["AutoScalingGroupName", t.autoScalingGroupName];
+    // q-budget-aws: the instance edge has no load balancer metrics: its health metric and the group's instances instead.
+    const edge = t.origin;
+    const trafficWidgets = edge
+        ? [
+              widget(
+                  "Origin healthy (1) or not (0), reported by the instance holding the address",
+                  [[ORIGIN_METRIC.namespace, ORIGIN_METRIC.metricName, ORIGIN_METRIC.dimension, edge.allocationId, { stat: "Minimum" }]],
+                  0,
+                  0,
+                  { yAxis: { left: { min: 0, max: 1 } } },
+              ),
+              widget("Instances in service", [["AWS/AutoScaling", "GroupInServiceInstances", ...asg, { stat: "Minimum" }]], 12, 0),
+          ]
+        : undefined;
     return JSON.stringify({
         widgets: [
-            widget(
-                "Requests and 5xx",
-                [
-                    ["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }],
-                    [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }],
-                    [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }],
-                ],
-                0,
-                0,
-            ),
-            widget(
-                "Response time (p50, p95, p99)",
-                [
-                    ["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }],
-                    ["...", { stat: "p95" }],
-                    ["...", { stat: "p99" }],
-                ],
-                12,
-                0,
-            ),
+            ...(trafficWidgets ?? []),
+            ...(trafficWidgets
+                ? []
+                : [
+                      widget(
+                          "Requests and 5xx",
+                          [
+                              ["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }],
+                              [".", "HTTPCode_Target_5XX_Count", ".", ".", { stat: "Sum" }],
+                              [".", "HTTPCode_ELB_5XX_Count", ".", ".", { stat: "Sum" }],
+                          ],
+                          0,
+                          0,
+                      ),
+                      widget(
+                          "Response time (p50, p95, p99)",
+                          [
+                              ["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p50" }],
+                              ["...", { stat: "p95" }],
+                              ["...", { stat: "p99" }],
+                          ],
+                          12,
+                          0,
+                      ),
+                  ]),
             widget(
                 "App CPU and memory (%)",
                 [
@@ -402,15 +466,19 @@ export function dashboardBody(t: AlarmTargets, region: string): string {
                 6,
                 { yAxis: { left: { min: 0, max: 100 } } },
             ),
-            widget(
-                "Healthy and unhealthy instances",
-                [
-                    ["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }],
-                    [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }],
-                ],
-                12,
-                6,
-            ),
+            ...(trafficWidgets
+                ? []
+                : [
+                      widget(
+                          "Healthy and unhealthy instances",
+                          [
+                              ["AWS/ApplicationELB", "HealthyHostCount", ...lb, "TargetGroup", t.targetGroupArnSuffix, { stat: "Minimum" }],
+                              [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat: "Maximum" }],
+                          ],
+                          12,
+                          6,
+                      ),
+                  ]),
             widget(
                 "Database CPU (%) and connections",
                 [
@@ -478,8 +546,14 @@ export interface MonitoringArgs {
     readonly region: string;
     /** The app servers' group; may be a deferred Output (the group itself waits for the rollout alarms). */
     readonly autoScalingGroupName: pulumi.Input<string>;
-    readonly loadBalancerArnSuffix: pulumi.Input<string>;
-    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    /** The load balancer's pieces (CloudWatch dimensions); absent with the instance edge (`originAllocationId`). */
+    readonly loadBalancerArnSuffix?: pulumi.Input<string>;
+    readonly targetGroupArnSuffix?: pulumi.Input<string>;
+    /**
+     * q-budget-aws: the instance edge's Elastic IP allocation: its health metric replaces the load balancer's alarms.
+     * @default undefined (behind a load balancer)
+     */
+    readonly originAllocationId?: pulumi.Input<string>;
     readonly dbIdentifier: pulumi.Input<string>;
     /** The read replica's identifier; whether there is one is a plain value (it decides whether the lag alarm exists). */
     readonly dbReplicaIdentifier?: pulumi.Input<string>;
@@ -509,7 +583,7 @@ export class Monitoring extends pulumi.ComponentResource {
     public readonly dashboardName?: pulumi.Output<string>;
     /** The alarms' names, by key. */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
-    /** The names of the {@link ROLLOUT_ALARM_KEYS} alarms, for the Auto Scaling group's instance refresh. */
+    /** The names of the rollout gates ({@link rolloutAlarmKeys}), for the Auto Scaling group's instance refresh. */
     public readonly rolloutAlarmNames: pulumi.Output<string>[];
 
     constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -521,13 +595,17 @@ export class Monitoring extends pulumi.ComponentResource {
         }
 
         const hasReplica = args.dbReplicaIdentifier !== undefined;
+        const instanceEdge = args.originAllocationId !== undefined;
+        if (instanceEdge === (args.loadBalancerArnSuffix !== undefined))
+            throw new Error("Monitoring: give either the load balancer's pieces or the instance edge's originAllocationId");
         // The group's name is kept apart: the group waits for the rollout alarms (they stop its instance
         // refresh), so only the alarms with the group in their dimensions may wait for the group.
         const others = pulumi
-            .all([args.loadBalancerArnSuffix, args.targetGroupArnSuffix, args.dbIdentifier, args.dbReplicaIdentifier])
-            .apply(([loadBalancerArnSuffix, targetGroupArnSuffix, dbIdentifier, dbReplicaIdentifier]) => ({
+            .all([args.loadBalancerArnSuffix ?? "", args.targetGroupArnSuffix ?? "", args.originAllocationId, args.dbIdentifier, args.dbReplicaIdentifier])
+            .apply(([loadBalancerArnSuffix, targetGroupArnSuffix, allocationId, dbIdentifier, dbReplicaIdentifier]) => ({
                 loadBalancerArnSuffix,
                 targetGroupArnSuffix,
+                ...(allocationId !== undefined ? { origin: { allocationId } } : {}),
                 dbIdentifier,
                 dbReplicaIdentifier,
                 dbStorageGb: args.dbStorageGb,
@@ -547,6 +625,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 dbReplicaIdentifier: hasReplica ? "" : undefined,
                 dbStorageGb: args.dbStorageGb,
                 queue: args.queue,
+                ...(instanceEdge ? { origin: { allocationId: "" } } : {}),
             },
             options,
         );
@@ -572,7 +651,7 @@ export class Monitoring extends pulumi.ComponentResource {
             );
             this.alarmNames[s.key] = alarm.name;
         }
-        this.rolloutAlarmNames = ROLLOUT_ALARM_KEYS.map((key) => this.alarmNames[key]);
+        this.rolloutAlarmNames = rolloutAlarmKeys(instanceEdge).map((key) => this.alarmNames[key]);
 
         const dashboard =
             (args.dashboard ?? true)

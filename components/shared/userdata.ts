@@ -83,6 +83,12 @@ export interface ContainerSpec {
     /** The host port the load balancer sends traffic to. */
     readonly hostPort: number;
     /**
+     * More host ports the container's port is published on (the AWS instance edge serves the internet on 80
+     * while 8080 stays where a load balancer would look, so a tier upgrade finds the running instance healthy).
+     * @default [] (none)
+     */
+    readonly additionalHostPorts?: readonly number[];
+    /**
      * The port the app listens on inside the container.
      * @default 8080
      */
@@ -145,6 +151,12 @@ export interface HostStrategy {
     readonly logFlags: readonly string[];
     /** Shell lines run at boot after the unit is written and before it starts (agents). */
     readonly setup: readonly string[];
+    /**
+     * Shell lines run at boot after the unit is started (units that wait for the app, such as the AWS
+     * instance edge's address take-over). They must not block: start units with `--no-block`.
+     * @default [] (none)
+     */
+    readonly afterStart?: readonly string[];
 }
 
 /** Quotes a value for bash: single quotes, with embedded single quotes closed and escaped. */
@@ -175,6 +187,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
         serviceName: spec.serviceName ?? "app",
         image: spec.image,
         hostPort: spec.hostPort,
+        additionalHostPorts: spec.additionalHostPorts ?? [],
         containerPort: spec.containerPort ?? 8080,
         env: spec.env,
         secrets: spec.secrets ?? [],
@@ -196,9 +209,12 @@ export function validateContainerSpec(spec: ContainerSpec): string[] {
     for (const [what, port] of [
         ["hostPort", s.hostPort],
         ["containerPort", s.containerPort],
+        ...s.additionalHostPorts.map((p) => ["additionalHostPorts", p] as const),
     ] as const) {
         if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${what} ${port} must be a whole number from 1 to 65535`);
     }
+    const published = [s.hostPort, ...s.additionalHostPorts];
+    if (new Set(published).size !== published.length) problems.push(`host ports ${published.join(", ")} repeat a port`);
     if (!Number.isInteger(s.stopTimeoutSeconds) || s.stopTimeoutSeconds < 1 || s.stopTimeoutSeconds > 3600) {
         problems.push(`stopTimeoutSeconds ${s.stopTimeoutSeconds} must be a whole number from 1 to 3600`);
     }
@@ -381,6 +397,7 @@ export function renderUnit(spec: ContainerSpec, host: HostStrategy): string {
         `--env-file ${p.envFile}`,
         `--env-file ${p.secretsFile}`,
         `--publish ${s.hostPort}:${s.containerPort}`,
+        ...s.additionalHostPorts.map((p) => `--publish ${p}:${s.containerPort}`),
         `--stop-timeout ${s.stopTimeoutSeconds}`,
         // The app needs no privileges: it listens above 1024 and writes only to /tmp.
         "--cap-drop ALL",
@@ -467,7 +484,9 @@ export function renderUserData(spec: ContainerSpec, host: HostStrategy): string 
         HEREDOC,
     );
     if (host.setup.length > 0) lines.push("", `# ${host.cloud} agents`, ...host.setup);
-    lines.push("", "systemctl daemon-reload", `systemctl enable --now ${shellQuote(`${s.serviceName}.service`)}`, "");
+    lines.push("", "systemctl daemon-reload", `systemctl enable --now ${shellQuote(`${s.serviceName}.service`)}`);
+    if ((host.afterStart ?? []).length > 0) lines.push(...(host.afterStart ?? []));
+    lines.push("");
     return lines.join("\n");
 }
 

@@ -11,6 +11,7 @@ import { awsWorkerEnvironment, workerCommandOf } from "../../components/shared/a
 import { LoadBalancer, type LoadBalancerIpAddressType } from "../../components/aws/loadBalancer";
 import { ecrRepositoryArn, parseEcrImage } from "../../components/aws/ecr";
 import { dashboardNameOf, Monitoring, rolloutBakeSeconds } from "../../components/aws/monitoring";
+import { InstanceEdge } from "../../components/aws/origin";
 import { Registry } from "../../components/aws/registry";
 import { Waf } from "../../components/aws/waf";
 import { hostsOf } from "../../components/shared/hosts";
@@ -132,7 +133,10 @@ export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/globa
 /** What the edge exports. */
 export interface EdgeOutputs {
     readonly url: pulumi.Output<string>;
-    readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** The load balancer's name; absent with the instance edge. */
+    readonly loadBalancerDnsName?: pulumi.Output<string>;
+    /** q-budget-aws: the instance edge's Elastic IP (the app's address); absent behind a load balancer. */
+    readonly originAddress?: pulumi.Output<string>;
     readonly autoScalingGroupName: pulumi.Output<string>;
     /** The image the instances run, with its digest. */
     readonly image: pulumi.Output<string>;
@@ -153,7 +157,10 @@ export interface EdgeOutputs {
 export interface Edge {
     readonly outputs: EdgeOutputs;
     readonly registry: Registry;
-    readonly loadBalancer: LoadBalancer;
+    /** The load balancer; absent with the instance edge. */
+    readonly loadBalancer?: LoadBalancer;
+    /** q-budget-aws: the instance edge (an Elastic IP and its security group); absent behind a load balancer. */
+    readonly instanceEdge?: InstanceEdge;
     readonly servers: AppServers;
     readonly monitoring: Monitoring;
     readonly waf?: Waf;
@@ -206,29 +213,47 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     const ipAddressType = loadBalancerIpAddressType(settings, ingress);
 
     const storageIsResource = pulumi.Resource.isInstance(deps.storage);
-    const loadBalancer = new LoadBalancer(
-        `${prefix}-lb`,
-        {
-            vpcId: deps.network.vpcId,
-            publicSubnetIds: deps.network.publicSubnetIds,
-            appSecurityGroupId: deps.network.appSecurityGroupId,
-            ingressCidrs,
-            ipAddressType,
-            ...(ipAddressType !== "ipv4" ? { ingressIpv6Cidrs: cloudflareRanges?.ipv6Cidrs } : {}),
-            ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
-            certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
-            // Routing by host (p-app-hosts): only the app's names reach it; others get a 404 from the listener.
-            appHosts: appHosts.length > 1 ? appHosts : undefined,
-            logsBucketName: deps.storage.logsBucketName,
-            deletionProtection: settings.loadBalancerDeletionProtection,
-            healthPath: settings.app.healthPath,
-        },
-        { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
-    );
+    // q-budget-aws: without a domain, a tier (mvp) may serve from the one instance's Elastic IP instead of a load balancer.
+    const instanceEdge =
+        settings.edge === "instance"
+            ? new InstanceEdge(
+                  `${prefix}-edge`,
+                  {
+                      vpcId: deps.network.vpcId,
+                      ingressCidrs: ingress.kind === "listed" ? [...ingress.cidrs] : undefined,
+                      ingressDescription: "alicerce:lbIngressCidrs",
+                      tags: { ...settings.tags },
+                  },
+                  opts,
+              )
+            : undefined;
+    if (instanceEdge && (settings.domain !== undefined || !deps.network.appSubnetsArePublic))
+        throw new Error("the instance edge serves plain HTTP from a public subnet (stacks/ validation should have refused this)");
+    const loadBalancer = instanceEdge
+        ? undefined
+        : new LoadBalancer(
+              `${prefix}-lb`,
+              {
+                  vpcId: deps.network.vpcId,
+                  publicSubnetIds: deps.network.publicSubnetIds,
+                  appSecurityGroupId: deps.network.appSecurityGroupId,
+                  ingressCidrs,
+                  ipAddressType,
+                  ...(ipAddressType !== "ipv4" ? { ingressIpv6Cidrs: cloudflareRanges?.ipv6Cidrs } : {}),
+                  ingressDescription: ingress.kind === "cloudflare" ? "Cloudflare" : "alicerce:lbIngressCidrs",
+                  certificate: certificate ? { arn: certificate.arn, validationRecordFqdns } : undefined,
+                  // Routing by host (p-app-hosts): only the app's names reach it; others get a 404 from the listener.
+                  appHosts: appHosts.length > 1 ? appHosts : undefined,
+                  logsBucketName: deps.storage.logsBucketName,
+                  deletionProtection: settings.loadBalancerDeletionProtection,
+                  healthPath: settings.app.healthPath,
+              },
+              { ...opts, dependsOn: storageIsResource ? [deps.storage] : [] },
+          );
 
     // q-budget-aws: a tier without AWS WAF that keeps the WAF's log group keeps the component with the log group only.
     const waf =
-        settings.waf || settings.keepWafLogGroup
+        loadBalancer && (settings.waf || settings.keepWafLogGroup)
             ? new Waf(
                   `${prefix}-waf`,
                   {
@@ -257,8 +282,9 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             kmsKeyArn: deps.kms.keyArn,
             region: settings.region,
             autoScalingGroupName: groupName,
-            loadBalancerArnSuffix: loadBalancer.arnSuffix,
-            targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+            ...(loadBalancer
+                ? { loadBalancerArnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix }
+                : { originAllocationId: instanceEdge!.allocationId }),
             dbIdentifier: db.identifier,
             dbReplicaIdentifier: replicaIdentifier,
             dbStorageGb: settings.database.storageGb,
@@ -304,46 +330,65 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     const prebuilt = settings.image !== undefined ? parseEcrImage(settings.image) : undefined;
     if (settings.image !== undefined && prebuilt === undefined)
         throw new Error(`alicerce:image ${settings.image} is not an ECR image (stacks/ validation should have refused it)`);
-    const servers = new AppServers(
-        `${prefix}-app`,
-        {
-            subnetIds: deps.network.appSubnetIds,
-            subnetsArePublic: deps.network.appSubnetsArePublic,
-            securityGroupId: deps.network.appSecurityGroupId,
-            instanceType: settings.compute.instanceType,
-            minInstances: settings.compute.minInstances,
-            maxInstances: settings.compute.maxInstances,
-            cpuTargetPercent: settings.compute.cpuTargetPercent,
-            targetGroupArn: loadBalancer.targetGroupArn,
-            loadBalancerArnSuffix: loadBalancer.arnSuffix,
-            targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
-            image: registry.imageRef,
-            amiId: deps.amiId,
-            healthCheckGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
-            rolloutBakeSeconds: rolloutBakeSeconds(DEFAULT_HEALTH_CHECK_GRACE_SECONDS),
-            // A prebuilt image may sit in another repository (CI's, another account's): grant pulling from that one.
-            repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
-            refreshAlarmNames: monitoring.rolloutAlarmNames,
-            env,
-            secretArns: [
-                db.masterSecretArn,
-                deps.secrets.sessionSecretArn,
-                ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : []),
-                ...(deps.queue ? [deps.queue.cache.secretArn] : []),
-            ],
-            // With a queue the API enqueues jobs and shares its rate limit through Valkey.
-            bootSecrets: deps.queue ? pulumi.all([bootSecrets, deps.queue.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)]) : bootSecrets,
-            appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
-            assetsBucketArn: deps.storage.assetsBucketArn,
-            kmsKeyArn: deps.kms.keyArn,
-            region: settings.region,
-            logGroupName: `/${settings.project}/${settings.stack}/app`,
-            logRetentionDays: settings.logRetentionDays,
-            bootFiles: [{ url: RDS_CA_BUNDLE_URL, containerPath: DB_CA_PATH }],
-            instanceTags: { ...settings.tags },
-        },
-        opts,
-    );
+    const web = {
+        subnetIds: deps.network.appSubnetIds,
+        subnetsArePublic: deps.network.appSubnetsArePublic,
+        securityGroupId: deps.network.appSecurityGroupId,
+        instanceType: settings.compute.instanceType,
+        minInstances: settings.compute.minInstances,
+        maxInstances: settings.compute.maxInstances,
+        cpuTargetPercent: settings.compute.cpuTargetPercent,
+        image: registry.imageRef,
+        amiId: deps.amiId,
+        healthCheckGraceSeconds: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+        rolloutBakeSeconds: rolloutBakeSeconds(DEFAULT_HEALTH_CHECK_GRACE_SECONDS, instanceEdge !== undefined),
+        // A prebuilt image may sit in another repository (CI's, another account's): grant pulling from that one.
+        repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,
+        refreshAlarmNames: monitoring.rolloutAlarmNames,
+        env,
+        secretArns: [
+            db.masterSecretArn,
+            deps.secrets.sessionSecretArn,
+            ...(appEnvSecretArn !== undefined ? [appEnvSecretArn] : []),
+            ...(deps.queue ? [deps.queue.cache.secretArn] : []),
+        ],
+        // With a queue the API enqueues jobs and shares its rate limit through Valkey.
+        bootSecrets: deps.queue ? pulumi.all([bootSecrets, deps.queue.cache.secretArn]).apply(([own, arn]) => [...own, redisUrlSecret(arn)]) : bootSecrets,
+        appShape: { containerPort: settings.app.port, command: settings.app.command, releaseCommand: settings.app.releaseCommand },
+        assetsBucketArn: deps.storage.assetsBucketArn,
+        kmsKeyArn: deps.kms.keyArn,
+        region: settings.region,
+        logGroupName: `/${settings.project}/${settings.stack}/app`,
+        logRetentionDays: settings.logRetentionDays,
+        bootFiles: [{ url: RDS_CA_BUNDLE_URL, containerPath: DB_CA_PATH }],
+        instanceTags: { ...settings.tags },
+    };
+    // The web role keeps its type token and URNs either way (AppServers); only the way traffic reaches it differs.
+    const servers = loadBalancer
+        ? new AppServers(
+              `${prefix}-app`,
+              {
+                  ...web,
+                  targetGroupArn: loadBalancer.targetGroupArn,
+                  loadBalancerArnSuffix: loadBalancer.arnSuffix,
+                  targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+              },
+              opts,
+          )
+        : new AppServers(
+              `${prefix}-app`,
+              {
+                  ...web,
+                  origin: {
+                      allocationId: instanceEdge!.allocationId,
+                      allocationArn: instanceEdge!.allocationArn,
+                      publicIp: instanceEdge!.publicIp,
+                      securityGroupId: instanceEdge!.securityGroupId,
+                      healthPath: settings.app.healthPath,
+                  },
+              },
+              opts,
+          );
 
     resolveGroupName(servers.autoScalingGroupName);
 
@@ -395,15 +440,15 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
     let dnsRecordsToCreate: EdgeOutputs["dnsRecordsToCreate"];
     if (settings.domain !== undefined && cf) {
         const records: DnsRecordSpec[] = [
-            { key: "app", name: settings.domain, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied },
+            { key: "app", name: settings.domain, type: "CNAME", content: loadBalancer!.dnsName, proxied: settings.cloudflareProxied },
         ];
         // The app's other names and the wildcard (Cloudflare proxies wildcard records on every plan).
         for (const h of appHosts.slice(1))
-            records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer.dnsName, proxied: settings.cloudflareProxied });
+            records.push({ key: hostKey(h), name: h, type: "CNAME", content: loadBalancer!.dnsName, proxied: settings.cloudflareProxied });
         new Dns(`${prefix}-dns`, { zoneId: cf.zoneId, records, originTlsSettings: true }, { provider: cf.provider });
     } else if (settings.domain !== undefined && certificate) {
         const domain = settings.domain;
-        dnsRecordsToCreate = pulumi.all([certificate.validationRecord(domain), loadBalancer.dnsName]).apply(([v, lbDns]) => [
+        dnsRecordsToCreate = pulumi.all([certificate.validationRecord(domain), loadBalancer!.dnsName]).apply(([v, lbDns]) => [
             { name: v.name, type: v.type, value: v.value },
             { name: domain, type: "CNAME", value: lbDns },
         ]);
@@ -414,10 +459,16 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         );
     }
 
-    const url = settings.domain !== undefined ? pulumi.output(`https://${settings.domain}`) : pulumi.interpolate`http://${loadBalancer.dnsName}`;
+    const url =
+        settings.domain !== undefined
+            ? pulumi.output(`https://${settings.domain}`)
+            : instanceEdge
+              ? pulumi.interpolate`http://${instanceEdge.publicIp}`
+              : pulumi.interpolate`http://${loadBalancer!.dnsName}`;
     return {
         registry,
-        loadBalancer,
+        ...(loadBalancer ? { loadBalancer } : {}),
+        ...(instanceEdge ? { instanceEdge } : {}),
         servers,
         monitoring,
         waf,
@@ -425,7 +476,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
         workers,
         outputs: {
             url,
-            loadBalancerDnsName: loadBalancer.dnsName,
+            ...(loadBalancer ? { loadBalancerDnsName: loadBalancer.dnsName } : {}),
+            ...(instanceEdge ? { originAddress: instanceEdge.publicIp } : {}),
             autoScalingGroupName: servers.autoScalingGroupName,
             image: registry.imageRef,
             repositoryUrl: registry.repositoryUrl,

@@ -5,7 +5,7 @@ import { compliantStack, idOf, UNKNOWN_INPUT } from "./fixtures";
 import { advisory, expectViolations, mandatory } from "./helpers";
 
 const WORLD_MESSAGE = (what: string, ports: string, cidr = "0.0.0.0/0") =>
-    `${what} opens ${ports} to ${cidr}; only the load balancer's security group may accept the internet, and only on ports 80 and 443.`;
+    `${what} opens ${ports} to ${cidr}; only the load balancer's security group (without one, the instance edge's) may accept the internet, and only on ports 80 and 443.`;
 
 describe("security-group-world-ingress", () => {
     it("flags SSH from the internet on the app's security group", async () => {
@@ -30,6 +30,39 @@ describe("security-group-world-ingress", () => {
         await expectViolations(s.f, [
             mandatory("security-group-world-ingress", "app-https", WORLD_MESSAGE(`Security group rule "app-https"`, "port 443", "::/0")),
         ]);
+    });
+
+    // q-budget-aws: the instance edge (components/aws/origin.ts): with no load balancer, the app instance's edge group
+    // (tagged alicerce:edge=instance) is the one facing the internet, on 80/443 only; beside a load balancer it is not.
+    it("accepts HTTP from the internet on the instance edge's group only in a stack without a load balancer", async () => {
+        const edgeGroup = (s: ReturnType<typeof compliantStack>) => {
+            const g = s.f.add("aws:ec2/securityGroup:SecurityGroup", "edge", { description: "instance edge", tags: { "alicerce:edge": "instance" } });
+            s.f.add(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "edge-in-80",
+                { ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0" },
+                { links: { securityGroupId: g } },
+            );
+            s.f.add(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "edge-ssh",
+                { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" },
+                { links: { securityGroupId: g } },
+            );
+        };
+        const beside = compliantStack();
+        edgeGroup(beside);
+        await expectViolations(beside.f, [
+            mandatory("security-group-world-ingress", "edge-in-80", WORLD_MESSAGE(`Security group rule "edge-in-80"`, "port 80")),
+            mandatory("security-group-world-ingress", "edge-ssh", WORLD_MESSAGE(`Security group rule "edge-ssh"`, "port 22")),
+        ]);
+        const alone = compliantStack("mvp");
+        for (const r of [alone.waf, alone.httpsListener, alone.httpListener, alone.alb, alone.https, alone.http, alone.appFromLb, alone.lbGroup])
+            alone.f.remove(r);
+        // Without the ALB writing access logs there, the SSE-S3 logs bucket is one by its tag (as the stacks tag it).
+        alone.logs.inputs = { ...alone.logs.inputs, tags: { "alicerce:purpose": "logs" } };
+        edgeGroup(alone);
+        await expectViolations(alone.f, [mandatory("security-group-world-ingress", "edge-ssh", WORLD_MESSAGE(`Security group rule "edge-ssh"`, "port 22"))]);
     });
 
     it("flags other ports, ranges and all-protocol rules even on the load balancer's group", async () => {

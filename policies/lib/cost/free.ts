@@ -25,6 +25,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:ec2/launchTemplate:LaunchTemplate": "no charge by itself; its instances are priced on the Auto Scaling group",
     // Compute scaling, load balancing
     "aws:autoscaling/policy:Policy": "no charge",
+    "aws:autoscaling/lifecycleHook:LifecycleHook": "no charge",
     "aws:autoscaling/attachment:Attachment": "no charge",
     "aws:lb/targetGroup:TargetGroup": "included in the load balancer's price",
     "aws:lb/listener:Listener": "included in the load balancer's price",

@@ -102,13 +102,25 @@ function ebsPerInstance(mappings: unknown, table: AwsPriceTable): { usd: number;
     return { usd: total, basis: parts.join(" + ") };
 }
 
-/** Instances (desired count, min-max range), their EBS volumes and public IPv4 addresses. */
+/** The instance edge's Elastic IP (components/aws/origin.ts tags it `alicerce:edge: instance`). */
+function isEdgeAddress(r: PricedResource): boolean {
+    return r.type === "aws:ec2/eip:Eip" && r.inputs.tags?.["alicerce:edge"] === "instance";
+}
+
+/** PutMetricData calls a month of the instance edge's health reporter: one a minute. */
+export const ORIGIN_REPORTS_PER_MONTH = HOURS_PER_MONTH * 60;
+
+/**
+ * Instances (desired count, min-max range), their EBS volumes and public IPv4 addresses. `heldAddresses`
+ * instances hold an Elastic IP instead of their own address (EC2 releases the automatic one on association).
+ */
 function priceInstances(
     count: { desired: number; min: number; max: number },
     instanceType: string,
     blockDevices: unknown,
     isPublic: boolean,
     table: AwsPriceTable,
+    heldAddresses = 0,
 ): Priced {
     const price = table.ec2[instanceType];
     if (!price) return unpriced(`no price for instance type ${instanceType} in ${table.region}`);
@@ -121,9 +133,21 @@ function priceInstances(
     if ("unpriced" in ebs) return unpriced(ebs.unpriced);
     const [storage, storageRange] = scale(ebs.usd);
     lines.push(line(storage, `EBS: ${counted} ${ebs.basis}`, storageRange));
-    if (isPublic) {
+    if (isPublic && heldAddresses === 0) {
         const [ip, ipRange] = scale(hourly(table.publicIpv4Hour));
         lines.push(line(ip, `public IPv4: ${counted} address at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h (instances in public subnets)`, ipRange));
+    } else if (isPublic) {
+        // The holder's address is the Elastic IP (priced on it); the others keep their own.
+        const own = (n: number) => Math.max(0, n - heldAddresses) * hourly(table.publicIpv4Hour);
+        const ip = own(count.desired);
+        if (own(count.max) > 0)
+            lines.push(
+                line(
+                    ip,
+                    `public IPv4: ${Math.max(0, count.desired - heldAddresses)} × address at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h (the instance holding the Elastic IP has no other)`,
+                    [own(count.min), own(count.max)],
+                ),
+            );
     }
     return { lines };
 }
@@ -141,7 +165,9 @@ const autoscalingGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
     if (typeof instanceType !== "string") return unpriced(`launch template ${template.name} sets no instanceType`);
     const nics: unknown[] = Array.isArray(template.inputs.networkInterfaces) ? template.inputs.networkInterfaces : [];
     const isPublic = nics.some((n: any) => bool(n?.associatePublicIpAddress)) || anyPublicSubnet(dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx));
-    return priceInstances({ desired, min, max }, instanceType, template.inputs.blockDeviceMappings, isPublic, table);
+    // The instance edge: the template's user data names the Elastic IP its instance takes.
+    const held = dependenciesOfType(template, "aws:ec2/eip:Eip", ctx).filter(isEdgeAddress).length;
+    return priceInstances({ desired, min, max }, instanceType, template.inputs.blockDeviceMappings, isPublic, table, held);
 };
 
 const ec2Instance: Pricer<AwsPriceTable> = (r, table, ctx) => {
@@ -216,9 +242,22 @@ const natGateway: Pricer<AwsPriceTable> = (_r, table, ctx) => {
     };
 };
 
-const elasticIp: Pricer<AwsPriceTable> = (_r, table) => ({
-    lines: [line(hourly(table.publicIpv4Hour), `public IPv4 address at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`)],
-});
+const elasticIp: Pricer<AwsPriceTable> = (r, table, ctx) => {
+    const lines = [line(hourly(table.publicIpv4Hour), `public IPv4 address at ${rate(table.publicIpv4Hour)} × ${HOURS_PER_MONTH} h`)];
+    if (isEdgeAddress(r)) {
+        // The instance edge: responses leave AWS from this address (as they would through a load balancer), and its
+        // holder publishes one custom metric a minute for the origin-unhealthy alarm.
+        const gb = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.originKbPerRequest) / 1e6;
+        if (gb > 0) lines.push(trafficLine(gb * table.dataOutGb.usd, `data transfer out: ${+gb.toFixed(1)} GB at ${rate(table.dataOutGb)}`, ctx));
+        lines.push(
+            line(
+                table.customMetricMonth.usd + (ORIGIN_REPORTS_PER_MONTH / 1000) * table.cloudwatchThousandRequests.usd,
+                `origin health metric: 1 custom metric at ${rate(table.customMetricMonth)} + ${ORIGIN_REPORTS_PER_MONTH} PutMetricData requests at ${rate(table.cloudwatchThousandRequests)}`,
+            ),
+        );
+    }
+    return { lines };
+};
 
 const vpcEndpoint: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const kind = String(r.inputs.vpcEndpointType ?? "Gateway");

@@ -122,6 +122,8 @@ export interface AwsPriceTable {
     readonly alarmHighResMetricMonth: Price;
     readonly compositeAlarmMonth: Price;
     readonly customMetricMonth: Price;
+    /** CloudWatch API requests (PutMetricData and the like), per 1,000. */
+    readonly cloudwatchThousandRequests: Price;
     // --- CDN (p-app-hosts) ---
     readonly cloudfrontGbOut: Price;
     readonly cloudfrontMillionHttpsRequests: Price;

@@ -74,6 +74,12 @@ export const AWS_SA_EAST_1: AwsPriceTable = {
     alarmStandardMetricMonth: p(0.15, "alarm metric-month", src(us.alarmStandardMetricMonth)),
     alarmHighResMetricMonth: p(0.45, "alarm metric-month", src(us.alarmHighResMetricMonth)),
     customMetricMonth: p(0.45, "metric-month", src(us.customMetricMonth)),
+    cloudwatchThousandRequests: p(
+        0.01,
+        "1,000 requests",
+        src(us.cloudwatchThousandRequests),
+        "taken as in us-east-1: the page lists API requests at $0.01 per 1,000 there",
+    ),
     // CloudFront's price does not depend on the stack's region (the distribution is global).
     cloudfrontGbOut: us.cloudfrontGbOut,
     cloudfrontMillionHttpsRequests: us.cloudfrontMillionHttpsRequests,

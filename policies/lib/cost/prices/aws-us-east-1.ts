@@ -126,6 +126,12 @@ export const AWS_US_EAST_1: AwsPriceTable = {
     alarmHighResMetricMonth: p(0.3, "alarm metric-month", CLOUDWATCH, "high resolution (period under 60 s)"),
     compositeAlarmMonth: p(0.5, "alarm-month", CLOUDWATCH),
     customMetricMonth: p(0.3, "metric-month", CLOUDWATCH, "first 10,000 custom metrics; a log metric filter publishes one"),
+    cloudwatchThousandRequests: p(
+        0.01,
+        "1,000 requests",
+        CLOUDWATCH,
+        "PutMetricData, GetMetricStatistics, ListMetrics and the like; the 1 million free API requests a month are not deducted",
+    ),
     // --- CDN (p-app-hosts): CloudFront is priced per edge location, not per stack region. ---
     cloudfrontGbOut: p(
         0.085,
