@@ -49,22 +49,31 @@ export interface StackDiff {
     readonly notes: readonly string[];
 }
 
+const isEdgeAddress = (r: PlanResource) =>
+    r.type === "aws:ec2/eip:Eip" && (r.inputs.tags as Record<string, unknown> | undefined)?.["alicerce:edge"] === "instance";
+
 /**
- * Deletions that need a step before `up`. The instance edge's Elastic IP is associated by its instance at boot
- * (components/aws/origin.ts), so Pulumi's state does not know it is in use: terraform-provider-aws deletes an
- * `aws_eip` by disassociating only the association its state records, then ReleaseAddress, which EC2 refuses for
- * an address in use in a VPC (InvalidIPAddress.InUse; internal/service/ec2/vpc_eip.go resourceEIPDelete,
- * EC2 API ReleaseAddress). A refresh reads the association first (resourceEIPRead sets association_id).
+ * What the user must know or do for `up` to carry out a change, beyond the resources it lists:
+ * - the instance edge's Elastic IP deleted (a move to growth, a domain, `alicerce:edge load-balancer`): its
+ *   instance associated it itself (components/aws/origin.ts), so Pulumi's state does not know it is in use;
+ *   terraform-provider-aws deletes an `aws_eip` by disassociating only the association its state records, then
+ *   ReleaseAddress, which EC2 refuses for an address in use in a VPC (InvalidIPAddress.InUse;
+ *   internal/service/ec2/vpc_eip.go resourceEIPDelete, EC2 API ReleaseAddress). A refresh reads the association
+ *   first (resourceEIPRead sets association_id).
+ * - a load balancer deleted where the instance edge's address is created: the app's address changes.
  */
-export function deletionNotes(deleted: readonly PlanResource[]): string[] {
-    const edge = deleted.filter(
-        (r) => r.type === "aws:ec2/eip:Eip" && (r.inputs.tags as Record<string, unknown> | undefined)?.["alicerce:edge"] === "instance",
-    );
-    return edge.length === 0
-        ? []
-        : [
-              `run this change as \`pulumi up --refresh\`: ${edge.map((r) => r.name).join(", ")} is the instance edge's Elastic IP, which its instance associated itself; without a refresh Pulumi does not know it is in use and EC2 refuses to release it (InvalidIPAddress.InUse). The app's address then moves to the load balancer (stack output url).`,
-          ];
+export function changeNotes(deleted: readonly PlanResource[], added: readonly PlanResource[]): string[] {
+    const notes: string[] = [];
+    const edge = deleted.filter(isEdgeAddress);
+    if (edge.length > 0)
+        notes.push(
+            `run this change as \`pulumi up --refresh\`: ${edge.map((r) => r.name).join(", ")} is the instance edge's Elastic IP, which its instance associated itself; without a refresh Pulumi does not know it is in use and EC2 refuses to release it (InvalidIPAddress.InUse). The app's address then moves to the load balancer (stack output url).`,
+        );
+    if (added.some(isEdgeAddress) && deleted.some((r) => r.type === "aws:lb/loadBalancer:LoadBalancer"))
+        notes.push(
+            "the app's address moves from the load balancer's name to the instance edge's Elastic IP (stack output url), once the new instance is healthy and takes it; the load balancer's name stops answering when this `up` deletes it. To keep the load balancer: `pulumi config set alicerce:edge load-balancer`.",
+        );
+    return notes;
 }
 
 /**
@@ -81,6 +90,7 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
     const old = new Map(before.resources.filter(managed).map((r) => [key(r.urn), r]));
     const matched = new Set<string>();
     const entries: DiffEntry[] = [];
+    const added: PlanResource[] = [];
     for (const r of after.resources.filter(managed)) {
         // The engine matches a resource to the state by its URN or any of its aliases.
         const prior = [r.urn, ...r.options.aliases]
@@ -89,6 +99,7 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
             .find(Boolean);
         if (prior === undefined) {
             entries.push(entry("add", r, [], [], false));
+            added.push(r);
             continue;
         }
         matched.add(prior);
@@ -118,7 +129,7 @@ export function diffPlans(before: PlanJson, after: PlanJson, labels: { before: s
         costBefore,
         costAfter,
         costDelta: costBefore === null || costAfter === null ? null : Math.round((costAfter - costBefore) * 100) / 100,
-        notes: deletionNotes(deleted),
+        notes: changeNotes(deleted, added),
     };
 }
 

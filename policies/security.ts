@@ -118,16 +118,16 @@ function worldIngress(view: StackView): WorldIngress[] {
 }
 
 /**
- * The tag alicerce puts on the instance edge's security group (components/aws/origin.ts EDGE_TAG): in a stack
- * with no load balancer, that group is the one facing the internet.
+ * The tag alicerce puts on the instance edge's ingress rule (components/aws/origin.ts EDGE_TAG): in a stack with
+ * no load balancer, that rule (HTTP on port 80) is the one facing the internet.
  */
-export const EDGE_GROUP_TAG = { key: "alicerce:edge", value: "instance" } as const;
+export const EDGE_RULE_TAG = { key: "alicerce:edge", value: "instance" } as const;
 
-/** No security group accepts the internet, except the load balancer's (or, with no load balancer, the instance edge's) on 80 and 443. */
+/** No security group accepts the internet, except the load balancer's (or, with no load balancer, the instance edge's rule on 80). */
 export const securityGroupWorldIngress: StackValidationPolicy = {
     name: "security-group-world-ingress",
     description:
-        "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443 (in a stack without a load balancer: the instance edge's group, tagged alicerce:edge=instance).",
+        "No security group accepts traffic from the internet (0.0.0.0/0, ::/0, or any IPv4 range wider than /8 or IPv6 range wider than /16), except the load balancer's on ports 80 and 443 (in a stack without a load balancer: the instance edge's rule on port 80, tagged alicerce:edge=instance).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const view = new StackView(args.resources);
@@ -139,11 +139,15 @@ export const securityGroupWorldIngress: StackValidationPolicy = {
             if (isUnknown(attached)) lbGroups = UNKNOWN;
             else if (!isUnknown(lbGroups)) attached.forEach((g) => (lbGroups as Set<string>).add(g.urn));
         }
-        // The instance edge: one app instance serves the internet from its Elastic IP; only where nothing else does.
-        if (loadBalancers.length === 0 && !isUnknown(lbGroups)) {
-            for (const g of groups) if (g.props.tags?.[EDGE_GROUP_TAG.key] === EDGE_GROUP_TAG.value) lbGroups.add(g.urn);
-        }
+        // The instance edge: one app instance serves the internet on port 80 from its Elastic IP; only where nothing else does.
+        const edgeRule = (rule: { node: { props: Record<string, any> }; protocol: unknown; fromPort: unknown; toPort: unknown }) =>
+            loadBalancers.length === 0 &&
+            rule.node.props.tags?.[EDGE_RULE_TAG.key] === EDGE_RULE_TAG.value &&
+            ["tcp", "6"].includes(String(rule.protocol)) &&
+            rule.fromPort === 80 &&
+            rule.toPort === 80;
         for (const rule of worldIngress(view)) {
+            if (edgeRule(rule)) continue;
             const web = ["tcp", "6"].includes(String(rule.protocol)) && rule.fromPort === rule.toPort && WEB_PORTS.includes(rule.fromPort as number);
             if (web) {
                 if (isUnknown(lbGroups) || isUnknown(rule.groups)) continue;
@@ -151,7 +155,7 @@ export const securityGroupWorldIngress: StackValidationPolicy = {
                 if (rule.groups.length > 0 && rule.groups.every((g) => lbSet.has(g.urn))) continue;
             }
             reportViolation(
-                `${rule.what[0].toUpperCase()}${rule.what.slice(1)} opens ${portText(rule)} to ${rule.cidr}; only the load balancer's security group (without one, the instance edge's) may accept the internet, and only on ports 80 and 443.`,
+                `${rule.what[0].toUpperCase()}${rule.what.slice(1)} opens ${portText(rule)} to ${rule.cidr}; only the load balancer's security group may accept the internet, and only on ports 80 and 443 (without a load balancer: the instance edge's rule, on port 80).`,
                 rule.node.urn,
             );
         }

@@ -711,3 +711,47 @@ describe("stack config validation: queue workers", () => {
         assert.equal(single({ "alicerce:workersReplicas": "3" }).singleHost.workerReplicas, 3);
     });
 });
+
+// q-budget-aws: the AWS instance edge (components/aws/origin.ts, docs/aws-edge.md "Instance edge").
+describe("AWS edge config", () => {
+    it("mvp serves from the instance without a domain, and from a load balancer (HTTPS) with one; growth and prod from the load balancer", () => {
+        assert.equal(managed({ ...VALID }).edge, "instance");
+        assert.equal(managed({ ...VALID, "alicerce:domain": "app.example.com" }).edge, "load-balancer");
+        assert.equal(managed({ ...VALID, "alicerce:edge": "load-balancer" }).edge, "load-balancer");
+        assert.equal(managed({ ...VALID, "alicerce:tier": "growth", "alicerce:budgetUsd": "69.2" }).edge, "load-balancer");
+        const one = { "alicerce:minInstances": "1", "alicerce:maxInstances": "1" };
+        assert.equal(managed({ ...VALID, "alicerce:tier": "growth", "alicerce:edge": "instance", ...one }).edge, "instance");
+    });
+
+    it("refuses, all at once: an instance edge with a domain, more than one instance, or private subnets; an unknown edge; the key off AWS", () => {
+        const has = (lines: string[], re: RegExp) =>
+            assert.ok(
+                lines.some((l) => re.test(l)),
+                lines.join("\n"),
+            );
+        has(
+            problems({ "alicerce:edge": "instance", "alicerce:domain": "app.example.com" }),
+            /alicerce:edge: "instance" serves plain HTTP only, and alicerce:domain app\.example\.com needs HTTPS: use load-balancer/,
+        );
+        const many = problems({ "alicerce:maxInstances": "3", "alicerce:egress": "nat-instance" });
+        has(many, /alicerce:maxInstances: "3" is not 1; the mvp tier's instance edge holds one Elastic IP on one instance: set alicerce:maxInstances 1/);
+        has(
+            many,
+            /alicerce:egress: "nat-instance" is not public-subnets; the mvp tier's instance edge answers from its Elastic IP, which needs the instance in a public subnet/,
+        );
+        // The tier's own counts are named as the tier's, with the keys that fix them.
+        has(
+            problems({ "alicerce:tier": "growth", "alicerce:edge": "instance" }),
+            /alicerce:edge: "instance" cannot take the growth tier's maxInstances \(3\): alicerce:edge instance holds one Elastic IP on one instance: set alicerce:maxInstances 1/,
+        );
+        has(problems({ "alicerce:edge": "cdn" }), /alicerce:edge: "cdn" is not an edge; use one of load-balancer, instance/);
+        has(
+            problems({ "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:budgetUsd": "50", "alicerce:edge": "instance" }),
+            /alicerce:edge: "instance" is only used on aws/,
+        );
+        // min above max is one problem, not also the edge's.
+        assert.equal(problems({ "alicerce:minInstances": "3" }).length, 1);
+        // Behind a load balancer the same counts are fine.
+        assert.deepEqual(problems({ "alicerce:edge": "load-balancer", "alicerce:maxInstances": "3" }), []);
+    });
+});

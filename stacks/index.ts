@@ -754,7 +754,7 @@ function edgeRules(ctx: RuleContext): void {
     if (explicit === "instance" && domain !== undefined) {
         say(
             "edge",
-            `is instance, which serves plain HTTP only, and alicerce:domain ${domain} needs HTTPS: use load-balancer (the ALB with an ACM certificate, about $24 a month more) or remove alicerce:domain`,
+            `serves plain HTTP only, and alicerce:domain ${domain} needs HTTPS: use load-balancer (the ALB with an ACM certificate, about $24 a month more) or remove alicerce:domain`,
         );
     }
     if ((explicit ?? preset?.edge) !== "instance" || domain !== undefined) return;
@@ -764,13 +764,14 @@ function edgeRules(ctx: RuleContext): void {
     // A value the stack sets is that key's problem; one the tier gives is the edge's (the user did not write it).
     const problem = (key: "minInstances" | "maxInstances" | "egress", text: string) =>
         value(key) !== undefined
-            ? say(key, `is ${value(key)}; ${text}`)
-            : say("edge", `is instance, and the ${ctx.tier} tier's ${key} is ${preset?.[key === "egress" ? "network" : "compute"][key as never]}; ${text}`);
+            ? say(key, `${key === "egress" ? "is not public-subnets" : "is not 1"}; ${text}`)
+            : say("edge", `cannot take the ${ctx.tier} tier's ${key} (${preset?.[key === "egress" ? "network" : "compute"][key as never]}): ${text}`);
     for (const [key, n] of [
         ["minInstances", min],
         ["maxInstances", max],
     ] as const) {
-        if (n !== undefined && n !== 1)
+        // min above max is its own problem (commonRules); one line is enough.
+        if (n !== undefined && n !== 1 && !(min !== undefined && max !== undefined && min > max))
             problem(key, `${by} holds one Elastic IP on one instance: set alicerce:${key} 1, or alicerce:edge load-balancer to run more behind the ALB`);
     }
     const egress = value("egress") ?? preset?.network.egress;

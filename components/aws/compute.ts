@@ -183,6 +183,13 @@ export interface ComputePoolArgs {
      * @default "App instances"
      */
     readonly roleDescription?: string;
+    /**
+     * Run the CloudWatch agent for the memory metric (`CWAgent` `mem_used_percent` per group: the `app-memory`
+     * alarm and the dashboard read the web pool's). A pool whose memory nothing reads leaves it off: the metric
+     * and the agent's calls cost $0.74 a month per group and instance.
+     * @default true
+     */
+    readonly cloudWatchAgent?: boolean;
     // --- end p-aws-workers ---
     /**
      * q-budget-aws: the instance edge (no load balancer): the instance serves on port 80 and takes this Elastic
@@ -193,13 +200,20 @@ export interface ComputePoolArgs {
     readonly origin?: PoolOrigin;
 }
 
-/** The instance edge's address and security group, as a pool takes them. */
+/**
+ * The tags the instance edge's IAM statements require on instances, interfaces and the group: the pool's `Name`
+ * and the stack's `Project` and `Environment` (components/shared/tags.ts), where the pool's tags have them.
+ */
+export function originScope(poolName: string, instanceTags: Readonly<Record<string, string>>): Record<string, string> {
+    const stable = Object.fromEntries(["Project", "Environment"].filter((k) => instanceTags[k] !== undefined).map((k) => [k, instanceTags[k]]));
+    return { Name: poolName, ...stable };
+}
+
+/** The instance edge's address, as a pool takes it. */
 export interface PoolOrigin {
     readonly allocationId: pulumi.Input<string>;
     readonly allocationArn: pulumi.Input<string>;
     readonly publicIp: pulumi.Input<string>;
-    /** The edge's security group (HTTP from the internet), attached beside the pool's own. */
-    readonly securityGroupId: pulumi.Input<string>;
     /** The app's health path (`alicerce:appHealthPath`), probed on the host. */
     readonly healthPath: string;
 }
@@ -320,6 +334,8 @@ export function instancePolicy(p: {
     assetsBucketArn: string;
     kmsKeyArn: string;
     region: string;
+    /** The CloudWatch agent runs (its metrics and tag reads). @default true */
+    agent?: boolean;
 }): Record<string, unknown> {
     return {
         Version: "2012-10-17",
@@ -348,15 +364,19 @@ export function instancePolicy(p: {
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 Resource: `${p.logGroupArn}:*`,
             },
-            {
-                Sid: "AgentMetrics",
-                Effect: "Allow",
-                Action: ["cloudwatch:PutMetricData"],
-                Resource: "*",
-                Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
-            },
-            // The agent reads the instance's Auto Scaling group from its tags.
-            { Sid: "AgentDescribe", Effect: "Allow", Action: ["ec2:DescribeTags", "ec2:DescribeVolumes"], Resource: "*" },
+            ...(p.agent === false
+                ? []
+                : [
+                      {
+                          Sid: "AgentMetrics",
+                          Effect: "Allow",
+                          Action: ["cloudwatch:PutMetricData"],
+                          Resource: "*",
+                          Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
+                      },
+                      // The agent reads the instance's Auto Scaling group from its tags.
+                      { Sid: "AgentDescribe", Effect: "Allow", Action: ["ec2:DescribeTags", "ec2:DescribeVolumes"], Resource: "*" },
+                  ]),
         ],
     };
 }
@@ -424,10 +444,20 @@ export class ComputePool extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([a.repositoryArn, a.secretArns, logGroup.arn, a.assetsBucketArn, a.kmsKeyArn, a.origin?.allocationArn])
                     .apply(([repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn, allocationArn]) => {
-                        const policy = instancePolicy({ repositoryArn, secretArns, logGroupArn, assetsBucketArn, kmsKeyArn, region: a.region });
+                        const policy = instancePolicy({
+                            repositoryArn,
+                            secretArns,
+                            logGroupArn,
+                            assetsBucketArn,
+                            kmsKeyArn,
+                            region: a.region,
+                            agent: a.cloudWatchAgent ?? true,
+                        });
                         // The instance edge: this address, its own instances and group, its health metric.
                         if (allocationArn !== undefined)
-                            (policy.Statement as unknown[]).push(...originPolicyStatements({ allocationArn, region: a.region, poolName: name }));
+                            (policy.Statement as unknown[]).push(
+                                ...originPolicyStatements({ allocationArn, region: a.region, scope: originScope(name, a.instanceTags) }),
+                            );
                         return JSON.stringify(policy);
                     }),
             },
@@ -441,7 +471,7 @@ export class ComputePool extends pulumi.ComponentResource {
         const userData = pulumi
             .all([a.image, a.env, a.bootSecrets, origin?.allocationId, origin?.publicIp])
             .apply(([image, env, bootSecrets, allocationId, publicIp]) => {
-                const host = awsHost({ region: a.region, logGroupName: a.logGroupName });
+                const host = awsHost({ region: a.region, logGroupName: a.logGroupName, cloudWatchAgent: a.cloudWatchAgent ?? true });
                 const edge =
                     origin !== undefined
                         ? originHost({
@@ -469,7 +499,7 @@ export class ComputePool extends pulumi.ComponentResource {
                         command: a.command ?? shape.command,
                         releaseCommand: a.command !== undefined ? undefined : shape.releaseCommand,
                     },
-                    edge !== undefined ? { ...host, setup: [...host.setup, ...edge.setup], afterStart: edge.afterStart } : host,
+                    edge !== undefined ? { ...host, setup: [...host.setup, ...edge.setup], startUnits: edge.startUnits } : host,
                 );
             });
         const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...a.instanceTags, Name: name } });
@@ -493,7 +523,7 @@ export class ComputePool extends pulumi.ComponentResource {
                         {
                             deviceIndex: 0,
                             associatePublicIpAddress: String(a.subnetsArePublic),
-                            securityGroups: origin !== undefined ? [a.securityGroupId, origin.securityGroupId] : [a.securityGroupId],
+                            securityGroups: [a.securityGroupId],
                             deleteOnTermination: "true",
                         },
                     ],

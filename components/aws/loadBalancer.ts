@@ -146,6 +146,33 @@ export function withDefaults(args: LoadBalancerArgs) {
     };
 }
 
+/**
+ * A managed prefix list of the clients an edge admits (at most {@link MAX_INGRESS_ENTRIES}, each once, sorted, so
+ * a reordered list is no change), updated in place when the ranges change. `what` names the edge in the error.
+ */
+export function clientPrefixList(
+    name: string,
+    family: "IPv4" | "IPv6",
+    cidrs: pulumi.Input<pulumi.Input<string>[]>,
+    description: string,
+    what: string,
+    parent: pulumi.Resource,
+): aws.ec2.ManagedPrefixList {
+    return new aws.ec2.ManagedPrefixList(
+        name,
+        {
+            addressFamily: family,
+            maxEntries: MAX_INGRESS_ENTRIES,
+            entries: pulumi.output(cidrs).apply((list) => {
+                if (list.length > MAX_INGRESS_ENTRIES)
+                    throw new Error(`${list.length} ${family === "IPv6" ? "IPv6 " : ""}ingress ranges; ${what} takes at most ${MAX_INGRESS_ENTRIES}`);
+                return [...new Set(list)].sort().map((cidr) => ({ cidr, description }));
+            }),
+        },
+        { parent },
+    );
+}
+
 /** The ports the load balancer listens on: 443 only exists with a certificate. */
 export function listenerPorts(https: boolean): number[] {
     return https ? [80, 443] : [80];
@@ -192,35 +219,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
         const prefixList =
             a.ingressCidrs === undefined
                 ? undefined
-                : new aws.ec2.ManagedPrefixList(
-                      `${name}-clients`,
-                      {
-                          addressFamily: "IPv4",
-                          maxEntries: MAX_INGRESS_ENTRIES,
-                          entries: pulumi.output(a.ingressCidrs).apply((cidrs) => {
-                              if (cidrs.length > MAX_INGRESS_ENTRIES)
-                                  throw new Error(`${cidrs.length} ingress ranges; the load balancer takes at most ${MAX_INGRESS_ENTRIES}`);
-                              return [...new Set(cidrs)].sort().map((cidr) => ({ cidr, description: a.ingressDescription }));
-                          }),
-                      },
-                      { parent: this },
-                  );
+                : clientPrefixList(`${name}-clients`, "IPv4", a.ingressCidrs, a.ingressDescription, "the load balancer", this);
         const ipv6 = a.ipAddressType !== "ipv4";
         const prefixListIpv6 =
             ipv6 && a.ingressIpv6Cidrs !== undefined
-                ? new aws.ec2.ManagedPrefixList(
-                      `${name}-clients-ipv6`,
-                      {
-                          addressFamily: "IPv6",
-                          maxEntries: MAX_INGRESS_ENTRIES,
-                          entries: pulumi.output(a.ingressIpv6Cidrs).apply((cidrs) => {
-                              if (cidrs.length > MAX_INGRESS_ENTRIES)
-                                  throw new Error(`${cidrs.length} IPv6 ingress ranges; the load balancer takes at most ${MAX_INGRESS_ENTRIES}`);
-                              return [...new Set(cidrs)].sort().map((cidr) => ({ cidr, description: a.ingressDescription }));
-                          }),
-                      },
-                      { parent: this },
-                  )
+                ? clientPrefixList(`${name}-clients-ipv6`, "IPv6", a.ingressIpv6Cidrs, a.ingressDescription, "the load balancer", this)
                 : undefined;
         for (const port of listenerPorts(this.https)) {
             // EC2 counts a security group's 60 inbound rules per address family, so the IPv6 list fills its own 60.

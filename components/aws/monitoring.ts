@@ -159,10 +159,12 @@ export const FIVE_XX_RATE =
 export const ROLLOUT_ALARM_KEYS = ["rollout-errors", "unhealthy-hosts"] as const;
 
 /**
- * The instance edge's rollout gate: its health metric. A new instance takes the address only once healthy (the
- * launch hook keeps it out of service until then), so the gate fires for a release that turns unhealthy after.
+ * The instance edge's rollout gate: its health metric's explicit failures (0), missing data not breaching. A new
+ * instance takes the address only once healthy (the launch hook keeps it out of service until then), so the gate
+ * fires for a release that turns unhealthy after; silence (nobody reports yet, as when a stack moves to the
+ * instance edge and no instance runs the reporter) does not fail a refresh, while `origin-unhealthy` pages on it.
  */
-export const ORIGIN_ROLLOUT_ALARM_KEYS = ["origin-unhealthy"] as const;
+export const ORIGIN_ROLLOUT_ALARM_KEYS = ["origin-rollout"] as const;
 
 /** The load balancer's alarms, which the instance edge does not have (it has `origin-unhealthy` instead). */
 export const LOAD_BALANCER_ALARM_KEYS = ["latency-p95", "errors-5xx", "rollout-errors", "unhealthy-hosts", "healthy-hosts"] as const;
@@ -369,9 +371,8 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
     if (t.origin !== undefined) {
         const alb = new Set<string>(LOAD_BALANCER_ALARM_KEYS);
         specs.splice(0, specs.length, ...specs.filter((x) => !alb.has(x.key)));
-        specs.splice(2, 0, {
-            key: "origin-unhealthy",
-            description: `Instance edge: the instance holding the stack's Elastic IP failed /healthz, or nobody reported holding it, for ${ORIGIN_ALARM_MINUTES} minutes: the app is down. Check the container logs and the Auto Scaling group's activity; during an instance refresh this fails the refresh.`,
+        // One test on the holder's report, read twice: paging on silence too, and gating a rollout on failures only.
+        const originBelowOne = {
             metric: {
                 namespace: ORIGIN_METRIC.namespace,
                 metricName: ORIGIN_METRIC.metricName,
@@ -382,9 +383,25 @@ export function alarmSpecs(t: AlarmTargets, o: AlarmOptions): AlarmSpec[] {
             threshold: 1,
             period: 60,
             evaluationPeriods: ORIGIN_ALARM_MINUTES,
-            // Only the holder reports, every minute: silence is not health.
-            treatMissingData: "breaching",
-        });
+        } as const;
+        specs.splice(
+            2,
+            0,
+            {
+                key: "origin-unhealthy",
+                description: `Instance edge: the instance holding the stack's Elastic IP failed /healthz, or nobody reported holding it, for ${ORIGIN_ALARM_MINUTES} minutes: the app is down. Check the container logs and the Auto Scaling group's activity.`,
+                ...originBelowOne,
+                // Only the holder reports, every minute: silence is not health.
+                treatMissingData: "breaching",
+            },
+            {
+                key: "origin-rollout",
+                description: `Rollout gate (notifies nobody; origin-unhealthy pages): the instance holding the stack's Elastic IP reported /healthz failing for ${ORIGIN_ALARM_MINUTES} minutes. During an instance refresh this fails the refresh.`,
+                ...originBelowOne,
+                notify: false,
+                treatMissingData: "notBreaching",
+            },
+        );
     }
     if (t.dbReplicaIdentifier !== undefined) {
         specs.push({

@@ -15,6 +15,7 @@ import { renderUserData } from "../shared/userdata";
 import { awsHost } from "./host-strategy";
 import {
     EDGE_TAG,
+    ORIGIN_HOOK_MARGIN_SECONDS,
     ORIGIN_HOOK_NAME,
     ORIGIN_HOOK_TIMEOUT_SECONDS,
     ORIGIN_METRIC,
@@ -23,7 +24,7 @@ import {
     originHost,
     originPolicyStatements,
 } from "./origin";
-import { EDGE_GROUP_TAG } from "../../policies/security";
+import { EDGE_RULE_TAG } from "../../policies/security";
 
 const ALLOCATION = "eipalloc-0abc1234def567890";
 const EIP = "203.0.113.10";
@@ -88,7 +89,16 @@ function run(script: string, env: Record<string, string>, awsDir: string): Promi
     });
 }
 
+/** A /proc/uptime stand-in: `seconds` since boot. */
+function uptime(seconds: number): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "uptime-")), "uptime");
+    fs.writeFileSync(file, `${seconds}.42 1234.56\n`);
+    return file;
+}
+
 const baseEnv = (imds: string) => ({
+    HOOK_DEADLINE_SECONDS: "1140",
+    UPTIME_FILE: uptime(200),
     REGION: "us-east-1",
     ALLOCATION_ID: ALLOCATION,
     PUBLIC_IP: EIP,
@@ -154,6 +164,21 @@ describe("instance edge: the host scripts", function () {
                 await host.close();
             }
         });
+
+        it("too close to the launch hook's timeout, abandons instead of taking the address from a healthy instance", async () => {
+            const host = await fakeHost({ healthy: () => true });
+            const aws = fakeAws();
+            try {
+                const r = await run(ORIGIN_SCRIPTS.attach, { ...baseEnv(host.base), WAIT_SECONDS: "30", UPTIME_FILE: uptime(1140) }, aws.dir);
+                assert.equal(r.status, 1);
+                assert.match(r.stderr, /too close to the launch hook's timeout: abandoning this launch/);
+                const calls = aws.calls();
+                assert.ok(!calls.some((c) => c.startsWith("ec2 associate-address")), calls.join("\n"));
+                assert.match(calls.at(-1)!, /--lifecycle-action-result ABANDON/);
+            } finally {
+                await host.close();
+            }
+        });
     });
 
     describe("report.sh (every minute)", () => {
@@ -174,7 +199,7 @@ describe("instance edge: the host scripts", function () {
                     const call = metricCall(aws.calls());
                     assert.ok(call, "a metric was published");
                     assert.match(
-                        call!,
+                        call ?? "",
                         new RegExp(
                             `--namespace ${ORIGIN_METRIC.namespace} --metric-name ${ORIGIN_METRIC.metricName} --dimensions AllocationId=${ALLOCATION} --unit Count --value ${value}$`,
                         ),
@@ -230,27 +255,27 @@ describe("instance edge: user data and role", () => {
             containerPort: 8080,
             env: { A: "1" },
         },
-        { ...host, setup: [...host.setup, ...edge.setup], afterStart: edge.afterStart },
+        { ...host, setup: [...host.setup, ...edge.setup], startUnits: edge.startUnits },
     );
 
-    it("is valid bash that writes both scripts verbatim and starts the units after the app, without blocking", () => {
+    it("is valid bash that writes both scripts verbatim and starts the units, without blocking, before the app's first start", () => {
         const r = spawnSync("bash", ["-n"], { input: userData, encoding: "utf8" });
         assert.equal(r.status, 0, r.stderr);
         for (const file of Object.values(ORIGIN_SCRIPTS)) assert.ok(userData.includes(fs.readFileSync(file, "utf8").trimEnd()), `${file} is embedded`);
         const app = userData.indexOf("systemctl enable --now 'app.service'");
-        const units = userData.indexOf("systemctl enable --now --no-block alicerce-origin-attach.service alicerce-origin-report.timer");
-        assert.ok(app > 0 && units > app, "the origin units start after the app");
-        assert.ok(
-            userData.lastIndexOf("systemctl daemon-reload") < app && userData.indexOf("alicerce-origin-attach.service <<") < app,
-            "written before the reload",
-        );
+        const units = userData.indexOf("systemctl enable --now --no-block 'alicerce-origin-attach.service' 'alicerce-origin-report.timer'");
+        const reload = userData.lastIndexOf("systemctl daemon-reload");
+        // The user data runs under set -e: a failed first start of the app ends it, so the units start before it.
+        assert.ok(reload > 0 && units > reload && app > units, "loaded, then the origin units, then the app");
+        assert.ok(userData.indexOf("alicerce-origin-attach.service <<") < reload, "written before the reload");
         assert.match(userData, /--publish 8080:8080 \\\n    --publish 80:8080/);
         assert.match(userData, new RegExp(`ALLOCATION_ID=${ALLOCATION}\nPUBLIC_IP=${EIP.replace(/\./g, "\\.")}`));
         // The hook outlasts the wait, so the instance ends it itself; the unit's timeout outlasts both.
         assert.ok(ORIGIN_HOOK_TIMEOUT_SECONDS > ORIGIN_WAIT_SECONDS);
         assert.match(userData, new RegExp(`TimeoutStartSec=${ORIGIN_WAIT_SECONDS + 300}`));
+        assert.match(userData, new RegExp(`HOOK_DEADLINE_SECONDS=${ORIGIN_HOOK_TIMEOUT_SECONDS - ORIGIN_HOOK_MARGIN_SECONDS}\n`));
         // PutLifecycleHook / DeleteLifecycleHook: LifecycleHookName 1-255 of [A-Za-z0-9\-_\/] (Auto Scaling API reference).
-        assert.match(ORIGIN_HOOK_NAME, /^[A-Za-z0-9\-_\/]{1,255}$/);
+        assert.match(ORIGIN_HOOK_NAME, /^[A-Za-z0-9\-_/]{1,255}$/);
         // Lifecycle hooks: HeartbeatTimeout 30-7200 seconds (PutLifecycleHook API reference).
         assert.ok(ORIGIN_HOOK_TIMEOUT_SECONDS >= 30 && ORIGIN_HOOK_TIMEOUT_SECONDS <= 7200);
     });
@@ -261,24 +286,34 @@ describe("instance edge: user data and role", () => {
 
     it("the role may associate this allocation only, with its own pool's instances and interfaces, end its own group's hook and publish its own namespace", () => {
         const arn = `arn:aws:ec2:us-east-1:123456789012:elastic-ip/${ALLOCATION}`;
-        const st = originPolicyStatements({ allocationArn: arn, region: "us-east-1", poolName: "alicerce-app" }) as any[];
+        const scope = { Name: "alicerce-app", Project: "alicerce", Environment: "dev" };
+        const st = originPolicyStatements({ allocationArn: arn, region: "us-east-1", scope }) as any[];
         const by = (sid: string) => st.find((s) => s.Sid === sid);
         // Service Authorization Reference, Amazon EC2, AssociateAddress: resource types elastic-ip, instance,
         // network-interface (none required), each with aws:ResourceTag; so each is named, the instance and the
         // interface by the pool's Name tag (the group and the launch template's tag specifications put it there).
         assert.equal(by("OriginTakeAddress").Resource, arn);
         assert.deepEqual(by("OriginTakeAddressOwnInstances").Resource, ["arn:aws:ec2:us-east-1:*:instance/*", "arn:aws:ec2:us-east-1:*:network-interface/*"]);
-        assert.deepEqual(by("OriginTakeAddressOwnInstances").Condition, { StringEquals: { "aws:ResourceTag/Name": "alicerce-app" } });
+        // Two stacks of a project in one account share the pool's Name: the stack's tags narrow it to this stack.
+        assert.deepEqual(by("OriginTakeAddressOwnInstances").Condition, {
+            StringEquals: { "aws:ResourceTag/Name": "alicerce-app", "aws:ResourceTag/Project": "alicerce", "aws:ResourceTag/Environment": "dev" },
+        });
         // Auto Scaling: CompleteLifecycleAction on autoScalingGroup, condition key autoscaling:ResourceTag/${TagKey}.
-        assert.deepEqual(by("OriginEndLaunchHook").Condition, { StringEquals: { "autoscaling:ResourceTag/Name": "alicerce-app" } });
+        assert.deepEqual(by("OriginEndLaunchHook").Condition, {
+            StringEquals: {
+                "autoscaling:ResourceTag/Name": "alicerce-app",
+                "autoscaling:ResourceTag/Project": "alicerce",
+                "autoscaling:ResourceTag/Environment": "dev",
+            },
+        });
         assert.deepEqual(by("OriginHealthMetric").Condition, { StringEquals: { "cloudwatch:namespace": ORIGIN_METRIC.namespace } });
-        // DescribeAddresses supports no resource-level permissions: "*".
+        // DescribeAddresses and DescribeTags support no resource-level permissions: "*".
         assert.equal(by("OriginWhoHoldsAddress").Resource, "*");
-        assert.deepEqual(by("OriginWhoHoldsAddress").Action, ["ec2:DescribeAddresses"]);
-        assert.equal(st.flatMap((s) => s.Action).length, 5, "nothing else");
+        assert.deepEqual(by("OriginWhoHoldsAddress").Action, ["ec2:DescribeAddresses", "ec2:DescribeTags"]);
+        assert.equal(st.flatMap((s) => s.Action).length, 6, "nothing else");
     });
 
     it("tags the address and group with the tag the policy pack and the cost model read", () => {
-        assert.deepEqual(EDGE_TAG, EDGE_GROUP_TAG);
+        assert.deepEqual(EDGE_TAG, EDGE_RULE_TAG);
     });
 });

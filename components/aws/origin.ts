@@ -2,8 +2,8 @@
  * The instance edge (docs/aws-edge.md, "Instance edge"): no load balancer; the one app instance serves the
  * internet from an Elastic IP it takes at boot once its app answers the health check on the host.
  *
- * - {@link InstanceEdge}: the Elastic IP and the security group that admits HTTP from the internet (or the
- *   listed ranges), the only group besides a load balancer's that the policy pack lets face the internet.
+ * - {@link InstanceEdge}: the Elastic IP and the rule on the app's security group that admits HTTP from the
+ *   internet (or the listed ranges), the only rule besides a load balancer's that the policy pack lets face it.
  * - {@link originHost}: the host-side part, as lines of the AWS user data: `attach.sh` (take the address, end
  *   the launch lifecycle hook) and `report.sh` (the health metric the `origin-unhealthy` alarm reads).
  * - {@link originPolicyStatements}: what the instance role needs for that, and nothing more.
@@ -13,12 +13,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { HEREDOC, shellQuote } from "../shared/userdata";
-import { ec2Text, MAX_INGRESS_ENTRIES } from "./loadBalancer";
+import { clientPrefixList, ec2Text } from "./loadBalancer";
+
+/**
+ * Where the host-side scripts are: beside this file in the source tree, or, from the built package entry
+ * (bin/components/aws/), the package's own components/aws/origin/ (package.json "files" ships it).
+ */
+const ORIGIN_DIR =
+    [path.join(__dirname, "origin"), path.join(__dirname, "..", "..", "..", "components", "aws", "origin")].find((d) =>
+        fs.existsSync(path.join(d, "attach.sh")),
+    ) ?? path.join(__dirname, "origin");
 
 /** The host-side scripts (bash, shellcheck-clean, run for real by components/aws/origin.test.ts). */
 export const ORIGIN_SCRIPTS = {
-    attach: path.join(__dirname, "origin", "attach.sh"),
-    report: path.join(__dirname, "origin", "report.sh"),
+    attach: path.join(ORIGIN_DIR, "attach.sh"),
+    report: path.join(ORIGIN_DIR, "report.sh"),
 } as const;
 
 /** The metric the instance holding the address publishes every minute: 1 when its app is healthy, 0 when not. */
@@ -30,7 +39,7 @@ export const ORIGIN_METRIC = { namespace: "Alicerce/Edge", metricName: "OriginHe
  */
 export const ORIGIN_HOOK_NAME = "alicerce-origin-healthy";
 
-/** The tag that marks the instance edge's address and security group (the cost model and the policy pack read it). */
+/** The tag that marks the instance edge's address and ingress rule (the cost model and the policy pack read it). */
 export const EDGE_TAG = { key: "alicerce:edge", value: "instance" } as const;
 
 /** The port the instance edge serves on: the app container's port is published there. */
@@ -43,10 +52,16 @@ export const ORIGIN_PORT = 80;
 export const ORIGIN_WAIT_SECONDS = 600;
 
 /**
- * The launch hook's heartbeat timeout: longer than the boot before `attach.sh` starts plus its wait and retries,
- * so the instance ends the hook itself; if it cannot (it died), the timeout abandons the launch.
+ * The launch hook's heartbeat timeout, counted from launch: the boot before `attach.sh` starts (docker, the agent,
+ * the first pull, a release command), its wait and its retries, with room to spare, so the instance ends the hook
+ * itself; if it cannot (it died), the timeout abandons the launch. `attach.sh` never takes the address later than
+ * {@link ORIGIN_HOOK_MARGIN_SECONDS} before it (it abandons instead), so an instance whose hook is about to
+ * expire never takes the address from a healthy one.
  */
-export const ORIGIN_HOOK_TIMEOUT_SECONDS = ORIGIN_WAIT_SECONDS + 300;
+export const ORIGIN_HOOK_TIMEOUT_SECONDS = ORIGIN_WAIT_SECONDS + 600;
+
+/** How long before the hook's timeout `attach.sh` stops trying to take the address (the association and the CONTINUE call). */
+export const ORIGIN_HOOK_MARGIN_SECONDS = 60;
 
 /** What the host needs to take the address and report on it. */
 export interface OriginHostOptions {
@@ -75,6 +90,7 @@ export function originEnvironment(o: OriginHostOptions): Record<string, string> 
         HEALTH_URL: o.healthUrl,
         HOOK_NAME: ORIGIN_HOOK_NAME,
         WAIT_SECONDS: String(ORIGIN_WAIT_SECONDS),
+        HOOK_DEADLINE_SECONDS: String(ORIGIN_HOOK_TIMEOUT_SECONDS - ORIGIN_HOOK_MARGIN_SECONDS),
         NAMESPACE: ORIGIN_METRIC.namespace,
         METRIC: ORIGIN_METRIC.metricName,
     };
@@ -82,9 +98,10 @@ export function originEnvironment(o: OriginHostOptions): Record<string, string> 
 
 /**
  * The user data lines of the instance edge: `setup` writes the scripts, their environment and three systemd
- * units (before the app starts); `afterStart` starts them without waiting (the attach unit waits for the app).
+ * units; `startUnits` are started without waiting, before the app's first start (the attach unit polls the app,
+ * and a failed first start, which ends the user data, must not leave them unstarted).
  */
-export function originHost(o: OriginHostOptions): { setup: string[]; afterStart: string[] } {
+export function originHost(o: OriginHostOptions): { setup: string[]; startUnits: string[] } {
     const env = originEnvironment(o);
     for (const [k, v] of Object.entries(env)) {
         if (!/^[A-Za-z0-9:/._-]+$/.test(v)) throw new Error(`instance edge: ${k} ${JSON.stringify(v)} has characters a systemd environment file would mangle`);
@@ -147,35 +164,38 @@ export function originHost(o: OriginHostOptions): { setup: string[]; afterStart:
                 "WantedBy=timers.target",
             ]),
         ],
-        afterStart: ["systemctl enable --now --no-block alicerce-origin-attach.service alicerce-origin-report.timer"],
+        startUnits: ["alicerce-origin-attach.service", "alicerce-origin-report.timer"],
     };
 }
 
 /**
  * The instance role's statements for the instance edge. AssociateAddress is authorized against the Elastic IP,
  * the instance and its network interface (Service Authorization Reference, Amazon EC2, AssociateAddress), so
- * each is named: this allocation only, and instances and interfaces carrying the pool's `Name` tag (the group
- * and the launch template put it there). Ending the launch hook: groups with the pool's `Name` tag. The metric:
- * its namespace only.
+ * each is named: this allocation only, and instances and interfaces carrying `scope`'s tags (the pool's `Name`
+ * and the stack's `Project` and `Environment`: the group and the launch template put them there; two stacks of a
+ * project in one account share the `Name`). Ending the launch hook: groups with those tags. The metric: its
+ * namespace only.
  */
-export function originPolicyStatements(p: { allocationArn: string; region: string; poolName: string }): Record<string, unknown>[] {
+export function originPolicyStatements(p: { allocationArn: string; region: string; scope: Readonly<Record<string, string>> }): Record<string, unknown>[] {
+    const tagged = (prefix: string) => Object.fromEntries(Object.entries(p.scope).map(([k, v]) => [`${prefix}:ResourceTag/${k}`, v]));
     return [
         { Sid: "OriginTakeAddress", Effect: "Allow", Action: ["ec2:AssociateAddress"], Resource: p.allocationArn },
-        // DescribeAddresses has no resource-level permissions (it only reads who holds the address).
-        { Sid: "OriginWhoHoldsAddress", Effect: "Allow", Action: ["ec2:DescribeAddresses"], Resource: "*" },
+        // DescribeAddresses and DescribeTags have no resource-level permissions (who holds the address; the
+        // instance's group, from its aws:autoscaling:groupName tag).
+        { Sid: "OriginWhoHoldsAddress", Effect: "Allow", Action: ["ec2:DescribeAddresses", "ec2:DescribeTags"], Resource: "*" },
         {
             Sid: "OriginTakeAddressOwnInstances",
             Effect: "Allow",
             Action: ["ec2:AssociateAddress"],
             Resource: [`arn:aws:ec2:${p.region}:*:instance/*`, `arn:aws:ec2:${p.region}:*:network-interface/*`],
-            Condition: { StringEquals: { "aws:ResourceTag/Name": p.poolName } },
+            Condition: { StringEquals: tagged("aws") },
         },
         {
             Sid: "OriginEndLaunchHook",
             Effect: "Allow",
             Action: ["autoscaling:CompleteLifecycleAction"],
             Resource: "*",
-            Condition: { StringEquals: { "autoscaling:ResourceTag/Name": p.poolName } },
+            Condition: { StringEquals: tagged("autoscaling") },
         },
         {
             Sid: "OriginHealthMetric",
@@ -189,7 +209,13 @@ export function originPolicyStatements(p: { allocationArn: string; region: strin
 
 /** Arguments of {@link InstanceEdge}. */
 export interface InstanceEdgeArgs {
-    readonly vpcId: pulumi.Input<string>;
+    /**
+     * The app instances' security group: the edge adds its one ingress rule there. A group of its own would be
+     * attached to the running instance's network interface, and EC2 refuses to delete a group in use
+     * (DependencyViolation), so the move to growth, which deletes the edge while the instance refresh is still
+     * replacing that instance, would fail; a rule is revoked whatever uses the group.
+     */
+    readonly appSecurityGroupId: pulumi.Input<string>;
     /**
      * IPv4 ranges admitted on port 80 (`alicerce:lbIngressCidrs`), kept in a managed prefix list.
      * @default undefined (anyone)
@@ -197,63 +223,46 @@ export interface InstanceEdgeArgs {
     readonly ingressCidrs?: pulumi.Input<pulumi.Input<string>[]>;
     /** What the ranges are, for descriptions (EC2's character set). */
     readonly ingressDescription?: string;
-    /** Tags for the address (the provider's default tags are added by the provider). */
+    /** Tags for the address and the rule (the provider's default tags are added by the provider). */
     readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
- * The instance edge's cloud side: one Elastic IP (domain `vpc`) the app instance takes at boot, and a security
- * group admitting HTTP on {@link ORIGIN_PORT} from anyone (or the listed ranges), attached to the app instances
- * beside their own group. Nothing else is open: no SSH (SSM Session Manager), no other port.
+ * The instance edge's cloud side: one Elastic IP (domain `vpc`) the app instance takes at boot, and one rule on
+ * the app's security group admitting HTTP on {@link ORIGIN_PORT} from anyone (or the listed ranges), tagged
+ * {@link EDGE_TAG} (the policy pack admits the internet there only in a stack with no load balancer). Nothing
+ * else is open: no SSH (SSM Session Manager), no other port.
  */
 export class InstanceEdge extends pulumi.ComponentResource {
     public readonly allocationId: pulumi.Output<string>;
     public readonly allocationArn: pulumi.Output<string>;
     public readonly publicIp: pulumi.Output<string>;
-    public readonly securityGroupId: pulumi.Output<string>;
 
     constructor(name: string, args: InstanceEdgeArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("alicerce:aws:InstanceEdge", name, {}, opts);
         const description = ec2Text(args.ingressDescription ?? "allowed clients", "InstanceEdge ingressDescription");
         const tags = { ...args.tags, [EDGE_TAG.key]: EDGE_TAG.value };
         const ip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", tags: { ...tags, Name: `${name}-ip` } }, { parent: this });
-        const sg = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            { vpcId: args.vpcId, description: "Instance edge: HTTP in from the internet to the app instance", revokeRulesOnDelete: true, tags },
-            { parent: this },
-        );
         const prefixList =
             args.ingressCidrs === undefined
                 ? undefined
-                : new aws.ec2.ManagedPrefixList(
-                      `${name}-clients`,
-                      {
-                          addressFamily: "IPv4",
-                          maxEntries: MAX_INGRESS_ENTRIES,
-                          entries: pulumi.output(args.ingressCidrs).apply((cidrs) => {
-                              if (cidrs.length > MAX_INGRESS_ENTRIES)
-                                  throw new Error(`${cidrs.length} ingress ranges; the edge takes at most ${MAX_INGRESS_ENTRIES}`);
-                              return [...new Set(cidrs)].sort().map((cidr) => ({ cidr, description }));
-                          }),
-                      },
-                      { parent: this },
-                  );
+                : clientPrefixList(`${name}-clients`, "IPv4", args.ingressCidrs, description, "the instance edge", this);
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-in-${ORIGIN_PORT}`,
             {
-                securityGroupId: sg.id,
+                securityGroupId: args.appSecurityGroupId,
                 ipProtocol: "tcp",
                 fromPort: ORIGIN_PORT,
                 toPort: ORIGIN_PORT,
                 ...(prefixList ? { prefixListId: prefixList.id } : { cidrIpv4: "0.0.0.0/0" }),
-                description: `HTTP from ${prefixList ? description : "anyone"}`,
+                description: `HTTP from ${prefixList ? description : "anyone"} to the instance edge`,
+                tags,
             },
             { parent: this },
         );
         this.allocationId = ip.allocationId;
         this.allocationArn = ip.arn;
         this.publicIp = ip.publicIp;
-        this.securityGroupId = sg.id;
-        this.registerOutputs({ allocationId: this.allocationId, publicIp: this.publicIp, securityGroupId: this.securityGroupId });
+        this.registerOutputs({ allocationId: this.allocationId, publicIp: this.publicIp });
     }
 }

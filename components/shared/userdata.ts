@@ -152,11 +152,12 @@ export interface HostStrategy {
     /** Shell lines run at boot after the unit is written and before it starts (agents). */
     readonly setup: readonly string[];
     /**
-     * Shell lines run at boot after the unit is started (units that wait for the app, such as the AWS
-     * instance edge's address take-over). They must not block: start units with `--no-block`.
+     * systemd units (written by `setup`) enabled and started without waiting (`--no-block`) after the units are
+     * loaded and before the app's first start, so a failed first start (which ends the script) cannot leave them
+     * unstarted: the AWS instance edge's address take-over, which polls the app itself.
      * @default [] (none)
      */
-    readonly afterStart?: readonly string[];
+    readonly startUnits?: readonly string[];
 }
 
 /** Quotes a value for bash: single quotes, with embedded single quotes closed and escaped. */
@@ -484,9 +485,10 @@ export function renderUserData(spec: ContainerSpec, host: HostStrategy): string 
         HEREDOC,
     );
     if (host.setup.length > 0) lines.push("", `# ${host.cloud} agents`, ...host.setup);
-    lines.push("", "systemctl daemon-reload", `systemctl enable --now ${shellQuote(`${s.serviceName}.service`)}`);
-    if ((host.afterStart ?? []).length > 0) lines.push(...(host.afterStart ?? []));
-    lines.push("");
+    lines.push("", "systemctl daemon-reload");
+    const units = host.startUnits ?? [];
+    if (units.length > 0) lines.push(`systemctl enable --now --no-block ${units.map(shellQuote).join(" ")}`);
+    lines.push(`systemctl enable --now ${shellQuote(`${s.serviceName}.service`)}`, "");
     return lines.join("\n");
 }
 

@@ -219,7 +219,7 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
             ? new InstanceEdge(
                   `${prefix}-edge`,
                   {
-                      vpcId: deps.network.vpcId,
+                      appSecurityGroupId: deps.network.appSecurityGroupId,
                       ingressCidrs: ingress.kind === "listed" ? [...ingress.cidrs] : undefined,
                       ingressDescription: "alicerce:lbIngressCidrs",
                       tags: { ...settings.tags },
@@ -383,7 +383,6 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
                       allocationId: instanceEdge!.allocationId,
                       allocationArn: instanceEdge!.allocationArn,
                       publicIp: instanceEdge!.publicIp,
-                      securityGroupId: instanceEdge!.securityGroupId,
                       healthPath: settings.app.healthPath,
                   },
               },
@@ -417,6 +416,8 @@ export function deployEdge(settings: StackSettings, provider: aws.Provider, deps
                 command: workerCommandOf(settings.app),
                 serviceName: "worker",
                 roleDescription: "Worker instances",
+                // Nothing reads the workers' memory (the queue alarms watch their work): no agent, $0.74 a month per worker saved.
+                cloudWatchAgent: false,
                 image: registry.imageRef,
                 amiId: deps.amiId,
                 repositoryArn: prebuilt ? ecrRepositoryArn(prebuilt) : registry.repositoryArn,

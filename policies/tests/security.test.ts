@@ -5,7 +5,7 @@ import { compliantStack, idOf, UNKNOWN_INPUT } from "./fixtures";
 import { advisory, expectViolations, mandatory } from "./helpers";
 
 const WORLD_MESSAGE = (what: string, ports: string, cidr = "0.0.0.0/0") =>
-    `${what} opens ${ports} to ${cidr}; only the load balancer's security group (without one, the instance edge's) may accept the internet, and only on ports 80 and 443.`;
+    `${what} opens ${ports} to ${cidr}; only the load balancer's security group may accept the internet, and only on ports 80 and 443 (without a load balancer: the instance edge's rule, on port 80).`;
 
 describe("security-group-world-ingress", () => {
     it("flags SSH from the internet on the app's security group", async () => {
@@ -34,35 +34,38 @@ describe("security-group-world-ingress", () => {
 
     // q-budget-aws: the instance edge (components/aws/origin.ts): with no load balancer, the app instance's edge group
     // (tagged alicerce:edge=instance) is the one facing the internet, on 80/443 only; beside a load balancer it is not.
-    it("accepts HTTP from the internet on the instance edge's group only in a stack without a load balancer", async () => {
-        const edgeGroup = (s: ReturnType<typeof compliantStack>) => {
-            const g = s.f.add("aws:ec2/securityGroup:SecurityGroup", "edge", { description: "instance edge", tags: { "alicerce:edge": "instance" } });
-            s.f.add(
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                "edge-in-80",
-                { ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0" },
-                { links: { securityGroupId: g } },
-            );
-            s.f.add(
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                "edge-ssh",
-                { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" },
-                { links: { securityGroupId: g } },
-            );
+    it("accepts HTTP on port 80 from the internet by the instance edge's tagged rule only in a stack without a load balancer", async () => {
+        const edge = { "alicerce:edge": "instance" };
+        const edgeRules = (s: ReturnType<typeof compliantStack>) => {
+            const rule = (name: string, port: number, tags?: Record<string, string>) =>
+                s.f.add(
+                    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                    name,
+                    { ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", ...(tags ? { tags } : {}) },
+                    { links: { securityGroupId: s.appGroup } },
+                );
+            rule("edge-in-80", 80, edge);
+            // The tag admits port 80 only, and only the tagged rule.
+            rule("edge-in-443", 443, edge);
+            rule("untagged-80", 80);
         };
         const beside = compliantStack();
-        edgeGroup(beside);
+        edgeRules(beside);
         await expectViolations(beside.f, [
+            mandatory("security-group-world-ingress", "edge-in-443", WORLD_MESSAGE(`Security group rule "edge-in-443"`, "port 443")),
             mandatory("security-group-world-ingress", "edge-in-80", WORLD_MESSAGE(`Security group rule "edge-in-80"`, "port 80")),
-            mandatory("security-group-world-ingress", "edge-ssh", WORLD_MESSAGE(`Security group rule "edge-ssh"`, "port 22")),
+            mandatory("security-group-world-ingress", "untagged-80", WORLD_MESSAGE(`Security group rule "untagged-80"`, "port 80")),
         ]);
         const alone = compliantStack("mvp");
         for (const r of [alone.waf, alone.httpsListener, alone.httpListener, alone.alb, alone.https, alone.http, alone.appFromLb, alone.lbGroup])
             alone.f.remove(r);
         // Without the ALB writing access logs there, the SSE-S3 logs bucket is one by its tag (as the stacks tag it).
         alone.logs.inputs = { ...alone.logs.inputs, tags: { "alicerce:purpose": "logs" } };
-        edgeGroup(alone);
-        await expectViolations(alone.f, [mandatory("security-group-world-ingress", "edge-ssh", WORLD_MESSAGE(`Security group rule "edge-ssh"`, "port 22"))]);
+        edgeRules(alone);
+        await expectViolations(alone.f, [
+            mandatory("security-group-world-ingress", "edge-in-443", WORLD_MESSAGE(`Security group rule "edge-in-443"`, "port 443")),
+            mandatory("security-group-world-ingress", "untagged-80", WORLD_MESSAGE(`Security group rule "untagged-80"`, "port 80")),
+        ]);
     });
 
     it("flags other ports, ranges and all-protocol rules even on the load balancer's group", async () => {

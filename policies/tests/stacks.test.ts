@@ -51,7 +51,7 @@ describe("policy pack: a deliberately broken stack", () => {
             mandatory(
                 "security-group-world-ingress",
                 "ssh",
-                `Security group rule "ssh" opens port 22 to 0.0.0.0/0; only the load balancer's security group (without one, the instance edge's) may accept the internet, and only on ports 80 and 443.`,
+                `Security group rule "ssh" opens port 22 to 0.0.0.0/0; only the load balancer's security group may accept the internet, and only on ports 80 and 443 (without a load balancer: the instance edge's rule, on port 80).`,
             ),
             mandatory("rds-not-public", "db", `RDS instance "db" is publicly accessible; set publiclyAccessible: false (the app reaches it inside the VPC).`),
             mandatory(

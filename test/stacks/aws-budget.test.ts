@@ -48,8 +48,9 @@ describe("AWS budget levers", function () {
             });
         }
 
-        it("without Cloudflare's proxy (dev, or alicerce:cloudflareProxied false) the load balancer keeps IPv4: clients reach it directly", async () => {
-            assert.equal((await resourcesOf(stackRun("dev"))).one(LB).inputs.ipAddressType, "ipv4");
+        it("without Cloudflare's proxy (dev with a load balancer, or alicerce:cloudflareProxied false) the load balancer keeps IPv4: clients reach it directly", async () => {
+            const devWithLb = new Resources((await runStack("dev", { overrides: { "alicerce:edge": "load-balancer" } })).resources);
+            assert.equal(devWithLb.one(LB).inputs.ipAddressType, "ipv4");
             const unproxied = new Resources((await runStack("growth", { overrides: { "alicerce:cloudflareProxied": "false" } })).resources);
             assert.equal(unproxied.one(LB).inputs.ipAddressType, "ipv4");
             assert.equal(unproxied.ofType(PREFIX_LIST).length, 0);
@@ -117,6 +118,28 @@ describe("AWS budget levers", function () {
             const growth = await estimate("growth");
             const budget = Number((await stackRun("growth")).config["alicerce:budgetUsd"]);
             assert.ok(budget > 0 && growth.total <= budget, `growth ${growth.total} of ${budget}`);
+        });
+    });
+
+    // https://aws.amazon.com/cloudwatch/pricing/: custom metrics are billed per metric-month, read or not; the
+    // CloudWatch agent drops `host` when append_dimensions is set (amazon-cloudwatch-agent ec2tagger), so one
+    // AutoScalingGroupName series per group is one metric, whatever the instance count.
+    describe("CloudWatch metrics nothing reads are not published", () => {
+        it("prod: the web pool's agent publishes only mem_used_percent per group; the workers run no agent and may not publish CWAgent", async () => {
+            const res = await resourcesOf(stackRun("prod"));
+            const userData = (name: string) => Buffer.from(res.one("aws:ec2/launchTemplate:LaunchTemplate", name).inputs.userData, "base64").toString("utf8");
+            const config = JSON.parse(/amazon-cloudwatch-agent\.json' <<'ALICERCE_EOF'\n([\s\S]*?)\nALICERCE_EOF/.exec(userData("alicerce-app-lt"))![1]);
+            assert.deepEqual(config.metrics.append_dimensions, { AutoScalingGroupName: "${aws:AutoScalingGroupName}" });
+            assert.deepEqual(config.metrics.metrics_collected, { mem: { measurement: ["mem_used_percent"] } });
+            assert.equal(config.metrics.aggregation_dimensions, undefined);
+            // The alarm and the dashboard read exactly that series.
+            const memory = res.one("aws:cloudwatch/metricAlarm:MetricAlarm", "alicerce-monitoring-app-memory").inputs;
+            assert.deepEqual([memory.namespace, memory.metricName, Object.keys(memory.dimensions)], ["CWAgent", "mem_used_percent", ["AutoScalingGroupName"]]);
+            assert.ok(!userData("alicerce-workers-lt").includes("amazon-cloudwatch-agent"));
+            const workerPolicy = JSON.parse(res.one("aws:iam/rolePolicy:RolePolicy", "alicerce-workers-policy").inputs.policy);
+            assert.ok(!workerPolicy.Statement.some((s: { Sid: string }) => /^Agent/.test(s.Sid)));
+            // No alarm or dashboard reads a worker memory series.
+            assert.ok(!JSON.stringify(res.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs)).includes("alicerce-workers-asg"));
         });
     });
 });

@@ -16,7 +16,7 @@ import { TIER_PRESETS } from "../../stacks";
 import { CLOUDFLARE_IPV4 } from "../../offline/calls";
 import { MOCK_ACCOUNT_ID } from "../../offline/outputs";
 import { RecordedResource, Resources, ROOT, runStack, StackRun } from "../../offline";
-import { resourcesOf, stackRun, tierRun } from "./runs";
+import { overriddenRun, resourcesOf, stackRun, tierRun } from "./runs";
 import { appConfigProblems, containerEnvironment, loadAppParseConfig } from "../support/app-config";
 
 const T = {
@@ -45,6 +45,12 @@ const T = {
 } as const;
 
 const AWS_STACKS = ["dev", "growth", "prod"] as const;
+
+/**
+ * The stack as these load balancer tests read it: dev serves from the instance edge (no load balancer:
+ * aws-instance-edge.test.ts), so mvp's load balancer path (a domain, or `alicerce:edge load-balancer`) is run here.
+ */
+const edgeRun = (stack: string) => (stack === "dev" ? overriddenRun("dev", { "alicerce:edge": "load-balancer" }) : stackRun(stack));
 
 /** The user data of the stack's launch template, decoded. */
 function userDataOf(r: Resources): string {
@@ -117,12 +123,12 @@ describe("AWS edge in the shipped stacks", () => {
     });
 
     for (const stack of AWS_STACKS) {
-        describe(`Pulumi.${stack}.yaml`, () => {
+        describe(`Pulumi.${stack}.yaml${stack === "dev" ? " with alicerce:edge load-balancer" : ""}`, () => {
             const tier = stack === "dev" ? "mvp" : stack;
             const preset = TIER_PRESETS[tier];
 
             it("builds app-image/ for the instance type's architecture, into an immutable, scanned, KMS-encrypted repository", async () => {
-                const run = await stackRun(stack);
+                const run = await edgeRun(stack);
                 const r = new Resources(run.resources);
                 const repo = r.one(T.repo);
                 assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
@@ -141,7 +147,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("runs instances from AL2023 of the right architecture, IMDSv2 with hop limit 2, an encrypted gp3 root, no SSH key", async () => {
-                const run = await stackRun(stack);
+                const run = await edgeRun(stack);
                 const r = new Resources(run.resources);
                 const lt = r.one(T.lt, "alicerce-app-lt");
                 // The pinned image (alicerce:amiName), looked up by name among Amazon's own, deprecated ones included.
@@ -176,7 +182,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("renders user data that passes shellcheck and runs the image by digest with the contract's environment", async () => {
-                const run = await stackRun(stack);
+                const run = await edgeRun(stack);
                 const r = new Resources(run.resources);
                 const script = userDataOf(r);
                 assert.equal(shellcheck(script), "");
@@ -209,7 +215,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("gives the container an environment the app's own config check accepts (the app-image contract, checked by the app)", async () => {
-                const r = await resourcesOf(stackRun(stack));
+                const r = await resourcesOf(edgeRun(stack));
                 const env = containerEnvironment(userDataOf(r));
                 // p-aws-workers: REDIS_URL (prod) is fetched from the queue secret; give it that secret's form.
                 if (env.REDIS_URL !== undefined) env.REDIS_URL = `rediss://:${"a".repeat(64)}@master.alicerce-prod-queue.ab12cd.use1.cache.amazonaws.com:6379`;
@@ -227,7 +233,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("scales between the tier's bounds on ELB health, rolling new launch template versions with no capacity drop", async () => {
-                const r = await resourcesOf(stackRun(stack));
+                const r = await resourcesOf(edgeRun(stack));
                 const asg = r.one(T.asg, "alicerce-app-asg");
                 assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize], [preset.compute.minInstances, preset.compute.maxInstances]);
                 assert.equal(asg.inputs.desiredCapacity, undefined, "each `up` must not reset what the autoscaler chose");
@@ -268,7 +274,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("gives the instance role exactly this stack's secrets, repository and log group, and SSM instead of SSH", async () => {
-                const r = await resourcesOf(stackRun(stack));
+                const r = await resourcesOf(edgeRun(stack));
                 const doc = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy);
                 const secretArns = r.ofType("aws:secretsmanager/secret:Secret").length;
                 const secrets = doc.Statement.find((s: any) => s.Sid === "ReadOwnSecrets").Resource;
@@ -290,7 +296,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("admits only 80/443 to the load balancer and only the load balancer to the app's port", async () => {
-                const run = await stackRun(stack);
+                const run = await edgeRun(stack);
                 const r = new Resources(run.resources);
                 const lbSg = r.one("aws:ec2/securityGroup:SecurityGroup", "alicerce-lb-sg");
                 // IPv4 rules here; the IPv6 ones of an IPv6-only load balancer (growth, prod) are in aws-budget.test.ts.
@@ -324,7 +330,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("puts an internet-facing ALB in the public subnets, checking /healthz and draining for 30 s", async () => {
-                const run = await stackRun(stack);
+                const run = await edgeRun(stack);
                 const r = new Resources(run.resources);
                 const lb = r.one(T.lb);
                 assert.equal(lb.inputs.internal, false);
@@ -346,7 +352,7 @@ describe("AWS edge in the shipped stacks", () => {
 
             if (stack === "dev") {
                 it("with no domain (mvp only): a plain HTTP listener forwarding, and a warning in the plan and the outputs", async () => {
-                    const run = await stackRun(stack);
+                    const run = await edgeRun(stack);
                     const r = new Resources(run.resources);
                     const listeners = r.ofType(T.listener);
                     assert.equal(listeners.length, 1);
@@ -361,7 +367,7 @@ describe("AWS edge in the shipped stacks", () => {
                 });
             } else {
                 it("serves HTTPS with the current TLS 1.3/1.2 policy and a DNS-validated certificate; HTTP only redirects", async () => {
-                    const run = await stackRun(stack);
+                    const run = await edgeRun(stack);
                     const r = new Resources(run.resources);
                     const cert = r.one("aws:acm/certificate:Certificate");
                     assert.equal(cert.inputs.domainName, run.config["alicerce:domain"]);
@@ -376,7 +382,7 @@ describe("AWS edge in the shipped stacks", () => {
                 });
 
                 it(`${preset.waf ? "puts the WAF web ACL (REGIONAL, managed groups, rate limit) on the load balancer, logging with credentials redacted" : "has no WAF web ACL (AWS WAF in prod only; Cloudflare in front)"}`, async () => {
-                    const run = await stackRun(stack);
+                    const run = await edgeRun(stack);
                     const r = new Resources(run.resources);
                     if (!preset.waf) {
                         assert.deepEqual([...r.ofType(T.acl), ...r.ofType(T.wafAssoc), ...r.ofType(T.wafLogging)], []);
@@ -413,7 +419,7 @@ describe("AWS edge in the shipped stacks", () => {
             }
 
             it("keeps every log group for the tier's days, encrypted with the stack key", async () => {
-                const r = await resourcesOf(stackRun(stack));
+                const r = await resourcesOf(edgeRun(stack));
                 const groups = r.ofType(T.logGroup);
                 assert.ok(groups.length >= (preset.waf ? 2 : 1));
                 for (const g of groups) {
@@ -424,7 +430,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("alarms on the runbooks' signals, with replica lag only where there is a replica, and one dashboard", async () => {
-                const r = await resourcesOf(stackRun(stack));
+                const r = await resourcesOf(edgeRun(stack));
                 const keys = r
                     .ofType(T.alarm)
                     .map((a) => a.name.replace("alicerce-monitoring-", ""))
@@ -447,7 +453,7 @@ describe("AWS edge in the shipped stacks", () => {
                 assert.deepEqual([p95.inputs.extendedStatistic, p95.inputs.statistic, p95.inputs.threshold], ["p95", undefined, 2]);
                 const errors = r.one(T.alarm, "alicerce-monitoring-errors-5xx");
                 assert.equal(errors.inputs.metricQueries.filter((q: any) => q.returnData).length, 1);
-                const asgName = (await stackRun(stack)).outputs.autoScalingGroupName;
+                const asgName = (await edgeRun(stack)).outputs.autoScalingGroupName;
                 assert.deepEqual(r.one(T.alarm, "alicerce-monitoring-app-memory").inputs.dimensions, { AutoScalingGroupName: asgName });
                 const db = r.all.find((x) => x.type === "aws:rds/instance:Instance" && !x.inputs.replicateSourceDb)!;
                 assert.deepEqual(r.one(T.alarm, "alicerce-monitoring-db-cpu").inputs.dimensions, { DBInstanceIdentifier: db.inputs.identifier });
@@ -466,7 +472,7 @@ describe("AWS edge in the shipped stacks", () => {
             });
 
             it("exports the app URL, load balancer DNS name, Auto Scaling group name and the image with its digest", async () => {
-                const run = await stackRun(stack);
+                const run = await edgeRun(stack);
                 for (const key of ["url", "loadBalancerDnsName", "autoScalingGroupName", "image"])
                     assert.ok(typeof run.outputs[key] === "string" && run.outputs[key] !== "", key);
                 assert.match(run.outputs.loadBalancerDnsName, /\.elb\.amazonaws\.com$/);

@@ -3,13 +3,11 @@
  * its config rules, and the move to growth: the real program under mocks, each rule cited beside it.
  */
 import { strict as assert } from "assert";
-import { ConfigError, loadSettings } from "../../stacks";
-import { PLATFORM_RULES } from "../../platforms";
 import { Resources, runStack, StackRun } from "../../offline";
 import { REPLACED_ON_CHANGE } from "../../offline/force-new";
 import { diffPlans, diffText } from "../../offline/diff";
 import { planJson } from "../../offline/report";
-import { assumptionsForTier, estimateCost } from "../../policies/lib/cost";
+import { assumptionsForTier, budgetAdvice, estimateCost } from "../../policies/lib/cost";
 import { LOAD_BALANCER_ALARM_KEYS } from "../../components/aws/monitoring";
 import { ORIGIN_HOOK_NAME, ORIGIN_HOOK_TIMEOUT_SECONDS, ORIGIN_METRIC } from "../../components/aws/origin";
 import { MOCK_ACCOUNT_ID } from "../../offline/outputs";
@@ -36,7 +34,7 @@ const userDataOf = (r: Resources) => Buffer.from(r.one(T.lt, "alicerce-app-lt").
 describe("AWS instance edge (mvp without a load balancer)", function () {
     this.timeout(300_000);
 
-    it("dev has no load balancer: one Elastic IP in the VPC and a security group open on port 80 only, both tagged as the edge", async () => {
+    it("dev has no load balancer: one Elastic IP in the VPC and one rule on the app's group opening port 80, both tagged as the edge", async () => {
         const r = await resourcesOf(stackRun("dev"));
         assert.equal(r.ofType(T.lb).length, 0);
         assert.equal(r.ofType(T.tg).length, 0);
@@ -44,20 +42,27 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
         // aws_eip: domain "vpc" (the EC2-Classic `vpc` flag is gone in v6 of the provider).
         assert.equal(eip.inputs.domain, "vpc");
         assert.equal(eip.inputs.tags["alicerce:edge"], "instance");
-        const sg = r.one(T.sg, "alicerce-edge-sg");
-        assert.equal(sg.inputs.tags["alicerce:edge"], "instance");
+        // No security group of its own: one attached to the running instance could not be deleted while it runs
+        // (DeleteSecurityGroup: DependencyViolation), which the move to growth would need.
+        assert.ok(!r.ofType(T.sg).some((g) => g.parent === r.one("alicerce:aws:InstanceEdge").urn));
         const rules = r.ofType(T.ingress).filter((x) => x.parent === r.one("alicerce:aws:InstanceEdge").urn);
         assert.deepEqual(
-            rules.map((x) => [x.inputs.fromPort, x.inputs.toPort, x.inputs.ipProtocol, x.inputs.cidrIpv4]),
-            [[80, 80, "tcp", "0.0.0.0/0"]],
+            rules.map((x) => [
+                x.inputs.securityGroupId,
+                x.inputs.fromPort,
+                x.inputs.toPort,
+                x.inputs.ipProtocol,
+                x.inputs.cidrIpv4,
+                x.inputs.tags["alicerce:edge"],
+            ]),
+            [["network-app-id", 80, 80, "tcp", "0.0.0.0/0", "instance"]],
         );
     });
 
-    it("the app instance carries both groups, publishes 8080 (where a load balancer looks) and 80, and gets its address from the user data", async () => {
+    it("the app instance keeps its one group, publishes 8080 (where a load balancer looks) and 80, and gets its address from the user data", async () => {
         const r = await resourcesOf(stackRun("dev"));
         const nic = r.one(T.lt, "alicerce-app-lt").inputs.networkInterfaces[0];
-        assert.equal(nic.securityGroups.length, 2);
-        assert.ok(nic.securityGroups.includes("alicerce-edge-sg-id"));
+        assert.deepEqual(nic.securityGroups, ["network-app-id"]);
         assert.equal(nic.associatePublicIpAddress, "true", "a public subnet address for egress until it holds the Elastic IP");
         const ud = userDataOf(r);
         const eip = EIP;
@@ -82,7 +87,7 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
         assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize], [1, 1]);
     });
 
-    it("no alarm reads a load balancer metric; origin-unhealthy (missing data breaching) pages and gates the instance refresh", async () => {
+    it("no alarm reads a load balancer metric; origin-unhealthy (missing data breaching) pages; origin-rollout (explicit failures only) gates the refresh", async () => {
         const r = await resourcesOf(stackRun("dev"));
         const alarms = r.ofType(T.alarm);
         for (const key of LOAD_BALANCER_ALARM_KEYS) assert.ok(!alarms.some((a) => a.name === `alicerce-monitoring-${key}`), key);
@@ -95,8 +100,17 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
         assert.equal(origin.inputs.comparisonOperator, "LessThanThreshold");
         assert.equal(origin.inputs.threshold, 1);
         assert.ok(origin.inputs.alarmActions?.length === 1, "it pages");
+        // The gate: the same metric, but silence (nobody reports yet, as when a deployed stack moves to the instance
+        // edge and its running instance has no reporter) must not fail the refresh that brings the reporter.
+        const gate = r.one(T.alarm, "alicerce-monitoring-origin-rollout");
+        assert.deepEqual(
+            [gate.inputs.namespace, gate.inputs.metricName, gate.inputs.dimensions],
+            [origin.inputs.namespace, origin.inputs.metricName, origin.inputs.dimensions],
+        );
+        assert.equal(gate.inputs.treatMissingData, "notBreaching");
+        assert.equal(gate.inputs.alarmActions, undefined, "notifies nobody: origin-unhealthy pages");
         const refresh = r.one(T.asg, "alicerce-app-asg").inputs.instanceRefresh.preferences;
-        assert.deepEqual(refresh.alarmSpecification.alarms, ["alicerce-monitoring-origin-unhealthy-a1b2c3d"]);
+        assert.deepEqual(refresh.alarmSpecification.alarms, ["alicerce-monitoring-origin-rollout-a1b2c3d"]);
         assert.equal(refresh.minHealthyPercentage, 100);
         assert.equal(refresh.instanceWarmup, "360");
     });
@@ -105,6 +119,16 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
         const r = await resourcesOf(stackRun("dev"));
         const doc = JSON.parse(r.one(T.rolePolicy, "alicerce-app-policy").inputs.policy);
         const take = doc.Statement.find((s: any) => s.Sid === "OriginTakeAddress");
+        // Instances and interfaces of this stack's web pool only: the tags the group and the launch template put there.
+        const own = doc.Statement.find((s: any) => s.Sid === "OriginTakeAddressOwnInstances");
+        const tags = r.one(T.asg, "alicerce-app-asg").inputs.tags;
+        const tag = (k: string) => tags.find((t: any) => t.key === k && t.propagateAtLaunch)?.value;
+        assert.deepEqual(own.Condition.StringEquals, {
+            "aws:ResourceTag/Name": tag("Name"),
+            "aws:ResourceTag/Project": tag("Project"),
+            "aws:ResourceTag/Environment": tag("Environment"),
+        });
+        assert.equal(tag("Environment"), "dev");
         const eip = r.one(T.eip, "alicerce-edge-ip");
         // An Elastic IP's ARN, as aws_eip reads it back: arn:aws:ec2:<region>:<account>:elastic-ip/<allocation id>
         // (Service Authorization Reference, EC2 resource types).
@@ -133,7 +157,17 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
         assert.deepEqual(of("alicerce-edge-ip"), [
             ["public IPv4 address at $0.005/h × 730 h", 3.65],
             ["data transfer out: 21.9 GB at $0.09/GB", 1.97],
-            ["origin health metric: 1 custom metric at $0.3/metric-month + 43800 PutMetricData requests at $0.01/1,000 requests", 0.74],
+            ["origin health reports: 43800 PutMetricData requests at $0.01/1,000 requests", 0.44],
+        ]);
+        // The metric itself, once, where the first of its two alarms reads it.
+        const metric = e.lines.filter((l) => /^custom metric Alicerce\/Edge OriginHealthy/.test(l.basis));
+        assert.equal(metric.length, 1);
+        assert.match(metric[0].name, /^alicerce-monitoring-origin-(unhealthy|rollout)$/);
+        assert.equal(metric[0].monthlyUsd, 0.3);
+        // The web pool's CloudWatch agent: one memory series for the group and one PutMetricData a minute.
+        assert.deepEqual(of("alicerce-app-asg").at(-1), [
+            "CloudWatch agent: 1 custom metric at $0.3/metric-month + 1 × 43800 PutMetricData requests at $0.01/1,000 requests",
+            0.74,
         ]);
         assert.ok(
             !of("alicerce-app-asg").some(([basis]) => /public IPv4/.test(String(basis))),
@@ -143,73 +177,28 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
     });
 });
 
-describe("AWS instance edge: config rules", () => {
-    const VALID: Record<string, string> = {
-        "alicerce:cloud": "aws",
-        "alicerce:tier": "mvp",
-        "alicerce:region": "us-east-1",
-        "alicerce:owner": "team-platform",
-        "alicerce:costCenter": "cc-1001",
-        "alicerce:budgetUsd": "36.2",
-    };
-    const load = (config: Record<string, string>) => loadSettings({ ...VALID, ...config }, "alicerce", "dev", PLATFORM_RULES);
-    const problems = (config: Record<string, string>): string[] => {
-        try {
-            load(config);
-            return [];
-        } catch (err) {
-            if (!(err instanceof ConfigError)) throw err;
-            return err.message.split("\n");
-        }
-    };
-    const edgeOf = (config: Record<string, string>) => {
-        const s = load(config);
-        assert.ok(s.cloud !== "docker");
-        return s.edge;
-    };
-
-    it("mvp serves from the instance without a domain, and from a load balancer (HTTPS) with one; growth and prod always from the load balancer", () => {
-        assert.equal(edgeOf({}), "instance");
-        assert.equal(edgeOf({ "alicerce:domain": "app.example.com" }), "load-balancer");
-        assert.equal(edgeOf({ "alicerce:edge": "load-balancer" }), "load-balancer");
-        assert.equal(edgeOf({ "alicerce:tier": "growth", "alicerce:budgetUsd": "69.2" }), "load-balancer");
-        assert.equal(
-            edgeOf({ "alicerce:tier": "growth", "alicerce:edge": "instance", "alicerce:minInstances": "1", "alicerce:maxInstances": "1" }),
-            "instance",
-        );
-        // The tier's own counts are named as the tier's, with the keys that fix them.
-        assert.ok(
-            problems({ "alicerce:tier": "growth", "alicerce:edge": "instance" }).some((l) =>
-                /alicerce:edge.*is instance, and the growth tier's maxInstances is 3; alicerce:edge instance holds one Elastic IP on one instance: set alicerce:maxInstances 1/.test(
-                    l,
-                ),
-            ),
-        );
+describe("AWS instance edge: the budget advice", function () {
+    this.timeout(300_000);
+    it("dev with the load balancer is over its budget, and the advice names alicerce:edge instance as the key that brings it under", async () => {
+        const run = await runStack("dev", { overrides: { "alicerce:edge": "load-balancer" } });
+        const e = estimateCost(run.resources, { cloud: "aws", region: "us-east-1" }, assumptionsForTier("mvp"));
+        const budget = Number(run.config["alicerce:budgetUsd"]);
+        assert.ok(e.total > budget);
+        // The ALB $16.43, its LCUs $0.39 and two addresses $7.30, less the origin metric $0.74 (transfer stays).
+        assert.match(budgetAdvice(e, budget)!, /To bring it under: set alicerce:edge instance \(saves about \$23\.38; gives up the load balancer/);
     });
+});
 
-    it("refuses, all at once: an instance edge with a domain, more than one instance, or private subnets; an unknown edge; the key off AWS", () => {
-        const p = problems({ "alicerce:edge": "instance", "alicerce:domain": "app.example.com" });
-        assert.ok(
-            p.some((l) => /alicerce:edge.*is instance, which serves plain HTTP only.*use load-balancer/.test(l)),
-            p.join("\n"),
-        );
-        const many = problems({ "alicerce:maxInstances": "3", "alicerce:egress": "nat-instance" });
-        assert.ok(
-            many.some((l) => /alicerce:maxInstances.*is 3; the mvp tier's instance edge holds one Elastic IP on one instance/.test(l)),
-            many.join("\n"),
-        );
-        assert.ok(
-            many.some((l) => /alicerce:egress.*is nat-instance;.*needs the instance in a public subnet/.test(l)),
-            many.join("\n"),
-        );
-        assert.ok(problems({ "alicerce:edge": "cdn" }).some((l) => /alicerce:edge.*is not an edge; use one of load-balancer, instance/.test(l)));
-        const doProblems = problems({ "alicerce:cloud": "digitalocean", "alicerce:region": "nyc3", "alicerce:budgetUsd": "50", "alicerce:edge": "instance" });
-        assert.ok(
-            doProblems.some((l) => /alicerce:edge.*is only used on aws/.test(l)),
-            doProblems.join("\n"),
-        );
-        // Behind a load balancer the same counts are fine.
-        assert.deepEqual(problems({ "alicerce:edge": "load-balancer", "alicerce:maxInstances": "3" }), []);
+describe("AWS instance edge: a deployed mvp stack with a load balancer moving to it", function () {
+    this.timeout(300_000);
+    it("the plan's diff replaces nothing that holds data and says the app's address moves", async () => {
+        const before = await runStack("dev", { stackName: "edge-move", overrides: { "alicerce:edge": "load-balancer" } });
+        const after = await runStack("dev", { stackName: "edge-move" });
+        const diff = diffPlans(planJson(before), planJson(after), { before: "load balancer", after: "instance edge" });
+        assert.equal(diff.counts.replace, 0);
+        assert.ok(!diff.entries.some((e) => e.dataLoss));
+        assert.equal(diff.entries.find((e) => e.name === "alicerce-lb-alb")?.kind, "delete");
+        assert.match(diffText(diff).join("\n"), /Note: the app's address moves from the load balancer's name to the instance edge's Elastic IP/);
     });
 });
 
@@ -251,6 +240,7 @@ describe("AWS instance edge: moving to growth", function () {
         assert.equal(kind("alicerce-edge-ip"), "delete");
         assert.equal(kind("alicerce-lb-alb"), "add");
         assert.match(diffText(diff).join("\n"), /Note: run this change as `pulumi up --refresh`: alicerce-edge-ip is the instance edge's Elastic IP/);
+        assert.equal(diff.notes.length, 1);
         // The DNS record is created pointing at the load balancer: the only switch users see.
         const record = growth.resources.find((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord" && r.inputs.name === "app.example.com");
         assert.equal(record?.inputs.type, "CNAME");

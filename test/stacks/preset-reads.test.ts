@@ -71,6 +71,7 @@ const READERS: Readonly<Record<string, readonly Reader[]>> = {
     loadBalancerIpv6Only: ["aws"],
     keepWafLogGroup: ["aws"],
     dashboard: ["aws"],
+    edge: ["aws"],
 };
 
 /** An object whose keys are clouds holds one value per cloud: one field. */

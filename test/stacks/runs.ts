@@ -36,3 +36,11 @@ export function tierRun(tier: Tier): Promise<StackRun> {
 export async function resourcesOf(run: Promise<StackRun>): Promise<Resources> {
     return new Resources((await run).resources);
 }
+
+/**
+ * The shipped stack file with some keys overridden, run once per distinct override (e.g. dev with
+ * `alicerce:edge load-balancer`, to hold mvp's load balancer path to the same rules as the other tiers').
+ */
+export function overriddenRun(stack: string, overrides: Readonly<Record<string, string>>): Promise<StackRun> {
+    return cached(`override:${stack}:${JSON.stringify(overrides)}`, () => runStack(stack, { overrides: { ...overrides } }));
+}

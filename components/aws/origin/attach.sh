@@ -5,12 +5,18 @@
 # the address stays on the instance that holds it. Run once per boot by alicerce-origin-attach.service.
 #
 # Environment (/etc/alicerce-origin/origin.env): REGION, ALLOCATION_ID, HEALTH_URL, HOOK_NAME,
-# WAIT_SECONDS (how long the app may take to get healthy), IMDS (the metadata endpoint; tests point it elsewhere).
+# WAIT_SECONDS (how long the app may take to get healthy), HOOK_DEADLINE_SECONDS (seconds after boot past which
+# the launch hook may expire: this instance then abandons rather than take the address), IMDS and UPTIME_FILE
+# (the metadata endpoint and /proc/uptime; tests point them elsewhere).
 set -euo pipefail
 
-: "${REGION:?}" "${ALLOCATION_ID:?}" "${HEALTH_URL:?}" "${HOOK_NAME:?}"
+: "${REGION:?}" "${ALLOCATION_ID:?}" "${HEALTH_URL:?}" "${HOOK_NAME:?}" "${HOOK_DEADLINE_SECONDS:?}"
 wait_seconds="${WAIT_SECONDS:-600}"
 imds="${IMDS:-http://169.254.169.254}"
+uptime_file="${UPTIME_FILE:-/proc/uptime}"
+
+# Seconds since boot (a launch hook's timeout counts from about then).
+since_boot() { local up; read -r up _ <"$uptime_file"; echo "${up%.*}"; }
 
 # IMDSv2 only (the launch template requires session tokens).
 metadata() {
@@ -47,6 +53,13 @@ done
 # The instance role may associate this allocation only, with instances and interfaces of its own pool. Retried:
 # the first instance of a new group can boot before the role's policy has propagated.
 for attempt in 1 2 3 4 5 6; do
+    # Past the deadline the hook may expire between the association and CONTINUE: the group would then terminate
+    # the instance that just took the address from a healthy one.
+    if (($(since_boot) >= HOOK_DEADLINE_SECONDS)); then
+        echo "alicerce-origin: ${HOOK_DEADLINE_SECONDS}s after boot, too close to the launch hook's timeout: abandoning this launch; the address stays where it is" >&2
+        complete ABANDON
+        exit 1
+    fi
     if aws ec2 associate-address --region "$REGION" --allocation-id "$ALLOCATION_ID" --instance-id "$instance_id" --allow-reassociation >/dev/null; then
         echo "alicerce-origin: $instance_id holds $ALLOCATION_ID" >&2
         complete CONTINUE

@@ -521,3 +521,115 @@ describe("cost model: DigitalOcean usage (q-do)", () => {
         assert.doesNotMatch(aws.assumptions.join("\n"), /DigitalOcean|droplet/);
     });
 });
+
+// --- q-budget-aws: CloudWatch custom metrics and their API requests, replica buckets, RDS upgrade logs ---
+// https://aws.amazon.com/cloudwatch/pricing/: custom metrics $0.30 per metric-month (first 10,000), API requests
+// (PutMetricData and the like) $0.01 per 1,000; a metric is one namespace + name + dimension set, billed once
+// however many alarms and dashboards read it.
+describe("cost model: CloudWatch custom metrics (q-budget-aws)", () => {
+    const alarm = (name: string, metric: Record<string, unknown>) => res("aws:cloudwatch/metricAlarm:MetricAlarm", name, { period: 60, ...metric });
+    const depth = { namespace: "Alicerce/Queue", metricName: "QueueDepth", dimensions: { Queue: "upload-verify" } };
+
+    it("prices a custom metric once, where it is first read, and AWS/ metrics never", () => {
+        const e = estimateCost(
+            [
+                alarm("queue-depth", depth),
+                alarm("queue-depth-again", depth),
+                alarm("cpu", { namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: { AutoScalingGroupName: "g" } }),
+                res("aws:cloudwatch/dashboard:Dashboard", "dash", {
+                    dashboardBody: JSON.stringify({
+                        widgets: [
+                            {
+                                properties: {
+                                    metrics: [
+                                        ["Alicerce/Queue", "QueueDepth", "Queue", "upload-verify", { stat: "Maximum" }],
+                                        [".", "ActiveJobs", ".", ".", { stat: "Maximum" }],
+                                        ["...", { stat: "p95" }],
+                                    ],
+                                },
+                            },
+                        ],
+                    }),
+                }),
+            ],
+            US,
+        );
+        const custom = e.lines.filter((l) => /^custom metric/.test(l.basis)).map((l) => [l.name, l.basis]);
+        assert.deepEqual(custom, [
+            ["queue-depth", "custom metric Alicerce/Queue QueueDepth at $0.3/metric-month"],
+            // The dashboard's "." rows resolve to the row above: ActiveJobs with the same Queue dimension, once.
+            ["dash", "custom metric Alicerce/Queue ActiveJobs at $0.3/metric-month"],
+        ]);
+    });
+
+    it("prices the CloudWatch agent's metrics on its group from the config in the user data, with one PutMetricData a minute per instance", () => {
+        const config = (appended: Record<string, string>, aggregation?: string[][]) => ({
+            agent: { metrics_collection_interval: 60 },
+            metrics: {
+                namespace: "CWAgent",
+                append_dimensions: appended,
+                ...(aggregation ? { aggregation_dimensions: aggregation } : {}),
+                metrics_collected: { mem: { measurement: ["mem_used_percent"] }, disk: { measurement: ["used_percent"], resources: ["/"] } },
+            },
+        });
+        const userData = (cfg: object) =>
+            Buffer.from(
+                [
+                    "#!/bin/bash",
+                    "cat > '/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json' <<'ALICERCE_EOF'",
+                    JSON.stringify(cfg, null, 2),
+                    "ALICERCE_EOF",
+                    "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:x",
+                    "",
+                ].join("\n"),
+            ).toString("base64");
+        const agentLine = (cfg: object) => {
+            const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { instanceType: "t4g.micro", userData: userData(cfg) });
+            const asg = res("aws:autoscaling/group:Group", "asg", { minSize: 2, maxSize: 4 }, { dependencies: [lt.urn] });
+            return estimateCost([lt, asg], US).lines.find((l) => /^CloudWatch agent/.test(l.basis))!;
+        };
+        // Group only (the amazon-cloudwatch-agent drops `host` when append_dimensions is set): 2 metrics for the group.
+        const group = agentLine(config({ AutoScalingGroupName: "${aws:AutoScalingGroupName}" }));
+        assert.equal(group.basis, "CloudWatch agent: 2 custom metrics at $0.3/metric-month + 2 × 43800 PutMetricData requests at $0.01/1,000 requests");
+        near(group.monthlyUsd, 2 * 0.3 + 2 * 0.438, "2 metrics + 87,600 requests");
+        // Per instance plus one aggregate per group: 2 measurements × (2 instances + 1).
+        const each = agentLine(config({ AutoScalingGroupName: "${aws:AutoScalingGroupName}", InstanceId: "${aws:InstanceId}" }, [["AutoScalingGroupName"]]));
+        assert.match(each.basis, /^CloudWatch agent: 6 custom metrics/);
+        near(each.range![1], 2 * (4 + 1) * 0.3 + 4 * 0.438, "at 4 instances");
+        // No agent in the user data: no line.
+        const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { instanceType: "t4g.micro", userData: Buffer.from("#!/bin/bash\n").toString("base64") });
+        const asg = res("aws:autoscaling/group:Group", "asg", { minSize: 1, maxSize: 1 }, { dependencies: [lt.urn] });
+        assert.ok(!estimateCost([lt, asg], US).lines.some((l) => /CloudWatch agent/.test(l.basis)));
+    });
+
+    it("a replica of the app's bucket gets the app's writes (replication), not its reads; an RDS upgrade log group a trickle", () => {
+        const a = assumptionsForTier("prod");
+        const source = res("aws:s3/bucket:Bucket", "storage-assets", { bucket: "app-assets" });
+        const replica = res("aws:s3/bucket:Bucket", "second-region-assets", { bucket: "app-assets-copy" });
+        const replication = res("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "second-region-assets-replication", {
+            bucket: "app-assets",
+            rules: [{ status: "Enabled", destination: { bucket: "arn:aws:s3:::app-assets-copy" } }],
+        });
+        const e = estimateCost([source, replica, replication], US, a);
+        const requests = (name: string) => e.lines.find((l) => l.name === name && /^requests/.test(l.basis))!.basis;
+        const monthly = requestsPerMonth(a.requestsPerMinute);
+        assert.equal(
+            requests("storage-assets"),
+            `requests: ${monthly * a.s3ReadShare} GET at $0.0004/thousand requests + ${monthly * a.s3WriteShare} PUT at $0.005/thousand requests`,
+        );
+        assert.equal(
+            requests("second-region-assets"),
+            `requests: 10000 GET at $0.0004/thousand requests + ${monthly * a.s3WriteShare} PUT at $0.005/thousand requests`,
+        );
+        // RDS writes its `upgrade` log only during engine upgrades (CloudWatch Logs export, log type "upgrade").
+        const logs = estimateCost(
+            [
+                res("aws:cloudwatch/logGroup:LogGroup", "database-primary-upgrade", { name: "/aws/rds/instance/db/upgrade", retentionInDays: 30 }),
+                res("aws:cloudwatch/logGroup:LogGroup", "database-primary-postgresql", { name: "/aws/rds/instance/db/postgresql", retentionInDays: 30 }),
+            ],
+            US,
+        );
+        assert.match(logs.lines[0].basis, /^0\.01 GB ingested/);
+        assert.match(logs.lines[1].basis, /^1 GB ingested/);
+    });
+});

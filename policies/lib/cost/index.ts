@@ -44,6 +44,69 @@ interface Context {
     readonly assume: UsageAssumptions;
     /** Whether a DigitalOcean Spaces subscription was already counted. */
     spacesCounted: boolean;
+    /** Custom metrics (namespace, name, dimensions) already priced: each is billed once, whatever reads it. */
+    readonly customMetrics: Set<string>;
+}
+
+/** A metric as an alarm or a dashboard names it. */
+interface MetricRef {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Custom metrics (any namespace but `AWS/...`: the CloudWatch agent's `CWAgent`, what the app publishes as EMF,
+ * the instance edge's health) are billed per metric-month, however many alarms and dashboards read them, so each
+ * is priced where it is first read, once (https://aws.amazon.com/cloudwatch/pricing/, "Metrics").
+ */
+function customMetricLines(refs: readonly MetricRef[], table: AwsPriceTable, ctx: Context): ReturnType<typeof line>[] {
+    const lines: ReturnType<typeof line>[] = [];
+    for (const m of refs) {
+        // The agent's metrics are priced on the groups that run it (agentMetricCount), read or not.
+        if (typeof m.namespace !== "string" || m.namespace.startsWith("AWS/") || m.namespace === "CWAgent") continue;
+        const dims = Object.keys(m.dimensions ?? {})
+            .sort()
+            .map((k) => `${k}=${String(m.dimensions[k])}`)
+            .join(",");
+        const key = `${m.namespace}|${m.metricName}|${dims}`;
+        if (ctx.customMetrics.has(key)) continue;
+        ctx.customMetrics.add(key);
+        lines.push(line(table.customMetricMonth.usd, `custom metric ${m.namespace} ${m.metricName} at ${rate(table.customMetricMonth)}`));
+    }
+    return lines;
+}
+
+/** The metrics of a dashboard body, with CloudWatch's "." (same as the row above) and "..." (the rest the same) shorthands resolved. */
+export function dashboardMetrics(body: unknown): MetricRef[] {
+    let doc: any;
+    try {
+        doc = typeof body === "string" ? JSON.parse(body) : undefined;
+    } catch {
+        return [];
+    }
+    const refs: MetricRef[] = [];
+    for (const w of Array.isArray(doc?.widgets) ? doc.widgets : []) {
+        let previous: unknown[] = [];
+        for (const row of Array.isArray(w?.properties?.metrics) ? w.properties.metrics : []) {
+            if (!Array.isArray(row)) continue;
+            const parts = row.filter((x: unknown): x is string => typeof x === "string");
+            const full: string[] = [];
+            for (let i = 0; i < parts.length; i++) {
+                if (parts[i] === "...") {
+                    full.push(...(previous.slice(full.length) as string[]));
+                    break;
+                }
+                full.push(parts[i] === "." ? String(previous[i]) : parts[i]);
+            }
+            previous = full;
+            const [namespace, metricName, ...pairs] = full;
+            const dimensions: Record<string, string> = {};
+            for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]] = pairs[i + 1];
+            refs.push({ namespace, metricName, dimensions });
+        }
+    }
+    return refs;
 }
 
 type Pricer<T> = (r: PricedResource, table: T, ctx: Context) => Priced;
@@ -110,6 +173,41 @@ function isEdgeAddress(r: PricedResource): boolean {
 /** PutMetricData calls a month of the instance edge's health reporter: one a minute. */
 export const ORIGIN_REPORTS_PER_MONTH = HOURS_PER_MONTH * 60;
 
+/** PutMetricData calls a month of one instance's CloudWatch agent: one a minute (a 60 s collection interval, flushed each minute). */
+export const AGENT_REPORTS_PER_INSTANCE_MONTH = HOURS_PER_MONTH * 60;
+
+/**
+ * The CloudWatch agent config a launch template's user data (base64, as EC2 takes it) writes and starts, or
+ * undefined when it runs no agent (components/aws/host-strategy.ts writes it as JSON in a quoted heredoc).
+ */
+export function agentConfigOf(template: PricedResource): Record<string, any> | undefined {
+    const ud = template.inputs.userData;
+    if (typeof ud !== "string") return undefined;
+    const text = Buffer.from(ud, "base64").toString("utf8");
+    if (!text.includes("amazon-cloudwatch-agent-ctl")) return undefined;
+    const m = /amazon-cloudwatch-agent\.json' <<'([A-Z_]+)'\n([\s\S]*?)\n\1\n/.exec(text);
+    try {
+        return m ? JSON.parse(m[2]) : {};
+    } catch {
+        return {};
+    }
+}
+
+/**
+ * The custom metrics an agent config publishes for a group of `instances`: each measurement once per instance when
+ * a per-instance dimension is appended (InstanceId, ImageId, InstanceType), else once for the group (every instance
+ * writes the same series: AutoScalingGroupName alone, no `host`, as the agent drops it with append_dimensions),
+ * plus once per aggregation dimension set (amazon-cloudwatch-agent: ec2tagger, translator/translate/metrics).
+ */
+export function agentMetricCount(config: Record<string, any>, instances: number): number {
+    const collected = config?.metrics?.metrics_collected ?? {};
+    const measurements = Object.values(collected).reduce((n: number, c: any) => n + (Array.isArray(c?.measurement) ? c.measurement.length : 0), 0);
+    const appended = Object.keys(config?.metrics?.append_dimensions ?? {});
+    const perInstance = appended.some((k) => ["InstanceId", "ImageId", "InstanceType"].includes(k));
+    const aggregations = Array.isArray(config?.metrics?.aggregation_dimensions) ? config.metrics.aggregation_dimensions.length : 0;
+    return measurements * ((perInstance ? instances : 1) + aggregations);
+}
+
 /**
  * Instances (desired count, min-max range), their EBS volumes and public IPv4 addresses. `heldAddresses`
  * instances hold an Elastic IP instead of their own address (EC2 releases the automatic one on association).
@@ -167,7 +265,22 @@ const autoscalingGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const isPublic = nics.some((n: any) => bool(n?.associatePublicIpAddress)) || anyPublicSubnet(dependenciesOfType(r, "aws:ec2/subnet:Subnet", ctx));
     // The instance edge: the template's user data names the Elastic IP its instance takes.
     const held = dependenciesOfType(template, "aws:ec2/eip:Eip", ctx).filter(isEdgeAddress).length;
-    return priceInstances({ desired, min, max }, instanceType, template.inputs.blockDeviceMappings, isPublic, table, held);
+    const priced = priceInstances({ desired, min, max }, instanceType, template.inputs.blockDeviceMappings, isPublic, table, held);
+    const agent = agentConfigOf(template);
+    if ("unpriced" in priced || agent === undefined) return priced;
+    // Each instance's agent publishes once a minute; its metrics are billed per metric-month, read or not.
+    const calls = (n: number) => ((n * AGENT_REPORTS_PER_INSTANCE_MONTH) / 1000) * table.cloudwatchThousandRequests.usd;
+    const metrics = (n: number) => agentMetricCount(agent, n) * table.customMetricMonth.usd;
+    return {
+        lines: [
+            ...priced.lines,
+            line(
+                metrics(desired) + calls(desired),
+                `CloudWatch agent: ${agentMetricCount(agent, desired)} custom metric${agentMetricCount(agent, desired) === 1 ? "" : "s"} at ${rate(table.customMetricMonth)} + ${desired} × ${AGENT_REPORTS_PER_INSTANCE_MONTH} PutMetricData requests at ${rate(table.cloudwatchThousandRequests)}`,
+                [metrics(min) + calls(min), metrics(max) + calls(max)],
+            ),
+        ],
+    };
 };
 
 const ec2Instance: Pricer<AwsPriceTable> = (r, table, ctx) => {
@@ -249,10 +362,11 @@ const elasticIp: Pricer<AwsPriceTable> = (r, table, ctx) => {
         // holder publishes one custom metric a minute for the origin-unhealthy alarm.
         const gb = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.originKbPerRequest) / 1e6;
         if (gb > 0) lines.push(trafficLine(gb * table.dataOutGb.usd, `data transfer out: ${+gb.toFixed(1)} GB at ${rate(table.dataOutGb)}`, ctx));
+        // The metric itself is priced where its alarms read it (customMetricLines).
         lines.push(
             line(
-                table.customMetricMonth.usd + (ORIGIN_REPORTS_PER_MONTH / 1000) * table.cloudwatchThousandRequests.usd,
-                `origin health metric: 1 custom metric at ${rate(table.customMetricMonth)} + ${ORIGIN_REPORTS_PER_MONTH} PutMetricData requests at ${rate(table.cloudwatchThousandRequests)}`,
+                (ORIGIN_REPORTS_PER_MONTH / 1000) * table.cloudwatchThousandRequests.usd,
+                `origin health reports: ${ORIGIN_REPORTS_PER_MONTH} PutMetricData requests at ${rate(table.cloudwatchThousandRequests)}`,
             ),
         );
     }
@@ -391,11 +505,24 @@ const bucketReplication: Pricer<AwsPriceTable> = (r, table, ctx) => {
 /** The bucket the app's own traffic reads and writes (its assets bucket); the others see a baseline. */
 const isAppBucket = (r: PricedResource) => /assets/.test(r.name);
 
+/** Whether a bucket is the destination of a replication rule in the stack (its copy: written by replication, not read by the app). */
+function isReplicaBucket(r: PricedResource, ctx: Context): boolean {
+    if (typeof r.inputs.bucket !== "string") return false;
+    const arn = `arn:aws:s3:::${r.inputs.bucket}`;
+    return ctx.all.some(
+        (x) =>
+            x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" &&
+            Array.isArray(x.inputs.rules) &&
+            x.inputs.rules.some((rule: any) => rule?.destination?.bucket === arn),
+    );
+}
+
 const s3Bucket: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const gb = ctx.assume.s3GbPerBucket;
     const monthly = requestsPerMonth(ctx.assume.requestsPerMinute);
     const app = isAppBucket(r) && monthly > 0;
-    const gets = app ? monthly * ctx.assume.s3ReadShare : 10_000;
+    // A replica of the app's bucket receives its writes (replication PUTs), never its reads.
+    const gets = app && !isReplicaBucket(r, ctx) ? monthly * ctx.assume.s3ReadShare : 10_000;
     const puts = app ? monthly * ctx.assume.s3WriteShare : 10_000;
     const usd = (gets / 1000) * table.s3GetThousand.usd + (puts / 1000) * table.s3PutThousand.usd;
     const basis = `requests: ${Math.round(gets)} GET at ${rate(table.s3GetThousand)} + ${Math.round(puts)} PUT at ${rate(table.s3PutThousand)}`;
@@ -471,14 +598,22 @@ const wafAcl: Pricer<AwsPriceTable> = (r, table, ctx) => {
     return { lines };
 };
 
-const metricAlarm: Pricer<AwsPriceTable> = (r, table) => {
+const metricAlarm: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const queries: any[] = Array.isArray(r.inputs.metricQueries) ? r.inputs.metricQueries : [];
     const queried = queries.filter((q) => q?.metric !== undefined).length;
     // Alarms are billed per metric they evaluate; an anomaly detection band counts as three.
     const metrics = (queried > 0 ? queried : 1) * (r.inputs.thresholdMetricId !== undefined ? 3 : 1);
     const period = num(r.inputs.period) ?? queries.map((q) => num(q?.metric?.period)).find((p) => p !== undefined) ?? 60;
     const price = period < 60 ? table.alarmHighResMetricMonth : table.alarmStandardMetricMonth;
-    return { lines: [line(metrics * price.usd, `${metrics} metric${metrics === 1 ? "" : "s"} at ${rate(price)}`)] };
+    const refs: MetricRef[] = [
+        ...(r.inputs.metricName !== undefined
+            ? [{ namespace: r.inputs.namespace, metricName: r.inputs.metricName, dimensions: r.inputs.dimensions ?? {} }]
+            : []),
+        ...queries
+            .filter((q) => q?.metric !== undefined)
+            .map((q) => ({ namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions ?? {} })),
+    ];
+    return { lines: [line(metrics * price.usd, `${metrics} metric${metrics === 1 ? "" : "s"} at ${rate(price)}`), ...customMetricLines(refs, table, ctx)] };
 };
 
 /** The log group the app writes one line per request to. */
@@ -487,7 +622,9 @@ const isAppLogGroup = (r: PricedResource) => /app/.test(r.name) && !/flow|audit|
 const logGroup: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const traffic = (requestsPerMonth(ctx.assume.requestsPerMinute) * ctx.assume.logBytesPerRequest) / 1e9;
     const byTraffic = isAppLogGroup(r) && traffic > 0;
-    const gb = byTraffic ? +traffic.toFixed(2) : ctx.assume.logGbPerGroupMonth;
+    // RDS exports its engine upgrade log only while an upgrade runs.
+    const upgradeLog = typeof r.inputs.name === "string" && /^\/aws\/rds\/instance\/[^/]+\/upgrade$/.test(r.inputs.name);
+    const gb = byTraffic ? +traffic.toFixed(2) : upgradeLog ? ctx.assume.rdsUpgradeLogGbMonth : ctx.assume.logGbPerGroupMonth;
     const ingest = r.inputs.logGroupClass === "INFREQUENT_ACCESS" ? table.logsIngestInfrequentGb : table.logsIngestGb;
     // Retention 0 (or unset) keeps logs forever: a year is assumed; in steady state retention/30 months of logs are stored.
     const days = num(r.inputs.retentionInDays) ?? 0;
@@ -549,7 +686,12 @@ const AWS_PRICERS: Readonly<Record<string, Pricer<AwsPriceTable>>> = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": fixed((t) => t.compositeAlarmMonth, "composite alarm"),
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": fixed((t) => t.customMetricMonth, "the custom metric it publishes"),
-    "aws:cloudwatch/dashboard:Dashboard": fixed((t) => t.dashboardMonth, "dashboard"),
+    "aws:cloudwatch/dashboard:Dashboard": (r, table, ctx) => ({
+        lines: [
+            line(table.dashboardMonth.usd, `dashboard at ${rate(table.dashboardMonth)}`),
+            ...customMetricLines(dashboardMetrics(r.inputs.dashboardBody), table, ctx),
+        ],
+    }),
     "aws:cloudwatch/logGroup:LogGroup": logGroup,
     "aws:ecr/repository:Repository": ecrRepository,
     "aws:route53/zone:Zone": fixed((t) => t.route53ZoneMonth, "hosted zone"),
@@ -699,7 +841,7 @@ function componentOf(r: PricedResource, byUrn: ReadonlyMap<string, PricedResourc
  */
 export function estimateCost(resources: readonly PricedResource[], target: CostTarget, assumptions: UsageAssumptions = DEFAULT_ASSUMPTIONS): CostEstimate {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const ctx: Context = { byUrn, all: resources, assume: assumptions, spacesCounted: false };
+    const ctx: Context = { byUrn, all: resources, assume: assumptions, spacesCounted: false, customMetrics: new Set() };
     const { table, note } = priceTableFor(target);
     const pricers: Readonly<Record<string, Pricer<any>>> = table.cloud === "aws" ? AWS_PRICERS : DIGITALOCEAN_PRICERS;
 
@@ -770,8 +912,11 @@ export interface CostLever {
     readonly gives: string;
 }
 
-/** The levers a line offers (a config key per resource kind), with what each saves. */
-export function leversFor(l: CostLine): CostLever[] {
+/**
+ * The levers a line offers (a config key per resource kind), with what each saves. `estimate`, when given,
+ * lets a lever count the other lines of the same resource (the load balancer's addresses and LCUs).
+ */
+export function leversFor(l: CostLine, estimate?: CostEstimate): CostLever[] {
     const levers: CostLever[] = [];
     if (/Multi-AZ \(× 2\)|standby\)/.test(l.basis)) {
         levers.push({
@@ -785,6 +930,14 @@ export function leversFor(l: CostLine): CostLever[] {
     if ((l.type === "aws:autoscaling/group:Group" && !/^(EBS|public)/.test(l.basis)) || l.type === "digitalocean:index/dropletAutoscale:DropletAutoscale") {
         levers.push({ setting: "alicerce:instanceType <one size smaller>", savesUsd: l.monthlyUsd / 2, gives: "per-instance headroom" });
     }
+    // q-budget-aws: the instance edge drops the ALB, its LCUs and addresses (transfer out stays, leaving from the
+    // Elastic IP, which replaces the instance's own address) and adds the origin's health metric.
+    if (l.type === "aws:lb/loadBalancer:LoadBalancer" && /^ALB at/.test(l.basis))
+        levers.push({
+            setting: "alicerce:edge instance",
+            savesUsd: instanceEdgeSaving(l, estimate),
+            gives: "the load balancer: one instance serves plain HTTP from an Elastic IP (only without alicerce:domain, with one instance in public subnets)",
+        });
     if (l.type === "aws:ec2/natGateway:NatGateway")
         levers.push({
             setting: "alicerce:egress public-subnets",
@@ -792,6 +945,15 @@ export function leversFor(l: CostLine): CostLever[] {
             gives: "private app subnets (instances get a public address behind a closed security group)",
         });
     return levers;
+}
+
+/** What the instance edge saves against the load balancer of line `l` (its lines but transfer, less the health metric). */
+function instanceEdgeSaving(l: CostLine, estimate?: CostEstimate): number {
+    const lb = estimate?.lines.filter((x) => x.urn === l.urn && !/^data transfer out/.test(x.basis)) ?? [l];
+    const region = estimate?.priceTable.startsWith("aws ") ? estimate.priceTable.slice(4) : undefined;
+    const table = region !== undefined ? (priceTableFor({ cloud: "aws", region }).table as AwsPriceTable) : undefined;
+    const metric = table ? table.customMetricMonth.usd + (ORIGIN_REPORTS_PER_MONTH / 1000) * table.cloudwatchThousandRequests.usd : 0;
+    return lb.reduce((sum, x) => sum + x.monthlyUsd, 0) - metric;
 }
 
 /**
@@ -809,7 +971,7 @@ export function budgetAdvice(estimate: CostEstimate, budgetUsd: number, budgetFr
     if (!budgetFrom.startsWith("alicerce:")) {
         return `The estimated monthly cost ${formatUsd(estimate.total)} is over the budget of ${formatUsd(budgetUsd)} (${budgetFrom}) by ${formatUsd(over)}. Biggest items: ${top.join("; ")}.`;
     }
-    const levers = biggest.flatMap(leversFor).sort((a, b) => b.savesUsd - a.savesUsd);
+    const levers = biggest.flatMap((l) => leversFor(l, estimate)).sort((a, b) => b.savesUsd - a.savesUsd);
     const enough = levers.filter((l) => l.savesUsd >= over).sort((a, b) => a.savesUsd - b.savesUsd)[0];
     const lever = enough
         ? `set ${enough.setting} (saves about ${formatUsd(enough.savesUsd)}; gives up ${enough.gives})`

@@ -53,6 +53,8 @@ export interface UsageAssumptions {
     readonly s3GbPerBucket: number;
     /** GB ingested per CloudWatch log group per month. */
     readonly logGbPerGroupMonth: number;
+    /** GB a month written to an RDS `upgrade` log group (engine upgrades only). */
+    readonly rdsUpgradeLogGbMonth: number;
     /** GB stored per ECR repository (a lifecycle policy keeps a few images). */
     readonly ecrGbPerRepository: number;
     /** GB per month through each VPC interface endpoint. */
