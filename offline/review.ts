@@ -95,6 +95,7 @@ export const ASSUMPTION_CLOUDS: readonly [RegExp, BilledBy | "any"][] = [
     [/ through each CDN distribution /, "any"],
     [/^on-demand prices/, "any"],
     [/^an Auto Scaling group /, "aws"],
+    [/^custom metrics: /, "aws"],
     [/^DigitalOcean: /, "digitalocean"],
     [/ replicated per bucket to a second region/, "aws"],
     // describeDigitalOceanAssumptions: a DigitalOcean estimate's own lines.

@@ -198,9 +198,13 @@ describe("GitHub workflows", () => {
         const pulumiStep = (job: string) => deploy.jobs[job].steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
         const preview = pulumiStep("prod-preview");
         assert.deepEqual([preview.with.command, preview.with.policyPacks, preview.with["comment-on-summary"]], ["preview", "policies", true]);
+        // pulumi/actions `refresh: true` is `--refresh`: the AWS instance edge's Elastic IP is associated by its instance, so
+        // only a refreshed state can release it (terraform-provider-aws vpc_eip.go resourceEIPDelete; docs/aws-edge.md).
+        assert.equal(preview.with.refresh, true);
         for (const job of ["dev", "prod"]) {
             const up = pulumiStep(job);
             assert.equal(up.with.command, "up");
+            assert.equal(up.with.refresh, true, `${job}: up --refresh`);
             assert.match(up.with["stack-name"], /matrix\.stack/);
             assert.equal(deploy.jobs[job].concurrency["cancel-in-progress"], false, "an up is never cancelled half-way");
             assert.match(deploy.jobs[job].concurrency.group, /matrix\.stack/, "one up at a time per stack");

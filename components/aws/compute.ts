@@ -79,6 +79,9 @@ export function unpinnedAmiWarning(ami: ResolvedAmi, stack: string): string {
     return `no alicerce:amiName: the app servers run today's latest Amazon Linux 2023 (${ami.name}, ${ami.id}), so the next Amazon Linux release rolls every instance on an unrelated \`up\`; pin it: pulumi config set --stack ${stack} alicerce:amiName ${ami.name}`;
 }
 
+/** EC2's user data limit, in bytes before base64. */
+export const EC2_USER_DATA_MAX_BYTES = 16 * 1024;
+
 /** The docker platform for an architecture. */
 export function dockerPlatform(arch: Architecture): "linux/arm64" | "linux/amd64" {
     return arch === "arm64" ? "linux/arm64" : "linux/amd64";
@@ -527,7 +530,16 @@ export class ComputePool extends pulumi.ComponentResource {
                             deleteOnTermination: "true",
                         },
                     ],
-                    userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
+                    userData: userData.apply((text) => {
+                        // EC2 takes at most 16 KB of user data before base64 (EC2 User Guide, "Run commands when you launch an
+                        // EC2 instance with user data input"): say so here rather than at CreateLaunchTemplateVersion.
+                        const bytes = Buffer.byteLength(text, "utf8");
+                        if (bytes > EC2_USER_DATA_MAX_BYTES)
+                            throw new Error(
+                                `${name}: the user data is ${bytes} bytes; EC2 takes at most ${EC2_USER_DATA_MAX_BYTES}: shorten the app's environment (alicerce:appEnv) or its boot secrets`,
+                            );
+                        return Buffer.from(text, "utf8").toString("base64");
+                    }),
                     updateDefaultVersion: true,
                     // The group tags the instances; volumes and network interfaces only get tags from here.
                     tagSpecifications: [tagSpec("volume"), tagSpec("network-interface")],
@@ -547,7 +559,11 @@ export class ComputePool extends pulumi.ComponentResource {
                     maxSize: a.maxInstances,
                     // The version number, not "$Latest": only a changed version starts an instance refresh (pulumi/pulumi#7551).
                     launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
-                    targetGroupArns: a.loadBalancer === undefined ? undefined : [a.loadBalancer.targetGroupArn],
+                    // The instance edge sends an empty list: target_group_arns is Optional+Computed in terraform-provider-aws
+                    // (internal/service/autoscaling/group.go), so leaving it unset would keep a deleted load balancer's target
+                    // group attached when a deployed stack moves to the edge (hashicorp/terraform-provider-aws#39594), and
+                    // later launches fail on it; "to remove all target group attachments an empty list should be specified".
+                    targetGroupArns: a.loadBalancer !== undefined ? [a.loadBalancer.targetGroupArn] : origin !== undefined ? [] : undefined,
                     // Behind a load balancer an instance that fails its health checks is replaced; alone, only a failed EC2 status check counts.
                     healthCheckType: a.loadBalancer === undefined ? "EC2" : "ELB",
                     healthCheckGracePeriod: a.healthCheckGraceSeconds,

@@ -74,9 +74,17 @@ export interface OriginHostOptions {
     readonly healthUrl: string;
 }
 
-/** Reads one of {@link ORIGIN_SCRIPTS}; it is embedded in a quoted heredoc, so it must not contain the delimiter. */
-function script(file: string): string {
-    const text = fs.readFileSync(file, "utf8").trimEnd();
+/**
+ * One of {@link ORIGIN_SCRIPTS} as the user data embeds it: without its comment lines (EC2 takes 16 KB of user
+ * data; the comments stay in the repository), in a quoted heredoc, so it must not contain the delimiter.
+ */
+export function embeddedScript(file: string): string {
+    const text = fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l, i) => i === 0 || !/^\s*#/.test(l))
+        .join("\n")
+        .trimEnd();
     if (text.includes(HEREDOC)) throw new Error(`${file} contains ${HEREDOC}, the user data's heredoc delimiter`);
     return text;
 }
@@ -123,8 +131,8 @@ export function originHost(o: OriginHostOptions): { setup: string[]; startUnits:
                     .join("\n"),
                 "0600",
             ),
-            ...file("/usr/local/sbin/alicerce-origin-attach", script(ORIGIN_SCRIPTS.attach), "0700"),
-            ...file("/usr/local/sbin/alicerce-origin-report", script(ORIGIN_SCRIPTS.report), "0700"),
+            ...file("/usr/local/sbin/alicerce-origin-attach", embeddedScript(ORIGIN_SCRIPTS.attach), "0700"),
+            ...file("/usr/local/sbin/alicerce-origin-report", embeddedScript(ORIGIN_SCRIPTS.report), "0700"),
             ...unit("alicerce-origin-attach.service", [
                 "[Unit]",
                 "Description=Take the stack's Elastic IP once the app is healthy (alicerce instance edge)",

@@ -142,4 +142,27 @@ describe("AWS budget levers", function () {
             assert.ok(!JSON.stringify(res.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs)).includes("alicerce-workers-asg"));
         });
     });
+
+    // S3 replication PUTs are billed at the destination storage class's request rate; Standard-IA bills 128 KB at
+    // least per object and $0.01 per 1,000 PUTs against Standard's $0.005 (https://aws.amazon.com/s3/pricing/).
+    describe("second-region replicas: the storage class that costs less for what each holds", () => {
+        it("prod: the assets replica is Standard (many small writes), the backups replica Standard-IA (few large ones), each priced at its class", async () => {
+            const run = await stackRun("prod");
+            const res = new Resources(run.resources);
+            const classOf = (name: string) => res.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig", name).inputs.rules[0].destination.storageClass;
+            assert.equal(classOf("second-region-assets-replication"), "STANDARD");
+            assert.equal(classOf("second-region-backups-replication"), "STANDARD_IA");
+            const e = estimateCost(run.resources, US, assumptionsForTier("prod"));
+            const basis = (name: string) => e.lines.filter((l) => l.name === name).map((l) => l.basis);
+            assert.deepEqual(basis("second-region-backups"), [
+                "5 GB assumed at $0.0125/GB-month (Standard-IA)",
+                "requests: 10000 GET at $0.0004/thousand requests + 10000 PUT at $0.01/thousand requests",
+            ]);
+            // The assets replica takes the app's writes, not its reads.
+            assert.match(
+                basis("second-region-assets")[1],
+                /^requests: 10000 GET at \$0\.0004\/thousand requests \+ 219000 PUT at \$0\.005\/thousand requests$/,
+            );
+        });
+    });
 });

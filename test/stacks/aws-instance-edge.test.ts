@@ -83,7 +83,8 @@ describe("AWS instance edge (mvp without a load balancer)", function () {
         assert.equal(hook.inputs.heartbeatTimeout, ORIGIN_HOOK_TIMEOUT_SECONDS);
         assert.equal(hook.inputs.autoscalingGroupName, "alicerce-app-asg-a1b2c3d");
         assert.equal(asg.inputs.healthCheckType, "EC2");
-        assert.equal(asg.inputs.targetGroupArns, undefined);
+        // An empty list, not unset: unset keeps a deployed load balancer's target group attached (Optional+Computed).
+        assert.deepEqual(asg.inputs.targetGroupArns, []);
         assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize], [1, 1]);
     });
 
@@ -198,6 +199,10 @@ describe("AWS instance edge: a deployed mvp stack with a load balancer moving to
         assert.equal(diff.counts.replace, 0);
         assert.ok(!diff.entries.some((e) => e.dataLoss));
         assert.equal(diff.entries.find((e) => e.name === "alicerce-lb-alb")?.kind, "delete");
+        // The group detaches the target group before it is deleted (an update of targetGroupArns to []).
+        const asg = diff.entries.find((e) => e.name === "alicerce-app-asg")!;
+        assert.equal(asg.kind, "update");
+        assert.ok(asg.changedInputs.includes("targetGroupArns"));
         assert.match(diffText(diff).join("\n"), /Note: the app's address moves from the load balancer's name to the instance edge's Elastic IP/);
     });
 });

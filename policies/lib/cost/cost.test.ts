@@ -596,6 +596,16 @@ describe("cost model: CloudWatch custom metrics (q-budget-aws)", () => {
         const each = agentLine(config({ AutoScalingGroupName: "${aws:AutoScalingGroupName}", InstanceId: "${aws:InstanceId}" }, [["AutoScalingGroupName"]]));
         assert.match(each.basis, /^CloudWatch agent: 6 custom metrics/);
         near(each.range![1], 2 * (4 + 1) * 0.3 + 4 * 0.438, "at 4 instances");
+        // No append_dimensions: the agent adds `host`, one series per instance (2 measurements × 2 instances).
+        assert.match(
+            agentLine({ metrics: { metrics_collected: { mem: { measurement: ["mem_used_percent"] }, disk: { measurement: ["used_percent"] } } } }).basis,
+            /^CloudWatch agent: 4 custom metrics/,
+        );
+        // ImageId names no instance: still one series per group.
+        assert.match(
+            agentLine(config({ AutoScalingGroupName: "${aws:AutoScalingGroupName}", ImageId: "${aws:ImageId}" })).basis,
+            /^CloudWatch agent: 2 custom metrics/,
+        );
         // No agent in the user data: no line.
         const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { instanceType: "t4g.micro", userData: Buffer.from("#!/bin/bash\n").toString("base64") });
         const asg = res("aws:autoscaling/group:Group", "asg", { minSize: 1, maxSize: 1 }, { dependencies: [lt.urn] });

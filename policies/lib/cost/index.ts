@@ -195,15 +195,17 @@ export function agentConfigOf(template: PricedResource): Record<string, any> | u
 
 /**
  * The custom metrics an agent config publishes for a group of `instances`: each measurement once per instance when
- * a per-instance dimension is appended (InstanceId, ImageId, InstanceType), else once for the group (every instance
- * writes the same series: AutoScalingGroupName alone, no `host`, as the agent drops it with append_dimensions),
+ * its series name the instance (InstanceId appended, or no append_dimensions at all: the agent then adds `host`),
+ * else once for the group (every instance writes the same series: AutoScalingGroupName alone, no `host`, as the
+ * agent drops it with append_dimensions),
  * plus once per aggregation dimension set (amazon-cloudwatch-agent: ec2tagger, translator/translate/metrics).
  */
 export function agentMetricCount(config: Record<string, any>, instances: number): number {
     const collected = config?.metrics?.metrics_collected ?? {};
     const measurements = Object.values(collected).reduce((n: number, c: any) => n + (Array.isArray(c?.measurement) ? c.measurement.length : 0), 0);
     const appended = Object.keys(config?.metrics?.append_dimensions ?? {});
-    const perInstance = appended.some((k) => ["InstanceId", "ImageId", "InstanceType"].includes(k));
+    // One series per instance: its InstanceId, or, without append_dimensions, its `host` (unless omit_hostname).
+    const perInstance = appended.includes("InstanceId") || (appended.length === 0 && config?.agent?.omit_hostname !== true);
     const aggregations = Array.isArray(config?.metrics?.aggregation_dimensions) ? config.metrics.aggregation_dimensions.length : 0;
     return measurements * ((perInstance ? instances : 1) + aggregations);
 }
@@ -505,30 +507,37 @@ const bucketReplication: Pricer<AwsPriceTable> = (r, table, ctx) => {
 /** The bucket the app's own traffic reads and writes (its assets bucket); the others see a baseline. */
 const isAppBucket = (r: PricedResource) => /assets/.test(r.name);
 
-/** Whether a bucket is the destination of a replication rule in the stack (its copy: written by replication, not read by the app). */
-function isReplicaBucket(r: PricedResource, ctx: Context): boolean {
-    if (typeof r.inputs.bucket !== "string") return false;
+/**
+ * The replication rule destination naming a bucket in the stack (its copy: written by replication, not read by
+ * the app), or undefined when the bucket is no replica.
+ */
+function replicaDestination(r: PricedResource, ctx: Context): { storageClass?: string } | undefined {
+    if (typeof r.inputs.bucket !== "string") return undefined;
     const arn = `arn:aws:s3:::${r.inputs.bucket}`;
-    return ctx.all.some(
-        (x) =>
-            x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" &&
-            Array.isArray(x.inputs.rules) &&
-            x.inputs.rules.some((rule: any) => rule?.destination?.bucket === arn),
-    );
+    for (const x of ctx.all) {
+        if (x.type !== "aws:s3/bucketReplicationConfig:BucketReplicationConfig" || !Array.isArray(x.inputs.rules)) continue;
+        const rule = x.inputs.rules.find((rule: any) => rule?.destination?.bucket === arn);
+        if (rule) return rule.destination;
+    }
+    return undefined;
 }
 
 const s3Bucket: Pricer<AwsPriceTable> = (r, table, ctx) => {
     const gb = ctx.assume.s3GbPerBucket;
     const monthly = requestsPerMonth(ctx.assume.requestsPerMinute);
     const app = isAppBucket(r) && monthly > 0;
-    // A replica of the app's bucket receives its writes (replication PUTs), never its reads.
-    const gets = app && !isReplicaBucket(r, ctx) ? monthly * ctx.assume.s3ReadShare : 10_000;
+    // A replica of the app's bucket receives its writes (replication PUTs, at its storage class's rate), never its reads.
+    const replica = replicaDestination(r, ctx);
+    const ia = replica?.storageClass === "STANDARD_IA" && table.s3StandardIaGbMonth && table.s3StandardIaPutThousand;
+    const storage = ia ? table.s3StandardIaGbMonth! : table.s3StandardGbMonth;
+    const put = ia ? table.s3StandardIaPutThousand! : table.s3PutThousand;
+    const gets = app && replica === undefined ? monthly * ctx.assume.s3ReadShare : 10_000;
     const puts = app ? monthly * ctx.assume.s3WriteShare : 10_000;
-    const usd = (gets / 1000) * table.s3GetThousand.usd + (puts / 1000) * table.s3PutThousand.usd;
-    const basis = `requests: ${Math.round(gets)} GET at ${rate(table.s3GetThousand)} + ${Math.round(puts)} PUT at ${rate(table.s3PutThousand)}`;
+    const usd = (gets / 1000) * table.s3GetThousand.usd + (puts / 1000) * put.usd;
+    const basis = `requests: ${Math.round(gets)} GET at ${rate(table.s3GetThousand)} + ${Math.round(puts)} PUT at ${rate(put)}`;
     return {
         lines: [
-            line(gb * table.s3StandardGbMonth.usd, `${gb} GB assumed at ${rate(table.s3StandardGbMonth)}`),
+            line(gb * storage.usd, `${gb} GB assumed at ${rate(storage)}${ia ? " (Standard-IA)" : ""}`),
             app ? trafficLine(usd, basis, ctx) : line(usd, basis),
         ],
     };

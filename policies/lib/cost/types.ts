@@ -114,6 +114,9 @@ export interface AwsPriceTable {
     /** Data transfer to another AWS region (S3 replication, AWS Backup cross-region copies), per GB. */
     readonly interRegionTransferGb: Price;
     readonly s3StandardGbMonth: Price;
+    /** S3 Standard-IA storage and PUT/COPY/POST/LIST (a replica written in that class); absent: priced as Standard. */
+    readonly s3StandardIaGbMonth?: Price;
+    readonly s3StandardIaPutThousand?: Price;
     readonly kmsKeyMonth: Price;
     readonly secretMonth: Price;
     readonly wafAclMonth: Price;

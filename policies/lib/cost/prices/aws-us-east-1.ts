@@ -116,6 +116,18 @@ export const AWS_US_EAST_1: AwsPriceTable = {
     ),
     secretTenThousandCalls: p(0.05, "10,000 API calls", "https://aws.amazon.com/secrets-manager/pricing/"),
     s3StandardGbMonth: p(0.023, "GB-month", "https://aws.amazon.com/s3/pricing/", "S3 Standard, first 50 TB"),
+    s3StandardIaGbMonth: p(
+        0.0125,
+        "GB-month",
+        "https://aws.amazon.com/s3/pricing/",
+        "S3 Standard-Infrequent Access (128 KB minimum per object, 30-day minimum)",
+    ),
+    s3StandardIaPutThousand: p(
+        0.01,
+        "thousand requests",
+        "https://aws.amazon.com/s3/pricing/",
+        "S3 Standard-IA PUT, COPY, POST, LIST (a replication PUT into Standard-IA)",
+    ),
     kmsKeyMonth: p(1, "key-month", "https://aws.amazon.com/kms/pricing/", "customer managed key; its requests are priced apart (kmsTenThousandRequests)"),
     secretMonth: p(0.4, "secret-month", "https://aws.amazon.com/secrets-manager/pricing/", "API calls are priced apart (secretTenThousandCalls)"),
     wafAclMonth: p(5, "web ACL-month", "https://aws.amazon.com/waf/pricing/"),
