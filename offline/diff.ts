@@ -8,6 +8,7 @@
  */
 import { isDeepStrictEqual } from "util";
 import { formatUsd } from "../policies/lib/cost";
+import { isEdgeAddress } from "../policies/lib/tags";
 import { holdsData, replacingInputs } from "./force-new";
 import type { PlanJson, PlanResource } from "./report";
 
@@ -48,9 +49,6 @@ export interface StackDiff {
     /** What to do for `up` to carry out this change (steps the plan alone cannot show); empty when nothing. */
     readonly notes: readonly string[];
 }
-
-const isEdgeAddress = (r: PlanResource) =>
-    r.type === "aws:ec2/eip:Eip" && (r.inputs.tags as Record<string, unknown> | undefined)?.["alicerce:edge"] === "instance";
 
 /**
  * What the user must know or do for `up` to carry out a change, beyond the resources it lists:

@@ -8,6 +8,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { T } from "./lib/aws-types";
 import { isInternetRange } from "./lib/cidr";
+import { hasEdgeTag } from "./lib/tags";
 import { Node, StackView, Tier, TIER_SETTING, TierConfig } from "./lib/stack";
 import { bool, hasUnknown, isUnknown, plain, quoted, strings, UNKNOWN, Unknown } from "./lib/values";
 
@@ -117,12 +118,6 @@ function worldIngress(view: StackView): WorldIngress[] {
     return found;
 }
 
-/**
- * The tag alicerce puts on the instance edge's ingress rule (components/aws/origin.ts EDGE_TAG): in a stack with
- * no load balancer, that rule (HTTP on port 80) is the one facing the internet.
- */
-export const EDGE_RULE_TAG = { key: "alicerce:edge", value: "instance" } as const;
-
 /** No security group accepts the internet, except the load balancer's (or, with no load balancer, the instance edge's rule on 80). */
 export const securityGroupWorldIngress: StackValidationPolicy = {
     name: "security-group-world-ingress",
@@ -142,7 +137,7 @@ export const securityGroupWorldIngress: StackValidationPolicy = {
         // The instance edge: one app instance serves the internet on port 80 from its Elastic IP; only where nothing else does.
         const edgeRule = (rule: { node: { props: Record<string, any> }; protocol: unknown; fromPort: unknown; toPort: unknown }) =>
             loadBalancers.length === 0 &&
-            rule.node.props.tags?.[EDGE_RULE_TAG.key] === EDGE_RULE_TAG.value &&
+            hasEdgeTag(rule.node.props) &&
             ["tcp", "6"].includes(String(rule.protocol)) &&
             rule.fromPort === 80 &&
             rule.toPort === 80;

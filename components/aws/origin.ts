@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { HEREDOC, shellQuote } from "../shared/userdata";
 import { clientPrefixList, ec2Text } from "./loadBalancer";
+import { EDGE_TAG } from "../../policies/lib/tags";
 
 /**
  * Where the host-side scripts are: beside this file in the source tree, or, from the built package entry
@@ -39,8 +40,8 @@ export const ORIGIN_METRIC = { namespace: "Alicerce/Edge", metricName: "OriginHe
  */
 export const ORIGIN_HOOK_NAME = "alicerce-origin-healthy";
 
-/** The tag that marks the instance edge's address and ingress rule (the cost model and the policy pack read it). */
-export const EDGE_TAG = { key: "alicerce:edge", value: "instance" } as const;
+/** The tag that marks the instance edge's address and ingress rule (the cost model, the policy pack and the plan's diff read it). */
+export { EDGE_TAG } from "../../policies/lib/tags";
 
 /** The port the instance edge serves on: the app container's port is published there. */
 export const ORIGIN_PORT = 80;

@@ -15,7 +15,10 @@ imds="${IMDS:-http://169.254.169.254}"
 
 token="$(curl --fail --silent --show-error --max-time 5 -X PUT "$imds/latest/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')"
 # public-ipv4 is the Elastic IP once one is associated (EC2 User Guide, "Instance metadata categories").
-held="$(curl --silent --max-time 5 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/public-ipv4" || true)"
+# An instance without a public address has no public-ipv4 key (404): it holds nothing.
+if ! held="$(curl --fail --silent --max-time 5 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/public-ipv4")"; then
+    held=""
+fi
 healthy() { curl --fail --silent --max-time 5 --output /dev/null "$HEALTH_URL"; }
 
 if [[ "$held" != "$PUBLIC_IP" ]]; then

@@ -9,6 +9,7 @@
  */
 import { albLcuAt, DEFAULT_ASSUMPTIONS, describeAssumptions, describeDigitalOceanAssumptions, requestsPerMonth } from "./assumptions";
 import { FREE_TYPES } from "./free";
+import { isEdgeAddress } from "../tags";
 import { AWS_SA_EAST_1 } from "./prices/aws-sa-east-1";
 import { AWS_US_EAST_1 } from "./prices/aws-us-east-1";
 import { DIGITALOCEAN } from "./prices/digitalocean";
@@ -163,11 +164,6 @@ function ebsPerInstance(mappings: unknown, table: AwsPriceTable): { usd: number;
         parts.push(`${gb} GB ${v.type} at ${rate(price)}`);
     }
     return { usd: total, basis: parts.join(" + ") };
-}
-
-/** The instance edge's Elastic IP (components/aws/origin.ts tags it `alicerce:edge: instance`). */
-function isEdgeAddress(r: PricedResource): boolean {
-    return r.type === "aws:ec2/eip:Eip" && r.inputs.tags?.["alicerce:edge"] === "instance";
 }
 
 /** PutMetricData calls a month of the instance edge's health reporter: one a minute. */
